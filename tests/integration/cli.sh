@@ -1,0 +1,34 @@
+#!/bin/sh
+# The command line: help, version, usage errors and their exit codes.
+. "$TOP/tests/lib.sh"
+
+out=$("$ZTP_BIN" --version); rc=$?
+check_eq "--version exits 0" 0 "$rc"
+check_eq "--version prints the VERSION file" "ztp-rescue $(cat "$TOP/VERSION")" "$out"
+
+out=$("$ZTP_BIN" --help); rc=$?
+check_eq "--help exits 0" 0 "$rc"
+check_contains "--help lists the help command" "help " "$out"
+
+"$ZTP_BIN" >/dev/null 2>&1; rc=$?
+check_eq "no command is a usage error (2)" 2 "$rc"
+
+err=$("$ZTP_BIN" frobnicate 2>&1); rc=$?
+check_eq "unknown command exits 2" 2 "$rc"
+check_contains "unknown command names itself and the hint" \
+    "unknown command 'frobnicate' (try 'ztp-rescue help')" "$err"
+check_eq "the usage error is one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+
+err=$("$ZTP_BIN" help --bogus 2>&1); rc=$?
+check_eq "unknown option exits 2" 2 "$rc"
+check_contains "unknown option is named" "unknown option --bogus" "$err"
+
+# Every command has its own help, and the man page names every command.
+man=$("$ZTP_BIN" help --man)
+for c in $("$ZTP_BIN" --help | awk '/^commands:/{f=1;next} f && !NF {exit} f {print $1}'); do
+	"$ZTP_BIN" help "$c" >/dev/null; rc=$?
+	check_eq "help $c exits 0" 0 "$rc"
+	check_contains "man page has a section for $c" ".SS $c" "$man"
+done
+
+done_testing

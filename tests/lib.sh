@@ -1,0 +1,119 @@
+# Shell helpers for integration suites: TAP output, temporary directories,
+# free ports, and a private daemon per test (as tmux's regress/ does).
+#
+#   . "$TOP/tests/lib.sh"
+#   check "what is asserted" test "$a" = "$b"
+#   skip "why"            (a skipped check, counted separately)
+#   need_root             (skips the rest of the suite when not root)
+#   done_testing          (last line of every suite)
+
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=build}"
+: "${ZTP_BIN:=$TOP/$BUILD/san/ztp-rescue}"
+: "${PHONESIM_BIN:=$TOP/$BUILD/san/phonesim}"
+: "${SYNTH_BIN:=$TOP/$BUILD/ucs-synth}"
+
+_tap_n=0
+_tap_failed=0
+_cleanups=""
+
+# check DESCRIPTION COMMAND...: one TAP line for the exit status of COMMAND.
+check() {
+	_desc=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if "$@"; then
+		echo "ok $_tap_n - $_desc"
+	else
+		echo "not ok $_tap_n - $_desc"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $_tap_n - $1"
+	else
+		echo "not ok $_tap_n - $1"
+		echo "#   expected: $2"
+		echo "#   actual:   $3"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+# check_contains DESCRIPTION NEEDLE HAYSTACK
+check_contains() {
+	_tap_n=$((_tap_n + 1))
+	case "$3" in
+	*"$2"*) echo "ok $_tap_n - $1" ;;
+	*)	echo "not ok $_tap_n - $1"
+		echo "#   expected to contain: $2"
+		echo "#   actual: $(printf '%s' "$3" | head -c 2000)"
+		_tap_failed=$((_tap_failed + 1)) ;;
+	esac
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP $1"
+}
+
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "needs root: $1"
+		done_testing
+		exit 0
+	fi
+}
+
+# Run CMD at exit (last registered first).
+at_exit() {
+	_cleanups="$1; $_cleanups"
+}
+trap 'eval "$_cleanups"' EXIT
+trap 'exit 130' INT TERM
+
+# A temporary directory removed at exit.
+make_tmpdir() {
+	_d=$(mktemp -d "${TMPDIR:-/tmp}/ztp-test.XXXXXX")
+	at_exit "rm -rf '$_d'"
+	echo "$_d"
+}
+
+# A port that nothing listens on now (udp or tcp), from a range unlikely to
+# collide with other suites running at the same time.
+free_port() {
+	_proto=${1:-udp}
+	while :; do
+		_p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000) ))
+		if [ "$_proto" = udp ]; then
+			ss -Hlun "sport = :$_p" 2>/dev/null | grep -q . || break
+		else
+			ss -Hltn "sport = :$_p" 2>/dev/null | grep -q . || break
+		fi
+	done
+	echo "$_p"
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+	_limit=$1; shift
+	_i=0
+	while ! "$@" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ "$_i" -ge $((_limit * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+sha256() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}

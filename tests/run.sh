@@ -1,0 +1,92 @@
+#!/bin/sh
+# Runs every test suite and prints one summary line per suite and a final
+# "N passed, N failed" line; exits non-zero when anything failed.
+#
+# A suite speaks TAP on stdout: "ok N - what", "not ok N - what", and
+# "ok N # SKIP why".  cmocka suites are switched to TAP by
+# CMOCKA_MESSAGE_OUTPUT; shell suites use tests/lib.sh.  A suite that exits
+# non-zero without reporting a failure counts one failure (it crashed).
+#
+# Suites: unit tests (build/san/tests/test_*), fuzz smoke runs, then
+# tests/integration/*.sh.  ONLY=pattern runs the suites whose name matches.
+set -u
+BUILD=${BUILD:-build}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+LOGS=$BUILD/test-logs
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+export BUILD TOP
+export ZTP_BIN="$TOP/$BUILD/san/ztp-rescue"
+export PHONESIM_BIN="$TOP/$BUILD/san/phonesim"
+export SYNTH_BIN="$TOP/$BUILD/ucs-synth"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+total_pass=0
+total_fail=0
+total_skip=0
+failed_suites=""
+
+run_suite() {
+	name=$1; shift
+	case "$name" in *${ONLY:-}*) ;; *) return ;; esac
+	log="$LOGS/$name.log"
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	pass=$(grep -c '^ok ' "$log" | tr -d ' ')
+	skip=$(grep -c '^ok .*# *SKIP' "$log" | tr -d ' ')
+	fail=$(grep -c '^not ok ' "$log" | tr -d ' ')
+	pass=$((pass - skip))
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc" >>"$log"
+		fail=1
+	fi
+	if [ "$skip" -gt 0 ]; then
+		printf '%s: %d passed, %d failed, %d skipped (%ss)\n' "$name" \
+		    "$pass" "$fail" "$skip" "$secs"
+	else
+		printf '%s: %d passed, %d failed (%ss)\n' "$name" "$pass" \
+		    "$fail" "$secs"
+	fi
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+	if [ "$fail" -gt 0 ]; then
+		failed_suites="$failed_suites $name"
+		echo "---- $log (failures and the 40 lines before the end) ----"
+		grep -E '^not ok|ERROR|error:|runtime error|Sanitizer' "$log" | head -20
+		tail -40 "$log"
+		echo "----"
+	fi
+}
+
+for t in "$BUILD"/san/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "unit-$(basename "$t" | sed 's/^test_//')" "$t"
+done
+
+for f in "$BUILD"/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	run_suite "fuzz-$(basename "$f" | sed 's/^fuzz_//')" \
+	    sh tests/fuzz/smoke.sh "$f"
+done
+
+for s in tests/integration/*.sh; do
+	[ -f "$s" ] || continue
+	run_suite "$(basename "$s" .sh)" sh "$s"
+done
+
+echo
+if [ -n "$failed_suites" ]; then
+	echo "failed suites:$failed_suites (logs in $LOGS/)"
+fi
+if [ "$total_skip" -gt 0 ]; then
+	echo "total: $total_pass passed, $total_fail failed, $total_skip skipped"
+else
+	echo "total: $total_pass passed, $total_fail failed"
+fi
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
