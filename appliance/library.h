@@ -1,0 +1,87 @@
+/*
+ * The firmware library: UC Software packages imported from zips, tarballs,
+ * folders or a USB stick, each in its own directory with a SHA-256 manifest.
+ *
+ *   LIBRARY/packages/<sip.ver build>/manifest.json, sip.ver, <part>.sip.ld, ...
+ *
+ * A package appears whole or not at all (temporary directory, fsync, rename).
+ * Files are checked cheaply (size, mtime) before they are served and fully
+ * re-hashed on demand; a damaged file is never served.
+ */
+#ifndef ZTP_LIBRARY_H
+#define ZTP_LIBRARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "version.h"
+
+struct model_table;
+
+struct library_file {
+	char		*name;		/* relative to the package directory */
+	uint64_t	 size;
+	char		 sha256[65];	/* lower-case hex */
+	int64_t		 mtime;
+};
+
+struct library_package {
+	char			*id;		/* directory name: the sip.ver build */
+	char			*dir;		/* absolute path */
+	char			*sip_ver;	/* as found, trimmed */
+	struct ucs_version	 version;
+	char			*source;	/* what it was imported from */
+	int64_t			 imported;	/* unix time */
+	struct library_file	*files;
+	size_t			 nfiles;
+	char			**parts;	/* part numbers with a split image */
+	size_t			 nparts;
+	int			 has_combined;	/* a combined sip.ld */
+	char			*damage;	/* NULL, or why the package must not be served */
+};
+
+struct library {
+	char			*dir;
+	struct library_package	*packages;
+	size_t			 npackages;
+};
+
+/* Load every manifest under dir (created if missing); cheap checks only. */
+struct library	*library_open(const char *, char **);
+void		 library_free(struct library *);
+
+/*
+ * The package that serves part number `part` at release `want` (its first
+ * three fields; the newest build of that release when several), or NULL.
+ */
+const struct library_package *library_find(const struct library *,
+		    const struct ucs_version *, const char *);
+
+/*
+ * Open one file of a package for serving after the cheap check against the
+ * manifest (size, mtime).  Returns an fd and *size, or -1 with *cause.
+ */
+int		 library_open_file(const struct library_package *,
+		    const char *, uint64_t *, char **);
+
+struct library_progress {
+	void	(*fn)(void *, const char *, uint64_t, uint64_t);	/* what, done, total */
+	void	*arg;
+};
+
+/*
+ * Import PATH (zip, tar.gz/xz/zst, folder, or a mount point scanned for
+ * packages).  On success *imported lists the package ids added (allocated,
+ * NULL-terminated).  Refuses what is not a UC Software package, saying what
+ * was found, and anything hostile; leaves nothing behind on failure.
+ */
+int		 library_import(struct library *, const struct model_table *,
+		    const char *, const struct library_progress *, char ***,
+		    char **);
+
+/* Re-hash every file; marks damaged packages.  Returns the number damaged. */
+int		 library_verify(struct library *,
+		    const struct library_progress *);
+
+#endif
