@@ -1,0 +1,487 @@
+/*
+ * The daemon's side of the control socket: a unix stream socket carrying
+ * JSON lines, one libevent bufferevent per client.  Requests are dispatched
+ * to the handlers the daemon registered; subscribers get every broadcast
+ * event, through a bounded queue so that a console that stops reading costs
+ * the daemon nothing but dropped events (the subscriber is told how many).
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <jansson.h>
+
+#include "control.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct control_command {
+	char				*name;
+	control_handler			 fn;
+	void				*arg;
+	TAILQ_ENTRY(control_command)	 entry;
+};
+
+struct control_conn {
+	struct control_server		*server;
+	struct bufferevent		*bev;
+	int				 subscribed;
+	int				 closing;
+	unsigned long			 dropped;
+	TAILQ_ENTRY(control_conn)	 entry;
+};
+
+struct control_server {
+	struct event_base		*base;
+	struct evconnlistener		*listener;
+	char				*path;
+	TAILQ_HEAD(, control_command)	 commands;
+	TAILQ_HEAD(, control_conn)	 conns;
+};
+
+static int	control_server_socket(const char *, char **);
+static void	control_accept_cb(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	control_read_cb(struct bufferevent *, void *);
+static void	control_write_cb(struct bufferevent *, void *);
+static void	control_event_cb(struct bufferevent *, short, void *);
+static void	control_conn_free(struct control_conn *);
+static void	control_conn_close(struct control_conn *);
+static void	control_send(struct control_conn *, json_t *);
+static void	control_send_error(struct control_conn *, json_t *,
+		    const char *);
+static void	control_send_dropped(struct control_conn *);
+static void	control_dispatch(struct control_conn *, const char *, size_t);
+static struct control_command *control_find(struct control_server *,
+		    const char *);
+
+/* Bind the socket with owner-only permissions; refuse if a daemon answers. */
+static int
+control_server_socket(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 mask;
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "control socket path %s is too long (%zu "
+		    "bytes, at most %zu): use a shorter --state directory",
+		    path, strlen(path), sizeof sun.sun_path - 1);
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		close(fd);
+		xasprintf(cause, "another ztp-rescue daemon already answers "
+		    "on %s: stop it first ('ztp-rescue status' talks to it)",
+		    path);
+		return (-1);
+	}
+	close(fd);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		xasprintf(cause, "cannot remove the stale socket %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	mask = umask(077);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		saved = errno;
+		umask(mask);
+		close(fd);
+		xasprintf(cause, "cannot create the control socket %s: %s "
+		    "(does the state directory exist and is it writable?)",
+		    path, strerror(saved));
+		return (-1);
+	}
+	umask(mask);
+	if (chmod(path, 0600) == -1 || listen(fd, 16) == -1 ||
+	    evutil_make_socket_nonblocking(fd) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		xasprintf(cause, "cannot listen on %s: %s", path,
+		    strerror(saved));
+		return (-1);
+	}
+	return (fd);
+}
+
+struct control_server *
+control_server_start(struct event_base *base, const char *state_dir,
+    char **cause)
+{
+	struct control_server	*cs;
+	int			 fd;
+
+	cs = xcalloc(1, sizeof *cs);
+	cs->base = base;
+	xasprintf(&cs->path, "%s/%s", state_dir, CONTROL_SOCKET_NAME);
+	TAILQ_INIT(&cs->commands);
+	TAILQ_INIT(&cs->conns);
+	if ((fd = control_server_socket(cs->path, cause)) == -1) {
+		free(cs->path);
+		free(cs);
+		return (NULL);
+	}
+	cs->listener = evconnlistener_new(base, control_accept_cb, cs,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (cs->listener == NULL) {
+		close(fd);
+		unlink(cs->path);
+		xasprintf(cause, "cannot listen on %s", cs->path);
+		free(cs->path);
+		free(cs);
+		return (NULL);
+	}
+	log_debug("control: listening on %s", cs->path);
+	return (cs);
+}
+
+void
+control_server_free(struct control_server *cs)
+{
+	struct control_conn	*cc;
+	struct control_command	*cmd;
+	struct evbuffer		*out;
+
+	if (cs == NULL)
+		return;
+	evconnlistener_free(cs->listener);
+	unlink(cs->path);
+	while ((cc = TAILQ_FIRST(&cs->conns)) != NULL) {
+		/* Last answers (to "shutdown") go out before the close. */
+		out = bufferevent_get_output(cc->bev);
+		while (evbuffer_get_length(out) > 0 &&
+		    evbuffer_write(out, bufferevent_getfd(cc->bev)) > 0)
+			;
+		control_conn_free(cc);
+	}
+	while ((cmd = TAILQ_FIRST(&cs->commands)) != NULL) {
+		TAILQ_REMOVE(&cs->commands, cmd, entry);
+		free(cmd->name);
+		free(cmd);
+	}
+	free(cs->path);
+	free(cs);
+}
+
+void
+control_register(struct control_server *cs, const char *name,
+    control_handler fn, void *arg)
+{
+	struct control_command	*cmd;
+
+	if ((cmd = control_find(cs, name)) == NULL) {
+		cmd = xcalloc(1, sizeof *cmd);
+		cmd->name = xstrdup(name);
+		TAILQ_INSERT_TAIL(&cs->commands, cmd, entry);
+	}
+	cmd->fn = fn;
+	cmd->arg = arg;
+}
+
+unsigned int
+control_server_clients(struct control_server *cs, unsigned int *subscribers)
+{
+	struct control_conn	*cc;
+	unsigned int		 n = 0, s = 0;
+
+	TAILQ_FOREACH(cc, &cs->conns, entry) {
+		n++;
+		if (cc->subscribed)
+			s++;
+	}
+	if (subscribers != NULL)
+		*subscribers = s;
+	return (n);
+}
+
+static struct control_command *
+control_find(struct control_server *cs, const char *name)
+{
+	struct control_command	*cmd;
+
+	TAILQ_FOREACH(cmd, &cs->commands, entry) {
+		if (strcmp(cmd->name, name) == 0)
+			return (cmd);
+	}
+	return (NULL);
+}
+
+static void
+control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int len, void *arg)
+{
+	struct control_server	*cs = arg;
+	struct control_conn	*cc;
+
+	cc = xcalloc(1, sizeof *cc);
+	cc->server = cs;
+	cc->bev = bufferevent_socket_new(cs->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (cc->bev == NULL) {
+		close(fd);
+		free(cc);
+		return;
+	}
+	bufferevent_setcb(cc->bev, control_read_cb, control_write_cb,
+	    control_event_cb, cc);
+	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&cs->conns, cc, entry);
+}
+
+static void
+control_conn_free(struct control_conn *cc)
+{
+	TAILQ_REMOVE(&cc->server->conns, cc, entry);
+	bufferevent_free(cc->bev);
+	free(cc);
+}
+
+/* Stop reading; the connection is freed once its output has gone. */
+static void
+control_conn_close(struct control_conn *cc)
+{
+	cc->closing = 1;
+	bufferevent_disable(cc->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) == 0)
+		control_conn_free(cc);
+}
+
+static void
+control_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_conn	*cc = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_ptr	 eol;
+	size_t			 n, eol_len;
+	char			*line;
+	char			 msg[128];
+
+	while (!cc->closing) {
+		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		if (eol.pos == -1) {
+			if (evbuffer_get_length(in) <= CONTROL_LINE_MAX)
+				return;
+			snprintf(msg, sizeof msg, "request longer than %d "
+			    "bytes: refused", CONTROL_LINE_MAX);
+			control_send_error(cc, NULL, msg);
+			control_conn_close(cc);
+			return;
+		}
+		if ((size_t)eol.pos > CONTROL_LINE_MAX) {
+			snprintf(msg, sizeof msg, "request longer than %d "
+			    "bytes: refused", CONTROL_LINE_MAX);
+			control_send_error(cc, NULL, msg);
+			control_conn_close(cc);
+			return;
+		}
+		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+		if (line == NULL)
+			return;
+		/* A refused request leaves output queued, so cc lives on. */
+		if (n > 0)
+			control_dispatch(cc, line, n);
+		free(line);
+	}
+}
+
+static void
+control_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_conn	*cc = arg;
+
+	if (cc->closing) {
+		control_conn_free(cc);
+		return;
+	}
+	if (cc->dropped > 0)
+		control_send_dropped(cc);
+}
+
+static void
+control_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_conn	*cc = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		control_conn_free(cc);
+}
+
+/* Queue one JSON line (steals msg). */
+static void
+control_send(struct control_conn *cc, json_t *msg)
+{
+	char	*s;
+
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(msg);
+	if (s == NULL)
+		return;
+	bufferevent_write(cc->bev, s, strlen(s));
+	bufferevent_write(cc->bev, "\n", 1);
+	free(s);
+}
+
+static void
+control_send_error(struct control_conn *cc, json_t *id, const char *error)
+{
+	json_t	*msg;
+
+	msg = json_pack("{s:i,s:b,s:s}", "v", CONTROL_PROTOCOL_VERSION, "ok",
+	    0, "error", error);
+	if (id != NULL)
+		json_object_set(msg, "id", id);
+	control_send(cc, msg);
+}
+
+static void
+control_send_dropped(struct control_conn *cc)
+{
+	json_t	*msg;
+
+	msg = json_pack("{s:i,s:s,s:I}", "v", CONTROL_PROTOCOL_VERSION,
+	    "event", "dropped", "count", (json_int_t)cc->dropped);
+	cc->dropped = 0;
+	control_send(cc, msg);
+}
+
+static void
+control_dispatch(struct control_conn *cc, const char *line, size_t len)
+{
+	struct control_command	*cmd;
+	json_t			*req, *id, *args, *result = NULL, *msg;
+	json_error_t		 jerr;
+	const char		*name;
+	char			*error = NULL, *esc;
+
+	if ((req = json_loadb(line, len, 0, &jerr)) == NULL ||
+	    !json_is_object(req)) {
+		esc = log_escape(line, len > 64 ? 64 : len);
+		xasprintf(&error, "not a JSON object: %s (request began "
+		    "\"%s\")", req == NULL ? jerr.text : "wrong type", esc);
+		free(esc);
+		json_decref(req);
+		control_send_error(cc, NULL, error);
+		free(error);
+		return;
+	}
+	id = json_object_get(req, "id");
+	if ((error = control_version_error(req, "client")) != NULL) {
+		control_send_error(cc, id, error);
+		free(error);
+		json_decref(req);
+		control_conn_close(cc);
+		return;
+	}
+	name = json_string_value(json_object_get(req, "cmd"));
+	if (name == NULL) {
+		control_send_error(cc, id, "the request has no \"cmd\" string");
+		json_decref(req);
+		return;
+	}
+	args = json_object_get(req, "args");
+	if (args != NULL && !json_is_object(args)) {
+		control_send_error(cc, id, "\"args\" must be a JSON object");
+		json_decref(req);
+		return;
+	}
+
+	if (strcmp(name, "subscribe") == 0) {
+		cc->subscribed = 1;
+		result = json_object();
+	} else if ((cmd = control_find(cc->server, name)) == NULL) {
+		esc = log_escape(name, strlen(name));
+		xasprintf(&error, "unknown command '%s' (this daemon speaks "
+		    "control protocol %d; see docs/control-protocol.md)", esc,
+		    CONTROL_PROTOCOL_VERSION);
+		free(esc);
+		control_send_error(cc, id, error);
+		free(error);
+		json_decref(req);
+		return;
+	} else {
+		if (args == NULL)
+			args = json_object();
+		else
+			json_incref(args);
+		if (cmd->fn(cmd->arg, args, &result, &error) != 0) {
+			json_decref(args);
+			control_send_error(cc, id, error != NULL ? error :
+			    "the command failed without saying why");
+			free(error);
+			json_decref(result);
+			json_decref(req);
+			return;
+		}
+		json_decref(args);
+		if (result == NULL)
+			result = json_object();
+	}
+	msg = json_pack("{s:i,s:b,s:o}", "v", CONTROL_PROTOCOL_VERSION, "ok",
+	    1, "result", result);
+	if (id != NULL)
+		json_object_set(msg, "id", id);
+	control_send(cc, msg);
+	json_decref(req);
+}
+
+void
+control_broadcast(struct control_server *cs, const char *name,
+    json_t *payload)
+{
+	struct control_conn	*cc;
+	struct evbuffer		*out;
+	json_t			*msg;
+	char			*s;
+	size_t			 len;
+
+	msg = json_pack("{s:i,s:s}", "v", CONTROL_PROTOCOL_VERSION, "event",
+	    name);
+	if (json_is_object(payload))
+		json_object_update(msg, payload);
+	json_decref(payload);
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(msg);
+	if (s == NULL)
+		return;
+	len = strlen(s);
+
+	TAILQ_FOREACH(cc, &cs->conns, entry) {
+		if (!cc->subscribed || cc->closing)
+			continue;
+		out = bufferevent_get_output(cc->bev);
+		if (evbuffer_get_length(out) + len + 1 > CONTROL_QUEUE_MAX) {
+			cc->dropped++;
+			continue;
+		}
+		if (cc->dropped > 0)
+			control_send_dropped(cc);
+		evbuffer_add(out, s, len);
+		evbuffer_add(out, "\n", 1);
+	}
+	free(s);
+}
