@@ -12,12 +12,14 @@
 #include "version.h"
 
 struct model {
-	const char		*token;	/* "SPIP670", "VVX410": the phone's own name */
+	const char		*token;	/* "SPIP670", "VVX410": the phone's own name;
+					 * NULL when unknown (SoundStructure) */
 	const char		*name;	/* "SoundPoint IP 670" */
 	const char		*family; /* "SoundPointIP", "SoundStationIP", "VVX", "SoundStructure" */
 	const char		*part;	/* "2345-12670-001", or NULL when unknown */
 	struct ucs_version	 target; /* required version, "4.0.8H" */
-	const char		*target_source; /* "seed" or "FILE:LINE" of an override */
+	const char		*target_source; /* "seed" (the table) or "FILE:LINE"
+						 * of an override */
 	const char		*note;	/* free text from the table, or "" */
 };
 
@@ -32,13 +34,17 @@ struct model_table	*model_table_load_default(char **);
 struct model_table	*model_table_parse(const char *, size_t, const char *,
 			    char **);
 /*
- * Apply an operator override file ("TOKEN<TAB>VERSION" lines, # comments).
- * A malformed line is refused whole with "FILE:LINE: reason".
+ * Apply an operator override file ("TOKEN<TAB>VERSION" lines, or any blanks
+ * between the two words; # starts a comment).  A part number may stand for the
+ * token (the SoundStructure has none).  Nothing is applied unless the whole
+ * file is good: a malformed, unknown or repeated line is refused with
+ * "FILE:LINE: reason".
  */
 int			 model_table_apply_overrides(struct model_table *,
 			    const char *, char **);
 void			 model_table_free(struct model_table *);
 
+/* The first row with this token or part (exact, case-sensitive), or NULL. */
 const struct model	*model_by_token(const struct model_table *, const char *);
 const struct model	*model_by_part(const struct model_table *, const char *);
 
