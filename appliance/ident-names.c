@@ -1,0 +1,189 @@
+/*
+ * What the names of requested and uploaded files say about a phone: see
+ * ident.h.
+ *
+ * MACs in names must be lower case.  Phones always write them so (the
+ * [PHONE_MAC_ADDRESS] they substitute is lower-case hex), and a real boot
+ * server's file system is case-sensitive, so "0004F2AABBCC.cfg" is not a name
+ * any phone asks for: it comes from a person or a scanner.  Such names are
+ * classified IDENT_FILE_OTHER rather than normalised, so that a stray request
+ * can never be taken as evidence about a phone or advance its state.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ident.h"
+
+#define IDENT_PART_LEN		14	/* "2345-12670-001" */
+#define IDENT_IMAGE_SUFFIX	".sip.ld"
+#define IDENT_ZERO_MAC		"000000000000"
+
+static const struct {
+	const char	*suffix;
+	enum ident_file	 kind;
+	int		 zeros;		/* 000000000000<suffix> is a real name too */
+} ident_suffixes[] = {
+	{ "-boot.log", IDENT_FILE_BOOT_LOG, 0 },
+	{ "-app.log", IDENT_FILE_APP_LOG, 0 },
+	{ "-phone.cfg", IDENT_FILE_PHONE_CFG, 0 },
+	{ "-web.cfg", IDENT_FILE_WEB_CFG, 0 },
+	{ "-license.cfg", IDENT_FILE_LICENSE, 1 },
+	{ "-directory.xml", IDENT_FILE_DIRECTORY, 1 },
+	{ "-calls.xml", IDENT_FILE_CALLS, 0 },
+	{ ".cfg", IDENT_FILE_MASTER_MAC, 1 }
+};
+
+static int	ident_is_lower_mac(const char *);
+static int	ident_hex_value(int);
+
+/* 12 lower-case hex digits exactly at s (more may follow). */
+static int
+ident_is_lower_mac(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < IDENT_MAC_LEN; i++) {
+		if (!isdigit((unsigned char)s[i]) && (s[i] < 'a' || s[i] > 'f'))
+			return (0);
+	}
+	return (1);
+}
+
+static int
+ident_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+ident_is_part_number(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len != IDENT_PART_LEN)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (i == 4 || i == 10) {
+			if (s[i] != '-')
+				return (0);
+		} else if (!isdigit((unsigned char)s[i]))
+			return (0);
+	}
+	return (1);
+}
+
+int
+ident_parse_mac(const char *s, char out[IDENT_MAC_LEN + 1])
+{
+	size_t	len, step, at;
+	char	sep = '\0';
+	int	i, hi, lo;
+
+	if (s == NULL)
+		return (-1);
+	len = strlen(s);
+	if (len == 17) {
+		sep = s[2];
+		if (sep != ':' && sep != '-')
+			return (-1);
+	} else if (len != IDENT_MAC_LEN)
+		return (-1);
+	step = sep != '\0' ? 3 : 2;
+	for (i = 0; i < 6; i++) {
+		at = i * step;
+		if (sep != '\0' && i > 0 && s[at - 1] != sep)
+			return (-1);
+		if ((hi = ident_hex_value((unsigned char)s[at])) == -1 ||
+		    (lo = ident_hex_value((unsigned char)s[at + 1])) == -1)
+			return (-1);
+		out[i * 2] = "0123456789abcdef"[hi];
+		out[i * 2 + 1] = "0123456789abcdef"[lo];
+	}
+	out[IDENT_MAC_LEN] = '\0';
+	return (0);
+}
+
+void
+ident_classify_name(const char *name, struct ident_name *out)
+{
+	const char	*base, *slash;
+	size_t		 len, slen, plen, i;
+
+	memset(out, 0, sizeof *out);
+	out->kind = IDENT_FILE_OTHER;
+	if (name == NULL) {
+		out->base = "";
+		return;
+	}
+	base = (slash = strrchr(name, '/')) != NULL ? slash + 1 : name;
+	out->base = base;
+	len = strlen(base);
+
+	if (strcmp(base, "sip.ld") == 0) {
+		out->kind = IDENT_FILE_COMBINED_IMAGE;
+		return;
+	}
+	slen = strlen(IDENT_IMAGE_SUFFIX);
+	if (len > slen && strcmp(base + len - slen, IDENT_IMAGE_SUFFIX) == 0) {
+		plen = len - slen;
+		/*
+		 * "<part>.<part>.sip.ld" is a 5.x phone prefixing its part to
+		 * an APP_FILE_PATH that already named it.  Different parts
+		 * would be a phone asking for another model's image: not
+		 * something to take as identification.
+		 */
+		if (plen == 2 * IDENT_PART_LEN + 1 &&
+		    base[IDENT_PART_LEN] == '.' &&
+		    memcmp(base, base + IDENT_PART_LEN + 1,
+		    IDENT_PART_LEN) == 0)
+			plen = IDENT_PART_LEN;
+		if (plen == IDENT_PART_LEN &&
+		    ident_is_part_number(base, IDENT_PART_LEN)) {
+			out->kind = IDENT_FILE_IMAGE;
+			memcpy(out->part, base, IDENT_PART_LEN);
+			out->part[IDENT_PART_LEN] = '\0';
+		}
+		return;
+	}
+
+	if (len <= IDENT_MAC_LEN || !ident_is_lower_mac(base))
+		return;
+	for (i = 0; i < sizeof ident_suffixes / sizeof ident_suffixes[0]; i++) {
+		if (strcmp(base + IDENT_MAC_LEN, ident_suffixes[i].suffix) != 0)
+			continue;
+		if (memcmp(base, IDENT_ZERO_MAC, IDENT_MAC_LEN) == 0) {
+			if (!ident_suffixes[i].zeros)
+				return;
+			out->kind = ident_suffixes[i].kind;
+			if (out->kind == IDENT_FILE_MASTER_MAC)
+				out->kind = IDENT_FILE_MASTER_DEFAULT;
+			return;
+		}
+		out->kind = ident_suffixes[i].kind;
+		memcpy(out->mac, base, IDENT_MAC_LEN);
+		out->mac[IDENT_MAC_LEN] = '\0';
+		return;
+	}
+}
+
+int
+ident_is_upload_kind(enum ident_file kind)
+{
+	switch (kind) {
+	case IDENT_FILE_BOOT_LOG:
+	case IDENT_FILE_APP_LOG:
+	case IDENT_FILE_PHONE_CFG:
+	case IDENT_FILE_WEB_CFG:
+	case IDENT_FILE_DIRECTORY:
+	case IDENT_FILE_CALLS:
+		return (1);
+	default:
+		return (0);
+	}
+}
