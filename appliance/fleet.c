@@ -1,0 +1,763 @@
+/*
+ * The fleet's state machine.  Callers report what a phone did, with the
+ * evidence in words; this file decides what it means and journals it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+#include "models.h"
+#include "xmalloc.h"
+
+#define VERSION_UNKNOWN_REASON \
+	"version unknown and the policy is --unknown-version hold: no image " \
+	"is offered until the phone's version is known"
+
+static const char *phone_state_names[PHONE_NSTATES] = {
+	"seen", "identified", "upgrading", "rebooting", "current", "trusting",
+	"repointed", "recovered", "failed", "held"
+};
+static const char *version_source_names[] = {
+	"", "app-log", "abandoned-image", "option60", "user-agent"
+};
+
+static void	fleet_commit(struct fleet *, struct phone *,
+		    const struct journal_event *);
+static void	fleet_transition(struct fleet *, struct phone *,
+		    enum phone_state, const char *, int64_t, const char *);
+static void	fleet_fact(struct fleet *, struct phone *, const char *,
+		    const char *, int64_t, const char *);
+static void	fleet_evaluate(struct fleet *, struct phone *, int64_t,
+		    const char *);
+static int	fleet_cmp_target(const struct fleet *, const struct phone *);
+static const struct model *fleet_model(const struct fleet *,
+		    const struct phone *);
+static void	fleet_load_one(void *, const struct phone *);
+static void	fleet_set_reason(struct phone *, const char *);
+
+const char *
+phone_state_name(enum phone_state s)
+{
+	if ((unsigned)s >= PHONE_NSTATES)
+		return ("seen");
+	return (phone_state_names[s]);
+}
+
+int
+phone_state_from_name(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < PHONE_NSTATES; i++) {
+		if (strcmp(phone_state_names[i], name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+const char *
+version_source_name(enum version_source s)
+{
+	if ((unsigned)s > VSRC_UA)
+		return ("");
+	return (version_source_names[s]);
+}
+
+enum version_source
+version_source_from_name(const char *name)
+{
+	int	i;
+
+	for (i = VSRC_APPLOG; i <= VSRC_UA; i++) {
+		if (strcmp(version_source_names[i], name) == 0)
+			return (i);
+	}
+	return (VSRC_NONE);
+}
+
+const char *
+unknown_policy_name(enum unknown_policy p)
+{
+	return (p == UNKNOWN_HOLD ? "hold" : "upgrade");
+}
+
+char *
+fleet_format_time(int64_t ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "%s", "");
+		return (buf);
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (buf);
+}
+
+struct fleet *
+fleet_new(struct journal *j, struct model_table *models,
+    const struct fleet_config *config)
+{
+	struct fleet	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->journal = j;
+	f->models = models;
+	f->config = *config;
+	if (f->config.max_returns == 0)
+		f->config.max_returns = 3;
+	snprintf(f->repoint, sizeof f->repoint, "ztp");
+	TAILQ_INIT(&f->phones);
+	return (f);
+}
+
+static void
+fleet_load_one(void *arg, const struct phone *row)
+{
+	struct fleet	*f = arg;
+	struct phone	*p;
+
+	p = xmalloc(sizeof *p);
+	*p = *row;
+	p->reason = row->reason != NULL ? xstrdup(row->reason) : NULL;
+	TAILQ_INSERT_TAIL(&f->phones, p, entry);
+	f->nphones++;
+}
+
+int
+fleet_load(struct fleet *f, char **cause)
+{
+	return (journal_load_phones(f->journal, fleet_load_one, f, cause));
+}
+
+void
+fleet_free(struct fleet *f)
+{
+	struct phone	*p;
+
+	if (f == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&f->phones)) != NULL) {
+		TAILQ_REMOVE(&f->phones, p, entry);
+		free(p->reason);
+		free(p);
+	}
+	free(f);
+}
+
+void
+fleet_set_notify(struct fleet *f, fleet_notify_fn fn, void *arg)
+{
+	f->notify = fn;
+	f->notify_arg = arg;
+}
+
+void
+fleet_set_trust(struct fleet *f, const char *ca_sha256, const char *repoint)
+{
+	snprintf(f->ca_sha256, sizeof f->ca_sha256, "%s",
+	    ca_sha256 != NULL ? ca_sha256 : "");
+	snprintf(f->repoint, sizeof f->repoint, "%s",
+	    repoint != NULL ? repoint : "ztp");
+}
+
+struct phone *
+fleet_find(struct fleet *f, const char *mac)
+{
+	struct phone	*p;
+
+	TAILQ_FOREACH(p, &f->phones, entry) {
+		if (strcmp(p->mac, mac) == 0)
+			return (p);
+	}
+	return (NULL);
+}
+
+struct phone *
+fleet_by_ip(struct fleet *f, const char *ip)
+{
+	struct phone	*p, *best = NULL;
+
+	TAILQ_FOREACH(p, &f->phones, entry) {
+		if (strcmp(p->ip, ip) == 0 &&
+		    (best == NULL || p->last_seen > best->last_seen))
+			best = p;
+	}
+	return (best);
+}
+
+static void
+fleet_set_reason(struct phone *p, const char *reason)
+{
+	char	*copy = reason != NULL ? xstrdup(reason) : NULL;
+
+	free(p->reason);
+	p->reason = copy;
+}
+
+static void
+fleet_commit(struct fleet *f, struct phone *p, const struct journal_event *ev)
+{
+	journal_save(f->journal, p, ev);
+	if (f->notify != NULL)
+		f->notify(f->notify_arg, p);
+}
+
+static void
+fleet_transition(struct fleet *f, struct phone *p, enum phone_state to,
+    const char *reason, int64_t now, const char *evidence)
+{
+	struct journal_event	 ev;
+	const char		*from = phone_state_name(p->state);
+
+	memset(&ev, 0, sizeof ev);
+	ev.ts = now;
+	ev.mac = p->mac;
+	ev.kind = "state";
+	ev.from = from;
+	ev.to = phone_state_name(to);
+	ev.value = reason;
+	ev.evidence = evidence;
+	log_info("phone %s: %s -> %s%s%s (%s)", p->mac, from,
+	    phone_state_name(to), reason != NULL ? ": " : "",
+	    reason != NULL ? reason : "", evidence);
+	p->state = to;
+	p->state_since = now;
+	fleet_set_reason(p, reason);
+	fleet_commit(f, p, &ev);
+}
+
+static void
+fleet_fact(struct fleet *f, struct phone *p, const char *fact,
+    const char *value, int64_t now, const char *evidence)
+{
+	struct journal_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.ts = now;
+	ev.mac = p->mac;
+	ev.kind = "fact";
+	ev.fact = fact;
+	ev.value = value;
+	ev.evidence = evidence;
+	log_info("phone %s: %s %s (%s)", p->mac, fact, value, evidence);
+	fleet_commit(f, p, &ev);
+}
+
+struct phone *
+fleet_seen(struct fleet *f, const char *mac, const char *ip, int master,
+    int64_t now, const char *evidence)
+{
+	struct phone		*p;
+	struct journal_event	 ev;
+	char			*why;
+
+	if ((p = fleet_find(f, mac)) == NULL) {
+		p = xcalloc(1, sizeof *p);
+		snprintf(p->mac, sizeof p->mac, "%s", mac);
+		snprintf(p->ip, sizeof p->ip, "%s", ip);
+		p->first_seen = p->last_seen = p->state_since = now;
+		p->state = PHONE_SEEN;
+		TAILQ_INSERT_TAIL(&f->phones, p, entry);
+		f->nphones++;
+		memset(&ev, 0, sizeof ev);
+		ev.ts = now;
+		ev.mac = p->mac;
+		ev.kind = "state";
+		ev.to = phone_state_name(PHONE_SEEN);
+		ev.evidence = evidence;
+		log_info("phone %s: new, seen at %s (%s)", mac, ip, evidence);
+		fleet_commit(f, p, &ev);
+		return (p);
+	}
+	if (strcmp(p->ip, ip) != 0) {
+		snprintf(p->ip, sizeof p->ip, "%s", ip);
+		p->last_seen = now;
+		fleet_fact(f, p, "ip", ip, now, evidence);
+	}
+	p->last_seen = now;
+	if (!master) {
+		fleet_commit(f, p, NULL);
+		return (p);
+	}
+	switch (p->state) {
+	case PHONE_FAILED:
+		fleet_transition(f, p, fleet_model(f, p) != NULL ? PHONE_IDENTIFIED :
+		    PHONE_SEEN, NULL, now, evidence);
+		fleet_evaluate(f, p, now, evidence);
+		break;
+	case PHONE_REPOINTED:
+	case PHONE_RECOVERED:
+		p->returns++;
+		if (p->returns > f->config.max_returns) {
+			xasprintf(&why, "came back %u times after the re-point:"
+			    " the phone does not apply the device.* settings "
+			    "(check the re-point template)", p->returns);
+			fleet_transition(f, p, PHONE_FAILED, why, now,
+			    evidence);
+			free(why);
+		} else {
+			xasprintf(&why, "%u", p->returns);
+			fleet_fact(f, p, "returned-after-repoint", why, now,
+			    evidence);
+			free(why);
+		}
+		break;
+	default:
+		fleet_commit(f, p, NULL);
+		break;
+	}
+	return (p);
+}
+
+void
+fleet_touch(struct fleet *f, struct phone *p, const char *ip, int64_t now)
+{
+	if (ip != NULL && strcmp(p->ip, ip) != 0)
+		snprintf(p->ip, sizeof p->ip, "%s", ip);
+	p->last_seen = now;
+	fleet_commit(f, p, NULL);
+}
+
+/* The phone's row in the models table: by token, else by part number. */
+static const struct model *
+fleet_model(const struct fleet *f, const struct phone *p)
+{
+	if (p->model[0] != '\0')
+		return (model_by_token(f->models, p->model));
+	if (p->part[0] != '\0')
+		return (model_by_part(f->models, p->part));
+	return (NULL);
+}
+
+static int
+fleet_cmp_target(const struct fleet *f, const struct phone *p)
+{
+	const struct model	*m;
+	struct ucs_version	 v;
+	char			*cause = NULL;
+
+	if (p->version[0] == '\0')
+		return (-2);
+	if ((m = fleet_model(f, p)) == NULL ||
+	    m->target.nfields == 0)
+		return (-2);
+	if (ucs_version_parse(p->version, &v, &cause) != 0) {
+		free(cause);
+		return (-2);
+	}
+	return (ucs_version_cmp(&v, &m->target));
+}
+
+void
+fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
+    const char *part, int64_t now, const char *evidence)
+{
+	const struct model	*m;
+	char			*why, tv[UCS_VERSION_TEXT_MAX];
+
+	m = token != NULL ? model_by_token(f->models, token) :
+	    model_by_part(f->models, part);
+	if (m == NULL) {
+		if (p->state == PHONE_HELD)
+			return;
+		if (token != NULL)
+			xasprintf(&why, "model %s is not in the models table: "
+			    "nothing is served to it (add it with --models)",
+			    token);
+		else
+			xasprintf(&why, "part number %s is not in the models "
+			    "table: nothing is served to it (add it with "
+			    "--models)", part);
+		fleet_fact(f, p, "model", token != NULL ? token : part, now,
+		    evidence);
+		p->held_from = p->state;
+		fleet_transition(f, p, PHONE_HELD, why, now, evidence);
+		free(why);
+		return;
+	}
+	if (fleet_model(f, p) != m) {
+		snprintf(p->model, sizeof p->model, "%s",
+		    m->token != NULL ? m->token : "");
+		snprintf(p->part, sizeof p->part, "%s",
+		    m->part != NULL ? m->part : (part != NULL ? part : ""));
+		if (p->target[0] == '\0')
+			snprintf(p->target, sizeof p->target, "%s",
+			    ucs_version_format(&m->target, tv, sizeof tv));
+		fleet_fact(f, p, "model", m->token != NULL ? m->token :
+		    m->name, now, evidence);
+	}
+	if (p->state == PHONE_SEEN)
+		fleet_transition(f, p, PHONE_IDENTIFIED, NULL, now, evidence);
+	fleet_evaluate(f, p, now, evidence);
+}
+
+void
+fleet_set_target(struct fleet *f, struct phone *p, const char *target)
+{
+	if (strcmp(p->target, target) == 0)
+		return;
+	snprintf(p->target, sizeof p->target, "%s", target);
+	fleet_commit(f, p, NULL);
+}
+
+void
+fleet_learn_version(struct fleet *f, struct phone *p,
+    const struct ucs_version *v, enum version_source src, int64_t now,
+    const char *evidence)
+{
+	char	text[UCS_VERSION_TEXT_MAX];
+
+	ucs_version_format(v, text, sizeof text);
+	if (strcmp(text, p->version) == 0 && src <= p->version_source)
+		return;
+	/* The weakest evidence never overrides a stronger source. */
+	if (src == VSRC_APPLOG && p->version_source > VSRC_APPLOG)
+		return;
+	if (p->version_before[0] == '\0' && p->state < PHONE_REBOOTING)
+		snprintf(p->version_before, sizeof p->version_before, "%s",
+		    text);
+	snprintf(p->version, sizeof p->version, "%s", text);
+	p->version_source = src;
+	fleet_fact(f, p, "version", text, now, evidence);
+	fleet_evaluate(f, p, now, evidence);
+}
+
+/* What the known model and version mean for the state. */
+static void
+fleet_evaluate(struct fleet *f, struct phone *p, int64_t now,
+    const char *evidence)
+{
+	const struct model	*m;
+	char			*why;
+	int			 cmp;
+
+	if (p->state == PHONE_HELD && p->reason != NULL &&
+	    strcmp(p->reason, VERSION_UNKNOWN_REASON) == 0 &&
+	    p->version[0] != '\0') {
+		fleet_transition(f, p, fleet_model(f, p) != NULL ?
+		    PHONE_IDENTIFIED : PHONE_SEEN, NULL, now, evidence);
+	}
+	if (p->state > PHONE_REBOOTING)
+		return;
+	if ((cmp = fleet_cmp_target(f, p)) == -2)
+		return;
+	m = fleet_model(f, p);
+	if (cmp > 0) {
+		xasprintf(&why, "runs %s, newer than its target %s: not "
+		    "downgraded", p->version, p->target);
+		fleet_transition(f, p, PHONE_CURRENT, why, now, evidence);
+		free(why);
+	} else if (cmp == 0) {
+		fleet_transition(f, p, PHONE_CURRENT, NULL, now, evidence);
+	} else if (p->state == PHONE_REBOOTING &&
+	    p->version_source == VSRC_UA) {
+		xasprintf(&why, "downloaded its %s image but still runs %s "
+		    "(flash failed?)", p->target, p->version);
+		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
+		free(why);
+	} else if (p->state == PHONE_SEEN && m != NULL)
+		fleet_transition(f, p, PHONE_IDENTIFIED, NULL, now, evidence);
+}
+
+enum image_verdict
+fleet_image_check(const struct fleet *f, const struct phone *p,
+    const char **why)
+{
+	*why = NULL;
+	if (p == NULL)
+		return (f->config.unknown_version == UNKNOWN_HOLD ?
+		    IMAGE_REFUSE_HELD : IMAGE_OFFER);
+	if (p->state == PHONE_HELD) {
+		*why = p->reason != NULL ? p->reason : "held";
+		return (IMAGE_REFUSE_HELD);
+	}
+	if (fleet_cmp_target(f, p) > 0) {
+		*why = "the phone runs a newer version than its target: "
+		    "never downgraded";
+		return (IMAGE_REFUSE_NEWER);
+	}
+	if (p->version[0] == '\0' &&
+	    f->config.unknown_version == UNKNOWN_HOLD) {
+		*why = VERSION_UNKNOWN_REASON;
+		return (IMAGE_REFUSE_HELD);
+	}
+	return (IMAGE_OFFER);
+}
+
+enum image_verdict
+fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
+    const char **why)
+{
+	*why = NULL;
+	if (p == NULL)
+		return (f->config.unknown_version == UNKNOWN_HOLD ?
+		    IMAGE_REFUSE_HELD : IMAGE_OFFER);
+	if (p->state == PHONE_HELD) {
+		*why = p->reason != NULL ? p->reason : "held";
+		return (IMAGE_REFUSE_HELD);
+	}
+	if (fleet_cmp_target(f, p) > 0) {
+		*why = "the phone runs a newer version than its target: "
+		    "never downgraded";
+		return (IMAGE_REFUSE_NEWER);
+	}
+	if (p->version[0] == '\0' &&
+	    f->config.unknown_version == UNKNOWN_HOLD) {
+		p->held_from = p->state;
+		fleet_transition(f, p, PHONE_HELD, VERSION_UNKNOWN_REASON, now,
+		    "image requested while the version is unknown");
+		*why = p->reason;
+		return (IMAGE_REFUSE_HELD);
+	}
+	return (IMAGE_OFFER);
+}
+
+void
+fleet_image_started(struct fleet *f, struct phone *p, const char *name,
+    uint64_t total, int64_t now, const char *evidence)
+{
+	fleet_progress(f, p, name, 0, total, 0);
+	if ((p->state == PHONE_SEEN || p->state == PHONE_IDENTIFIED) &&
+	    fleet_cmp_target(f, p) != 0)
+		fleet_transition(f, p, PHONE_UPGRADING, NULL, now, evidence);
+}
+
+void
+fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
+    const struct ucs_version *image, enum image_outcome outcome,
+    uint64_t bytes, uint64_t total, int64_t now, const char *evidence)
+{
+	char	*why;
+
+	fleet_progress(f, p, name, bytes, total, 0);
+	switch (outcome) {
+	case IMAGE_COMPLETE:
+		if (p->state <= PHONE_CURRENT)
+			fleet_transition(f, p, PHONE_REBOOTING, NULL, now,
+			    evidence);
+		break;
+	case IMAGE_ABANDONED:
+		if (p->state == PHONE_UPGRADING)
+			p->state = PHONE_IDENTIFIED;	/* it never was */
+		fleet_learn_version(f, p, image, VSRC_ABANDON, now, evidence);
+		break;
+	case IMAGE_INTERRUPTED:
+		if (p->state > PHONE_REBOOTING)
+			break;
+		xasprintf(&why, "the image transfer of %s stopped at %" PRIu64
+		    " of %" PRIu64 " bytes: the phone went silent (power or "
+		    "cable?); it continues when it asks again", name, bytes,
+		    total);
+		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
+		free(why);
+		break;
+	}
+}
+
+int
+fleet_proved_target(struct fleet *f, const struct phone *p)
+{
+	if (p->state == PHONE_HELD || p->state == PHONE_FAILED)
+		return (0);
+	if (p->version_source < VSRC_ABANDON)
+		return (0);
+	return (fleet_cmp_target(f, p) >= 0);
+}
+
+void
+fleet_phase2_served(struct fleet *f, struct phone *p, int complete,
+    int64_t now, const char *evidence)
+{
+	p->last_seen = now;	/* the quiet period runs from here */
+	if (!complete) {
+		if (p->state < PHONE_CURRENT || p->state > PHONE_RECOVERED)
+			return;
+		snprintf(p->ca_sha256, sizeof p->ca_sha256, "%s",
+		    f->ca_sha256);
+		snprintf(p->repoint, sizeof p->repoint, "%s", f->repoint);
+		fleet_transition(f, p, PHONE_TRUSTING, p->state ==
+		    PHONE_CURRENT ? p->reason : NULL, now, evidence);
+		return;
+	}
+	if (p->state == PHONE_TRUSTING)
+		fleet_transition(f, p, PHONE_REPOINTED, NULL, now, evidence);
+}
+
+void
+fleet_fail(struct fleet *f, struct phone *p, const char *reason,
+    int64_t now, const char *evidence)
+{
+	if (p->state != PHONE_FAILED)
+		fleet_transition(f, p, PHONE_FAILED, reason, now, evidence);
+}
+
+void
+fleet_hold(struct fleet *f, struct phone *p, const char *reason, int64_t now,
+    const char *evidence)
+{
+	if (p->state == PHONE_HELD)
+		return;
+	p->held_from = p->state;
+	fleet_transition(f, p, PHONE_HELD, reason, now, evidence);
+}
+
+int
+fleet_release(struct fleet *f, struct phone *p, int64_t now, char **cause)
+{
+	enum phone_state	to = p->held_from;
+
+	if (p->state != PHONE_HELD) {
+		xasprintf(cause, "phone %s is %s, not held", p->mac,
+		    phone_state_name(p->state));
+		return (-1);
+	}
+	if (to == PHONE_HELD || to == PHONE_FAILED)
+		to = fleet_model(f, p) != NULL ? PHONE_IDENTIFIED : PHONE_SEEN;
+	fleet_transition(f, p, to, NULL, now, "released by the operator");
+	return (0);
+}
+
+int
+fleet_retry(struct fleet *f, struct phone *p, int64_t now, char **cause)
+{
+	if (p->state != PHONE_FAILED && p->state != PHONE_HELD) {
+		xasprintf(cause, "phone %s is %s: only a failed or held phone "
+		    "can be retried", p->mac, phone_state_name(p->state));
+		return (-1);
+	}
+	p->returns = 0;
+	fleet_transition(f, p, fleet_model(f, p) != NULL ? PHONE_IDENTIFIED :
+	    PHONE_SEEN, NULL, now, "retried by the operator");
+	fleet_evaluate(f, p, now, "retried by the operator");
+	return (0);
+}
+
+void
+fleet_forget(struct fleet *f, struct phone *p, int64_t now)
+{
+	struct journal_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.ts = now;
+	ev.mac = p->mac;
+	ev.kind = "note";
+	ev.from = phone_state_name(p->state);
+	ev.value = "forgotten";
+	ev.evidence = "forgotten by the operator";
+	journal_add_event(f->journal, &ev);
+	journal_delete_phone(f->journal, p->mac);
+	TAILQ_REMOVE(&f->phones, p, entry);
+	f->nphones--;
+	free(p->reason);
+	free(p);
+}
+
+void
+fleet_add_bytes(struct fleet *f, struct phone *p, uint64_t bytes)
+{
+	p->bytes_served += bytes;
+	fleet_commit(f, p, NULL);
+}
+
+void
+fleet_progress(struct fleet *f, struct phone *p, const char *file,
+    uint64_t bytes, uint64_t total, double rate)
+{
+	snprintf(p->progress_file, sizeof p->progress_file, "%s", file);
+	p->progress_bytes = bytes;
+	p->progress_total = total;
+	p->progress_rate = rate;
+}
+
+void
+fleet_tick(struct fleet *f, int64_t now)
+{
+	struct phone	*p;
+	char		*why;
+
+	TAILQ_FOREACH(p, &f->phones, entry) {
+		if (p->state != PHONE_REPOINTED)
+			continue;
+		if (now - p->last_seen < f->config.quiet_ms)
+			continue;
+		xasprintf(&why, "no request for %" PRId64 " s after it fetched "
+		    "its re-point file (quiet period %" PRId64 " s)",
+		    (now - p->last_seen) / 1000, f->config.quiet_ms / 1000);
+		fleet_transition(f, p, PHONE_RECOVERED, NULL, now, why);
+		free(why);
+	}
+}
+
+static json_t *
+fleet_str_or_null(const char *s)
+{
+	return (s != NULL && *s != '\0' ? json_string(s) : json_null());
+}
+
+json_t *
+fleet_phone_json(const struct fleet *f, const struct phone *p)
+{
+	char	t1[32], t2[32];
+
+	return (json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
+	    "s:o, s:{s:s, s:I, s:I, s:f}, s:s, s:s, s:I, s:o, s:o, s:I}",
+	    "mac", p->mac,
+	    "ip", fleet_str_or_null(p->ip),
+	    "model", fleet_str_or_null(p->model),
+	    "part", fleet_str_or_null(p->part),
+	    "version_before", fleet_str_or_null(p->version_before),
+	    "version", fleet_str_or_null(p->version),
+	    "version_source", fleet_str_or_null(
+	    version_source_name(p->version_source)),
+	    "target", fleet_str_or_null(p->target),
+	    "state", phone_state_name(p->state),
+	    "reason", fleet_str_or_null(p->reason),
+	    "progress",
+	    "file", p->progress_file,
+	    "bytes", (json_int_t)p->progress_bytes,
+	    "total", (json_int_t)p->progress_total,
+	    "rate", p->progress_rate,
+	    "first_seen", fleet_format_time(p->first_seen, t1, sizeof t1),
+	    "last_seen", fleet_format_time(p->last_seen, t2, sizeof t2),
+	    "bytes_served", (json_int_t)p->bytes_served,
+	    "ca_sha256", fleet_str_or_null(p->ca_sha256),
+	    "repoint", fleet_str_or_null(p->repoint),
+	    "returns", (json_int_t)p->returns));
+}
+
+json_t *
+fleet_counts_json(const struct fleet *f)
+{
+	const struct phone	*p;
+	json_int_t		 n[PHONE_NSTATES];
+	json_t			*o;
+	int			 i;
+
+	memset(n, 0, sizeof n);
+	TAILQ_FOREACH(p, &f->phones, entry)
+		n[p->state]++;
+	o = json_object();
+	for (i = 0; i < PHONE_NSTATES; i++)
+		json_object_set_new(o, phone_state_names[i], json_integer(n[i]));
+	return (o);
+}
+
+json_t *
+fleet_phones_json(const struct fleet *f)
+{
+	const struct phone	*p;
+	json_t			*a;
+
+	a = json_array();
+	TAILQ_FOREACH(p, &f->phones, entry)
+		json_array_append_new(a, fleet_phone_json(f, p));
+	return (a);
+}

@@ -1,0 +1,198 @@
+/*
+ * The fleet: every phone the appliance has seen, keyed by MAC, and the state
+ * machine of its recovery (DESIGN.md):
+ *
+ *   seen -> identified -> upgrading -> rebooting -> current -> trusting
+ *        -> repointed -> recovered,   and failed(reason), held(reason).
+ *
+ * The fleet knows nothing of packets: the serving code tells it what a phone
+ * did (asked for a file, sent a User-Agent, abandoned an image) together with
+ * the evidence in words, and the fleet decides what it means.  Every fact and
+ * every transition is written to the journal, with its evidence, before the
+ * caller answers the phone.
+ */
+#ifndef ZTP_FLEET_H
+#define ZTP_FLEET_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+#include "version.h"
+
+struct journal;
+struct model_table;
+struct model;
+
+enum phone_state {
+	PHONE_SEEN = 0,
+	PHONE_IDENTIFIED,
+	PHONE_UPGRADING,
+	PHONE_REBOOTING,
+	PHONE_CURRENT,
+	PHONE_TRUSTING,
+	PHONE_REPOINTED,
+	PHONE_RECOVERED,
+	PHONE_FAILED,
+	PHONE_HELD
+};
+#define PHONE_NSTATES 10
+
+/* Where a version came from, weakest first. */
+enum version_source {
+	VSRC_NONE = 0,
+	VSRC_APPLOG,		/* the uploaded app log */
+	VSRC_ABANDON,		/* abandoned its target image after the header */
+	VSRC_OPTION60,		/* DHCP option 60 sub-option 4 */
+	VSRC_UA			/* HTTP User-Agent Type/Application */
+};
+
+enum unknown_policy {
+	UNKNOWN_UPGRADE = 0,	/* offer the target image; the phone abandons it if current */
+	UNKNOWN_HOLD		/* offer nothing until the version is known */
+};
+
+struct phone {
+	char			 mac[13];
+	char			 ip[64];
+	char			 model[32];	/* token, "" while unknown */
+	char			 part[32];
+	char			 version[UCS_VERSION_TEXT_MAX];	/* running now, "" unknown */
+	enum version_source	 version_source;
+	char			 version_before[UCS_VERSION_TEXT_MAX];
+	char			 target[UCS_VERSION_TEXT_MAX];
+	enum phone_state	 state;
+	enum phone_state	 held_from;	/* where release returns to */
+	char			*reason;	/* failed/held, or a note; NULL */
+	int64_t			 first_seen;	/* unix ms */
+	int64_t			 last_seen;
+	int64_t			 state_since;
+	uint64_t		 bytes_served;
+	char			 ca_sha256[65];	/* of the CA it was given */
+	char			 repoint[256];	/* "ztp" or the hand-off URL */
+	unsigned		 returns;	/* boot cycles after re-point */
+
+	/* In memory only: the transfer in progress. */
+	char			 progress_file[96];
+	uint64_t		 progress_bytes;
+	uint64_t		 progress_total;
+	double			 progress_rate;
+
+	TAILQ_ENTRY(phone)	 entry;
+};
+TAILQ_HEAD(phone_list, phone);
+
+struct fleet_config {
+	enum unknown_policy	 unknown_version;
+	int64_t			 quiet_ms;	/* silence after re-point = recovered */
+	unsigned		 max_returns;	/* boot cycles after re-point before failed */
+};
+
+/* Outcome of an image transfer, as the serving code measured it. */
+enum image_outcome {
+	IMAGE_COMPLETE,		/* every byte delivered */
+	IMAGE_ABANDONED,	/* closed after the header: it runs this image */
+	IMAGE_INTERRUPTED	/* stopped part way: vanished mid-image */
+};
+
+/* May a phone be given its model's image? */
+enum image_verdict {
+	IMAGE_OFFER,
+	IMAGE_REFUSE_NEWER,	/* known newer than the target: never downgrade */
+	IMAGE_REFUSE_HELD	/* held, or version unknown under policy hold */
+};
+
+typedef void (*fleet_notify_fn)(void *, const struct phone *);
+
+struct fleet {
+	struct journal		*journal;
+	struct model_table	*models;
+	struct fleet_config	 config;
+	struct phone_list	 phones;
+	unsigned		 nphones;
+	char			 ca_sha256[65];	/* "" while no CA is set */
+	char			 repoint[256];
+	fleet_notify_fn		 notify;
+	void			*notify_arg;
+};
+
+const char	*phone_state_name(enum phone_state);
+int		 phone_state_from_name(const char *);
+const char	*version_source_name(enum version_source);
+enum version_source version_source_from_name(const char *);
+const char	*unknown_policy_name(enum unknown_policy);
+
+struct fleet	*fleet_new(struct journal *, struct model_table *,
+		    const struct fleet_config *);
+/* Continue every phone from the journal. */
+int		 fleet_load(struct fleet *, char **);
+void		 fleet_free(struct fleet *);
+void		 fleet_set_notify(struct fleet *, fleet_notify_fn, void *);
+/* The CA fingerprint ("" for none) and re-point target now in force. */
+void		 fleet_set_trust(struct fleet *, const char *, const char *);
+
+struct phone	*fleet_find(struct fleet *, const char *);
+/* The phone most recently seen at this address (the TFTP association). */
+struct phone	*fleet_by_ip(struct fleet *, const char *);
+
+/*
+ * A request that names the phone (its MAC): creates it in "seen" or touches
+ * it.  master is 1 for a master config request: the start of a boot cycle.
+ */
+struct phone	*fleet_seen(struct fleet *, const char *, const char *, int,
+		    int64_t, const char *);
+/* Any other request by a known phone: last_seen, and the quiet timer. */
+void		 fleet_touch(struct fleet *, struct phone *, const char *,
+		    int64_t);
+/* The model, by token (part may be NULL) or by part number (token NULL). */
+void		 fleet_learn_model(struct fleet *, struct phone *, const char *,
+		    const char *, int64_t, const char *);
+void		 fleet_learn_version(struct fleet *, struct phone *,
+		    const struct ucs_version *, enum version_source, int64_t,
+		    const char *);
+/* The concrete target build of the phone's model (package in the library). */
+void		 fleet_set_target(struct fleet *, struct phone *, const char *);
+
+/* Without side effects (rendering); verdict() also holds the phone. */
+enum image_verdict fleet_image_check(const struct fleet *,
+		    const struct phone *, const char **);
+enum image_verdict fleet_image_verdict(struct fleet *, struct phone *,
+		    int64_t, const char **);
+void		 fleet_image_started(struct fleet *, struct phone *,
+		    const char *, uint64_t, int64_t, const char *);
+void		 fleet_image_finished(struct fleet *, struct phone *,
+		    const char *, const struct ucs_version *, enum image_outcome,
+		    uint64_t, uint64_t, int64_t, const char *);
+
+/* 1 when the phone has proved it runs its target: phase 2 may begin. */
+int		 fleet_proved_target(struct fleet *, const struct phone *);
+/* The trust/re-point file was rendered (complete 0) or delivered (1). */
+void		 fleet_phase2_served(struct fleet *, struct phone *, int,
+		    int64_t, const char *);
+
+void		 fleet_fail(struct fleet *, struct phone *, const char *,
+		    int64_t, const char *);
+void		 fleet_hold(struct fleet *, struct phone *, const char *,
+		    int64_t, const char *);
+int		 fleet_release(struct fleet *, struct phone *, int64_t,
+		    char **);
+int		 fleet_retry(struct fleet *, struct phone *, int64_t, char **);
+void		 fleet_forget(struct fleet *, struct phone *, int64_t);
+void		 fleet_add_bytes(struct fleet *, struct phone *, uint64_t);
+void		 fleet_progress(struct fleet *, struct phone *, const char *,
+		    uint64_t, uint64_t, double);
+
+/* Quiet-period rule: re-pointed phones silent long enough are recovered. */
+void		 fleet_tick(struct fleet *, int64_t);
+
+/* The phone object of docs/control-protocol.md. */
+json_t		*fleet_phone_json(const struct fleet *, const struct phone *);
+/* "counts" and "phones" of the status document. */
+json_t		*fleet_counts_json(const struct fleet *);
+json_t		*fleet_phones_json(const struct fleet *);
+
+/* "2026-11-27T10:00:00Z" of unix ms, into buf (at least 32 bytes). */
+char		*fleet_format_time(int64_t, char *, size_t);
+
+#endif

@@ -1,0 +1,455 @@
+/*
+ * The journal in SQLite, WAL mode, synchronous=FULL.
+ *
+ * Why FULL and not NORMAL: in WAL mode NORMAL already survives a killed
+ * process (the WAL is in the page cache), but not a pulled plug or a USB
+ * stick yanked out: the last transactions can vanish.  The appliance writes a
+ * few dozen rows per phone, so one fsync per transaction costs nothing we can
+ * measure, and "every event the daemon acted on is on disk" holds even when
+ * the laptop's battery dies.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct journal {
+	sqlite3		*db;
+	int		 readonly;
+};
+
+static const char journal_schema[] =
+    "CREATE TABLE IF NOT EXISTS phones ("
+    " mac TEXT PRIMARY KEY, ip TEXT, model TEXT, part TEXT, version TEXT,"
+    " version_source TEXT, version_before TEXT, target TEXT, state TEXT,"
+    " held_from TEXT, reason TEXT, first_seen INTEGER, last_seen INTEGER,"
+    " state_since INTEGER, bytes_served INTEGER, ca_sha256 TEXT,"
+    " repoint TEXT, returns INTEGER);"
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY, ts INTEGER, mac TEXT, kind TEXT,"
+    " from_state TEXT, to_state TEXT, fact TEXT, value TEXT,"
+    " evidence TEXT);"
+    "CREATE INDEX IF NOT EXISTS events_mac ON events(mac, id);"
+    "CREATE TABLE IF NOT EXISTS transfers ("
+    " id INTEGER PRIMARY KEY, mac TEXT, ip TEXT, proto TEXT, name TEXT,"
+    " write INTEGER, started INTEGER, ended INTEGER, bytes INTEGER,"
+    " total INTEGER, outcome TEXT, reason TEXT);"
+    "CREATE INDEX IF NOT EXISTS transfers_mac ON transfers(mac, id);"
+    "CREATE TABLE IF NOT EXISTS syslog ("
+    " id INTEGER PRIMARY KEY, ts INTEGER, mac TEXT, ip TEXT, line TEXT);"
+    "CREATE INDEX IF NOT EXISTS syslog_mac ON syslog(mac, id);";
+
+static int	journal_exec(struct journal *, const char *, char **);
+static int	journal_insert_event(struct journal *,
+		    const struct journal_event *);
+static void	journal_bind_text(sqlite3_stmt *, int, const char *);
+static const char *journal_col(sqlite3_stmt *, int);
+
+struct journal *
+journal_open(const char *state_dir, int readonly, char **cause)
+{
+	struct journal	*j;
+	char		*path;
+	int		 flags, rc;
+
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_FILE);
+	if (readonly && access(path, R_OK) != 0) {
+		xasprintf(cause, "no journal at %s (has 'ztp-rescue serve "
+		    "--state %s' ever run?)", path, state_dir);
+		free(path);
+		return (NULL);
+	}
+	j = xcalloc(1, sizeof *j);
+	j->readonly = readonly;
+	/* Read-only still opens read-write at the SQLite level when it can:
+	 * a WAL database needs its -shm to be readable by a second process. */
+	flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &j->db, flags | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		xasprintf(cause, "cannot open the journal %s: %s", path,
+		    j->db != NULL ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(j->db, 5000);
+	if (!readonly) {
+		if (journal_exec(j, "PRAGMA journal_mode=WAL;"
+		    "PRAGMA synchronous=FULL;", cause) != 0)
+			goto fail;
+		if (journal_exec(j, journal_schema, cause) != 0)
+			goto fail;
+	}
+	free(path);
+	return (j);
+
+fail:
+	free(path);
+	if (j->db != NULL)
+		sqlite3_close(j->db);
+	free(j);
+	return (NULL);
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	sqlite3_close(j->db);
+	free(j);
+}
+
+static int
+journal_exec(struct journal *j, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(j->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "journal: %s", err != NULL ? err :
+			    sqlite3_errmsg(j->db));
+		else
+			log_error("journal: %s", err != NULL ? err :
+			    sqlite3_errmsg(j->db));
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+journal_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static const char *
+journal_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return (s != NULL ? (const char *)s : "");
+}
+
+static int
+journal_insert_event(struct journal *j, const struct journal_event *ev)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(j->db, "INSERT INTO events (ts, mac, kind, "
+	    "from_state, to_state, fact, value, evidence) VALUES "
+	    "(?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(st, 1, ev->ts);
+	journal_bind_text(st, 2, ev->mac);
+	journal_bind_text(st, 3, ev->kind);
+	journal_bind_text(st, 4, ev->from);
+	journal_bind_text(st, 5, ev->to);
+	journal_bind_text(st, 6, ev->fact);
+	journal_bind_text(st, 7, ev->value);
+	journal_bind_text(st, 8, ev->evidence);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+int
+journal_save(struct journal *j, const struct phone *p,
+    const struct journal_event *ev)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (j == NULL)
+		return (0);
+	if (journal_exec(j, "BEGIN IMMEDIATE", NULL) != 0)
+		return (-1);
+	if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO phones (mac, ip,"
+	    " model, part, version, version_source, version_before, target,"
+	    " state, held_from, reason, first_seen, last_seen, state_since,"
+	    " bytes_served, ca_sha256, repoint, returns) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	journal_bind_text(st, 1, p->mac);
+	journal_bind_text(st, 2, p->ip);
+	journal_bind_text(st, 3, p->model);
+	journal_bind_text(st, 4, p->part);
+	journal_bind_text(st, 5, p->version);
+	journal_bind_text(st, 6, version_source_name(p->version_source));
+	journal_bind_text(st, 7, p->version_before);
+	journal_bind_text(st, 8, p->target);
+	journal_bind_text(st, 9, phone_state_name(p->state));
+	journal_bind_text(st, 10, phone_state_name(p->held_from));
+	journal_bind_text(st, 11, p->reason);
+	sqlite3_bind_int64(st, 12, p->first_seen);
+	sqlite3_bind_int64(st, 13, p->last_seen);
+	sqlite3_bind_int64(st, 14, p->state_since);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)p->bytes_served);
+	journal_bind_text(st, 16, p->ca_sha256);
+	journal_bind_text(st, 17, p->repoint);
+	sqlite3_bind_int64(st, 18, p->returns);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (ev != NULL && journal_insert_event(j, ev) != 0)
+		goto fail;
+	if (journal_exec(j, "COMMIT", NULL) != 0)
+		goto fail;
+	return (0);
+
+fail:
+	log_error("journal: cannot save phone %s: %s", p->mac,
+	    sqlite3_errmsg(j->db));
+	journal_exec(j, "ROLLBACK", NULL);
+	return (-1);
+}
+
+int
+journal_add_event(struct journal *j, const struct journal_event *ev)
+{
+	if (j == NULL)
+		return (0);
+	if (journal_insert_event(j, ev) != 0) {
+		log_error("journal: cannot add event: %s",
+		    sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+journal_delete_phone(struct journal *j, const char *mac)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (j == NULL)
+		return (0);
+	if (sqlite3_prepare_v2(j->db, "DELETE FROM phones WHERE mac = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return (-1);
+	journal_bind_text(st, 1, mac);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+int
+journal_add_transfer(struct journal *j, const struct journal_transfer *t)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (j == NULL)
+		return (0);
+	if (sqlite3_prepare_v2(j->db, "INSERT INTO transfers (mac, ip, proto,"
+	    " name, write, started, ended, bytes, total, outcome, reason)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	journal_bind_text(st, 1, t->mac);
+	journal_bind_text(st, 2, t->ip);
+	journal_bind_text(st, 3, t->proto);
+	journal_bind_text(st, 4, t->name);
+	sqlite3_bind_int(st, 5, t->write);
+	sqlite3_bind_int64(st, 6, t->started);
+	sqlite3_bind_int64(st, 7, t->ended);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)t->bytes);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)t->total);
+	journal_bind_text(st, 10, t->outcome);
+	journal_bind_text(st, 11, t->reason);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("journal: cannot add transfer: %s",
+		    sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+journal_add_syslog(struct journal *j, const char *mac, const char *ip,
+    int64_t ts, const char *line)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (j == NULL)
+		return (0);
+	if (sqlite3_prepare_v2(j->db, "INSERT INTO syslog (ts, mac, ip, line)"
+	    " VALUES (?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(st, 1, ts);
+	journal_bind_text(st, 2, mac);
+	journal_bind_text(st, 3, ip);
+	journal_bind_text(st, 4, line);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+int
+journal_load_phones(struct journal *j, void (*fn)(void *,
+    const struct phone *), void *arg, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct phone	 p;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part, version,"
+	    " version_source, version_before, target, state, held_from,"
+	    " reason, first_seen, last_seen, state_since, bytes_served,"
+	    " ca_sha256, repoint, returns FROM phones ORDER BY first_seen,"
+	    " mac", -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof p);
+		snprintf(p.mac, sizeof p.mac, "%s", journal_col(st, 0));
+		snprintf(p.ip, sizeof p.ip, "%s", journal_col(st, 1));
+		snprintf(p.model, sizeof p.model, "%s", journal_col(st, 2));
+		snprintf(p.part, sizeof p.part, "%s", journal_col(st, 3));
+		snprintf(p.version, sizeof p.version, "%s",
+		    journal_col(st, 4));
+		p.version_source = version_source_from_name(journal_col(st, 5));
+		snprintf(p.version_before, sizeof p.version_before, "%s",
+		    journal_col(st, 6));
+		snprintf(p.target, sizeof p.target, "%s", journal_col(st, 7));
+		p.state = phone_state_from_name(journal_col(st, 8));
+		p.held_from = phone_state_from_name(journal_col(st, 9));
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+			p.reason = (char *)journal_col(st, 10);
+		p.first_seen = sqlite3_column_int64(st, 11);
+		p.last_seen = sqlite3_column_int64(st, 12);
+		p.state_since = sqlite3_column_int64(st, 13);
+		p.bytes_served = (uint64_t)sqlite3_column_int64(st, 14);
+		snprintf(p.ca_sha256, sizeof p.ca_sha256, "%s",
+		    journal_col(st, 15));
+		snprintf(p.repoint, sizeof p.repoint, "%s",
+		    journal_col(st, 16));
+		p.returns = (unsigned)sqlite3_column_int64(st, 17);
+		if ((int)p.state < 0)
+			p.state = PHONE_SEEN;
+		if ((int)p.held_from < 0)
+			p.held_from = PHONE_SEEN;
+		fn(arg, &p);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	return (0);
+}
+
+static json_t *
+journal_query_json(struct journal *j, const char *sql, const char *mac)
+{
+	sqlite3_stmt	*st;
+	json_t		*a, *o;
+	int		 i, n;
+
+	a = json_array();
+	if (j == NULL || sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (a);
+	if (mac != NULL)
+		journal_bind_text(st, 1, mac);
+	n = sqlite3_column_count(st);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		o = json_object();
+		for (i = 0; i < n; i++) {
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				json_object_set_new(o, sqlite3_column_name(st,
+				    i), json_integer(sqlite3_column_int64(st,
+				    i)));
+				break;
+			case SQLITE_NULL:
+				json_object_set_new(o, sqlite3_column_name(st,
+				    i), json_null());
+				break;
+			default:
+				json_object_set_new(o, sqlite3_column_name(st,
+				    i), json_string(journal_col(st, i)));
+				break;
+			}
+		}
+		json_array_append_new(a, o);
+	}
+	sqlite3_finalize(st);
+	return (a);
+}
+
+json_t *
+journal_events_json(struct journal *j, const char *mac)
+{
+	if (mac == NULL)
+		return (journal_query_json(j, "SELECT id, ts, mac, kind, "
+		    "from_state AS 'from', to_state AS 'to', fact, value, "
+		    "evidence FROM events ORDER BY id", NULL));
+	return (journal_query_json(j, "SELECT id, ts, mac, kind, from_state "
+	    "AS 'from', to_state AS 'to', fact, value, evidence FROM events "
+	    "WHERE mac = ? ORDER BY id", mac));
+}
+
+json_t *
+journal_transfers_json(struct journal *j, const char *mac)
+{
+	if (mac == NULL)
+		return (journal_query_json(j, "SELECT * FROM transfers ORDER "
+		    "BY id", NULL));
+	return (journal_query_json(j, "SELECT * FROM transfers WHERE mac = ? "
+	    "ORDER BY id", mac));
+}
+
+json_t *
+journal_syslog_json(struct journal *j, const char *mac, int limit)
+{
+	char	*sql;
+	json_t	*a;
+
+	xasprintf(&sql, "SELECT * FROM (SELECT id, ts, ip, line FROM syslog "
+	    "WHERE mac = ? ORDER BY id DESC LIMIT %d) ORDER BY id",
+	    limit > 0 ? limit : 1000000);
+	a = journal_query_json(j, sql, mac);
+	free(sql);
+	return (a);
+}
+
+int64_t
+journal_count(struct journal *j, const char *table)
+{
+	sqlite3_stmt	*st;
+	char		*sql;
+	int64_t		 n = -1;
+
+	if (strcmp(table, "events") != 0 && strcmp(table, "transfers") != 0 &&
+	    strcmp(table, "phones") != 0 && strcmp(table, "syslog") != 0)
+		return (-1);
+	xasprintf(&sql, "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	free(sql);
+	return (n);
+}

@@ -1,0 +1,69 @@
+/*
+ * The journal: the fleet, every event, every transfer and every syslog line
+ * in SQLite (WAL).  Each phone change is one transaction: the phone's row and
+ * the event that explains it are committed together before the phone is
+ * answered, so a killed daemon loses nothing it acted on, and a restarted one
+ * continues every phone from its row.
+ */
+#ifndef ZTP_JOURNAL_H
+#define ZTP_JOURNAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define JOURNAL_FILE "journal.db"
+
+struct journal;
+struct phone;
+
+struct journal_event {
+	int64_t		 ts;		/* unix ms */
+	const char	*mac;
+	const char	*kind;		/* "state", "fact", "note" */
+	const char	*from;		/* state before, or NULL */
+	const char	*to;		/* state after, or NULL */
+	const char	*fact;		/* "model", "version", ... or NULL */
+	const char	*value;
+	const char	*evidence;	/* which request, header or line */
+};
+
+struct journal_transfer {
+	const char	*mac;		/* may be "" when no phone is known */
+	const char	*ip;
+	const char	*proto;		/* "tftp", "http", "https" */
+	const char	*name;
+	int		 write;
+	int64_t		 started;
+	int64_t		 ended;
+	uint64_t	 bytes;
+	uint64_t	 total;
+	const char	*outcome;	/* completed, abandoned, interrupted, failed, refused */
+	const char	*reason;
+};
+
+/* Open (creating) STATE/journal.db; readonly opens an existing one only. */
+struct journal	*journal_open(const char *, int, char **);
+void		 journal_close(struct journal *);
+
+/* Write the phone row and, when ev is not NULL, its event, atomically. */
+int		 journal_save(struct journal *, const struct phone *,
+		    const struct journal_event *);
+int		 journal_add_event(struct journal *, const struct journal_event *);
+int		 journal_delete_phone(struct journal *, const char *);
+int		 journal_add_transfer(struct journal *,
+		    const struct journal_transfer *);
+int		 journal_add_syslog(struct journal *, const char *, const char *,
+		    int64_t, const char *);
+
+/* Call fn for every phone row, in first-seen order. */
+int		 journal_load_phones(struct journal *,
+		    void (*)(void *, const struct phone *), void *, char **);
+
+/* JSON arrays for one phone (all phones when mac is NULL). */
+json_t		*journal_events_json(struct journal *, const char *);
+json_t		*journal_transfers_json(struct journal *, const char *);
+json_t		*journal_syslog_json(struct journal *, const char *, int);
+int64_t		 journal_count(struct journal *, const char *);
+
+#endif

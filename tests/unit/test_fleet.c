@@ -1,0 +1,374 @@
+/*
+ * The fleet's state machine: every path of DESIGN.md, driven as the serving
+ * code drives it, with the journal underneath.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+#include "models.h"
+
+struct ctx {
+	char			 dir[64];
+	struct journal		*j;
+	struct model_table	*models;
+	struct fleet		*f;
+};
+
+static const char MAC[] = "0004f2000001";
+
+static struct ucs_version
+ver(const char *s)
+{
+	struct ucs_version	 v;
+	char			*cause = NULL;
+
+	assert_int_equal(ucs_version_parse(s, &v, &cause), 0);
+	return (v);
+}
+
+static int
+setup_policy(void **state, enum unknown_policy policy)
+{
+	struct ctx		*c = calloc(1, sizeof *c);
+	struct fleet_config	 cfg = { policy, 5000, 3 };
+	char			*cause = NULL;
+
+	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
+	snprintf(c->dir, sizeof c->dir, "/tmp/test-fleet.XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	c->j = journal_open(c->dir, 0, &cause);
+	assert_non_null(c->j);
+	c->models = model_table_load_default(&cause);
+	assert_non_null(c->models);
+	c->f = fleet_new(c->j, c->models, &cfg);
+	*state = c;
+	return (0);
+}
+
+static int
+setup(void **state)
+{
+	return (setup_policy(state, UNKNOWN_UPGRADE));
+}
+
+static int
+setup_hold(void **state)
+{
+	return (setup_policy(state, UNKNOWN_HOLD));
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx	*c = *state;
+	char		 cmd[128];
+
+	fleet_free(c->f);
+	journal_close(c->j);
+	model_table_free(c->models);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", c->dir);
+	assert_int_equal(system(cmd), 0);
+	free(c);
+	return (0);
+}
+
+static void
+test_full_recovery(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 old = ver("4.1.4.7430"), tgt = ver("4.1.7.5432");
+	const char		*why;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET 0004f2000001.cfg");
+	assert_int_equal(p->state, PHONE_SEEN);
+	fleet_learn_model(c->f, p, "VVX410", NULL, 1001, "User-Agent");
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_string_equal(p->part, "3111-46162-001");
+	assert_string_equal(p->target, "4.1.7");
+	fleet_learn_version(c->f, p, &old, VSRC_UA, 1002, "UA Application");
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_string_equal(p->version_before, "4.1.4.7430");
+	assert_int_equal(fleet_image_verdict(c->f, p, 1003, &why), IMAGE_OFFER);
+	fleet_image_started(c->f, p, "3111-46162-001.sip.ld", 100, 1003, "GET");
+	assert_int_equal(p->state, PHONE_UPGRADING);
+	fleet_image_finished(c->f, p, "3111-46162-001.sip.ld", &tgt,
+	    IMAGE_COMPLETE, 100, 100, 1004, "whole");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	assert_int_equal(fleet_proved_target(c->f, p), 0);
+	/* Back after the flash: the Updater abandons the image. */
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 2000, "GET 0004f2000001.cfg");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_image_started(c->f, p, "3111-46162-001.sip.ld", 100, 2001, "GET");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_image_finished(c->f, p, "3111-46162-001.sip.ld", &tgt,
+	    IMAGE_ABANDONED, 1, 100, 2002, "closed after the header");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_string_equal(p->version, "4.1.7.5432");
+	assert_int_equal(p->version_source, VSRC_ABANDON);
+	assert_string_equal(p->version_before, "4.1.4.7430");
+	assert_int_equal(fleet_proved_target(c->f, p), 1);
+	fleet_set_trust(c->f, "ab", "ztp");
+	fleet_phase2_served(c->f, p, 0, 2003, "GET ztp-rescue-0004f2000001.cfg");
+	assert_int_equal(p->state, PHONE_TRUSTING);
+	assert_string_equal(p->ca_sha256, "ab");
+	fleet_phase2_served(c->f, p, 1, 2004, "delivered");
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_tick(c->f, 2004 + 4999);
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_tick(c->f, 2004 + 5000);
+	assert_int_equal(p->state, PHONE_RECOVERED);
+	/* 1 new + model + identified + version + upgrading + rebooting +
+	 * version + current + trusting + repointed + recovered */
+	assert_int_equal(journal_count(c->j, "events"), 11);
+}
+
+static void
+test_newer_never_downgraded(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 newer = ver("5.9.7.4477");
+	const char		*why;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX410", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &newer, VSRC_UA, 1002, "UA");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_non_null(strstr(p->reason, "newer than its target 4.1.7"));
+	assert_int_equal(fleet_image_verdict(c->f, p, 1003, &why),
+	    IMAGE_REFUSE_NEWER);
+	assert_int_equal(fleet_proved_target(c->f, p), 1);
+}
+
+static void
+test_unknown_model_held(void **state)
+{
+	struct ctx	*c = *state;
+	struct phone	*p;
+	const char	*why;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX999", NULL, 1001, "UA");
+	assert_int_equal(p->state, PHONE_HELD);
+	assert_string_equal(p->reason, "model VVX999 is not in the models "
+	    "table: nothing is served to it (add it with --models)");
+	assert_int_equal(fleet_image_verdict(c->f, p, 1002, &why),
+	    IMAGE_REFUSE_HELD);
+	p = fleet_seen(c->f, "0004f2000002", "10.0.0.6", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, NULL, "9999-99999-001", 1001, "RRQ");
+	assert_int_equal(p->state, PHONE_HELD);
+	assert_non_null(strstr(p->reason, "part number 9999-99999-001"));
+}
+
+static void
+test_vanished_mid_image(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 tgt = ver("4.0.8.0931");
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "RRQ");
+	fleet_learn_model(c->f, p, NULL, "2345-12670-001", 1001, "RRQ");
+	assert_string_equal(p->model, "SPIP670");
+	fleet_image_started(c->f, p, "2345-12670-001.sip.ld", 1000, 1002, "");
+	assert_int_equal(p->state, PHONE_UPGRADING);
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &tgt,
+	    IMAGE_INTERRUPTED, 600, 1000, 1003, "silent");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_non_null(strstr(p->reason, "stopped at 600 of 1000 bytes"));
+	/* It asks again: back into the flow. */
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 5000, "RRQ");
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+}
+
+static void
+test_unknown_version_hold_policy(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 cur = ver("4.0.8.0931");
+	const char		*why;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "RRQ");
+	fleet_learn_model(c->f, p, "SPIP670", NULL, 1001, "");
+	assert_int_equal(fleet_image_check(c->f, p, &why), IMAGE_REFUSE_HELD);
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_int_equal(fleet_image_verdict(c->f, p, 1002, &why),
+	    IMAGE_REFUSE_HELD);
+	assert_int_equal(p->state, PHONE_HELD);
+	/* Option 60 tells the version: the hold lifts by itself. */
+	fleet_learn_version(c->f, p, &cur, VSRC_OPTION60, 1003, "option 60");
+	assert_int_equal(p->state, PHONE_CURRENT);
+}
+
+static void
+test_updater_stale_after_flash_fails(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 old = ver("4.0.1.1000"), tgt = ver("4.0.8.0931");
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "SPIP550", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &old, VSRC_UA, 1002, "UA");
+	fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10, 1003, "");
+	fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
+	    IMAGE_COMPLETE, 10, 10, 1004, "");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_learn_version(c->f, p, &old, VSRC_UA, 1005, "UA again");
+	/* Same version, same source: no news, stays rebooting. */
+	assert_int_equal(p->state, PHONE_REBOOTING);
+}
+
+static void
+test_returns_after_repoint_fail(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 tgt = ver("5.4.1.18370");
+	int			 i;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX411", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &tgt, VSRC_UA, 1002, "UA");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	fleet_phase2_served(c->f, p, 0, 1003, "");
+	fleet_phase2_served(c->f, p, 1, 1004, "");
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	for (i = 0; i < 3; i++) {
+		fleet_seen(c->f, MAC, "10.0.0.5", 1, 1100 + i, "GET again");
+		assert_int_equal(p->state, PHONE_REPOINTED);
+	}
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1200, "GET again");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_non_null(strstr(p->reason, "came back 4 times"));
+}
+
+static void
+test_operator_hold_release_retry_forget(void **state)
+{
+	struct ctx	*c = *state;
+	struct phone	*p;
+	char		*cause = NULL;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX310", NULL, 1001, "UA");
+	fleet_hold(c->f, p, "held by the operator", 1002, "console");
+	assert_int_equal(p->state, PHONE_HELD);
+	assert_int_equal(fleet_release(c->f, p, 1003, &cause), 0);
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_int_equal(fleet_release(c->f, p, 1003, &cause), -1);
+	assert_string_equal(cause, "phone 0004f2000001 is identified, not held");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(fleet_retry(c->f, p, 1004, &cause), -1);
+	free(cause);
+	fleet_fail(c->f, p, "x", 1005, "test");
+	assert_int_equal(fleet_retry(c->f, p, 1006, &cause), 0);
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	fleet_forget(c->f, p, 1007);
+	assert_null(fleet_find(c->f, MAC));
+	assert_int_equal(journal_count(c->j, "phones"), 0);
+}
+
+static void
+test_ip_association(void **state)
+{
+	struct ctx	*c = *state;
+
+	fleet_seen(c->f, "0004f2000001", "10.0.0.5", 1, 1000, "a");
+	fleet_seen(c->f, "0004f2000002", "10.0.0.5", 1, 2000, "b");
+	fleet_seen(c->f, "0004f2000003", "10.0.0.6", 1, 3000, "c");
+	assert_string_equal(fleet_by_ip(c->f, "10.0.0.5")->mac,
+	    "0004f2000002");
+	assert_null(fleet_by_ip(c->f, "10.0.0.7"));
+}
+
+static void
+test_restart_continues(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct fleet		*f2;
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3 };
+	struct ucs_version	 tgt = ver("4.1.7.5432");
+	char			*cause = NULL;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX500", NULL, 1001, "UA");
+	fleet_image_started(c->f, p, "3111-44500-001.sip.ld", 10, 1002, "");
+	fleet_image_finished(c->f, p, "3111-44500-001.sip.ld", &tgt,
+	    IMAGE_COMPLETE, 10, 10, 1003, "");
+	f2 = fleet_new(c->j, c->models, &cfg);
+	assert_int_equal(fleet_load(f2, &cause), 0);
+	p = fleet_find(f2, MAC);
+	assert_non_null(p);
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	assert_string_equal(p->model, "VVX500");
+	assert_int_equal(p->first_seen, 1000);
+	fleet_image_finished(f2, p, "3111-44500-001.sip.ld", &tgt,
+	    IMAGE_ABANDONED, 1, 10, 2000, "");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	fleet_free(f2);
+}
+
+static void
+test_status_json(void **state)
+{
+	struct ctx	*c = *state;
+	json_t		*counts, *phones;
+
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1764237600000LL, "GET");
+	counts = fleet_counts_json(c->f);
+	phones = fleet_phones_json(c->f);
+	assert_int_equal(json_integer_value(json_object_get(counts, "seen")),
+	    1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(phones, 0), "first_seen")), "2025-11-27T10:00:00Z");
+	assert_true(json_is_null(json_object_get(json_array_get(phones, 0),
+	    "model")));
+	json_decref(counts);
+	json_decref(phones);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full_recovery, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_newer_never_downgraded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_model_held, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vanished_mid_image, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unknown_version_hold_policy, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_updater_stale_after_flash_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_returns_after_repoint_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_operator_hold_release_retry_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_association, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_restart_continues, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_status_json, setup,
+		    teardown),
+	};
+
+	return (cmocka_run_group_tests_name("fleet", tests, NULL, NULL));
+}
