@@ -1,0 +1,353 @@
+/*
+ * The reboot loop: each boot goes where the phone's flash says (its static
+ * boot server, a hand-off server, or ZTP), and on its boot server plays the
+ * request order of a real phone:
+ *
+ *   Updater:      upload the previous app log, <mac>.cfg (then
+ *                 000000000000.cfg), the image (abandoned after its header
+ *                 when current; else downloaded, flashed, reboot)
+ *   Application:  CONFIG_FILES in order, <mac>-phone.cfg, <mac>-web.cfg,
+ *                 license files, (5.x) <mac>-calls.xml, directory files,
+ *                 boot and app log uploads; reboot when device.* changed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "phonesim.h"
+
+enum boot_result { BOOT_DONE, BOOT_REBOOT, BOOT_FAIL };
+
+static enum boot_result	boot_cycle(struct phone *, const char *);
+static int	boot_get(struct phone *, const char *, const char *,
+		    const char *, struct sim_fetch *);
+static void	boot_get_params(struct phone *, const char *, const char *,
+		    const char *, struct sim_params *);
+static void	boot_reboot(struct phone *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	boot_fail(struct phone *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	boot_handoff(struct phone *, const char *);
+static void	boot_verdict(struct phone *);
+
+static void
+boot_fail(struct phone *ph, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (ph->fail != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&ph->fail, fmt, ap) == -1)
+		sim_fatalx("out of memory formatting a string");
+	va_end(ap);
+}
+
+static void
+boot_reboot(struct phone *ph, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*why;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) == -1)
+		sim_fatalx("out of memory formatting a string");
+	va_end(ap);
+	sim_transcript_line(&ph->ts, "REBOOT reason=%s", why);
+	phone_log(ph, "so", "Rebooting: %s", why);
+	free(why);
+}
+
+/* GET dir/name; 0 when the file came back. */
+static int
+boot_get(struct phone *ph, const char *server, const char *dir,
+    const char *name, struct sim_fetch *f)
+{
+	char	*path;
+	int	 rc;
+
+	if (dir != NULL && *dir != '\0')
+		sim_asprintf(&path, "%s%s%s", dir,
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	else
+		path = sim_strdup(name);
+	memset(f, 0, sizeof *f);
+	f->method = SIM_GET;
+	f->name = path;
+	rc = phone_fetch(ph, server, f);
+	f->name = NULL;
+	free(path);
+	if (rc != 0 || !f->found)
+		return (-1);
+	return (0);
+}
+
+/* GET a config file and add its parameters (first wins); missing is normal. */
+static void
+boot_get_params(struct phone *ph, const char *server, const char *dir,
+    const char *name, struct sim_params *ps)
+{
+	struct sim_fetch	 f;
+	char			*cause, *esc;
+
+	if (boot_get(ph, server, dir, name, &f) == 0 && ps != NULL &&
+	    app_cfg_parse(f.data.data, f.data.len, ps, &cause) != 0) {
+		esc = sim_escape(name, strlen(name));
+		sim_transcript_line(&ph->ts, "CONFIG %s ignored: %s", esc,
+		    cause);
+		phone_log(ph, "cfg", "Cfg|%s: %s", esc, cause);
+		free(esc);
+		free(cause);
+	}
+	sim_fetch_free(&f);
+}
+
+static enum boot_result
+boot_cycle(struct phone *ph, const char *server)
+{
+	struct sim_fetch	 f;
+	struct master_cfg	 mc;
+	struct sim_params	 cfg, over;
+	struct sim_param	*p;
+	struct sim_buf		 why = { NULL, 0, 0 };
+	enum image_result	 ir;
+	char			*name, *list, *tok, *save, *cause, *image;
+	int			 changed, found;
+
+	/* Updater stage. */
+	ph->stage_app = 0;
+	upload_log(ph, server, NULL, "app.log");
+
+	sim_asprintf(&name, "%s.cfg", ph->mac);
+	found = boot_get(ph, server, NULL, name, &f) == 0;
+	free(name);
+	if (!found && (f.status == 404 || (sim_is_tftp(server) &&
+	    f.status == 1))) {
+		sim_fetch_free(&f);
+		found = boot_get(ph, server, NULL, "000000000000.cfg", &f) == 0;
+	}
+	if (!found) {
+		sim_fetch_free(&f);
+		boot_fail(ph, "boot server %s gave no master config", server);
+		return (BOOT_FAIL);
+	}
+	if (master_cfg_parse(ph, f.data.data, f.data.len, &mc, &cause) != 0) {
+		sim_transcript_line(&ph->ts, "CONFIG master rejected: %s",
+		    cause);
+		boot_fail(ph, "%s", cause);
+		free(cause);
+		sim_fetch_free(&f);
+		return (BOOT_FAIL);
+	}
+	sim_fetch_free(&f);
+
+	image = NULL;
+	if (mc.app_file_path != NULL && *mc.app_file_path != '\0')
+		image = master_cfg_image_name(ph, mc.app_file_path);
+	if (image == NULL) {
+		free(ph->why_no_image);
+		ph->why_no_image = sim_strdup("server offered no image");
+	} else {
+		ir = image_check(ph, server, image);
+		free(image);
+		if (ir == IMAGE_FLASHED || ir == IMAGE_CUT) {
+			if (ir == IMAGE_FLASHED)
+				boot_reboot(ph, "new image %s", ph->version);
+			else
+				boot_reboot(ph, "power loss");
+			master_cfg_free(&mc);
+			return (BOOT_REBOOT);
+		}
+	}
+
+	/* Application stage. */
+	ph->stage_app = 1;
+	phone_log(ph, "so", "Application, main: Application Name: SIP, "
+	    "Version: %s", ph->version);
+	sim_params_init(&cfg);
+	sim_params_init(&over);
+	list = sim_strdup(mc.config_files != NULL ? mc.config_files : "");
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		tok = sim_trim(tok);
+		if (*tok != '\0')
+			boot_get_params(ph, server, NULL, tok, &cfg);
+	}
+	free(list);
+	sim_asprintf(&name, "%s-phone.cfg", ph->mac);
+	boot_get_params(ph, server, mc.overrides_dir, name, &over);
+	free(name);
+	sim_asprintf(&name, "%s-web.cfg", ph->mac);
+	boot_get_params(ph, server, mc.overrides_dir, name, &over);
+	free(name);
+	boot_get_params(ph, server, NULL, "000000000000-license.cfg", NULL);
+	sim_asprintf(&name, "%s-license.cfg", ph->mac);
+	boot_get_params(ph, server, NULL, name, NULL);
+	free(name);
+	if (phone_is_5x(ph)) {
+		sim_asprintf(&name, "%s-calls.xml", ph->mac);
+		boot_get_params(ph, server, NULL, name, NULL);
+		free(name);
+	}
+	sim_asprintf(&name, "%s-directory.xml", ph->mac);
+	boot_get_params(ph, server, mc.contacts_dir, name, NULL);
+	free(name);
+	boot_get_params(ph, server, mc.contacts_dir,
+	    "000000000000-directory.xml", NULL);
+
+	/* Local overrides (phone and web) take precedence over the files. */
+	TAILQ_FOREACH(p, &cfg, entry)
+		sim_params_add_first(&over, p->name, p->value);
+	changed = app_cfg_apply(ph, &over, &why);
+	sim_params_clear(&cfg);
+	sim_params_clear(&over);
+
+	upload_logs(ph, server, mc.log_dir);
+	master_cfg_free(&mc);
+	if (changed > 0) {
+		boot_reboot(ph, "device settings changed (%s)", why.data);
+		sim_buf_free(&why);
+		return (BOOT_REBOOT);
+	}
+	sim_buf_free(&why);
+	return (BOOT_DONE);
+}
+
+/* A phone handed off to another provisioning server asks it for its config. */
+static void
+boot_handoff(struct phone *ph, const char *target)
+{
+	struct sim_fetch	 f;
+	const char		*type;
+	char			*server, *name;
+
+	type = sim_params_get(&ph->device, "device.prov.serverType");
+	if (strstr(target, "://") != NULL)
+		server = sim_strdup(target);
+	else {
+		sim_asprintf(&server, "%s://%s/", type != NULL &&
+		    strcasecmp(type, "TFTP") == 0 ? "tftp" : type != NULL &&
+		    strcasecmp(type, "HTTPS") == 0 ? "https" : "http", target);
+	}
+	ph->stage_app = 1;
+	sim_transcript_line(&ph->ts, "HANDOFF %s", server);
+	sim_asprintf(&name, "%s.cfg", ph->mac);
+	if (boot_get(ph, server, NULL, name, &f) == 0 || f.status != 0)
+		ph->handoff = sim_strdup(server);
+	else
+		boot_fail(ph, "hand-off server %s did not answer", server);
+	sim_fetch_free(&f);
+	free(name);
+	free(server);
+}
+
+static void
+boot_verdict(struct phone *ph)
+{
+	const char	*target = phone_target(ph);
+	const char	*why;
+	char		*reason;
+	int		 fields = 3;
+	unsigned long	 f[4];
+
+	if (sim_version_parse(ph->required, f, &fields) != 0)
+		fields = 3;
+	ph->ok = 0;
+	if (sim_version_cmp(ph->version, ph->required, fields) < 0) {
+		why = ph->fail != NULL ? ph->fail : ph->why_no_image != NULL ?
+		    ph->why_no_image : "server offered no image";
+		sim_asprintf(&reason, "still %s after %d boot%s: %s",
+		    ph->version, ph->boots, ph->boots == 1 ? "" : "s", why);
+		free(ph->fail);
+		ph->fail = reason;
+		return;
+	}
+	if (ph->fail != NULL)
+		return;
+	if (ph->ca_sha256 == NULL) {
+		sim_asprintf(&ph->fail, "runs %s but no CA was installed after "
+		    "%d boot%s", ph->version, ph->boots, ph->boots == 1 ? "" :
+		    "s");
+		return;
+	}
+	if (target == NULL) {
+		ph->fail = sim_strdup("has no provisioning server left");
+		return;
+	}
+	if (ph->server != NULL && strcmp(target, ph->server) == 0) {
+		sim_asprintf(&ph->fail, "runs %s with its CA but was not "
+		    "re-pointed: still provisioning from %s", ph->version,
+		    ph->server);
+		return;
+	}
+	if (strcmp(target, "ztp") == 0 && ph->ztp != NULL && !ph->reached_ztp) {
+		ph->fail = sim_strdup("did not reach ZTP");
+		return;
+	}
+	ph->ok = 1;
+}
+
+int
+phone_run(struct phone *ph)
+{
+	const char		*target;
+	enum boot_result	 r;
+	char			*cause;
+
+	for (;;) {
+		if (ph->boots == SIM_MAX_BOOTS) {
+			boot_fail(ph, "rebooted %d times without settling",
+			    ph->boots);
+			break;
+		}
+		ph->boots++;
+		ph->stage_app = 0;
+		target = phone_target(ph);
+		sim_transcript_line(&ph->ts, "BOOT %d version=%s target=%s",
+		    ph->boots, ph->version, target != NULL ? target : "none");
+		phone_log(ph, "so", "Updater %s booting application %s",
+		    ph->updater, ph->version);
+		if (target == NULL) {
+			boot_fail(ph, "has no provisioning server");
+			break;
+		}
+		if (strcmp(target, "ztp") == 0) {
+			ph->stage_app = 1;
+			if (ph->ztp == NULL)
+				sim_transcript_line(&ph->ts, "ZTP not contacted"
+				    " (no --ztp)");
+			else if (ztp_contact(ph, &cause) == 0) {
+				ph->reached_ztp = 1;
+				sim_transcript_line(&ph->ts, "ZTP ok");
+			} else {
+				sim_transcript_line(&ph->ts, "ZTP failed: %s",
+				    cause);
+				boot_fail(ph, "ZTP failed: %s", cause);
+				free(cause);
+			}
+			break;
+		}
+		if (ph->server == NULL || strcmp(target, ph->server) != 0) {
+			boot_handoff(ph, target);
+			break;
+		}
+		r = boot_cycle(ph, target);
+		if (phone_save_state(ph, &cause) != 0) {
+			boot_fail(ph, "%s", cause);
+			free(cause);
+			break;
+		}
+		if (r != BOOT_REBOOT)
+			break;
+		if (ph->faults.no_return) {
+			sim_transcript_line(&ph->ts, "GONE (fault "
+			    "no-return-after-reboot)");
+			boot_fail(ph, "never came back after its reboot");
+			break;
+		}
+	}
+	boot_verdict(ph);
+	return (ph->ok ? 0 : -1);
+}

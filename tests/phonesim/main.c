@@ -1,0 +1,331 @@
+/*
+ * phonesim: options and the fleet.  One phone, or --fleet N phones with
+ * MACs counting up from --mac, each on its own thread with its own curl
+ * handle; exit 0 only when every phone recovered.
+ *
+ *   phonesim --model VVX410 --version 4.1.4.7430 --mac 0004f2000001
+ *       --server http://127.0.0.1:8080/ [--ztp URL] [--ztp-ca PEM]
+ *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
+ *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
+ *       [--part PART] [--tftp-blksize N]
+ *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
+ *   phonesim make-test-pki DIR
+ *   phonesim list-models
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+
+#include "phonesim.h"
+
+#define SIM_DEFAULT_UPDATER	"5.0.3.1667"
+#define SIM_DEFAULT_TIMEOUT	120
+#define SIM_FLEET_MAX		1000
+
+static void	 usage(void) __attribute__((noreturn));
+static char	*read_file(const char *);
+static int	 parse_mac(const char *, uint64_t *);
+static void	*phone_thread(void *);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: phonesim --model TOKEN --version VERSION "
+	    "--mac MAC [--server URL] [--ztp URL]\n"
+	    "\t[--ztp-ca PEM] [--fleet N] [--transcript FILE] [--state FILE]\n"
+	    "\t[--fault power-loss-at=BYTES|slow=KBPS|loss=PCT|"
+	    "no-return-after-reboot]\n"
+	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
+	    "\t[--part PART] [--tftp-blksize N]\n"
+	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
+	    "--log FILE\n"
+	    "       phonesim make-test-pki DIR\n"
+	    "       phonesim list-models\n");
+	exit(2);
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE		*fp;
+	struct sim_buf	 b = { NULL, 0, 0 };
+	char		 chunk[4096];
+	size_t		 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "phonesim: cannot read %s: %s\n", path,
+		    strerror(errno));
+		exit(2);
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		sim_buf_add(&b, chunk, n);
+	fclose(fp);
+	if (b.data == NULL)
+		b.data = sim_strdup("");
+	return (b.data);
+}
+
+/* "0004f2000001" or "00:04:f2:00:00:01". */
+static int
+parse_mac(const char *s, uint64_t *mac)
+{
+	char	hex[SIM_MAC_LEN + 1];
+	int	n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ':' || *s == '-')
+			continue;
+		if (!isxdigit((unsigned char)*s) || n == SIM_MAC_LEN)
+			return (-1);
+		hex[n++] = (char)tolower((unsigned char)*s);
+	}
+	if (n != SIM_MAC_LEN)
+		return (-1);
+	hex[n] = '\0';
+	*mac = strtoull(hex, NULL, 16);
+	return (0);
+}
+
+static void *
+phone_thread(void *arg)
+{
+	phone_run(arg);
+	return (NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "mac", required_argument, NULL, 'a' },
+		{ "server", required_argument, NULL, 's' },
+		{ "ztp", required_argument, NULL, 'z' },
+		{ "ztp-ca", required_argument, NULL, 'c' },
+		{ "fleet", required_argument, NULL, 'n' },
+		{ "transcript", required_argument, NULL, 't' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "updater", required_argument, NULL, 'u' },
+		{ "required", required_argument, NULL, 'r' },
+		{ "part", required_argument, NULL, 'p' },
+		{ "tftp-blksize", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sim_faults	 faults;
+	const struct sim_model	*model = NULL;
+	struct phone		*phones;
+	pthread_t		*threads;
+	FILE			*tsfp = stdout;
+	const char		*version = NULL, *server = NULL, *ztp = NULL;
+	const char		*ztp_ca = NULL, *transcript = NULL;
+	const char		*state = NULL, *updater = SIM_DEFAULT_UPDATER;
+	const char		*required = NULL, *part = NULL;
+	char			*cause, *ca_pem = NULL, *end;
+	uint64_t		 mac = 0;
+	long			 fleet = 1, timeout = SIM_DEFAULT_TIMEOUT;
+	long			 blksize = 0;
+	unsigned long		 vf[4];
+	int			 ch, have_mac = 0, i, nf, failed = 0;
+	time_t			 deadline;
+
+	if (argc > 1 && strcmp(argv[1], "ztp-mock") == 0)
+		return (cmd_ztp_mock(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "make-test-pki") == 0)
+		return (cmd_make_test_pki(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "list-models") == 0) {
+		sim_model_list(stdout);
+		return (0);
+	}
+
+	memset(&faults, 0, sizeof faults);
+	faults.power_loss_at = -1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			if ((model = sim_model_find(optarg)) == NULL) {
+				fprintf(stderr, "phonesim: unknown model '%s' "
+				    "(see phonesim list-models)\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'v':
+			version = optarg;
+			break;
+		case 'a':
+			if (parse_mac(optarg, &mac) != 0) {
+				fprintf(stderr, "phonesim: '%s' is not a MAC "
+				    "address (12 hex digits)\n", optarg);
+				exit(2);
+			}
+			have_mac = 1;
+			break;
+		case 's':
+			server = optarg;
+			break;
+		case 'z':
+			ztp = optarg;
+			break;
+		case 'c':
+			ztp_ca = optarg;
+			break;
+		case 'n':
+			fleet = strtol(optarg, &end, 10);
+			if (*end != '\0' || fleet < 1 || fleet > SIM_FLEET_MAX) {
+				fprintf(stderr, "phonesim: --fleet wants 1 to "
+				    "%d phones\n", SIM_FLEET_MAX);
+				exit(2);
+			}
+			break;
+		case 't':
+			transcript = optarg;
+			break;
+		case 'S':
+			state = optarg;
+			break;
+		case 'f':
+			if (sim_fault_parse(&faults, optarg, &cause) != 0) {
+				fprintf(stderr, "phonesim: %s\n", cause);
+				free(cause);
+				exit(2);
+			}
+			break;
+		case 'T':
+			timeout = strtol(optarg, &end, 10);
+			if (*end != '\0' || timeout < 1) {
+				fprintf(stderr, "phonesim: --timeout wants "
+				    "seconds\n");
+				exit(2);
+			}
+			break;
+		case 'u':
+			updater = optarg;
+			break;
+		case 'r':
+			required = optarg;
+			break;
+		case 'p':
+			part = optarg;
+			break;
+		case 'b':
+			blksize = strtol(optarg, &end, 10);
+			if (*end != '\0' || blksize < 8 || blksize > 65464) {
+				fprintf(stderr, "phonesim: --tftp-blksize wants "
+				    "8 to 65464\n");
+				exit(2);
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || model == NULL || version == NULL || !have_mac)
+		usage();
+	if (sim_version_parse(version, vf, &nf) != 0 ||
+	    (required != NULL && sim_version_parse(required, vf, &nf) != 0)) {
+		fprintf(stderr, "phonesim: a version is four numbers, like "
+		    "4.1.4.7430\n");
+		exit(2);
+	}
+	if (part == NULL && (part = model->part) == NULL) {
+		fprintf(stderr, "phonesim: %s has no known part number: give "
+		    "--part\n", model->token);
+		exit(2);
+	}
+	if (server == NULL && ztp == NULL) {
+		fprintf(stderr, "phonesim: give --server, --ztp or both\n");
+		exit(2);
+	}
+	if (server != NULL && strncmp(server, "tftp://", 7) != 0 &&
+	    strncmp(server, "http://", 7) != 0) {
+		fprintf(stderr, "phonesim: --server must be a tftp:// or "
+		    "http:// URL\n");
+		exit(2);
+	}
+	if (ztp_ca != NULL)
+		ca_pem = read_file(ztp_ca);
+	if (transcript != NULL && (tsfp = fopen(transcript, "w")) == NULL) {
+		fprintf(stderr, "phonesim: cannot write %s: %s\n", transcript,
+		    strerror(errno));
+		exit(2);
+	}
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
+	deadline = time(NULL) + timeout;
+	phones = sim_calloc(fleet, sizeof *phones);
+	threads = sim_calloc(fleet, sizeof *threads);
+	for (i = 0; i < fleet; i++) {
+		struct phone	*ph = &phones[i];
+
+		phone_init(ph);
+		snprintf(ph->mac, sizeof ph->mac, "%012llx",
+		    (unsigned long long)((mac + i) & 0xffffffffffffULL));
+		memcpy(ph->ts.mac, ph->mac, sizeof ph->ts.mac);
+		ph->ts.live = fleet == 1 ? tsfp : NULL;
+		ph->model = model;
+		ph->part = sim_strdup(part);
+		ph->version = sim_strdup(version);
+		ph->updater = sim_strdup(updater);
+		ph->required = sim_strdup(required != NULL ? required :
+		    model->sha2_min);
+		ph->server = server != NULL ? sim_strdup(server) : NULL;
+		ph->ztp = ztp != NULL ? sim_strdup(ztp) : NULL;
+		ph->ztp_ca = ca_pem != NULL ? sim_strdup(ca_pem) : NULL;
+		ph->tftp_blksize = (int)blksize;
+		ph->deadline = deadline;
+		ph->faults = faults;
+		ph->faults.rng = (mac + i) * 0x9e3779b97f4a7c15ULL + 1;
+		if (state != NULL && fleet == 1)
+			ph->state_path = sim_strdup(state);
+		else if (state != NULL)
+			sim_asprintf(&ph->state_path, "%s.%s", state, ph->mac);
+		if (phone_load_state(ph, &cause) != 0) {
+			fprintf(stderr, "phonesim: %s\n", cause);
+			exit(2);
+		}
+		ph->version_before = sim_strdup(ph->version);
+		phone_log(ph, "so", "Application, main: Application Name: "
+		    "SIP, Version: %s", ph->version);
+		if (pthread_create(&threads[i], NULL, phone_thread, ph) != 0)
+			sim_fatalx("cannot start a thread for phone %d", i);
+	}
+	for (i = 0; i < fleet; i++)
+		pthread_join(threads[i], NULL);
+
+	for (i = 0; i < fleet; i++) {
+		if (fleet > 1 && phones[i].ts.saved.data != NULL) {
+			fprintf(tsfp, "# phone %s %s\n", phones[i].mac,
+			    model->token);
+			fputs(phones[i].ts.saved.data, tsfp);
+		}
+	}
+	fflush(tsfp);
+	for (i = 0; i < fleet; i++) {
+		if (!phones[i].ok) {
+			failed++;
+			fprintf(stderr, "%s %s: %s\n", model->token,
+			    phones[i].mac, phones[i].fail != NULL ?
+			    phones[i].fail : "did not recover");
+		}
+		phone_report_json(&phones[i], stdout);
+		phone_free(&phones[i]);
+	}
+	if (tsfp != stdout)
+		fclose(tsfp);
+	free(phones);
+	free(threads);
+	free(ca_pem);
+	xmlCleanupParser();
+	curl_global_cleanup();
+	return (failed == 0 ? 0 : 1);
+}
