@@ -167,17 +167,31 @@ control_server_free(struct control_server *cs)
 	struct control_conn	*cc;
 	struct control_command	*cmd;
 	struct evbuffer		*out;
+	const char		*p;
+	size_t			 len;
+	ssize_t			 n;
 
 	if (cs == NULL)
 		return;
 	evconnlistener_free(cs->listener);
 	unlink(cs->path);
 	while ((cc = TAILQ_FIRST(&cs->conns)) != NULL) {
-		/* Last answers (to "shutdown") go out before the close. */
+		/*
+		 * Last answers (to "shutdown") go out before the close; the
+		 * bufferevent's output cannot be drained from outside its
+		 * callbacks, so copy it out.
+		 */
 		out = bufferevent_get_output(cc->bev);
-		while (evbuffer_get_length(out) > 0 &&
-		    evbuffer_write(out, bufferevent_getfd(cc->bev)) > 0)
-			;
+		len = evbuffer_get_length(out);
+		p = (const char *)evbuffer_pullup(out, -1);
+		while (len > 0 && p != NULL) {
+			n = send(bufferevent_getfd(cc->bev), p, len,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n <= 0)
+				break;
+			p += n;
+			len -= n;
+		}
 		control_conn_free(cc);
 	}
 	while ((cmd = TAILQ_FIRST(&cs->commands)) != NULL) {
