@@ -1,0 +1,315 @@
+/*
+ * Rendering of master configs and per-phone trust/re-point files.  All XML
+ * goes through libxml2's xmlTextWriter, so attribute values are escaped by
+ * the library (& < > " and newlines as &#10;), never by hand.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+
+#include "ident.h"
+#include "library.h"
+#include "log.h"
+#include "models.h"
+#include "provision.h"
+#include "xmalloc.h"
+
+static const char *provision_dirs[] = {
+	"MISC_FILES", "LOG_FILE_DIRECTORY", "OVERRIDES_DIRECTORY",
+	"CONTACTS_DIRECTORY", "LICENSE_DIRECTORY", "USER_PROFILES_DIRECTORY",
+	"CALL_LISTS_DIRECTORY", NULL
+};
+
+static xmlTextWriterPtr	provision_writer(xmlBufferPtr *);
+static char	*provision_finish(xmlTextWriterPtr, xmlBufferPtr, size_t *);
+static int	 provision_seen_token(const struct model_table *, size_t);
+static char	*provision_substitute(const char *, const char *, const char *,
+		    const char *);
+
+static xmlTextWriterPtr
+provision_writer(xmlBufferPtr *bufp)
+{
+	xmlTextWriterPtr	w;
+
+	*bufp = xmlBufferCreate();
+	w = xmlNewTextWriterMemory(*bufp, 0);
+	if (w == NULL)
+		fatalx("out of memory for an XML writer");
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST " ");
+	xmlTextWriterStartDocument(w, "1.0", "UTF-8", "yes");
+	return (w);
+}
+
+static char *
+provision_finish(xmlTextWriterPtr w, xmlBufferPtr buf, size_t *len)
+{
+	char	*out;
+
+	xmlTextWriterEndDocument(w);
+	xmlFreeTextWriter(w);
+	*len = (size_t)xmlBufferLength(buf);
+	out = xmalloc(*len + 1);
+	memcpy(out, xmlBufferContent(buf), *len);
+	out[*len] = '\0';
+	xmlBufferFree(buf);
+	return (out);
+}
+
+/* A token written before (the table may list a phone twice). */
+static int
+provision_seen_token(const struct model_table *t, size_t i)
+{
+	size_t	k;
+
+	for (k = 0; k < i; k++) {
+		if (t->models[k].token != NULL &&
+		    strcmp(t->models[k].token, t->models[i].token) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+char *
+provision_image_name(const struct provision *pv, const struct model *m)
+{
+	const struct library_package	*pkg;
+	char				*name;
+
+	if (m->part == NULL || pv->library == NULL)
+		return (NULL);
+	pkg = library_find(pv->library, &m->target, m->part);
+	if (pkg == NULL || pkg->damage != NULL)
+		return (NULL);
+	xasprintf(&name, "%s.sip.ld", m->part);
+	return (name);
+}
+
+char *
+provision_master(const struct provision *pv, const char *mac,
+    const char *phone_model, int offer, size_t *len)
+{
+	xmlTextWriterPtr	 w;
+	xmlBufferPtr		 buf;
+	const struct model	*m;
+	const char		**d;
+	char			*files, *image, *el, *attr, *comment;
+	size_t			 i;
+	int			 give;
+
+	if (mac != NULL && *mac != '\0')
+		xasprintf(&files, "%s%s%s", PROVISION_PHONE_PREFIX, mac,
+		    PROVISION_PHONE_SUFFIX);
+	else
+		xasprintf(&files, "%s[PHONE_MAC_ADDRESS]%s",
+		    PROVISION_PHONE_PREFIX, PROVISION_PHONE_SUFFIX);
+	w = provision_writer(&buf);
+	xasprintf(&comment, " ZTP Rescue master config for %s: each model is "
+	    "offered only its own target image ", mac != NULL && *mac != '\0' ?
+	    mac : "any phone");
+	xmlTextWriterWriteComment(w, BAD_CAST comment);
+	free(comment);
+	xmlTextWriterStartElement(w, BAD_CAST "APPLICATION");
+	/* A model not in the table is offered nothing. */
+	xmlTextWriterWriteAttribute(w, BAD_CAST "APP_FILE_PATH",
+	    BAD_CAST PROVISION_NO_IMAGE);
+	xmlTextWriterWriteAttribute(w, BAD_CAST "CONFIG_FILES", BAD_CAST files);
+	for (d = provision_dirs; *d != NULL; d++)
+		xmlTextWriterWriteAttribute(w, BAD_CAST *d, BAD_CAST "");
+	for (i = 0; i < pv->models->count; i++) {
+		m = &pv->models->models[i];
+		if (m->token == NULL || provision_seen_token(pv->models, i))
+			continue;
+		give = offer || (phone_model != NULL &&
+		    strcmp(phone_model, m->token) != 0);
+		image = give ? provision_image_name(pv, m) : NULL;
+		xasprintf(&el, "APPLICATION_%s", m->token);
+		xmlTextWriterStartElement(w, BAD_CAST el);
+		xasprintf(&attr, "APP_FILE_PATH_%s", m->token);
+		xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST
+		    (image != NULL ? image : PROVISION_NO_IMAGE));
+		free(attr);
+		xasprintf(&attr, "CONFIG_FILES_%s", m->token);
+		xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST files);
+		free(attr);
+		xmlTextWriterEndElement(w);
+		free(el);
+		free(image);
+	}
+	xmlTextWriterEndElement(w);
+	free(files);
+	return (provision_finish(w, buf, len));
+}
+
+const char *
+provision_server_type(const char *url)
+{
+	static const struct {
+		const char	*scheme;
+		const char	*type;
+	} types[] = {
+		{ "https://", "HTTPS" }, { "http://", "HTTP" },
+		{ "ftps://", "FTPS" }, { "ftp://", "FTP" },
+		{ "tftp://", "TFTP" }, { NULL, NULL }
+	};
+	int	i;
+
+	for (i = 0; types[i].scheme != NULL; i++) {
+		if (strncasecmp(url, types[i].scheme,
+		    strlen(types[i].scheme)) == 0)
+			return (types[i].type);
+	}
+	return (NULL);
+}
+
+/* Replace {CA_PEM}, {SERVER_URL} and {SERVER_TYPE} in one value. */
+static char *
+provision_substitute(const char *value, const char *ca_pem, const char *url,
+    const char *type)
+{
+	static const char	*names[] = { "{CA_PEM}", "{SERVER_URL}",
+				    "{SERVER_TYPE}" };
+	const char		*with[3] = { ca_pem, url, type };
+	char			*out, *at;
+	size_t			 len, cap, n;
+	int			 i, hit;
+
+	cap = strlen(value) + 1;
+	out = xmalloc(cap);
+	len = 0;
+	while (*value != '\0') {
+		hit = 0;
+		for (i = 0; i < 3; i++) {
+			n = strlen(names[i]);
+			if (strncmp(value, names[i], n) != 0)
+				continue;
+			at = (char *)(with[i] != NULL ? with[i] : "");
+			cap += strlen(at);
+			out = xrealloc(out, cap);
+			memcpy(out + len, at, strlen(at));
+			len += strlen(at);
+			value += n;
+			hit = 1;
+			break;
+		}
+		if (!hit)
+			out[len++] = *value++;
+	}
+	out[len] = '\0';
+	return (out);
+}
+
+int
+provision_check_template(const char *bytes, size_t len, const char *name,
+    char **cause)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root;
+
+	doc = xmlReadMemory(bytes, (int)len, name, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL) {
+		xasprintf(cause, "re-point template %s is not well-formed XML: "
+		    "check it with xmllint", name);
+		return (-1);
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || root->properties == NULL) {
+		xasprintf(cause, "re-point template %s has no parameters (the "
+		    "root element's attributes are the parameters)", name);
+		xmlFreeDoc(doc);
+		return (-1);
+	}
+	xmlFreeDoc(doc);
+	return (0);
+}
+
+int
+provision_phone_file(const struct provision *pv, const char *mac,
+    const char *ca_pem, const char *note, char **out, size_t *len,
+    char **cause)
+{
+	xmlTextWriterPtr	 w;
+	xmlBufferPtr		 buf;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root;
+	xmlAttrPtr		 a;
+	xmlChar			*v;
+	const char		*type = NULL;
+	char			*comment, *value;
+
+	if (ca_pem == NULL) {
+		w = provision_writer(&buf);
+		xasprintf(&comment, " ZTP Rescue: nothing for %s yet: %s ", mac,
+		    note != NULL ? note : "");
+		xmlTextWriterWriteComment(w, BAD_CAST comment);
+		free(comment);
+		xmlTextWriterStartElement(w, BAD_CAST "polycomConfig");
+		xmlTextWriterEndElement(w);
+		*out = provision_finish(w, buf, len);
+		return (0);
+	}
+	if (pv->server_url != NULL &&
+	    (type = provision_server_type(pv->server_url)) == NULL) {
+		xasprintf(cause, "re-point URL %s has no scheme the phones know "
+		    "(use http://, https://, ftp://, ftps:// or tftp://)",
+		    pv->server_url);
+		return (-1);
+	}
+	doc = xmlReadMemory(pv->template, (int)pv->template_len,
+	    pv->template_name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING);
+	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
+		if (doc != NULL)
+			xmlFreeDoc(doc);
+		xasprintf(cause, "re-point template %s is not well-formed XML",
+		    pv->template_name);
+		return (-1);
+	}
+	w = provision_writer(&buf);
+	xasprintf(&comment, " ZTP Rescue: SHA-2 trust and re-point (%s) for "
+	    "%s ", pv->server_url != NULL ? pv->server_url : "ztp", mac);
+	xmlTextWriterWriteComment(w, BAD_CAST comment);
+	free(comment);
+	xmlTextWriterStartElement(w, root->name);
+	for (a = root->properties; a != NULL; a = a->next) {
+		v = xmlNodeListGetString(doc, a->children, 1);
+		value = provision_substitute(v != NULL ? (const char *)v : "",
+		    ca_pem, pv->server_url, type);
+		xmlTextWriterWriteAttribute(w, a->name, BAD_CAST value);
+		free(value);
+		xmlFree(v);
+	}
+	xmlTextWriterEndElement(w);
+	xmlFreeDoc(doc);
+	*out = provision_finish(w, buf, len);
+	return (0);
+}
+
+int
+provision_is_phone_file(const char *name, char mac[IDENT_MAC_LEN + 1])
+{
+	size_t	plen = strlen(PROVISION_PHONE_PREFIX);
+	size_t	slen = strlen(PROVISION_PHONE_SUFFIX);
+	size_t	i;
+
+	if (strncmp(name, PROVISION_PHONE_PREFIX, plen) != 0)
+		return (0);
+	name += plen;
+	if (strlen(name) != IDENT_MAC_LEN + slen ||
+	    strcmp(name + IDENT_MAC_LEN, PROVISION_PHONE_SUFFIX) != 0)
+		return (0);
+	for (i = 0; i < IDENT_MAC_LEN; i++) {
+		if (!isxdigit((unsigned char)name[i]) ||
+		    isupper((unsigned char)name[i]))
+			return (0);
+	}
+	memcpy(mac, name, IDENT_MAC_LEN);
+	mac[IDENT_MAC_LEN] = '\0';
+	return (1);
+}

@@ -1,0 +1,273 @@
+/*
+ * Master configs and per-phone files, byte for byte: every model gets its
+ * own override, only models with an image in the library are offered one,
+ * a phone that must not be offered its image gets the placeholder, and the
+ * CA's PEM is escaped by libxml2 with newlines as &#10;.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "embedded.h"
+#include "library.h"
+#include "models.h"
+#include "provision.h"
+
+static const char table[] =
+    "SPIP670\tSoundPoint IP 670\tSoundPointIP\t2345-12670-001\t"
+    "UC Software 4.0.8H\t\n"
+    "VVX410\tVVX 410\tVVX\t3111-46162-001\tUC Software 4.1.7G\t\n"
+    "SSDuo\tSoundStation Duo\tSoundStationIP\tunknown\t"
+    "UC Software 4.0.8H\t\n"
+    "VVX411\tVVX 411\tVVX\t3111-48450-001\tUC Software 5.4.1\t\n";
+
+struct ctx {
+	struct model_table	*models;
+	struct library_package	 pkgs[2];
+	char			*parts[2];
+	struct library		 lib;
+	struct provision	 pv;
+};
+
+static int
+setup(void **state)
+{
+	struct ctx	*c = calloc(1, sizeof *c);
+	char		*cause = NULL;
+
+	c->models = model_table_parse(table, strlen(table), "test", &cause);
+	assert_non_null(c->models);
+	c->parts[0] = (char *)"2345-12670-001";
+	c->parts[1] = (char *)"3111-46162-001";
+	c->pkgs[0].id = (char *)"4.0.8.0931";
+	assert_int_equal(ucs_version_parse("4.0.8.0931", &c->pkgs[0].version,
+	    &cause), 0);
+	c->pkgs[0].parts = &c->parts[0];
+	c->pkgs[0].nparts = 1;
+	c->pkgs[1].id = (char *)"4.1.7.5432";
+	assert_int_equal(ucs_version_parse("4.1.7.5432", &c->pkgs[1].version,
+	    &cause), 0);
+	c->pkgs[1].parts = &c->parts[1];
+	c->pkgs[1].nparts = 1;
+	c->lib.dir = (char *)"/nonexistent";
+	c->lib.packages = c->pkgs;
+	c->lib.npackages = 2;
+	c->pv.models = c->models;
+	c->pv.library = &c->lib;
+	c->pv.template = embedded_get("repoint-ztp.xml", &c->pv.template_len);
+	c->pv.template_name = "repoint-ztp.xml";
+	assert_non_null(c->pv.template);
+	*state = c;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx	*c = *state;
+
+	model_table_free(c->models);
+	free(c);
+	return (0);
+}
+
+#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+#define APP(files) "<APPLICATION APP_FILE_PATH=\"ztp-rescue-no-image.sip.ld\"" \
+	" CONFIG_FILES=\"" files "\" MISC_FILES=\"\" LOG_FILE_DIRECTORY=\"\"" \
+	" OVERRIDES_DIRECTORY=\"\" CONTACTS_DIRECTORY=\"\"" \
+	" LICENSE_DIRECTORY=\"\" USER_PROFILES_DIRECTORY=\"\"" \
+	" CALL_LISTS_DIRECTORY=\"\">\n"
+
+static void
+test_master_for_phone(void **state)
+{
+	struct ctx	*c = *state;
+	size_t		 len;
+	char		*out;
+	const char	*want = HEAD
+	    "<!-- ZTP Rescue master config for 0004f2aabbcc: each model is "
+	    "offered only its own target image -->\n"
+	    APP("ztp-rescue-0004f2aabbcc.cfg")
+	    " <APPLICATION_SPIP670 APP_FILE_PATH_SPIP670=\"2345-12670-001.sip.ld\""
+	    " CONFIG_FILES_SPIP670=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
+	    " <APPLICATION_VVX410 APP_FILE_PATH_VVX410=\"3111-46162-001.sip.ld\""
+	    " CONFIG_FILES_VVX410=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
+	    " <APPLICATION_SSDuo APP_FILE_PATH_SSDuo=\"ztp-rescue-no-image.sip.ld\""
+	    " CONFIG_FILES_SSDuo=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
+	    " <APPLICATION_VVX411 APP_FILE_PATH_VVX411=\"ztp-rescue-no-image.sip.ld\""
+	    " CONFIG_FILES_VVX411=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
+	    "</APPLICATION>\n";
+
+	out = provision_master(&c->pv, "0004f2aabbcc", NULL, 1, &len);
+	assert_string_equal(out, want);
+	assert_int_equal(len, strlen(want));
+	free(out);
+}
+
+static void
+test_master_default_uses_placeholder(void **state)
+{
+	struct ctx	*c = *state;
+	size_t		 len;
+	char		*out;
+
+	out = provision_master(&c->pv, NULL, NULL, 1, &len);
+	assert_non_null(strstr(out, APP("ztp-rescue-[PHONE_MAC_ADDRESS].cfg")));
+	assert_non_null(strstr(out, "<!-- ZTP Rescue master config for any "
+	    "phone:"));
+	assert_non_null(strstr(out, "CONFIG_FILES_VVX410=\"ztp-rescue-"
+	    "[PHONE_MAC_ADDRESS].cfg\""));
+	free(out);
+}
+
+static void
+test_master_withholds_image_of_phone_model(void **state)
+{
+	struct ctx	*c = *state;
+	size_t		 len;
+	char		*out;
+
+	/* A VVX410 known to be newer: its own model gets no image ... */
+	out = provision_master(&c->pv, "0004f2aabbcc", "VVX410", 0, &len);
+	assert_non_null(strstr(out, "APP_FILE_PATH_VVX410=\""
+	    "ztp-rescue-no-image.sip.ld\""));
+	/* ... the others keep theirs. */
+	assert_non_null(strstr(out, "APP_FILE_PATH_SPIP670=\""
+	    "2345-12670-001.sip.ld\""));
+	free(out);
+	/* Model unknown and no offer: nothing for anybody. */
+	out = provision_master(&c->pv, "0004f2aabbcc", NULL, 0, &len);
+	assert_null(strstr(out, "2345-12670-001.sip.ld"));
+	assert_null(strstr(out, "3111-46162-001.sip.ld"));
+	free(out);
+}
+
+static void
+test_phone_file_empty(void **state)
+{
+	struct ctx	*c = *state;
+	char		*out, *cause = NULL;
+	size_t		 len;
+
+	assert_int_equal(provision_phone_file(&c->pv, "0004f2aabbcc", NULL,
+	    "not yet at its target version", &out, &len, &cause), 0);
+	assert_string_equal(out, HEAD "<!-- ZTP Rescue: nothing for "
+	    "0004f2aabbcc yet: not yet at its target version -->\n"
+	    "<polycomConfig/>\n");
+	free(out);
+}
+
+static void
+test_phone_file_trust_ztp(void **state)
+{
+	struct ctx	*c = *state;
+	char		*out, *cause = NULL;
+	size_t		 len;
+
+	assert_int_equal(provision_phone_file(&c->pv, "0004f2aabbcc",
+	    "-----BEGIN CERTIFICATE-----\nMIIB&<\"x>\n"
+	    "-----END CERTIFICATE-----\n", NULL, &out, &len, &cause), 0);
+	assert_string_equal(out, HEAD
+	    "<!-- ZTP Rescue: SHA-2 trust and re-point (ztp) for 0004f2aabbcc "
+	    "-->\n"
+	    "<polycomConfig device.set=\"1\""
+	    " device.sec.TLS.customCaCert1.set=\"1\""
+	    " device.sec.TLS.customCaCert1=\"-----BEGIN CERTIFICATE-----&#10;"
+	    "MIIB&amp;&lt;&quot;x&gt;&#10;-----END CERTIFICATE-----&#10;\""
+	    " device.sec.TLS.profile.caCertList1.set=\"1\""
+	    " device.sec.TLS.profile.caCertList1=\"Builtin,Custom1\""
+	    " device.sec.TLS.profileSelection.provisioning.set=\"1\""
+	    " device.sec.TLS.profileSelection.provisioning=\"PROFILE1\""
+	    " device.prov.serverName.set=\"1\""
+	    " device.prov.serverName=\"\""
+	    " device.prov.ztpEnabled.set=\"1\""
+	    " device.prov.ztpEnabled=\"1\""
+	    " device.dhcp.bootSrvUseOpt.set=\"1\""
+	    " device.dhcp.bootSrvUseOpt=\"Default\"/>\n");
+	free(out);
+}
+
+static void
+test_phone_file_handoff(void **state)
+{
+	struct ctx	*c = *state;
+	char		*out, *cause = NULL;
+	size_t		 len;
+
+	c->pv.template = embedded_get("repoint-server.xml",
+	    &c->pv.template_len);
+	c->pv.server_url = "https://prov.example.com/polycom?a=1&b=2";
+	assert_int_equal(provision_phone_file(&c->pv, "0004f2aabbcc", "PEM",
+	    NULL, &out, &len, &cause), 0);
+	assert_non_null(strstr(out, " device.prov.serverType=\"HTTPS\""));
+	assert_non_null(strstr(out, " device.prov.serverName=\""
+	    "https://prov.example.com/polycom?a=1&amp;b=2\""));
+	assert_non_null(strstr(out, " device.dhcp.bootSrvUseOpt=\"Static\""));
+	free(out);
+	c->pv.server_url = "gopher://x";
+	assert_int_equal(provision_phone_file(&c->pv, "0004f2aabbcc", "PEM",
+	    NULL, &out, &len, &cause), -1);
+	assert_string_equal(cause, "re-point URL gopher://x has no scheme the "
+	    "phones know (use http://, https://, ftp://, ftps:// or tftp://)");
+	free(cause);
+}
+
+static void
+test_template_check(void **state)
+{
+	char	*cause = NULL;
+
+	assert_int_equal(provision_check_template("<a b=\"1\"/>", 10, "t",
+	    &cause), 0);
+	assert_int_equal(provision_check_template("<a b=\"1\">", 9, "t.xml",
+	    &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml is not "
+	    "well-formed XML: check it with xmllint");
+	free(cause);
+	assert_int_equal(provision_check_template("<a/>", 4, "t.xml",
+	    &cause), -1);
+	free(cause);
+}
+
+static void
+test_phone_file_names(void **state)
+{
+	char	mac[13];
+
+	assert_int_equal(provision_is_phone_file("ztp-rescue-0004f2aabbcc.cfg",
+	    mac), 1);
+	assert_string_equal(mac, "0004f2aabbcc");
+	assert_int_equal(provision_is_phone_file("ztp-rescue-0004F2AABBCC.cfg",
+	    mac), 0);
+	assert_int_equal(provision_is_phone_file("ztp-rescue-0004f2aabb.cfg",
+	    mac), 0);
+	assert_int_equal(provision_is_phone_file("0004f2aabbcc.cfg", mac), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_master_for_phone, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_master_default_uses_placeholder, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_master_withholds_image_of_phone_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phone_file_empty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_phone_file_trust_ztp,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phone_file_handoff, setup,
+		    teardown),
+		cmocka_unit_test(test_template_check),
+		cmocka_unit_test(test_phone_file_names),
+	};
+
+	return (cmocka_run_group_tests_name("provision", tests, NULL, NULL));
+}
