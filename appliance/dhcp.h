@@ -7,6 +7,9 @@
 #ifndef ZTP_DHCP_H
 #define ZTP_DHCP_H
 
+#include <netinet/in.h>
+
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -21,6 +24,7 @@ struct dhcp_config {
 	const char	*dnsmasq;	/* path, default "dnsmasq" */
 	int		 force;		/* serve despite a default route / foreign address */
 	int		 skip_probe;	/* do not probe for another DHCP server */
+	unsigned	 probe_ms;	/* how long the probe listens; 0: 2000 */
 };
 
 struct dhcp_lease {
@@ -48,5 +52,128 @@ const char	*dhcp_state(const struct dhcp *);
  * when one answers, 0 when none, -1 with *cause on error.
  */
 int		 dhcp_probe(const char *, unsigned, char **, char **);
+
+/*
+ * Everything below is the module's own plumbing, exposed for the standalone
+ * `dhcpd` and `net` commands and for the tests.
+ */
+#define DHCP_MAC_LEN	12	/* lower-case hex, no separators */
+#define DHCP_TAG_DONE	"ztp-done"	/* hosts-file tag: no 66/160 */
+
+/* Names of the files kept in the state directory. */
+#define DHCP_CONF_NAME		"dnsmasq.conf"
+#define DHCP_LEASES_NAME	"dnsmasq.leases"
+#define DHCP_HOSTS_NAME		"dhcp-hosts"
+#define DHCP_HOOK_NAME		"dhcp-lease-hook"
+#define DHCP_SOCKET_NAME	"dhcp-events.sock"
+#define DHCP_CHILD_PID_NAME	"dnsmasq.child-pid"
+
+/* The appliance's address and the pool derived from it (dhcp-config.c). */
+struct dhcp_net {
+	struct in_addr	addr;
+	int		prefix;
+	struct in_addr	netmask;
+	struct in_addr	network;
+	struct in_addr	broadcast;
+	struct in_addr	range_start;
+	struct in_addr	range_end;
+};
+
+/* "10.99.0.1/24": the pool is the larger run of hosts beside the address. */
+int	 dhcp_parse_address(const char *, struct dhcp_net *, char **);
+/* The dnsmasq configuration text (allocated), or NULL with *cause. */
+char	*dhcp_config_render(const struct dhcp_config *, const struct dhcp_net *,
+	    char **);
+/* The dhcp-hostsfile text for these re-pointed MACs (12 hex each). */
+char	*dhcp_hosts_render(char (*)[DHCP_MAC_LEN + 1], size_t);
+/* The lease-script wrapper that dnsmasq runs (a two-line shell script). */
+char	*dhcp_hook_render(const char *, const char *, char **);
+/* "00:04:F2:aa:bb:cc", "0004f2aabbcc" -> "0004f2aabbcc"; -1 if not a MAC. */
+int	 dhcp_mac_normalize(const char *, char out[DHCP_MAC_LEN + 1]);
+
+/*
+ * One lease event as the hook sends it to the daemon (dhcp-lease.c): one
+ * datagram, "ztp-lease 1 ACTION MAC IP HOSTNAME-HEX VENDOR-HEX IFACE\n",
+ * empty fields as "-".  Hex, because both come from the network.
+ */
+#define DHCP_LEASE_LINE_MAX	1024
+struct dhcp_lease_msg {
+	char		action[8];
+	char		mac[DHCP_MAC_LEN + 1];
+	char		ip[INET_ADDRSTRLEN];
+	char		hostname[64];
+	size_t		hostname_len;
+	uint8_t		vendor[255];
+	size_t		vendor_len;
+	char		iface[16];
+};
+char	*dhcp_lease_format(const char *, const char *, const char *,
+	    const char *, const char *, const char *, char **);
+int	 dhcp_lease_parse(const char *, size_t, struct dhcp_lease_msg *,
+	    char **);
+/* Send one line to the daemon's socket; -1 with *cause if nobody listens. */
+int	 dhcp_lease_send(const char *, const char *, char **);
+
+/* A BOOTP/DHCP message, as far as we need it (dhcp-packet.c). */
+struct dhcp_packet_info {
+	int		 op;		/* 1 request, 2 reply */
+	uint32_t	 xid;
+	char		 mac[DHCP_MAC_LEN + 1];	/* "" unless htype 1, hlen 6 */
+	struct in_addr	 yiaddr;
+	struct in_addr	 siaddr;
+	struct in_addr	 server_id;	/* option 54, 0 when absent */
+	int		 msgtype;	/* option 53, 0 when absent */
+	const uint8_t	*vendor;	/* option 60 in the packet, or NULL */
+	size_t		 vendor_len;
+	const uint8_t	*opt66;		/* option 66, or NULL */
+	size_t		 opt66_len;
+	const uint8_t	*opt160;	/* option 160, or NULL */
+	size_t		 opt160_len;
+};
+#define DHCP_DISCOVER	1
+#define DHCP_OFFER	2
+#define DHCP_REQUEST	3
+#define DHCP_ACK	5
+int	 dhcp_packet_parse(const uint8_t *, size_t, struct dhcp_packet_info *);
+/* A DISCOVER with the broadcast flag; returns its length (<= len) or 0. */
+size_t	 dhcp_packet_discover(uint8_t *, size_t, const uint8_t *, uint32_t);
+
+/*
+ * Option 60 as the phone sent it, read from its DISCOVER/REQUEST on a packet
+ * socket (dhcp-sniff.c): dnsmasq cuts the vendor class at the first NUL
+ * before handing it to the lease script, and Polycom's binary form starts
+ * with one.  Keyed by MAC, the newest few hundred kept.
+ */
+struct dhcp_sniff;
+struct dhcp_sniff *dhcp_sniff_open(const char *, char **);
+int	 dhcp_sniff_fd(const struct dhcp_sniff *);
+void	 dhcp_sniff_drain(struct dhcp_sniff *);
+/* Feed one IPv4 packet (from the IP header on); for the socket and tests. */
+void	 dhcp_sniff_feed(struct dhcp_sniff *, const uint8_t *, size_t);
+const uint8_t *dhcp_sniff_vendor(const struct dhcp_sniff *, const char *,
+	    size_t *);
+struct dhcp_sniff *dhcp_sniff_new(void);	/* no socket: tests */
+void	 dhcp_sniff_free(struct dhcp_sniff *);
+
+/*
+ * Refuse an interface that looks like a production network (dhcp-guard.c):
+ * a default route through it, or an address other than the appliance's.
+ */
+int	 dhcp_guard_check(const char *, const struct dhcp_net *, char **);
+/* 1 when a default route (IPv4 or IPv6) leaves through the interface. */
+int	 dhcp_guard_default_route(const char *);
+
+/* The interface itself (dhcp-netif.c), over rtnetlink. */
+int	 dhcp_netif_set_address(const char *, const struct dhcp_net *, char **);
+int	 dhcp_netif_has_address(const char *, const struct in_addr *);
+/* Link state, carrier, addresses and default route, one fact a line. */
+int	 dhcp_netif_describe(const char *, char **, char **);
+
+/* "running"/"restarting"/"stopped": why the last restart happened, or NULL. */
+const char	*dhcp_last_restart(const struct dhcp *);
+/* How often dnsmasq was restarted since dhcp_start. */
+unsigned	 dhcp_restarts(const struct dhcp *);
+/* Process id of the current dnsmasq, or -1. */
+int		 dhcp_child_pid(const struct dhcp *);
 
 #endif

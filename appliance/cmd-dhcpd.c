@@ -1,0 +1,303 @@
+/*
+ * `ztp-rescue dhcpd`: the daemon's DHCP module on its own, in the
+ * foreground, printing every lease event with what option 60 says about the
+ * phone.  For technicians checking a segment, and for the tests.  Lines on
+ * standard input steer it: "no-boot-server MAC", "boot-server MAC", "state".
+ */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cmd.h"
+#include "dhcp.h"
+#include "ident.h"
+#include "log.h"
+#include "xmalloc.h"
+
+static int	cmd_dhcpd_exec(const struct cmd_entry *, int, char **);
+static void	cmd_dhcpd_lease(void *, const struct dhcp_lease *);
+static void	cmd_dhcpd_signal(evutil_socket_t, short, void *);
+static void	cmd_dhcpd_stdin(evutil_socket_t, short, void *);
+static void	cmd_dhcpd_command(struct dhcp *, char *);
+
+enum {
+	OPT_IFACE = 'i',
+	OPT_ADDRESS = 'a',
+	OPT_BOOT_URL = 'u',
+	OPT_STATE = 's',
+	OPT_FORCE = 'f',
+	OPT_NO_PROBE = CMD_LONG_ONLY,
+	OPT_PROBE_MS,
+	OPT_DNSMASQ,
+	OPT_NO_BOOT_SERVER,
+	OPT_VERBOSE = 'v'
+};
+
+static const struct cmd_option cmd_dhcpd_options[] = {
+	{ "iface", OPT_IFACE, "IF", "the interface cabled to the phones" },
+	{ "address", OPT_ADDRESS, "A/N", "the appliance's address on it, e.g. "
+	    "10.99.0.1/24 (given to the interface when missing)" },
+	{ "boot-url", OPT_BOOT_URL, "URL", "options 66 and 160 (default "
+	    "http://ADDRESS/)" },
+	{ "state", OPT_STATE, "DIR", "where the configuration and leases live "
+	    "(default /var/lib/ztp-rescue)" },
+	{ "force", OPT_FORCE, NULL, "serve despite a default route or a "
+	    "foreign address on the interface" },
+	{ "no-probe", OPT_NO_PROBE, NULL, "serve without first checking for "
+	    "another DHCP server" },
+	{ "probe-ms", OPT_PROBE_MS, "MS", "how long the probe listens for "
+	    "offers (default 2000)" },
+	{ "dnsmasq", OPT_DNSMASQ, "PATH", "the dnsmasq binary (default "
+	    "dnsmasq)" },
+	{ "no-boot-server", OPT_NO_BOOT_SERVER, "MAC", "never offer 66/160 to "
+	    "this MAC (repeatable)" },
+	{ "verbose", OPT_VERBOSE, NULL, "log dnsmasq's own lines too" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_dhcpd_entry = {
+	.name = "dhcpd",
+	.args = "",
+	.summary = "serve DHCP on one interface in the foreground, printing "
+	    "leases",
+	.options = cmd_dhcpd_options,
+	.exec = cmd_dhcpd_exec
+};
+
+struct cmd_dhcpd {
+	struct event_base	*base;
+	struct dhcp		*dhcp;
+	char			 linebuf[512];
+	size_t			 linelen;
+};
+
+static void
+cmd_dhcpd_lease(void *arg, const struct dhcp_lease *l)
+{
+	struct ident_opt60	 o;
+	char			*host, *vendor, *cause = NULL;
+	char			 app[UCS_VERSION_TEXT_MAX];
+	char			 upd[UCS_VERSION_TEXT_MAX];
+
+	host = log_escape(l->hostname, strlen(l->hostname));
+	printf("lease %s mac=%s ip=%s hostname=%s", l->action, l->mac, l->ip,
+	    host);
+	free(host);
+	if (l->option60 == NULL) {
+		printf(" option60=none\n");
+		fflush(stdout);
+		return;
+	}
+	if (ident_parse_option60(l->option60, l->option60_len, &o,
+	    &cause) != 0) {
+		vendor = log_escape(l->option60, l->option60_len);
+		printf(" option60=unparsed vendor=%s\n", vendor);
+		free(vendor);
+		free(cause);
+		fflush(stdout);
+		return;
+	}
+	vendor = log_escape(o.model, strlen(o.model));
+	printf(" option60=%s model=%s token=%s", o.binary ? "binary" : "ascii",
+	    vendor, o.token);
+	free(vendor);
+	if (o.part[0] != '\0')
+		printf(" part=%s", o.part);
+	if (ucs_version_known(&o.app_version))
+		printf(" version=%s", ucs_version_format(&o.app_version, app,
+		    sizeof app));
+	if (ucs_version_known(&o.updater_version))
+		printf(" updater=%s", ucs_version_format(&o.updater_version,
+		    upd, sizeof upd));
+	printf("\n");
+	fflush(stdout);
+}
+
+static void
+cmd_dhcpd_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct cmd_dhcpd	*cd = arg;
+
+	event_base_loopbreak(cd->base);
+}
+
+static void
+cmd_dhcpd_command(struct dhcp *d, char *line)
+{
+	char	*cause = NULL, *verb, *mac;
+
+	verb = strtok(line, " \t\r");
+	mac = strtok(NULL, " \t\r");
+	if (verb == NULL)
+		return;
+	if (strcmp(verb, "state") == 0) {
+		printf("state %s restarts=%u pid=%d reason=%s\n", dhcp_state(d),
+		    dhcp_restarts(d), dhcp_child_pid(d),
+		    dhcp_last_restart(d) != NULL ? dhcp_last_restart(d) : "-");
+	} else if ((strcmp(verb, "no-boot-server") == 0 ||
+	    strcmp(verb, "boot-server") == 0) && mac != NULL) {
+		if (dhcp_set_boot_server(d, mac, verb[0] == 'b', &cause) != 0) {
+			printf("error %s\n", cause);
+			free(cause);
+		} else
+			printf("ok %s %s\n", verb, mac);
+	} else
+		printf("error unknown command (no-boot-server MAC, boot-server "
+		    "MAC, state)\n");
+	fflush(stdout);
+}
+
+static void
+cmd_dhcpd_stdin(evutil_socket_t fd, short events, void *arg)
+{
+	struct cmd_dhcpd	*cd = arg;
+	ssize_t			 n;
+	char			*nl;
+
+	n = read(fd, cd->linebuf + cd->linelen, sizeof cd->linebuf - 1 -
+	    cd->linelen);
+	if (n <= 0) {
+		if (n == -1 && errno == EINTR)
+			return;
+		/* Standard input closed: keep serving, stop listening. */
+		event_del(event_base_get_running_event(cd->base));
+		return;
+	}
+	cd->linelen += n;
+	cd->linebuf[cd->linelen] = '\0';
+	while ((nl = strchr(cd->linebuf, '\n')) != NULL) {
+		*nl = '\0';
+		cmd_dhcpd_command(cd->dhcp, cd->linebuf);
+		cd->linelen -= nl + 1 - cd->linebuf;
+		memmove(cd->linebuf, nl + 1, cd->linelen + 1);
+	}
+	if (cd->linelen == sizeof cd->linebuf - 1)
+		cd->linelen = 0;	/* an endless line: drop it */
+}
+
+static int
+cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct cmd_dhcpd	 cd;
+	struct dhcp_config	 dc;
+	struct dhcp_net		 net;
+	struct event		*ev_int, *ev_term, *ev_in;
+	const char		*arg;
+	char			*url = NULL, *cause = NULL, addr[INET_ADDRSTRLEN];
+	char			 start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
+	const char		*nobs[64];
+	unsigned long		 ul;
+	size_t			 nnobs = 0, i;
+	int			 c, first, verbose = 0;
+
+	memset(&dc, 0, sizeof dc);
+	dc.state_dir = "/var/lib/ztp-rescue";
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		switch (c) {
+		case -1:
+			return (EXIT_USAGE);
+		case OPT_IFACE:
+			dc.iface = arg;
+			break;
+		case OPT_ADDRESS:
+			dc.address = arg;
+			break;
+		case OPT_BOOT_URL:
+			dc.boot_url = arg;
+			break;
+		case OPT_STATE:
+			dc.state_dir = arg;
+			break;
+		case OPT_FORCE:
+			dc.force = 1;
+			break;
+		case OPT_NO_PROBE:
+			dc.skip_probe = 1;
+			break;
+		case OPT_PROBE_MS:
+			if (cmd_parse_uint(self, "--probe-ms", arg, 10, 60000,
+			    &ul) != 0)
+				return (EXIT_USAGE);
+			dc.probe_ms = ul;
+			break;
+		case OPT_DNSMASQ:
+			dc.dnsmasq = arg;
+			break;
+		case OPT_NO_BOOT_SERVER:
+			if (nnobs == sizeof nobs / sizeof nobs[0])
+				return (cmd_usage_error(self, "too many "
+				    "--no-boot-server"));
+			nobs[nnobs++] = arg;
+			break;
+		case OPT_VERBOSE:
+			verbose = 1;
+			break;
+		}
+	}
+	if (argc - first != 0)
+		return (cmd_usage_error(self, "unexpected argument '%s'",
+		    argv[first]));
+	if (dc.iface == NULL || dc.address == NULL)
+		return (cmd_usage_error(self, "--iface and --address are "
+		    "required"));
+	if (dhcp_parse_address(dc.address, &net, &cause) != 0) {
+		cmd_usage_error(self, "%s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	inet_ntop(AF_INET, &net.addr, addr, sizeof addr);
+	if (dc.boot_url == NULL) {
+		xasprintf(&url, "http://%s/", addr);
+		dc.boot_url = url;
+	}
+	log_open(NULL, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&cd, 0, sizeof cd);
+	cd.base = event_base_new();
+	cd.dhcp = dhcp_start(cd.base, &dc, cmd_dhcpd_lease, &cd, &cause);
+	if (cd.dhcp == NULL) {
+		fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
+		free(cause);
+		free(url);
+		event_base_free(cd.base);
+		return (EXIT_RUNTIME);
+	}
+	for (i = 0; i < nnobs; i++) {
+		if (dhcp_set_boot_server(cd.dhcp, nobs[i], 0, &cause) != 0) {
+			fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
+			free(cause);
+		}
+	}
+	inet_ntop(AF_INET, &net.range_start, start, sizeof start);
+	inet_ntop(AF_INET, &net.range_end, end, sizeof end);
+	printf("serving %s address=%s range=%s-%s boot-url=%s pid=%d\n",
+	    dc.iface, addr, start, end, dc.boot_url, dhcp_child_pid(cd.dhcp));
+	fflush(stdout);
+
+	ev_int = evsignal_new(cd.base, SIGINT, cmd_dhcpd_signal, &cd);
+	ev_term = evsignal_new(cd.base, SIGTERM, cmd_dhcpd_signal, &cd);
+	ev_in = event_new(cd.base, STDIN_FILENO, EV_READ | EV_PERSIST,
+	    cmd_dhcpd_stdin, &cd);
+	event_add(ev_int, NULL);
+	event_add(ev_term, NULL);
+	if (!isatty(STDIN_FILENO))
+		event_add(ev_in, NULL);
+	event_base_dispatch(cd.base);
+
+	dhcp_stop(cd.dhcp);
+	printf("stopped\n");
+	event_free(ev_int);
+	event_free(ev_term);
+	event_free(ev_in);
+	event_base_free(cd.base);
+	free(url);
+	return (EXIT_OK);
+}

@@ -1,0 +1,178 @@
+/*
+ * The rogue-DHCP probe: before we serve, ask the segment whether somebody
+ * else already does.  A DISCOVER with the broadcast flag from the chosen
+ * interface (SO_BINDTODEVICE, so it never leaves by another one), then every
+ * OFFER that comes back within the time limit.  An OFFER from one of our own
+ * addresses (our dnsmasq, when probing while serving) does not count.
+ */
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dhcp.h"
+#include "xmalloc.h"
+
+static int	dhcp_probe_is_local(const struct in_addr *);
+static long	dhcp_probe_now_ms(void);
+
+static long
+dhcp_probe_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
+}
+
+static int
+dhcp_probe_is_local(const struct in_addr *in)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 found = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return (0);
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
+		    in->s_addr)
+			found = 1;
+	}
+	freeifaddrs(ifa);
+	return (found);
+}
+
+int
+dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
+{
+	struct sockaddr_in	 sin, from;
+	struct ifreq		 ifr;
+	struct dhcp_packet_info	 pi;
+	struct pollfd		 pfd;
+	socklen_t		 fromlen;
+	uint8_t			 buf[1500], mac[6];
+	uint32_t		 xid;
+	long			 start, left, next_send;
+	ssize_t			 n;
+	char			 server[INET_ADDRSTRLEN], offer[INET_ADDRSTRLEN];
+	char			*first = NULL;
+	unsigned		 others = 0, sends = 0;
+	int			 fd, one = 1;
+	size_t			 len;
+	struct in_addr		 sid, first_sid = { 0 };
+
+	*found = NULL;
+	if (strlen(iface) >= IFNAMSIZ || if_nametoindex(iface) == 0) {
+		xasprintf(cause, "interface '%s' does not exist; see 'ip link' "
+		    "for the names", iface);
+		return (-1);
+	}
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, iface, strlen(iface));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == -1) {
+		xasprintf(cause, "cannot read the hardware address of %s: %s",
+		    iface, strerror(errno));
+		goto fail;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
+	    strlen(iface)) == -1) {
+		xasprintf(cause, "cannot bind the DHCP probe to %s: %s (needs "
+		    "root)", iface, strerror(errno));
+		goto fail;
+	}
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(68);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		xasprintf(cause, "cannot listen for DHCP offers on %s port 68: "
+		    "%s (a DHCP client running there? stop it, or use "
+		    "--no-probe)", iface, strerror(errno));
+		goto fail;
+	}
+
+	if (getrandom(&xid, sizeof xid, 0) != sizeof xid)
+		xid = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	sin.sin_port = htons(67);
+	sin.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	start = dhcp_probe_now_ms();
+	next_send = start;
+	for (;;) {
+		/* Two DISCOVERs, the second half way, in case one is lost. */
+		if (sends < 2 && dhcp_probe_now_ms() >= next_send) {
+			len = dhcp_packet_discover(buf, sizeof buf, mac, xid);
+			if (sendto(fd, buf, len, 0, (struct sockaddr *)&sin,
+			    sizeof sin) == -1) {
+				xasprintf(cause, "cannot send a DHCP DISCOVER "
+				    "on %s: %s (is the link up, with an "
+				    "address?)", iface, strerror(errno));
+				goto fail;
+			}
+			sends++;
+			next_send = start + timeout_ms / 2;
+		}
+		left = (long)timeout_ms - (dhcp_probe_now_ms() - start);
+		if (left <= 0)
+			break;
+		if (sends < 2 && next_send - dhcp_probe_now_ms() < left)
+			left = next_send - dhcp_probe_now_ms();
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left < 0 ? 0 : left) <= 0)
+			continue;
+		fromlen = sizeof from;
+		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from,
+		    &fromlen);
+		if (n <= 0)
+			continue;
+		if (dhcp_packet_parse(buf, n, &pi) != 0 || pi.op != 2 ||
+		    pi.xid != xid || pi.msgtype != DHCP_OFFER)
+			continue;
+		sid = pi.server_id.s_addr != 0 ? pi.server_id : from.sin_addr;
+		if (dhcp_probe_is_local(&sid))
+			continue;
+		if (first != NULL) {
+			if (sid.s_addr != first_sid.s_addr)
+				others++;
+			continue;
+		}
+		inet_ntop(AF_INET, &sid, server, sizeof server);
+		inet_ntop(AF_INET, &pi.yiaddr, offer, sizeof offer);
+		xasprintf(&first, "server %s offered %s", server, offer);
+		first_sid = sid;
+	}
+	close(fd);
+	if (first == NULL)
+		return (0);
+	if (others > 0) {
+		xasprintf(found, "%s (and %u more offer%s from other "
+		    "servers)", first, others, others == 1 ? "" : "s");
+		free(first);
+	} else
+		*found = first;
+	return (1);
+
+fail:
+	close(fd);
+	free(first);
+	return (-1);
+}

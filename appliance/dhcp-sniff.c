@@ -1,0 +1,195 @@
+/*
+ * Reading option 60 ourselves.  dnsmasq hands the vendor class to its lease
+ * script as a C string and cuts it at the first NUL byte; Polycom's binary
+ * (RFC 3925 style) vendor class starts with enterprise number 13885 as
+ * 00 00 36 3d, so nothing of it would survive.  A packet socket on the
+ * served interface, filtered in the kernel to UDP datagrams for port 67,
+ * sees each client message as it was sent; we keep the newest vendor class
+ * per MAC and attach it to the lease event.
+ */
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dhcp.h"
+#include "xmalloc.h"
+
+#define DHCP_SNIFF_SLOTS	512
+
+struct dhcp_sniff_slot {
+	char		mac[DHCP_MAC_LEN + 1];
+	uint8_t		vendor[255];
+	size_t		len;
+	unsigned long	stamp;
+};
+
+struct dhcp_sniff {
+	int			fd;
+	unsigned long		clock;
+	struct dhcp_sniff_slot	slots[DHCP_SNIFF_SLOTS];
+};
+
+struct dhcp_sniff *
+dhcp_sniff_new(void)
+{
+	struct dhcp_sniff	*ds;
+
+	ds = xcalloc(1, sizeof *ds);
+	ds->fd = -1;
+	return (ds);
+}
+
+struct dhcp_sniff *
+dhcp_sniff_open(const char *iface, char **cause)
+{
+	/* ip proto udp, not a fragment, udp dst port 67 (from the IP header) */
+	static struct sock_filter	 code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 2048),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog		 prog = {
+		.len = sizeof code / sizeof code[0], .filter = code
+	};
+	struct sockaddr_ll		 sll;
+	struct dhcp_sniff		*ds;
+	unsigned			 ifindex;
+	int				 fd;
+
+	if ((ifindex = if_nametoindex(iface)) == 0) {
+		xasprintf(cause, "interface '%s' does not exist", iface);
+		return (NULL);
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    htons(ETH_P_IP));
+	if (fd == -1) {
+		xasprintf(cause, "cannot read DHCP requests on %s: %s (binary "
+		    "option 60 needs CAP_NET_RAW)", iface, strerror(errno));
+		return (NULL);
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof prog) == -1) {
+		xasprintf(cause, "cannot filter DHCP requests on %s: %s", iface,
+		    strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	memset(&sll, 0, sizeof sll);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) == -1) {
+		xasprintf(cause, "cannot read DHCP requests on %s: %s", iface,
+		    strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	ds = dhcp_sniff_new();
+	ds->fd = fd;
+	return (ds);
+}
+
+void
+dhcp_sniff_free(struct dhcp_sniff *ds)
+{
+	if (ds == NULL)
+		return;
+	if (ds->fd != -1)
+		close(ds->fd);
+	free(ds);
+}
+
+int
+dhcp_sniff_fd(const struct dhcp_sniff *ds)
+{
+	return (ds->fd);
+}
+
+void
+dhcp_sniff_drain(struct dhcp_sniff *ds)
+{
+	uint8_t		buf[2048];
+	ssize_t		n;
+	int		i;
+
+	if (ds->fd == -1)
+		return;
+	/* Bounded, so that a flood cannot hold the loop. */
+	for (i = 0; i < 256; i++) {
+		n = recv(ds->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		dhcp_sniff_feed(ds, buf, n);
+	}
+}
+
+void
+dhcp_sniff_feed(struct dhcp_sniff *ds, const uint8_t *pkt, size_t len)
+{
+	struct dhcp_packet_info	 pi;
+	struct dhcp_sniff_slot	*slot, *oldest;
+	size_t			 ihl, ulen;
+	int			 i;
+
+	if (len < 20 || (pkt[0] >> 4) != 4 || pkt[9] != IPPROTO_UDP)
+		return;
+	ihl = (pkt[0] & 0xf) * 4;
+	if (ihl < 20 || len < ihl + 8)
+		return;
+	if (((pkt[ihl + 2] << 8) | pkt[ihl + 3]) != 67)
+		return;
+	ulen = (pkt[ihl + 4] << 8) | pkt[ihl + 5];
+	if (ulen < 8 || ulen > len - ihl)
+		return;
+	if (dhcp_packet_parse(pkt + ihl + 8, ulen - 8, &pi) != 0 ||
+	    pi.op != 1 || pi.mac[0] == '\0' || pi.vendor == NULL)
+		return;
+
+	oldest = &ds->slots[0];
+	slot = NULL;
+	for (i = 0; i < DHCP_SNIFF_SLOTS; i++) {
+		if (strcmp(ds->slots[i].mac, pi.mac) == 0) {
+			slot = &ds->slots[i];
+			break;
+		}
+		if (ds->slots[i].stamp < oldest->stamp)
+			oldest = &ds->slots[i];
+	}
+	if (slot == NULL)
+		slot = oldest;
+	memcpy(slot->mac, pi.mac, sizeof slot->mac);
+	memcpy(slot->vendor, pi.vendor, pi.vendor_len);
+	slot->len = pi.vendor_len;
+	slot->stamp = ++ds->clock;
+}
+
+const uint8_t *
+dhcp_sniff_vendor(const struct dhcp_sniff *ds, const char *mac, size_t *len)
+{
+	int	i;
+
+	for (i = 0; i < DHCP_SNIFF_SLOTS; i++) {
+		if (ds->slots[i].stamp != 0 &&
+		    strcmp(ds->slots[i].mac, mac) == 0) {
+			*len = ds->slots[i].len;
+			return (ds->slots[i].vendor);
+		}
+	}
+	*len = 0;
+	return (NULL);
+}

@@ -1,0 +1,768 @@
+/*
+ * dnsmasq as a supervised child.  We write its configuration, start it in
+ * the foreground with its log on a pipe of ours, notice through a pidfd when
+ * it dies and start it again with a growing delay; its leases live in the
+ * state directory, so a restarted dnsmasq (and its lease script, which it
+ * runs with "old" for every lease it reads back) keeps every phone's address.
+ * Lease events arrive on a unix datagram socket from the lease script;
+ * option 60 is read from the phones' own packets (see dhcp-sniff.c).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "dhcp.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DHCP_BACKOFF_MIN_MS	500
+#define DHCP_BACKOFF_MAX_MS	30000
+#define DHCP_STABLE_SECS	60	/* ran this long: the next delay is short */
+#define DHCP_READY_MS		5000	/* for dnsmasq's "DHCP, IP range" line */
+#define DHCP_PROBE_MS		2000
+#define DHCP_STOP_MS		2000
+
+enum dhcp_run_state {
+	DHCP_RUNNING,
+	DHCP_RESTARTING,
+	DHCP_STOPPED
+};
+
+struct dhcp {
+	struct event_base	*base;
+	char			*iface;
+	char			*state_dir;
+	char			*dnsmasq;
+	char			*conf_path;
+	char			*hosts_path;
+	char			*sock_path;
+	char			*pid_path;
+	struct dhcp_net		 net;
+	dhcp_lease_fn		 fn;
+	void			*arg;
+
+	int			 sock_fd;
+	struct event		*sock_ev;
+	struct dhcp_sniff	*sniff;
+	struct event		*sniff_ev;
+
+	pid_t			 pid;
+	int			 pidfd;
+	struct event		*child_ev;
+	int			 err_fd;
+	struct event		*err_ev;
+	char			 errbuf[1024];
+	size_t			 errlen;
+	char			 lastline[256];
+	int			 ready;
+	time_t			 started;
+
+	struct event		*restart_ev;
+	unsigned		 backoff_ms;
+	enum dhcp_run_state	 state;
+	char			*reason;
+	unsigned		 restarts;
+
+	char			(*done)[DHCP_MAC_LEN + 1];
+	size_t			 ndone;
+};
+
+static int	dhcp_write_file(const char *, const char *, mode_t, char **);
+static int	dhcp_spawn(struct dhcp *, char **);
+static void	dhcp_err_lines(struct dhcp *);
+static void	dhcp_err_cb(evutil_socket_t, short, void *);
+static void	dhcp_child_cb(evutil_socket_t, short, void *);
+static void	dhcp_restart_cb(evutil_socket_t, short, void *);
+static void	dhcp_sock_cb(evutil_socket_t, short, void *);
+static void	dhcp_sniff_cb(evutil_socket_t, short, void *);
+static int	dhcp_reap(struct dhcp *, int);
+static void	dhcp_close_child(struct dhcp *);
+static int	dhcp_wait_ready(struct dhcp *, char **);
+static void	dhcp_kill_stale(struct dhcp *);
+static void	dhcp_load_hosts(struct dhcp *);
+static int	dhcp_write_hosts(struct dhcp *, char **);
+static int	dhcp_open_socket(struct dhcp *, char **);
+static void	dhcp_free(struct dhcp *);
+
+/* Write atomically: a reader (dnsmasq on SIGHUP) never sees half a file. */
+static int
+dhcp_write_file(const char *path, const char *text, mode_t mode, char **cause)
+{
+	char	*tmp;
+	int	 fd;
+	size_t	 len = strlen(text);
+
+	xasprintf(&tmp, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
+	    fchmod(fd, mode) == -1 || close(fd) == -1) {
+		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	if (rename(tmp, path) == -1) {
+		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+static int
+dhcp_open_socket(struct dhcp *d, char **cause)
+{
+	struct sockaddr_un	sun;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(d->sock_path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "state directory '%s' is too long for a unix "
+		    "socket path; choose a shorter one", d->state_dir);
+		return (-1);
+	}
+	memcpy(sun.sun_path, d->sock_path, strlen(d->sock_path) + 1);
+	d->sock_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (d->sock_fd == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	unlink(d->sock_path);
+	if (bind(d->sock_fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(d->sock_path, 0600) == -1) {
+		xasprintf(cause, "cannot listen on %s: %s", d->sock_path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A daemon that was killed leaves its dnsmasq behind (dnsmasq drops
+ * privileges, which clears any parent-death signal), and it would hold
+ * port 67: stop it if it is still ours.
+ */
+static void
+dhcp_kill_stale(struct dhcp *d)
+{
+	FILE	*f;
+	char	 path[64], cmdline[4096], *want;
+	long	 pid;
+	size_t	 n, i;
+	int	 tries;
+
+	if ((f = fopen(d->pid_path, "r")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	n = fread(cmdline, 1, sizeof cmdline - 1, f);
+	fclose(f);
+	for (i = 0; i < n; i++) {
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+	}
+	cmdline[n] = '\0';
+	xasprintf(&want, "--conf-file=%s", d->conf_path);
+	if (strstr(cmdline, want) != NULL) {
+		log_warn("dhcp: stopping dnsmasq %ld left by an earlier run",
+		    pid);
+		kill(pid, SIGTERM);
+		for (tries = 0; tries < 200 && kill(pid, 0) == 0; tries++)
+			usleep(10000);
+		if (kill(pid, 0) == 0)
+			kill(pid, SIGKILL);
+	}
+	free(want);
+}
+
+static void
+dhcp_load_hosts(struct dhcp *d)
+{
+	FILE	*f;
+	char	 line[256], mac[DHCP_MAC_LEN + 1];
+
+	if ((f = fopen(d->hosts_path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, ",\n")] = '\0';
+		if (dhcp_mac_normalize(line, mac) != 0)
+			continue;
+		d->done = xreallocarray(d->done, d->ndone + 1,
+		    sizeof *d->done);
+		memcpy(d->done[d->ndone++], mac, sizeof mac);
+	}
+	fclose(f);
+}
+
+static int
+dhcp_write_hosts(struct dhcp *d, char **cause)
+{
+	char	*text;
+	int	 rc;
+
+	text = dhcp_hosts_render(d->done, d->ndone);
+	rc = dhcp_write_file(d->hosts_path, text, 0644, cause);
+	free(text);
+	return (rc);
+}
+
+static int
+dhcp_spawn(struct dhcp *d, char **cause)
+{
+	int	 errpipe[2], null, sig;
+	pid_t	 pid;
+	char	*confarg, pidtext[32], *ignored = NULL;
+	sigset_t set;
+
+	if (pipe2(errpipe, O_CLOEXEC) == -1) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	xasprintf(&confarg, "--conf-file=%s", d->conf_path);
+	switch (pid = fork()) {
+	case -1:
+		xasprintf(cause, "cannot start dnsmasq: %s", strerror(errno));
+		close(errpipe[0]);
+		close(errpipe[1]);
+		free(confarg);
+		return (-1);
+	case 0:
+		/* Nothing of the daemon's (sockets, signal state) leaks in. */
+		null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(errpipe[1], 1);
+		dup2(errpipe[1], 2);
+		close_range(3, UINT_MAX, 0);
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		for (sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		execlp(d->dnsmasq, d->dnsmasq, "--keep-in-foreground", confarg,
+		    (char *)NULL);
+		dprintf(2, "cannot run %s: %s\n", d->dnsmasq, strerror(errno));
+		_exit(127);
+	}
+	free(confarg);
+	close(errpipe[1]);
+	d->pid = pid;
+	d->started = time(NULL);
+	d->ready = 0;
+	d->errlen = 0;
+	d->err_fd = errpipe[0];
+	fcntl(d->err_fd, F_SETFL, fcntl(d->err_fd, F_GETFL) | O_NONBLOCK);
+	d->err_ev = event_new(d->base, d->err_fd, EV_READ | EV_PERSIST,
+	    dhcp_err_cb, d);
+	event_add(d->err_ev, NULL);
+	d->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (d->pidfd != -1) {
+		d->child_ev = event_new(d->base, d->pidfd, EV_READ,
+		    dhcp_child_cb, d);
+		event_add(d->child_ev, NULL);
+	} else {
+		/* Old kernel: notice the exit by polling once a second. */
+		struct timeval	tv = { 1, 0 };
+
+		d->child_ev = event_new(d->base, -1, EV_PERSIST, dhcp_child_cb,
+		    d);
+		event_add(d->child_ev, &tv);
+	}
+	snprintf(pidtext, sizeof pidtext, "%ld\n", (long)pid);
+	if (dhcp_write_file(d->pid_path, pidtext, 0644, &ignored) != 0) {
+		log_warn("dhcp: %s", ignored);
+		free(ignored);
+	}
+	d->state = DHCP_RUNNING;
+	log_info("dhcp: dnsmasq started (pid %ld) on %s", (long)pid, d->iface);
+	return (0);
+}
+
+/* Log dnsmasq's complete lines; keep the last for the reason of a failure. */
+static void
+dhcp_err_lines(struct dhcp *d)
+{
+	char	*nl, *line;
+	size_t	 len;
+
+	while ((nl = memchr(d->errbuf, '\n', d->errlen)) != NULL ||
+	    d->errlen == sizeof d->errbuf) {
+		len = nl != NULL ? (size_t)(nl - d->errbuf) : d->errlen;
+		line = log_escape(d->errbuf, len);
+		log_debug("dhcp: %s", line);
+		if (strstr(line, "DHCP, IP range") != NULL)
+			d->ready = 1;
+		if (*line != '\0')
+			snprintf(d->lastline, sizeof d->lastline, "%s", line);
+		free(line);
+		if (nl != NULL)
+			len++;
+		memmove(d->errbuf, d->errbuf + len, d->errlen - len);
+		d->errlen -= len;
+	}
+}
+
+static void
+dhcp_err_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+	ssize_t		 n;
+
+	n = read(fd, d->errbuf + d->errlen, sizeof d->errbuf - d->errlen);
+	if (n > 0) {
+		d->errlen += n;
+		dhcp_err_lines(d);
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	event_del(d->err_ev);	/* EOF: the exit comes through the pidfd */
+}
+
+/* Collect the child's status; fills d->reason.  Returns 1 when it exited. */
+static int
+dhcp_reap(struct dhcp *d, int block)
+{
+	int	status;
+	pid_t	r;
+
+	r = waitpid(d->pid, &status, block ? 0 : WNOHANG);
+	if (r == 0)
+		return (0);
+	free(d->reason);
+	if (r == -1)
+		xasprintf(&d->reason, "dnsmasq (pid %ld) is gone",
+		    (long)d->pid);
+	else if (WIFSIGNALED(status))
+		xasprintf(&d->reason, "dnsmasq was killed by signal %d%s%s",
+		    WTERMSIG(status), *d->lastline ? "; last said: " : "",
+		    d->lastline);
+	else
+		xasprintf(&d->reason, "dnsmasq exited with status %d%s%s",
+		    WEXITSTATUS(status), *d->lastline ? "; last said: " : "",
+		    d->lastline);
+	return (1);
+}
+
+static void
+dhcp_close_child(struct dhcp *d)
+{
+	if (d->err_fd != -1) {
+		/* What dnsmasq said just before it went. */
+		ssize_t	n;
+
+		while ((n = read(d->err_fd, d->errbuf + d->errlen,
+		    sizeof d->errbuf - d->errlen)) > 0) {
+			d->errlen += n;
+			dhcp_err_lines(d);
+		}
+	}
+	if (d->err_ev != NULL)
+		event_free(d->err_ev);
+	if (d->child_ev != NULL)
+		event_free(d->child_ev);
+	if (d->err_fd != -1)
+		close(d->err_fd);
+	if (d->pidfd != -1)
+		close(d->pidfd);
+	d->err_ev = d->child_ev = NULL;
+	d->err_fd = d->pidfd = -1;
+	d->pid = -1;
+}
+
+static void
+dhcp_child_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+	struct timeval	 tv;
+
+	if (!dhcp_reap(d, 0))
+		return;
+	dhcp_close_child(d);
+	if (time(NULL) - d->started >= DHCP_STABLE_SECS)
+		d->backoff_ms = DHCP_BACKOFF_MIN_MS;
+	log_warn("dhcp: %s; restarting in %u ms", d->reason, d->backoff_ms);
+	d->state = DHCP_RESTARTING;
+	tv.tv_sec = d->backoff_ms / 1000;
+	tv.tv_usec = (d->backoff_ms % 1000) * 1000;
+	evtimer_add(d->restart_ev, &tv);
+	d->backoff_ms *= 2;
+	if (d->backoff_ms > DHCP_BACKOFF_MAX_MS)
+		d->backoff_ms = DHCP_BACKOFF_MAX_MS;
+}
+
+static void
+dhcp_restart_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+	struct timeval	 tv;
+	char		*cause = NULL;
+
+	d->restarts++;
+	d->lastline[0] = '\0';
+	if (dhcp_spawn(d, &cause) != 0) {
+		log_warn("dhcp: %s", cause);
+		free(cause);
+		tv.tv_sec = d->backoff_ms / 1000;
+		tv.tv_usec = (d->backoff_ms % 1000) * 1000;
+		evtimer_add(d->restart_ev, &tv);
+	}
+}
+
+static void
+dhcp_sniff_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+
+	dhcp_sniff_drain(d->sniff);
+}
+
+static void
+dhcp_sock_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp		*d = arg;
+	struct dhcp_lease_msg	 msg;
+	struct dhcp_lease	 lease;
+	char			 buf[DHCP_LEASE_LINE_MAX], *cause;
+	ssize_t			 n;
+	const uint8_t		*v;
+	size_t			 vlen;
+	int			 i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			return;
+		if (dhcp_lease_parse(buf, n, &msg, &cause) != 0) {
+			log_warn("dhcp: %s", cause);
+			free(cause);
+			continue;
+		}
+		/* The phone's packet reached us before dnsmasq answered it. */
+		if (d->sniff != NULL)
+			dhcp_sniff_drain(d->sniff);
+		memset(&lease, 0, sizeof lease);
+		lease.action = msg.action;
+		lease.mac = msg.mac;
+		lease.ip = msg.ip;
+		lease.hostname = msg.hostname;
+		v = d->sniff != NULL ? dhcp_sniff_vendor(d->sniff, msg.mac,
+		    &vlen) : NULL;
+		if (v != NULL) {
+			lease.option60 = v;
+			lease.option60_len = vlen;
+		} else if (msg.vendor_len > 0) {
+			lease.option60 = msg.vendor;
+			lease.option60_len = msg.vendor_len;
+		}
+		log_debug("dhcp: lease %s %s %s", msg.action, msg.mac, msg.ip);
+		if (d->fn != NULL)
+			d->fn(d->arg, &lease);
+	}
+}
+
+/* Block until dnsmasq says it serves, or dies trying. */
+static int
+dhcp_wait_ready(struct dhcp *d, char **cause)
+{
+	struct pollfd	pfd;
+	struct timespec	ts;
+	long		start, now;
+	ssize_t		n;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	while (!d->ready) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+		if (now - start >= DHCP_READY_MS)
+			break;
+		pfd.fd = d->err_fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) == 1) {
+			n = read(d->err_fd, d->errbuf + d->errlen,
+			    sizeof d->errbuf - d->errlen);
+			if (n > 0) {
+				d->errlen += n;
+				dhcp_err_lines(d);
+				continue;
+			}
+		}
+		if (dhcp_reap(d, 0)) {
+			dhcp_close_child(d);
+			xasprintf(cause, "DHCP on %s did not start: %s", d->iface,
+			    d->reason);
+			return (-1);
+		}
+	}
+	if (!d->ready)
+		log_warn("dhcp: dnsmasq has not said it serves yet; going on");
+	return (0);
+}
+
+struct dhcp *
+dhcp_start(struct event_base *base, const struct dhcp_config *dc,
+    dhcp_lease_fn fn, void *arg, char **cause)
+{
+	struct dhcp	*d;
+	char		*text, *found = NULL, *why = NULL, self[PATH_MAX];
+	const char	*hook;
+	ssize_t		 n;
+	int		 rc;
+
+	if (dc->iface == NULL || dc->address == NULL || dc->boot_url == NULL ||
+	    dc->state_dir == NULL) {
+		xasprintf(cause, "DHCP needs an interface, the appliance's "
+		    "address, a boot URL and a state directory");
+		return (NULL);
+	}
+	d = xcalloc(1, sizeof *d);
+	d->base = base;
+	d->fn = fn;
+	d->arg = arg;
+	d->sock_fd = d->pidfd = d->err_fd = -1;
+	d->pid = -1;
+	d->state = DHCP_STOPPED;
+	d->backoff_ms = DHCP_BACKOFF_MIN_MS;
+	d->iface = xstrdup(dc->iface);
+	d->state_dir = xstrdup(dc->state_dir);
+	d->dnsmasq = xstrdup(dc->dnsmasq != NULL ? dc->dnsmasq : "dnsmasq");
+	xasprintf(&d->conf_path, "%s/%s", dc->state_dir, DHCP_CONF_NAME);
+	xasprintf(&d->hosts_path, "%s/%s", dc->state_dir, DHCP_HOSTS_NAME);
+	xasprintf(&d->sock_path, "%s/%s", dc->state_dir, DHCP_SOCKET_NAME);
+	xasprintf(&d->pid_path, "%s/%s", dc->state_dir, DHCP_CHILD_PID_NAME);
+	d->restart_ev = evtimer_new(base, dhcp_restart_cb, d);
+
+	if (dhcp_parse_address(dc->address, &d->net, cause) != 0)
+		goto fail;
+	if (!dc->force && dhcp_guard_check(dc->iface, &d->net, cause) != 0)
+		goto fail;
+	if (!dhcp_netif_has_address(dc->iface, &d->net.addr)) {
+		log_info("dhcp: giving %s the address %s", dc->iface,
+		    dc->address);
+		if (dhcp_netif_set_address(dc->iface, &d->net, cause) != 0)
+			goto fail;
+	}
+	if (mkdir(dc->state_dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(cause, "cannot create state directory %s: %s",
+		    dc->state_dir, strerror(errno));
+		goto fail;
+	}
+	dhcp_kill_stale(d);
+
+	if (!dc->skip_probe) {
+		rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ? dc->probe_ms :
+		    DHCP_PROBE_MS, &found, &why);
+		if (rc == -1) {
+			xasprintf(cause, "cannot check %s for another DHCP "
+			    "server: %s", dc->iface, why);
+			free(why);
+			goto fail;
+		}
+		if (rc == 1) {
+			xasprintf(cause, "another DHCP server answers on %s: %s; "
+			    "not serving DHCP there.  Unplug it or cable the "
+			    "appliance to an isolated switch (or override with "
+			    "--no-probe if you are sure)", dc->iface, found);
+			free(found);
+			goto fail;
+		}
+	}
+
+	hook = dc->hook_path;
+	if (hook == NULL) {
+		if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) ==
+		    -1) {
+			xasprintf(cause, "cannot find the ztp-rescue binary "
+			    "for the lease script: %s", strerror(errno));
+			goto fail;
+		}
+		self[n] = '\0';
+		hook = self;
+	}
+	if ((text = dhcp_hook_render(hook, dc->state_dir, cause)) == NULL)
+		goto fail;
+	xasprintf(&why, "%s/%s", dc->state_dir, DHCP_HOOK_NAME);
+	rc = dhcp_write_file(why, text, 0755, cause);
+	free(why);
+	free(text);
+	if (rc != 0)
+		goto fail;
+	if ((text = dhcp_config_render(dc, &d->net, cause)) == NULL)
+		goto fail;
+	rc = dhcp_write_file(d->conf_path, text, 0644, cause);
+	free(text);
+	if (rc != 0)
+		goto fail;
+	dhcp_load_hosts(d);
+	if (dhcp_write_hosts(d, cause) != 0)
+		goto fail;
+
+	if (dhcp_open_socket(d, cause) != 0)
+		goto fail;
+	d->sock_ev = event_new(base, d->sock_fd, EV_READ | EV_PERSIST,
+	    dhcp_sock_cb, d);
+	event_add(d->sock_ev, NULL);
+	if ((d->sniff = dhcp_sniff_open(dc->iface, &why)) == NULL) {
+		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);
+		free(why);
+	} else {
+		d->sniff_ev = event_new(base, dhcp_sniff_fd(d->sniff),
+		    EV_READ | EV_PERSIST, dhcp_sniff_cb, d);
+		event_add(d->sniff_ev, NULL);
+	}
+
+	if (dhcp_spawn(d, cause) != 0 || dhcp_wait_ready(d, cause) != 0)
+		goto fail;
+	return (d);
+
+fail:
+	dhcp_free(d);
+	return (NULL);
+}
+
+static void
+dhcp_free(struct dhcp *d)
+{
+	int	i;
+
+	if (d->pid != -1) {
+		kill(d->pid, SIGTERM);
+		for (i = 0; i < DHCP_STOP_MS / 10; i++) {
+			if (dhcp_reap(d, 0))
+				break;
+			usleep(10000);
+		}
+		if (i == DHCP_STOP_MS / 10) {
+			kill(d->pid, SIGKILL);
+			dhcp_reap(d, 1);
+		}
+		dhcp_close_child(d);
+		unlink(d->pid_path);
+	}
+	if (d->restart_ev != NULL)
+		event_free(d->restart_ev);
+	if (d->sock_ev != NULL)
+		event_free(d->sock_ev);
+	if (d->sock_fd != -1) {
+		close(d->sock_fd);
+		unlink(d->sock_path);
+	}
+	if (d->sniff_ev != NULL)
+		event_free(d->sniff_ev);
+	dhcp_sniff_free(d->sniff);
+	free(d->iface);
+	free(d->state_dir);
+	free(d->dnsmasq);
+	free(d->conf_path);
+	free(d->hosts_path);
+	free(d->sock_path);
+	free(d->pid_path);
+	free(d->reason);
+	free(d->done);
+	free(d);
+}
+
+void
+dhcp_stop(struct dhcp *d)
+{
+	if (d == NULL)
+		return;
+	log_info("dhcp: stopping dnsmasq on %s", d->iface);
+	dhcp_free(d);
+}
+
+int
+dhcp_set_boot_server(struct dhcp *d, const char *mac, int on, char **cause)
+{
+	char	m[DHCP_MAC_LEN + 1];
+	size_t	i;
+
+	if (dhcp_mac_normalize(mac, m) != 0) {
+		xasprintf(cause, "'%s' is not a MAC address (e.g. "
+		    "00:04:f2:aa:bb:cc)", mac);
+		return (-1);
+	}
+	for (i = 0; i < d->ndone; i++) {
+		if (strcmp(d->done[i], m) == 0)
+			break;
+	}
+	if (on && i == d->ndone)
+		return (0);
+	if (!on && i < d->ndone)
+		return (0);
+	if (on) {
+		memmove(d->done[i], d->done[i + 1],
+		    (d->ndone - i - 1) * sizeof *d->done);
+		d->ndone--;
+	} else {
+		d->done = xreallocarray(d->done, d->ndone + 1,
+		    sizeof *d->done);
+		memcpy(d->done[d->ndone++], m, sizeof m);
+	}
+	if (dhcp_write_hosts(d, cause) != 0)
+		return (-1);
+	/* SIGHUP re-reads the hosts file; leases stay in memory. */
+	if (d->pid != -1 && d->ready && kill(d->pid, SIGHUP) == -1) {
+		xasprintf(cause, "cannot reload dnsmasq: %s", strerror(errno));
+		return (-1);
+	}
+	log_info("dhcp: %s %s the boot server", m, on ? "gets" : "no longer "
+	    "gets");
+	return (0);
+}
+
+const char *
+dhcp_state(const struct dhcp *d)
+{
+	switch (d->state) {
+	case DHCP_RUNNING:
+		return ("running");
+	case DHCP_RESTARTING:
+		return ("restarting");
+	default:
+		return ("stopped");
+	}
+}
+
+const char *
+dhcp_last_restart(const struct dhcp *d)
+{
+	return (d->reason);
+}
+
+unsigned
+dhcp_restarts(const struct dhcp *d)
+{
+	return (d->restarts);
+}
+
+int
+dhcp_child_pid(const struct dhcp *d)
+{
+	return (d->pid);
+}
