@@ -1,0 +1,234 @@
+/*
+ * CA checks with OpenSSL.  The order of the checks is the order a
+ * technician can act on: the file first (PEM, one certificate), then what
+ * the certificate is (a CA), then how it is signed and keyed, then when.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "trust.h"
+#include "xmalloc.h"
+
+#define TRUST_MAX_FILE	(256 * 1024)
+#define PEM_BEGIN	"-----BEGIN CERTIFICATE-----"
+
+static char	*trust_name(const X509_NAME *);
+static char	*trust_time(const ASN1_TIME *);
+static int	 trust_count_pem(const char *, size_t);
+
+static char *
+trust_name(const X509_NAME *name)
+{
+	BIO	*b = BIO_new(BIO_s_mem());
+	char	*data, *out;
+	long	 n;
+
+	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_get_mem_data(b, &data);
+	out = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	return (out);
+}
+
+static char *
+trust_time(const ASN1_TIME *t)
+{
+	struct tm	 tm;
+	char		 buf[32];
+
+	memset(&tm, 0, sizeof tm);
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return (xstrdup("?"));
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (xstrdup(buf));
+}
+
+static int
+trust_count_pem(const char *buf, size_t len)
+{
+	const char	*p = buf, *end = buf + len;
+	size_t		 n = strlen(PEM_BEGIN);
+	int		 count = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), PEM_BEGIN, n)) != NULL) {
+		count++;
+		p += n;
+	}
+	return (count);
+}
+
+struct trust_ca *
+trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
+    char **cause)
+{
+	struct trust_ca		*ca = NULL;
+	X509			*x = NULL;
+	EVP_PKEY		*key;
+	BIO			*b = NULL;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen, i;
+	int			 count, sig_nid, md_nid, pk_nid, bits;
+	char			*data, keydesc[64];
+	long			 n;
+
+	count = trust_count_pem(buf, len);
+	if (count == 0) {
+		xasprintf(cause, "%s is not a PEM certificate (no \"%s\" line): "
+		    "export the CA as PEM (Base-64), not DER", name, PEM_BEGIN);
+		return (NULL);
+	}
+	if (count > 1) {
+		xasprintf(cause, "%s holds %d certificates: a phone's CA slot "
+		    "takes exactly one; give the file with only the CA that "
+		    "signed the provisioning server's chain", name, count);
+		return (NULL);
+	}
+	b = BIO_new_mem_buf(buf, (int)len);
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (x == NULL) {
+		xasprintf(cause, "%s has a certificate block that OpenSSL cannot "
+		    "read: the PEM is damaged", name);
+		return (NULL);
+	}
+	if (X509_check_ca(x) < 1 ||
+	    !(X509_get_extension_flags(x) & EXFLAG_CA)) {
+		xasprintf(cause, "%s is not a CA certificate (no basic "
+		    "constraints CA:TRUE): give the issuing CA, not the server's "
+		    "own certificate", name);
+		goto fail;
+	}
+	sig_nid = X509_get_signature_nid(x);
+	if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid))
+		md_nid = NID_undef;
+	if (md_nid == NID_sha1 || md_nid == NID_md5 || md_nid == NID_md4 ||
+	    md_nid == NID_md2 || md_nid == NID_md5_sha1) {
+		xasprintf(cause, "%s is signed with %s: that is the weak "
+		    "signature this recovery replaces; give a SHA-256 (or "
+		    "stronger) CA", name, OBJ_nid2ln(md_nid));
+		goto fail;
+	}
+	key = X509_get0_pubkey(x);
+	if (key == NULL) {
+		xasprintf(cause, "%s has a public key OpenSSL cannot read",
+		    name);
+		goto fail;
+	}
+	bits = EVP_PKEY_get_bits(key);
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && bits < 2048) {
+		xasprintf(cause, "%s has an RSA key of %d bits: at least 2048 "
+		    "are needed", name, bits);
+		goto fail;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(x), &now) <= 0) {
+		data = trust_time(X509_get0_notAfter(x));
+		xasprintf(cause, "%s expired on %s: give a CA that is valid now "
+		    "(and check the laptop's clock)", name, data);
+		free(data);
+		goto fail;
+	}
+	if (X509_cmp_time(X509_get0_notBefore(x), &now) >= 0) {
+		data = trust_time(X509_get0_notBefore(x));
+		xasprintf(cause, "%s is not valid before %s: check the laptop's "
+		    "clock, or give a CA that is valid now", name, data);
+		free(data);
+		goto fail;
+	}
+
+	ca = xcalloc(1, sizeof *ca);
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, x);
+	n = BIO_get_mem_data(b, &data);
+	ca->pem = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	ca->subject = trust_name(X509_get_subject_name(x));
+	ca->issuer = trust_name(X509_get_issuer_name(x));
+	snprintf(keydesc, sizeof keydesc, "%s %d bits",
+	    EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? "RSA" :
+	    EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? "EC" : "key", bits);
+	xasprintf(&ca->algorithm, "%s, %s", OBJ_nid2ln(sig_nid), keydesc);
+	ca->not_before = trust_time(X509_get0_notBefore(x));
+	ca->not_after = trust_time(X509_get0_notAfter(x));
+	X509_digest(x, EVP_sha256(), md, &mdlen);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(ca->sha256 + 2 * i, 3, "%02x", md[i]);
+	ca->source = xstrdup(name);
+	X509_free(x);
+	return (ca);
+
+fail:
+	X509_free(x);
+	return (NULL);
+}
+
+struct trust_ca *
+trust_load_ca(const char *path, time_t now, char **cause)
+{
+	struct trust_ca	*ca;
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "cannot open the CA file %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > TRUST_MAX_FILE) {
+		xasprintf(cause, "%s is not a certificate file (not a regular "
+		    "file, or over %d KB)", path, TRUST_MAX_FILE / 1024);
+		close(fd);
+		return (NULL);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		xasprintf(cause, "cannot read the CA file %s", path);
+		free(buf);
+		return (NULL);
+	}
+	buf[n] = '\0';
+	ca = trust_check_ca(buf, (size_t)n, path, now, cause);
+	free(buf);
+	return (ca);
+}
+
+void
+trust_ca_free(struct trust_ca *ca)
+{
+	if (ca == NULL)
+		return;
+	free(ca->pem);
+	free(ca->subject);
+	free(ca->issuer);
+	free(ca->algorithm);
+	free(ca->not_before);
+	free(ca->not_after);
+	free(ca->source);
+	free(ca);
+}
+
+json_t *
+trust_ca_json(const struct trust_ca *ca)
+{
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "subject", ca->subject, "issuer", ca->issuer,
+	    "algorithm", ca->algorithm, "not_before", ca->not_before,
+	    "not_after", ca->not_after, "sha256", ca->sha256,
+	    "source", ca->source));
+}
