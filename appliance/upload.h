@@ -24,12 +24,18 @@ struct upload_store	*upload_store_open(const char *, enum upload_policy,
 			    uint64_t, char **);
 void			 upload_store_free(struct upload_store *);
 const char		*upload_store_dir(const struct upload_store *);
+/* The size cap given to upload_store_open(). */
+uint64_t		 upload_store_max(const struct upload_store *);
 
 /* Start an upload; NULL with *cause when the name is refused or on I/O error. */
 struct upload	*upload_begin(struct upload_store *, const char *, char **);
 /* Append bytes; -1 with *cause over the size cap or on a full disk. */
 int		 upload_write(struct upload *, const void *, size_t, char **);
-/* fsync and give it its final, never-used name; *stored_path is allocated. */
+/*
+ * fsync and give it its final, never-used name; *stored_path is allocated.
+ * The upload is freed whether or not this succeeds (a failed commit leaves
+ * no file behind).
+ */
 int		 upload_commit(struct upload *, char **, char **);
 /* Throw the partial upload away (and free it). */
 void		 upload_abort(struct upload *);

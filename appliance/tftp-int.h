@@ -1,0 +1,156 @@
+/*
+ * Internals shared by tftp-server.c (the listening socket and admission),
+ * tftp-transfer.c (sending: RRQ) and tftp-write.c (receiving: WRQ).
+ */
+#ifndef ZTP_TFTP_INT_H
+#define ZTP_TFTP_INT_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <stdint.h>
+
+#include "tftp.h"
+#include "tftp-packet.h"
+#include "tftp-window.h"
+
+struct event;
+struct mmsghdr;
+
+/* The shortest retransmission timeout, whatever the measured RTT. */
+#define TFTP_RTO_MIN_MS		10
+/* How often a running transfer reports progress. */
+#define TFTP_PROGRESS_MS	250
+/* The largest window, in bytes, that one transfer buffers and sends. */
+#define TFTP_WINDOW_BYTES_MAX	(1024 * 1024)
+/* Bytes read from a file at once when the window is smaller. */
+#define TFTP_CHUNK_MIN		(64 * 1024)
+/* netascii is converted in memory; larger files are refused in that mode. */
+#define TFTP_NETASCII_MAX	(64 * 1024 * 1024)
+
+enum tftp_state {
+	TFTP_STATE_OACK,	/* OACK sent, waiting for ACK 0 or DATA 1 */
+	TFTP_STATE_RUN,		/* sending or receiving blocks */
+	TFTP_STATE_DALLY	/* WRQ stored: re-ACK a repeated last block */
+};
+
+struct tftp_transfer {
+	TAILQ_ENTRY(tftp_transfer) entry;
+	struct tftp_server	*server;
+	uint64_t		 id;
+	int			 fd;
+	struct event		*ev_read;
+	struct event		*ev_write;	/* a window did not fit the socket */
+	struct event		*ev_timer;
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
+	char			 peer_text[64];
+	char			*name;
+	int			 write;
+	int			 netascii;
+	enum tftp_state		 state;
+	struct tftp_params	 params;
+	uint8_t			 oack[TFTP_OACK_MAX];
+	size_t			 oacklen;
+
+	/* RRQ: the bytes to send. */
+	struct tftp_content	 content;
+	const uint8_t		*mem;		/* whole content in memory */
+	uint8_t			*converted;	/* netascii copy, owned */
+	uint64_t		 size;
+	uint8_t			*chunk;		/* file bytes read ahead */
+	size_t			 chunk_size;
+	uint64_t		 chunk_off;
+	size_t			 chunk_len;
+	struct tftp_sender	 snd;
+	uint64_t		 pending_from;	/* blocks still to send ... */
+	unsigned		 pending_count;	/* ... when writable again */
+	uint8_t			*hdrs;		/* 4 bytes per block of a window */
+	struct iovec		*iov;		/* 2 per block */
+	struct mmsghdr		*msgs;
+
+	/* WRQ: where the bytes go. */
+	struct upload		*upload;
+	struct tftp_receiver	 rcv;
+	uint8_t			*decoded;
+	int			 cr;
+	uint16_t		 last_ack;
+
+	/* Receive buffer: ACKs, or DATA of blksize for WRQ. */
+	uint8_t			*pkt;
+	size_t			 pktsize;
+
+	/* Timing, all in ms on the monotonic clock. */
+	uint64_t		 start_ms;
+	uint64_t		 progress_ms;	/* last time a block moved */
+	uint64_t		 deadline_ms;	/* retransmit when reached */
+	uint64_t		 timer_at_ms;	/* when ev_timer fires, 0 if idle */
+	uint64_t		 window_us;	/* when the window went out */
+	uint64_t		 event_ms;	/* last PROGRESS event */
+	int			 timed;		/* window_ms may give an RTT sample */
+	unsigned		 srtt_us, rttvar_us;
+	unsigned		 rto_ms;	/* current, with backoff */
+	unsigned		 rto_max_ms;
+	unsigned		 tries;		/* retransmissions in a row */
+	unsigned		 retransmits;
+	uint64_t		 bytes;		/* acknowledged or received */
+};
+
+TAILQ_HEAD(tftp_transfers, tftp_transfer);
+
+struct tftp_server {
+	struct event_base	*base;
+	struct tftp_config	 cfg;
+	struct tftp_hooks	 hooks;
+	int			 fd;
+	int			 family;
+	unsigned		 port;
+	struct event		*ev;
+	struct tftp_transfers	 transfers;
+	unsigned		 active;
+	uint64_t		 next_id;
+	uint64_t		 refusal_log_ms;
+	unsigned		 refusals_unlogged;
+	uint8_t			 rbuf[TFTP_REQUEST_MAX];
+};
+
+uint64_t	tftp_now_ms(void);
+uint64_t	tftp_now_us(void);
+/* Free a transfer without an event (its final event was already sent). */
+void		tftp_transfer_free(struct tftp_transfer *);
+/* Emit an event for t (reason may be NULL). */
+void		tftp_emit(struct tftp_transfer *, enum tftp_event_type,
+		    const char *, const char *);
+/* End a transfer: emit the final event and free it. */
+void		tftp_finish(struct tftp_transfer *, enum tftp_event_type,
+		    const char *);
+void		tftp_send_error(struct tftp_transfer *, int, const char *);
+/* Arm the timer for t->deadline_ms (lazily re-armed when it moves later). */
+void		tftp_timer_arm(struct tftp_transfer *);
+
+/*
+ * Handlers return -1 when the transfer ended (and was freed), else 0.
+ * tftp-transfer.c: start sending (content already resolved).
+ */
+int		tftp_read_start(struct tftp_transfer *, const struct tftp_req *,
+		    unsigned, char **);
+/* Send the first packet: the OACK, or the first window. */
+int		tftp_read_begin(struct tftp_transfer *);
+int		tftp_read_packet(struct tftp_transfer *, const uint8_t *,
+		    size_t);
+int		tftp_read_timeout(struct tftp_transfer *);
+int		tftp_read_writable(struct tftp_transfer *);
+void		tftp_read_free(struct tftp_transfer *);
+
+/* tftp-write.c: start receiving into the upload store. */
+int		tftp_write_start(struct tftp_transfer *, const struct tftp_req *,
+		    unsigned, char **);
+/* Send the first packet: the OACK, or ACK 0. */
+int		tftp_write_begin(struct tftp_transfer *);
+int		tftp_write_packet(struct tftp_transfer *, const uint8_t *,
+		    size_t);
+int		tftp_write_timeout(struct tftp_transfer *);
+void		tftp_write_free(struct tftp_transfer *);
+
+#endif

@@ -1,0 +1,683 @@
+/*
+ * The TFTP listening socket: reads requests with the local address they
+ * arrived on (IP_PKTINFO), applies the admission limits, and starts a
+ * transfer on its own socket bound to that address and connected to the
+ * client (as OpenBSD's tftpd does), so replies leave from the address the
+ * client talked to and the kernel filters other senders for us.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "pathsafe.h"
+#include "tftp-int.h"
+#include "upload.h"
+#include "xmalloc.h"
+
+/* Requests read per wakeup, so that transfers are not starved by a flood. */
+#define TFTP_REQUESTS_PER_WAKEUP	32
+
+static void	tftp_server_recv(evutil_socket_t, short, void *);
+static void	tftp_request(struct tftp_server *, const uint8_t *, size_t,
+		    const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, unsigned);
+static void	tftp_reply_error(struct tftp_server *,
+		    const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, unsigned, int,
+		    const char *);
+static void	tftp_refusal_log(struct tftp_server *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	tftp_same_host(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
+static int	tftp_same_peer(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
+static socklen_t tftp_sa_len(const struct sockaddr_storage *);
+static void	tftp_sa_text(const struct sockaddr_storage *, char *, size_t);
+static unsigned	tftp_mtu(int, unsigned);
+static int	tftp_transfer_socket(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, unsigned, char **);
+static void	tftp_transfer_read(evutil_socket_t, short, void *);
+static void	tftp_transfer_write(evutil_socket_t, short, void *);
+static void	tftp_transfer_timer(evutil_socket_t, short, void *);
+
+void
+tftp_config_defaults(struct tftp_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->listen = "0.0.0.0";
+	cfg->port = 69;
+	cfg->max_blksize = TFTP_BLKSIZE_MAX;
+	cfg->max_windowsize = 64;
+	cfg->max_transfers = 512;
+	cfg->max_per_client = 8;
+	cfg->timeout_ms = 1000;
+	cfg->retries = 5;
+	cfg->abandon_ms = 3000;
+	cfg->uploads = NULL;
+}
+
+uint64_t
+tftp_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+uint64_t
+tftp_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static socklen_t
+tftp_sa_len(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return (sizeof(struct sockaddr_in6));
+	return (sizeof(struct sockaddr_in));
+}
+
+static void
+tftp_sa_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof addr);
+		snprintf(buf, len, "[%s]:%u", addr, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof addr);
+		snprintf(buf, len, "%s:%u", addr, ntohs(s4->sin_port));
+	}
+}
+
+static int
+tftp_same_host(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET6)
+		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0);
+	return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+}
+
+static int
+tftp_same_peer(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	if (!tftp_same_host(a, b))
+		return (0);
+	if (a->ss_family == AF_INET6)
+		return (((const struct sockaddr_in6 *)a)->sin6_port ==
+		    ((const struct sockaddr_in6 *)b)->sin6_port);
+	return (((const struct sockaddr_in *)a)->sin_port ==
+	    ((const struct sockaddr_in *)b)->sin_port);
+}
+
+struct tftp_server *
+tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
+    const struct tftp_hooks *hooks, char **cause)
+{
+	struct tftp_server	*srv;
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 sslen;
+	const char		*listen = cfg->listen != NULL ? cfg->listen :
+				    "0.0.0.0";
+	int			 fd, on = 1;
+
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, listen, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(cfg->port);
+	} else if (inet_pton(AF_INET6, listen, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(cfg->port);
+	} else {
+		xasprintf(cause, "TFTP listen address '%s' is not an IPv4 or "
+		    "IPv6 address", listen);
+		return (NULL);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		xasprintf(cause, "TFTP socket: %s", strerror(errno));
+		return (NULL);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (ss.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+	if (bind(fd, (struct sockaddr *)&ss, tftp_sa_len(&ss)) == -1) {
+		xasprintf(cause, "cannot listen for TFTP on %s port %u: %s",
+		    listen, cfg->port, strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	sslen = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &sslen);
+
+	srv = xcalloc(1, sizeof *srv);
+	srv->base = base;
+	srv->cfg = *cfg;
+	if (hooks != NULL)
+		srv->hooks = *hooks;
+	srv->fd = fd;
+	srv->family = ss.ss_family;
+	srv->port = ntohs(ss.ss_family == AF_INET ? s4->sin_port :
+	    s6->sin6_port);
+	TAILQ_INIT(&srv->transfers);
+	srv->next_id = 1;
+	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, tftp_server_recv,
+	    srv);
+	event_add(srv->ev, NULL);
+	return (srv);
+}
+
+void
+tftp_server_free(struct tftp_server *srv)
+{
+	struct tftp_transfer	*t;
+
+	if (srv == NULL)
+		return;
+	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL)
+		tftp_transfer_free(t);
+	event_free(srv->ev);
+	close(srv->fd);
+	free(srv);
+}
+
+unsigned
+tftp_server_port(const struct tftp_server *srv)
+{
+	return (srv->port);
+}
+
+unsigned
+tftp_server_active(const struct tftp_server *srv)
+{
+	return (srv->active);
+}
+
+static void
+tftp_server_recv(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_server	*srv = arg;
+	struct sockaddr_storage	 peer, local;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}			 control;
+	unsigned		 ifindex;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < TFTP_REQUESTS_PER_WAKEUP; i++) {
+		memset(&msg, 0, sizeof msg);
+		iov.iov_base = srv->rbuf;
+		iov.iov_len = sizeof srv->rbuf;
+		msg.msg_name = &peer;
+		msg.msg_namelen = sizeof peer;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof control;
+		if ((n = recvmsg(fd, &msg, 0)) == -1)
+			return;	/* EAGAIN, or an error for an old reply */
+
+		/* Where it arrived: the address and port we listen on ... */
+		memset(&local, 0, sizeof local);
+		local.ss_family = srv->family;
+		ifindex = 0;
+		/* ... made exact by the packet info. */
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo	 pi;
+				struct sockaddr_in	*s4 = (void *)&local;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+				s4->sin_addr = pi.ipi_addr;
+				ifindex = pi.ipi_ifindex;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+			    cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo	 pi6;
+				struct sockaddr_in6	*s6 = (void *)&local;
+
+				memcpy(&pi6, CMSG_DATA(cm), sizeof pi6);
+				s6->sin6_addr = pi6.ipi6_addr;
+				if (IN6_IS_ADDR_LINKLOCAL(&pi6.ipi6_addr))
+					s6->sin6_scope_id = pi6.ipi6_ifindex;
+				ifindex = pi6.ipi6_ifindex;
+			}
+		}
+		tftp_request(srv, srv->rbuf, n, &peer, &local, ifindex);
+	}
+}
+
+/* Refusals are logged at most once a second, with a count of the rest. */
+static void
+tftp_refusal_log(struct tftp_server *srv, const char *fmt, ...)
+{
+	va_list		ap;
+	uint64_t	now = tftp_now_ms();
+
+	if (now - srv->refusal_log_ms < 1000 && srv->refusal_log_ms != 0) {
+		srv->refusals_unlogged++;
+		return;
+	}
+	if (srv->refusals_unlogged > 0)
+		log_info("tftp: %u more refusals not logged",
+		    srv->refusals_unlogged);
+	srv->refusals_unlogged = 0;
+	srv->refusal_log_ms = now;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+/* An error from the listening socket, sent from the address asked. */
+static void
+tftp_reply_error(struct tftp_server *srv, const struct sockaddr_storage *peer,
+    const struct sockaddr_storage *local, unsigned ifindex, int code,
+    const char *text)
+{
+	uint8_t		 pkt[256];
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}		 control;
+
+	memset(&msg, 0, sizeof msg);
+	memset(&control, 0, sizeof control);
+	iov.iov_base = pkt;
+	iov.iov_len = tftp_build_error(pkt, sizeof pkt, code, text);
+	msg.msg_name = (void *)peer;
+	msg.msg_namelen = tftp_sa_len(peer);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = &control;
+	cm = &control.hdr;
+	if (srv->family == AF_INET) {
+		struct in_pktinfo	pi;
+
+		memset(&pi, 0, sizeof pi);
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)local)->sin_addr;
+		msg.msg_controllen = CMSG_SPACE(sizeof pi);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	} else {
+		struct in6_pktinfo	pi6;
+
+		memset(&pi6, 0, sizeof pi6);
+		pi6.ipi6_addr = ((const struct sockaddr_in6 *)local)->sin6_addr;
+		pi6.ipi6_ifindex = ifindex;
+		msg.msg_controllen = CMSG_SPACE(sizeof pi6);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof pi6);
+		memcpy(CMSG_DATA(cm), &pi6, sizeof pi6);
+	}
+	sendmsg(srv->fd, &msg, MSG_DONTWAIT);
+}
+
+/* The MTU of the interface a request came in on, 0 if unknown. */
+static unsigned
+tftp_mtu(int fd, unsigned ifindex)
+{
+	struct ifreq	ifr;
+
+	if (ifindex == 0)
+		return (0);
+	memset(&ifr, 0, sizeof ifr);
+	if (if_indextoname(ifindex, ifr.ifr_name) == NULL)
+		return (0);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == -1 || ifr.ifr_mtu <= 0)
+		return (0);
+	return (ifr.ifr_mtu);
+}
+
+static int
+tftp_transfer_socket(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *peer, unsigned bufsize, char **cause)
+{
+	struct sockaddr_storage	ss = *local;
+	int			fd, size = bufsize;
+
+	fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	if (bind(fd, (struct sockaddr *)&ss, tftp_sa_len(&ss)) == -1 ||
+	    connect(fd, (const struct sockaddr *)peer, tftp_sa_len(peer)) ==
+	    -1) {
+		xasprintf(cause, "transfer socket: %s", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	/* Room for a whole window, so that one sendmmsg() sends it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
+	    sizeof size) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	return (fd);
+}
+
+static void
+tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
+    unsigned ifindex)
+{
+	struct tftp_transfer	*t;
+	struct tftp_req		 req;
+	char			 peer_text[64], *cause = NULL, *e;
+	unsigned		 per_client = 0, maxblk, mtu;
+	int			 code;
+
+	tftp_sa_text(peer, peer_text, sizeof peer_text);
+	if ((code = tftp_parse_request(buf, len, &req, &cause)) != 0) {
+		tftp_refusal_log(srv, "tftp: %s: bad request: %s", peer_text,
+		    cause);
+		tftp_reply_error(srv, peer, local, ifindex, code, cause);
+		free(cause);
+		return;
+	}
+	TAILQ_FOREACH(t, &srv->transfers, entry) {
+		/* A repeated request while its transfer runs: ignore it. */
+		if (tftp_same_peer(&t->peer, peer))
+			return;
+		if (tftp_same_host(&t->peer, peer))
+			per_client++;
+	}
+	e = log_escape(req.name, req.namelen);
+	if (srv->active >= srv->cfg.max_transfers) {
+		tftp_refusal_log(srv, "tftp: %s: %s refused: %u transfers "
+		    "running", peer_text, e, srv->active);
+		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
+		    "server busy, try again later");
+		free(e);
+		return;
+	}
+	if (per_client >= srv->cfg.max_per_client) {
+		tftp_refusal_log(srv, "tftp: %s: %s refused: %u transfers "
+		    "from this address already", peer_text, e, per_client);
+		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
+		    "too many transfers from your address, try again later");
+		free(e);
+		return;
+	}
+	if (pathsafe_check(req.name, req.namelen, &cause) != 0) {
+		log_info("tftp: %s: %s %s refused: %s", peer_text,
+		    req.opcode == TFTP_OP_WRQ ? "write" : "read", e, cause);
+		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_ACCESS,
+		    cause);
+		free(cause);
+		free(e);
+		return;
+	}
+	free(e);
+
+	maxblk = srv->cfg.max_blksize;
+	if ((mtu = tftp_mtu(srv->fd, ifindex)) > 0) {
+		/* IP and UDP headers, and the TFTP one: MTU - 32 (IPv4). */
+		mtu -= peer->ss_family == AF_INET6 ? 52 : 32;
+		if (mtu < maxblk)
+			maxblk = mtu;
+	}
+
+	t = xcalloc(1, sizeof *t);
+	t->server = srv;
+	t->id = srv->next_id++;
+	t->fd = -1;
+	t->peer = *peer;
+	t->local = *local;
+	memcpy(t->peer_text, peer_text, sizeof t->peer_text);
+	t->name = xstrndup(req.name, req.namelen);
+	t->write = req.opcode == TFTP_OP_WRQ;
+	t->netascii = req.netascii;
+	t->content.fd = -1;
+	t->start_ms = t->progress_ms = tftp_now_ms();
+	TAILQ_INSERT_TAIL(&srv->transfers, t, entry);
+	srv->active++;
+
+	if (t->write)
+		code = tftp_write_start(t, &req, maxblk, &cause);
+	else
+		code = tftp_read_start(t, &req, maxblk, &cause);
+	if (code != 0) {
+		e = log_escape(req.name, req.namelen);
+		log_info("tftp: %s: %s %s refused: %s", peer_text,
+		    t->write ? "write" : "read", e, cause);
+		free(e);
+		tftp_reply_error(srv, peer, local, ifindex, code, cause);
+		free(cause);
+		tftp_transfer_free(t);
+		return;
+	}
+
+	t->fd = tftp_transfer_socket(local, peer, t->write ? 256 * 1024 :
+	    (t->params.windowsize * (t->params.blksize + 64) * 2 + 65536),
+	    &cause);
+	if (t->fd == -1) {
+		log_warn("tftp: %s: %s", peer_text, cause);
+		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
+		    "server error");
+		free(cause);
+		tftp_transfer_free(t);
+		return;
+	}
+	t->ev_read = event_new(srv->base, t->fd, EV_READ | EV_PERSIST,
+	    tftp_transfer_read, t);
+	t->ev_write = event_new(srv->base, t->fd, EV_WRITE,
+	    tftp_transfer_write, t);
+	t->ev_timer = evtimer_new(srv->base, tftp_transfer_timer, t);
+	event_add(t->ev_read, NULL);
+	tftp_emit(t, TFTP_EV_STARTED, NULL, NULL);
+
+	/* The first packet: OACK, or DATA 1 / ACK 0 straight away. */
+	if (t->write)
+		tftp_write_begin(t);
+	else
+		tftp_read_begin(t);
+}
+
+void
+tftp_emit(struct tftp_transfer *t, enum tftp_event_type type,
+    const char *reason, const char *stored_path)
+{
+	struct tftp_server	*srv = t->server;
+	struct tftp_event	 ev;
+
+	if (srv->hooks.event == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.id = t->id;
+	ev.name = t->name;
+	ev.peer_text = t->peer_text;
+	ev.peer = &t->peer;
+	ev.write = t->write;
+	ev.bytes = t->bytes;
+	ev.total = t->write ? t->params.tsize : t->size;
+	ev.blksize = t->params.blksize;
+	ev.windowsize = t->params.windowsize;
+	ev.retransmits = t->retransmits;
+	ev.seconds = (tftp_now_ms() - t->start_ms) / 1000.0;
+	ev.reason = reason;
+	ev.stored_path = stored_path;
+	srv->hooks.event(srv->hooks.arg, &ev);
+}
+
+void
+tftp_finish(struct tftp_transfer *t, enum tftp_event_type type,
+    const char *reason)
+{
+	tftp_emit(t, type, reason, NULL);
+	tftp_transfer_free(t);
+}
+
+void
+tftp_send_error(struct tftp_transfer *t, int code, const char *text)
+{
+	uint8_t	pkt[256];
+	size_t	len;
+
+	len = tftp_build_error(pkt, sizeof pkt, code, text);
+	if (t->fd != -1)
+		send(t->fd, pkt, len, MSG_DONTWAIT);
+}
+
+void
+tftp_timer_arm(struct tftp_transfer *t)
+{
+	struct timeval	tv;
+	uint64_t	now, wait;
+
+	/*
+	 * The timer moves on every window; rather than re-adding it each
+	 * time, it fires at the old time and re-arms itself for the rest.
+	 */
+	if (t->timer_at_ms != 0 && t->timer_at_ms <= t->deadline_ms)
+		return;
+	now = tftp_now_ms();
+	wait = t->deadline_ms > now ? t->deadline_ms - now : 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	t->timer_at_ms = now + wait;
+	evtimer_add(t->ev_timer, &tv);
+}
+
+static void
+tftp_transfer_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_transfer	*t = arg;
+
+	t->timer_at_ms = 0;
+	if (tftp_now_ms() < t->deadline_ms) {
+		tftp_timer_arm(t);
+		return;
+	}
+	if (t->write)
+		tftp_write_timeout(t);
+	else
+		tftp_read_timeout(t);
+}
+
+static void
+tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_transfer	*t = arg;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(fd, t->pkt, t->pktsize, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			if (errno == ECONNREFUSED) {
+				/* ICMP port unreachable: the client is gone. */
+				if (t->write)
+					tftp_finish(t, TFTP_EV_FAILED,
+					    "the client became unreachable");
+				else {
+					char	*why;
+
+					xasprintf(&why, "abandoned after %llu "
+					    "bytes: the client port became "
+					    "unreachable",
+					    (unsigned long long)t->bytes);
+					tftp_finish(t, TFTP_EV_ABANDONED, why);
+					free(why);
+				}
+				return;
+			}
+			return;
+		}
+		if (t->write) {
+			if (tftp_write_packet(t, t->pkt, n) == -1)
+				return;
+		} else {
+			if (tftp_read_packet(t, t->pkt, n) == -1)
+				return;
+		}
+	}
+}
+
+static void
+tftp_transfer_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_transfer	*t = arg;
+
+	tftp_read_writable(t);
+}
+
+void
+tftp_transfer_free(struct tftp_transfer *t)
+{
+	struct tftp_server	*srv = t->server;
+
+	TAILQ_REMOVE(&srv->transfers, t, entry);
+	srv->active--;
+	if (t->ev_read != NULL)
+		event_free(t->ev_read);
+	if (t->ev_write != NULL)
+		event_free(t->ev_write);
+	if (t->ev_timer != NULL)
+		event_free(t->ev_timer);
+	if (t->fd != -1)
+		close(t->fd);
+	if (t->write)
+		tftp_write_free(t);
+	else
+		tftp_read_free(t);
+	free(t->pkt);
+	free(t->name);
+	free(t);
+}

@@ -1,0 +1,422 @@
+/*
+ * Sending a file (RRQ): windows of blocks out with one sendmmsg(), ACKs in,
+ * retransmission on timeout only, with an RTT-adaptive timeout (RFC 1123
+ * 4.2.3.2) and exponential backoff, and an end after abandon_ms of silence:
+ * a client that read what it wanted and left is "abandoned", not failed.
+ *
+ * No allocation or log line per packet: headers, iovecs and the read-ahead
+ * buffer are allocated once per transfer, file bytes come in with one pread()
+ * per 64 KB (or per window), in-memory content is sent in place.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "tftp-int.h"
+#include "xmalloc.h"
+
+static int	tftp_read_load(struct tftp_transfer *, char **);
+static int	tftp_read_fill(struct tftp_transfer *, uint64_t, unsigned);
+static int	tftp_read_send(struct tftp_transfer *, uint64_t, unsigned, int);
+static void	tftp_read_rtt(struct tftp_transfer *);
+static int	tftp_read_abandon(struct tftp_transfer *, const char *);
+
+int
+tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
+    unsigned maxblk, char **cause)
+{
+	struct tftp_server	*srv = t->server;
+	struct tftp_request	 rq;
+	struct tftp_limits	 lim;
+	unsigned		 w, nchunk;
+	int			 code;
+
+	if (srv->hooks.resolve == NULL) {
+		xasprintf(cause, "no files are served here");
+		return (TFTP_ERR_NOT_FOUND);
+	}
+	memset(&rq, 0, sizeof rq);
+	rq.name = t->name;
+	rq.write = 0;
+	rq.peer = &t->peer;
+	rq.local = &t->local;
+	rq.peer_text = t->peer_text;
+	t->content.fd = -1;
+	*cause = NULL;
+	code = srv->hooks.resolve(srv->hooks.arg, &rq, &t->content, cause);
+	if (code != 0) {
+		t->content.fd = -1;
+		t->content.release = NULL;
+		if (*cause == NULL)
+			*cause = xstrdup("file not found");
+		return (code);
+	}
+	t->size = t->content.size;
+	if (t->content.fd == -1)
+		t->mem = t->content.buf;
+	if (t->netascii && (code = tftp_read_load(t, cause)) != 0)
+		return (code);
+
+	memset(&lim, 0, sizeof lim);
+	lim.max_blksize = maxblk;
+	lim.max_windowsize = srv->cfg.max_windowsize;
+	lim.max_window_bytes = TFTP_WINDOW_BYTES_MAX;
+	code = tftp_negotiate(req, &lim, 1, t->size, &t->params, t->oack,
+	    &t->oacklen, cause);
+	if (code != 0)
+		return (code);
+
+	w = t->params.windowsize;
+	tftp_sender_init(&t->snd, t->size / t->params.blksize + 1, w,
+	    t->params.rollover);
+	t->hdrs = xcalloc(w, 4);
+	t->iov = xcalloc(w, 2 * sizeof *t->iov);
+	t->msgs = xcalloc(w, sizeof *t->msgs);
+	if (t->mem == NULL) {
+		nchunk = TFTP_CHUNK_MIN / t->params.blksize;
+		if (nchunk < w)
+			nchunk = w;
+		t->chunk_size = (size_t)nchunk * t->params.blksize;
+		t->chunk = xmalloc(t->chunk_size);
+	}
+	t->pktsize = 2048;
+	t->pkt = xmalloc(t->pktsize);
+
+	t->rto_max_ms = t->params.timeout_s != 0 ? t->params.timeout_s * 1000 :
+	    srv->cfg.timeout_ms;
+	t->rto_ms = srv->cfg.timeout_ms < t->rto_max_ms ? srv->cfg.timeout_ms :
+	    t->rto_max_ms;
+	if (t->rto_ms < TFTP_RTO_MIN_MS)
+		t->rto_ms = TFTP_RTO_MIN_MS;
+	return (0);
+}
+
+/* netascii: the whole file converted in memory (configs, not images). */
+static int
+tftp_read_load(struct tftp_transfer *t, char **cause)
+{
+	uint8_t		*raw;
+	const uint8_t	*src;
+	uint64_t	 got = 0;
+	ssize_t		 n;
+
+	if (t->size > TFTP_NETASCII_MAX) {
+		xasprintf(cause, "file is too large for netascii mode; "
+		    "use octet (binary) mode");
+		return (TFTP_ERR_ACCESS);
+	}
+	raw = NULL;
+	src = t->mem;
+	if (src == NULL) {
+		raw = xmalloc(t->size + 1);
+		while (got < t->size) {
+			n = pread(t->content.fd, raw + got, t->size - got, got);
+			if (n <= 0) {
+				free(raw);
+				xasprintf(cause, "file could not be read");
+				return (TFTP_ERR_UNDEFINED);
+			}
+			got += n;
+		}
+		src = raw;
+	}
+	t->converted = xmalloc(tftp_netascii_encoded_len(src, t->size) + 1);
+	tftp_netascii_encode(src, t->size, t->converted);
+	t->size = tftp_netascii_encoded_len(src, t->size);
+	t->mem = t->converted;
+	free(raw);
+	return (0);
+}
+
+int
+tftp_read_begin(struct tftp_transfer *t)
+{
+	uint64_t	from;
+	unsigned	count;
+
+	if (t->oacklen > 0) {
+		t->state = TFTP_STATE_OACK;
+		send(t->fd, t->oack, t->oacklen, MSG_DONTWAIT);
+		t->window_us = tftp_now_us();
+		t->timed = 1;
+		t->deadline_ms = t->window_us / 1000 + t->rto_ms;
+		tftp_timer_arm(t);
+		return (0);
+	}
+	t->state = TFTP_STATE_RUN;
+	tftp_sender_first(&t->snd, &from, &count);
+	return (tftp_read_send(t, from, count, 0));
+}
+
+/* Make sure the read-ahead buffer holds blocks from .. from + count - 1. */
+static int
+tftp_read_fill(struct tftp_transfer *t, uint64_t from, unsigned count)
+{
+	uint64_t	off = (from - 1) * t->params.blksize;
+	uint64_t	end = (from - 1 + count) * t->params.blksize;
+	size_t		got = 0, want;
+	ssize_t		n;
+
+	if (end > t->size)
+		end = t->size;
+	if (off >= t->chunk_off && end <= t->chunk_off + t->chunk_len)
+		return (0);
+	want = t->chunk_size;
+	if (want > t->size - off)
+		want = t->size - off;
+	while (got < want) {
+		n = pread(t->content.fd, t->chunk + got, want - got, off + got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	t->chunk_off = off;
+	t->chunk_len = got;
+	if (off + got < end)
+		return (-1);
+	return (0);
+}
+
+/* Send blocks from .. from + count - 1; -1 if the transfer ended. */
+static int
+tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
+    int retransmit)
+{
+	unsigned	 blksize = t->params.blksize, i;
+	uint64_t	 b, off;
+	const uint8_t	*base;
+	size_t		 len;
+	int		 n;
+
+	if (count == 0)
+		return (0);
+	if (t->mem == NULL && tftp_read_fill(t, from, count) != 0) {
+		tftp_send_error(t, TFTP_ERR_UNDEFINED, "file read error");
+		tftp_finish(t, TFTP_EV_FAILED, "the file could not be read "
+		    "(changed or truncated while being sent)");
+		return (-1);
+	}
+	for (i = 0; i < count; i++) {
+		b = from + i;
+		off = (b - 1) * blksize;
+		len = off >= t->size ? 0 : (t->size - off < blksize ?
+		    t->size - off : blksize);
+		base = t->mem != NULL ? t->mem + off :
+		    t->chunk + (off - t->chunk_off);
+		tftp_build_data_header(t->hdrs + 4 * i,
+		    tftp_wire_block(b, t->params.rollover));
+		t->iov[2 * i].iov_base = t->hdrs + 4 * i;
+		t->iov[2 * i].iov_len = 4;
+		t->iov[2 * i + 1].iov_base = (void *)base;
+		t->iov[2 * i + 1].iov_len = len;
+		memset(&t->msgs[i].msg_hdr, 0, sizeof t->msgs[i].msg_hdr);
+		t->msgs[i].msg_hdr.msg_iov = &t->iov[2 * i];
+		t->msgs[i].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
+	}
+	if (count == 1)
+		n = sendmsg(t->fd, &t->msgs[0].msg_hdr, MSG_DONTWAIT) == -1 ?
+		    -1 : 1;
+	else
+		n = sendmmsg(t->fd, t->msgs, count, MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == ECONNREFUSED)
+			return (tftp_read_abandon(t, "the client port became "
+			    "unreachable"));
+		n = 0;	/* full socket buffer: wait for room, or retransmit */
+	}
+	if (n > 0)
+		tftp_sender_sent(&t->snd, from + n - 1);
+	if ((unsigned)n < count) {
+		t->pending_from = from + n;
+		t->pending_count = count - n;
+		event_add(t->ev_write, NULL);
+	} else
+		t->pending_count = 0;
+
+	t->window_us = tftp_now_us();
+	t->timed = !retransmit;
+	t->deadline_ms = t->window_us / 1000 + t->rto_ms;
+	if (t->deadline_ms > t->progress_ms + t->server->cfg.abandon_ms)
+		t->deadline_ms = t->progress_ms + t->server->cfg.abandon_ms;
+	tftp_timer_arm(t);
+	return (0);
+}
+
+int
+tftp_read_writable(struct tftp_transfer *t)
+{
+	if (t->pending_count == 0)
+		return (0);
+	return (tftp_read_send(t, t->pending_from, t->pending_count, 1));
+}
+
+/* A round-trip sample (Karn: only from windows sent once). */
+static void
+tftp_read_rtt(struct tftp_transfer *t)
+{
+	uint64_t	sample;
+	unsigned	rto, diff;
+
+	if (!t->timed)
+		return;
+	sample = tftp_now_us() - t->window_us;
+	if (sample > 60000000)
+		sample = 60000000;
+	if (t->srtt_us == 0) {
+		t->srtt_us = sample;
+		t->rttvar_us = sample / 2;
+	} else {
+		diff = t->srtt_us > sample ? t->srtt_us - sample :
+		    sample - t->srtt_us;
+		t->rttvar_us = (3 * t->rttvar_us + diff) / 4;
+		t->srtt_us = (7 * t->srtt_us + sample) / 8;
+	}
+	rto = (t->srtt_us + 4 * t->rttvar_us) / 1000;
+	if (rto < TFTP_RTO_MIN_MS)
+		rto = TFTP_RTO_MIN_MS;
+	if (rto > t->rto_max_ms)
+		rto = t->rto_max_ms;
+	t->rto_ms = rto;
+}
+
+static int
+tftp_read_abandon(struct tftp_transfer *t, const char *why)
+{
+	char	*reason;
+
+	xasprintf(&reason, "abandoned after %llu bytes: %s",
+	    (unsigned long long)t->bytes, why);
+	tftp_finish(t, TFTP_EV_ABANDONED, reason);
+	free(reason);
+	return (-1);
+}
+
+int
+tftp_read_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
+{
+	struct tftp_packet	 pkt;
+	enum tftp_ack_result	 res;
+	uint64_t		 from, now;
+	unsigned		 count;
+	char			*msg, *why;
+
+	if (tftp_parse_packet(buf, len, &pkt) != 0)
+		return (0);
+	if (pkt.opcode == TFTP_OP_ERROR) {
+		msg = log_escape(pkt.data, pkt.len);
+		xasprintf(&why, "the client sent error %u (%s)", pkt.block,
+		    msg);
+		free(msg);
+		if (t->state == TFTP_STATE_OACK &&
+		    pkt.block == TFTP_ERR_OPTION)
+			tftp_finish(t, TFTP_EV_FAILED, why);
+		else
+			tftp_read_abandon(t, why);
+		free(why);
+		return (-1);
+	}
+	if (pkt.opcode != TFTP_OP_ACK)
+		return (0);
+
+	if (t->state == TFTP_STATE_OACK) {
+		if (pkt.block != 0)
+			return (0);
+		t->state = TFTP_STATE_RUN;
+		tftp_read_rtt(t);
+		t->tries = 0;
+		t->progress_ms = tftp_now_ms();
+		tftp_sender_first(&t->snd, &from, &count);
+		return (tftp_read_send(t, from, count, 0));
+	}
+
+	res = tftp_sender_ack(&t->snd, pkt.block, &from, &count);
+	if (res == TFTP_ACK_IGNORED)
+		return (0);
+	if (t->snd.acked == t->snd.sent)
+		tftp_read_rtt(t);
+	t->tries = 0;
+	now = tftp_now_ms();
+	t->progress_ms = now;
+	t->bytes = t->snd.acked * t->params.blksize;
+	if (t->bytes > t->size)
+		t->bytes = t->size;
+	if (res == TFTP_ACK_DONE) {
+		tftp_finish(t, TFTP_EV_COMPLETED, NULL);
+		return (-1);
+	}
+	if (now - t->event_ms >= TFTP_PROGRESS_MS) {
+		t->event_ms = now;
+		tftp_emit(t, TFTP_EV_PROGRESS, NULL, NULL);
+	}
+	/* A go-back replaces whatever part of a window was still queued. */
+	if (t->pending_count > 0) {
+		event_del(t->ev_write);
+		t->pending_count = 0;
+	}
+	return (tftp_read_send(t, from, count, 0));
+}
+
+int
+tftp_read_timeout(struct tftp_transfer *t)
+{
+	uint64_t	now = tftp_now_ms(), from;
+	unsigned	count, abandon = t->server->cfg.abandon_ms;
+	char		why[64];
+
+	if (now - t->progress_ms >= abandon) {
+		snprintf(why, sizeof why, "no acknowledgement for %.1f s",
+		    (now - t->progress_ms) / 1000.0);
+		return (tftp_read_abandon(t, why));
+	}
+	if (t->tries >= t->server->cfg.retries) {
+		/* Enough resending: wait out the rest of the silence. */
+		t->deadline_ms = t->progress_ms + abandon;
+		tftp_timer_arm(t);
+		return (0);
+	}
+	t->tries++;
+	t->retransmits++;
+	t->rto_ms *= 2;
+	if (t->rto_ms > t->rto_max_ms)
+		t->rto_ms = t->rto_max_ms;
+	if (t->state == TFTP_STATE_OACK) {
+		send(t->fd, t->oack, t->oacklen, MSG_DONTWAIT);
+		t->timed = 0;
+		t->deadline_ms = now + t->rto_ms;
+		if (t->deadline_ms > t->progress_ms + abandon)
+			t->deadline_ms = t->progress_ms + abandon;
+		tftp_timer_arm(t);
+		return (0);
+	}
+	if (t->pending_count > 0) {
+		event_del(t->ev_write);
+		t->pending_count = 0;
+	}
+	tftp_sender_timeout(&t->snd, &from, &count);
+	return (tftp_read_send(t, from, count, 1));
+}
+
+void
+tftp_read_free(struct tftp_transfer *t)
+{
+	if (t->content.fd != -1)
+		close(t->content.fd);
+	if (t->content.release != NULL)
+		t->content.release(t->content.release_arg);
+	free(t->converted);
+	free(t->chunk);
+	free(t->hdrs);
+	free(t->iov);
+	free(t->msgs);
+}
