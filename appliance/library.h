@@ -19,6 +19,17 @@
 
 struct model_table;
 
+/* Where the appliance keeps its library unless told otherwise. */
+#define LIBRARY_DEFAULT_DIR	"/var/lib/ztp-rescue/library"
+
+/* What import accepts: a firmware package is a few hundred MB of plain files. */
+#define LIBRARY_ENTRY_MAX	(256ULL * 1024 * 1024)	/* one file */
+#define LIBRARY_PACKAGE_MAX	(4ULL * 1024 * 1024 * 1024) /* one package */
+#define LIBRARY_ENTRIES_MAX	10000
+#define LIBRARY_RATIO_MAX	100	/* unpacked : packed, beyond the slack */
+#define LIBRARY_RATIO_SLACK	(16ULL * 1024 * 1024)
+#define LIBRARY_SCAN_DEPTH	4	/* folders below a mount point */
+
 struct library_file {
 	char		*name;		/* relative to the package directory */
 	uint64_t	 size;
@@ -68,6 +79,8 @@ int		 library_open_file(const struct library_package *,
 struct library_progress {
 	void	(*fn)(void *, const char *, uint64_t, uint64_t);	/* what, done, total */
 	void	*arg;
+	/* Optional: one sentence per package ("... already in the library"). */
+	void	(*note)(void *, const char *);
 };
 
 /*
@@ -79,6 +92,10 @@ struct library_progress {
 int		 library_import(struct library *, const struct model_table *,
 		    const char *, const struct library_progress *, char ***,
 		    char **);
+
+/* "4.1.7" for package build 4.1.7.5432: the release it belongs to. */
+char		*library_release_text(const struct library_package *, char *,
+		    size_t);
 
 /* Re-hash every file; marks damaged packages.  Returns the number damaged. */
 int		 library_verify(struct library *,

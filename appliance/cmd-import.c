@@ -1,0 +1,161 @@
+/*
+ * `ztp-rescue import --library DIR PATH...`: import UC Software packages
+ * from zips, tarballs, folders or a mounted stick.  A progress bar (bytes
+ * and rate) on a terminal, nothing but the outcome otherwise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "library.h"
+#include "log.h"
+#include "models.h"
+#include "xmalloc.h"
+
+#define IMPORT_BAR_WIDTH	30
+
+struct import_bar {
+	int		 shown;
+	double		 start;
+	double		 last;
+};
+
+static int	cmd_import_exec(const struct cmd_entry *, int, char **);
+static void	cmd_import_progress(void *, const char *, uint64_t, uint64_t);
+static void	cmd_import_note(void *, const char *);
+static void	cmd_import_clear(struct import_bar *);
+static double	cmd_import_now(void);
+
+static const struct cmd_option cmd_import_options[] = {
+	{ "library", 'l', "DIR", "the firmware library (default "
+	    LIBRARY_DEFAULT_DIR ")" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_import_entry = {
+	.name = "import",
+	.args = "PATH...",
+	.summary = "import UC Software packages (zip, tar.*, folder or a "
+	    "mounted USB stick) into the firmware library",
+	.options = cmd_import_options,
+	.exec = cmd_import_exec
+};
+
+static double
+cmd_import_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+static void
+cmd_import_progress(void *arg, const char *what, uint64_t done,
+    uint64_t total)
+{
+	struct import_bar	*bar = arg;
+	const char		*base;
+	double			 now = cmd_import_now(), rate, frac;
+	int			 fill, i;
+
+	if (bar->start == 0)
+		bar->start = now;
+	/* Ten redraws a second, and always the last one. */
+	if (now - bar->last < 0.1 && done != total)
+		return;
+	bar->last = now;
+	base = strrchr(what, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : what;
+	frac = total > 0 ? (double)done / (double)total : 0;
+	if (frac > 1)
+		frac = 1;
+	fill = (int)(frac * IMPORT_BAR_WIDTH);
+	rate = now > bar->start ? (double)done / (now - bar->start) : 0;
+	fprintf(stderr, "\r%-24.24s [", base);
+	for (i = 0; i < IMPORT_BAR_WIDTH; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %7.1f/%.1f MB %6.1f MB/s", (double)done / 1048576,
+	    (double)total / 1048576, rate / 1048576);
+	bar->shown = 1;
+}
+
+static void
+cmd_import_clear(struct import_bar *bar)
+{
+	if (bar->shown) {
+		fputs("\r\033[K", stderr);
+		bar->shown = 0;
+	}
+}
+
+static void
+cmd_import_note(void *arg, const char *text)
+{
+	char	*esc;
+
+	cmd_import_clear(arg);
+	esc = log_escape(text, strlen(text));
+	printf("%s\n", esc);
+	fflush(stdout);
+	free(esc);
+}
+
+static int
+cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct library_progress	 progress;
+	struct import_bar	 bar;
+	struct library		*lib;
+	struct model_table	*models;
+	const char		*arg, *dir = LIBRARY_DEFAULT_DIR;
+	char			*cause = NULL, **ids;
+	size_t			 j;
+	int			 c, first, i, rc = EXIT_OK;
+
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		if (c == -1)
+			return (EXIT_USAGE);
+		if (c == 'l')
+			dir = arg;
+	}
+	if (first >= argc)
+		return (cmd_usage_error(self, "no PATH to import"));
+	if ((models = model_table_load_default(&cause)) == NULL) {
+		fprintf(stderr, "ztp-rescue import: %s\n", cause);
+		free(cause);
+		return (EXIT_RUNTIME);
+	}
+	if ((lib = library_open(dir, &cause)) == NULL) {
+		fprintf(stderr, "ztp-rescue import: %s\n", cause);
+		free(cause);
+		model_table_free(models);
+		return (EXIT_RUNTIME);
+	}
+	memset(&bar, 0, sizeof bar);
+	memset(&progress, 0, sizeof progress);
+	progress.fn = isatty(STDERR_FILENO) ? cmd_import_progress : NULL;
+	progress.note = cmd_import_note;
+	progress.arg = &bar;
+	for (i = first; i < argc; i++) {
+		bar.start = bar.last = 0;
+		if (library_import(lib, models, argv[i], &progress, &ids,
+		    &cause) == -1) {
+			cmd_import_clear(&bar);
+			fflush(stdout);
+			fprintf(stderr, "ztp-rescue import: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			rc = EXIT_RUNTIME;
+		}
+		for (j = 0; ids != NULL && ids[j] != NULL; j++)
+			free(ids[j]);
+		free(ids);
+	}
+	library_free(lib);
+	model_table_free(models);
+	return (rc);
+}

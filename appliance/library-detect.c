@@ -1,0 +1,274 @@
+/*
+ * Recognising a UC Software package among the files of an archive or a
+ * folder: sip.ver (the build string, the package's version), split images
+ * <part>.sip.ld, a combined sip.ld, possibly all inside one top-level
+ * folder.  What is not a package is refused with a sentence saying what it
+ * looks like instead.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "library-internal.h"
+#include "xmalloc.h"
+
+#define LIBRARY_SIPVER_MAX	64
+#define LIBRARY_ROOT_DEPTH	3
+
+struct library_ext_count {
+	char	ext[16];
+	size_t	count;
+};
+
+static char	*library_detect_root(struct library_file *, size_t);
+static char	*library_looks_like(struct library_file *, size_t);
+static int	 library_read_sipver(const char *, char **, char **);
+static int	 library_has_suffix(const char *, const char *);
+
+static int
+library_has_suffix(const char *s, const char *suffix)
+{
+	size_t	ls = strlen(s), lx = strlen(suffix);
+
+	return (ls >= lx && strcmp(s + ls - lx, suffix) == 0);
+}
+
+/* "3111-46162-001.sip.ld": digit groups joined by '-', then ".sip.ld". */
+int
+library_is_part_image(const char *name, size_t *partlen)
+{
+	const char	*s = name;
+	int		 groups = 0;
+
+	for (;;) {
+		if (!isdigit((unsigned char)*s))
+			return (0);
+		while (isdigit((unsigned char)*s))
+			s++;
+		groups++;
+		if (*s != '-')
+			break;
+		s++;
+	}
+	if (groups < 2 || strcmp(s, ".sip.ld") != 0)
+		return (0);
+	if (partlen != NULL)
+		*partlen = (size_t)(s - name);
+	return (1);
+}
+
+/* The folders every file is inside, as "a/b/" (or ""). */
+static char *
+library_detect_root(struct library_file *files, size_t n)
+{
+	char		*root = xstrdup(""), *next;
+	const char	*first, *slash;
+	size_t		 i, rlen = 0, clen;
+	int		 depth;
+
+	if (n == 0)
+		return (root);
+	for (depth = 0; depth < LIBRARY_ROOT_DEPTH; depth++) {
+		first = files[0].name + rlen;
+		if ((slash = strchr(first, '/')) == NULL)
+			break;
+		clen = (size_t)(slash - first) + 1;
+		for (i = 1; i < n; i++) {
+			if (strncmp(files[i].name + rlen, first, clen) != 0)
+				break;
+		}
+		if (i != n)
+			break;
+		xasprintf(&next, "%s%.*s", root, (int)clen, first);
+		free(root);
+		root = next;
+		rlen += clen;
+	}
+	return (root);
+}
+
+/* A short description of files that are not a UC Software package. */
+static char *
+library_looks_like(struct library_file *files, size_t n)
+{
+	struct library_ext_count	 counts[8];
+	const char			*base, *dot;
+	char				*text, *next;
+	size_t				 i, j, ncounts = 0, best;
+
+	if (n == 0)
+		return (xstrdup("it is empty"));
+	for (i = 0; i < n; i++) {
+		base = strrchr(files[i].name, '/');
+		base = base != NULL ? base + 1 : files[i].name;
+		if (library_has_suffix(base, ".zip") ||
+		    strstr(base, ".tar") != NULL || library_has_suffix(base,
+		    ".tgz")) {
+			xasprintf(&text, "it holds another archive (%s): "
+			    "extract that one and import it", files[i].name);
+			return (text);
+		}
+		if (library_has_suffix(base, ".ld")) {
+			xasprintf(&text, "it looks like a BootROM or Updater "
+			    "package (%s), not UC Software", files[i].name);
+			return (text);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		base = strrchr(files[i].name, '/');
+		base = base != NULL ? base + 1 : files[i].name;
+		dot = strrchr(base, '.');
+		dot = dot != NULL && strlen(dot) < sizeof counts[0].ext ?
+		    dot : "(no extension)";
+		for (j = 0; j < ncounts; j++) {
+			if (strcmp(counts[j].ext, dot) == 0)
+				break;
+		}
+		if (j == ncounts) {
+			if (ncounts == sizeof counts / sizeof counts[0])
+				continue;
+			snprintf(counts[j].ext, sizeof counts[j].ext, "%s", dot);
+			counts[j].count = 0;
+			ncounts++;
+		}
+		counts[j].count++;
+	}
+	text = xstrdup("it looks like something else:");
+	for (i = 0; i < 3 && ncounts > 0; i++) {
+		best = 0;
+		for (j = 1; j < ncounts; j++) {
+			if (counts[j].count > counts[best].count)
+				best = j;
+		}
+		xasprintf(&next, "%s%s %zu %s file%s", text, i == 0 ? "" : ",",
+		    counts[best].count, counts[best].ext,
+		    counts[best].count == 1 ? "" : "s");
+		free(text);
+		text = next;
+		counts[best] = counts[--ncounts];
+	}
+	return (text);
+}
+
+static int
+library_read_sipver(const char *path, char **out, char **cause)
+{
+	char		 buf[LIBRARY_SIPVER_MAX + 1], *s, *e, *p;
+	ssize_t		 n;
+	int		 fd, dots = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "cannot read %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n < 0 || n > LIBRARY_SIPVER_MAX) {
+		xasprintf(cause, "sip.ver is not a build string (%s)",
+		    n < 0 ? strerror(errno) : "too long");
+		return (-1);
+	}
+	buf[n] = '\0';
+	/* Tolerate spaces, CR LF or LF around the build. */
+	for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
+		;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		e--;
+	*e = '\0';
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isdigit((unsigned char)*p))
+			break;
+	}
+	if (*p != '\0' || s == e || dots < 2 || dots > 3 || *s == '.' ||
+	    e[-1] == '.' || strstr(s, "..") != NULL) {
+		xasprintf(cause, "sip.ver holds \"%.*s\", not a build like "
+		    "4.1.7.5432", (int)(e - s) > 32 ? 32 : (int)(e - s), s);
+		for (p = *cause; *p != '\0'; p++) {
+			if (!isprint((unsigned char)*p))
+				*p = '?';
+		}
+		return (-1);
+	}
+	*out = xstrdup(s);
+	return (0);
+}
+
+int
+library_detect(const char *dir, struct library_file *files, size_t n,
+    struct library_detect *d, char **cause)
+{
+	const char	*name;
+	char		*path, *what;
+	size_t		 i, rlen, images = 0, partlen;
+	int		 has_sipver = 0;
+
+	memset(d, 0, sizeof *d);
+	d->root = library_detect_root(files, n);
+	rlen = strlen(d->root);
+	d->parts = xcalloc(n + 1, sizeof *d->parts);
+	for (i = 0; i < n; i++) {
+		name = files[i].name + rlen;
+		if (strchr(name, '/') != NULL)
+			continue;
+		if (strcmp(name, "sip.ver") == 0)
+			has_sipver = 1;
+		else if (strcmp(name, "sip.ld") == 0) {
+			d->has_combined = 1;
+			images++;
+		} else if (library_is_part_image(name, &partlen)) {
+			d->parts[d->nparts++] = xstrndup(name, partlen);
+			images++;
+		} else if (strcmp(name, LIBRARY_MANIFEST) == 0) {
+			xasprintf(cause, "the package holds a file named %s, "
+			    "a name the library keeps for itself", name);
+			return (-1);
+		}
+	}
+	if (!has_sipver && images == 0) {
+		what = library_looks_like(files, n);
+		xasprintf(cause, "not a UC Software package: no sip.ver and no "
+		    "*.sip.ld among %zu file%s: %s", n, n == 1 ? "" : "s", what);
+		free(what);
+		return (-1);
+	}
+	if (!has_sipver) {
+		xasprintf(cause, "%zu image%s (*.sip.ld) but no sip.ver, so the "
+		    "build cannot be known: import the complete release "
+		    "package", images, images == 1 ? "" : "s");
+		return (-1);
+	}
+	xasprintf(&path, "%s/%ssip.ver", dir, d->root);
+	if (library_read_sipver(path, &d->sip_ver, cause) == -1) {
+		free(path);
+		return (-1);
+	}
+	free(path);
+	if (images == 0) {
+		xasprintf(cause, "sip.ver says %s but there is no image "
+		    "(<part>.sip.ld or sip.ld): import the complete release "
+		    "package", d->sip_ver);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+library_detect_clear(struct library_detect *d)
+{
+	size_t	i;
+
+	free(d->root);
+	free(d->sip_ver);
+	for (i = 0; i < d->nparts; i++)
+		free(d->parts[i]);
+	free(d->parts);
+	memset(d, 0, sizeof *d);
+}
