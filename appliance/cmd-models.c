@@ -13,6 +13,7 @@
 #include "models.h"
 
 #define MODELS_WRAP	78
+#define MODELS_INDENT	"      "
 
 static int	cmd_models_exec(const struct cmd_entry *, int, char **);
 static void	cmd_models_text(const struct model_table *);
@@ -82,27 +83,25 @@ cmd_models_exec(const struct cmd_entry *self, int argc, char **argv)
 	return (rc);
 }
 
-/* Print "prefix text" folded at word boundaries, continuation indented. */
+/* Print "prefix text" folded at blanks, continuation lines indented. */
 static void
 cmd_models_wrap(const char *prefix, const char *text)
 {
 	const char	*p = text, *sp, *cut;
-	size_t		 indent = strlen(prefix), width;
+	size_t		 width = MODELS_WRAP - strlen(prefix);
 
-	width = MODELS_WRAP > indent + 20 ? MODELS_WRAP - indent : 20;
 	printf("%s", prefix);
 	while (strlen(p) > width) {
 		cut = NULL;
-		for (sp = p; sp < p + width; sp++) {
+		for (sp = p; sp <= p + width; sp++) {
 			if (*sp == ' ')
 				cut = sp;
 		}
-		if (cut == NULL)
-			cut = p + strcspn(p, " ");
-		if (*cut == '\0')
+		if (cut == NULL && *(cut = p + strcspn(p, " ")) == '\0')
 			break;
-		printf("%.*s\n%*s", (int)(cut - p), p, (int)indent, "");
+		printf("%.*s\n%s", (int)(cut - p), p, MODELS_INDENT);
 		p = cut + 1;
+		width = MODELS_WRAP - strlen(MODELS_INDENT);
 	}
 	printf("%s\n", p);
 }
@@ -111,7 +110,7 @@ static void
 cmd_models_text(const struct model_table *t)
 {
 	const struct model	*m;
-	char			 target[UCS_VERSION_TEXT_MAX], prefix[64];
+	char			 target[UCS_VERSION_TEXT_MAX], prefix[48];
 	size_t			 i;
 	int			 wtok = 5, wname = 4, wpart = 4, wtarget = 6, n;
 
