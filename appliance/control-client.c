@@ -94,6 +94,12 @@ control_client_fd(const struct control_client *cl)
 	return (cl->fd);
 }
 
+void
+control_client_discard_events(struct control_client *cl)
+{
+	json_array_clear(cl->events);
+}
+
 int
 control_client_pending(const struct control_client *cl)
 {

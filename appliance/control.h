@@ -13,6 +13,7 @@
 #define CONTROL_PROTOCOL_VERSION 1
 #define CONTROL_SOCKET_NAME "control.sock"
 #define CONTROL_LOCK_NAME "control.sock.lock"
+#define CONTROL_DEFAULT_STATE "/var/lib/ztp-rescue"
 
 /* A line longer than this is refused (and the connection closed). */
 #define CONTROL_LINE_MAX (4 * 1024 * 1024)
@@ -74,6 +75,11 @@ int			 control_client_fd(const struct control_client *);
  */
 json_t			*control_next_event(struct control_client *, int,
 			    char **);
+/*
+ * Forget the events kept while requests waited: after a "status" answer,
+ * they are older than the document it returned.
+ */
+void			 control_client_discard_events(struct control_client *);
 /* Is an event (or part of one) already buffered, so poll() would not tell? */
 int			 control_client_pending(const struct control_client *);
 
@@ -92,6 +98,45 @@ struct control_client	*control_open(const char *, int, char **);
  * naming both versions.  who is "daemon" or "client" (the other side).
  */
 char			*control_version_error(json_t *, const char *);
+
+/*
+ * Helpers shared by the clients (control-format.c).  Strings from the
+ * daemon can carry bytes from the network: control_text() escapes them.
+ */
+#define CONTROL_MAC_LEN 12
+/* Lower-case 12 hex digits from "00:04:F2-..", "0004.f2..", ...; -1 if not a MAC. */
+int			 control_mac_normalise(const char *,
+			    char [CONTROL_MAC_LEN + 1]);
+/* obj[key] as terminal-safe text ("-" when missing or null); allocated. */
+char			*control_text(json_t *, const char *);
+/* 52428800 -> "50.0M". */
+void			 control_fmt_bytes(double, char *, size_t);
+/* 3725 -> "1:02:05", 65 -> "1:05". */
+void			 control_fmt_duration(long, char *, size_t);
+/* "90", "90s", "30m", "2h" -> seconds; -1 with *cause. */
+int			 control_parse_duration(const char *, long *, char **);
+/* One event as one human line, without a timestamp; allocated. */
+char			*control_format_event(json_t *);
+/* One phone object as a human line; allocated. */
+char			*control_format_phone(json_t *);
+
+/* The phones a batch waits for (control-inventory.c). */
+struct control_inventory_phone {
+	char		 mac[CONTROL_MAC_LEN + 1];
+	char		*model;		/* NULL when not given */
+	char		*label;		/* NULL when not given */
+	unsigned int	 line;
+};
+struct control_inventory {
+	struct control_inventory_phone	*phones;
+	size_t				 n;
+};
+/* Read mac[,model][,label] lines; -1 with *cause "FILE:LINE: reason". */
+int			 control_inventory_load(const char *,
+			    struct control_inventory *, char **);
+void			 control_inventory_free(struct control_inventory *);
+struct control_inventory_phone *control_inventory_find(
+			    struct control_inventory *, const char *);
 
 /* Between control*.c only. */
 int			 control_connect_path(const char *);

@@ -1,0 +1,485 @@
+/*
+ * `ztp-rescue batch`: recovery for scripts.  Waits until every phone of an
+ * inventory is recovered or failed (or the time is up), printing progress
+ * (human lines, or JSON lines with --json), asks the daemon for the report,
+ * and says how it went in its exit status: 0 all recovered, 3 otherwise,
+ * 1 on a run-time failure, 2 on a usage error.  It never reads the terminal
+ * (Clonezilla's batch mode that still waited for ENTER is the lesson).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "xmalloc.h"
+
+/* How long a batch keeps trying to reach a daemon that went away. */
+#define BATCH_RECONNECT_SECS 60
+
+struct batch {
+	const char			*state_dir;
+	const char			*inventory_path;
+	const char			*report_path;
+	long				 timeout;
+	int				 json;
+	int				 only_inventory;
+	int				 autostart;
+	struct control_inventory	 inv;
+	json_t				*phones;	/* mac -> last phone object */
+	json_t				*held;		/* macs we asked to hold */
+	json_t				*warned;	/* macs warned about a model */
+	struct control_client		*cl;
+	struct timespec			 start;
+};
+
+static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
+static long	batch_elapsed(struct batch *);
+static int	batch_connect(struct batch *, char **);
+static int	batch_sync(struct batch *, char **);
+static void	batch_apply(struct batch *, json_t *);
+static void	batch_count(struct batch *, unsigned int *, unsigned int *);
+static void	batch_progress(struct batch *, struct control_inventory_phone *,
+		    json_t *);
+static int	batch_report(struct batch *, char **, char **);
+static void	batch_summary(struct batch *, const char *, int);
+static const char *batch_state(json_t *);
+
+static const struct cmd_option cmd_batch_options[] = {
+	{ "state", 's', "DIR", "the daemon's state directory "
+	    "(default " CONTROL_DEFAULT_STATE ")" },
+	{ "inventory", 'i', "FILE", "CSV of the phones to wait for: "
+	    "mac[,model][,label] per line, header optional (required)" },
+	{ "timeout", 't', "DURATION", "give up after this long: seconds, or "
+	    "90s, 30m, 2h (default 30m)" },
+	{ "json", 'j', NULL, "print progress as JSON lines" },
+	{ "only-inventory", 'o', NULL, "hold every phone that is not in the "
+	    "inventory" },
+	{ "report", 'r', "FILE", "write the report here (.csv for CSV, else "
+	    "JSON; default STATE/reports/batch-TIME.json)" },
+	{ "no-start", 'n', NULL, "fail instead of starting the daemon when "
+	    "none is running" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_batch_entry = {
+	.name = "batch",
+	.args = "",
+	.summary = "wait until every phone of an inventory is recovered, "
+	    "then write the report",
+	.options = cmd_batch_options,
+	.exec = cmd_batch_exec
+};
+
+static long
+batch_elapsed(struct batch *b)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - b->start.tv_sec);
+}
+
+static const char *
+batch_state(json_t *ph)
+{
+	const char	*s = json_string_value(json_object_get(ph, "state"));
+
+	return (s != NULL ? s : "unknown");
+}
+
+/* Connect, subscribe, and take the status document as the starting point. */
+static int
+batch_connect(struct batch *b, char **cause)
+{
+	json_t	*r;
+
+	if ((b->cl = control_open(b->state_dir, b->autostart, cause)) == NULL)
+		return (-1);
+	if ((r = control_request(b->cl, "subscribe", NULL, cause)) == NULL) {
+		control_client_free(b->cl);
+		b->cl = NULL;
+		return (-1);
+	}
+	json_decref(r);
+	return (batch_sync(b, cause));
+}
+
+static int
+batch_sync(struct batch *b, char **cause)
+{
+	json_t	*st, *ph;
+	size_t	 i;
+
+	if ((st = control_request(b->cl, "status", NULL, cause)) == NULL)
+		return (-1);
+	control_client_discard_events(b->cl);	/* older than st */
+	json_array_foreach(json_object_get(st, "phones"), i, ph)
+		batch_apply(b, ph);
+	json_decref(st);
+	return (0);
+}
+
+static void
+batch_count(struct batch *b, unsigned int *recovered, unsigned int *failed)
+{
+	const char	*s;
+	size_t		 i;
+
+	*recovered = *failed = 0;
+	for (i = 0; i < b->inv.n; i++) {
+		s = batch_state(json_object_get(b->phones,
+		    b->inv.phones[i].mac));
+		if (strcmp(s, "recovered") == 0)
+			(*recovered)++;
+		else if (strcmp(s, "failed") == 0)
+			(*failed)++;
+	}
+}
+
+static void
+batch_progress(struct batch *b, struct control_inventory_phone *ip,
+    json_t *ph)
+{
+	json_t		*line;
+	unsigned int	 rec, fail;
+	char		*text, *s, t[32];
+
+	batch_count(b, &rec, &fail);
+	if (b->json) {
+		line = json_pack("{s:s,s:I,s:s,s:s?,s:O?,s:O?,s:O?,s:O?,s:O?,"
+		    "s:I,s:I}", "event", "phone", "elapsed",
+		    (json_int_t)batch_elapsed(b), "mac", ip->mac, "label",
+		    ip->label, "model", json_object_get(ph, "model"),
+		    "version_before", json_object_get(ph, "version_before"),
+		    "version", json_object_get(ph, "version"), "state",
+		    json_object_get(ph, "state"), "reason",
+		    json_object_get(ph, "reason"), "done",
+		    (json_int_t)(rec + fail), "total", (json_int_t)b->inv.n);
+		s = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
+		    JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(line);
+	} else {
+		control_fmt_duration(batch_elapsed(b), t, sizeof t);
+		text = control_format_phone(ph);
+		printf("[%s] %s%s%s  [%u/%zu done]\n", t, text,
+		    ip->label != NULL ? " " : "",
+		    ip->label != NULL ? ip->label : "", rec + fail, b->inv.n);
+		free(text);
+	}
+	fflush(stdout);
+}
+
+static void
+batch_apply(struct batch *b, json_t *ph)
+{
+	struct control_inventory_phone	*ip;
+	json_t				*old, *args, *r;
+	const char			*mac, *model, *state;
+	char				*error = NULL, *esc;
+
+	if ((mac = json_string_value(json_object_get(ph, "mac"))) == NULL)
+		return;
+	state = batch_state(ph);
+	if ((ip = control_inventory_find(&b->inv, mac)) == NULL) {
+		if (!b->only_inventory || strcmp(state, "held") == 0 ||
+		    json_object_get(b->held, mac) != NULL)
+			return;
+		json_object_set_new(b->held, mac, json_true());
+		args = json_pack("{s:s,s:s}", "mac", mac, "reason",
+		    "not in the batch inventory (--only-inventory)");
+		r = control_request(b->cl, "hold", args, &error);
+		json_decref(args);
+		esc = control_text(ph, "mac");
+		if (r == NULL) {
+			fprintf(stderr, "ztp-rescue batch: could not hold %s "
+			    "(not in the inventory): %s\n", esc, error);
+			free(error);
+		} else if (!b->json)
+			printf("held %s: not in the inventory\n", esc);
+		else
+			printf("{\"event\":\"held\",\"mac\":\"%s\"}\n", esc);
+		free(esc);
+		json_decref(r);
+		fflush(stdout);
+		return;
+	}
+
+	model = json_string_value(json_object_get(ph, "model"));
+	if (ip->model != NULL && model != NULL &&
+	    strcasecmp(ip->model, model) != 0 &&
+	    json_object_get(b->warned, mac) == NULL) {
+		json_object_set_new(b->warned, mac, json_true());
+		esc = control_text(ph, "model");
+		fprintf(stderr, "ztp-rescue batch: %s is a %s, the inventory "
+		    "(line %u) says %s\n", mac, esc, ip->line, ip->model);
+		free(esc);
+	}
+	old = json_object_get(b->phones, mac);
+	json_object_set(b->phones, mac, ph);
+	if (old == NULL || strcmp(batch_state(old), state) != 0)
+		batch_progress(b, ip, ph);
+}
+
+static int
+batch_report(struct batch *b, char **path_out, char **cause)
+{
+	json_t		*args, *r;
+	const char	*format = "json", *p;
+	char		*path, *dircopy, *basecopy, real[PATH_MAX], stamp[32];
+	time_t		 now = time(NULL);
+	size_t		 len;
+
+	if (b->report_path != NULL) {
+		dircopy = xstrdup(b->report_path);
+		basecopy = xstrdup(b->report_path);
+		if (realpath(dirname(dircopy), real) == NULL) {
+			xasprintf(cause, "cannot write the report to %s: %s",
+			    b->report_path, strerror(errno));
+			free(dircopy);
+			free(basecopy);
+			return (-1);
+		}
+		/* The daemon has another working directory. */
+		xasprintf(&path, "%s/%s", real, basename(basecopy));
+		free(dircopy);
+		free(basecopy);
+		len = strlen(path);
+		if (len > 4 && strcasecmp(path + len - 4, ".csv") == 0)
+			format = "csv";
+	} else {
+		if (realpath(b->state_dir, real) == NULL) {
+			xasprintf(cause, "%s: %s", b->state_dir,
+			    strerror(errno));
+			return (-1);
+		}
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S",
+		    localtime(&now));
+		xasprintf(&path, "%s/reports", real);
+		mkdir(path, 0700);
+		free(path);
+		xasprintf(&path, "%s/reports/batch-%s.json", real, stamp);
+	}
+	args = json_pack("{s:s,s:s}", "format", format, "out", path);
+	r = control_request(b->cl, "report", args, cause);
+	json_decref(args);
+	if (r == NULL) {
+		free(path);
+		return (-1);
+	}
+	if ((p = json_string_value(json_object_get(r, "path"))) != NULL) {
+		free(path);
+		path = xstrdup(p);
+	}
+	json_decref(r);
+	*path_out = path;
+	return (0);
+}
+
+static void
+batch_summary(struct batch *b, const char *report, int rc)
+{
+	struct control_inventory_phone	*ip;
+	json_t				*ph, *line;
+	unsigned int			 rec, fail;
+	const char			*state;
+	char				*text, *s;
+	size_t				 i;
+
+	batch_count(b, &rec, &fail);
+	if (b->json) {
+		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}", "event",
+		    "done", "total", (json_int_t)b->inv.n, "recovered",
+		    (json_int_t)rec, "failed", (json_int_t)fail, "timed_out",
+		    (json_int_t)(b->inv.n - rec - fail), "elapsed",
+		    (json_int_t)batch_elapsed(b), "report", report, "exit", rc);
+		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(line);
+		fflush(stdout);
+		return;
+	}
+	printf("\n");
+	for (i = 0; i < b->inv.n; i++) {
+		ip = &b->inv.phones[i];
+		ph = json_object_get(b->phones, ip->mac);
+		if (ph == NULL) {
+			printf("%s%s%s  never seen  TIMEOUT\n", ip->mac,
+			    ip->label != NULL ? " " : "",
+			    ip->label != NULL ? ip->label : "");
+			continue;
+		}
+		state = batch_state(ph);
+		text = control_format_phone(ph);
+		printf("%s%s%s%s\n", text, ip->label != NULL ? " " : "",
+		    ip->label != NULL ? ip->label : "",
+		    strcmp(state, "recovered") != 0 &&
+		    strcmp(state, "failed") != 0 ? "  TIMEOUT" : "");
+		free(text);
+	}
+	printf("%u of %zu recovered, %u failed, %zu timed out%s%s\n", rec,
+	    b->inv.n, fail, b->inv.n - rec - fail, report != NULL ?
+	    "; report " : "", report != NULL ? report : "");
+	fflush(stdout);
+}
+
+static int
+cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct batch	 b;
+	const char	*arg;
+	json_t		*ev;
+	const char	*name;
+	char		*cause = NULL, *report = NULL;
+	unsigned int	 rec, fail;
+	long		 left, lost_at = -1;
+	int		 c, first, rc;
+
+	memset(&b, 0, sizeof b);
+	b.state_dir = CONTROL_DEFAULT_STATE;
+	b.timeout = 30 * 60;
+	b.autostart = 1;
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		switch (c) {
+		case -1:
+			return (EXIT_USAGE);
+		case 's':
+			b.state_dir = arg;
+			break;
+		case 'i':
+			b.inventory_path = arg;
+			break;
+		case 't':
+			if (control_parse_duration(arg, &b.timeout, &cause)) {
+				rc = cmd_usage_error(self, "--timeout: %s",
+				    cause);
+				free(cause);
+				return (rc);
+			}
+			break;
+		case 'j':
+			b.json = 1;
+			break;
+		case 'o':
+			b.only_inventory = 1;
+			break;
+		case 'r':
+			b.report_path = arg;
+			break;
+		case 'n':
+			b.autostart = 0;
+			break;
+		}
+	}
+	if (first != argc)
+		return (cmd_usage_error(self, "unexpected argument '%s'",
+		    argv[first]));
+	if (b.inventory_path == NULL)
+		return (cmd_usage_error(self, "--inventory FILE is required"));
+	if (control_inventory_load(b.inventory_path, &b.inv, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &b.start);
+	b.phones = json_object();
+	b.held = json_object();
+	b.warned = json_object();
+	if (b.json)
+		printf("{\"event\":\"start\",\"total\":%zu,\"timeout\":%ld}\n",
+		    b.inv.n, b.timeout);
+	else
+		printf("waiting up to %lds for %zu phones of %s\n", b.timeout,
+		    b.inv.n, b.inventory_path);
+	fflush(stdout);
+	if (batch_connect(&b, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
+		free(cause);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+
+	for (;;) {
+		batch_count(&b, &rec, &fail);
+		if (rec + fail == b.inv.n)
+			break;
+		if ((left = b.timeout - batch_elapsed(&b)) <= 0)
+			break;
+		if (b.cl == NULL) {
+			/* The daemon went away: it may be restarting. */
+			if (batch_connect(&b, &cause) != 0) {
+				if (batch_elapsed(&b) - lost_at >
+				    BATCH_RECONNECT_SECS) {
+					fprintf(stderr, "ztp-rescue batch: "
+					    "%s\n", cause);
+					free(cause);
+					rc = EXIT_RUNTIME;
+					goto out;
+				}
+				free(cause);
+				cause = NULL;
+				sleep(1);
+				continue;
+			}
+			fprintf(stderr, "ztp-rescue batch: reconnected\n");
+			lost_at = -1;
+			continue;
+		}
+		ev = control_next_event(b.cl, left > 1 ? 1000 : (int)left *
+		    1000, &cause);
+		if (ev == NULL) {
+			if (cause == NULL)
+				continue;	/* a quiet second */
+			fprintf(stderr, "ztp-rescue batch: %s; reconnecting\n",
+			    cause);
+			free(cause);
+			cause = NULL;
+			control_client_free(b.cl);
+			b.cl = NULL;
+			lost_at = batch_elapsed(&b);
+			continue;
+		}
+		name = json_string_value(json_object_get(ev, "event"));
+		if (name != NULL && strcmp(name, "phone") == 0)
+			batch_apply(&b, json_object_get(ev, "phone"));
+		else if (name != NULL && strcmp(name, "dropped") == 0 &&
+		    batch_sync(&b, &cause) != 0) {
+			free(cause);	/* the next read will notice */
+			cause = NULL;
+		}
+		json_decref(ev);
+	}
+
+	batch_count(&b, &rec, &fail);
+	rc = rec == b.inv.n ? EXIT_OK : EXIT_INCOMPLETE;
+	if (b.cl == NULL || batch_report(&b, &report, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue batch: no report: %s\n",
+		    cause != NULL ? cause : "the daemon is gone");
+		free(cause);
+		rc = EXIT_RUNTIME;
+	}
+	batch_summary(&b, report, rc);
+
+out:
+	free(report);
+	control_client_free(b.cl);
+	json_decref(b.phones);
+	json_decref(b.held);
+	json_decref(b.warned);
+	control_inventory_free(&b.inv);
+	return (rc);
+}

@@ -1,0 +1,222 @@
+/*
+ * How the clients (watch, batch, the console) print what the daemon says:
+ * MACs, sizes, durations and one-line events.  Every string the daemon sends
+ * may carry bytes a phone put on the wire, so it passes through log_escape()
+ * before it reaches a terminal.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "log.h"
+#include "xmalloc.h"
+
+static const char *control_first_key(json_t *, const char *const *);
+
+int
+control_mac_normalise(const char *in, char out[CONTROL_MAC_LEN + 1])
+{
+	size_t	n = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ':' || *in == '-' || *in == '.')
+			continue;
+		if (!isxdigit((unsigned char)*in) || n == CONTROL_MAC_LEN)
+			return (-1);
+		out[n++] = tolower((unsigned char)*in);
+	}
+	if (n != CONTROL_MAC_LEN)
+		return (-1);
+	out[n] = '\0';
+	return (0);
+}
+
+char *
+control_text(json_t *obj, const char *key)
+{
+	json_t		*v = json_object_get(obj, key);
+	const char	*s;
+	char		*out;
+
+	if (v == NULL || json_is_null(v))
+		return (xstrdup("-"));
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (*s == '\0')
+			return (xstrdup("-"));
+		return (log_escape(s, json_string_length(v)));
+	}
+	if (json_is_integer(v)) {
+		xasprintf(&out, "%lld", (long long)json_integer_value(v));
+		return (out);
+	}
+	if (json_is_real(v)) {
+		xasprintf(&out, "%g", json_real_value(v));
+		return (out);
+	}
+	if (json_is_boolean(v))
+		return (xstrdup(json_is_true(v) ? "yes" : "no"));
+	s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	out = log_escape(s, strlen(s));
+	free((void *)s);
+	return (out);
+}
+
+void
+control_fmt_bytes(double n, char *buf, size_t len)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%.0fB", n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1fK", n / 1024);
+	else if (n < 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1fM", n / (1024 * 1024));
+	else
+		snprintf(buf, len, "%.1fG", n / (1024.0 * 1024 * 1024));
+}
+
+void
+control_fmt_duration(long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 3600)
+		snprintf(buf, len, "%ld:%02ld:%02ld", secs / 3600,
+		    (secs / 60) % 60, secs % 60);
+	else
+		snprintf(buf, len, "%ld:%02ld", secs / 60, secs % 60);
+}
+
+int
+control_parse_duration(const char *s, long *secs, char **cause)
+{
+	char		*end;
+	unsigned long	 v;
+	long		 mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	v = strtoul(s, &end, 10);
+	if (*end == 's' || *end == '\0')
+		mult = 1;
+	else if (*end == 'm')
+		mult = 60;
+	else if (*end == 'h')
+		mult = 3600;
+	else
+		goto bad;
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (v == 0 || v > 7 * 24 * 3600 / (unsigned long)mult)
+		goto bad;
+	*secs = (long)v * mult;
+	return (0);
+bad:
+	xasprintf(cause, "'%s' is not a duration: give seconds, or a number "
+	    "with s, m or h (for example 90s, 30m, 2h; at most a week)", s);
+	return (-1);
+}
+
+char *
+control_format_phone(json_t *ph)
+{
+	char	*mac, *ip, *model, *before, *after, *state, *reason, *out;
+
+	mac = control_text(ph, "mac");
+	ip = control_text(ph, "ip");
+	model = control_text(ph, "model");
+	before = control_text(ph, "version_before");
+	after = control_text(ph, "version");
+	state = control_text(ph, "state");
+	reason = control_text(ph, "reason");
+	xasprintf(&out, "%s %s %s %s -> %s %s%s%s%s", mac, ip, model, before,
+	    after, state, strcmp(reason, "-") != 0 ? " (" : "",
+	    strcmp(reason, "-") != 0 ? reason : "",
+	    strcmp(reason, "-") != 0 ? ")" : "");
+	free(mac);
+	free(ip);
+	free(model);
+	free(before);
+	free(after);
+	free(state);
+	free(reason);
+	return (out);
+}
+
+static const char *
+control_first_key(json_t *obj, const char *const *keys)
+{
+	for (; *keys != NULL; keys++) {
+		if (json_object_get(obj, *keys) != NULL)
+			return (*keys);
+	}
+	return (keys[-1]);
+}
+
+char *
+control_format_event(json_t *ev)
+{
+	static const char *const status_keys[] = { "status", "state", "kind",
+	    NULL };
+	static const char *const file_keys[] = { "file", "path", NULL };
+	json_t		*t;
+	const char	*name;
+	char		*out, *a, *b, *c, *d, rate[32], bytes[32], total[32];
+
+	name = json_string_value(json_object_get(ev, "event"));
+	if (name == NULL)
+		name = "?";
+	if (strcmp(name, "phone") == 0) {
+		a = control_format_phone(json_object_get(ev, "phone"));
+		xasprintf(&out, "phone %s", a);
+		free(a);
+		return (out);
+	}
+	if (strcmp(name, "transfer") == 0) {
+		t = json_object_get(ev, "transfer");
+		a = control_text(t, "mac");
+		b = control_text(t, control_first_key(t, file_keys));
+		c = control_text(t, control_first_key(t, status_keys));
+		d = control_text(t, "protocol");
+		control_fmt_bytes(json_number_value(json_object_get(t,
+		    "bytes")), bytes, sizeof bytes);
+		control_fmt_bytes(json_number_value(json_object_get(t,
+		    "total")), total, sizeof total);
+		control_fmt_bytes(json_number_value(json_object_get(t,
+		    "rate")), rate, sizeof rate);
+		xasprintf(&out, "transfer %s %s %s %s/%s %s/s%s%s", a, b, c,
+		    bytes, total, rate, strcmp(d, "-") != 0 ? " " : "",
+		    strcmp(d, "-") != 0 ? d : "");
+		free(a);
+		free(b);
+		free(c);
+		free(d);
+		return (out);
+	}
+	if (strcmp(name, "log") == 0) {
+		a = control_text(ev, "level");
+		b = control_text(ev, "text");
+		xasprintf(&out, "log %s %s", a, b);
+		free(a);
+		free(b);
+		return (out);
+	}
+	if (strcmp(name, "dropped") == 0) {
+		xasprintf(&out, "dropped %lld events: this client read too "
+		    "slowly", (long long)json_integer_value(json_object_get(ev,
+		    "count")));
+		return (out);
+	}
+	a = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
+	b = log_escape(a, strlen(a));
+	c = log_escape(name, strlen(name));
+	xasprintf(&out, "%s %s", c, b);
+	free(a);
+	free(b);
+	free(c);
+	return (out);
+}
