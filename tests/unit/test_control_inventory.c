@@ -1,0 +1,197 @@
+/* The batch inventory CSV and the clients' formatting helpers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "control.h"
+
+static char	path[64];
+
+static void
+write_file(const char *text)
+{
+	FILE	*fp;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/tmp/ztp-inv.XXXXXX");
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static char *
+load_error(const char *text)
+{
+	struct control_inventory	 inv;
+	char				*cause = NULL;
+
+	write_file(text);
+	assert_int_equal(control_inventory_load(path, &inv, &cause), -1);
+	unlink(path);
+	assert_non_null(cause);
+	return (cause);
+}
+
+static void
+test_inventory_forms(void **state)
+{
+	struct control_inventory	 inv;
+	char				*cause = NULL;
+
+	write_file("MAC,model,label\r\n"
+	    "# the closet on floor 2\n"
+	    "\n"
+	    "00:04:F2:AA:BB:01,VVX410,desk 12\n"
+	    " 0004f2aabb02 \n"
+	    "0004.f2aa.bb03,,\"reception\"\n"
+	    "00-04-f2-aa-bb-04,VVX311\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_int_equal(inv.n, 4);
+	assert_string_equal(inv.phones[0].mac, "0004f2aabb01");
+	assert_string_equal(inv.phones[0].model, "VVX410");
+	assert_string_equal(inv.phones[0].label, "desk 12");
+	assert_int_equal(inv.phones[0].line, 4);
+	assert_string_equal(inv.phones[1].mac, "0004f2aabb02");
+	assert_null(inv.phones[1].model);
+	assert_null(inv.phones[1].label);
+	assert_string_equal(inv.phones[2].mac, "0004f2aabb03");
+	assert_null(inv.phones[2].model);
+	assert_string_equal(inv.phones[2].label, "reception");
+	assert_string_equal(inv.phones[3].model, "VVX311");
+	assert_non_null(control_inventory_find(&inv, "0004f2aabb04"));
+	assert_null(control_inventory_find(&inv, "0004f2aabb05"));
+	control_inventory_free(&inv);
+}
+
+static void
+test_inventory_refusals(void **state)
+{
+	char	*e, want[256];
+
+	e = load_error("0004f2aabb01\n0004f2zzbb02,VVX410\n");
+	snprintf(want, sizeof want, "%s:2: '0004f2zzbb02' is not a MAC "
+	    "address (12 hex digits, optionally separated by ':', '-' or "
+	    "'.')", path);
+	assert_string_equal(e, want);
+	free(e);
+
+	e = load_error("0004f2aabb01\n00:04:f2:aa:bb:01\n");
+	snprintf(want, sizeof want, "%s:2: 0004f2aabb01 is listed twice "
+	    "(first on line 1)", path);
+	assert_string_equal(e, want);
+	free(e);
+
+	e = load_error("0004f2aabb01,a,b,c\n");
+	snprintf(want, sizeof want, "%s:1: more than 3 fields (expected "
+	    "mac[,model][,label])", path);
+	assert_string_equal(e, want);
+	free(e);
+
+	e = load_error("mac,model\n# nothing\n");
+	snprintf(want, sizeof want, "%s: no phones listed (expected lines "
+	    "of mac[,model][,label])", path);
+	assert_string_equal(e, want);
+	free(e);
+
+	/* A header is only accepted as the first line. */
+	e = load_error("0004f2aabb01\nmac\n");
+	assert_non_null(strstr(e, ":2: 'mac' is not a MAC address"));
+	free(e);
+
+	e = load_error("0004f2aabb0\n");
+	assert_non_null(strstr(e, ":1: '0004f2aabb0' is not"));
+	free(e);
+	e = load_error("0004f2aabb011\n");
+	assert_non_null(strstr(e, ":1: '0004f2aabb011' is not"));
+	free(e);
+}
+
+static void
+test_durations(void **state)
+{
+	long	 s;
+	char	*cause = NULL;
+
+	assert_int_equal(control_parse_duration("90", &s, &cause), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(control_parse_duration("90s", &s, &cause), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(control_parse_duration("30m", &s, &cause), 0);
+	assert_int_equal(s, 1800);
+	assert_int_equal(control_parse_duration("2h", &s, &cause), 0);
+	assert_int_equal(s, 7200);
+	assert_int_equal(control_parse_duration("2d", &s, &cause), -1);
+	assert_non_null(strstr(cause, "'2d' is not a duration"));
+	free(cause);
+	assert_int_equal(control_parse_duration("0", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("m", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("5mm", &s, &cause), -1);
+	free(cause);
+}
+
+static void
+test_format(void **state)
+{
+	json_t	*ev;
+	char	*s, buf[32];
+
+	control_fmt_bytes(52428800, buf, sizeof buf);
+	assert_string_equal(buf, "50.0M");
+	control_fmt_bytes(512, buf, sizeof buf);
+	assert_string_equal(buf, "512B");
+	control_fmt_duration(3725, buf, sizeof buf);
+	assert_string_equal(buf, "1:02:05");
+	control_fmt_duration(65, buf, sizeof buf);
+	assert_string_equal(buf, "1:05");
+
+	/* A hostile model string reaches the terminal inert. */
+	ev = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:n}}", "event",
+	    "phone", "phone", "mac", "0004f2000001", "ip", "10.0.0.5", "model",
+	    "VVX\x1b[2J", "version_before", "4.0.8.0931", "version",
+	    "5.4.1.18370", "state", "upgrading", "reason");
+	s = control_format_event(ev);
+	assert_string_equal(s, "phone 0004f2000001 10.0.0.5 VVX\\x1b[2J "
+	    "4.0.8.0931 -> 5.4.1.18370 upgrading");
+	free(s);
+	json_decref(ev);
+
+	ev = json_pack("{s:s,s:I}", "event", "dropped", "count", 17);
+	s = control_format_event(ev);
+	assert_string_equal(s, "dropped 17 events: this client read too "
+	    "slowly");
+	free(s);
+	json_decref(ev);
+
+	ev = json_pack("{s:s,s:s,s:s}", "event", "log", "level", "warn",
+	    "text", "rogue DHCP server 10.0.0.1 answered");
+	s = control_format_event(ev);
+	assert_string_equal(s, "log warn rogue DHCP server 10.0.0.1 answered");
+	free(s);
+	json_decref(ev);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inventory_forms),
+		cmocka_unit_test(test_inventory_refusals),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_format),
+	};
+
+	return (cmocka_run_group_tests_name("control_inventory", tests, NULL,
+	    NULL));
+}
