@@ -1,0 +1,102 @@
+/*
+ * The HTTP (and optional HTTPS) server on libevent's evhttp.  Like the TFTP
+ * server it knows nothing of phones: the caller resolves each GET/HEAD to
+ * bytes (an fd served with sendfile, or a buffer rendered for this request)
+ * and is told what happened to every transfer, including how many bytes the
+ * client's TCP acknowledged when it closed early.  PUT goes to the same
+ * upload quarantine as TFTP writes.
+ */
+#ifndef ZTP_HTTP_H
+#define ZTP_HTTP_H
+
+#include <stdint.h>
+
+struct event_base;
+struct upload_store;
+struct http_server;
+
+struct http_request_info {
+	const char	*method;	/* "GET", "HEAD", "PUT" */
+	const char	*name;		/* decoded, leading '/' removed, pathsafe-checked */
+	const char	*user_agent;	/* or NULL */
+	const char	*peer_ip;	/* "192.0.2.7" */
+	const char	*peer_text;	/* "192.0.2.7:41234" */
+	int		 tls;
+};
+
+/* What to send.  Exactly one of fd (>= 0) or buf is set. */
+struct http_content {
+	int		 fd;		/* the server closes it */
+	const void	*buf;
+	uint64_t	 size;
+	const char	*content_type;	/* default application/octet-stream */
+	/*
+	 * Send this many bytes first, wait until the client acknowledged them
+	 * and grace_ms more: a client that only wanted the header closes in
+	 * that time, which no amount of buffering can then hide.  0 for none.
+	 */
+	uint64_t	 gate;
+	void		(*release)(void *);	/* called once when done */
+	void		*release_arg;
+};
+
+enum http_event_type {
+	HTTP_EV_STARTED,
+	HTTP_EV_PROGRESS,	/* a few times a second */
+	HTTP_EV_COMPLETED,	/* every byte acknowledged by the client */
+	HTTP_EV_CLOSED_EARLY,	/* client closed: bytes = acknowledged */
+	HTTP_EV_UPLOAD_STORED,	/* a PUT committed: stored_path */
+	HTTP_EV_UPLOAD_REFUSED	/* a PUT refused: reason */
+};
+
+struct http_event {
+	enum http_event_type	 type;
+	uint64_t		 id;
+	const char		*method;
+	const char		*name;
+	const char		*user_agent;
+	const char		*peer_ip;
+	const char		*peer_text;
+	int			 tls;
+	uint64_t		 bytes;
+	uint64_t		 total;
+	double			 seconds;
+	const char		*reason;
+	const char		*stored_path;
+};
+
+struct http_hooks {
+	/*
+	 * Resolve a GET or HEAD: fill *content and return 200, or return an
+	 * HTTP status (404 for a missing optional file, fast) with *cause.
+	 */
+	int	(*resolve)(void *, const struct http_request_info *,
+		    struct http_content *, char **);
+	void	(*event)(void *, const struct http_event *);
+	void	*arg;
+};
+
+struct http_config {
+	const char		*listen;	/* default "0.0.0.0" */
+	unsigned		 port;		/* 0 = any (tests); see http_server_port */
+	int			 no_http;	/* HTTPS only */
+	unsigned		 tls_port;	/* 0 = no HTTPS unless tls_any */
+	int			 tls_any;	/* HTTPS on any free port */
+	const char		*cert_file;	/* PEM, for HTTPS */
+	const char		*key_file;
+	struct upload_store	*uploads;	/* NULL: every PUT refused */
+	uint64_t		 max_upload;	/* bytes */
+	unsigned		 grace_ms;	/* after the gate, default 150 */
+	unsigned		 chunk;		/* bytes queued at a time, default 1 MB */
+};
+
+void			 http_config_defaults(struct http_config *);
+struct http_server	*http_server_start(struct event_base *,
+			    const struct http_config *, const struct http_hooks *,
+			    char **);
+void			 http_server_free(struct http_server *);
+unsigned		 http_server_port(const struct http_server *);
+unsigned		 http_server_tls_port(const struct http_server *);
+unsigned		 http_server_active(const struct http_server *);
+
+#endif
