@@ -462,6 +462,7 @@ library_folder_size(int dirfd, int depth)
 		close(fd);
 		return (0);
 	}
+	rewinddir(d);	/* a dup shares its offset with the original */
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||
@@ -502,6 +503,7 @@ library_extract_folder(struct library_import *imp, int dirfd, const char *prefix
 		    strerror(errno));
 		return (-1);
 	}
+	rewinddir(d);	/* a dup shares its offset with the original */
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)

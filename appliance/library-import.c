@@ -414,8 +414,6 @@ import_path(struct library *lib, const struct model_table *models,
 	scanning = S_ISDIR(sb.st_mode) && !import_is_package_dir(path);
 	if (scanning) {
 		import_scan(path, 0, &sources, &nsources);
-		qsort(sources, nsources, sizeof *sources,
-		    import_compare_strings);
 		if (nsources == 0) {
 			xasprintf(cause, "no UC Software package under %s "
 			    "(looked %d folders deep for *.zip, *.tar.* and "
@@ -423,6 +421,8 @@ import_path(struct library *lib, const struct model_table *models,
 			    LIBRARY_SCAN_DEPTH);
 			return (-1);
 		}
+		qsort(sources, nsources, sizeof *sources,
+		    import_compare_strings);
 	} else {
 		sources = xcalloc(1, sizeof *sources);
 		sources[nsources++] = xstrdup(path);
