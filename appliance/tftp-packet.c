@@ -123,7 +123,8 @@ tftp_parse_number(const char *s, uint64_t max, uint64_t *out)
 	for (; *s != '\0'; s++) {
 		if (*s < '0' || *s > '9')
 			return (-1);
-		if (v > (UINT64_MAX - 9) / 10)
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 &&
+		    (uint64_t)(*s - '0') > UINT64_MAX % 10))
 			too_big = 1;
 		else
 			v = v * 10 + (*s - '0');
