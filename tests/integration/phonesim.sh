@@ -162,6 +162,16 @@ phone VVX410 4.1.7.5432 $M --ztp "$ZTP_URL"
 check_contains "a current phone without the CA does not trust the chain" \
     "$M ZTP failed: certificate not trusted at depth 0" "$ts"
 
+# The refusal is about SHA-2: the same old firmware accepts a SHA-1 chain
+# that it trusts (a second mock endpoint serving the SHA-1 certificate).
+ZTP_SHA2_URL=$ZTP_URL
+fx_ztp_mock "$FX/pki/sha1-server.pem" "$FX/pki/sha1-server.key"
+M=0004f2000c04
+phone VVX410 4.1.4.7430 $M --ztp "$ZTP_URL" --ztp-ca "$FX/pki/sha1-ca.pem"
+check_eq "an old factory phone accepts a trusted SHA-1 chain" "$M BOOT 1 version=4.1.4.7430 target=ztp
+$M ZTP ok" "$ts"
+ZTP_URL=$ZTP_SHA2_URL
+
 # A 5.x VVX: HEAD before PUT on the app log, doubled prefix, calls.xml.
 M=0004f2000d01
 phone VVX501 5.3.0.10000 $M --server "$HTTP_URL" --ztp "$ZTP_URL"
