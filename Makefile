@@ -243,3 +243,32 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/opt $(BUILD)/san -name '*.d' 2>/dev/null)
+
+# --- appliance image (not part of `make test`; see docs/image.md) ---------------
+#   make deb          build/ztp-rescue_VERSION_amd64.deb
+#   make image        build/ztp-rescue-VERSION.img (IMAGE_COMPRESSION=release: zstd -19)
+#   make image-test   boots it under QEMU (TCG): BIOS, UEFI, UEFI with Secure Boot
+DEB_IMAGE	:= mmdebstrap squashfs-tools dosfstools mtools gdisk grub-pc-bin \
+		   grub-efi-amd64-signed shim-signed dpkg-dev qemu-system-x86 \
+		   ovmf e2fsprogs debian-archive-keyring curl
+IMAGE_COMPRESSION ?= fast
+DEB_FILE	:= $(BUILD)/ztp-rescue_$(VERSION)_amd64.deb
+IMAGE_FILE	:= $(BUILD)/ztp-rescue-$(VERSION).img
+
+.PHONY: deb image image-test image-deps
+$(BUILD)/.deps-image: Makefile
+	$(call install_debs,$(DEB_IMAGE))
+	@mkdir -p $(@D) && touch $@
+image-deps: $(BUILD)/.deps-image
+
+deb: $(DEB_FILE)
+$(DEB_FILE): $(BIN) $(wildcard rootfs/deb/*) VERSION | $(BUILD)/.deps-image
+	sh rootfs/deb/build-deb.sh $(BIN) $(VERSION) $@
+
+image: $(IMAGE_FILE)
+$(IMAGE_FILE): $(DEB_FILE) rootfs/build-image.sh rootfs/prune-modules.sh rootfs/grub.cfg \
+    $(shell find rootfs/overlay -type f 2>/dev/null) | $(BUILD)/.deps-image
+	IMAGE_COMPRESSION=$(IMAGE_COMPRESSION) sh rootfs/build-image.sh $(DEB_FILE) $@
+
+image-test: $(IMAGE_FILE) all
+	BUILD=$(BUILD) sh rootfs/image-test.sh $(IMAGE_FILE)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# prune-modules.sh ROOT: drop the kernel module trees a wiring-closet
+# appliance never loads (they are most of the image).  Kept on purpose: every
+# wired Ethernet driver (drivers/net/ethernet), USB-Ethernet adapters
+# (drivers/net/usb: r8152, ax88179_178a, cdc_ether), USB storage, SCSI, NVMe,
+# the file systems the sticks use, HID keyboards.  The text console runs on
+# the firmware framebuffer, so GPU drivers go.
+set -eu
+root=$1
+for kdir in "$root"/usr/lib/modules/*; do
+	k=$kdir/kernel
+	for d in sound drivers/media drivers/infiniband drivers/gpu \
+	    drivers/net/wireless net/wireless net/mac80211 drivers/bluetooth \
+	    net/bluetooth drivers/isdn drivers/staging drivers/iio \
+	    drivers/net/can net/can drivers/net/wwan drivers/net/ieee802154 \
+	    net/ieee802154 drivers/net/hamradio drivers/atm net/atm \
+	    drivers/scsi/qla2xxx drivers/scsi/lpfc drivers/scsi/bfa \
+	    drivers/scsi/be2iscsi drivers/scsi/qedf drivers/scsi/qedi \
+	    drivers/scsi/mpt3sas drivers/scsi/megaraid drivers/scsi/aic7xxx \
+	    drivers/target drivers/nfc net/nfc drivers/comedi drivers/mtd \
+	    drivers/misc/habanalabs drivers/accel drivers/video/fbdev \
+	    drivers/input/touchscreen drivers/input/joystick drivers/md \
+	    fs/btrfs fs/xfs fs/ocfs2 fs/gfs2 fs/ceph fs/nfs fs/nfsd fs/smb \
+	    fs/cifs fs/jfs fs/reiserfs fs/nilfs2 fs/f2fs fs/ubifs fs/afs \
+	    fs/coda fs/orangefs fs/dlm fs/ntfs3 fs/ntfs fs/hfs fs/hfsplus \
+	    fs/bcachefs fs/erofs fs/cachefiles fs/netfs fs/9p net/9p \
+	    net/ceph net/sunrpc net/rds net/tipc net/sctp net/dccp \
+	    net/openvswitch net/netfilter net/bridge net/mac802154; do
+		rm -rf "${k:?}/$d"
+	done
+	kver=${kdir##*/}
+	chroot "$root" depmod -a "$kver"
+	# A kept driver must not need a symbol from a pruned one.
+	if chroot "$root" depmod -a -e -F "/boot/System.map-$kver" "$kver" 2>&1 |
+	    grep -E 'drivers/(net|usb|scsi|nvme|ata|hid|input)/|fs/(fat|exfat|ext4|squashfs|overlayfs|isofs)/'; then
+		echo "prune-modules: a kept module lost a dependency (above)" >&2
+		exit 1
+	fi
+done
+# Realtek NIC firmware is kept (firmware-realtek); nothing else ships there.
