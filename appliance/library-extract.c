@@ -53,6 +53,10 @@ static void	import_abort_out(struct import_out *);
 static int	import_refuse_type(const char *, mode_t, const char *,
 		    char **);
 static void	import_report(struct library_import *, const char *);
+static int	import_zeros(struct library_import *, struct import_out *,
+		    uint64_t, char **);
+static int	import_archive_data(struct library_import *,
+		    struct archive_entry *, struct import_out *, char **);
 
 /*
  * The name an entry is stored under: relative, lower case, without "."
@@ -340,6 +344,71 @@ import_report(struct library_import *imp, const char *what)
 	    imp->total);
 }
 
+/* Zeros for the holes of a sparse entry: they count as unpacked bytes. */
+static int
+import_zeros(struct library_import *imp, struct import_out *o, uint64_t upto,
+    char **cause)
+{
+	size_t	n;
+
+	memset(imp->buf, 0, IMPORT_CHUNK);
+	while (o->size < upto) {
+		n = upto - o->size > IMPORT_CHUNK ? IMPORT_CHUNK :
+		    (size_t)(upto - o->size);
+		if (import_write(imp, o, imp->buf, n, cause) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* One entry's data, block by block as libarchive decodes it (no copy). */
+static int
+import_archive_data(struct library_import *imp, struct archive_entry *e,
+    struct import_out *o, char **cause)
+{
+	const void	*block;
+	const char	*msg;
+	size_t		 len;
+	la_int64_t	 offset;
+	int		 r;
+
+	for (;;) {
+		r = archive_read_data_block(imp->a, &block, &len, &offset);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			msg = archive_error_string(imp->a);
+			xasprintf(cause, "the archive is damaged or truncated "
+			    "(in %s): %s", o->name, msg != NULL ? msg :
+			    "unreadable data");
+			return (-1);
+		}
+		if (offset < 0 || (uint64_t)offset < o->size) {
+			xasprintf(cause, "the archive is damaged (in %s): data "
+			    "out of order", o->name);
+			return (-1);
+		}
+		if (import_zeros(imp, o, (uint64_t)offset, cause) == -1 ||
+		    import_write(imp, o, block, len, cause) == -1)
+			return (-1);
+		imp->done = (uint64_t)archive_filter_bytes(imp->a, -1);
+		import_report(imp, NULL);
+	}
+	/* A sparse entry may end in a hole. */
+	if (archive_entry_size_is_set(e) && import_zeros(imp, o,
+	    (uint64_t)archive_entry_size(e), cause) == -1)
+		return (-1);
+	if (archive_entry_size_is_set(e) &&
+	    o->size != (uint64_t)archive_entry_size(e)) {
+		xasprintf(cause, "the archive is damaged (in %s): %llu bytes "
+		    "where the header says %lld", o->name,
+		    (unsigned long long)o->size,
+		    (long long)archive_entry_size(e));
+		return (-1);
+	}
+	return (0);
+}
+
 int
 library_extract_archive(struct library_import *imp, char **cause)
 {
@@ -348,7 +417,6 @@ library_extract_archive(struct library_import *imp, char **cause)
 	struct stat		 sb;
 	const char		*raw, *msg;
 	char			*name = NULL, *esc;
-	la_ssize_t		 n;
 	int			 r, skip, rc = -1;
 
 	o.fd = -1;
@@ -372,7 +440,8 @@ library_extract_archive(struct library_import *imp, char **cause)
 		r = archive_read_next_header(imp->a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
+		if (r != ARCHIVE_OK) {
+			/* Even a warning: a good package reads cleanly. */
 			msg = archive_error_string(imp->a);
 			xasprintf(cause, "the archive is damaged or truncated: "
 			    "%s", msg != NULL ? msg : "unreadable header");
@@ -416,21 +485,8 @@ library_extract_archive(struct library_import *imp, char **cause)
 		if (import_open(imp, name, &o, cause) == -1)
 			goto out;
 		import_report(imp, name);
-		while ((n = archive_read_data(imp->a, imp->buf,
-		    IMPORT_CHUNK)) > 0) {
-			if (import_write(imp, &o, imp->buf, (size_t)n,
-			    cause) == -1)
-				goto out;
-			imp->done = (uint64_t)archive_filter_bytes(imp->a, -1);
-			import_report(imp, NULL);
-		}
-		if (n < 0) {
-			msg = archive_error_string(imp->a);
-			xasprintf(cause, "the archive is damaged or truncated "
-			    "(in %s): %s", name, msg != NULL ? msg :
-			    "unreadable data");
+		if (import_archive_data(imp, e, &o, cause) == -1)
 			goto out;
-		}
 		if (import_close(imp, &o, cause) == -1)
 			goto out;
 		free(name);

@@ -1,0 +1,141 @@
+#!/bin/sh
+# Hostile and broken archives, built here at run time around a good tiny
+# package: each must be refused with its reason, and leave nothing behind
+# (no package, no temporary folder, nothing written outside the library).
+. "$TOP/tests/lib.sh"
+
+tmp=$(make_tmpdir)
+"$SYNTH_BIN" --out "$tmp/synth" --size tiny --version 5.4.0 --format dir >/dev/null
+good=$tmp/synth/Polycom_UC_Software_5_4_0_release_sig_split
+lib=$tmp/lib
+mkdir "$tmp/w"
+
+# refused DESCRIPTION ARCHIVE EXPECTED-TEXT
+refused() {
+	_err=$("$ZTP_BIN" import --library "$lib" "$2" 2>&1); _rc=$?
+	check_eq "$1: refused with exit 1" 1 "$_rc"
+	check_contains "$1: says why" "$3" "$_err"
+	check_eq "$1: leaves nothing behind" "packages" "$(ls -A "$lib" 2>/dev/null)"
+	check_eq "$1: no package appeared" "" "$(ls -A "$lib/packages" 2>/dev/null)"
+}
+
+# A copy of the good package to add one bad entry to.
+stage() {
+	rm -rf "$tmp/w/s"
+	cp -r "$good" "$tmp/w/s"
+}
+
+stage
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/dotdot.zip" -s ',^\./sip.ver$,../../escaped-zip,' .)
+refused "path traversal (zip)" "$tmp/dotdot.zip" 'climbs out of the package with ".."'
+check "path traversal (zip): nothing written outside" test ! -e "$tmp/escaped-zip"
+
+stage
+printf x >"$tmp/w/x"
+bsdtar -czf "$tmp/dotdot2.tar.gz" -s ",^x\$,config/../../../escaped-tar," -C "$tmp/w/s" . -C "$tmp/w" x
+refused "path traversal (tar.gz)" "$tmp/dotdot2.tar.gz" 'climbs out of the package with ".."'
+check "path traversal (tar.gz): nothing written outside" test ! -e "$tmp/escaped-tar"
+
+echo abs >"$tmp/w/abs-$$"
+bsdtar -cPf "$tmp/abs.tar" -C "$good" . "$tmp/w/abs-$$"
+rm -f "$tmp/w/abs-$$"
+refused "absolute path" "$tmp/abs.tar" 'has an absolute path'
+check "absolute path: the file was not written" test ! -e "$tmp/w/abs-$$"
+
+printf '#mtree\n./etc-link type=link link=/etc\n' >"$tmp/w/sym.mtree"
+(cd "$good" && bsdtar --format zip -cf "$tmp/symlink.zip" . "@$tmp/w/sym.mtree")
+refused "symlink (zip)" "$tmp/symlink.zip" 'is a symbolic link (to "/etc")'
+check "symlink: /etc untouched" test ! -e /etc/sip.ver
+
+stage
+ln -s /tmp "$tmp/w/s/out"
+(cd "$tmp/w/s" && bsdtar -cf "$tmp/symlink.tar" .)
+refused "symlink out (tar)" "$tmp/symlink.tar" 'is a symbolic link (to "/tmp")'
+
+stage
+ln "$tmp/w/s/sip.ver" "$tmp/w/s/hard.ver"
+(cd "$tmp/w/s" && bsdtar -cf "$tmp/hardlink.tar" .)
+refused "hard link" "$tmp/hardlink.tar" 'is a hard link'
+
+printf '#mtree\n./null type=char device=native,1,3 mode=0644\n' >"$tmp/w/dev.mtree"
+(cd "$good" && bsdtar -cf "$tmp/device.tar" . "@$tmp/w/dev.mtree")
+refused "device node" "$tmp/device.tar" 'is a device file'
+
+printf '#mtree\n./pipe type=fifo mode=0644\n' >"$tmp/w/fifo.mtree"
+(cd "$good" && bsdtar -cf "$tmp/fifo.tar" . "@$tmp/w/fifo.mtree")
+refused "fifo" "$tmp/fifo.tar" 'is a FIFO'
+
+# 200 MB of zeros: a few hundred KB compressed (sparse: no disk used).
+stage
+truncate -s 200M "$tmp/w/s/zeros.bin"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/bomb.zip" .)
+refused "zip bomb" "$tmp/bomb.zip" 'an absurd compression ratio, as in a zip bomb'
+(cd "$tmp/w/s" && bsdtar -czf "$tmp/bomb.tar.gz" .)
+refused "gzip bomb" "$tmp/bomb.tar.gz" 'an absurd compression ratio, as in a zip bomb'
+
+stage
+truncate -s 300M "$tmp/w/s/huge.bin"
+(cd "$tmp/w/s" && bsdtar -cJf "$tmp/huge.tar.xz" .)
+refused "huge entry" "$tmp/huge.tar.xz" 'says it has 300 MB: no firmware file is bigger than 256 MB'
+rm -rf "$tmp/w/s"
+
+(cd "$good" && bsdtar --format zip -cf "$tmp/full.zip" .)
+head -c $(( $(wc -c <"$tmp/full.zip") / 2 )) "$tmp/full.zip" >"$tmp/truncated.zip"
+refused "truncated zip" "$tmp/truncated.zip" 'the archive is damaged or truncated'
+
+(cd "$good" && bsdtar -czf "$tmp/full.tar.gz" .)
+cp "$tmp/full.tar.gz" "$tmp/corrupt.tar.gz"
+printf 'CORRUPTCORRUPTCORRUPT' | dd of="$tmp/corrupt.tar.gz" bs=1 seek=2000 conv=notrunc 2>/dev/null
+refused "corrupt gzip" "$tmp/corrupt.tar.gz" 'the archive is damaged or truncated'
+
+head -c 5000 /dev/urandom >"$tmp/junk.zip"
+refused "not an archive" "$tmp/junk.zip" 'not an archive that can be imported'
+
+stage
+cp "$tmp/w/s/sip.ver" "$tmp/w/s/SIP.VER"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/case.zip" .)
+refused "names differing only in case" "$tmp/case.zip" 'two entries are named sip.ver'
+
+stage
+echo '{}' >"$tmp/w/s/manifest.json"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/manifest.zip" .)
+refused "a file named manifest.json" "$tmp/manifest.zip" 'a name the library keeps for itself'
+
+stage
+rm "$tmp/w/s/sip.ver"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/nosipver.zip" .)
+refused "images without sip.ver" "$tmp/nosipver.zip" '1 image (*.sip.ld) but no sip.ver'
+
+stage
+printf 'hello world\n' >"$tmp/w/s/sip.ver"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/badsipver.zip" .)
+refused "sip.ver that is not a build" "$tmp/badsipver.zip" 'sip.ver holds "hello world", not a build'
+
+# A folder with a link in it is refused the same way.
+stage
+ln -s /etc/passwd "$tmp/w/s/passwd"
+refused "symlink in a folder" "$tmp/w/s" 'is a symbolic link (to "/etc/passwd")'
+rm -rf "$tmp/w/s"
+
+# A full disk mid-import: a 1 MB tmpfs in a private mount namespace.
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	mkdir "$tmp/small"
+	"$SYNTH_BIN" --out "$tmp/small" --size small --version 4.1.7 >/dev/null
+	err=$(unshare -m --propagation private sh -c '
+	    mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
+	    "$2" import --library "$1/lib" "$3" 2>&1
+	    echo "rc=$?"
+	    echo "left=$(ls -A "$1/lib" | tr "\n" " ")$(ls -A "$1/lib/packages")"' sh \
+	    "$tmp/w" "$ZTP_BIN" "$tmp/small/Polycom_UC_Software_4_1_7_release_sig_split.zip")
+	check_contains "full disk: refused with exit 1" "rc=1" "$err"
+	check_contains "full disk: says the disk is full" "the disk holding the library is full" "$err"
+	check_contains "full disk: leaves nothing behind" "left=packages " "$err"
+else
+	skip "full disk: needs root and unshare -m"
+fi
+
+# After all that, the good package still imports.
+out=$("$ZTP_BIN" import --library "$lib" "$good"); rc=$?
+check_eq "the good package imports afterwards" 0 "$rc"
+
+done_testing
