@@ -1,0 +1,73 @@
+#!/bin/sh
+# `ztp-rescue library verify`: a byte changed behind the library's back (same
+# size, same mtime, so the cheap check cannot see it) is found by the re-hash,
+# marked in the manifest, and the package is then listed as damaged; a size
+# change is caught by the cheap check alone.
+. "$TOP/tests/lib.sh"
+
+tmp=$(make_tmpdir)
+"$SYNTH_BIN" --out "$tmp/synth" --size tiny --version 4.1.7 >/dev/null
+zip=$tmp/synth/Polycom_UC_Software_4_1_7_release_sig_split.zip
+lib=$tmp/lib
+"$ZTP_BIN" import --library "$lib" "$zip" >/dev/null
+
+out=$("$ZTP_BIN" library verify --library "$lib"); rc=$?
+check_eq "verify of a whole library exits 0" 0 "$rc"
+check_contains "and says so" "4.1.7.5432: ok (14 files)" "$out"
+check_contains "with a total" "1 package, 0 damaged" "$out"
+
+# One byte, keeping size and mtime.
+img=$lib/packages/4.1.7.5432/3111-46162-001.sip.ld
+mtime=$(stat -c %Y "$img")
+printf 'X' | dd of="$img" bs=1 seek=3000 conv=notrunc 2>/dev/null
+touch -d "@$mtime" "$img"
+list=$("$ZTP_BIN" library --library "$lib")
+case "$list" in
+*DAMAGED*) check "the cheap check cannot see a same-size change" false ;;
+*) check "the cheap check cannot see a same-size change" true ;;
+esac
+out=$("$ZTP_BIN" library verify --library "$lib"); rc=$?
+check_eq "verify finds the damage and exits 1" 1 "$rc"
+check_contains "naming the file" \
+    "4.1.7.5432: DAMAGED, not served: 3111-46162-001.sip.ld does not match its SHA-256 in the manifest" "$out"
+check_contains "with a total" "1 package, 1 damaged" "$out"
+list=$("$ZTP_BIN" library --library "$lib")
+check_contains "the mark is kept for the next start" \
+    "DAMAGED, not served: 3111-46162-001.sip.ld does not match" "$list"
+json=$("$ZTP_BIN" library verify --library "$lib" --json); rc=$?
+check_eq "verify --json exits 1 too" 1 "$rc"
+check_contains "verify --json counts it" '"damaged": 1' "$json"
+
+# Putting the byte back and verifying again clears the mark.
+bsdtar -xOf "$zip" 3111-46162-001.sip.ld | dd of="$img" bs=1 skip=3000 seek=3000 count=1 conv=notrunc 2>/dev/null
+touch -d "@$mtime" "$img"
+out=$("$ZTP_BIN" library verify --library "$lib"); rc=$?
+check_eq "a repaired file verifies again" 0 "$rc"
+check_contains "and the package is whole" "4.1.7.5432: ok" "$out"
+
+# A size change is seen without a re-hash.
+echo extra >>"$lib/packages/4.1.7.5432/3111-44600-001.sip.ld"
+list=$("$ZTP_BIN" library --library "$lib")
+check_contains "a changed size is seen by the cheap check" \
+    "DAMAGED, not served: 3111-44600-001.sip.ld has" "$list"
+rm "$lib/packages/4.1.7.5432/sip.ver"
+list=$("$ZTP_BIN" library --library "$lib")
+check_contains "so is a missing file" "DAMAGED" "$list"
+
+# An unreadable manifest is listed, not hidden.
+echo '{broken' >"$lib/packages/4.1.7.5432/manifest.json"
+list=$("$ZTP_BIN" library --library "$lib"); rc=$?
+check_eq "library still exits 0 with a broken manifest" 0 "$rc"
+check_contains "and names it" "manifest.json cannot be read" "$list"
+
+# A fresh import after removing the damaged package works.
+rm -rf "$lib/packages/4.1.7.5432"
+"$ZTP_BIN" import --library "$lib" "$zip" >/dev/null; rc=$?
+check_eq "the package can be imported again" 0 "$rc"
+out=$("$ZTP_BIN" library verify --library "$lib"); rc=$?
+check_eq "and verifies" 0 "$rc"
+
+"$ZTP_BIN" library --library "$lib" frobnicate >/dev/null 2>&1; rc=$?
+check_eq "an unknown verb is a usage error" 2 "$rc"
+
+done_testing
