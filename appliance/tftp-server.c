@@ -430,7 +430,10 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	}
 	TAILQ_FOREACH(t, &srv->transfers, entry) {
 		/* A repeated request while its transfer runs: ignore it. */
-		if (tftp_same_peer(&t->peer, peer))
+		if (tftp_same_peer(&t->peer, peer) &&
+		    t->write == (req.opcode == TFTP_OP_WRQ) &&
+		    strlen(t->name) == req.namelen &&
+		    memcmp(t->name, req.name, req.namelen) == 0)
 			return;
 		if (tftp_same_host(&t->peer, peer))
 			per_client++;

@@ -1,0 +1,637 @@
+/*
+ * The TFTP engine on loopback, driven packet by packet from a raw UDP client:
+ * replies from the address asked, windows, duplicate ACKs and RRQs, rollover,
+ * abandoned transfers (silence and ICMP), limits, errors and uploads.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "tftp.h"
+#include "upload.h"
+
+#define MAX_EVENTS 64
+
+struct recorded {
+	enum tftp_event_type	 type;
+	uint64_t		 bytes;
+	char			*reason;
+	char			*stored;
+	unsigned		 retransmits;
+};
+
+struct fx {
+	struct event_base	*base;
+	struct tftp_server	*srv;
+	struct tftp_config	 cfg;
+	uint8_t			*data;
+	size_t			 size;
+	struct recorded		 ev[MAX_EVENTS];
+	int			 nev;
+	int			 resolves;
+	char			 updir[64];
+	struct upload_store	*uploads;
+};
+
+static int
+resolve(void *arg, const struct tftp_request *req, struct tftp_content *c,
+    char **cause)
+{
+	struct fx	*fx = arg;
+
+	fx->resolves++;
+	if (strcmp(req->name, "buf") != 0) {
+		*cause = strdup("no such file");
+		return (TFTP_ERR_NOT_FOUND);
+	}
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->buf = fx->data;
+	c->size = fx->size;
+	return (0);
+}
+
+static void
+on_event(void *arg, const struct tftp_event *ev)
+{
+	struct fx	*fx = arg;
+	struct recorded	*r;
+
+	if (ev->type == TFTP_EV_PROGRESS || fx->nev == MAX_EVENTS)
+		return;
+	r = &fx->ev[fx->nev++];
+	r->type = ev->type;
+	r->bytes = ev->bytes;
+	r->reason = ev->reason != NULL ? strdup(ev->reason) : NULL;
+	r->stored = ev->stored_path != NULL ? strdup(ev->stored_path) : NULL;
+	r->retransmits = ev->retransmits;
+}
+
+static struct fx *
+fx_new(size_t size, void (*tweak)(struct tftp_config *))
+{
+	struct fx		*fx = calloc(1, sizeof *fx);
+	struct tftp_hooks	 hooks = { resolve, on_event, NULL };
+	char			*cause = NULL;
+	size_t			 i;
+
+	fx->base = event_base_new();
+	fx->size = size;
+	fx->data = malloc(size + 1);
+	for (i = 0; i < size; i++)
+		fx->data[i] = (i * 7 + i / 251) & 0xff;
+	tftp_config_defaults(&fx->cfg);
+	fx->cfg.listen = "127.0.0.1";
+	fx->cfg.port = 0;
+	if (tweak != NULL)
+		tweak(&fx->cfg);
+	if (fx->cfg.uploads == (void *)1) {
+		strcpy(fx->updir, "/tmp/ztp-tftp-up.XXXXXX");
+		assert_non_null(mkdtemp(fx->updir));
+		fx->uploads = upload_store_open(fx->updir,
+		    UPLOAD_ANY_SAFE_NAME, 2000, &cause);
+		fx->cfg.uploads = fx->uploads;
+	}
+	hooks.arg = fx;
+	fx->srv = tftp_server_start(fx->base, &fx->cfg, &hooks, &cause);
+	assert_non_null(fx->srv);
+	assert_true(tftp_server_port(fx->srv) > 0);
+	return (fx);
+}
+
+static void
+fx_free(struct fx *fx)
+{
+	char	cmd[128];
+	int	i;
+
+	tftp_server_free(fx->srv);
+	event_base_free(fx->base);
+	for (i = 0; i < fx->nev; i++) {
+		free(fx->ev[i].reason);
+		free(fx->ev[i].stored);
+	}
+	upload_store_free(fx->uploads);
+	if (fx->updir[0] != '\0') {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->updir);
+		assert_int_equal(system(cmd), 0);
+	}
+	free(fx->data);
+	free(fx);
+}
+
+/* Run the server's loop for ms milliseconds. */
+static void
+pump(struct fx *fx, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(fx->base, &tv);
+	event_base_dispatch(fx->base);
+}
+
+static int
+client(const char *addr)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return (fd);
+}
+
+static void
+to_server(struct fx *fx, int fd, const char *dst, const void *buf,
+    size_t len)
+{
+	struct sockaddr_in	sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(tftp_server_port(fx->srv));
+	inet_pton(AF_INET, dst, &sin.sin_addr);
+	assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *)&sin,
+	    sizeof sin), (ssize_t)len);
+}
+
+/* Send to the transfer's port (learnt from its first packet). */
+static void
+to_tid(int fd, const struct sockaddr_in *tid, const void *buf, size_t len)
+{
+	assert_int_equal(sendto(fd, buf, len, 0, (const struct sockaddr *)tid,
+	    sizeof *tid), (ssize_t)len);
+}
+
+/* One waiting packet, or -1. */
+static ssize_t
+from_server(int fd, uint8_t *buf, size_t size, struct sockaddr_in *from)
+{
+	socklen_t	len = sizeof *from;
+
+	return (recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)from,
+	    &len));
+}
+
+static void
+send_ack(int fd, const struct sockaddr_in *tid, uint16_t block)
+{
+	uint8_t	ack[4] = { 0, 4, block >> 8, block & 0xff };
+
+	to_tid(fd, tid, ack, 4);
+}
+
+#define RRQ(fx, fd, dst, lit) to_server(fx, fd, dst, lit, sizeof(lit) - 1)
+
+static void
+expect_data(int fd, uint16_t block, const uint8_t *want, size_t len,
+    struct sockaddr_in *tid)
+{
+	uint8_t		buf[2048];
+	ssize_t		n;
+
+	n = from_server(fd, buf, sizeof buf, tid);
+	assert_int_equal(n, (ssize_t)len + 4);
+	assert_int_equal(buf[1], 3);
+	assert_int_equal((buf[2] << 8) | buf[3], block);
+	assert_memory_equal(buf + 4, want, len);
+}
+
+static void
+expect_nothing(int fd)
+{
+	uint8_t			buf[2048];
+	struct sockaddr_in	from;
+
+	assert_int_equal(from_server(fd, buf, sizeof buf, &from), -1);
+}
+
+static void
+expect_error(int fd, int code, const char *text)
+{
+	uint8_t			buf[600];
+	struct sockaddr_in	from;
+	ssize_t			n;
+
+	n = from_server(fd, buf, sizeof buf - 1, &from);
+	assert_true(n >= 5);
+	buf[n] = '\0';
+	assert_int_equal(buf[1], 5);
+	assert_int_equal((buf[2] << 8) | buf[3], code);
+	if (strstr((char *)buf + 4, text) == NULL)
+		fail_msg("error '%s' does not say '%s'", buf + 4, text);
+}
+
+static void
+test_plain_rrq(void **state)
+{
+	struct fx		*fx = fx_new(1000, NULL);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	/* A new port per transfer, not the listening one. */
+	assert_int_not_equal(ntohs(tid.sin_port), tftp_server_port(fx->srv));
+	assert_int_equal(fx->nev, 1);
+	assert_int_equal(fx->ev[0].type, TFTP_EV_STARTED);
+	send_ack(c, &tid, 1);
+	pump(fx, 20);
+	expect_data(c, 2, fx->data + 512, 488, &tid);
+	send_ack(c, &tid, 2);
+	pump(fx, 20);
+	assert_int_equal(fx->nev, 2);
+	assert_int_equal(fx->ev[1].type, TFTP_EV_COMPLETED);
+	assert_int_equal(fx->ev[1].bytes, 1000);
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+test_duplicate_ack_and_rrq(void **state)
+{
+	struct fx		*fx = fx_new(2000, NULL);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	expect_nothing(c);
+	assert_int_equal(fx->resolves, 1);
+	assert_int_equal(tftp_server_active(fx->srv), 1);
+	send_ack(c, &tid, 1);
+	pump(fx, 20);
+	expect_data(c, 2, fx->data + 512, 512, &tid);
+	/* The same ACK again: no resend (Sorcerer's Apprentice). */
+	send_ack(c, &tid, 1);
+	send_ack(c, &tid, 1);
+	pump(fx, 30);
+	expect_nothing(c);
+	send_ack(c, &tid, 2);
+	pump(fx, 20);
+	expect_data(c, 3, fx->data + 1024, 512, &tid);
+	expect_nothing(c);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+test_options_and_window(void **state)
+{
+	struct fx		*fx = fx_new(1000, NULL);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[600];
+	const char		 want[] = "\0\6tsize\0" "1000\0blksize\0"
+				    "100\0windowsize\0" "4\0";
+	int			 c = client("127.0.0.1"), b;
+	ssize_t			 n;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0tsize\0" "0\0blksize\0"
+	    "100\0windowsize\0" "4\0");
+	pump(fx, 20);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_int_equal(n, sizeof want - 1);
+	assert_memory_equal(buf, want, n);
+	send_ack(c, &tid, 0);
+	pump(fx, 20);
+	for (b = 1; b <= 4; b++)
+		expect_data(c, b, fx->data + (b - 1) * 100, 100, &tid);
+	expect_nothing(c);
+	/* Block 3 "lost": the client acknowledges 2; the window restarts. */
+	send_ack(c, &tid, 2);
+	pump(fx, 20);
+	for (b = 3; b <= 6; b++)
+		expect_data(c, b, fx->data + (b - 1) * 100, 100, &tid);
+	send_ack(c, &tid, 2);
+	pump(fx, 20);
+	expect_nothing(c);
+	send_ack(c, &tid, 6);
+	pump(fx, 20);
+	for (b = 7; b <= 10; b++)
+		expect_data(c, b, fx->data + (b - 1) * 100, 100, &tid);
+	send_ack(c, &tid, 10);
+	pump(fx, 20);
+	/* 1000 is a multiple of 100: an empty block ends it. */
+	expect_data(c, 11, NULL, 0, &tid);
+	expect_nothing(c);
+	send_ack(c, &tid, 11);
+	pump(fx, 20);
+	assert_int_equal(fx->ev[fx->nev - 1].type, TFTP_EV_COMPLETED);
+	assert_int_equal(fx->ev[fx->nev - 1].bytes, 1000);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+short_timers(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 40;
+	cfg->abandon_ms = 400;
+}
+
+static void
+test_abandoned_when_silent(void **state)
+{
+	struct fx		*fx = fx_new(100000, short_timers);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1"), resent = 0;
+	uint8_t			 buf[600];
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 10);
+	expect_data(c, 1, fx->data, 512, &tid);
+	send_ack(c, &tid, 1);
+	pump(fx, 10);
+	expect_data(c, 2, fx->data + 512, 512, &tid);
+	/* A phone that read the header it wanted goes quiet. */
+	pump(fx, 600);
+	while (from_server(c, buf, sizeof buf, &tid) == 516)
+		resent++;
+	assert_true(resent >= 2);
+	assert_int_equal(fx->nev, 2);
+	assert_int_equal(fx->ev[1].type, TFTP_EV_ABANDONED);
+	assert_int_equal(fx->ev[1].bytes, 512);
+	assert_non_null(strstr(fx->ev[1].reason, "abandoned after 512 bytes"));
+	assert_true(fx->ev[1].retransmits >= 2);
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+long_abandon(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 50;
+	cfg->abandon_ms = 30000;
+}
+
+static void
+test_abandoned_on_port_unreachable(void **state)
+{
+	struct fx		*fx = fx_new(100000, long_abandon);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1"), i;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 10);
+	expect_data(c, 1, fx->data, 512, &tid);
+	send_ack(c, &tid, 1);
+	pump(fx, 10);
+	expect_data(c, 2, fx->data + 512, 512, &tid);
+	/* The client closes its port: the next resend gets ICMP back. */
+	close(c);
+	for (i = 0; i < 20 && fx->nev < 2; i++)
+		pump(fx, 50);
+	assert_int_equal(fx->nev, 2);
+	assert_int_equal(fx->ev[1].type, TFTP_EV_ABANDONED);
+	assert_non_null(strstr(fx->ev[1].reason, "abandoned after 512 bytes"));
+	assert_non_null(strstr(fx->ev[1].reason, "unreachable"));
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	fx_free(fx);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct fx	*fx = fx_new(10, NULL);
+	int		 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1missing\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 1, "no such file");
+	RRQ(fx, c, "127.0.0.1", "\0\1../etc/passwd\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 2, "'..'");
+	RRQ(fx, c, "127.0.0.1", "\0\1/etc/passwd\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 2, "absolute");
+	RRQ(fx, c, "127.0.0.1", "\0\1a\x01" "b\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 2, "control character");
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0mail\0");
+	pump(fx, 10);
+	expect_error(c, 4, "mode");
+	RRQ(fx, c, "127.0.0.1", "\0\1buf");
+	pump(fx, 10);
+	expect_error(c, 4, "NUL");
+	RRQ(fx, c, "127.0.0.1", "\0\2up.bin\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 2, "uploads are not accepted");
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	assert_int_equal(fx->nev, 0);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+two_per_client(struct tftp_config *cfg)
+{
+	cfg->max_per_client = 2;
+	cfg->listen = "0.0.0.0";
+}
+
+static void
+test_per_client_limit_and_local_address(void **state)
+{
+	struct fx		*fx = fx_new(5000, two_per_client);
+	struct sockaddr_in	 tid;
+	int			 c1 = client("127.0.0.1");
+	int			 c2 = client("127.0.0.1");
+	int			 c3 = client("127.0.0.1");
+	int			 other = client("127.0.0.9");
+
+	RRQ(fx, c1, "127.0.0.1", "\0\1buf\0octet\0");
+	RRQ(fx, c2, "127.0.0.1", "\0\1buf\0octet\0");
+	RRQ(fx, c3, "127.0.0.1", "\0\1buf\0octet\0");
+	/* Another phone asks on another local address. */
+	RRQ(fx, other, "127.0.0.3", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c1, 1, fx->data, 512, &tid);
+	expect_data(c2, 1, fx->data, 512, &tid);
+	expect_error(c3, 0, "too many transfers from your address");
+	expect_data(other, 1, fx->data, 512, &tid);
+	/* The reply comes from the address the request went to. */
+	assert_int_equal(ntohl(tid.sin_addr.s_addr), 0x7f000003);
+	assert_int_equal(tftp_server_active(fx->srv), 3);
+	close(c1);
+	close(c2);
+	close(c3);
+	close(other);
+	fx_free(fx);
+}
+
+static void
+test_rollover(void **state)
+{
+	const size_t		 size = 8 * 65540 + 3;
+	struct fx		*fx = fx_new(size, NULL);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[64], *got = calloc(1, size);
+	uint64_t		 block = 0, off = 0;
+	ssize_t			 n;
+	int			 c = client("127.0.0.1"), saw_zero = 0;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0blksize\0" "8\0"
+	    "windowsize\0" "64\0");
+	pump(fx, 10);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_true(n > 2 && buf[1] == 6);
+	send_ack(c, &tid, 0);
+	for (;;) {
+		event_base_loop(fx->base, EVLOOP_ONCE);
+		while ((n = from_server(c, buf, sizeof buf, &tid)) >= 4) {
+			assert_int_equal(buf[1], 3);
+			if (((buf[2] << 8) | buf[3]) !=
+			    (uint16_t)((block + 1) & 0xffff))
+				fail_msg("block %u after %llu",
+				    (buf[2] << 8) | buf[3],
+				    (unsigned long long)block);
+			block++;
+			if (((buf[2] << 8) | buf[3]) == 0)
+				saw_zero = 1;
+			memcpy(got + off, buf + 4, n - 4);
+			off += n - 4;
+			if (n - 4 < 8)
+				break;
+		}
+		send_ack(c, &tid, block & 0xffff);
+		if (off == size)
+			break;
+		assert_true(block < 70000);
+	}
+	pump(fx, 10);
+	assert_int_equal(saw_zero, 1);
+	assert_int_equal(block, 65541);
+	assert_memory_equal(got, fx->data, size);
+	assert_int_equal(fx->ev[fx->nev - 1].type, TFTP_EV_COMPLETED);
+	free(got);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+with_uploads(struct tftp_config *cfg)
+{
+	cfg->uploads = (void *)1;
+}
+
+static void
+test_upload(void **state)
+{
+	struct fx		*fx = fx_new(0, with_uploads);
+	struct sockaddr_in	 tid;
+	uint8_t			 pkt[600], buf[64];
+	const char		 want[] = "\0\6tsize\0" "600\0";
+	char			 path[128];
+	FILE			*f;
+	ssize_t			 n;
+	int			 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\2sw1.cfg\0octet\0tsize\0" "600\0");
+	pump(fx, 10);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_int_equal(n, sizeof want - 1);
+	assert_memory_equal(buf, want, n);
+	memset(pkt, 'q', sizeof pkt);
+	memcpy(pkt, "\0\3\0\1", 4);
+	to_tid(c, &tid, pkt, 516);
+	pump(fx, 10);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "\0\4\0\1", 4);
+	memcpy(pkt, "\0\3\0\2", 4);
+	to_tid(c, &tid, pkt, 4 + 88);
+	pump(fx, 10);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_memory_equal(buf, "\0\4\0\2", 4);
+	/* The ACK was lost: the last block again is acknowledged again. */
+	to_tid(c, &tid, pkt, 4 + 88);
+	pump(fx, 10);
+	n = from_server(c, buf, sizeof buf, &tid);
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "\0\4\0\2", 4);
+	assert_int_equal(fx->ev[1].type, TFTP_EV_UPLOAD_STORED);
+	snprintf(path, sizeof path, "%s/sw1.cfg", fx->updir);
+	assert_string_equal(fx->ev[1].stored, path);
+	assert_int_equal(fx->ev[2].type, TFTP_EV_COMPLETED);
+	assert_int_equal(fx->ev[2].bytes, 600);
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fread(pkt, 1, sizeof pkt, f), 600);
+	fclose(f);
+
+	/* Announced over the cap: refused before any byte. */
+	RRQ(fx, c, "127.0.0.1", "\0\2big.bin\0octet\0tsize\0" "5000\0");
+	pump(fx, 10);
+	expect_error(c, 3, "over the upload limit");
+	close(c);
+	fx_free(fx);
+}
+
+static void
+test_netascii_read(void **state)
+{
+	struct fx		*fx = fx_new(0, NULL);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1");
+
+	free(fx->data);
+	fx->data = (uint8_t *)strdup("a\nb\rc");
+	fx->size = 5;
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0netascii\0tsize\0" "0\0");
+	pump(fx, 10);
+	{
+		uint8_t		buf[64];
+		const char	want[] = "\0\6tsize\0" "7\0";
+		ssize_t		n = from_server(c, buf, sizeof buf, &tid);
+
+		assert_int_equal(n, sizeof want - 1);
+		assert_memory_equal(buf, want, n);
+	}
+	send_ack(c, &tid, 0);
+	pump(fx, 10);
+	expect_data(c, 1, (const uint8_t *)"a\r\nb\r\0c", 7, &tid);
+	close(c);
+	fx_free(fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_rrq),
+		cmocka_unit_test(test_duplicate_ack_and_rrq),
+		cmocka_unit_test(test_options_and_window),
+		cmocka_unit_test(test_abandoned_when_silent),
+		cmocka_unit_test(test_abandoned_on_port_unreachable),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_per_client_limit_and_local_address),
+		cmocka_unit_test(test_rollover),
+		cmocka_unit_test(test_upload),
+		cmocka_unit_test(test_netascii_read),
+	};
+
+	return (cmocka_run_group_tests_name("tftp_server", tests, NULL, NULL));
+}
