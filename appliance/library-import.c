@@ -355,6 +355,9 @@ import_one(struct library *lib, const struct model_table *models,
 			imp.total = library_folder_size(fd, 0);
 			rc = library_extract_folder(&imp, fd, "", 0, cause);
 			close(fd);
+			if (rc == 0 && progress != NULL && progress->fn != NULL)
+				progress->fn(progress->arg, path, imp.done,
+				    imp.done);
 		}
 	} else
 		rc = library_extract_archive(&imp, cause);
