@@ -26,6 +26,9 @@ static void	cmd_dhcpd_lease(void *, const struct dhcp_lease *);
 static void	cmd_dhcpd_signal(evutil_socket_t, short, void *);
 static void	cmd_dhcpd_stdin(evutil_socket_t, short, void *);
 static void	cmd_dhcpd_command(struct dhcp *, char *);
+static void	cmd_dhcpd_offer(void *, const struct in_addr *,
+		    const struct dhcp_packet_info *);
+static int	cmd_dhcpd_probe_only(const char *, unsigned);
 
 enum {
 	OPT_IFACE = 'i',
@@ -37,6 +40,7 @@ enum {
 	OPT_PROBE_MS,
 	OPT_DNSMASQ,
 	OPT_NO_BOOT_SERVER,
+	OPT_PROBE_ONLY,
 	OPT_VERBOSE = 'v'
 };
 
@@ -53,11 +57,13 @@ static const struct cmd_option cmd_dhcpd_options[] = {
 	{ "no-probe", OPT_NO_PROBE, NULL, "serve without first checking for "
 	    "another DHCP server" },
 	{ "probe-ms", OPT_PROBE_MS, "MS", "how long the probe listens for "
-	    "offers (default 2000)" },
+	    "offers (default 4000)" },
 	{ "dnsmasq", OPT_DNSMASQ, "PATH", "the dnsmasq binary (default "
 	    "dnsmasq)" },
 	{ "no-boot-server", OPT_NO_BOOT_SERVER, "MAC", "never offer 66/160 to "
 	    "this MAC (repeatable)" },
+	{ "probe-only", OPT_PROBE_ONLY, NULL, "only list the DHCP servers that "
+	    "answer on --iface (with their options 66 and 160), then exit" },
 	{ "verbose", OPT_VERBOSE, NULL, "log dnsmasq's own lines too" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -118,6 +124,56 @@ cmd_dhcpd_lease(void *arg, const struct dhcp_lease *l)
 		    upd, sizeof upd));
 	printf("\n");
 	fflush(stdout);
+}
+
+struct cmd_dhcpd_seen {
+	struct in_addr	servers[32];
+	unsigned	n;
+};
+
+static void
+cmd_dhcpd_offer(void *arg, const struct in_addr *sid,
+    const struct dhcp_packet_info *pi)
+{
+	struct cmd_dhcpd_seen	*seen = arg;
+	char			 server[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN];
+	char			*o66, *o160;
+	unsigned		 i;
+
+	for (i = 0; i < seen->n; i++) {
+		if (seen->servers[i].s_addr == sid->s_addr)
+			return;		/* the answer to a retried DISCOVER */
+	}
+	if (seen->n < sizeof seen->servers / sizeof seen->servers[0])
+		seen->servers[seen->n++] = *sid;
+	inet_ntop(AF_INET, sid, server, sizeof server);
+	inet_ntop(AF_INET, &pi->yiaddr, ip, sizeof ip);
+	o66 = pi->opt66 != NULL ? log_escape(pi->opt66, pi->opt66_len) :
+	    xstrdup("-");
+	o160 = pi->opt160 != NULL ? log_escape(pi->opt160, pi->opt160_len) :
+	    xstrdup("-");
+	printf("offer server=%s ip=%s opt66=%s opt160=%s\n", server, ip, o66,
+	    o160);
+	fflush(stdout);
+	free(o66);
+	free(o160);
+}
+
+static int
+cmd_dhcpd_probe_only(const char *iface, unsigned ms)
+{
+	struct cmd_dhcpd_seen	 seen;
+	char			*cause;
+
+	memset(&seen, 0, sizeof seen);
+	if (dhcp_probe_offers(iface, ms, cmd_dhcpd_offer, &seen,
+	    &cause) != 0) {
+		fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
+		free(cause);
+		return (EXIT_RUNTIME);
+	}
+	printf("servers %u\n", seen.n);
+	return (EXIT_OK);
 }
 
 static void
@@ -195,7 +251,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char		*nobs[64];
 	unsigned long		 ul;
 	size_t			 nnobs = 0, i;
-	int			 c, first, verbose = 0;
+	int			 c, first, verbose = 0, probe_only = 0;
 
 	memset(&dc, 0, sizeof dc);
 	dc.state_dir = "/var/lib/ztp-rescue";
@@ -236,6 +292,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 				    "--no-boot-server"));
 			nobs[nnobs++] = arg;
 			break;
+		case OPT_PROBE_ONLY:
+			probe_only = 1;
+			break;
 		case OPT_VERBOSE:
 			verbose = 1;
 			break;
@@ -244,6 +303,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (argc - first != 0)
 		return (cmd_usage_error(self, "unexpected argument '%s'",
 		    argv[first]));
+	if (probe_only && dc.iface != NULL)
+		return (cmd_dhcpd_probe_only(dc.iface, dc.probe_ms != 0 ?
+		    dc.probe_ms : 4000));
 	if (dc.iface == NULL || dc.address == NULL)
 		return (cmd_usage_error(self, "--iface and --address are "
 		    "required"));

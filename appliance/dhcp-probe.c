@@ -25,6 +25,8 @@
 #include "xmalloc.h"
 
 static int	dhcp_probe_is_local(const struct in_addr *);
+static void	dhcp_probe_first_cb(void *, const struct in_addr *,
+		    const struct dhcp_packet_info *);
 static long	dhcp_probe_now_ms(void);
 
 static long
@@ -54,8 +56,56 @@ dhcp_probe_is_local(const struct in_addr *in)
 	return (found);
 }
 
+struct dhcp_probe_first {
+	char		*text;
+	struct in_addr	 sid;
+	unsigned	 others;
+};
+
+static void
+dhcp_probe_first_cb(void *arg, const struct in_addr *sid,
+    const struct dhcp_packet_info *pi)
+{
+	struct dhcp_probe_first	*pf = arg;
+	char			 server[INET_ADDRSTRLEN], offer[INET_ADDRSTRLEN];
+
+	if (pf->text != NULL) {
+		if (sid->s_addr != pf->sid.s_addr)
+			pf->others++;
+		return;
+	}
+	inet_ntop(AF_INET, sid, server, sizeof server);
+	inet_ntop(AF_INET, &pi->yiaddr, offer, sizeof offer);
+	xasprintf(&pf->text, "server %s offered %s", server, offer);
+	pf->sid = *sid;
+}
+
 int
 dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
+{
+	struct dhcp_probe_first	pf;
+
+	memset(&pf, 0, sizeof pf);
+	*found = NULL;
+	if (dhcp_probe_offers(iface, timeout_ms, dhcp_probe_first_cb, &pf,
+	    cause) != 0) {
+		free(pf.text);
+		return (-1);
+	}
+	if (pf.text == NULL)
+		return (0);
+	if (pf.others > 0) {
+		xasprintf(found, "%s (and %u more offer%s from other "
+		    "servers)", pf.text, pf.others, pf.others == 1 ? "" : "s");
+		free(pf.text);
+	} else
+		*found = pf.text;
+	return (1);
+}
+
+int
+dhcp_probe_offers(const char *iface, unsigned timeout_ms, dhcp_offer_fn fn,
+    void *arg, char **cause)
 {
 	struct sockaddr_in	 sin, from;
 	struct ifreq		 ifr;
@@ -66,14 +116,11 @@ dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
 	uint32_t		 xid;
 	long			 start, left, next_send;
 	ssize_t			 n;
-	char			 server[INET_ADDRSTRLEN], offer[INET_ADDRSTRLEN];
-	char			*first = NULL;
-	unsigned		 others = 0, sends = 0;
+	unsigned		 sends = 0;
 	int			 fd, one = 1;
 	size_t			 len;
-	struct in_addr		 sid, first_sid = { 0 };
+	struct in_addr		 sid;
 
-	*found = NULL;
 	if (strlen(iface) >= IFNAMSIZ || if_nametoindex(iface) == 0) {
 		xasprintf(cause, "interface '%s' does not exist; see 'ip link' "
 		    "for the names", iface);
@@ -117,8 +164,12 @@ dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
 	start = dhcp_probe_now_ms();
 	next_send = start;
 	for (;;) {
-		/* Two DISCOVERs, the second half way, in case one is lost. */
-		if (sends < 2 && dhcp_probe_now_ms() >= next_send) {
+		/*
+		 * A DISCOVER a second, as a client retries: servers that ping
+		 * an address before offering it (dnsmasq, ISC dhcpd) answer
+		 * only after a second or three.
+		 */
+		if (dhcp_probe_now_ms() >= next_send) {
 			len = dhcp_packet_discover(buf, sizeof buf, mac, xid);
 			if (sendto(fd, buf, len, 0, (struct sockaddr *)&sin,
 			    sizeof sin) == -1) {
@@ -128,12 +179,12 @@ dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
 				goto fail;
 			}
 			sends++;
-			next_send = start + timeout_ms / 2;
+			next_send = start + 1000L * sends;
 		}
 		left = (long)timeout_ms - (dhcp_probe_now_ms() - start);
 		if (left <= 0)
 			break;
-		if (sends < 2 && next_send - dhcp_probe_now_ms() < left)
+		if (next_send - dhcp_probe_now_ms() < left)
 			left = next_send - dhcp_probe_now_ms();
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -150,29 +201,12 @@ dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
 		sid = pi.server_id.s_addr != 0 ? pi.server_id : from.sin_addr;
 		if (dhcp_probe_is_local(&sid))
 			continue;
-		if (first != NULL) {
-			if (sid.s_addr != first_sid.s_addr)
-				others++;
-			continue;
-		}
-		inet_ntop(AF_INET, &sid, server, sizeof server);
-		inet_ntop(AF_INET, &pi.yiaddr, offer, sizeof offer);
-		xasprintf(&first, "server %s offered %s", server, offer);
-		first_sid = sid;
+		fn(arg, &sid, &pi);
 	}
 	close(fd);
-	if (first == NULL)
-		return (0);
-	if (others > 0) {
-		xasprintf(found, "%s (and %u more offer%s from other "
-		    "servers)", first, others, others == 1 ? "" : "s");
-		free(first);
-	} else
-		*found = first;
-	return (1);
+	return (0);
 
 fail:
 	close(fd);
-	free(first);
 	return (-1);
 }

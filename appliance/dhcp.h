@@ -24,7 +24,7 @@ struct dhcp_config {
 	const char	*dnsmasq;	/* path, default "dnsmasq" */
 	int		 force;		/* serve despite a default route / foreign address */
 	int		 skip_probe;	/* do not probe for another DHCP server */
-	unsigned	 probe_ms;	/* how long the probe listens; 0: 2000 */
+	unsigned	 probe_ms;	/* how long the probe listens; 0: 4000 */
 };
 
 struct dhcp_lease {
@@ -58,7 +58,6 @@ int		 dhcp_probe(const char *, unsigned, char **, char **);
  * `dhcpd` and `net` commands and for the tests.
  */
 #define DHCP_MAC_LEN	12	/* lower-case hex, no separators */
-#define DHCP_TAG_DONE	"ztp-done"	/* hosts-file tag: no 66/160 */
 
 /* Names of the files kept in the state directory. */
 #define DHCP_CONF_NAME		"dnsmasq.conf"
@@ -148,6 +147,15 @@ struct dhcp_sniff;
 struct dhcp_sniff *dhcp_sniff_open(const char *, char **);
 int	 dhcp_sniff_fd(const struct dhcp_sniff *);
 void	 dhcp_sniff_drain(struct dhcp_sniff *);
+/*
+ * The probe's every OFFER (not from our own addresses), with the server's
+ * identifier: for the technician's "who serves DHCP here?".
+ */
+typedef void (*dhcp_offer_fn)(void *, const struct in_addr *,
+    const struct dhcp_packet_info *);
+int	 dhcp_probe_offers(const char *, unsigned, dhcp_offer_fn, void *,
+	    char **);
+
 /* Feed one IPv4 packet (from the IP header on); for the socket and tests. */
 void	 dhcp_sniff_feed(struct dhcp_sniff *, const uint8_t *, size_t);
 const uint8_t *dhcp_sniff_vendor(const struct dhcp_sniff *, const char *,
