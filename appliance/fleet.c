@@ -540,7 +540,10 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 	fleet_progress(f, p, name, bytes, total, 0);
 	switch (outcome) {
 	case IMAGE_COMPLETE:
-		if (p->state <= PHONE_CURRENT)
+		if (p->state == PHONE_REBOOTING)
+			fleet_fact(f, p, "image-downloaded-again", name, now,
+			    evidence);
+		else if (p->state <= PHONE_CURRENT)
 			fleet_transition(f, p, PHONE_REBOOTING, NULL, now,
 			    evidence);
 		break;

@@ -78,6 +78,7 @@ struct phone {
 	uint64_t		 progress_bytes;
 	uint64_t		 progress_total;
 	double			 progress_rate;
+	int			 boot_server_off; /* DHCP told to stop 66/160 */
 
 	TAILQ_ENTRY(phone)	 entry;
 };

@@ -1,0 +1,198 @@
+/*
+ * `ztp-rescue serve`: the daemon.  Options only; serve.c does the work.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "serve.h"
+
+static int	cmd_serve_exec(const struct cmd_entry *, int, char **);
+
+enum {
+	OPT_TFTP_PORT = CMD_LONG_ONLY,
+	OPT_HTTP_PORT,
+	OPT_HTTPS_PORT,
+	OPT_SYSLOG_PORT,
+	OPT_LIBRARY,
+	OPT_CA,
+	OPT_MODELS,
+	OPT_REPOINT,
+	OPT_REPOINT_TEMPLATE,
+	OPT_UNKNOWN_VERSION,
+	OPT_QUIET_PERIOD,
+	OPT_NO_DHCP,
+	OPT_IFACE,
+	OPT_ADDRESS,
+	OPT_FORCE_DHCP,
+	OPT_USER,
+	OPT_UPLOAD_MAX
+};
+
+static const struct cmd_option cmd_serve_options[] = {
+	{ "listen", 'l', "ADDR", "address to serve on (default 0.0.0.0)" },
+	{ "tftp-port", OPT_TFTP_PORT, "N", "TFTP port (default 69, 0 = any)" },
+	{ "http-port", OPT_HTTP_PORT, "N", "HTTP port (default 80, 0 = any)" },
+	{ "https-port", OPT_HTTPS_PORT, "N",
+	    "also serve HTTPS on this port with a self-signed SHA-256 "
+	    "certificate made on first start (default: no HTTPS)" },
+	{ "syslog-port", OPT_SYSLOG_PORT, "N",
+	    "UDP port for phone syslog (default 514; 'off' for none)" },
+	{ "state", 's', "DIR",
+	    "state directory: journal, uploads, control socket "
+	    "(default /var/lib/ztp-rescue)" },
+	{ "library", OPT_LIBRARY, "DIR",
+	    "firmware library (default STATE/library)" },
+	{ "ca", OPT_CA, "PEM",
+	    "the SHA-2 CA certificate to install on every phone" },
+	{ "models", OPT_MODELS, "FILE",
+	    "override target versions (TOKEN<TAB>VERSION lines)" },
+	{ "repoint", OPT_REPOINT, "ztp|URL",
+	    "where recovered phones go: Polycom ZTP (default) or a "
+	    "provisioning server URL" },
+	{ "repoint-template", OPT_REPOINT_TEMPLATE, "FILE",
+	    "use this trust/re-point template instead of the built-in one "
+	    "(see docs/repoint.md)" },
+	{ "unknown-version", OPT_UNKNOWN_VERSION, "upgrade|hold",
+	    "a phone whose version is unknown is offered its target image "
+	    "(upgrade, default) or nothing until its version is known" },
+	{ "quiet-period", OPT_QUIET_PERIOD, "SECONDS",
+	    "silence after the re-point that counts as recovered "
+	    "(default 120)" },
+	{ "no-dhcp", OPT_NO_DHCP, NULL, "do not run DHCP" },
+	{ "iface", OPT_IFACE, "IF", "run DHCP on this interface" },
+	{ "address", OPT_ADDRESS, "A/N",
+	    "the appliance's address on IF, e.g. 10.99.0.1/24" },
+	{ "force-dhcp", OPT_FORCE_DHCP, NULL,
+	    "run DHCP even where the interface looks like a production "
+	    "network" },
+	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
+	{ "user", OPT_USER, "USER",
+	    "drop root to USER after binding the ports" },
+	{ "upload-max", OPT_UPLOAD_MAX, "BYTES",
+	    "largest file a phone may upload (default 16 MiB)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.args = "",
+	.summary = "run the recovery daemon: TFTP, HTTP, syslog, DHCP and "
+	    "the fleet",
+	.options = cmd_serve_options,
+	.exec = cmd_serve_exec
+};
+
+static int
+cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct serve_options	 o;
+	const char		*arg;
+	unsigned long		 v;
+	int			 c, first;
+
+	serve_options_defaults(&o);
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		switch (c) {
+		case -1:
+			return (EXIT_USAGE);
+		case 'l':
+			o.listen = arg;
+			break;
+		case 's':
+			o.state_dir = arg;
+			break;
+		case 'f':
+			o.foreground = 1;
+			break;
+		case OPT_TFTP_PORT:
+			if (cmd_parse_uint(self, "--tftp-port", arg, 0, 65535,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.tftp_port = v;
+			break;
+		case OPT_HTTP_PORT:
+			if (cmd_parse_uint(self, "--http-port", arg, 0, 65535,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.http_port = v;
+			break;
+		case OPT_HTTPS_PORT:
+			if (cmd_parse_uint(self, "--https-port", arg, 1, 65535,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.https_port = v;
+			break;
+		case OPT_SYSLOG_PORT:
+			if (strcmp(arg, "off") == 0) {
+				o.syslog_port = -1;
+				break;
+			}
+			if (cmd_parse_uint(self, "--syslog-port", arg, 0, 65535,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.syslog_port = (int)v;
+			break;
+		case OPT_LIBRARY:
+			o.library_dir = arg;
+			break;
+		case OPT_CA:
+			o.ca_file = arg;
+			break;
+		case OPT_MODELS:
+			o.models_file = arg;
+			break;
+		case OPT_REPOINT:
+			o.repoint = arg;
+			break;
+		case OPT_REPOINT_TEMPLATE:
+			o.repoint_template = arg;
+			break;
+		case OPT_UNKNOWN_VERSION:
+			if (strcmp(arg, "upgrade") == 0)
+				o.unknown_version = UNKNOWN_UPGRADE;
+			else if (strcmp(arg, "hold") == 0)
+				o.unknown_version = UNKNOWN_HOLD;
+			else
+				return (cmd_usage_error(self, "--unknown-version "
+				    "must be 'upgrade' or 'hold', not '%s'",
+				    arg));
+			break;
+		case OPT_QUIET_PERIOD:
+			if (cmd_parse_uint(self, "--quiet-period", arg, 1,
+			    86400, &v) != 0)
+				return (EXIT_USAGE);
+			o.quiet_period = v;
+			break;
+		case OPT_NO_DHCP:
+			o.no_dhcp = 1;
+			break;
+		case OPT_IFACE:
+			o.iface = arg;
+			break;
+		case OPT_ADDRESS:
+			o.address = arg;
+			break;
+		case OPT_FORCE_DHCP:
+			o.force_dhcp = 1;
+			break;
+		case OPT_USER:
+			o.user = arg;
+			break;
+		case OPT_UPLOAD_MAX:
+			if (cmd_parse_uint(self, "--upload-max", arg, 1,
+			    ~0UL, &v) != 0)
+				return (EXIT_USAGE);
+			o.upload_max = v;
+			break;
+		}
+	}
+	if (first != argc)
+		return (cmd_usage_error(self, "unexpected argument '%s'",
+		    argv[first]));
+	if (o.iface != NULL && !o.no_dhcp && o.address == NULL)
+		return (cmd_usage_error(self, "--iface needs --address A/N "
+		    "(the appliance's own address on that segment)"));
+	return (serve_main(&o) == 0 ? EXIT_OK : EXIT_RUNTIME);
+}

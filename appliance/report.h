@@ -1,0 +1,24 @@
+/*
+ * The recovery report: one row per phone (MAC, IP, model, version before
+ * and after, target, CA fingerprint, re-point target, state, reason, first
+ * and last seen, bytes served, every transfer), as JSON or CSV, from the
+ * journal alone, so it can be written with or without a running daemon.
+ * Written to a temporary name, fsynced, renamed: a USB stick pulled too
+ * early holds the previous report or the new one, never half of one.
+ */
+#ifndef ZTP_REPORT_H
+#define ZTP_REPORT_H
+
+#include <jansson.h>
+
+struct journal;
+
+enum report_format { REPORT_JSON, REPORT_CSV };
+
+json_t	*report_json(struct journal *);
+char	*report_csv(struct journal *);
+/* out NULL: stdout.  Returns 0, or -1 with *cause. */
+int	 report_write(struct journal *, enum report_format, const char *,
+	    char **);
+
+#endif

@@ -1,0 +1,456 @@
+/*
+ * The daemon's answers on the control socket (docs/control-protocol.md).
+ * The transport is control-server.c; these handlers only read and change
+ * the daemon's state, each returning the result or a sentence saying why not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "control.h"
+#include "dhcp.h"
+#include "fleet.h"
+#include "http.h"
+#include "journal.h"
+#include "library.h"
+#include "log.h"
+#include "models.h"
+#include "report.h"
+#include "serve.h"
+#include "tftp.h"
+#include "trust.h"
+#include "xmalloc.h"
+
+static struct phone *serve_ctl_phone(struct serve *, json_t *, char **);
+static int	serve_ctl_status(void *, json_t *, json_t **, char **);
+static int	serve_ctl_phone_cmd(void *, json_t *, json_t **, char **);
+static int	serve_ctl_hold(void *, json_t *, json_t **, char **);
+static int	serve_ctl_release(void *, json_t *, json_t **, char **);
+static int	serve_ctl_retry(void *, json_t *, json_t **, char **);
+static int	serve_ctl_forget(void *, json_t *, json_t **, char **);
+static int	serve_ctl_set_target(void *, json_t *, json_t **, char **);
+static int	serve_ctl_set_ca(void *, json_t *, json_t **, char **);
+static int	serve_ctl_set_repoint(void *, json_t *, json_t **, char **);
+static int	serve_ctl_set_policy(void *, json_t *, json_t **, char **);
+static int	serve_ctl_library(void *, json_t *, json_t **, char **);
+static int	serve_ctl_import(void *, json_t *, json_t **, char **);
+static int	serve_ctl_report(void *, json_t *, json_t **, char **);
+static int	serve_ctl_dhcp(void *, json_t *, json_t **, char **);
+static int	serve_ctl_shutdown(void *, json_t *, json_t **, char **);
+
+void
+serve_note_settings(struct serve *s)
+{
+	struct journal_event	 ev;
+	char			*text;
+
+	xasprintf(&text, "unknown-version=%s; repoint=%s; ca=%s",
+	    unknown_policy_name(s->fleet->config.unknown_version),
+	    s->repoint_url != NULL ? s->repoint_url : "ztp",
+	    s->ca != NULL ? s->ca->sha256 : "none");
+	memset(&ev, 0, sizeof ev);
+	ev.ts = serve_now();
+	ev.mac = "";
+	ev.kind = "note";
+	ev.fact = "settings";
+	ev.value = text;
+	ev.evidence = "daemon settings";
+	journal_add_event(s->journal, &ev);
+	free(text);
+}
+
+json_t *
+serve_status_json(struct serve *s)
+{
+	json_t	*app;
+
+	app = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:I, s:s, s:s, s:I}",
+	    "address", s->opt.listen,
+	    "http_port", (int)http_server_port(s->http),
+	    "tftp_port", (int)tftp_server_port(s->tftp),
+	    "https_port", (int)http_server_tls_port(s->http),
+	    "quiet_period", (int)(s->fleet->config.quiet_ms / 1000),
+	    "dhcp", s->dhcp != NULL ? dhcp_state(s->dhcp) : "off",
+	    "packages", (json_int_t)s->library->npackages,
+	    "unknown_version", unknown_policy_name(
+	    s->fleet->config.unknown_version),
+	    "repoint", s->repoint_url != NULL ? s->repoint_url : "ztp",
+	    "active_transfers", (json_int_t)(tftp_server_active(s->tftp) +
+	    http_server_active(s->http)));
+	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
+	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
+	return (json_pack("{s:o, s:o, s:o}", "appliance", app,
+	    "counts", fleet_counts_json(s->fleet),
+	    "phones", fleet_phones_json(s->fleet)));
+}
+
+static struct phone *
+serve_ctl_phone(struct serve *s, json_t *args, char **error)
+{
+	const char	*text = json_string_value(json_object_get(args, "mac"));
+	char		 mac[CONTROL_MAC_LEN + 1], *esc;
+	struct phone	*p;
+
+	if (text == NULL) {
+		*error = xstrdup("\"mac\" is required");
+		return (NULL);
+	}
+	if (control_mac_normalise(text, mac) != 0) {
+		esc = log_escape(text, strlen(text));
+		xasprintf(error, "'%s' is not a MAC address (12 hex digits, "
+		    "with or without separators)", esc);
+		free(esc);
+		return (NULL);
+	}
+	if ((p = fleet_find(s->fleet, mac)) == NULL)
+		xasprintf(error, "no phone %s (see 'ztp-rescue status')", mac);
+	return (p);
+}
+
+static int
+serve_ctl_status(void *arg, json_t *args, json_t **result, char **error)
+{
+	*result = serve_status_json(arg);
+	return (0);
+}
+
+static int
+serve_ctl_phone_cmd(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+
+	if ((p = serve_ctl_phone(s, args, error)) == NULL)
+		return (-1);
+	*result = fleet_phone_json(s->fleet, p);
+	json_object_set_new(*result, "events", journal_events_json(s->journal,
+	    p->mac));
+	json_object_set_new(*result, "transfers",
+	    journal_transfers_json(s->journal, p->mac));
+	json_object_set_new(*result, "syslog", journal_syslog_json(s->journal,
+	    p->mac, 200));
+	return (0);
+}
+
+static int
+serve_ctl_hold(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+
+	if ((p = serve_ctl_phone(s, args, error)) == NULL)
+		return (-1);
+	fleet_hold(s->fleet, p, "held by the operator", serve_now(),
+	    "control: hold");
+	*result = fleet_phone_json(s->fleet, p);
+	return (0);
+}
+
+static int
+serve_ctl_release(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+
+	if ((p = serve_ctl_phone(s, args, error)) == NULL ||
+	    fleet_release(s->fleet, p, serve_now(), error) != 0)
+		return (-1);
+	*result = fleet_phone_json(s->fleet, p);
+	return (0);
+}
+
+static int
+serve_ctl_retry(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+
+	if ((p = serve_ctl_phone(s, args, error)) == NULL ||
+	    fleet_retry(s->fleet, p, serve_now(), error) != 0)
+		return (-1);
+	*result = fleet_phone_json(s->fleet, p);
+	return (0);
+}
+
+static int
+serve_ctl_forget(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+
+	if ((p = serve_ctl_phone(s, args, error)) == NULL)
+		return (-1);
+	fleet_forget(s->fleet, p, serve_now());
+	*result = json_object();
+	return (0);
+}
+
+static int
+serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve		*s = arg;
+	const char		*token, *text;
+	struct model		*m = NULL;
+	struct phone		*p;
+	struct ucs_version	 v;
+	char			 vt[UCS_VERSION_TEXT_MAX];
+	size_t			 i;
+
+	token = json_string_value(json_object_get(args, "model"));
+	text = json_string_value(json_object_get(args, "version"));
+	if (token == NULL || text == NULL) {
+		*error = xstrdup("\"model\" and \"version\" are required");
+		return (-1);
+	}
+	if (ucs_version_parse(text, &v, error) != 0)
+		return (-1);
+	for (i = 0; i < s->models->count; i++) {
+		if (s->models->models[i].token != NULL &&
+		    strcmp(s->models->models[i].token, token) == 0) {
+			m = &s->models->models[i];
+			m->target = v;
+			m->target_source = "control";
+		}
+	}
+	if (m == NULL) {
+		xasprintf(error, "no model %s in the table (see 'ztp-rescue "
+		    "models')", token);
+		return (-1);
+	}
+	ucs_version_format(&v, vt, sizeof vt);
+	TAILQ_FOREACH(p, &s->fleet->phones, entry) {
+		if (strcmp(p->model, token) == 0)
+			fleet_set_target(s->fleet, p, vt);
+	}
+	log_info("target of %s set to %s by the operator", token, text);
+	*result = json_pack("{s:s, s:s, s:o, s:s, s:s}", "token", m->token,
+	    "name", m->name, "part", m->part != NULL ? json_string(m->part) :
+	    json_null(), "target", ucs_version_format_release(&v, vt,
+	    sizeof vt), "target_source", "control");
+	return (0);
+}
+
+static int
+serve_ctl_set_ca(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	const char	*path = json_string_value(json_object_get(args, "pem"));
+
+	if (path == NULL) {
+		*error = xstrdup("\"pem\" (the path of the CA file) is required");
+		return (-1);
+	}
+	if (serve_set_ca(s, path, error) != 0)
+		return (-1);
+	serve_note_settings(s);
+	*result = trust_ca_json(s->ca);
+	return (0);
+}
+
+static int
+serve_ctl_set_repoint(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	const char	*target, *url;
+
+	target = json_string_value(json_object_get(args, "target"));
+	url = json_string_value(json_object_get(args, "url"));
+	if (target == NULL || (strcmp(target, "ztp") != 0 &&
+	    strcmp(target, "server") != 0)) {
+		*error = xstrdup("\"target\" must be \"ztp\" or \"server\"");
+		return (-1);
+	}
+	if (strcmp(target, "server") == 0 && url == NULL) {
+		*error = xstrdup("\"url\" is required for target \"server\"");
+		return (-1);
+	}
+	if (serve_set_repoint(s, strcmp(target, "ztp") == 0 ? "ztp" : url,
+	    error) != 0)
+		return (-1);
+	serve_note_settings(s);
+	*result = json_object();
+	return (0);
+}
+
+static int
+serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	const char	*v;
+
+	v = json_string_value(json_object_get(args, "unknown_version"));
+	if (v == NULL || (strcmp(v, "upgrade") != 0 && strcmp(v, "hold") !=
+	    0)) {
+		*error = xstrdup("\"unknown_version\" must be \"upgrade\" or "
+		    "\"hold\"");
+		return (-1);
+	}
+	s->fleet->config.unknown_version = strcmp(v, "hold") == 0 ?
+	    UNKNOWN_HOLD : UNKNOWN_UPGRADE;
+	serve_note_settings(s);
+	*result = json_object();
+	return (0);
+}
+
+static int
+serve_ctl_library(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve			*s = arg;
+	const struct library_package	*p;
+	json_t				*list, *parts;
+	char				 vt[UCS_VERSION_TEXT_MAX];
+	size_t				 i, k;
+
+	list = json_array();
+	for (i = 0; i < s->library->npackages; i++) {
+		p = &s->library->packages[i];
+		parts = json_array();
+		for (k = 0; k < p->nparts; k++)
+			json_array_append_new(parts, json_string(p->parts[k]));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, "
+		    "s:o}", "id", p->id, "version", ucs_version_format(
+		    &p->version, vt, sizeof vt), "dir", p->dir, "parts", parts,
+		    "damage", p->damage != NULL ? json_string(p->damage) :
+		    json_null()));
+	}
+	*result = json_pack("{s:s, s:o}", "library", s->library->dir,
+	    "packages", list);
+	return (0);
+}
+
+static int
+serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	json_t		*paths = json_object_get(args, "paths"), *v, *ids;
+	char		**got, **g;
+	size_t		 i;
+
+	if (!json_is_array(paths)) {
+		*error = xstrdup("\"paths\" must be an array of paths");
+		return (-1);
+	}
+	ids = json_array();
+	json_array_foreach(paths, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (library_import(s->library, s->models, json_string_value(v),
+		    NULL, &got, error) != 0) {
+			json_decref(ids);
+			return (-1);
+		}
+		for (g = got; g != NULL && *g != NULL; g++) {
+			json_array_append_new(ids, json_string(*g));
+			free(*g);
+		}
+		free(got);
+	}
+	serve_refresh_provision(s);
+	*result = json_pack("{s:o}", "imported", ids);
+	return (0);
+}
+
+static int
+serve_ctl_report(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	const char	*fmt = json_string_value(json_object_get(args, "format"));
+	const char	*out = json_string_value(json_object_get(args, "out"));
+
+	if (out == NULL) {
+		*error = xstrdup("\"out\" (the report's path) is required");
+		return (-1);
+	}
+	if (report_write(s->journal, fmt != NULL && strcmp(fmt, "csv") == 0 ?
+	    REPORT_CSV : REPORT_JSON, out, error) != 0)
+		return (-1);
+	*result = json_pack("{s:s}", "path", out);
+	return (0);
+}
+
+static int
+serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve		*s = arg;
+	struct dhcp_config	 dc;
+	const char		*iface, *address;
+
+	if (!json_is_true(json_object_get(args, "enable"))) {
+		if (s->dhcp != NULL) {
+			dhcp_stop(s->dhcp);
+			s->dhcp = NULL;
+		}
+		*result = json_pack("{s:s}", "state", "off");
+		return (0);
+	}
+	if (s->dhcp == NULL) {
+		iface = json_string_value(json_object_get(args, "iface"));
+		address = json_string_value(json_object_get(args, "address"));
+		if (iface == NULL || address == NULL) {
+			*error = xstrdup("\"iface\" and \"address\" are needed "
+			    "to start DHCP");
+			return (-1);
+		}
+		memset(&dc, 0, sizeof dc);
+		dc.iface = iface;
+		dc.address = address;
+		dc.state_dir = s->opt.state_dir;
+		dc.force = json_is_true(json_object_get(args, "force"));
+		dc.hook_path = "/proc/self/exe";
+		free(s->boot_url);
+		xasprintf(&s->boot_url, "http://%.*s:%u/",
+		    (int)strcspn(address, "/"), address,
+		    http_server_port(s->http));
+		dc.boot_url = s->boot_url;
+		if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
+		    error)) == NULL)
+			return (-1);
+	}
+	*result = json_pack("{s:s}", "state", dhcp_state(s->dhcp));
+	return (0);
+}
+
+static int
+serve_ctl_shutdown(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	struct timeval	 tv = { 0, 100 * 1000 };
+
+	log_info("shutdown requested over the control socket");
+	event_base_loopexit(s->base, &tv);
+	*result = json_object();
+	return (0);
+}
+
+void
+serve_control_register(struct serve *s)
+{
+	static const struct {
+		const char	*name;
+		control_handler	 fn;
+	} cmds[] = {
+		{ "status", serve_ctl_status },
+		{ "phone", serve_ctl_phone_cmd },
+		{ "hold", serve_ctl_hold },
+		{ "release", serve_ctl_release },
+		{ "retry", serve_ctl_retry },
+		{ "forget", serve_ctl_forget },
+		{ "set-target", serve_ctl_set_target },
+		{ "set-ca", serve_ctl_set_ca },
+		{ "set-repoint", serve_ctl_set_repoint },
+		{ "set-policy", serve_ctl_set_policy },
+		{ "library", serve_ctl_library },
+		{ "import", serve_ctl_import },
+		{ "report", serve_ctl_report },
+		{ "dhcp", serve_ctl_dhcp },
+		{ "shutdown", serve_ctl_shutdown },
+		{ NULL, NULL }
+	};
+	int	i;
+
+	for (i = 0; cmds[i].name != NULL; i++)
+		control_register(s->control, cmds[i].name, cmds[i].fn, s);
+}

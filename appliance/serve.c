@@ -1,0 +1,521 @@
+/*
+ * Setting up the daemon: the state directory, the journal and the fleet it
+ * continues, the models, the library and the CA, then every listening
+ * socket, then (as root) dropping to the service user, then the loop.
+ * Anything the operator got wrong is reported before a single port is
+ * bound, so a failed start leaves nothing half-running.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "control.h"
+#include "dhcp.h"
+#include "embedded.h"
+#include "http.h"
+#include "journal.h"
+#include "library.h"
+#include "log.h"
+#include "models.h"
+#include "serve.h"
+#include "syslog.h"
+#include "tftp.h"
+#include "trust.h"
+#include "upload.h"
+#include "xmalloc.h"
+
+static int	serve_setup(struct serve *, char **);
+static int	serve_listen(struct serve *, char **);
+static int	serve_drop_privileges(struct serve *, char **);
+static int	serve_load_template(struct serve *, char **);
+static void	serve_tick(evutil_socket_t, short, void *);
+static void	serve_signal(evutil_socket_t, short, void *);
+static void	serve_teardown(struct serve *);
+static char	*serve_read_file(const char *, size_t *, char **);
+
+void
+serve_options_defaults(struct serve_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->listen = "0.0.0.0";
+	o->tftp_port = 69;
+	o->http_port = 80;
+	o->syslog_port = 514;
+	o->state_dir = CONTROL_DEFAULT_STATE;
+	o->repoint = "ztp";
+	o->unknown_version = UNKNOWN_UPGRADE;
+	o->quiet_period = 120;
+	o->upload_max = 16 * 1024 * 1024;
+}
+
+static char *
+serve_read_file(const char *path, size_t *len, char **cause)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "cannot open %s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1024 * 1024) {
+		xasprintf(cause, "%s is not a regular file under 1 MB", path);
+		close(fd);
+		return (NULL);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		xasprintf(cause, "cannot read %s", path);
+		free(buf);
+		return (NULL);
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return (buf);
+}
+
+static int
+serve_load_template(struct serve *s, char **cause)
+{
+	const char	*name, *bytes;
+	size_t		 len;
+	char		*buf;
+
+	if (s->opt.repoint_template != NULL) {
+		if ((buf = serve_read_file(s->opt.repoint_template, &len,
+		    cause)) == NULL)
+			return (-1);
+		name = s->opt.repoint_template;
+	} else {
+		name = s->repoint_url != NULL ? "repoint-server.xml" :
+		    "repoint-ztp.xml";
+		if ((bytes = embedded_get(name, &len)) == NULL) {
+			xasprintf(cause, "the built-in template %s is missing",
+			    name);
+			return (-1);
+		}
+		buf = xmalloc(len + 1);
+		memcpy(buf, bytes, len + 1);
+	}
+	if (provision_check_template(buf, len, name, cause) != 0) {
+		free(buf);
+		return (-1);
+	}
+	free(s->template);
+	free(s->template_name);
+	s->template = buf;
+	s->template_len = len;
+	s->template_name = xstrdup(name);
+	return (0);
+}
+
+void
+serve_refresh_provision(struct serve *s)
+{
+	s->prov.models = s->models;
+	s->prov.library = s->library;
+	s->prov.template = s->template;
+	s->prov.template_len = s->template_len;
+	s->prov.template_name = s->template_name;
+	s->prov.server_url = s->repoint_url;
+	fleet_set_trust(s->fleet, s->ca != NULL ? s->ca->sha256 : "",
+	    s->repoint_url != NULL ? s->repoint_url : "ztp");
+}
+
+int
+serve_set_repoint(struct serve *s, const char *target, char **cause)
+{
+	char	*old = s->repoint_url;
+
+	if (strcmp(target, "ztp") == 0)
+		s->repoint_url = NULL;
+	else if (provision_server_type(target) == NULL) {
+		xasprintf(cause, "re-point target '%s' is neither 'ztp' nor a "
+		    "URL with a scheme the phones know (http://, https://, "
+		    "ftp://, ftps://, tftp://)", target);
+		return (-1);
+	} else
+		s->repoint_url = xstrdup(target);
+	if (serve_load_template(s, cause) != 0) {
+		if (s->repoint_url != old)
+			free(s->repoint_url);
+		s->repoint_url = old;
+		return (-1);
+	}
+	if (old != s->repoint_url)
+		free(old);
+	serve_refresh_provision(s);
+	return (0);
+}
+
+/* Check and install a CA; it is kept as STATE/ca.pem for restarts. */
+int
+serve_set_ca(struct serve *s, const char *path, char **cause)
+{
+	struct trust_ca	*ca;
+	char		*keep, *tmp;
+	FILE		*fp;
+
+	if ((ca = trust_load_ca(path, time(NULL), cause)) == NULL)
+		return (-1);
+	xasprintf(&keep, "%s/ca.pem", s->opt.state_dir);
+	xasprintf(&tmp, "%s.tmp", keep);
+	if (strcmp(path, keep) != 0 && (fp = fopen(tmp, "w")) != NULL) {
+		fputs(ca->pem, fp);
+		fflush(fp);
+		fsync(fileno(fp));
+		fclose(fp);
+		rename(tmp, keep);
+	}
+	free(tmp);
+	free(keep);
+	trust_ca_free(s->ca);
+	s->ca = ca;
+	serve_refresh_provision(s);
+	log_info("CA %s (SHA-256 %s) installed for phones", ca->subject,
+	    ca->sha256);
+	return (0);
+}
+
+static int
+serve_setup(struct serve *s, char **cause)
+{
+	struct fleet_config	 fc;
+	char			*libdir, *keep;
+
+	if (mkdir(s->opt.state_dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(cause, "cannot create the state directory %s: %s",
+		    s->opt.state_dir, strerror(errno));
+		return (-1);
+	}
+	if ((s->models = model_table_load_default(cause)) == NULL)
+		return (-1);
+	if (s->opt.models_file != NULL && model_table_apply_overrides(
+	    s->models, s->opt.models_file, cause) != 0)
+		return (-1);
+	if (s->opt.library_dir != NULL)
+		libdir = xstrdup(s->opt.library_dir);
+	else
+		xasprintf(&libdir, "%s/library", s->opt.state_dir);
+	s->library = library_open(libdir, cause);
+	free(libdir);
+	if (s->library == NULL)
+		return (-1);
+	if ((s->journal = journal_open(s->opt.state_dir, 0, cause)) == NULL)
+		return (-1);
+	memset(&fc, 0, sizeof fc);
+	fc.unknown_version = s->opt.unknown_version;
+	fc.quiet_ms = (int64_t)s->opt.quiet_period * 1000;
+	fc.max_returns = 3;
+	s->fleet = fleet_new(s->journal, s->models, &fc);
+	if (fleet_load(s->fleet, cause) != 0)
+		return (-1);
+	fleet_set_notify(s->fleet, serve_phone_changed, s);
+	if (strcmp(s->opt.repoint, "ztp") != 0) {
+		if (provision_server_type(s->opt.repoint) == NULL) {
+			xasprintf(cause, "--repoint '%s' is neither 'ztp' nor a "
+			    "URL with a scheme the phones know (http://, "
+			    "https://, ftp://, ftps://, tftp://)",
+			    s->opt.repoint);
+			return (-1);
+		}
+		s->repoint_url = xstrdup(s->opt.repoint);
+	}
+	if (serve_load_template(s, cause) != 0)
+		return (-1);
+	serve_refresh_provision(s);
+	xasprintf(&keep, "%s/ca.pem", s->opt.state_dir);
+	if (s->opt.ca_file != NULL) {
+		if (serve_set_ca(s, s->opt.ca_file, cause) != 0) {
+			free(keep);
+			return (-1);
+		}
+	} else if (access(keep, R_OK) == 0 && serve_set_ca(s, keep,
+	    cause) != 0) {
+		log_warn("the CA kept from an earlier run is refused now: %s",
+		    *cause);
+		free(*cause);
+		*cause = NULL;
+	}
+	free(keep);
+	return (0);
+}
+
+static int
+serve_listen(struct serve *s, char **cause)
+{
+	struct tftp_config	 tc;
+	struct tftp_hooks	 th;
+	struct http_config	 hc;
+	struct http_hooks	 hh;
+	struct dhcp_config	 dc;
+	char			*updir, *tlsdir, *cert = NULL, *key = NULL;
+	const char		*host;
+	char			 self[4096];
+	ssize_t			 n;
+
+	xasprintf(&updir, "%s/uploads", s->opt.state_dir);
+	s->uploads = upload_store_open(updir, UPLOAD_PHONE_FILES,
+	    s->opt.upload_max, cause);
+	free(updir);
+	if (s->uploads == NULL)
+		return (-1);
+
+	tftp_config_defaults(&tc);
+	tc.listen = s->opt.listen;
+	tc.port = s->opt.tftp_port;
+	tc.uploads = s->uploads;
+	th.resolve = serve_tftp_resolve;
+	th.event = serve_tftp_event;
+	th.arg = s;
+	if ((s->tftp = tftp_server_start(s->base, &tc, &th, cause)) == NULL)
+		return (-1);
+
+	http_config_defaults(&hc);
+	hc.listen = s->opt.listen;
+	hc.port = s->opt.http_port;
+	hc.uploads = s->uploads;
+	hc.max_upload = s->opt.upload_max;
+	if (s->opt.https_port != 0) {
+		xasprintf(&tlsdir, "%s/tls", s->opt.state_dir);
+		if (trust_server_cert(tlsdir, &cert, &key, cause) != 0) {
+			free(tlsdir);
+			return (-1);
+		}
+		free(tlsdir);
+		hc.tls_port = s->opt.https_port;
+		hc.cert_file = cert;
+		hc.key_file = key;
+	}
+	hh.resolve = serve_http_resolve;
+	hh.event = serve_http_event;
+	hh.arg = s;
+	s->http = http_server_start(s->base, &hc, &hh, cause);
+	free(cert);
+	free(key);
+	if (s->http == NULL)
+		return (-1);
+
+	if (s->opt.syslog_port >= 0 && (s->syslog = syslog_server_start(
+	    s->base, s->opt.listen, (unsigned)s->opt.syslog_port,
+	    serve_syslog_line, s, cause)) == NULL)
+		return (-1);
+
+	if ((s->control = control_server_start(s->base, s->opt.state_dir,
+	    cause)) == NULL)
+		return (-1);
+	serve_control_register(s);
+
+	if (s->opt.iface != NULL && !s->opt.no_dhcp) {
+		memset(&dc, 0, sizeof dc);
+		dc.iface = s->opt.iface;
+		dc.address = s->opt.address;
+		dc.state_dir = s->opt.state_dir;
+		dc.force = s->opt.force_dhcp;
+		n = readlink("/proc/self/exe", self, sizeof self - 1);
+		self[n > 0 ? n : 0] = '\0';
+		dc.hook_path = n > 0 ? self : "ztp-rescue";
+		host = s->opt.address != NULL ? s->opt.address :
+		    s->opt.listen;
+		if (s->opt.http_port == 80)
+			xasprintf(&s->boot_url, "http://%.*s/",
+			    (int)strcspn(host, "/"), host);
+		else
+			xasprintf(&s->boot_url, "http://%.*s:%u/",
+			    (int)strcspn(host, "/"), host, s->opt.http_port);
+		dc.boot_url = s->boot_url;
+		if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
+		    cause)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+serve_drop_privileges(struct serve *s, char **cause)
+{
+	struct passwd	*pw;
+	const char	*files[] = { "", JOURNAL_FILE, JOURNAL_FILE "-wal",
+			    JOURNAL_FILE "-shm", "uploads", "library",
+			    CONTROL_SOCKET_NAME, "ca.pem", NULL };
+	char		*path;
+	int		 i;
+
+	if (s->opt.user == NULL || geteuid() != 0)
+		return (0);
+	if ((pw = getpwnam(s->opt.user)) == NULL) {
+		xasprintf(cause, "no user '%s' to run as (create it, or leave "
+		    "out --user)", s->opt.user);
+		return (-1);
+	}
+	for (i = 0; files[i] != NULL; i++) {
+		xasprintf(&path, "%s/%s", s->opt.state_dir, files[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
+		    errno != ENOENT)
+			log_warn("cannot hand %s to %s: %s", path, s->opt.user,
+			    strerror(errno));
+		free(path);
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		xasprintf(cause, "cannot drop privileges to %s: %s",
+		    s->opt.user, strerror(errno));
+		return (-1);
+	}
+	if (setuid(0) != -1) {
+		xasprintf(cause, "still root after dropping to %s", s->opt.user);
+		return (-1);
+	}
+	log_info("running as %s", s->opt.user);
+	return (0);
+}
+
+static void
+serve_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct serve	*s = arg;
+
+	fleet_tick(s->fleet, serve_now());
+}
+
+static void
+serve_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct serve	*s = arg;
+	struct library	*lib;
+	char		*cause = NULL;
+
+	if (sig == SIGHUP) {
+		if ((lib = library_open(s->library->dir, &cause)) == NULL) {
+			log_warn("library reload: %s", cause);
+			free(cause);
+			return;
+		}
+		library_free(s->library);
+		s->library = lib;
+		serve_refresh_provision(s);
+		log_info("library reloaded: %zu packages", lib->npackages);
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(s->base);
+}
+
+static void
+serve_teardown(struct serve *s)
+{
+	struct serve_xfer	*x;
+
+	if (s->dhcp != NULL)
+		dhcp_stop(s->dhcp);
+	control_server_free(s->control);
+	http_server_free(s->http);
+	if (s->tftp != NULL)
+		tftp_server_free(s->tftp);
+	syslog_server_free(s->syslog);
+	if (s->uploads != NULL)
+		upload_store_free(s->uploads);
+	while ((x = LIST_FIRST(&s->xfers)) != NULL) {
+		LIST_REMOVE(x, entry);
+		free(x->name);
+		free(x);
+	}
+	if (s->tick != NULL)
+		event_free(s->tick);
+	if (s->sig_int != NULL) {
+		event_free(s->sig_int);
+		event_free(s->sig_term);
+		event_free(s->sig_hup);
+	}
+	fleet_free(s->fleet);
+	journal_close(s->journal);
+	if (s->library != NULL)
+		library_free(s->library);
+	if (s->models != NULL)
+		model_table_free(s->models);
+	trust_ca_free(s->ca);
+	free(s->template);
+	free(s->template_name);
+	free(s->repoint_url);
+	free(s->boot_url);
+	if (s->base != NULL)
+		event_base_free(s->base);
+}
+
+int
+serve_main(struct serve_options *opt)
+{
+	struct serve	 s;
+	struct timeval	 one = { 1, 0 };
+	char		*cause = NULL, *logpath;
+	FILE		*logfp = NULL;
+	int		 rc = 1;
+
+	memset(&s, 0, sizeof s);
+	s.opt = *opt;
+	LIST_INIT(&s.xfers);
+	signal(SIGPIPE, SIG_IGN);
+	log_open(NULL, LOG_LEVEL_INFO);
+	if ((s.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if (serve_setup(&s, &cause) != 0 || serve_listen(&s, &cause) != 0 ||
+	    serve_drop_privileges(&s, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue serve: %s\n", cause);
+		free(cause);
+		serve_teardown(&s);
+		return (1);
+	}
+	serve_note_settings(&s);
+	log_info("serving %s: TFTP port %u, HTTP port %u%s, %zu packages, "
+	    "%u phones in the journal, unknown versions: %s, re-point: %s",
+	    s.opt.listen, tftp_server_port(s.tftp), http_server_port(s.http),
+	    http_server_tls_port(s.http) != 0 ? ", HTTPS" : "",
+	    s.library->npackages, s.fleet->nphones,
+	    unknown_policy_name(s.opt.unknown_version),
+	    s.repoint_url != NULL ? s.repoint_url : "ztp");
+	if (!s.opt.foreground) {
+		xasprintf(&logpath, "%s/serve.log", s.opt.state_dir);
+		logfp = fopen(logpath, "a");
+		free(logpath);
+		if (daemon(1, 0) != 0)
+			fatal("daemon");
+		event_reinit(s.base);
+		if (logfp != NULL) {
+			setvbuf(logfp, NULL, _IOLBF, 0);
+			log_open(logfp, LOG_LEVEL_INFO);
+		}
+	}
+	s.tick = event_new(s.base, -1, EV_PERSIST, serve_tick, &s);
+	event_add(s.tick, &one);
+	s.sig_int = evsignal_new(s.base, SIGINT, serve_signal, &s);
+	s.sig_term = evsignal_new(s.base, SIGTERM, serve_signal, &s);
+	s.sig_hup = evsignal_new(s.base, SIGHUP, serve_signal, &s);
+	event_add(s.sig_int, NULL);
+	event_add(s.sig_term, NULL);
+	event_add(s.sig_hup, NULL);
+	event_base_dispatch(s.base);
+	rc = s.exit_code;
+	serve_teardown(&s);
+	if (logfp != NULL) {
+		log_open(NULL, LOG_LEVEL_INFO);
+		fclose(logfp);
+	}
+	return (rc);
+}

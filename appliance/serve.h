@@ -1,0 +1,123 @@
+/*
+ * The daemon, `ztp-rescue serve`: one process, one libevent loop.  serve.c
+ * sets it up (options, state directory, binding, dropping root, signals),
+ * serve-phone.c turns requests and transfers into fleet facts and answers,
+ * serve-control.c answers the control socket.
+ */
+#ifndef ZTP_SERVE_H
+#define ZTP_SERVE_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "dhcp.h"
+#include "fleet.h"
+#include "http.h"
+#include "provision.h"
+#include "tftp.h"
+
+struct event_base;
+struct event;
+struct journal;
+struct library;
+struct model_table;
+struct tftp_server;
+struct http_server;
+struct syslog_server;
+struct control_server;
+struct dhcp;
+struct upload_store;
+struct trust_ca;
+
+struct serve_options {
+	const char		*listen;
+	unsigned		 tftp_port;
+	unsigned		 http_port;
+	unsigned		 https_port;	/* 0: no HTTPS */
+	int			 syslog_port;	/* -1: no syslog */
+	const char		*state_dir;
+	const char		*library_dir;	/* default STATE/library */
+	const char		*ca_file;
+	const char		*models_file;
+	const char		*repoint;	/* "ztp" or a URL */
+	const char		*repoint_template;	/* operator file */
+	enum unknown_policy	 unknown_version;
+	unsigned		 quiet_period;	/* seconds */
+	int			 no_dhcp;
+	const char		*iface;
+	const char		*address;
+	int			 force_dhcp;
+	int			 foreground;
+	const char		*user;
+	uint64_t		 upload_max;
+};
+
+/* One transfer the daemon is watching, for the journal's transfer row. */
+struct serve_xfer {
+	uint64_t		 id;
+	int			 proto;		/* 0 tftp, 1 http, 2 https */
+	char			 mac[13];
+	char			 ip[64];
+	char			*name;
+	int			 image;		/* a <part>.sip.ld */
+	int			 phone_file;	/* the per-phone trust file */
+	int			 phase2;	/* it carried trust + re-point */
+	struct ucs_version	 image_version;
+	int64_t			 started;
+	uint64_t		 total;
+	LIST_ENTRY(serve_xfer)	 entry;
+};
+
+struct serve {
+	struct serve_options	 opt;
+	struct event_base	*base;
+	struct journal		*journal;
+	struct model_table	*models;
+	struct library		*library;
+	struct fleet		*fleet;
+	struct trust_ca		*ca;
+	char			*template;	/* re-point template bytes */
+	size_t			 template_len;
+	char			*template_name;
+	char			*repoint_url;	/* NULL: ZTP */
+	struct provision	 prov;
+	struct upload_store	*uploads;
+	struct tftp_server	*tftp;
+	struct http_server	*http;
+	struct syslog_server	*syslog;
+	struct control_server	*control;
+	struct dhcp		*dhcp;
+	char			*boot_url;
+	struct event		*tick;
+	struct event		*sig_int;
+	struct event		*sig_term;
+	struct event		*sig_hup;
+	LIST_HEAD(, serve_xfer)	 xfers;
+	int			 exit_code;
+};
+
+int64_t	 serve_now(void);
+int	 serve_main(struct serve_options *);
+void	 serve_options_defaults(struct serve_options *);
+void	 serve_refresh_provision(struct serve *);
+int	 serve_set_ca(struct serve *, const char *, char **);
+int	 serve_set_repoint(struct serve *, const char *, char **);
+
+/* serve-phone.c: hooks for the protocol servers. */
+int	 serve_tftp_resolve(void *, const struct tftp_request *,
+	    struct tftp_content *, char **);
+void	 serve_tftp_event(void *, const struct tftp_event *);
+int	 serve_http_resolve(void *, const struct http_request_info *,
+	    struct http_content *, char **);
+void	 serve_http_event(void *, const struct http_event *);
+void	 serve_syslog_line(void *, const char *, const char *, size_t);
+void	 serve_dhcp_lease(void *, const struct dhcp_lease *);
+void	 serve_phone_changed(void *, const struct phone *);
+json_t	*serve_status_json(struct serve *);
+
+/* serve-control.c */
+void	 serve_control_register(struct serve *);
+/* A journal note of the settings in force (policy, re-point, CA). */
+void	 serve_note_settings(struct serve *);
+
+#endif
