@@ -23,9 +23,13 @@ sig=$(openssl x509 -in "$FX/pki/ca.pem" -noout -text | grep -m1 'Signature Algor
 check_contains "the CA is signed with SHA-256" "sha256WithRSAEncryption" "$sig"
 check_contains "the CA key is RSA 2048" "2048 bit" \
     "$(openssl x509 -in "$FX/pki/ca.pem" -noout -text)"
+verifies() {
+	openssl verify -CAfile "$1" -verify_ip 127.0.0.1 "$2" >/dev/null 2>&1
+}
 check "server.pem verifies against ca.pem for 127.0.0.1" \
-    openssl verify -CAfile "$FX/pki/ca.pem" -verify_ip 127.0.0.1 \
-    "$FX/pki/server.pem" >/dev/null
+    verifies "$FX/pki/ca.pem" "$FX/pki/server.pem"
+check "sha1-server.pem does not verify against ca.pem" \
+    eval '! verifies "$FX/pki/ca.pem" "$FX/pki/sha1-server.pem"'
 sig=$(openssl x509 -in "$FX/pki/sha1-server.pem" -noout -text | grep -m1 'Signature Algorithm')
 check_contains "the SHA-1 server certificate is signed with SHA-1" \
     "sha1WithRSAEncryption" "$sig"
