@@ -1,0 +1,117 @@
+/*
+ * `ztp-rescue status --state DIR [--json]`: the status document of
+ * docs/control-protocol.md.  Asked of the running daemon when there is one;
+ * otherwise read from the journal, read-only (the phones as they were left).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+
+static int	cmd_status_exec(const struct cmd_entry *, int, char **);
+static json_t	*cmd_status_offline(const char *, char **);
+
+static const struct cmd_option cmd_status_options[] = {
+	{ "state", 's', "DIR",
+	    "state directory of the daemon (default /var/lib/ztp-rescue)" },
+	{ "json", 'j', NULL, "print the status document as JSON" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.args = "",
+	.summary = "show every phone and its state (from the daemon, or the "
+	    "journal when it is not running)",
+	.options = cmd_status_options,
+	.exec = cmd_status_exec
+};
+
+static json_t *
+cmd_status_offline(const char *state, char **cause)
+{
+	struct journal		*j;
+	struct fleet		*f;
+	struct fleet_config	 fc;
+	json_t			*doc;
+
+	if ((j = journal_open(state, 1, cause)) == NULL)
+		return (NULL);
+	memset(&fc, 0, sizeof fc);
+	f = fleet_new(j, NULL, &fc);
+	if (fleet_load(f, cause) != 0) {
+		fleet_free(f);
+		journal_close(j);
+		return (NULL);
+	}
+	doc = json_pack("{s:{s:b}, s:o, s:o}", "appliance", "running", 0,
+	    "counts", fleet_counts_json(f), "phones", fleet_phones_json(f));
+	fleet_free(f);
+	journal_close(j);
+	return (doc);
+}
+
+static int
+cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct control_client	*cl;
+	const char		*arg, *state = CONTROL_DEFAULT_STATE;
+	json_t			*doc, *p;
+	char			*cause = NULL, *text;
+	size_t			 i;
+	int			 c, first, json = 0;
+
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		switch (c) {
+		case -1:
+			return (EXIT_USAGE);
+		case 's':
+			state = arg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		}
+	}
+	if (first != argc)
+		return (cmd_usage_error(self, "unexpected argument '%s'",
+		    argv[first]));
+	log_open(NULL, LOG_LEVEL_WARN);
+	if ((cl = control_open(state, 0, &cause)) != NULL) {
+		doc = control_request(cl, "status", NULL, &cause);
+		control_client_free(cl);
+	} else {
+		free(cause);
+		cause = NULL;
+		doc = cmd_status_offline(state, &cause);
+	}
+	if (doc == NULL) {
+		fprintf(stderr, "ztp-rescue status: %s\n", cause);
+		free(cause);
+		return (EXIT_RUNTIME);
+	}
+	if (json) {
+		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", text);
+		free(text);
+	} else {
+		if (json_object_get(json_object_get(doc, "appliance"),
+		    "running") != NULL)
+			printf("daemon not running; phones as the journal left "
+			    "them:\n");
+		json_array_foreach(json_object_get(doc, "phones"), i, p) {
+			text = control_format_phone(p);
+			printf("%s\n", text);
+			free(text);
+		}
+		if (json_array_size(json_object_get(doc, "phones")) == 0)
+			printf("no phones yet\n");
+	}
+	json_decref(doc);
+	return (EXIT_OK);
+}
