@@ -1,0 +1,132 @@
+/*
+ * `ztp-rescue ctl`: one control request from the command line, the same one
+ * a console action sends (the console shows this command after each action).
+ * Arguments are KEY=VALUE (a string), KEY:=JSON (a number, true, false, an
+ * array...) or KEY[]=VALUE (appended to an array); see
+ * docs/control-protocol.md for the commands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "xmalloc.h"
+
+static int	cmd_ctl_exec(const struct cmd_entry *, int, char **);
+static int	cmd_ctl_arg(const struct cmd_entry *, json_t *, const char *);
+
+static const struct cmd_option cmd_ctl_options[] = {
+	{ "state", 's', "DIR", "the daemon's state directory "
+	    "(default " CONTROL_DEFAULT_STATE ")" },
+	{ "json", 'j', NULL, "print the answer as one JSON line" },
+	{ "start", 'S', NULL, "start the daemon when none is running" },
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_ctl_entry = {
+	.name = "ctl",
+	.args = "COMMAND [KEY=VALUE | KEY:=JSON | KEY[]=VALUE]...",
+	.summary = "send one control request to the daemon (hold, release, "
+	    "retry, forget, set-target, set-ca, dhcp, report, ...)",
+	.options = cmd_ctl_options,
+	.exec = cmd_ctl_exec
+};
+
+static int
+cmd_ctl_arg(const struct cmd_entry *self, json_t *args, const char *word)
+{
+	json_t		*v, *list;
+	json_error_t	 jerr;
+	const char	*eq;
+	char		*key;
+	size_t		 klen;
+
+	if ((eq = strchr(word, '=')) == NULL || eq == word)
+		return (cmd_usage_error(self, "'%s' is not KEY=VALUE", word));
+	klen = eq - word;
+	if (eq[-1] == ':' && klen > 1) {
+		key = xstrndup(word, klen - 1);
+		if ((v = json_loads(eq + 1, JSON_DECODE_ANY, &jerr)) == NULL) {
+			cmd_usage_error(self, "%s: '%s' is not JSON: %s", key,
+			    eq + 1, jerr.text);
+			free(key);
+			return (EXIT_USAGE);
+		}
+		json_object_set_new(args, key, v);
+	} else if (klen > 2 && eq[-1] == ']' && eq[-2] == '[') {
+		key = xstrndup(word, klen - 2);
+		list = json_object_get(args, key);
+		if (!json_is_array(list)) {
+			list = json_array();
+			json_object_set_new(args, key, list);
+		}
+		json_array_append_new(list, json_string(eq + 1));
+	} else {
+		key = xstrndup(word, klen);
+		json_object_set_new(args, key, json_string(eq + 1));
+	}
+	free(key);
+	return (0);
+}
+
+static int
+cmd_ctl_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct control_client	*cl;
+	const char		*state = CONTROL_DEFAULT_STATE, *arg;
+	json_t			*args, *r;
+	char			*error = NULL, *s;
+	int			 c, first, i, json = 0, start = 0;
+
+	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
+		switch (c) {
+		case -1:
+			return (EXIT_USAGE);
+		case 's':
+			state = arg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'S':
+			start = 1;
+			break;
+		}
+	}
+	if (first == argc)
+		return (cmd_usage_error(self, "which command? (see "
+		    "docs/control-protocol.md)"));
+	if (strcmp(argv[first], "subscribe") == 0)
+		return (cmd_usage_error(self, "use 'ztp-rescue watch' to "
+		    "follow events"));
+	args = json_object();
+	for (i = first + 1; i < argc; i++) {
+		if (cmd_ctl_arg(self, args, argv[i]) != 0) {
+			json_decref(args);
+			return (EXIT_USAGE);
+		}
+	}
+	if ((cl = control_open(state, start, &error)) == NULL) {
+		fprintf(stderr, "ztp-rescue ctl: %s\n", error);
+		free(error);
+		json_decref(args);
+		return (EXIT_RUNTIME);
+	}
+	r = control_request(cl, argv[first], args, &error);
+	json_decref(args);
+	control_client_free(cl);
+	if (r == NULL) {
+		fprintf(stderr, "ztp-rescue ctl: %s: %s\n", argv[first], error);
+		free(error);
+		return (EXIT_RUNTIME);
+	}
+	s = json_dumps(r, (json ? JSON_COMPACT : JSON_INDENT(2)) |
+	    JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	printf("%s\n", s);
+	free(s);
+	json_decref(r);
+	return (EXIT_OK);
+}

@@ -1,0 +1,459 @@
+/*
+ * The dashboard: a header with the appliance's address, its services, the
+ * library and the counts per state; one row per phone (MAC, IP, model,
+ * version before -> after, state, a progress bar with its rate, elapsed);
+ * the last message, the equivalent command line, and the keys.  Laid out
+ * for 80x24 first; wider terminals get full versions and longer bars.
+ */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "xmalloc.h"
+#include "ui.h"
+
+#define UI_HEADER_LINES 4	/* title, counts, settings, column names */
+#define UI_FOOTER_LINES 3	/* message, command line, keys */
+
+struct ui_columns {
+	int	mac, ip, model, version, state, progress, elapsed;
+	int	full_versions;
+};
+
+static void	ui_columns(struct ui_columns *);
+static void	ui_put(int, int, int, int, const char *);
+static void	ui_header(struct ui *);
+static void	ui_row(struct ui *, int, json_t *, int,
+		    const struct ui_columns *);
+static void	ui_short_version(const char *, char *, size_t);
+static int	ui_rows(void);
+
+/* Finished states first: on 80 columns the end of the line may be cut. */
+static const char *const ui_count_names[][2] = {
+	{ "recovered", "recov" }, { "failed", "fail" }, { "held", "held" },
+	{ "seen", "seen" }, { "identified", "ident" },
+	{ "upgrading", "upgr" }, { "rebooting", "boot" },
+	{ "current", "curr" }, { "trusting", "trust" },
+	{ "repointed", "repnt" }
+};
+
+/* Text clipped (and padded) to width at y, x. */
+static void
+ui_put(int y, int x, int width, int attr, const char *s)
+{
+	int	len;
+
+	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
+		return;
+	if (x + width > COLS)
+		width = COLS - x;
+	attron(attr);
+	len = (int)strlen(s);
+	mvaddnstr(y, x, s, width);
+	if (len < width)
+		mvhline(y, x + len, ' ', width - len);
+	attroff(attr);
+}
+
+int
+ui_attr_for_state(struct ui *ui, const char *state)
+{
+	int	pair = UI_COLOUR_NONE, attr = A_NORMAL;
+
+	if (state == NULL)
+		return (A_NORMAL);
+	if (strcmp(state, "recovered") == 0)
+		pair = UI_COLOUR_GOOD;
+	else if (strcmp(state, "failed") == 0) {
+		pair = UI_COLOUR_BAD;
+		attr = A_BOLD;
+	} else if (strcmp(state, "held") == 0) {
+		pair = UI_COLOUR_WARN;
+		attr = A_BOLD;
+	} else if (strcmp(state, "upgrading") == 0 ||
+	    strcmp(state, "rebooting") == 0 || strcmp(state, "trusting") == 0)
+		pair = UI_COLOUR_BUSY;
+	if (ui->colours && pair != UI_COLOUR_NONE)
+		attr |= COLOR_PAIR(pair);
+	return (attr);
+}
+
+static int
+ui_rows(void)
+{
+	int	n = LINES - UI_HEADER_LINES - UI_FOOTER_LINES;
+
+	return (n > 0 ? n : 0);
+}
+
+static void
+ui_columns(struct ui_columns *c)
+{
+	int	rest;
+
+	c->mac = 12;
+	c->ip = 15;
+	c->model = 7;
+	c->state = 10;
+	c->elapsed = 7;
+	c->full_versions = COLS >= 100;
+	c->version = c->full_versions ? 23 : 11;
+	if (COLS >= 120)
+		c->model = 10;
+	rest = COLS - (c->mac + c->ip + c->model + c->version + c->state +
+	    c->elapsed + 6);
+	c->progress = rest < 8 ? 8 : rest;
+}
+
+/* "4.1.4.7430" -> "4.1.4" (the first three parts fit an 80-column row). */
+static void
+ui_short_version(const char *v, char *buf, size_t len)
+{
+	const char	*p = v;
+	int		 dots = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '.' && ++dots == 3)
+			break;
+	}
+	snprintf(buf, len, "%.*s", (int)(p - v), v);
+}
+
+/* A bar of width w (brackets included) for done/total, ASCII only. */
+void
+ui_progress_bar(char *buf, size_t len, double done, double total)
+{
+	int	inner = (int)len - 3, fill, i;
+
+	if (inner < 1) {
+		buf[0] = '\0';
+		return;
+	}
+	fill = total > 0 ? (int)(done / total * inner) : 0;
+	if (fill > inner)
+		fill = inner;
+	buf[0] = '[';
+	for (i = 0; i < inner; i++)
+		buf[1 + i] = i < fill ? '#' : '.';
+	buf[1 + inner] = ']';
+	buf[2 + inner] = '\0';
+}
+
+void
+ui_draw_bars(struct ui *ui, const char *keys)
+{
+	int	 bar = ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) : A_REVERSE;
+	int	 bad = ui->colours ? COLOR_PAIR(UI_COLOUR_BAD) | A_BOLD :
+		    A_BOLD;
+	char	*line;
+
+	if (!ui->connected) {
+		xasprintf(&line, " RECONNECTING to the daemon (%s/%s), attempt "
+		    "%d: %s", ui->state_dir, CONTROL_SOCKET_NAME, ui->attempts,
+		    ui->lost_reason != NULL ? ui->lost_reason : "");
+		ui_put(0, 0, COLS, (ui->colours ?
+		    COLOR_PAIR(UI_COLOUR_BANNER) : A_REVERSE) | A_BOLD, line);
+		free(line);
+	}
+	ui_put(LINES - 3, 0, COLS, ui->message_bad ? bad : (int)A_NORMAL,
+	    ui->message != NULL ? ui->message : "");
+	xasprintf(&line, "$ %s", ui->cmdline != NULL ? ui->cmdline : "");
+	ui_put(LINES - 2, 0, COLS, A_DIM, line);
+	free(line);
+	ui_put(LINES - 1, 0, COLS, bar, keys);
+}
+
+static void
+ui_header(struct ui *ui)
+{
+	json_t		*app = json_object_get(ui->status, "appliance");
+	json_t		*ca;
+	char		*addr, *dhcp, *repoint, *policy, *subject, *filter;
+	char		 line[512], part[64];
+	size_t		 i, len;
+	int		 bar = ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) :
+			    A_REVERSE;
+	long long	 tftp, http, https, packages;
+
+	addr = control_text(app, "address");
+	dhcp = control_text(app, "dhcp");
+	tftp = json_integer_value(json_object_get(app, "tftp_port"));
+	http = json_integer_value(json_object_get(app, "http_port"));
+	https = json_integer_value(json_object_get(app, "https_port"));
+	packages = json_integer_value(json_object_get(app, "packages"));
+	snprintf(line, sizeof line, " ZTP Rescue %s  %s  TFTP %s  HTTP %s  "
+	    "HTTPS %s  DHCP %s  %lld packages  %zu phones", ZTP_VERSION, addr,
+	    tftp > 0 ? "on" : "off", http > 0 ? "on" : "off",
+	    https > 0 ? "on" : "off", dhcp, packages,
+	    json_array_size(ui->phones));
+	if (ui->connected)
+		ui_put(0, 0, COLS, bar | A_BOLD, line);
+	free(addr);
+	free(dhcp);
+
+	line[0] = '\0';
+	len = 0;
+	for (i = 0; i < sizeof ui_count_names / sizeof ui_count_names[0];
+	    i++) {
+		snprintf(part, sizeof part, "%s%s:%u", i == 0 ? " " :
+		    i == 3 ? " | " : " ",
+		    ui_count_names[i][COLS >= 110 ? 0 : 1],
+		    ui_fleet_count(ui, ui_count_names[i][0]));
+		if (len + strlen(part) < sizeof line) {
+			memcpy(line + len, part, strlen(part) + 1);
+			len += strlen(part);
+		}
+	}
+	ui_put(1, 0, COLS, A_NORMAL, line);
+
+	ca = json_object_get(app, "ca");
+	repoint = control_text(app, "repoint");
+	policy = control_text(app, "unknown_version");
+	subject = control_text(ca, "subject");
+	filter = ui->filter != NULL && *ui->filter != '\0' ?
+	    xstrdup(ui->filter) : xstrdup("none");
+	snprintf(line, sizeof line, " sort %s  filter %s  re-point %s  "
+	    "unknown version %s  CA %s", ui_sort_name(ui->sort), filter,
+	    repoint, policy, subject);
+	ui_put(2, 0, COLS, A_NORMAL, line);
+	free(repoint);
+	free(policy);
+	free(subject);
+	free(filter);
+}
+
+static void
+ui_row(struct ui *ui, int y, json_t *ph, int selected,
+    const struct ui_columns *c)
+{
+	json_t		*pr = json_object_get(ph, "progress");
+	const char	*state_raw;
+	char		*mac, *ip, *model, *before, *after, *state, *reason;
+	char		 vb[32], va[32], ver[64], prog[128], bar[96], rate[16];
+	char		 el[16], rtxt[24];
+	double		 bytes, total;
+	int		 x = 0, attr, sattr, w;
+	long		 secs;
+
+	mac = control_text(ph, "mac");
+	ip = control_text(ph, "ip");
+	model = control_text(ph, "model");
+	before = control_text(ph, "version_before");
+	state_raw = json_string_value(json_object_get(ph, "state"));
+	if (state_raw != NULL && (strcmp(state_raw, "current") == 0 ||
+	    strcmp(state_raw, "trusting") == 0 ||
+	    strcmp(state_raw, "repointed") == 0 ||
+	    strcmp(state_raw, "recovered") == 0))
+		after = control_text(ph, "version");
+	else
+		after = control_text(ph, "target");
+	state = control_text(ph, "state");
+	reason = control_text(ph, "reason");
+
+	if (c->full_versions)
+		snprintf(ver, sizeof ver, "%s>%s", before, after);
+	else {
+		ui_short_version(before, vb, sizeof vb);
+		ui_short_version(after, va, sizeof va);
+		snprintf(ver, sizeof ver, "%s>%s", vb, va);
+	}
+
+	bytes = json_number_value(json_object_get(pr, "bytes"));
+	total = json_number_value(json_object_get(pr, "total"));
+	sattr = ui_attr_for_state(ui, state_raw);
+	if (strcmp(reason, "-") != 0 && state_raw != NULL &&
+	    (strcmp(state_raw, "failed") == 0 ||
+	    strcmp(state_raw, "held") == 0))
+		snprintf(prog, sizeof prog, "%s", reason);
+	else if (total > 0 && bytes < total && (json_number_value(
+	    json_object_get(pr, "rate")) > 0 || (state_raw != NULL &&
+	    strcmp(state_raw, "upgrading") == 0))) {
+		control_fmt_bytes(json_number_value(json_object_get(pr,
+		    "rate")), rate, sizeof rate);
+		snprintf(rtxt, sizeof rtxt, "%s/s", rate);
+		w = c->progress - (int)strlen(rtxt) - 1;
+		if (w < 8) {	/* narrow: the bar matters more than "/s" */
+			snprintf(rtxt, sizeof rtxt, "%s", rate);
+			w = c->progress - (int)strlen(rtxt) - 1;
+		}
+		if (w > (int)sizeof bar - 1)
+			w = sizeof bar - 1;
+		ui_progress_bar(bar, w > 3 ? (size_t)w + 1 : 4, bytes, total);
+		snprintf(prog, sizeof prog, "%s %s", bar, rtxt);
+	} else if (total > 0)
+		snprintf(prog, sizeof prog, "done");
+	else
+		snprintf(prog, sizeof prog, "-");
+	secs = ui_fleet_elapsed(ph);
+	if (secs < 0)
+		snprintf(el, sizeof el, "-");
+	else
+		control_fmt_duration(secs, el, sizeof el);
+
+	attr = selected ? A_REVERSE : A_NORMAL;
+	if (selected)
+		sattr = A_REVERSE | A_BOLD;
+	ui_put(y, x, c->mac + 1, attr, mac);
+	x += c->mac + 1;
+	ui_put(y, x, c->ip + 1, attr, ip);
+	x += c->ip + 1;
+	ui_put(y, x, c->model + 1, attr, model);
+	x += c->model + 1;
+	ui_put(y, x, c->version + 1, attr, ver);
+	x += c->version + 1;
+	ui_put(y, x, c->state + 1, sattr, state);
+	x += c->state + 1;
+	ui_put(y, x, c->progress + 1, strcmp(prog, reason) == 0 ? sattr :
+	    attr, prog);
+	x += c->progress + 1;
+	ui_put(y, x, COLS - x, attr, el);
+
+	free(mac);
+	free(ip);
+	free(model);
+	free(before);
+	free(after);
+	free(state);
+	free(reason);
+}
+
+void
+ui_dashboard_draw(struct ui *ui)
+{
+	struct ui_columns	 c;
+	char			 line[256];
+	size_t			 i, n = json_array_size(ui->visible);
+	int			 rows = ui_rows(), y;
+
+	ui_columns(&c);
+	ui_header(ui);
+	snprintf(line, sizeof line, "%-*s %-*s %-*s %-*s %-*s %-*s %s",
+	    c.mac, "MAC", c.ip, "IP", c.model, "MODEL", c.version,
+	    c.full_versions ? "VERSION BEFORE>AFTER" : "VERSIONS", c.state, "STATE", c.progress, "PROGRESS",
+	    "ELAPSED");
+	ui_put(3, 0, COLS, A_BOLD | A_UNDERLINE, line);
+
+	if (ui->selected < ui->top)
+		ui->top = ui->selected;
+	if (rows > 0 && ui->selected >= ui->top + rows)
+		ui->top = ui->selected - rows + 1;
+	if (n == 0 && rows > 0)
+		ui_put(UI_HEADER_LINES + 1, 2, COLS - 4, A_NORMAL,
+		    ui->filter != NULL && *ui->filter != '\0' ?
+		    "No phone matches the filter (/ to change it)." :
+		    "No phones yet: plug the appliance into the phones' "
+		    "switch and power them up.");
+	for (i = ui->top, y = UI_HEADER_LINES;
+	    i < n && y < UI_HEADER_LINES + rows; i++, y++)
+		ui_row(ui, y, json_array_get(ui->visible, i),
+		    i == ui->selected, &c);
+
+	ui_draw_bars(ui, COLS >= 100 ?
+	    " ?/F1 help  Enter view  m/F2 menu  h hold  r release  t retry  "
+	    "x forget  / filter  s sort  i import  e export  q quit" :
+	    " ? help Enter view m menu h hold r release t retry x forget "
+	    "/ filter s sort q quit");
+}
+
+int
+ui_dashboard_key(struct ui *ui, int ch)
+{
+	json_t		*ph = ui_fleet_selected(ui);
+	const char	*mac = json_string_value(json_object_get(ph, "mac"));
+	size_t		 n = json_array_size(ui->visible);
+	char		*text;
+	int		 rows = ui_rows();
+
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		ui->quit = 1;
+		break;
+	case '?':
+	case KEY_F(1):
+		ui_help(ui, UI_HELP_DASHBOARD);
+		break;
+	case KEY_UP:
+	case 'k':
+		if (ui->selected > 0)
+			ui->selected--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (ui->selected + 1 < n)
+			ui->selected++;
+		break;
+	case KEY_PPAGE:
+		ui->selected = ui->selected > (size_t)rows ?
+		    ui->selected - rows : 0;
+		break;
+	case KEY_NPAGE:
+		ui->selected += rows;
+		if (ui->selected >= n)
+			ui->selected = n > 0 ? n - 1 : 0;
+		break;
+	case KEY_HOME:
+		ui->selected = 0;
+		break;
+	case KEY_END:
+		ui->selected = n > 0 ? n - 1 : 0;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case 'v':
+		if (mac != NULL)
+			ui_phone_view(ui, mac);
+		break;
+	case 'h':
+		ui_phone_action(ui, "hold", mac);
+		break;
+	case 'r':
+		ui_phone_action(ui, "release", mac);
+		break;
+	case 't':
+		ui_phone_action(ui, "retry", mac);
+		break;
+	case 'x':
+	case KEY_DC:
+		ui_phone_action(ui, "forget", mac);
+		break;
+	case 'm':
+	case KEY_F(2):
+		ui_menu(ui);
+		break;
+	case 'i':
+		ui_menu_import(ui);
+		break;
+	case 'e':
+		ui_menu_export(ui);
+		break;
+	case 's':
+		ui->sort = (ui->sort + 1) % UI_SORT_COUNT;
+		ui_fleet_refresh_visible(ui);
+		ui_set_message(ui, 0, "sorted by %s", ui_sort_name(ui->sort));
+		break;
+	case '/':
+		text = ui_input(ui, "Filter", "Show only phones whose MAC, IP, "
+		    "model, state or version contains (empty: all):",
+		    ui->filter != NULL ? ui->filter : "");
+		if (text != NULL) {
+			free(ui->filter);
+			ui->filter = text;
+			ui_fleet_refresh_visible(ui);
+		}
+		break;
+	case 12:	/* ^L */
+	case KEY_RESIZE:
+		clearok(curscr, TRUE);
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}

@@ -1,0 +1,622 @@
+/*
+ * The menu: everything the job needs besides the per-phone keys.  Network
+ * and DHCP (with the daemon's rogue-DHCP refusal shown as it is), packages
+ * from a USB stick, the target version per model, the CA and the re-point,
+ * the unknown-version policy, the report, and stopping the appliance.  Each
+ * action shows its `ztp-rescue ctl` equivalent; each answer, good or bad, is
+ * shown as the daemon wrote it.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <curses.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "xmalloc.h"
+#include "ui.h"
+
+static char	*ui_iface;	/* the technician's choice, kept for DHCP */
+static char	*ui_address;
+
+static int	ui_menu_network(struct ui *);
+static void	ui_menu_dhcp(struct ui *);
+static void	ui_menu_target(struct ui *);
+static void	ui_menu_ca(struct ui *);
+static void	ui_menu_repoint(struct ui *);
+static void	ui_menu_policy(struct ui *);
+static void	ui_menu_library(struct ui *);
+static void	ui_menu_stop(struct ui *);
+static char	*ui_usb_mount(void);
+static const char *ui_app(struct ui *, const char *);
+static void	ui_show_error(struct ui *, const char *, const char *);
+
+static const char *
+ui_app(struct ui *ui, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(json_object_get(
+			    ui->status, "appliance"), key));
+
+	return (s != NULL ? s : "?");
+}
+
+static void
+ui_show_error(struct ui *ui, const char *what, const char *error)
+{
+	ui_set_message(ui, 1, "%s: %s", what, error);
+	ui_message_box(ui, what, error);
+}
+
+/* Where a USB stick is mounted (the first removable-looking mount). */
+static char *
+ui_usb_mount(void)
+{
+	FILE	*fp;
+	char	 dev[256], dir[256], rest[512];
+
+	if ((fp = fopen("/proc/mounts", "r")) == NULL)
+		return (xstrdup("/media/usb"));
+	while (fscanf(fp, "%255s %255s %511[^\n]", dev, dir, rest) == 3) {
+		if (strncmp(dir, "/media/", 7) == 0 ||
+		    strncmp(dir, "/run/media/", 11) == 0 ||
+		    strncmp(dir, "/mnt/", 5) == 0) {
+			fclose(fp);
+			return (xstrdup(dir));
+		}
+	}
+	fclose(fp);
+	return (xstrdup("/media/usb"));
+}
+
+void
+ui_menu(struct ui *ui)
+{
+	char		 dhcp[64], policy[64];
+	const char	*items[10];
+	int		 choice;
+
+	snprintf(dhcp, sizeof dhcp, "DHCP on/off (now %s)", ui_app(ui,
+	    "dhcp"));
+	snprintf(policy, sizeof policy, "Unknown-version policy (now %s)",
+	    ui_app(ui, "unknown_version"));
+	items[0] = "Network: interface and address";
+	items[1] = dhcp;
+	items[2] = "Import packages from a USB stick";
+	items[3] = "Target version per model";
+	items[4] = "CA certificate to install";
+	items[5] = "Re-point target (ZTP or a server)";
+	items[6] = policy;
+	items[7] = "Export the report (to a USB stick)";
+	items[8] = "Library: packages on the appliance";
+	items[9] = "Stop the appliance (all transfers end)";
+	choice = ui_choose(ui, "Menu", items, 10, 0);
+	switch (choice) {
+	case 0:
+		if (ui_menu_network(ui) == 0 && strcmp(ui_app(ui, "dhcp"),
+		    "off") == 0 && ui_confirm(ui, "DHCP", "Serve DHCP on this "
+		    "interface now?"))
+			ui_menu_dhcp(ui);
+		break;
+	case 1:
+		ui_menu_dhcp(ui);
+		break;
+	case 2:
+		ui_menu_import(ui);
+		break;
+	case 3:
+		ui_menu_target(ui);
+		break;
+	case 4:
+		ui_menu_ca(ui);
+		break;
+	case 5:
+		ui_menu_repoint(ui);
+		break;
+	case 6:
+		ui_menu_policy(ui);
+		break;
+	case 7:
+		ui_menu_export(ui);
+		break;
+	case 8:
+		ui_menu_library(ui);
+		break;
+	case 9:
+		ui_menu_stop(ui);
+		break;
+	}
+	ui->dirty = 1;
+}
+
+static int
+ui_menu_network(struct ui *ui)
+{
+	struct ifaddrs	 *ifa, *i;
+	struct sockaddr_in *sin, *mask;
+	char		**items = NULL, **names = NULL, **addrs = NULL, a[64];
+	char		 *text;
+	size_t		  n = 0, k;
+	int		  choice, bits, rc = -1;
+	uint32_t	  m;
+
+	if (getifaddrs(&ifa) == -1) {
+		ui_show_error(ui, "Network", "cannot list the network "
+		    "interfaces");
+		return (-1);
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		sin = (struct sockaddr_in *)i->ifa_addr;
+		mask = (struct sockaddr_in *)i->ifa_netmask;
+		m = mask != NULL ? ntohl(mask->sin_addr.s_addr) : 0;
+		for (bits = 0; m & 0x80000000U; m <<= 1)
+			bits++;
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
+		items = xreallocarray(items, n + 1, sizeof *items);
+		names = xreallocarray(names, n + 1, sizeof *names);
+		addrs = xreallocarray(addrs, n + 1, sizeof *addrs);
+		xasprintf(&items[n], "%-12s %s/%d%s", i->ifa_name, a, bits,
+		    (i->ifa_flags & IFF_LOOPBACK) ? "  (loopback)" :
+		    (i->ifa_flags & IFF_RUNNING) ? "  link up" : "  no link");
+		names[n] = xstrdup(i->ifa_name);
+		xasprintf(&addrs[n], "%s/%d", a, bits);
+		n++;
+	}
+	freeifaddrs(ifa);
+	choice = ui_choose(ui, "Interface the phones are on",
+	    (const char *const *)items, n, 0);
+	if (choice >= 0) {
+		text = ui_input(ui, "Appliance address", "The appliance's "
+		    "address on this interface, with its prefix (the phones "
+		    "get addresses from the same network):", addrs[choice]);
+		if (text != NULL) {
+			free(ui_iface);
+			free(ui_address);
+			ui_iface = xstrdup(names[choice]);
+			ui_address = text;
+			ui_set_message(ui, 0, "interface %s, address %s: used "
+			    "when DHCP is turned on", ui_iface, ui_address);
+			rc = 0;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		free(items[k]);
+		free(names[k]);
+		free(addrs[k]);
+	}
+	free(items);
+	free(names);
+	free(addrs);
+	return (rc);
+}
+
+static void
+ui_menu_dhcp(struct ui *ui)
+{
+	json_t	*args, *r;
+	char	*error = NULL, *q, iface[96], address[96];
+	int	 on = strcmp(ui_app(ui, "dhcp"), "off") != 0;
+
+	if (on) {
+		ui_cmdline(ui, "ctl", "dhcp", "enable:=false", NULL);
+		args = json_pack("{s:b}", "enable", 0);
+	} else {
+		if ((ui_iface == NULL || ui_address == NULL) &&
+		    ui_menu_network(ui) != 0)
+			return;
+		xasprintf(&q, "Serve DHCP on %s as %s?  Only on the phones' "
+		    "own switch: the appliance first listens for another DHCP "
+		    "server and refuses to serve if one answers.", ui_iface,
+		    ui_address);
+		if (!ui_confirm(ui, "Turn DHCP on", q)) {
+			free(q);
+			return;
+		}
+		free(q);
+		snprintf(iface, sizeof iface, "iface=%s", ui_iface);
+		snprintf(address, sizeof address, "address=%s", ui_address);
+		ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface, address,
+		    NULL);
+		args = json_pack("{s:b,s:s,s:s}", "enable", 1, "iface",
+		    ui_iface, "address", ui_address);
+	}
+	r = ui_request(ui, "dhcp", args, &error);
+	if (r == NULL && !on && ui->connected &&
+	    strstr(error, "another DHCP server") == NULL &&
+	    strstr(error, "\"iface\"") == NULL) {
+		/* The interface guard (a default route, a foreign address). */
+		xasprintf(&q, "%s\n\nServe DHCP anyway?  Only if this "
+		    "interface is cabled to the phones alone.", error);
+		free(error);
+		error = NULL;
+		if (ui_confirm(ui, "DHCP refused", q)) {
+			json_object_set_new(args, "force", json_true());
+			ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface,
+			    address, "force:=true", NULL);
+			r = ui_request(ui, "dhcp", args, &error);
+		} else
+			error = xstrdup("DHCP stays off");
+		free(q);
+	}
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "DHCP", error);
+		free(error);
+		return;
+	}
+	q = control_text(r, "state");
+	ui_set_message(ui, 0, "DHCP is %s", q);
+	free(q);
+	json_decref(r);
+}
+
+void
+ui_menu_import(struct ui *ui)
+{
+	json_t	*args, *r, *id;
+	char	*path, *error = NULL, *text, *esc, *next;
+	size_t	 i;
+
+	path = ui_usb_mount();
+	text = ui_input(ui, "Import packages", "Path of the UC Software on "
+	    "the USB stick: a zip, a tar, a folder, or the whole stick:",
+	    path);
+	free(path);
+	if (text == NULL)
+		return;
+	xasprintf(&esc, "paths[]=%s", text);
+	ui_cmdline(ui, "ctl", "import", esc, NULL);
+	free(esc);
+	ui_set_message(ui, 0, "importing from %s (every file is checked; this "
+	    "can take a minute)...", text);
+	ui_redraw(ui);
+	refresh();
+	args = json_pack("{s:[s]}", "paths", text);
+	r = ui_request(ui, "import", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "Import", error);
+		free(error);
+		free(text);
+		return;
+	}
+	xasprintf(&esc, "Imported %zu package(s) from %s:",
+	    json_array_size(json_object_get(r, "imported")), text);
+	json_array_foreach(json_object_get(r, "imported"), i, id) {
+		xasprintf(&next, "%s\n  %s", esc, json_string_value(id) != NULL ?
+		    json_string_value(id) : "?");
+		free(esc);
+		esc = next;
+	}
+	ui_set_message(ui, 0, "imported %zu package(s) from %s",
+	    json_array_size(json_object_get(r, "imported")), text);
+	ui_message_box(ui, "Import", esc);
+	free(esc);
+	free(text);
+	json_decref(r);
+}
+
+static void
+ui_menu_target(struct ui *ui)
+{
+	json_t		*lib, *models, *ph, *p, *args, *r;
+	const char	*m, **items;
+	char		*error = NULL, *model, *version, a1[96], a2[96];
+	size_t		 i, n;
+	int		 choice;
+
+	models = json_array();
+	json_array_foreach(ui->phones, i, ph) {
+		m = json_string_value(json_object_get(ph, "model"));
+		if (m == NULL || *m == '\0')
+			continue;
+		for (n = 0; n < json_array_size(models); n++) {
+			if (strcmp(json_string_value(json_array_get(models,
+			    n)), m) == 0)
+				break;
+		}
+		if (n == json_array_size(models))
+			json_array_append_new(models, json_string(m));
+	}
+	n = json_array_size(models);
+	items = xcalloc(n + 1, sizeof *items);
+	for (i = 0; i < n; i++)
+		items[i] = json_string_value(json_array_get(models, i));
+	items[n] = "Another model (type its name)";
+	choice = ui_choose(ui, "Target version: which model?", items, n + 1,
+	    0);
+	model = NULL;
+	if (choice >= 0 && (size_t)choice < n)
+		model = xstrdup(items[choice]);
+	else if (choice >= 0)
+		model = ui_input(ui, "Model", "Model name as in 'ztp-rescue "
+		    "models' (for example VVX410):", "");
+	free(items);
+	json_decref(models);
+	if (model == NULL || *model == '\0') {
+		free(model);
+		return;
+	}
+
+	/* The versions the library holds. */
+	if ((lib = ui_request(ui, "library", NULL, &error)) == NULL) {
+		ui_show_error(ui, "Library", error);
+		free(error);
+		free(model);
+		return;
+	}
+	n = json_array_size(json_object_get(lib, "packages"));
+	items = xcalloc(n + 1, sizeof *items);
+	json_array_foreach(json_object_get(lib, "packages"), i, p) {
+		items[i] = json_string_value(json_object_get(p, "version"));
+		if (items[i] == NULL)
+			items[i] = "?";
+	}
+	items[n] = "Another version (type it)";
+	choice = ui_choose(ui, "Target version for this model", items, n + 1,
+	    0);
+	version = NULL;
+	if (choice >= 0 && (size_t)choice < n)
+		version = xstrdup(items[choice]);
+	else if (choice >= 0)
+		version = ui_input(ui, "Version", "UC Software version (for "
+		    "example 4.1.7.5432):", "");
+	free(items);
+	json_decref(lib);
+	if (version == NULL || *version == '\0') {
+		free(model);
+		free(version);
+		return;
+	}
+	snprintf(a1, sizeof a1, "model=%s", model);
+	snprintf(a2, sizeof a2, "version=%s", version);
+	ui_cmdline(ui, "ctl", "set-target", a1, a2, NULL);
+	args = json_pack("{s:s,s:s}", "model", model, "version", version);
+	r = ui_request(ui, "set-target", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "Target version", error);
+		free(error);
+	} else {
+		ui_set_message(ui, 0, "%s phones now get %s", model, version);
+		json_decref(r);
+	}
+	free(model);
+	free(version);
+}
+
+static void
+ui_menu_ca(struct ui *ui)
+{
+	static const char *const fields[][2] = {
+		{ "Subject", "subject" }, { "Issuer", "issuer" },
+		{ "Algorithm", "algorithm" }, { "Valid from", "not_before" },
+		{ "Expires", "not_after" }, { "SHA-256", "sha256" }
+	};
+	json_t	*args, *r;
+	char	*path, *error = NULL, *text, *t, *next, *usb, arg[1100];
+	size_t	 i;
+
+	usb = ui_usb_mount();
+	xasprintf(&path, "%s/", usb);
+	free(usb);
+	text = ui_input(ui, "CA certificate", "Path of the SHA-2 root CA "
+	    "(PEM) the phones must trust:", path);
+	free(path);
+	if (text == NULL)
+		return;
+	snprintf(arg, sizeof arg, "pem=%s", text);
+	ui_cmdline(ui, "ctl", "set-ca", arg, NULL);
+	args = json_pack("{s:s}", "pem", text);
+	r = ui_request(ui, "set-ca", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "CA refused", error);
+		free(error);
+		free(text);
+		return;
+	}
+	xasprintf(&t, "Installed %s; phones learn to trust it in the "
+	    "trusting step.\n", text);
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		path = control_text(r, fields[i][1]);
+		xasprintf(&next, "%s\n%-11s %s", t, fields[i][0], path);
+		free(path);
+		free(t);
+		t = next;
+	}
+	ui_set_message(ui, 0, "CA installed from %s", text);
+	ui_message_box(ui, "CA certificate", t);
+	free(t);
+	free(text);
+	json_decref(r);
+}
+
+static void
+ui_menu_repoint(struct ui *ui)
+{
+	static const char *const items[] = {
+		"ZTP (Poly's zero touch provisioning)",
+		"A provisioning server (give its URL)"
+	};
+	json_t	*args, *r;
+	char	*url = NULL, *error = NULL, arg[1100];
+	int	 choice;
+
+	choice = ui_choose(ui, "After recovery, phones go to", items, 2, 0);
+	if (choice < 0)
+		return;
+	if (choice == 1) {
+		url = ui_input(ui, "Provisioning server", "URL of the "
+		    "provisioning server (for example https://prov.example.com"
+		    "/):", "https://");
+		if (url == NULL)
+			return;
+		snprintf(arg, sizeof arg, "url=%s", url);
+		ui_cmdline(ui, "ctl", "set-repoint", "target=server", arg,
+		    NULL);
+		args = json_pack("{s:s,s:s}", "target", "server", "url", url);
+	} else {
+		ui_cmdline(ui, "ctl", "set-repoint", "target=ztp", NULL);
+		args = json_pack("{s:s}", "target", "ztp");
+	}
+	r = ui_request(ui, "set-repoint", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "Re-point", error);
+		free(error);
+	} else {
+		ui_set_message(ui, 0, "phones will be re-pointed to %s",
+		    url != NULL ? url : "ZTP");
+		json_decref(r);
+	}
+	free(url);
+}
+
+static void
+ui_menu_policy(struct ui *ui)
+{
+	static const char *const items[] = {
+		"upgrade: serve the model's target version anyway",
+		"hold: wait for the technician"
+	};
+	json_t	*args, *r;
+	char	*error = NULL;
+	int	 choice;
+
+	choice = ui_choose(ui, "A phone whose version is unknown", items, 2,
+	    strcmp(ui_app(ui, "unknown_version"), "hold") == 0);
+	if (choice < 0)
+		return;
+	ui_cmdline(ui, "ctl", "set-policy", choice == 0 ?
+	    "unknown_version=upgrade" : "unknown_version=hold", NULL);
+	args = json_pack("{s:s}", "unknown_version", choice == 0 ? "upgrade" :
+	    "hold");
+	r = ui_request(ui, "set-policy", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "Policy", error);
+		free(error);
+		return;
+	}
+	ui_set_message(ui, 0, "unknown versions: %s", choice == 0 ? "upgrade" :
+	    "hold");
+	json_decref(r);
+}
+
+void
+ui_menu_export(struct ui *ui)
+{
+	json_t	*args, *r;
+	char	*usb, *def, *path, *error = NULL, *p, stamp[32], a1[16];
+	char	 a2[1100];
+	time_t	 now = time(NULL);
+	size_t	 len;
+	int	 csv;
+
+	usb = ui_usb_mount();
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M", localtime(&now));
+	xasprintf(&def, "%s/ztp-rescue-report-%s.csv", usb, stamp);
+	free(usb);
+	path = ui_input(ui, "Export the report", "Path of the report (.csv "
+	    "for a spreadsheet, .json for a program):", def);
+	free(def);
+	if (path == NULL)
+		return;
+	len = strlen(path);
+	csv = len > 4 && strcasecmp(path + len - 4, ".csv") == 0;
+	snprintf(a1, sizeof a1, "format=%s", csv ? "csv" : "json");
+	snprintf(a2, sizeof a2, "out=%s", path);
+	ui_cmdline(ui, "ctl", "report", a1, a2, NULL);
+	args = json_pack("{s:s,s:s}", "format", csv ? "csv" : "json", "out",
+	    path);
+	r = ui_request(ui, "report", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_show_error(ui, "Report", error);
+		free(error);
+		free(path);
+		return;
+	}
+	p = control_text(r, "path");
+	ui_set_message(ui, 0, "report written to %s", p);
+	free(p);
+	free(path);
+	json_decref(r);
+}
+
+static void
+ui_menu_library(struct ui *ui)
+{
+	json_t	*lib, *p, *part;
+	char	*error = NULL, *t, *next, *id, *v, *damage;
+	size_t	 i, k;
+
+	ui_cmdline(ui, "ctl", "library", NULL);
+	if ((lib = ui_request(ui, "library", NULL, &error)) == NULL) {
+		ui_show_error(ui, "Library", error);
+		free(error);
+		return;
+	}
+	t = control_text(lib, "library");
+	xasprintf(&next, "%zu package(s) in %s", json_array_size(
+	    json_object_get(lib, "packages")), t);
+	free(t);
+	t = next;
+	json_array_foreach(json_object_get(lib, "packages"), i, p) {
+		id = control_text(p, "id");
+		v = control_text(p, "version");
+		damage = control_text(p, "damage");
+		xasprintf(&next, "%s\n%s  %s%s%s", t, v, id,
+		    strcmp(damage, "-") != 0 ? "  DAMAGED: " : "",
+		    strcmp(damage, "-") != 0 ? damage : "");
+		free(t);
+		t = next;
+		json_array_foreach(json_object_get(p, "parts"), k, part) {
+			xasprintf(&next, "%s%s%s", t, k == 0 ? "\n    parts " :
+			    " ", json_string_value(part) != NULL ?
+			    json_string_value(part) : "?");
+			free(t);
+			t = next;
+		}
+		free(id);
+		free(v);
+		free(damage);
+	}
+	ui_message_box(ui, "Library", t);
+	free(t);
+	json_decref(lib);
+}
+
+static void
+ui_menu_stop(struct ui *ui)
+{
+	json_t	*r;
+	char	*error = NULL;
+
+	if (!ui_confirm(ui, "Stop the appliance", "Stop the appliance "
+	    "daemon?  Every transfer in progress ends and phones are no "
+	    "longer served until it is started again.  (Leaving the console "
+	    "with q does NOT stop it.)"))
+		return;
+	ui_cmdline(ui, "ctl", "shutdown", NULL);
+	if ((r = ui_request(ui, "shutdown", NULL, &error)) == NULL) {
+		ui_show_error(ui, "Stop", error);
+		free(error);
+		return;
+	}
+	json_decref(r);
+	ui_set_message(ui, 0, "the daemon is stopping");
+	ui->quit = 1;
+}

@@ -1,0 +1,355 @@
+/*
+ * One phone: its facts, its timeline (every state change with evidence), its
+ * transfers and its syslog, as the daemon's "phone" answer gives them; and
+ * the actions on a phone (hold, release, retry, forget), shared with the
+ * dashboard.  Entries are printed field by field in the daemon's order, so a
+ * field the daemon adds later shows up without a console change.
+ */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "log.h"
+#include "xmalloc.h"
+#include "ui.h"
+
+struct ui_page {
+	const char	*mac;
+	json_t		*doc;
+	char		**lines;
+	size_t		 n;
+	size_t		 top;
+	char		*error;
+};
+
+static void	ui_page_fetch(struct ui *, struct ui_page *);
+static void	ui_page_build(struct ui_page *);
+static void	ui_page_add(struct ui_page *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	ui_page_section(struct ui_page *, const char *, json_t *);
+static void	ui_page_draw(struct ui *, void *);
+static void	ui_page_free_lines(struct ui_page *);
+static char	*ui_entry_text(json_t *);
+
+int
+ui_phone_action(struct ui *ui, const char *action, const char *mac)
+{
+	json_t	*args, *r;
+	char	*error = NULL, *q, arg[64];
+
+	if (mac == NULL) {
+		ui_set_message(ui, 1, "no phone selected");
+		return (-1);
+	}
+	if (strcmp(action, "forget") == 0) {
+		xasprintf(&q, "Forget phone %s?  Its history and evidence "
+		    "leave the appliance (and the next report); if it asks "
+		    "again it starts over as a new phone.", mac);
+		if (!ui_confirm(ui, "Forget a phone", q)) {
+			free(q);
+			ui_set_message(ui, 0, "%s: not forgotten", mac);
+			return (-1);
+		}
+		free(q);
+	} else if (strcmp(action, "retry") == 0) {
+		xasprintf(&q, "Retry phone %s from the start?  Its failure is "
+		    "cleared and it is served again the next time it asks.",
+		    mac);
+		if (!ui_confirm(ui, "Retry a phone", q)) {
+			free(q);
+			ui_set_message(ui, 0, "%s: not retried", mac);
+			return (-1);
+		}
+		free(q);
+	}
+	snprintf(arg, sizeof arg, "mac=%s", mac);
+	args = json_pack("{s:s}", "mac", mac);
+	if (strcmp(action, "hold") == 0) {
+		json_object_set_new(args, "reason",
+		    json_string("held from the console"));
+		ui_cmdline(ui, "ctl", action, arg,
+		    "reason=held from the console", NULL);
+	} else
+		ui_cmdline(ui, "ctl", action, arg, NULL);
+	r = ui_request(ui, action, args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		ui_set_message(ui, 1, "%s %s: %s", action, mac, error);
+		free(error);
+		return (-1);
+	}
+	if (strcmp(action, "forget") == 0)
+		ui_fleet_remove(ui, mac);
+	else if (json_object_get(r, "mac") != NULL)
+		ui_fleet_update_phone(ui, r);
+	ui_set_message(ui, 0, "%s %s: done", action, mac);
+	json_decref(r);
+	return (0);
+}
+
+static void
+ui_page_add(struct ui_page *pg, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	pg->lines = xreallocarray(pg->lines, pg->n + 1, sizeof *pg->lines);
+	pg->lines[pg->n++] = s;
+}
+
+/* One timeline, transfer or syslog entry: its fields in order. */
+static char *
+ui_entry_text(json_t *e)
+{
+	const char	*key;
+	json_t		*v;
+	char		*out = xstrdup(""), *t, *next;
+
+	if (!json_is_object(e)) {
+		t = json_dumps(e, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		if (json_is_string(e)) {
+			free(t);
+			t = xstrdup(json_string_value(e));
+		}
+		next = log_escape(t, strlen(t));
+		free(t);
+		free(out);
+		return (next);
+	}
+	json_object_foreach(e, key, v) {
+		if (json_is_null(v))
+			continue;
+		t = control_text(e, key);
+		if (strcmp(key, "time") == 0 || strcmp(key, "at") == 0 ||
+		    strcmp(key, "state") == 0 || strcmp(key, "text") == 0 ||
+		    strcmp(key, "message") == 0 || strcmp(key, "file") == 0)
+			xasprintf(&next, "%s%s%s", out, *out ? "  " : "", t);
+		else
+			xasprintf(&next, "%s%s%s=%s", out, *out ? "  " : "",
+			    key, t);
+		free(t);
+		free(out);
+		out = next;
+	}
+	return (out);
+}
+
+static void
+ui_page_section(struct ui_page *pg, const char *title, json_t *list)
+{
+	json_t	*e;
+	size_t	 i;
+	char	*t;
+
+	ui_page_add(pg, "%s", "");
+	ui_page_add(pg, "\001%s (%zu)", title, json_array_size(list));
+	if (json_array_size(list) == 0)
+		ui_page_add(pg, "  (none yet)");
+	json_array_foreach(list, i, e) {
+		t = ui_entry_text(e);
+		ui_page_add(pg, "  %s", t);
+		free(t);
+	}
+}
+
+static void
+ui_page_free_lines(struct ui_page *pg)
+{
+	size_t	i;
+
+	for (i = 0; i < pg->n; i++)
+		free(pg->lines[i]);
+	free(pg->lines);
+	pg->lines = NULL;
+	pg->n = 0;
+}
+
+static void
+ui_page_build(struct ui_page *pg)
+{
+	static const char *const facts[][2] = {
+		{ "MAC", "mac" }, { "IP", "ip" }, { "Model", "model" },
+		{ "Version before", "version_before" },
+		{ "Version now", "version" }, { "Target", "target" },
+		{ "State", "state" }, { "Reason", "reason" },
+		{ "First seen", "first_seen" }, { "Last seen", "last_seen" },
+		{ "Bytes served", "bytes_served" }
+	};
+	json_t	*pr;
+	size_t	 i;
+	char	*t, b[32], tot[32];
+
+	ui_page_free_lines(pg);
+	if (pg->doc == NULL) {
+		ui_page_add(pg, "%s", pg->error != NULL ? pg->error :
+		    "no answer from the daemon");
+		return;
+	}
+	for (i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+		t = control_text(pg->doc, facts[i][1]);
+		ui_page_add(pg, "%-15s %s", facts[i][0], t);
+		free(t);
+	}
+	pr = json_object_get(pg->doc, "progress");
+	if (json_number_value(json_object_get(pr, "total")) > 0) {
+		t = control_text(pr, "file");
+		control_fmt_bytes(json_number_value(json_object_get(pr,
+		    "bytes")), b, sizeof b);
+		control_fmt_bytes(json_number_value(json_object_get(pr,
+		    "total")), tot, sizeof tot);
+		ui_page_add(pg, "%-15s %s %s of %s", "Transfer", t, b, tot);
+		free(t);
+	}
+	ui_page_section(pg, "TIMELINE", json_object_get(pg->doc, "events"));
+	ui_page_section(pg, "TRANSFERS", json_object_get(pg->doc,
+	    "transfers"));
+	ui_page_section(pg, "SYSLOG", json_object_get(pg->doc, "syslog"));
+}
+
+static void
+ui_page_fetch(struct ui *ui, struct ui_page *pg)
+{
+	json_t	*args;
+
+	json_decref(pg->doc);
+	free(pg->error);
+	pg->error = NULL;
+	args = json_pack("{s:s}", "mac", pg->mac);
+	pg->doc = ui_request(ui, "phone", args, &pg->error);
+	json_decref(args);
+	ui_page_build(pg);
+}
+
+static void
+ui_page_draw(struct ui *ui, void *arg)
+{
+	struct ui_page	*pg = arg;
+	json_t		*ph = ui_fleet_find(ui, pg->mac);
+	const char	*state;
+	char		*title, *model;
+	size_t		 i;
+	int		 rows = LINES - 4, y;
+
+	if (rows < 1)
+		rows = 1;
+	if (pg->top + rows > pg->n)
+		pg->top = pg->n > (size_t)rows ? pg->n - rows : 0;
+	model = control_text(ph != NULL ? ph : pg->doc, "model");
+	state = json_string_value(json_object_get(ph != NULL ? ph : pg->doc,
+	    "state"));
+	xasprintf(&title, " PHONE %s  %s  %s", pg->mac, model,
+	    state != NULL ? state : "");
+	attron(ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) | A_BOLD :
+	    A_REVERSE | A_BOLD);
+	mvhline(0, 0, ' ', COLS);
+	mvaddnstr(0, 0, title, COLS);
+	attroff(ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) | A_BOLD :
+	    A_REVERSE | A_BOLD);
+	free(title);
+	free(model);
+	for (i = pg->top, y = 1; i < pg->n && y <= rows; i++, y++) {
+		if (pg->lines[i][0] == '\001') {	/* a section's title */
+			attron(A_BOLD);
+			mvaddnstr(y, 0, pg->lines[i] + 1, COLS);
+		} else
+			mvaddnstr(y, 0, pg->lines[i], COLS);
+		attroff(A_BOLD);
+	}
+	ui_draw_bars(ui, " ? help  Up/Down scroll  h hold  r release  "
+	    "t retry  x forget  q back");
+}
+
+void
+ui_phone_view(struct ui *ui, const char *mac)
+{
+	struct ui_page	 pg;
+	json_t		*ph;
+	char		 arg[64], *seen = NULL, *now;
+	int		 ch, rows;
+	time_t		 fetched;
+
+	memset(&pg, 0, sizeof pg);
+	pg.mac = mac = xstrdup(mac);
+	snprintf(arg, sizeof arg, "mac=%s", mac);
+	ui_cmdline(ui, "ctl", "phone", arg, NULL);
+	ui_page_fetch(ui, &pg);
+	fetched = time(NULL);
+	ui->background = ui_page_draw;
+	ui->background_arg = &pg;
+	for (;;) {
+		ui_redraw(ui);
+		refresh();
+		ch = ui_getch(ui);
+		rows = LINES - 4;
+		switch (ch) {
+		case UI_HANGUP:
+		case 'q':
+		case 27:
+			goto out;
+		case ERR:
+			/* Fetch again when the phone moved, at most every 2 s. */
+			ph = ui_fleet_find(ui, mac);
+			now = ph != NULL ? json_dumps(ph, JSON_COMPACT) : NULL;
+			if (now != NULL && (seen == NULL ||
+			    strcmp(now, seen) != 0) &&
+			    time(NULL) - fetched >= 2) {
+				free(seen);
+				seen = now;
+				now = NULL;
+				ui_page_fetch(ui, &pg);
+				fetched = time(NULL);
+			}
+			free(now);
+			break;
+		case '?':
+		case KEY_F(1):
+			ui_help(ui, UI_HELP_PHONE);
+			break;
+		case KEY_UP:
+		case 'k':
+			if (pg.top > 0)
+				pg.top--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			pg.top++;
+			break;
+		case KEY_PPAGE:
+			pg.top = pg.top > (size_t)rows ? pg.top - rows : 0;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			pg.top += rows;
+			break;
+		case 'h':
+		case 'r':
+		case 't':
+		case 'x':
+			if (ui_phone_action(ui, ch == 'h' ? "hold" : ch == 'r' ?
+			    "release" : ch == 't' ? "retry" : "forget", mac) ==
+			    0 && ch == 'x')
+				goto out;
+			ui_page_fetch(ui, &pg);
+			fetched = time(NULL);
+			break;
+		}
+	}
+out:
+	ui->background = NULL;
+	ui->background_arg = NULL;
+	ui->dirty = 1;
+	free(seen);
+	json_decref(pg.doc);
+	free(pg.error);
+	ui_page_free_lines(&pg);
+	free((char *)mac);
+}
