@@ -81,22 +81,30 @@ dhcp_parse_address(const char *text, struct dhcp_net *net, char **cause)
 int
 dhcp_mac_normalize(const char *text, char out[DHCP_MAC_LEN + 1])
 {
-	size_t	n = 0;
-	int	seps = 0;
+	size_t	len = strlen(text), i, n = 0, group;
+	char	sep;
 
-	for (; *text != '\0'; text++) {
-		if (*text == ':' || *text == '-' || *text == '.') {
-			seps++;
+	/* 0004f2aabbcc, 00:04:f2:aa:bb:cc, 00-04-..., 0004.f2aa.bbcc */
+	if (len == 12)
+		group = 0, sep = '\0';
+	else if (len == 17 && (text[2] == ':' || text[2] == '-'))
+		group = 2, sep = text[2];
+	else if (len == 14 && text[4] == '.')
+		group = 4, sep = '.';
+	else
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (group != 0 && i % (group + 1) == group) {
+			if (text[i] != sep)
+				return (-1);
 			continue;
 		}
-		if (!isxdigit((unsigned char)*text) || n == DHCP_MAC_LEN)
+		if (!isxdigit((unsigned char)text[i]))
 			return (-1);
-		out[n++] = tolower((unsigned char)*text);
+		out[n++] = tolower((unsigned char)text[i]);
 	}
 	out[n] = '\0';
-	if (n != DHCP_MAC_LEN || (seps != 0 && seps != 5 && seps != 2))
-		return (-1);
-	return (0);
+	return (n == DHCP_MAC_LEN ? 0 : -1);
 }
 
 /* dnsmasq's config syntax has no escape for a newline: refuse odd bytes. */
