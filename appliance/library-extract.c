@@ -313,7 +313,7 @@ import_close(struct library_import *imp, struct import_out *o, char **cause)
 	struct stat		 sb;
 	unsigned char		 md[32];
 
-	if (fsync(o->fd) == -1 || fstat(o->fd, &sb) == -1) {
+	if (library_sync(o->fd) == -1 || fstat(o->fd, &sb) == -1) {
 		xasprintf(cause, "cannot write %s: %s", o->name,
 		    errno == ENOSPC ? "the disk holding the library is full" :
 		    strerror(errno));
@@ -434,6 +434,8 @@ library_extract_archive(struct library_import *imp, char **cause)
 		xasprintf(cause, "not an archive that can be imported (zip, "
 		    "tar.gz, tar.xz, tar.zst): %s",
 		    archive_error_string(imp->a));
+		archive_read_free(imp->a);
+		imp->a = NULL;
 		return (-1);
 	}
 	for (;;) {

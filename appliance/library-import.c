@@ -212,7 +212,7 @@ import_sync_dirs(struct library_import *imp, char **cause)
 		}
 		free(path);
 	}
-	if (fsync(imp->tmpfd) == -1) {
+	if (library_sync(imp->tmpfd) == -1) {
 		xasprintf(cause, "cannot sync %s: %s", imp->tmp,
 		    strerror(errno));
 		return (-1);

@@ -75,6 +75,7 @@ uint64_t	library_folder_size(int, int);
 
 /* library.c */
 int	library_remove_tree(const char *);
+int	library_sync(int);
 int	library_fsync_path(const char *, int);
 void	library_sort(struct library *);
 

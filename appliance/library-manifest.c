@@ -306,7 +306,7 @@ library_manifest_write(const char *dir, const struct library_package *p,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1 || json_dumpfd(root, fd, JSON_INDENT(1) |
 	    JSON_SORT_KEYS) == -1 || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) == -1) {
+	    library_sync(fd) == -1) {
 		xasprintf(cause, "cannot write %s: %s", tmp,
 		    errno == ENOSPC ? "the disk is full" : strerror(errno));
 		if (fd != -1)
