@@ -131,6 +131,32 @@ check_eq "fleet of 6: each section ends at ZTP" 6 \
 check_eq "fleet of 6: the mock ZTP endpoint saw six phones" 6 \
     "$(grep -o ' 0004f200300[0-5] ' "$FX/arrivals.log" | sort -u | wc -l | tr -d ' ')"
 
+# A mixed closet from a file: one phone without an override fails alone.
+cat >"$FX/closet" <<'EOF2'
+# model version mac
+VVX410 4.1.4.7430 0004f2004001
+VVX501 5.3.0.10000 0004f2004002
+VVX410 4.1.7.5432 00:04:f2:00:40:03
+SPIP670 4.0.7.2514 0004f2004004
+EOF2
+out=$("$PHONESIM_BIN" --closet "$FX/closet" --server "$HTTP_URL" \
+    --ztp "$ZTP_URL" --timeout 90 --transcript "$FX/closet.ts" 2>"$FX/err"); rc=$?
+check_eq "mixed closet with one unserved model: exit 1" 1 "$rc"
+check_eq "mixed closet: only the unserved phone is reported" \
+    "SPIP670 0004f2004004: still 4.0.7.2514 after 1 boot: server offered no image" \
+    "$(cat "$FX/err")"
+check_eq "mixed closet: three of four recovered" 3 \
+    "$(printf '%s\n' "$out" | grep -c '"recovered":true')"
+check_eq "mixed closet: sections name each phone's model" \
+    "# phone 0004f2004001 VVX410
+# phone 0004f2004002 VVX501
+# phone 0004f2004003 VVX410
+# phone 0004f2004004 SPIP670" "$(grep '^#' "$FX/closet.ts")"
+echo "VVX999 4.1.4.7430 0004f2004005" >"$FX/closet"
+"$PHONESIM_BIN" --closet "$FX/closet" --server "$HTTP_URL" 2>"$FX/err"; rc=$?
+check_eq "a closet line with an unknown model is a usage error (2)" 2 "$rc"
+check_contains "the bad closet line is named" "closet:1: want" "$(cat "$FX/err")"
+
 "$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2000001 \
     --server "$HTTP_URL" --fault power-loss-at=lots 2>"$FX/err"; rc=$?
 check_eq "a bad fault is a usage error (2)" 2 "$rc"

@@ -248,6 +248,28 @@ $M HTTP GET $M.cfg 404" "$ts"
 check_contains "hand-off: JSON names the hand-off server" \
     "\"handoff\":\"${HTTP_URL}customer/\"" "$out"
 
+# The mock ZTP endpoint on its own: MAC from the path or from the SN.
+curl -s --cacert "$FX/pki/ca.pem" -A "probe" "${ZTP_URL}0004F2ABCDEF.cfg" >"$FX/body"
+check_eq "ztp-mock answers with a small body" "ZTP mock: hello 0004f2abcdef" "$(cat "$FX/body")"
+curl -s --cacert "$FX/pki/ca.pem" -A "FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 (SN:0004f2abcd01) Type/Application" \
+    "${ZTP_URL}hello" >/dev/null
+check_eq "ztp-mock records the MAC of the path, lower case" 1 \
+    "$(grep -c '^[0-9]* 0004f2abcdef probe$' "$FX/arrivals.log")"
+check_eq "ztp-mock records the MAC of the SN in the User-Agent" 1 \
+    "$(grep -c '^[0-9]* 0004f2abcd01 FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 (SN:0004f2abcd01) Type/Application$' "$FX/arrivals.log")"
+
+# It stops cleanly on SIGTERM (no sanitizer report, exit 0).
+P2=$(free_port tcp)
+"$PHONESIM_BIN" ztp-mock --listen "127.0.0.1:$P2" --cert "$FX/pki/server.pem" \
+    --key "$FX/pki/server.key" --log "$FX/arrivals2.log" 2>"$FX/mock2.err" &
+mock2=$!
+wait_for 10 fx_listening_tcp "$P2"
+curl -s --cacert "$FX/pki/ca.pem" "https://127.0.0.1:$P2/0004f2abcd02.cfg" >/dev/null
+kill -TERM $mock2; wait $mock2; rc=$?
+check_eq "ztp-mock exits 0 on SIGTERM" 0 "$rc"
+check_eq "ztp-mock says only where it listened" \
+    "phonesim ztp-mock: listening on 127.0.0.1:$P2" "$(cat "$FX/mock2.err")"
+
 # Usage errors.
 "$PHONESIM_BIN" --model VVX999 --version 4.1.4.7430 --mac 0004f2000001 \
     --server "$HTTP_URL" 2>"$FX/err"; rc=$?

@@ -1,13 +1,16 @@
 /*
- * phonesim: options and the fleet.  One phone, or --fleet N phones with
- * MACs counting up from --mac, each on its own thread with its own curl
- * handle; exit 0 only when every phone recovered.
+ * phonesim: options and the fleet.  One phone, --fleet N phones with
+ * MACs counting up from --mac, or a mixed closet from --closet FILE
+ * ("MODEL VERSION MAC [PART]" lines), each phone on its own thread with its
+ * own curl handle; exit 0 only when every phone recovered.
  *
  *   phonesim --model VVX410 --version 4.1.4.7430 --mac 0004f2000001
  *       --server http://127.0.0.1:8080/ [--ztp URL] [--ztp-ca PEM]
  *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
  *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
  *       [--part PART] [--tftp-blksize N]
+ *   phonesim --closet FILE --server URL ... (the same options but the first
+ *       three and --fleet)
  *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
  *   phonesim make-test-pki DIR
  *   phonesim list-models
@@ -28,7 +31,15 @@
 #define SIM_DEFAULT_TIMEOUT	120
 #define SIM_FLEET_MAX		1000
 
+struct phone_spec {
+	const struct sim_model	*model;
+	char			*version;
+	uint64_t		 mac;
+	char			*part;
+};
+
 static void	 usage(void) __attribute__((noreturn));
+static struct phone_spec *read_closet(const char *, long *);
 static char	*read_file(const char *);
 static int	 parse_mac(const char *, uint64_t *);
 static void	*phone_thread(void *);
@@ -43,6 +54,7 @@ usage(void)
 	    "no-return-after-reboot]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
 	    "\t[--part PART] [--tftp-blksize N]\n"
+	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
 	    "       phonesim make-test-pki DIR\n"
@@ -92,6 +104,54 @@ parse_mac(const char *s, uint64_t *mac)
 	return (0);
 }
 
+/* A mixed closet: "MODEL VERSION MAC [PART]" per line, # comments. */
+static struct phone_spec *
+read_closet(const char *path, long *n)
+{
+	struct phone_spec	*specs = NULL;
+	char			*text, *line, *next, *f[5], *save;
+	unsigned long		 vf[4];
+	int			 lineno = 0, nf, k;
+
+	text = read_file(path);
+	*n = 0;
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strchr(line, '#') != NULL)
+			*strchr(line, '#') = '\0';
+		for (k = 0; k < 5; k++)
+			f[k] = strtok_r(k == 0 ? line : NULL, " \t\r", &save);
+		if (f[0] == NULL)
+			continue;
+		specs = sim_realloc(specs, (*n + 1) * sizeof *specs);
+		memset(&specs[*n], 0, sizeof specs[*n]);
+		if (f[2] == NULL || f[4] != NULL ||
+		    (specs[*n].model = sim_model_find(f[0])) == NULL ||
+		    sim_version_parse(f[1], vf, &nf) != 0 ||
+		    parse_mac(f[2], &specs[*n].mac) != 0 ||
+		    (f[3] == NULL && specs[*n].model->part == NULL)) {
+			fprintf(stderr, "phonesim: %s:%d: want \"MODEL VERSION "
+			    "MAC [PART]\" with a known model (phonesim "
+			    "list-models), a four-field version and a MAC\n",
+			    path, lineno);
+			exit(2);
+		}
+		specs[*n].version = sim_strdup(f[1]);
+		specs[*n].part = sim_strdup(f[3] != NULL ? f[3] :
+		    specs[*n].model->part);
+		(*n)++;
+	}
+	free(text);
+	if (*n == 0 || *n > SIM_FLEET_MAX) {
+		fprintf(stderr, "phonesim: %s: want 1 to %d phones\n", path,
+		    SIM_FLEET_MAX);
+		exit(2);
+	}
+	return (specs);
+}
+
 static void *
 phone_thread(void *arg)
 {
@@ -118,6 +178,7 @@ main(int argc, char **argv)
 		{ "required", required_argument, NULL, 'r' },
 		{ "part", required_argument, NULL, 'p' },
 		{ "tftp-blksize", required_argument, NULL, 'b' },
+		{ "closet", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -130,6 +191,8 @@ main(int argc, char **argv)
 	const char		*ztp_ca = NULL, *transcript = NULL;
 	const char		*state = NULL, *updater = SIM_DEFAULT_UPDATER;
 	const char		*required = NULL, *part = NULL;
+	const char		*closet = NULL;
+	struct phone_spec	*specs;
 	char			*cause, *ca_pem = NULL, *end;
 	uint64_t		 mac = 0;
 	long			 fleet = 1, timeout = SIM_DEFAULT_TIMEOUT;
@@ -216,6 +279,9 @@ main(int argc, char **argv)
 		case 'p':
 			part = optarg;
 			break;
+		case 'C':
+			closet = optarg;
+			break;
 		case 'b':
 			blksize = strtol(optarg, &end, 10);
 			if (*end != '\0' || blksize < 8 || blksize > 65464) {
@@ -228,15 +294,23 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc || model == NULL || version == NULL || !have_mac)
+	if (optind != argc)
 		usage();
-	if (sim_version_parse(version, vf, &nf) != 0 ||
+	if (closet != NULL && (model != NULL || version != NULL || have_mac ||
+	    fleet != 1 || part != NULL)) {
+		fprintf(stderr, "phonesim: --closet names the phones: no "
+		    "--model, --version, --mac, --part or --fleet with it\n");
+		exit(2);
+	}
+	if (closet == NULL && (model == NULL || version == NULL || !have_mac))
+		usage();
+	if ((version != NULL && sim_version_parse(version, vf, &nf) != 0) ||
 	    (required != NULL && sim_version_parse(required, vf, &nf) != 0)) {
 		fprintf(stderr, "phonesim: a version is four numbers, like "
 		    "4.1.4.7430\n");
 		exit(2);
 	}
-	if (part == NULL && (part = model->part) == NULL) {
+	if (model != NULL && part == NULL && (part = model->part) == NULL) {
 		fprintf(stderr, "phonesim: %s has no known part number: give "
 		    "--part\n", model->token);
 		exit(2);
@@ -259,6 +333,18 @@ main(int argc, char **argv)
 		exit(2);
 	}
 
+	if (closet != NULL)
+		specs = read_closet(closet, &fleet);
+	else {
+		specs = sim_calloc(fleet, sizeof *specs);
+		for (i = 0; i < fleet; i++) {
+			specs[i].model = model;
+			specs[i].version = sim_strdup(version);
+			specs[i].mac = (mac + i) & 0xffffffffffffULL;
+			specs[i].part = sim_strdup(part);
+		}
+	}
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
 	deadline = time(NULL) + timeout;
@@ -269,23 +355,23 @@ main(int argc, char **argv)
 
 		phone_init(ph);
 		snprintf(ph->mac, sizeof ph->mac, "%012llx",
-		    (unsigned long long)((mac + i) & 0xffffffffffffULL));
+		    (unsigned long long)specs[i].mac);
 		memcpy(ph->ts.mac, ph->mac, sizeof ph->ts.mac);
-		ph->ts.live = fleet == 1 ? tsfp : NULL;
-		ph->model = model;
-		ph->part = sim_strdup(part);
-		ph->version = sim_strdup(version);
+		ph->ts.live = fleet == 1 && closet == NULL ? tsfp : NULL;
+		ph->model = specs[i].model;
+		ph->part = specs[i].part;
+		ph->version = specs[i].version;
 		ph->updater = sim_strdup(updater);
 		ph->required = sim_strdup(required != NULL ? required :
-		    model->sha2_min);
+		    ph->model->sha2_min);
 		ph->server = server != NULL ? sim_strdup(server) : NULL;
 		ph->ztp = ztp != NULL ? sim_strdup(ztp) : NULL;
 		ph->ztp_ca = ca_pem != NULL ? sim_strdup(ca_pem) : NULL;
 		ph->tftp_blksize = (int)blksize;
 		ph->deadline = deadline;
 		ph->faults = faults;
-		ph->faults.rng = (mac + i) * 0x9e3779b97f4a7c15ULL + 1;
-		if (state != NULL && fleet == 1)
+		ph->faults.rng = specs[i].mac * 0x9e3779b97f4a7c15ULL + 1;
+		if (state != NULL && fleet == 1 && closet == NULL)
 			ph->state_path = sim_strdup(state);
 		else if (state != NULL)
 			sim_asprintf(&ph->state_path, "%s.%s", state, ph->mac);
@@ -303,9 +389,10 @@ main(int argc, char **argv)
 		pthread_join(threads[i], NULL);
 
 	for (i = 0; i < fleet; i++) {
-		if (fleet > 1 && phones[i].ts.saved.data != NULL) {
+		if (phones[i].ts.live == NULL &&
+		    phones[i].ts.saved.data != NULL) {
 			fprintf(tsfp, "# phone %s %s\n", phones[i].mac,
-			    model->token);
+			    phones[i].model->token);
 			fputs(phones[i].ts.saved.data, tsfp);
 		}
 	}
@@ -313,7 +400,7 @@ main(int argc, char **argv)
 	for (i = 0; i < fleet; i++) {
 		if (!phones[i].ok) {
 			failed++;
-			fprintf(stderr, "%s %s: %s\n", model->token,
+			fprintf(stderr, "%s %s: %s\n", phones[i].model->token,
 			    phones[i].mac, phones[i].fail != NULL ?
 			    phones[i].fail : "did not recover");
 		}
@@ -324,6 +411,7 @@ main(int argc, char **argv)
 		fclose(tsfp);
 	free(phones);
 	free(threads);
+	free(specs);
 	free(ca_pem);
 	xmlCleanupParser();
 	curl_global_cleanup();

@@ -149,10 +149,16 @@ ztp_contact(struct phone *ph, char **cause)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	/* Not the system bundle: parsing it for every phone is slow, and the
+	 * callback below replaces the store with the phone's own anyway. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ztp_ssl_ctx);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &v);
+	if (getenv("PHONESIM_CURL_VERBOSE") != NULL)
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	ztp_current = &v;
 	rc = curl_easy_perform(c);
 	ztp_current = NULL;

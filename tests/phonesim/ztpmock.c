@@ -3,8 +3,8 @@
  * HTTPS request with a short body and appends one line per arrival to its
  * log: "<unix time> <mac> <user agent>".  The MAC comes from the request
  * path or from "(SN:<mac>)" in the User-Agent.  A failed handshake (a phone
- * refusing the chain) is logged as a "#" line.  Connections are served one
- * at a time, each with a short timeout: phones only say hello.
+ * refusing the chain) is logged as a "#" line.  Each connection has its own
+ * thread and a short timeout, so a slow phone holds up nobody.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +29,57 @@
 
 #include "phonesim.h"
 
+struct ztp_conn {
+	SSL_CTX		*ctx;
+	int		 fd;
+	FILE		*log;
+};
+
 static volatile sig_atomic_t	ztp_mock_stop;
+static pthread_mutex_t		ztp_mock_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		ztp_mock_idle = PTHREAD_COND_INITIALIZER;
+static int			ztp_mock_active;
 
 static void	ztp_mock_signal(int);
 static int	ztp_mock_listen(const char *, char **);
 static void	ztp_mock_serve(SSL_CTX *, int, FILE *);
+static void	*ztp_mock_thread(void *);
+static void	ztp_mock_log(FILE *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static int	ztp_mock_mac(const char *, char *);
 
 static void
 ztp_mock_signal(int sig)
 {
 	ztp_mock_stop = 1;
+}
+
+static void
+ztp_mock_log(FILE *log, const char *fmt, ...)
+{
+	va_list	ap;
+
+	pthread_mutex_lock(&ztp_mock_mutex);
+	va_start(ap, fmt);
+	vfprintf(log, fmt, ap);
+	va_end(ap);
+	fflush(log);
+	pthread_mutex_unlock(&ztp_mock_mutex);
+}
+
+static void *
+ztp_mock_thread(void *arg)
+{
+	struct ztp_conn	*c = arg;
+
+	ztp_mock_serve(c->ctx, c->fd, c->log);
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&ztp_mock_mutex);
+	if (--ztp_mock_active == 0)
+		pthread_cond_signal(&ztp_mock_idle);
+	pthread_mutex_unlock(&ztp_mock_mutex);
+	return (NULL);
 }
 
 static int
@@ -107,7 +148,7 @@ ztp_mock_serve(SSL_CTX *ctx, int fd, FILE *log)
 {
 	struct timeval	 tv = { 5, 0 };
 	SSL		*ssl;
-	char		 req[8192], mac[SIM_MAC_LEN + 1], *path, *ua, *eol;
+	char		 req[8192], mac[SIM_MAC_LEN + 1], *path, *ua, *eol, *sn;
 	char		*esc, *body, *resp;
 	size_t		 len = 0;
 	int		 n;
@@ -119,10 +160,9 @@ ztp_mock_serve(SSL_CTX *ctx, int fd, FILE *log)
 	SSL_set_fd(ssl, fd);
 	if (SSL_accept(ssl) != 1) {
 		err = ERR_get_error();
-		fprintf(log, "# %lld handshake failed: %s\n",
+		ztp_mock_log(log, "# %lld handshake failed: %s\n",
 		    (long long)time(NULL), err != 0 ?
 		    ERR_reason_error_string(err) : "connection closed");
-		fflush(log);
 		ERR_clear_error();
 		SSL_free(ssl);
 		return;
@@ -151,12 +191,11 @@ ztp_mock_serve(SSL_CTX *ctx, int fd, FILE *log)
 			*eol = '\0';
 	}
 	if (ztp_mock_mac(path, mac) != 0 &&
-	    (ua == NULL || (ua = strstr(ua, "(SN:")) == NULL ||
-	    ztp_mock_mac(ua + 1, mac) != 0))
+	    (ua == NULL || (sn = strstr(ua, "(SN:")) == NULL ||
+	    ztp_mock_mac(sn + 1, mac) != 0))
 		snprintf(mac, sizeof mac, "unknown");
 	esc = ua != NULL ? sim_escape(ua, strlen(ua)) : sim_strdup("-");
-	fprintf(log, "%lld %s %s\n", (long long)time(NULL), mac, esc);
-	fflush(log);
+	ztp_mock_log(log, "%lld %s %s\n", (long long)time(NULL), mac, esc);
 	free(esc);
 	sim_asprintf(&body, "ZTP mock: hello %s\n", mac);
 	n = sim_asprintf(&resp, "HTTP/1.1 200 OK\r\nContent-Type: text/plain"
@@ -186,6 +225,9 @@ cmd_ztp_mock(int argc, char **argv)
 	SSL_CTX			*ctx;
 	FILE			*log;
 	char			*cause;
+	struct ztp_conn		*conn;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
 	int			 ch, lfd, fd;
 
 	optind = 1;
@@ -250,10 +292,26 @@ cmd_ztp_mock(int argc, char **argv)
 			continue;
 		if ((fd = accept(lfd, NULL, NULL)) == -1)
 			continue;
-		ztp_mock_serve(ctx, fd, log);
-		close(fd);
+		conn = sim_malloc(sizeof *conn);
+		conn->ctx = ctx;
+		conn->fd = fd;
+		conn->log = log;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_mutex_lock(&ztp_mock_mutex);
+		ztp_mock_active++;
+		pthread_mutex_unlock(&ztp_mock_mutex);
+		if (pthread_create(&t, &attr, ztp_mock_thread, conn) != 0) {
+			ztp_mock_thread(conn);
+		}
+		pthread_attr_destroy(&attr);
 	}
 	close(lfd);
+	/* Connections in flight end within their timeouts. */
+	pthread_mutex_lock(&ztp_mock_mutex);
+	while (ztp_mock_active > 0)
+		pthread_cond_wait(&ztp_mock_idle, &ztp_mock_mutex);
+	pthread_mutex_unlock(&ztp_mock_mutex);
 	fclose(log);
 	SSL_CTX_free(ctx);
 	return (0);
