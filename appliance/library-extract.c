@@ -43,12 +43,14 @@ struct import_out {
 };
 
 static int	import_name(const char *, char **, char **);
-static int	import_mkdirs(struct library_import *, const char *, int, char **);
-static int	import_open(struct library_import *, const char *, struct import_out *,
+static int	import_mkdirs(struct library_import *, const char *, int,
 		    char **);
+static int	import_open(struct library_import *, const char *,
+		    struct import_out *, char **);
 static int	import_write(struct library_import *, struct import_out *,
 		    const char *, size_t, char **);
-static int	import_close(struct library_import *, struct import_out *, char **);
+static int	import_close(struct library_import *, struct import_out *,
+		    char **);
 static void	import_abort_out(struct import_out *);
 static int	import_refuse_type(const char *, mode_t, const char *,
 		    char **);
@@ -170,7 +172,8 @@ import_refuse_type(const char *name, mode_t type, const char *link,
 
 /* Create the folders of a stored name (all of it when dir is set). */
 static int
-import_mkdirs(struct library_import *imp, const char *name, int dir, char **cause)
+import_mkdirs(struct library_import *imp, const char *name, int dir,
+    char **cause)
 {
 	char	*path, *s;
 
@@ -205,8 +208,8 @@ import_mkdirs(struct library_import *imp, const char *name, int dir, char **caus
 }
 
 static int
-import_open(struct library_import *imp, const char *name, struct import_out *o,
-    char **cause)
+import_open(struct library_import *imp, const char *name,
+    struct import_out *o, char **cause)
 {
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
@@ -239,8 +242,8 @@ import_open(struct library_import *imp, const char *name, struct import_out *o,
 }
 
 static int
-import_write(struct library_import *imp, struct import_out *o, const char *buf,
-    size_t len, char **cause)
+import_write(struct library_import *imp, struct import_out *o,
+    const char *buf, size_t len, char **cause)
 {
 	uint64_t	in;
 	ssize_t		n;
@@ -307,7 +310,8 @@ import_abort_out(struct import_out *o)
 }
 
 static int
-import_close(struct library_import *imp, struct import_out *o, char **cause)
+import_close(struct library_import *imp, struct import_out *o,
+    char **cause)
 {
 	struct library_file	*f;
 	struct stat		 sb;
@@ -540,8 +544,8 @@ library_folder_size(int dirfd, int depth)
 
 /* A folder: the same checks as an archive's entries, read with read(2). */
 int
-library_extract_folder(struct library_import *imp, int dirfd, const char *prefix, int depth,
-    char **cause)
+library_extract_folder(struct library_import *imp, int dirfd,
+    const char *prefix, int depth, char **cause)
 {
 	DIR		*d;
 	struct dirent	*de;
