@@ -461,16 +461,18 @@ import_path(struct library *lib, const struct model_table *models,
 	}
 	free(sources);
 	library_sort(lib);
-	*imported = ids;
-	if (failed == 0 && ok == 0) {
-		xasprintf(cause, "no UC Software package under %s: every "
+	if (failed == 0 && ok == 0)
+		xasprintf(&errors, "no UC Software package under %s: every "
 		    "archive found was something else", path);
-		return (-1);
-	}
-	if (failed > 0) {
+	if (errors != NULL) {
+		/* Packages added before the failure stay, named in notes. */
+		for (i = 0; i < nids; i++)
+			free(ids[i]);
+		free(ids);
 		*cause = errors;
 		return (-1);
 	}
+	*imported = ids;
 	return (0);
 }
 

@@ -86,8 +86,12 @@ struct library_progress {
 /*
  * Import PATH (zip, tar.gz/xz/zst, folder, or a mount point scanned for
  * packages).  On success *imported lists the package ids added (allocated,
- * NULL-terminated).  Refuses what is not a UC Software package, saying what
- * was found, and anything hostile; leaves nothing behind on failure.
+ * NULL-terminated); on failure it is NULL (a scan may still have added some
+ * packages: they are in lib and were named through progress->note).
+ * Refuses what is not a UC Software package, saying what was found, and
+ * anything hostile; leaves nothing behind on failure.  Adding a package may
+ * move lib->packages: pointers from library_find() do not survive it.
+ * Blocks until done (seconds for a large package).
  */
 int		 library_import(struct library *, const struct model_table *,
 		    const char *, const struct library_progress *, char ***,
