@@ -56,7 +56,7 @@ library_name_safe(const char *name)
 	if (*name == '\0' || *name == '/' || strlen(name) > PATH_MAX / 4)
 		return (0);
 	for (s = name; *s != '\0'; s++) {
-		if (*s < 0x21 || *s > 0x7e || *s == '\\')
+		if (*s < 0x20 || *s > 0x7e || *s == '\\')
 			return (0);
 	}
 	for (s = name; *s != '\0'; s = *c == '\0' ? c : c + 1) {

@@ -100,11 +100,18 @@ mkdir "$tmp/upper"
 u=$tmp/upper/Polycom_UC_Software_5_4_0_release_sig_split
 mv "$u/sip.ver" "$u/SIP.VER"
 mv "$u/3111-40250-001.sip.ld" "$u/3111-40250-001.SIP.LD"
+echo 'notes' >"$u/Config/Read Me.TXT"
 (cd "$u" && bsdtar --format zip -cf "$tmp/upper.zip" .)
 out=$("$ZTP_BIN" import --library "$tmp/lib2" "$tmp/upper.zip"); rc=$?
 check_eq "upper-case names import" 0 "$rc"
 check "and are stored in lower case" test -f "$tmp/lib2/packages/5.4.0.12410/3111-40250-001.sip.ld"
 check "sip.ver too" test -f "$tmp/lib2/packages/5.4.0.12410/sip.ver"
+list=$("$ZTP_BIN" library --library "$tmp/lib2")
+check_contains "a name with a space is kept" "config/read me.txt" "$list"
+case "$list" in
+*DAMAGED*) check "and the package reads back whole" false ;;
+*) check "and the package reads back whole" true ;;
+esac
 
 # --- other compressions, a folder, a stick ------------------------------------
 mkdir "$tmp/dir"
