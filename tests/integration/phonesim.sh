@@ -226,6 +226,16 @@ check_eq "SoundPoint User-Agent" \
     "GET /$M.cfg 404 \"FileTransport PolycomSoundPointIP-SPIP_670-UA/5.0.3.1667 (SN:$M) Type/Updater\"" \
     "$(grep "^GET /$M.cfg " "$FX/access.log")"
 
+# A model outside the table, given a part number, is simulated too.
+M=0004f2000e02
+phone VVX9999 4.1.4.7430 $M --part 3111-99999-001 --server "$HTTP_URL"
+check_eq "a model outside the table: exit 1" 1 "$rc"
+check_eq "a model outside the table: one-line reason" \
+    "VVX9999 $M: still 4.1.4.7430 after 1 boot: server offered no image" "$err"
+check_eq "a model outside the table: its User-Agent" \
+    "GET /$M.cfg 404 \"FileTransport PolycomVVX-VVX_9999-UA/5.0.3.1667 (SN:$M) Type/Updater\"" \
+    "$(grep "^GET /$M.cfg " "$FX/access.log")"
+
 # A phone with its own <mac>.cfg is handed off to another server.
 M=0004f2000f01
 cat >"$ROOT/$M.cfg" <<'EOF'

@@ -128,7 +128,9 @@ read_closet(const char *path, long *n)
 		specs = sim_realloc(specs, (*n + 1) * sizeof *specs);
 		memset(&specs[*n], 0, sizeof specs[*n]);
 		if (f[2] == NULL || f[4] != NULL ||
-		    (specs[*n].model = sim_model_find(f[0])) == NULL ||
+		    ((specs[*n].model = sim_model_find(f[0])) == NULL &&
+		    (f[3] == NULL ||
+		    (specs[*n].model = sim_model_custom(f[0], f[3])) == NULL)) ||
 		    sim_version_parse(f[1], vf, &nf) != 0 ||
 		    parse_mac(f[2], &specs[*n].mac) != 0 ||
 		    (f[3] == NULL && specs[*n].model->part == NULL)) {
@@ -191,7 +193,7 @@ main(int argc, char **argv)
 	const char		*ztp_ca = NULL, *transcript = NULL;
 	const char		*state = NULL, *updater = SIM_DEFAULT_UPDATER;
 	const char		*required = NULL, *part = NULL;
-	const char		*closet = NULL;
+	const char		*closet = NULL, *token = NULL;
 	struct phone_spec	*specs;
 	char			*cause, *ca_pem = NULL, *end;
 	uint64_t		 mac = 0;
@@ -215,11 +217,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if ((model = sim_model_find(optarg)) == NULL) {
-				fprintf(stderr, "phonesim: unknown model '%s' "
-				    "(see phonesim list-models)\n", optarg);
-				exit(2);
-			}
+			token = optarg;
 			break;
 		case 'v':
 			version = optarg;
@@ -296,7 +294,14 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (closet != NULL && (model != NULL || version != NULL || have_mac ||
+	if (token != NULL && (model = sim_model_find(token)) == NULL &&
+	    (part == NULL || (model = sim_model_custom(token, part)) == NULL)) {
+		fprintf(stderr, "phonesim: unknown model '%s' (see phonesim "
+		    "list-models; give --part to simulate a model outside "
+		    "the table)\n", token);
+		exit(2);
+	}
+	if (closet != NULL && (token != NULL || version != NULL || have_mac ||
 	    fleet != 1 || part != NULL)) {
 		fprintf(stderr, "phonesim: --closet names the phones: no "
 		    "--model, --version, --mac, --part or --fleet with it\n");
@@ -405,6 +410,8 @@ main(int argc, char **argv)
 			    phones[i].fail : "did not recover");
 		}
 		phone_report_json(&phones[i], stdout);
+		if (closet != NULL || i == fleet - 1)
+			sim_model_free(phones[i].model);
 		phone_free(&phones[i]);
 	}
 	if (tsfp != stdout)

@@ -5,8 +5,12 @@
  * and the first release whose TLS stack accepts SHA-2 chains, which is the
  * release the seed requires.  SoundStation Duo and SoundStructure have no
  * known part number: they are left out (give --part to simulate one).
+ * A token outside the table can still be simulated with --part, to test
+ * how a server treats a model it does not know.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,5 +67,56 @@ sim_model_list(FILE *fp)
 		fprintf(fp, "%s\t%s\t%s\n", sim_models[i].token,
 		    sim_models[i].part != NULL ? sim_models[i].part : "-",
 		    sim_models[i].sha2_min);
+	}
+}
+
+/*
+ * A model outside the table: "ABC123" with a part number.  The User-Agent
+ * family follows the token's letters (SPIP: SoundPointIP, SSIP:
+ * SoundStationIP, else the letters themselves), the model inserts "_"
+ * before the first digit, and the required release is the newest in the
+ * table.  Freed by sim_model_free().
+ */
+const struct sim_model *
+sim_model_custom(const char *token, const char *part)
+{
+	struct sim_model	*m;
+	size_t			 letters = 0;
+	char			*family, *ua;
+
+	while (isalpha((unsigned char)token[letters]))
+		letters++;
+	if (letters == 0 || token[letters] == '\0')
+		return (NULL);
+	if (strncmp(token, "SPIP", letters) == 0 && letters == 4)
+		family = sim_strdup("SoundPointIP");
+	else if (strncmp(token, "SSIP", letters) == 0 && letters == 4)
+		family = sim_strdup("SoundStationIP");
+	else
+		family = sim_strndup(token, letters);
+	sim_asprintf(&ua, "%.*s_%s", (int)letters, token, token + letters);
+	m = sim_calloc(1, sizeof *m);
+	m->token = sim_strdup(token);
+	m->family = family;
+	m->ua_model = ua;
+	m->part = sim_strdup(part);
+	m->sha2_min = "5.4.1";
+	return (m);
+}
+
+/* Frees a model from sim_model_custom(); the table's own are left alone. */
+void
+sim_model_free(const struct sim_model *m)
+{
+	struct sim_model	*own;
+
+	if (m < sim_models ||
+	    m >= sim_models + sizeof sim_models / sizeof sim_models[0]) {
+		own = (struct sim_model *)m;
+		free((char *)own->token);
+		free((char *)own->family);
+		free((char *)own->ua_model);
+		free((char *)own->part);
+		free(own);
 	}
 }
