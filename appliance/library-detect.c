@@ -18,6 +18,8 @@
 
 #define LIBRARY_SIPVER_MAX	64
 #define LIBRARY_ROOT_DEPTH	3
+#define LIBRARY_HEADER_SIZE	512
+#define LIBRARY_SYNTH_MAGIC	"ZTP-RESCUE SYNTHETIC UC SOFTWARE IMAGE"
 
 struct library_ext_count {
 	char	ext[16];
@@ -28,6 +30,8 @@ static char	*library_detect_root(struct library_file *, size_t);
 static char	*library_looks_like(struct library_file *, size_t);
 static int	 library_read_sipver(const char *, char **, char **);
 static int	 library_has_suffix(const char *, const char *);
+static int	 library_check_header(const char *, const char *, const char *,
+		     const char *, char **);
 
 static int
 library_has_suffix(const char *s, const char *suffix)
@@ -201,6 +205,57 @@ library_read_sipver(const char *path, char **out, char **cause)
 	return (0);
 }
 
+/*
+ * A synthetic image (images/README.md) names its part and build in its
+ * header: one that disagrees with its file name or sip.ver belongs to
+ * another package.  Real images are not checked: their format is Polycom's.
+ */
+static int
+library_check_header(const char *dir, const char *root, const char *part,
+    const char *build, char **cause)
+{
+	char		 header[LIBRARY_HEADER_SIZE + 1], *path, *line, *end;
+	const char	*want;
+	ssize_t		 n;
+	size_t		 klen;
+	int		 fd, i;
+
+	xasprintf(&path, "%s/%s%s.sip.ld", dir, root, part);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return (0);
+	n = read(fd, header, LIBRARY_HEADER_SIZE);
+	close(fd);
+	if (n < (ssize_t)strlen(LIBRARY_SYNTH_MAGIC) ||
+	    strncmp(header, LIBRARY_SYNTH_MAGIC,
+	    strlen(LIBRARY_SYNTH_MAGIC)) != 0)
+		return (0);
+	header[n] = '\0';
+	for (i = 0; i < 2; i++) {
+		want = i == 0 ? part : build;
+		line = strstr(header, i == 0 ? "\npart: " : "\nversion: ");
+		if (line == NULL)
+			continue;
+		line = strchr(line, ' ') + 1;
+		if ((end = strchr(line, '\n')) == NULL)
+			continue;
+		klen = (size_t)(end - line);
+		if (klen != strlen(want) || strncmp(line, want, klen) != 0) {
+			xasprintf(cause, "%s.sip.ld says it is %s %.*s, not %s: "
+			    "the package mixes files of different releases",
+			    part, i == 0 ? "part" : "version",
+			    (int)(klen > 32 ? 32 : klen), line, want);
+			for (end = *cause; *end != '\0'; end++) {
+				if (!isprint((unsigned char)*end))
+					*end = '?';
+			}
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 int
 library_detect(const char *dir, struct library_file *files, size_t n,
     struct library_detect *d, char **cause)
@@ -256,6 +311,11 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 		    "(<part>.sip.ld or sip.ld): import the complete release "
 		    "package", d->sip_ver);
 		return (-1);
+	}
+	for (i = 0; i < d->nparts; i++) {
+		if (library_check_header(dir, d->root, d->parts[i], d->sip_ver,
+		    cause) == -1)
+			return (-1);
 	}
 	return (0);
 }

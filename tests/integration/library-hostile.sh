@@ -111,6 +111,17 @@ printf 'hello world\n' >"$tmp/w/s/sip.ver"
 (cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/badsipver.zip" .)
 refused "sip.ver that is not a build" "$tmp/badsipver.zip" 'sip.ver holds "hello world", not a build'
 
+# Synthetic images name their part and build: a mixed package is refused.
+"$SYNTH_BIN" --out "$tmp/synth" --size tiny --version 4.1.7 --format dir >/dev/null
+stage
+cp "$tmp/synth/Polycom_UC_Software_4_1_7_release_sig_split/3111-46162-001.sip.ld" "$tmp/w/s/"
+refused "an image of another release" "$tmp/w/s" \
+    '3111-46162-001.sip.ld says it is version 4.1.7.5432, not 5.4.0.12410'
+stage
+mv "$tmp/w/s/3111-40250-001.sip.ld" "$tmp/w/s/3111-99999-001.sip.ld"
+refused "a renamed image" "$tmp/w/s" \
+    '3111-99999-001.sip.ld says it is part 3111-40250-001, not 3111-99999-001'
+
 # A folder with a link in it is refused the same way.
 stage
 ln -s /etc/passwd "$tmp/w/s/passwd"
