@@ -4,6 +4,7 @@
  * phone.  For technicians checking a segment, and for the tests.  Lines on
  * standard input steer it: "no-boot-server MAC", "boot-server MAC", "state".
  */
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -57,7 +58,7 @@ static const struct cmd_option cmd_dhcpd_options[] = {
 	{ "no-probe", OPT_NO_PROBE, NULL, "serve without first checking for "
 	    "another DHCP server" },
 	{ "probe-ms", OPT_PROBE_MS, "MS", "how long the probe listens for "
-	    "offers (default 4000)" },
+	    "offers (default 6000)" },
 	{ "dnsmasq", OPT_DNSMASQ, "PATH", "the dnsmasq binary (default "
 	    "dnsmasq)" },
 	{ "no-boot-server", OPT_NO_BOOT_SERVER, "MAC", "never offer 66/160 to "
@@ -245,6 +246,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct dhcp_config	 dc;
 	struct dhcp_net		 net;
 	struct event		*ev_int, *ev_term, *ev_in;
+	struct stat		 sb;
 	const char		*arg;
 	char			*url = NULL, *cause = NULL, addr[INET_ADDRSTRLEN];
 	char			 start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
@@ -305,7 +307,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 		    argv[first]));
 	if (probe_only && dc.iface != NULL)
 		return (cmd_dhcpd_probe_only(dc.iface, dc.probe_ms != 0 ?
-		    dc.probe_ms : 4000));
+		    dc.probe_ms : 6000));
 	if (dc.iface == NULL || dc.address == NULL)
 		return (cmd_usage_error(self, "--iface and --address are "
 		    "required"));
@@ -350,7 +352,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	    cmd_dhcpd_stdin, &cd);
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
-	if (!isatty(STDIN_FILENO))
+	/* Commands come through a pipe or socket; a file or tty is left alone. */
+	if (fstat(STDIN_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) ||
+	    S_ISSOCK(sb.st_mode)))
 		event_add(ev_in, NULL);
 	event_base_dispatch(cd.base);
 

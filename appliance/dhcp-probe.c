@@ -2,8 +2,9 @@
  * The rogue-DHCP probe: before we serve, ask the segment whether somebody
  * else already does.  A DISCOVER with the broadcast flag from the chosen
  * interface (SO_BINDTODEVICE, so it never leaves by another one), then every
- * OFFER that comes back within the time limit.  An OFFER from one of our own
- * addresses (our dnsmasq, when probing while serving) does not count.
+ * OFFER that comes back within the time limit.  An OFFER from this very host
+ * counts too: a second appliance, or a distribution's dnsmasq, on the same
+ * segment is just as harmful.  (So probe before our own dnsmasq starts.)
  */
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -13,7 +14,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,6 @@
 #include "dhcp.h"
 #include "xmalloc.h"
 
-static int	dhcp_probe_is_local(const struct in_addr *);
 static void	dhcp_probe_first_cb(void *, const struct in_addr *,
 		    const struct dhcp_packet_info *);
 static long	dhcp_probe_now_ms(void);
@@ -36,24 +35,6 @@ dhcp_probe_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
-}
-
-static int
-dhcp_probe_is_local(const struct in_addr *in)
-{
-	struct ifaddrs	*ifa, *i;
-	int		 found = 0;
-
-	if (getifaddrs(&ifa) == -1)
-		return (0);
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
-		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
-		    in->s_addr)
-			found = 1;
-	}
-	freeifaddrs(ifa);
-	return (found);
 }
 
 struct dhcp_probe_first {
@@ -199,8 +180,6 @@ dhcp_probe_offers(const char *iface, unsigned timeout_ms, dhcp_offer_fn fn,
 		    pi.xid != xid || pi.msgtype != DHCP_OFFER)
 			continue;
 		sid = pi.server_id.s_addr != 0 ? pi.server_id : from.sin_addr;
-		if (dhcp_probe_is_local(&sid))
-			continue;
 		fn(arg, &sid, &pi);
 	}
 	close(fd);

@@ -34,7 +34,7 @@
 #define DHCP_BACKOFF_MAX_MS	30000
 #define DHCP_STABLE_SECS	60	/* ran this long: the next delay is short */
 #define DHCP_READY_MS		5000	/* for dnsmasq's "DHCP, IP range" line */
-#define DHCP_PROBE_MS		4000
+#define DHCP_PROBE_MS		6000
 #define DHCP_STOP_MS		2000
 
 enum dhcp_run_state {

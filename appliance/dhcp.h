@@ -24,7 +24,7 @@ struct dhcp_config {
 	const char	*dnsmasq;	/* path, default "dnsmasq" */
 	int		 force;		/* serve despite a default route / foreign address */
 	int		 skip_probe;	/* do not probe for another DHCP server */
-	unsigned	 probe_ms;	/* how long the probe listens; 0: 4000 */
+	unsigned	 probe_ms;	/* how long the probe listens; 0: 6000 */
 };
 
 struct dhcp_lease {
@@ -148,8 +148,8 @@ struct dhcp_sniff *dhcp_sniff_open(const char *, char **);
 int	 dhcp_sniff_fd(const struct dhcp_sniff *);
 void	 dhcp_sniff_drain(struct dhcp_sniff *);
 /*
- * The probe's every OFFER (not from our own addresses), with the server's
- * identifier: for the technician's "who serves DHCP here?".
+ * The probe's every OFFER, with the server's identifier (from this host
+ * too): for the technician's "who serves DHCP here?".
  */
 typedef void (*dhcp_offer_fn)(void *, const struct in_addr *,
     const struct dhcp_packet_info *);
