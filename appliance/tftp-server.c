@@ -619,7 +619,12 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 n;
 	int			 i;
 
-	for (i = 0; i < 64; i++) {
+	/*
+	 * Usually one packet is waiting: read it and go back to the loop,
+	 * which comes straight back if there are more (level-triggered),
+	 * rather than paying for a recv() that finds nothing.
+	 */
+	for (i = 0; i < (t->write ? 64 : 1); i++) {
 		n = recv(fd, t->pkt, t->pktsize, MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)

@@ -1,0 +1,195 @@
+#!/bin/sh
+# TFTP on loopback, in one run: ZTP Rescue (`ztp-rescue tftpd`, the optimised
+# build) against tftpd-hpa (`in.tftpd`, run by hand in the foreground) and
+# dnsmasq's TFTP, serving a 64 MB image to 1, 8 and 48 concurrent curl
+# clients at blksize 512 and 1468: aggregate MB/s and the server's own CPU
+# seconds per GB served (from a cpuacct cgroup per server, so that
+# in.tftpd's forked children count too; else /proc/PID/stat).  Then one atftp
+# client asking for windowsize 8 against ZTP Rescue and in.tftpd (which
+# ignores it).  Writes a markdown table of ratios to $1 and stdout.
+#
+#   BENCH_MB=64 BENCH_CLIENTS="1 8 48" BENCH_REPS=1 sh tests/bench/bench-tftp.sh out.md
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=build}"
+: "${ZTP_BIN:=$TOP/$BUILD/ztp-rescue}"
+OUT=${1:-/dev/null}
+MB=${BENCH_MB:-64}
+CLIENTS=${BENCH_CLIENTS:-1 8 48}
+BLKSIZES=${BENCH_BLKSIZES:-512 1468}
+
+for c in curl atftp in.tftpd dnsmasq; do
+	command -v $c >/dev/null 2>&1 || { echo "bench-tftp: $c missing" >&2; exit 1; }
+done
+[ -x "$ZTP_BIN" ] || { echo "bench-tftp: no $ZTP_BIN" >&2; exit 1; }
+
+W=$(mktemp -d /dev/shm/bench-tftp.XXXXXX)
+CG=/sys/fs/cgroup/cpuacct/bench-tftp-$$
+SRV=""
+cleanup() {
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+	rmdir "$CG" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 755 "$W"
+mkdir "$W/root"
+chmod 755 "$W/root"
+head -c $((MB * 1048576)) /dev/urandom >"$W/root/image.bin"
+chmod 644 "$W/root/image.bin"
+SIZE=$((MB * 1048576))
+mkdir "$CG" 2>/dev/null || CG=""
+
+free_udp_port() {
+	while :; do
+		p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000) ))
+		ss -Hlun "sport = :$p" | grep -q . || { echo $p; return; }
+	done
+}
+
+# Server CPU in seconds: the cgroup's, or the process's own plus reaped children.
+cpu_now() {
+	if [ -n "$CG" ]; then
+		awk '{ printf "%.3f", $1 / 1e9 }' "$CG/cpuacct.usage"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' \
+		    "/proc/$SRV/stat"
+	fi
+}
+
+start_server() {	# ztp|hpa|dnsmasq
+	PORT=$(free_udp_port)
+	case $1 in
+	ztp)	"$ZTP_BIN" tftpd --root "$W/root" --listen 127.0.0.1 \
+		    --port "$PORT" >/dev/null 2>&1 &
+		SRV=$! ;;
+	hpa)	in.tftpd -L -s "$W/root" -a "127.0.0.1:$PORT" -u root \
+		    >/dev/null 2>&1 &
+		SRV=$! ;;
+	dnsmasq)
+		# No TFTP port option: dnsmasq always uses 69.
+		PORT=69
+		if ss -Hlun 'sport = :69' | grep -q .; then
+			echo "bench-tftp: port 69 is busy, dnsmasq skipped" >&2
+			SRV=""
+			return 1
+		fi
+		dnsmasq -d --conf-file=/dev/null --port=0 --enable-tftp \
+		    --tftp-root="$W/root" --listen-address=127.0.0.1 \
+		    --bind-interfaces --tftp-max=100 --user=root \
+		    --quiet-tftp >/dev/null 2>&1 &
+		SRV=$! ;;
+	esac
+	[ -n "$CG" ] && echo "$SRV" >"$CG/cgroup.procs"
+	i=0
+	until ss -Hlun "sport = :$PORT" | grep -q .; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+stop_server() {
+	kill "$SRV" 2>/dev/null
+	wait "$SRV" 2>/dev/null
+	SRV=""
+}
+
+now() { date +%s.%N; }
+
+# run N BLKSIZE: "MB/s cpu-s-per-GB ok" for the current server.
+run_clients() {
+	n=$1; blk=$2
+	c0=$(cpu_now); t0=$(now)
+	i=0
+	while [ $i -lt "$n" ]; do
+		# Each client from its own address, like a room of phones.
+		curl -s --max-time 300 --tftp-blksize "$blk" \
+		    --interface "127.0.$((i / 200 + 1)).$((i % 200 + 10))" \
+		    -o /dev/null -w '%{size_download}\n' \
+		    "tftp://127.0.0.1:$PORT/image.bin" >"$W/c$i" 2>/dev/null &
+		i=$((i + 1))
+	done
+	wait	# the clients: this runs in a subshell, the server is not ours
+	t1=$(now); c1=$(cpu_now)
+	ok=0
+	i=0
+	while [ $i -lt "$n" ]; do
+		[ "$(cat "$W/c$i")" = "$SIZE" ] && ok=$((ok + 1))
+		i=$((i + 1))
+	done
+	awk -v n="$n" -v s="$SIZE" -v t0="$t0" -v t1="$t1" -v c0="$c0" \
+	    -v c1="$c1" -v ok="$ok" 'BEGIN {
+		bytes = n * s
+		printf "%.1f %.2f %d\n", bytes / 1e6 / (t1 - t0),
+		    (c1 - c0) / (bytes / 1e9), ok }'
+}
+
+run_atftp() {
+	t0=$(now)
+	atftp --option "blksize 1468" --option "windowsize 8" \
+	    -g -r image.bin -l "$W/atftp.out" 127.0.0.1 "$PORT" >/dev/null 2>&1
+	t1=$(now)
+	if [ "$(wc -c <"$W/atftp.out")" != "$SIZE" ]; then
+		echo "0"
+	else
+		awk -v s="$SIZE" -v t0="$t0" -v t1="$t1" \
+		    'BEGIN { printf "%.1f\n", s / 1e6 / (t1 - t0) }'
+	fi
+	rm -f "$W/atftp.out"
+}
+
+RES=$W/results
+: >"$RES"
+for s in ztp hpa dnsmasq; do
+	start_server $s || continue
+	for blk in $BLKSIZES; do
+		for n in $CLIENTS; do
+			r=$(run_clients "$n" "$blk")
+			echo "$s $blk $n $r" >>"$RES"
+			echo "$s blksize $blk, $n clients: $r (MB/s, CPU s/GB, ok)" >&2
+		done
+	done
+	if [ $s != dnsmasq ]; then
+		w1=$(run_atftp); w2=$(run_atftp); w3=$(run_atftp)
+		w=$(printf '%s\n%s\n%s\n' "$w1" "$w2" "$w3" | sort -n | sed -n 2p)
+		echo "$s window $w" >>"$RES"
+		echo "$s atftp windowsize 8: $w MB/s ($w1 $w2 $w3)" >&2
+	fi
+	stop_server
+done
+
+{
+	echo "# TFTP: ZTP Rescue vs tftpd-hpa (in.tftpd) vs dnsmasq"
+	echo
+	echo "Loopback, $(nproc) CPUs, ${MB} MB image on tmpfs, curl clients each from"
+	echo "its own 127.x address, $(date -u +%Y-%m-%d). Server CPU from a cpuacct cgroup"
+	echo "(in.tftpd's forked children included). Ratios are ZTP Rescue / peer;"
+	echo "CPU per GB lower is better, throughput higher is better."
+	echo
+	echo "| blksize | clients | ZTP MB/s | in.tftpd MB/s | dnsmasq MB/s | ZTP CPU s/GB | in.tftpd CPU s/GB | dnsmasq CPU s/GB | throughput vs in.tftpd | vs dnsmasq | CPU/GB vs in.tftpd | vs dnsmasq | complete (ztp/hpa/dnsmasq) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	for blk in $BLKSIZES; do
+		for n in $CLIENTS; do
+			awk -v blk="$blk" -v n="$n" '
+			$2 == blk && $3 == n { t[$1] = $4; c[$1] = $5; ok[$1] = $6 }
+			function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f×", a / b) : "n/a" }
+			END {
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s/%s |\n",
+				    blk, n, t["ztp"], t["hpa"], t["dnsmasq"],
+				    c["ztp"], c["hpa"], c["dnsmasq"],
+				    ratio(t["ztp"], t["hpa"]), ratio(t["ztp"], t["dnsmasq"]),
+				    ratio(c["ztp"], c["hpa"]), ratio(c["ztp"], c["dnsmasq"]),
+				    ok["ztp"], ok["hpa"], ok["dnsmasq"]
+			}' "$RES"
+		done
+	done
+	echo
+	awk '$2 == "window" { w[$1] = $3 }
+	END {
+		printf "One atftp client, blksize 1468, windowsize 8 (median of 3): ZTP Rescue %s MB/s, in.tftpd %s MB/s (window ignored): **%.2f×**.\n",
+		    w["ztp"], w["hpa"], w["hpa"] > 0 ? w["ztp"] / w["hpa"] : 0
+	}' "$RES"
+} | tee "$OUT"
