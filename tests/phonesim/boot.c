@@ -246,7 +246,8 @@ boot_handoff(struct phone *ph, const char *target)
 static void
 boot_verdict(struct phone *ph)
 {
-	const char	*target = phone_target(ph);
+	enum target_kind kind;
+	const char	*target = phone_target(ph, &kind);
 	const char	*why;
 	char		*reason;
 	int		 fields = 3;
@@ -272,17 +273,17 @@ boot_verdict(struct phone *ph)
 		    "s");
 		return;
 	}
-	if (target == NULL) {
+	if (kind == TARGET_NONE) {
 		ph->fail = sim_strdup("has no provisioning server left");
 		return;
 	}
-	if (ph->server != NULL && strcmp(target, ph->server) == 0) {
+	if (kind == TARGET_BOOT) {
 		sim_asprintf(&ph->fail, "runs %s with its CA but was not "
 		    "re-pointed: still provisioning from %s", ph->version,
-		    ph->server);
+		    target);
 		return;
 	}
-	if (strcmp(target, "ztp") == 0 && ph->ztp != NULL && !ph->reached_ztp) {
+	if (kind == TARGET_ZTP && ph->ztp != NULL && !ph->reached_ztp) {
 		ph->fail = sim_strdup("did not reach ZTP");
 		return;
 	}
@@ -293,6 +294,7 @@ int
 phone_run(struct phone *ph)
 {
 	const char		*target;
+	enum target_kind	 kind;
 	enum boot_result	 r;
 	char			*cause;
 
@@ -304,16 +306,21 @@ phone_run(struct phone *ph)
 		}
 		ph->boots++;
 		ph->stage_app = 0;
-		target = phone_target(ph);
+		if (ph->dhcp_iface != NULL && phone_dhcp(ph, &cause) != 0) {
+			boot_fail(ph, "%s", cause);
+			free(cause);
+			break;
+		}
+		target = phone_target(ph, &kind);
 		sim_transcript_line(&ph->ts, "BOOT %d version=%s target=%s",
 		    ph->boots, ph->version, target != NULL ? target : "none");
 		phone_log(ph, "so", "Updater %s booting application %s",
 		    ph->updater, ph->version);
-		if (target == NULL) {
+		if (kind == TARGET_NONE) {
 			boot_fail(ph, "has no provisioning server");
 			break;
 		}
-		if (strcmp(target, "ztp") == 0) {
+		if (kind == TARGET_ZTP) {
 			ph->stage_app = 1;
 			if (ph->ztp == NULL)
 				sim_transcript_line(&ph->ts, "ZTP not contacted"
@@ -329,7 +336,7 @@ phone_run(struct phone *ph)
 			}
 			break;
 		}
-		if (ph->server == NULL || strcmp(target, ph->server) != 0) {
+		if (kind == TARGET_HANDOFF) {
 			boot_handoff(ph, target);
 			break;
 		}

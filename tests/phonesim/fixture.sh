@@ -14,9 +14,11 @@ fx_listening_udp() {
 	ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
 }
 
-# fx_nginx ROOT: a static HTTP server with PUT; sets HTTP_PORT, HTTP_URL and
-# writes "$FX/access.log" as "METHOD URI STATUS "UA"" lines.
+# fx_nginx ROOT [ADDR]: a static HTTP server with PUT on ADDR (127.0.0.1);
+# sets HTTP_PORT, HTTP_URL and writes "$FX/access.log" as
+# "METHOD URI STATUS "UA"" lines.
 fx_nginx() {
+	_fx_addr=${2:-127.0.0.1}
 	command -v nginx >/dev/null 2>&1 || return 1
 	HTTP_PORT=$(free_port tcp)
 	mkdir -p "$FX/nginx/tmp"
@@ -36,7 +38,7 @@ http {
 	uwsgi_temp_path $FX/nginx/tmp/uwsgi;
 	scgi_temp_path $FX/nginx/tmp/scgi;
 	server {
-		listen 127.0.0.1:$HTTP_PORT;
+		listen $_fx_addr:$HTTP_PORT;
 		root $1;
 		location / {
 			dav_methods PUT;
@@ -50,7 +52,7 @@ EOF
 	    -e "$FX/nginx/error.log" 2>>"$FX/nginx/error.log" &
 	_fx_pid=$!
 	at_exit "kill $_fx_pid 2>/dev/null; wait $_fx_pid 2>/dev/null"
-	HTTP_URL="http://127.0.0.1:$HTTP_PORT/"
+	HTTP_URL="http://$_fx_addr:$HTTP_PORT/"
 	wait_for 10 fx_listening_tcp "$HTTP_PORT"
 }
 
@@ -65,15 +67,16 @@ fx_tftpd() {
 	wait_for 10 fx_listening_udp "$TFTP_PORT"
 }
 
-# fx_ztp_mock CERT KEY: the mock ZTP endpoint; sets ZTP_URL, writes
-# "$FX/arrivals.log".
+# fx_ztp_mock CERT KEY [ADDR]: the mock ZTP endpoint on ADDR (127.0.0.1);
+# sets ZTP_URL, writes "$FX/arrivals.log".
 fx_ztp_mock() {
+	_fx_addr=${3:-127.0.0.1}
 	ZTP_PORT=$(free_port tcp)
-	"$PHONESIM_BIN" ztp-mock --listen "127.0.0.1:$ZTP_PORT" --cert "$1" \
+	"$PHONESIM_BIN" ztp-mock --listen "$_fx_addr:$ZTP_PORT" --cert "$1" \
 	    --key "$2" --log "$FX/arrivals.log" 2>>"$FX/ztp-mock.err" &
 	_fx_pid=$!
 	at_exit "kill $_fx_pid 2>/dev/null; wait $_fx_pid 2>/dev/null"
-	ZTP_URL="https://127.0.0.1:$ZTP_PORT/"
+	ZTP_URL="https://$_fx_addr:$ZTP_PORT/"
 	wait_for 10 fx_listening_tcp "$ZTP_PORT"
 }
 

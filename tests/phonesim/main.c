@@ -8,7 +8,7 @@
  *       --server http://127.0.0.1:8080/ [--ztp URL] [--ztp-ca PEM]
  *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
  *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
- *       [--part PART] [--tftp-blksize N]
+ *       [--part PART] [--tftp-blksize N] [--dhcp IFACE]
  *   phonesim --closet FILE --server URL ... (the same options but the first
  *       three and --fleet)
  *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
@@ -53,7 +53,7 @@ usage(void)
 	    "\t[--fault power-loss-at=BYTES|slow=KBPS|loss=PCT|"
 	    "no-return-after-reboot]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
-	    "\t[--part PART] [--tftp-blksize N]\n"
+	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -181,6 +181,7 @@ main(int argc, char **argv)
 		{ "part", required_argument, NULL, 'p' },
 		{ "tftp-blksize", required_argument, NULL, 'b' },
 		{ "closet", required_argument, NULL, 'C' },
+		{ "dhcp", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -194,6 +195,7 @@ main(int argc, char **argv)
 	const char		*state = NULL, *updater = SIM_DEFAULT_UPDATER;
 	const char		*required = NULL, *part = NULL;
 	const char		*closet = NULL, *token = NULL;
+	const char		*dhcp = NULL;
 	struct phone_spec	*specs;
 	char			*cause, *ca_pem = NULL, *end;
 	uint64_t		 mac = 0;
@@ -280,6 +282,9 @@ main(int argc, char **argv)
 		case 'C':
 			closet = optarg;
 			break;
+		case 'D':
+			dhcp = optarg;
+			break;
 		case 'b':
 			blksize = strtol(optarg, &end, 10);
 			if (*end != '\0' || blksize < 8 || blksize > 65464) {
@@ -320,8 +325,9 @@ main(int argc, char **argv)
 		    "--part\n", model->token);
 		exit(2);
 	}
-	if (server == NULL && ztp == NULL) {
-		fprintf(stderr, "phonesim: give --server, --ztp or both\n");
+	if (server == NULL && ztp == NULL && dhcp == NULL) {
+		fprintf(stderr, "phonesim: give --server, --dhcp, --ztp or "
+		    "several\n");
 		exit(2);
 	}
 	if (server != NULL && strncmp(server, "tftp://", 7) != 0 &&
@@ -373,6 +379,12 @@ main(int argc, char **argv)
 		ph->ztp = ztp != NULL ? sim_strdup(ztp) : NULL;
 		ph->ztp_ca = ca_pem != NULL ? sim_strdup(ca_pem) : NULL;
 		ph->tftp_blksize = (int)blksize;
+		if (dhcp != NULL && strstr(dhcp, "%d") != NULL)
+			sim_asprintf(&ph->dhcp_iface, "%.*s%d%s",
+			    (int)(strstr(dhcp, "%d") - dhcp), dhcp, i,
+			    strstr(dhcp, "%d") + 2);
+		else if (dhcp != NULL)
+			ph->dhcp_iface = sim_strdup(dhcp);
 		ph->deadline = deadline;
 		ph->faults = faults;
 		ph->faults.rng = specs[i].mac * 0x9e3779b97f4a7c15ULL + 1;

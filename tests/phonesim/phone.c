@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "phonesim.h"
@@ -35,6 +36,8 @@ phone_free(struct phone *ph)
 	free(ph->ztp);
 	free(ph->ztp_ca);
 	free(ph->state_path);
+	free(ph->dhcp_iface);
+	free(ph->dhcp_server);
 	sim_params_clear(&ph->device);
 	free(ph->ca_pem);
 	free(ph->ca_sha256);
@@ -73,27 +76,39 @@ phone_is_5x(struct phone *ph)
 }
 
 /*
- * Where the phone provisions from now: its static server until
- * device.prov.serverName is set; a cleared serverName with ztpEnabled=1 (or
- * a factory phone with no server at all) means Polycom ZTP, returned as
- * "ztp"; NULL when it has nowhere to go.
+ * Where the phone provisions from now, in the order a phone looks:
+ * the boot server of its DHCP lease (unless device.dhcp.bootSrvUseOpt is
+ * Static), then device.prov.serverName when a config set one (a hand-off),
+ * then its static boot server (--server) until a config changes
+ * serverName; with none of these, Polycom ZTP when device.prov.ztpEnabled
+ * is 1 or was never set (a factory phone), else nowhere.
  */
 const char *
-phone_target(struct phone *ph)
+phone_target(struct phone *ph, enum target_kind *kind)
 {
-	const char	*name, *ztp;
+	const char		*name, *ztp, *mode;
+	enum target_kind	 dummy;
 
+	if (kind == NULL)
+		kind = &dummy;
 	name = sim_params_get(&ph->device, "device.prov.serverName");
 	ztp = sim_params_get(&ph->device, "device.prov.ztpEnabled");
-	if (name == NULL) {
-		if (ph->server != NULL)
-			return (ph->server);
-		return (ztp == NULL || strcmp(ztp, "1") == 0 ? "ztp" : NULL);
-	}
-	if (*name != '\0')
+	mode = sim_params_get(&ph->device, "device.dhcp.bootSrvUseOpt");
+	*kind = TARGET_BOOT;
+	if (ph->dhcp_server != NULL &&
+	    (mode == NULL || strcasecmp(mode, "Static") != 0))
+		return (ph->dhcp_server);
+	if (name != NULL && *name != '\0') {
+		*kind = TARGET_HANDOFF;
 		return (name);
-	if (ztp != NULL && strcmp(ztp, "1") == 0)
+	}
+	if (name == NULL && ph->server != NULL)
+		return (ph->server);
+	if (ztp == NULL || strcmp(ztp, "1") == 0) {
+		*kind = TARGET_ZTP;
 		return ("ztp");
+	}
+	*kind = TARGET_NONE;
 	return (NULL);
 }
 

@@ -116,6 +116,8 @@ struct phone {
 	char			*ztp;		/* ZTP URL or NULL */
 	char			*ztp_ca;	/* extra factory trust, or NULL */
 	char			*state_path;
+	char			*dhcp_iface;	/* --dhcp: lease at every boot */
+	char			*dhcp_server;	/* boot server from this lease */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */
 	time_t			 deadline;
 
@@ -143,10 +145,14 @@ void	 phone_init(struct phone *);
 void	 phone_free(struct phone *);
 int	 phone_load_state(struct phone *, char **);
 int	 phone_save_state(struct phone *, char **);
-const char *phone_target(struct phone *);
+enum target_kind { TARGET_NONE, TARGET_BOOT, TARGET_HANDOFF, TARGET_ZTP };
+const char *phone_target(struct phone *, enum target_kind *);
 int	 phone_is_5x(struct phone *);
 void	 phone_log(struct phone *, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* dhcp.c */
+int	 phone_dhcp(struct phone *, char **);
 
 /* ua.c */
 char	*phone_user_agent(struct phone *);

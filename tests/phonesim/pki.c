@@ -1,12 +1,16 @@
 /*
- * make-test-pki DIR: a test PKI written with OpenSSL's API.
+ * make-test-pki DIR [IP...]: a test PKI written with OpenSSL's API.
  *   ca.pem / ca.key            SHA-256 root CA (RSA 2048)
- *   server.pem / server.key    for 127.0.0.1 and localhost, signed by ca
+ *   server.pem / server.key    for 127.0.0.1, localhost and each IP given,
+ *                              signed by ca
  *   sha1-ca.pem / sha1-ca.key  a root CA signed with SHA-1 (for refusals)
  *   sha1-server.pem / .key     for 127.0.0.1, signed by sha1-ca with SHA-1
  * All synthetic, for tests only.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +28,7 @@
 
 static EVP_PKEY	*pki_key(void);
 static X509	*pki_cert(const char *, EVP_PKEY *, X509 *, EVP_PKEY *,
-		    const EVP_MD *, int);
+		    const EVP_MD *, int, const char *);
 static void	 pki_ext(X509 *, X509 *, int, const char *);
 static int	 pki_write(const char *, const char *, X509 *, EVP_PKEY *);
 
@@ -54,7 +58,7 @@ pki_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 /* A CA (issuer NULL: self-signed) or a server certificate for 127.0.0.1. */
 static X509 *
 pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
-    const EVP_MD *md, int ca)
+    const EVP_MD *md, int ca, const char *san)
 {
 	X509		*x;
 	X509_NAME	*name;
@@ -90,8 +94,7 @@ pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 		pki_ext(x, issuer, NID_key_usage,
 		    "critical,digitalSignature,keyEncipherment");
 		pki_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-		pki_ext(x, issuer, NID_subject_alt_name,
-		    "IP:127.0.0.1,DNS:localhost");
+		pki_ext(x, issuer, NID_subject_alt_name, san);
 	}
 	if (X509_sign(x, ikey, md) == 0)
 		sim_fatalx("cannot sign certificate %s", cn);
@@ -131,14 +134,27 @@ cmd_make_test_pki(int argc, char **argv)
 {
 	EVP_PKEY	*cakey, *srvkey, *s1key, *s1srvkey;
 	X509		*ca, *srv, *s1ca, *s1srv;
+	struct sim_buf	 san = { NULL, 0, 0 };
 	const char	*dir;
-	int		 rc = 0;
+	int		 rc = 0, i;
+	unsigned char	 addr[16];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: phonesim make-test-pki DIR\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: phonesim make-test-pki DIR [IP...]\n");
 		return (2);
 	}
 	dir = argv[1];
+	sim_buf_printf(&san, "IP:127.0.0.1,DNS:localhost");
+	for (i = 2; i < argc; i++) {
+		if (inet_pton(AF_INET, argv[i], addr) != 1 &&
+		    inet_pton(AF_INET6, argv[i], addr) != 1) {
+			fprintf(stderr, "phonesim: '%s' is not an IP address\n",
+			    argv[i]);
+			sim_buf_free(&san);
+			return (2);
+		}
+		sim_buf_printf(&san, ",IP:%s", argv[i]);
+	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "phonesim: cannot make %s: %s\n", dir,
 		    strerror(errno));
@@ -149,11 +165,13 @@ cmd_make_test_pki(int argc, char **argv)
 	s1key = pki_key();
 	s1srvkey = pki_key();
 	ca = pki_cert("ZTP Rescue Test CA SHA-256 (synthetic)", cakey, NULL,
-	    cakey, EVP_sha256(), 1);
-	srv = pki_cert("127.0.0.1", srvkey, ca, cakey, EVP_sha256(), 0);
+	    cakey, EVP_sha256(), 1, NULL);
+	srv = pki_cert("127.0.0.1", srvkey, ca, cakey, EVP_sha256(), 0,
+	    san.data);
 	s1ca = pki_cert("ZTP Rescue Test CA SHA-1 (synthetic)", s1key, NULL,
-	    s1key, EVP_sha1(), 1);
-	s1srv = pki_cert("127.0.0.1", s1srvkey, s1ca, s1key, EVP_sha1(), 0);
+	    s1key, EVP_sha1(), 1, NULL);
+	s1srv = pki_cert("127.0.0.1", s1srvkey, s1ca, s1key, EVP_sha1(), 0,
+	    san.data);
 	if (pki_write(dir, "ca", ca, cakey) != 0 ||
 	    pki_write(dir, "server", srv, srvkey) != 0 ||
 	    pki_write(dir, "sha1-ca", s1ca, s1key) != 0 ||
@@ -167,5 +185,6 @@ cmd_make_test_pki(int argc, char **argv)
 	EVP_PKEY_free(srvkey);
 	EVP_PKEY_free(s1key);
 	EVP_PKEY_free(s1srvkey);
+	sim_buf_free(&san);
 	return (rc);
 }

@@ -11,7 +11,7 @@
 void
 phone_report_json(struct phone *ph, FILE *fp)
 {
-	const char	*target = phone_target(ph);
+	const char	*target = phone_target(ph, NULL);
 	char		*s[9];
 	int		 i;
 
