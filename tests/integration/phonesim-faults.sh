@@ -112,6 +112,26 @@ check_eq "corrupt image: the old firmware then fails at ZTP" \
     "VVX410 $M: still 4.1.4.7430 after 2 boots: ZTP failed: firmware 4.1.4.7430 refuses the SHA-2 signed certificate at depth 1 (VVX410 needs 4.1.7 or later)" \
     "$err"
 
+# Hostile input: a header whose version is not one, a non-ASCII file name.
+M=0004f2002f01
+{
+	printf 'ZTP-RESCUE SYNTHETIC UC SOFTWARE IMAGE - NOT POLYCOM SOFTWARE\n'
+	printf 'format: 1\npart: 3111-46162-001\nversion: 4.1.7.5432 (evil)\n'
+	printf 'models: VVX410\npayload-size: 10\npayload-sha256: 00\n'
+} >"$FX/evil"
+truncate -s 522 "$FX/evil"
+cp "$FX/evil" "$ROOT/evil.sip.ld"
+cat >"$ROOT/$M.cfg" <<'EOF2'
+<APPLICATION APP_FILE_PATH="evil.sip.ld" CONFIG_FILES="caf&#233;.cfg"/>
+EOF2
+phone VVX410 4.1.4.7430 $M --server "$HTTP_URL"
+check_contains "an image header with a bad version is abandoned" \
+    "$M HTTP GET evil.sip.ld abandoned after 512 bytes: image header version is not a four-field version" "$ts"
+check_contains "a non-ASCII file name is escaped in the transcript" \
+    "$M HTTP GET caf\\xc3\\xa9.cfg 404" "$ts"
+check_eq "the phone says why it is still old" \
+    "VVX410 $M: still 4.1.4.7430 after 1 boot: image evil.sip.ld was rejected" "$err"
+
 # A fleet of phones at once, MACs counting up.
 out=$("$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2003000 \
     --server "$HTTP_URL" --ztp "$ZTP_URL" --fleet 6 --timeout 90 \

@@ -57,8 +57,9 @@ image_decide(struct image_sink *s, enum image_result r, const char *fmt, ...)
 static int
 image_parse_header(struct image_sink *s, char **cause)
 {
-	char	*text, *line, *next, *colon, *key, *value, *end;
-	int	 first = 1;
+	char		*text, *line, *next, *colon, *key, *value, *end;
+	unsigned long	 f[4];
+	int		 first = 1, nf;
 
 	text = sim_strndup(s->header, SIM_HEADER_SIZE);
 	for (line = text; line != NULL && *line != '\0'; line = next) {
@@ -95,6 +96,12 @@ image_parse_header(struct image_sink *s, char **cause)
 	    s->size < 0) {
 		sim_asprintf(cause, "image header lacks version, part, "
 		    "payload-size or payload-sha256");
+		return (-1);
+	}
+	/* The version becomes the phone's: it must be one (four fields). */
+	if (sim_version_parse(s->version, f, &nf) != 0 || nf != 4) {
+		sim_asprintf(cause, "image header version is not a four-field "
+		    "version");
 		return (-1);
 	}
 	return (0);

@@ -197,7 +197,7 @@ main(int argc, char **argv)
 	const char		*closet = NULL, *token = NULL;
 	const char		*dhcp = NULL;
 	struct phone_spec	*specs;
-	char			*cause, *ca_pem = NULL, *end;
+	char			*cause, *ca_pem = NULL, *end, *reason;
 	uint64_t		 mac = 0;
 	long			 fleet = 1, timeout = SIM_DEFAULT_TIMEOUT;
 	long			 blksize = 0;
@@ -417,9 +417,11 @@ main(int argc, char **argv)
 	for (i = 0; i < fleet; i++) {
 		if (!phones[i].ok) {
 			failed++;
-			fprintf(stderr, "%s %s: %s\n", phones[i].model->token,
-			    phones[i].mac, phones[i].fail != NULL ?
+			reason = sim_printable(phones[i].fail != NULL ?
 			    phones[i].fail : "did not recover");
+			fprintf(stderr, "%s %s: %s\n", phones[i].model->token,
+			    phones[i].mac, reason);
+			free(reason);
 		}
 		phone_report_json(&phones[i], stdout);
 		if (closet != NULL || i == fleet - 1)

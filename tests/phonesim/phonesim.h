@@ -32,6 +32,7 @@ int	 sim_asprintf(char **, const char *, ...)
 void	 sim_fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 char	*sim_escape(const void *, size_t);
+char	*sim_printable(const char *);
 char	*sim_json_string(const char *);
 char	*sim_replace(const char *, const char *, const char *);
 char	*sim_trim(char *);

@@ -103,6 +103,27 @@ sim_escape(const void *buf, size_t len)
 	return (out);
 }
 
+/*
+ * Control and non-ASCII bytes as \\xNN, everything else as it is: for text
+ * that may mix escaped names with raw network bytes.
+ */
+char *
+sim_printable(const char *s)
+{
+	const unsigned char	*p;
+	char			*out, *o;
+
+	o = out = sim_malloc(strlen(s) * 4 + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "\\x%02x", *p);
+	}
+	*o = '\0';
+	return (out);
+}
+
 /* A JSON string literal, quotes included; "null" for NULL. */
 char *
 sim_json_string(const char *s)
