@@ -12,6 +12,9 @@
 #      squashfs).  The data partitions are created by the first boot in the
 #      free space of the stick it was written to (see docs/image.md).
 set -eu
+# Debian's own tools only (mmdebstrap's helpers run "env python3").
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
 deb=$(readlink -f "$1")
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,14 +35,45 @@ step() {
 	step_t=$now
 }
 
-rm -rf "$work"
-mkdir -p "$work"
+# An interrupted mmdebstrap can leave /proc, /sys, /dev or the .deb mounted
+# in the old root: unmount them before deleting anything below $work.
+release_mounts() {
+	[ -d "$work" ] || return 0
+	work_abs=$(readlink -f "$work")
+	for m in $(findmnt -n -l -o TARGET | grep "^$work_abs/" | sort -r); do
+		umount "$m" || umount -l "$m"
+	done
+	if findmnt -n -l -o TARGET | grep -q "^$work_abs/"; then
+		echo "build-image: something is still mounted below $work" >&2
+		exit 1
+	fi
+}
 root=$work/root
 esp=$work/esp
+release_mounts
+if [ "${IMAGE_REUSE_ROOT:-0}" = 1 ] && [ -f "$work/root.done" ]; then
+	reuse=1	# development: keep the root, refresh the package and overlay
+	rm -rf "$esp" "$work"/*.img
+else
+	reuse=0
+	rm -rf "$work"
+fi
+mkdir -p "$work"
 
 # --- 1. the root file system ---------------------------------------------------
+# update-initramfs is diverted to true while packages are installed, so the
+# initrd is built once, after the module trees are pruned.
 comps="main non-free-firmware"
+if [ "$reuse" = 1 ]; then
+	cp "$deb" "$root/tmp/ztp-rescue.deb"
+	chroot "$root" dpkg -i /tmp/ztp-rescue.deb >/dev/null
+	rm -f "$root/tmp/ztp-rescue.deb"
+	cp -a "$here/overlay/." "$root/"
+	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service 2>/dev/null
+	step "root file system reused (IMAGE_REUSE_ROOT=1)"
+else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
     --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less" \
     --include="$deb" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -50,18 +84,22 @@ mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/lintian/*' \
     --dpkgopt='path-exclude=/usr/share/bug/*' \
+    --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
+    --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
     --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service' \
     --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service' \
     --customize-hook="sh '$here/prune-modules.sh' \"\$1\"" \
-    --customize-hook='chroot "$1" update-initramfs -u -k all' \
+    --customize-hook='chroot "$1" update-initramfs -c -k all' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb "$1"/var/log/*.log "$1"/var/log/apt/*' \
     --customize-hook=': > "$1/etc/machine-id"' \
     bookworm "$root" \
     "deb $mirror bookworm $comps" \
     "deb $mirror bookworm-updates $comps" \
     "deb $security bookworm-security $comps"
+touch "$work/root.done"
 step "root file system"
+fi
 
 # No account may have an empty password; root stays locked until the
 # technician sets one on tty2.
@@ -162,5 +200,8 @@ step "disk image"
 	echo "grub-efi-amd64-signed: $(dpkg-query -W -f '${Version}' grub-efi-amd64-signed)"
 	echo "grub-pc-bin: $(dpkg-query -W -f '${Version}' grub-pc-bin)"
 	echo "ztp-rescue: $(dpkg-deb -f "$deb" Version)"
+	echo "commands: $(chroot "$root" /usr/sbin/ztp-rescue help |
+	    awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ && on > 0 && n++ { on = 0 }' |
+	    paste -sd' ' -)"
 } | tee "$out.manifest"
 chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$out.packages"

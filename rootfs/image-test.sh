@@ -42,7 +42,10 @@ printf 'set ztp_extra="ztp.address=10.0.2.15/24 ztp.gateway=10.0.2.2"\nset timeo
 mcopy -o -i "$stick@@$boot_off" "$work/local.cfg" ::/boot/grub/local.cfg
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%d\n", b - a + 0.5 }'; }
-has_cmd() { "$TOP/$BUILD/ztp-rescue" help "$1" >/dev/null 2>&1; }
+# What the binary inside the image can do (recorded by build-image.sh).
+image_commands=" $(sed -n 's/^commands: //p' "$img.manifest" 2>/dev/null) "
+has_cmd() { case $image_commands in *" $1 "*) return 0 ;; esac; return 1; }
+echo "# commands in the image:$image_commands"
 
 # boot NAME QEMU-ARGS...: sets ready_line, ready_secs.
 boot() {
@@ -123,10 +126,19 @@ check_contains "bios: first boot created the data partitions" \
     "first boot of this stick" "$(tr -d '\r' <"$log")"
 check_contains "bios: boot 1 of this stick" "boot 1 of this stick" "$(tr -d '\r' <"$log")"
 phones_1=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
-if has_cmd serve && [ -x "$TOP/$BUILD/phonesim" ]; then
-	skip "bios: simulated phone: the simulator's run over forwarded HTTP is not wired up yet"
+# A phone's first request through QEMU's network (curl with a VVX410
+# Updater User-Agent, as tests/integration/serve.sh does): the daemon must
+# answer with the phone's config and remember the phone across power-off.
+# (A whole recovery with the phone simulator needs a firmware library on the
+# stick, which this test does not stage.)
+PHONE_MAC=0004f2e0e001
+PHONE_UA="FileTransport PolycomVVX-VVX_410-UA/5.0.3.1667 Type/Updater"
+if has_cmd serve && has_cmd status; then
+	code=$(curl -s -m 30 -o "$work/phone.cfg" -w '%{http_code}' -A "$PHONE_UA" \
+	    "http://127.0.0.1:$http_port/$PHONE_MAC.cfg")
+	check_eq "bios: the daemon serves a phone its config through the network" 200 "$code"
 else
-	skip "bios: simulated phone: needs 'ztp-rescue serve' and build/phonesim"
+	skip "bios: phone request: this build has no 'serve'/'status'"
 fi
 poweroff bios
 
@@ -153,7 +165,8 @@ check_contains "uefi: boot 2 of this stick (state survived power-off)" \
     "boot 2 of this stick" "$(tr -d '\r' <"$log")"
 if has_cmd serve && has_cmd status; then
 	phones_2=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
-	check_eq "uefi: the daemon still knows the phones of the first boot" "$phones_1" "$phones_2"
+	check_eq "uefi: the daemon still knows the phone of the first boot" \
+	    "$(( ${phones_1:-0} + 1 ))" "$phones_2"
 fi
 poweroff uefi
 for f in $state_files_1; do
