@@ -148,6 +148,14 @@ check_eq "fleet of 6: a transcript section per phone" \
 # phone 0004f2003005 VVX410" "$(grep '^#' "$FX/fleet.ts")"
 check_eq "fleet of 6: each section ends at ZTP" 6 \
     "$(grep -c '^0004f200300[0-5] ZTP ok$' "$FX/fleet.ts")"
+check_eq "fleet of 6: each phone has its own address on a loopback server" \
+    "127.0.1.1 /0004f2003000.cfg
+127.0.1.2 /0004f2003001.cfg
+127.0.1.3 /0004f2003002.cfg
+127.0.1.4 /0004f2003003.cfg
+127.0.1.5 /0004f2003004.cfg
+127.0.1.6 /0004f2003005.cfg" \
+    "$(grep '/0004f200300[0-5].cfg$' "$FX/remote.log" | sort -u)"
 check_eq "fleet of 6: the mock ZTP endpoint saw six phones" 6 \
     "$(grep -o ' 0004f200300[0-5] ' "$FX/arrivals.log" | sort -u | wc -l | tr -d ' ')"
 

@@ -16,7 +16,7 @@ fx_listening_udp() {
 
 # fx_nginx ROOT [ADDR]: a static HTTP server with PUT on ADDR (127.0.0.1);
 # sets HTTP_PORT, HTTP_URL and writes "$FX/access.log" as
-# "METHOD URI STATUS "UA"" lines.
+# "METHOD URI STATUS "UA"" lines, "$FX/remote.log" as "ADDRESS URI" lines.
 fx_nginx() {
 	_fx_addr=${2:-127.0.0.1}
 	command -v nginx >/dev/null 2>&1 || return 1
@@ -32,6 +32,8 @@ events { worker_connections 512; }
 http {
 	log_format ps '\$request_method \$uri \$status "\$http_user_agent"';
 	access_log $FX/access.log ps;
+	log_format remote '\$remote_addr \$uri';
+	access_log $FX/remote.log remote;
 	client_body_temp_path $FX/nginx/tmp/body;
 	proxy_temp_path $FX/nginx/tmp/proxy;
 	fastcgi_temp_path $FX/nginx/tmp/fcgi;

@@ -8,7 +8,7 @@
  *       --server http://127.0.0.1:8080/ [--ztp URL] [--ztp-ca PEM]
  *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
  *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
- *       [--part PART] [--tftp-blksize N] [--dhcp IFACE]
+ *       [--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]
  *   phonesim --closet FILE --server URL ... (the same options but the first
  *       three and --fleet)
  *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <libxml/parser.h>
 
@@ -53,7 +56,7 @@ usage(void)
 	    "\t[--fault power-loss-at=BYTES|slow=KBPS|loss=PCT|"
 	    "no-return-after-reboot]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
-	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE]\n"
+	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -182,6 +185,7 @@ main(int argc, char **argv)
 		{ "tftp-blksize", required_argument, NULL, 'b' },
 		{ "closet", required_argument, NULL, 'C' },
 		{ "dhcp", required_argument, NULL, 'D' },
+		{ "source", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -196,6 +200,9 @@ main(int argc, char **argv)
 	const char		*required = NULL, *part = NULL;
 	const char		*closet = NULL, *token = NULL;
 	const char		*dhcp = NULL;
+	struct in_addr		 srcbase, src;
+	int			 have_source = 0;
+	char			 srcbuf[INET_ADDRSTRLEN];
 	struct phone_spec	*specs;
 	char			*cause, *ca_pem = NULL, *end, *reason;
 	uint64_t		 mac = 0;
@@ -285,6 +292,14 @@ main(int argc, char **argv)
 		case 'D':
 			dhcp = optarg;
 			break;
+		case 'A':
+			if (inet_pton(AF_INET, optarg, &srcbase) != 1) {
+				fprintf(stderr, "phonesim: --source wants an "
+				    "IPv4 address\n");
+				exit(2);
+			}
+			have_source = 1;
+			break;
 		case 'b':
 			blksize = strtol(optarg, &end, 10);
 			if (*end != '\0' || blksize < 8 || blksize > 65464) {
@@ -356,6 +371,17 @@ main(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Phones in a closet have an address each, and a server may tell them
+	 * apart by it: on a loopback server, a fleet gets 127.0.1.1 upwards.
+	 */
+	if (!have_source && fleet > 1 && dhcp == NULL && server != NULL &&
+	    (strstr(server, "://127.") != NULL ||
+	    strstr(server, "://localhost") != NULL)) {
+		inet_pton(AF_INET, "127.0.1.1", &srcbase);
+		have_source = 1;
+	}
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
 	deadline = time(NULL) + timeout;
@@ -379,6 +405,11 @@ main(int argc, char **argv)
 		ph->ztp = ztp != NULL ? sim_strdup(ztp) : NULL;
 		ph->ztp_ca = ca_pem != NULL ? sim_strdup(ca_pem) : NULL;
 		ph->tftp_blksize = (int)blksize;
+		if (have_source) {
+			src.s_addr = htonl(ntohl(srcbase.s_addr) + (uint32_t)i);
+			inet_ntop(AF_INET, &src, srcbuf, sizeof srcbuf);
+			ph->source = sim_strdup(srcbuf);
+		}
 		if (dhcp != NULL && strstr(dhcp, "%d") != NULL)
 			sim_asprintf(&ph->dhcp_iface, "%.*s%d%s",
 			    (int)(strstr(dhcp, "%d") - dhcp), dhcp, i,

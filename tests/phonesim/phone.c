@@ -36,6 +36,7 @@ phone_free(struct phone *ph)
 	free(ph->ztp);
 	free(ph->ztp_ca);
 	free(ph->state_path);
+	free(ph->source);
 	free(ph->dhcp_iface);
 	free(ph->dhcp_server);
 	sim_params_clear(&ph->device);

@@ -117,6 +117,7 @@ struct phone {
 	char			*ztp;		/* ZTP URL or NULL */
 	char			*ztp_ca;	/* extra factory trust, or NULL */
 	char			*state_path;
+	char			*source;	/* the phone's own IPv4 address */
 	char			*dhcp_iface;	/* --dhcp: lease at every boot */
 	char			*dhcp_server;	/* boot server from this lease */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */

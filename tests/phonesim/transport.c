@@ -144,7 +144,7 @@ phone_fetch(struct phone *ph, const char *base, struct sim_fetch *f)
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c;
 	CURLcode		 rc;
-	char			*url, *ua, *esc, errbuf[CURL_ERROR_SIZE];
+	char			*url, *ua, *esc, *bind, errbuf[CURL_ERROR_SIZE];
 	const char		*proto, *verb;
 	int			 tftp, attempt, code;
 	long			 remaining;
@@ -186,6 +186,11 @@ phone_fetch(struct phone *ph, const char *base, struct sim_fetch *f)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, transport_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	if (ph->source != NULL) {
+		sim_asprintf(&bind, "host!%s", ph->source);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, bind);
+		free(bind);
+	}
 	if (ph->faults.slow_kbps > 0) {
 		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE,
 		    (curl_off_t)ph->faults.slow_kbps * 1000 / 8);

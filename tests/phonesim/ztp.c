@@ -119,7 +119,7 @@ ztp_contact(struct phone *ph, char **cause)
 	struct ztp_verify	 v;
 	CURL			*c;
 	CURLcode		 rc;
-	char			*url, *ua, *name, errbuf[CURL_ERROR_SIZE];
+	char			*url, *ua, *name, *bind, errbuf[CURL_ERROR_SIZE];
 	long			 status = 0, remaining;
 
 	remaining = (long)(ph->deadline - time(NULL));
@@ -146,6 +146,11 @@ ztp_contact(struct phone *ph, char **cause)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, remaining);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ztp_discard);
+	if (ph->source != NULL) {
+		sim_asprintf(&bind, "host!%s", ph->source);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, bind);
+		free(bind);
+	}
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT, 0L);
