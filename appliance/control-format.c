@@ -181,7 +181,7 @@ control_format_event(json_t *ev)
 		a = control_text(t, "mac");
 		b = control_text(t, control_first_key(t, file_keys));
 		c = control_text(t, control_first_key(t, status_keys));
-		d = control_text(t, "protocol");
+		d = control_text(t, "proto");
 		control_fmt_bytes(json_number_value(json_object_get(t,
 		    "bytes")), bytes, sizeof bytes);
 		control_fmt_bytes(json_number_value(json_object_get(t,

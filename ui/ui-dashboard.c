@@ -255,6 +255,15 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	state = control_text(ph, "state");
 	reason = control_text(ph, "reason");
 
+	/* An unknown version is "?", so ">" never reads as an arrow. */
+	if (strcmp(before, "-") == 0) {
+		free(before);
+		before = xstrdup("?");
+	}
+	if (strcmp(after, "-") == 0) {
+		free(after);
+		after = xstrdup("?");
+	}
 	if (c->full_versions)
 		snprintf(ver, sizeof ver, "%s>%s", before, after);
 	else {

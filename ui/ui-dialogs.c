@@ -98,15 +98,16 @@ ui_box_draw(struct ui *ui, struct ui_box *b, int h, const char *title)
 	ui_redraw(ui);
 	for (i = 0; i < b->h; i++)
 		mvhline(b->y + i, b->x, ' ', b->w);
+	/* Plain ASCII: readable on any console, and in text captures. */
 	attron(A_BOLD);
-	mvhline(b->y, b->x + 1, ACS_HLINE, b->w - 2);
-	mvhline(b->y + b->h - 1, b->x + 1, ACS_HLINE, b->w - 2);
-	mvvline(b->y + 1, b->x, ACS_VLINE, b->h - 2);
-	mvvline(b->y + 1, b->x + b->w - 1, ACS_VLINE, b->h - 2);
-	mvaddch(b->y, b->x, ACS_ULCORNER);
-	mvaddch(b->y, b->x + b->w - 1, ACS_URCORNER);
-	mvaddch(b->y + b->h - 1, b->x, ACS_LLCORNER);
-	mvaddch(b->y + b->h - 1, b->x + b->w - 1, ACS_LRCORNER);
+	mvhline(b->y, b->x + 1, '-', b->w - 2);
+	mvhline(b->y + b->h - 1, b->x + 1, '-', b->w - 2);
+	mvvline(b->y + 1, b->x, '|', b->h - 2);
+	mvvline(b->y + 1, b->x + b->w - 1, '|', b->h - 2);
+	mvaddch(b->y, b->x, '+');
+	mvaddch(b->y, b->x + b->w - 1, '+');
+	mvaddch(b->y + b->h - 1, b->x, '+');
+	mvaddch(b->y + b->h - 1, b->x + b->w - 1, '+');
 	mvprintw(b->y, b->x + 2, " %.*s ", b->w - 6, title);
 	attroff(A_BOLD);
 }

@@ -36,17 +36,20 @@ static void	ui_page_section(struct ui_page *, const char *, json_t *);
 static void	ui_page_draw(struct ui *, void *);
 static void	ui_page_free_lines(struct ui_page *);
 static char	*ui_entry_text(json_t *);
+static void	ui_entry_append(char **, const char *);
 
 int
-ui_phone_action(struct ui *ui, const char *action, const char *mac)
+ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 {
 	json_t	*args, *r;
-	char	*error = NULL, *q, arg[64];
+	char	*error = NULL, *q, arg[64], mac[CONTROL_MAC_LEN + 1];
 
-	if (mac == NULL) {
+	if (phone_mac == NULL) {
 		ui_set_message(ui, 1, "no phone selected");
 		return (-1);
 	}
+	/* The phone's object may be replaced by the answer: copy its MAC. */
+	snprintf(mac, sizeof mac, "%s", phone_mac);
 	if (strcmp(action, "forget") == 0) {
 		xasprintf(&q, "Forget phone %s?  Its history and evidence "
 		    "leave the appliance (and the next report); if it asks "
@@ -106,39 +109,101 @@ ui_page_add(struct ui_page *pg, const char *fmt, ...)
 	pg->lines[pg->n++] = s;
 }
 
-/* One timeline, transfer or syslog entry: its fields in order. */
+/* Append " piece" to *out. */
+static void
+ui_entry_append(char **out, const char *piece)
+{
+	char	*next;
+
+	xasprintf(&next, "%s%s%s", *out, **out != '\0' ? "  " : "", piece);
+	free(*out);
+	*out = next;
+}
+
+/*
+ * One timeline, transfer or syslog entry, compact: its time, then its
+ * fields (a state change as "from -> to", a fact as "fact=value", sizes as
+ * "done/total", evidence in brackets), then whatever else it carries.
+ */
 static char *
 ui_entry_text(json_t *e)
 {
+	static const char *const skip[] = { "id", "mac", "ts", "started",
+	    "ended", "time", "at", "kind", "from", "fact", "bytes", NULL };
 	const char	*key;
-	json_t		*v;
-	char		*out = xstrdup(""), *t, *next;
+	json_t		*v, *t;
+	char		*out = xstrdup(""), *a, *b, *c, piece[96], x[32];
+	char		 y[32];
+	time_t		 when;
+	size_t		 i;
 
 	if (!json_is_object(e)) {
-		t = json_dumps(e, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-		if (json_is_string(e)) {
-			free(t);
-			t = xstrdup(json_string_value(e));
-		}
-		next = log_escape(t, strlen(t));
-		free(t);
+		a = json_is_string(e) ? xstrdup(json_string_value(e)) :
+		    json_dumps(e, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		b = log_escape(a, strlen(a));
+		free(a);
 		free(out);
-		return (next);
+		return (b);
+	}
+	t = json_object_get(e, "ts");
+	if (t == NULL)
+		t = json_object_get(e, "started");
+	if (json_is_integer(t)) {
+		when = (time_t)json_integer_value(t);
+		if (when > 100000000000LL)	/* milliseconds */
+			when /= 1000;
+		strftime(piece, sizeof piece, "%H:%M:%S", localtime(&when));
+		ui_entry_append(&out, piece);
+	} else if ((t = json_object_get(e, "time")) != NULL ||
+	    (t = json_object_get(e, "at")) != NULL) {
+		a = control_text(e, json_object_get(e, "time") != NULL ?
+		    "time" : "at");
+		ui_entry_append(&out, a);
+		free(a);
 	}
 	json_object_foreach(e, key, v) {
-		if (json_is_null(v))
+		for (i = 0; skip[i] != NULL; i++) {
+			if (strcmp(key, skip[i]) == 0)
+				break;
+		}
+		if (skip[i] != NULL || json_is_null(v))
 			continue;
-		t = control_text(e, key);
-		if (strcmp(key, "time") == 0 || strcmp(key, "at") == 0 ||
-		    strcmp(key, "state") == 0 || strcmp(key, "text") == 0 ||
-		    strcmp(key, "message") == 0 || strcmp(key, "file") == 0)
-			xasprintf(&next, "%s%s%s", out, *out ? "  " : "", t);
-		else
-			xasprintf(&next, "%s%s%s=%s", out, *out ? "  " : "",
-			    key, t);
-		free(t);
-		free(out);
-		out = next;
+		a = control_text(e, key);
+		if (strcmp(key, "to") == 0) {
+			b = control_text(e, "from");
+			if (strcmp(b, "-") != 0) {
+				snprintf(piece, sizeof piece, "%s -> %s", b, a);
+				ui_entry_append(&out, piece);
+			} else
+				ui_entry_append(&out, a);
+			free(b);
+		} else if (strcmp(key, "value") == 0) {
+			b = control_text(e, "fact");
+			xasprintf(&c, "%s=%s", b, a);
+			ui_entry_append(&out, c);
+			free(c);
+			free(b);
+		} else if (strcmp(key, "total") == 0) {
+			control_fmt_bytes(json_number_value(json_object_get(e,
+			    "bytes")), x, sizeof x);
+			control_fmt_bytes(json_number_value(v), y, sizeof y);
+			snprintf(piece, sizeof piece, "%s/%s", x, y);
+			ui_entry_append(&out, piece);
+		} else if (strcmp(key, "evidence") == 0) {
+			xasprintf(&b, "[%s]", a);
+			ui_entry_append(&out, b);
+			free(b);
+		} else if (strcmp(key, "write") == 0) {
+			if (json_is_true(v) || json_integer_value(v) != 0)
+				ui_entry_append(&out, "upload");
+		} else if (strcmp(key, "reason") == 0 ||
+		    strcmp(key, "rate") == 0) {
+			xasprintf(&b, "%s=%s", key, a);
+			ui_entry_append(&out, b);
+			free(b);
+		} else
+			ui_entry_append(&out, a);
+		free(a);
 	}
 	return (out);
 }
