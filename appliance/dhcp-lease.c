@@ -127,8 +127,9 @@ dhcp_lease_field(const char **pp, const char *end, char *out, size_t size)
 		return (-1);
 	memcpy(out, p, q - p);
 	out[q - p] = '\0';
-	if (q < end && *q == ' ')
-		q++;
+	/* One space, and only before another field. */
+	if (q < end && *q == ' ' && ++q == end)
+		return (-1);
 	*pp = q;
 	return (0);
 }
@@ -137,7 +138,7 @@ int
 dhcp_lease_parse(const char *buf, size_t len, struct dhcp_lease_msg *msg,
     char **cause)
 {
-	const char	*p = buf, *end = buf + len;
+	const char	*p = buf, *end = buf + len, *q;
 	char		 mac[DHCP_MAC_LEN + 2], ip[INET_ADDRSTRLEN + 1];
 	char		 hex[2 * 255 + 2];
 	struct in_addr	 in;
@@ -160,9 +161,9 @@ dhcp_lease_parse(const char *buf, size_t len, struct dhcp_lease_msg *msg,
 	    dhcp_mac_normalize(mac, msg->mac) != 0)
 		goto bad;
 	if (dhcp_lease_field(&p, end, ip, sizeof ip) != 0 ||
-	    inet_pton(AF_INET, ip, &in) != 1)
+	    strlen(ip) >= sizeof msg->ip || inet_pton(AF_INET, ip, &in) != 1)
 		goto bad;
-	memcpy(msg->ip, ip, sizeof msg->ip);
+	memcpy(msg->ip, ip, strlen(ip) + 1);
 	if (dhcp_lease_field(&p, end, hex, sizeof hex) != 0 ||
 	    dhcp_lease_unhex(hex, strlen(hex), (uint8_t *)msg->hostname,
 	    sizeof msg->hostname - 1, &msg->hostname_len) != 0)
@@ -175,6 +176,10 @@ dhcp_lease_parse(const char *buf, size_t len, struct dhcp_lease_msg *msg,
 	if (dhcp_lease_field(&p, end, msg->iface, sizeof msg->iface) != 0 ||
 	    p != end)
 		goto bad;
+	for (q = msg->iface; *q != '\0'; q++) {
+		if (*q <= ' ' || *q > '~')
+			goto bad;
+	}
 	if (strcmp(msg->iface, "-") == 0)
 		msg->iface[0] = '\0';
 	return (0);

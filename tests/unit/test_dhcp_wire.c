@@ -134,6 +134,10 @@ test_lease_parse_rejects(void **state)
 	check_lease_rejected("ztp-lease 1 add 0004f2aabb01 10.0.0.1 - - -\n\n");
 	check_lease_rejected("ztp-lease 1 add 0004f2aabb01 10.0.0.1 - - "
 	    "interfacenametoolong\n");
+	check_lease_rejected("ztp-lease 1 add 0004f2aabb01 10.0.0.1 - - "
+	    "-\xff\xff\n");
+	check_lease_rejected("ztp-lease 1 add 0004f2aabb01 10.0.0.1 - - "
+	    "lan0 \n");
 	check_lease_rejected_len(nul, sizeof nul - 1);
 }
 
