@@ -18,7 +18,8 @@
 #include "ui.h"
 
 #define UI_HEADER_LINES 4	/* title, counts, settings, column names */
-#define UI_FOOTER_LINES 3	/* message, command line, keys */
+/* Message, command line (one or two lines), keys. */
+#define UI_FOOTER_LINES(ui) (ui_cmdline_lines(ui) + 2)
 
 struct ui_columns {
 	int	mac, ip, model, version, state, progress, elapsed;
@@ -31,7 +32,9 @@ static void	ui_header(struct ui *);
 static void	ui_row(struct ui *, int, json_t *, int,
 		    const struct ui_columns *);
 static void	ui_short_version(const char *, char *, size_t);
-static int	ui_rows(void);
+static int	ui_rows(struct ui *);
+static int	ui_cmdline_lines(struct ui *);
+static size_t	ui_cmdline_break(struct ui *);
 
 /* Finished states first: on 80 columns the end of the line may be cut. */
 static const char *const ui_count_names[][2] = {
@@ -83,10 +86,36 @@ ui_attr_for_state(struct ui *ui, const char *state)
 	return (attr);
 }
 
-static int
-ui_rows(void)
+/*
+ * Where a command line too long for one screen line breaks (at a space, so
+ * the two lines, joined by the shell's "\", are still the command); 0 when it
+ * fits.
+ */
+static size_t
+ui_cmdline_break(struct ui *ui)
 {
-	int	n = LINES - UI_HEADER_LINES - UI_FOOTER_LINES;
+	size_t	len, k;
+
+	if (ui->cmdline == NULL)
+		return (0);
+	len = strlen(ui->cmdline);
+	if (len + 2 <= (size_t)COLS || COLS < 20)
+		return (0);
+	for (k = (size_t)COLS - 4; k > 0 && ui->cmdline[k] != ' '; k--)
+		;
+	return (k);
+}
+
+static int
+ui_cmdline_lines(struct ui *ui)
+{
+	return (ui_cmdline_break(ui) != 0 ? 2 : 1);
+}
+
+static int
+ui_rows(struct ui *ui)
+{
+	int	n = LINES - UI_HEADER_LINES - UI_FOOTER_LINES(ui);
 
 	return (n > 0 ? n : 0);
 }
@@ -151,6 +180,7 @@ ui_draw_bars(struct ui *ui, const char *keys)
 	int	 bad = ui->colours ? COLOR_PAIR(UI_COLOUR_BAD) | A_BOLD :
 		    A_BOLD;
 	char	*line;
+	size_t	 k;
 
 	if (!ui->connected) {
 		xasprintf(&line, " RECONNECTING to the daemon (%s/%s), attempt "
@@ -160,10 +190,20 @@ ui_draw_bars(struct ui *ui, const char *keys)
 		    COLOR_PAIR(UI_COLOUR_BANNER) : A_REVERSE) | A_BOLD, line);
 		free(line);
 	}
-	ui_put(LINES - 3, 0, COLS, ui->message_bad ? bad : (int)A_NORMAL,
-	    ui->message != NULL ? ui->message : "");
-	xasprintf(&line, "$ %s", ui->cmdline != NULL ? ui->cmdline : "");
-	ui_put(LINES - 2, 0, COLS, A_DIM, line);
+	k = ui_cmdline_break(ui);
+	ui_put(LINES - 2 - ui_cmdline_lines(ui), 0, COLS, ui->message_bad ?
+	    bad : (int)A_NORMAL, ui->message != NULL ? ui->message : "");
+	if (k == 0) {
+		xasprintf(&line, "$ %s", ui->cmdline != NULL ? ui->cmdline :
+		    "");
+		ui_put(LINES - 2, 0, COLS, A_DIM, line);
+	} else {
+		xasprintf(&line, "$ %.*s \\", (int)k, ui->cmdline);
+		ui_put(LINES - 3, 0, COLS, A_DIM, line);
+		free(line);
+		xasprintf(&line, "  %s", ui->cmdline + k + 1);
+		ui_put(LINES - 2, 0, COLS, A_DIM, line);
+	}
 	free(line);
 	ui_put(LINES - 1, 0, COLS, bar, keys);
 }
@@ -307,18 +347,24 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	attr = selected ? A_REVERSE : A_NORMAL;
 	if (selected)
 		sattr = A_REVERSE | A_BOLD;
-	ui_put(y, x, c->mac + 1, attr, mac);
+	ui_put(y, x, c->mac, attr, mac);
+	ui_put(y, x + c->mac, 1, attr, " ");
 	x += c->mac + 1;
-	ui_put(y, x, c->ip + 1, attr, ip);
+	ui_put(y, x, c->ip, attr, ip);
+	ui_put(y, x + c->ip, 1, attr, " ");
 	x += c->ip + 1;
-	ui_put(y, x, c->model + 1, attr, model);
+	ui_put(y, x, c->model, attr, model);
+	ui_put(y, x + c->model, 1, attr, " ");
 	x += c->model + 1;
-	ui_put(y, x, c->version + 1, attr, ver);
+	ui_put(y, x, c->version, attr, ver);
+	ui_put(y, x + c->version, 1, attr, " ");
 	x += c->version + 1;
-	ui_put(y, x, c->state + 1, sattr, state);
+	ui_put(y, x, c->state, sattr, state);
+	ui_put(y, x + c->state, 1, attr, " ");
 	x += c->state + 1;
-	ui_put(y, x, c->progress + 1, strcmp(prog, reason) == 0 ? sattr :
-	    attr, prog);
+	ui_put(y, x, c->progress, strcmp(prog, reason) == 0 ? sattr : attr,
+	    prog);
+	ui_put(y, x + c->progress, 1, attr, " ");
 	x += c->progress + 1;
 	ui_put(y, x, COLS - x, attr, el);
 
@@ -337,7 +383,7 @@ ui_dashboard_draw(struct ui *ui)
 	struct ui_columns	 c;
 	char			 line[256];
 	size_t			 i, n = json_array_size(ui->visible);
-	int			 rows = ui_rows(), y;
+	int			 rows = ui_rows(ui), y;
 
 	ui_columns(&c);
 	ui_header(ui);
@@ -376,7 +422,7 @@ ui_dashboard_key(struct ui *ui, int ch)
 	const char	*mac = json_string_value(json_object_get(ph, "mac"));
 	size_t		 n = json_array_size(ui->visible);
 	char		*text;
-	int		 rows = ui_rows();
+	int		 rows = ui_rows(ui);
 
 	switch (ch) {
 	case 'q':

@@ -302,7 +302,7 @@ ui_page_draw(struct ui *ui, void *arg)
 	const char	*state;
 	char		*title, *model;
 	size_t		 i;
-	int		 rows = LINES - 4, y;
+	int		 rows = LINES - 5, y;
 
 	if (rows < 1)
 		rows = 1;

@@ -1,0 +1,180 @@
+#!/bin/sh
+# The console, driven in tmux against a daemon and simulated phones: what is
+# on screen (header, rows, counts, help, the command line of an action), a
+# resize to 132x43 and back to 80x24, the daemon killed and restarted
+# (reconnecting, then back), and the terminal closing under it.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/integration/serve-lib.sh"
+
+command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+[ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
+command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }
+
+d=$(make_tmpdir)
+serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
+serve_start "$d" --ca "$d/ca.pem" --quiet-period 1 ||
+    { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
+
+T="tmux -L console-$$ -f /dev/null"
+at_exit "$T kill-server 2>/dev/null"
+at_exit "[ -s '$d/console.err' ] && sed 's/^/# console: /' '$d/console.err'"
+cat >"$d/run-console.sh" <<EOS
+#!/bin/sh
+echo \$\$ >"$d/console.pid"
+exec "$ZTP_BIN" console --state "$d/state" --no-start 2>"$d/console.err"
+EOS
+$T new-session -d -s console -x 80 -y 24 "sh $d/run-console.sh"
+
+screen() { $T capture-pane -p -t console; }
+on_screen() { screen | grep -F -q -- "$1"; }
+off_screen() { ! screen | grep -F -q -- "$1"; }
+keys() { $T send-keys -t console "$@"; }
+# The screen with a command line broken over two lines joined again.
+joined() { screen | sed -e ':a' -e '/ \\$/N; s/ \\\n  / /; ta'; }
+row_on_screen() { screen | grep -q "^$1 "; }
+cmdline_on_screen() { joined | grep -F -q -- "\$ $1"; }
+wait_cmdline() {
+	if wait_for 10 cmdline_on_screen "$1"; then
+		check "command line: $1" true
+	else
+		check "command line: $1" false
+		joined | sed 's/^/#   /'
+	fi
+}
+# wait_screen TEXT [SECONDS]: a check that TEXT shows up.
+wait_screen() {
+	if wait_for "${2:-20}" on_screen "$1"; then
+		check "screen shows '$1'" true
+	else
+		check "screen shows '$1'" false
+		screen | sed 's/^/#   /'
+	fi
+}
+
+wait_screen "ZTP Rescue"
+wait_screen "No phones yet"
+s=$(screen)
+check_contains "header: the appliance's address" " 127.0.0.1 " "$s"
+check_contains "header: services" "TFTP on  HTTP on  HTTPS off  DHCP off" "$s"
+check_contains "header: library packages" "4 packages" "$s"
+check_contains "header: counts per state" "recov:0 fail:0 held:0 | seen:0" "$s"
+check_eq "the screen is 24 lines" 24 "$(screen | wc -l | tr -d ' ')"
+check "no line is wider than 80 columns" \
+    test "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
+
+# Two phones of the same model recover.
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2c00001 \
+    --fleet 2 --server "http://127.0.0.1:$HTTP/" --timeout 60 \
+    >"$d/sim.log" 2>&1 &
+sim=$!
+at_exit "kill $sim 2>/dev/null"
+wait_screen "recov:2" 60
+s=$(screen)
+row=$(printf '%s\n' "$s" | grep '^0004f2c00001 ')
+check_contains "a row: MAC, IP, model" "0004f2c00001 127.0.0.1       VVX410" "$row"
+check_contains "a row: the version it runs" ">4.1.7" "$row"
+check_contains "a row: its state" "recovered" "$row"
+wait "$sim"
+
+# Help, from the dashboard and from the phone page.
+keys '?'
+wait_screen "DASHBOARD - one row per phone"
+keys q
+wait_screen "recov:2"
+keys Home Enter
+wait_screen "PHONE 0004f2c00001"
+wait_screen "TIMELINE ("
+wait_cmdline "ztp-rescue ctl --state $d/state phone mac=0004f2c00001"
+keys NPage
+wait_screen "TRANSFERS ("
+keys F1
+wait_screen "PHONE PAGE - everything the appliance knows"
+keys Escape
+wait_screen "SYSLOG ("
+keys q
+wait_screen "recov:2"
+
+# An action: hold, with its command line; then release it with that command.
+keys Home h
+wait_screen "hold 0004f2c00001: done"
+wait_cmdline "ztp-rescue ctl --state $d/state hold mac=0004f2c00001 'reason=held from the console'"
+check_eq "the daemon holds the phone" held "$(phone_field "$d" 0004f2c00001 state)"
+wait_screen "held:1"
+"$ZTP_BIN" ctl --state "$d/state" release mac=0004f2c00001 >/dev/null; rc=$?
+check_eq "the shown command's sibling (ctl release) works" 0 "$rc"
+wait_screen "held:0"
+
+# Forget asks once; 'n' leaves the phone alone.
+keys Home x
+wait_screen "Forget phone 0004f2c00001?"
+keys n
+wait_screen "0004f2c00001: not forgotten"
+check "the phone is still known" test -n "$(phone_field "$d" 0004f2c00001 mac)"
+
+# Filter.
+keys /
+wait_screen "Filter"
+keys C-u 0002 Enter
+wait_screen "filter 0002"
+check "the filter hides the other phone" sh -c "! $T capture-pane -p -t console | grep -q '^0004f2c00001 '"
+check "the filter keeps the matching phone" row_on_screen 0004f2c00002
+keys / C-u Enter
+check "an empty filter shows every phone" wait_for 10 row_on_screen 0004f2c00001
+
+# The menu: install the CA, see its details and the command line.
+keys m
+wait_screen "CA certificate to install"
+keys 5
+wait_screen "Path of the SHA-2 root CA"
+keys C-u "$d/ca.pem" Enter
+wait_screen "CN=Rescue Test CA"
+s=$(screen)
+check_contains "the CA's issuer is shown" "Issuer" "$s"
+check_contains "the CA's fingerprint is shown" "SHA-256" "$s"
+check_contains "the CA's expiry is shown" "Expires" "$s"
+keys Enter
+wait_cmdline "ztp-rescue ctl --state $d/state set-ca pem=$d/ca.pem"
+# A refused CA: the daemon's reason is on screen.
+echo "not a certificate" >"$d/bad.pem"
+keys m 5 C-u "$d/bad.pem" Enter
+wait_screen "CA refused"
+keys Enter
+check "the refusal stays on the message line" on_screen "CA refused:"
+
+# The report, to a path, as from a USB stick.
+keys e
+wait_screen "Export the report"
+keys C-u "$d/report.csv" Enter
+wait_screen "report written to $d/report.csv"
+check "the report file exists" test -s "$d/report.csv"
+check "the report lists the phones" grep -q 0004f2c00002 "$d/report.csv"
+
+# Resize: wider shows whole versions; back to 80x24 shortens them again.
+$T resize-window -t console -x 132 -y 43
+wait_screen "VERSION BEFORE>AFTER"
+check_eq "the screen is 43 lines" 43 "$(screen | wc -l | tr -d ' ')"
+check "whole versions on a wide screen" on_screen ">4.1.7.5432"
+$T resize-window -t console -x 80 -y 24
+wait_screen "VERSIONS"
+check "no line is wider than 80 columns after the resize" \
+    test "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
+
+# The daemon dies: the console says so and comes back when it returns.
+serve_stop
+wait_screen "RECONNECTING to the daemon"
+check "the console is still running" kill -0 "$(cat "$d/console.pid")"
+serve_start "$d" --ca "$d/ca.pem" --quiet-period 1
+wait_screen "reconnected to the daemon"
+check "the banner is gone" off_screen "RECONNECTING"
+check "the rows are back" wait_for 10 row_on_screen 0004f2c00002
+
+# The terminal closes: the console ends cleanly, the daemon keeps going.
+pid=$(cat "$d/console.pid")
+$T kill-session -t console
+check "the console exits when its terminal closes" wait_for 10 sh -c "! kill -0 $pid"
+check "the console left no sanitizer report" sh -c "! grep -q Sanitizer '$d/console.err'"
+out=$("$ZTP_BIN" ctl --state "$d/state" --json status); rc=$?
+check_eq "the daemon still answers" 0 "$rc"
+check_contains "and still knows the phones" 0004f2c00002 "$out"
+
+done_testing
