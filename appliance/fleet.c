@@ -217,20 +217,21 @@ fleet_transition(struct fleet *f, struct phone *p, enum phone_state to,
 	struct journal_event	 ev;
 	const char		*from = phone_state_name(p->state);
 
+	/* reason may be p->reason itself: copy it before anything else. */
+	fleet_set_reason(p, reason);
 	memset(&ev, 0, sizeof ev);
 	ev.ts = now;
 	ev.mac = p->mac;
 	ev.kind = "state";
 	ev.from = from;
 	ev.to = phone_state_name(to);
-	ev.value = reason;
+	ev.value = p->reason;
 	ev.evidence = evidence;
 	log_info("phone %s: %s -> %s%s%s (%s)", p->mac, from,
-	    phone_state_name(to), reason != NULL ? ": " : "",
-	    reason != NULL ? reason : "", evidence);
+	    phone_state_name(to), p->reason != NULL ? ": " : "",
+	    p->reason != NULL ? p->reason : "", evidence);
 	p->state = to;
 	p->state_since = now;
-	fleet_set_reason(p, reason);
 	fleet_commit(f, p, &ev);
 }
 
@@ -413,9 +414,26 @@ fleet_learn_version(struct fleet *f, struct phone *p,
     const struct ucs_version *v, enum version_source src, int64_t now,
     const char *evidence)
 {
-	char	text[UCS_VERSION_TEXT_MAX];
+	const struct model	*m;
+	char			 text[UCS_VERSION_TEXT_MAX], *why;
 
 	ucs_version_format(v, text, sizeof text);
+	/*
+	 * The application reporting an older version after the phone took
+	 * its image whole: the flash did not take.  Fresh evidence only.
+	 */
+	if (p->state == PHONE_REBOOTING && src == VSRC_UA &&
+	    (m = fleet_model(f, p)) != NULL && ucs_version_cmp(v,
+	    &m->target) < 0) {
+		snprintf(p->version, sizeof p->version, "%s", text);
+		p->version_source = src;
+		fleet_fact(f, p, "version", text, now, evidence);
+		xasprintf(&why, "downloaded its %s image but still runs %s "
+		    "(flash failed?)", p->target, p->version);
+		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
+		free(why);
+		return;
+	}
 	if (strcmp(text, p->version) == 0 && src <= p->version_source)
 		return;
 	/* The weakest evidence never overrides a stronger source. */
@@ -457,12 +475,6 @@ fleet_evaluate(struct fleet *f, struct phone *p, int64_t now,
 		free(why);
 	} else if (cmp == 0) {
 		fleet_transition(f, p, PHONE_CURRENT, NULL, now, evidence);
-	} else if (p->state == PHONE_REBOOTING &&
-	    p->version_source == VSRC_UA) {
-		xasprintf(&why, "downloaded its %s image but still runs %s "
-		    "(flash failed?)", p->target, p->version);
-		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
-		free(why);
 	} else if (p->state == PHONE_SEEN && m != NULL)
 		fleet_transition(f, p, PHONE_IDENTIFIED, NULL, now, evidence);
 }

@@ -223,12 +223,19 @@ test_updater_stale_after_flash_fails(void **state)
 	fleet_learn_model(c->f, p, "SPIP550", NULL, 1001, "UA");
 	fleet_learn_version(c->f, p, &old, VSRC_UA, 1002, "UA");
 	fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10, 1003, "");
+	fleet_set_target(c->f, p, "4.0.8.0931");
 	fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
 	    IMAGE_COMPLETE, 10, 10, 1004, "");
 	assert_int_equal(p->state, PHONE_REBOOTING);
-	fleet_learn_version(c->f, p, &old, VSRC_UA, 1005, "UA again");
-	/* Same version, same source: no news, stays rebooting. */
+	/* The Updater asks again (no version in its UA): no news. */
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1005, "GET again");
+	fleet_learn_model(c->f, p, "SPIP550", NULL, 1005, "Updater UA");
 	assert_int_equal(p->state, PHONE_REBOOTING);
+	/* The application says it still runs the old version. */
+	fleet_learn_version(c->f, p, &old, VSRC_UA, 1006, "UA again");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_string_equal(p->reason, "downloaded its 4.0.8.0931 image but "
+	    "still runs 4.0.1.1000 (flash failed?)");
 }
 
 static void
