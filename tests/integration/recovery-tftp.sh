@@ -1,0 +1,71 @@
+#!/bin/sh
+# A complete recovery over TFTP only (no User-Agent): tftp-hpa's client for
+# configs and uploads, curl for the image (it can stop after the header).
+# The phone's MAC comes from its <mac>.cfg request and is carried to its
+# image request by the address; the abandoned image proves its version.
+# Then a phone that vanishes mid-image over TFTP.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/integration/serve-lib.sh"
+
+[ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
+D=$(make_tmpdir)
+check "synthetic library and CA made" serve_fixture "$D"
+check "daemon up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 2
+
+tget() {
+	tftp -m binary 127.0.0.1 "$TFTP" -c get "$1" "$2"
+}
+
+mac=0004f2000e01
+img=3111-40250-001.sip.ld
+check "RRQ <mac>.cfg" tget $mac.cfg "$D/m.cfg"
+check_contains "the VVX101 override points at its image" \
+    'APP_FILE_PATH_VVX101="3111-40250-001.sip.ld"' "$(cat "$D/m.cfg")"
+check_eq "seen, model not yet known" seen "$(phone_field "$D" $mac state)"
+curl -s --tftp-blksize 8192 -o "$D/img" "tftp://127.0.0.1:$TFTP/$img"
+check_eq "the 24 MB image arrives whole" \
+    "$(sha256 "$D/library/packages/5.4.0.12410/$img")" "$(sha256 "$D/img")"
+check_eq "the model is known from the part number" VVX101 \
+    "$(phone_field "$D" $mac model)"
+check "rebooting after the whole image" wait_for 5 state_is "$D" $mac rebooting
+ev=$("$ZTP_BIN" report --state "$D/state" --json | jq -r \
+    '.phones[0].events[] | select(.fact == "model") | .evidence')
+check_contains "the evidence says how the MAC was associated" \
+    "(the phone is $mac by its earlier request from the same address)" "$ev"
+
+check "RRQ <mac>.cfg again after the reboot" tget $mac.cfg "$D/m.cfg"
+curl -s "tftp://127.0.0.1:$TFTP/$img" | head -c 512 >/dev/null
+check "current after abandoning the image after the header" \
+    wait_for 5 state_is "$D" $mac current
+check_eq "its version is the image's" 5.4.0.12410 "$(phone_field "$D" $mac version)"
+check "RRQ of the per-phone file" tget ztp-rescue-$mac.cfg "$D/t.cfg"
+check_contains "it carries the CA" 'device.sec.TLS.customCaCert1="-----BEGIN' \
+    "$(cat "$D/t.cfg")"
+check "repointed" wait_for 5 state_is "$D" $mac repointed
+echo "log" >"$D/app.log"
+tftp -m binary 127.0.0.1 "$TFTP" -c put "$D/app.log" $mac-app.log
+check "WRQ <mac>-app.log lands in the quarantine" \
+    test -f "$D/state/uploads/$mac-app.log"
+check_eq "RRQ of an optional file is error 1 (not found)" "" \
+    "$(tget $mac-phone.cfg "$D/p.cfg" 2>&1 | grep -iv 'Error code 1: file not found')"
+check "recovered after the quiet period" wait_for 10 state_is "$D" $mac recovered
+tr=$("$ZTP_BIN" report --state "$D/state" --csv)
+check_contains "the report lists the abandoned transfer" \
+    "tftp 3111-40250-001.sip.ld abandoned" "$tr"
+
+# A second phone vanishes half way through the image.
+mac=0004f2000e02
+tget $mac.cfg "$D/m2.cfg"
+curl -s --tftp-blksize 8192 "tftp://127.0.0.1:$TFTP/$img" |
+    head -c 14000000 >/dev/null
+check "failed when it vanishes mid-image" wait_for 10 state_is "$D" $mac failed
+check_contains "the reason gives how far it got" "stopped at" \
+    "$(phone_field "$D" $mac reason)"
+tget $mac.cfg "$D/m2.cfg"
+check_eq "asking again puts it back in the flow" identified \
+    "$(phone_field "$D" $mac state)"
+
+serve_stop
+check "no sanitizer report in the daemon's log" \
+    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
+done_testing
