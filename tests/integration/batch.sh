@@ -1,0 +1,109 @@
+#!/bin/sh
+# Batch mode against a daemon and simulated phones: exit 0 when every listed
+# phone recovers, 3 when one does not (timeout), 2 for a bad inventory or
+# command line, 1 with no daemon; JSON lines; the report written; phones
+# outside the inventory held with --only-inventory; it never reads stdin.
+# Also watch (one line per event) and ctl (one request).
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/integration/serve-lib.sh"
+
+[ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
+command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }
+
+d=$(make_tmpdir)
+
+# Usage errors: exit 2 before anything else happens.
+printf 'mac,model,label\n0004f2b00001,VVX410,desk 1\n00:04:f2:zz:00:02\n' \
+    >"$d/bad.csv"
+err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/bad.csv" 2>&1); rc=$?
+check_eq "a bad inventory line exits 2" 2 "$rc"
+check_contains "it names file, line and reason" \
+    "$d/bad.csv:3: '00:04:f2:zz:00:02' is not a MAC address" "$err"
+"$ZTP_BIN" batch --state "$d/none" >/dev/null 2>&1; rc=$?
+check_eq "no --inventory exits 2" 2 "$rc"
+printf '0004f2b00001\n' >"$d/one.csv"
+err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
+    --timeout 5x 2>&1); rc=$?
+check_eq "a bad --timeout exits 2" 2 "$rc"
+check_contains "and says what a duration is" "'5x' is not a duration" "$err"
+err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
+    --no-start 2>&1); rc=$?
+check_eq "no daemon (and --no-start) exits 1" 1 "$rc"
+check_contains "and says how to start one" "no daemon is running" "$err"
+
+serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
+serve_start "$d" --ca "$d/ca.pem" --quiet-period 1 ||
+    { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
+
+# watch: the first event of a phone, as JSON and as a line.
+"$ZTP_BIN" watch --state "$d/state" --json --count 1 >"$d/watch.json" &
+w1=$!
+"$ZTP_BIN" watch --state "$d/state" --count 1 >"$d/watch.txt" &
+w2=$!
+sleep 1
+
+# Three phones show up; the inventory lists two of them.
+printf 'MAC,model,label\n00:04:F2:B0:00:01,VVX410,desk 1\n0004f2b00002,VVX410\n' \
+    >"$d/inv.csv"
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2b00001 \
+    --fleet 2 --server "http://127.0.0.1:$HTTP/" --timeout 60 \
+    >"$d/sim.log" 2>&1 &
+sim=$!
+at_exit "kill $sim 2>/dev/null"
+"$PHONESIM_BIN" --model VVX311 --version 5.4.0.12410 --mac 0004f2b00009 \
+    --server "http://127.0.0.1:$HTTP/" --timeout 20 >"$d/sim9.log" 2>&1 &
+sim9=$!
+at_exit "kill $sim9 2>/dev/null"
+
+# stdin is a pipe nobody writes to: batch must not wait for it.
+sleep 60 | "$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" \
+    --timeout 60 --json --only-inventory --report "$d/report.csv" \
+    >"$d/batch.json" 2>"$d/batch.err"; rc=$?
+check_eq "every listed phone recovered: exit 0" 0 "$rc"
+check "every line is JSON" jq -e . "$d/batch.json" >/dev/null
+last=$(tail -1 "$d/batch.json")
+check_eq "the last line says how it ended" "done 2 0 0 0" \
+    "$(printf '%s' "$last" | jq -r '"\(.event) \(.recovered) \(.failed) \(.timed_out) \(.exit)"')"
+check_eq "the report path is in it" "$d/report.csv" \
+    "$(printf '%s' "$last" | jq -r .report)"
+check "progress lines name the label" \
+    grep -q '"mac":"0004f2b00001","label":"desk 1"' "$d/batch.json"
+check "progress lines reach recovered" \
+    grep -q '"state":"recovered","reason":null,"done":2,"total":2' \
+    "$d/batch.json"
+check "the report is written" test -s "$d/report.csv"
+check "the report has the first phone" grep -q 0004f2b00001 "$d/report.csv"
+check "the report has the second phone" grep -q 0004f2b00002 "$d/report.csv"
+wait_for 20 state_is "$d" 0004f2b00009 held
+check_eq "the phone outside the inventory is held" held \
+    "$(phone_field "$d" 0004f2b00009 state)"
+check "and batch said so" grep -q '"event":"held","mac":"0004f2b00009"' \
+    "$d/batch.json"
+
+wait "$w1" "$w2"
+check_eq "watch --json prints a daemon event" phone \
+    "$(jq -r .event "$d/watch.json" 2>/dev/null | head -1)"
+check "watch prints one line per event" \
+    grep -q '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] phone 0004f2b0000' "$d/watch.txt"
+
+# A listed phone that never shows up: exit 3 when the time is up.
+printf '0004f2b00001\n0004f2b000ff,VVX500,nobody\n' >"$d/inv2.csv"
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" \
+    --timeout 2 </dev/null); rc=$?
+check_eq "a missing phone: exit 3" 3 "$rc"
+check_contains "the summary names it" "0004f2b000ff nobody  never seen  TIMEOUT" "$out"
+check_contains "and counts" "1 of 2 recovered, 0 failed, 1 timed out; report $d/state/reports/batch-" "$out"
+check "the default report is in the state directory" \
+    sh -c "ls '$d/state/reports/'batch-*.json >/dev/null"
+
+# ctl: one request; the daemon's refusal is its error.
+out=$("$ZTP_BIN" ctl --state "$d/state" --json phone mac=0004f2b00002); rc=$?
+check_eq "ctl phone exits 0" 0 "$rc"
+check_eq "ctl prints the answer" 0004f2b00002 "$(printf '%s' "$out" | jq -r .mac)"
+err=$("$ZTP_BIN" ctl --state "$d/state" hold mac=0004f2b0dead 2>&1); rc=$?
+check_eq "a refused request exits 1" 1 "$rc"
+check_contains "with the daemon's reason" "no phone 0004f2b0dead" "$err"
+"$ZTP_BIN" ctl --state "$d/state" hold mac >/dev/null 2>&1; rc=$?
+check_eq "ctl KEY without =VALUE exits 2" 2 "$rc"
+
+done_testing
