@@ -69,7 +69,7 @@ SIM_BIN_SAN	:= $(BUILD)/san/phonesim
 GEN_BIN		:= $(BUILD)/ucs-synth
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test-deps test check bench fuzz clean demo-packages fuzzers
+.PHONY: all deps test-deps test check bench fuzz clean demo-packages fuzzers demo
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/.deps-build $(BIN) $(if $(SIM_SRCS),$(SIM_BIN)) $(if $(GEN_SRCS),$(GEN_BIN))
@@ -217,6 +217,11 @@ $(GEN_BIN): $(GEN_SRCS) $(wildcard images/gen/*.h) | $(BUILD)/.deps-build
 
 demo-packages: $(GEN_BIN)
 	$(GEN_BIN) --out images/synthetic --size small
+
+# The appliance, synthetic packages and a closet of simulated phones on
+# loopback (no root), with the console open; quitting it stops them all.
+demo: all demo-packages
+	@sh tests/demo.sh $(BUILD)
 
 # libFuzzer harnesses, compiled with clang against the appliance sources.
 FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

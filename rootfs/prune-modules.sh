@@ -19,7 +19,7 @@ for kdir in "$root"/usr/lib/modules/*; do
 	    drivers/scsi/qla2xxx drivers/scsi/lpfc drivers/scsi/bfa \
 	    drivers/scsi/be2iscsi drivers/scsi/qedf drivers/scsi/qedi \
 	    drivers/scsi/mpt3sas drivers/scsi/megaraid drivers/scsi/aic7xxx \
-	    drivers/target drivers/nfc net/nfc drivers/comedi drivers/mtd \
+	    drivers/target drivers/nfc net/nfc drivers/comedi drivers/usb/gadget \
 	    drivers/misc/habanalabs drivers/accel drivers/video/fbdev \
 	    drivers/input/touchscreen drivers/input/joystick drivers/md \
 	    fs/btrfs fs/xfs fs/ocfs2 fs/gfs2 fs/ceph fs/nfs fs/nfsd fs/smb \
@@ -30,23 +30,26 @@ for kdir in "$root"/usr/lib/modules/*; do
 	    net/openvswitch net/netfilter net/bridge net/mac802154; do
 		rm -rf "${k:?}/$d"
 	done
-	# A kept driver that needed a pruned module would be dead weight, and
-	# for the drivers the appliance exists for, a broken stick: check
-	# against the dependencies recorded before pruning.
-	lost=$(cd "$kdir" && find kernel -name '*.ko*' | awk -F': *' '
-		NR == FNR { kept[$0] = 1; next }
-		$1 in kept {
-			n = split($2, dep, " ")
-			for (i = 1; i <= n; i++)
-				if (!(dep[i] in kept)) print $1 " needs " dep[i]
-		}' - modules.dep.full)
-	rm -f "$kdir/modules.dep.full"
-	if [ -n "$lost" ]; then
-		echo "$lost" | sed 's/^/prune-modules: /'
-		if echo "$lost" | grep -E '^kernel/(drivers/(net|usb|scsi|nvme|ata|hid|input)|fs/(fat|exfat|ext4|squashfs|overlayfs|isofs))/'; then
+	# A kept module that needs a pruned one could never load: prune it
+	# too (until nothing changes), unless it is a driver the appliance
+	# exists for, which fails the build.  Dependencies are the ones
+	# recorded before pruning.
+	while :; do
+		lost=$(cd "$kdir" && find kernel -name '*.ko*' | awk -F': *' '
+			NR == FNR { kept[$0] = 1; next }
+			$1 in kept {
+				n = split($2, dep, " ")
+				for (i = 1; i <= n; i++)
+					if (!(dep[i] in kept)) { print $1; break }
+			}' - modules.dep.full)
+		[ -n "$lost" ] || break
+		if echo "$lost" | grep -E '^kernel/(drivers/(net/(ethernet|usb|phy)|usb/(host|storage|core)|scsi|ata)/|drivers/nvme/host/nvme(-core)?\.ko|fs/(fat|vfat|exfat|ext4|squashfs|overlayfs|isofs)/)'; then
 			echo "prune-modules: a driver the appliance needs lost a dependency" >&2
 			exit 1
 		fi
-	fi
+		echo "$lost" | sed 's/^/prune-modules: unloadable after pruning, removed: /'
+		(cd "$kdir" && echo "$lost" | xargs rm -f)
+	done
+	rm -f "$kdir/modules.dep.full"
 	chroot "$root" depmod -a "$kver"
 done
