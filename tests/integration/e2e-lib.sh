@@ -1,0 +1,132 @@
+# Helpers for the e2e-*.sh suites (sourced, not a suite): the appliance
+# daemon, the mock ZTP endpoint and simulated phones (tests/phonesim) on
+# loopback, and the comparison of what each phone says about itself with
+# what the appliance's report says about it.
+
+case "$0" in
+*e2e-lib.sh)
+	. "$TOP/tests/lib.sh"
+	skip "helpers sourced by the e2e-*.sh suites, not a suite"
+	done_testing
+	exit 0 ;;
+esac
+
+# The model each phone must end at, by the simulator's required release
+# (docs/phonesim.md) mapped to the synthetic builds of the tree's rules.
+e2e_required() {
+	case "$1" in
+	VVX101)	echo 5.4.0.12410 ;;
+	VVX201|VVX300|VVX310|VVX400|VVX410|VVX500|VVX600) echo 4.1.7.5432 ;;
+	VVX301|VVX311|VVX401|VVX411|VVX501|VVX601) echo 5.4.1.18370 ;;
+	*)	echo 4.0.8.0931 ;;
+	esac
+}
+
+# An old version for each model: older than its required release.
+e2e_old() {
+	case "$(e2e_required "$1")" in
+	4.0.8.0931)	echo 3.3.1.0933 ;;
+	4.1.7.5432)	echo 4.1.4.7430 ;;
+	*)		echo 5.2.0.8330 ;;
+	esac
+}
+
+# Every model of the simulator's table that has a part number (SoundStation
+# Duo has none: no image can be offered to it, see docs/e2e.md).
+e2e_models() {
+	"$PHONESIM_BIN" list-models | awk '$2 != "-" { print $1 }'
+}
+
+# e2e_fixture DIR [SIZE]: synthetic packages (tiny unless SIZE) imported into
+# DIR/lib, and the test PKI in DIR/pki; CAFP is the CA's DER SHA-256.
+e2e_fixture() {
+	_f=$1
+	mkdir -p "$_f/state"
+	"$SYNTH_BIN" --out "$_f/syn" --size "${2:-tiny}" --format dir \
+	    >/dev/null 2>&1 || return 1
+	for _d in "$_f/syn/"*; do
+		"$ZTP_BIN" import --library "$_f/lib" "$_d" >/dev/null ||
+		    return 1
+	done
+	"$PHONESIM_BIN" make-test-pki "$_f/pki" >/dev/null 2>&1 || return 1
+	CAFP=$(openssl x509 -in "$_f/pki/ca.pem" -outform DER |
+	    sha256sum | cut -d' ' -f1)
+}
+
+# e2e_serve DIR [options...]: the daemon on 127.0.0.1 with free ports; sets
+# HTTP, TFTP, SERVE_PID.  Ports are kept across a restart (same DIR).
+e2e_serve() {
+	_f=$1; shift
+	: "${HTTP:=$(free_port tcp)}"
+	: "${TFTP:=$(free_port udp)}"
+	"$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$HTTP" \
+	    --tftp-port "$TFTP" --syslog-port off --state "$_f/state" \
+	    --library "$_f/lib" --ca "$_f/pki/ca.pem" --no-dhcp --foreground \
+	    "$@" >>"$_f/serve.log" 2>&1 &
+	SERVE_PID=$!
+	at_exit "kill $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null"
+	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$HTTP/x"
+}
+
+# e2e_stop: SIGTERM and wait; non-zero when the daemon did not exit 0 (a
+# sanitizer report, a leak).
+e2e_stop() {
+	kill "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID"
+}
+
+# e2e_mock DIR: the mock ZTP endpoint; sets ZTP (port) and MOCK_PID.
+e2e_mock() {
+	ZTP=$(free_port tcp)
+	"$PHONESIM_BIN" ztp-mock --listen "127.0.0.1:$ZTP" \
+	    --cert "$1/pki/server.pem" --key "$1/pki/server.key" \
+	    --log "$1/arrivals.log" >"$1/mock.log" 2>&1 &
+	MOCK_PID=$!
+	at_exit "kill $MOCK_PID 2>/dev/null; wait $MOCK_PID 2>/dev/null"
+	wait_for 20 sh -c "ss -Hltn 'sport = :$ZTP' | grep -q ."
+}
+
+# e2e_report DIR: the report as JSON, to DIR/report.json.
+e2e_report() {
+	"$ZTP_BIN" report --state "$1/state" --json --out "$1/report.json"
+}
+
+# e2e_all_in_state DIR STATE N: N phones of the status are in STATE.
+e2e_count_state() {
+	"$ZTP_BIN" status --state "$1/state" --json |
+	    jq --arg s "$2" '[.phones[] | select(.state == $s)] | length'
+}
+e2e_all_recovered() {
+	[ "$(e2e_count_state "$1" recovered)" -ge "$2" ]
+}
+
+# e2e_view_phone JSONLINE: what a phone says about itself, in one line.
+e2e_view_phone() {
+	printf '%s\n' "$1" | jq -r '"model=\(.model) before=\(.version_before) after=\(.version_after) ca=\(.ca_sha256) repoint=\(.target) \(if .recovered then "recovered" else "not-recovered" end) ztp=\(.reached_ztp)"'
+}
+
+# e2e_view_report DIR MAC: what the report and the mock's arrivals say about
+# the same phone, in the same form.
+e2e_view_report() {
+	_z=false
+	grep -q " $2 " "$1/arrivals.log" 2>/dev/null && _z=true
+	jq -r --arg m "$2" --arg z "$_z" '.phones[] | select(.mac == $m) |
+	    "model=\(.model) before=\(.version_before) after=\(.version) ca=\(.ca_sha256) repoint=\(.repoint) \(.state) ztp=\($z)"' \
+	    "$1/report.json"
+}
+
+# e2e_compare DIR OUTFILE: for each phone's JSON line in OUTFILE, check that
+# it recovered at its model's required version with the operator's CA and
+# that the report agrees with it field by field.
+e2e_compare() {
+	grep '^{' "$2" >"$1/phones.jsonl"
+	while IFS= read -r _line; do
+		_mac=$(printf '%s\n' "$_line" | jq -r .mac)
+		_mod=$(printf '%s\n' "$_line" | jq -r .model)
+		check_eq "$_mod $_mac: ends recovered at $(e2e_required "$_mod") with the operator's CA, at ZTP" \
+		    "after=$(e2e_required "$_mod") ca=$CAFP repoint=ztp recovered ztp=true" \
+		    "$(e2e_view_phone "$_line" | sed 's/^.* after=/after=/')"
+		check_eq "$_mod $_mac: the report agrees with the phone" \
+		    "$(e2e_view_phone "$_line")" "$(e2e_view_report "$1" "$_mac")"
+	done <"$1/phones.jsonl"
+}
