@@ -73,6 +73,8 @@ static void	serve_transfer(struct serve *, int, uint64_t, const char *,
 		    const char *, int, const char *, uint64_t, uint64_t,
 		    double, const char *, const char *);
 static void	serve_release_buf(void *);
+static void	serve_app_log(struct serve *, struct phone *, const char *,
+		    const char *);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
 
 int64_t
@@ -88,6 +90,50 @@ static void
 serve_release_buf(void *arg)
 {
 	free(arg);
+}
+
+/*
+ * An uploaded app log names the application that ran last ("Version: X",
+ * its last such line): the weakest evidence of the version, and the only one
+ * a TFTP phone gives before it takes an image.  Once the phone has taken an
+ * image whole, the log it uploads at the next boot is out of date.
+ */
+static void
+serve_app_log(struct serve *s, struct phone *p, const char *path,
+    const char *evidence)
+{
+	struct ucs_version	 v;
+	FILE			*fp;
+	char			 line[512], last[UCS_VERSION_TEXT_MAX], *at;
+	char			*why = NULL, *ev;
+	size_t			 n;
+
+	if (p->state >= PHONE_REBOOTING && p->state <= PHONE_RECOVERED)
+		return;
+	if (p->version_source > VSRC_APPLOG)
+		return;
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	last[0] = '\0';
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if ((at = strstr(line, "Version: ")) == NULL)
+			continue;
+		at += strlen("Version: ");
+		n = strcspn(at, " \t\r\n");
+		if (n == 0 || n >= sizeof last)
+			continue;
+		memcpy(last, at, n);
+		last[n] = '\0';
+	}
+	fclose(fp);
+	if (last[0] == '\0' || ucs_version_parse(last, &v, &why) != 0) {
+		free(why);
+		return;
+	}
+	xasprintf(&ev, "%s: its last \"Version:\" line names %s", evidence,
+	    last);
+	fleet_learn_version(s->fleet, p, &v, VSRC_APPLOG, serve_now(), ev);
+	free(ev);
 }
 
 static void
@@ -489,6 +535,8 @@ serve_tftp_event(void *arg, const struct tftp_event *ev)
 		else if (p != NULL)
 			fleet_touch(s->fleet, p, ip, serve_now());
 		log_info("%s", evidence);
+		if (p != NULL && in.kind == IDENT_FILE_APP_LOG)
+			serve_app_log(s, p, ev->stored_path, evidence);
 		free(evidence);
 		free(esc);
 		return;
@@ -601,6 +649,9 @@ serve_http_event(void *arg, const struct http_event *ev)
 		else if (p != NULL)
 			fleet_touch(s->fleet, p, ev->peer_ip, serve_now());
 		log_info("%s", evidence);
+		if (p != NULL && in.kind == IDENT_FILE_APP_LOG &&
+		    ev->type == HTTP_EV_UPLOAD_STORED)
+			serve_app_log(s, p, ev->stored_path, evidence);
 		free(evidence);
 		free(esc);
 		break;
