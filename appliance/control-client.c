@@ -94,6 +94,12 @@ control_client_fd(const struct control_client *cl)
 	return (cl->fd);
 }
 
+int
+control_client_dead(const struct control_client *cl)
+{
+	return (cl->dead);
+}
+
 void
 control_client_discard_events(struct control_client *cl)
 {

@@ -80,6 +80,8 @@ json_t			*control_next_event(struct control_client *, int,
  * they are older than the document it returned.
  */
 void			 control_client_discard_events(struct control_client *);
+/* Has the connection failed (as opposed to a request being refused)? */
+int			 control_client_dead(const struct control_client *);
 /* Is an event (or part of one) already buffered, so poll() would not tell? */
 int			 control_client_pending(const struct control_client *);
 
