@@ -664,15 +664,26 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 	struct serve	*s = arg;
 	struct phone	*p;
 	char		 mac[IDENT_MAC_LEN + 1], *esc, word[32];
-	size_t		 i;
+	size_t		 i, n;
 
-	/* device.syslog.prependMac puts the MAC first; else the address. */
+	/*
+	 * device.syslog.prependMac puts the MAC in the message, after the
+	 * syslog header: the first word of 12 hex digits that names a known
+	 * phone wins; else the sender's address.
+	 */
 	p = NULL;
-	for (i = 0; i < len && i < sizeof word - 1 && line[i] != ' '; i++)
-		word[i] = line[i];
-	word[i] = '\0';
-	if (ident_parse_mac(word, mac) == 0)
-		p = fleet_find(s->fleet, mac);
+	for (i = 0; i < len && p == NULL; i++) {
+		if (i > 0 && line[i - 1] != ' ' && line[i - 1] != ':' &&
+		    line[i - 1] != '>' && line[i - 1] != '[')
+			continue;
+		for (n = 0; i + n < len && n < sizeof word - 1 &&
+		    line[i + n] != ' ' && line[i + n] != ':' &&
+		    line[i + n] != ']'; n++)
+			word[n] = line[i + n];
+		word[n] = '\0';
+		if (n == IDENT_MAC_LEN && ident_parse_mac(word, mac) == 0)
+			p = fleet_find(s->fleet, mac);
+	}
 	if (p == NULL)
 		p = fleet_by_ip(s->fleet, ip);
 	esc = log_escape(line, len);
