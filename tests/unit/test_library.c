@@ -402,6 +402,45 @@ test_zip_traversal_leaves_nothing(void **state)
 	assert_int_equal(access(evil, F_OK), -1);
 }
 
+/* What is not a package is refused with what it looks like instead. */
+static void
+check_looks_like(struct fixture *f, const char *const *names, size_t n,
+    const char *want)
+{
+	static const char *const texts[] = { "a", "b", "c" };
+	struct library	*lib;
+	char		*cause = NULL;
+
+	free(f->src);
+	assert_true(asprintf(&f->src, "%s/x.zip", f->root) > 0);
+	write_zip(f->src, names, texts, n);
+	assert_non_null(lib = library_open(f->libdir, &cause));
+	assert_int_equal(import(f, lib, f->src, &cause), -1);
+	if (strstr(cause, want) == NULL)
+		fail_msg("got \"%s\", want \"%s\"", cause, want);
+	free(cause);
+	assert_int_equal(lib->npackages, 0);
+	library_free(lib);
+	assert_int_equal(count_entries(f->libdir), 1);
+}
+
+static void
+test_looks_like(void **state)
+{
+	static const char *const bootrom[] = { "bootrom.ld", "readme.txt" };
+	static const char *const nested[] = { "Polycom/ucs.zip" };
+	static const char *const photos[] = { "a.jpg", "b.jpg", "c.txt" };
+	struct fixture	*f = *state;
+
+	check_looks_like(f, bootrom, 2, "not a UC Software package: no "
+	    "sip.ver and no *.sip.ld among 2 files: it looks like a BootROM "
+	    "or Updater package (bootrom.ld), not UC Software");
+	check_looks_like(f, nested, 1, "among 1 file: it holds another "
+	    "archive (polycom/ucs.zip): extract that one and import it");
+	check_looks_like(f, photos, 3, "among 3 files: it looks like "
+	    "something else: 2 .jpg files, 1 .txt file");
+}
+
 static void
 test_bad_sipver(void **state)
 {
@@ -456,6 +495,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_zip_traversal_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_sipver,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_looks_like,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_tmp_removed,
 		    setup, teardown),
