@@ -57,7 +57,7 @@ ui_show_error(struct ui *ui, const char *what, const char *error)
 	ui_message_box(ui, what, error);
 }
 
-/* Where a USB stick is mounted (the first removable-looking mount). */
+/* Where a USB stick is mounted (the first mount under /media). */
 static char *
 ui_usb_mount(void)
 {
@@ -68,8 +68,7 @@ ui_usb_mount(void)
 		return (xstrdup("/media/usb"));
 	while (fscanf(fp, "%255s %255s %511[^\n]", dev, dir, rest) == 3) {
 		if (strncmp(dir, "/media/", 7) == 0 ||
-		    strncmp(dir, "/run/media/", 11) == 0 ||
-		    strncmp(dir, "/mnt/", 5) == 0) {
+		    strncmp(dir, "/run/media/", 11) == 0) {
 			fclose(fp);
 			return (xstrdup(dir));
 		}
