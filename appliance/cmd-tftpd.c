@@ -33,7 +33,8 @@ enum {
 	OPT_UPLOAD_DIR = CMD_LONG_ONLY,
 	OPT_BLKSIZE_MAX,
 	OPT_WINDOWSIZE_MAX,
-	OPT_UPLOAD_MAX
+	OPT_UPLOAD_MAX,
+	OPT_ABANDON_MS
 };
 
 static const struct cmd_option cmd_tftpd_options[] = {
@@ -49,6 +50,9 @@ static const struct cmd_option cmd_tftpd_options[] = {
 	    "and never above the interface MTU - 32)" },
 	{ "windowsize-max", OPT_WINDOWSIZE_MAX, "N",
 	    "the largest RFC 7440 window granted, 1..1024 (default 64)" },
+	{ "abandon-ms", OPT_ABANDON_MS, "MS",
+	    "silence after which a transfer ends as abandoned (default "
+	    "3000; a client's own RFC 2349 timeout can lengthen it)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -161,6 +165,12 @@ cmd_tftpd_exec(const struct cmd_entry *self, int argc, char **argv)
 			if (cmd_parse_uint(self, "--upload-max", arg, 1,
 			    ~0UL, &upmax) != 0)
 				return (EXIT_USAGE);
+			break;
+		case OPT_ABANDON_MS:
+			if (cmd_parse_uint(self, "--abandon-ms", arg, 100,
+			    3600000, &v) != 0)
+				return (EXIT_USAGE);
+			cfg.abandon_ms = v;
 			break;
 		case OPT_BLKSIZE_MAX:
 			if (cmd_parse_uint(self, "--blksize-max", arg, 8,

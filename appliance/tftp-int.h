@@ -92,6 +92,7 @@ struct tftp_transfer {
 	unsigned		 srtt_us, rttvar_us;
 	unsigned		 rto_ms;	/* current, with backoff */
 	unsigned		 rto_max_ms;
+	unsigned		 abandon_ms;	/* silence that ends the transfer */
 	unsigned		 tries;		/* retransmissions in a row */
 	unsigned		 retransmits;
 	uint64_t		 bytes;		/* acknowledged or received */
@@ -117,6 +118,8 @@ struct tftp_server {
 
 uint64_t	tftp_now_ms(void);
 uint64_t	tftp_now_us(void);
+/* The silence after which a transfer ends, from its options. */
+unsigned	tftp_abandon_ms(const struct tftp_transfer *);
 /* Free a transfer without an event (its final event was already sent). */
 void		tftp_transfer_free(struct tftp_transfer *);
 /* Emit an event for t (reason may be NULL). */

@@ -530,6 +530,22 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		tftp_read_begin(t);
 }
 
+/*
+ * A client that told us its retransmission timeout (RFC 2349) gets two of
+ * its own retries before its silence counts: once an ACK and its repeat are
+ * lost, only the client's timer can restart the transfer.
+ */
+unsigned
+tftp_abandon_ms(const struct tftp_transfer *t)
+{
+	unsigned	ms = t->server->cfg.abandon_ms;
+
+	if (t->params.timeout_s != 0 &&
+	    t->params.timeout_s * 2000 + 1000 > ms)
+		ms = t->params.timeout_s * 2000 + 1000;
+	return (ms);
+}
+
 void
 tftp_emit(struct tftp_transfer *t, enum tftp_event_type type,
     const char *reason, const char *stored_path)

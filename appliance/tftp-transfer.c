@@ -97,6 +97,7 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	    t->rto_max_ms;
 	if (t->rto_ms < TFTP_RTO_MIN_MS)
 		t->rto_ms = TFTP_RTO_MIN_MS;
+	t->abandon_ms = tftp_abandon_ms(t);
 	return (0);
 }
 
@@ -247,8 +248,8 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 	t->window_us = tftp_now_us();
 	t->timed = !retransmit;
 	t->deadline_ms = t->window_us / 1000 + t->rto_ms;
-	if (t->deadline_ms > t->progress_ms + t->server->cfg.abandon_ms)
-		t->deadline_ms = t->progress_ms + t->server->cfg.abandon_ms;
+	if (t->deadline_ms > t->progress_ms + t->abandon_ms)
+		t->deadline_ms = t->progress_ms + t->abandon_ms;
 	tftp_timer_arm(t);
 	return (0);
 }
@@ -371,7 +372,7 @@ int
 tftp_read_timeout(struct tftp_transfer *t)
 {
 	uint64_t	now = tftp_now_ms(), from;
-	unsigned	count, abandon = t->server->cfg.abandon_ms;
+	unsigned	count, abandon = t->abandon_ms;
 	char		why[64];
 
 	if (now - t->progress_ms >= abandon) {

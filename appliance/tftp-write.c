@@ -60,6 +60,7 @@ tftp_write_start(struct tftp_transfer *t, const struct tftp_req *req,
 	    t->rto_max_ms;
 	if (t->rto_ms < TFTP_RTO_MIN_MS)
 		t->rto_ms = TFTP_RTO_MIN_MS;
+	t->abandon_ms = tftp_abandon_ms(t);
 	return (0);
 }
 
@@ -193,8 +194,8 @@ tftp_write_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 	free(stored);
 	/* Dally: answer a repeat of the last block for one timeout. */
 	t->state = TFTP_STATE_DALLY;
-	t->deadline_ms = now + (t->rto_max_ms < t->server->cfg.abandon_ms ?
-	    t->rto_max_ms : t->server->cfg.abandon_ms);
+	t->deadline_ms = now + (t->rto_max_ms < t->abandon_ms ?
+	    t->rto_max_ms : t->abandon_ms);
 	tftp_timer_arm(t);
 	return (0);
 }
@@ -203,7 +204,7 @@ int
 tftp_write_timeout(struct tftp_transfer *t)
 {
 	uint64_t	now = tftp_now_ms();
-	unsigned	abandon = t->server->cfg.abandon_ms;
+	unsigned	abandon = t->abandon_ms;
 	char		*why;
 	uint8_t		 ack[4];
 

@@ -1,0 +1,121 @@
+#!/bin/sh
+# TFTP over a lossy path: the server and the clients in two network
+# namespaces joined by a veth pair, with nftables dropping 10% of the UDP
+# packets each way (this kernel has no sch_netem), and then through a seeded
+# relay that also reorders and duplicates.  Every byte must arrive intact,
+# with each client.
+. "$TOP/tests/lib.sh"
+need_root "network namespaces"
+for c in ip nft curl busybox tftp atftp cc; do
+	if ! command -v $c >/dev/null 2>&1; then
+		skip "$c is not installed (make test-deps)"
+		done_testing
+		exit 0
+	fi
+done
+
+T=$(make_tmpdir)
+cc -O1 -o "$T/tftp-tool" "$TOP/tests/integration/tftp-tool.c" || exit 1
+mkdir -p "$T/root" "$T/out"
+head -c 513 /dev/urandom >"$T/root/f513"
+head -c 300000 /dev/urandom >"$T/root/f300k"
+head -c 1500000 /dev/urandom >"$T/root/f1500k"
+
+NS_S=tftp-loss-$$-s
+NS_C=tftp-loss-$$-c
+VS=tls$$
+VC=tlc$$
+ip netns add "$NS_S" || { skip "cannot create network namespaces"; done_testing; exit 0; }
+at_exit "ip netns del $NS_S 2>/dev/null"
+ip netns add "$NS_C"
+at_exit "ip netns del $NS_C 2>/dev/null"
+ip link add "$VS" type veth peer name "$VC"
+ip link set "$VS" netns "$NS_S"
+ip link set "$VC" netns "$NS_C"
+S() { ip netns exec "$NS_S" "$@"; }
+C() { ip netns exec "$NS_C" "$@"; }
+S ip addr add 10.231.0.1/24 dev "$VS"
+C ip addr add 10.231.0.2/24 dev "$VC"
+S ip link set lo up
+C ip link set lo up
+S ip link set "$VS" up
+C ip link set "$VC" up
+
+if ! S nft -f - <<EOF
+table inet loss {
+	chain out {
+		type filter hook output priority 0;
+		oifname "$VS" meta l4proto udp numgen random mod 100 < 10 drop
+	}
+	chain in {
+		type filter hook input priority 0;
+		iifname "$VS" meta l4proto udp numgen random mod 100 < 10 drop
+	}
+}
+EOF
+then
+	skip "nftables does not work here"
+	done_testing
+	exit 0
+fi
+
+# nsenter (not ip netns exec) so that $! is the server itself.  On a path
+# this lossy a client can be silent for a few of its own timeouts.
+nsenter --net="/var/run/netns/$NS_S" "$ZTP_BIN" tftpd --root "$T/root" \
+    --listen 10.231.0.1 --port 69 --abandon-ms 8000 >"$T/summary" \
+    2>"$T/log" &
+SRV=$!
+at_exit "kill $SRV 2>/dev/null"
+listening() { S ss -Hlun 'sport = :69' | grep -q .; }
+check "the server listens in its namespace" wait_for 10 listening
+
+same() { [ -f "$2" ] && [ "$(sha256 "$1")" = "$(sha256 "$2")" ]; }
+
+get() {	# CLIENT HOST PORT NAME OUT
+	case $1 in
+	curl)	C curl -s --max-time 90 -o "$5" "tftp://$2:$3/$4" ;;
+	busybox) C busybox tftp -g -r "$4" -l "$5" "$2" "$3" 2>/dev/null ;;
+	hpa)	C tftp -m binary "$2" "$3" -c get "$4" "$5" >/dev/null 2>&1 ;;
+	# atftp re-acknowledges a repeated window only once, then waits
+	# for its own timer (5 s by default): "timeout 2" makes it retry
+	# sooner, and tells the server to wait for two such retries.
+	atftpw)	C atftp --option "blksize 1468" --option "windowsize 8" \
+		    --option "tsize 0" --option "timeout 2" -g -r "$4" -l "$5" "$2" "$3" \
+		    >/dev/null 2>&1 ;;
+	esac
+}
+
+for c in curl busybox hpa atftpw; do
+	for f in f513 f300k; do
+		get $c 10.231.0.1 69 $f "$T/out/$c-$f"
+		check "$c gets $f intact through 10% loss" \
+		    same "$T/root/$f" "$T/out/$c-$f"
+	done
+done
+get atftpw 10.231.0.1 69 f1500k "$T/out/atftpw-f1500k"
+check "windowed atftp gets 1.5 MB intact through 10% loss" \
+    same "$T/root/f1500k" "$T/out/atftpw-f1500k"
+
+# Add reordering and duplication: a seeded relay in the client namespace.
+RP=$(free_port)
+nsenter --net="/var/run/netns/$NS_C" "$T/tftp-tool" relay "$RP" 10.231.0.1 69 \
+    7 0 5 10 >/dev/null 2>&1 &
+RELAY=$!
+at_exit "kill $RELAY 2>/dev/null"
+sleep 0.3
+for c in curl busybox hpa atftpw; do
+	get $c 127.0.0.1 "$RP" f300k "$T/out/relay-$c"
+	check "$c gets 300 KB intact through loss, reordering and duplicates" \
+	    same "$T/root/f300k" "$T/out/relay-$c"
+done
+
+retx=$(awk '/completed/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^retransmits/) s += $i }
+    END { print s + 0 }' "$T/summary")
+check "the server retransmitted (the loss was real)" test "$retx" -gt 10
+check "no transfer failed" sh -c "! grep -q ': failed' '$T/summary'"
+echo "# retransmits: $retx"
+
+kill -TERM $SRV
+wait $SRV
+check_eq "the server exits cleanly" 0 $?
+done_testing
