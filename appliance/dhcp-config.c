@@ -169,15 +169,26 @@ dhcp_config_render(const struct dhcp_config *dc, const struct dhcp_net *net,
 
 	/*
 	 * dnsmasq drops root once it has its sockets, then re-reads the hosts
-	 * file on SIGHUP: it runs as whoever owns the state directory (the
-	 * daemon's user), the one account sure to be able to read it.
+	 * file on SIGHUP: it runs as the daemon's user (or whoever owns the
+	 * state directory), the account sure to be able to read it and the
+	 * one the daemon can still signal once it has dropped root too.
 	 */
 	who = xstrdup("");
-	if (stat(dc->state_dir, &sb) == 0 &&
-	    (pw = getpwuid(sb.st_uid)) != NULL &&
+	pw = NULL;
+	if (dc->user != NULL)
+		pw = getpwnam(dc->user);
+	else if (stat(dc->state_dir, &sb) == 0)
+		pw = getpwuid(sb.st_uid);
+	if (dc->user != NULL && pw == NULL) {
+		xasprintf(cause, "user '%s' does not exist", dc->user);
+		free(who);
+		free(url);
+		return (NULL);
+	}
+	if (pw != NULL &&
 	    dhcp_config_safe("user", pw->pw_name, &ignored) == 0) {
 		free(who);
-		if ((gr = getgrgid(sb.st_gid)) != NULL &&
+		if ((gr = getgrgid(pw->pw_gid)) != NULL &&
 		    dhcp_config_safe("group", gr->gr_name, &ignored) == 0)
 			xasprintf(&who, "user=%s\ngroup=%s\n", pw->pw_name,
 			    gr->gr_name);

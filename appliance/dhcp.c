@@ -651,18 +651,23 @@ dhcp_free(struct dhcp *d)
 	int	i;
 
 	if (d->pid != -1) {
-		kill(d->pid, SIGTERM);
-		for (i = 0; i < DHCP_STOP_MS / 10; i++) {
-			if (dhcp_reap(d, 0))
-				break;
-			usleep(10000);
+		if (kill(d->pid, SIGTERM) == -1 && errno == EPERM) {
+			/* Never wait for a child we cannot stop. */
+			log_warn("dhcp: cannot stop dnsmasq (pid %ld): it runs "
+			    "as another user", (long)d->pid);
+			dhcp_close_child(d);
+		} else {
+			for (i = 0; i < DHCP_STOP_MS / 10; i++) {
+				if (dhcp_reap(d, 0))
+					break;
+				usleep(10000);
+			}
+			if (i == DHCP_STOP_MS / 10 &&
+			    kill(d->pid, SIGKILL) == 0)
+				dhcp_reap(d, 1);
+			dhcp_close_child(d);
+			unlink(d->pid_path);
 		}
-		if (i == DHCP_STOP_MS / 10) {
-			kill(d->pid, SIGKILL);
-			dhcp_reap(d, 1);
-		}
-		dhcp_close_child(d);
-		unlink(d->pid_path);
 	}
 	if (d->restart_ev != NULL)
 		event_free(d->restart_ev);

@@ -25,6 +25,9 @@ struct dhcp_config {
 	int		 force;		/* serve despite a default route / foreign address */
 	int		 skip_probe;	/* do not probe for another DHCP server */
 	unsigned	 probe_ms;	/* how long the probe listens; 0: 6000 */
+	const char	*user;		/* dnsmasq drops root to this user (the
+					 * daemon's own, so that it can signal
+					 * it); NULL: the state dir's owner */
 };
 
 struct dhcp_lease {

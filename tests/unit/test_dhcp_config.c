@@ -142,6 +142,29 @@ test_config_runs_as_state_owner(void **state)
 }
 
 static void
+test_config_runs_as_given_user(void **state)
+{
+	struct dhcp_config	 dc;
+	struct dhcp_net		 net;
+	char			*cause = NULL, *text;
+
+	memset(&dc, 0, sizeof dc);
+	dc.iface = "eth1";
+	dc.boot_url = "http://10.99.0.1/";
+	dc.state_dir = "/";
+	dc.user = "nobody";
+	assert_int_equal(dhcp_parse_address("10.99.0.1/24", &net, &cause), 0);
+	text = dhcp_config_render(&dc, &net, &cause);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\nuser=nobody\ngroup=nogroup\n"));
+	free(text);
+	dc.user = "no-such-user-ztp";
+	assert_null(dhcp_config_render(&dc, &net, &cause));
+	assert_string_equal(cause, "user 'no-such-user-ztp' does not exist");
+	free(cause);
+}
+
+static void
 check_config_refused(const char *iface, const char *url, const char *want)
 {
 	struct dhcp_config	 dc;
@@ -234,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_config_text),
 		cmocka_unit_test(test_config_runs_as_state_owner),
+		cmocka_unit_test(test_config_runs_as_given_user),
 		cmocka_unit_test(test_config_refuses_what_dnsmasq_cannot_carry),
 		cmocka_unit_test(test_hosts_file),
 		cmocka_unit_test(test_hook_script),
