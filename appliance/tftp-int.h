@@ -18,7 +18,7 @@
 struct event;
 struct mmsghdr;
 
-/* The shortest retransmission timeout, whatever the measured RTT. */
+/* The default floor of the retransmission timeout (rto_min_ms). */
 #define TFTP_RTO_MIN_MS		10
 /* How often a running transfer reports progress. */
 #define TFTP_PROGRESS_MS	250

@@ -70,6 +70,7 @@ tftp_config_defaults(struct tftp_config *cfg)
 	cfg->retries = 5;
 	cfg->abandon_ms = 3000;
 	cfg->uploads = NULL;
+	cfg->rto_min_ms = TFTP_RTO_MIN_MS;
 }
 
 uint64_t
@@ -191,6 +192,12 @@ tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
 	srv = xcalloc(1, sizeof *srv);
 	srv->base = base;
 	srv->cfg = *cfg;
+	if (srv->cfg.rto_min_ms == 0)
+		srv->cfg.rto_min_ms = TFTP_RTO_MIN_MS;
+	if (srv->cfg.timeout_ms < srv->cfg.rto_min_ms)
+		srv->cfg.timeout_ms = srv->cfg.rto_min_ms;
+	if (srv->cfg.max_windowsize == 0)
+		srv->cfg.max_windowsize = 1;
 	if (hooks != NULL)
 		srv->hooks = *hooks;
 	srv->fd = fd;

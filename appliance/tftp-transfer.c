@@ -95,8 +95,8 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	    srv->cfg.timeout_ms;
 	t->rto_ms = srv->cfg.timeout_ms < t->rto_max_ms ? srv->cfg.timeout_ms :
 	    t->rto_max_ms;
-	if (t->rto_ms < TFTP_RTO_MIN_MS)
-		t->rto_ms = TFTP_RTO_MIN_MS;
+	if (t->rto_ms < t->server->cfg.rto_min_ms)
+		t->rto_ms = t->server->cfg.rto_min_ms;
 	t->abandon_ms = tftp_abandon_ms(t);
 	return (0);
 }
@@ -284,8 +284,8 @@ tftp_read_rtt(struct tftp_transfer *t)
 		t->srtt_us = (7 * t->srtt_us + sample) / 8;
 	}
 	rto = (t->srtt_us + 4 * t->rttvar_us) / 1000;
-	if (rto < TFTP_RTO_MIN_MS)
-		rto = TFTP_RTO_MIN_MS;
+	if (rto < t->server->cfg.rto_min_ms)
+		rto = t->server->cfg.rto_min_ms;
 	if (rto > t->rto_max_ms)
 		rto = t->rto_max_ms;
 	t->rto_ms = rto;

@@ -58,8 +58,8 @@ tftp_write_start(struct tftp_transfer *t, const struct tftp_req *req,
 	    srv->cfg.timeout_ms;
 	t->rto_ms = srv->cfg.timeout_ms < t->rto_max_ms ? srv->cfg.timeout_ms :
 	    t->rto_max_ms;
-	if (t->rto_ms < TFTP_RTO_MIN_MS)
-		t->rto_ms = TFTP_RTO_MIN_MS;
+	if (t->rto_ms < t->server->cfg.rto_min_ms)
+		t->rto_ms = t->server->cfg.rto_min_ms;
 	t->abandon_ms = tftp_abandon_ms(t);
 	return (0);
 }

@@ -94,6 +94,7 @@ struct tftp_config {
 	unsigned		 retries;	/* before giving up, default 5 */
 	unsigned		 abandon_ms;	/* silence that means "abandoned", default 3000 */
 	struct upload_store	*uploads;	/* NULL: every WRQ refused */
+	unsigned		 rto_min_ms;	/* floor of the adaptive timeout, default 10 */
 };
 
 /* Defaults for every field. */

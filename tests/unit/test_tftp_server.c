@@ -99,6 +99,8 @@ fx_new(size_t size, void (*tweak)(struct tftp_config *))
 	tftp_config_defaults(&fx->cfg);
 	fx->cfg.listen = "127.0.0.1";
 	fx->cfg.port = 0;
+	/* No retransmission inside a test step, however loaded the box. */
+	fx->cfg.rto_min_ms = 800;
 	if (tweak != NULL)
 		tweak(&fx->cfg);
 	if (fx->cfg.uploads == (void *)1) {
@@ -349,6 +351,7 @@ static void
 short_timers(struct tftp_config *cfg)
 {
 	cfg->timeout_ms = 40;
+	cfg->rto_min_ms = 10;
 	cfg->abandon_ms = 400;
 }
 
@@ -385,6 +388,7 @@ static void
 long_abandon(struct tftp_config *cfg)
 {
 	cfg->timeout_ms = 50;
+	cfg->rto_min_ms = 10;
 	cfg->abandon_ms = 30000;
 }
 
