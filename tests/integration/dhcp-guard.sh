@@ -75,15 +75,15 @@ rogue_pid=$!
 at_exit "kill $rogue_pid 2>/dev/null"
 ip -n "$client" link set eth0 up
 
-# The appliance probes with its default patience (the rogue pings each
-# address for 3 s before offering it); a client listens meanwhile, starting
-# a second later (the rogue pings one address at a time).
+# The appliance probes (the rogue pings each address for 3 s before offering
+# it, one address at a time, so both listen long enough for a loaded
+# machine); a client listens meanwhile, starting a little later.
 ip netns exec "$app" timeout 60 "$ZTP_BIN" dhcpd --iface lan0 \
-    --address 10.99.0.1/24 --state "$t/s1" >"$t/s1.out" 2>&1 &
+    --address 10.99.0.1/24 --state "$t/s1" --probe-ms 10000 >"$t/s1.out" 2>&1 &
 app_pid=$!
-sleep 1
+sleep 2
 ip netns exec "$client" "$ZTP_BIN" dhcpd --iface eth0 --probe-only \
-    --probe-ms 9000 >"$t/client" 2>&1 &
+    --probe-ms 12000 >"$t/client" 2>&1 &
 client_pid=$!
 wait "$app_pid"
 rc=$?
