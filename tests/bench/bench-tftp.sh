@@ -190,6 +190,6 @@ done
 	awk '$2 == "window" { w[$1] = $3 }
 	END {
 		printf "One atftp client, blksize 1468, windowsize 8 (median of 3): ZTP Rescue %s MB/s, in.tftpd %s MB/s (window ignored): **%.2f×**.\n",
-		    w["ztp"], w["hpa"], w["hpa"] > 0 ? w["ztp"] / w["hpa"] : 0
+		    w["ztp"], w["hpa"], (w["hpa"] > 0 ? w["ztp"] / w["hpa"] : 0)
 	}' "$RES"
 } | tee "$OUT"

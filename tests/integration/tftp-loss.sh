@@ -96,6 +96,15 @@ get atftpw 10.231.0.1 69 f1500k "$T/out/atftpw-f1500k"
 check "windowed atftp gets 1.5 MB intact through 10% loss" \
     same "$T/root/f1500k" "$T/out/atftpw-f1500k"
 
+# The block size is clamped to the MTU of the interface (veth: 1500 - 32).
+C curl -s --max-time 60 --tftp-blksize 65464 -o "$T/out/big-blk" \
+    "tftp://10.231.0.1:69/f300k"
+check "a client asking for 65464-byte blocks gets the file intact" \
+    same "$T/root/f300k" "$T/out/big-blk"
+check_contains "and was granted 1468 (the veth MTU - 32)" \
+    "read f300k: completed, 300000 bytes, blksize 1468, window 1," \
+    "$(cat "$T/summary")"
+
 # Add reordering and duplication: a seeded relay in the client namespace.
 RP=$(free_port)
 nsenter --net="/var/run/netns/$NS_C" "$T/tftp-tool" relay "$RP" 10.231.0.1 69 \
