@@ -13,35 +13,6 @@ D=$(make_tmpdir)
 check "synthetic library and test PKI made" e2e_fixture "$D"
 check "daemon up" e2e_serve "$D" --quiet-period 2
 check "mock ZTP up" e2e_mock "$D"
-
-# The closet: every model once, MACs 0004f2e10001 upwards.
-n=0
-for m in $(e2e_models); do
-	n=$((n + 1))
-	printf '%s %s 0004f2e1%04x\n' "$m" "$(e2e_old "$m")" "$n"
-done >"$D/closet"
-check "the closet holds every model with a part number (25)" \
-    test "$n" -ge 25
-
-"$PHONESIM_BIN" --closet "$D/closet" --server "http://127.0.0.1:$HTTP/" \
-    --ztp "https://127.0.0.1:$ZTP/" --transcript "$D/ts" --timeout 150 \
-    >"$D/out" 2>"$D/err"
-rc=$?
-check_eq "every phone recovered (phonesim exit 0)" "0" "$rc"
-[ "$rc" -eq 0 ] || sed 's/^/# /' "$D/err" | head -20
-check_eq "one JSON line per phone" "$n" "$(grep -c '^{' "$D/out")"
-check "the appliance calls every phone recovered after the quiet period" \
-    wait_for 30 e2e_all_recovered "$D" "$n"
-check "report written" e2e_report "$D"
-check_eq "the report has one row per phone, all recovered" \
-    "$n $n" "$(jq '[.phones | length, ([.[] | select(.state == "recovered")] | length)] | join(" ")' -r "$D/report.json")"
-e2e_compare "$D" "$D/out"
-
-# Each phone took its image whole once and abandoned it once (after the
-# reboot), as the report's transfer rows say.
-bad=$(jq -r '.phones[] | [.mac, ([.transfers[] | select(.name | endswith(".sip.ld")) | .outcome] | join(","))] | select(.[1] != "completed,abandoned") | join(" ")' "$D/report.json")
-check_eq "every phone's image rows: completed, then abandoned" "" "$bad"
-check "the ZTP arrivals log names every phone" \
-    test "$(cut -d' ' -f2 "$D/arrivals.log" | sort -u | grep -c .)" -eq "$n"
+E2E_PREFIX=e1 e2e_every_model "$D" "http://127.0.0.1:$HTTP/"
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
 done_testing

@@ -130,3 +130,37 @@ e2e_compare() {
 		    "$(e2e_view_phone "$_line")" "$(e2e_view_report "$1" "$_mac")"
 	done <"$1/phones.jsonl"
 }
+
+# e2e_every_model DIR URL: one phone of every model at an old version, all
+# at once against the boot server URL; checks each phone and the report.
+# MACs 0004f2PPnnnn, PP from E2E_PREFIX.
+e2e_every_model() {
+	_f=$1 _url=$2
+	_n=0
+	for _m in $(e2e_models); do
+		_n=$((_n + 1))
+		printf '%s %s 0004f2%s%04x\n' "$_m" "$(e2e_old "$_m")" \
+		    "${E2E_PREFIX:-e1}" "$_n"
+	done >"$_f/closet"
+	check "the closet holds every model with a part number (25)" \
+	    test "$_n" -ge 25
+	"$PHONESIM_BIN" --closet "$_f/closet" --server "$_url" \
+	    --ztp "https://127.0.0.1:$ZTP/" --transcript "$_f/ts" \
+	    --timeout 150 >"$_f/out" 2>"$_f/err"
+	_rc=$?
+	check_eq "every phone recovered (phonesim exit 0)" "0" "$_rc"
+	[ "$_rc" -eq 0 ] && : || sed 's/^/# /' "$_f/err" | head -20
+	check_eq "one JSON line per phone" "$_n" "$(grep -c '^{' "$_f/out")"
+	check "the appliance calls every phone recovered after the quiet period" \
+	    wait_for 30 e2e_all_recovered "$_f" "$_n"
+	check "report written" e2e_report "$_f"
+	check_eq "the report has one row per phone, all recovered" "$_n $_n" \
+	    "$(jq -r '[.phones | length, ([.[] | select(.state == "recovered")] | length)] | join(" ")' "$_f/report.json")"
+	e2e_compare "$_f" "$_f/out"
+	# Each phone took its image whole once, then abandoned it after the
+	# reboot, as the report's transfer rows say.
+	_bad=$(jq -r '.phones[] | [.mac, ([.transfers[] | select(.name | endswith(".sip.ld")) | .outcome] | join(","))] | select(.[1] != "completed,abandoned") | join(" ")' "$_f/report.json")
+	check_eq "every phone's image rows: completed, then abandoned" "" "$_bad"
+	check "the ZTP arrivals log names every phone" test \
+	    "$(cut -d' ' -f2 "$_f/arrivals.log" | sort -u | grep -c .)" -eq "$_n"
+}
