@@ -75,6 +75,8 @@ static void	serve_transfer(struct serve *, int, uint64_t, const char *,
 static void	serve_release_buf(void *);
 static void	serve_app_log(struct serve *, struct phone *, const char *,
 		    const char *);
+static void	serve_moved_on(struct serve *, struct phone *, const char *,
+		    int64_t);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
 
 int64_t
@@ -134,6 +136,42 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 	    last);
 	fleet_learn_version(s->fleet, p, &v, VSRC_APPLOG, serve_now(), ev);
 	free(ev);
+}
+
+/*
+ * A phone that reads a TFTP image's header and runs that image goes straight
+ * on to its CONFIG_FILES: the server only sees it stop acknowledging, and
+ * learns of the abandon seconds later.  Its next request within the same
+ * boot (anything but a master config, an image or an upload) is the earlier
+ * evidence, and must be, since the answer to that very request depends on
+ * whether the phone runs its target.
+ */
+static void
+serve_moved_on(struct serve *s, struct phone *p, const char *next,
+    int64_t now)
+{
+	struct serve_xfer	*x;
+	char			*evidence, *esc, *next_esc;
+
+	LIST_FOREACH(x, &s->xfers, entry) {
+		if (x->proto != PROTO_TFTP || !x->image || x->decided ||
+		    x->id == 0 || strcmp(x->mac, p->mac) != 0)
+			continue;
+		if (x->bytes > SERVE_ABANDON_MAX || x->bytes >= x->total / 2 + 1)
+			continue;
+		x->decided = 1;
+		esc = log_escape(x->name, strlen(x->name));
+		next_esc = log_escape(next, strlen(next));
+		xasprintf(&evidence, "tftp %s to %s abandoned (the phone read "
+		    "the header and runs this image): %" PRIu64 " of %" PRIu64
+		    " bytes acknowledged when it asked for %s", esc, x->ip,
+		    x->bytes, x->total, next_esc);
+		fleet_image_finished(s->fleet, p, x->name, &x->image_version,
+		    IMAGE_ABANDONED, x->bytes, x->total, now, evidence);
+		free(evidence);
+		free(next_esc);
+		free(esc);
+	}
 }
 
 static void
@@ -329,6 +367,8 @@ serve_resolve(struct serve *s, int proto, const char *name, const char *ip,
 		    "model gets only its own split image");
 		break;
 	default:
+		if (p != NULL)
+			serve_moved_on(s, p, name, now);
 		if (provision_is_phone_file(in.base, mac)) {
 			serve_answer_phone_file(s, p, mac, evidence, now, a);
 			break;
@@ -427,6 +467,7 @@ serve_transfer(struct serve *s, int proto, uint64_t id, const char *peer,
 		return;
 	}
 	if (what == 1) {		/* progress */
+		x->bytes = bytes;
 		if (p != NULL)
 			fleet_progress(s->fleet, p, name, bytes, total,
 			    seconds > 0 ? (double)bytes / seconds : 0);
@@ -434,8 +475,8 @@ serve_transfer(struct serve *s, int proto, uint64_t id, const char *peer,
 		return;
 	}
 
-	/* Over: what the phone did with it. */
-	if (p != NULL && x->image) {
+	/* Over: what the phone did with it (unless it told us already). */
+	if (p != NULL && x->image && !x->decided) {
 		if (strcmp(outcome, "completed") == 0)
 			io = IMAGE_COMPLETE;
 		else if (bytes <= SERVE_ABANDON_MAX && bytes < total / 2 + 1)

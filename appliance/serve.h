@@ -65,6 +65,8 @@ struct serve_xfer {
 	struct ucs_version	 image_version;
 	int64_t			 started;
 	uint64_t		 total;
+	uint64_t		 bytes;		/* acknowledged, last progress */
+	int			 decided;	/* image outcome already told */
 	LIST_ENTRY(serve_xfer)	 entry;
 };
 
