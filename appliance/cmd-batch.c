@@ -412,6 +412,8 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	/* A daemon that goes away was stopped or is restarting: never start one. */
+	b.autostart = 0;
 
 	for (;;) {
 		batch_count(&b, &rec, &fail);

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,7 +136,15 @@ control_server_start(struct event_base *base, const char *state_dir,
     char **cause)
 {
 	struct control_server	*cs;
+	struct sigaction	 sa;
 	int			 fd;
+
+	/*
+	 * A console that closes with events unread must not kill the
+	 * daemon: libevent writes with writev(), which raises SIGPIPE.
+	 */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 
 	cs = xcalloc(1, sizeof *cs);
 	cs->base = base;
@@ -320,6 +329,15 @@ control_read_cb(struct bufferevent *bev, void *arg)
 		if (n > 0)
 			control_dispatch(cc, line, n);
 		free(line);
+		/*
+		 * A client that asks without reading its answers is not
+		 * heard again until it has read them.
+		 */
+		if (!cc->closing && evbuffer_get_length(
+		    bufferevent_get_output(bev)) > CONTROL_QUEUE_MAX) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 	}
 }
 
@@ -334,6 +352,10 @@ control_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (cc->dropped > 0)
 		control_send_dropped(cc);
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		control_read_cb(bev, cc);	/* what arrived meanwhile */
+	}
 }
 
 static void

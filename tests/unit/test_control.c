@@ -196,7 +196,8 @@ stop_server(void)
 
 	assert_non_null(cl = control_open(tmpdir, 0, &error));
 	r = control_request(cl, "shutdown", NULL, &error);
-	assert_non_null(r);
+	if (r == NULL)
+		fprintf(stderr, "shutdown: %s\n", error), fail();
 	json_decref(r);
 	control_client_free(cl);
 	assert_int_equal(waitpid(server_pid, &status, 0), server_pid);
@@ -498,6 +499,57 @@ test_slow_subscriber_drops_and_is_told(void **state)
 }
 
 static void
+test_greedy_client_paused(void **state)
+{
+	struct control_client	*other;
+	json_t			*r;
+	char			*req, *error = NULL, *line, pad[2049];
+	pid_t			 pid;
+	int			 fd, i, status, answers = 0;
+	size_t			 len;
+	FILE			*fp;
+
+	start_server();
+	fd = raw_connect();
+	memset(pad, 'z', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	/* 3000 requests of 2 kB answers, written without reading any. */
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 3000; i++) {
+			xasprintf(&req, "{\"v\":1,\"id\":%d,\"cmd\":\"echo\","
+			    "\"args\":{\"p\":\"%s\"}}\n", i, pad);
+			if (send(fd, req, strlen(req), MSG_NOSIGNAL) <= 0)
+				_exit(1);
+			free(req);
+		}
+		_exit(0);
+	}
+	msleep(300);
+	/* Meanwhile the daemon serves others. */
+	assert_non_null(other = control_open(tmpdir, 0, &error));
+	assert_non_null(r = control_request(other, "echo", NULL, &error));
+	json_decref(r);
+	control_client_free(other);
+
+	/* Every answer arrives, in order, once the client reads. */
+	assert_non_null(fp = fdopen(fd, "r"));
+	line = NULL;
+	len = 0;
+	while (answers < 3000 && getline(&line, &len, fp) != -1) {
+		xasprintf(&req, "\"id\":%d}", answers);
+		assert_non_null(strstr(line, req));
+		free(req);
+		answers++;
+	}
+	free(line);
+	assert_int_equal(answers, 3000);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fclose(fp);
+	stop_server();
+}
+
+static void
 test_two_subscribers(void **state)
 {
 	struct control_client	*a, *b, *c;
@@ -548,6 +600,7 @@ test_two_subscribers(void **state)
 	assert_non_null(ev = control_next_event(a, 5000, &error));
 	assert_int_equal(json_integer_value(json_object_get(ev, "seq")), 4);
 	json_decref(ev);
+	/* b leaves with events unread: the daemon must not die of it. */
 	control_client_free(a);
 	control_client_free(b);
 	control_client_free(c);
@@ -695,6 +748,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(
 		    test_slow_subscriber_drops_and_is_told, setup_dir,
 		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_greedy_client_paused,
+		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_two_subscribers,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_second_daemon_refused,
