@@ -223,13 +223,30 @@ demo-packages: $(GEN_BIN)
 demo: all demo-packages
 	@sh tests/demo.sh $(BUILD)
 
-# libFuzzer harnesses, compiled with clang against the appliance sources.
-FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_C) $(GEN_S) | $(BUILD)/.deps-test
+# libFuzzer harnesses: the appliance sources are compiled once with clang's
+# fuzzer instrumentation into one archive, and each harness links against it.
+FUZZ_FLAGS	:= -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -DZTP_FUZZ -Iappliance -I$(BUILD)/gen \
+		  -DZTP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+		  -fsanitize=fuzzer-no-link
+OBJ_FUZZ	:= $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS)) \
+		   $(patsubst $(BUILD)/gen/%.c,$(BUILD)/fuzzobj/gen/%.o,$(GEN_C)) \
+		   $(BUILD)/fuzzobj/gen/embedded.o
+$(BUILD)/fuzzobj/%.o: %.c | $(BUILD)/.deps-test
 	@mkdir -p $(@D)
-	$(FUZZCC) -std=gnu11 -D_GNU_SOURCE -DZTP_FUZZ -Iappliance -I$(BUILD)/gen \
-	    -DZTP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< \
-	    $(LIB_SRCS) $(GEN_C) $(GEN_S) $(PKG_LIBS) -lm
+	$(FUZZCC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzzobj/gen/%.o: $(BUILD)/gen/%.c | $(BUILD)/.deps-test
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzzobj/gen/embedded.o: $(GEN_S)
+	@mkdir -p $(@D)
+	$(FUZZCC) -c $< -o $@
+$(BUILD)/fuzzobj/libztp.a: $(OBJ_FUZZ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzzobj/libztp.a
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 fuzzers: $(FUZZ_BINS)
 
 TEST_PROGS	:= $(BIN_SAN) $(UNIT_BINS) $(if $(SIM_SRCS),$(SIM_BIN_SAN)) \
@@ -247,7 +264,7 @@ fuzz: $(FUZZ_BINS)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/opt $(BUILD)/san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/opt $(BUILD)/san $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
 
 # --- appliance image (not part of `make test`; see docs/image.md) ---------------
 #   make deb          build/ztp-rescue_VERSION_amd64.deb
