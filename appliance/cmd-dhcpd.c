@@ -195,8 +195,9 @@ cmd_dhcpd_command(struct dhcp *d, char *line)
 	if (verb == NULL)
 		return;
 	if (strcmp(verb, "state") == 0) {
-		printf("state %s restarts=%u pid=%d reason=%s\n", dhcp_state(d),
-		    dhcp_restarts(d), dhcp_child_pid(d),
+		printf("state %s restarts=%u pid=%d rogue=%s reason=%s\n",
+		    dhcp_state(d), dhcp_restarts(d), dhcp_child_pid(d),
+		    dhcp_rogue(d) != NULL ? dhcp_rogue(d) : "-",
 		    dhcp_last_restart(d) != NULL ? dhcp_last_restart(d) : "-");
 	} else if ((strcmp(verb, "no-boot-server") == 0 ||
 	    strcmp(verb, "boot-server") == 0) && mac != NULL) {

@@ -5,7 +5,9 @@
  * 00 00 36 3d, so nothing of it would survive.  A packet socket on the
  * served interface, filtered in the kernel to UDP datagrams for port 67,
  * sees each client message as it was sent; we keep the newest vendor class
- * per MAC and attach it to the lease event.
+ * per MAC and attach it to the lease event.  The same socket sees the
+ * answers of any other DHCP server that appears on the segment while we
+ * serve: they are counted, and the daemon warns.
  */
 #include <sys/socket.h>
 #include <linux/filter.h>
@@ -14,7 +16,10 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,7 +41,52 @@ struct dhcp_sniff {
 	int			fd;
 	unsigned long		clock;
 	struct dhcp_sniff_slot	slots[DHCP_SNIFF_SLOTS];
+	struct in_addr		self;		/* our own server identifier */
+	struct in_addr		rogue;		/* the last other server seen */
+	unsigned long		rogue_seen;	/* how many of its answers */
+	char			rogue_text[96];
 };
+
+static void	dhcp_sniff_answer(struct dhcp_sniff *, const uint8_t *,
+		    const struct dhcp_packet_info *);
+
+/* A server's OFFER or ACK that is not ours: another DHCP server. */
+static void
+dhcp_sniff_answer(struct dhcp_sniff *ds, const uint8_t *pkt,
+    const struct dhcp_packet_info *pi)
+{
+	struct in_addr	sid;
+	char		server[INET_ADDRSTRLEN], offer[INET_ADDRSTRLEN];
+
+	if (pi->msgtype != DHCP_OFFER && pi->msgtype != DHCP_ACK)
+		return;
+	if (pi->server_id.s_addr != 0)
+		sid = pi->server_id;
+	else
+		memcpy(&sid, pkt + 12, 4);	/* the IP source */
+	if (sid.s_addr == ds->self.s_addr)
+		return;
+	inet_ntop(AF_INET, &sid, server, sizeof server);
+	inet_ntop(AF_INET, &pi->yiaddr, offer, sizeof offer);
+	snprintf(ds->rogue_text, sizeof ds->rogue_text, "server %s %s %s",
+	    server, pi->msgtype == DHCP_OFFER ? "offered" : "acknowledged",
+	    offer);
+	ds->rogue = sid;
+	ds->rogue_seen++;
+}
+
+void
+dhcp_sniff_set_self(struct dhcp_sniff *ds, const struct in_addr *self)
+{
+	ds->self = *self;
+}
+
+const char *
+dhcp_sniff_rogue(const struct dhcp_sniff *ds, unsigned long *count)
+{
+	*count = ds->rogue_seen;
+	return (ds->rogue_seen != 0 ? ds->rogue_text : NULL);
+}
 
 struct dhcp_sniff *
 dhcp_sniff_new(void)
@@ -51,15 +101,22 @@ dhcp_sniff_new(void)
 struct dhcp_sniff *
 dhcp_sniff_open(const char *iface, char **cause)
 {
-	/* ip proto udp, not a fragment, udp dst port 67 (from the IP header) */
+	/*
+	 * From the IP header: UDP, not a fragment, and either to port 67 (a
+	 * client's message) or from 67 to 68 (a server's answer).
+	 */
 	static struct sock_filter	 code[] = {
 		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 10),
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 8, 0),
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 68, 0, 4),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 0, 2),
+		BPF_STMT(BPF_RET | BPF_K, 2048),
 		BPF_STMT(BPF_RET | BPF_K, 2048),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
@@ -151,13 +208,19 @@ dhcp_sniff_feed(struct dhcp_sniff *ds, const uint8_t *pkt, size_t len)
 	ihl = (pkt[0] & 0xf) * 4;
 	if (ihl < 20 || len < ihl + 8)
 		return;
-	if (((pkt[ihl + 2] << 8) | pkt[ihl + 3]) != 67)
+	if (((pkt[ihl + 2] << 8) | pkt[ihl + 3]) != 67 &&
+	    ((pkt[ihl] << 8) | pkt[ihl + 1]) != 67)
 		return;
 	ulen = (pkt[ihl + 4] << 8) | pkt[ihl + 5];
 	if (ulen < 8 || ulen > len - ihl)
 		return;
-	if (dhcp_packet_parse(pkt + ihl + 8, ulen - 8, &pi) != 0 ||
-	    pi.op != 1 || pi.mac[0] == '\0' || pi.vendor == NULL)
+	if (dhcp_packet_parse(pkt + ihl + 8, ulen - 8, &pi) != 0)
+		return;
+	if (pi.op == 2) {
+		dhcp_sniff_answer(ds, pkt, &pi);
+		return;
+	}
+	if (pi.op != 1 || pi.mac[0] == '\0' || pi.vendor == NULL)
 		return;
 
 	oldest = &ds->slots[0];

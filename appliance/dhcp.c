@@ -80,6 +80,7 @@ struct dhcp {
 
 	char			(*done)[DHCP_MAC_LEN + 1];
 	size_t			 ndone;
+	unsigned long		 rogue_warned;
 };
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
@@ -437,8 +438,19 @@ static void
 dhcp_sniff_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct dhcp	*d = arg;
+	const char	*rogue;
+	unsigned long	 count;
 
 	dhcp_sniff_drain(d->sniff);
+	rogue = dhcp_sniff_rogue(d->sniff, &count);
+	/* Loudly, but not once per packet: the first, then every 100th. */
+	if (rogue != NULL && count != d->rogue_warned &&
+	    (d->rogue_warned == 0 || count - d->rogue_warned >= 100)) {
+		log_warn("dhcp: ANOTHER DHCP SERVER answers on %s: %s (%lu "
+		    "answer%s seen); phones may get their address from it",
+		    d->iface, rogue, count, count == 1 ? "" : "s");
+		d->rogue_warned = count;
+	}
 }
 
 static void
@@ -631,6 +643,7 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);
 		free(why);
 	} else {
+		dhcp_sniff_set_self(d->sniff, &d->net.addr);
 		d->sniff_ev = event_new(base, dhcp_sniff_fd(d->sniff),
 		    EV_READ | EV_PERSIST, dhcp_sniff_cb, d);
 		event_add(d->sniff_ev, NULL);
@@ -764,6 +777,14 @@ unsigned
 dhcp_restarts(const struct dhcp *d)
 {
 	return (d->restarts);
+}
+
+const char *
+dhcp_rogue(const struct dhcp *d)
+{
+	unsigned long	count;
+
+	return (d->sniff != NULL ? dhcp_sniff_rogue(d->sniff, &count) : NULL);
 }
 
 int

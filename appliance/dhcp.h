@@ -164,6 +164,10 @@ void	 dhcp_sniff_feed(struct dhcp_sniff *, const uint8_t *, size_t);
 const uint8_t *dhcp_sniff_vendor(const struct dhcp_sniff *, const char *,
 	    size_t *);
 struct dhcp_sniff *dhcp_sniff_new(void);	/* no socket: tests */
+/* Answers from this server identifier are ours, not another server's. */
+void	 dhcp_sniff_set_self(struct dhcp_sniff *, const struct in_addr *);
+/* "server 10.99.0.2 offered 10.99.0.153" (the last), *count of them; NULL. */
+const char *dhcp_sniff_rogue(const struct dhcp_sniff *, unsigned long *);
 void	 dhcp_sniff_free(struct dhcp_sniff *);
 
 /*
@@ -184,6 +188,11 @@ int	 dhcp_netif_describe(const char *, char **, char **);
 const char	*dhcp_last_restart(const struct dhcp *);
 /* How often dnsmasq was restarted since dhcp_start. */
 unsigned	 dhcp_restarts(const struct dhcp *);
+/*
+ * Another DHCP server seen answering on the segment while we serve: the
+ * last answer ("server 10.99.0.2 offered 10.99.0.153"), or NULL.
+ */
+const char	*dhcp_rogue(const struct dhcp *);
 /* Process id of the current dnsmasq, or -1. */
 int		 dhcp_child_pid(const struct dhcp *);
 

@@ -146,8 +146,12 @@ check_eq "a missing dnsmasq fails (exit 1)" 1 "$?"
 check_contains "with the reason" \
     "DHCP on lan0 did not start: dnsmasq exited with status 127; last said: cannot run /nonexistent/dnsmasq" \
     "$err"
+mkfifo "$t/cmd"
+sleep 300 >"$t/cmd" &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
 ip netns exec "$app" timeout 60 "$ZTP_BIN" dhcpd --iface lan0 --address 10.99.0.1/24 \
-    --state "$t/s6" --no-probe >"$t/first" 2>&1 &
+    --state "$t/s6" --no-probe <"$t/cmd" >"$t/first" 2>"$t/first.err" &
 first=$!
 wait_for 10 grep -q '^serving lan0' "$t/first"
 # A second appliance on the same segment (here: the same host) is a DHCP
@@ -159,6 +163,26 @@ check_contains "naming the first one" \
     "another DHCP server answers on lan0: server 10.99.0.1 offered 10.99.0." \
     "$err"
 check "the first one still serves" kill -0 "$first"
+
+# While serving, another server appearing is noticed from its answers.
+ip netns exec "$rogue" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
+    --dhcp-range=10.99.0.150,10.99.0.160,255.255.255.0 \
+    --dhcp-leasefile="$t/rogue2.leases" --log-facility="$t/rogue2.log" &
+rogue_pid=$!
+at_exit "kill $rogue_pid 2>/dev/null"
+sleep 0.5
+out=$(ip netns exec "$client" "$ZTP_BIN" dhcpd --iface eth0 --probe-only \
+    --probe-ms 5000 2>&1)
+check_contains "a client now sees the rogue" "offer server=10.99.0.2" "$out"
+check_contains "and the appliance" "offer server=10.99.0.1" "$out"
+echo state >"$t/cmd"
+check "the state is reported" wait_for 5 grep -q '^state ' "$t/first"
+check_contains "the serving appliance noticed the rogue" \
+    "rogue=server 10.99.0.2 offered 10.99.0.15" "$(grep '^state ' "$t/first")"
+check_contains "and warned" "ANOTHER DHCP SERVER answers on lan0: server 10.99.0.2" \
+    "$(cat "$t/first.err")"
+kill "$rogue_pid"
 kill "$first"
 wait_for 10 grep -q '^stopped' "$t/first"
 

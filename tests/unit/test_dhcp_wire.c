@@ -332,6 +332,61 @@ test_sniff_bounded(void **state)
 	dhcp_sniff_free(ds);
 }
 
+/* A server's OFFER, from IP source src, as the sniffer sees it. */
+static size_t
+make_offer_ip(uint8_t *pkt, uint8_t server_last, int with_server_id)
+{
+	uint8_t	opts[16];
+	size_t	olen = 0, blen, ulen;
+
+	opts[olen++] = 53; opts[olen++] = 1; opts[olen++] = DHCP_OFFER;
+	if (with_server_id) {
+		opts[olen++] = 54; opts[olen++] = 4;
+		opts[olen++] = 10; opts[olen++] = 99; opts[olen++] = 0;
+		opts[olen++] = server_last;
+	}
+	opts[olen++] = 255;
+	memset(pkt, 0, 28);
+	blen = make_bootp(pkt + 28, 2, opts, olen);
+	ulen = blen + 8;
+	pkt[0] = 0x45;
+	pkt[2] = (ulen + 20) >> 8; pkt[3] = (ulen + 20) & 0xff;
+	pkt[9] = 17;
+	pkt[12] = 10; pkt[13] = 99; pkt[14] = 0; pkt[15] = server_last;
+	pkt[21] = 67;
+	pkt[23] = 68;
+	pkt[24] = ulen >> 8; pkt[25] = ulen & 0xff;
+	return (20 + ulen);
+}
+
+static void
+test_sniff_sees_another_server(void **state)
+{
+	struct dhcp_sniff	*ds = dhcp_sniff_new();
+	struct in_addr		 self;
+	uint8_t			 pkt[700];
+	unsigned long		 count;
+	size_t			 len;
+
+	inet_pton(AF_INET, "10.99.0.1", &self);
+	dhcp_sniff_set_self(ds, &self);
+	len = make_offer_ip(pkt, 1, 1);		/* our own OFFER */
+	dhcp_sniff_feed(ds, pkt, len);
+	assert_null(dhcp_sniff_rogue(ds, &count));
+	assert_int_equal(count, 0);
+	len = make_offer_ip(pkt, 2, 1);
+	dhcp_sniff_feed(ds, pkt, len);
+	assert_string_equal(dhcp_sniff_rogue(ds, &count),
+	    "server 10.99.0.2 offered 10.99.0.140");
+	assert_int_equal(count, 1);
+	len = make_offer_ip(pkt, 3, 0);		/* no option 54: IP source */
+	dhcp_sniff_feed(ds, pkt, len);
+	assert_string_equal(dhcp_sniff_rogue(ds, &count),
+	    "server 10.99.0.3 offered 10.99.0.140");
+	assert_int_equal(count, 2);
+	dhcp_sniff_free(ds);
+}
+
 int
 main(void)
 {
@@ -348,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_sniff_keeps_binary_option60),
 		cmocka_unit_test(test_sniff_ignores_what_is_not_a_request),
 		cmocka_unit_test(test_sniff_bounded),
+		cmocka_unit_test(test_sniff_sees_another_server),
 	};
 
 	return (cmocka_run_group_tests_name("dhcp_wire", tests, NULL, NULL));
