@@ -18,7 +18,7 @@ export PATH
 deb=$(readlink -f "$1")
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-work=${IMAGE_WORK:-$(dirname "$out")/image-work}
+work=$(readlink -m "${IMAGE_WORK:-$(dirname "$out")/image-work}")
 mirror=${IMAGE_MIRROR:-http://deb.debian.org/debian}
 security=${IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 case ${IMAGE_COMPRESSION:-fast} in
@@ -74,7 +74,7 @@ if [ "$reuse" = 1 ]; then
 else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less" \
+    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd" \
     --include="$deb" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -155,7 +155,7 @@ esp_mb=$(( $(du -sm "$esp" | cut -f1) + 16 ))
 [ "$esp_mb" -ge 40 ] || esp_mb=40
 rm -f "$work/esp.img"
 mkfs.vfat -F 32 -n ZTPBOOT -i "$volid" -C "$work/esp.img" $((esp_mb * 1024)) >/dev/null
-( cd "$esp" && mcopy -s -b -Q -i "$work/esp.img" EFI .disk boot live ::/ )
+( cd "$esp" && mcopy -s -Q -i "$work/esp.img" EFI .disk boot live ::/ )
 
 # GPT: 1 MiB gap, BIOS boot (sector 2048), ZTPBOOT (sector 4096), backup GPT.
 img=$out.tmp
