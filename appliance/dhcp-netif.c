@@ -175,7 +175,7 @@ dhcp_netif_describe(const char *iface, char **out, char **cause)
 	char		*oper, *carrier, *mac, *addrs, *tmp;
 	char		 text[INET6_ADDRSTRLEN];
 	unsigned	 flags = 0;
-	int		 prefix;
+	int		 prefix, b;
 	const void	*src;
 	const uint8_t	*m;
 
@@ -198,7 +198,7 @@ dhcp_netif_describe(const char *iface, char **out, char **cause)
 			m = (const uint8_t *)&((struct sockaddr_in *)
 			    i->ifa_netmask)->sin_addr;
 			prefix = 0;
-			for (int b = 0; b < 32; b++)
+			for (b = 0; b < 32; b++)
 				prefix += (m[b / 8] >> (7 - b % 8)) & 1;
 			inet_ntop(AF_INET, src, text, sizeof text);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
@@ -206,7 +206,7 @@ dhcp_netif_describe(const char *iface, char **out, char **cause)
 			m = (const uint8_t *)&((struct sockaddr_in6 *)
 			    i->ifa_netmask)->sin6_addr;
 			prefix = 0;
-			for (int b = 0; b < 128; b++)
+			for (b = 0; b < 128; b++)
 				prefix += (m[b / 8] >> (7 - b % 8)) & 1;
 			inet_ntop(AF_INET6, src, text, sizeof text);
 		} else
