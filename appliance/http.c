@@ -2,10 +2,10 @@
  * HTTP serving on evhttp.
  *
  * Large files go out as evbuffer file segments, which libevent writes with
- * sendfile(2) on a plain socket: the bytes never cross user space.  They
- * are queued a chunk at a time so that progress can be reported and so that
- * a client closing early is noticed with an exact count: when a client
- * closes, what it acknowledged is what was queued minus what is still in our
+ * sendfile(2) on a plain socket: the bytes never cross user space.  The
+ * header goes first (see the gate in http.h), then the rest at once, with a
+ * timer for progress.  A client closing early is noticed with an exact
+ * count: what it acknowledged is what was queued minus what is still in our
  * buffer minus what the kernel still holds unacknowledged (SIOCOUTQ).  A
  * reply is complete only when the last byte is acknowledged, not when it is
  * handed to the kernel.
@@ -70,6 +70,7 @@ struct http_xfer {
 	int				 gated;	/* the gate has been passed */
 	int				 ending;	/* every byte queued */
 	struct event			*timer;
+	struct event			*progress;
 	struct timeval			 start;
 	struct timeval			 progress_at;
 	struct timeval			 ack_since;
@@ -97,6 +98,7 @@ static void	http_put(struct http_listener *, struct evhttp_request *,
 static void	http_feed(struct http_xfer *);
 static void	http_drained(struct evhttp_connection *, void *);
 static void	http_timer(evutil_socket_t, short, void *);
+static void	http_progress(evutil_socket_t, short, void *);
 static void	http_closed(struct evhttp_connection *, void *);
 static void	http_finish(struct http_xfer *, enum http_event_type,
 		    const char *);
@@ -116,7 +118,7 @@ http_config_defaults(struct http_config *c)
 	c->port = 80;
 	c->max_upload = 16 * 1024 * 1024;
 	c->grace_ms = 150;
-	c->chunk = 1024 * 1024;
+	c->chunk = 4 * 1024 * 1024;	/* bytes per write(2)/sendfile(2) */
 }
 
 static double
@@ -192,7 +194,7 @@ http_server_start(struct event_base *base, const struct http_config *config,
 	if (srv->config.listen == NULL)
 		srv->config.listen = "0.0.0.0";
 	if (srv->config.chunk == 0)
-		srv->config.chunk = 1024 * 1024;
+		srv->config.chunk = 4 * 1024 * 1024;
 	srv->hooks = *hooks;
 	LIST_INIT(&srv->xfers);
 	if (!config->no_http &&
@@ -380,6 +382,7 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 		x->seg = evbuffer_file_segment_new(c.fd, 0, (ev_off_t)c.size,
 		    EVBUF_FS_CLOSE_ON_FREE);
 	x->timer = evtimer_new(srv->base, http_timer, x);
+	x->progress = evtimer_new(srv->base, http_progress, x);
 	gettimeofday(&x->start, NULL);
 	x->progress_at = x->start;
 	LIST_INSERT_HEAD(&srv->xfers, x, entry);
@@ -398,6 +401,7 @@ static void
 http_feed(struct http_xfer *x)
 {
 	struct evbuffer	*buf;
+	struct timeval	 tv = { 0, 0 };
 	uint64_t	 n, limit;
 
 	if (x->queued >= x->c.size) {
@@ -407,10 +411,13 @@ http_feed(struct http_xfer *x)
 		http_timer(-1, 0, x);
 		return;
 	}
+	/*
+	 * Past the gate, the rest goes in at once: libevent then refills the
+	 * socket on every writable event without waking us in between, which
+	 * matters when the loop shares the CPUs with many busy clients.
+	 */
 	limit = x->gated ? x->c.size : x->c.gate;
 	n = limit - x->queued;
-	if (n > x->srv->config.chunk)
-		n = x->srv->config.chunk;
 	buf = evbuffer_new();
 	if (x->seg != NULL)
 		evbuffer_add_file_segment(buf, x->seg, (ev_off_t)x->queued,
@@ -420,6 +427,22 @@ http_feed(struct http_xfer *x)
 	x->queued += n;
 	evhttp_send_reply_chunk_with_cb(x->req, buf, http_drained, x);
 	evbuffer_free(buf);
+	if (x->gated && x->progress != NULL) {
+		tv.tv_usec = HTTP_PROGRESS_MS * 1000;
+		evtimer_add(x->progress, &tv);
+	}
+}
+
+static void
+http_progress(evutil_socket_t fd, short events, void *arg)
+{
+	struct http_xfer	*x = arg;
+	struct timeval		 tv = { 0, HTTP_PROGRESS_MS * 1000 };
+
+	if (x->ending)
+		return;
+	http_emit(x, HTTP_EV_PROGRESS, http_acked(x), NULL);
+	evtimer_add(x->progress, &tv);
 }
 
 static void
@@ -539,6 +562,8 @@ http_finish(struct http_xfer *x, enum http_event_type type,
 	srv->active--;
 	if (x->timer != NULL)
 		event_free(x->timer);
+	if (x->progress != NULL)
+		event_free(x->progress);
 	if (x->seg != NULL)
 		evbuffer_file_segment_free(x->seg);
 	else if (x->c.fd != -1)

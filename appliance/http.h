@@ -87,7 +87,7 @@ struct http_config {
 	struct upload_store	*uploads;	/* NULL: every PUT refused */
 	uint64_t		 max_upload;	/* bytes */
 	unsigned		 grace_ms;	/* after the gate, default 150 */
-	unsigned		 chunk;		/* bytes queued at a time, default 1 MB */
+	unsigned		 chunk;		/* most bytes per write, default 4 MB */
 };
 
 void			 http_config_defaults(struct http_config *);
