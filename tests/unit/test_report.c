@@ -1,0 +1,134 @@
+/* The report: exact CSV rows and quoting, JSON shape, atomic writing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+#include "report.h"
+
+static char dir[64];
+static struct journal *j;
+
+static int
+setup(void **state)
+{
+	struct phone		 p;
+	struct journal_transfer	 t = { "0004f2000001", "10.0.0.5", "http",
+				    "3111-46162-001.sip.ld", 0, 1000, 2000,
+				    52428800, 52428800, "completed", NULL };
+	struct journal_event	 ev = { 1764237600000LL, "0004f2000001",
+				    "state", "current", "trusting", NULL, NULL,
+				    "GET ztp-rescue-0004f2000001.cfg" };
+	char			*cause = NULL;
+
+	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
+	snprintf(dir, sizeof dir, "/tmp/test-report.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(j = journal_open(dir, 0, &cause));
+	memset(&p, 0, sizeof p);
+	strcpy(p.mac, "0004f2000001");
+	strcpy(p.ip, "10.0.0.5");
+	strcpy(p.model, "VVX410");
+	strcpy(p.part, "3111-46162-001");
+	strcpy(p.version_before, "4.1.4.7430");
+	strcpy(p.version, "4.1.7.5432");
+	strcpy(p.target, "4.1.7.5432");
+	strcpy(p.ca_sha256, "ab12");
+	strcpy(p.repoint, "ztp");
+	p.state = PHONE_FAILED;
+	p.reason = (char *)"said \"no\", twice";
+	p.first_seen = 1764237600000LL;
+	p.last_seen = 1764237660000LL;
+	p.bytes_served = 52428800;
+	assert_int_equal(journal_save(j, &p, &ev), 0);
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	t.name = "0004f2000001.cfg";
+	t.bytes = t.total = 3000;
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	char	cmd[128];
+
+	journal_close(j);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return (0);
+}
+
+static void
+test_csv_exact(void **state)
+{
+	char	*csv = report_csv(j);
+
+	assert_string_equal(csv,
+	    "mac,ip,model,part,version_before,version,target,ca_sha256,"
+	    "repoint,state,reason,first_seen,last_seen,bytes_served,"
+	    "transfers\n"
+	    "0004f2000001,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
+	    "4.1.7.5432,4.1.7.5432,ab12,ztp,failed,\"said \"\"no\"\", twice\","
+	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,"
+	    "http 3111-46162-001.sip.ld completed 52428800/52428800; "
+	    "http 0004f2000001.cfg completed 3000/3000\n");
+	free(csv);
+}
+
+static void
+test_json_shape(void **state)
+{
+	json_t	*r = report_json(j), *p;
+
+	p = json_array_get(json_object_get(r, "phones"), 0);
+	assert_string_equal(json_string_value(json_object_get(p, "mac")),
+	    "0004f2000001");
+	assert_int_equal(json_array_size(json_object_get(p, "transfers")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(p, "events"), 0), "evidence")),
+	    "GET ztp-rescue-0004f2000001.cfg");
+	assert_null(json_object_get(p, "progress"));
+	json_decref(r);
+}
+
+static void
+test_write_atomic(void **state)
+{
+	char	 path[128], *cause = NULL, buf[64];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/report.csv", dir);
+	assert_int_equal(report_write(j, REPORT_CSV, path, &cause), 0);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_int_equal(strncmp(buf, "mac,ip,model", 12), 0);
+	snprintf(path, sizeof path, "%s/nodir/report.csv", dir);
+	assert_int_equal(report_write(j, REPORT_CSV, path, &cause), -1);
+	assert_non_null(strstr(cause, "cannot write the report to"));
+	assert_non_null(strstr(cause, "nodir/report.csv"));
+	free(cause);
+	snprintf(path, sizeof path, "ls %s | grep -q tmp", dir);
+	assert_int_not_equal(system(path), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_exact),
+		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_write_atomic),
+	};
+
+	return (cmocka_run_group_tests_name("report", tests, setup, teardown));
+}
