@@ -349,7 +349,8 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 	c.fd = -1;
 	status = srv->hooks.resolve(srv->hooks.arg, info, &c, &cause);
 	if (status != 200) {
-		evhttp_send_error(req, status, cause);
+		/* The standard phrase: a cause is for our log, not the wire. */
+		evhttp_send_error(req, status, NULL);
 		free(cause);
 		return;
 	}
