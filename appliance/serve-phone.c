@@ -152,11 +152,18 @@ serve_moved_on(struct serve *s, struct phone *p, const char *next,
 {
 	struct serve_xfer	*x;
 	char			*evidence, *esc, *next_esc;
+	int			 newest = 1;
 
+	/* Newest first.  An older one was cut (a power loss): superseded. */
 	LIST_FOREACH(x, &s->xfers, entry) {
 		if (x->proto != PROTO_TFTP || !x->image || x->decided ||
 		    x->id == 0 || strcmp(x->mac, p->mac) != 0)
 			continue;
+		if (!newest) {
+			x->decided = 1;
+			continue;
+		}
+		newest = 0;
 		if (x->bytes > SERVE_ABANDON_MAX || x->bytes >= x->total / 2 + 1)
 			continue;
 		x->decided = 1;
