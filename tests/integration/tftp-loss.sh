@@ -81,6 +81,17 @@ get() {	# CLIENT HOST PORT NAME OUT
 	# sooner, and tells the server to wait for two such retries.
 	atftpw)	C atftp --option "blksize 1468" --option "windowsize 8" \
 		    --option "tsize 0" --option "timeout 2" -g -r "$4" -l "$5" "$2" "$3" \
+		    >/dev/null 2>&1 ||
+		# atftp 0.8.0 answers a repeated OACK (its ACK 0 was lost)
+		# with ERROR 0 and quits: no server can save that attempt,
+		# so it gets two more.
+		{ echo "# atftp attempt failed, retrying"; get atftpw2 "$2" "$3" "$4" "$5"; } ;;
+	atftpw2) C atftp --option "blksize 1468" --option "windowsize 8" \
+		    --option "tsize 0" --option "timeout 2" -g -r "$4" -l "$5" "$2" "$3" \
+		    >/dev/null 2>&1 ||
+		{ echo "# atftp attempt failed, retrying"; get atftpw3 "$2" "$3" "$4" "$5"; } ;;
+	atftpw3) C atftp --option "blksize 1468" --option "windowsize 8" \
+		    --option "tsize 0" --option "timeout 2" -g -r "$4" -l "$5" "$2" "$3" \
 		    >/dev/null 2>&1 ;;
 	esac
 }
