@@ -71,7 +71,9 @@ at_exit "kill $sim 2>/dev/null"
 wait_screen "recov:2" 60
 s=$(screen)
 row=$(printf '%s\n' "$s" | grep '^0004f2c00001 ')
-check_contains "a row: MAC, IP, model" "0004f2c00001 127.0.0.1       VVX410" "$row"
+ip=$(printf '%-15s' "$(phone_field "$d" 0004f2c00001 ip)")
+check_contains "a row: MAC, IP (as the daemon knows it), model" \
+    "0004f2c00001 $ip VVX410" "$row"
 check_contains "a row: the version it runs" ">4.1.7" "$row"
 check_contains "a row: its state" "recovered" "$row"
 wait "$sim"
