@@ -1,0 +1,93 @@
+/*
+ * Pieces of the console that need no terminal: the shell quoting of the
+ * equivalent command lines (they must paste back into a shell as the same
+ * words) and the ASCII progress bar.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../ui/ui.h"
+
+static void
+check_quote(const char *in, const char *want)
+{
+	char	*got = ui_quote(in);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_quote(void **state)
+{
+	check_quote("mac=0004f2000001", "mac=0004f2000001");
+	check_quote("paths[]=/media/usb", "paths[]=/media/usb");
+	check_quote("enable:=true", "enable:=true");
+	check_quote("reason=held from the console",
+	    "'reason=held from the console'");
+	check_quote("pem=/media/my stick/it's.pem",
+	    "'pem=/media/my stick/it'\\''s.pem'");
+	check_quote("$(reboot)", "'$(reboot)'");
+	check_quote("", "''");
+}
+
+/* What the shell makes of a quoted word: run it through sh and compare. */
+static void
+test_quote_round_trip(void **state)
+{
+	const char	*words[] = { "a b", "it's", "$HOME", "`x`", "\\n", "*",
+	    "\"q\"", NULL };
+	char		*q, *cmd, out[256];
+	FILE		*fp;
+	size_t		 i, n;
+
+	for (i = 0; words[i] != NULL; i++) {
+		q = ui_quote(words[i]);
+		if (asprintf(&cmd, "printf '%%s' %s", q) == -1)
+			fail();
+		assert_non_null(fp = popen(cmd, "r"));
+		n = fread(out, 1, sizeof out - 1, fp);
+		out[n] = '\0';
+		assert_int_equal(pclose(fp), 0);
+		assert_string_equal(out, words[i]);
+		free(cmd);
+		free(q);
+	}
+}
+
+static void
+test_progress_bar(void **state)
+{
+	char	bar[16];
+
+	ui_progress_bar(bar, 9, 0, 100);
+	assert_string_equal(bar, "[......]");
+	ui_progress_bar(bar, 9, 50, 100);
+	assert_string_equal(bar, "[###...]");
+	ui_progress_bar(bar, 9, 100, 100);
+	assert_string_equal(bar, "[######]");
+	ui_progress_bar(bar, 9, 150, 100);	/* never past the end */
+	assert_string_equal(bar, "[######]");
+	ui_progress_bar(bar, 9, 10, 0);		/* unknown total */
+	assert_string_equal(bar, "[......]");
+	ui_progress_bar(bar, 2, 1, 2);		/* no room at all */
+	assert_string_equal(bar, "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_round_trip),
+		cmocka_unit_test(test_progress_bar),
+	};
+
+	return (cmocka_run_group_tests_name("control_ui", tests, NULL, NULL));
+}
