@@ -257,6 +257,12 @@ http_server_tls_port(const struct http_server *srv)
 	return (srv->secure.port);
 }
 
+int
+http_server_add_listener(struct http_server *srv, int fd)
+{
+	return (evhttp_accept_socket(srv->plain.http, fd));
+}
+
 unsigned
 http_server_active(const struct http_server *srv)
 {

@@ -98,5 +98,7 @@ void			 http_server_free(struct http_server *);
 unsigned		 http_server_port(const struct http_server *);
 unsigned		 http_server_tls_port(const struct http_server *);
 unsigned		 http_server_active(const struct http_server *);
+/* Also accept on this listening socket (the fuzzer's). */
+int			 http_server_add_listener(struct http_server *, int);
 
 #endif
