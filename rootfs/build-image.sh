@@ -74,7 +74,7 @@ if [ "$reuse" = 1 ]; then
 else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd" \
+    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd,dbus" \
     --include="$deb" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \

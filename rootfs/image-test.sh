@@ -154,7 +154,10 @@ check_contains "ZTPDATA is FAT32 labelled ZTPDATA" "ZTPDATA" \
     "$(minfo -i "$stick@@$data_off" :: 2>/dev/null | grep -i 'label')"
 check_contains "ZTPDATA has the firmware drop folder" "firmware" \
     "$(mdir -b -i "$stick@@$data_off" ::/ 2>/dev/null)"
-state_files_1=$(state_ls /ztp-rescue | awk 'NF >= 9 && $NF != "." && $NF != ".." { print $NF }' | sort)
+# Files that outlive the daemon (not its socket, not SQLite's -wal/-shm,
+# which a clean exit removes).
+state_files_1=$(state_ls /ztp-rescue | awk 'NF >= 9 && $NF != "." && $NF != ".." { print $NF }' |
+    grep -v -e '\.sock$' -e '-wal$' -e '-shm$' | sort)
 echo "# state after boot 1: $(echo $state_files_1)"
 
 # --- 2. UEFI, second boot -----------------------------------------------------
