@@ -23,7 +23,7 @@ ui_quote(const char *s)
 	char		*out, *o;
 
 	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-[]") == strlen(s))
+	    "abcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-") == strlen(s))
 		return (xstrdup(s));
 	out = o = xmalloc(strlen(s) * 4 + 3);
 	*o++ = '\'';

@@ -144,6 +144,24 @@ ui_message_box(struct ui *ui, const char *title, const char *text)
 	}
 }
 
+/* A box that says what is going on while a long request runs. */
+void
+ui_busy(struct ui *ui, const char *title, const char *text)
+{
+	struct ui_box	  b;
+	char		**lines;
+	size_t		  n, i;
+	int		  w;
+
+	w = (COLS - 4 > 72 ? 72 : COLS - 4) - 4;
+	n = ui_wrap(text, w, &lines);
+	ui_box_draw(ui, &b, (int)n, title);
+	for (i = 0; i < n && (int)i < b.h - 2; i++)
+		mvaddnstr(b.y + 1 + i, b.x + 2, lines[i], b.w - 4);
+	ui_free_lines(lines, n);
+	refresh();
+}
+
 int
 ui_confirm(struct ui *ui, const char *title, const char *text)
 {

@@ -277,10 +277,13 @@ ui_menu_import(struct ui *ui)
 	xasprintf(&esc, "paths[]=%s", text);
 	ui_cmdline(ui, "ctl", "import", esc, NULL);
 	free(esc);
-	ui_set_message(ui, 0, "importing from %s (every file is checked; this "
-	    "can take a minute)...", text);
-	ui_redraw(ui);
-	refresh();
+	ui_set_message(ui, 0, "importing from %s...", text);
+	xasprintf(&esc, "Importing from %s.\n\nEvery file is checked against "
+	    "its manifest as it is copied; a large stick can take a few "
+	    "minutes, and the appliance serves no phone until it is done.",
+	    text);
+	ui_busy(ui, "Importing packages", esc);
+	free(esc);
 	args = json_pack("{s:[s]}", "paths", text);
 	r = ui_request(ui, "import", args, &error);
 	json_decref(args);

@@ -118,6 +118,7 @@ char		*ui_input(struct ui *, const char *, const char *,
 int		 ui_choose(struct ui *, const char *, const char *const *,
 		    size_t, size_t);
 void		 ui_message_box(struct ui *, const char *, const char *);
+void		 ui_busy(struct ui *, const char *, const char *);
 void		 ui_set_message(struct ui *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 

@@ -151,6 +151,14 @@ wait_screen "report written to $d/report.csv"
 check "the report file exists" test -s "$d/report.csv"
 check "the report lists the phones" grep -q 0004f2c00002 "$d/report.csv"
 
+# Import from a "USB stick" (the fixture's packages: all already there).
+keys i
+wait_screen "Path of the UC Software on the USB stick"
+keys C-u "$d/syn" Enter
+wait_screen "Imported 0 package(s) from $d/syn"
+keys Enter
+wait_cmdline "ztp-rescue ctl --state $d/state import 'paths[]=$d/syn'"
+
 # Resize: wider shows whole versions; back to 80x24 shortens them again.
 $T resize-window -t console -x 132 -y 43
 wait_screen "VERSION BEFORE>AFTER"

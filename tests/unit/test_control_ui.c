@@ -27,7 +27,8 @@ static void
 test_quote(void **state)
 {
 	check_quote("mac=0004f2000001", "mac=0004f2000001");
-	check_quote("paths[]=/media/usb", "paths[]=/media/usb");
+	check_quote("paths[]=/media/usb", "'paths[]=/media/usb'");
+	check_quote("a*b?", "'a*b?'");
 	check_quote("enable:=true", "enable:=true");
 	check_quote("reason=held from the console",
 	    "'reason=held from the console'");
@@ -42,6 +43,7 @@ static void
 test_quote_round_trip(void **state)
 {
 	const char	*words[] = { "a b", "it's", "$HOME", "`x`", "\\n", "*",
+	    "paths[]=/x",
 	    "\"q\"", NULL };
 	char		*q, *cmd, out[256];
 	FILE		*fp;
