@@ -156,6 +156,27 @@ kill -TERM $SRV
 wait $SRV
 check_eq "the server exits cleanly on SIGTERM (no leaks)" 0 $?
 
+# IPv6: the same engine on ::1 (IPV6_RECVPKTINFO).
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+	P6=$(free_port)
+	"$ZTP_BIN" tftpd --root "$R" --listen ::1 --port "$P6" \
+	    >"$T/summary6" 2>"$T/log6" &
+	SRV6=$!
+	at_exit "kill $SRV6 2>/dev/null"
+	check "the IPv6 server listens" wait_for 10 listening "$P6"
+	curl -s --max-time 30 -o "$T/out/v6" "tftp://[::1]:$P6/f100000"
+	check "curl downloads intact over IPv6" same "$R/f100000" "$T/out/v6"
+	busybox tftp -g -r f513 -l "$T/out/v6b" ::1 "$P6" 2>/dev/null
+	check "busybox downloads intact over IPv6" same "$R/f513" "$T/out/v6b"
+	check_contains "the IPv6 summary names the client" \
+	    "read f100000: completed, 100000 bytes" "$(cat "$T/summary6")"
+	kill -TERM $SRV6
+	wait $SRV6
+	check_eq "the IPv6 server exits cleanly" 0 $?
+else
+	skip "no IPv6 on lo"
+fi
+
 # A full file system under the upload directory: a clean error 3, and no
 # partial file left behind.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
