@@ -212,7 +212,9 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 		    strcmp(s->models->models[i].token, token) == 0) {
 			m = &s->models->models[i];
 			m->target = v;
-			m->target_source = "control";
+			/* The table owns its strings (model_table_free). */
+			free((char *)m->target_source);
+			m->target_source = xstrdup("control");
 		}
 	}
 	if (m == NULL) {

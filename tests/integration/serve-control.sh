@@ -1,0 +1,72 @@
+#!/bin/sh
+# The daemon's control handlers, through `ztp-rescue ctl`: phone, hold,
+# release, retry, forget, set-target, set-ca (accepted and refused),
+# set-repoint, set-policy, library, report, shutdown.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/integration/serve-lib.sh"
+
+[ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
+D=$(make_tmpdir)
+check "synthetic library and CA made" serve_fixture "$D"
+check "daemon up without a CA" serve_start "$D" --quiet-period 2
+ctl() {
+	"$ZTP_BIN" ctl --state "$D/state" --json "$@"
+}
+
+mac=0004f2001301
+app="FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 Type/Application"
+get "$app" 127.0.0.61 $mac.cfg >/dev/null
+check_eq "current from its Application UA" current "$(phone_field "$D" $mac state)"
+curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" >"$D/t.cfg"
+check_contains "without a CA its trust file is empty and says why" \
+    "waiting for the operator's CA certificate" "$(cat "$D/t.cfg")"
+
+openssl req -x509 -nodes -days 30 -subj /CN=leaf -newkey rsa:2048 -sha256 \
+    -keyout "$D/leaf.key" -out "$D/leaf.pem" \
+    -addext basicConstraints=critical,CA:FALSE >/dev/null 2>&1
+out=$(ctl set-ca pem="$D/leaf.pem" 2>&1)
+check_contains "set-ca refuses a server certificate, saying why" \
+    "is not a CA certificate" "$out"
+out=$(ctl set-ca pem="$D/ca.pem")
+check_eq "set-ca accepts the CA and shows its fingerprint" \
+    "$(openssl x509 -in "$D/ca.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" \
+    "$(echo "$out" | jq -r '.result.sha256 // .sha256')"
+check "the CA is kept for restarts" test -f "$D/state/ca.pem"
+
+out=$(ctl hold mac=$mac)
+check_eq "hold" held "$(phone_field "$D" $mac state)"
+check_eq "a held phone's trust file stays empty" "" \
+    "$(curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" | grep customCaCert1)"
+ctl release mac=$mac >/dev/null
+check_eq "release returns it to where it was" current "$(phone_field "$D" $mac state)"
+out=$(ctl retry mac=$mac 2>&1)
+check_contains "retry of a phone that is not failed or held is refused" \
+    "only a failed or held phone can be retried" "$out"
+out=$(ctl phone mac=00:04:F2:00:13:01)
+check_contains "phone shows the timeline with evidence" "User-Agent" "$out"
+out=$(ctl hold mac=zz 2>&1)
+check_contains "a bad MAC is refused" "is not a MAC address" "$out"
+
+ctl set-policy unknown_version=hold >/dev/null
+check_eq "set-policy shows in the status" hold \
+    "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.unknown_version)"
+ctl set-repoint target=server url=https://prov.example.com/ >/dev/null
+curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" >"$D/t.cfg"
+check_contains "set-repoint switches to the hand-off template" \
+    'device.prov.serverName="https://prov.example.com/"' "$(cat "$D/t.cfg")"
+out=$(ctl set-repoint target=server url=gopher://x 2>&1)
+check_contains "a URL the phones cannot use is refused" "neither 'ztp' nor a URL" "$out"
+out=$(ctl set-target model=VVX410 version=4.1.8)
+check_contains "set-target changes the model's target" "4.1.8" "$out"
+check_eq "the phone's target follows" 4.1.8 "$(phone_field "$D" $mac target)"
+out=$(ctl library)
+check_eq "library lists the packages" 4 "$(echo "$out" | jq '(.result // .).packages | length')"
+ctl report format=csv out="$D/r.csv" >/dev/null
+check_contains "report over the control socket" "$mac" "$(cat "$D/r.csv")"
+ctl forget mac=$mac >/dev/null
+check_eq "forget removes the phone" "" "$(phone_field "$D" $mac state)"
+ctl shutdown >/dev/null
+check "shutdown stops the daemon" wait_for 10 sh -c "! kill -0 $SERVE_PID 2>/dev/null"
+check "no sanitizer report in the daemon's log" \
+    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
+done_testing
