@@ -1,0 +1,187 @@
+#!/bin/sh
+# A closet of simulated phones (tests/phonesim, the optimised build) in a
+# network namespace, recovered by `ztp-rescue serve` (the optimised build) on
+# the other side of a veth pair shaped to 1 Gbit/s in both directions with
+# tc tbf, over HTTP.  Measures:
+#
+#  - 48 phones of mixed models at old versions with realistic synthetic
+#    images (40-60 MB each): the time until every phone has recovered
+#    (reached the mock ZTP endpoint) against the lower bound set by the
+#    image bytes that must cross the link at 1 Gbit/s (target: within 1.25x);
+#  - the daemon's peak RSS (VmHWM) and CPU (utime + stime) for that closet
+#    and for 500 phones with tiny images (target: under 64 MB RSS at 500).
+#
+# Root only (namespaces, tc).  Writes a markdown table to $1 and stdout.
+#
+#   BENCH_SIZE=realistic BENCH_PHONES=48 BENCH_MANY=500 sh tests/bench/bench-closet.sh out.md
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=build}"
+: "${ZTP_BIN:=$TOP/$BUILD/ztp-rescue}"
+: "${PHONESIM_BIN:=$TOP/$BUILD/phonesim}"
+: "${SYNTH_BIN:=$TOP/$BUILD/ucs-synth}"
+OUT=${1:-/dev/null}
+SIZE=${BENCH_SIZE:-realistic}
+PHONES=${BENCH_PHONES:-48}
+MANY=${BENCH_MANY:-500}
+RATE=${BENCH_RATE:-1gbit}
+RATE_BPS=${BENCH_RATE_BPS:-1000000000}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench-closet: needs root (network namespace, tc)" >&2
+	exit 1
+fi
+for b in "$ZTP_BIN" "$PHONESIM_BIN" "$SYNTH_BIN"; do
+	[ -x "$b" ] || { echo "bench-closet: no $b" >&2; exit 1; }
+done
+for c in ip tc jq openssl; do
+	command -v $c >/dev/null 2>&1 || { echo "bench-closet: $c missing" >&2; exit 1; }
+done
+
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/integration/e2e-lib.sh"
+
+NS=bench-closet-$$
+VH=bcs$$
+VP=bcp$$
+SERVER=10.77.0.1
+W=$(mktemp -d /tmp/bench-closet.XXXXXX)
+at_exit "rm -rf '$W'"
+at_exit "ip netns del $NS 2>/dev/null; ip link del $VH 2>/dev/null"
+
+ip netns add "$NS" || exit 1
+ip link add "$VH" type veth peer name "$VP" || exit 1
+ip link set "$VP" netns "$NS"
+ip addr add "$SERVER/16" dev "$VH"
+ip link set "$VH" up
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add 10.77.0.2/16 dev "$VP"
+ip -n "$NS" link set "$VP" up
+# One address per phone, 10.77.1.1 upwards (phonesim --source counts up).
+n=$((PHONES > MANY ? PHONES : MANY))
+i=0
+while [ "$i" -lt "$n" ]; do
+	a=$((256 + 1 + i))
+	echo "addr add 10.77.$((a / 256)).$((a % 256))/16 dev $VP"
+	i=$((i + 1))
+done >"$W/addrs"
+ip -n "$NS" -batch "$W/addrs" || exit 1
+# 1 Gbit/s each way; the burst is what the kernel needs at 1 Gbit/s with
+# a 250 Hz tick, the latency bounds the queue.
+tc qdisc add dev "$VH" root tbf rate "$RATE" burst 512kb latency 20ms || exit 1
+tc -n "$NS" qdisc add dev "$VP" root tbf rate "$RATE" burst 512kb latency 20ms || exit 1
+
+"$PHONESIM_BIN" make-test-pki "$W/pki" "$SERVER" >/dev/null || exit 1
+ZTP=$(free_port tcp)
+"$PHONESIM_BIN" ztp-mock --listen "$SERVER:$ZTP" --cert "$W/pki/server.pem" \
+    --key "$W/pki/server.key" --log "$W/arrivals.log" >"$W/mock.log" 2>&1 &
+MOCK=$!
+at_exit "kill $MOCK 2>/dev/null; wait $MOCK 2>/dev/null"
+
+# library SIZE: synthetic packages of every version, imported.
+library() {
+	rm -rf "$W/syn" "$W/lib"
+	"$SYNTH_BIN" --out "$W/syn" --size "$1" --format dir >/dev/null ||
+	    return 1
+	for d in "$W/syn/"*; do
+		"$ZTP_BIN" import --library "$W/lib" "$d" >/dev/null || return 1
+	done
+	rm -rf "$W/syn"
+}
+
+# closet N: N phones cycling through the models, each at an old version.
+closet() {
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		for _m in $(e2e_models); do
+			[ "$_i" -lt "$1" ] || break
+			_i=$((_i + 1))
+			printf '%s %s 0004f2%06x\n' "$_m" "$(e2e_old "$_m")" "$_i"
+		done
+	done
+}
+
+# run N: a fresh daemon and state, N phones at once; sets SECS, OK, RSS_KB,
+# CPU_S, MUST (image bytes the phones needed), SERVED (all bytes served).
+run() {
+	rm -rf "$W/state"
+	mkdir -p "$W/state"
+	H=$(free_port tcp)
+	T=$(free_port udp)
+	"$ZTP_BIN" serve --listen "$SERVER" --http-port "$H" --tftp-port "$T" \
+	    --syslog-port off --state "$W/state" --library "$W/lib" \
+	    --ca "$W/pki/ca.pem" --no-dhcp --foreground --quiet-period 2 \
+	    >"$W/serve.log" 2>&1 &
+	SRV=$!
+	wait_for 20 curl -s -o /dev/null "http://$SERVER:$H/x" || return 1
+	closet "$1" >"$W/closet"
+	# Anonymous and file-backed resident memory, sampled: VmHWM counts
+	# both, and file pages mapped to send images are not the daemon's own.
+	( while kill -0 "$SRV" 2>/dev/null; do
+		awk '/^RssAnon|^RssFile/ { printf "%s ", $2 } END { print "" }' \
+		    "/proc/$SRV/status" 2>/dev/null
+		sleep 0.2
+	done ) >"$W/rss" &
+	SAMPLER=$!
+	t0=$(date +%s.%N)
+	ip netns exec "$NS" "$PHONESIM_BIN" --closet "$W/closet" \
+	    --server "http://$SERVER:$H/" --ztp "https://$SERVER:$ZTP/" \
+	    --source 10.77.1.1 --timeout 900 >"$W/out" 2>"$W/err"
+	t1=$(date +%s.%N)
+	SECS=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')
+	OK=$(grep -c '"recovered":true' "$W/out")
+	RSS_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SRV/status")
+	ANON_KB=$(awk '/^RssAnon/ { print $2 }' "/proc/$SRV/status")
+	FILE_KB=$(awk '/^RssFile/ { print $2 }' "/proc/$SRV/status")
+	CPU_S=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+	    "/proc/$SRV/stat")
+	kill "$SRV"
+	wait "$SRV" 2>/dev/null
+	wait "$SAMPLER" 2>/dev/null
+	ANON_PEAK=$(awk 'NF == 2 && $1 > m { m = $1 } END { print m + 0 }' "$W/rss")
+	FILE_PEAK=$(awk 'NF == 2 && $2 > m { m = $2 } END { print m + 0 }' "$W/rss")
+	"$ZTP_BIN" report --state "$W/state" --json --out "$W/report.json" \
+	    >/dev/null 2>&1
+	MUST=$(jq '[.phones[].transfers[] | select((.name | endswith(".sip.ld")) and .outcome == "completed") | .total] | add // 0' "$W/report.json")
+	SERVED=$(jq '[.phones[].bytes_served] | add // 0' "$W/report.json")
+	# The link's busy window: first image byte to last, from the journal.
+	IMG_S=$(jq '[.phones[].transfers[] | select(.name | endswith(".sip.ld"))] | if length > 0 then ((map(.ended) | max) - (map(.started) | min)) / 1000 else 0 end' "$W/report.json")
+	echo "bench-closet: $1 phones: ${SECS} s, images from first start to last end ${IMG_S} s, RSS at the end anon ${ANON_KB} kB file ${FILE_KB} kB; sampled peaks anon ${ANON_PEAK} kB file ${FILE_PEAK} kB; VmHWM ${RSS_KB} kB" >&2
+}
+
+echo "bench-closet: realistic library ($SIZE images)" >&2
+library "$SIZE" || { echo "bench-closet: library failed" >&2; exit 1; }
+run "$PHONES" || { echo "bench-closet: daemon did not start" >&2; exit 1; }
+S48=$SECS OK48=$OK RSS48=$RSS_KB CPU48=$CPU_S MUST48=$MUST SERVED48=$SERVED
+BOUND=$(echo "$MUST48 $RATE_BPS" | awk '{ printf "%.2f", $1 * 8 / $2 }')
+RATIO=$(echo "$S48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
+[ "$OK48" -eq "$PHONES" ] || sed 's/^/  /' "$W/err" | head >&2
+
+[ "$MANY" -gt 0 ] || exit 0
+echo "bench-closet: $MANY phones, tiny images" >&2
+library tiny || exit 1
+run "$MANY" || exit 1
+S500=$SECS OK500=$OK RSS500=$RSS_KB CPU500=$CPU_S
+[ "$OK500" -eq "$MANY" ] || sed 's/^/  /' "$W/err" | head >&2
+
+mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+{
+	echo "# Closet benchmark"
+	echo
+	echo "Simulated phones (phonesim, optimised build) in a network namespace,"
+	echo "\`ztp-rescue serve\` (optimised build) across a veth pair shaped to"
+	echo "$RATE each way with tc tbf, over HTTP; mixed models at old versions,"
+	echo "each phone: app log, config, its whole image, reboot, config, image"
+	echo "header, trust and re-point, reboot, TLS to the mock ZTP endpoint."
+	echo "Synthetic images (\`ucs-synth --size $SIZE\`)."
+	echo
+	echo "| closet | recovered | wall time | lower bound | ratio | image bytes | bytes served | daemon peak RSS | daemon CPU |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| $PHONES phones, $SIZE images | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | $(mb "$MUST48") MB | $(mb "$SERVED48") MB | $(echo "$RSS48" | awk '{ printf "%.1f", $1 / 1024 }') MB | ${CPU48} s |"
+	echo "| $MANY phones, tiny images | $OK500/$MANY | ${S500} s | - | - | - | - | $(echo "$RSS500" | awk '{ printf "%.1f", $1 / 1024 }') MB | ${CPU500} s |"
+	echo
+	echo "Lower bound: the image bytes every phone must take whole, at"
+	echo "$RATE_BPS bit/s of payload (TCP/IP framing is about 4% on top)."
+	echo "Targets: within 1.25x of the bound at $PHONES phones; under 64 MB"
+	echo "peak RSS at $MANY."
+} | tee "$OUT"
