@@ -49,6 +49,20 @@ check "restarted" serve_start "$D" --https-port "$HTTPS"
 check_eq "the certificate is kept across restarts" "$fp1" \
     "$(openssl x509 -in "$D/state/tls/server-cert.pem" -noout -fingerprint -sha256)"
 serve_stop
+
+# As root: bind, then drop to an unprivileged user and keep journaling.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$D"
+	check "restarted with --user nobody" serve_start "$D" --user nobody
+	check_eq "the daemon runs as nobody" "$(id -u nobody)" \
+	    "$(awk '/^Uid:/ {print $3}' /proc/$SERVE_PID/status)"
+	get "$app" 127.0.0.52 0004f2001203.cfg >/dev/null
+	check_eq "and still journals phones" current \
+	    "$(phone_field "$D" 0004f2001203 state)"
+	serve_stop
+else
+	skip "not root: no privilege drop to test"
+fi
 check "no sanitizer report in the daemon's log" \
     test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
 done_testing
