@@ -60,7 +60,7 @@ sleep 60 | "$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" \
     --timeout 60 --json --only-inventory --report "$d/report.csv" \
     >"$d/batch.json" 2>"$d/batch.err"; rc=$?
 check_eq "every listed phone recovered: exit 0" 0 "$rc"
-check "every line is JSON" jq -e . "$d/batch.json" >/dev/null
+check "every line is JSON" sh -c "jq -e . '$d/batch.json' >/dev/null"
 last=$(tail -1 "$d/batch.json")
 check_eq "the last line says how it ended" "done 2 0 0 0" \
     "$(printf '%s' "$last" | jq -r '"\(.event) \(.recovered) \(.failed) \(.timed_out) \(.exit)"')"
