@@ -5,7 +5,7 @@
 # outside the inventory held with --only-inventory; it never reads stdin.
 # Also watch (one line per event) and ctl (one request).
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
 command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }

@@ -4,7 +4,7 @@
 # resize to 132x43 and back to 80x24, the daemon killed and restarted
 # (reconnecting, then back), and the terminal closing under it.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
 [ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }

@@ -3,7 +3,7 @@
 # here with openssl), a phone that vanishes mid-image over HTTP, a phone of
 # unknown version under --unknown-version hold, the re-point hand-off.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

@@ -3,7 +3,7 @@
 # answers) is still in the journal, the journal is intact, and a restarted
 # daemon continues every phone from where it was.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

@@ -5,7 +5,7 @@
 # image request by the address; the abandoned image proves its version.
 # Then a phone that vanishes mid-image over TFTP.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

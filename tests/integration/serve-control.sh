@@ -3,7 +3,7 @@
 # release, retry, forget, set-target, set-ca (accepted and refused),
 # set-repoint, set-policy, library, report, shutdown.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

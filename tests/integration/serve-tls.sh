@@ -2,7 +2,7 @@
 # HTTPS with the self-signed SHA-256 certificate made on first start (and
 # kept across restarts), and phone syslog attached to its phone.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

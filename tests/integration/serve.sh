@@ -4,7 +4,7 @@
 # that must not be downgraded, an unknown model, the optional files, status
 # and the report.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/integration/serve-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 [ -x "$SYNTH_BIN" ] || { skip "no ucs-synth at $SYNTH_BIN"; done_testing; exit 0; }
 D=$(make_tmpdir)

@@ -2,14 +2,6 @@
 # a library of synthetic packages, a CA made with openssl, a daemon on
 # loopback with free ports, and the state of one phone.
 
-case "$0" in
-*serve-lib.sh)
-	. "$TOP/tests/lib.sh"
-	skip "helpers sourced by serve*.sh and recovery*.sh, not a suite"
-	done_testing
-	exit 0 ;;
-esac
-
 # serve_fixture DIR: synthetic packages imported into DIR/library.  Tiny
 # images everywhere, except VVX101 (5.4.0): 24 MB, so that a client closing
 # after the header is told apart from one that read it all.
