@@ -1,13 +1,19 @@
 /*
  * `ztp-rescue import --library DIR PATH...`: import UC Software packages
  * from zips, tarballs, folders or a mounted stick.  A progress bar (bytes
- * and rate) on a terminal, nothing but the outcome otherwise.
+ * and rate) on a terminal, nothing but the outcome otherwise.  With
+ * --progress-json (how the daemon runs an import beside its event loop):
+ * one JSON object per line on stdout, {"what","done","total"} for progress
+ * (ten a second, and the last of each source), {"note"} for each sentence,
+ * and last {"imported":[...]} or {"error":"...","imported":[...]}.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cmd.h"
 #include "library.h"
@@ -21,17 +27,23 @@ struct import_bar {
 	int		 shown;
 	double		 start;
 	double		 last;
+	int		 json;		/* --progress-json */
 };
 
 static int	cmd_import_exec(const struct cmd_entry *, int, char **);
 static void	cmd_import_progress(void *, const char *, uint64_t, uint64_t);
 static void	cmd_import_note(void *, const char *);
 static void	cmd_import_clear(struct import_bar *);
+static void	cmd_import_json(json_t *);
+static void	cmd_import_json_progress(void *, const char *, uint64_t,
+		    uint64_t);
 static double	cmd_import_now(void);
 
 static const struct cmd_option cmd_import_options[] = {
 	{ "library", 'l', "DIR", "the firmware library (default "
 	    LIBRARY_DEFAULT_DIR ")" },
+	{ "progress-json", 'j', NULL, "progress and outcome as JSON lines on "
+	    "stdout (for the daemon)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -83,6 +95,35 @@ cmd_import_progress(void *arg, const char *what, uint64_t done,
 	bar->shown = 1;
 }
 
+/* One JSON line on stdout, flushed at once: the daemon reads it as it comes. */
+static void
+cmd_import_json(json_t *obj)
+{
+	char	*line;
+
+	line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(obj);
+	if (line == NULL)
+		return;
+	printf("%s\n", line);
+	fflush(stdout);
+	free(line);
+}
+
+static void
+cmd_import_json_progress(void *arg, const char *what, uint64_t done,
+    uint64_t total)
+{
+	struct import_bar	*bar = arg;
+	double			 now = cmd_import_now();
+
+	if (now - bar->last < 0.1 && done != total)
+		return;
+	bar->last = now;
+	cmd_import_json(json_pack("{s:s, s:I, s:I}", "what", what,
+	    "done", (json_int_t)done, "total", (json_int_t)total));
+}
+
 static void
 cmd_import_clear(struct import_bar *bar)
 {
@@ -95,8 +136,13 @@ cmd_import_clear(struct import_bar *bar)
 static void
 cmd_import_note(void *arg, const char *text)
 {
-	char	*esc;
+	struct import_bar	*bar = arg;
+	char			*esc;
 
+	if (bar->json) {
+		cmd_import_json(json_pack("{s:s}", "note", text));
+		return;
+	}
 	cmd_import_clear(arg);
 	esc = log_escape(text, strlen(text));
 	printf("%s\n", esc);
@@ -113,14 +159,17 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct model_table	*models;
 	const char		*arg, *dir = LIBRARY_DEFAULT_DIR;
 	char			*cause = NULL, **ids;
+	json_t			*imported, *errors = NULL;
 	size_t			 j;
-	int			 c, first, i, rc = EXIT_OK;
+	int			 c, first, i, rc = EXIT_OK, json = 0;
 
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		if (c == -1)
 			return (EXIT_USAGE);
 		if (c == 'l')
 			dir = arg;
+		if (c == 'j')
+			json = 1;
 	}
 	if (first >= argc)
 		return (cmd_usage_error(self, "no PATH to import"));
@@ -137,9 +186,14 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	memset(&bar, 0, sizeof bar);
 	memset(&progress, 0, sizeof progress);
-	progress.fn = isatty(STDERR_FILENO) ? cmd_import_progress : NULL;
+	bar.json = json;
+	if (json)
+		progress.fn = cmd_import_json_progress;
+	else
+		progress.fn = isatty(STDERR_FILENO) ? cmd_import_progress : NULL;
 	progress.note = cmd_import_note;
 	progress.arg = &bar;
+	imported = json_array();
 	for (i = first; i < argc; i++) {
 		bar.start = bar.last = 0;
 		if (library_import(lib, models, argv[i], &progress, &ids,
@@ -147,13 +201,26 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 			cmd_import_clear(&bar);
 			fflush(stdout);
 			fprintf(stderr, "ztp-rescue import: %s\n", cause);
+			if (errors == NULL)
+				errors = json_string(cause);
 			free(cause);
 			cause = NULL;
 			rc = EXIT_RUNTIME;
 		}
-		for (j = 0; ids != NULL && ids[j] != NULL; j++)
+		for (j = 0; ids != NULL && ids[j] != NULL; j++) {
+			json_array_append_new(imported, json_string(ids[j]));
 			free(ids[j]);
+		}
 		free(ids);
+	}
+	if (json && errors != NULL)
+		cmd_import_json(json_pack("{s:o, s:o}", "error", errors,
+		    "imported", imported));
+	else if (json)
+		cmd_import_json(json_pack("{s:o}", "imported", imported));
+	else {
+		json_decref(imported);
+		json_decref(errors);
 	}
 	library_free(lib);
 	model_table_free(models);

@@ -82,6 +82,7 @@ serve_status_json(struct serve *s)
 	    http_server_active(s->http)));
 	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
+	json_object_set_new(app, "jobs", serve_jobs_json(s));
 	return (json_pack("{s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),
 	    "phones", fleet_phones_json(s->fleet)));
@@ -323,6 +324,12 @@ serve_ctl_library(void *arg, json_t *args, json_t **result, char **error)
 	return (0);
 }
 
+/*
+ * An import runs in a child process and is told about with "import"
+ * events; the answer comes at once.  {"wait":true} keeps the old way: the
+ * import runs here and the answer lists the packages, but nothing else is
+ * served meanwhile.
+ */
 static int
 serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 {
@@ -330,10 +337,26 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 	json_t		*paths = json_object_get(args, "paths"), *v, *ids;
 	char		**got, **g;
 	size_t		 i;
+	unsigned int	 job;
+	int		 queued;
 
-	if (!json_is_array(paths)) {
+	if (!json_is_array(paths) || json_array_size(paths) == 0) {
 		*error = xstrdup("\"paths\" must be an array of paths");
 		return (-1);
+	}
+	json_array_foreach(paths, i, v) {
+		if (!json_is_string(v) || *json_string_value(v) == '\0' ||
+		    *json_string_value(v) == '-') {
+			*error = xstrdup("every entry of \"paths\" must be a "
+			    "path (a zip, a tar, a folder or a mount point)");
+			return (-1);
+		}
+	}
+	if (!json_is_true(json_object_get(args, "wait"))) {
+		job = serve_job_start(s, SERVE_JOB_IMPORT, paths, &queued);
+		*result = json_pack("{s:b, s:i, s:b}", "started", 1, "job",
+		    (int)job, "queued", queued);
+		return (0);
 	}
 	ids = json_array();
 	json_array_foreach(paths, i, v) {

@@ -198,13 +198,18 @@ static int
 serve_setup(struct serve *s, char **cause)
 {
 	struct fleet_config	 fc;
-	char			*libdir, *keep;
+	char			*libdir, *keep, self[4096];
+	ssize_t			 n;
 
 	if (mkdir(s->opt.state_dir, 0700) == -1 && errno != EEXIST) {
 		xasprintf(cause, "cannot create the state directory %s: %s",
 		    s->opt.state_dir, strerror(errno));
 		return (-1);
 	}
+	/* Jobs run this executable (readable before root is dropped). */
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = '\0';
+	s->self_exe = xstrdup(n > 0 ? self : "/usr/sbin/ztp-rescue");
 	if ((s->models = model_table_load_default(cause)) == NULL)
 		return (-1);
 	if (s->opt.models_file != NULL && model_table_apply_overrides(
@@ -399,19 +404,16 @@ static void
 serve_signal(evutil_socket_t sig, short events, void *arg)
 {
 	struct serve	*s = arg;
-	struct library	*lib;
 	char		*cause = NULL;
 
 	if (sig == SIGHUP) {
-		if ((lib = library_open(s->library->dir, &cause)) == NULL) {
+		if (serve_library_reload(s, &cause) != 0) {
 			log_warn("library reload: %s", cause);
 			free(cause);
 			return;
 		}
-		library_free(s->library);
-		s->library = lib;
-		serve_refresh_provision(s);
-		log_info("library reloaded: %zu packages", lib->npackages);
+		log_info("library reloaded: %zu packages",
+		    s->library->npackages);
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
@@ -423,6 +425,7 @@ serve_teardown(struct serve *s)
 {
 	struct serve_xfer	*x;
 
+	serve_jobs_free(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
 	control_server_free(s->control);
@@ -455,6 +458,7 @@ serve_teardown(struct serve *s)
 	free(s->template_name);
 	free(s->repoint_url);
 	free(s->boot_url);
+	free(s->self_exe);
 	if (s->base != NULL)
 		event_base_free(s->base);
 }
@@ -471,6 +475,7 @@ serve_main(struct serve_options *opt)
 	memset(&s, 0, sizeof s);
 	s.opt = *opt;
 	LIST_INIT(&s.xfers);
+	TAILQ_INIT(&s.jobs);
 	signal(SIGPIPE, SIG_IGN);
 	log_open(NULL, LOG_LEVEL_INFO);
 	if ((s.base = event_base_new()) == NULL)

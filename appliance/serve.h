@@ -7,8 +7,12 @@
 #ifndef ZTP_SERVE_H
 #define ZTP_SERVE_H
 
-#include <stdint.h>
+#include <sys/types.h>
 #include <sys/queue.h>
+
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "dhcp.h"
 #include "fleet.h"
@@ -28,6 +32,7 @@ struct control_server;
 struct dhcp;
 struct upload_store;
 struct trust_ca;
+struct bufferevent;
 
 struct serve_options {
 	const char		*listen;
@@ -70,6 +75,27 @@ struct serve_xfer {
 	LIST_ENTRY(serve_xfer)	 entry;
 };
 
+/* A child process working on the library (serve-job.c). */
+enum serve_job_kind {
+	SERVE_JOB_IMPORT,
+	SERVE_JOB_VERIFY
+};
+
+struct serve_job {
+	struct serve		*s;
+	unsigned int		 id;
+	enum serve_job_kind	 kind;
+	json_t			*paths;		/* import: what to import */
+	pid_t			 pid;		/* -1 waiting, -2 exited */
+	struct bufferevent	*bev;		/* its stdout */
+	struct event		*reap;
+	json_t			*final;		/* import: its last line */
+	char			*doc;		/* verify: its whole output */
+	uint64_t		 done;
+	uint64_t		 total;
+	TAILQ_ENTRY(serve_job)	 entry;
+};
+
 struct serve {
 	struct serve_options	 opt;
 	struct event_base	*base;
@@ -95,6 +121,9 @@ struct serve {
 	struct event		*sig_term;
 	struct event		*sig_hup;
 	LIST_HEAD(, serve_xfer)	 xfers;
+	TAILQ_HEAD(, serve_job)	 jobs;
+	unsigned int		 last_job;
+	char			*self_exe;	/* what jobs run */
 	int			 exit_code;
 };
 
@@ -116,6 +145,13 @@ void	 serve_syslog_line(void *, const char *, const char *, size_t);
 void	 serve_dhcp_lease(void *, const struct dhcp_lease *);
 void	 serve_phone_changed(void *, const struct phone *);
 json_t	*serve_status_json(struct serve *);
+
+/* serve-job.c: imports and verification in a child process. */
+unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,
+		    int *);
+void		 serve_jobs_free(struct serve *);
+json_t		*serve_jobs_json(struct serve *);
+int		 serve_library_reload(struct serve *, char **);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);

@@ -1,0 +1,113 @@
+#!/bin/sh
+# The control command "import" runs the import in a child process: the
+# daemon answers at once with a job number, keeps serving phones while a
+# 105 MB package is imported, and tells subscribers "import" events in
+# order (started, progress..., done or failed).  {"wait":true} keeps the
+# blocking answer.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+d=$(make_tmpdir)
+mkdir -p "$d/state"
+"$SYNTH_BIN" --out "$d/small" --size tiny --version 4.0.8 --format dir \
+    >/dev/null 2>&1
+"$ZTP_BIN" import --library "$d/library" "$d/small/"* >/dev/null
+# Seven images of 15 MB: a realistic-size 4.1.7 package, 105 MB zipped.
+"$SYNTH_BIN" --out "$d/big" --size 15728640 --version 4.1.7 --format zip \
+    >/dev/null 2>&1
+big=$(ls "$d/big/"*.zip)
+check "the 105 MB package was made" test "$(stat -c %s "$big")" -gt 100000000
+part=$("$ZTP_BIN" library --library "$d/library" --json |
+    jq -r '[.packages[0].files[].name | select(endswith(".sip.ld"))][0]' |
+    sed 's/\.sip\.ld$//')
+
+serve_start "$d"
+ctl() {
+	"$ZTP_BIN" ctl --state "$d/state" --json "$@"
+}
+
+"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
+watch_pid=$!
+at_exit "kill $watch_pid 2>/dev/null"
+# The watcher is subscribed once it sees a phone appear.
+i=0
+while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
+	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# Asynchronous: the answer comes at once, with a job number.
+answer=$(ctl import "paths[]=$big")
+check_eq "import answers at once with a job" 'true 1' \
+    "$(printf '%s' "$answer" | jq -r '"\(.started) \(.job)"')"
+
+# While it runs, a phone's request is answered: what the watcher has seen
+# when the file has come must not include the import's outcome.
+wait_for 10 grep -q '"status":"started"' "$d/events"
+code=$(curl -s -o "$d/got" -w '%{http_code}' "http://127.0.0.1:$HTTP/$part.sip.ld")
+events_now=$(grep '"event":"import"' "$d/events" | jq -r .status |
+    tr '\n' ' ')
+check_eq "a small file is served during the import" 200 "$code"
+check "the file served is the library's" cmp -s "$d/got" \
+    "$d/library/packages/$(ls "$d/library/packages" | head -1)/$part.sip.ld"
+check_contains "the import had started when the file came" "started" \
+    "$events_now"
+check "no import outcome yet when the file came ($events_now)" \
+    sh -c "! printf '%s' '$events_now' | grep -qE 'done|failed'"
+
+check "the import finishes" wait_for 120 grep -q '"status":"done"' "$d/events"
+seq=$(jq -r 'select(.event == "import" and .job == 1) | .status' \
+    "$d/events" | uniq | tr '\n' ' ')
+check_eq "events in order: started, progress, done" \
+    "started progress done " "$seq"
+check_eq "progress never goes backwards within a file" "" \
+    "$(jq -r 'select(.event == "import" and .status == "progress") |
+    "\(.what) \(.done) \(.total)"' "$d/events" | awk '
+    { if ($1 == w && $2 < last) print "backwards: " $0; w = $1; last = $2 }
+    $2 > $3 { print "beyond total: " $0 }')"
+check_eq "the last progress is the whole archive" \
+    "$(stat -c %s "$big")" "$(jq -r 'select(.event == "import" and
+    .status == "progress") | .done' "$d/events" | tail -1)"
+check_eq "done names the package" '["4.1.7.5432"]' \
+    "$(jq -c 'select(.event == "import" and .status == "done") | .imported' \
+    "$d/events")"
+check_eq "the daemon's library has it (reopened after the job)" 2 \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq .appliance.packages)"
+check_eq "no job left" 0 \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq '.appliance.jobs | length')"
+check_eq "no temporary folder left" "" \
+    "$(ls -A "$d/library" | grep '^\.tmp' || true)"
+
+# A failing import: a failed event with the reason.
+answer=$(ctl import "paths[]=$d/nothing-here")
+check_eq "second job" 2 "$(printf '%s' "$answer" | jq .job)"
+check "the failed import is told" wait_for 30 grep -q \
+    '"job":2,"status":"failed"' "$d/events"
+check_contains "with the reason" "nothing-here" \
+    "$(jq -r 'select(.event == "import" and .job == 2 and
+    .status == "failed") | .error' "$d/events")"
+
+# Two at once: the second waits for the first.
+a1=$(ctl import "paths[]=$d/small")
+a2=$(ctl import "paths[]=$big")
+check_eq "a second import waits its turn" 'false true' \
+    "$(printf '%s\n%s\n' "$a1" "$a2" | jq -r .queued | tr '\n' ' ' |
+    sed 's/ $//')"
+check "both finish" wait_for 60 sh -c "[ \$(grep -c '\"status\":\"done\"' \
+    '$d/events') -ge 3 ]"
+check_eq "one after the other" "3 started 3 done 4 started 4 done " \
+    "$(jq -r 'select(.event == "import" and .job >= 3 and
+    .status != "progress") | "\(.job) \(.status)"' "$d/events" | tr '\n' ' ')"
+
+# The old blocking way, still there for scripts.
+answer=$(ctl import "paths[]=$d/small" "wait:=true")
+check_eq "wait:true answers with the packages imported" '[]' \
+    "$(printf '%s' "$answer" | jq -c .imported)"
+check_contains "refuses an option-like path" "must be a path" \
+    "$(ctl import 'paths[]=--library' 2>&1)"
+
+serve_stop
+check "the daemon left no sanitizer report" sh -c \
+    "! grep -q Sanitizer '$d/serve.log'"
+done_testing
