@@ -82,16 +82,17 @@ make_tmpdir() {
 	echo "$_d"
 }
 
-# A port that nothing listens on now (udp or tcp), from a range unlikely to
-# collide with other suites running at the same time.
+# A port that no socket uses now (udp or tcp).  Ports come from below the
+# kernel's ephemeral range (32768 and up), so an outgoing connection of a
+# concurrent test cannot take the port between this check and the bind.
 free_port() {
 	_proto=${1:-udp}
 	while :; do
-		_p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000) ))
+		_p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12700) ))
 		if [ "$_proto" = udp ]; then
-			ss -Hlun "sport = :$_p" 2>/dev/null | grep -q . || break
+			ss -Huan "sport = :$_p" 2>/dev/null | grep -q . || break
 		else
-			ss -Hltn "sport = :$_p" 2>/dev/null | grep -q . || break
+			ss -Htan "sport = :$_p" 2>/dev/null | grep -q . || break
 		fi
 	done
 	echo "$_p"

@@ -75,8 +75,10 @@ for f in "$BUILD"/fuzz/fuzz_*; do
 	    sh tests/fuzz/smoke.sh "$f"
 done
 
+# Files named *-lib.sh are helpers that suites source, not suites.
 for s in tests/integration/*.sh; do
 	[ -f "$s" ] || continue
+	case "$s" in *-lib.sh) continue ;; esac
 	run_suite "$(basename "$s" .sh)" sh "$s"
 done
 
