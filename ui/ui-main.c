@@ -129,6 +129,10 @@ ui_poll_events(struct ui *ui)
 			    "transfer"));
 		else if (strcmp(name, "log") == 0)
 			ui_fleet_add_log(ui, ev);
+		else if (strcmp(name, "import") == 0) {
+			json_decref(ui->import_ev);
+			ui->import_ev = json_incref(ev);
+		}
 		else if (strcmp(name, "dropped") == 0) {
 			/* We missed some: start again from the document. */
 			r = ui_request(ui, "status", NULL, &error);
@@ -253,6 +257,7 @@ ui_free(struct ui *ui)
 	json_decref(ui->phones);
 	json_decref(ui->log);
 	json_decref(ui->visible);
+	json_decref(ui->import_ev);
 	free(ui->lost_reason);
 	free(ui->filter);
 	free(ui->message);

@@ -14,6 +14,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ static void	ui_menu_repoint(struct ui *);
 static void	ui_menu_policy(struct ui *);
 static void	ui_menu_library(struct ui *);
 static void	ui_menu_stop(struct ui *);
+static json_t	*ui_menu_import_wait(struct ui *, json_int_t, const char *,
+		    char **);
 static char	*ui_usb_mount(void);
 static const char *ui_app(struct ui *, const char *);
 static void	ui_show_error(struct ui *, const char *, const char *);
@@ -260,6 +263,99 @@ ui_menu_dhcp(struct ui *ui)
 	json_decref(r);
 }
 
+/*
+ * The daemon imports in a child process and keeps serving phones; the busy
+ * box follows its "import" events until this job is done or failed.
+ * Returns the last event (done or failed), or NULL with *error.
+ */
+static json_t *
+ui_menu_import_wait(struct ui *ui, json_int_t job, const char *text,
+    char **error)
+{
+	struct pollfd	 pfd;
+	json_t		*ev, *st, *j;
+	const char	*status;
+	char		*box, bar[32], *what, *base, done[32], total[32];
+	time_t		 checked = time(NULL);
+	size_t		 i;
+	int		 running;
+
+	for (;;) {
+		ui_poll_events(ui);
+		if (ui_hangup || !ui->connected) {
+			xasprintf(error, "the connection to the daemon was lost "
+			    "during the import (it goes on: see 'ztp-rescue "
+			    "library')");
+			return (NULL);
+		}
+		ev = ui->import_ev;
+		if (ev != NULL && json_integer_value(json_object_get(ev,
+		    "job")) == job) {
+			status = json_string_value(json_object_get(ev,
+			    "status"));
+			if (status != NULL && (strcmp(status, "done") == 0 ||
+			    strcmp(status, "failed") == 0))
+				return (json_incref(ev));
+			if (status != NULL && strcmp(status, "progress") == 0) {
+				ui_progress_bar(bar, sizeof bar,
+				    json_number_value(json_object_get(ev,
+				    "done")), json_number_value(
+				    json_object_get(ev, "total")));
+				control_fmt_bytes(json_number_value(
+				    json_object_get(ev, "done")), done,
+				    sizeof done);
+				control_fmt_bytes(json_number_value(
+				    json_object_get(ev, "total")), total,
+				    sizeof total);
+				what = control_text(ev, "what");
+				base = strrchr(what, '/');
+				xasprintf(&box, "Importing from %s (job %lld).\n"
+				    "\n%s\n%s %s/%s\n\nPhones are served "
+				    "meanwhile.", text, (long long)job,
+				    base != NULL && base[1] != '\0' ? base + 1 :
+				    what, bar, done, total);
+				ui_busy(ui, "Importing packages", box);
+				free(box);
+				free(what);
+			}
+		}
+		if (control_client_pending(ui->ev))
+			continue;
+		/* Events can be dropped for a slow reader: is it still on? */
+		if (time(NULL) - checked >= 2) {
+			checked = time(NULL);
+			if ((st = ui_request(ui, "status", NULL, error)) ==
+			    NULL)
+				return (NULL);
+			running = 0;
+			json_array_foreach(json_object_get(json_object_get(st,
+			    "appliance"), "jobs"), i, j) {
+				if (json_integer_value(json_object_get(j,
+				    "job")) == job)
+					running = 1;
+			}
+			json_decref(st);
+			/* Gone: its outcome is in the stream, or was lost. */
+			if (!running && !control_client_pending(ui->ev)) {
+				pfd.fd = control_client_fd(ui->ev);
+				pfd.events = POLLIN;
+				if (poll(&pfd, 1, 500) > 0)
+					continue;
+				xasprintf(error, "import job %lld ended but "
+				    "its outcome was not received: see "
+				    "'ztp-rescue library'", (long long)job);
+				return (NULL);
+			}
+			if (!running)
+				continue;
+		}
+		pfd.fd = control_client_fd(ui->ev);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		poll(&pfd, 1, 250);
+	}
+}
+
 void
 ui_menu_import(struct ui *ui)
 {
@@ -280,13 +376,25 @@ ui_menu_import(struct ui *ui)
 	ui_set_message(ui, 0, "importing from %s...", text);
 	xasprintf(&esc, "Importing from %s.\n\nEvery file is checked against "
 	    "its manifest as it is copied; a large stick can take a few "
-	    "minutes, and the appliance serves no phone until it is done.",
-	    text);
+	    "minutes.  Phones are served meanwhile.", text);
 	ui_busy(ui, "Importing packages", esc);
 	free(esc);
+	json_decref(ui->import_ev);
+	ui->import_ev = NULL;
 	args = json_pack("{s:[s]}", "paths", text);
 	r = ui_request(ui, "import", args, &error);
 	json_decref(args);
+	if (r != NULL && json_object_get(r, "job") != NULL) {
+		id = ui_menu_import_wait(ui, json_integer_value(
+		    json_object_get(r, "job")), text, &error);
+		json_decref(r);
+		r = id;
+		if (r != NULL && json_object_get(r, "error") != NULL) {
+			error = control_text(r, "error");
+			json_decref(r);
+			r = NULL;
+		}
+	}
 	if (r == NULL) {
 		ui_show_error(ui, "Import", error);
 		free(error);

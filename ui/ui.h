@@ -71,6 +71,8 @@ struct ui {
 	int			 colours;
 	int			 quit;
 	int			 dirty;
+
+	json_t			*import_ev;	/* the last "import" event */
 };
 
 /* ui-main.c */
