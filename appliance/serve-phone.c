@@ -77,6 +77,8 @@ static void	serve_app_log(struct serve *, struct phone *, const char *,
 		    const char *);
 static void	serve_moved_on(struct serve *, struct phone *, const char *,
 		    int64_t);
+static void	serve_tftp_last_block(struct serve *,
+		    const struct tftp_event *);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
 
 int64_t
@@ -534,6 +536,35 @@ serve_transfer(struct serve *s, int proto, uint64_t id, const char *peer,
 	free(x);
 }
 
+/*
+ * A trust file whose every block was sent and only the final ACK is missing:
+ * RFC 1350 cannot tell a lost ACK from a phone that stopped at the last
+ * block, and a phone that took it reboots to ZTP and never asks again.  It
+ * counts as delivered; a phone that did not get it comes back, and is
+ * counted as returning after the re-point.
+ */
+static void
+serve_tftp_last_block(struct serve *s, const struct tftp_event *ev)
+{
+	struct serve_xfer	*x;
+	struct phone		*p;
+	char			*evidence, *esc;
+
+	if (ev->total == 0 || ev->bytes + ev->blksize < ev->total)
+		return;
+	x = serve_xfer_find(s, PROTO_TFTP, ev->id, ev->peer_text, ev->name);
+	if (x == NULL || !x->phase2 || (p = fleet_find(s->fleet, x->mac)) ==
+	    NULL)
+		return;
+	esc = log_escape(ev->name, strlen(ev->name));
+	xasprintf(&evidence, "tftp %s to %s: every block sent (%" PRIu64
+	    " of %" PRIu64 " bytes acknowledged), only the final ACK missing: "
+	    "SHA-2 CA and re-point", esc, ev->peer_text, ev->bytes, ev->total);
+	fleet_phase2_served(s->fleet, p, 1, serve_now(), evidence);
+	free(evidence);
+	free(esc);
+}
+
 int
 serve_tftp_resolve(void *arg, const struct tftp_request *req,
     struct tftp_content *c, char **cause)
@@ -605,6 +636,7 @@ serve_tftp_event(void *arg, const struct tftp_event *ev)
 	case TFTP_EV_ABANDONED:
 		what = 2;
 		outcome = "abandoned";
+		serve_tftp_last_block(s, ev);
 		break;
 	default:
 		what = 2;
