@@ -27,7 +27,8 @@ enum {
 	OPT_ADDRESS,
 	OPT_FORCE_DHCP,
 	OPT_USER,
-	OPT_UPLOAD_MAX
+	OPT_UPLOAD_MAX,
+	OPT_NO_VERIFY
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -72,6 +73,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	    "drop root to USER after binding the ports" },
 	{ "upload-max", OPT_UPLOAD_MAX, "BYTES",
 	    "largest file a phone may upload (default 16 MiB)" },
+	{ "no-verify", OPT_NO_VERIFY, NULL,
+	    "do not re-hash the library after start (the cheap size and "
+	    "mtime checks still run)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -185,6 +189,9 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    ~0UL, &v) != 0)
 				return (EXIT_USAGE);
 			o.upload_max = v;
+			break;
+		case OPT_NO_VERIFY:
+			o.no_verify = 1;
 			break;
 		}
 	}

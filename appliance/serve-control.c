@@ -306,6 +306,16 @@ serve_ctl_library(void *arg, json_t *args, json_t **result, char **error)
 	json_t				*list, *parts;
 	char				 vt[UCS_VERSION_TEXT_MAX];
 	size_t				 i, k;
+	unsigned int			 job;
+	int				 queued;
+
+	/* {"verify":true}: re-hash everything in a child ("verify" events). */
+	if (json_is_true(json_object_get(args, "verify"))) {
+		job = serve_job_start(s, SERVE_JOB_VERIFY, NULL, &queued);
+		*result = json_pack("{s:b, s:i, s:b}", "started", 1, "job",
+		    (int)job, "queued", queued);
+		return (0);
+	}
 
 	list = json_array();
 	for (i = 0; i < s->library->npackages; i++) {

@@ -347,10 +347,11 @@ serve_job_finish_import(struct serve_job *j, int status)
 static void
 serve_job_finish_verify(struct serve_job *j, int status, json_t *doc)
 {
+	struct serve	*s = j->s;
 	json_t		*packages, *p, *list;
 	const char	*id, *damage;
 	char		*e1, *e2;
-	size_t		 i;
+	size_t		 i, k;
 	int		 damaged;
 
 	packages = doc != NULL ? json_object_get(doc, "packages") : NULL;
@@ -369,6 +370,17 @@ serve_job_finish_verify(struct serve_job *j, int status, json_t *doc)
 		damage = json_string_value(json_object_get(p, "damage"));
 		if (id == NULL || damage == NULL)
 			continue;
+		/*
+		 * The child marks the manifest too, but may not be allowed to
+		 * (a library owned by root, the daemon running as --user):
+		 * the mark is set here, in the library just reopened.
+		 */
+		for (k = 0; k < s->library->npackages; k++) {
+			if (strcmp(s->library->packages[k].id, id) == 0 &&
+			    s->library->packages[k].damage == NULL)
+				s->library->packages[k].damage =
+				    xstrdup(damage);
+		}
 		e1 = log_escape(id, strlen(id));
 		e2 = log_escape(damage, strlen(damage));
 		log_warn("library: package %s is damaged and is not served: "
@@ -378,6 +390,7 @@ serve_job_finish_verify(struct serve_job *j, int status, json_t *doc)
 		json_array_append_new(list, json_pack("{s:s, s:s}", "id", id,
 		    "damage", damage));
 	}
+	serve_refresh_provision(s);
 	log_info("library verified: %zu package(s), %d damaged",
 	    json_array_size(packages), damaged);
 	serve_job_event(j, "done", json_pack("{s:I, s:i, s:o}", "packages",

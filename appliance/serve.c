@@ -470,7 +470,7 @@ serve_main(struct serve_options *opt)
 	struct timeval	 one = { 1, 0 };
 	char		*cause = NULL, *logpath;
 	FILE		*logfp = NULL;
-	int		 rc = 1;
+	int		 rc = 1, queued;
 
 	memset(&s, 0, sizeof s);
 	s.opt = *opt;
@@ -515,6 +515,9 @@ serve_main(struct serve_options *opt)
 	event_add(s.sig_int, NULL);
 	event_add(s.sig_term, NULL);
 	event_add(s.sig_hup, NULL);
+	/* The cheap checks are done; re-hash everything beside the loop. */
+	if (!s.opt.no_verify)
+		serve_job_start(&s, SERVE_JOB_VERIFY, NULL, &queued);
 	event_base_dispatch(s.base);
 	rc = s.exit_code;
 	serve_teardown(&s);

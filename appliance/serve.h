@@ -55,6 +55,7 @@ struct serve_options {
 	int			 foreground;
 	const char		*user;
 	uint64_t		 upload_max;
+	int			 no_verify;	/* no re-hash at start */
 };
 
 /* One transfer the daemon is watching, for the journal's transfer row. */

@@ -21,7 +21,7 @@ part=$("$ZTP_BIN" library --library "$d/library" --json |
     jq -r '[.packages[0].files[].name | select(endswith(".sip.ld"))][0]' |
     sed 's/\.sip\.ld$//')
 
-serve_start "$d"
+serve_start "$d" --no-verify
 ctl() {
 	"$ZTP_BIN" ctl --state "$d/state" --json "$@"
 }

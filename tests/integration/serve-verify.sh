@@ -1,0 +1,105 @@
+#!/bin/sh
+# The daemon re-hashes its library in a child process after start: a byte
+# changed in an image with its size and mtime put back (which the cheap
+# checks cannot see) makes that package damaged, and its images are no
+# longer offered or served once the verification has finished.  "library"
+# with {"verify":true} runs it again on demand, with "verify" events.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+d=$(make_tmpdir)
+mkdir -p "$d/state"
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.0.8 --format dir \
+    >/dev/null 2>&1
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.1.7 --format dir \
+    >/dev/null 2>&1
+for p in "$d/syn/"*; do
+	"$ZTP_BIN" import --library "$d/library" "$p" >/dev/null
+done
+pkg408="$d/library/packages/4.0.8.0931"
+bad=$(cd "$pkg408" && ls *.sip.ld | head -1)
+badpart=${bad%.sip.ld}
+good=$(cd "$d/library/packages/4.1.7.5432" && ls *.sip.ld | head -1)
+goodpart=${good%.sip.ld}
+
+# One byte of the payload changed; size and mtime as they were.
+f="$pkg408/$bad"
+touch -r "$f" "$d/stamp"
+size=$(stat -c %s "$f")
+orig=$(dd if="$f" bs=1 skip=1000 count=1 2>/dev/null | od -An -tx1 | tr -d ' ')
+if [ "$orig" = 41 ]; then new='\102'; else new='\101'; fi
+printf "$new" | dd of="$f" bs=1 seek=1000 count=1 conv=notrunc 2>/dev/null
+touch -r "$d/stamp" "$f"
+check_eq "same size" "$size" "$(stat -c %s "$f")"
+check_eq "the cheap checks see nothing" null \
+    "$("$ZTP_BIN" library --library "$d/library" --json |
+    jq -c '.packages[] | select(.id == "4.0.8.0931") | .damage')"
+
+serve_start "$d"
+check "the start-up verification finishes" wait_for 30 grep -q \
+    "library verified: 2 package(s), 1 damaged" "$d/serve.log"
+check_contains "it logs which package and why" \
+    "package 4.0.8.0931 is damaged and is not served: $bad does not match its SHA-256" \
+    "$(cat "$d/serve.log")"
+check_contains "the daemon's library marks it" "does not match its SHA-256" \
+    "$("$ZTP_BIN" ctl --state "$d/state" --json library |
+    jq -r '.packages[] | select(.id == "4.0.8.0931") | .damage')"
+
+# Not offered (master config) and not served (image request).
+cfg=$(curl -s "http://127.0.0.1:$HTTP/000000000000.cfg")
+check "the master config no longer names the damaged image" \
+    sh -c "! printf '%s' '$cfg' | grep -q '$badpart.sip.ld'"
+check_contains "the master config still names an intact image" \
+    "$goodpart.sip.ld" "$cfg"
+check_eq "the damaged image is not served" 404 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$bad")"
+check_eq "an intact image is" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$good")"
+
+# On demand, with events.
+"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
+watch_pid=$!
+at_exit "kill $watch_pid 2>/dev/null"
+i=0
+while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
+	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
+	sleep 0.1
+	i=$((i + 1))
+done
+answer=$("$ZTP_BIN" ctl --state "$d/state" --json library verify:=true)
+job=$(printf '%s' "$answer" | jq .job)
+check_eq "verify on demand is a job" "true 2" \
+    "$(printf '%s' "$answer" | jq -r '"\(.started) \(.job)"')"
+check "its outcome is told" wait_for 30 grep -q '"event":"verify".*"done"' \
+    "$d/events"
+check_eq "events: started then done" "started done " \
+    "$(jq -r "select(.event == \"verify\" and .job == $job) | .status" \
+    "$d/events" | tr '\n' ' ')"
+check_eq "done lists the damaged package" '[1,["4.0.8.0931"]]' \
+    "$(jq -c 'select(.event == "verify" and .status == "done") |
+    [.damaged, [.damage[].id]]' "$d/events")"
+serve_stop
+
+# Repaired, a restart serves it again (the mark is lifted by verify).
+printf "\\$(printf %o 0x$orig)" | dd of="$f" bs=1 seek=1000 count=1 \
+    conv=notrunc 2>/dev/null
+touch -r "$d/stamp" "$f"
+serve_start "$d"
+check "the verification after the repair finishes" wait_for 30 grep -q \
+    "library verified: 2 package(s), 0 damaged" "$d/serve.log"
+check_eq "the repaired image is served again" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$bad")"
+check_contains "and offered again" "$badpart.sip.ld" \
+    "$(curl -s "http://127.0.0.1:$HTTP/000000000000.cfg")"
+serve_stop
+
+# --no-verify: no job at start.
+before=$(grep -c 'library verified' "$d/serve.log")
+serve_start "$d" --no-verify
+sleep 1
+check_eq "--no-verify runs no verification" "$before" \
+    "$(grep -c 'library verified' "$d/serve.log")"
+serve_stop
+check "the daemon left no sanitizer report" sh -c \
+    "! grep -q Sanitizer '$d/serve.log'"
+done_testing
