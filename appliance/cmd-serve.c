@@ -149,6 +149,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_REPOINT:
 			o.repoint = arg;
+			o.repoint_set = 1;
 			break;
 		case OPT_REPOINT_TEMPLATE:
 			o.repoint_template = arg;
@@ -162,6 +163,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 				return (cmd_usage_error(self, "--unknown-version "
 				    "must be 'upgrade' or 'hold', not '%s'",
 				    arg));
+			o.unknown_version_set = 1;
 			break;
 		case OPT_QUIET_PERIOD:
 			if (cmd_parse_uint(self, "--quiet-period", arg, 1,

@@ -229,6 +229,7 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 			fleet_set_target(s->fleet, p, vt);
 	}
 	log_info("target of %s set to %s by the operator", token, text);
+	serve_settings_changed(s);
 	*result = json_pack("{s:s, s:s, s:o, s:s, s:s}", "token", m->token,
 	    "name", m->name, "part", m->part != NULL ? json_string(m->part) :
 	    json_null(), "target", ucs_version_format_release(&v, vt,
@@ -274,6 +275,7 @@ serve_ctl_set_repoint(void *arg, json_t *args, json_t **result, char **error)
 	    error) != 0)
 		return (-1);
 	serve_note_settings(s);
+	serve_settings_changed(s);
 	*result = json_object();
 	return (0);
 }
@@ -294,6 +296,7 @@ serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
 	s->fleet->config.unknown_version = strcmp(v, "hold") == 0 ?
 	    UNKNOWN_HOLD : UNKNOWN_UPGRADE;
 	serve_note_settings(s);
+	serve_settings_changed(s);
 	*result = json_object();
 	return (0);
 }

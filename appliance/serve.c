@@ -212,6 +212,8 @@ serve_setup(struct serve *s, char **cause)
 	s->self_exe = xstrdup(n > 0 ? self : "/usr/sbin/ztp-rescue");
 	if ((s->models = model_table_load_default(cause)) == NULL)
 		return (-1);
+	/* Stored settings first, so that --models wins per model. */
+	serve_settings_load(s);
 	if (s->opt.models_file != NULL && model_table_apply_overrides(
 	    s->models, s->opt.models_file, cause) != 0)
 		return (-1);
@@ -459,6 +461,7 @@ serve_teardown(struct serve *s)
 	free(s->repoint_url);
 	free(s->boot_url);
 	free(s->self_exe);
+	free(s->stored_repoint);
 	if (s->base != NULL)
 		event_base_free(s->base);
 }

@@ -56,6 +56,9 @@ struct serve_options {
 	const char		*user;
 	uint64_t		 upload_max;
 	int			 no_verify;	/* no re-hash at start */
+	/* Given on the command line: wins over STATE/settings.json. */
+	int			 unknown_version_set;
+	int			 repoint_set;
 };
 
 /* One transfer the daemon is watching, for the journal's transfer row. */
@@ -125,6 +128,7 @@ struct serve {
 	TAILQ_HEAD(, serve_job)	 jobs;
 	unsigned int		 last_job;
 	char			*self_exe;	/* what jobs run */
+	char			*stored_repoint; /* from settings.json */
 	int			 exit_code;
 };
 
@@ -153,6 +157,11 @@ unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,
 void		 serve_jobs_free(struct serve *);
 json_t		*serve_jobs_json(struct serve *);
 int		 serve_library_reload(struct serve *, char **);
+
+/* serve-settings.c: STATE/settings.json */
+void		 serve_settings_load(struct serve *);
+int		 serve_settings_save(struct serve *, char **);
+void		 serve_settings_changed(struct serve *);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);

@@ -1,0 +1,181 @@
+/*
+ * The operator's settings kept across restarts: the unknown-version policy,
+ * the re-point target and the targets set per model over the control
+ * socket (the CA is kept apart, as STATE/ca.pem).  One small JSON file,
+ * STATE/settings.json, replaced whole (temporary file, fsync, rename, fsync
+ * of the directory) whenever one of them changes, read at start.  An
+ * option given on the command line wins over the stored value for that run.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "models.h"
+#include "serve.h"
+#include "xmalloc.h"
+
+#define SERVE_SETTINGS_FILE	"settings.json"
+#define SERVE_SETTINGS_FORMAT	1
+
+/*
+ * Read STATE/settings.json (none is fine) and apply it to the options and
+ * the models table, before the fleet is made.  What the command line set
+ * explicitly stays.  A damaged file is reported and ignored: the daemon
+ * still starts, with the command line's settings.
+ */
+void
+serve_settings_load(struct serve *s)
+{
+	json_t			*doc, *targets, *v;
+	json_error_t		 jerr;
+	const char		*text, *token;
+	struct ucs_version	 ver;
+	char			*path, *why = NULL;
+	size_t			 i;
+	int			 found;
+
+	xasprintf(&path, "%s/%s", s->opt.state_dir, SERVE_SETTINGS_FILE);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return;
+	}
+	if ((doc = json_load_file(path, 0, &jerr)) == NULL ||
+	    !json_is_object(doc) || json_integer_value(json_object_get(doc,
+	    "format")) != SERVE_SETTINGS_FORMAT) {
+		log_warn("%s is not a settings file of format %d (%s): the "
+		    "settings stored there are not used", path,
+		    SERVE_SETTINGS_FORMAT, doc == NULL ? jerr.text :
+		    "unexpected contents");
+		json_decref(doc);
+		free(path);
+		return;
+	}
+	text = json_string_value(json_object_get(doc, "unknown_version"));
+	if (text != NULL && !s->opt.unknown_version_set) {
+		if (strcmp(text, "hold") == 0)
+			s->opt.unknown_version = UNKNOWN_HOLD;
+		else if (strcmp(text, "upgrade") == 0)
+			s->opt.unknown_version = UNKNOWN_UPGRADE;
+	}
+	text = json_string_value(json_object_get(doc, "repoint"));
+	if (text != NULL && !s->opt.repoint_set) {
+		free(s->stored_repoint);
+		s->stored_repoint = xstrdup(text);
+		s->opt.repoint = s->stored_repoint;
+	}
+	targets = json_object_get(doc, "targets");
+	json_object_foreach(targets, token, v) {
+		if ((text = json_string_value(v)) == NULL ||
+		    ucs_version_parse(text, &ver, &why) != 0) {
+			log_warn("%s: the target of %s is not a version: "
+			    "ignored", path, token);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		found = 0;
+		for (i = 0; i < s->models->count; i++) {
+			if (s->models->models[i].token == NULL ||
+			    strcmp(s->models->models[i].token, token) != 0)
+				continue;
+			s->models->models[i].target = ver;
+			free((char *)s->models->models[i].target_source);
+			s->models->models[i].target_source =
+			    xstrdup("control");
+			found = 1;
+		}
+		if (!found)
+			log_warn("%s: no model %s in the table: its stored "
+			    "target is ignored", path, token);
+	}
+	log_info("settings from %s: unknown-version=%s%s, repoint=%s%s, %zu "
+	    "model target(s)", path, unknown_policy_name(
+	    s->opt.unknown_version), s->opt.unknown_version_set ?
+	    " (command line)" : "", s->opt.repoint, s->opt.repoint_set ?
+	    " (command line)" : "", json_object_size(targets));
+	json_decref(doc);
+	free(path);
+}
+
+/* Write the settings in force, atomically.  -1 with *cause. */
+int
+serve_settings_save(struct serve *s, char **cause)
+{
+	json_t		*doc, *targets;
+	char		*path, *tmp, *text, vt[UCS_VERSION_TEXT_MAX];
+	const struct model *m;
+	size_t		 i, len;
+	int		 fd, dfd;
+
+	targets = json_object();
+	for (i = 0; i < s->models->count; i++) {
+		m = &s->models->models[i];
+		if (m->token == NULL || m->target_source == NULL ||
+		    strcmp(m->target_source, "control") != 0)
+			continue;
+		json_object_set_new(targets, m->token, json_string(
+		    ucs_version_format(&m->target, vt, sizeof vt)));
+	}
+	doc = json_pack("{s:i, s:s, s:s, s:o}", "format",
+	    SERVE_SETTINGS_FORMAT, "unknown_version", unknown_policy_name(
+	    s->fleet->config.unknown_version), "repoint",
+	    s->repoint_url != NULL ? s->repoint_url : "ztp", "targets",
+	    targets);
+	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(doc);
+	len = strlen(text);
+	xasprintf(&path, "%s/%s", s->opt.state_dir, SERVE_SETTINGS_FILE);
+	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+		xasprintf(cause, "cannot write %s: %s (the settings last until "
+		    "the daemon stops)", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "cannot rename %s to %s: %s", tmp, path,
+		    strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if ((dfd = open(s->opt.state_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(text);
+	free(tmp);
+	free(path);
+	return (0);
+out:
+	free(text);
+	free(tmp);
+	free(path);
+	return (-1);
+}
+
+/* After a change over the control socket: saved, or a warning. */
+void
+serve_settings_changed(struct serve *s)
+{
+	char	*cause = NULL;
+
+	if (serve_settings_save(s, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+}

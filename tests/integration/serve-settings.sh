@@ -1,0 +1,82 @@
+#!/bin/sh
+# The operator's settings (set-policy, set-repoint, set-target) survive a
+# kill -9 of the daemon: a restart on the same state shows them and
+# provisions phones with them.  An option given on the command line wins
+# for that run without changing what is stored.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+d=$(make_tmpdir)
+serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
+ctl() {
+	"$ZTP_BIN" ctl --state "$d/state" --json "$@"
+}
+appliance() {
+	"$ZTP_BIN" status --state "$d/state" --json |
+	    jq -r ".appliance | \"\(.unknown_version) \(.repoint)\""
+}
+url=https://prov.example.com/polycom/
+
+serve_start "$d" --ca "$d/ca.pem" --quiet-period 2 --no-verify
+check_eq "defaults" "upgrade ztp" "$(appliance)"
+ctl set-policy unknown_version=hold >/dev/null
+ctl set-repoint target=server "url=$url" >/dev/null
+ctl set-target model=VVX410 version=5.4.1 >/dev/null
+check_eq "set over the control socket" "hold $url" "$(appliance)"
+check_eq "stored in the state directory" "hold $url 5.4.1" \
+    "$(jq -r '"\(.unknown_version) \(.repoint) \(.targets.VVX410)"' \
+    "$d/state/settings.json")"
+
+kill -9 "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "after kill -9 and a restart: the same settings" "hold $url" \
+    "$(appliance)"
+check_contains "the start says where they came from" \
+    "settings from $d/state/settings.json: unknown-version=hold" \
+    "$(cat "$d/serve.log")"
+
+# A phone of unknown version is held (the stored policy) ...
+mac=0004f2005001
+tftp -m binary 127.0.0.1 "$TFTP" -c get $mac.cfg "$d/h.cfg"
+check_contains "stored hold policy: no image in its config" \
+    'APP_FILE_PATH_SPIP670="ztp-rescue-no-image.sip.ld"' "$(cat "$d/h.cfg")"
+check_eq "stored hold policy: held" held "$(phone_field "$d" $mac state)"
+# ... and handed off to the stored server once its version is known.
+ua="FileTransport PolycomSoundPointIP-SPIP_670-UA/4.0.8.0931 Type/Application"
+get "$ua" 127.0.0.1 ztp-rescue-$mac.cfg >/dev/null
+curl -s -A "$ua" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" >"$d/handoff.cfg"
+check_contains "stored re-point: serverName is the URL" \
+    "device.prov.serverName=\"$url\"" "$(cat "$d/handoff.cfg")"
+# A VVX 410 gets the stored target.
+mac=0004f2005002
+get "FileTransport PolycomVVX-VVX_410-UA/4.1.4.7430 Type/Application" \
+    127.0.0.1 $mac.cfg >/dev/null
+check_contains "stored target: a new VVX 410 aims at 5.4.1" "5.4.1" \
+    "$(phone_field "$d" $mac target)"
+serve_stop
+
+# The command line wins for its run; what is stored stays.
+serve_start "$d" --quiet-period 2 --no-verify --unknown-version upgrade \
+    --repoint ztp
+check_eq "command-line options win" "upgrade ztp" "$(appliance)"
+serve_stop
+check_eq "the stored settings are unchanged" "hold $url" \
+    "$(jq -r '"\(.unknown_version) \(.repoint)"' "$d/state/settings.json")"
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "and apply again without the options" "hold $url" "$(appliance)"
+ctl set-repoint target=ztp >/dev/null
+serve_stop
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "back to ZTP, kept too" "hold ztp" "$(appliance)"
+serve_stop
+
+# A damaged file is reported and ignored; the daemon starts.
+echo '{ not json' >"$d/state/settings.json"
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "a damaged settings file: defaults" "upgrade ztp" "$(appliance)"
+check_contains "and a warning" "is not a settings file" "$(cat "$d/serve.log")"
+serve_stop
+check "the daemon left no sanitizer report" sh -c \
+    "! grep -q Sanitizer '$d/serve.log'"
+done_testing
