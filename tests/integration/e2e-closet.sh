@@ -132,4 +132,5 @@ for m in 0004f2c1f001 0004f2c2f001; do
 	    "$(jq -r --arg m $m '.phones[] | select(.mac == $m) | [.transfers[] | select(.name | endswith(".sip.ld"))] | length' "$D/report.json")"
 done
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
+e2e_diag "$D"
 done_testing

@@ -15,4 +15,5 @@ check "daemon up" e2e_serve "$D" --quiet-period 2
 check "mock ZTP up" e2e_mock "$D"
 E2E_PREFIX=e1 e2e_every_model "$D" "http://127.0.0.1:$HTTP/"
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
+e2e_diag "$D"
 done_testing

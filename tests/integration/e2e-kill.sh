@@ -104,4 +104,5 @@ check_eq "no event committed before the kill is lost at the end" "" \
 check "events were added after the restart" test \
     "$(wc -l <"$D/events-end")" -gt "$(wc -l <"$D/events-killed")"
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
+e2e_diag "$D"
 done_testing

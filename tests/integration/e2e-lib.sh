@@ -182,3 +182,14 @@ e2e_every_model() {
 	check "the ZTP arrivals log names every phone" test \
 	    "$(cut -d' ' -f2 "$_f/arrivals.log" | sort -u | grep -c .)" -eq "$_n"
 }
+
+# e2e_diag DIR: after a failed check, what the next reader needs: phones
+# that are not recovered, the phones' complaints and the daemon's last lines.
+e2e_diag() {
+	[ "$_tap_failed" -gt 0 ] || return 0
+	echo "# phones not recovered (mac model state version reason):"
+	"$ZTP_BIN" status --state "$1/state" --json 2>/dev/null | jq -r \
+	    '.phones[] | select(.state != "recovered") | "#   \(.mac) \(.model) \(.state) \(.version) \(.reason)"'
+	cat "$1"/err* 2>/dev/null | sed 's/^/# phone: /' | head -20
+	tail -30 "$1/serve.log" | sed 's/^/# serve: /'
+}

@@ -39,4 +39,5 @@ check_eq "final ACK lost: the transfer row says so (3 blocks of 4 acknowledged)"
     "abandoned 1536 4" \
     "$(jq -r --arg m $mac '.phones[] | select(.mac == $m) | .transfers[] | select(.name | startswith("ztp-rescue-")) | "\(.outcome) \(.bytes) \((.total + 511) / 512 | floor)"' "$D/report.json")"
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
+e2e_diag "$D"
 done_testing
