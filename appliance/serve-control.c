@@ -413,7 +413,6 @@ static int
 serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 {
 	struct serve		*s = arg;
-	struct dhcp_config	 dc;
 	const char		*iface, *address;
 
 	if (!json_is_true(json_object_get(args, "enable"))) {
@@ -432,19 +431,8 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 			    "to start DHCP");
 			return (-1);
 		}
-		memset(&dc, 0, sizeof dc);
-		dc.iface = iface;
-		dc.address = address;
-		dc.state_dir = s->opt.state_dir;
-		dc.force = json_is_true(json_object_get(args, "force"));
-		dc.hook_path = "/proc/self/exe";
-		free(s->boot_url);
-		xasprintf(&s->boot_url, "http://%.*s:%u/",
-		    (int)strcspn(address, "/"), address,
-		    http_server_port(s->http));
-		dc.boot_url = s->boot_url;
-		if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
-		    error)) == NULL)
+		if (serve_dhcp_start(s, iface, address, json_is_true(
+		    json_object_get(args, "force")), error) != 0)
 			return (-1);
 	}
 	*result = json_pack("{s:s}", "state", dhcp_state(s->dhcp));

@@ -9,12 +9,12 @@
  * runs at a time; later ones wait in order.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +34,6 @@
 #define SERVE_JOB_LINE_MAX	(64 * 1024)
 /* verify prints one document at the end; bigger than this is not ours. */
 #define SERVE_JOB_DOC_MAX	(4 * 1024 * 1024)
-
-extern char	**environ;
 
 static const char *serve_job_names[] = { "import", "verify" };
 
@@ -127,11 +125,10 @@ serve_job_next(struct serve *s)
 static int
 serve_job_spawn(struct serve *s, struct serve_job *j, char **cause)
 {
-	posix_spawn_file_actions_t	 fa;
-	json_t				*v;
-	char				**argv;
-	size_t				 n = 0, i;
-	int				 fds[2], rc;
+	json_t		*v;
+	char		**argv;
+	size_t		 n = 0, i;
+	int		 fds[2], null;
 
 	argv = xcalloc(8 + json_array_size(j->paths), sizeof *argv);
 	argv[n++] = xstrdup("ztp-rescue");
@@ -155,22 +152,28 @@ serve_job_spawn(struct serve *s, struct serve_job *j, char **cause)
 		    strerror(errno));
 		goto out;
 	}
-	/* stdout to us, stdin empty, stderr shared: the daemon's log. */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	rc = posix_spawn(&j->pid, s->self_exe, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc != 0) {
-		j->pid = -1;
+	if ((j->pid = fork()) == -1) {
+		xasprintf(cause, "cannot start a process: %s", strerror(errno));
 		close(fds[0]);
-		xasprintf(cause, "cannot run %s: %s", s->self_exe,
-		    strerror(rc));
+		close(fds[1]);
 		goto out;
 	}
+	if (j->pid == 0) {
+		/*
+		 * stdout to us, stdin empty, stderr shared: the daemon's log.
+		 * The network capabilities kept for DHCP (serve.c) are not
+		 * for a process that reads archives from a stick.
+		 */
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+		if (dup2(fds[1], STDOUT_FILENO) == -1 ||
+		    (null = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(null, STDIN_FILENO) == -1)
+			_exit(127);
+		closefrom(STDERR_FILENO + 1);
+		execv(s->self_exe, argv);
+		_exit(127);
+	}
+	close(fds[1]);
 	evutil_make_socket_nonblocking(fds[0]);
 	j->bev = bufferevent_socket_new(s->base, fds[0], BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(j->bev, serve_job_read, NULL, serve_job_eof, j);

@@ -6,7 +6,11 @@
  * bound, so a failed start leaves nothing half-running.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +43,7 @@
 static int	serve_setup(struct serve *, char **);
 static int	serve_listen(struct serve *, char **);
 static int	serve_drop_privileges(struct serve *, char **);
+static int	serve_keep_net_caps(char **);
 static int	serve_load_template(struct serve *, char **);
 static void	serve_tick(evutil_socket_t, short, void *);
 static void	serve_signal(evutil_socket_t, short, void *);
@@ -272,11 +277,7 @@ serve_listen(struct serve *s, char **cause)
 	struct tftp_hooks	 th;
 	struct http_config	 hc;
 	struct http_hooks	 hh;
-	struct dhcp_config	 dc;
 	char			*updir, *tlsdir, *cert = NULL, *key = NULL;
-	const char		*host;
-	char			 self[4096];
-	ssize_t			 n;
 
 	xasprintf(&updir, "%s/uploads", s->opt.state_dir);
 	s->uploads = upload_store_open(updir, UPLOAD_PHONE_FILES,
@@ -330,28 +331,62 @@ serve_listen(struct serve *s, char **cause)
 		return (-1);
 	serve_control_register(s);
 
-	if (s->opt.iface != NULL && !s->opt.no_dhcp) {
-		memset(&dc, 0, sizeof dc);
-		dc.iface = s->opt.iface;
-		dc.address = s->opt.address;
-		dc.state_dir = s->opt.state_dir;
-		dc.force = s->opt.force_dhcp;
-		n = readlink("/proc/self/exe", self, sizeof self - 1);
-		self[n > 0 ? n : 0] = '\0';
-		dc.hook_path = n > 0 ? self : "ztp-rescue";
-		host = s->opt.address != NULL ? s->opt.address :
-		    s->opt.listen;
-		if (s->opt.http_port == 80)
-			xasprintf(&s->boot_url, "http://%.*s/",
-			    (int)strcspn(host, "/"), host);
-		else
-			xasprintf(&s->boot_url, "http://%.*s:%u/",
-			    (int)strcspn(host, "/"), host, s->opt.http_port);
-		dc.boot_url = s->boot_url;
-		if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
-		    cause)) == NULL)
+	if (s->opt.iface != NULL && !s->opt.no_dhcp &&
+	    serve_dhcp_start(s, s->opt.iface, s->opt.address,
+	    s->opt.force_dhcp, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * DHCP on iface with the appliance at address (A/N): at start, or later
+ * from the control socket.  Options 66/160 carry the HTTP port served.
+ */
+int
+serve_dhcp_start(struct serve *s, const char *iface, const char *address,
+    int force, char **cause)
+{
+	struct dhcp_config	 dc;
+	struct passwd		*pw;
+	unsigned		 port = http_server_port(s->http);
+	size_t			 hlen = strcspn(address, "/");
+
+	memset(&dc, 0, sizeof dc);
+	dc.iface = iface;
+	dc.address = address;
+	dc.state_dir = s->opt.state_dir;
+	dc.force = force;
+	dc.hook_path = s->self_exe;
+	/*
+	 * dnsmasq drops root to the daemon's user, so that the daemon can
+	 * still signal (and restart) it once it has dropped root too; it
+	 * reads the hosts file in the state directory as that user.
+	 */
+	if (s->opt.user != NULL) {
+		if ((pw = getpwnam(s->opt.user)) == NULL) {
+			xasprintf(cause, "no user '%s' to run as (create it, "
+			    "or leave out --user)", s->opt.user);
 			return (-1);
+		}
+		if (geteuid() == 0 && chown(s->opt.state_dir, pw->pw_uid,
+		    pw->pw_gid) == -1) {
+			xasprintf(cause, "cannot hand the state directory %s "
+			    "to %s: %s", s->opt.state_dir, s->opt.user,
+			    strerror(errno));
+			return (-1);
+		}
+		dc.user = s->opt.user;
 	}
+	free(s->boot_url);
+	if (port == 80)
+		xasprintf(&s->boot_url, "http://%.*s/", (int)hlen, address);
+	else
+		xasprintf(&s->boot_url, "http://%.*s:%u/", (int)hlen, address,
+		    port);
+	dc.boot_url = s->boot_url;
+	if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
+	    cause)) == NULL)
+		return (-1);
 	return (0);
 }
 
@@ -361,9 +396,12 @@ serve_drop_privileges(struct serve *s, char **cause)
 	struct passwd	*pw;
 	const char	*files[] = { "", JOURNAL_FILE, JOURNAL_FILE "-wal",
 			    JOURNAL_FILE "-shm", "uploads", "library",
-			    CONTROL_SOCKET_NAME, "ca.pem", NULL };
+			    CONTROL_SOCKET_NAME, "ca.pem", "settings.json",
+			    DHCP_CONF_NAME, DHCP_LEASES_NAME, DHCP_HOSTS_NAME,
+			    DHCP_HOOK_NAME, DHCP_SOCKET_NAME,
+			    DHCP_CHILD_PID_NAME, NULL };
 	char		*path;
-	int		 i;
+	int		 i, keep_caps;
 
 	if (s->opt.user == NULL || geteuid() != 0)
 		return (0);
@@ -380,17 +418,67 @@ serve_drop_privileges(struct serve *s, char **cause)
 			    strerror(errno));
 		free(path);
 	}
+	/* DHCP can be started (or dnsmasq restarted) after the drop. */
+	keep_caps = !s->opt.no_dhcp;
+	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {
+		xasprintf(cause, "cannot keep capabilities: %s",
+		    strerror(errno));
+		return (-1);
+	}
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
 		xasprintf(cause, "cannot drop privileges to %s: %s",
 		    s->opt.user, strerror(errno));
 		return (-1);
 	}
+	if (keep_caps && serve_keep_net_caps(cause) != 0)
+		return (-1);
 	if (setuid(0) != -1) {
 		xasprintf(cause, "still root after dropping to %s", s->opt.user);
 		return (-1);
 	}
-	log_info("running as %s", s->opt.user);
+	log_info("running as %s%s", s->opt.user, keep_caps ? " with "
+	    "CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE for DHCP" :
+	    "");
+	return (0);
+}
+
+/*
+ * After setuid with PR_SET_KEEPCAPS: keep only what DHCP needs (port 67 and
+ * 68, raw and packet sockets, the interface's address) and make it ambient,
+ * so that a dnsmasq restarted by the daemon has it too.  Nothing else of
+ * root survives (no file access, no setuid back).
+ */
+static int
+serve_keep_net_caps(char **cause)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[2];
+	const int			 caps[] = { CAP_NET_ADMIN,
+					    CAP_NET_RAW, CAP_NET_BIND_SERVICE };
+	uint32_t			 mask = 0;
+	size_t				 i;
+
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++)
+		mask |= 1U << caps[i];
+	memset(&hdr, 0, sizeof hdr);
+	memset(data, 0, sizeof data);
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = data[0].inheritable = mask;
+	if (syscall(SYS_capset, &hdr, data) == -1) {
+		xasprintf(cause, "cannot keep the network capabilities DHCP "
+		    "needs: %s", strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+		    (unsigned long)caps[i], 0, 0) == -1) {
+			xasprintf(cause, "cannot pass the network "
+			    "capabilities on to dnsmasq: %s", strerror(errno));
+			return (-1);
+		}
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	return (0);
 }
 

@@ -138,6 +138,8 @@ void	 serve_options_defaults(struct serve_options *);
 void	 serve_refresh_provision(struct serve *);
 int	 serve_set_ca(struct serve *, const char *, char **);
 int	 serve_set_repoint(struct serve *, const char *, char **);
+int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
+	    char **);
 
 /* serve-phone.c: hooks for the protocol servers. */
 int	 serve_tftp_resolve(void *, const struct tftp_request *,

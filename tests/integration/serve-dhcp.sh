@@ -1,0 +1,153 @@
+#!/bin/sh
+# `ztp-rescue serve --iface` in a network namespace, dropping root to
+# nobody: a phone in another namespace (busybox udhcpc with Polycom's binary
+# option 60) gets an address and the boot URL in option 160, appears in the
+# status with the model and version its option 60 gave, is re-pointed over
+# HTTP, and its renewal then carries neither 66 nor 160.  dnsmasq killed
+# after the privilege drop is restarted by the daemon (which kept the
+# network capabilities DHCP needs) and still refuses the boot server to the
+# re-pointed phone.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+need_root "network namespaces"
+for c in dnsmasq udhcpc ip; do
+	if ! command -v "$c" >/dev/null 2>&1; then
+		skip "needs $c"
+		done_testing
+		exit 0
+	fi
+done
+if ! id nobody >/dev/null 2>&1; then
+	skip "needs the user nobody"
+	done_testing
+	exit 0
+fi
+
+d=$(make_tmpdir)
+chmod 755 "$d"
+serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
+app=serve-dhcp-app-$$
+ph=serve-dhcp-ph-$$
+URL=http://10.99.0.1/
+MAC=00:04:f2:aa:cc:01
+mac=0004f2aacc01
+
+cleanup_ns() {
+	for n in $app $ph; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+}
+at_exit cleanup_ns
+ip netns add "$app"
+ip netns add "$ph"
+ip -n "$app" link set lo up
+ip -n "$ph" link set lo up
+ip link add "sd$$" netns "$app" type veth peer name eth0 address "$MAC" \
+    netns "$ph"
+ip -n "$app" link set "sd$$" name lan0
+ip -n "$ph" link set eth0 up
+
+cat >"$d/udhcpc.sh" <<EOF
+#!/bin/sh
+case "\$1" in
+bound|renew)
+	ip addr flush dev "\$interface"
+	ip addr add "\$ip/\$subnet" dev "\$interface" ;;
+esac
+{ echo "event=\$1"; env | grep -E '^(ip|opt160|tftp|serverid)=' | sort; } \\
+    >"$d/\$1.tmp" && mv "$d/\$1.tmp" "$d/\$1"
+EOF
+chmod +x "$d/udhcpc.sh"
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+subopt() { printf '%02x%02x%s' "$1" "${#2}" "$(hex "$2")"; }
+binary60() {
+	_s="$(subopt 1 Polycom)$(subopt 2 "$1")$(subopt 3 "$2")"
+	_s="$_s$(subopt 4 "SIP/$3/12-Jan-16")$(subopt 5 "BR/$4/01-Jan-15")"
+	printf '0000363d%02x%s' $((${#_s} / 2)) "$_s"
+}
+
+# The daemon: port 80 and 69 inside its own namespace, as on the appliance.
+ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
+    --tftp-port 69 --syslog-port off --state "$d/state" \
+    --library "$d/library" --ca "$d/ca.pem" --quiet-period 60 \
+    --iface lan0 --address 10.99.0.1/24 --user nobody --foreground \
+    >>"$d/serve.log" 2>&1 &
+SERVE_PID=$!
+at_exit "kill $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null"
+dhcp_state() {
+	"$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp
+}
+check "the daemon serves DHCP on lan0" wait_for 30 \
+    sh -c "[ \"\$('$ZTP_BIN' status --state '$d/state' --json |
+    jq -r .appliance.dhcp)\" = running ]"
+check_eq "the daemon runs as nobody" "$(id -u nobody)" \
+    "$(awk '/^Uid:/ {print $3}' /proc/$SERVE_PID/status)"
+check_contains "it kept only the network capabilities (ambient)" \
+    "CapAmb:	0000000000003400" "$(cat /proc/$SERVE_PID/status)"
+dns=$(cat "$d/state/dnsmasq.child-pid")
+check_eq "dnsmasq runs as nobody too (it can be signalled)" \
+    "$(id -u nobody)" "$(awk '/^Uid:/ {print $3}' /proc/$dns/status)"
+check_contains "dnsmasq.conf names the service user" "user=nobody" \
+    "$(cat "$d/state/dnsmasq.conf")"
+
+# A VVX 411 at 5.4.1.18370 (its target), by option 60 only.
+ip netns exec "$ph" udhcpc -f -B -i eth0 -s "$d/udhcpc.sh" -O 66 -O 160 \
+    -t 20 -T 1 -p "$d/ph.pid" -V "" -x "0x3c:$(binary60 VVX-VVX_411 \
+    3111-48450-001,1 5.4.1.18370 5.0.3.1667)" >"$d/ph.log" 2>&1 &
+check "the phone is bound" wait_for 40 test -f "$d/bound"
+check_eq "option 160 is the appliance's URL (exact bytes)" \
+    "opt160=$(hex $URL)" "$(grep '^opt160=' "$d/bound")"
+check_eq "option 66 is there too" "tftp=bad" "$(grep '^tftp=' "$d/bound")"
+ip=$(sed -n 's/^ip=//p' "$d/bound")
+check "the phone appears in the status" wait_for 10 \
+    sh -c "'$ZTP_BIN' status --state '$d/state' --json |
+    jq -e '.phones[] | select(.mac == \"$mac\")' >/dev/null"
+check_eq "with its address, model and version from option 60" \
+    "$ip VVX411 5.4.1.18370" \
+    "$(phone_field "$d" $mac ip) $(phone_field "$d" $mac model) $(phone_field "$d" $mac version)"
+
+# The phone fetches its configs: it runs its target, so it gets the trust
+# and the re-point.
+pcurl() {
+	ip netns exec "$ph" curl -s -o "$d/$1" -w '%{http_code}' \
+	    -A "FileTransport PolycomVVX-VVX_411-UA/5.4.1.18370 Type/Application" \
+	    "http://10.99.0.1/$1"
+}
+check_eq "its master config" 200 "$(pcurl $mac.cfg)"
+check_eq "its trust and re-point file" 200 "$(pcurl ztp-rescue-$mac.cfg)"
+check_contains "which carries the CA" "device.sec.TLS.customCaCert1" \
+    "$(cat "$d/ztp-rescue-$mac.cfg")"
+check "the phone is re-pointed" wait_for 10 state_is "$d" $mac repointed
+check "its MAC is in dnsmasq's hosts file" wait_for 5 \
+    grep -q "^$MAC," "$d/state/dhcp-hosts"
+kill -USR1 "$(cat "$d/ph.pid")"
+check "the phone renews" wait_for 10 test -f "$d/renew"
+check_eq "it keeps its address" "ip=$ip" "$(grep '^ip=' "$d/renew")"
+check_eq "its renewal carries neither 66 nor 160" "" \
+    "$(grep -E '^(opt160|tftp)=' "$d/renew")"
+
+# dnsmasq dies after the daemon dropped root: restarted as nobody.
+kill -9 "$dns"
+check "dnsmasq is restarted by the unprivileged daemon" wait_for 20 sh -c \
+    "p=\$(cat '$d/state/dnsmasq.child-pid'); [ \"\$p\" != $dns ] &&
+    [ -d /proc/\$p ] && [ \"\$('$ZTP_BIN' status --state '$d/state' \
+    --json | jq -r .appliance.dhcp)\" = running ]"
+dns=$(cat "$d/state/dnsmasq.child-pid")
+check_eq "the new dnsmasq runs as nobody" "$(id -u nobody)" \
+    "$(awk '/^Uid:/ {print $3}' /proc/$dns/status)"
+rm -f "$d/renew"
+kill -USR1 "$(cat "$d/ph.pid")"
+check "the phone renews with the new dnsmasq" wait_for 15 test -f "$d/renew"
+check_eq "same address" "ip=$ip" "$(grep '^ip=' "$d/renew")"
+check_eq "still no boot server for the re-pointed phone" "" \
+    "$(grep -E '^(opt160|tftp)=' "$d/renew")"
+
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+check "dnsmasq stops with the daemon" sh -c "! kill -0 $dns 2>/dev/null ||
+    grep -q zombie /proc/$dns/status"
+check "the daemon left no sanitizer report" sh -c \
+    "! grep -q Sanitizer '$d/serve.log'"
+done_testing
