@@ -488,6 +488,7 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 	struct serve	*s = arg;
 
 	fleet_tick(s->fleet, serve_now());
+	serve_log_tick(s);
 }
 
 static void
@@ -518,7 +519,9 @@ serve_teardown(struct serve *s)
 	serve_jobs_free(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
+	serve_log_stop(s);
 	control_server_free(s->control);
+	s->control = NULL;
 	http_server_free(s->http);
 	if (s->tftp != NULL)
 		tftp_server_free(s->tftp);
@@ -606,6 +609,7 @@ serve_main(struct serve_options *opt)
 	event_add(s.sig_int, NULL);
 	event_add(s.sig_term, NULL);
 	event_add(s.sig_hup, NULL);
+	serve_log_start(&s);
 	/* The cheap checks are done; re-hash everything beside the loop. */
 	if (!s.opt.no_verify)
 		serve_job_start(&s, SERVE_JOB_VERIFY, NULL, &queued);

@@ -129,6 +129,12 @@ struct serve {
 	unsigned int		 last_job;
 	char			*self_exe;	/* what jobs run */
 	char			*stored_repoint; /* from settings.json */
+	/* serve-log.c: log events, rate-limited. */
+	int64_t			 log_tokens;
+	int64_t			 log_refilled;	/* monotonic ms */
+	uint64_t		 log_dropped;
+	int64_t			 log_told;	/* last "missed" event */
+	int			 log_busy;
 	int			 exit_code;
 };
 
@@ -159,6 +165,11 @@ unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,
 void		 serve_jobs_free(struct serve *);
 json_t		*serve_jobs_json(struct serve *);
 int		 serve_library_reload(struct serve *, char **);
+
+/* serve-log.c: log lines to control subscribers. */
+void		 serve_log_start(struct serve *);
+void		 serve_log_stop(struct serve *);
+void		 serve_log_tick(struct serve *);
 
 /* serve-settings.c: STATE/settings.json */
 void		 serve_settings_load(struct serve *);

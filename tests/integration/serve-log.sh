@@ -1,0 +1,74 @@
+#!/bin/sh
+# The daemon's log lines reach control subscribers as "log" events, limited
+# to 50 a second (bursts of 100): a storm of 1000 lines sends far fewer
+# events, says how many were held back, keeps every line in the daemon's
+# own log, and leaves the loop free to answer.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+d=$(make_tmpdir)
+mkdir -p "$d/state"
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.1.7 --format dir \
+    >/dev/null 2>&1
+"$ZTP_BIN" import --library "$d/library" "$d/syn/"* >/dev/null
+serve_start "$d" --no-verify
+"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
+watch_pid=$!
+at_exit "kill $watch_pid 2>/dev/null"
+i=0
+while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
+	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
+	sleep 0.1
+	i=$((i + 1))
+done
+
+"$ZTP_BIN" ctl --state "$d/state" set-target model=VVX410 version=5.4.1 \
+    >/dev/null
+check "a log line becomes a log event" wait_for 10 grep -q \
+    '"event":"log".*target of VVX410 set to 5.4.1 by the operator' \
+    "$d/events"
+check_eq "with its level" info "$(grep 'target of VVX410 set' "$d/events" |
+    jq -r .level)"
+
+# A storm: 1000 requests for a part number no model has, one line each,
+# from an address no phone has used (so nothing else is journaled).
+t0=$(date +%s%N)
+curl -s -o /dev/null --interface 127.0.0.9 \
+    "http://127.0.0.1:$HTTP/9999-[10000-10999]-001.sip.ld"
+t1=$(date +%s%N)
+# The limiter's contract: a burst of 100, then 50 a second.
+most=$((100 + 50 * (t1 - t0) / 1000000000 + 50))
+check_eq "the daemon still answers at once" 404 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/x-phone.cfg")"
+storm='^http 9999-10[0-9][0-9][0-9]-001.sip.ld from .*: not found: part number'
+check_eq "every line is in the daemon's log" 1000 \
+    "$(grep -c "info: ${storm#^}" "$d/serve.log")"
+check "subscribers are told how many they missed" wait_for 5 grep -q \
+    '"suppressed"' "$d/events"
+sent=$(jq -r 'select(.event == "log") | .text' "$d/events" | grep -c "$storm")
+held() {
+	jq -s '[.[] | select(.event == "log") | .suppressed // 0] | add' \
+	    "$d/events"
+}
+# The count of missed lines goes out at most once a second.
+i=0
+while [ $i -lt 50 ] && [ $((sent + $(held))) -lt 1000 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+held=$(held)
+check "no more events than the limit allows ($sent sent, at most $most)" \
+    test "$sent" -le "$most" -a "$sent" -lt 1000
+check "some were sent ($sent)" test "$sent" -ge 50
+check "every line is either sent or counted ($sent + $held)" \
+    test $((sent + held)) -ge 1000
+check_contains "the count comes with a sentence" \
+    "log line(s) were not sent to control clients (more than 50 a second)" \
+    "$(grep '"suppressed"' "$d/events" | head -1)"
+check "no debug lines are sent" sh -c \
+    "! jq -r 'select(.event == \"log\") | .level' '$d/events' | grep -q debug"
+
+serve_stop
+check "the daemon left no sanitizer report" sh -c \
+    "! grep -q Sanitizer '$d/serve.log'"
+done_testing
