@@ -653,7 +653,17 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 			if (errno == EAGAIN || errno == EINTR)
 				return;
 			if (errno == ECONNREFUSED) {
-				/* ICMP port unreachable: the client is gone. */
+				/*
+				 * ICMP port unreachable: the client is gone.
+				 * The error is reported before datagrams
+				 * queued ahead of it: a final ACK still counts.
+				 */
+				while (!t->write && (n = recv(fd, t->pkt,
+				    t->pktsize, MSG_DONTWAIT)) > 0) {
+					if (tftp_read_packet(t, t->pkt, n) ==
+					    -1)
+						return;
+				}
 				if (t->write)
 					tftp_finish(t, TFTP_EV_FAILED,
 					    "the client became unreachable");
