@@ -140,24 +140,24 @@ ui_menu(struct ui *ui)
 	ui->dirty = 1;
 }
 
-static int
-ui_menu_network(struct ui *ui)
+/*
+ * The IPv4 address and prefix of interface name, into buf ("" when it has
+ * none).
+ */
+static void
+ui_iface_address(struct ifaddrs *ifa, const char *name, char *buf,
+    size_t len)
 {
-	struct ifaddrs	 *ifa, *i;
-	struct sockaddr_in *sin, *mask;
-	char		**items = NULL, **names = NULL, **addrs = NULL, a[64];
-	char		 *text;
-	size_t		  n = 0, k;
-	int		  choice, bits, rc = -1;
-	uint32_t	  m;
+	struct ifaddrs		*i;
+	struct sockaddr_in	*sin, *mask;
+	char			 a[INET_ADDRSTRLEN];
+	uint32_t		 m;
+	int			 bits;
 
-	if (getifaddrs(&ifa) == -1) {
-		ui_show_error(ui, "Network", "cannot list the network "
-		    "interfaces");
-		return (-1);
-	}
+	*buf = '\0';
 	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, name) != 0)
 			continue;
 		sin = (struct sockaddr_in *)i->ifa_addr;
 		mask = (struct sockaddr_in *)i->ifa_netmask;
@@ -165,17 +165,54 @@ ui_menu_network(struct ui *ui)
 		for (bits = 0; m & 0x80000000U; m <<= 1)
 			bits++;
 		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
+		snprintf(buf, len, "%s/%d", a, bits);
+		return;
+	}
+}
+
+static int
+ui_menu_network(struct ui *ui)
+{
+	struct ifaddrs	 *ifa, *i;
+	char		**items = NULL, **names = NULL, **addrs = NULL, a[64];
+	char		 *text;
+	size_t		  n = 0, k;
+	int		  choice, rc = -1;
+
+	if (getifaddrs(&ifa) == -1) {
+		ui_show_error(ui, "Network", "cannot list the network "
+		    "interfaces");
+		return (-1);
+	}
+	/*
+	 * Every interface, with or without an address: in the closet the
+	 * phones' interface usually has none yet (nobody gave it one).  The
+	 * link entries (AF_PACKET) name each interface once.
+	 */
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_PACKET)
+			continue;
+		ui_iface_address(ifa, i->ifa_name, a, sizeof a);
 		items = xreallocarray(items, n + 1, sizeof *items);
 		names = xreallocarray(names, n + 1, sizeof *names);
 		addrs = xreallocarray(addrs, n + 1, sizeof *addrs);
-		xasprintf(&items[n], "%-12s %s/%d%s", i->ifa_name, a, bits,
-		    (i->ifa_flags & IFF_LOOPBACK) ? "  (loopback)" :
-		    (i->ifa_flags & IFF_RUNNING) ? "  link up" : "  no link");
+		xasprintf(&items[n], "%-12s %-18s %s", i->ifa_name,
+		    *a != '\0' ? a : "no address",
+		    (i->ifa_flags & IFF_LOOPBACK) ? "(loopback)" :
+		    (i->ifa_flags & IFF_RUNNING) ? "link up (cable in)" :
+		    (i->ifa_flags & IFF_UP) ? "no carrier (check the cable)" :
+		    "down");
 		names[n] = xstrdup(i->ifa_name);
-		xasprintf(&addrs[n], "%s/%d", a, bits);
+		/* A private address for an isolated segment when it has none. */
+		addrs[n] = xstrdup(*a != '\0' ? a : "10.99.0.1/24");
 		n++;
 	}
 	freeifaddrs(ifa);
+	if (n == 0) {
+		ui_show_error(ui, "Network", "this machine has no network "
+		    "interface: plug in a USB Ethernet adapter");
+		return (-1);
+	}
 	choice = ui_choose(ui, "Interface the phones are on",
 	    (const char *const *)items, n, 0);
 	if (choice >= 0) {

@@ -159,6 +159,27 @@ wait_screen "Imported 0 package(s) from $d/syn"
 keys Enter
 wait_cmdline "ztp-rescue ctl --state $d/state import 'paths[]=$d/syn'"
 
+# The network menu lists an interface that has no address yet (the phones'
+# interface in the closet usually has none), with its link state (a veth
+# pair: this kernel has no dummy interfaces).
+if [ "$(id -u)" = 0 ] && ip link add "ztpc$$" type veth peer name "ztpd$$" 2>/dev/null; then
+	at_exit "ip link del ztpc$$ 2>/dev/null"
+	keys m
+	wait_screen "Network: interface and address"
+	keys 1
+	wait_screen "Interface the phones are on"
+	s=$(screen)
+	check_contains "an interface without an address is offered" "ztpc$$" "$s"
+	check "and says it has no address and is down" \
+	    sh -c "$T capture-pane -p -t console | grep 'ztpc$$' | grep 'no address' | grep -q down"
+	keys Escape
+	sleep 0.5
+	keys Escape
+	wait_screen "VERSIONS"
+else
+	skip "needs root for a veth interface"
+fi
+
 # Resize: wider shows whole versions; back to 80x24 shortens them again.
 $T resize-window -t console -x 132 -y 43
 wait_screen "VERSION BEFORE>AFTER"
