@@ -97,6 +97,8 @@ static void	http_put(struct http_listener *, struct evhttp_request *,
 		    struct http_request_info *);
 static void	http_feed(struct http_xfer *);
 static void	http_drained(struct evhttp_connection *, void *);
+static void	http_queue_file(struct http_xfer *, struct evbuffer *,
+		    uint64_t);
 static void	http_timer(evutil_socket_t, short, void *);
 static void	http_progress(evutil_socket_t, short, void *);
 static void	http_closed(struct evhttp_connection *, void *);
@@ -427,8 +429,7 @@ http_feed(struct http_xfer *x)
 	n = limit - x->queued;
 	buf = evbuffer_new();
 	if (x->seg != NULL)
-		evbuffer_add_file_segment(buf, x->seg, (ev_off_t)x->queued,
-		    (ev_off_t)n);
+		http_queue_file(x, buf, n);
 	else
 		evbuffer_add(buf, (const char *)x->c.buf + x->queued, n);
 	x->queued += n;
@@ -438,6 +439,32 @@ http_feed(struct http_xfer *x)
 		tv.tv_usec = HTTP_PROGRESS_MS * 1000;
 		evtimer_add(x->progress, &tv);
 	}
+}
+
+/*
+ * Queue n bytes of the file at x->queued.  libevent sends a file segment with
+ * sendfile(2) only when it is added straight to a buffer that drains to the
+ * socket; added to any other buffer (as evhttp's chunk interface takes) it is
+ * mmap'ed and copied through user space.  So all but the last byte go
+ * straight to the connection's output, and the last byte goes through
+ * evhttp, which keeps the order and arms the drained callback.
+ */
+static void
+http_queue_file(struct http_xfer *x, struct evbuffer *last, uint64_t n)
+{
+	struct bufferevent	*bev;
+	char			 byte;
+
+	if (n > 1) {
+		bev = evhttp_connection_get_bufferevent(x->evcon);
+		evbuffer_add_file_segment(bufferevent_get_output(bev), x->seg,
+		    (ev_off_t)x->queued, (ev_off_t)(n - 1));
+	}
+	if (pread(x->c.fd, &byte, 1, (off_t)(x->queued + n - 1)) == 1)
+		evbuffer_add(last, &byte, 1);
+	else
+		evbuffer_add_file_segment(last, x->seg,
+		    (ev_off_t)(x->queued + n - 1), 1);
 }
 
 static void
