@@ -35,10 +35,11 @@ serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
 serve_start "$d" --ca "$d/ca.pem" --quiet-period 1 ||
     { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
 
-# watch: the first event of a phone, as JSON and as a line.
-"$ZTP_BIN" watch --state "$d/state" --json --count 1 >"$d/watch.json" &
+# watch: the first event of a phone, as JSON and as a line (log and
+# library events come too: ten events hold a phone's).
+"$ZTP_BIN" watch --state "$d/state" --json --count 10 >"$d/watch.json" &
 w1=$!
-"$ZTP_BIN" watch --state "$d/state" --count 1 >"$d/watch.txt" &
+"$ZTP_BIN" watch --state "$d/state" --count 10 >"$d/watch.txt" &
 w2=$!
 sleep 1
 
@@ -82,7 +83,10 @@ check "and batch said so" grep -q '"event":"held","mac":"0004f2b00009"' \
 
 wait "$w1" "$w2"
 check_eq "watch --json prints a daemon event" phone \
-    "$(jq -r .event "$d/watch.json" 2>/dev/null | head -1)"
+    "$(jq -r 'select(.event == "phone") | .event' "$d/watch.json" \
+    2>/dev/null | head -1)"
+check_eq "watch --count stops after that many events" 10 \
+    "$(wc -l <"$d/watch.json" | tr -d ' ')"
 check "watch prints one line per event" \
     grep -q '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] phone 0004f2b0000' "$d/watch.txt"
 
