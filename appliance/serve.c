@@ -418,6 +418,19 @@ serve_drop_privileges(struct serve *s, char **cause)
 			    strerror(errno));
 		free(path);
 	}
+	/*
+	 * Imports run as the user: they write LIBRARY/.tmp-* and rename it
+	 * into LIBRARY/packages (the packages already there stay root's).
+	 */
+	for (i = 0; i < 2; i++) {
+		xasprintf(&path, "%s%s", s->library->dir, i == 0 ? "" :
+		    "/packages");
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
+		    errno != ENOENT)
+			log_warn("cannot hand %s to %s: %s", path, s->opt.user,
+			    strerror(errno));
+		free(path);
+	}
 	/* DHCP can be started (or dnsmasq restarted) after the drop. */
 	keep_caps = !s->opt.no_dhcp;
 	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {

@@ -108,6 +108,27 @@ check_contains "refuses an option-like path" "must be a path" \
     "$(ctl import 'paths[]=--library' 2>&1)"
 
 serve_stop
+
+# Under --user, the import child runs as that user and still imports.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$d"
+	"$SYNTH_BIN" --out "$d/more" --size tiny --version 5.4.1 \
+	    --format zip >/dev/null 2>&1
+	chmod -R a+rX "$d/more"
+	serve_start "$d" --no-verify --user nobody
+	"$ZTP_BIN" watch --state "$d/state" --json >"$d/events2" 2>&1 &
+	at_exit "kill $! 2>/dev/null"
+	sleep 1
+	job=$(ctl import "paths[]=$(ls "$d/more/"*.zip)" | jq .job)
+	check "an import under --user nobody finishes" wait_for 30 grep -q \
+	    "\"job\":$job,\"status\":\"done\"" "$d/events2"
+	check_eq "and adds the package" '["5.4.1.18370"]' \
+	    "$(jq -c 'select(.event == "import" and .status == "done") |
+	    .imported' "$d/events2")"
+	serve_stop
+else
+	skip "not root: no import under --user"
+fi
 check "the daemon left no sanitizer report" sh -c \
     "! grep -q Sanitizer '$d/serve.log'"
 done_testing
