@@ -80,6 +80,8 @@ static void	serve_moved_on(struct serve *, struct phone *, const char *,
 static void	serve_tftp_last_block(struct serve *,
 		    const struct tftp_event *);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
+static const struct library_package *serve_damaged_package(struct serve *,
+		    const struct model *);
 
 int64_t
 serve_now(void)
@@ -257,6 +259,34 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	return (p);
 }
 
+/*
+ * The damaged package library_find() passed over for this model's target,
+ * if any: a phone held for it must be told why, not "import the package".
+ */
+static const struct library_package *
+serve_damaged_package(struct serve *s, const struct model *m)
+{
+	const struct library_package	*pkg;
+	size_t				 i, j;
+	int				 k, n;
+
+	n = m->target.nfields < 3 ? m->target.nfields : 3;
+	for (i = 0; s->library != NULL && i < s->library->npackages; i++) {
+		pkg = &s->library->packages[i];
+		if (pkg->damage == NULL || pkg->version.nfields < n)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (pkg->version.field[k] != m->target.field[k])
+				break;
+		}
+		for (j = 0; k == n && j < pkg->nparts; j++) {
+			if (strcmp(pkg->parts[j], m->part) == 0)
+				return (pkg);
+		}
+	}
+	return (NULL);
+}
+
 static void
 serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in,
     const char *evidence, int64_t now, struct serve_answer *a)
@@ -287,9 +317,14 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	if (pkg == NULL) {
 		ucs_version_format_release(&m->target, rel, sizeof rel);
 		a->status = 404;
-		xasprintf(&a->cause, "the library has no UC Software %s image "
-		    "for part %s (%s): import the package", rel, m->part,
-		    m->name);
+		if ((pkg = serve_damaged_package(s, m)) != NULL)
+			xasprintf(&a->cause, "the library's UC Software %s "
+			    "package %s is damaged and is not served (%s): "
+			    "import it again", rel, pkg->id, pkg->damage);
+		else
+			xasprintf(&a->cause, "the library has no UC Software "
+			    "%s image for part %s (%s): import the package",
+			    rel, m->part, m->name);
 		if (p != NULL)
 			fleet_hold(s->fleet, p, a->cause, now, evidence);
 		return;

@@ -55,6 +55,14 @@ check_eq "the damaged image is not served" 404 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$bad")"
 check_eq "an intact image is" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$good")"
+# A phone asking for it is held, and told why.
+get x 127.0.0.61 0004f2006001.cfg >/dev/null
+check_eq "a phone asking for the damaged image gets a 404" 404 \
+    "$(get x 127.0.0.61 "$bad")"
+check_eq "and is held" held "$(phone_field "$d" 0004f2006001 state)"
+check_contains "with the damage as the reason" \
+    "package 4.0.8.0931 is damaged and is not served ($bad does not match" \
+    "$(phone_field "$d" 0004f2006001 reason)"
 
 # On demand, with events.
 "$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
