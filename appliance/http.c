@@ -578,6 +578,15 @@ http_closed(struct evhttp_connection *evcon, void *arg)
 	x->req = NULL;
 	x->evcon = NULL;
 	x->queued = acked;	/* what http_finish reports */
+	/*
+	 * Every byte acknowledged before the close: the reply is whole, even
+	 * when the close beats our acknowledgement poll (sendfile fills the
+	 * socket fast enough for that).
+	 */
+	if (x->c.size > 0 && acked >= x->c.size) {
+		http_finish(x, HTTP_EV_COMPLETED, NULL);
+		return;
+	}
 	http_finish(x, HTTP_EV_CLOSED_EARLY, "the client closed the "
 	    "connection");
 }
