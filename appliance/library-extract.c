@@ -435,9 +435,21 @@ library_extract_archive(struct library_import *imp, char **cause)
 	archive_read_support_format_gnutar(imp->a);
 	if (archive_read_open_filename(imp->a, imp->source, IMPORT_CHUNK) !=
 	    ARCHIVE_OK) {
-		xasprintf(cause, "not an archive that can be imported (zip, "
-		    "tar.gz, tar.xz, tar.zst): %s",
-		    archive_error_string(imp->a));
+		/*
+		 * A compression libarchive recognised that then fails to
+		 * decompress is a damaged archive, not a foreign one: where
+		 * the damage lands decides whether it shows here or later.
+		 */
+		msg = archive_error_string(imp->a);
+		if (msg == NULL)
+			msg = "unreadable";
+		if (archive_filter_count(imp->a) > 1 ||
+		    strstr(msg, "decompression") != NULL)
+			xasprintf(cause, "the archive is damaged or truncated: "
+			    "%s (copy it again from its source)", msg);
+		else
+			xasprintf(cause, "not an archive that can be imported "
+			    "(zip, tar.gz, tar.xz, tar.zst): %s", msg);
 		archive_read_free(imp->a);
 		imp->a = NULL;
 		return (-1);

@@ -87,6 +87,11 @@ refused "truncated zip" "$tmp/truncated.zip" 'the archive is damaged or truncate
 cp "$tmp/full.tar.gz" "$tmp/corrupt.tar.gz"
 printf 'CORRUPTCORRUPTCORRUPT' | dd of="$tmp/corrupt.tar.gz" bs=1 seek=2000 conv=notrunc 2>/dev/null
 refused "corrupt gzip" "$tmp/corrupt.tar.gz" 'the archive is damaged or truncated'
+# Damage in the first compressed block shows while libarchive is still
+# deciding what the file is: still "damaged", not "not an archive".
+cp "$tmp/full.tar.gz" "$tmp/corrupt-early.tar.gz"
+printf 'CORRUPTCORRUPTCORRUPT' | dd of="$tmp/corrupt-early.tar.gz" bs=1 seek=12 conv=notrunc 2>/dev/null
+refused "gzip damaged at its start" "$tmp/corrupt-early.tar.gz" 'the archive is damaged or truncated'
 
 head -c 5000 /dev/urandom >"$tmp/junk.zip"
 refused "not an archive" "$tmp/junk.zip" 'not an archive that can be imported'
