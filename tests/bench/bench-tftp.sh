@@ -4,7 +4,10 @@
 # dnsmasq's TFTP, serving a 64 MB image to 1, 8 and 48 concurrent curl
 # clients at blksize 512 and 1468: aggregate MB/s and the server's own CPU
 # seconds per GB served (from a cpuacct cgroup per server, so that
-# in.tftpd's forked children count too; else /proc/PID/stat).  Then one atftp
+# in.tftpd's forked children count too; else /proc/PID/stat), and the
+# clients' CPU seconds per GB from a second cgroup: on a 2-core machine the
+# clients' share bounds what any server's efficiency can buy in throughput,
+# so the table shows that ceiling from the same run.  Then one atftp
 # client asking for windowsize 8 against ZTP Rescue and in.tftpd (which
 # ignores it).  Writes a markdown table of ratios to $1 and stdout.
 #
@@ -25,10 +28,11 @@ done
 
 W=$(mktemp -d /dev/shm/bench-tftp.XXXXXX)
 CG=/sys/fs/cgroup/cpuacct/bench-tftp-$$
+CGC=/sys/fs/cgroup/cpuacct/bench-tftp-clients-$$
 SRV=""
 cleanup() {
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	rmdir "$CG" 2>/dev/null
+	rmdir "$CG" "$CGC" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -40,6 +44,7 @@ head -c $((MB * 1048576)) /dev/urandom >"$W/root/image.bin"
 chmod 644 "$W/root/image.bin"
 SIZE=$((MB * 1048576))
 mkdir "$CG" 2>/dev/null || CG=""
+mkdir "$CGC" 2>/dev/null || CGC=""
 
 free_udp_port() {
 	while :; do
@@ -99,21 +104,32 @@ stop_server() {
 
 now() { date +%s.%N; }
 
-# run N BLKSIZE: "MB/s cpu-s-per-GB ok" for the current server.
+clients_cpu_now() {
+	if [ -n "$CGC" ]; then
+		awk '{ printf "%.3f", $1 / 1e9 }' "$CGC/cpuacct.usage"
+	else
+		echo 0
+	fi
+}
+
+# run N BLKSIZE: "MB/s server-cpu-s-per-GB ok client-cpu-s-per-GB" for the
+# current server.
 run_clients() {
 	n=$1; blk=$2
-	c0=$(cpu_now); t0=$(now)
+	c0=$(cpu_now); k0=$(clients_cpu_now); t0=$(now)
 	i=0
 	while [ $i -lt "$n" ]; do
-		# Each client from its own address, like a room of phones.
-		curl -s --max-time 300 --tftp-blksize "$blk" \
+		# Each client from its own address, like a room of phones, and
+		# in the clients' cgroup before it starts.
+		sh -c '[ -n "$1" ] && echo $$ >"$1/cgroup.procs"; shift; exec "$@"' \
+		    sh "$CGC" curl -s --max-time 300 --tftp-blksize "$blk" \
 		    --interface "127.0.$((i / 200 + 1)).$((i % 200 + 10))" \
 		    -o /dev/null -w '%{size_download}\n' \
 		    "tftp://127.0.0.1:$PORT/image.bin" >"$W/c$i" 2>/dev/null &
 		i=$((i + 1))
 	done
 	wait	# the clients: this runs in a subshell, the server is not ours
-	t1=$(now); c1=$(cpu_now)
+	t1=$(now); c1=$(cpu_now); k1=$(clients_cpu_now)
 	ok=0
 	i=0
 	while [ $i -lt "$n" ]; do
@@ -121,10 +137,10 @@ run_clients() {
 		i=$((i + 1))
 	done
 	awk -v n="$n" -v s="$SIZE" -v t0="$t0" -v t1="$t1" -v c0="$c0" \
-	    -v c1="$c1" -v ok="$ok" 'BEGIN {
+	    -v c1="$c1" -v ok="$ok" -v k0="$k0" -v k1="$k1" 'BEGIN {
 		bytes = n * s
-		printf "%.1f %.2f %d\n", bytes / 1e6 / (t1 - t0),
-		    (c1 - c0) / (bytes / 1e9), ok }'
+		printf "%.1f %.2f %d %.2f\n", bytes / 1e6 / (t1 - t0),
+		    (c1 - c0) / (bytes / 1e9), ok, (k1 - k0) / (bytes / 1e9) }'
 }
 
 run_atftp() {
@@ -183,6 +199,25 @@ done
 				    ratio(t["ztp"], t["hpa"]), ratio(t["ztp"], t["dnsmasq"]),
 				    ratio(c["ztp"], c["hpa"]), ratio(c["ztp"], c["dnsmasq"]),
 				    ok["ztp"], ok["hpa"], ok["dnsmasq"]
+			}' "$RES"
+		done
+	done
+	echo
+	echo "Where the throughput can go on this machine: the clients' own CPU seconds"
+	echo "per GB (a second cgroup), and the throughput ratio over each peer that a"
+	echo "server costing no CPU at all would reach with every core busy,"
+	echo "(peer server + peer clients) / (ZTP Rescue's clients):"
+	echo
+	echo "| blksize | clients | clients CPU s/GB (ztp/hpa/dnsmasq) | ceiling vs in.tftpd | ceiling vs dnsmasq |"
+	echo "|---|---|---|---|---|"
+	for blk in $BLKSIZES; do
+		for n in $CLIENTS; do
+			awk -v blk="$blk" -v n="$n" '
+			$2 == blk && $3 == n { c[$1] = $5; k[$1] = $7 }
+			function ceil(p) { return (k["ztp"] > 0 && c[p] != "") ? sprintf("%.2f×", (c[p] + k[p]) / k["ztp"]) : "n/a" }
+			END {
+				printf "| %s | %s | %s/%s/%s | %s | %s |\n", blk, n,
+				    k["ztp"], k["hpa"], k["dnsmasq"], ceil("hpa"), ceil("dnsmasq")
 			}' "$RES"
 		done
 	done
