@@ -28,7 +28,8 @@ enum {
 	OPT_FORCE_DHCP,
 	OPT_USER,
 	OPT_UPLOAD_MAX,
-	OPT_NO_VERIFY
+	OPT_NO_VERIFY,
+	OPT_REPORT_DIR
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -76,6 +77,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "no-verify", OPT_NO_VERIFY, NULL,
 	    "do not re-hash the library after start (the cheap size and "
 	    "mtime checks still run)" },
+	{ "report-dir", OPT_REPORT_DIR, "DIR",
+	    "keep DIR/ztp-rescue-report.csv and .json up to date as phones "
+	    "change (e.g. on a USB stick)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -194,6 +198,9 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_NO_VERIFY:
 			o.no_verify = 1;
+			break;
+		case OPT_REPORT_DIR:
+			o.report_dir = arg;
 			break;
 		}
 	}

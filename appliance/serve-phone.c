@@ -861,6 +861,7 @@ serve_phone_changed(void *arg, const struct phone *p)
 			free(cause);
 		}
 	}
+	serve_report_changed(s);
 	if (s->control != NULL)
 		control_broadcast(s->control, "phone", json_pack("{s:o}",
 		    "phone", fleet_phone_json(s->fleet, p)));

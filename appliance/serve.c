@@ -502,6 +502,7 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 
 	fleet_tick(s->fleet, serve_now());
 	serve_log_tick(s);
+	serve_report_tick(s, serve_now());
 }
 
 static void
@@ -530,6 +531,7 @@ serve_teardown(struct serve *s)
 	struct serve_xfer	*x;
 
 	serve_jobs_free(s);
+	serve_report_flush(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
 	serve_log_stop(s);
@@ -595,6 +597,7 @@ serve_main(struct serve_options *opt)
 		return (1);
 	}
 	serve_note_settings(&s);
+	serve_report_changed(&s);	/* the journal's phones, from the start */
 	log_info("serving %s: TFTP port %u, HTTP port %u%s, %zu packages, "
 	    "%u phones in the journal, unknown versions: %s, re-point: %s",
 	    s.opt.listen, tftp_server_port(s.tftp), http_server_port(s.http),

@@ -56,6 +56,7 @@ struct serve_options {
 	const char		*user;
 	uint64_t		 upload_max;
 	int			 no_verify;	/* no re-hash at start */
+	const char		*report_dir;	/* keep the report here */
 	/* Given on the command line: wins over STATE/settings.json. */
 	int			 unknown_version_set;
 	int			 repoint_set;
@@ -135,6 +136,10 @@ struct serve {
 	uint64_t		 log_dropped;
 	int64_t			 log_told;	/* last "missed" event */
 	int			 log_busy;
+	/* serve-report.c: the report kept in --report-dir. */
+	int			 report_dirty;
+	int64_t			 report_written;	/* monotonic ms */
+	char			*report_error;	/* last failure told */
 	int			 exit_code;
 };
 
@@ -146,6 +151,11 @@ int	 serve_set_ca(struct serve *, const char *, char **);
 int	 serve_set_repoint(struct serve *, const char *, char **);
 int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
 	    char **);
+
+/* serve-report.c: the report kept on disk as phones change. */
+void	 serve_report_changed(struct serve *);
+void	 serve_report_tick(struct serve *, int64_t);
+void	 serve_report_flush(struct serve *);
 
 /* serve-phone.c: hooks for the protocol servers. */
 int	 serve_tftp_resolve(void *, const struct tftp_request *,

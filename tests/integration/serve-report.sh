@@ -1,0 +1,82 @@
+#!/bin/sh
+# serve --report-dir DIR keeps DIR/ztp-rescue-report.csv and .json current
+# as phones change, written whole (temp file, fsync, rename): from the
+# journal at start, after a phone's first request, at shutdown.  A missing
+# folder or a full disk is logged once with what to do, the journal keeps
+# every record, and the report is written again once the folder is back.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+UA="FileTransport PolycomVVX-VVX_410-UA/5.0.3.1667 Type/Updater"
+d=$(make_tmpdir)
+mkdir -p "$d/state" "$d/reports"
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.1.7 --format dir \
+    >/dev/null 2>&1
+"$ZTP_BIN" import --library "$d/library" "$d/syn/"* >/dev/null
+
+csv=$d/reports/ztp-rescue-report.csv
+json=$d/reports/ztp-rescue-report.json
+has_phone() { grep -q "$2" "$1" 2>/dev/null; }
+model_is() { [ "$(phone_field "$d" "$1" model)" = VVX410 ]; }
+
+serve_start "$d" --no-verify --report-dir "$d/reports"
+check "a report is written at start, before any phone" wait_for 10 test -s "$csv"
+check_eq "the CSV starts with its header" "mac" "$(head -1 "$csv" | cut -d, -f1)"
+check_eq "the JSON report lists no phone yet" 0 "$(jq '.phones | length' "$json")"
+check_eq "a phone's first request is answered" 200 \
+    "$(get "$UA" 127.0.0.1 0004f2e0e001.cfg)"
+check "the phone is in the CSV report within seconds" \
+    wait_for 10 has_phone "$csv" 0004f2e0e001
+check "and in the JSON report, with its model" \
+    wait_for 10 sh -c "jq -e '.phones[] | select(.mac == \"0004f2e0e001\" and .model == \"VVX410\")' '$json' >/dev/null"
+check_eq "no temporary file is left beside the reports" "" \
+    "$(ls "$d/reports" | grep -v '^ztp-rescue-report\.\(csv\|json\)$')"
+
+# A change just before SIGTERM is in the report after the daemon exits,
+# whatever the pacing.
+get "$UA" 127.0.0.1 0004f2e0e002.cfg >/dev/null
+serve_stop
+check "a change right before shutdown is in the report" has_phone "$csv" 0004f2e0e002
+check "the JSON report is whole after shutdown" \
+    sh -c "jq -e '.phones | length == 2' '$json' >/dev/null"
+
+# The folder is gone (the stick was pulled): serving goes on, one warning.
+rm -rf "$d/reports"
+serve_start "$d" --no-verify --report-dir "$d/reports"
+get "$UA" 127.0.0.1 0004f2e0e003.cfg >/dev/null
+check "a missing report folder is logged with what to do" wait_for 10 \
+    grep -q "report: not kept up to date: $d/reports is not a folder (is the stick's exchange partition mounted?)" "$d/serve.log"
+check_eq "the daemon still answers phones" 200 "$(get "$UA" 127.0.0.1 0004f2e0e004.cfg)"
+check "the journal keeps the phones meanwhile" \
+    wait_for 10 model_is 0004f2e0e004
+check_eq "the warning is said once, not at every change" 1 \
+    "$(grep -c 'report: not kept up to date' "$d/serve.log")"
+mkdir "$d/reports"
+get "$UA" 127.0.0.1 0004f2e0e005.cfg >/dev/null
+check "the folder back: the report is written again (retried within 30 s)" \
+    wait_for 40 has_phone "$csv" 0004f2e0e005
+check "every phone of the outage is in it" has_phone "$csv" 0004f2e0e003
+check "and the log says so" grep -q "report: $d/reports is written again" "$d/serve.log"
+serve_stop
+
+# A full disk: a 64 KiB tmpfs filled up.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$d/full"
+	mount -t tmpfs -o size=64k tmpfs "$d/full"
+	at_exit "umount '$d/full' 2>/dev/null"
+	dd if=/dev/zero of="$d/full/filler" bs=4k count=64 2>/dev/null
+	serve_start "$d" --no-verify --report-dir "$d/full"
+	get "$UA" 127.0.0.1 0004f2e0e006.cfg >/dev/null
+	check "a full disk is logged with the cause and what to do" wait_for 10 \
+	    grep -q "report: not kept up to date: cannot write the report to $d/full/ztp-rescue-report.csv: No space left on device (is the stick full or read-only?)" "$d/serve.log"
+	check_eq "no partial report is left on the full disk" "filler" "$(ls "$d/full")"
+	check "the journal has the phone anyway" wait_for 10 model_is 0004f2e0e006
+	rm "$d/full/filler"
+	check "space freed: the report is written again" \
+	    wait_for 40 has_phone "$d/full/ztp-rescue-report.csv" 0004f2e0e006
+	serve_stop
+else
+	skip "needs root: a full disk (a tmpfs mount)"
+fi
+
+done_testing
