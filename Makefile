@@ -292,5 +292,5 @@ $(IMAGE_FILE): $(DEB_FILE) rootfs/build-image.sh rootfs/prune-modules.sh rootfs/
     $(shell find rootfs/overlay -type f 2>/dev/null) | $(BUILD)/.deps-image
 	IMAGE_COMPRESSION=$(IMAGE_COMPRESSION) sh rootfs/build-image.sh $(DEB_FILE) $@
 
-image-test: $(IMAGE_FILE)
+image-test: $(IMAGE_FILE) $(SIM_BIN) $(GEN_BIN) | $(BUILD)/.deps-test
 	BUILD=$(BUILD) sh rootfs/image-test.sh $(IMAGE_FILE)

@@ -69,12 +69,12 @@ if [ "$reuse" = 1 ]; then
 	chroot "$root" dpkg -i /tmp/ztp-rescue.deb >/dev/null
 	rm -f "$root/tmp/ztp-rescue.deb"
 	cp -a "$here/overlay/." "$root/"
-	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service 2>/dev/null
+	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service 2>/dev/null
 	step "root file system reused (IMAGE_REUSE_ROOT=1)"
 else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd,dbus" \
+    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd,dbus,jq" \
     --include="$deb" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -87,7 +87,7 @@ mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
-    --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service' \
+    --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service' \
     --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service' \
     --customize-hook="sh '$here/prune-modules.sh' \"\$1\"" \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \

@@ -9,7 +9,13 @@
 # Each boot waits for the ready line on the serial port ("ztp-rescue: ready
 # on ..." or "ztp-rescue: not ready: WHY", printed by ztp-ready.service),
 # records power-on-to-ready time, checks the daemon over the user-mode
-# network when the build has one, and powers the guest off through ACPI.
+# network, and powers the guest off through ACPI.  A second USB stick (FAT32,
+# as a technician brings) holds a synthetic UC Software package and the
+# test CA: the first boot imports both before its ready line.  Then a
+# simulated phone (tests/phonesim) recovers through QEMU's network, to the
+# mock ZTP service on this host, and the report on the stick's ZTPDATA
+# partition must say so; the next boot must still know the phone, and a
+# third stick plugged in while it runs is imported.
 # The stick is a copy of IMAGE grown to IMAGE_TEST_STICK_MB (1024) with free
 # space, as after `dd` to a real stick.  Output is TAP; figures go to
 # $BUILD/image-test/figures.  IMAGE_TEST_QUICK=1 stops after the BIOS boot.
@@ -31,6 +37,32 @@ at_exit '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null'
 
 cp --sparse=always "$img" "$stick"
 truncate -s "${IMAGE_TEST_STICK_MB:-1024}M" "$stick"
+
+SIM=$TOP/$BUILD/phonesim
+SYNTH=$TOP/$BUILD/ucs-synth
+fx=$work/fixture
+mkdir -p "$fx"
+# fat_stick FILE LABEL: a 64 MiB stick with one FAT32 partition at 1 MiB,
+# as sticks come from the shop.
+fat_stick() {
+	truncate -s 64M "$1"
+	echo 'start=2048, type=c' | sfdisk -q "$1" >/dev/null
+	mkfs.vfat -F 32 -n "$2" --offset 2048 "$1" >/dev/null
+}
+# The technician's second stick: a 4.1.7 package (zip) and the operator's CA.
+"$SYNTH" --out "$fx/syn417" --size tiny --version 4.1.7 --format zip >/dev/null
+"$SIM" make-test-pki "$fx/pki" >/dev/null
+CAFP=$(openssl x509 -in "$fx/pki/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
+second=$work/second.img
+fat_stick "$second" FIRMWARE
+mmd -i "$second@@1M" ::/firmware ::/ca
+mcopy -i "$second@@1M" "$fx/syn417/"*.zip ::/firmware/
+mcopy -i "$second@@1M" "$fx/pki/ca.pem" ::/ca/operator-ca.pem
+# A third stick, plugged in while the second boot runs: a 5.4.1 package.
+"$SYNTH" --out "$fx/syn541" --size tiny --version 5.4.1 --format zip >/dev/null
+third=$work/third.img
+fat_stick "$third" LATER
+mcopy -i "$third@@1M" "$fx/syn541/"*.zip ::/
 
 # Test-only kernel arguments, in the stick's own local.cfg hook: the address
 # QEMU's user-mode network forwards to.  The shipped menu is unchanged.
@@ -61,6 +93,8 @@ boot() {
 	    -drive "file=$stick,format=raw,if=none,id=stick,cache=writeback" \
 	    -device qemu-xhci -device usb-storage,drive=stick,bootindex=0 \
 	    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$http_port-10.0.2.15:80" \
+	    -drive "file=$second,format=raw,if=none,id=second,cache=writeback" \
+	    -device usb-storage,drive=second \
 	    -device e1000,netdev=n0 "$@" >"$work/$name.qemu.log" 2>&1 &
 	qpid=$!
 	cat "$work/$name.mon.out" >/dev/null &
@@ -118,6 +152,58 @@ check_boot() {
 	fi
 }
 
+# monitor NAME COMMAND: one QEMU monitor command.
+monitor() { echo "$2" >"$work/$1.mon.in"; }
+
+# data_report: the JSON report the daemon keeps on ZTPDATA, to stdout.
+data_report() {
+	mtype -i "$stick@@$data_off" ::/reports/ztp-rescue-report.json 2>/dev/null
+}
+data_offsets() {
+	parts=$(sgdisk -p "$stick")
+	state_nr=$(echo "$parts" | awk '$NF == "ZTPSTATE" { print $1 }')
+	data_nr=$(echo "$parts" | awk '$NF == "ZTPDATA" { print $1 }')
+	state_off=$(( $(part_start "$stick" "${state_nr:-3}") * 512 ))
+	data_off=$(( $(part_start "$stick" "${data_nr:-4}") * 512 ))
+}
+# report_says MAC STATE: the report on the stick has the phone in STATE
+# (read while the guest runs: the daemon writes it whole, then fsyncs).
+report_says() {
+	[ "$(data_report | jq -r --arg m "$1" '.phones[] | select(.mac == $m) | .state' 2>/dev/null)" = "$2" ]
+}
+
+# recover NAME MODEL VERSION MAC: one simulated phone through QEMU's
+# network against the appliance, to the mock ZTP; then the report on the
+# stick must show it recovered with the CA from the second stick.
+recover() {
+	r=$1 model=$2 from=$3 mac=$4
+	ztp_port=$(free_port tcp)
+	"$SIM" ztp-mock --listen "127.0.0.1:$ztp_port" --cert "$fx/pki/server.pem" \
+	    --key "$fx/pki/server.key" --log "$work/$r.arrivals" >"$work/$r.mock.log" 2>&1 &
+	mock=$!
+	wait_for 20 sh -c "ss -Hltn 'sport = :$ztp_port' | grep -q ."
+	t_phone=$(date +%s.%N)
+	"$SIM" --model "$model" --version "$from" --mac "$mac" \
+	    --server "http://127.0.0.1:$http_port/" --ztp "https://127.0.0.1:$ztp_port/" \
+	    --transcript "$work/$r.transcript" --timeout 900 \
+	    >"$work/$r.phone" 2>"$work/$r.phone.err"
+	rc=$?
+	kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null
+	check_eq "$r: the simulated $model recovered through the network (phonesim exit 0)" 0 "$rc"
+	[ "$rc" -eq 0 ] || sed 's/^/# phone: /' "$work/$r.phone.err" | head -10
+	line=$(grep '^{' "$work/$r.phone" | tail -1)
+	check_eq "$r: the phone runs 4.1.7, trusts the CA of the second stick, reached ZTP" \
+	    "4.1.7.5432 $CAFP ztp true" \
+	    "$(printf '%s' "$line" | jq -r '"\(.version_after) \(.ca_sha256) \(.target) \(.reached_ztp)"')"
+	echo "$r phone recovery (phonesim, power-on of the phone to ZTP): $(elapsed "$t_phone")s" >>"$figures"
+	# The appliance calls it recovered after its quiet period (120 s).
+	check "$r: the report on ZTPDATA says recovered (after the quiet period)" \
+	    wait_for 400 report_says "$mac" recovered
+	check_eq "$r: the report agrees with the phone: version and CA" \
+	    "4.1.4.7430 4.1.7.5432 $CAFP" \
+	    "$(data_report | jq -r --arg m "$mac" '.phones[] | select(.mac == $m) | "\(.version_before) \(.version) \(.ca_sha256)"')"
+}
+
 # --- 1. BIOS, first boot ------------------------------------------------------
 boot bios
 check_boot bios
@@ -140,15 +226,24 @@ if has_cmd serve && has_cmd status; then
 else
 	skip "bios: phone request: this build has no 'serve'/'status'"
 fi
+serial=$(tr -d '\r' <"$log")
+check_contains "bios: the second stick was mounted read-only" \
+    "(FIRMWARE) mounted read-only at /media/" "$serial"
+check_contains "bios: its package was imported before the ready line" \
+    "1 package(s): " "$(echo "$serial" | grep 'ztp-stick: imported from /media/')"
+check_contains "bios: the ready line counts the package" "packages=1 " "$ready_line"
+check_contains "bios: its CA became the CA to install" \
+    "ztp-stick: CA certificate to install from /media/" "$serial"
+data_offsets
+PHONE2=0004f2e0e0a1
+recover bios VVX410 4.1.4.7430 "$PHONE2"
 poweroff bios
 
-parts=$(sgdisk -p "$stick")
+data_offsets
 check_contains "ZTPSTATE partition on the stick" "ZTPSTATE" "$parts"
 check_contains "ZTPDATA partition on the stick" "ZTPDATA" "$parts"
-state_nr=$(echo "$parts" | awk '$NF == "ZTPSTATE" { print $1 }')
-data_nr=$(echo "$parts" | awk '$NF == "ZTPDATA" { print $1 }')
-state_off=$(( $(part_start "$stick" "${state_nr:-3}") * 512 ))
-data_off=$(( $(part_start "$stick" "${data_nr:-4}") * 512 ))
+check "after power-off the report on ZTPDATA still says recovered" \
+    report_says "$PHONE2" recovered
 check_eq "ZTPSTATE holds the boot count" "1" "$(state_cat /system/boots)"
 check_contains "ZTPDATA is FAT32 labelled ZTPDATA" "ZTPDATA" \
     "$(minfo -i "$stick@@$data_off" :: 2>/dev/null | grep -i 'label')"
@@ -172,12 +267,23 @@ check_boot uefi
 check_contains "uefi: booted via UEFI, Secure Boot off" "booted via uefi," "$(tr -d '\r' <"$log")"
 check_contains "uefi: boot 2 of this stick (state survived power-off)" \
     "boot 2 of this stick" "$(tr -d '\r' <"$log")"
-if has_cmd serve && has_cmd status; then
-	phones_2=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
-	check_eq "uefi: the daemon still knows the phone of the first boot" \
-	    "$(( ${phones_1:-0} + 1 ))" "$phones_2"
-fi
+phones_2=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
+check_eq "uefi: the daemon still knows both phones of the first boot" \
+    "$(( ${phones_1:-0} + 2 ))" "$phones_2"
+check_contains "uefi: the library kept the package" "packages=1 " "$ready_line"
+# A stick plugged in while the appliance runs.
+monitor uefi "drive_add 0 if=none,id=third,format=raw,file=$third"
+monitor uefi "device_add usb-storage,drive=third,id=third"
+check "uefi: a stick plugged in later is mounted read-only" \
+    wait_for 120 grep -q '(LATER) mounted read-only at /media/' "$log"
+later=$(tr -d '\r' <"$log" | sed -n 's/.*(LATER) mounted read-only at \(\/media\/[a-z0-9]*\).*/\1/p' | head -1)
+check "uefi: and its package imported" \
+    wait_for 300 grep -q "ztp-stick: imported from $later: 1 package" "$log"
+PHONE3=0004f2e0e0a2
+recover uefi VVX410 4.1.4.7430 "$PHONE3"
 poweroff uefi
+check "after two boots the report on ZTPDATA still has the first boot's phone" \
+    report_says "$PHONE2" recovered
 for f in $state_files_1; do
 	check "state file $f survived" sh -c "echo '$(state_ls /ztp-rescue)' | grep -q ' $f\$'"
 done

@@ -1,0 +1,83 @@
+#!/bin/sh
+# The appliance's stick import (rootfs/overlay/usr/lib/ztp-appliance/
+# ztp-stick), run on a folder laid out as a technician's stick against a
+# daemon on loopback: its packages go in through a daemon job, the one CA
+# certificate in ca/ becomes the CA to install, and every other case is
+# said plainly: nothing new, a CA already set, several certificates, a
+# certificate the daemon refuses, a damaged zip, an empty stick.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+STICK=$TOP/rootfs/overlay/usr/lib/ztp-appliance/ztp-stick
+d=$(make_tmpdir)
+mkdir -p "$d/state" "$d/stick/firmware" "$d/stick/ca" "$d/run"
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.1.7 --format zip >/dev/null 2>&1
+cp "$d/syn/"*.zip "$d/stick/firmware/"
+openssl req -x509 -nodes -days 3650 -subj '/CN=Stick Test CA' \
+    -newkey rsa:2048 -sha256 -keyout "$d/ca.key" -out "$d/stick/ca/operator.pem" \
+    -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
+fp=$(openssl x509 -in "$d/stick/ca/operator.pem" -outform DER | sha256sum | cut -d' ' -f1)
+
+stick() {
+	ZTP_BIN=$ZTP_BIN ZTP_STATE=$1 ZTP_USER= ZTP_STICK_RUN=$d/run \
+	    ZTP_STICK_TTYS= ZTP_STICK_JOB_WAIT=60 sh "$STICK" dir "$2"
+}
+status() { "$ZTP_BIN" status --state "$1" --json | jq -r "$2"; }
+
+mkdir -p "$d/library"
+serve_start "$d" --no-verify
+out=$(stick "$d/state" "$d/stick")
+echo "$out" | sed 's/^/# /'
+check_contains "the import runs as a daemon job" \
+    "ztp-stick: importing packages from $d/stick (job " "$out"
+check "and says which package came in" sh -c "echo '$out' |
+    grep -q '^ztp-stick: imported from $d/stick: 1 package(s): .*4\.1\.7'"
+check_eq "the daemon's library has it" 1 "$(status "$d/state" .appliance.packages)"
+check_contains "the stick's one certificate becomes the CA to install" \
+    "ztp-stick: CA certificate to install from $d/stick/ca/operator.pem: " "$out"
+check_eq "the daemon installs that CA on phones now" "$fp" \
+    "$(status "$d/state" .appliance.ca.sha256)"
+
+out=$(stick "$d/state" "$d/stick")
+check_contains "the same stick again: nothing new, said so" \
+    "ztp-stick: imported from $d/stick: no new package (those there are already in the library)" "$out"
+check_contains "a CA already set is left alone" \
+    "ztp-stick: a CA is already set; 1 certificate(s) in $d/stick/ca left alone" "$out"
+serve_stop
+
+# A fresh appliance (no CA yet) and a stick with several certificates.
+rm -rf "$d/state"; mkdir -p "$d/state"
+cp "$d/stick/ca/operator.pem" "$d/stick/ca/second.crt"
+serve_start "$d" --no-verify
+out=$(stick "$d/state" "$d/stick")
+check_contains "several certificates: the technician chooses" \
+    "ztp-stick: 2 certificates in $d/stick/ca: choose one in the console" "$out"
+check_eq "and no CA is set behind their back" null "$(status "$d/state" .appliance.ca)"
+
+# A certificate the daemon refuses: a leaf, not a CA.
+rm "$d/stick/ca/"*
+openssl req -x509 -nodes -days 3650 -subj '/CN=not a CA' -newkey rsa:2048 \
+    -sha256 -keyout "$d/leaf.key" -out "$d/stick/ca/leaf.pem" \
+    -addext basicConstraints=critical,CA:FALSE >/dev/null 2>&1
+out=$(stick "$d/state" "$d/stick")
+check_contains "a certificate that is not a CA is refused, with the daemon's reason" \
+    "ztp-stick: CA certificate $d/stick/ca/leaf.pem refused: " "$out"
+check_eq "no CA is set" null "$(status "$d/state" .appliance.ca)"
+
+# A damaged zip: the job fails, the reason is shown, nothing is lost.
+mkdir -p "$d/bad/firmware"
+head -c 3000 "$(ls "$d/syn/"*.zip | head -1)" >"$d/bad/firmware/cut.zip"
+out=$(stick "$d/state" "$d/bad")
+check_contains "a damaged zip: the import's failure and its reason" \
+    "ztp-stick: import from $d/bad failed: " "$out"
+check_eq "the library still has the package" 1 "$(status "$d/state" .appliance.packages)"
+
+mkdir -p "$d/empty"
+check_contains "an empty stick is said so, without a job" \
+    "ztp-stick: no packages in $d/empty" "$(stick "$d/state" "$d/empty")"
+serve_stop
+
+ZTP_STICK_RUN=$d/run sh "$STICK" >/dev/null 2>&1
+check_eq "no command: a usage error (exit 2)" 2 "$?"
+
+done_testing
