@@ -159,6 +159,16 @@ run_atftp() {
 
 RES=$W/results
 : >"$RES"
+
+# each_row AWK: AWK over the results once per (blksize, clients) row, with
+# blk and n set.
+each_row() {
+	for blk in $BLKSIZES; do
+		for n in $CLIENTS; do
+			awk -v blk="$blk" -v n="$n" "$1" "$RES"
+		done
+	done
+}
 for s in ztp hpa dnsmasq; do
 	start_server $s || continue
 	for blk in $BLKSIZES; do
@@ -187,9 +197,7 @@ done
 	echo
 	echo "| blksize | clients | ZTP MB/s | in.tftpd MB/s | dnsmasq MB/s | ZTP CPU s/GB | in.tftpd CPU s/GB | dnsmasq CPU s/GB | throughput vs in.tftpd | vs dnsmasq | CPU/GB vs in.tftpd | vs dnsmasq | complete (ztp/hpa/dnsmasq) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	for blk in $BLKSIZES; do
-		for n in $CLIENTS; do
-			awk -v blk="$blk" -v n="$n" '
+	each_row '
 			$2 == blk && $3 == n { t[$1] = $4; c[$1] = $5; ok[$1] = $6 }
 			function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f×", a / b) : "n/a" }
 			END {
@@ -199,9 +207,7 @@ done
 				    ratio(t["ztp"], t["hpa"]), ratio(t["ztp"], t["dnsmasq"]),
 				    ratio(c["ztp"], c["hpa"]), ratio(c["ztp"], c["dnsmasq"]),
 				    ok["ztp"], ok["hpa"], ok["dnsmasq"]
-			}' "$RES"
-		done
-	done
+			}'
 	echo
 	echo "Where the throughput can go on this machine: the clients' own CPU seconds"
 	echo "per GB (a second cgroup), and the throughput ratio over each peer that a"
@@ -210,17 +216,13 @@ done
 	echo
 	echo "| blksize | clients | clients CPU s/GB (ztp/hpa/dnsmasq) | ceiling vs in.tftpd | ceiling vs dnsmasq |"
 	echo "|---|---|---|---|---|"
-	for blk in $BLKSIZES; do
-		for n in $CLIENTS; do
-			awk -v blk="$blk" -v n="$n" '
+	each_row '
 			$2 == blk && $3 == n { c[$1] = $5; k[$1] = $7 }
 			function ceil(p) { return (k["ztp"] > 0 && c[p] != "") ? sprintf("%.2f×", (c[p] + k[p]) / k["ztp"]) : "n/a" }
 			END {
 				printf "| %s | %s | %s/%s/%s | %s | %s |\n", blk, n,
 				    k["ztp"], k["hpa"], k["dnsmasq"], ceil("hpa"), ceil("dnsmasq")
-			}' "$RES"
-		done
-	done
+			}'
 	echo
 	awk '$2 == "window" { w[$1] = $3 }
 	END {
