@@ -265,7 +265,8 @@ ui_free(struct ui *ui)
 }
 
 int
-ui_main(const char *state_dir, int autostart, char **cause)
+ui_main(const char *state_dir, int autostart, int setup_network,
+    char **cause)
 {
 	struct ui		 ui;
 	struct sigaction	 sa;
@@ -313,6 +314,11 @@ ui_main(const char *state_dir, int autostart, char **cause)
 	ui_set_message(&ui, 0, "connected to %s/%s; ? for help",
 	    state_dir, CONTROL_SOCKET_NAME);
 	ui.dirty = 1;
+	if (setup_network) {
+		ui_redraw(&ui);
+		refresh();
+		ui_menu_network_start(&ui);
+	}
 
 	while (!ui.quit && !ui_hangup) {
 		if (ui.dirty) {

@@ -1,7 +1,6 @@
 /*
  * The menu: everything the job needs besides the per-phone keys.  Network
- * and DHCP (with the daemon's rogue-DHCP refusal shown as it is), packages
- * from a USB stick, the target version per model, the CA and the re-point,
+ * and DHCP (ui-network.c), packages from a USB stick, the target version per model, the CA and the re-point,
  * the unknown-version policy, the report, and stopping the appliance.  Each
  * action shows its `ztp-rescue ctl` equivalent; each answer, good or bad, is
  * shown as the daemon wrote it.
@@ -27,11 +26,6 @@
 #include "xmalloc.h"
 #include "ui.h"
 
-static char	*ui_iface;	/* the technician's choice, kept for DHCP */
-static char	*ui_address;
-
-static int	ui_menu_network(struct ui *);
-static void	ui_menu_dhcp(struct ui *);
 static void	ui_menu_target(struct ui *);
 static void	ui_menu_ca(struct ui *);
 static void	ui_menu_repoint(struct ui *);
@@ -41,10 +35,8 @@ static void	ui_menu_stop(struct ui *);
 static json_t	*ui_menu_import_wait(struct ui *, json_int_t, const char *,
 		    char **);
 static char	*ui_usb_mount(void);
-static const char *ui_app(struct ui *, const char *);
-static void	ui_show_error(struct ui *, const char *, const char *);
 
-static const char *
+const char *
 ui_app(struct ui *ui, const char *key)
 {
 	const char	*s = json_string_value(json_object_get(json_object_get(
@@ -53,7 +45,7 @@ ui_app(struct ui *ui, const char *key)
 	return (s != NULL ? s : "?");
 }
 
-static void
+void
 ui_show_error(struct ui *ui, const char *what, const char *error)
 {
 	ui_set_message(ui, 1, "%s: %s", what, error);
@@ -138,166 +130,6 @@ ui_menu(struct ui *ui)
 		break;
 	}
 	ui->dirty = 1;
-}
-
-/*
- * The IPv4 address and prefix of interface name, into buf ("" when it has
- * none).
- */
-static void
-ui_iface_address(struct ifaddrs *ifa, const char *name, char *buf,
-    size_t len)
-{
-	struct ifaddrs		*i;
-	struct sockaddr_in	*sin, *mask;
-	char			 a[INET_ADDRSTRLEN];
-	uint32_t		 m;
-	int			 bits;
-
-	*buf = '\0';
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
-		    strcmp(i->ifa_name, name) != 0)
-			continue;
-		sin = (struct sockaddr_in *)i->ifa_addr;
-		mask = (struct sockaddr_in *)i->ifa_netmask;
-		m = mask != NULL ? ntohl(mask->sin_addr.s_addr) : 0;
-		for (bits = 0; m & 0x80000000U; m <<= 1)
-			bits++;
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
-		snprintf(buf, len, "%s/%d", a, bits);
-		return;
-	}
-}
-
-static int
-ui_menu_network(struct ui *ui)
-{
-	struct ifaddrs	 *ifa, *i;
-	char		**items = NULL, **names = NULL, **addrs = NULL, a[64];
-	char		 *text;
-	size_t		  n = 0, k;
-	int		  choice, rc = -1;
-
-	if (getifaddrs(&ifa) == -1) {
-		ui_show_error(ui, "Network", "cannot list the network "
-		    "interfaces");
-		return (-1);
-	}
-	/*
-	 * Every interface, with or without an address: in the closet the
-	 * phones' interface usually has none yet (nobody gave it one).  The
-	 * link entries (AF_PACKET) name each interface once.
-	 */
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_PACKET)
-			continue;
-		ui_iface_address(ifa, i->ifa_name, a, sizeof a);
-		items = xreallocarray(items, n + 1, sizeof *items);
-		names = xreallocarray(names, n + 1, sizeof *names);
-		addrs = xreallocarray(addrs, n + 1, sizeof *addrs);
-		xasprintf(&items[n], "%-12s %-18s %s", i->ifa_name,
-		    *a != '\0' ? a : "no address",
-		    (i->ifa_flags & IFF_LOOPBACK) ? "(loopback)" :
-		    (i->ifa_flags & IFF_RUNNING) ? "link up (cable in)" :
-		    (i->ifa_flags & IFF_UP) ? "no carrier (check the cable)" :
-		    "down");
-		names[n] = xstrdup(i->ifa_name);
-		/* A private address for an isolated segment when it has none. */
-		addrs[n] = xstrdup(*a != '\0' ? a : "10.99.0.1/24");
-		n++;
-	}
-	freeifaddrs(ifa);
-	if (n == 0) {
-		ui_show_error(ui, "Network", "this machine has no network "
-		    "interface: plug in a USB Ethernet adapter");
-		return (-1);
-	}
-	choice = ui_choose(ui, "Interface the phones are on",
-	    (const char *const *)items, n, 0);
-	if (choice >= 0) {
-		text = ui_input(ui, "Appliance address", "The appliance's "
-		    "address on this interface, with its prefix (the phones "
-		    "get addresses from the same network):", addrs[choice]);
-		if (text != NULL) {
-			free(ui_iface);
-			free(ui_address);
-			ui_iface = xstrdup(names[choice]);
-			ui_address = text;
-			ui_set_message(ui, 0, "interface %s, address %s: used "
-			    "when DHCP is turned on", ui_iface, ui_address);
-			rc = 0;
-		}
-	}
-	for (k = 0; k < n; k++) {
-		free(items[k]);
-		free(names[k]);
-		free(addrs[k]);
-	}
-	free(items);
-	free(names);
-	free(addrs);
-	return (rc);
-}
-
-static void
-ui_menu_dhcp(struct ui *ui)
-{
-	json_t	*args, *r;
-	char	*error = NULL, *q, iface[96], address[96];
-	int	 on = strcmp(ui_app(ui, "dhcp"), "off") != 0;
-
-	if (on) {
-		ui_cmdline(ui, "ctl", "dhcp", "enable:=false", NULL);
-		args = json_pack("{s:b}", "enable", 0);
-	} else {
-		if ((ui_iface == NULL || ui_address == NULL) &&
-		    ui_menu_network(ui) != 0)
-			return;
-		xasprintf(&q, "Serve DHCP on %s as %s?  Only on the phones' "
-		    "own switch: the appliance first listens for another DHCP "
-		    "server and refuses to serve if one answers.", ui_iface,
-		    ui_address);
-		if (!ui_confirm(ui, "Turn DHCP on", q)) {
-			free(q);
-			return;
-		}
-		free(q);
-		snprintf(iface, sizeof iface, "iface=%s", ui_iface);
-		snprintf(address, sizeof address, "address=%s", ui_address);
-		ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface, address,
-		    NULL);
-		args = json_pack("{s:b,s:s,s:s}", "enable", 1, "iface",
-		    ui_iface, "address", ui_address);
-	}
-	r = ui_request(ui, "dhcp", args, &error);
-	if (r == NULL && !on && ui->connected &&
-	    strstr(error, "another DHCP server") == NULL &&
-	    strstr(error, "\"iface\"") == NULL) {
-		/* The interface guard (a default route, a foreign address). */
-		xasprintf(&q, "%s\n\nServe DHCP anyway?  Only if this "
-		    "interface is cabled to the phones alone.", error);
-		free(error);
-		error = NULL;
-		if (ui_confirm(ui, "DHCP refused", q)) {
-			json_object_set_new(args, "force", json_true());
-			ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface,
-			    address, "force:=true", NULL);
-			r = ui_request(ui, "dhcp", args, &error);
-		} else
-			error = xstrdup("DHCP stays off");
-		free(q);
-	}
-	json_decref(args);
-	if (r == NULL) {
-		ui_show_error(ui, "DHCP", error);
-		free(error);
-		return;
-	}
-	q = control_text(r, "state");
-	ui_set_message(ui, 0, "DHCP is %s", q);
-	free(q);
-	json_decref(r);
 }
 
 /*

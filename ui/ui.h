@@ -5,7 +5,8 @@
  * daemon's status document.  ASCII only, so it works on the 80x24 Linux VT.
  *
  * Files: ui-main.c (connection, loop, signals), ui-fleet.c (the phones as the
- * daemon last described them), ui-dashboard.c, ui-menu.c, ui-phone.c,
+ * daemon last described them), ui-dashboard.c, ui-menu.c, ui-network.c,
+ * ui-phone.c,
  * ui-dialogs.c, ui-help.c, ui-cmdline.c (the equivalent command lines).
  */
 #ifndef ZTP_UI_H
@@ -76,7 +77,7 @@ struct ui {
 };
 
 /* ui-main.c */
-int		 ui_main(const char *, int, char **);
+int		 ui_main(const char *, int, int, char **);
 json_t		*ui_request(struct ui *, const char *, json_t *, char **);
 int		 ui_getch(struct ui *);
 void		 ui_redraw(struct ui *);
@@ -110,8 +111,16 @@ int		 ui_phone_action(struct ui *, const char *, const char *);
 
 /* ui-menu.c */
 void		 ui_menu(struct ui *);
+const char	*ui_app(struct ui *, const char *);
+void		 ui_show_error(struct ui *, const char *, const char *);
 void		 ui_menu_import(struct ui *);
 void		 ui_menu_export(struct ui *);
+
+/* ui-network.c */
+#define UI_DEFAULT_ADDRESS	"10.99.0.1/24"	/* an isolated segment's */
+int		 ui_menu_network(struct ui *);
+void		 ui_menu_dhcp(struct ui *);
+void		 ui_menu_network_start(struct ui *);
 
 /* ui-dialogs.c */
 int		 ui_confirm(struct ui *, const char *, const char *);

@@ -1,0 +1,81 @@
+#!/bin/sh
+# console --setup-network, as the appliance starts it on tty1: while DHCP is
+# off, the only wired interface is taken and only the address is asked;
+# with several the technician chooses; with none the console says to plug
+# in an adapter; without the option nothing is asked.  The interfaces come
+# from a made-up /sys/class/net (ZTP_SYSFS_NET), so the test does not depend
+# on this machine's network cards.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+
+d=$(make_tmpdir)
+mkdir -p "$d/state" "$d/library"
+serve_start "$d" --no-verify ||
+    { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
+
+T="tmux -L setup-$$ -f /dev/null"
+at_exit "$T kill-server 2>/dev/null"
+screen() { $T capture-pane -p -t console; }
+on_screen() { screen | grep -F -q -- "$1"; }
+off_screen() { ! screen | grep -F -q -- "$1"; }
+keys() { $T send-keys -t console "$@"; }
+
+# fake_net DIR NAME:KIND...: a /sys/class/net with wired (a device link),
+# wifi (a wireless folder), veth (no device) or lo (type 772).
+fake_net() {
+	_n=$1; shift
+	rm -rf "$_n"
+	mkdir -p "$_n/devices"
+	for _i in "$@"; do
+		_name=${_i%%:*} _kind=${_i#*:}
+		mkdir -p "$_n/$_name"
+		echo 1 >"$_n/$_name/type"
+		case $_kind in
+		wired|wifi)	mkdir -p "$_n/devices/$_name"
+				ln -s "../devices/$_name" "$_n/$_name/device" ;;
+		esac
+		[ "$_kind" = wifi ] && mkdir "$_n/$_name/wireless"
+		[ "$_kind" = lo ] && echo 772 >"$_n/$_name/type"
+	done
+}
+
+# console NET [OPTION]: the console in a fresh tmux session.
+console() {
+	$T kill-session -t console 2>/dev/null
+	$T new-session -d -s console -x 80 -y 24 \
+	    "ZTP_SYSFS_NET='$1' '$ZTP_BIN' console --state '$d/state' --no-start ${2:-} 2>'$d/console.err'"
+}
+
+fake_net "$d/one" lo:lo eth7:wired veth0:veth wlan0:wifi
+console "$d/one" --setup-network
+check "the only wired interface is taken at start" \
+    wait_for 10 on_screen "eth7 is the only wired interface"
+check "and only the appliance's address is asked, 10.99.0.1/24 offered" \
+    wait_for 10 on_screen "10.99.0.1/24"
+check "no interface list is shown" off_screen "Interface the phones are on"
+keys Enter
+check "then: serve DHCP on it now?" wait_for 10 on_screen "Serve DHCP on this interface now?"
+keys n
+check "declined: the choice is kept for later" \
+    wait_for 10 on_screen "interface eth7, address 10.99.0.1/24"
+check_eq "and DHCP stays off" off \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp)"
+
+fake_net "$d/two" eth7:wired eth8:wired lo:lo
+console "$d/two" --setup-network
+check "two wired interfaces: the technician chooses" \
+    wait_for 10 on_screen "Interface the phones are on"
+
+fake_net "$d/none" lo:lo wlan0:wifi veth0:veth
+console "$d/none" --setup-network
+check "no wired interface: said, with what to do" \
+    wait_for 10 on_screen "no wired network interface: plug in a USB Ethernet adapter"
+
+console "$d/one"
+check "without --setup-network the dashboard comes up" \
+    wait_for 10 on_screen "? for help"
+check "and nothing is asked" off_screen "only wired interface"
+
+done_testing
