@@ -43,9 +43,22 @@ fake_net() {
 
 # console NET [OPTION]: the console in a fresh tmux session.
 console() {
-	$T kill-session -t console 2>/dev/null
 	$T new-session -d -s console -x 80 -y 24 \
-	    "ZTP_SYSFS_NET='$1' '$ZTP_BIN' console --state '$d/state' --no-start ${2:-} 2>'$d/console.err'"
+	    "echo \$\$ >'$d/console.pid'; ZTP_SYSFS_NET='$1' exec '$ZTP_BIN' console --state '$d/state' --no-start ${2:-} 2>'$d/console.err'"
+	wait_for 10 test -s "$d/console.pid"
+}
+# quit WHAT: leave the console with its keys (Esc closes a dialog, q
+# quits) before its terminal goes: a hangup while the sanitizer's leak
+# check stops the process for its scan can leave it stuck (LeakSanitizer
+# waits for a stop that tmux's SIGCONT cancels).
+quit() {
+	_pid=$(cat "$d/console.pid")
+	keys Escape; sleep 0.3; keys Escape; sleep 0.3; keys q
+	check "$1: q leaves the console" wait_for 10 sh -c "! kill -0 $_pid"
+	check "$1: the console left no sanitizer report" \
+	    sh -c "! grep -q Sanitizer '$d/console.err'"
+	$T kill-session -t console 2>/dev/null
+	rm -f "$d/console.pid"
 }
 
 fake_net "$d/one" lo:lo eth7:wired veth0:veth wlan0:wifi
@@ -62,20 +75,24 @@ check "declined: the choice is kept for later" \
     wait_for 10 on_screen "interface eth7, address 10.99.0.1/24"
 check_eq "and DHCP stays off" off \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp)"
+quit "one wired"
 
 fake_net "$d/two" eth7:wired eth8:wired lo:lo
 console "$d/two" --setup-network
 check "two wired interfaces: the technician chooses" \
     wait_for 10 on_screen "Interface the phones are on"
+quit "two wired"
 
 fake_net "$d/none" lo:lo wlan0:wifi veth0:veth
 console "$d/none" --setup-network
 check "no wired interface: said, with what to do" \
     wait_for 10 on_screen "no wired network interface: plug in a USB Ethernet adapter"
+quit "no wired"
 
 console "$d/one"
 check "without --setup-network the dashboard comes up" \
     wait_for 10 on_screen "? for help"
 check "and nothing is asked" off_screen "only wired interface"
+quit "no option"
 
 done_testing
