@@ -75,6 +75,44 @@ check_eq "the library still has the package" 1 "$(status "$d/state" .appliance.p
 mkdir -p "$d/empty"
 check_contains "an empty stick is said so, without a job" \
     "ztp-stick: no packages in $d/empty" "$(stick "$d/state" "$d/empty")"
+
+# A stick's file system on a block device (a loop device here, as root):
+# add mounts it read-only and imports it, once; remove unmounts it.  This
+# machine did not boot from a ZTP Rescue stick, so no disk is the boot
+# stick and every one counts as another stick.
+# ext4, which every kernel here has (the image test covers FAT32 sticks).
+if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null; then
+	"$SYNTH_BIN" --out "$d/syn541" --size tiny --version 5.4.1 --format zip >/dev/null 2>&1
+	mkdir -p "$d/usbtree"
+	cp "$d/syn541/"*.zip "$d/usbtree/"
+	truncate -s 40M "$d/usb.img"
+	mkfs.ext4 -q -L LATER -d "$d/usbtree" "$d/usb.img"
+	loop=$(losetup --find --show "$d/usb.img")
+	at_exit "umount '$d/media/${loop#/dev/}' 2>/dev/null; losetup -d $loop"
+	k=${loop#/dev/}
+	: >"$d/run/booted"
+	sadd() {
+		ZTP_BIN=$ZTP_BIN ZTP_STATE=$d/state ZTP_USER= ZTP_STICK_RUN=$d/run \
+		    ZTP_STICK_MEDIA=$d/media ZTP_STICK_TTYS= ZTP_STICK_JOB_WAIT=60 \
+		    sh "$STICK" "$@"
+	}
+	out=$(sadd add "$k")
+	echo "$out" | sed 's/^/# /'
+	check_contains "a stick is mounted read-only where the console looks" \
+	    "ztp-stick: stick $loop (LATER) mounted read-only at $d/media/$k" "$out"
+	check "its file system is mounted read-only" sh -c \
+	    "findmnt -n -o OPTIONS '$d/media/$k' | grep -q '^ro,'"
+	check_contains "and its package imported" \
+	    "ztp-stick: imported from $d/media/$k: 1 package(s): 5.4.1" "$out"
+	check_eq "a second add of the same plug-in does nothing" "" "$(sadd add "$k")"
+	sadd remove "$k"
+	check "remove unmounts it" sh -c "! mountpoint -q '$d/media/$k'"
+	rm -f "$d/run/booted"
+	check_eq "before the boot import has run, add leaves the stick to it" "" \
+	    "$(sadd add "$k")"
+else
+	skip "needs root, mkfs.ext4 and losetup: a stick on a loop device"
+fi
 serve_stop
 
 ZTP_STICK_RUN=$d/run sh "$STICK" >/dev/null 2>&1
