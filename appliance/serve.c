@@ -585,6 +585,8 @@ serve_main(struct serve_options *opt)
 	s.opt = *opt;
 	LIST_INIT(&s.xfers);
 	TAILQ_INIT(&s.jobs);
+	s.report_pid = -1;
+	s.report_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	log_open(NULL, LOG_LEVEL_INFO);
 	if ((s.base = event_base_new()) == NULL)

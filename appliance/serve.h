@@ -138,8 +138,10 @@ struct serve {
 	int			 log_busy;
 	/* serve-report.c: the report kept in --report-dir. */
 	int			 report_dirty;
-	int64_t			 report_written;	/* monotonic ms */
+	int64_t			 report_written;	/* wall-clock ms */
 	char			*report_error;	/* last failure told */
+	pid_t			 report_pid;	/* the writer, or -1 */
+	int			 report_fd;	/* its cause, or -1 */
 	int			 exit_code;
 };
 
