@@ -153,9 +153,14 @@ serve_report_tick(struct serve *s, int64_t now)
 		close(fds[1]);
 		return;
 	case 0:
-		/* The child: its own journal connection, never the loop's. */
+		/*
+		 * The child: its own journal connection, never the loop's;
+		 * and the default signal actions, so that a signal meant for
+		 * it never reaches the parent's loop through libevent's pipe.
+		 */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		close(fds[0]);
 		if ((j = journal_open(s->opt.state_dir, 1, &cause)) == NULL ||
 		    serve_report_write(j, s->opt.report_dir, &cause) != 0) {

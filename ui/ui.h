@@ -6,8 +6,8 @@
  *
  * Files: ui-main.c (connection, loop, signals), ui-fleet.c (the phones as the
  * daemon last described them), ui-dashboard.c, ui-menu.c, ui-network.c,
- * ui-phone.c,
- * ui-dialogs.c, ui-help.c, ui-cmdline.c (the equivalent command lines).
+ * ui-phone.c, ui-dialogs.c, ui-help.c, ui-cmdline.c (the equivalent command
+ * lines).
  */
 #ifndef ZTP_UI_H
 #define ZTP_UI_H
