@@ -64,12 +64,13 @@ err=$(ip netns exec "$app" "$ZTP_BIN" net --iface lan0 --address 10.99.0.1 \
     2>&1)
 check_eq "an address without a prefix is a usage error" 2 "$?"
 
-# A rogue DHCP server (a plain dnsmasq, pinging before it offers, as most do).
+# A rogue DHCP server (a plain dnsmasq, pinging before it offers, as most do),
+# offering 10.99.0.150-159: the checks below match "10.99.0.15" then a digit.
 ip -n "$rogue" addr add 10.99.0.2/24 dev eth0
 ip -n "$rogue" link set eth0 up
 ip netns exec "$rogue" dnsmasq --keep-in-foreground --conf-file=/dev/null \
     --interface=eth0 --bind-interfaces --port=0 --pid-file= \
-    --dhcp-range=10.99.0.150,10.99.0.160,255.255.255.0 \
+    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
     --dhcp-leasefile="$t/rogue.leases" --log-facility="$t/rogue.log" &
 rogue_pid=$!
 at_exit "kill $rogue_pid 2>/dev/null"
@@ -167,7 +168,7 @@ check "the first one still serves" kill -0 "$first"
 # While serving, another server appearing is noticed from its answers.
 ip netns exec "$rogue" dnsmasq --keep-in-foreground --conf-file=/dev/null \
     --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
-    --dhcp-range=10.99.0.150,10.99.0.160,255.255.255.0 \
+    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
     --dhcp-leasefile="$t/rogue2.leases" --log-facility="$t/rogue2.log" &
 rogue_pid=$!
 at_exit "kill $rogue_pid 2>/dev/null"
