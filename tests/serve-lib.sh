@@ -71,3 +71,17 @@ get_header() {
 	    "http://127.0.0.1:$HTTP/$3" >/dev/null
 	return 0
 }
+
+# watch_events DIR: `ztp-rescue watch --json` into DIR/events, returning once
+# it is subscribed (it has seen a phone appear: requests from made-up MACs
+# until one shows).
+watch_events() {
+	"$ZTP_BIN" watch --state "$1/state" --json >"$1/events" 2>&1 &
+	at_exit "kill $! 2>/dev/null"
+	_i=0
+	while [ $_i -lt 100 ] && ! grep -q '"event":"phone"' "$1/events"; do
+		get x 127.0.0.1 "0004f20000$((10 + _i)).cfg" >/dev/null
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}

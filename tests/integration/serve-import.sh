@@ -26,16 +26,7 @@ ctl() {
 	"$ZTP_BIN" ctl --state "$d/state" --json "$@"
 }
 
-"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
-watch_pid=$!
-at_exit "kill $watch_pid 2>/dev/null"
-# The watcher is subscribed once it sees a phone appear.
-i=0
-while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
-	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
-	sleep 0.1
-	i=$((i + 1))
-done
+watch_events "$d"
 
 # Asynchronous: the answer comes at once, with a job number.
 answer=$(ctl import "paths[]=$big")

@@ -12,15 +12,7 @@ mkdir -p "$d/state"
     >/dev/null 2>&1
 "$ZTP_BIN" import --library "$d/library" "$d/syn/"* >/dev/null
 serve_start "$d" --no-verify
-"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
-watch_pid=$!
-at_exit "kill $watch_pid 2>/dev/null"
-i=0
-while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
-	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
-	sleep 0.1
-	i=$((i + 1))
-done
+watch_events "$d"
 
 "$ZTP_BIN" ctl --state "$d/state" set-target model=VVX410 version=5.4.1 \
     >/dev/null

@@ -65,15 +65,7 @@ check_contains "with the damage as the reason" \
     "$(phone_field "$d" 0004f2006001 reason)"
 
 # On demand, with events.
-"$ZTP_BIN" watch --state "$d/state" --json >"$d/events" 2>&1 &
-watch_pid=$!
-at_exit "kill $watch_pid 2>/dev/null"
-i=0
-while [ $i -lt 100 ] && ! grep -q '"event":"phone"' "$d/events"; do
-	get x 127.0.0.1 "0004f20000$((10 + i)).cfg" >/dev/null
-	sleep 0.1
-	i=$((i + 1))
-done
+watch_events "$d"
 answer=$("$ZTP_BIN" ctl --state "$d/state" --json library verify:=true)
 job=$(printf '%s' "$answer" | jq .job)
 check_eq "verify on demand is a job" "true 2" \
