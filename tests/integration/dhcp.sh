@@ -11,6 +11,7 @@
 # reaches udhcpc's raw socket with a partial checksum and is dropped, a
 # quirk of the test wiring, not of the server.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
 for c in dnsmasq udhcpc ip; do
@@ -52,28 +53,7 @@ phone_ns() {
 	ip -n "dhcp-ph$1-$$" link set eth0 up
 }
 
-# The udhcpc script: configure the lease, keep what the server said.
-cat >"$t/udhcpc.sh" <<EOF
-#!/bin/sh
-mac=\$(tr -d : </sys/class/net/\$interface/address)
-case "\$1" in
-bound|renew)
-	ip addr flush dev "\$interface"
-	ip addr add "\$ip/\$subnet" dev "\$interface" ;;
-esac
-{ echo "event=\$1"; env | grep -E '^(ip|opt160|tftp|serverid)=' | sort; } \\
-    >"$t/\$mac.\$1.tmp" && mv "$t/\$mac.\$1.tmp" "$t/\$mac.\$1"
-EOF
-chmod +x "$t/udhcpc.sh"
-
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-subopt() { printf '%02x%02x%s' "$1" "${#2}" "$(hex "$2")"; }
-# Polycom's binary option 60: enterprise 13885, length, sub-options 1-5.
-binary60() {
-	_s="$(subopt 1 Polycom)$(subopt 2 "$1")$(subopt 3 "$2")"
-	_s="$_s$(subopt 4 "SIP/$3/12-Jan-16")$(subopt 5 "BR/$4/01-Jan-15")"
-	printf '0000363d%02x%s' $((${#_s} / 2)) "$_s"
-}
+udhcpc_script "$t/udhcpc.sh" "$t" per-mac
 
 # start_phone N MAC udhcpc-vendor-args...
 start_phone() {

@@ -9,6 +9,7 @@
 # re-pointed phone.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
 for c in dnsmasq udhcpc ip; do
@@ -49,24 +50,7 @@ ip link add "sd$$" netns "$app" type veth peer name eth0 address "$MAC" \
 ip -n "$app" link set "sd$$" name lan0
 ip -n "$ph" link set eth0 up
 
-cat >"$d/udhcpc.sh" <<EOF
-#!/bin/sh
-case "\$1" in
-bound|renew)
-	ip addr flush dev "\$interface"
-	ip addr add "\$ip/\$subnet" dev "\$interface" ;;
-esac
-{ echo "event=\$1"; env | grep -E '^(ip|opt160|tftp|serverid)=' | sort; } \\
-    >"$d/\$1.tmp" && mv "$d/\$1.tmp" "$d/\$1"
-EOF
-chmod +x "$d/udhcpc.sh"
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-subopt() { printf '%02x%02x%s' "$1" "${#2}" "$(hex "$2")"; }
-binary60() {
-	_s="$(subopt 1 Polycom)$(subopt 2 "$1")$(subopt 3 "$2")"
-	_s="$_s$(subopt 4 "SIP/$3/12-Jan-16")$(subopt 5 "BR/$4/01-Jan-15")"
-	printf '0000363d%02x%s' $((${#_s} / 2)) "$_s"
-}
+udhcpc_script "$d/udhcpc.sh" "$d"
 
 # The daemon: port 80 and 69 inside its own namespace, as on the appliance.
 ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
