@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "pathsafe.h"
 #include "tftp.h"
 #include "upload.h"
 #include "xmalloc.h"
@@ -199,6 +200,13 @@ cmd_tftpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	    -1) {
 		fprintf(stderr, "ztp-rescue tftpd: cannot open --root %s: %s\n",
 		    root, strerror(errno));
+		return (EXIT_RUNTIME);
+	}
+	if (pathsafe_probe(dr.rootfd, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue tftpd: cannot serve --root %s: "
+		    "%s\n", root, cause);
+		free(cause);
+		close(dr.rootfd);
 		return (EXIT_RUNTIME);
 	}
 	if (updir != NULL && (uploads = upload_store_open(updir,

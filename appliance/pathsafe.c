@@ -80,6 +80,29 @@ pathsafe_check(const char *name, size_t len, char **cause)
 }
 
 int
+pathsafe_probe(int rootfd, char **cause)
+{
+	struct open_how	 how;
+	int		 fd;
+
+	memset(&how, 0, sizeof how);
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	if ((fd = syscall(SYS_openat2, rootfd, ".", &how, sizeof how)) == -1) {
+		if (errno == ENOSYS)
+			xasprintf(cause, "this kernel has no openat2, which "
+			    "keeps requested names inside the served "
+			    "directory (Linux 5.6 or later is needed; under "
+			    "a container, allow the openat2 system call)");
+		else
+			xasprintf(cause, "openat2: %s", strerror(errno));
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+int
 pathsafe_open(int rootfd, const char *name, int *tftp_error, char **cause)
 {
 	struct open_how	 how;

@@ -20,4 +20,11 @@ int	pathsafe_check(const char *, size_t, char **);
  */
 int	pathsafe_open(int, const char *, int *, char **);
 
+/*
+ * 0 when this kernel confines lookups beneath rootfd (openat2 with
+ * RESOLVE_BENEATH, Linux 5.6); else -1 and *cause, so that a server can
+ * refuse to start rather than refuse every request.
+ */
+int	pathsafe_probe(int, char **);
+
 #endif
