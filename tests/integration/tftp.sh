@@ -66,7 +66,7 @@ for c in curl curl1468 busybox hpa atftp atftpw; do
 		downloads=$((downloads + 1))
 	done
 done
-for c in curl hpa; do
+for c in curl hpa busybox atftp; do
 	get $c big.bin "$T/out/$c-big"
 	check "$c downloads 33 MB at 512-byte blocks (rollover) intact" \
 	    same "$R/big.bin" "$T/out/$c-big"
@@ -155,6 +155,18 @@ check "nothing failed" sh -c "! grep -q ': failed' '$T/summary'"
 kill -TERM $SRV
 wait $SRV
 check_eq "the server exits cleanly on SIGTERM (no leaks)" 0 $?
+
+# A kernel or container without openat2: the server refuses to start and
+# says why, rather than listen and refuse every name.
+cc -O1 -shared -fPIC -o "$T/no-openat2.so" "$TOP/tests/integration/no-openat2.c" \
+    -ldl || exit 1
+out=$(LD_PRELOAD="$T/no-openat2.so" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    timeout 10 "$ZTP_BIN" tftpd --root "$R" --listen 127.0.0.1 \
+    --port "$(free_port)" 2>&1)
+check_eq "without openat2 the server does not start (exit 1)" 1 $?
+check_contains "and says what the kernel lacks" \
+    "cannot serve --root $R: this kernel has no openat2" "$out"
 
 # IPv6: the same engine on ::1 (IPV6_RECVPKTINFO).
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
