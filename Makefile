@@ -2,7 +2,7 @@
 #
 #   make            build build/ztp-rescue (installs missing Debian build packages first)
 #   make test       every test suite, built with AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench      benchmarks against tftpd-hpa, dnsmasq, nginx (figures go to docs/benchmarks.md)
+#   make bench      benchmarks against tftpd-hpa, dnsmasq, nginx (figures go to docs/benchmarks/)
 #   make fuzz       long libFuzzer runs (short ones are part of `make test`)
 #
 # Sources are found by wildcard: a new appliance/foo.c is part of the binary, a new

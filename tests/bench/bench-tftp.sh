@@ -7,7 +7,10 @@
 # in.tftpd's forked children count too; else /proc/PID/stat), and the
 # clients' CPU seconds per GB from a second cgroup: on a 2-core machine the
 # clients' share bounds what any server's efficiency can buy in throughput,
-# so the table shows that ceiling from the same run.  Then one atftp
+# so the table shows that ceiling from the same run.  Beside them runs
+# tests/bench/tftp-floor.c, a yardstick doing only one blocking recv and one
+# send per block: its CPU per GB is the floor under any server answering a
+# stop-and-wait client, measured in the same run.  Then one atftp
 # client asking for windowsize 8 against ZTP Rescue and in.tftpd (which
 # ignores it).  Writes a markdown table of ratios to $1 and stdout.
 #
@@ -43,6 +46,7 @@ chmod 755 "$W/root"
 head -c $((MB * 1048576)) /dev/urandom >"$W/root/image.bin"
 chmod 644 "$W/root/image.bin"
 SIZE=$((MB * 1048576))
+cc -O2 -Wall -Wextra -Werror -o "$W/tftp-floor" "$TOP/tests/bench/tftp-floor.c" || exit 1
 mkdir "$CG" 2>/dev/null || CG=""
 mkdir "$CGC" 2>/dev/null || CGC=""
 
@@ -63,11 +67,13 @@ cpu_now() {
 	fi
 }
 
-start_server() {	# ztp|hpa|dnsmasq
+start_server() {	# ztp|hpa|dnsmasq|floor
 	PORT=$(free_udp_port)
 	case $1 in
 	ztp)	"$ZTP_BIN" tftpd --root "$W/root" --listen 127.0.0.1 \
 		    --port "$PORT" >/dev/null 2>&1 &
+		SRV=$! ;;
+	floor)	"$W/tftp-floor" "$PORT" "$W/root/image.bin" >/dev/null 2>&1 &
 		SRV=$! ;;
 	hpa)	in.tftpd -L -s "$W/root" -a "127.0.0.1:$PORT" -u root \
 		    >/dev/null 2>&1 &
@@ -169,7 +175,7 @@ each_row() {
 		done
 	done
 }
-for s in ztp hpa dnsmasq; do
+for s in ztp hpa dnsmasq floor; do
 	start_server $s || continue
 	for blk in $BLKSIZES; do
 		for n in $CLIENTS; do
@@ -178,7 +184,7 @@ for s in ztp hpa dnsmasq; do
 			echo "$s blksize $blk, $n clients: $r (MB/s, CPU s/GB, ok)" >&2
 		done
 	done
-	if [ $s != dnsmasq ]; then
+	if [ $s = ztp ] || [ $s = hpa ]; then
 		w1=$(run_atftp); w2=$(run_atftp); w3=$(run_atftp)
 		w=$(printf '%s\n%s\n%s\n' "$w1" "$w2" "$w3" | sort -n | sed -n 2p)
 		echo "$s window $w" >>"$RES"
@@ -222,6 +228,25 @@ done
 			END {
 				printf "| %s | %s | %s/%s/%s | %s | %s |\n", blk, n,
 				    k["ztp"], k["hpa"], k["dnsmasq"], ceil("hpa"), ceil("dnsmasq")
+			}'
+	echo
+	echo "The floor: tftp-floor (tests/bench/tftp-floor.c: one blocking recv and"
+	echo "one send per block, a process per transfer, nothing else), in the same"
+	echo "run. With one client there is nothing to gather, so its CPU per GB"
+	echo "against in.tftpd's is the best any server could show; with more clients"
+	echo "an event loop that takes several ACKs per wakeup can go below it (ZTP"
+	echo "Rescue against the floor under 1×):"
+	echo
+	echo "| blksize | clients | floor MB/s | floor CPU s/GB | floor CPU/GB vs in.tftpd | ZTP CPU/GB vs floor | floor throughput vs in.tftpd | vs dnsmasq |"
+	echo "|---|---|---|---|---|---|---|---|"
+	each_row '
+			$2 == blk && $3 == n { t[$1] = $4; c[$1] = $5 }
+			function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f×", a / b) : "n/a" }
+			END {
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", blk, n,
+				    t["floor"], c["floor"], ratio(c["floor"], c["hpa"]),
+				    ratio(c["ztp"], c["floor"]), ratio(t["floor"], t["hpa"]),
+				    ratio(t["floor"], t["dnsmasq"])
 			}'
 	echo
 	awk '$2 == "window" { w[$1] = $3 }
