@@ -9,8 +9,8 @@
 # clients' share bounds what any server's efficiency can buy in throughput,
 # so the table shows that ceiling from the same run.  Beside them runs
 # tests/bench/tftp-floor.c, a yardstick doing only one blocking recv and one
-# send per block: its CPU per GB is the floor under any server answering a
-# stop-and-wait client, measured in the same run.  Then one atftp
+# send per block, a process per transfer: with one stop-and-wait client its
+# CPU per GB is the floor under any server, measured in the same run.  Then one atftp
 # client asking for windowsize 8 against ZTP Rescue and in.tftpd (which
 # ignores it).  Writes a markdown table of ratios to $1 and stdout.
 #
