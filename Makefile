@@ -19,14 +19,14 @@ FUZZCC		:= clang
 # Debian packages needed to build, and to run the test suites.
 DEB_BUILD	:= gcc make pkg-config libevent-dev libssl-dev libarchive-dev \
 		   libsqlite3-dev libjansson-dev libxml2-dev libncurses-dev \
-		   libcurl4-openssl-dev libcmocka-dev
+		   libcurl4-openssl-dev libcmocka-dev liburing-dev
 DEB_TEST	:= clang libclang-rt-14-dev tftp-hpa atftp busybox curl \
 		   dnsmasq-base tftpd-hpa nginx-light nftables iproute2 tmux udhcpc \
 		   zip unzip libarchive-tools sqlite3 openssl xz-utils zstd procps \
 		   iputils-ping psmisc jq
 
 PKGS		:= libevent libevent_openssl openssl libarchive sqlite3 jansson \
-		   libxml-2.0 ncurses
+		   libxml-2.0 ncurses liburing
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -16,6 +16,7 @@
 #include "tftp-window.h"
 
 struct event;
+struct event_base;
 struct mmsghdr;
 
 /* The default floor of the retransmission timeout (rto_min_ms). */
@@ -66,6 +67,8 @@ struct tftp_transfer {
 	struct tftp_sender	 snd;
 	uint64_t		 pending_from;	/* blocks still to send ... */
 	unsigned		 pending_count;	/* ... when writable again */
+	int			 batched;	/* msgs[0] waits in the send batch */
+	int			 unreachable;	/* a batched send was refused */
 	uint8_t			*hdrs;		/* 4 bytes per block of a window */
 	struct iovec		*iov;		/* 2 per block */
 	struct mmsghdr		*msgs;
@@ -109,6 +112,7 @@ struct tftp_server {
 	unsigned		 port;
 	struct event		*ev;
 	struct tftp_transfers	 transfers;
+	struct tftp_batch	*batch;		/* NULL: every send at once */
 	unsigned		 active;
 	uint64_t		 next_id;
 	uint64_t		 refusal_log_ms;
@@ -131,6 +135,13 @@ void		tftp_finish(struct tftp_transfer *, enum tftp_event_type,
 void		tftp_send_error(struct tftp_transfer *, int, const char *);
 /* Arm the timer for t->deadline_ms (lazily re-armed when it moves later). */
 void		tftp_timer_arm(struct tftp_transfer *);
+
+/* tftp-batch.c: the DATA of one turn of the loop in one system call. */
+struct tftp_batch *tftp_batch_new(struct event_base *);
+void		tftp_batch_free(struct tftp_batch *);
+int		tftp_batch_queue(struct tftp_batch *, struct tftp_transfer *);
+void		tftp_batch_forget(struct tftp_batch *, struct tftp_transfer *);
+void		tftp_batch_flush(struct tftp_batch *);
 
 /*
  * Handlers return -1 when the transfer ended (and was freed), else 0.

@@ -206,6 +206,7 @@ tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
 	    s6->sin6_port);
 	TAILQ_INIT(&srv->transfers);
 	srv->next_id = 1;
+	srv->batch = tftp_batch_new(base);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, tftp_server_recv,
 	    srv);
 	event_add(srv->ev, NULL);
@@ -221,6 +222,7 @@ tftp_server_free(struct tftp_server *srv)
 		return;
 	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL)
 		tftp_transfer_free(t);
+	tftp_batch_free(srv->batch);
 	event_free(srv->ev);
 	close(srv->fd);
 	free(srv);
@@ -648,7 +650,11 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 	 * rather than paying for a recv() that finds nothing.
 	 */
 	for (i = 0; i < (t->write ? 64 : 1); i++) {
-		n = recv(fd, t->pkt, t->pktsize, MSG_DONTWAIT);
+		if (t->unreachable) {	/* a batched send found the port shut */
+			n = -1;
+			errno = ECONNREFUSED;
+		} else
+			n = recv(fd, t->pkt, t->pktsize, MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -706,6 +712,7 @@ tftp_transfer_free(struct tftp_transfer *t)
 
 	TAILQ_REMOVE(&srv->transfers, t, entry);
 	srv->active--;
+	tftp_batch_forget(srv->batch, t);
 	if (t->ev_read != NULL)
 		event_free(t->ev_read);
 	if (t->ev_write != NULL)

@@ -202,6 +202,8 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 
 	if (count == 0)
 		return (0);
+	if (t->batched)		/* send what msgs[0] holds before reusing it */
+		tftp_batch_flush(t->server->batch);
 	if (t->mem == NULL && tftp_read_fill(t, from, count) != 0) {
 		tftp_send_error(t, TFTP_ERR_UNDEFINED, "file read error");
 		tftp_finish(t, TFTP_EV_FAILED, "the file could not be read "
@@ -225,7 +227,9 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 		t->msgs[i].msg_hdr.msg_iov = &t->iov[2 * i];
 		t->msgs[i].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
 	}
-	if (count == 1)
+	if (count == 1 && tftp_batch_queue(t->server->batch, t) == 0)
+		n = 1;
+	else if (count == 1)
 		n = sendmsg(t->fd, &t->msgs[0].msg_hdr, MSG_DONTWAIT) == -1 ?
 		    -1 : 1;
 	else

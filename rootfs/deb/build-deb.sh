@@ -43,7 +43,7 @@ for soname in $(objdump -p "$bin" | awk '$1 == "NEEDED" { print $2 }'); do
 $pkg (>= $ver)"
 done
 for pkg in libevent-2.1-7 libevent-openssl-2.1-7 libssl3 libarchive13 \
-    libsqlite3-0 libjansson4 libxml2 libncurses6 dnsmasq-base passwd; do
+    libsqlite3-0 libjansson4 libxml2 libncurses6 liburing2 dnsmasq-base passwd; do
 	printf '%s\n' "$deps" | grep -q "^$pkg " || deps="$deps
 $pkg"
 done

@@ -1,0 +1,199 @@
+/*
+ * The send batch: DATA queued during a turn of the loop leaves at its end,
+ * a transfer that goes away takes its queued packet with it, and a send
+ * refused by ICMP port unreachable is handed to the transfer's read event.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <poll.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "tftp-int.h"
+
+struct peer {
+	int			fd;	/* the client's socket */
+	struct sockaddr_in	addr;
+};
+
+/* A bound UDP socket on loopback: a client, or a port closed later. */
+static struct peer
+peer_new(void)
+{
+	struct peer	p;
+	socklen_t	len = sizeof p.addr;
+
+	memset(&p, 0, sizeof p);
+	p.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(p.fd >= 0);
+	p.addr.sin_family = AF_INET;
+	p.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(p.fd, (struct sockaddr *)&p.addr, sizeof p.addr), 0);
+	assert_int_equal(getsockname(p.fd, (struct sockaddr *)&p.addr, &len), 0);
+	return (p);
+}
+
+static int	read_events;
+
+static void
+count_read(evutil_socket_t fd, short what, void *arg)
+{
+	read_events++;
+}
+
+/* A sending transfer as far as the batch sees it: a connected socket,
+ * one message in msgs[0] and a read event. */
+static struct tftp_transfer *
+transfer_new(struct event_base *base, const struct peer *to, const char *text)
+{
+	struct tftp_transfer	*t = calloc(1, sizeof *t);
+	struct sockaddr_in	 local = { .sin_family = AF_INET };
+
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	t->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(bind(t->fd, (struct sockaddr *)&local, sizeof local), 0);
+	assert_int_equal(connect(t->fd, (const struct sockaddr *)&to->addr,
+	    sizeof to->addr), 0);
+	t->iov = calloc(1, sizeof *t->iov);
+	t->msgs = calloc(1, sizeof *t->msgs);
+	t->iov[0].iov_base = (void *)text;
+	t->iov[0].iov_len = strlen(text);
+	t->msgs[0].msg_hdr.msg_iov = t->iov;
+	t->msgs[0].msg_hdr.msg_iovlen = 1;
+	t->ev_read = event_new(base, t->fd, EV_READ, count_read, t);
+	return (t);
+}
+
+static void
+transfer_free(struct tftp_transfer *t)
+{
+	event_free(t->ev_read);
+	close(t->fd);
+	free(t->iov);
+	free(t->msgs);
+	free(t);
+}
+
+/* What arrived at p, or "" when nothing did. */
+static const char *
+received(const struct peer *p)
+{
+	static char	buf[64];
+	ssize_t		n = recv(p->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return (buf);
+}
+
+static void
+test_sent_at_the_end_of_the_turn(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct tftp_batch	*b = tftp_batch_new(base);
+	struct peer		 p1 = peer_new(), p2 = peer_new();
+	struct tftp_transfer	*t1 = transfer_new(base, &p1, "DATA one");
+	struct tftp_transfer	*t2 = transfer_new(base, &p2, "DATA two");
+
+	if (b == NULL)
+		skip();		/* no io_uring here: sends go out at once */
+	assert_int_equal(tftp_batch_queue(b, t1), 0);
+	assert_int_equal(tftp_batch_queue(b, t2), 0);
+	/* Queued, not sent: a second queue of t1 keeps one entry. */
+	assert_int_equal(tftp_batch_queue(b, t1), 0);
+	assert_string_equal(received(&p1), "");
+	assert_int_equal(t1->batched, 1);
+
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_string_equal(received(&p1), "DATA one");
+	assert_string_equal(received(&p2), "DATA two");
+	assert_string_equal(received(&p1), "");	/* once only */
+	assert_int_equal(t1->batched, 0);
+	assert_int_equal(read_events, 0);
+
+	transfer_free(t1);
+	transfer_free(t2);
+	close(p1.fd);
+	close(p2.fd);
+	tftp_batch_free(b);
+	event_base_free(base);
+}
+
+static void
+test_forgotten_transfer_sends_nothing(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct tftp_batch	*b = tftp_batch_new(base);
+	struct peer		 p1 = peer_new(), p2 = peer_new();
+	struct tftp_transfer	*t1 = transfer_new(base, &p1, "DATA gone");
+	struct tftp_transfer	*t2 = transfer_new(base, &p2, "DATA kept");
+
+	if (b == NULL)
+		skip();
+	tftp_batch_queue(b, t1);
+	tftp_batch_queue(b, t2);
+	tftp_batch_forget(b, t1);
+	transfer_free(t1);	/* its buffers are gone before the flush */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_string_equal(received(&p1), "");
+	assert_string_equal(received(&p2), "DATA kept");
+
+	transfer_free(t2);
+	close(p1.fd);
+	close(p2.fd);
+	tftp_batch_free(b);
+	event_base_free(base);
+}
+
+static void
+test_refused_send_wakes_the_reader(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct tftp_batch	*b = tftp_batch_new(base);
+	struct peer		 gone = peer_new();
+	struct tftp_transfer	*t = transfer_new(base, &gone, "DATA lost");
+	struct pollfd		 pfd = { .fd = t->fd, .events = 0 };
+
+	if (b == NULL)
+		skip();
+	read_events = 0;
+	/* The client's port closes; a first packet brings ICMP back, which
+	 * the next send (the batched one) receives as ECONNREFUSED.  poll()
+	 * sees the pending error without clearing it. */
+	close(gone.fd);
+	send(t->fd, "x", 1, 0);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_true(pfd.revents & POLLERR);
+	tftp_batch_queue(b, t);
+	tftp_batch_flush(b);
+	assert_int_equal(t->unreachable, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(read_events, 1);
+
+	transfer_free(t);
+	tftp_batch_free(b);
+	event_base_free(base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sent_at_the_end_of_the_turn),
+		cmocka_unit_test(test_forgotten_transfer_sends_nothing),
+		cmocka_unit_test(test_refused_send_wakes_the_reader),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
