@@ -97,63 +97,76 @@ received(const struct peer *p)
 	return (buf);
 }
 
+/* Two transfers, each to a client of its own, and a batch. */
+struct two {
+	struct event_base	*base;
+	struct tftp_batch	*b;
+	struct peer		 p1, p2;
+	struct tftp_transfer	*t1, *t2;
+};
+
+static void
+two_new(struct two *x, const char *text1, const char *text2)
+{
+	x->base = event_base_new();
+	x->b = tftp_batch_new(x->base);
+	x->p1 = peer_new();
+	x->p2 = peer_new();
+	x->t1 = transfer_new(x->base, &x->p1, text1);
+	x->t2 = transfer_new(x->base, &x->p2, text2);
+	if (x->b == NULL)
+		skip();		/* no io_uring here: sends go out at once */
+}
+
+static void
+two_free(struct two *x)
+{
+	if (x->t1 != NULL)
+		transfer_free(x->t1);
+	transfer_free(x->t2);
+	close(x->p1.fd);
+	close(x->p2.fd);
+	tftp_batch_free(x->b);
+	event_base_free(x->base);
+}
+
 static void
 test_sent_at_the_end_of_the_turn(void **state)
 {
-	struct event_base	*base = event_base_new();
-	struct tftp_batch	*b = tftp_batch_new(base);
-	struct peer		 p1 = peer_new(), p2 = peer_new();
-	struct tftp_transfer	*t1 = transfer_new(base, &p1, "DATA one");
-	struct tftp_transfer	*t2 = transfer_new(base, &p2, "DATA two");
+	struct two	x;
 
-	if (b == NULL)
-		skip();		/* no io_uring here: sends go out at once */
-	assert_int_equal(tftp_batch_queue(b, t1), 0);
-	assert_int_equal(tftp_batch_queue(b, t2), 0);
+	two_new(&x, "DATA one", "DATA two");
+	assert_int_equal(tftp_batch_queue(x.b, x.t1), 0);
+	assert_int_equal(tftp_batch_queue(x.b, x.t2), 0);
 	/* Queued, not sent: a second queue of t1 keeps one entry. */
-	assert_int_equal(tftp_batch_queue(b, t1), 0);
-	assert_string_equal(received(&p1), "");
-	assert_int_equal(t1->batched, 1);
+	assert_int_equal(tftp_batch_queue(x.b, x.t1), 0);
+	assert_string_equal(received(&x.p1), "");
+	assert_int_equal(x.t1->batched, 1);
 
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	assert_string_equal(received(&p1), "DATA one");
-	assert_string_equal(received(&p2), "DATA two");
-	assert_string_equal(received(&p1), "");	/* once only */
-	assert_int_equal(t1->batched, 0);
+	event_base_loop(x.base, EVLOOP_NONBLOCK);
+	assert_string_equal(received(&x.p1), "DATA one");
+	assert_string_equal(received(&x.p2), "DATA two");
+	assert_string_equal(received(&x.p1), "");	/* once only */
+	assert_int_equal(x.t1->batched, 0);
 	assert_int_equal(read_events, 0);
-
-	transfer_free(t1);
-	transfer_free(t2);
-	close(p1.fd);
-	close(p2.fd);
-	tftp_batch_free(b);
-	event_base_free(base);
+	two_free(&x);
 }
 
 static void
 test_forgotten_transfer_sends_nothing(void **state)
 {
-	struct event_base	*base = event_base_new();
-	struct tftp_batch	*b = tftp_batch_new(base);
-	struct peer		 p1 = peer_new(), p2 = peer_new();
-	struct tftp_transfer	*t1 = transfer_new(base, &p1, "DATA gone");
-	struct tftp_transfer	*t2 = transfer_new(base, &p2, "DATA kept");
+	struct two	x;
 
-	if (b == NULL)
-		skip();
-	tftp_batch_queue(b, t1);
-	tftp_batch_queue(b, t2);
-	tftp_batch_forget(b, t1);
-	transfer_free(t1);	/* its buffers are gone before the flush */
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	assert_string_equal(received(&p1), "");
-	assert_string_equal(received(&p2), "DATA kept");
-
-	transfer_free(t2);
-	close(p1.fd);
-	close(p2.fd);
-	tftp_batch_free(b);
-	event_base_free(base);
+	two_new(&x, "DATA gone", "DATA kept");
+	tftp_batch_queue(x.b, x.t1);
+	tftp_batch_queue(x.b, x.t2);
+	tftp_batch_forget(x.b, x.t1);
+	transfer_free(x.t1);	/* its buffers are gone before the flush */
+	x.t1 = NULL;
+	event_base_loop(x.base, EVLOOP_NONBLOCK);
+	assert_string_equal(received(&x.p1), "");
+	assert_string_equal(received(&x.p2), "DATA kept");
+	two_free(&x);
 }
 
 static void
