@@ -145,6 +145,8 @@ struct serve {
 	int			 exit_code;
 };
 
+/* Wall-clock ms; serve_clock, when set, replaces the clock (transcripts). */
+extern int64_t	(*serve_clock)(void);
 int64_t	 serve_now(void);
 int	 serve_main(struct serve_options *);
 void	 serve_options_defaults(struct serve_options *);
