@@ -270,9 +270,16 @@ clean:
 #   make deb          build/ztp-rescue_VERSION_amd64.deb
 #   make image        build/ztp-rescue-VERSION.img (IMAGE_COMPRESSION=release: zstd -19)
 #   make image-test   boots it under QEMU (TCG): BIOS, UEFI, UEFI with Secure Boot
+# Every program the image targets run, by package: build-deb.sh (dpkg-deb,
+# objdump, strip, gzip), build-image.sh (mmdebstrap, mksquashfs, grub-mkimage,
+# mkfs.vfat, mcopy, sgdisk), image-test.sh (qemu, OVMF, sfdisk, mkfs.vfat,
+# mtools, sgdisk, debugfs, openssl, jq, curl, ss).  image-test.sh also checks
+# them itself, so a missing one stops it with the package to install.
 DEB_IMAGE	:= mmdebstrap squashfs-tools dosfstools mtools gdisk grub-pc-bin \
-		   grub-efi-amd64-signed shim-signed dpkg-dev qemu-system-x86 \
-		   ovmf e2fsprogs debian-archive-keyring curl
+		   grub-common grub-efi-amd64-signed shim-signed dpkg-dev binutils \
+		   gzip e2fsprogs debian-archive-keyring curl
+DEB_IMAGE_TEST	:= $(DEB_IMAGE) qemu-system-x86 ovmf fdisk openssl jq iproute2 \
+		   coreutils
 IMAGE_COMPRESSION ?= fast
 DEB_FILE	:= $(BUILD)/ztp-rescue_$(VERSION)_amd64.deb
 IMAGE_FILE	:= $(BUILD)/ztp-rescue-$(VERSION).img
@@ -281,7 +288,10 @@ IMAGE_FILE	:= $(BUILD)/ztp-rescue-$(VERSION).img
 $(BUILD)/.deps-image: Makefile
 	$(call install_debs,$(DEB_IMAGE))
 	@mkdir -p $(@D) && touch $@
-image-deps: $(BUILD)/.deps-image
+$(BUILD)/.deps-image-test: Makefile
+	$(call install_debs,$(DEB_IMAGE_TEST))
+	@mkdir -p $(@D) && touch $@
+image-deps: $(BUILD)/.deps-image $(BUILD)/.deps-image-test
 
 deb: $(DEB_FILE)
 $(DEB_FILE): $(BIN) $(wildcard rootfs/deb/*) VERSION | $(BUILD)/.deps-image
@@ -292,5 +302,5 @@ $(IMAGE_FILE): $(DEB_FILE) rootfs/build-image.sh rootfs/prune-modules.sh rootfs/
     $(shell find rootfs/overlay -type f 2>/dev/null) | $(BUILD)/.deps-image
 	IMAGE_COMPRESSION=$(IMAGE_COMPRESSION) sh rootfs/build-image.sh $(DEB_FILE) $@
 
-image-test: $(IMAGE_FILE) $(SIM_BIN) $(GEN_BIN) | $(BUILD)/.deps-test
+image-test: $(IMAGE_FILE) $(SIM_BIN) $(GEN_BIN) | $(BUILD)/.deps-test $(BUILD)/.deps-image-test
 	BUILD=$(BUILD) sh rootfs/image-test.sh $(IMAGE_FILE)

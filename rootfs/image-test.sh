@@ -35,8 +35,37 @@ stick=$work/stick.img
 qpid=
 at_exit '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null'
 
-cp --sparse=always "$img" "$stick"
-truncate -s "${IMAGE_TEST_STICK_MB:-1024}M" "$stick"
+# bail WHY: stop the whole test with its reason (TAP "Bail out!").
+bail() {
+	echo "Bail out! image-test: $*"
+	exit 1
+}
+# fixture WHAT CMD...: one step of building the sticks; the first that fails
+# stops the test with what it was and its message (a stick built half-way
+# would only make later checks fail for the wrong reason).
+fixture() {
+	_what=$1; shift
+	if ! "$@" >"$work/fixture.err" 2>&1; then
+		bail "fixture step failed: $_what: $(tail -5 "$work/fixture.err" | tr '\n' ' ')"
+	fi
+}
+# Every program this test runs, with the Debian package that has it (the
+# Makefile's DEB_IMAGE_TEST installs them).
+for t in qemu-system-x86_64:qemu-system-x86 sfdisk:fdisk sgdisk:gdisk \
+    mkfs.vfat:dosfstools mmd:mtools mcopy:mtools mtype:mtools minfo:mtools \
+    mdir:mtools debugfs:e2fsprogs openssl:openssl jq:jq curl:curl ss:iproute2 \
+    mkfifo:coreutils; do
+	command -v "${t%%:*}" >/dev/null 2>&1 ||
+	    bail "${t%%:*} is not installed (Debian package ${t#*:}; make image-deps installs it)"
+done
+[ -f "$img" ] || bail "no image $1 (make image)"
+for f in "$TOP/$BUILD/phonesim" "$TOP/$BUILD/ucs-synth"; do
+	[ -x "$f" ] || bail "no $f (make)"
+done
+
+fixture "copy the image to the stick" cp --sparse=always "$img" "$stick"
+fixture "grow the stick to ${IMAGE_TEST_STICK_MB:-1024} MiB" \
+    truncate -s "${IMAGE_TEST_STICK_MB:-1024}M" "$stick"
 
 SIM=$TOP/$BUILD/phonesim
 SYNTH=$TOP/$BUILD/ucs-synth
@@ -45,33 +74,42 @@ mkdir -p "$fx"
 # fat_stick FILE LABEL: a 64 MiB stick with one FAT32 partition at 1 MiB,
 # as sticks come from the shop.
 fat_stick() {
-	truncate -s 64M "$1"
-	echo 'start=2048, type=c' | sfdisk -q "$1" >/dev/null
-	mkfs.vfat -F 32 -n "$2" --offset 2048 "$1" >/dev/null
+	fixture "$2 stick: size" truncate -s 64M "$1"
+	fixture "$2 stick: partition table (sfdisk)" \
+	    sh -c "echo 'start=2048, type=c' | sfdisk -q '$1'"
+	fixture "$2 stick: the partition is there" \
+	    sh -c "sfdisk -d '$1' | grep -q 'start= *2048, .*type=c'"
+	fixture "$2 stick: FAT32 (mkfs.vfat)" mkfs.vfat -F 32 -n "$2" --offset 2048 "$1"
 }
 # The technician's second stick: a 4.1.7 package (zip) and the operator's CA.
-"$SYNTH" --out "$fx/syn417" --size tiny --version 4.1.7 --format zip >/dev/null
-"$SIM" make-test-pki "$fx/pki" >/dev/null
+fixture "synthetic 4.1.7 package" \
+    "$SYNTH" --out "$fx/syn417" --size tiny --version 4.1.7 --format zip
+fixture "test PKI" "$SIM" make-test-pki "$fx/pki"
 CAFP=$(openssl x509 -in "$fx/pki/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
+[ ${#CAFP} -eq 64 ] || bail "fixture step failed: the test CA's fingerprint"
 second=$work/second.img
 fat_stick "$second" FIRMWARE
-mmd -i "$second@@1M" ::/firmware ::/ca
-mcopy -i "$second@@1M" "$fx/syn417/"*.zip ::/firmware/
-mcopy -i "$second@@1M" "$fx/pki/ca.pem" ::/ca/operator-ca.pem
+fixture "FIRMWARE stick: folders" mmd -i "$second@@1M" ::/firmware ::/ca
+fixture "FIRMWARE stick: package" sh -c "mcopy -i '$second@@1M' '$fx/syn417/'*.zip ::/firmware/"
+fixture "FIRMWARE stick: CA" mcopy -i "$second@@1M" "$fx/pki/ca.pem" ::/ca/operator-ca.pem
 # A third stick, plugged in while the second boot runs: a 5.4.1 package.
-"$SYNTH" --out "$fx/syn541" --size tiny --version 5.4.1 --format zip >/dev/null
+fixture "synthetic 5.4.1 package" \
+    "$SYNTH" --out "$fx/syn541" --size tiny --version 5.4.1 --format zip
 third=$work/third.img
 fat_stick "$third" LATER
-mcopy -i "$third@@1M" "$fx/syn541/"*.zip ::/
+fixture "LATER stick: package" sh -c "mcopy -i '$third@@1M' '$fx/syn541/'*.zip ::/"
 
 # Test-only kernel arguments, in the stick's own local.cfg hook: the address
 # QEMU's user-mode network forwards to.  The shipped menu is unchanged.
 part_start() { sgdisk -i "$2" "$1" | awk '/^First sector/ { print $3 }'; }
 part_size() { sgdisk -i "$2" "$1" | awk '/^Partition size/ { print $3 }'; }
-boot_off=$(( $(part_start "$stick" 2) * 512 ))
+boot_start=$(part_start "$stick" 2)
+[ -n "$boot_start" ] || bail "fixture step failed: no partition 2 (ZTPBOOT) in the image"
+boot_off=$(( boot_start * 512 ))
 printf 'set ztp_extra="ztp.address=10.0.2.15/24 ztp.gateway=10.0.2.2"\nset timeout=1\n' \
     >"$work/local.cfg"
-mcopy -o -i "$stick@@$boot_off" "$work/local.cfg" ::/boot/grub/local.cfg
+fixture "local.cfg on the stick's ZTPBOOT" \
+    mcopy -o -i "$stick@@$boot_off" "$work/local.cfg" ::/boot/grub/local.cfg
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%d\n", b - a + 0.5 }'; }
 # What the binary inside the image can do (recorded by build-image.sh).
