@@ -17,6 +17,7 @@ openssl req -x509 -nodes -days 3650 -subj '/CN=Stick Test CA' \
     -newkey rsa:2048 -sha256 -keyout "$d/ca.key" -out "$d/stick/ca/operator.pem" \
     -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
 fp=$(openssl x509 -in "$d/stick/ca/operator.pem" -outform DER | sha256sum | cut -d' ' -f1)
+cp "$d/stick/ca/operator.pem" "$d/operator.pem"
 
 stick() {
 	ZTP_BIN=$ZTP_BIN ZTP_STATE=$1 ZTP_USER= ZTP_STICK_RUN=$d/run \
@@ -75,6 +76,24 @@ check_eq "the library still has the package" 1 "$(status "$d/state" .appliance.p
 mkdir -p "$d/empty"
 check_contains "an empty stick is said so, without a job" \
     "ztp-stick: no packages in $d/empty" "$(stick "$d/state" "$d/empty")"
+
+# A certificate whose file name holds spaces, "*" and terminal controls
+# (ESC, and C1 CSI U+009B): taken whole as the one certificate, never split
+# or globbed, and its name reaches the terminals with the controls shown as
+# "?".  A fresh appliance, so that there is no CA yet.
+serve_stop
+rm -rf "$d/state"; mkdir -p "$d/state"
+serve_start "$d" --no-verify
+mkdir -p "$d/odd/ca"
+odd=$(printf 'op CA *\033[2J\302\2332J.pem')
+cp "$d/operator.pem" "$d/odd/ca/$odd"
+out=$(cd "$d/odd/ca" && stick "$d/state" "$d/odd")
+echo "$out" | sed 's/^/# /' | LC_ALL=C tr -d '\033\233'
+check_contains "one certificate named with spaces and '*' is the one CA to install" \
+    "ztp-stick: CA certificate to install from $d/odd/ca/op CA *?[2J?2J.pem: " "$out"
+check_eq "the daemon installs that CA" "$fp" "$(status "$d/state" .appliance.ca.sha256)"
+check "no ESC and no C1 CSI (U+009B) reach the terminal" sh -c \
+    "printf '%s' \"\$1\" | LC_ALL=C grep -q -e \"\$(printf '\\033')\" -e \"\$(printf '\\302\\233')\" && exit 1; exit 0" _ "$out"
 
 # A stick's file system on a block device (a loop device here, as root):
 # add mounts it read-only and imports it, once; remove unmounts it.  This
