@@ -121,6 +121,9 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v losetup >
 	    "ztp-stick: stick $loop (LATER) mounted read-only at $d/media/$k" "$out"
 	check "its file system is mounted read-only" sh -c \
 	    "findmnt -n -o OPTIONS '$d/media/$k' | grep -q '^ro,'"
+	opts=$(findmnt -n -o OPTIONS "$d/media/$k")
+	check "without devices, set-uid or programs ($opts)" sh -c \
+	    "echo '$opts' | tr , '\\n' | grep -c -x -e nodev -e nosuid -e noexec | grep -q 3"
 	check_contains "and its package imported" \
 	    "ztp-stick: imported from $d/media/$k: 1 package(s): 5.4.1" "$out"
 	check_eq "a second add of the same plug-in does nothing" "" "$(sadd add "$k")"
@@ -129,6 +132,22 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v losetup >
 	rm -f "$d/run/booted"
 	check_eq "before the boot import has run, add leaves the stick to it" "" \
 	    "$(sadd add "$k")"
+	# A file system sticks do not carry (ext2 here): not mounted, said so.
+	truncate -s 8M "$d/ext2.img"
+	mkfs.ext2 -q -L OTHER -d "$d/usbtree" "$d/ext2.img"
+	loop2=$(losetup --find --show "$d/ext2.img")
+	at_exit "umount '$d/media/${loop2#/dev/}' 2>/dev/null; losetup -d $loop2"
+	k2=${loop2#/dev/}
+	: >"$d/run/booted"
+	out=$(sadd add "$k2")
+	echo "$out" | sed 's/^/# /'
+	check_contains "an ext2 stick is refused, and said so" \
+	    "ztp-stick: the stick $loop2 is ext2, which this system does not mount: use FAT32, exFAT or ext4" "$out"
+	check "and is not mounted" sh -c "! mountpoint -q '$d/media/$k2'"
+	check "the udev rule starts the import for FAT32, exFAT and ext4 only" \
+	    grep -q 'ENV{ID_FS_TYPE}=="vfat|exfat|ext4"' \
+	    "$TOP/rootfs/overlay/etc/udev/rules.d/80-ztp-stick.rules"
+	sadd remove "$k2"
 else
 	skip "needs root, mkfs.ext4 and losetup: a stick on a loop device"
 fi
