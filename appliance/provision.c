@@ -16,7 +16,9 @@
 #include "library.h"
 #include "log.h"
 #include "models.h"
+#include "params.h"
 #include "provision.h"
+#include "version.h"
 #include "xmalloc.h"
 
 static const char *provision_dirs[] = {
@@ -204,12 +206,82 @@ provision_substitute(const char *value, const char *ca_pem, const char *url,
 	return (out);
 }
 
+/* Adds one problem to the list in *out ("; " between them). */
+static void
+provision_problem(char **out, const char *why)
+{
+	char	*joined;
+
+	if (*out == NULL) {
+		*out = xstrdup(why);
+		return;
+	}
+	xasprintf(&joined, "%s; %s", *out, why);
+	free(*out);
+	*out = joined;
+}
+
+/*
+ * One parameter of a template against every model's target version: the
+ * first problem for each distinct version, naming the models.
+ */
+static void
+provision_check_param(const struct param_table *params,
+    const struct model_table *models, const char *name, const char *value,
+    char **problems)
+{
+	const struct model	*m;
+	char			*why = NULL, *line, *who, *more;
+	size_t			 i, k;
+	int			 seen;
+
+	if (param_check(params, name, value, NULL, &why) != 0) {
+		provision_problem(problems, why);
+		free(why);
+		return;
+	}
+	for (i = 0; models != NULL && i < models->count; i++) {
+		m = &models->models[i];
+		for (seen = 0, k = 0; k < i; k++) {
+			if (ucs_version_cmp_strict(&models->models[k].target,
+			    &m->target) == 0)
+				seen = 1;
+		}
+		if (seen || param_check(params, name, value, &m->target,
+		    &why) == 0)
+			continue;
+		who = xstrdup(m->token != NULL ? m->token : m->name);
+		for (k = i + 1; k < models->count; k++) {
+			if (ucs_version_cmp_strict(&models->models[k].target,
+			    &m->target) != 0)
+				continue;
+			xasprintf(&more, "%s, %s", who,
+			    models->models[k].token != NULL ?
+			    models->models[k].token : models->models[k].name);
+			free(who);
+			who = more;
+		}
+		xasprintf(&line, "%s (the target of %s)", why, who);
+		provision_problem(problems, line);
+		free(line);
+		free(who);
+		free(why);
+		why = NULL;
+	}
+}
+
 int
 provision_check_template(const char *bytes, size_t len, const char *name,
-    char **cause)
+    const struct param_table *params, const struct model_table *models,
+    const char *server_url, char **cause)
 {
 	xmlDocPtr	 doc;
 	xmlNodePtr	 root;
+	xmlAttrPtr	 a;
+	xmlChar		*v, *sw;
+	const char	*type = NULL;
+	char		*value, *problems = NULL, *setname, *why;
+	int		 device = 0;
 
 	doc = xmlReadMemory(bytes, (int)len, name, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -225,7 +297,67 @@ provision_check_template(const char *bytes, size_t len, const char *name,
 		xmlFreeDoc(doc);
 		return (-1);
 	}
+	if (params == NULL) {
+		xmlFreeDoc(doc);
+		return (0);
+	}
+	if (server_url != NULL)
+		type = provision_server_type(server_url);
+	for (a = root->properties; a != NULL; a = a->next) {
+		v = xmlNodeListGetString(doc, a->children, 1);
+		if (v != NULL && strstr((const char *)v, "{CA_PEM}") != NULL) {
+			/* Stands for a PEM certificate, checked by trust.c. */
+			value = xstrdup(strcmp((const char *)v, "{CA_PEM}") ==
+			    0 ? "-----BEGIN CERTIFICATE-----" :
+			    (const char *)v);
+		} else
+			value = provision_substitute(v != NULL ?
+			    (const char *)v : "", NULL, server_url, type);
+		if (strncmp((const char *)a->name, "device.", 7) == 0)
+			device = 1;
+		if (strstr(value, "{CA_PEM}") != NULL) {
+			xasprintf(&why, "%s mixes {CA_PEM} with other text: the "
+			    "CA goes alone into a certificate parameter",
+			    (const char *)a->name);
+			provision_problem(&problems, why);
+			free(why);
+		} else
+			provision_check_param(params, models,
+			    (const char *)a->name, value, &problems);
+		/* A device.X without device.X.set="1" is never applied. */
+		if (strncmp((const char *)a->name, "device.", 7) == 0 &&
+		    strcmp((const char *)a->name, "device.set") != 0 &&
+		    (strlen((const char *)a->name) < 4 || strcmp((const char *)
+		    a->name + strlen((const char *)a->name) - 4, ".set") != 0)) {
+			xasprintf(&setname, "%s.set", (const char *)a->name);
+			sw = xmlGetProp(root, BAD_CAST setname);
+			if (sw == NULL || strcmp((const char *)sw, "1") != 0) {
+				xasprintf(&why, "%s is sent without %s=\"1\": "
+				    "the phone would not apply it",
+				    (const char *)a->name, setname);
+				provision_problem(&problems, why);
+				free(why);
+			}
+			xmlFree(sw);
+			free(setname);
+		}
+		free(value);
+		xmlFree(v);
+	}
+	if (device) {
+		sw = xmlGetProp(root, BAD_CAST "device.set");
+		if (sw == NULL || strcmp((const char *)sw, "1") != 0)
+			provision_problem(&problems, "device.* parameters are "
+			    "sent without device.set=\"1\": the phone would "
+			    "apply none of them");
+		xmlFree(sw);
+	}
 	xmlFreeDoc(doc);
+	if (problems != NULL) {
+		xasprintf(cause, "re-point template %s: %s", name, problems);
+		free(problems);
+		return (-1);
+	}
 	return (0);
 }
 

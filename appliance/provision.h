@@ -51,7 +51,17 @@ int	 provision_phone_file(const struct provision *, const char *,
 int	 provision_is_phone_file(const char *, char mac[IDENT_MAC_LEN + 1]);
 /* "HTTPS" for "https://...", ...; NULL for an unknown scheme. */
 const char *provision_server_type(const char *);
-/* Check a template parses and has a root element with attributes. */
-int	 provision_check_template(const char *, size_t, const char *, char **);
+/*
+ * Check a template: it parses, its root element has attributes, and, when
+ * params is not NULL, every attribute is a documented parameter with a
+ * documented value (params.tsv) that every model's target version knows,
+ * each device.X with its device.X.set="1" and device.set="1".  server_url
+ * (NULL: ZTP) stands for {SERVER_URL} and gives {SERVER_TYPE}.  On -1,
+ * *cause names every problem and why.
+ */
+struct param_table;
+int	 provision_check_template(const char *, size_t, const char *,
+	    const struct param_table *, const struct model_table *,
+	    const char *, char **);
 
 #endif

@@ -33,6 +33,7 @@
 #include "library.h"
 #include "log.h"
 #include "models.h"
+#include "params.h"
 #include "serve.h"
 #include "syslog.h"
 #include "tftp.h"
@@ -119,7 +120,8 @@ serve_load_template(struct serve *s, char **cause)
 		buf = xmalloc(len + 1);
 		memcpy(buf, bytes, len + 1);
 	}
-	if (provision_check_template(buf, len, name, cause) != 0) {
+	if (provision_check_template(buf, len, name, s->params, s->models,
+	    s->repoint_url, cause) != 0) {
 		free(buf);
 		return (-1);
 	}
@@ -216,6 +218,8 @@ serve_setup(struct serve *s, char **cause)
 	self[n > 0 ? n : 0] = '\0';
 	s->self_exe = xstrdup(n > 0 ? self : "/usr/sbin/ztp-rescue");
 	if ((s->models = model_table_load_default(cause)) == NULL)
+		return (-1);
+	if ((s->params = param_table_load_default(cause)) == NULL)
 		return (-1);
 	/* Stored settings first, so that --models wins per model. */
 	serve_settings_load(s);
@@ -561,6 +565,7 @@ serve_teardown(struct serve *s)
 		library_free(s->library);
 	if (s->models != NULL)
 		model_table_free(s->models);
+	param_table_free(s->params);
 	trust_ca_free(s->ca);
 	free(s->template);
 	free(s->template_name);

@@ -25,6 +25,7 @@ struct event;
 struct journal;
 struct library;
 struct model_table;
+struct param_table;
 struct tftp_server;
 struct http_server;
 struct syslog_server;
@@ -106,6 +107,7 @@ struct serve {
 	struct event_base	*base;
 	struct journal		*journal;
 	struct model_table	*models;
+	struct param_table	*params;	/* documented device.* parameters */
 	struct library		*library;
 	struct fleet		*fleet;
 	struct trust_ca		*ca;

@@ -16,6 +16,7 @@
 #include "embedded.h"
 #include "library.h"
 #include "models.h"
+#include "params.h"
 #include "provision.h"
 
 static const char table[] =
@@ -180,9 +181,9 @@ test_phone_file_trust_ztp(void **state)
 	    " device.sec.TLS.customCaCert1=\"-----BEGIN CERTIFICATE-----&#10;"
 	    "MIIB&amp;&lt;&quot;x&gt;&#10;-----END CERTIFICATE-----&#10;\""
 	    " device.sec.TLS.profile.caCertList1.set=\"1\""
-	    " device.sec.TLS.profile.caCertList1=\"Builtin,Custom1\""
+	    " device.sec.TLS.profile.caCertList1=\"Platform1\""
 	    " device.sec.TLS.profileSelection.provisioning.set=\"1\""
-	    " device.sec.TLS.profileSelection.provisioning=\"PROFILE1\""
+	    " device.sec.TLS.profileSelection.provisioning=\"PlatformProfile1\""
 	    " device.prov.serverName.set=\"1\""
 	    " device.prov.serverName=\"\""
 	    " device.prov.ztpEnabled.set=\"1\""
@@ -223,15 +224,187 @@ test_template_check(void **state)
 	char	*cause = NULL;
 
 	assert_int_equal(provision_check_template("<a b=\"1\"/>", 10, "t",
-	    &cause), 0);
+	    NULL, NULL, NULL, &cause), 0);
 	assert_int_equal(provision_check_template("<a b=\"1\">", 9, "t.xml",
-	    &cause), -1);
+	    NULL, NULL, NULL, &cause), -1);
 	assert_string_equal(cause, "re-point template t.xml is not "
 	    "well-formed XML: check it with xmllint");
 	free(cause);
 	assert_int_equal(provision_check_template("<a/>", 4, "t.xml",
-	    &cause), -1);
+	    NULL, NULL, NULL, &cause), -1);
 	free(cause);
+}
+
+/* check TEMPLATE against the built-in parameters and the test models. */
+static int
+check(struct ctx *c, const char *tmpl, const char *url, char **cause)
+{
+	struct param_table	*params;
+	int			 rc;
+
+	params = param_table_load_default(cause);
+	assert_non_null(params);
+	rc = provision_check_template(tmpl, strlen(tmpl), "t.xml", params,
+	    c->models, url, cause);
+	param_table_free(params);
+	return (rc);
+}
+
+static void
+test_template_builtins_pass(void **state)
+{
+	struct ctx	*c = *state;
+	const char	*t;
+	char		*cause = NULL;
+	size_t		 len;
+
+	t = embedded_get("repoint-ztp.xml", &len);
+	assert_int_equal(check(c, t, NULL, &cause), 0);
+	t = embedded_get("repoint-server.xml", &len);
+	assert_int_equal(check(c, t, "https://prov.example.com/p", &cause), 0);
+	assert_int_equal(check(c, t, "tftp://10.0.0.1/", &cause), 0);
+	/* The hand-off template with no URL sends serverType="". */
+	assert_int_equal(check(c, t, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "device.prov.serverType=\"\" is not a "
+	    "documented value (documented: FTP, TFTP, HTTP, HTTPS, FTPS;"));
+	free(cause);
+}
+
+static void
+test_template_old_values_refused(void **state)
+{
+	struct ctx	*c = *state;
+	char		*cause = NULL;
+
+	assert_int_equal(check(c, "<polycomConfig device.set=\"1\""
+	    " device.sec.TLS.profile.caCertList1.set=\"1\""
+	    " device.sec.TLS.profile.caCertList1=\"Builtin,Custom1\""
+	    " device.sec.TLS.profileSelection.provisioning.set=\"1\""
+	    " device.sec.TLS.profileSelection.provisioning=\"PROFILE1\"/>",
+	    NULL, &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml: "
+	    "device.sec.TLS.profile.caCertList1=\"Builtin,Custom1\" is not a "
+	    "documented value (documented: Builtin, BuiltinAndPlatform1, "
+	    "BuiltinAndPlatform2, All, Platform1, Platform2, "
+	    "Platform1AndPlatform2; confidence L, see docs/repoint.md): a phone "
+	    "would ignore it; device.sec.TLS.profileSelection.provisioning="
+	    "\"PROFILE1\" is not a documented value (documented: "
+	    "PlatformProfile1, PlatformProfile2; confidence M, see "
+	    "docs/repoint.md): a phone would ignore it");
+	free(cause);
+}
+
+static void
+test_template_unknown_and_switches(void **state)
+{
+	struct ctx	*c = *state;
+	char		*cause = NULL;
+
+	assert_int_equal(check(c, "<polycomConfig device.set=\"1\""
+	    " device.prov.ztpMode.set=\"1\" device.prov.ztpMode=\"on\"/>",
+	    NULL, &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml: "
+	    "device.prov.ztpMode.set switches a parameter that is not in the "
+	    "documented list (params.tsv); device.prov.ztpMode is not a "
+	    "documented parameter (not in params.tsv): a phone would ignore "
+	    "it");
+	free(cause);
+	/* A value without its switch, and no master switch. */
+	assert_int_equal(check(c, "<polycomConfig"
+	    " device.prov.ztpEnabled=\"0\"/>", NULL, &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml: "
+	    "device.prov.ztpEnabled is sent without device.prov.ztpEnabled.set"
+	    "=\"1\": the phone would not apply it; device.* parameters are "
+	    "sent without device.set=\"1\": the phone would apply none of "
+	    "them");
+	free(cause);
+	/* A switch that is not 0 or 1, the CA with other text, a range. */
+	assert_int_equal(check(c, "<polycomConfig device.set=\"1\""
+	    " device.sec.TLS.customCaCert1.set=\"yes\""
+	    " device.sec.TLS.customCaCert1=\"x{CA_PEM}\""
+	    " device.dhcp.bootSrvOpt.set=\"1\""
+	    " device.dhcp.bootSrvOpt=\"66\"/>", NULL, &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml: "
+	    "device.sec.TLS.customCaCert1.set=\"yes\": a .set switch takes 0 "
+	    "or 1; device.sec.TLS.customCaCert1 mixes {CA_PEM} with other "
+	    "text: the CA goes alone into a certificate parameter; "
+	    "device.sec.TLS.customCaCert1 is sent without "
+	    "device.sec.TLS.customCaCert1.set=\"1\": the phone would not "
+	    "apply it; device.dhcp.bootSrvOpt=\"66\" is outside 128..254");
+	free(cause);
+}
+
+static void
+test_template_too_new_for_a_target(void **state)
+{
+	struct ctx		*c = *state;
+	struct model_table	*old;
+	const char		*t;
+	char			*cause = NULL;
+	size_t			 len;
+	static const char	 rows[] =
+	    "SPIP670\tSoundPoint IP 670\tSoundPointIP\t2345-12670-001\t"
+	    "UC Software 3.3.0\t\n"
+	    "SPIP650\tSoundPoint IP 650\tSoundPointIP\t2345-12600-001\t"
+	    "UC Software 3.3.0\t\n"
+	    "VVX410\tVVX 410\tVVX\t3111-46162-001\tUC Software 4.1.7G\t\n";
+
+	old = c->models;
+	c->models = model_table_parse(rows, strlen(rows), "old", &cause);
+	assert_non_null(c->models);
+	t = embedded_get("repoint-ztp.xml", &len);
+	assert_int_equal(check(c, t, NULL, &cause), -1);
+	assert_string_equal(cause, "re-point template t.xml: "
+	    "device.sec.TLS.profile.caCertList1 is not known before UC "
+	    "Software 4.0.0 (confidence L, see docs/repoint.md): a phone on "
+	    "3.3.0 would ignore it (the target of SPIP670, SPIP650); "
+	    "device.sec.TLS.profileSelection.provisioning is not known before "
+	    "UC Software 4.0.0 (confidence M, see docs/repoint.md): a phone on "
+	    "3.3.0 would ignore it (the target of SPIP670, SPIP650); "
+	    "device.prov.ztpEnabled is not known before UC Software 4.0.0 "
+	    "(confidence M, see docs/repoint.md): a phone on 3.3.0 would "
+	    "ignore it (the target of SPIP670, SPIP650)");
+	free(cause);
+	model_table_free(c->models);
+	c->models = old;
+}
+
+static void
+test_params_table(void **state)
+{
+	struct param_table	*t;
+	char			*cause = NULL;
+
+	t = param_table_parse("device.a\tenum:X|Y\t4.0.0\tM\tsrc\n", 30,
+	    "p", &cause);
+	assert_non_null(t);
+	assert_int_equal(param_check(t, "device.a", "Y", NULL, &cause), 0);
+	assert_int_equal(param_check(t, "device.a.set", "1", NULL, &cause), 0);
+	param_table_free(t);
+	assert_null(param_table_parse("device.a\tenum:X\t4.0.0\tM\t\n",
+	    25, "p", &cause));
+	assert_string_equal(cause, "p:1: device.a has no source: never list a "
+	    "parameter without one");
+	free(cause);
+	assert_null(param_table_parse("device.a\tenum:X||Y\t4.0.0\tM\ts\n",
+	    29, "p", &cause));
+	assert_string_equal(cause, "p:1: values 'enum:X||Y' are not "
+	    "enum:A|B, pem, text or int:MIN..MAX");
+	free(cause);
+	assert_null(param_table_parse("prov.x\ttext\t4.0.0\tM\ts\n", 22,
+	    "p", &cause));
+	assert_string_equal(cause, "p:1: 'prov.x' is not a device.* "
+	    "parameter");
+	free(cause);
+	assert_null(param_table_parse("device.a\ttext\t4.0.0\tX\ts\n", 24,
+	    "p", &cause));
+	assert_string_equal(cause, "p:1: confidence 'X' is not H, M or L");
+	free(cause);
+	t = param_table_load_default(&cause);
+	assert_non_null(t);
+	assert_non_null(param_find(t, "device.prov.ztpEnabled"));
+	assert_null(param_find(t, "device.prov.ztpMode"));
+	param_table_free(t);
 }
 
 static void
@@ -266,6 +439,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_phone_file_handoff, setup,
 		    teardown),
 		cmocka_unit_test(test_template_check),
+		cmocka_unit_test_setup_teardown(test_template_builtins_pass,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_template_old_values_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_template_unknown_and_switches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_template_too_new_for_a_target, setup, teardown),
+		cmocka_unit_test(test_params_table),
 		cmocka_unit_test(test_phone_file_names),
 	};
 
