@@ -1,0 +1,190 @@
+/*
+ * Small files, whole (fileio.h): the one way the appliance replaces a file
+ * (settings, CA, report, manifest, certificates, dnsmasq's files) and reads
+ * a small one (templates, CA, overrides).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "xmalloc.h"
+
+static int	fileio_sync(int);
+static int	fileio_write_all(int, const char *, size_t);
+static const char *fileio_error(int);
+
+/* fsync, except in the fuzzer, where it would only slow every run. */
+static int
+fileio_sync(int fd)
+{
+#ifdef ZTP_FUZZ
+	(void)fd;
+	return (0);
+#else
+	return (fsync(fd));
+#endif
+}
+
+static int
+fileio_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n == 0) {
+			errno = EIO;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static const char *
+fileio_error(int error)
+{
+	if (error == ENOSPC || error == EDQUOT)
+		return ("the disk is full");
+	if (error == EFBIG)
+		return ("the file would be too large");
+	return (strerror(error));
+}
+
+int
+fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
+    int flags, char **cause)
+{
+	const int	 oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			     O_CLOEXEC;
+	char		*tmp, *copy, *step;
+	int		 fd, dfd, error;
+
+	/* A name of our own: one left by a dead process with our pid goes. */
+	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, oflags, mode)) == -1 && errno == EEXIST &&
+	    unlink(tmp) == 0)
+		fd = open(tmp, oflags, mode);
+	if (fd == -1) {
+		error = errno;
+		xasprintf(cause, "cannot write %s: cannot create %s: %s", path,
+		    tmp, fileio_error(error));
+		free(tmp);
+		errno = error;
+		return (-1);
+	}
+	step = NULL;
+	if (fchmod(fd, mode) == -1)
+		step = "cannot set the mode of";
+	else if (fileio_write_all(fd, data, len) == -1)
+		step = "cannot write";
+	else if (!(flags & FILEIO_NOSYNC) && fileio_sync(fd) == -1)
+		step = "cannot sync";
+	error = errno;
+	if (close(fd) == -1 && step == NULL) {
+		step = "cannot close";
+		error = errno;
+	}
+	if (step == NULL && rename(tmp, path) == -1) {
+		step = "cannot rename";
+		error = errno;
+	}
+	if (step != NULL) {
+		xasprintf(cause, "cannot write %s: %s %s: %s (%s is left as it "
+		    "was)", path, step, tmp, fileio_error(error), path);
+		unlink(tmp);
+		free(tmp);
+		errno = error;
+		return (-1);
+	}
+	free(tmp);
+	if (flags & FILEIO_NOSYNC)
+		return (0);
+
+	/* The rename itself must reach the disk. */
+	copy = xstrdup(path);
+	if ((dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || fileio_sync(dfd) == -1) {
+		error = errno;
+		xasprintf(cause, "%s is written but its folder cannot be "
+		    "synced (it may not survive a power cut): %s", path,
+		    fileio_error(error));
+		if (dfd != -1)
+			close(dfd);
+		free(copy);
+		errno = error;
+		return (-1);
+	}
+	close(dfd);
+	free(copy);
+	return (0);
+}
+
+char *
+fileio_read(const char *path, size_t max, size_t *len, char **cause)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 have = 0, size;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "cannot open %s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s is not a regular file", path);
+		close(fd);
+		return (NULL);
+	}
+	if ((uintmax_t)st.st_size > max) {
+		xasprintf(cause, "%s is larger than %zu bytes", path, max);
+		close(fd);
+		return (NULL);
+	}
+	/* Read to the end, not to st_size: the file may be growing. */
+	size = (size_t)st.st_size + 1;
+	buf = xmalloc(size + 1);
+	while (have <= max) {
+		if (have == size) {
+			size = size * 2 > max + 1 ? max + 1 : size * 2;
+			buf = xrealloc(buf, size + 1);
+		}
+		n = read(fd, buf + have, size - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			xasprintf(cause, "cannot read %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			free(buf);
+			return (NULL);
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	if (have > max) {
+		xasprintf(cause, "%s is larger than %zu bytes", path, max);
+		free(buf);
+		return (NULL);
+	}
+	buf[have] = '\0';
+	*len = have;
+	return (buf);
+}

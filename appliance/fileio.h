@@ -1,0 +1,35 @@
+/*
+ * Small files, whole: replacing one so that a reader (or the next start
+ * after a power cut) sees the old contents or the new, never a mix or a
+ * truncated file; and reading one, bounded, NUL-terminated.
+ */
+#ifndef ZTP_FILEIO_H
+#define ZTP_FILEIO_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/* Skip both fsyncs: a file rebuilt at every start (dnsmasq's hosts). */
+#define FILEIO_NOSYNC	0x1
+
+/*
+ * Replace path with len bytes of data, mode exactly (no umask): a new file
+ * next to it (path.tmp.PID, O_EXCL | O_NOFOLLOW, so never through a link
+ * planted there), every byte written, fsync, close, rename over path, fsync
+ * of the folder.  Every step is checked; on failure path is untouched, the
+ * new file is removed and *cause says which step failed and why.  A failure
+ * to sync the folder after the rename is reported too (the new contents are
+ * in place but may not survive a power cut).
+ */
+int	 fileio_replace(const char *, const void *, size_t, mode_t, int,
+	     char **);
+
+/*
+ * The whole of the regular file path (no more than max bytes), with a NUL
+ * after it and its length in *len; NULL and *cause when it cannot be opened
+ * or read, is not a regular file, or is larger than max.
+ */
+char	*fileio_read(const char *, size_t, size_t *, char **);
+
+#endif
