@@ -28,6 +28,7 @@
 #include "control.h"
 #include "dhcp.h"
 #include "embedded.h"
+#include "fileio.h"
 #include "http.h"
 #include "journal.h"
 #include "library.h"
@@ -177,21 +178,20 @@ int
 serve_set_ca(struct serve *s, const char *path, char **cause)
 {
 	struct trust_ca	*ca;
-	char		*keep, *tmp;
-	FILE		*fp;
+	char		*keep, *why = NULL;
 
 	if ((ca = trust_load_ca(path, time(NULL), cause)) == NULL)
 		return (-1);
+	/* Not installed unless kept: a restart must give the phones this CA. */
 	xasprintf(&keep, "%s/ca.pem", s->opt.state_dir);
-	xasprintf(&tmp, "%s.tmp", keep);
-	if (strcmp(path, keep) != 0 && (fp = fopen(tmp, "w")) != NULL) {
-		fputs(ca->pem, fp);
-		fflush(fp);
-		fsync(fileno(fp));
-		fclose(fp);
-		rename(tmp, keep);
+	if (strcmp(path, keep) != 0 && fileio_replace(keep, ca->pem,
+	    strlen(ca->pem), 0644, 0, &why) != 0) {
+		xasprintf(cause, "CA %s not installed: %s", ca->subject, why);
+		free(why);
+		free(keep);
+		trust_ca_free(ca);
+		return (-1);
 	}
-	free(tmp);
 	free(keep);
 	trust_ca_free(s->ca);
 	s->ca = ca;
