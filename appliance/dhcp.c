@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "dhcp.h"
+#include "fileio.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -100,33 +101,15 @@ static int	dhcp_write_hosts(struct dhcp *, char **);
 static int	dhcp_open_socket(struct dhcp *, char **);
 static void	dhcp_free(struct dhcp *);
 
-/* Write atomically: a reader (dnsmasq on SIGHUP) never sees half a file. */
+/*
+ * Write atomically: a reader (dnsmasq on SIGHUP) never sees half a file.  Not
+ * synced: the files are made again at every start.
+ */
 static int
 dhcp_write_file(const char *path, const char *text, mode_t mode, char **cause)
 {
-	char	*tmp;
-	int	 fd;
-	size_t	 len = strlen(text);
-
-	xasprintf(&tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
-	    fchmod(fd, mode) == -1 || close(fd) == -1) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	if (rename(tmp, path) == -1) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (fileio_replace(path, text, strlen(text), mode, FILEIO_NOSYNC,
+	    cause));
 }
 
 static int

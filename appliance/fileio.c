@@ -80,31 +80,31 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		fd = open(tmp, oflags, mode);
 	if (fd == -1) {
 		error = errno;
-		xasprintf(cause, "cannot write %s: cannot create %s: %s", path,
-		    tmp, fileio_error(error));
+		xasprintf(cause, "cannot write %s: %s (while creating %s)",
+		    path, fileio_error(error), tmp);
 		free(tmp);
 		errno = error;
 		return (-1);
 	}
 	step = NULL;
 	if (fchmod(fd, mode) == -1)
-		step = "cannot set the mode of";
+		step = "setting the mode of";
 	else if (fileio_write_all(fd, data, len) == -1)
-		step = "cannot write";
+		step = "writing";
 	else if (!(flags & FILEIO_NOSYNC) && fileio_sync(fd) == -1)
-		step = "cannot sync";
+		step = "syncing";
 	error = errno;
 	if (close(fd) == -1 && step == NULL) {
-		step = "cannot close";
+		step = "closing";
 		error = errno;
 	}
 	if (step == NULL && rename(tmp, path) == -1) {
-		step = "cannot rename";
+		step = "renaming";
 		error = errno;
 	}
 	if (step != NULL) {
-		xasprintf(cause, "cannot write %s: %s %s: %s (%s is left as it "
-		    "was)", path, step, tmp, fileio_error(error), path);
+		xasprintf(cause, "cannot write %s: %s (while %s %s; %s is left "
+		    "as it was)", path, fileio_error(error), step, tmp, path);
 		unlink(tmp);
 		free(tmp);
 		errno = error;
@@ -134,25 +134,32 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 char *
-fileio_read(const char *path, size_t max, size_t *len, char **cause)
+fileio_read(const char *path, const char *what, size_t max, size_t *len,
+    char **cause)
 {
 	struct stat	 st;
 	char		*buf;
 	size_t		 have = 0, size;
 	ssize_t		 n;
+	const char	*sep = " ";
 	int		 fd;
 
+	if (what == NULL)
+		what = sep = "";
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open %s: %s", path, strerror(errno));
+		xasprintf(cause, "cannot open %s%s%s: %s", what, sep, path,
+		    strerror(errno));
 		return (NULL);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		xasprintf(cause, "%s is not a regular file", path);
+		xasprintf(cause, "%s%s%s is not a regular file", what, sep,
+		    path);
 		close(fd);
 		return (NULL);
 	}
 	if ((uintmax_t)st.st_size > max) {
-		xasprintf(cause, "%s is larger than %zu bytes", path, max);
+		xasprintf(cause, "%s%s%s is larger than %zu bytes", what, sep,
+		    path, max);
 		close(fd);
 		return (NULL);
 	}
@@ -168,8 +175,8 @@ fileio_read(const char *path, size_t max, size_t *len, char **cause)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			xasprintf(cause, "cannot read %s: %s", path,
-			    strerror(errno));
+			xasprintf(cause, "cannot read %s%s%s: %s", what, sep,
+			    path, strerror(errno));
 			close(fd);
 			free(buf);
 			return (NULL);
@@ -180,7 +187,8 @@ fileio_read(const char *path, size_t max, size_t *len, char **cause)
 	}
 	close(fd);
 	if (have > max) {
-		xasprintf(cause, "%s is larger than %zu bytes", path, max);
+		xasprintf(cause, "%s%s%s is larger than %zu bytes", what, sep,
+		    path, max);
 		free(buf);
 		return (NULL);
 	}

@@ -28,8 +28,9 @@ int	 fileio_replace(const char *, const void *, size_t, mode_t, int,
 /*
  * The whole of the regular file path (no more than max bytes), with a NUL
  * after it and its length in *len; NULL and *cause when it cannot be opened
- * or read, is not a regular file, or is larger than max.
+ * or read, is not a regular file, or is larger than max.  what (or NULL)
+ * names the file in *cause before its path: "cannot open the CA file /x:".
  */
-char	*fileio_read(const char *, size_t, size_t *, char **);
+char	*fileio_read(const char *, const char *, size_t, size_t *, char **);
 
 #endif

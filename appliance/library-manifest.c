@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "fileio.h"
 #include "library-internal.h"
 #include "models.h"
 #include "xmalloc.h"
@@ -256,9 +257,9 @@ library_manifest_write(const char *dir, const struct library_package *p,
 {
 	json_t			*root, *files, *parts, *mlist, *m;
 	const struct model	*model;
-	char			*path, *tmp, text[UCS_VERSION_TEXT_MAX];
+	char			*path, *doc, text[UCS_VERSION_TEXT_MAX];
 	size_t			 i;
-	int			 fd, rc = -1;
+	int			 rc;
 
 	root = json_object();
 	json_object_set_new(root, "format",
@@ -302,27 +303,11 @@ library_manifest_write(const char *dir, const struct library_package *p,
 	json_object_set_new(root, "files", files);
 
 	xasprintf(&path, "%s/%s", dir, LIBRARY_MANIFEST);
-	xasprintf(&tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || json_dumpfd(root, fd, JSON_INDENT(1) |
-	    JSON_SORT_KEYS) == -1 || write(fd, "\n", 1) != 1 ||
-	    library_sync(fd) == -1) {
-		xasprintf(cause, "cannot write %s: %s", tmp,
-		    errno == ENOSPC ? "the disk is full" : strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1 || library_fsync_path(dir, 1) == -1) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
+	doc = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	doc = xrealloc(doc, strlen(doc) + 2);
+	strcat(doc, "\n");
+	rc = fileio_replace(path, doc, strlen(doc), 0644, 0, cause);
+	free(doc);
 	free(path);
 	json_decref(root);
 	return (rc);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "embedded.h"
+#include "fileio.h"
 #include "ident.h"
 #include "log.h"
 #include "models.h"
@@ -44,7 +45,6 @@ static int	 models_parse_row(struct model_table *, const char *, size_t,
 		     const char *, unsigned int, unsigned int *, char **);
 static int	 models_check_duplicate(struct model_table *,
 		     const unsigned int *, const char *, unsigned int, char **);
-static char	*models_read_file(const char *, size_t *, char **);
 static int	 models_override_line(const struct model_table *, char *,
 		     const char *, unsigned int, struct models_pending **,
 		     size_t *, char **);
@@ -356,40 +356,6 @@ model_by_part(const struct model_table *t, const char *part)
 	return (NULL);
 }
 
-/* The whole of a small file, NUL-terminated. */
-static char *
-models_read_file(const char *path, size_t *len, char **cause)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return (NULL);
-	}
-	buf = xmalloc(MODELS_OVERRIDE_MAX + 1);
-	n = fread(buf, 1, MODELS_OVERRIDE_MAX + 1, f);
-	if (ferror(f)) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (n > MODELS_OVERRIDE_MAX) {
-		xasprintf(cause, "%s: larger than %d bytes; an override file "
-		    "has one short line per model", path, MODELS_OVERRIDE_MAX);
-		goto fail;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return (buf);
-
-fail:
-	fclose(f);
-	free(buf);
-	return (NULL);
-}
-
 /* One line of an override file, NUL-terminated and writable. */
 static int
 models_override_line(const struct model_table *t, char *line,
@@ -479,7 +445,8 @@ model_table_apply_overrides(struct model_table *t, const char *path,
 	size_t			 len, llen, npending = 0, i;
 	int			 rc;
 
-	if ((buf = models_read_file(path, &len, cause)) == NULL)
+	if ((buf = fileio_read(path, "the override file",
+	    MODELS_OVERRIDE_MAX, &len, cause)) == NULL)
 		return (-1);
 	l.p = buf;
 	l.end = buf + len;

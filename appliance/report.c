@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "fleet.h"
 #include "journal.h"
 #include "report.h"
@@ -17,7 +18,6 @@
 
 static void	report_add_phone(void *, const struct phone *);
 static void	report_csv_field(char **, size_t *, const char *);
-static int	report_write_fd(int, const char *, size_t);
 
 struct report_ctx {
 	struct journal	*j;
@@ -153,30 +153,13 @@ report_csv(struct journal *j)
 	return (buf);
 }
 
-static int
-report_write_fd(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 int
 report_write(struct journal *j, enum report_format fmt, const char *out,
     char **cause)
 {
 	json_t	*root;
-	char	*text, *tmp, *dircopy;
-	int	 fd, dfd;
+	char	*text, *tmp, *why = NULL;
+	int	 rc, error;
 
 	if (fmt == REPORT_CSV)
 		text = report_csv(j);
@@ -193,36 +176,13 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 		free(text);
 		return (fflush(stdout) == 0 ? 0 : -1);
 	}
-	xasprintf(&tmp, "%s.tmp.%ld", out, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || report_write_fd(fd, text, strlen(text)) != 0 ||
-	    fsync(fd) != 0) {
-		xasprintf(cause, "cannot write the report to %s: %s (is the "
-		    "stick full or read-only?)", out, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
-		free(text);
-		return (-1);
-	}
-	close(fd);
+	rc = fileio_replace(out, text, strlen(text), 0644, 0, &why);
+	error = errno;
 	free(text);
-	if (rename(tmp, out) != 0) {
-		xasprintf(cause, "cannot write the report to %s: %s", out,
-		    strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
+	if (rc != 0) {
+		xasprintf(cause, "cannot write the report to %s: %s (is the "
+		    "stick full or read-only?)", out, strerror(error));
+		free(why);
 	}
-	free(tmp);
-	/* The rename itself must reach the stick. */
-	dircopy = xstrdup(out);
-	if ((dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dircopy);
-	return (0);
+	return (rc);
 }

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "models.h"
 #include "serve.h"
@@ -111,10 +112,10 @@ int
 serve_settings_save(struct serve *s, char **cause)
 {
 	json_t		*doc, *targets;
-	char		*path, *tmp, *text, vt[UCS_VERSION_TEXT_MAX];
+	char		*path, *text, *why = NULL, vt[UCS_VERSION_TEXT_MAX];
 	const struct model *m;
-	size_t		 i, len;
-	int		 fd, dfd;
+	size_t		 i;
+	int		 rc = 0, error;
 
 	targets = json_object();
 	for (i = 0; i < s->models->count; i++) {
@@ -132,40 +133,20 @@ serve_settings_save(struct serve *s, char **cause)
 	    targets);
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(doc);
-	len = strlen(text);
+	/* A text file: the document and a final newline. */
+	text = xrealloc(text, strlen(text) + 2);
+	strcat(text, "\n");
 	xasprintf(&path, "%s/%s", s->opt.state_dir, SERVE_SETTINGS_FILE);
-	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+	if (fileio_replace(path, text, strlen(text), 0600, 0, &why) != 0) {
+		error = errno;
 		xasprintf(cause, "cannot write %s: %s (the settings last until "
-		    "the daemon stops)", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		xasprintf(cause, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if ((dfd = open(s->opt.state_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
+		    "the daemon stops)", path, strerror(error));
+		free(why);
+		rc = -1;
 	}
 	free(text);
-	free(tmp);
 	free(path);
-	return (0);
-out:
-	free(text);
-	free(tmp);
-	free(path);
-	return (-1);
+	return (rc);
 }
 
 /* After a change over the control socket: saved, or a warning. */

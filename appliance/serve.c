@@ -50,7 +50,6 @@ static int	serve_load_template(struct serve *, char **);
 static void	serve_tick(evutil_socket_t, short, void *);
 static void	serve_signal(evutil_socket_t, short, void *);
 static void	serve_teardown(struct serve *);
-static char	*serve_read_file(const char *, size_t *, char **);
 
 void
 serve_options_defaults(struct serve_options *o)
@@ -67,37 +66,6 @@ serve_options_defaults(struct serve_options *o)
 	o->upload_max = 16 * 1024 * 1024;
 }
 
-static char *
-serve_read_file(const char *path, size_t *len, char **cause)
-{
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open %s: %s", path, strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > 1024 * 1024) {
-		xasprintf(cause, "%s is not a regular file under 1 MB", path);
-		close(fd);
-		return (NULL);
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, buf, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		xasprintf(cause, "cannot read %s", path);
-		free(buf);
-		return (NULL);
-	}
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return (buf);
-}
-
 static int
 serve_load_template(struct serve *s, char **cause)
 {
@@ -106,8 +74,8 @@ serve_load_template(struct serve *s, char **cause)
 	char		*buf;
 
 	if (s->opt.repoint_template != NULL) {
-		if ((buf = serve_read_file(s->opt.repoint_template, &len,
-		    cause)) == NULL)
+		if ((buf = fileio_read(s->opt.repoint_template,
+		    "the template", 1024 * 1024, &len, cause)) == NULL)
 			return (-1);
 		name = s->opt.repoint_template;
 	} else {

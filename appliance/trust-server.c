@@ -12,11 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fileio.h"
 #include "trust.h"
 #include "xmalloc.h"
 
@@ -28,32 +31,26 @@ static int
 trust_write_pem(const char *path, int mode, X509 *x, EVP_PKEY *key,
     char **cause)
 {
-	char	*tmp;
-	FILE	*fp;
-	int	 fd, ok;
+	BIO	*bio;
+	char	*data;
+	long	 len;
+	int	 ok, rc;
 
-	xasprintf(&tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		xasprintf(cause, "cannot write %s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		free(tmp);
+	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+		xasprintf(cause, "cannot write %s: out of memory", path);
 		return (-1);
 	}
-	ok = x != NULL ? PEM_write_X509(fp, x) :
-	    PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
-		ok = 0;
-	fclose(fp);
-	if (!ok || rename(tmp, path) != 0) {
-		xasprintf(cause, "cannot write %s", path);
-		unlink(tmp);
-		free(tmp);
+	ok = x != NULL ? PEM_write_bio_X509(bio, x) :
+	    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
+	if (!ok || (len = BIO_get_mem_data(bio, &data)) <= 0) {
+		xasprintf(cause, "cannot write %s: cannot encode it", path);
+		BIO_free(bio);
 		return (-1);
 	}
-	free(tmp);
-	return (0);
+	rc = fileio_replace(path, data, (size_t)len, (mode_t)mode, 0, cause);
+	OPENSSL_cleanse(data, (size_t)len);
+	BIO_free(bio);
+	return (rc);
 }
 
 int

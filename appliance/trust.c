@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fileio.h"
 #include "trust.h"
 #include "xmalloc.h"
 
@@ -177,33 +178,13 @@ struct trust_ca *
 trust_load_ca(const char *path, time_t now, char **cause)
 {
 	struct trust_ca	*ca;
-	struct stat	 st;
 	char		*buf;
-	ssize_t		 n;
-	int		 fd;
+	size_t		 n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open the CA file %s: %s", path,
-		    strerror(errno));
+	if ((buf = fileio_read(path, "the CA file", TRUST_MAX_FILE, &n,
+	    cause)) == NULL)
 		return (NULL);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > TRUST_MAX_FILE) {
-		xasprintf(cause, "%s is not a certificate file (not a regular "
-		    "file, or over %d KB)", path, TRUST_MAX_FILE / 1024);
-		close(fd);
-		return (NULL);
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, buf, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		xasprintf(cause, "cannot read the CA file %s", path);
-		free(buf);
-		return (NULL);
-	}
-	buf[n] = '\0';
-	ca = trust_check_ca(buf, (size_t)n, path, now, cause);
+	ca = trust_check_ca(buf, n, path, now, cause);
 	free(buf);
 	return (ca);
 }

@@ -130,7 +130,7 @@ check_contains "three words named with file and line" \
 "$ZTP_BIN" models --models "$tmp/absent.models" >/dev/null 2>"$tmp/err"; rc=$?
 check_eq "a missing override file exits 1" 1 "$rc"
 check_eq "a missing file is named" \
-    "ztp-rescue models: $tmp/absent.models: No such file or directory" \
+    "ztp-rescue models: cannot open the override file $tmp/absent.models: No such file or directory" \
     "$(cat "$tmp/err")"
 
 # Usage errors.

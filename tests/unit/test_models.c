@@ -385,7 +385,8 @@ test_override_missing_file(void **state)
 
 	snprintf(want, sizeof want, "%s/absent.cfg", tmpdir);
 	assert_int_equal(model_table_apply_overrides(t, want, &cause), -1);
-	strcat(want, ": No such file or directory");
+	snprintf(want, sizeof want, "cannot open the override file "
+	    "%s/absent.cfg: No such file or directory", tmpdir);
 	assert_string_equal(cause, want);
 	free(cause);
 	model_table_free(t);
