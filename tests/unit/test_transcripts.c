@@ -48,6 +48,7 @@
 #define TR_WORDS	48
 #define TR_XFERS	256
 #define TR_LOG_TAIL	40
+#define TR_SHOW_MAX	2000	/* of an answer shown in a failure */
 /* 2026-12-01T10:00:00Z: where every transcript's clock starts. */
 #define TR_EPOCH_MS	1796119200000LL
 /* The synthetic images: the size of the VVX 410 image. */
@@ -411,9 +412,10 @@ tr_match(struct tr *t, int i, const char *what, const char *text)
 			return;
 		}
 		if ((strstr(text, t->w[i + 1].text) != NULL) != want)
-			tr_fail(t, "%s %s \"%s\"; it is:\n%s", what, want ?
+			tr_fail(t, "%s %s \"%s\"; it is:\n%.*s%s", what, want ?
 			    "does not contain" : "contains", t->w[i + 1].text,
-			    text);
+			    TR_SHOW_MAX, text, strlen(text) > TR_SHOW_MAX ?
+			    " ..." : "");
 	}
 	if (i < t->nw)
 		tr_fail(t, "a dangling '%s'", t->w[i].text);
@@ -1139,6 +1141,39 @@ tr_lines(json_t *phone, const char *which, struct journal *j)
 }
 
 /*
+ * Every state change is journalled: each state event starts where the one
+ * before it ended, and the last one ends where the phone is now.
+ */
+static void
+tr_chain(struct tr *t, json_t *rp, struct phone *mp)
+{
+	json_t		*e;
+	const char	*last = NULL;
+	char		*text;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(rp, "events"), i, e) {
+		if (strcmp(tr_str(e, "kind"), "state") != 0)
+			continue;
+		if (last != NULL && strcmp(tr_str(e, "from"), last) != 0) {
+			text = tr_lines(rp, "journal", t->s.journal);
+			tr_fail(t, "the journal goes from %s to %s -> %s: a "
+			    "change to %s was not journalled; its journal:\n%s",
+			    last, tr_str(e, "from"), tr_str(e, "to"),
+			    tr_str(e, "from"), text);
+			free(text);
+			return;
+		}
+		last = tr_str(e, "to");
+	}
+	if (mp != NULL && last != NULL && strcmp(last,
+	    phone_state_name(mp->state)) != 0)
+		tr_fail(t, "the journal's last state is %s, the daemon's "
+		    "memory says %s", last, phone_state_name(mp->state));
+}
+
+/*
+ *	expect MAC chain			(every change journalled)
  *	expect MAC FIELD VALUE|none		(the report's field)
  *	expect MAC FIELD ~ "..." [!~ "..."]
  *	expect MAC journal|transfers|syslog ~ "..." [!~ "..."]
@@ -1189,6 +1224,11 @@ tr_expect(struct tr *t)
 	}
 	if (rp == NULL) {
 		tr_fail(t, "the report has no phone %s", mac);
+		json_decref(report);
+		return;
+	}
+	if (field != NULL && strcmp(field, "chain") == 0) {
+		tr_chain(t, rp, mp);
 		json_decref(report);
 		return;
 	}
