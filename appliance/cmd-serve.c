@@ -1,6 +1,7 @@
 /*
  * `ztp-rescue serve`: the daemon.  Options only; serve.c does the work.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ enum {
 	OPT_USER,
 	OPT_UPLOAD_MAX,
 	OPT_NO_VERIFY,
-	OPT_REPORT_DIR
+	OPT_REPORT_DIR,
+	OPT_SYSLOG_KEEP
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -80,6 +82,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "report-dir", OPT_REPORT_DIR, "DIR",
 	    "keep DIR/ztp-rescue-report.csv and .json up to date as phones "
 	    "change (e.g. on a USB stick)" },
+	{ "syslog-keep", OPT_SYSLOG_KEEP, "PHONE,TOTAL",
+	    "syslog lines kept per phone and in all; the oldest go first "
+	    "(default 2000,100000)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -91,6 +96,32 @@ const struct cmd_entry cmd_serve_entry = {
 	.options = cmd_serve_options,
 	.exec = cmd_serve_exec
 };
+
+/* --syslog-keep PHONE,TOTAL */
+static int
+cmd_serve_keep(const struct cmd_entry *self, const char *arg,
+    struct serve_options *o)
+{
+	unsigned long long	 phone, total;
+	char			*end;
+
+	errno = 0;
+	phone = strtoull(arg, &end, 10);
+	if (errno == 0 && end != arg && *end == ',' && arg[0] != '-') {
+		arg = end + 1;
+		total = strtoull(arg, &end, 10);
+		if (errno == 0 && end != arg && *end == '\0' &&
+		    arg[0] != '-' && phone > 0 && total >= phone &&
+		    total <= 100000000ULL) {
+			o->syslog_keep_phone = (int64_t)phone;
+			o->syslog_keep_total = (int64_t)total;
+			return (0);
+		}
+	}
+	cmd_usage_error(self, "--syslog-keep wants PHONE,TOTAL: two counts of "
+	    "lines, TOTAL at least PHONE (e.g. 2000,100000)");
+	return (-1);
+}
 
 static int
 cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
@@ -141,6 +172,10 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    &v) != 0)
 				return (EXIT_USAGE);
 			o.syslog_port = (int)v;
+			break;
+		case OPT_SYSLOG_KEEP:
+			if (cmd_serve_keep(self, arg, &o) != 0)
+				return (EXIT_USAGE);
 			break;
 		case OPT_LIBRARY:
 			o.library_dir = arg;

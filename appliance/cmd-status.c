@@ -49,8 +49,10 @@ cmd_status_offline(const char *state, char **cause)
 		journal_close(j);
 		return (NULL);
 	}
-	doc = json_pack("{s:{s:b}, s:o, s:o}", "appliance", "running", 0,
-	    "counts", fleet_counts_json(f), "phones", fleet_phones_json(f));
+	doc = json_pack("{s:{s:b}, s:o, s:o, s:o}", "appliance", "running", 0,
+	    "counts", fleet_counts_json(f),
+	    "syslog", journal_syslog_counts_json(j, NULL),
+	    "phones", fleet_phones_json(f));
 	fleet_free(f);
 	journal_close(j);
 	return (doc);

@@ -3,10 +3,25 @@
  *
  * Why FULL and not NORMAL: in WAL mode NORMAL already survives a killed
  * process (the WAL is in the page cache), but not a pulled plug or a USB
- * stick yanked out: the last transactions can vanish.  The appliance writes a
- * few dozen rows per phone, so one fsync per transaction costs nothing we can
- * measure, and "every event the daemon acted on is on disk" holds even when
- * the laptop's battery dies.
+ * stick yanked out: the last transactions can vanish.  "Every event the
+ * daemon acted on is on disk" must hold even when the laptop's battery dies.
+ *
+ * Two kinds of write.  A fact (a phone saved with its event, an event, a
+ * transfer, a deletion) is durable when its function returns: it commits at
+ * once, and the commit takes along every grouped write before it.  A grouped
+ * write (a phone's row alone: last seen, bytes served; a syslog line; a
+ * counter) goes into a write transaction left open, committed by
+ * journal_flush() (the daemon calls it every few hundred milliseconds), by
+ * the next fact, or when JOURNAL_GROUP_MAX are pending.  On a USB stick an
+ * fsync costs 5-50 ms and the loop waits for it: grouped, a closet of phones
+ * pays for one per interval instead of one per request.  kill -9 can lose
+ * the grouped writes of the last interval (a last-seen time, a byte count
+ * that the next save writes whole again, syslog lines), never a fact.
+ *
+ * Syslog rows are capped per phone (the sender's MAC; "" for lines no phone
+ * claims) and in total: the oldest go first, and how many went is kept in
+ * the counters table ("syslog_trimmed", "syslog_trimmed:MAC"), beside the
+ * lines the receiver's rate limit refused ("syslog_limited").
  */
 #include <sys/stat.h>
 
@@ -23,9 +38,28 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Syslog rows kept per sender MAC ("" for none), to trim without counting. */
+struct journal_slot {
+	char		 mac[16];
+	int64_t		 kept;
+	int64_t		 trimmed;	/* during one trim */
+	int		 used;
+};
+
 struct journal {
 	sqlite3		*db;
 	int		 readonly;
+
+	int		 open_txn;	/* a transaction holds grouped writes */
+	unsigned	 pending;	/* grouped writes in it */
+	unsigned	 group_max;	/* 0: every write commits alone */
+
+	struct journal_slot *slots;	/* open addressing, power of two */
+	size_t		 nslots;
+	size_t		 nused;
+	int64_t		 syslog_kept;
+	int64_t		 cap_phone;
+	int64_t		 cap_total;
 };
 
 static const char journal_schema[] =
@@ -47,9 +81,22 @@ static const char journal_schema[] =
     "CREATE INDEX IF NOT EXISTS transfers_mac ON transfers(mac, id);"
     "CREATE TABLE IF NOT EXISTS syslog ("
     " id INTEGER PRIMARY KEY, ts INTEGER, mac TEXT, ip TEXT, line TEXT);"
-    "CREATE INDEX IF NOT EXISTS syslog_mac ON syslog(mac, id);";
+    "CREATE INDEX IF NOT EXISTS syslog_mac ON syslog(mac, id);"
+    "CREATE TABLE IF NOT EXISTS counters ("
+    " name TEXT PRIMARY KEY, value INTEGER);";
 
 static int	journal_exec(struct journal *, const char *, char **);
+static int	journal_begin(struct journal *);
+static int	journal_commit(struct journal *);
+static int	journal_grouped(struct journal *);
+static int	journal_fact_begin(struct journal *);
+static int	journal_fact_end(struct journal *, int);
+static int	journal_load_syslog_counts(struct journal *, char **);
+static struct journal_slot *journal_slot(struct journal *, const char *);
+static int	journal_trim_syslog(struct journal *, const char *,
+		    int64_t);
+static int	journal_counter_write(struct journal *, const char *,
+		    int64_t);
 static int	journal_insert_event(struct journal *,
 		    const struct journal_event *);
 static void	journal_bind_text(sqlite3_stmt *, int, const char *);
@@ -71,6 +118,9 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	}
 	j = xcalloc(1, sizeof *j);
 	j->readonly = readonly;
+	j->group_max = JOURNAL_GROUP_MAX;
+	j->cap_phone = JOURNAL_SYSLOG_PER_PHONE;
+	j->cap_total = JOURNAL_SYSLOG_TOTAL;
 	/* Read-only still opens read-write at the SQLite level when it can:
 	 * a WAL database needs its -shm to be readable by a second process. */
 	flags = readonly ? SQLITE_OPEN_READONLY :
@@ -88,6 +138,8 @@ journal_open(const char *state_dir, int readonly, char **cause)
 			goto fail;
 		if (journal_exec(j, journal_schema, cause) != 0)
 			goto fail;
+		if (journal_load_syslog_counts(j, cause) != 0)
+			goto fail;
 	}
 	free(path);
 	return (j);
@@ -96,6 +148,7 @@ fail:
 	free(path);
 	if (j->db != NULL)
 		sqlite3_close(j->db);
+	free(j->slots);
 	free(j);
 	return (NULL);
 }
@@ -105,8 +158,107 @@ journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	journal_flush(j);
 	sqlite3_close(j->db);
+	free(j->slots);
 	free(j);
+}
+
+void
+journal_set_group(struct journal *j, unsigned max)
+{
+	journal_flush(j);
+	j->group_max = max;
+}
+
+void
+journal_set_syslog_caps(struct journal *j, int64_t per_phone, int64_t total)
+{
+	j->cap_phone = per_phone;
+	j->cap_total = total;
+}
+
+unsigned
+journal_pending(const struct journal *j)
+{
+	return (j != NULL ? j->pending : 0);
+}
+
+/* The grouped writes, committed; 0 when there were none. */
+int
+journal_flush(struct journal *j)
+{
+	if (j == NULL || !j->open_txn)
+		return (0);
+	return (journal_commit(j));
+}
+
+static int
+journal_begin(struct journal *j)
+{
+	if (j->open_txn)
+		return (0);
+	if (journal_exec(j, "BEGIN IMMEDIATE", NULL) != 0)
+		return (-1);
+	j->open_txn = 1;
+	return (0);
+}
+
+static int
+journal_commit(struct journal *j)
+{
+	unsigned	n = j->pending;
+
+	j->open_txn = 0;
+	j->pending = 0;
+	if (journal_exec(j, "COMMIT", NULL) == 0)
+		return (0);
+	/* An I/O error may leave the transaction open: nothing of it holds. */
+	if (!sqlite3_get_autocommit(j->db))
+		journal_exec(j, "ROLLBACK", NULL);
+	if (n > 0)
+		log_error("journal: %u grouped writes are lost", n);
+	/* The kept counts may now be wrong: count again. */
+	journal_load_syslog_counts(j, NULL);
+	return (-1);
+}
+
+/* One grouped write has been made: commit when enough are pending. */
+static int
+journal_grouped(struct journal *j)
+{
+	j->pending++;
+	if (j->group_max == 0 || j->pending >= j->group_max)
+		return (journal_commit(j));
+	return (0);
+}
+
+/*
+ * A fact's writes go between journal_fact_begin() and journal_fact_end(ok):
+ * a savepoint inside the open transaction, so that a failed statement undoes
+ * the fact alone, then a commit that takes the grouped writes along.
+ */
+static int
+journal_fact_begin(struct journal *j)
+{
+	if (journal_begin(j) != 0)
+		return (-1);
+	if (journal_exec(j, "SAVEPOINT fact", NULL) != 0) {
+		journal_commit(j);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+journal_fact_end(struct journal *j, int ok)
+{
+	if (!ok)
+		journal_exec(j, "ROLLBACK TO fact", NULL);
+	journal_exec(j, "RELEASE fact", NULL);
+	if (journal_commit(j) != 0)
+		return (-1);
+	return (ok ? 0 : -1);
 }
 
 static int
@@ -176,8 +328,11 @@ journal_save(struct journal *j, const struct phone *p,
 
 	if (j == NULL)
 		return (0);
-	if (journal_exec(j, "BEGIN IMMEDIATE", NULL) != 0)
-		return (-1);
+	if (ev != NULL) {
+		if (journal_fact_begin(j) != 0)
+			goto fail;
+	} else if (journal_begin(j) != 0)
+		goto fail;
 	if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO phones (mac, ip,"
 	    " model, part, version, version_source, version_before, target,"
 	    " state, held_from, reason, first_seen, last_seen, state_since,"
@@ -207,16 +362,23 @@ journal_save(struct journal *j, const struct phone *p,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	if (ev != NULL && journal_insert_event(j, ev) != 0)
-		goto fail;
-	if (journal_exec(j, "COMMIT", NULL) != 0)
-		goto fail;
-	return (0);
+	if (ev != NULL) {
+		if (journal_insert_event(j, ev) != 0)
+			goto fail;
+		if (journal_fact_end(j, 1) != 0)
+			goto failed;
+		return (0);
+	}
+	return (journal_grouped(j));
 
 fail:
 	log_error("journal: cannot save phone %s: %s", p->mac,
 	    sqlite3_errmsg(j->db));
-	journal_exec(j, "ROLLBACK", NULL);
+	if (ev != NULL && j->open_txn)
+		journal_fact_end(j, 0);
+	return (-1);
+failed:
+	log_error("journal: cannot save phone %s", p->mac);
 	return (-1);
 }
 
@@ -225,12 +387,15 @@ journal_add_event(struct journal *j, const struct journal_event *ev)
 {
 	if (j == NULL)
 		return (0);
+	if (journal_fact_begin(j) != 0)
+		return (-1);
 	if (journal_insert_event(j, ev) != 0) {
 		log_error("journal: cannot add event: %s",
 		    sqlite3_errmsg(j->db));
+		journal_fact_end(j, 0);
 		return (-1);
 	}
-	return (0);
+	return (journal_fact_end(j, 1));
 }
 
 int
@@ -241,13 +406,15 @@ journal_delete_phone(struct journal *j, const char *mac)
 
 	if (j == NULL)
 		return (0);
+	if (journal_fact_begin(j) != 0)
+		return (-1);
 	if (sqlite3_prepare_v2(j->db, "DELETE FROM phones WHERE mac = ?", -1,
 	    &st, NULL) != SQLITE_OK)
-		return (-1);
+		return (journal_fact_end(j, 0));
 	journal_bind_text(st, 1, mac);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (journal_fact_end(j, rc == SQLITE_DONE));
 }
 
 int
@@ -258,10 +425,14 @@ journal_add_transfer(struct journal *j, const struct journal_transfer *t)
 
 	if (j == NULL)
 		return (0);
+	if (journal_fact_begin(j) != 0)
+		return (-1);
 	if (sqlite3_prepare_v2(j->db, "INSERT INTO transfers (mac, ip, proto,"
 	    " name, write, started, ended, bytes, total, outcome, reason)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
-		return (-1);
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
 	journal_bind_text(st, 1, t->mac);
 	journal_bind_text(st, 2, t->ip);
 	journal_bind_text(st, 3, t->proto);
@@ -275,23 +446,29 @@ journal_add_transfer(struct journal *j, const struct journal_transfer *t)
 	journal_bind_text(st, 11, t->reason);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+out:
 	if (rc != SQLITE_DONE) {
 		log_error("journal: cannot add transfer: %s",
 		    sqlite3_errmsg(j->db));
+		journal_fact_end(j, 0);
 		return (-1);
 	}
-	return (0);
+	return (journal_fact_end(j, 1));
 }
 
 int
 journal_add_syslog(struct journal *j, const char *mac, const char *ip,
     int64_t ts, const char *line)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct journal_slot	*sl;
+	sqlite3_stmt		*st;
+	char			 key[sizeof sl->mac];
+	int			 rc;
 
 	if (j == NULL)
 		return (0);
+	if (journal_begin(j) != 0)
+		return (-1);
 	if (sqlite3_prepare_v2(j->db, "INSERT INTO syslog (ts, mac, ip, line)"
 	    " VALUES (?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		return (-1);
@@ -301,6 +478,202 @@ journal_add_syslog(struct journal *j, const char *mac, const char *ip,
 	journal_bind_text(st, 4, line);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("journal: cannot add a syslog line: %s",
+		    sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	snprintf(key, sizeof key, "%s", mac != NULL ? mac : "");
+	sl = journal_slot(j, key);
+	sl->kept++;
+	j->syslog_kept++;
+	if (j->cap_phone > 0 && sl->kept > j->cap_phone)
+		journal_trim_syslog(j, key, sl->kept - j->cap_phone);
+	/* The total in chunks: each trim walks every sender's count. */
+	if (j->cap_total > 0 && j->syslog_kept > j->cap_total)
+		journal_trim_syslog(j, NULL, j->syslog_kept - j->cap_total +
+		    j->cap_total / 64);
+	return (journal_grouped(j));
+}
+
+/* Add to a counter inside the open transaction. */
+static int
+journal_counter_write(struct journal *j, const char *name, int64_t delta)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (delta == 0)
+		return (0);
+	if (sqlite3_prepare_v2(j->db, "INSERT INTO counters (name, value) "
+	    "VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + "
+	    "excluded.value", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	journal_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, delta);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/* Add to a counter (a grouped write). */
+int
+journal_counter_add(struct journal *j, const char *name, int64_t delta)
+{
+	if (j == NULL || delta == 0)
+		return (0);
+	if (journal_begin(j) != 0)
+		return (-1);
+	if (journal_counter_write(j, name, delta) != 0) {
+		log_error("journal: cannot count %s: %s", name,
+		    sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	return (journal_grouped(j));
+}
+
+int64_t
+journal_counter(struct journal *j, const char *name)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+
+	if (j == NULL || sqlite3_prepare_v2(j->db, "SELECT value FROM counters"
+	    " WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return (0);
+	journal_bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static uint64_t
+journal_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
+}
+
+/* The kept count of one sender MAC ("" for none), made when new. */
+static struct journal_slot *
+journal_slot(struct journal *j, const char *mac)
+{
+	struct journal_slot	*old;
+	size_t			 i, n, mask;
+
+	if (j->nused * 2 >= j->nslots) {
+		old = j->slots;
+		n = j->nslots;
+		j->nslots = n == 0 ? 64 : n * 2;
+		j->slots = xcalloc(j->nslots, sizeof *j->slots);
+		j->nused = 0;
+		for (i = 0; i < n; i++) {
+			if (old[i].used)
+				*journal_slot(j, old[i].mac) = old[i];
+		}
+		free(old);
+	}
+	mask = j->nslots - 1;
+	for (i = journal_hash(mac) & mask;; i = (i + 1) & mask) {
+		if (!j->slots[i].used) {
+			snprintf(j->slots[i].mac, sizeof j->slots[i].mac,
+			    "%s", mac);
+			j->slots[i].used = 1;
+			j->slots[i].kept = 0;
+			j->slots[i].trimmed = 0;
+			j->nused++;
+			return (&j->slots[i]);
+		}
+		if (strcmp(j->slots[i].mac, mac) == 0)
+			return (&j->slots[i]);
+	}
+}
+
+/* Count the syslog rows of every sender, once at open (or after a loss). */
+static int
+journal_load_syslog_counts(struct journal *j, char **cause)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < j->nslots; i++)
+		j->slots[i].kept = 0;
+	j->syslog_kept = 0;
+	if (sqlite3_prepare_v2(j->db, "SELECT coalesce(mac, ''), count(*) "
+	    "FROM syslog GROUP BY 1", -1, &st, NULL) != SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		journal_slot(j, journal_col(st, 0))->kept =
+		    sqlite3_column_int64(st, 1);
+		j->syslog_kept += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if (cause != NULL)
+			xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Drop the n oldest syslog rows of one sender (mac, "" for none), or of all
+ * (mac NULL), counting them per sender and in total.  Part of the grouped
+ * write that made them too many.
+ */
+static int
+journal_trim_syslog(struct journal *j, const char *mac, int64_t n)
+{
+	sqlite3_stmt		*st;
+	struct journal_slot	*sl;
+	char			*name;
+	int64_t			 total = 0;
+	size_t			 i;
+	int			 rc;
+
+	if (mac == NULL)
+		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		    " (SELECT id FROM syslog ORDER BY id LIMIT ?1) RETURNING"
+		    " coalesce(mac, '')", -1, &st, NULL);
+	else if (*mac == '\0')
+		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		    " (SELECT id FROM syslog WHERE mac IS NULL ORDER BY id"
+		    " LIMIT ?1) RETURNING ''", -1, &st, NULL);
+	else
+		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		    " (SELECT id FROM syslog WHERE mac = ?2 ORDER BY id"
+		    " LIMIT ?1) RETURNING mac", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n);
+	if (mac != NULL && *mac != '\0')
+		journal_bind_text(st, 2, mac);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sl = journal_slot(j, journal_col(st, 0));
+		sl->kept--;
+		sl->trimmed++;
+		j->syslog_kept--;
+		total++;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < j->nslots; i++) {
+		sl = &j->slots[i];
+		if (!sl->used || sl->trimmed == 0)
+			continue;
+		xasprintf(&name, "syslog_trimmed:%s", sl->mac);
+		journal_counter_write(j, name, sl->trimmed);
+		free(name);
+		sl->trimmed = 0;
+	}
+	journal_counter_write(j, "syslog_trimmed", total);
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
@@ -452,4 +825,40 @@ journal_count(struct journal *j, const char *table)
 	}
 	free(sql);
 	return (n);
+}
+
+/*
+ * The syslog counts of one phone (mac), or of all (NULL): lines kept, the
+ * oldest dropped by the caps ("trimmed") and, for all, the lines the
+ * receiver's rate limit refused ("limited").
+ */
+json_t *
+journal_syslog_counts_json(struct journal *j, const char *mac)
+{
+	sqlite3_stmt	*st;
+	char		*name;
+	int64_t		 kept = 0;
+	json_t		*o;
+
+	if (j != NULL && !j->readonly && mac == NULL)
+		kept = j->syslog_kept;
+	else if (j != NULL && sqlite3_prepare_v2(j->db, mac != NULL ?
+	    "SELECT count(*) FROM syslog WHERE mac = ?" :
+	    "SELECT count(*) FROM syslog", -1, &st, NULL) == SQLITE_OK) {
+		if (mac != NULL)
+			journal_bind_text(st, 1, mac);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			kept = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (mac != NULL) {
+		xasprintf(&name, "syslog_trimmed:%s", mac);
+		o = json_pack("{s:I, s:I}", "lines", (json_int_t)kept,
+		    "trimmed", (json_int_t)journal_counter(j, name));
+		free(name);
+		return (o);
+	}
+	return (json_pack("{s:I, s:I, s:I}", "lines", (json_int_t)kept,
+	    "trimmed", (json_int_t)journal_counter(j, "syslog_trimmed"),
+	    "limited", (json_int_t)journal_counter(j, "syslog_limited")));
 }

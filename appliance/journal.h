@@ -4,6 +4,12 @@
  * the event that explains it are committed together before the phone is
  * answered, so a killed daemon loses nothing it acted on, and a restarted one
  * continues every phone from its row.
+ *
+ * What carries no fact (a phone's row alone: last seen, bytes served; syslog
+ * lines; counters) is grouped: written into an open transaction that
+ * journal_flush() commits (the daemon calls it every JOURNAL_FLUSH_MS), as
+ * does the next fact or JOURNAL_GROUP_MAX pending writes.  journal_close()
+ * flushes.
  */
 #ifndef ZTP_JOURNAL_H
 #define ZTP_JOURNAL_H
@@ -13,6 +19,12 @@
 #include <jansson.h>
 
 #define JOURNAL_FILE "journal.db"
+
+#define JOURNAL_FLUSH_MS		250
+#define JOURNAL_GROUP_MAX		1024
+/* Syslog rows kept: per phone (and for lines no phone claims), in total. */
+#define JOURNAL_SYSLOG_PER_PHONE	2000
+#define JOURNAL_SYSLOG_TOTAL		100000
 
 struct journal;
 struct phone;
@@ -46,7 +58,19 @@ struct journal_transfer {
 struct journal	*journal_open(const char *, int, char **);
 void		 journal_close(struct journal *);
 
-/* Write the phone row and, when ev is not NULL, its event, atomically. */
+/* Commit the grouped writes now (0 when there were none; -1: lost). */
+int		 journal_flush(struct journal *);
+unsigned	 journal_pending(const struct journal *);
+/* Commit when this many grouped writes are pending; 0: every write alone. */
+void		 journal_set_group(struct journal *, unsigned);
+/* Syslog rows kept per sender and in total (0: no cap). */
+void		 journal_set_syslog_caps(struct journal *, int64_t, int64_t);
+
+/*
+ * Write the phone row and, when ev is not NULL, its event.  With an event it
+ * is durable on return (0), or not made at all (-1); without one it is a
+ * grouped write.
+ */
 int		 journal_save(struct journal *, const struct phone *,
 		    const struct journal_event *);
 int		 journal_add_event(struct journal *, const struct journal_event *);
@@ -55,6 +79,8 @@ int		 journal_add_transfer(struct journal *,
 		    const struct journal_transfer *);
 int		 journal_add_syslog(struct journal *, const char *, const char *,
 		    int64_t, const char *);
+int		 journal_counter_add(struct journal *, const char *, int64_t);
+int64_t		 journal_counter(struct journal *, const char *);
 
 /* Call fn for every phone row, in first-seen order. */
 int		 journal_load_phones(struct journal *,
@@ -65,5 +91,6 @@ json_t		*journal_events_json(struct journal *, const char *);
 json_t		*journal_transfers_json(struct journal *, const char *);
 json_t		*journal_syslog_json(struct journal *, const char *, int);
 int64_t		 journal_count(struct journal *, const char *);
+json_t		*journal_syslog_counts_json(struct journal *, const char *);
 
 #endif

@@ -35,6 +35,8 @@ report_add_phone(void *arg, const struct phone *p)
 	json_object_set_new(o, "transfers", journal_transfers_json(r->j,
 	    p->mac));
 	json_object_set_new(o, "events", journal_events_json(r->j, p->mac));
+	json_object_set_new(o, "syslog", journal_syslog_counts_json(r->j,
+	    p->mac));
 	json_array_append_new(r->phones, o);
 }
 
@@ -55,11 +57,12 @@ report_json(struct journal *j)
 	for (i = 0; i < json_array_size(notes); i++)
 		last = json_array_get(notes, i);
 	fleet_format_time((int64_t)time(NULL) * 1000, now, sizeof now);
-	root = json_pack("{s:s, s:s, s:O, s:o}",
+	root = json_pack("{s:s, s:s, s:O, s:o, s:o}",
 	    "report", "ZTP Rescue recovery report",
 	    "generated", now,
 	    "settings", last != NULL ? json_object_get(last, "value") :
 	    json_null(),
+	    "syslog", journal_syslog_counts_json(j, NULL),
 	    "phones", r.phones);
 	json_decref(notes);
 	return (root);

@@ -83,8 +83,10 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
-	return (json_pack("{s:o, s:o, s:o}", "appliance", app,
+	serve_journal_sync(s);
+	return (json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),
+	    "syslog", journal_syslog_counts_json(s->journal, NULL),
 	    "phones", fleet_phones_json(s->fleet)));
 }
 
@@ -133,6 +135,8 @@ serve_ctl_phone_cmd(void *arg, json_t *args, json_t **result, char **error)
 	    journal_transfers_json(s->journal, p->mac));
 	json_object_set_new(*result, "syslog", journal_syslog_json(s->journal,
 	    p->mac, 200));
+	json_object_set_new(*result, "syslog_counts",
+	    journal_syslog_counts_json(s->journal, p->mac));
 	return (0);
 }
 

@@ -142,6 +142,8 @@ serve_report_tick(struct serve *s, int64_t now)
 	/* serve_now() is wall-clock time: a clock set back must not stall. */
 	if (now >= s->report_written && now - s->report_written < wait)
 		return;
+	/* The writer reads what is committed: the grouped writes too. */
+	serve_journal_flush(s);
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		log_warn("report: cannot make a pipe: %s", strerror(errno));
 		return;

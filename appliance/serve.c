@@ -48,6 +48,7 @@ static int	serve_drop_privileges(struct serve *, char **);
 static int	serve_keep_net_caps(char **);
 static int	serve_load_template(struct serve *, char **);
 static void	serve_tick(evutil_socket_t, short, void *);
+static void	serve_journal_tick(evutil_socket_t, short, void *);
 static void	serve_signal(evutil_socket_t, short, void *);
 static void	serve_teardown(struct serve *);
 
@@ -59,6 +60,8 @@ serve_options_defaults(struct serve_options *o)
 	o->tftp_port = 69;
 	o->http_port = 80;
 	o->syslog_port = 514;
+	o->syslog_keep_phone = JOURNAL_SYSLOG_PER_PHONE;
+	o->syslog_keep_total = JOURNAL_SYSLOG_TOTAL;
 	o->state_dir = CONTROL_DEFAULT_STATE;
 	o->repoint = "ztp";
 	o->unknown_version = UNKNOWN_UPGRADE;
@@ -174,6 +177,7 @@ serve_setup(struct serve *s, char **cause)
 {
 	struct fleet_config	 fc;
 	char			*libdir, *keep, self[4096];
+	const char		*env;
 	ssize_t			 n;
 
 	if (mkdir(s->opt.state_dir, 0700) == -1 && errno != EEXIST) {
@@ -204,6 +208,11 @@ serve_setup(struct serve *s, char **cause)
 		return (-1);
 	if ((s->journal = journal_open(s->opt.state_dir, 0, cause)) == NULL)
 		return (-1);
+	journal_set_syslog_caps(s->journal, s->opt.syslog_keep_phone,
+	    s->opt.syslog_keep_total);
+	/* ZTP_JOURNAL_GROUP=0: every write commits alone (for comparison). */
+	if ((env = getenv("ZTP_JOURNAL_GROUP")) != NULL && strcmp(env, "0") == 0)
+		journal_set_group(s->journal, 0);
 	memset(&fc, 0, sizeof fc);
 	fc.unknown_version = s->opt.unknown_version;
 	fc.quiet_ms = (int64_t)s->opt.quiet_period * 1000;
@@ -477,6 +486,38 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 	serve_report_tick(s, serve_now());
 }
 
+/*
+ * The journal's grouped writes (touches, byte counts, syslog lines, the
+ * syslog rate limit's count), committed: every JOURNAL_FLUSH_MS, before the
+ * report writer reads the journal, and at shutdown.
+ */
+void
+serve_journal_flush(struct serve *s)
+{
+	serve_journal_sync(s);
+	journal_flush(s->journal);
+}
+
+/* The syslog rate limit's refusals since the last call, to the journal. */
+void
+serve_journal_sync(struct serve *s)
+{
+	uint64_t	limited;
+
+	limited = syslog_server_limited(s->syslog);
+	if (limited > s->syslog_limited) {
+		journal_counter_add(s->journal, "syslog_limited",
+		    (int64_t)(limited - s->syslog_limited));
+		s->syslog_limited = limited;
+	}
+}
+
+static void
+serve_journal_tick(evutil_socket_t fd, short events, void *arg)
+{
+	serve_journal_flush(arg);
+}
+
 static void
 serve_signal(evutil_socket_t sig, short events, void *arg)
 {
@@ -503,6 +544,8 @@ serve_teardown(struct serve *s)
 	struct serve_xfer	*x;
 
 	serve_jobs_free(s);
+	if (s->journal != NULL)
+		serve_journal_flush(s);
 	serve_report_flush(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
@@ -522,6 +565,8 @@ serve_teardown(struct serve *s)
 	}
 	if (s->tick != NULL)
 		event_free(s->tick);
+	if (s->journal_tick != NULL)
+		event_free(s->journal_tick);
 	if (s->sig_int != NULL) {
 		event_free(s->sig_int);
 		event_free(s->sig_term);
@@ -550,6 +595,7 @@ serve_main(struct serve_options *opt)
 {
 	struct serve	 s;
 	struct timeval	 one = { 1, 0 };
+	struct timeval	 flush = { 0, JOURNAL_FLUSH_MS * 1000 };
 	char		*cause = NULL, *logpath;
 	FILE		*logfp = NULL;
 	int		 rc = 1, queued;
@@ -594,6 +640,9 @@ serve_main(struct serve_options *opt)
 	}
 	s.tick = event_new(s.base, -1, EV_PERSIST, serve_tick, &s);
 	event_add(s.tick, &one);
+	s.journal_tick = event_new(s.base, -1, EV_PERSIST, serve_journal_tick,
+	    &s);
+	event_add(s.journal_tick, &flush);
 	s.sig_int = evsignal_new(s.base, SIGINT, serve_signal, &s);
 	s.sig_term = evsignal_new(s.base, SIGTERM, serve_signal, &s);
 	s.sig_hup = evsignal_new(s.base, SIGHUP, serve_signal, &s);

@@ -58,6 +58,8 @@ struct serve_options {
 	uint64_t		 upload_max;
 	int			 no_verify;	/* no re-hash at start */
 	const char		*report_dir;	/* keep the report here */
+	int64_t			 syslog_keep_phone;	/* rows per phone */
+	int64_t			 syslog_keep_total;	/* rows in all */
 	/* Given on the command line: wins over STATE/settings.json. */
 	int			 unknown_version_set;
 	int			 repoint_set;
@@ -124,6 +126,8 @@ struct serve {
 	struct dhcp		*dhcp;
 	char			*boot_url;
 	struct event		*tick;
+	struct event		*journal_tick;	/* commits grouped writes */
+	uint64_t		 syslog_limited;	/* told the journal */
 	struct event		*sig_int;
 	struct event		*sig_term;
 	struct event		*sig_hup;
@@ -162,6 +166,10 @@ int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
 void	 serve_report_changed(struct serve *);
 void	 serve_report_tick(struct serve *, int64_t);
 void	 serve_report_flush(struct serve *);
+
+/* serve.c: the grouped journal writes, committed now. */
+void	 serve_journal_flush(struct serve *);
+void	 serve_journal_sync(struct serve *);
 
 /* serve-phone.c: hooks for the protocol servers. */
 int	 serve_tftp_resolve(void *, const struct tftp_request *,

@@ -249,7 +249,7 @@ ui_page_build(struct ui_page *pg)
 		{ "First seen", "first_seen" }, { "Last seen", "last_seen" },
 		{ "Bytes served", "bytes_served" }
 	};
-	json_t	*pr;
+	json_t	*pr, *sc;
 	size_t	 i;
 	char	*t, b[32], tot[32];
 
@@ -278,6 +278,13 @@ ui_page_build(struct ui_page *pg)
 	ui_page_section(pg, "TRANSFERS", json_object_get(pg->doc,
 	    "transfers"));
 	ui_page_section(pg, "SYSLOG", json_object_get(pg->doc, "syslog"));
+	sc = json_object_get(pg->doc, "syslog_counts");
+	if (json_integer_value(json_object_get(sc, "trimmed")) > 0)
+		ui_page_add(pg, "  %lld lines kept; %lld older ones dropped "
+		    "(the journal keeps so many per phone)", (long long)
+		    json_integer_value(json_object_get(sc, "lines")),
+		    (long long)json_integer_value(json_object_get(sc,
+		    "trimmed")));
 }
 
 static void

@@ -153,6 +153,266 @@ test_transfers_and_syslog(void **state)
 	journal_close(j);
 }
 
+/* What another process would read: committed rows only. */
+static long long
+committed(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 path[128];
+	long long	 v = -1;
+
+	snprintf(path, sizeof path, "file:%s/journal.db?mode=ro", dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (v);
+}
+
+static void
+make_phone(struct phone *p, const char *mac)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->mac, sizeof p->mac, "%s", mac);
+	strcpy(p->ip, "10.0.0.5");
+	p->state = PHONE_SEEN;
+	p->first_seen = p->last_seen = 1000;
+}
+
+/* Row-only saves and syslog lines wait for the flush, then are all there. */
+static void
+test_grouped_until_flush(void **state)
+{
+	struct journal	*j;
+	struct phone	 p;
+	char		*cause = NULL;
+	int		 i;
+
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	make_phone(&p, "0004f2000001");
+	for (i = 0; i < 10; i++) {
+		p.last_seen = 2000 + i;
+		p.bytes_served += 100;
+		assert_int_equal(journal_save(j, &p, NULL), 0);
+		assert_int_equal(journal_add_syslog(j, p.mac, p.ip, 2000 + i,
+		    "a line"), 0);
+	}
+	assert_int_equal(journal_pending(j), 20);
+	assert_int_equal(committed("SELECT count(*) FROM phones"), 0);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 0);
+	/* The daemon's own connection sees them already. */
+	assert_int_equal(journal_count(j, "syslog"), 10);
+	assert_int_equal(journal_flush(j), 0);
+	assert_int_equal(journal_pending(j), 0);
+	assert_int_equal(committed("SELECT last_seen FROM phones"), 2009);
+	assert_int_equal(committed("SELECT bytes_served FROM phones"), 1000);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 10);
+	assert_int_equal(journal_flush(j), 0);	/* nothing pending: no-op */
+	journal_close(j);
+}
+
+/* A transition is committed on return, and takes the pending writes along. */
+static void
+test_fact_commits_pending(void **state)
+{
+	struct journal		*j;
+	struct phone		 a, b;
+	struct journal_event	 ev = { 3000, "0004f2000002", "state", "seen",
+				    "identified", NULL, NULL, "GET x.cfg" };
+	struct journal_transfer	 t = { "0004f2000001", "10.0.0.5", "http",
+				    "x.cfg", 0, 10, 20, 5, 5, "completed",
+				    NULL };
+	char			*cause = NULL;
+
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	make_phone(&a, "0004f2000001");
+	make_phone(&b, "0004f2000002");
+	a.last_seen = 2500;
+	assert_int_equal(journal_save(j, &a, NULL), 0);
+	assert_int_equal(journal_add_syslog(j, NULL, "10.0.0.9", 2500, "x"),
+	    0);
+	assert_int_equal(committed("SELECT count(*) FROM phones"), 0);
+	b.state = PHONE_IDENTIFIED;
+	assert_int_equal(journal_save(j, &b, &ev), 0);
+	assert_int_equal(journal_pending(j), 0);
+	assert_int_equal(committed("SELECT count(*) FROM events"), 1);
+	assert_int_equal(committed("SELECT count(*) FROM phones WHERE "
+	    "state = 'identified'"), 1);
+	assert_int_equal(committed("SELECT last_seen FROM phones WHERE "
+	    "mac = '0004f2000001'"), 2500);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 1);
+	/* Transfers and events are facts too. */
+	a.bytes_served = 5;
+	assert_int_equal(journal_save(j, &a, NULL), 0);
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	assert_int_equal(committed("SELECT count(*) FROM transfers"), 1);
+	assert_int_equal(committed("SELECT bytes_served FROM phones WHERE "
+	    "mac = '0004f2000001'"), 5);
+	a.bytes_served = 6;
+	assert_int_equal(journal_save(j, &a, NULL), 0);
+	ev.kind = "note";
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	assert_int_equal(committed("SELECT bytes_served FROM phones WHERE "
+	    "mac = '0004f2000001'"), 6);
+	journal_close(j);
+}
+
+/* A fact that cannot be recorded is refused; the grouped writes still hold. */
+static void
+test_fact_refused(void **state)
+{
+	struct journal		*j;
+	struct phone		 a;
+	struct journal_event	 ev = { 3000, "0004f2000001", "state", "seen",
+				    "identified", NULL, NULL, "GET x.cfg" };
+	char			*cause = NULL, path[128];
+	sqlite3			*db;
+
+	/* A trigger stands in for a full disk on the events table. */
+	journal_close(journal_open(dir, 0, &cause));
+	snprintf(path, sizeof path, "%s/journal.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER no_events BEFORE "
+	    "INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	make_phone(&a, "0004f2000001");
+	assert_int_equal(journal_save(j, &a, NULL), 0);
+	assert_int_equal(journal_add_syslog(j, a.mac, a.ip, 1, "kept"), 0);
+	a.state = PHONE_IDENTIFIED;
+	assert_int_equal(journal_save(j, &a, &ev), -1);
+	assert_int_equal(committed("SELECT count(*) FROM events"), 0);
+	assert_int_equal(committed("SELECT count(*) FROM phones WHERE "
+	    "state = 'identified'"), 0);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 1);
+	assert_int_equal(committed("SELECT count(*) FROM phones"), 1);
+	journal_close(j);
+}
+
+/* Closing commits what is pending; with grouping off, nothing waits. */
+static void
+test_close_flushes(void **state)
+{
+	struct journal	*j;
+	struct phone	 p;
+	char		*cause = NULL;
+
+	j = journal_open(dir, 0, &cause);
+	make_phone(&p, "0004f2000001");
+	p.bytes_served = 42;
+	assert_int_equal(journal_save(j, &p, NULL), 0);
+	assert_int_equal(journal_add_syslog(j, p.mac, p.ip, 1, "l"), 0);
+	assert_int_equal(journal_counter_add(j, "syslog_limited", 3), 0);
+	journal_close(j);
+	assert_int_equal(committed("SELECT bytes_served FROM phones"), 42);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 1);
+	assert_int_equal(committed("SELECT value FROM counters WHERE name = "
+	    "'syslog_limited'"), 3);
+
+	j = journal_open(dir, 0, &cause);
+	journal_set_group(j, 0);
+	p.bytes_served = 43;
+	assert_int_equal(journal_save(j, &p, NULL), 0);
+	assert_int_equal(journal_pending(j), 0);
+	assert_int_equal(committed("SELECT bytes_served FROM phones"), 43);
+	journal_close(j);
+}
+
+/* Enough pending writes commit without waiting for the flush. */
+static void
+test_group_max(void **state)
+{
+	struct journal	*j;
+	char		*cause = NULL;
+	int		 i;
+
+	j = journal_open(dir, 0, &cause);
+	journal_set_group(j, 8);
+	for (i = 0; i < 7; i++)
+		journal_add_syslog(j, NULL, "10.0.0.9", i, "l");
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 0);
+	journal_add_syslog(j, NULL, "10.0.0.9", 7, "l");
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 8);
+	assert_int_equal(journal_pending(j), 0);
+	journal_close(j);
+}
+
+/* Syslog rows: capped per phone and in total, oldest first, drops counted. */
+static void
+test_syslog_caps(void **state)
+{
+	struct journal	*j;
+	char		*cause = NULL, line[32];
+	json_t		*c, *a;
+	int		 i;
+
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	journal_set_syslog_caps(j, 10, 25);
+	for (i = 0; i < 15; i++) {
+		snprintf(line, sizeof line, "a%d", i);
+		journal_add_syslog(j, "0004f2000001", "10.0.0.1", i, line);
+	}
+	for (i = 0; i < 12; i++) {
+		snprintf(line, sizeof line, "n%d", i);
+		journal_add_syslog(j, NULL, "10.0.0.9", 100 + i, line);
+	}
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 0);
+	journal_flush(j);
+	assert_int_equal(committed("SELECT count(*) FROM syslog WHERE mac = "
+	    "'0004f2000001'"), 10);
+	assert_int_equal(committed("SELECT count(*) FROM syslog WHERE mac IS "
+	    "NULL"), 10);
+	/* The oldest went: a5..a14 are left. */
+	a = journal_syslog_json(j, "0004f2000001", 0);
+	assert_int_equal(json_array_size(a), 10);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 0), "line")), "a5");
+	json_decref(a);
+	c = journal_syslog_counts_json(j, "0004f2000001");
+	assert_int_equal(json_integer_value(json_object_get(c, "lines")), 10);
+	assert_int_equal(json_integer_value(json_object_get(c, "trimmed")), 5);
+	json_decref(c);
+	/* 10 more make 30 > 25: the oldest of all go (a5..a9). */
+	for (i = 0; i < 10; i++)
+		journal_add_syslog(j, "0004f2000002", "10.0.0.2", 200 + i, "b");
+	journal_flush(j);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 25);
+	assert_int_equal(committed("SELECT count(*) FROM syslog WHERE mac = "
+	    "'0004f2000002'"), 10);
+	assert_int_equal(committed("SELECT min(ts) FROM syslog WHERE mac = "
+	    "'0004f2000001'"), 10);
+	c = journal_syslog_counts_json(j, NULL);
+	assert_int_equal(json_integer_value(json_object_get(c, "lines")), 25);
+	assert_int_equal(json_integer_value(json_object_get(c, "trimmed")),
+	    12);
+	json_decref(c);
+	c = journal_syslog_counts_json(j, "0004f2000001");
+	assert_int_equal(json_integer_value(json_object_get(c, "trimmed")),
+	    10);
+	json_decref(c);
+	journal_close(j);
+
+	/* Reopened: the counts are read back, the caps hold from there. */
+	j = journal_open(dir, 0, &cause);
+	journal_set_syslog_caps(j, 10, 25);
+	journal_add_syslog(j, "0004f2000002", "10.0.0.2", 300, "b");
+	journal_close(j);
+	assert_int_equal(committed("SELECT count(*) FROM syslog WHERE mac = "
+	    "'0004f2000002'"), 10);
+	assert_int_equal(committed("SELECT value FROM counters WHERE name = "
+	    "'syslog_trimmed:0004f2000002'"), 1);
+}
+
 int
 main(void)
 {
@@ -164,6 +424,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_missing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_transfers_and_syslog,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grouped_until_flush,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fact_commits_pending,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fact_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_flushes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_max,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_caps,
 		    setup, teardown),
 	};
 
