@@ -457,7 +457,10 @@ tr_sockaddr(const char *ip, unsigned port, struct sockaddr_storage *ss)
 /*
  * The transfer event as the servers will send it.  Until the engine takes
  * struct xfer_event (serve_xfer_event), it is told in the older TFTP and
- * HTTP shapes, the way tftp-server.c and http.c tell it today.
+ * HTTP shapes, the way tftp-server.c and http.c tell it today.  When
+ * serve_xfer_event replaces serve_tftp_event and serve_http_event, the body
+ * of this function becomes serve_xfer_event(&t->s, ev) (and tr_upload marks
+ * its events as uploads if xfer_event says so in a field).
  */
 static void
 tr_deliver(struct tr *t, const struct xfer_event *ev)
