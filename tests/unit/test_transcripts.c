@@ -268,8 +268,10 @@ tr_start(struct tr *t)
 	size_t			 i;
 	static unsigned		 n;
 
-	snprintf(t->dir, sizeof t->dir, "%s/run%u", tr_root, n++);
-	if (mkdir(t->dir, 0700) != 0) {
+	/* A restart continues from the same state directory. */
+	if (t->dir[0] == '\0')
+		snprintf(t->dir, sizeof t->dir, "%s/run%u", tr_root, n++);
+	if (mkdir(t->dir, 0700) != 0 && errno != EEXIST) {
 		tr_fail(t, "cannot create %s", t->dir);
 		return (-1);
 	}
@@ -1317,6 +1319,8 @@ tr_set(struct tr *t)
 		tr_fail(t, "unknown setting");
 }
 
+static void	tr_restart(struct tr *);
+
 static void
 tr_step(struct tr *t, const char *body)
 {
@@ -1347,14 +1351,33 @@ tr_step(struct tr *t, const char *body)
 			    strlen(tr_arg(t, 3)));
 	} else if (strcmp(cmd, "clock") == 0)
 		tr_clock_step(t);
-	else if (strcmp(cmd, "tick") == 0)
+	else if (strcmp(cmd, "tick") == 0) {
 		fleet_tick(t->s.fleet, serve_now());
+		journal_flush(t->s.journal);
+	} else if (strcmp(cmd, "restart") == 0)
+		tr_restart(t);
 	else if (strcmp(cmd, "operator") == 0)
 		tr_operator(t);
 	else if (strcmp(cmd, "expect") == 0)
 		tr_expect(t);
 	else
 		tr_fail(t, "unknown command '%s'", cmd);
+}
+
+/*
+ * The daemon stopped and started again: everything in memory is gone (the
+ * transfers in flight with it), the fleet continues from the journal.
+ */
+static void
+tr_restart(struct tr *t)
+{
+	size_t	i;
+
+	tr_stop(t);
+	t->started = 0;
+	for (i = 0; i < t->nxfers; i++)
+		t->xfers[i].ended = 1;
+	tr_start(t);
 }
 
 /* Run one file; 0 passed, 1 failed. */
