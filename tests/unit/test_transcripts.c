@@ -1326,6 +1326,10 @@ tr_step(struct tr *t, const char *body)
 {
 	const char	*cmd = tr_arg(t, 0);
 
+	if (*body != '\0' && !tr_is(t, 1, "put")) {
+		tr_fail(t, "'|' lines belong after a put");
+		return;
+	}
 	if (strcmp(cmd, "set") == 0) {
 		tr_set(t);
 		return;
