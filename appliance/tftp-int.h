@@ -27,8 +27,15 @@ struct mmsghdr;
 #define TFTP_WINDOW_BYTES_MAX	(1024 * 1024)
 /* Bytes read from a file at once when the window is smaller. */
 #define TFTP_CHUNK_MIN		(64 * 1024)
-/* netascii is converted in memory; larger files are refused in that mode. */
-#define TFTP_NETASCII_MAX	(64 * 1024 * 1024)
+/*
+ * netascii is converted in memory: it is for configuration and text files.
+ * An image asked for in netascii is refused (saying to use octet) rather
+ * than read whole into memory inside the loop.
+ */
+#define TFTP_NETASCII_MAX	(1024 * 1024)
+/* Defaults of the limits a hostile segment can push against. */
+#define TFTP_CLIENT_ABANDON_MAX_MS	15000
+#define TFTP_MEMORY_MAX		(32 * 1024 * 1024)
 
 enum tftp_state {
 	TFTP_STATE_OACK,	/* OACK sent, waiting for ACK 0 or DATA 1 */
@@ -51,6 +58,8 @@ struct tftp_transfer {
 	int			 write;
 	int			 netascii;
 	enum tftp_state		 state;
+	int			 answered;	/* a packet came from the client */
+	uint64_t		 mem_cost;	/* bytes charged to server->mem_used */
 	struct tftp_params	 params;
 	uint8_t			 oack[TFTP_OACK_MAX];
 	size_t			 oacklen;
@@ -114,6 +123,7 @@ struct tftp_server {
 	struct tftp_transfers	 transfers;
 	struct tftp_batch	*batch;		/* NULL: every send at once */
 	unsigned		 active;
+	uint64_t		 mem_used;	/* transfer buffers, bytes */
 	uint64_t		 next_id;
 	uint64_t		 refusal_log_ms;
 	unsigned		 refusals_unlogged;
@@ -124,6 +134,13 @@ uint64_t	tftp_now_ms(void);
 uint64_t	tftp_now_us(void);
 /* The silence after which a transfer ends, from its options. */
 unsigned	tftp_abandon_ms(const struct tftp_transfer *);
+/*
+ * Charge bytes of transfer buffers to the server's budget: 0, or -1 when
+ * they do not fit even after ending transfers whose client never answered.
+ */
+int		tftp_mem_charge(struct tftp_transfer *, uint64_t);
+/* Bytes of buffer budget free now. */
+uint64_t	tftp_mem_free(const struct tftp_server *);
 /* Free a transfer without an event (its final event was already sent). */
 void		tftp_transfer_free(struct tftp_transfer *);
 /* Emit an event for t (reason may be NULL). */

@@ -55,6 +55,8 @@ static int	tftp_transfer_socket(const struct sockaddr_storage *,
 static void	tftp_transfer_read(evutil_socket_t, short, void *);
 static void	tftp_transfer_write(evutil_socket_t, short, void *);
 static void	tftp_transfer_timer(evutil_socket_t, short, void *);
+static int	tftp_evict_unanswered(struct tftp_server *,
+		    const struct tftp_transfer *);
 
 void
 tftp_config_defaults(struct tftp_config *cfg)
@@ -71,6 +73,8 @@ tftp_config_defaults(struct tftp_config *cfg)
 	cfg->abandon_ms = 3000;
 	cfg->uploads = NULL;
 	cfg->rto_min_ms = TFTP_RTO_MIN_MS;
+	cfg->client_abandon_max_ms = TFTP_CLIENT_ABANDON_MAX_MS;
+	cfg->max_memory = TFTP_MEMORY_MAX;
 }
 
 uint64_t
@@ -198,6 +202,10 @@ tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
 		srv->cfg.timeout_ms = srv->cfg.rto_min_ms;
 	if (srv->cfg.max_windowsize == 0)
 		srv->cfg.max_windowsize = 1;
+	if (srv->cfg.client_abandon_max_ms == 0)
+		srv->cfg.client_abandon_max_ms = TFTP_CLIENT_ABANDON_MAX_MS;
+	if (srv->cfg.max_memory == 0)
+		srv->cfg.max_memory = TFTP_MEMORY_MAX;
 	if (hooks != NULL)
 		srv->hooks = *hooks;
 	srv->fd = fd;
@@ -268,6 +276,21 @@ tftp_server_recv(evutil_socket_t fd, short what, void *arg)
 		msg.msg_controllen = sizeof control;
 		if ((n = recvmsg(fd, &msg, 0)) == -1)
 			return;	/* EAGAIN, or an error for an old reply */
+		/*
+		 * Only a request is ever answered here (RFC 1350): answering
+		 * an ERROR, an ACK or a stray DATA would let a forged packet
+		 * start a ping-pong between two servers or reflect traffic.
+		 */
+		if (n < 2 || srv->rbuf[0] != 0 ||
+		    (srv->rbuf[1] != TFTP_OP_RRQ &&
+		    srv->rbuf[1] != TFTP_OP_WRQ)) {
+			char	text[64];
+
+			tftp_sa_text(&peer, text, sizeof text);
+			tftp_refusal_log(srv, "tftp: %s: ignored a packet of "
+			    "%zd bytes that is not a request", text, n);
+			continue;
+		}
 
 		/* Where it arrived: the address and port we listen on ... */
 		memset(&local, 0, sizeof local);
@@ -426,7 +449,7 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	struct tftp_transfer	*t;
 	struct tftp_req		 req;
 	char			 peer_text[64], *cause = NULL, *e;
-	unsigned		 per_client = 0, maxblk, mtu;
+	unsigned		 per_client = 0, running = 0, maxblk, mtu;
 	int			 code;
 
 	tftp_sa_text(peer, peer_text, sizeof peer_text);
@@ -444,13 +467,28 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		    strlen(t->name) == req.namelen &&
 		    memcmp(t->name, req.name, req.namelen) == 0)
 			return;
+		/*
+		 * A finished upload dallying to re-acknowledge its last block
+		 * moves no data: it costs no slot (a client uploading several
+		 * files in a row is not locked out by its own past uploads).
+		 */
+		if (t->state == TFTP_STATE_DALLY)
+			continue;
+		running++;
 		if (tftp_same_host(&t->peer, peer))
 			per_client++;
 	}
 	e = log_escape(req.name, req.namelen);
-	if (srv->active >= srv->cfg.max_transfers) {
+	/*
+	 * Full: a transfer whose client never answered (a forged source
+	 * address, or a client that gave up) yields its slot first.
+	 */
+	if (running >= srv->cfg.max_transfers &&
+	    tftp_evict_unanswered(srv, NULL) == 0)
+		running--;
+	if (running >= srv->cfg.max_transfers) {
 		tftp_refusal_log(srv, "tftp: %s: %s refused: %u transfers "
-		    "running", peer_text, e, srv->active);
+		    "running", peer_text, e, running);
 		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
 		    "server busy, try again later");
 		free(e);
@@ -502,7 +540,8 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		code = tftp_write_start(t, &req, maxblk, &cause);
 	else
 		code = tftp_read_start(t, &req, maxblk, &cause);
-	if (code != 0) {
+	/* A refusal with code 0 (undefined: busy, a read error) has a cause. */
+	if (code != 0 || cause != NULL) {
 		e = log_escape(req.name, req.namelen);
 		log_info("tftp: %s: %s %s refused: %s", peer_text,
 		    t->write ? "write" : "read", e, cause);
@@ -547,12 +586,67 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 unsigned
 tftp_abandon_ms(const struct tftp_transfer *t)
 {
-	unsigned	ms = t->server->cfg.abandon_ms;
+	const struct tftp_config *cfg = &t->server->cfg;
+	unsigned	ms = cfg->abandon_ms, stretch, cap;
 
-	if (t->params.timeout_s != 0 &&
-	    t->params.timeout_s * 2000 + 1000 > ms)
-		ms = t->params.timeout_s * 2000 + 1000;
-	return (ms);
+	/*
+	 * Only a client that has answered gets the stretch (a forged source
+	 * address never will), and only so far: "timeout 255" would
+	 * otherwise hold a slot for 511 s.
+	 */
+	if (!t->answered || t->params.timeout_s == 0)
+		return (ms);
+	stretch = t->params.timeout_s * 2000 + 1000;
+	cap = cfg->client_abandon_max_ms > ms ? cfg->client_abandon_max_ms : ms;
+	if (stretch > cap)
+		stretch = cap;
+	return (stretch > ms ? stretch : ms);
+}
+
+uint64_t
+tftp_mem_free(const struct tftp_server *srv)
+{
+	return (srv->mem_used >= srv->cfg.max_memory ? 0 :
+	    srv->cfg.max_memory - srv->mem_used);
+}
+
+int
+tftp_mem_charge(struct tftp_transfer *t, uint64_t bytes)
+{
+	struct tftp_server	*srv = t->server;
+
+	while (bytes > tftp_mem_free(srv)) {
+		if (tftp_evict_unanswered(srv, t) != 0)
+			return (-1);
+	}
+	srv->mem_used += bytes;
+	t->mem_cost += bytes;
+	return (0);
+}
+
+/*
+ * End the oldest transfer (not keep) whose client never sent a packet, to
+ * make room; -1 if there is none.  It gets no ERROR: its source address
+ * may be forged, and an answer would be reflected at whoever owns it.
+ */
+static int
+tftp_evict_unanswered(struct tftp_server *srv,
+    const struct tftp_transfer *keep)
+{
+	struct tftp_transfer	*t;
+
+	TAILQ_FOREACH(t, &srv->transfers, entry) {
+		if (t != keep && !t->answered && t->fd != -1 &&
+		    t->state != TFTP_STATE_DALLY)
+			break;
+	}
+	if (t == NULL)
+		return (-1);
+	tftp_finish(t, t->write ? TFTP_EV_FAILED : TFTP_EV_ABANDONED,
+	    t->write ? "the client never answered and its slot was needed" :
+	    "abandoned after 0 bytes: the client never answered and its "
+	    "slot was needed");
+	return (0);
 }
 
 void
@@ -687,6 +781,11 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 			}
 			return;
 		}
+		if (!t->answered) {
+			/* It exists: its own timeout may now count. */
+			t->answered = 1;
+			t->abandon_ms = tftp_abandon_ms(t);
+		}
 		if (t->write) {
 			if (tftp_write_packet(t, t->pkt, n) == -1)
 				return;
@@ -712,6 +811,7 @@ tftp_transfer_free(struct tftp_transfer *t)
 
 	TAILQ_REMOVE(&srv->transfers, t, entry);
 	srv->active--;
+	srv->mem_used -= t->mem_cost;
 	tftp_batch_forget(srv->batch, t);
 	if (t->ev_read != NULL)
 		event_free(t->ev_read);

@@ -25,6 +25,7 @@
 #include "xmalloc.h"
 
 static int	tftp_read_load(struct tftp_transfer *, char **);
+static int	tftp_read_busy(char **);
 static int	tftp_read_fill(struct tftp_transfer *, uint64_t, unsigned);
 static int	tftp_read_send(struct tftp_transfer *, uint64_t, unsigned, int);
 static void	tftp_read_rtt(struct tftp_transfer *);
@@ -63,31 +64,46 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	t->size = t->content.size;
 	if (t->content.fd == -1)
 		t->mem = t->content.buf;
-	if (t->netascii && (code = tftp_read_load(t, cause)) != 0)
-		return (code);
+	if (t->netascii) {
+		code = tftp_read_load(t, cause);
+		if (*cause != NULL)	/* a refusal may be code 0 (busy) */
+			return (code);
+	}
 
 	memset(&lim, 0, sizeof lim);
 	lim.max_blksize = maxblk;
 	lim.max_windowsize = srv->cfg.max_windowsize;
+	/* A window never needs more buffer than the budget has left. */
 	lim.max_window_bytes = TFTP_WINDOW_BYTES_MAX;
+	if (t->mem == NULL && tftp_mem_free(srv) < lim.max_window_bytes)
+		lim.max_window_bytes = tftp_mem_free(srv);
+	if (lim.max_window_bytes < TFTP_BLKSIZE_MIN)
+		lim.max_window_bytes = TFTP_BLKSIZE_MIN;
 	code = tftp_negotiate(req, &lim, 1, t->size, &t->params, t->oack,
 	    &t->oacklen, cause);
 	if (code != 0)
 		return (code);
 
 	w = t->params.windowsize;
+	if (t->mem == NULL) {
+		/* 64 KB of read-ahead if the budget allows, else one window. */
+		nchunk = TFTP_CHUNK_MIN / t->params.blksize;
+		if (nchunk < w)
+			nchunk = w;
+		t->chunk_size = (size_t)nchunk * t->params.blksize;
+		if (t->chunk_size > tftp_mem_free(srv))
+			t->chunk_size = (size_t)w * t->params.blksize;
+		if (tftp_mem_charge(t, t->chunk_size) != 0) {
+			t->chunk_size = 0;
+			return (tftp_read_busy(cause));
+		}
+		t->chunk = xmalloc(t->chunk_size);
+	}
 	tftp_sender_init(&t->snd, t->size / t->params.blksize + 1, w,
 	    t->params.rollover);
 	t->hdrs = xcalloc(w, 4);
 	t->iov = xcalloc(w, 2 * sizeof *t->iov);
 	t->msgs = xcalloc(w, sizeof *t->msgs);
-	if (t->mem == NULL) {
-		nchunk = TFTP_CHUNK_MIN / t->params.blksize;
-		if (nchunk < w)
-			nchunk = w;
-		t->chunk_size = (size_t)nchunk * t->params.blksize;
-		t->chunk = xmalloc(t->chunk_size);
-	}
 	t->pktsize = 2048;
 	t->pkt = xmalloc(t->pktsize);
 
@@ -101,20 +117,38 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	return (0);
 }
 
-/* netascii: the whole file converted in memory (configs, not images). */
+static int
+tftp_read_busy(char **cause)
+{
+	xasprintf(cause, "server busy (transfer memory in use), try again "
+	    "later");
+	return (TFTP_ERR_UNDEFINED);
+}
+
+/*
+ * netascii: the whole file converted in memory, so only for text files up
+ * to TFTP_NETASCII_MAX (configs, not images), and charged to the budget.
+ */
 static int
 tftp_read_load(struct tftp_transfer *t, char **cause)
 {
 	uint8_t		*raw;
 	const uint8_t	*src;
-	uint64_t	 got = 0;
+	uint64_t	 got = 0, need;
+	size_t		 len;
 	ssize_t		 n;
 
 	if (t->size > TFTP_NETASCII_MAX) {
-		xasprintf(cause, "file is too large for netascii mode; "
-		    "use octet (binary) mode");
+		xasprintf(cause, "netascii (text) mode is for text files up to "
+		    "%u KiB and this file is %llu bytes: ask for it in octet "
+		    "(binary) mode", TFTP_NETASCII_MAX / 1024,
+		    (unsigned long long)t->size);
 		return (TFTP_ERR_ACCESS);
 	}
+	/* The file read in (unless in memory) and at most twice its size. */
+	need = 2 * t->size + 1 + (t->mem == NULL ? t->size : 0);
+	if (tftp_mem_charge(t, need) != 0)
+		return (tftp_read_busy(cause));
 	raw = NULL;
 	src = t->mem;
 	if (src == NULL) {
@@ -130,11 +164,15 @@ tftp_read_load(struct tftp_transfer *t, char **cause)
 		}
 		src = raw;
 	}
-	t->converted = xmalloc(tftp_netascii_encoded_len(src, t->size) + 1);
+	len = tftp_netascii_encoded_len(src, t->size);
+	t->converted = xmalloc(len + 1);
 	tftp_netascii_encode(src, t->size, t->converted);
-	t->size = tftp_netascii_encoded_len(src, t->size);
+	t->size = len;
 	t->mem = t->converted;
 	free(raw);
+	/* Keep only what the converted copy holds. */
+	t->server->mem_used -= t->mem_cost - (len + 1);
+	t->mem_cost = len + 1;
 	return (0);
 }
 

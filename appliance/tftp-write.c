@@ -45,6 +45,13 @@ tftp_write_start(struct tftp_transfer *t, const struct tftp_req *req,
 	    &t->oacklen, cause);
 	if (code != 0)
 		return (code);
+	/* The receive buffer (and netascii's) come out of the budget. */
+	if (tftp_mem_charge(t, (uint64_t)(t->params.blksize + 5) *
+	    (t->netascii ? 2 : 1)) != 0) {
+		xasprintf(cause, "server busy (transfer memory in use), try "
+		    "again later");
+		return (TFTP_ERR_UNDEFINED);
+	}
 	if ((t->upload = upload_begin(srv->cfg.uploads, t->name,
 	    cause)) == NULL)
 		return (TFTP_ERR_ACCESS);

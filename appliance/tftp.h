@@ -95,6 +95,14 @@ struct tftp_config {
 	unsigned		 abandon_ms;	/* silence that means "abandoned", default 3000 */
 	struct upload_store	*uploads;	/* NULL: every WRQ refused */
 	unsigned		 rto_min_ms;	/* floor of the adaptive timeout, default 10 */
+	/*
+	 * How far a client's own timeout option may stretch abandon_ms, once
+	 * it has answered (default 15000): "timeout 255" would hold a slot
+	 * for 511 s.
+	 */
+	unsigned		 client_abandon_max_ms;
+	/* Bytes of transfer buffers (read-ahead, netascii) in all, default 32 MiB. */
+	uint64_t		 max_memory;
 };
 
 /* Defaults for every field. */

@@ -621,6 +621,219 @@ test_netascii_read(void **state)
 	fx_free(fx);
 }
 
+/* An image asked for in netascii: refused, saying why, before any byte. */
+static void
+test_netascii_image_refused(void **state)
+{
+	struct fx	*fx = fx_new(2 * 1024 * 1024, NULL);
+	int		 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0netascii\0timeout\0" "255\0");
+	pump(fx, 20);
+	expect_error(c, 2, "octet");
+	expect_nothing(c);
+	assert_int_equal(fx->nev, 0);
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+/* RFC 1350: an ERROR (or anything but a request) to port 69 gets no answer. */
+static void
+test_non_request_not_answered(void **state)
+{
+	struct fx	*fx = fx_new(10, NULL);
+	int		 c = client("127.0.0.1");
+
+	to_server(fx, c, "127.0.0.1", "\0\5\0\0oops\0", 9);
+	to_server(fx, c, "127.0.0.1", "\0\4\0\1", 4);
+	to_server(fx, c, "127.0.0.1", "\0\3\0\1data", 8);
+	to_server(fx, c, "127.0.0.1", "\0\6blksize\0" "8\0", 12);
+	to_server(fx, c, "127.0.0.1", "\0\11", 2);
+	to_server(fx, c, "127.0.0.1", "\5", 1);
+	pump(fx, 20);
+	expect_nothing(c);
+	/* A malformed request is still answered. */
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0mail\0");
+	pump(fx, 20);
+	expect_error(c, 4, "mode");
+	close(c);
+	fx_free(fx);
+}
+
+static void
+capped_timeout(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 40;
+	cfg->rto_min_ms = 10;
+	cfg->abandon_ms = 300;
+	cfg->client_abandon_max_ms = 600;
+}
+
+/*
+ * A client's timeout 255 would stretch abandonment to 511 s: a forged
+ * request that never answers ends after abandon_ms, and a client that did
+ * answer is given at most client_abandon_max_ms.
+ */
+static void
+test_client_timeout_capped(void **state)
+{
+	struct fx		*fx = fx_new(100000, capped_timeout);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[600];
+	int			 forged = client("127.0.0.1");
+	int			 c = client("127.0.0.1"), i;
+
+	RRQ(fx, forged, "127.0.0.1", "\0\1buf\0octet\0timeout\0" "255\0");
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0timeout\0" "255\0");
+	pump(fx, 20);
+	assert_true(from_server(c, buf, sizeof buf, &tid) > 0);
+	assert_int_equal(buf[1], 6);
+	send_ack(c, &tid, 0);
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	/* The forged one (never answered) goes first ... */
+	for (i = 0; i < 40 && fx->nev < 3; i++)
+		pump(fx, 25);
+	assert_int_equal(fx->nev, 3);
+	assert_int_equal(fx->ev[2].type, TFTP_EV_ABANDONED);
+	assert_int_equal(fx->ev[2].bytes, 0);
+	/* ... the real one after at most client_abandon_max_ms. */
+	for (i = 0; i < 80 && fx->nev < 4; i++)
+		pump(fx, 25);
+	assert_int_equal(fx->nev, 4);
+	assert_int_equal(fx->ev[3].type, TFTP_EV_ABANDONED);
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(forged);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+small_memory(struct tftp_config *cfg)
+{
+	cfg->max_memory = 3000;
+}
+
+/* Transfer buffers come out of one budget: past it, "busy". */
+static void
+test_memory_budget(void **state)
+{
+	struct fx		*fx = fx_new(0, small_memory);
+	struct sockaddr_in	 tid;
+	uint8_t			 crlf[512];
+	int			 c1 = client("127.0.0.1");
+	int			 c2 = client("127.0.0.2");
+	int			 c3 = client("127.0.0.3"), i;
+
+	for (i = 0; i < 512; i++)
+		crlf[i] = i % 2 == 0 ? '\r' : '\n';
+	free(fx->data);
+	fx->size = 1000;
+	fx->data = malloc(fx->size);
+	memset(fx->data, '\n', fx->size);	/* 2000 bytes converted */
+	RRQ(fx, c1, "127.0.0.1", "\0\1buf\0netascii\0");
+	pump(fx, 20);
+	expect_data(c1, 1, crlf, 512, &tid);
+	/* c1 answers (one that never did would make room, see below). */
+	send_ack(c1, &tid, 1);
+	pump(fx, 20);
+	expect_data(c1, 2, crlf, 512, &tid);
+	RRQ(fx, c2, "127.0.0.1", "\0\1buf\0netascii\0");
+	pump(fx, 20);
+	expect_error(c2, 0, "busy");
+	/* Octet from memory needs no buffer of its own. */
+	RRQ(fx, c3, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c3, 1, fx->data, 512, &tid);
+	close(c1);
+	close(c2);
+	close(c3);
+	fx_free(fx);
+}
+
+static void
+two_slots(struct tftp_config *cfg)
+{
+	cfg->max_transfers = 2;
+}
+
+/* Slots full of requests that never answered: the oldest makes room. */
+static void
+test_unanswered_make_room(void **state)
+{
+	struct fx		*fx = fx_new(1000, two_slots);
+	struct sockaddr_in	 tid;
+	int			 f1 = client("127.0.0.1");
+	int			 f2 = client("127.0.0.2");
+	int			 c = client("127.0.0.3");
+	int			 c2 = client("127.0.0.4");
+
+	RRQ(fx, f1, "127.0.0.1", "\0\1buf\0octet\0");
+	RRQ(fx, f2, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(f2, 1, fx->data, 512, &tid);
+	/* f2 answers: it is a real client and keeps its slot. */
+	send_ack(f2, &tid, 1);
+	pump(fx, 20);
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	assert_int_equal(fx->ev[2].type, TFTP_EV_ABANDONED);
+	assert_non_null(strstr(fx->ev[2].reason, "never answered"));
+	assert_int_equal(tftp_server_active(fx->srv), 2);
+	/* Both slots now hold clients that answered or are new: c evicted? */
+	send_ack(c, &tid, 1);
+	pump(fx, 20);
+	RRQ(fx, c2, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_error(c2, 0, "busy");
+	close(f1);
+	close(f2);
+	close(c);
+	close(c2);
+	fx_free(fx);
+}
+
+static void
+uploads_two_per_client(struct tftp_config *cfg)
+{
+	cfg->uploads = (void *)1;
+	cfg->max_per_client = 2;
+}
+
+/*
+ * Issue 18: quick uploads in a row from one address; the finished ones
+ * dally, and must not lock the address out.
+ */
+static void
+test_dallying_uploads_do_not_count(void **state)
+{
+	struct fx		*fx = fx_new(0, uploads_two_per_client);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[64];
+	int			 i, c;
+
+	for (i = 0; i < 4; i++) {
+		c = client("127.0.0.1");
+		RRQ(fx, c, "127.0.0.1", "\0\2up.log\0octet\0");
+		pump(fx, 10);
+		assert_int_equal(from_server(c, buf, sizeof buf, &tid), 4);
+		assert_memory_equal(buf, "\0\4\0\0", 4);
+		to_tid(c, &tid, "\0\3\0\1hello", 9);
+		pump(fx, 10);
+		assert_int_equal(from_server(c, buf, sizeof buf, &tid), 4);
+		assert_memory_equal(buf, "\0\4\0\1", 4);
+		close(c);
+	}
+	c = client("127.0.0.1");
+	RRQ(fx, c, "127.0.0.1", "\0\1missing\0octet\0");
+	pump(fx, 10);
+	expect_error(c, 1, "no such file");
+	close(c);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -635,6 +848,12 @@ main(void)
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_upload),
 		cmocka_unit_test(test_netascii_read),
+		cmocka_unit_test(test_netascii_image_refused),
+		cmocka_unit_test(test_non_request_not_answered),
+		cmocka_unit_test(test_client_timeout_capped),
+		cmocka_unit_test(test_memory_budget),
+		cmocka_unit_test(test_unanswered_make_room),
+		cmocka_unit_test(test_dallying_uploads_do_not_count),
 	};
 
 	return (cmocka_run_group_tests_name("tftp_server", tests, NULL, NULL));
