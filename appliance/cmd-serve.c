@@ -29,6 +29,8 @@ enum {
 	OPT_FORCE_DHCP,
 	OPT_USER,
 	OPT_UPLOAD_MAX,
+	OPT_UPLOAD_QUOTA,
+	OPT_UPLOAD_PHONE_QUOTA,
 	OPT_NO_VERIFY,
 	OPT_REPORT_DIR,
 	OPT_SYSLOG_KEEP
@@ -76,6 +78,10 @@ static const struct cmd_option cmd_serve_options[] = {
 	    "drop root to USER after binding the ports" },
 	{ "upload-max", OPT_UPLOAD_MAX, "BYTES",
 	    "largest file a phone may upload (default 16 MiB)" },
+	{ "upload-quota", OPT_UPLOAD_QUOTA, "BYTES",
+	    "most bytes all uploads together may take (default 1 GiB)" },
+	{ "upload-phone-quota", OPT_UPLOAD_PHONE_QUOTA, "BYTES",
+	    "most bytes one phone's uploads may take (default 64 MiB)" },
 	{ "no-verify", OPT_NO_VERIFY, NULL,
 	    "do not re-hash the library after start (the cheap size and "
 	    "mtime checks still run)" },
@@ -230,6 +236,18 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    ~0UL, &v) != 0)
 				return (EXIT_USAGE);
 			o.upload_max = v;
+			break;
+		case OPT_UPLOAD_QUOTA:
+			if (cmd_parse_uint(self, "--upload-quota", arg, 1,
+			    ~0UL, &v) != 0)
+				return (EXIT_USAGE);
+			o.upload_quota = v;
+			break;
+		case OPT_UPLOAD_PHONE_QUOTA:
+			if (cmd_parse_uint(self, "--upload-phone-quota", arg, 1,
+			    ~0UL, &v) != 0)
+				return (EXIT_USAGE);
+			o.upload_phone_quota = v;
 			break;
 		case OPT_NO_VERIFY:
 			o.no_verify = 1;

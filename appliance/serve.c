@@ -67,6 +67,8 @@ serve_options_defaults(struct serve_options *o)
 	o->unknown_version = UNKNOWN_UPGRADE;
 	o->quiet_period = 120;
 	o->upload_max = 16 * 1024 * 1024;
+	o->upload_quota = 1024ULL * 1024 * 1024;
+	o->upload_phone_quota = 64 * 1024 * 1024;
 }
 
 static int
@@ -266,6 +268,15 @@ serve_listen(struct serve *s, char **cause)
 	free(updir);
 	if (s->uploads == NULL)
 		return (-1);
+	{
+		struct upload_limits	ul;
+
+		/* A hostile client fills at most the quotas, never the disk. */
+		ul.total_max = s->opt.upload_quota;
+		ul.phone_max = s->opt.upload_phone_quota;
+		ul.reserve = UPLOAD_RESERVE_DEFAULT;
+		upload_store_set_limits(s->uploads, &ul);
+	}
 
 	tftp_config_defaults(&tc);
 	tc.listen = s->opt.listen;

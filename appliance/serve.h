@@ -56,6 +56,8 @@ struct serve_options {
 	int			 foreground;
 	const char		*user;
 	uint64_t		 upload_max;
+	uint64_t		 upload_quota;	/* all uploads, bytes */
+	uint64_t		 upload_phone_quota; /* per phone, bytes */
 	int			 no_verify;	/* no re-hash at start */
 	const char		*report_dir;	/* keep the report here */
 	int64_t			 syslog_keep_phone;	/* rows per phone */

@@ -3,10 +3,18 @@
  * the store directory, so an interrupted or refused upload never leaves a
  * file behind; commit links it to the first free name of NAME, NAME.1, ...
  * with linkat(), which fails rather than replace an existing file.
+ *
+ * The directory is read once when the store opens: the bytes each phone has
+ * stored (for the quotas) and the next free version of each name, kept in a
+ * small hash table, so committing costs one linkat() rather than a probe of
+ * every earlier version.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,25 +30,177 @@
 #include "xmalloc.h"
 
 #define UPLOAD_MAX_VERSIONS 100000
+/* Names tried past the expected next version (another writer's files). */
+#define UPLOAD_LINK_TRIES	64
+/* The free space is looked at again after this many bytes. */
+#define UPLOAD_STATFS_EVERY	(1024 * 1024)
+
+/* A name's next free version, or a phone's bytes: one table for both. */
+struct upload_entry {
+	struct upload_entry	*next;
+	char			*key;		/* "n<name>" or "p<mac>" */
+	unsigned		 version;	/* next free version of a name */
+	uint64_t		 bytes;		/* charged to a phone */
+};
 
 struct upload_store {
 	char			*dir;
 	int			 dirfd;
 	enum upload_policy	 policy;
 	uint64_t		 max;
+	struct upload_limits	 limits;
+	uint64_t		 used;		/* charged in all */
+	struct upload_entry	**table;
+	size_t			 nbuckets;
+	size_t			 nentries;
 };
 
 struct upload {
 	struct upload_store	*store;
 	char			*base;		/* the final name, no directory */
+	struct upload_entry	*phone;		/* NULL: no MAC in the name */
 	int			 fd;
 	char			*tmpname;	/* without O_TMPFILE only */
 	uint64_t		 bytes;
+	uint64_t		 charged;	/* to the quotas */
+	uint64_t		 statfs_at;	/* bytes when space was checked */
 };
+
+static struct upload_entry *upload_entry(struct upload_store *, char,
+		    const char *, size_t);
+static void	upload_scan(struct upload_store *);
+static void	upload_note_file(struct upload_store *, const char *,
+		    uint64_t);
+static struct upload_entry *upload_phone_of(struct upload_store *,
+		    const char *);
+static int	upload_charge(struct upload *, uint64_t, char **);
+static int	upload_space(struct upload *, size_t, char **);
 
 static int	upload_phone_name(const char *);
 static int	upload_disk_error(int);
 static int	upload_link(struct upload *, const char *);
+
+static uint32_t
+upload_hash(char kind, const char *key, size_t len)
+{
+	uint32_t	h = 2166136261u ^ (uint8_t)kind;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)key[i]) * 16777619u;
+	return (h);
+}
+
+/* The entry for key (created if missing). */
+static struct upload_entry *
+upload_entry(struct upload_store *st, char kind, const char *key, size_t len)
+{
+	struct upload_entry	*e, **old, *next;
+	size_t			 i, oldn;
+	uint32_t		 h;
+
+	h = upload_hash(kind, key, len);
+	for (e = st->table[h & (st->nbuckets - 1)]; e != NULL; e = e->next) {
+		if (e->key[0] == kind && strlen(e->key + 1) == len &&
+		    memcmp(e->key + 1, key, len) == 0)
+			return (e);
+	}
+	if (st->nentries >= st->nbuckets) {
+		old = st->table;
+		oldn = st->nbuckets;
+		st->nbuckets *= 2;
+		st->table = xcalloc(st->nbuckets, sizeof *st->table);
+		for (i = 0; i < oldn; i++) {
+			for (e = old[i]; e != NULL; e = next) {
+				next = e->next;
+				h = upload_hash(e->key[0], e->key + 1,
+				    strlen(e->key + 1)) & (st->nbuckets - 1);
+				e->next = st->table[h];
+				st->table[h] = e;
+			}
+		}
+		free(old);
+		h = upload_hash(kind, key, len);
+	}
+	e = xcalloc(1, sizeof *e);
+	e->key = xmalloc(len + 2);
+	e->key[0] = kind;
+	memcpy(e->key + 1, key, len);
+	e->key[len + 1] = '\0';
+	e->next = st->table[h & (st->nbuckets - 1)];
+	st->table[h & (st->nbuckets - 1)] = e;
+	st->nentries++;
+	return (e);
+}
+
+/* The phone a (base) name belongs to, NULL if it names none. */
+static struct upload_entry *
+upload_phone_of(struct upload_store *st, const char *base)
+{
+	struct ident_name	in;
+
+	ident_classify_name(base, &in);
+	if (in.mac[0] == '\0')
+		return (NULL);
+	return (upload_entry(st, 'p', in.mac, strlen(in.mac)));
+}
+
+/* A stored file: its bytes to its phone, its version to its name. */
+static void
+upload_note_file(struct upload_store *st, const char *name, uint64_t size)
+{
+	struct upload_entry	*e;
+	const char		*dot = strrchr(name, '.'), *p;
+	char			*base;
+	unsigned long		 v = 0;
+	size_t			 len = strlen(name);
+
+	if (size < UPLOAD_MIN_CHARGE)
+		size = UPLOAD_MIN_CHARGE;
+	st->used += size;
+	/* NAME.N: N is a version when it is all digits. */
+	if (dot != NULL && dot[1] != '\0' && dot[1] != '0') {
+		for (p = dot + 1; *p != '\0' && isdigit((u_char)*p); p++)
+			;
+		if (*p == '\0' && strlen(dot + 1) <= 6) {
+			v = strtoul(dot + 1, NULL, 10);
+			len = dot - name;
+		}
+	}
+	base = xstrndup(name, len);
+	if ((e = upload_phone_of(st, base)) != NULL)
+		e->bytes += size;
+	e = upload_entry(st, 'n', base, len);
+	if (e->version < v + 1)
+		e->version = v + 1;
+	free(base);
+}
+
+/* Read the directory once: what is stored, and each name's next version. */
+static void
+upload_scan(struct upload_store *st)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;	/* ".", "..", a temporary .upload-* */
+		if (fstatat(st->dirfd, de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		upload_note_file(st, de->d_name, sb.st_size);
+	}
+	closedir(d);
+}
 
 static int
 upload_phone_name(const char *base)
@@ -62,6 +222,7 @@ upload_store_open(const char *dir, enum upload_policy policy, uint64_t max,
     char **cause)
 {
 	struct upload_store	*st;
+	struct statvfs		 sv;
 	int			 fd;
 
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
@@ -79,14 +240,58 @@ upload_store_open(const char *dir, enum upload_policy policy, uint64_t max,
 	st->dirfd = fd;
 	st->policy = policy;
 	st->max = max;
+	st->nbuckets = 64;
+	st->table = xcalloc(st->nbuckets, sizeof *st->table);
+	st->limits.reserve = UPLOAD_RESERVE_DEFAULT;
+	if (fstatvfs(fd, &sv) == 0 &&
+	    (uint64_t)sv.f_blocks * sv.f_frsize / 20 < st->limits.reserve)
+		st->limits.reserve = (uint64_t)sv.f_blocks * sv.f_frsize / 20;
+	upload_scan(st);
 	return (st);
+}
+
+void
+upload_store_set_limits(struct upload_store *st,
+    const struct upload_limits *limits)
+{
+	st->limits = *limits;
+}
+
+uint64_t
+upload_store_used(const struct upload_store *st)
+{
+	return (st->used);
+}
+
+uint64_t
+upload_store_phone_used(const struct upload_store *st, const char *mac)
+{
+	struct upload_entry	*e;
+	uint32_t		 h = upload_hash('p', mac, strlen(mac));
+
+	for (e = st->table[h & (st->nbuckets - 1)]; e != NULL; e = e->next) {
+		if (e->key[0] == 'p' && strcmp(e->key + 1, mac) == 0)
+			return (e->bytes);
+	}
+	return (0);
 }
 
 void
 upload_store_free(struct upload_store *st)
 {
+	struct upload_entry	*e, *next;
+	size_t			 i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < st->nbuckets; i++) {
+		for (e = st->table[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+	}
+	free(st->table);
 	close(st->dirfd);
 	free(st->dir);
 	free(st);
@@ -127,6 +332,12 @@ upload_begin(struct upload_store *st, const char *name, char **cause)
 	up = xcalloc(1, sizeof *up);
 	up->store = st;
 	up->base = xstrdup(base);
+	up->phone = upload_phone_of(st, base);
+	up->fd = -1;
+	if (upload_charge(up, UPLOAD_MIN_CHARGE, cause) != 0) {
+		upload_abort(up);
+		return (NULL);
+	}
 	fd = openat(st->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
 	if (fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
 	    errno == EINVAL)) {
@@ -145,12 +356,68 @@ upload_begin(struct upload_store *st, const char *name, char **cause)
 	if (fd == -1) {
 		xasprintf(cause, "cannot create a file in %s: %s", st->dir,
 		    strerror(errno));
-		free(up->base);
-		free(up);
+		upload_abort(up);
 		return (NULL);
 	}
 	up->fd = fd;
 	return (up);
+}
+
+/* Charge the upload up to total bytes; -1 with *cause over a quota. */
+static int
+upload_charge(struct upload *up, uint64_t total, char **cause)
+{
+	struct upload_store	*st = up->store;
+	uint64_t		 more;
+
+	if (total < UPLOAD_MIN_CHARGE)
+		total = UPLOAD_MIN_CHARGE;
+	if (total <= up->charged)
+		return (0);
+	more = total - up->charged;
+	if (st->limits.total_max != 0 && st->used + more >
+	    st->limits.total_max) {
+		xasprintf(cause, "the upload store %s is full (its quota of "
+		    "%llu bytes for all uploads is used)", st->dir,
+		    (unsigned long long)st->limits.total_max);
+		return (-1);
+	}
+	if (st->limits.phone_max != 0 && up->phone != NULL &&
+	    up->phone->bytes + more > st->limits.phone_max) {
+		xasprintf(cause, "phone %s has used its upload quota of %llu "
+		    "bytes", up->phone->key + 1,
+		    (unsigned long long)st->limits.phone_max);
+		return (-1);
+	}
+	st->used += more;
+	if (up->phone != NULL)
+		up->phone->bytes += more;
+	up->charged = total;
+	return (0);
+}
+
+/* Keep the reserve free on the file system (the journal must commit). */
+static int
+upload_space(struct upload *up, size_t len, char **cause)
+{
+	struct upload_store	*st = up->store;
+	struct statvfs		 sv;
+	uint64_t		 avail;
+
+	/* The first write, then every UPLOAD_STATFS_EVERY bytes. */
+	if (up->statfs_at != 0 && up->bytes + len - up->statfs_at <
+	    UPLOAD_STATFS_EVERY)
+		return (0);
+	up->statfs_at = up->bytes + len + 1;
+	if (fstatvfs(st->dirfd, &sv) == -1)
+		return (0);
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail >= st->limits.reserve + len)
+		return (0);
+	xasprintf(cause, "the disk holding %s is full (%llu bytes are kept "
+	    "free for the appliance's own records)", st->dir,
+	    (unsigned long long)st->limits.reserve);
+	return (-1);
 }
 
 int
@@ -164,6 +431,9 @@ upload_write(struct upload *up, const void *buf, size_t len, char **cause)
 		    (unsigned long long)up->store->max);
 		return (-1);
 	}
+	if (upload_charge(up, up->bytes + len, cause) != 0 ||
+	    upload_space(up, len, cause) != 0)
+		return (-1);
 	while (len > 0) {
 		n = write(up->fd, p, len);
 		if (n == -1 && errno == EINTR)
@@ -205,20 +475,33 @@ upload_link(struct upload *up, const char *name)
 int
 upload_commit(struct upload *up, char **stored_path, char **cause)
 {
-	char	*name = NULL;
-	int	 i, rc = -1;
+	struct upload_entry	*e;
+	char			*name = NULL;
+	unsigned		 v, tries;
+	int			 rc = -1;
 
 	if (fsync(up->fd) == -1) {
 		xasprintf(cause, upload_disk_error(errno) ? "the disk holding "
 		    "%s is full" : "cannot write to %s", up->store->dir);
 		goto out;
 	}
-	for (i = 0; i < UPLOAD_MAX_VERSIONS; i++) {
+	/*
+	 * The next version is known; a file someone else put there (a name
+	 * taken) only moves it on, a few times at most.
+	 */
+	e = upload_entry(up->store, 'n', up->base, strlen(up->base));
+	for (tries = 0, v = e->version; tries < UPLOAD_LINK_TRIES; tries++,
+	    v++) {
+		if (v >= UPLOAD_MAX_VERSIONS) {
+			xasprintf(cause, "%s already has %d versions in %s",
+			    up->base, UPLOAD_MAX_VERSIONS, up->store->dir);
+			goto out;
+		}
 		free(name);
-		if (i == 0)
+		if (v == 0)
 			name = xstrdup(up->base);
 		else
-			xasprintf(&name, "%s.%d", up->base, i);
+			xasprintf(&name, "%s.%u", up->base, v);
 		if (upload_link(up, name) == 0)
 			break;
 		if (errno != EEXIST) {
@@ -228,13 +511,16 @@ upload_commit(struct upload *up, char **stored_path, char **cause)
 			goto out;
 		}
 	}
-	if (i == UPLOAD_MAX_VERSIONS) {
-		xasprintf(cause, "%s already has %d versions in %s", up->base,
-		    UPLOAD_MAX_VERSIONS, up->store->dir);
+	if (tries == UPLOAD_LINK_TRIES) {
+		xasprintf(cause, "cannot store %s in %s: every name tried is "
+		    "taken", up->base, up->store->dir);
+		e->version = v;
 		goto out;
 	}
+	e->version = v + 1;
 	fsync(up->store->dirfd);
 	xasprintf(stored_path, "%s/%s", up->store->dir, name);
+	up->charged = 0;	/* stored: it stays charged */
 	rc = 0;
 out:
 	free(name);
@@ -247,7 +533,12 @@ upload_abort(struct upload *up)
 {
 	if (up == NULL)
 		return;
-	close(up->fd);
+	/* What was never stored is given back to the quotas. */
+	up->store->used -= up->charged;
+	if (up->phone != NULL)
+		up->phone->bytes -= up->charged;
+	if (up->fd != -1)
+		close(up->fd);
 	if (up->tmpname != NULL)
 		unlinkat(up->store->dirfd, up->tmpname, 0);
 	free(up->tmpname);

@@ -20,12 +20,38 @@ enum upload_policy {
 struct upload_store;
 struct upload;
 
+/*
+ * What a hostile client may fill: in all (total), per phone (the MAC in
+ * the name; names without one count only in the total), and free space
+ * kept on the file system so the journal can always commit.  Every file
+ * counts at least UPLOAD_MIN_CHARGE bytes, so empty files cannot exhaust
+ * inodes.  0 for total or phone: no quota.
+ */
+#define UPLOAD_MIN_CHARGE	4096
+#define UPLOAD_RESERVE_DEFAULT	(64ULL * 1024 * 1024)
+struct upload_limits {
+	uint64_t	total_max;
+	uint64_t	phone_max;
+	uint64_t	reserve;	/* bytes left free on the file system */
+};
+
 struct upload_store	*upload_store_open(const char *, enum upload_policy,
 			    uint64_t, char **);
 void			 upload_store_free(struct upload_store *);
 const char		*upload_store_dir(const struct upload_store *);
 /* The size cap given to upload_store_open(). */
 uint64_t		 upload_store_max(const struct upload_store *);
+/*
+ * Quotas and the reserve.  By default there is no quota and the reserve is
+ * UPLOAD_RESERVE_DEFAULT or 5% of the file system, whichever is smaller.
+ */
+void			 upload_store_set_limits(struct upload_store *,
+			    const struct upload_limits *);
+/* Bytes charged to the quota: stored files and uploads in progress. */
+uint64_t		 upload_store_used(const struct upload_store *);
+/* Bytes charged to the phone with this MAC (12 lower-case hex). */
+uint64_t		 upload_store_phone_used(const struct upload_store *,
+			    const char *);
 
 /* Start an upload; NULL with *cause when the name is refused or on I/O error. */
 struct upload	*upload_begin(struct upload_store *, const char *, char **);

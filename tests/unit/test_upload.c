@@ -207,6 +207,138 @@ test_full_disk_leaves_nothing(void **state)
 	upload_store_free(st);
 }
 
+/* One write of len bytes of 'z' under name; 0 or -1 (cause kept). */
+static int
+try_store(struct upload_store *st, const char *name, size_t len,
+    char **cause)
+{
+	struct upload	*up;
+	char		*buf = malloc(len + 1), *path = NULL;
+	int		 rc = -1;
+
+	memset(buf, 'z', len);
+	*cause = NULL;
+	if ((up = upload_begin(st, name, cause)) == NULL)
+		goto out;
+	if (upload_write(up, buf, len, cause) != 0) {
+		upload_abort(up);
+		goto out;
+	}
+	rc = upload_commit(up, &path, cause);
+	free(path);
+out:
+	free(buf);
+	return (rc);
+}
+
+static void
+test_total_quota(void **state)
+{
+	struct upload_store	*st;
+	struct upload_limits	 lim = { 21000, 0, 0 };
+	char			*cause = NULL;
+
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, &cause);
+	upload_store_set_limits(st, &lim);
+	assert_int_equal(try_store(st, "a.bin", 8000, &cause), 0);
+	assert_int_equal(try_store(st, "b.bin", 8000, &cause), 0);
+	assert_int_equal(upload_store_used(st), 16000);
+	assert_int_equal(try_store(st, "c.bin", 8000, &cause), -1);
+	assert_non_null(strstr(cause, "quota"));
+	free(cause);
+	/* Nothing left of the refused one, and its bytes given back. */
+	assert_int_equal(count_files(), 2);
+	assert_int_equal(upload_store_used(st), 16000);
+	/* Empty files count a block each: they cannot exhaust inodes. */
+	assert_int_equal(try_store(st, "e.bin", 0, &cause), 0);
+	assert_int_equal(upload_store_used(st), 16000 + UPLOAD_MIN_CHARGE);
+	assert_int_equal(try_store(st, "f.bin", 0, &cause), -1);
+	free(cause);
+	upload_store_free(st);
+	/* Opened again, the store remembers what it holds. */
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, &cause);
+	assert_int_equal(upload_store_used(st), 16000 + UPLOAD_MIN_CHARGE);
+	upload_store_free(st);
+}
+
+static void
+test_phone_quota(void **state)
+{
+	struct upload_store	*st;
+	struct upload_limits	 lim = { 0, 10000, 0 };
+	char			*cause = NULL;
+
+	st = upload_store_open(dir, UPLOAD_PHONE_FILES, 1 << 20, &cause);
+	upload_store_set_limits(st, &lim);
+	assert_int_equal(try_store(st, "0004f2aabbcc-app.log", 6000,
+	    &cause), 0);
+	assert_int_equal(try_store(st, "0004f2aabbcc-boot.log", 6000,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "phone 0004f2aabbcc has used its "
+	    "upload quota"));
+	free(cause);
+	/* Another phone is not held back by the first. */
+	assert_int_equal(try_store(st, "0004f2112233-boot.log", 6000,
+	    &cause), 0);
+	assert_int_equal(upload_store_phone_used(st, "0004f2aabbcc"), 6000);
+	assert_int_equal(upload_store_phone_used(st, "0004f2112233"), 6000);
+	assert_int_equal(count_files(), 2);
+	upload_store_free(st);
+}
+
+/* Free space kept for the journal: an upload that would eat it is refused. */
+static void
+test_reserve(void **state)
+{
+	struct upload_store	*st;
+	struct upload_limits	 lim = { 0, 0, 1ULL << 60 };
+	char			*cause = NULL;
+
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, &cause);
+	upload_store_set_limits(st, &lim);
+	assert_int_equal(try_store(st, "a.bin", 100, &cause), -1);
+	assert_non_null(strstr(cause, "is full"));
+	assert_non_null(strstr(cause, "kept free"));
+	free(cause);
+	assert_int_equal(count_files(), 0);
+	upload_store_free(st);
+}
+
+/*
+ * The next version comes from what the store holds, not from a probe of
+ * NAME, NAME.1, ...: with NAME and NAME.99998 there, the next is NAME.99999
+ * (the old probe took NAME.1, and ran through every name to get there).
+ */
+static void
+test_next_version_known(void **state)
+{
+	struct upload_store	*st;
+	char			*cause = NULL, path[128];
+	int			 fd;
+
+	snprintf(path, sizeof path, "%s/x.log", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0640));
+	snprintf(path, sizeof path, "%s/x.log.99998", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0640));
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, &cause);
+	assert_int_equal(try_store(st, "x.log", 10, &cause), 0);
+	snprintf(path, sizeof path, "%s/x.log.99999", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* The last version there can be: refused, saying why. */
+	assert_int_equal(try_store(st, "x.log", 10, &cause), -1);
+	assert_non_null(strstr(cause, "versions"));
+	free(cause);
+	/* Another writer took the next name: the one after it is used. */
+	assert_int_equal(try_store(st, "y.log", 10, &cause), 0);
+	snprintf(path, sizeof path, "%s/y.log.1", dir);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0640)) >= 0);
+	close(fd);
+	assert_int_equal(try_store(st, "y.log", 10, &cause), 0);
+	snprintf(path, sizeof path, "%s/y.log.2", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	upload_store_free(st);
+}
+
 static void
 test_store_dir_errors(void **state)
 {
@@ -231,6 +363,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_disk_leaves_nothing,
 		    setup, teardown),
 		cmocka_unit_test(test_store_dir_errors),
+		cmocka_unit_test_setup_teardown(test_total_quota, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_phone_quota, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_version_known, setup,
+		    teardown),
 	};
 
 	return (cmocka_run_group_tests_name("upload", tests, NULL, NULL));
