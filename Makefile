@@ -204,7 +204,8 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SUPP
 # The phone simulator shares no code with the appliance: it is built from
 # tests/phonesim alone, on libcurl.
 SIM_LIBS	= $(shell pkg-config --libs libcurl openssl libxml-2.0 2>/dev/null) -pthread
-SIM_CFLAGS	= $(shell pkg-config --cflags libcurl openssl libxml-2.0 2>/dev/null)
+SIM_CFLAGS	= $(shell pkg-config --cflags libcurl openssl libxml-2.0 2>/dev/null) \
+		  -DSIM_PARAMS_FILE='"$(CURDIR)/appliance/data/params.tsv"'
 $(SIM_BIN): $(SIM_SRCS) $(wildcard tests/phonesim/*.h) | $(BUILD)/.deps-build
 	$(CC) -std=gnu11 -g $(WARN) -D_GNU_SOURCE $(OPT_CFLAGS) $(SIM_CFLAGS) -o $@ $(SIM_SRCS) $(SIM_LIBS)
 $(SIM_BIN_SAN): $(SIM_SRCS) $(wildcard tests/phonesim/*.h) | $(BUILD)/.deps-build

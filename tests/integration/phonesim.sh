@@ -87,18 +87,18 @@ $M BOOT 3 version=4.1.7.5432 target=ztp
 $M ZTP ok"
 check_eq "(a) old phone: exact transcript" "$expected" "$ts"
 check_eq "(a) old phone: its JSON line" \
-    "{\"mac\":\"$M\",\"model\":\"VVX410\",\"part\":\"3111-46162-001\",\"version_before\":\"4.1.4.7430\",\"version_after\":\"4.1.7.5432\",\"ca_sha256\":\"$CA_FP\",\"target\":\"ztp\",\"handoff\":null,\"reached_ztp\":true,\"boots\":3,\"recovered\":true,\"reason\":null}" \
+    "{\"mac\":\"$M\",\"model\":\"VVX410\",\"part\":\"3111-46162-001\",\"version_before\":\"4.1.4.7430\",\"version_after\":\"4.1.7.5432\",\"ca_sha256\":\"$CA_FP\",\"target\":\"ztp\",\"handoff\":null,\"reached_ztp\":true,\"boots\":3,\"recovered\":true,\"reason\":null,\"ignored\":null}" \
     "$out"
 check_eq "(a) the mock ZTP endpoint recorded the phone once" 1 \
-    "$(grep -c " $M FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 (SN:$M) Type/Application\$" "$FX/arrivals.log")"
-ua_upd="FileTransport PolycomVVX-VVX_410-UA/5.0.3.1667 (SN:$M) Type/Updater"
-ua_app="FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 (SN:$M) Type/Application"
+    "$(grep -c " $M FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 Type/Application\$" "$FX/arrivals.log")"
+ua_upd="FileTransport PolycomVVX-VVX_410-UA/5.0.3.1667 Type/Updater"
+ua_app="FileTransport PolycomVVX-VVX_410-UA/4.1.7.5432 Type/Application"
 check_eq "(a) the server saw the Updater User-Agent for the image stage" \
     "GET /3111-46162-001.sip.ld 200 \"$ua_upd\"" \
-    "$(grep "^GET /3111-46162-001.sip.ld .*SN:$M" "$FX/access.log" | head -1)"
+    "$(grep "^GET /3111-46162-001.sip.ld " "$FX/access.log" | head -1)"
 check_eq "(a) the server saw the Application User-Agent after" \
     "GET /trust.cfg 200 \"$ua_app\"" \
-    "$(grep "^GET /trust.cfg .*SN:$M" "$FX/access.log")"
+    "$(grep "^GET /trust.cfg " "$FX/access.log")"
 check "(a) the uploaded app log names the version it ran before" \
     grep -q "Application Name: SIP, Version: 4.1.4.7430" "$ROOT/$M-app.log"
 check "(a) the uploaded app log records the CA install" \
@@ -223,7 +223,7 @@ check_eq "a model without an override: one-line reason" \
 check_contains "its JSON line says it was not recovered" \
     "\"version_after\":\"4.0.7.2514\",\"ca_sha256\":null,\"target\":\"$HTTP_URL\"" "$out"
 check_eq "SoundPoint User-Agent" \
-    "GET /$M.cfg 404 \"FileTransport PolycomSoundPointIP-SPIP_670-UA/5.0.3.1667 (SN:$M) Type/Updater\"" \
+    "GET /$M.cfg 404 \"FileTransport PolycomSoundPointIP-SPIP_670-UA/5.0.3.1667 Type/Updater\"" \
     "$(grep "^GET /$M.cfg " "$FX/access.log")"
 
 # A model outside the table, given a part number, is simulated too.
@@ -233,7 +233,7 @@ check_eq "a model outside the table: exit 1" 1 "$rc"
 check_eq "a model outside the table: one-line reason" \
     "VVX9999 $M: still 4.1.4.7430 after 1 boot: server offered no image" "$err"
 check_eq "a model outside the table: its User-Agent" \
-    "GET /$M.cfg 404 \"FileTransport PolycomVVX-VVX_9999-UA/5.0.3.1667 (SN:$M) Type/Updater\"" \
+    "GET /$M.cfg 404 \"FileTransport PolycomVVX-VVX_9999-UA/5.0.3.1667 Type/Updater\"" \
     "$(grep "^GET /$M.cfg " "$FX/access.log")"
 
 # A phone with its own <mac>.cfg is handed off to another server.
@@ -279,6 +279,74 @@ kill -TERM $mock2; wait $mock2; rc=$?
 check_eq "ztp-mock exits 0 on SIGTERM" 0 "$rc"
 check_eq "ztp-mock says only where it listened" \
     "phonesim ztp-mock: listening on 127.0.0.1:$P2" "$(cat "$FX/mock2.err")"
+
+# By default the User-Agent carries no (SN:<mac>) (device.prov.tagSerialNo
+# is 0); --tag-serial-no sets it in flash.
+M=0004f2001a01
+phone SPIP670 4.0.7.2514 $M --server "$HTTP_URL" --tag-serial-no
+check_eq "tagSerialNo=1: the User-Agent carries (SN:<mac>)" \
+    "GET /$M.cfg 404 \"FileTransport PolycomSoundPointIP-SPIP_670-UA/5.0.3.1667 (SN:$M) Type/Updater\"" \
+    "$(grep "^GET /$M.cfg " "$FX/access.log")"
+
+# Parameters and values a phone does not know (params.tsv) are not used,
+# with a line in the app log, and the phone says the server meant
+# something it did not take.
+M=0004f2001b01
+cat >"$ROOT/$M.cfg" <<'EOF'
+<APPLICATION APP_FILE_PATH="" CONFIG_FILES="trust.cfg, bad-repoint.cfg"/>
+EOF
+cat >"$ROOT/bad-repoint.cfg" <<'EOF'
+<polycomConfig device.set="1" device.sec.TLS.profile.caCertList1.set="1" device.sec.TLS.profile.caCertList1="Builtin,Custom1" device.sec.TLS.profileSelection.provisioning.set="1" device.sec.TLS.profileSelection.provisioning="PROFILE1" device.prov.ztpMode.set="1" device.prov.ztpMode="1" device.prov.serverName.set="1" device.prov.serverName="" device.prov.ztpEnabled.set="1" device.prov.ztpEnabled="1"/>
+EOF
+phone VVX410 4.1.7.5432 $M --server "$HTTP_URL" --ztp "$ZTP_URL"
+check_eq "undocumented parameters: exit 1" 1 "$rc"
+check_contains "the transcript says caCertList1's value was ignored" \
+    "$M DEVICE device.sec.TLS.profile.caCertList1 ignored: value \"Builtin,Custom1\" out of range" "$ts"
+check_contains "and profileSelection.provisioning's" \
+    "$M DEVICE device.sec.TLS.profileSelection.provisioning ignored: value \"PROFILE1\" out of range" "$ts"
+check_contains "and the unknown parameter" \
+    "$M DEVICE device.prov.ztpMode ignored: unknown parameter" "$ts"
+check_contains "the documented ones are applied" \
+    "$M REBOOT reason=device settings changed (device.sec.TLS.customCaCert1,device.prov.serverName,device.prov.ztpEnabled)" "$ts"
+check "the uploaded app log has the Prm line" \
+    grep -q 'Prm|Parameter device.prov.ztpMode not used: unknown parameter' \
+    "$ROOT/$M-app.log"
+check_eq "the phone reports what it ignored" \
+    "VVX410 $M: ignored device.* parameters it was sent: device.sec.TLS.profile.caCertList1 (value \"Builtin,Custom1\" out of range); device.sec.TLS.profileSelection.provisioning (value \"PROFILE1\" out of range); device.prov.ztpMode (unknown parameter)" \
+    "$err"
+check_contains "its JSON line lists them" \
+    '"ignored":"device.sec.TLS.profile.caCertList1 (value \"Builtin,Custom1\" out of range);' \
+    "$out"
+
+# A documented value that leaves customCaCert1 out of the provisioning
+# profile: the phone does not trust the CA it was given.
+M=0004f2001b02
+cat >"$ROOT/$M.cfg" <<'EOF'
+<APPLICATION APP_FILE_PATH="" CONFIG_FILES="trust.cfg, builtin.cfg, repoint.cfg"/>
+EOF
+cat >"$ROOT/builtin.cfg" <<'EOF'
+<polycomConfig device.set="1" device.sec.TLS.profile.caCertList1.set="1" device.sec.TLS.profile.caCertList1="Builtin" device.sec.TLS.profileSelection.provisioning.set="1" device.sec.TLS.profileSelection.provisioning="PlatformProfile1"/>
+EOF
+phone VVX410 4.1.7.5432 $M --server "$HTTP_URL" --ztp "$ZTP_URL"
+check_eq "caCertList1=Builtin: exit 1" 1 "$rc"
+check_eq "caCertList1=Builtin: ZTP's chain is not trusted" \
+    "VVX410 $M: ZTP failed: certificate not trusted at depth 0: unable to get local issuer certificate" "$err"
+M=0004f2001b03
+cp "$ROOT/0004f2001b02.cfg" "$ROOT/$M.cfg"
+sed 's/caCertList1="Builtin"/caCertList1="Platform1"/' "$ROOT/builtin.cfg" \
+    >"$ROOT/platform1.cfg"
+sed -i 's/builtin.cfg/platform1.cfg/' "$ROOT/$M.cfg"
+phone VVX410 4.1.7.5432 $M --server "$HTTP_URL" --ztp "$ZTP_URL"
+check_eq "caCertList1=Platform1, PlatformProfile1: recovered" 0 "$rc"
+
+# A parameter newer than the phone's version is not used.
+M=0004f2001b04
+cat >"$ROOT/$M.cfg" <<'EOF'
+<APPLICATION APP_FILE_PATH="" CONFIG_FILES="trust.cfg, repoint.cfg"/>
+EOF
+phone SPIP670 3.3.0.1234 $M --server "$HTTP_URL" --required 3.3.0
+check_contains "ztpEnabled on 3.3.0: not used" \
+    "$M DEVICE device.prov.ztpEnabled ignored: unknown before 4.0.0" "$ts"
 
 # Usage errors.
 "$PHONESIM_BIN" --model VVX999 --version 4.1.4.7430 --mac 0004f2000001 \

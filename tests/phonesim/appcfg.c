@@ -4,7 +4,10 @@
  * wins.  device.* values apply only under device.set="1" with their own
  * device.X.set="1"; a change to any of them reboots the phone.  The CA in
  * device.sec.TLS.customCaCert1 arrives with its newlines as &#10;, which the
- * XML parser turns back into newlines.
+ * XML parser turns back into newlines.  A parameter or value that is not
+ * documented for the phone's version (params.tsv) is not used, with a line
+ * in the app log, as the Polycom guides describe ("an error message
+ * displays in the log file and parameter will not be used").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,24 @@
 static void	app_cfg_walk(xmlNode *, struct sim_params *);
 static int	app_cfg_install_ca(struct phone *, const char *,
 		    struct sim_buf *);
+static void	app_cfg_ignore(struct phone *, const char *, const char *);
+
+/* A parameter the phone does not use: transcript, app log, and the list. */
+static void
+app_cfg_ignore(struct phone *ph, const char *name, const char *why)
+{
+	char	*entry;
+
+	sim_transcript_line(&ph->ts, "DEVICE %s ignored: %s", name, why);
+	phone_log(ph, "cfg", "Prm|Parameter %s not used: %s", name, why);
+	sim_asprintf(&entry, "%s (%s)", name, why);
+	if (ph->ignored.len == 0 || strstr(ph->ignored.data, entry) == NULL) {
+		if (ph->ignored.len > 0)
+			sim_buf_add(&ph->ignored, "; ", 2);
+		sim_buf_add(&ph->ignored, entry, strlen(entry));
+	}
+	free(entry);
+}
 
 static void
 app_cfg_walk(xmlNode *node, struct sim_params *ps)
@@ -115,7 +136,7 @@ app_cfg_apply(struct phone *ph, struct sim_params *ps, struct sim_buf *why)
 {
 	struct sim_param	*p;
 	const char		*master, *set, *old;
-	char			*setname, *esc;
+	char			*setname, *esc, *ignore;
 	size_t			 len;
 	int			 changed = 0;
 
@@ -133,6 +154,12 @@ app_cfg_apply(struct phone *ph, struct sim_params *ps, struct sim_buf *why)
 		free(setname);
 		if (set == NULL || strcmp(set, "1") != 0)
 			continue;
+		if ((ignore = sim_rules_check(p->name, p->value,
+		    ph->version)) != NULL) {
+			app_cfg_ignore(ph, p->name, ignore);
+			free(ignore);
+			continue;
+		}
 		if (strcmp(p->name, CA_PARAM) == 0) {
 			if (app_cfg_install_ca(ph, p->value, why) == 1)
 				changed++;
@@ -153,4 +180,35 @@ app_cfg_apply(struct phone *ph, struct sim_params *ps, struct sim_buf *why)
 		changed++;
 	}
 	return (changed);
+}
+
+/*
+ * Whether provisioning TLS trusts device.sec.TLS.customCaCert1: the profile
+ * that device.sec.TLS.profileSelection.provisioning names (PlatformProfile1
+ * when never set) must list Platform1 in its caCertList (every CA when never
+ * set: the factory defaults are not confirmed, docs/phonesim.md [L]).
+ */
+int
+app_cfg_trusts_ca1(struct phone *ph)
+{
+	static const char	*with1[] = { "Platform1", "BuiltinAndPlatform1",
+				    "All", "Platform1AndPlatform2", NULL };
+	const char		*sel, *list;
+	int			 i;
+
+	sel = sim_params_get(&ph->device,
+	    "device.sec.TLS.profileSelection.provisioning");
+	if (sel != NULL && strcmp(sel, "PlatformProfile2") == 0)
+		list = sim_params_get(&ph->device,
+		    "device.sec.TLS.profile.caCertList2");
+	else
+		list = sim_params_get(&ph->device,
+		    "device.sec.TLS.profile.caCertList1");
+	if (list == NULL)
+		return (1);
+	for (i = 0; with1[i] != NULL; i++) {
+		if (strcmp(list, with1[i]) == 0)
+			return (1);
+	}
+	return (0);
 }

@@ -287,6 +287,12 @@ boot_verdict(struct phone *ph)
 		ph->fail = sim_strdup("did not reach ZTP");
 		return;
 	}
+	/* The server meant something the phone did not take. */
+	if (ph->ignored.len > 0) {
+		sim_asprintf(&ph->fail, "ignored device.* parameters it was "
+		    "sent: %s", ph->ignored.data);
+		return;
+	}
 	ph->ok = 1;
 }
 

@@ -57,6 +57,7 @@ usage(void)
 	    "no-return-after-reboot]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
 	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
+	    "\t[--params FILE] [--tag-serial-no]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -186,6 +187,8 @@ main(int argc, char **argv)
 		{ "closet", required_argument, NULL, 'C' },
 		{ "dhcp", required_argument, NULL, 'D' },
 		{ "source", required_argument, NULL, 'A' },
+		{ "params", required_argument, NULL, 'P' },
+		{ "tag-serial-no", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -199,7 +202,8 @@ main(int argc, char **argv)
 	const char		*state = NULL, *updater = SIM_DEFAULT_UPDATER;
 	const char		*required = NULL, *part = NULL;
 	const char		*closet = NULL, *token = NULL;
-	const char		*dhcp = NULL;
+	const char		*dhcp = NULL, *params = SIM_PARAMS_FILE;
+	int			 tag_serial = 0;
 	struct in_addr		 srcbase, src;
 	int			 have_source = 0;
 	char			 srcbuf[INET_ADDRSTRLEN];
@@ -244,6 +248,12 @@ main(int argc, char **argv)
 			break;
 		case 'z':
 			ztp = optarg;
+			break;
+		case 'P':
+			params = optarg;
+			break;
+		case 'G':
+			tag_serial = 1;
 			break;
 		case 'c':
 			ztp_ca = optarg;
@@ -382,6 +392,7 @@ main(int argc, char **argv)
 		have_source = 1;
 	}
 
+	sim_rules_load(params);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
 	deadline = time(NULL) + timeout;
@@ -427,6 +438,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "phonesim: %s\n", cause);
 			exit(2);
 		}
+		/* device.prov.tagSerialNo: (SN:<mac>) in the User-Agent. */
+		if (tag_serial)
+			sim_params_set(&ph->device, "device.prov.tagSerialNo",
+			    "1");
 		ph->version_before = sim_strdup(ph->version);
 		phone_log(ph, "so", "Application, main: Application Name: "
 		    "SIP, Version: %s", ph->version);
@@ -465,6 +480,7 @@ main(int argc, char **argv)
 	free(threads);
 	free(specs);
 	free(ca_pem);
+	sim_rules_free();
 	xmlCleanupParser();
 	curl_global_cleanup();
 	return (failed == 0 ? 0 : 1);

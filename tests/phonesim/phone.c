@@ -46,6 +46,7 @@ phone_free(struct phone *ph)
 	free(ph->why_no_image);
 	free(ph->fail);
 	free(ph->handoff);
+	sim_buf_free(&ph->ignored);
 	sim_buf_free(&ph->ts.saved);
 	if (ph->curl != NULL)
 		curl_easy_cleanup(ph->curl);

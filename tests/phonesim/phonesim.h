@@ -80,6 +80,10 @@ int		 sim_params_add_first(struct sim_params *, const char *,
 		     const char *);
 void		 sim_params_set(struct sim_params *, const char *, const char *);
 void		 sim_params_clear(struct sim_params *);
+/* The documented parameters (params.tsv): a phone ignores the rest. */
+void		 sim_rules_load(const char *);
+void		 sim_rules_free(void);
+char		*sim_rules_check(const char *, const char *, const char *);
 
 /* fault.c: faults injected on demand. */
 struct sim_faults {
@@ -136,6 +140,7 @@ struct phone {
 	char			*fail;		/* reason it stopped early */
 	int			 reached_ztp;
 	char			*handoff;	/* hand-off server reached */
+	struct sim_buf		 ignored;	/* "name (why)" the phone ignored */
 	struct sim_faults	 faults;
 	struct sim_transcript	 ts;
 	CURL			*curl;
@@ -199,6 +204,7 @@ char	*master_cfg_image_name(struct phone *, const char *);
 /* appcfg.c */
 int	 app_cfg_parse(const char *, size_t, struct sim_params *, char **);
 int	 app_cfg_apply(struct phone *, struct sim_params *, struct sim_buf *);
+int	 app_cfg_trusts_ca1(struct phone *);
 
 /* image.c: download and header check. */
 enum image_result {

@@ -94,7 +94,7 @@ ztp_ssl_ctx(CURL *c, void *sslctx, void *arg)
 
 	if ((store = X509_STORE_new()) == NULL)
 		return (CURLE_OUT_OF_MEMORY);
-	if (v->ph->ca_pem != NULL)
+	if (v->ph->ca_pem != NULL && app_cfg_trusts_ca1(v->ph))
 		ztp_add_pem(store, v->ph->ca_pem);
 	if (v->ph->ztp_ca != NULL)
 		ztp_add_pem(store, v->ph->ztp_ca);
