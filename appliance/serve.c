@@ -4,11 +4,16 @@
  * socket, then (as root) dropping to the service user, then the loop.
  * Anything the operator got wrong is reported before a single port is
  * bound, so a failed start leaves nothing half-running.
+ *
+ * Without --foreground the process goes into the background first, as
+ * tmux's server does, and the one that stays opens everything: the journal's
+ * SQLite connection and dnsmasq (a child it must reap) never cross a fork.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <linux/capability.h>
 
@@ -51,6 +56,8 @@ static void	serve_tick(evutil_socket_t, short, void *);
 static void	serve_journal_tick(evutil_socket_t, short, void *);
 static void	serve_signal(evutil_socket_t, short, void *);
 static void	serve_teardown(struct serve *);
+static int	serve_background(void);
+static void	serve_detach(int);
 
 void
 serve_options_defaults(struct serve_options *o)
@@ -601,6 +608,63 @@ serve_teardown(struct serve *s)
 		event_base_free(s->base);
 }
 
+/*
+ * Fork before anything is opened.  The parent waits on a pipe: one byte
+ * when the daemon serves (exit 0), end of file when it failed (its exit
+ * status; it has said why on stderr, which it keeps until it serves).  The
+ * daemon, in its own session, gets the pipe's write end.
+ */
+static int
+serve_background(void)
+{
+	pid_t	pid;
+	ssize_t	n;
+	char	c;
+	int	p[2], status;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		fatal("pipe");
+	switch (pid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		close(p[0]);
+		if (setsid() == -1)
+			fatal("setsid");
+		return (p[1]);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &c, 1);
+	while (n == -1 && errno == EINTR);
+	if (n == 1)
+		_exit(0);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			_exit(1);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* Serving: let go of the terminal and tell the parent it may exit. */
+static void
+serve_detach(int ready)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (write(ready, "", 1) != 1)
+		log_warn("cannot tell the starting process: %s",
+		    strerror(errno));
+	close(ready);
+}
+
 int
 serve_main(struct serve_options *opt)
 {
@@ -609,7 +673,7 @@ serve_main(struct serve_options *opt)
 	struct timeval	 flush = { 0, JOURNAL_FLUSH_MS * 1000 };
 	char		*cause = NULL, *logpath;
 	FILE		*logfp = NULL;
-	int		 rc = 1, queued;
+	int		 rc = 1, queued, ready = -1;
 
 	memset(&s, 0, sizeof s);
 	s.opt = *opt;
@@ -619,6 +683,8 @@ serve_main(struct serve_options *opt)
 	s.report_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	log_open(NULL, LOG_LEVEL_INFO);
+	if (!s.opt.foreground)
+		ready = serve_background();
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if (serve_setup(&s, &cause) != 0 || serve_listen(&s, &cause) != 0 ||
@@ -639,11 +705,9 @@ serve_main(struct serve_options *opt)
 	    s.repoint_url != NULL ? s.repoint_url : "ztp");
 	if (!s.opt.foreground) {
 		xasprintf(&logpath, "%s/serve.log", s.opt.state_dir);
-		logfp = fopen(logpath, "a");
+		logfp = fopen(logpath, "ae");
 		free(logpath);
-		if (daemon(1, 0) != 0)
-			fatal("daemon");
-		event_reinit(s.base);
+		serve_detach(ready);
 		if (logfp != NULL) {
 			setvbuf(logfp, NULL, _IOLBF, 0);
 			log_open(logfp, LOG_LEVEL_INFO);
