@@ -60,6 +60,12 @@ struct journal {
 	int64_t		 syslog_kept;
 	int64_t		 cap_phone;
 	int64_t		 cap_total;
+
+	/* The statements of the frequent writes, prepared once. */
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*st;
+	}		 cache[8];
 };
 
 static const char journal_schema[] =
@@ -86,6 +92,8 @@ static const char journal_schema[] =
     " name TEXT PRIMARY KEY, value INTEGER);";
 
 static int	journal_exec(struct journal *, const char *, char **);
+static sqlite3_stmt *journal_stmt(struct journal *, const char *);
+static void	journal_stmt_done(sqlite3_stmt *);
 static int	journal_begin(struct journal *);
 static int	journal_commit(struct journal *);
 static int	journal_grouped(struct journal *);
@@ -156,9 +164,13 @@ fail:
 void
 journal_close(struct journal *j)
 {
+	size_t	i;
+
 	if (j == NULL)
 		return;
 	journal_flush(j);
+	for (i = 0; i < sizeof j->cache / sizeof j->cache[0]; i++)
+		sqlite3_finalize(j->cache[i].st);
 	sqlite3_close(j->db);
 	free(j->slots);
 	free(j);
@@ -191,6 +203,40 @@ journal_flush(struct journal *j)
 	if (j == NULL || !j->open_txn)
 		return (0);
 	return (journal_commit(j));
+}
+
+/*
+ * A statement of a frequent write (sql a string constant: its address is
+ * the key), prepared the first time; journal_stmt_done() after each use.
+ */
+static sqlite3_stmt *
+journal_stmt(struct journal *j, const char *sql)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof j->cache / sizeof j->cache[0]; i++) {
+		if (j->cache[i].sql == sql)
+			return (j->cache[i].st);
+		if (j->cache[i].sql != NULL)
+			continue;
+		if (sqlite3_prepare_v3(j->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &j->cache[i].st, NULL) !=
+		    SQLITE_OK) {
+			sqlite3_finalize(j->cache[i].st);
+			j->cache[i].st = NULL;
+			return (NULL);
+		}
+		j->cache[i].sql = sql;
+		return (j->cache[i].st);
+	}
+	fatalx("journal: more cached statements than slots");
+}
+
+static void
+journal_stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static int
@@ -333,12 +379,11 @@ journal_save(struct journal *j, const struct phone *p,
 			goto fail;
 	} else if (journal_begin(j) != 0)
 		goto fail;
-	if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO phones (mac, ip,"
+	if ((st = journal_stmt(j, "INSERT OR REPLACE INTO phones (mac, ip,"
 	    " model, part, version, version_source, version_before, target,"
 	    " state, held_from, reason, first_seen, last_seen, state_since,"
 	    " bytes_served, ca_sha256, repoint, returns) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) !=
-	    SQLITE_OK)
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
 		goto fail;
 	journal_bind_text(st, 1, p->mac);
 	journal_bind_text(st, 2, p->ip);
@@ -359,7 +404,7 @@ journal_save(struct journal *j, const struct phone *p,
 	journal_bind_text(st, 17, p->repoint);
 	sqlite3_bind_int64(st, 18, p->returns);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	journal_stmt_done(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	if (ev != NULL) {
@@ -469,15 +514,15 @@ journal_add_syslog(struct journal *j, const char *mac, const char *ip,
 		return (0);
 	if (journal_begin(j) != 0)
 		return (-1);
-	if (sqlite3_prepare_v2(j->db, "INSERT INTO syslog (ts, mac, ip, line)"
-	    " VALUES (?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = journal_stmt(j, "INSERT INTO syslog (ts, mac, ip, line)"
+	    " VALUES (?,?,?,?)")) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, ts);
 	journal_bind_text(st, 2, mac);
 	journal_bind_text(st, 3, ip);
 	journal_bind_text(st, 4, line);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	journal_stmt_done(st);
 	if (rc != SQLITE_DONE) {
 		log_error("journal: cannot add a syslog line: %s",
 		    sqlite3_errmsg(j->db));
@@ -505,14 +550,14 @@ journal_counter_write(struct journal *j, const char *name, int64_t delta)
 
 	if (delta == 0)
 		return (0);
-	if (sqlite3_prepare_v2(j->db, "INSERT INTO counters (name, value) "
+	if ((st = journal_stmt(j, "INSERT INTO counters (name, value) "
 	    "VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + "
-	    "excluded.value", -1, &st, NULL) != SQLITE_OK)
+	    "excluded.value")) == NULL)
 		return (-1);
 	journal_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, delta);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	journal_stmt_done(st);
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
@@ -640,18 +685,18 @@ journal_trim_syslog(struct journal *j, const char *mac, int64_t n)
 	int			 rc;
 
 	if (mac == NULL)
-		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		st = journal_stmt(j, "DELETE FROM syslog WHERE id IN"
 		    " (SELECT id FROM syslog ORDER BY id LIMIT ?1) RETURNING"
-		    " coalesce(mac, '')", -1, &st, NULL);
+		    " coalesce(mac, '')");
 	else if (*mac == '\0')
-		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		st = journal_stmt(j, "DELETE FROM syslog WHERE id IN"
 		    " (SELECT id FROM syslog WHERE mac IS NULL ORDER BY id"
-		    " LIMIT ?1) RETURNING ''", -1, &st, NULL);
+		    " LIMIT ?1) RETURNING ''");
 	else
-		rc = sqlite3_prepare_v2(j->db, "DELETE FROM syslog WHERE id IN"
+		st = journal_stmt(j, "DELETE FROM syslog WHERE id IN"
 		    " (SELECT id FROM syslog WHERE mac = ?2 ORDER BY id"
-		    " LIMIT ?1) RETURNING mac", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+		    " LIMIT ?1) RETURNING mac");
+	if (st == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, n);
 	if (mac != NULL && *mac != '\0')
@@ -663,7 +708,7 @@ journal_trim_syslog(struct journal *j, const char *mac, int64_t n)
 		j->syslog_kept--;
 		total++;
 	}
-	sqlite3_finalize(st);
+	journal_stmt_done(st);
 	for (i = 0; i < j->nslots; i++) {
 		sl = &j->slots[i];
 		if (!sl->used || sl->trimmed == 0)
