@@ -1,7 +1,9 @@
 #!/bin/sh
 # kill -9 of the daemon: every event it committed (it commits before it
-# answers) is still in the journal, the journal is intact, and a restarted
-# daemon continues every phone from where it was.
+# answers) is still in the journal, every state it announced to a watcher
+# is in the journal (the grouped writes of the last interval may be lost,
+# never a transition), the journal is intact, and a restarted daemon
+# continues every phone from where it was.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
@@ -10,6 +12,7 @@ D=$(make_tmpdir)
 J="$D/state/journal.db"
 check "synthetic library and CA made" serve_fixture "$D"
 check "daemon up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 2
+watch_events "$D"
 
 upd410="FileTransport PolycomVVX-VVX_410-UA/5.0.3.1667 Type/Updater"
 upd550="FileTransport PolycomSoundPointIP-SPIP_550-UA/5.0.3.1667 Type/Updater"
@@ -39,6 +42,17 @@ check_eq "no committed event lost by kill -9" "$before" \
 check_eq "phone rows as they were" "$rows" \
     "$(sqlite3 "$J" 'SELECT mac, state FROM phones ORDER BY mac')"
 check_eq "the journal is intact" ok "$(sqlite3 "$J" 'PRAGMA integrity_check')"
+# Every (phone, state) a watcher was told before the kill has its event.
+jq -r 'select(.event == "phone") | .phone | "\(.mac) \(.state)"' \
+    "$D/events" 2>/dev/null | sort -u >"$D/announced"
+missing=$(while read -r m st; do
+	n=$(sqlite3 "$J" "SELECT count(*) FROM events WHERE mac = '$m' AND
+	    to_state = '$st'")
+	[ "$n" -gt 0 ] || echo "$m $st"
+done <"$D/announced")
+check "a watcher was told of states ($(wc -l <"$D/announced"))" \
+    test -s "$D/announced"
+check_eq "every state announced before kill -9 is in the journal" "" "$missing"
 
 check "restarted" serve_start "$D" --quiet-period 2
 check_eq "A continues: rebooting" rebooting "$(phone_field "$D" 0004f2000f01 state)"
