@@ -9,7 +9,14 @@
 #    (reached the mock ZTP endpoint) against the lower bound set by the
 #    image bytes that must cross the link at 1 Gbit/s (target: within 1.25x);
 #  - the daemon's peak RSS (VmHWM) and CPU (utime + stime) for that closet
-#    and for 500 phones with tiny images (target: under 64 MB RSS at 500).
+#    and for 500 phones with tiny images (target: under 64 MB RSS at 500);
+#  - with BENCH_FSYNC_MS (bench-journal.sh sets 20), the same 48-phone closet
+#    with the state directory behind an fsync that costs that much more, as
+#    on a USB stick (tests/bench/slow-fsync.c, an LD_PRELOAD shim): with
+#    every journal write committed alone (ZTP_JOURNAL_GROUP=0, as before the
+#    journal grouped its writes), with the daemon BENCH_OLD_BIN too when
+#    given (an older build), and as the daemon runs (target: within 1.3x of
+#    the bound).  BENCH_JOURNAL=1 writes only that table.
 #
 # Root only (namespaces, tc).  Writes a markdown table to $1 and stdout.
 #
@@ -26,6 +33,9 @@ PHONES=${BENCH_PHONES:-48}
 MANY=${BENCH_MANY:-500}
 RATE=${BENCH_RATE:-1gbit}
 RATE_BPS=${BENCH_RATE_BPS:-1000000000}
+FSYNC_MS=${BENCH_FSYNC_MS:-0}
+OLD_BIN=${BENCH_OLD_BIN:-}
+JOURNAL_ONLY=${BENCH_JOURNAL:-0}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench-closet: needs root (network namespace, tc)" >&2
@@ -46,6 +56,7 @@ VH=bcs$$
 VP=bcp$$
 SERVER=10.77.0.1
 W=$(mktemp -d /tmp/bench-closet.XXXXXX)
+W=$(cd "$W" && pwd -P)
 at_exit "rm -rf '$W'"
 at_exit "ip netns del $NS 2>/dev/null; ip link del $VH 2>/dev/null"
 
@@ -103,12 +114,14 @@ closet() {
 
 # run N: a fresh daemon and state, N phones at once; sets SECS, OK, RSS_KB,
 # CPU_S, MUST (image bytes the phones needed), SERVED (all bytes served).
+# The daemon is "${DAEMON:-$ZTP_BIN}", with the environment SRV_ENV.
 run() {
 	rm -rf "$W/state"
 	mkdir -p "$W/state"
+	rm -f "$W/fsyncs"
 	H=$(free_port tcp)
 	T=$(free_port udp)
-	"$ZTP_BIN" serve --listen "$SERVER" --http-port "$H" --tftp-port "$T" \
+	env ${SRV_ENV:-} "${DAEMON:-$ZTP_BIN}" serve --listen "$SERVER" --http-port "$H" --tftp-port "$T" \
 	    --syslog-port off --state "$W/state" --library "$W/lib" \
 	    --ca "$W/pki/ca.pem" --no-dhcp --foreground --quiet-period 2 \
 	    >"$W/serve.log" 2>&1 &
@@ -158,13 +171,73 @@ BOUND=$(echo "$MUST48 $RATE_BPS" | awk '{ printf "%.2f", $1 * 8 / $2 }')
 RATIO=$(echo "$S48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
 [ "$OK48" -eq "$PHONES" ] || sed 's/^/  /' "$W/err" | head >&2
 
-[ "$MANY" -gt 0 ] || exit 0
-echo "bench-closet: $MANY phones, tiny images" >&2
-library tiny || exit 1
-run "$MANY" || exit 1
-S500=$SECS OK500=$OK RSS500=$RSS_KB CPU500=$CPU_S ANON500=$ANON_PEAK
-[ "$OK500" -eq "$MANY" ] || sed 's/^/  /' "$W/err" | head >&2
+# The same closet with the state directory on a slow stick: before (every
+# journal write commits alone) and after (grouped writes).
+slow_run() {
+	SRV_ENV="LD_PRELOAD=$W/slow-fsync.so SLOW_FSYNC_DIR=$W/state SLOW_FSYNC_MS=$FSYNC_MS SLOW_FSYNC_LOG=$W/fsyncs $1"
+	DAEMON=$2
+	run "$PHONES" || return 1
+	SRV_ENV= DAEMON=
+	SLOW_FSYNCS=$(awk '{ n += $2 } END { print n + 0 }' "$W/fsyncs" 2>/dev/null)
+	SLOW_RATIO=$(echo "$SECS $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
+	[ "$OK" -eq "$PHONES" ] || sed 's/^/  /' "$W/err" | head >&2
+}
+SLOW=0
+if [ "$FSYNC_MS" -gt 0 ]; then
+	cc -shared -fPIC -O2 -o "$W/slow-fsync.so" \
+	    "$TOP/tests/bench/slow-fsync.c" -ldl || exit 1
+	SLOW=1
+	if [ -n "$OLD_BIN" ]; then
+		echo "bench-closet: $PHONES phones, ${FSYNC_MS} ms fsync, $OLD_BIN" >&2
+		slow_run "" "$OLD_BIN" || exit 1
+		SO=$SECS OKO=$OK RO=$SLOW_RATIO FO=$SLOW_FSYNCS IMGO=$IMG_S
+	fi
+	echo "bench-closet: $PHONES phones, ${FSYNC_MS} ms fsync, every write alone" >&2
+	slow_run ZTP_JOURNAL_GROUP=0 "" || exit 1
+	SB=$SECS OKB=$OK RB=$SLOW_RATIO FB=$SLOW_FSYNCS IMGB=$IMG_S
+	echo "bench-closet: $PHONES phones, ${FSYNC_MS} ms fsync, grouped writes" >&2
+	slow_run "" "" || exit 1
+	SA=$SECS OKA=$OK RA=$SLOW_RATIO FA=$SLOW_FSYNCS IMGA=$IMG_S
+fi
 
+[ "$MANY" -gt 0 ] || MANY=0
+if [ "$MANY" -gt 0 ]; then
+	echo "bench-closet: $MANY phones, tiny images" >&2
+	library tiny || exit 1
+	run "$MANY" || exit 1
+	S500=$SECS OK500=$OK RSS500=$RSS_KB CPU500=$CPU_S ANON500=$ANON_PEAK
+	[ "$OK500" -eq "$MANY" ] || sed 's/^/  /' "$W/err" | head >&2
+fi
+
+slow_table() {
+	echo "| $PHONES phones, realistic images | recovered | wall time | lower bound | ratio | images first start to last end | slowed fsyncs |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "| fsync as the machine has it | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | - |"
+	[ -z "$OLD_BIN" ] ||
+	echo "| ${FSYNC_MS} ms fsync, before: ${BENCH_OLD_NAME:-\`$OLD_BIN\`} | $OKO/$PHONES | ${SO} s | ${BOUND} s | ${RO}x | ${IMGO} s | $FO |"
+	echo "| ${FSYNC_MS} ms fsync, every journal write committed alone (ZTP_JOURNAL_GROUP=0) | $OKB/$PHONES | ${SB} s | ${BOUND} s | ${RB}x | ${IMGB} s | $FB |"
+	echo "| ${FSYNC_MS} ms fsync, grouped writes (one commit per 250 ms or per fact) | $OKA/$PHONES | ${SA} s | ${BOUND} s | ${RA}x | ${IMGA} s | $FA |"
+	echo
+	echo "Every fsync and fdatasync of a file in the state directory (the"
+	echo "journal) made ${FSYNC_MS} ms slower by an LD_PRELOAD shim"
+	echo "(tests/bench/slow-fsync.c), as on a USB stick; \"slowed fsyncs\" counts"
+	echo "them over the run.  Target: within 1.3x of the bound."
+}
+if [ "$JOURNAL_ONLY" = 1 ]; then
+	{
+		echo "# The journal on a slow stick"
+		echo
+		echo "The closet of docs/benchmarks/closet.md (simulated phones in a"
+		echo "network namespace, \`ztp-rescue serve\` across a veth pair shaped"
+		echo "to $RATE each way, over HTTP; synthetic \`$SIZE\` images), $PHONES"
+		echo "phones, the state directory on a disk whose fsync costs"
+		echo "${FSYNC_MS} ms more.  Lower bound: the image bytes every phone must"
+		echo "take whole at $RATE_BPS bit/s."
+		echo
+		slow_table
+	} | tee "$OUT"
+	exit 0
+fi
 mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
 {
 	echo "# Closet benchmark"
@@ -179,6 +252,7 @@ mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
 	echo "| closet | recovered | wall time | lower bound | ratio | image bytes | bytes served | daemon peak RSS (VmHWM) | of it anonymous | daemon CPU |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	echo "| $PHONES phones, $SIZE images | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | $(mb "$MUST48") MB | $(mb "$SERVED48") MB | $(mb "$((RSS48 * 1024))") MB | $(mb "$((ANON48 * 1024))") MB | ${CPU48} s |"
+	[ "$MANY" -eq 0 ] ||
 	echo "| $MANY phones, tiny images | $OK500/$MANY | ${S500} s | - | - | - | - | $(mb "$((RSS500 * 1024))") MB | $(mb "$((ANON500 * 1024))") MB | ${CPU500} s |"
 	echo
 	echo "Lower bound: the image bytes every phone must take whole, at"
@@ -190,4 +264,7 @@ mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
 	echo "\"anonymous\" is the daemon's own memory (RssAnon, sampled every 0.2 s)."
 	echo "Targets: within 1.25x of the bound at $PHONES phones; under 64 MB"
 	echo "peak RSS at $MANY."
+	[ "$SLOW" = 1 ] || exit 0
+	echo
+	slow_table
 } | tee "$OUT"
