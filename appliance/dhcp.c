@@ -6,17 +6,36 @@
  * runs with "old" for every lease it reads back) keeps every phone's address.
  * Lease events arrive on a unix datagram socket from the lease script;
  * option 60 is read from the phones' own packets (see dhcp-sniff.c).
+ *
+ * The state directory belongs to the service user: no process running as
+ * root may open, run or write what is named there.  A daemon started as
+ * root (--user) runs dnsmasq as that user from the start, with only the
+ * network capabilities it needs (as after the daemon's own drop), so its
+ * lease file, hosts file and lease script are the user's business; its
+ * configuration comes on its standard input (a memfd: the dnsmasq.conf in
+ * the state directory is a copy for people to read), and the lease file is
+ * made here as a plain file of the user's (a link planted there is
+ * replaced, never followed).  Its lease script therefore runs as the user
+ * too.  (dnsmasq's dhcp-scriptuser would do that for a dnsmasq started as
+ * root, which this one never is; dnsmasq 2.90 started as the user fails
+ * with it: "failed to change user-id".)
  */
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +56,7 @@
 #define DHCP_READY_MS		5000	/* for dnsmasq's "DHCP, IP range" line */
 #define DHCP_PROBE_MS		6000
 #define DHCP_STOP_MS		2000
+#define DHCP_MARK_ENV		"ZTP_RESCUE_DNSMASQ"	/* kill_stale's mark */
 
 enum dhcp_run_state {
 	DHCP_RUNNING,
@@ -50,7 +70,11 @@ struct dhcp {
 	char			*state_dir;
 	char			*dnsmasq;
 	char			*conf_path;
+	char			*conf_text;	/* what dnsmasq reads on stdin */
+	char			*leases_path;
 	char			*hosts_path;
+	uid_t			 run_uid;	/* dnsmasq's user when we are root */
+	gid_t			 run_gid;	/* (uid 0: none) */
 	char			*sock_path;
 	char			*pid_path;
 	struct dhcp_net		 net;
@@ -86,6 +110,7 @@ struct dhcp {
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
 static int	dhcp_spawn(struct dhcp *, char **);
+static int	dhcp_child_drop(uid_t, gid_t);
 static void	dhcp_err_lines(struct dhcp *);
 static void	dhcp_err_cb(evutil_socket_t, short, void *);
 static void	dhcp_child_cb(evutil_socket_t, short, void *);
@@ -162,18 +187,19 @@ dhcp_kill_stale(struct dhcp *d)
 		return;
 	}
 	fclose(f);
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	/* Ours: started with the mark naming this state directory's conf. */
+	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return;
 	n = fread(cmdline, 1, sizeof cmdline - 1, f);
 	fclose(f);
-	for (i = 0; i < n; i++) {
-		if (cmdline[i] == '\0')
-			cmdline[i] = ' ';
-	}
 	cmdline[n] = '\0';
-	xasprintf(&want, "--conf-file=%s", d->conf_path);
-	if (strstr(cmdline, want) != NULL) {
+	xasprintf(&want, DHCP_MARK_ENV "=%s", d->conf_path);
+	for (i = 0; i < n; i += strlen(cmdline + i) + 1) {
+		if (strcmp(cmdline + i, want) == 0)
+			break;
+	}
+	if (i < n) {
 		log_warn("dhcp: stopping dnsmasq %ld left by an earlier run",
 		    pid);
 		kill(pid, SIGTERM);
@@ -216,43 +242,176 @@ dhcp_write_hosts(struct dhcp *d, char **cause)
 	return (rc);
 }
 
+/*
+ * The lease file, opened for dnsmasq: never through a link planted in the
+ * state directory (a symlink, a FIFO or a second hard link there is
+ * replaced by a new file), so that dnsmasq started as root cannot be made
+ * to append to another file.  Returns the descriptor (close-on-exec).
+ */
+int
+dhcp_open_leases(const char *path, char **cause)
+{
+	struct stat	sb;
+	int		fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd != -1 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_nlink == 1) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			return (fd);
+		}
+		if (fd == -1 && errno != ELOOP && errno != ENXIO &&
+		    errno != EISDIR && errno != ENOTDIR)
+			break;
+		if (fd != -1)
+			close(fd);
+		log_warn("dhcp: %s is not a plain file of ours (a link, or "
+		    "another kind of file): replaced by a new lease file", path);
+		if (unlink(path) == -1 && errno != ENOENT)
+			break;
+	}
+	xasprintf(cause, "cannot open the lease file %s: %s", path,
+	    fd == -1 ? strerror(errno) : "not a plain file");
+	return (-1);
+}
+
+/*
+ * In dnsmasq's child, when we are root: become the user, keeping only the
+ * network capabilities DHCP needs (ports 67/68, raw and packet sockets, the
+ * ARP entry for an offer), made ambient so that exec keeps them.  Says why
+ * on stderr (dnsmasq's log pipe) when it cannot.
+ */
+static int
+dhcp_child_drop(uid_t uid, gid_t gid)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[2];
+	const int			 caps[] = { CAP_NET_ADMIN,
+					    CAP_NET_RAW, CAP_NET_BIND_SERVICE };
+	uint32_t			 mask = 0;
+	size_t				 i;
+
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++)
+		mask |= 1U << caps[i];
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
+	    setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1) {
+		dprintf(2, "cannot run dnsmasq as uid %ld: %s\n", (long)uid,
+		    strerror(errno));
+		return (-1);
+	}
+	memset(&hdr, 0, sizeof hdr);
+	memset(data, 0, sizeof data);
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = data[0].inheritable = mask;
+	if (syscall(SYS_capset, &hdr, data) == -1) {
+		dprintf(2, "cannot keep dnsmasq's network capabilities: %s\n",
+		    strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+		    (unsigned long)caps[i], 0, 0) == -1) {
+			dprintf(2, "cannot pass the network capabilities on to "
+			    "dnsmasq: %s\n", strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* The configuration as a memfd, at offset 0, for dnsmasq's stdin. */
+static int
+dhcp_conf_fd(const char *text, char **cause)
+{
+	size_t	len = strlen(text), off = 0;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = memfd_create("dnsmasq.conf", MFD_CLOEXEC)) == -1) {
+		xasprintf(cause, "memfd_create: %s", strerror(errno));
+		return (-1);
+	}
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "cannot write dnsmasq's configuration: "
+			    "%s", strerror(errno));
+			close(fd);
+			return (-1);
+		}
+		off += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		xasprintf(cause, "lseek: %s", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
 static int
 dhcp_spawn(struct dhcp *d, char **cause)
 {
-	int	 errpipe[2], null, sig;
+	int	 errpipe[2], sig, conffd, leasefd;
 	pid_t	 pid;
-	char	*confarg, pidtext[32], *ignored = NULL;
+	char	*mark, pidtext[32], *ignored = NULL;
 	sigset_t set;
 
-	if (pipe2(errpipe, O_CLOEXEC) == -1) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
+	if ((leasefd = dhcp_open_leases(d->leases_path, cause)) == -1)
+		return (-1);
+	if (d->run_uid != 0 && geteuid() == 0 &&
+	    fchown(leasefd, d->run_uid, d->run_gid) == -1) {
+		xasprintf(cause, "cannot hand the lease file %s over: %s",
+		    d->leases_path, strerror(errno));
+		close(leasefd);
 		return (-1);
 	}
-	xasprintf(&confarg, "--conf-file=%s", d->conf_path);
+	close(leasefd);
+	if ((conffd = dhcp_conf_fd(d->conf_text, cause)) == -1)
+		return (-1);
+	if (pipe2(errpipe, O_CLOEXEC) == -1) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		close(conffd);
+		return (-1);
+	}
+	xasprintf(&mark, DHCP_MARK_ENV "=%s", d->conf_path);
 	switch (pid = fork()) {
 	case -1:
 		xasprintf(cause, "cannot start dnsmasq: %s", strerror(errno));
 		close(errpipe[0]);
 		close(errpipe[1]);
-		free(confarg);
+		close(conffd);
+		free(mark);
 		return (-1);
 	case 0:
-		/* Nothing of the daemon's (sockets, signal state) leaks in. */
-		null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
+		/*
+		 * Nothing of the daemon's (sockets, signal state) leaks in:
+		 * stdin is the configuration.
+		 */
 		dup2(errpipe[1], 1);
 		dup2(errpipe[1], 2);
+		dup2(conffd, 0);
+		fcntl(0, F_SETFD, 0);
 		close_range(3, UINT_MAX, 0);
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		for (sig = 1; sig < NSIG; sig++)
 			signal(sig, SIG_DFL);
-		execlp(d->dnsmasq, d->dnsmasq, "--keep-in-foreground", confarg,
-		    (char *)NULL);
+		if (d->run_uid != 0 && geteuid() == 0 &&
+		    dhcp_child_drop(d->run_uid, d->run_gid) != 0)
+			_exit(126);
+		putenv(mark);
+		execlp(d->dnsmasq, d->dnsmasq, "--keep-in-foreground",
+		    "--conf-file=-", (char *)NULL);
 		dprintf(2, "cannot run %s: %s\n", d->dnsmasq, strerror(errno));
 		_exit(127);
 	}
-	free(confarg);
+	free(mark);
+	close(conffd);
 	close(errpipe[1]);
 	d->pid = pid;
 	d->started = time(NULL);
@@ -524,6 +683,8 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
     dhcp_lease_fn fn, void *arg, char **cause)
 {
 	struct dhcp	*d;
+	struct passwd	*pw;
+	struct stat	 sb;
 	char		*text, *found = NULL, *why = NULL, self[PATH_MAX];
 	const char	*hook;
 	ssize_t		 n;
@@ -547,6 +708,7 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 	d->state_dir = xstrdup(dc->state_dir);
 	d->dnsmasq = xstrdup(dc->dnsmasq != NULL ? dc->dnsmasq : "dnsmasq");
 	xasprintf(&d->conf_path, "%s/%s", dc->state_dir, DHCP_CONF_NAME);
+	xasprintf(&d->leases_path, "%s/%s", dc->state_dir, DHCP_LEASES_NAME);
 	xasprintf(&d->hosts_path, "%s/%s", dc->state_dir, DHCP_HOSTS_NAME);
 	xasprintf(&d->sock_path, "%s/%s", dc->state_dir, DHCP_SOCKET_NAME);
 	xasprintf(&d->pid_path, "%s/%s", dc->state_dir, DHCP_CHILD_PID_NAME);
@@ -566,6 +728,16 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		xasprintf(cause, "cannot create state directory %s: %s",
 		    dc->state_dir, strerror(errno));
 		goto fail;
+	}
+	/* dnsmasq's user: as in its configuration (dhcp-config.c). */
+	if (dc->user != NULL && (pw = getpwnam(dc->user)) != NULL) {
+		d->run_uid = pw->pw_uid;
+		d->run_gid = pw->pw_gid;
+	} else if (dc->user == NULL && stat(dc->state_dir, &sb) == 0) {
+		d->run_uid = sb.st_uid;
+		d->run_gid = sb.st_gid;
+		if ((pw = getpwuid(sb.st_uid)) != NULL)
+			d->run_gid = pw->pw_gid;
 	}
 	dhcp_kill_stale(d);
 
@@ -609,8 +781,13 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		goto fail;
 	if ((text = dhcp_config_render(dc, &d->net, cause)) == NULL)
 		goto fail;
-	rc = dhcp_write_file(d->conf_path, text, 0644, cause);
+	d->conf_text = xstrdup(text);
+	/* A copy to read; dnsmasq reads d->conf_text on its stdin. */
+	xasprintf(&why, "# A copy: dnsmasq reads this on its standard input, "
+	    "not from here.\n%s", text);
 	free(text);
+	rc = dhcp_write_file(d->conf_path, why, 0644, cause);
+	free(why);
 	if (rc != 0)
 		goto fail;
 	dhcp_load_hosts(d);
@@ -680,6 +857,8 @@ dhcp_free(struct dhcp *d)
 	free(d->state_dir);
 	free(d->dnsmasq);
 	free(d->conf_path);
+	free(d->conf_text);
+	free(d->leases_path);
 	free(d->hosts_path);
 	free(d->sock_path);
 	free(d->pid_path);

@@ -34,6 +34,7 @@
 #include "dhcp.h"
 #include "embedded.h"
 #include "fileio.h"
+#include "handover.h"
 #include "http.h"
 #include "journal.h"
 #include "library.h"
@@ -347,6 +348,7 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 {
 	struct dhcp_config	 dc;
 	struct passwd		*pw;
+	char			*why = NULL;
 	unsigned		 port = http_server_port(s->http);
 	size_t			 hlen = strcspn(address, "/");
 
@@ -367,11 +369,12 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 			    "or leave out --user)", s->opt.user);
 			return (-1);
 		}
-		if (geteuid() == 0 && chown(s->opt.state_dir, pw->pw_uid,
-		    pw->pw_gid) == -1) {
+		if (geteuid() == 0 && handover(s->opt.state_dir, pw->pw_uid,
+		    pw->pw_gid, &why) != 0) {
 			xasprintf(cause, "cannot hand the state directory %s "
 			    "to %s: %s", s->opt.state_dir, s->opt.user,
-			    strerror(errno));
+			    why != NULL ? why : "it does not exist");
+			free(why);
 			return (-1);
 		}
 		dc.user = s->opt.user;
@@ -399,7 +402,7 @@ serve_drop_privileges(struct serve *s, char **cause)
 			    DHCP_CONF_NAME, DHCP_LEASES_NAME, DHCP_HOSTS_NAME,
 			    DHCP_HOOK_NAME, DHCP_SOCKET_NAME,
 			    DHCP_CHILD_PID_NAME, NULL };
-	char		*path;
+	char		*path, *why = NULL;
 	int		 i, keep_caps;
 
 	if (s->opt.user == NULL || geteuid() != 0)
@@ -409,12 +412,15 @@ serve_drop_privileges(struct serve *s, char **cause)
 		    "out --user)", s->opt.user);
 		return (-1);
 	}
+	/* Never through a link planted in the state directory. */
 	for (i = 0; files[i] != NULL; i++) {
 		xasprintf(&path, "%s/%s", s->opt.state_dir, files[i]);
-		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
-		    errno != ENOENT)
-			log_warn("cannot hand %s to %s: %s", path, s->opt.user,
-			    strerror(errno));
+		if (handover(path, pw->pw_uid, pw->pw_gid, &why) == -1) {
+			log_warn("cannot hand a file to %s: %s", s->opt.user,
+			    why);
+			free(why);
+			why = NULL;
+		}
 		free(path);
 	}
 	/*
@@ -424,10 +430,12 @@ serve_drop_privileges(struct serve *s, char **cause)
 	for (i = 0; i < 2; i++) {
 		xasprintf(&path, "%s%s", s->library->dir, i == 0 ? "" :
 		    "/packages");
-		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
-		    errno != ENOENT)
-			log_warn("cannot hand %s to %s: %s", path, s->opt.user,
-			    strerror(errno));
+		if (handover(path, pw->pw_uid, pw->pw_gid, &why) == -1) {
+			log_warn("cannot hand a folder to %s: %s", s->opt.user,
+			    why);
+			free(why);
+			why = NULL;
+		}
 		free(path);
 	}
 	/* DHCP can be started (or dnsmasq restarted) after the drop. */
