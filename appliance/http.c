@@ -9,11 +9,24 @@
  * buffer minus what the kernel still holds unacknowledged (SIOCOUTQ).  A
  * reply is complete only when the last byte is acknowledged, not when it is
  * handed to the kernel.
+ *
+ * Limits (a closet's segment may hold a hostile host): the request head is
+ * capped, a silent connection ends, and every accepted connection passes an
+ * admission check before evhttp reads from it: a cap in all and per
+ * address, and a reserve of file descriptors for TFTP.  libevent 2.1 has no
+ * hook at accept, so the connection's bufferevent (which evhttp asks us for)
+ * is noted and checked once evhttp has given it its socket; a refused one
+ * gets a 503 and is shut down, and evhttp frees it on the EOF.  Closed
+ * connections are noticed by their socket's inode (fstat), at most once a
+ * second or when a cap would refuse.  accept() failing for want of
+ * descriptors pauses the listener instead of spinning on it.
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <linux/sockios.h>
@@ -44,14 +57,52 @@
 #include "xmalloc.h"
 
 #define HTTP_ACK_POLL_MS	5
-#define HTTP_ACK_TIMEOUT_S	60
+#define HTTP_ACK_POLL_SLOW_MS	100
 #define HTTP_PROGRESS_MS	250
+/* Defaults of the limits (http.h). */
+#define HTTP_MAX_HEADERS	8192
+#define HTTP_MAX_CONNECTIONS	512
+#define HTTP_MAX_PER_ADDRESS	64
+#define HTTP_IDLE_TIMEOUT_S	30
+#define HTTP_ACK_TIMEOUT_MS	60000
+#define HTTP_FD_RESERVE		1100
+#define HTTP_MAX_BODY_RAM	(32 * 1024 * 1024)
+/* accept() out of descriptors: try again after this long. */
+#define HTTP_ACCEPT_PAUSE_MS	100
+/* Closed connections are looked for at most this often. */
+#define HTTP_SWEEP_MS		1000
 
 struct http_listener {
+	LIST_ENTRY(http_listener) entry;	/* in http_listeners */
 	struct http_server	*srv;
 	struct evhttp		*http;
+	struct evconnlistener	*lev;
+	struct event		*resume;	/* after an accept() pause */
 	unsigned		 port;
 	int			 tls;
+};
+
+/*
+ * The listeners, for the accept error callback: libevent hands it evhttp's
+ * argument, not ours.
+ */
+static LIST_HEAD(, http_listener) http_listeners =
+    LIST_HEAD_INITIALIZER(http_listeners);
+
+/*
+ * An admitted connection: its socket (by inode), its peer, and the request
+ * bytes it has brought into memory since its last request was handled
+ * (PUT bodies: libevent 2.1 hands a body over only once it is whole).
+ */
+struct http_conn {
+	struct http_server	*srv;
+	int			 fd;
+	ino_t			 ino;
+	struct sockaddr_storage	 addr;
+	struct bufferevent	*bev;
+	uint64_t		 inram;
+	uint64_t		 seq;		/* when inram became non-zero */
+	int			 paused;	/* reading stopped by the budget */
 };
 
 struct http_xfer {
@@ -68,6 +119,8 @@ struct http_xfer {
 	struct evbuffer_file_segment	*seg;
 	uint64_t			 queued;
 	int				 gated;	/* the gate has been passed */
+	int				 graced; /* in the grace after it */
+	int				 at_gate; /* the gate's bytes drained */
 	int				 ending;	/* every byte queued */
 	struct event			*timer;
 	struct event			*progress;
@@ -88,6 +141,18 @@ struct http_server {
 	uint64_t		 next_id;
 	unsigned		 active;
 	LIST_HEAD(, http_xfer)	 xfers;
+
+	struct http_conn	**conns;	/* admitted, maybe closed since */
+	uint64_t		 body_ram, body_ram_peak, body_seq;
+	unsigned		 nconns;
+	struct bufferevent	**pending;	/* accepted, not yet admitted */
+	unsigned		 npending, pending_size;
+	struct event		*admit;
+	uint64_t		 swept_ms;
+	unsigned		 fd_limit;	/* RLIMIT_NOFILE */
+	uint64_t		 refused, accept_errors;
+	uint64_t		 refusal_log_ms;
+	unsigned		 refusals_unlogged;
 };
 
 static void	http_request_cb(struct evhttp_request *, void *);
@@ -100,6 +165,7 @@ static void	http_drained(struct evhttp_connection *, void *);
 static void	http_queue_file(struct http_xfer *, struct evbuffer *,
 		    uint64_t);
 static void	http_timer(evutil_socket_t, short, void *);
+static void	http_stalled(struct http_xfer *, uint64_t);
 static void	http_progress(evutil_socket_t, short, void *);
 static void	http_closed(struct evhttp_connection *, void *);
 static void	http_finish(struct http_xfer *, enum http_event_type,
@@ -111,6 +177,22 @@ static double	http_seconds(const struct timeval *);
 static struct bufferevent *http_tls_bevcb(struct event_base *, void *);
 static int	http_listen(struct http_server *, struct http_listener *,
 		    unsigned, int, char **);
+static struct bufferevent *http_bevcb(struct event_base *, void *);
+static void	http_admit(evutil_socket_t, short, void *);
+static const char *http_admit_one(struct http_server *, struct bufferevent *,
+		    int);
+static void	http_conn_forget(struct http_server *, unsigned);
+static void	http_conn_resume(struct http_server *);
+static void	http_conn_input(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
+static void	http_conn_done(struct http_server *,
+		    struct evhttp_connection *);
+static void	http_sweep(struct http_server *, int);
+static int	http_same_host(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
+static void	http_accept_error(struct evconnlistener *, void *);
+static void	http_accept_resume(evutil_socket_t, short, void *);
+static uint64_t	http_now_ms(void);
 
 void
 http_config_defaults(struct http_config *c)
@@ -121,6 +203,312 @@ http_config_defaults(struct http_config *c)
 	c->max_upload = 16 * 1024 * 1024;
 	c->grace_ms = 150;
 	c->chunk = 4 * 1024 * 1024;	/* bytes per write(2)/sendfile(2) */
+	c->max_headers = HTTP_MAX_HEADERS;
+	c->max_connections = HTTP_MAX_CONNECTIONS;
+	c->max_per_address = HTTP_MAX_PER_ADDRESS;
+	c->idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
+	c->ack_timeout_ms = HTTP_ACK_TIMEOUT_MS;
+	c->fd_reserve = 0;	/* HTTP_FD_RESERVE or half the limit */
+}
+
+static uint64_t
+http_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Every connection's bufferevent comes from here (evhttp sets its socket
+ * afterwards): note it, to be admitted once the loop comes back.
+ */
+static struct bufferevent *
+http_bevcb(struct event_base *base, void *arg)
+{
+	struct http_listener	*l = arg;
+	struct http_server	*srv = l->srv;
+	struct bufferevent	*bev;
+
+	if (l->tls)
+		bev = http_tls_bevcb(base, srv);
+	else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (srv->npending == srv->pending_size) {
+		srv->pending_size = srv->pending_size * 2 + 16;
+		srv->pending = xreallocarray(srv->pending, srv->pending_size,
+		    sizeof *srv->pending);
+	}
+	srv->pending[srv->npending++] = bev;
+	event_active(srv->admit, EV_TIMEOUT, 1);
+	return (bev);
+}
+
+static int
+http_same_host(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET6)
+		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0);
+	return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+}
+
+/*
+ * Forget connections whose socket is gone (closed, or its number reused
+ * by another file): at most once per HTTP_SWEEP_MS unless forced.
+ */
+static void
+http_sweep(struct http_server *srv, int force)
+{
+	struct stat	sb;
+	uint64_t	now = http_now_ms();
+	unsigned	i;
+
+	if (!force && now - srv->swept_ms < HTTP_SWEEP_MS)
+		return;
+	srv->swept_ms = now;
+	for (i = 0; i < srv->nconns; ) {
+		if (fstat(srv->conns[i]->fd, &sb) == 0 &&
+		    S_ISSOCK(sb.st_mode) && sb.st_ino == srv->conns[i]->ino) {
+			i++;
+			continue;
+		}
+		http_conn_forget(srv, i);
+	}
+}
+
+/* Forget conns[i] (its connection is gone, and its bufferevent with it). */
+static void
+http_conn_forget(struct http_server *srv, unsigned i)
+{
+	struct http_conn	*c = srv->conns[i];
+
+	if (c->inram > 0) {
+		srv->body_ram -= c->inram;
+		http_conn_resume(srv);
+	}
+	free(c);
+	srv->conns[i] = srv->conns[--srv->nconns];
+}
+
+/* Memory was given back: paused connections read again (and may re-pause). */
+static void
+http_conn_resume(struct http_server *srv)
+{
+	unsigned	i;
+
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i]->paused) {
+			srv->conns[i]->paused = 0;
+			bufferevent_enable(srv->conns[i]->bev, EV_READ);
+		}
+	}
+}
+
+/*
+ * Bytes came in on a connection.  Over the budget, it stops reading (TCP
+ * holds the rest at the client) unless it is the one that started first,
+ * which always goes on, so that some body always completes.
+ */
+static void
+http_conn_input(struct evbuffer *b, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn	*c = arg, *o;
+	struct http_server	*srv = c->srv;
+	unsigned		 i;
+
+	if (info->n_added == 0)
+		return;
+	if (c->inram == 0)
+		c->seq = ++srv->body_seq;
+	c->inram += info->n_added;
+	srv->body_ram += info->n_added;
+	if (srv->body_ram > srv->body_ram_peak)
+		srv->body_ram_peak = srv->body_ram;
+	if (srv->body_ram <= srv->config.max_body_ram || c->paused)
+		return;
+	for (i = 0; i < srv->nconns; i++) {
+		o = srv->conns[i];
+		if (o != c && o->inram > 0 && !o->paused && o->seq < c->seq)
+			break;
+	}
+	if (i == srv->nconns)
+		return;		/* the first: it goes on */
+	c->paused = 1;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* A request was handed to us whole: its bytes no longer count. */
+static void
+http_conn_done(struct http_server *srv, struct evhttp_connection *evcon)
+{
+	struct bufferevent	*bev = evhttp_connection_get_bufferevent(evcon);
+	struct http_conn	*c;
+	unsigned		 i;
+
+	for (i = 0; i < srv->nconns; i++) {
+		c = srv->conns[i];
+		if (c->bev != bev || c->inram == 0)
+			continue;
+		srv->body_ram -= c->inram;
+		c->inram = 0;
+		http_conn_resume(srv);
+		return;
+	}
+}
+
+/* Admit the connection on fd: NULL, or why it is refused. */
+static const char *
+http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
+{
+	struct http_conn	*c;
+	struct sockaddr_storage	 addr;
+	struct stat		 sb;
+	socklen_t		 len;
+	unsigned		 i, same = 0, reserve;
+
+	/* A number handed out again: the connection that had it is gone. */
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i]->fd == fd) {
+			http_conn_forget(srv, i);
+			break;
+		}
+	}
+	reserve = srv->config.fd_reserve;
+	if ((uint64_t)fd + reserve >= srv->fd_limit)
+		return ("its file descriptors are kept for TFTP");
+	if (fstat(fd, &sb) == -1)
+		return ("its socket is gone");
+	http_sweep(srv, 0);
+	if (srv->nconns >= srv->config.max_connections) {
+		http_sweep(srv, 1);
+		if (srv->nconns >= srv->config.max_connections)
+			return ("it has too many connections");
+	}
+	memset(&addr, 0, sizeof addr);
+	len = sizeof addr;
+	if (getpeername(fd, (struct sockaddr *)&addr, &len) == -1)
+		return ("its peer is gone");
+	for (i = 0; i < srv->nconns; i++) {
+		if (http_same_host(&srv->conns[i]->addr, &addr))
+			same++;
+	}
+	if (same >= srv->config.max_per_address) {
+		http_sweep(srv, 1);
+		for (same = 0, i = 0; i < srv->nconns; i++) {
+			if (http_same_host(&srv->conns[i]->addr, &addr))
+				same++;
+		}
+		if (same >= srv->config.max_per_address)
+			return ("it has too many connections from your address");
+	}
+	c = xcalloc(1, sizeof *c);
+	c->srv = srv;
+	c->fd = fd;
+	c->ino = sb.st_ino;
+	c->addr = addr;
+	c->bev = bev;
+	evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input, c);
+	srv->conns[srv->nconns++] = c;
+	return (NULL);
+}
+
+static void
+http_admit(evutil_socket_t unused, short what, void *arg)
+{
+	static const char	 busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				    "Connection: close\r\nRetry-After: 5\r\n"
+				    "Content-Length: 0\r\n\r\n";
+	struct http_server	*srv = arg;
+	struct bufferevent	*bev;
+	const char		*why;
+	uint64_t		 now;
+	unsigned		 i;
+	int			 fd;
+
+	for (i = 0; i < srv->npending; i++) {
+		bev = srv->pending[i];
+		if ((fd = bufferevent_getfd(bev)) == -1)
+			continue;
+		if ((why = http_admit_one(srv, bev, fd)) == NULL)
+			continue;
+		srv->refused++;
+		now = http_now_ms();
+		if (now - srv->refusal_log_ms >= 1000) {
+			log_info("http: a connection refused: the server %s "
+			    "(%u more not logged)", why,
+			    srv->refusals_unlogged);
+			srv->refusal_log_ms = now;
+			srv->refusals_unlogged = 0;
+		} else
+			srv->refusals_unlogged++;
+		/* TLS or not, the socket is shut; evhttp frees it on EOF. */
+		if (bufferevent_openssl_get_ssl(bev) == NULL)
+			send(fd, busy, sizeof busy - 1, MSG_DONTWAIT |
+			    MSG_NOSIGNAL);
+		shutdown(fd, SHUT_RDWR);
+	}
+	srv->npending = 0;
+}
+
+/* accept() failed: out of descriptors, pause rather than spin. */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http_listener	*l;
+	struct timeval		 tv = { 0, HTTP_ACCEPT_PAUSE_MS * 1000 };
+	int			 error = EVUTIL_SOCKET_ERROR();
+
+	LIST_FOREACH(l, &http_listeners, entry) {
+		if (l->lev == lev)
+			break;
+	}
+	if (l == NULL) {
+		evconnlistener_disable(lev);	/* cannot happen: stop anyway */
+		return;
+	}
+
+	l->srv->accept_errors++;
+	if (l->srv->accept_errors == 1 || l->srv->accept_errors % 1000 == 0)
+		log_warn("http: cannot accept a connection: %s (%llu times)",
+		    strerror(error),
+		    (unsigned long long)l->srv->accept_errors);
+	evconnlistener_disable(lev);
+	evtimer_add(l->resume, &tv);
+}
+
+static void
+http_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_listener	*l = arg;
+
+	if (l->lev != NULL)
+		evconnlistener_enable(l->lev);
+}
+
+uint64_t
+http_server_refused(const struct http_server *srv)
+{
+	return (srv->refused);
+}
+
+uint64_t
+http_server_accept_errors(const struct http_server *srv)
+{
+	return (srv->accept_errors);
+}
+
+uint64_t
+http_server_body_ram_peak(const struct http_server *srv)
+{
+	return (srv->body_ram_peak);
 }
 
 static double
@@ -160,10 +548,13 @@ http_listen(struct http_server *srv, struct http_listener *l, unsigned port,
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT);
 	evhttp_set_max_body_size(l->http, (ev_ssize_t)srv->config.max_upload);
-	evhttp_set_timeout(l->http, 120);
+	/* libevent's default is no limit on the head at all. */
+	evhttp_set_max_headers_size(l->http,
+	    (ev_ssize_t)srv->config.max_headers);
+	evhttp_set_timeout(l->http, (int)srv->config.idle_timeout_s);
 	evhttp_set_gencb(l->http, http_request_cb, l);
-	if (tls)
-		evhttp_set_bevcb(l->http, http_tls_bevcb, srv);
+	evhttp_set_bevcb(l->http, http_bevcb, l);
+	l->resume = evtimer_new(srv->base, http_accept_resume, l);
 	bound = evhttp_bind_socket_with_handle(l->http, srv->config.listen,
 	    (ev_uint16_t)port);
 	if (bound == NULL) {
@@ -173,6 +564,9 @@ http_listen(struct http_server *srv, struct http_listener *l, unsigned port,
 		    strerror(errno));
 		return (-1);
 	}
+	l->lev = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(l->lev, http_accept_error);
+	LIST_INSERT_HEAD(&http_listeners, l, entry);
 	if (getsockname(evhttp_bound_socket_get_fd(bound),
 	    (struct sockaddr *)&ss, &slen) == 0) {
 		if (ss.ss_family == AF_INET)
@@ -189,6 +583,7 @@ http_server_start(struct event_base *base, const struct http_config *config,
     const struct http_hooks *hooks, char **cause)
 {
 	struct http_server	*srv;
+	struct rlimit		 rl;
 
 	srv = xcalloc(1, sizeof *srv);
 	srv->base = base;
@@ -197,6 +592,37 @@ http_server_start(struct event_base *base, const struct http_config *config,
 		srv->config.listen = "0.0.0.0";
 	if (srv->config.chunk == 0)
 		srv->config.chunk = 4 * 1024 * 1024;
+	if (srv->config.max_headers == 0)
+		srv->config.max_headers = HTTP_MAX_HEADERS;
+	if (srv->config.max_connections == 0)
+		srv->config.max_connections = HTTP_MAX_CONNECTIONS;
+	if (srv->config.max_per_address == 0)
+		srv->config.max_per_address = HTTP_MAX_PER_ADDRESS;
+	if (srv->config.idle_timeout_s == 0)
+		srv->config.idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
+	if (srv->config.ack_timeout_ms == 0)
+		srv->config.ack_timeout_ms = HTTP_ACK_TIMEOUT_MS;
+	if (srv->config.max_body_ram == 0)
+		srv->config.max_body_ram = HTTP_MAX_BODY_RAM;
+	/*
+	 * Descriptors: as many as allowed (up to 65536), so that the reserve
+	 * for TFTP leaves HTTP enough; the reserve is at most half of them
+	 * unless set.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < 65536 && rl.rlim_max > rl.rlim_cur) {
+			rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		srv->fd_limit = rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur;
+	} else
+		srv->fd_limit = 1024;
+	if (srv->config.fd_reserve == 0)
+		srv->config.fd_reserve = HTTP_FD_RESERVE < srv->fd_limit / 2 ?
+		    HTTP_FD_RESERVE : srv->fd_limit / 2;
+	srv->conns = xcalloc(srv->config.max_connections, sizeof *srv->conns);
+	srv->admit = event_new(base, -1, 0, http_admit, srv);
 	srv->hooks = *hooks;
 	LIST_INIT(&srv->xfers);
 	if (!config->no_http &&
@@ -238,10 +664,24 @@ http_server_free(struct http_server *srv)
 			evhttp_connection_set_closecb(x->evcon, NULL, NULL);
 		http_finish(x, HTTP_EV_CLOSED_EARLY, "the server is stopping");
 	}
+	if (srv->plain.lev != NULL)
+		LIST_REMOVE(&srv->plain, entry);
+	if (srv->secure.lev != NULL)
+		LIST_REMOVE(&srv->secure, entry);
 	if (srv->plain.http != NULL)
 		evhttp_free(srv->plain.http);
 	if (srv->secure.http != NULL)
 		evhttp_free(srv->secure.http);
+	if (srv->plain.resume != NULL)
+		event_free(srv->plain.resume);
+	if (srv->secure.resume != NULL)
+		event_free(srv->secure.resume);
+	if (srv->admit != NULL)
+		event_free(srv->admit);
+	free(srv->pending);
+	while (srv->nconns > 0)
+		free(srv->conns[--srv->nconns]);
+	free(srv->conns);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);
 	free(srv);
@@ -284,6 +724,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	size_t				 len = 0;
 	ev_uint16_t			 port = 0;
 
+	http_conn_done(l->srv, evcon);
 	memset(&info, 0, sizeof info);
 	evhttp_connection_get_peer(evcon, &peer, &port);
 	snprintf(peer_text, sizeof peer_text, "%s:%u", peer != NULL ? peer :
@@ -435,6 +876,16 @@ http_feed(struct http_xfer *x)
 	x->queued += n;
 	evhttp_send_reply_chunk_with_cb(x->req, buf, http_drained, x);
 	evbuffer_free(buf);
+	if (!x->gated) {
+		/*
+		 * The gate's bytes may never drain (a client that reads
+		 * nothing): the deadline runs from now, not from the drain.
+		 */
+		x->ack_last = 0;
+		gettimeofday(&x->ack_since, NULL);
+		tv.tv_usec = HTTP_ACK_POLL_MS * 1000;
+		evtimer_add(x->timer, &tv);
+	}
 	if (x->gated && x->progress != NULL) {
 		tv.tv_usec = HTTP_PROGRESS_MS * 1000;
 		evtimer_add(x->progress, &tv);
@@ -491,6 +942,7 @@ http_drained(struct evhttp_connection *evcon, void *arg)
 	}
 	if (!x->gated && x->queued >= x->c.gate) {
 		/* At the gate: wait for the acknowledgement, then the grace. */
+		x->at_gate = 1;
 		x->ack_last = 0;
 		gettimeofday(&x->ack_since, NULL);
 		tv.tv_usec = HTTP_ACK_POLL_MS * 1000;
@@ -507,14 +959,26 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 	struct timeval		 tv = { 0, HTTP_ACK_POLL_MS * 1000 };
 	uint64_t		 acked = http_acked(x);
 
+	/* A client that stalls is polled less and less often. */
+	if (http_seconds(&x->ack_since) > 0.2)
+		tv.tv_usec = HTTP_ACK_POLL_SLOW_MS * 1000;
 	if (!x->gated && !x->ending) {
-		if (acked < x->queued) {
+		if (acked < x->queued || !x->at_gate) {
+			/* The first bytes are waited for, but not for ever. */
+			if (acked != x->ack_last) {
+				x->ack_last = acked;
+				gettimeofday(&x->ack_since, NULL);
+			} else if (http_seconds(&x->ack_since) * 1000 >
+			    x->srv->config.ack_timeout_ms) {
+				http_stalled(x, acked);
+				return;
+			}
 			evtimer_add(x->timer, &tv);
 			return;
 		}
-		if (x->ack_last == 0) {
+		if (!x->graced) {
 			/* Acknowledged: now the grace period. */
-			x->ack_last = 1;
+			x->graced = 1;
 			tv.tv_sec = x->srv->config.grace_ms / 1000;
 			tv.tv_usec = (x->srv->config.grace_ms % 1000) * 1000;
 			evtimer_add(x->timer, &tv);
@@ -534,15 +998,31 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 	if (acked != x->ack_last) {
 		x->ack_last = acked;
 		gettimeofday(&x->ack_since, NULL);
-	} else if (http_seconds(&x->ack_since) > HTTP_ACK_TIMEOUT_S) {
-		evhttp_connection_set_closecb(x->evcon, NULL, NULL);
-		evhttp_send_reply_end(x->req);
-		x->req = NULL;
-		http_finish(x, HTTP_EV_CLOSED_EARLY, "the client stopped "
-		    "acknowledging");
+	} else if (http_seconds(&x->ack_since) * 1000 >
+	    x->srv->config.ack_timeout_ms) {
+		http_stalled(x, acked);
 		return;
 	}
 	evtimer_add(x->timer, &tv);
+}
+
+/*
+ * The client acknowledged nothing for ack_timeout_ms: drop the connection
+ * (flushing to a client that does not read would hold it until the idle
+ * timeout) and report what it did acknowledge.
+ */
+static void
+http_stalled(struct http_xfer *x, uint64_t acked)
+{
+	struct evhttp_connection	*evcon = x->evcon;
+
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	x->req = NULL;
+	x->evcon = NULL;
+	x->queued = acked;
+	http_finish(x, HTTP_EV_CLOSED_EARLY, "the client stopped "
+	    "acknowledging");
+	evhttp_connection_free(evcon);
 }
 
 /* Bytes the client's TCP has acknowledged. */

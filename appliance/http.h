@@ -88,6 +88,24 @@ struct http_config {
 	uint64_t		 max_upload;	/* bytes */
 	unsigned		 grace_ms;	/* after the gate, default 150 */
 	unsigned		 chunk;		/* most bytes per write, default 4 MB */
+	/* Limits against a hostile segment (0: the default). */
+	unsigned		 max_headers;	/* bytes of request head, 8 KiB */
+	unsigned		 max_connections; /* in all, 512 */
+	unsigned		 max_per_address; /* from one address, 64 */
+	unsigned		 idle_timeout_s; /* a silent connection ends, 30 */
+	unsigned		 ack_timeout_ms; /* no acknowledgement: ends, 60 s */
+	/*
+	 * File descriptors kept free for TFTP's per-transfer sockets and
+	 * files: a connection that would use one of the last fd_reserve
+	 * descriptors (below RLIMIT_NOFILE) is refused.  Default 1100.
+	 */
+	unsigned		 fd_reserve;
+	/*
+	 * Request bytes (PUT bodies) held in memory in all, default 32 MiB;
+	 * past it connections stop reading until memory is given back, but
+	 * for the one that started first.
+	 */
+	uint64_t		 max_body_ram;
 };
 
 void			 http_config_defaults(struct http_config *);
@@ -98,6 +116,11 @@ void			 http_server_free(struct http_server *);
 unsigned		 http_server_port(const struct http_server *);
 unsigned		 http_server_tls_port(const struct http_server *);
 unsigned		 http_server_active(const struct http_server *);
+/* Connections refused by the limits, and accept() errors, so far. */
+uint64_t		 http_server_refused(const struct http_server *);
+uint64_t		 http_server_accept_errors(const struct http_server *);
+/* The most request bytes held in memory at once. */
+uint64_t		 http_server_body_ram_peak(const struct http_server *);
 /* Also accept on this listening socket (the fuzzer's). */
 int			 http_server_add_listener(struct http_server *, int);
 

@@ -5,6 +5,8 @@
  * acknowledged.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -15,6 +17,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,7 @@ struct ctx {
 	char			 stored[256];
 	char			 name[64];
 	char			 ua[64];
+	char			 reason[128];
 };
 
 static int
@@ -57,12 +62,14 @@ resolve(void *arg, const struct http_request_info *req, struct http_content *c,
 		c->content_type = "application/xml";
 		return (200);
 	}
-	if (strcmp(req->name, "big.sip.ld") == 0) {
+	if (strcmp(req->name, "big.sip.ld") == 0 ||
+	    strcmp(req->name, "gated.sip.ld") == 0) {
 		f = fopen(x->file, "r");
 		c->fd = dup(fileno(f));
 		fclose(f);
 		c->size = 4 * 1024 * 1024;
-		c->gate = 512;
+		/* A gate larger than any client's receive buffer. */
+		c->gate = req->name[0] == 'g' ? 2 * 1024 * 1024 : 512;
 		return (200);
 	}
 	*cause = strdup("no such file");
@@ -86,6 +93,8 @@ event_cb(void *arg, const struct http_event *ev)
 		x->last.user_agent = x->ua;
 		x->last.peer_ip = x->last.peer_text = NULL;
 		x->last.reason = x->last.stored_path = NULL;
+		snprintf(x->reason, sizeof x->reason, "%s", ev->reason != NULL ?
+		    ev->reason : "");
 		if (ev->stored_path != NULL)
 			snprintf(x->stored, sizeof x->stored, "%s",
 			    ev->stored_path);
@@ -292,6 +301,389 @@ test_header_then_close(void **state)
 	assert_int_equal(x->last.total, 4 * 1024 * 1024);
 }
 
+/* A setup whose config a test adjusts first (limits, timeouts). */
+static void	(*tweak)(struct http_config *);
+
+static int
+setup_tweaked(void **state)
+{
+	struct ctx		*x = calloc(1, sizeof *x);
+	struct http_config	 cfg;
+	struct http_hooks	 hooks = { resolve, event_cb, x };
+	char			*cause = NULL, cmd[256], up[128];
+
+	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
+	snprintf(x->dir, sizeof x->dir, "/tmp/test-http.XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->file, sizeof x->file, "%s/big", x->dir);
+	snprintf(cmd, sizeof cmd, "head -c 4194304 /dev/urandom > %s",
+	    x->file);
+	assert_int_equal(system(cmd), 0);
+	snprintf(up, sizeof up, "%s/uploads", x->dir);
+	x->up = upload_store_open(up, UPLOAD_PHONE_FILES, 1024 * 1024, &cause);
+	x->base = event_base_new();
+	http_config_defaults(&cfg);
+	cfg.listen = "0.0.0.0";
+	cfg.port = 0;
+	cfg.uploads = x->up;
+	if (tweak != NULL)
+		tweak(&cfg);
+	x->srv = http_server_start(x->base, &cfg, &hooks, &cause);
+	assert_non_null(x->srv);
+	*state = x;
+	return (0);
+}
+
+static int
+client_connect_from(struct ctx *x, const char *from)
+{
+	struct sockaddr_in	sin;
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, from, &sin.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
+		_exit(20);
+	sin.sin_port = htons(http_server_port(x->srv));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
+		_exit(10);
+	return (fd);
+}
+
+/* Endless headers: the server cuts the client off after a few KiB. */
+static void
+test_endless_headers(void **state)
+{
+	struct ctx	*x = *state;
+	char		 line[4096];
+	size_t		 sent = 0;
+	int		 fd;
+
+	if ((x->child = fork()) == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		fd = client_connect(x);
+		if (write(fd, "GET /a.cfg HTTP/1.1\r\n", 21) != 21)
+			_exit(11);
+		memset(line, 'a', sizeof line);
+		memcpy(line, "X-Pad: ", 7);
+		line[sizeof line - 2] = '\r';
+		line[sizeof line - 1] = '\n';
+		/* 64 MiB of head: the old server took every byte. */
+		while (sent < 64 * 1024 * 1024) {
+			if (write(fd, line, sizeof line) != (ssize_t)sizeof line)
+				_exit(0);	/* cut off */
+			sent += sizeof line;
+		}
+		_exit(12);
+	}
+	serve_until_child_exits(x);
+}
+
+static void
+two_per_address(struct http_config *cfg)
+{
+	cfg->max_per_address = 2;
+	cfg->max_connections = 3;
+}
+
+/* 1 when the server closed fd (read gives EOF or an error) within ~2 s. */
+static int
+closed_by_server(int fd, char *first, size_t size)
+{
+	struct timeval	tv = { 2, 0 };
+	ssize_t		n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	n = read(fd, first, size - 1);
+	if (n > 0) {
+		first[n] = '\0';
+		n = read(fd, first + n, 1);
+	} else
+		first[0] = '\0';
+	return (n == 0 || (n == -1 && errno != EAGAIN));
+}
+
+/*
+ * Idle connections are capped per address and in all: the third from one
+ * address gets a 503 and is closed, the first two are kept, and when the
+ * total is full a newcomer from elsewhere waits for a slot.
+ */
+static void
+test_connection_caps(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "GET /a.cfg HTTP/1.0\r\n\r\n";
+	char		 buf[512];
+	struct timeval	 tv = { 0, 200 * 1000 };
+	int		 a1, a2, a3, b1, b2, b3;
+
+	tweak = NULL;
+	if ((x->child = fork()) == 0) {
+		a1 = client_connect_from(x, "127.0.0.1");
+		a2 = client_connect_from(x, "127.0.0.1");
+		a3 = client_connect_from(x, "127.0.0.1");
+		if (!closed_by_server(a3, buf, sizeof buf))
+			_exit(30);
+		if (strstr(buf, "503") == NULL)
+			_exit(31);
+		/* a1 and a2 are still open: nothing to read, no EOF. */
+		setsockopt(a1, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (read(a1, buf, sizeof buf) != -1 || errno != EAGAIN)
+			_exit(32);
+		/* Another address gets the last slot and is served. */
+		b1 = client_connect_from(x, "127.0.0.2");
+		if (write(b1, req, strlen(req)) < 0)
+			_exit(33);
+		if (read(b1, buf, sizeof buf) <= 0 ||
+		    strncmp(buf, "HTTP/1.0 200", 12) != 0)
+			_exit(34);
+		/* b1 was closed after its reply: b2 takes the last slot ... */
+		b2 = client_connect_from(x, "127.0.0.3");
+		setsockopt(b2, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (read(b2, buf, sizeof buf) != -1 || errno != EAGAIN)
+			_exit(35);
+		/* ... and with three open, a fourth address is refused. */
+		b3 = client_connect_from(x, "127.0.0.4");
+		if (!closed_by_server(b3, buf, sizeof buf))
+			_exit(36);
+		close(b2);
+		close(a2);
+		close(a1);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_true(http_server_refused(x->srv) >= 2);
+}
+
+static void
+no_descriptors_to_spare(struct http_config *cfg)
+{
+	cfg->fd_reserve = 1 << 30;
+}
+
+/* Descriptors kept for TFTP: with none to spare, HTTP is refused. */
+static void
+test_fd_reserve(void **state)
+{
+	struct ctx	*x = *state;
+	char		 buf[512];
+	int		 fd;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (!closed_by_server(fd, buf, sizeof buf))
+			_exit(30);
+		_exit(strstr(buf, "503") != NULL ? 0 : 31);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(http_server_refused(x->srv), 1);
+}
+
+static int	libevent_warnings;
+
+static void
+count_log(int severity, const char *msg)
+{
+	libevent_warnings++;
+}
+
+/*
+ * accept() failing with EMFILE: the listener pauses rather than spinning
+ * (libevent without an error callback warns and retries on every turn).
+ */
+static void
+test_accept_emfile_does_not_spin(void **state)
+{
+	struct ctx	*x = *state;
+	struct rlimit	 old, rl;
+	struct timeval	 tv = { 0, 300 * 1000 };
+	char		 buf[512];
+	int		 fd, lowest, i;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	lowest = dup(0);
+	close(lowest);
+	if ((x->child = fork()) == 0) {
+		for (i = 0; i < 4; i++)
+			client_connect(x);
+		sleep(1);
+		_exit(0);
+	}
+	/* No descriptor left for accept(). */
+	rl = old;
+	rl.rlim_cur = lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	libevent_warnings = 0;
+	event_set_log_callback(count_log);
+	event_base_loopexit(x->base, &tv);
+	event_base_dispatch(x->base);
+	event_set_log_callback(NULL);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(libevent_warnings < 10);
+	assert_true(http_server_accept_errors(x->srv) >= 1);
+	assert_true(http_server_accept_errors(x->srv) <= 10);
+	serve_until_child_exits(x);
+	/* Descriptors back: served again. */
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, "GET /a.cfg HTTP/1.0\r\n\r\n", 23) != 23)
+			_exit(11);
+		if (read(fd, buf, sizeof buf) <= 0 ||
+		    strncmp(buf, "HTTP/1.0 200", 12) != 0)
+			_exit(12);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+}
+
+static void
+short_ack_timeout(struct http_config *cfg)
+{
+	cfg->ack_timeout_ms = 300;
+}
+
+/*
+ * The wait for the first bytes' acknowledgement has a deadline: a client
+ * that asks for an image and then reads nothing is let go.
+ */
+static void
+test_gate_wait_has_deadline(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "GET /gated.sip.ld HTTP/1.1\r\nHost: x\r\n\r\n";
+	int		 fd, small = 2048;
+
+	if ((x->child = fork()) == 0) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+		{
+			struct sockaddr_in	sin;
+
+			memset(&sin, 0, sizeof sin);
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons(http_server_port(x->srv));
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (connect(fd, (struct sockaddr *)&sin,
+			    sizeof sin) != 0)
+				_exit(10);
+		}
+		if (write(fd, req, strlen(req)) < 0)
+			_exit(11);
+		sleep(2);	/* reads nothing */
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.type, HTTP_EV_CLOSED_EARLY);
+	/* Let go by the server, not by the client closing at last. */
+	assert_string_equal(x->reason, "the client stopped acknowledging");
+	assert_true(x->last.bytes < 4 * 1024 * 1024);
+}
+
+static int
+setup_caps(void **state)
+{
+	tweak = two_per_address;
+	return (setup_tweaked(state));
+}
+
+static int
+setup_no_fds(void **state)
+{
+	tweak = no_descriptors_to_spare;
+	return (setup_tweaked(state));
+}
+
+static int
+setup_emfile(void **state)
+{
+	tweak = NULL;
+	return (setup_tweaked(state));
+}
+
+static int
+setup_ack(void **state)
+{
+	tweak = short_ack_timeout;
+	return (setup_tweaked(state));
+}
+
+static void
+small_body_ram(struct http_config *cfg)
+{
+	cfg->max_body_ram = 64 * 1024;
+}
+
+/* One PUT of len bytes of 'p' as name; exits 0 on 201. */
+static void
+child_put(struct ctx *x, const char *name, size_t len)
+{
+	char	 head[256], chunk[4096], buf[512];
+	size_t	 sent = 0;
+	ssize_t	 n;
+	int	 fd = client_connect(x);
+
+	snprintf(head, sizeof head, "PUT /%s HTTP/1.0\r\nContent-Length: "
+	    "%zu\r\n\r\n", name, len);
+	if (write(fd, head, strlen(head)) < 0)
+		_exit(40);
+	memset(chunk, 'p', sizeof chunk);
+	while (sent < len) {
+		n = write(fd, chunk, len - sent < sizeof chunk ? len - sent :
+		    sizeof chunk);
+		if (n <= 0)
+			_exit(41);
+		sent += (size_t)n;
+	}
+	if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+		_exit(42);
+	buf[n] = '\0';
+	_exit(strstr(buf, " 201 ") != NULL ? 0 : 43);
+}
+
+/*
+ * PUT bodies held in memory come out of one budget: four concurrent bodies
+ * of 1,000,000 bytes through a 64 KiB budget are all stored, and the
+ * memory they held at once stayed under the budget plus the one body that
+ * is always let through (it was all four, 4 MB).
+ */
+static void
+test_put_bodies_bounded(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*names[] = { "0004f2000001-app.log",
+			    "0004f2000002-app.log", "0004f2000003-app.log",
+			    "0004f2000004-app.log" };
+	pid_t		 kids[4];
+	int		 i, st;
+
+	if ((x->child = fork()) == 0) {
+		for (i = 0; i < 4; i++) {
+			if ((kids[i] = fork()) == 0)
+				child_put(x, names[i], 1000000);
+		}
+		for (i = 0; i < 4; i++) {
+			if (waitpid(kids[i], &st, 0) != kids[i] ||
+			    !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				_exit(50 + i);
+		}
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	if (http_server_body_ram_peak(x->srv) >= 1000000 + 256 * 1024)
+		fail_msg("%llu bytes of bodies were held at once",
+		    (unsigned long long)http_server_body_ram_peak(x->srv));
+	assert_true(http_server_body_ram_peak(x->srv) > 0);
+}
+
+static int
+setup_body_ram(void **state)
+{
+	tweak = small_body_ram;
+	return (setup_tweaked(state));
+}
+
 int
 main(void)
 {
@@ -304,6 +696,18 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_header_then_close, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_endless_headers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_connection_caps,
+		    setup_caps, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_reserve, setup_no_fds,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_accept_emfile_does_not_spin, setup_emfile, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_wait_has_deadline,
+		    setup_ack, teardown),
+		cmocka_unit_test_setup_teardown(test_put_bodies_bounded,
+		    setup_body_ram, teardown),
 	};
 
 	return (cmocka_run_group_tests_name("http", tests, NULL, NULL));
