@@ -305,7 +305,8 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    (json_int_t)rec, "failed", (json_int_t)fail, "timed_out",
 		    (json_int_t)(b->inv.n - rec - fail), "elapsed",
 		    (json_int_t)batch_elapsed(b), "report", report, "exit", rc);
-		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
 		printf("%s\n", s);
 		free(s);
 		json_decref(line);

@@ -211,7 +211,7 @@ cmd_library_verify(struct library *lib, int json)
 		}
 		json_object_set_new(root, "packages", list);
 		json_object_set_new(root, "damaged", json_integer(damaged));
-		json_dumpf(root, stdout, JSON_INDENT(1));
+		json_dumpf(root, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(root);
 	} else {
@@ -283,7 +283,7 @@ cmd_library_exec(const struct cmd_entry *self, int argc, char **argv)
 		if (json) {
 			root = cmd_library_json(lib, models);
 			json_dumpf(root, stdout, JSON_INDENT(1) |
-			    JSON_SORT_KEYS);
+			    JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 			putchar('\n');
 			json_decref(root);
 		} else

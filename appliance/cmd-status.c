@@ -98,7 +98,8 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (EXIT_RUNTIME);
 	}
 	if (json) {
-		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
 		printf("%s\n", text);
 		free(text);
 	} else {

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "log.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 static FILE		*log_fp;
@@ -49,15 +50,18 @@ void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	FILE		*fp = log_fp != NULL ? log_fp : stderr;
-	char		*msg;
+	char		*msg, *raw;
 	char		 stamp[32];
 	struct timeval	 tv;
 	struct tm	 tm;
 
 	if (level > log_level && log_hook == NULL)
 		return;
-	if (vasprintf(&msg, fmt, ap) == -1)
+	if (vasprintf(&raw, fmt, ap) == -1)
 		return;
+	/* Lines go to the journal, tty1 and the serial port: no controls. */
+	msg = termsafe(raw, strlen(raw));
+	free(raw);
 	if (level <= log_level) {
 		gettimeofday(&tv, NULL);
 		localtime_r(&tv.tv_sec, &tm);

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 #include "ui.h"
 
@@ -99,6 +100,9 @@ ui_request(struct ui *ui, const char *cmd, json_t *args, char **cause)
 	r = control_request(ui->req, cmd, args, cause);
 	if (r == NULL && control_client_dead(ui->req))
 		ui_disconnect(ui, *cause);
+	/* Names from phones, sticks and certificates: shown, never obeyed. */
+	if (r != NULL)
+		termsafe_json(r);
 	return (r);
 }
 
@@ -119,6 +123,7 @@ ui_poll_events(struct ui *ui)
 			}
 			return;
 		}
+		termsafe_json(ev);
 		name = json_string_value(json_object_get(ev, "event"));
 		if (name == NULL)
 			name = "";

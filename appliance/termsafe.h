@@ -1,0 +1,27 @@
+/*
+ * Text from outside (names from sticks and phones, certificate subjects,
+ * package names) on its way to tty1 or the serial port: shown, never obeyed.
+ */
+#ifndef ZTP_TERMSAFE_H
+#define ZTP_TERMSAFE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/*
+ * A copy of the len bytes at s in which every C0 control (tab and newline
+ * included), DEL and every C1 control (U+0080-U+009F: U+009B is CSI, U+009D
+ * OSC) is a '?', and so is every byte that is not part of well-formed UTF-8
+ * (a lone 0x9b is CSI to a terminal not in UTF-8 mode).  Other characters,
+ * multi-byte ones included, are kept.
+ */
+char	*termsafe(const char *, size_t);
+
+/* 1 when termsafe() would change nothing. */
+int	 termsafe_clean(const char *, size_t);
+
+/* Every string value in a JSON tree (objects and arrays), made so in place. */
+void	 termsafe_json(json_t *);
+
+#endif
