@@ -43,6 +43,7 @@ struct journal_slot {
 	char		 mac[16];
 	int64_t		 kept;
 	int64_t		 trimmed;	/* during one trim */
+	uint64_t	 fact;		/* the sender's last fact (fact_seq) */
 	int		 used;
 };
 
@@ -53,6 +54,14 @@ struct journal {
 	int		 open_txn;	/* a transaction holds grouped writes */
 	unsigned	 pending;	/* grouped writes in it */
 	unsigned	 group_max;	/* 0: every write commits alone */
+
+	/* Commits are written to the WAL at once, fsynced when needed. */
+	int		 unsynced;	/* a commit since the last fsync */
+	uint64_t	 fact_seq;	/* facts committed */
+	uint64_t	 synced_seq;	/* fact_seq at the last fsync */
+	int		 scope;		/* JOURNAL_SCOPE_* or 0 */
+	int		 scope_sync;	/* the reply must wait for an fsync */
+	uint64_t	 syncs;		/* fsyncs so far */
 
 	struct journal_slot *slots;	/* open addressing, power of two */
 	size_t		 nslots;
@@ -98,7 +107,9 @@ static int	journal_begin(struct journal *);
 static int	journal_commit(struct journal *);
 static int	journal_grouped(struct journal *);
 static int	journal_fact_begin(struct journal *);
-static int	journal_fact_end(struct journal *, int);
+static int	journal_fact_end(struct journal *, int, const char *);
+static int	journal_sync(struct journal *);
+static void	journal_needs_sync(struct journal *, const char *);
 static int	journal_load_syslog_counts(struct journal *, char **);
 static struct journal_slot *journal_slot(struct journal *, const char *);
 static int	journal_trim_syslog(struct journal *, const char *,
@@ -142,7 +153,7 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	sqlite3_busy_timeout(j->db, 5000);
 	if (!readonly) {
 		if (journal_exec(j, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA synchronous=FULL;", cause) != 0)
+		    "PRAGMA synchronous=NORMAL;", cause) != 0)
 			goto fail;
 		if (journal_exec(j, journal_schema, cause) != 0)
 			goto fail;
@@ -196,13 +207,103 @@ journal_pending(const struct journal *j)
 	return (j != NULL ? j->pending : 0);
 }
 
-/* The grouped writes, committed; 0 when there were none. */
+/* The grouped writes, committed, and every commit fsynced. */
 int
 journal_flush(struct journal *j)
 {
-	if (j == NULL || !j->open_txn)
+	int	rc = 0;
+
+	if (j == NULL)
 		return (0);
-	return (journal_commit(j));
+	if (j->open_txn)
+		rc = journal_commit(j);
+	if (journal_sync(j) != 0)
+		rc = -1;
+	return (rc);
+}
+
+/*
+ * fsync the WAL: every commit so far survives a power cut.  SQLite runs
+ * with synchronous=NORMAL (a commit is written to the WAL, which survives a
+ * killed process, without an fsync); the journal decides when to fsync.
+ */
+static int
+journal_sync(struct journal *j)
+{
+	sqlite3_file	*f = NULL;
+
+	if (!j->unsynced)
+		return (0);
+	if (sqlite3_file_control(j->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL) {
+		/* No WAL open: nothing was written since the last sync. */
+		j->unsynced = 0;
+		j->synced_seq = j->fact_seq;
+		return (0);
+	}
+	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+		log_error("journal: cannot fsync the journal");
+		return (-1);
+	}
+	j->syncs++;
+	j->unsynced = 0;
+	j->synced_seq = j->fact_seq;
+	return (0);
+}
+
+/*
+ * Phone mac's facts are not all fsynced: fsync before the reply (in a reply
+ * scope, once at its end), or now (outside any scope).
+ */
+static void
+journal_needs_sync(struct journal *j, const char *mac)
+{
+	struct journal_slot	*sl;
+
+	if (j->synced_seq == j->fact_seq)
+		return;
+	if (mac != NULL) {
+		sl = journal_slot(j, mac);
+		if (sl->fact <= j->synced_seq)
+			return;
+	}
+	if (j->scope == JOURNAL_SCOPE_REPLY)
+		j->scope_sync = 1;
+	else if (j->scope == 0)
+		journal_sync(j);
+}
+
+uint64_t
+journal_syncs(const struct journal *j)
+{
+	return (j != NULL ? j->syncs : 0);
+}
+
+/* Every committed fact is fsynced. */
+int
+journal_synced(const struct journal *j)
+{
+	return (j == NULL || j->synced_seq == j->fact_seq);
+}
+
+void
+journal_scope_begin(struct journal *j, int scope)
+{
+	if (j == NULL || j->group_max == 0)
+		return;
+	j->scope = scope;
+	j->scope_sync = 0;
+}
+
+void
+journal_scope_end(struct journal *j)
+{
+	if (j == NULL || j->group_max == 0)
+		return;
+	if (j->scope_sync)
+		journal_sync(j);
+	j->scope = 0;
+	j->scope_sync = 0;
 }
 
 /*
@@ -257,8 +358,13 @@ journal_commit(struct journal *j)
 
 	j->open_txn = 0;
 	j->pending = 0;
-	if (journal_exec(j, "COMMIT", NULL) == 0)
+	if (journal_exec(j, "COMMIT", NULL) == 0) {
+		j->unsynced = 1;
+		/* Every write alone, as synchronous=FULL did. */
+		if (j->group_max == 0)
+			return (journal_sync(j));
 		return (0);
+	}
 	/* An I/O error may leave the transaction open: nothing of it holds. */
 	if (!sqlite3_get_autocommit(j->db))
 		journal_exec(j, "ROLLBACK", NULL);
@@ -297,14 +403,26 @@ journal_fact_begin(struct journal *j)
 }
 
 static int
-journal_fact_end(struct journal *j, int ok)
+journal_fact_end(struct journal *j, int ok, const char *mac)
 {
 	if (!ok)
 		journal_exec(j, "ROLLBACK TO fact", NULL);
 	journal_exec(j, "RELEASE fact", NULL);
 	if (journal_commit(j) != 0)
 		return (-1);
-	return (ok ? 0 : -1);
+	if (!ok)
+		return (-1);
+	j->fact_seq++;
+	if (mac != NULL && *mac != '\0')
+		journal_slot(j, mac)->fact = j->fact_seq;
+	/*
+	 * Durable before anything that depends on it is served: at once, or
+	 * at the end of the reply it is part of.  A fact learnt from a
+	 * transfer's end (an event scope) waits for the next fsync: the
+	 * periodic flush, another reply, or its phone's next request.
+	 */
+	journal_needs_sync(j, NULL);
+	return (0);
 }
 
 static int
@@ -377,8 +495,12 @@ journal_save(struct journal *j, const struct phone *p,
 	if (ev != NULL) {
 		if (journal_fact_begin(j) != 0)
 			goto fail;
-	} else if (journal_begin(j) != 0)
-		goto fail;
+	} else {
+		/* A request of this phone: its earlier facts first. */
+		journal_needs_sync(j, p->mac);
+		if (journal_begin(j) != 0)
+			goto fail;
+	}
 	if ((st = journal_stmt(j, "INSERT OR REPLACE INTO phones (mac, ip,"
 	    " model, part, version, version_source, version_before, target,"
 	    " state, held_from, reason, first_seen, last_seen, state_since,"
@@ -410,7 +532,7 @@ journal_save(struct journal *j, const struct phone *p,
 	if (ev != NULL) {
 		if (journal_insert_event(j, ev) != 0)
 			goto fail;
-		if (journal_fact_end(j, 1) != 0)
+		if (journal_fact_end(j, 1, p->mac) != 0)
 			goto failed;
 		return (0);
 	}
@@ -420,7 +542,7 @@ fail:
 	log_error("journal: cannot save phone %s: %s", p->mac,
 	    sqlite3_errmsg(j->db));
 	if (ev != NULL && j->open_txn)
-		journal_fact_end(j, 0);
+		journal_fact_end(j, 0, NULL);
 	return (-1);
 failed:
 	log_error("journal: cannot save phone %s", p->mac);
@@ -437,10 +559,10 @@ journal_add_event(struct journal *j, const struct journal_event *ev)
 	if (journal_insert_event(j, ev) != 0) {
 		log_error("journal: cannot add event: %s",
 		    sqlite3_errmsg(j->db));
-		journal_fact_end(j, 0);
+		journal_fact_end(j, 0, NULL);
 		return (-1);
 	}
-	return (journal_fact_end(j, 1));
+	return (journal_fact_end(j, 1, ev->mac));
 }
 
 int
@@ -455,11 +577,11 @@ journal_delete_phone(struct journal *j, const char *mac)
 		return (-1);
 	if (sqlite3_prepare_v2(j->db, "DELETE FROM phones WHERE mac = ?", -1,
 	    &st, NULL) != SQLITE_OK)
-		return (journal_fact_end(j, 0));
+		return (journal_fact_end(j, 0, NULL));
 	journal_bind_text(st, 1, mac);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return (journal_fact_end(j, rc == SQLITE_DONE));
+	return (journal_fact_end(j, rc == SQLITE_DONE, mac));
 }
 
 int
@@ -495,10 +617,10 @@ out:
 	if (rc != SQLITE_DONE) {
 		log_error("journal: cannot add transfer: %s",
 		    sqlite3_errmsg(j->db));
-		journal_fact_end(j, 0);
+		journal_fact_end(j, 0, NULL);
 		return (-1);
 	}
-	return (journal_fact_end(j, 1));
+	return (journal_fact_end(j, 1, t->mac));
 }
 
 int

@@ -58,8 +58,24 @@ struct journal_transfer {
 struct journal	*journal_open(const char *, int, char **);
 void		 journal_close(struct journal *);
 
-/* Commit the grouped writes now (0 when there were none; -1: lost). */
+/*
+ * Commit the grouped writes and fsync every commit (0; -1: lost or not
+ * synced).
+ */
 int		 journal_flush(struct journal *);
+/*
+ * Inside a reply scope (a request being answered) the facts' fsync waits
+ * for journal_scope_end(), once for all of them; inside an event scope (a
+ * transfer's end: nothing is answered) for the next flush, reply or request
+ * of the same phone.  Outside any scope a fact is fsynced when it commits.
+ */
+#define JOURNAL_SCOPE_REPLY	1
+#define JOURNAL_SCOPE_EVENT	2
+void		 journal_scope_begin(struct journal *, int);
+void		 journal_scope_end(struct journal *);
+/* fsyncs of the WAL so far; whether every committed fact is fsynced. */
+uint64_t	 journal_syncs(const struct journal *);
+int		 journal_synced(const struct journal *);
 unsigned	 journal_pending(const struct journal *);
 /* Commit when this many grouped writes are pending; 0: every write alone. */
 void		 journal_set_group(struct journal *, unsigned);

@@ -261,6 +261,68 @@ serve_setup(struct serve *s, char **cause)
 	return (0);
 }
 
+/*
+ * The protocol servers' hooks, each in a journal scope: the facts learnt
+ * while a request is resolved are fsynced once, before the answer goes out;
+ * those learnt from a transfer's end or a syslog line (nothing is answered)
+ * by the next flush, reply or request of the same phone.
+ */
+static int
+serve_tftp_resolve_j(void *arg, const struct tftp_request *r,
+    struct tftp_content *c, char **cause)
+{
+	struct serve	*s = arg;
+	int		 rc;
+
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_REPLY);
+	rc = serve_tftp_resolve(arg, r, c, cause);
+	journal_scope_end(s->journal);
+	return (rc);
+}
+
+static void
+serve_tftp_event_j(void *arg, const struct tftp_event *ev)
+{
+	struct serve	*s = arg;
+
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
+	serve_tftp_event(arg, ev);
+	journal_scope_end(s->journal);
+}
+
+static int
+serve_http_resolve_j(void *arg, const struct http_request_info *r,
+    struct http_content *c, char **cause)
+{
+	struct serve	*s = arg;
+	int		 rc;
+
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_REPLY);
+	rc = serve_http_resolve(arg, r, c, cause);
+	journal_scope_end(s->journal);
+	return (rc);
+}
+
+static void
+serve_http_event_j(void *arg, const struct http_event *ev)
+{
+	struct serve	*s = arg;
+
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
+	serve_http_event(arg, ev);
+	journal_scope_end(s->journal);
+}
+
+static void
+serve_syslog_line_j(void *arg, const char *ip, const char *line, size_t len)
+{
+	struct serve	*s = arg;
+
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
+	serve_syslog_line(arg, ip, line, len);
+	journal_scope_end(s->journal);
+}
+
 static int
 serve_listen(struct serve *s, char **cause)
 {
@@ -290,8 +352,8 @@ serve_listen(struct serve *s, char **cause)
 	tc.listen = s->opt.listen;
 	tc.port = s->opt.tftp_port;
 	tc.uploads = s->uploads;
-	th.resolve = serve_tftp_resolve;
-	th.event = serve_tftp_event;
+	th.resolve = serve_tftp_resolve_j;
+	th.event = serve_tftp_event_j;
 	th.arg = s;
 	if ((s->tftp = tftp_server_start(s->base, &tc, &th, cause)) == NULL)
 		return (-1);
@@ -312,8 +374,8 @@ serve_listen(struct serve *s, char **cause)
 		hc.cert_file = cert;
 		hc.key_file = key;
 	}
-	hh.resolve = serve_http_resolve;
-	hh.event = serve_http_event;
+	hh.resolve = serve_http_resolve_j;
+	hh.event = serve_http_event_j;
 	hh.arg = s;
 	s->http = http_server_start(s->base, &hc, &hh, cause);
 	free(cert);
@@ -323,7 +385,7 @@ serve_listen(struct serve *s, char **cause)
 
 	if (s->opt.syslog_port >= 0 && (s->syslog = syslog_server_start(
 	    s->base, s->opt.listen, (unsigned)s->opt.syslog_port,
-	    serve_syslog_line, s, cause)) == NULL)
+	    serve_syslog_line_j, s, cause)) == NULL)
 		return (-1);
 
 	if ((s->control = control_server_start(s->base, s->opt.state_dir,

@@ -413,6 +413,81 @@ test_syslog_caps(void **state)
 	    "'syslog_trimmed:0004f2000002'"), 1);
 }
 
+/*
+ * Facts are written at once (another reader sees them: a killed daemon
+ * keeps them) and fsynced before anything that depends on them is served:
+ * at once outside a scope, once at the end of a reply, and after a
+ * transfer's end (an event scope) by the flush or the phone's next request.
+ */
+static void
+test_fact_fsync(void **state)
+{
+	struct journal		*j;
+	struct phone		 a, b;
+	struct journal_event	 ev = { 3000, "0004f2000001", "fact", NULL,
+				    NULL, "model", "VVX410", "GET x.cfg" };
+	struct journal_transfer	 t = { "0004f2000001", "10.0.0.5", "http",
+				    "x.sip.ld", 0, 10, 20, 5, 5, "completed",
+				    NULL };
+	char			*cause = NULL;
+	uint64_t		 n;
+
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	make_phone(&a, "0004f2000001");
+	make_phone(&b, "0004f2000002");
+	/* Outside any scope: fsynced when it commits. */
+	n = journal_syncs(j);
+	assert_int_equal(journal_save(j, &a, &ev), 0);
+	assert_int_equal(journal_syncs(j), n + 1);
+	assert_true(journal_synced(j));
+
+	/* A reply: three facts, written at once, one fsync at its end. */
+	n = journal_syncs(j);
+	journal_scope_begin(j, JOURNAL_SCOPE_REPLY);
+	assert_int_equal(journal_save(j, &a, &ev), 0);
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	assert_int_equal(committed("SELECT count(*) FROM events"), 3);
+	assert_int_equal(committed("SELECT count(*) FROM transfers"), 1);
+	assert_int_equal(journal_syncs(j), n);
+	assert_false(journal_synced(j));
+	journal_scope_end(j);
+	assert_int_equal(journal_syncs(j), n + 1);
+	assert_true(journal_synced(j));
+
+	/* A transfer's end: written, not fsynced... */
+	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	journal_scope_end(j);
+	assert_int_equal(committed("SELECT count(*) FROM transfers"), 2);
+	assert_false(journal_synced(j));
+	/* ...another phone's request does not wait for it... */
+	n = journal_syncs(j);
+	journal_scope_begin(j, JOURNAL_SCOPE_REPLY);
+	assert_int_equal(journal_save(j, &b, NULL), 0);
+	journal_scope_end(j);
+	assert_int_equal(journal_syncs(j), n);
+	/* ...its own phone's next request does. */
+	journal_scope_begin(j, JOURNAL_SCOPE_REPLY);
+	assert_int_equal(journal_save(j, &a, NULL), 0);
+	journal_scope_end(j);
+	assert_int_equal(journal_syncs(j), n + 1);
+	assert_true(journal_synced(j));
+
+	/* Or the flush, whichever comes first. */
+	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	journal_scope_end(j);
+	assert_false(journal_synced(j));
+	assert_int_equal(journal_flush(j), 0);
+	assert_true(journal_synced(j));
+	n = journal_syncs(j);
+	assert_int_equal(journal_flush(j), 0);	/* nothing new: no fsync */
+	assert_int_equal(journal_syncs(j), n);
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -436,6 +511,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_group_max,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syslog_caps,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fact_fsync,
 		    setup, teardown),
 	};
 
