@@ -107,6 +107,21 @@ check_contains "the summary says where an upload went" \
 out=$("$TOOL" probe 127.0.0.1 "$PORT" 2 ../evil.bin)
 check_contains "an upload named ../ is refused with error 2" "ERROR 2 " "$out"
 
+# Issue 18: twelve quick uploads in a row from one address; the finished
+# ones dally to re-acknowledge a repeated last block, and must not lock the
+# address out (it was refused "too many transfers" after the eighth).
+echo "small" >"$T/small.txt"
+n=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	atftp -p -l "$T/small.txt" -r "quick$i.txt" 127.0.0.1 "$PORT" \
+	    2>/dev/null && n=$((n + 1))
+done
+check_eq "twelve quick atftp uploads in a row are all stored" 12 \
+    "$(ls "$T/up"/quick*.txt | wc -l)"
+out=$("$TOOL" probe 127.0.0.1 "$PORT" 1 missing-after-uploads)
+check_contains "and a download after them is answered, not refused" \
+    "ERROR 1 " "$out"
+
 # Hostile names: the right error code each.
 probe() { "$TOOL" probe 127.0.0.1 "$PORT" 1 "$@" | cut -d' ' -f1-2; }
 check_eq "../ refused with error 2" "ERROR 2" "$(probe ../etc/passwd)"
