@@ -8,6 +8,7 @@
  * temporary folder, so nothing is left behind.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -241,6 +242,40 @@ import_open(struct library_import *imp, const char *name,
 	return (0);
 }
 
+/*
+ * How much an import may write in all: no more than the package limit, an
+ * archive no more than LIBRARY_TOTAL_RATIO times its size (plus the slack),
+ * and never so much that less than LIBRARY_DISK_RESERVE would stay free on
+ * the library's disk (the journal must always be able to commit).
+ */
+static void
+import_set_limit(struct library_import *imp)
+{
+	struct statvfs	sv;
+	uint64_t	avail, disk;
+
+	imp->limit = LIBRARY_PACKAGE_MAX;
+	imp->limit_why = "more than a firmware package ever is";
+	if (imp->a != NULL && imp->total != 0 &&
+	    imp->total * LIBRARY_TOTAL_RATIO + LIBRARY_RATIO_SLACK <
+	    imp->limit) {
+		imp->limit = imp->total * LIBRARY_TOTAL_RATIO +
+		    LIBRARY_RATIO_SLACK;
+		imp->limit_why = NULL;	/* the ratio: said with the sizes */
+	}
+	if (imp->tmpfd != -1 && fstatvfs(imp->tmpfd, &sv) == 0) {
+		avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+		disk = avail > LIBRARY_DISK_RESERVE ? avail -
+		    LIBRARY_DISK_RESERVE : 1;
+		if (disk < imp->limit) {
+			imp->limit = disk;
+			imp->limit_why = "the disk holding the library is "
+			    "full (an import leaves at least 32 MB free for the "
+			    "journal): free some space and import again";
+		}
+	}
+}
+
 static int
 import_write(struct library_import *imp, struct import_out *o,
     const char *buf, size_t len, char **cause)
@@ -251,6 +286,21 @@ import_write(struct library_import *imp, struct import_out *o,
 
 	o->size += len;
 	imp->written += len;
+	if (imp->limit == 0)
+		import_set_limit(imp);
+	if (imp->written > imp->limit) {
+		if (imp->limit_why == NULL)
+			xasprintf(cause, "%llu MB unpacked from a %llu MB "
+			    "archive: more than %d times its size, as in a zip "
+			    "bomb", (unsigned long long)(imp->written >> 20),
+			    (unsigned long long)(imp->total >> 20),
+			    LIBRARY_TOTAL_RATIO);
+		else
+			xasprintf(cause, "%llu MB unpacked (at %s): %s",
+			    (unsigned long long)(imp->written >> 20), o->name,
+			    imp->limit_why);
+		return (-1);
+	}
 	if (o->size > LIBRARY_ENTRY_MAX) {
 		xasprintf(cause, "entry %s is bigger than %llu MB: no firmware "
 		    "file is", o->name, LIBRARY_ENTRY_MAX / (1024 * 1024));
@@ -413,6 +463,37 @@ import_archive_data(struct library_import *imp, struct archive_entry *e,
 	return (0);
 }
 
+/*
+ * Only the compressions UC Software packages come in (zip's own deflate
+ * aside): gzip, xz, zstd, bzip2, each only when libarchive has it built in.
+ * archive_read_support_filter_all() also reads lrzip, lzop, grzip, lz4,
+ * lzip, uuencode, rpm... and for those it lacks a library for it runs an
+ * external program (lrzip -d, ...) on the stranger's file.  A filter that
+ * would need one (ARCHIVE_WARN from its support call, tried on a scratch
+ * reader first) is left out.
+ */
+static void
+import_support_filters(struct archive *a)
+{
+	int	(*const filters[])(struct archive *) = {
+		archive_read_support_filter_gzip,
+		archive_read_support_filter_xz,
+		archive_read_support_filter_zstd,
+		archive_read_support_filter_bzip2,
+	};
+	struct archive	*probe;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		probe = archive_read_new();
+		r = filters[i](probe);
+		archive_read_free(probe);
+		if (r == ARCHIVE_OK)
+			filters[i](a);
+	}
+}
+
 int
 library_extract_archive(struct library_import *imp, char **cause)
 {
@@ -429,10 +510,9 @@ library_extract_archive(struct library_import *imp, char **cause)
 	if (stat(imp->source, &sb) == 0)
 		imp->total = (uint64_t)sb.st_size;
 	imp->a = archive_read_new();
-	archive_read_support_filter_all(imp->a);
+	import_support_filters(imp->a);
 	archive_read_support_format_zip(imp->a);
 	archive_read_support_format_tar(imp->a);
-	archive_read_support_format_gnutar(imp->a);
 	if (archive_read_open_filename(imp->a, imp->source, IMPORT_CHUNK) !=
 	    ARCHIVE_OK) {
 		/*

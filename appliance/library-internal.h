@@ -61,6 +61,8 @@ struct library_import {
 	size_t				 ndirs;
 	size_t				 entries;
 	uint64_t			 written;	/* bytes unpacked */
+	uint64_t			 limit;		/* most it may write */
+	const char			*limit_why;	/* why that much */
 	uint64_t			 done;		/* progress */
 	uint64_t			 total;
 	uint64_t			 reported;

@@ -28,6 +28,15 @@ struct model_table;
 #define LIBRARY_ENTRIES_MAX	10000
 #define LIBRARY_RATIO_MAX	100	/* unpacked : packed, beyond the slack */
 #define LIBRARY_RATIO_SLACK	(16ULL * 1024 * 1024)
+/*
+ * The whole of an archive, unpacked: at most this many times its packed
+ * size (plus the slack).  A UC Software package is mostly images that are
+ * compressed already (about 1:1); the per-stream ratio above alone let a
+ * 40 MB archive write 4 GB before anything refused it.
+ */
+#define LIBRARY_TOTAL_RATIO	8
+/* Free space an import always leaves on the library's disk (the journal's). */
+#define LIBRARY_DISK_RESERVE	(32ULL * 1024 * 1024)
 #define LIBRARY_SCAN_DEPTH	4	/* folders below a mount point */
 
 struct library_file {

@@ -73,6 +73,39 @@ refused "zip bomb" "$tmp/bomb.zip" 'an absurd compression ratio, as in a zip bom
 (cd "$tmp/w/s" && bsdtar -czf "$tmp/bomb.tar.gz" .)
 refused "gzip bomb" "$tmp/bomb.tar.gz" 'an absurd compression ratio, as in a zip bomb'
 
+# Compressions no UC Software package comes in, which libarchive reads only
+# through an external program (lrzip -d, grzip): refused, and no program is
+# run on the stranger's file.
+mkdir -p "$tmp/bin"
+for p in lrzip grzip; do
+	printf '#!/bin/sh\ntouch "%s/ran-%s"\ncat >/dev/null\nexit 1\n' "$tmp" "$p" >"$tmp/bin/$p"
+	chmod +x "$tmp/bin/$p"
+done
+{ printf 'LRZI\000\006'; head -c 200 /dev/zero; } >"$tmp/package.tar.lrz"
+{ printf 'GRZipII\000\002\004:)'; head -c 200 /dev/zero; } >"$tmp/package.tar.grz"
+for f in package.tar.lrz package.tar.grz; do
+	_err=$(PATH="$tmp/bin:$PATH" "$ZTP_BIN" import --library "$lib" "$tmp/$f" 2>&1)
+	check_contains "$f: refused as no archive to import" \
+	    "not an archive that can be imported" "$_err"
+done
+check "no external decompressor was run" \
+    test ! -e "$tmp/ran-lrzip" -a ! -e "$tmp/ran-grzip"
+
+# 200 MB that compress 16:1 (64 KB of noise in every MB): each stream's
+# ratio is below the zip-bomb limit, the whole is 16 times the archive.
+stage
+truncate -s 200M "$tmp/w/s/pad.bin"
+i=0
+while [ "$i" -lt 200 ]; do
+	dd if=/dev/urandom of="$tmp/w/s/pad.bin" bs=64K count=1 seek=$((i * 16)) \
+	    conv=notrunc status=none
+	i=$((i + 1))
+done
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/ratio.zip" .)
+refused "16 times its size in all" "$tmp/ratio.zip" \
+    "archive: more than 8 times its size, as in a zip bomb"
+rm -f "$tmp/ratio.zip"
+
 stage
 truncate -s 300M "$tmp/w/s/huge.bin"
 (cd "$tmp/w/s" && bsdtar -cJf "$tmp/huge.tar.xz" .)
@@ -146,6 +179,22 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	check_contains "full disk: refused with exit 1" "rc=1" "$err"
 	check_contains "full disk: says the disk is full" "the disk holding the library is full" "$err"
 	check_contains "full disk: leaves nothing behind" "left=packages " "$err"
+	# Room for the package, but not for it and the journal's reserve.
+	stage
+	head -c 24M /dev/urandom >"$tmp/w/s/noise.bin"
+	(cd "$tmp/w/s" && bsdtar -cf "$tmp/noise.tar" .)
+	mkdir -p "$tmp/w48"
+	err=$(unshare -m --propagation private sh -c '
+	    mount -t tmpfs -o size=48m tmpfs "$1" || exit 99
+	    "$2" import --library "$1/lib" "$3" 2>&1
+	    echo "rc=$?"
+	    echo "left=$(ls -A "$1/lib" | tr "\n" " ")$(ls -A "$1/lib/packages")"' sh \
+	    "$tmp/w48" "$ZTP_BIN" "$tmp/noise.tar")
+	check_contains "32 MB reserve: refused with exit 1" "rc=1" "$err"
+	check_contains "32 MB reserve: says so" \
+	    "full (an import leaves at least 32 MB free for the journal)" "$err"
+	check_contains "32 MB reserve: leaves nothing behind" "left=packages " "$err"
+	rm -f "$tmp/noise.tar"
 else
 	skip "full disk: needs root and unshare -m"
 fi
