@@ -17,26 +17,148 @@
 #include "xmalloc.h"
 
 static void	report_add_phone(void *, const struct phone *);
+static json_t	*report_delivered(json_t *, json_t *);
+static int	 report_quiet_period(const char *);
+static char	*report_claim(json_t *, json_t *, int);
 static void	report_csv_field(char **, size_t *, const char *);
 
 struct report_ctx {
 	struct journal	*j;
 	json_t		*phones;
+	int		 quiet;		/* quiet period in force, s, or -1 */
 };
+
+/* What the report claims, and what it cannot know from a closet. */
+#define REPORT_ZTP_UNVERIFIED	"not verified from this closet"
+
+/*
+ * Every image and trust file a phone read whole: name, protocol, bytes and
+ * the SHA-256 of what was answered under that name (the last "content"
+ * note at or before the transfer started; null in journals from before
+ * those notes).
+ */
+static json_t *
+report_delivered(json_t *transfers, json_t *events)
+{
+	json_t		*out = json_array(), *t, *e, *sha;
+	const char	*name, *value;
+	json_int_t	 started;
+	size_t		 i, k;
+
+	json_array_foreach(transfers, i, t) {
+		name = json_string_value(json_object_get(t, "name"));
+		if (name == NULL || json_integer_value(json_object_get(t,
+		    "write")) != 0 || json_string_value(json_object_get(t,
+		    "outcome")) == NULL || strcmp(json_string_value(
+		    json_object_get(t, "outcome")), "completed") != 0)
+			continue;
+		if (strstr(name, ".sip.ld") == NULL &&
+		    strstr(name, "ztp-rescue-") == NULL)
+			continue;
+		started = json_integer_value(json_object_get(t, "started"));
+		sha = json_null();
+		json_array_foreach(events, k, e) {
+			value = json_string_value(json_object_get(e, "value"));
+			if (json_string_value(json_object_get(e, "fact")) ==
+			    NULL || strcmp(json_string_value(json_object_get(e,
+			    "fact")), "content") != 0 || value == NULL ||
+			    json_string_value(json_object_get(e, "evidence")) ==
+			    NULL || strcmp(json_string_value(json_object_get(e,
+			    "evidence")), name) != 0 ||
+			    json_integer_value(json_object_get(e, "ts")) >
+			    started || strchr(value, ' ') == NULL)
+				continue;
+			json_decref(sha);
+			sha = json_string(strchr(value, ' ') + 1);
+		}
+		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:o}",
+		    "name", name, "proto", json_object_get(t, "proto"),
+		    "bytes", json_object_get(t, "bytes"), "sha256", sha));
+	}
+	return (out);
+}
+
+/* "quiet-period=120s" from the daemon's settings note, or -1. */
+static int
+report_quiet_period(const char *settings)
+{
+	const char	*q;
+
+	if (settings == NULL ||
+	    (q = strstr(settings, "quiet-period=")) == NULL)
+		return (-1);
+	return (atoi(q + strlen("quiet-period=")));
+}
+
+/* One sentence that claims only what the journal shows. */
+static char *
+report_claim(json_t *o, json_t *delivered, int quiet)
+{
+	const char	*state, *version, *source, *ca, *repoint;
+	char		*text, *next, *files = xstrdup("");
+	json_t		*d;
+	size_t		 i;
+
+	state = json_string_value(json_object_get(o, "state"));
+	version = json_string_value(json_object_get(o, "version"));
+	source = json_string_value(json_object_get(o, "version_source"));
+	ca = json_string_value(json_object_get(o, "ca_sha256"));
+	repoint = json_string_value(json_object_get(o, "repoint"));
+	json_array_foreach(delivered, i, d) {
+		xasprintf(&next, "%s%s%s (%lld bytes, sha256 %s)", files,
+		    i > 0 ? ", " : "", json_string_value(json_object_get(d,
+		    "name")), (long long)json_integer_value(json_object_get(d,
+		    "bytes")), json_is_string(json_object_get(d, "sha256")) ?
+		    json_string_value(json_object_get(d, "sha256")) :
+		    "not recorded");
+		free(files);
+		files = next;
+	}
+	xasprintf(&text, "Seen running %s (%s). Delivered: %s. CA sha256 %s. "
+	    "Re-point target %s. ZTP reachability %s.",
+	    version != NULL ? version : "an unknown version",
+	    source != NULL ? source : "no evidence",
+	    *files != '\0' ? files : "nothing",
+	    ca != NULL ? ca : "not given",
+	    repoint != NULL ? repoint : "not sent", REPORT_ZTP_UNVERIFIED);
+	free(files);
+	if (state != NULL && strcmp(state, "recovered") == 0) {
+		if (quiet >= 0)
+			xasprintf(&next, "%s Recovered here means: re-pointed, "
+			    "then no request for the quiet period (%d s); not "
+			    "that it registered at ZTP.", text, quiet);
+		else
+			xasprintf(&next, "%s Recovered here means: re-pointed, "
+			    "then no request for the quiet period; not that it "
+			    "registered at ZTP.", text);
+		free(text);
+		text = next;
+	}
+	return (text);
+}
 
 static void
 report_add_phone(void *arg, const struct phone *p)
 {
 	struct report_ctx	*r = arg;
-	json_t			*o;
+	json_t			*o, *transfers, *events, *delivered;
+	char			*claim;
 
 	o = fleet_phone_json(NULL, p);
 	json_object_del(o, "progress");
-	json_object_set_new(o, "transfers", journal_transfers_json(r->j,
-	    p->mac));
-	json_object_set_new(o, "events", journal_events_json(r->j, p->mac));
-	json_object_set_new(o, "syslog", journal_syslog_counts_json(r->j,
-	    p->mac));
+	transfers = journal_transfers_json(r->j, p->mac);
+	events = journal_events_json(r->j, p->mac);
+	delivered = report_delivered(transfers, events);
+	json_object_set_new(o, "delivered", delivered);
+	json_object_set_new(o, "quiet_period", r->quiet >= 0 ?
+	    json_integer(r->quiet) : json_null());
+	json_object_set_new(o, "ztp_reachability",
+	    json_string(REPORT_ZTP_UNVERIFIED));
+	claim = report_claim(o, delivered, r->quiet);
+	json_object_set_new(o, "claim", json_string(claim));
+	free(claim);
+	json_object_set_new(o, "transfers", transfers);
+	json_object_set_new(o, "events", events);
 	json_array_append_new(r->phones, o);
 }
 
@@ -50,12 +172,14 @@ report_json(struct journal *j)
 
 	r.j = j;
 	r.phones = json_array();
-	if (journal_load_phones(j, report_add_phone, &r, &cause) != 0)
-		free(cause);
 	/* The daemon notes its settings when it starts: the last one holds. */
 	notes = journal_events_json(j, "");
 	for (i = 0; i < json_array_size(notes); i++)
 		last = json_array_get(notes, i);
+	r.quiet = report_quiet_period(last != NULL ? json_string_value(
+	    json_object_get(last, "value")) : NULL);
+	if (journal_load_phones(j, report_add_phone, &r, &cause) != 0)
+		free(cause);
 	fleet_format_time((int64_t)time(NULL) * 1000, now, sizeof now);
 	root = json_pack("{s:s, s:s, s:O, s:o, s:o}",
 	    "report", "ZTP Rescue recovery report",
@@ -101,9 +225,11 @@ char *
 report_csv(struct journal *j)
 {
 	static const char	*cols[] = { "mac", "ip", "model", "part",
-				    "version_before", "version", "target",
+				    "version_before", "version",
+				    "version_source", "target",
 				    "ca_sha256", "repoint", "state", "reason",
 				    "first_seen", "last_seen", "bytes_served",
+				    "quiet_period", "ztp_reachability",
 				    NULL };
 	json_t			*root, *p, *v, *t;
 	char			*buf = NULL, *cell, num[32];
@@ -113,6 +239,7 @@ report_csv(struct journal *j)
 	root = report_json(j);
 	for (c = 0; cols[c] != NULL; c++)
 		report_csv_field(&buf, &len, cols[c]);
+	report_csv_field(&buf, &len, "delivered");
 	report_csv_field(&buf, &len, "transfers");
 	buf = xrealloc(buf, len + 2);
 	buf[len++] = '\n';
@@ -130,6 +257,23 @@ report_csv(struct journal *j)
 			} else
 				report_csv_field(&buf, &len, "");
 		}
+		/* Deliveries in one cell: "name bytes sha256; ..." */
+		cell = xstrdup("");
+		json_array_foreach(json_object_get(p, "delivered"), k, t) {
+			char	*next;
+
+			xasprintf(&next, "%s%s%s %lld %s", cell,
+			    k > 0 ? "; " : "",
+			    json_string_value(json_object_get(t, "name")),
+			    (long long)json_integer_value(json_object_get(t,
+			    "bytes")), json_is_string(json_object_get(t,
+			    "sha256")) ? json_string_value(json_object_get(t,
+			    "sha256")) : "-");
+			free(cell);
+			cell = next;
+		}
+		report_csv_field(&buf, &len, cell);
+		free(cell);
 		/* Transfers in one cell: "proto name outcome bytes/total; ..." */
 		cell = xstrdup("");
 		json_array_foreach(json_object_get(p, "transfers"), k, t) {

@@ -1,8 +1,12 @@
 /*
  * The recovery report: one row per phone (MAC, IP, model, version before
- * and after, target, CA fingerprint, re-point target, state, reason, first
- * and last seen, bytes served, every transfer), as JSON or CSV, from the
- * journal alone, so it can be written with or without a running daemon.
+ * and after and the evidence for it, target, CA fingerprint, re-point
+ * target, state, reason, first and last seen, bytes served, every image and
+ * trust file delivered whole with its bytes and SHA-256, the quiet period,
+ * "ZTP reachability not verified from this closet", a one-sentence claim,
+ * every transfer), as JSON or CSV, from the journal alone, so it can be
+ * written with or without a running daemon.  "recovered" claims only what
+ * the closet saw: re-pointed, then quiet for the quiet period.
  * Written to a temporary name, fsynced, renamed: a USB stick pulled too
  * early holds the previous report or the new one, never half of one.
  */

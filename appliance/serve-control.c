@@ -47,10 +47,12 @@ serve_note_settings(struct serve *s)
 	struct journal_event	 ev;
 	char			*text;
 
-	xasprintf(&text, "unknown-version=%s; repoint=%s; ca=%s",
+	xasprintf(&text, "unknown-version=%s; repoint=%s; ca=%s; "
+	    "quiet-period=%ds",
 	    unknown_policy_name(s->fleet->config.unknown_version),
 	    s->repoint_url != NULL ? s->repoint_url : "ztp",
-	    s->ca != NULL ? s->ca->sha256 : "none");
+	    s->ca != NULL ? s->ca->sha256 : "none",
+	    (int)(s->fleet->config.quiet_ms / 1000));
 	memset(&ev, 0, sizeof ev);
 	ev.ts = serve_now();
 	ev.mac = "";

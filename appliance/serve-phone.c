@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include "control.h"
 #include "dhcp.h"
@@ -53,6 +54,7 @@ struct serve_answer {
 	int			 phase2;
 	struct ucs_version	 image_version;
 	char			 mac[13];
+	char			 sha256[65];	/* of an image or trust file */
 };
 
 static int	serve_resolve(struct serve *, int, const char *, const char *,
@@ -67,6 +69,9 @@ static void	serve_answer_phone_file(struct serve *, struct phone *,
 		    const char *, const char *, int64_t, struct serve_answer *);
 static void	serve_pending(struct serve *, int, const char *, const char *,
 		    const struct serve_answer *);
+static void	serve_note_content(struct serve *, const char *, const char *,
+		    const struct serve_answer *, int64_t);
+static void	serve_sha256_hex(const void *, size_t, char [65]);
 static struct serve_xfer *serve_xfer_find(struct serve *, int, uint64_t,
 		    const char *, const char *);
 static void	serve_transfer(struct serve *, int, uint64_t, const char *,
@@ -301,6 +306,7 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	const char			*why = NULL;
 	char				*file, vtext[UCS_VERSION_TEXT_MAX];
 	char				 rel[UCS_VERSION_TEXT_MAX];
+	size_t				 i;
 
 	m = model_by_part(s->models, in->part);
 	if (p != NULL)
@@ -336,6 +342,11 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	}
 	xasprintf(&file, "%s.sip.ld", m->part);
 	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
+	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {
+		if (strcmp(pkg->files[i].name, file) == 0)
+			memcpy(a->sha256, pkg->files[i].sha256,
+			    sizeof a->sha256);
+	}
 	free(file);
 	if (a->fd == -1) {
 		a->status = 404;
@@ -369,6 +380,7 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 	a->buf = out;
 	a->size = len;
 	a->phone_file = 1;
+	serve_sha256_hex(out, len, a->sha256);
 	if (note == NULL) {
 		a->phase2 = 1;
 		fleet_phase2_served(s->fleet, p, 0, now, evidence);
@@ -427,12 +439,49 @@ serve_resolve(struct serve *s, int proto, const char *name, const char *ip,
 		break;
 	}
 	free(evidence);
+	if (a->status == 0 && a->mac[0] != '\0' && a->sha256[0] != '\0')
+		serve_note_content(s, a->mac, name, a, now);
 	if (a->status == 0)
 		serve_pending(s, proto, peer_text, name, a);
 	else if (a->cause != NULL)
 		log_info("%s %s from %s: not found: %s",
 		    serve_proto_names[proto], in.base, peer_text, a->cause);
 	return (a->status);
+}
+
+static void
+serve_sha256_hex(const void *buf, size_t len, char hex[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0, i;
+
+	EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+/*
+ * What an image or trust file held when it was answered (bytes, SHA-256),
+ * in the journal, so that the report can say exactly what was delivered.
+ */
+static void
+serve_note_content(struct serve *s, const char *mac, const char *name,
+    const struct serve_answer *a, int64_t now)
+{
+	struct journal_event	 ev;
+	char			*value;
+
+	xasprintf(&value, "%llu %s", (unsigned long long)a->size, a->sha256);
+	memset(&ev, 0, sizeof ev);
+	ev.ts = now;
+	ev.mac = mac;
+	ev.kind = "note";
+	ev.fact = "content";
+	ev.value = value;
+	ev.evidence = name;
+	journal_add_event(s->journal, &ev);
+	free(value);
 }
 
 /* Remember what was answered until the server says the transfer started. */

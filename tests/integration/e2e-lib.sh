@@ -181,6 +181,20 @@ e2e_every_model() {
 	check_eq "every phone's image rows: completed, then abandoned" "" "$_bad"
 	check "the ZTP arrivals log names every phone" test \
 	    "$(cut -d' ' -f2 "$_f/arrivals.log" | sort -u | grep -c .)" -eq "$_n"
+	# The report claims what was delivered, byte for byte: each image's
+	# SHA-256 is the library file's, each phone read its trust file whole
+	# with a SHA-256 noted, and none claims ZTP was reached.
+	_bad=$(jq -r '.phones[].delivered[] | select(.name | endswith(".sip.ld")) | "\(.name) \(.sha256)"' "$_f/report.json" |
+	    while read -r _name _sha; do
+		_file=$(printf '%s\n' "$_name" | sed -E 's/^.*([0-9]{4}-[0-9]{5}-[0-9]{3}\.sip\.ld)$/\1/')
+		find "$_f/lib" -name "$_file" -exec sha256sum {} + |
+		    grep -q "^$_sha " || echo "$_name"
+	    done)
+	check_eq "every delivered image's SHA-256 is the library file's" "" "$_bad"
+	_bad=$(jq -r '.phones[] | select([.delivered[] | select(.name | startswith("ztp-rescue-")) | .sha256 | select(test("^[0-9a-f]{64}$"))] | length < 1) | .mac' "$_f/report.json")
+	check_eq "every phone's trust file is in the report with its SHA-256" "" "$_bad"
+	_bad=$(jq -r '.phones[] | select(.ztp_reachability != "not verified from this closet" or (.claim | contains("ZTP reachability not verified from this closet") | not)) | .mac' "$_f/report.json")
+	check_eq "no report row claims ZTP was reached" "" "$_bad"
 }
 
 # e2e_diag DIR: after a failed check, what the next reader needs: phones

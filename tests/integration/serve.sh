@@ -47,6 +47,7 @@ recover() {
 	    "$(phone_field "$D" "$_mac" version)"
 	curl -s --interface "$_ip" -A "$_app_new" \
 	    "http://127.0.0.1:$HTTP/ztp-rescue-$_mac.cfg" >"$D/trust.cfg"
+	sha256 "$D/trust.cfg" >"$D/trust-$_mac.sha256"
 	check_contains "$_m: the CA goes into customCaCert1 with &#10;" \
 	    'device.sec.TLS.customCaCert1="-----BEGIN CERTIFICATE-----&#10;' \
 	    "$(cat "$D/trust.cfg")"
@@ -122,7 +123,7 @@ check_eq "status shows the CA" "$(openssl x509 -in "$D/ca.pem" -noout -fingerpri
     "$(echo "$st" | jq -r .appliance.ca.sha256)"
 "$ZTP_BIN" report --state "$D/state" --csv --out "$D/report.csv" 2>/dev/null
 check_contains "CSV report row for the VVX410" \
-    "0004f2000a03,127.0.0.13,VVX410,3111-46162-001,4.1.4.7430,4.1.7.5432,4.1.7.5432," \
+    "0004f2000a03,127.0.0.13,VVX410,3111-46162-001,4.1.4.7430,4.1.7.5432,user-agent,4.1.7.5432," \
     "$(cat "$D/report.csv")"
 check_contains "CSV report lists its transfers" \
     "http 3111-46162-001.sip.ld completed" "$(cat "$D/report.csv")"
@@ -132,6 +133,15 @@ check_eq "JSON report: the SPIP550's state events in order" \
     "$(jq -r '.phones[] | select(.mac == "0004f2000a01") | [.events[] | select(.kind == "state") | .to] | join(" ")' "$D/report.json")"
 check_contains "JSON report: the settings in force" "unknown-version=upgrade" \
     "$(jq -r .settings "$D/report.json")"
+check_eq "JSON report: the trust file delivered, with the SHA-256 of what the phone read" \
+    "$(cat "$D/trust-0004f2000a03.sha256")" \
+    "$(jq -r '.phones[] | select(.mac == "0004f2000a03") | [.delivered[] | select(.name == "ztp-rescue-0004f2000a03.cfg") | .sha256] | last' "$D/report.json")"
+check_eq "JSON report: the image delivered, with the library file's SHA-256" \
+    "$(sha256 "$D/library/packages/"*/3111-46162-001.sip.ld)" \
+    "$(jq -r '.phones[] | select(.mac == "0004f2000a03") | [.delivered[] | select(.name == "3111-46162-001.sip.ld") | .sha256] | last' "$D/report.json")"
+check_eq "JSON report: the quiet period and what was not verified" \
+    "2 not verified from this closet" \
+    "$(jq -r '.phones[] | select(.mac == "0004f2000a03") | "\(.quiet_period) \(.ztp_reachability)"' "$D/report.json")"
 check "no report temporary file left" test -z "$(ls "$D" | grep 'report.*tmp')"
 
 serve_stop

@@ -27,6 +27,7 @@ setup(void **state)
 	struct journal_event	 ev = { 1764237600000LL, "0004f2000001",
 				    "state", "current", "trusting", NULL, NULL,
 				    "GET ztp-rescue-0004f2000001.cfg" };
+	struct journal_event	 note;
 	char			*cause = NULL;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
@@ -48,11 +49,37 @@ setup(void **state)
 	p.first_seen = 1764237600000LL;
 	p.last_seen = 1764237660000LL;
 	p.bytes_served = 52428800;
+	p.version_source = VSRC_UA;
 	assert_int_equal(journal_save(j, &p, &ev), 0);
+	/* What the image held when it was answered, and the settings. */
+	note.ts = 900;
+	note.mac = "0004f2000001";
+	note.kind = "note";
+	note.fact = "content";
+	note.value = "52428800 aa55";
+	note.evidence = "3111-46162-001.sip.ld";
+	assert_int_equal(journal_add_event(j, &note), 0);
+	note.mac = "";
+	note.fact = "settings";
+	note.value = "unknown-version=upgrade; repoint=ztp; ca=ab12; "
+	    "quiet-period=120s";
+	note.evidence = "daemon settings";
+	assert_int_equal(journal_add_event(j, &note), 0);
 	assert_int_equal(journal_add_transfer(j, &t), 0);
 	t.name = "0004f2000001.cfg";
 	t.bytes = t.total = 3000;
 	assert_int_equal(journal_add_transfer(j, &t), 0);
+	/* A trust file read whole, answered before notes were kept. */
+	t.name = "ztp-rescue-0004f2000001.cfg";
+	t.bytes = t.total = 2100;
+	assert_int_equal(journal_add_transfer(j, &t), 0);
+	/* A second phone, recovered. */
+	strcpy(p.mac, "0004f2000002");
+	p.state = PHONE_RECOVERED;
+	p.reason = NULL;
+	p.version_source = VSRC_ABANDON;
+	ev.mac = "0004f2000002";
+	assert_int_equal(journal_save(j, &p, &ev), 0);
 	return (0);
 }
 
@@ -73,30 +100,61 @@ test_csv_exact(void **state)
 	char	*csv = report_csv(j);
 
 	assert_string_equal(csv,
-	    "mac,ip,model,part,version_before,version,target,ca_sha256,"
-	    "repoint,state,reason,first_seen,last_seen,bytes_served,"
-	    "transfers\n"
+	    "mac,ip,model,part,version_before,version,version_source,target,"
+	    "ca_sha256,repoint,state,reason,first_seen,last_seen,bytes_served,"
+	    "quiet_period,ztp_reachability,delivered,transfers\n"
 	    "0004f2000001,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
-	    "4.1.7.5432,4.1.7.5432,ab12,ztp,failed,\"said \"\"no\"\", twice\","
-	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,"
+	    "4.1.7.5432,user-agent,4.1.7.5432,ab12,ztp,failed,"
+	    "\"said \"\"no\"\", twice\","
+	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
+	    "not verified from this closet,"
+	    "3111-46162-001.sip.ld 52428800 aa55; "
+	    "ztp-rescue-0004f2000001.cfg 2100 -,"
 	    "http 3111-46162-001.sip.ld completed 52428800/52428800; "
-	    "http 0004f2000001.cfg completed 3000/3000\n");
+	    "http 0004f2000001.cfg completed 3000/3000; "
+	    "http ztp-rescue-0004f2000001.cfg completed 2100/2100\n"
+	    "0004f2000002,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
+	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,recovered,,"
+	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
+	    "not verified from this closet,,\n");
 	free(csv);
 }
 
 static void
 test_json_shape(void **state)
 {
-	json_t	*r = report_json(j), *p;
+	json_t	*r = report_json(j), *p, *d;
 
 	p = json_array_get(json_object_get(r, "phones"), 0);
 	assert_string_equal(json_string_value(json_object_get(p, "mac")),
 	    "0004f2000001");
-	assert_int_equal(json_array_size(json_object_get(p, "transfers")), 2);
+	assert_int_equal(json_array_size(json_object_get(p, "transfers")), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(p, "events"), 0), "evidence")),
 	    "GET ztp-rescue-0004f2000001.cfg");
 	assert_null(json_object_get(p, "progress"));
+	/* Only images and trust files read whole are "delivered". */
+	d = json_object_get(p, "delivered");
+	assert_int_equal(json_array_size(d), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d,
+	    0), "sha256")), "aa55");
+	assert_true(json_is_null(json_object_get(json_array_get(d, 1),
+	    "sha256")));
+	assert_int_equal(json_integer_value(json_object_get(p,
+	    "quiet_period")), 120);
+	assert_string_equal(json_string_value(json_object_get(p, "claim")),
+	    "Seen running 4.1.7.5432 (user-agent). Delivered: "
+	    "3111-46162-001.sip.ld (52428800 bytes, sha256 aa55), "
+	    "ztp-rescue-0004f2000001.cfg (2100 bytes, sha256 not recorded). "
+	    "CA sha256 ab12. Re-point target ztp. ZTP reachability not "
+	    "verified from this closet.");
+	p = json_array_get(json_object_get(r, "phones"), 1);
+	assert_string_equal(json_string_value(json_object_get(p, "claim")),
+	    "Seen running 4.1.7.5432 (abandoned-image). Delivered: nothing. "
+	    "CA sha256 ab12. Re-point target ztp. ZTP reachability not "
+	    "verified from this closet. Recovered here means: re-pointed, then "
+	    "no request for the quiet period (120 s); not that it registered "
+	    "at ZTP.");
 	json_decref(r);
 }
 
