@@ -20,6 +20,8 @@
 #include "dhcp.h"
 #include "ident.h"
 #include "log.h"
+#include "oui.h"
+#include "sighting.h"
 #include "xmalloc.h"
 
 static int	cmd_dhcpd_exec(const struct cmd_entry *, int, char **);
@@ -30,6 +32,9 @@ static void	cmd_dhcpd_command(struct dhcp *, char *);
 static void	cmd_dhcpd_offer(void *, const struct in_addr *,
 		    const struct dhcp_packet_info *);
 static int	cmd_dhcpd_probe_only(const char *, unsigned);
+static void	cmd_dhcpd_ignored(void *, const struct dhcp_ignored *);
+static void	cmd_dhcpd_silent(void *, const struct sighting *, const char *,
+		    const char *);
 
 enum {
 	OPT_IFACE = 'i',
@@ -42,6 +47,8 @@ enum {
 	OPT_DNSMASQ,
 	OPT_NO_BOOT_SERVER,
 	OPT_PROBE_ONLY,
+	OPT_DHCP_ANY,
+	OPT_OUI_FILE,
 	OPT_VERBOSE = 'v'
 };
 
@@ -65,6 +72,10 @@ static const struct cmd_option cmd_dhcpd_options[] = {
 	    "this MAC (repeatable)" },
 	{ "probe-only", OPT_PROBE_ONLY, NULL, "only list the DHCP servers that "
 	    "answer on --iface (with their options 66 and 160), then exit" },
+	{ "dhcp-any", OPT_DHCP_ANY, NULL, "answer every client, not only "
+	    "Polycom phones (by OUI or vendor class)" },
+	{ "oui-file", OPT_OUI_FILE, "FILE", "the Polycom OUI list to use "
+	    "instead of the built-in one (same format)" },
 	{ "verbose", OPT_VERBOSE, NULL, "log dnsmasq's own lines too" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -81,6 +92,7 @@ const struct cmd_entry cmd_dhcpd_entry = {
 struct cmd_dhcpd {
 	struct event_base	*base;
 	struct dhcp		*dhcp;
+	struct closet		*closet;
 	char			 linebuf[512];
 	size_t			 linelen;
 };
@@ -93,6 +105,8 @@ cmd_dhcpd_lease(void *arg, const struct dhcp_lease *l)
 	char			 app[UCS_VERSION_TEXT_MAX];
 	char			 upd[UCS_VERSION_TEXT_MAX];
 
+	if (strcmp(l->action, "del") != 0)
+		closet_leased(((struct cmd_dhcpd *)arg)->closet, l->mac, l->ip);
 	host = log_escape(l->hostname, strlen(l->hostname));
 	printf("lease %s mac=%s ip=%s hostname=%s", l->action, l->mac, l->ip,
 	    host);
@@ -124,6 +138,42 @@ cmd_dhcpd_lease(void *arg, const struct dhcp_lease *l)
 		printf(" updater=%s", ucs_version_format(&o.updater_version,
 		    upd, sizeof upd));
 	printf("\n");
+	fflush(stdout);
+}
+
+/* A client that is not a phone asked and got nothing. */
+static void
+cmd_dhcpd_ignored(void *arg, const struct dhcp_ignored *ig)
+{
+	printf("ignored mac=%s vendor=%s hostname=%s\n", ig->mac,
+	    ig->vendor[0] != '\0' ? ig->vendor : "-",
+	    ig->hostname[0] != '\0' ? ig->hostname : "-");
+	fflush(stdout);
+}
+
+/* A phone on the wire that does not ask: why, and how to reset it. */
+static void
+cmd_dhcpd_silent(void *arg, const struct sighting *s, const char *reason,
+    const char *evidence)
+{
+	struct reset_steps	rs;
+	char			rule[300];
+
+	if (*reason == '\0') {
+		printf("asking mac=%s\n", s->mac);
+		fflush(stdout);
+		return;
+	}
+	reset_password_rule(s->mac, rule, sizeof rule);
+	printf("silent mac=%s address=%s model=%s reason=%s; evidence: %s; ",
+	    s->mac, s->address[0] != '\0' ? s->address : "-",
+	    s->model[0] != '\0' ? s->model : "-", reason, evidence);
+	if (reset_steps_find(s->model, &rs) == 0)
+		printf("reset: %s, hold %s while it boots [%s: %s]; %s\n",
+		    rs.family, rs.keys, rs.confidence, rs.source, rule);
+	else
+		printf("reset: model unknown, see the field guide for the "
+		    "keys; %s\n", rule);
 	fflush(stdout);
 }
 
@@ -298,6 +348,16 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 		case OPT_PROBE_ONLY:
 			probe_only = 1;
 			break;
+		case OPT_DHCP_ANY:
+			dc.any = 1;
+			break;
+		case OPT_OUI_FILE:
+			if (oui_load(arg, &cause) != 0) {
+				cmd_usage_error(self, "%s", cause);
+				free(cause);
+				return (EXIT_USAGE);
+			}
+			break;
 		case OPT_VERBOSE:
 			verbose = 1;
 			break;
@@ -335,6 +395,14 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 		event_base_free(cd.base);
 		return (EXIT_RUNTIME);
 	}
+	dhcp_set_ignored_fn(cd.dhcp, cmd_dhcpd_ignored, &cd);
+	cd.closet = closet_start(cd.base, dc.iface, &net.addr, &net.netmask,
+	    -1, cmd_dhcpd_silent, &cd, &cause);
+	if (cd.closet == NULL) {
+		log_warn("dhcpd: %s; silent phones will not be found", cause);
+		free(cause);
+		cause = NULL;
+	}
 	for (i = 0; i < nnobs; i++) {
 		if (dhcp_set_boot_server(cd.dhcp, nobs[i], 0, &cause) != 0) {
 			fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
@@ -343,8 +411,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	inet_ntop(AF_INET, &net.range_start, start, sizeof start);
 	inet_ntop(AF_INET, &net.range_end, end, sizeof end);
-	printf("serving %s address=%s range=%s-%s boot-url=%s pid=%d\n",
-	    dc.iface, addr, start, end, dc.boot_url, dhcp_child_pid(cd.dhcp));
+	printf("serving %s address=%s range=%s-%s boot-url=%s answers=%s "
+	    "pid=%d\n", dc.iface, addr, start, end, dc.boot_url,
+	    dc.any ? "any" : "phones", dhcp_child_pid(cd.dhcp));
 	fflush(stdout);
 
 	ev_int = evsignal_new(cd.base, SIGINT, cmd_dhcpd_signal, &cd);
@@ -359,6 +428,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 		event_add(ev_in, NULL);
 	event_base_dispatch(cd.base);
 
+	closet_free(cd.closet);
 	dhcp_stop(cd.dhcp);
 	printf("stopped\n");
 	event_free(ev_int);

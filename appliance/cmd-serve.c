@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "oui.h"
 #include "serve.h"
 
 static int	cmd_serve_exec(const struct cmd_entry *, int, char **);
@@ -33,7 +34,9 @@ enum {
 	OPT_UPLOAD_PHONE_QUOTA,
 	OPT_NO_VERIFY,
 	OPT_REPORT_DIR,
-	OPT_SYSLOG_KEEP
+	OPT_SYSLOG_KEEP,
+	OPT_DHCP_ANY,
+	OPT_OUI_FILE
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -73,6 +76,11 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "force-dhcp", OPT_FORCE_DHCP, NULL,
 	    "run DHCP even where the interface looks like a production "
 	    "network" },
+	{ "dhcp-any", OPT_DHCP_ANY, NULL,
+	    "answer every DHCP client, not only Polycom phones (by OUI or "
+	    "vendor class)" },
+	{ "oui-file", OPT_OUI_FILE, "FILE",
+	    "the Polycom OUI list to use instead of the built-in one" },
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
 	{ "user", OPT_USER, "USER",
 	    "drop root to USER after binding the ports" },
@@ -135,6 +143,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct serve_options	 o;
 	const char		*arg;
 	unsigned long		 v;
+	char			*cause = NULL;
 	int			 c, first;
 
 	serve_options_defaults(&o);
@@ -254,6 +263,16 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_REPORT_DIR:
 			o.report_dir = arg;
+			break;
+		case OPT_DHCP_ANY:
+			o.dhcp_any = 1;
+			break;
+		case OPT_OUI_FILE:
+			if (oui_load(arg, &cause) != 0) {
+				cmd_usage_error(self, "%s", cause);
+				free(cause);
+				return (EXIT_USAGE);
+			}
 			break;
 		}
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "oui.h"
 #include "xmalloc.h"
 
 /* Short leases: a phone moved to another port shows up again soon. */
@@ -24,6 +25,40 @@
 
 static int	dhcp_config_safe(const char *, const char *, char **);
 static char	*dhcp_config_quote(const char *);
+static char	*dhcp_config_only_phones(const struct dhcp_config *);
+
+/*
+ * Only Polycom phones get an answer: a client whose MAC starts with a listed
+ * OUI, or whose vendor class (option 60, matched anywhere in its bytes, so
+ * the binary RFC 3925 form too) contains "Polycom", is tagged; every other
+ * client is ignored.  A technician's laptop or the site's machines plugged
+ * into the same switch never get an address from the appliance.
+ */
+static char *
+dhcp_config_only_phones(const struct dhcp_config *dc)
+{
+	const struct oui_list	*ol;
+	char			*text, *line;
+	size_t			 i, len;
+
+	if (dc->any)
+		return (xstrdup(""));
+	ol = dc->ouis != NULL ? dc->ouis : oui_current();
+	text = xstrdup("");
+	len = 0;
+	for (i = 0; i < ol->n; i++) {
+		xasprintf(&line, "dhcp-mac=set:polycom,%02x:%02x:%02x:*:*:*\n",
+		    ol->oui[i][0], ol->oui[i][1], ol->oui[i][2]);
+		text = xrealloc(text, len + strlen(line) + 1);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+		free(line);
+	}
+	xasprintf(&line, "%sdhcp-vendorclass=set:polycom,Polycom\n"
+	    "dhcp-ignore=tag:!polycom\n", text);
+	free(text);
+	return (line);
+}
 
 int
 dhcp_parse_address(const char *text, struct dhcp_net *net, char **cause)
@@ -145,7 +180,7 @@ dhcp_config_render(const struct dhcp_config *dc, const struct dhcp_net *net,
 {
 	char	 start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
 	char	 mask[INET_ADDRSTRLEN], self[INET_ADDRSTRLEN];
-	char	*url, *text, *who, *ignored = NULL;
+	char	*url, *text, *who, *ignored = NULL, *only;
 	struct stat	 sb;
 	struct passwd	*pw;
 	struct group	*gr;
@@ -196,6 +231,7 @@ dhcp_config_render(const struct dhcp_config *dc, const struct dhcp_net *net,
 			xasprintf(&who, "user=%s\n", pw->pw_name);
 	}
 	free(ignored);
+	only = dhcp_config_only_phones(dc);
 
 	/*
 	 * port=0: no DNS at all.  Options 66 and 160 are forced (sent even when
@@ -225,6 +261,7 @@ dhcp_config_render(const struct dhcp_config *dc, const struct dhcp_net *net,
 	    "dhcp-option=option:dns-server\n"
 	    "dhcp-option-force=tag:!known,66,%s\n"
 	    "dhcp-option-force=tag:!known,160,%s\n"
+	    "%s"
 	    "dhcp-leasefile=%s/%s\n"
 	    "dhcp-hostsfile=%s/%s\n"
 	    "dhcp-script=%s/%s\n"
@@ -235,11 +272,13 @@ dhcp_config_render(const struct dhcp_config *dc, const struct dhcp_net *net,
 	    start, end, mask, DHCP_LEASE_TIME,
 	    url,
 	    url,
+	    only,
 	    dc->state_dir, DHCP_LEASES_NAME,
 	    dc->state_dir, DHCP_HOSTS_NAME,
 	    dc->state_dir, DHCP_HOOK_NAME);
 	free(url);
 	free(who);
+	free(only);
 	return (text);
 }
 

@@ -74,6 +74,16 @@ dhcp_packet_parse(const uint8_t *buf, size_t len, struct dhcp_packet_info *pi)
 				pi->vendor_len = olen;
 			}
 			break;
+		case 12:
+			if (olen > 0) {
+				pi->hostname = p;
+				pi->hostname_len = olen;
+			}
+			break;
+		case 50:
+			if (olen == 4)
+				memcpy(&pi->requested, p, 4);
+			break;
 		case 66:
 			pi->opt66 = p;
 			pi->opt66_len = olen;
@@ -95,6 +105,12 @@ dhcp_packet_discover(uint8_t *buf, size_t len, const uint8_t *mac,
 	static const uint8_t	options[] = {
 		53, 1, DHCP_DISCOVER,
 		55, 4, 1, 3, 54, 66,	/* mask, router, server id, 66 */
+		/*
+		 * A phone's vendor class: a server that answers only
+		 * phones (another appliance, a site's voice scope) is a
+		 * server the phones would hear.
+		 */
+		60, 7, 'P', 'o', 'l', 'y', 'c', 'o', 'm',
 		255
 	};
 	uint32_t		n;

@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "dhcp.h"
+#include "log.h"
+#include "oui.h"
 #include "xmalloc.h"
 
 #define DHCP_SNIFF_SLOTS	512
@@ -45,10 +47,91 @@ struct dhcp_sniff {
 	struct in_addr		rogue;		/* the last other server seen */
 	unsigned long		rogue_seen;	/* how many of its answers */
 	char			rogue_text[96];
+
+	/* Only phones are answered: the others, as dnsmasq ignores them. */
+	const struct oui_list	*ouis;		/* NULL: answer everyone */
+	dhcp_ignored_fn		ignored_fn;
+	void			*ignored_arg;
+	struct dhcp_ignored	ignored[DHCP_IGNORED_MAX];
+	size_t			nignored;
 };
 
 static void	dhcp_sniff_answer(struct dhcp_sniff *, const uint8_t *,
 		    const struct dhcp_packet_info *);
+static void	dhcp_sniff_ignore(struct dhcp_sniff *,
+		    const struct dhcp_packet_info *);
+
+void
+dhcp_sniff_only_phones(struct dhcp_sniff *ds, const struct oui_list *ol,
+    dhcp_ignored_fn fn, void *arg)
+{
+	ds->ouis = ol;
+	ds->ignored_fn = fn;
+	ds->ignored_arg = arg;
+}
+
+const struct dhcp_ignored *
+dhcp_sniff_ignored(const struct dhcp_sniff *ds, size_t *n)
+{
+	*n = ds->nignored;
+	return (ds->nignored != 0 ? ds->ignored : NULL);
+}
+
+static void
+dhcp_sniff_text(char *out, size_t size, const uint8_t *p, size_t len)
+{
+	char	*esc;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	esc = log_escape(p, len);
+	snprintf(out, size, "%s", esc);
+	free(esc);
+}
+
+/*
+ * A client's DISCOVER or REQUEST that dnsmasq will not answer (the same
+ * test as its configuration: a listed OUI, or "Polycom" in option 60).
+ * The table keeps the first DHCP_IGNORED_MAX clients; the newest request
+ * of each.
+ */
+static void
+dhcp_sniff_ignore(struct dhcp_sniff *ds, const struct dhcp_packet_info *pi)
+{
+	struct dhcp_ignored	*ig = NULL;
+	size_t			 i;
+	int64_t			 now = time(NULL);
+
+	if (ds->ouis == NULL || pi->mac[0] == '\0' ||
+	    (pi->msgtype != DHCP_DISCOVER && pi->msgtype != DHCP_REQUEST))
+		return;
+	if (oui_match_text(ds->ouis, pi->mac) ||
+	    oui_vendor_is_polycom(pi->vendor, pi->vendor_len))
+		return;
+	for (i = 0; i < ds->nignored; i++) {
+		if (strcmp(ds->ignored[i].mac, pi->mac) == 0) {
+			ig = &ds->ignored[i];
+			break;
+		}
+	}
+	if (ig == NULL) {
+		if (ds->nignored == DHCP_IGNORED_MAX)
+			return;
+		ig = &ds->ignored[ds->nignored++];
+		memset(ig, 0, sizeof *ig);
+		memcpy(ig->mac, pi->mac, sizeof ig->mac);
+		ig->first_seen = now;
+	}
+	ig->requests++;
+	ig->last_seen = now;
+	dhcp_sniff_text(ig->vendor, sizeof ig->vendor, pi->vendor,
+	    pi->vendor_len);
+	dhcp_sniff_text(ig->hostname, sizeof ig->hostname, pi->hostname,
+	    pi->hostname_len);
+	if (ig->requests == 1 && ds->ignored_fn != NULL)
+		ds->ignored_fn(ds->ignored_arg, ig);
+}
 
 /* A server's OFFER or ACK that is not ours: another DHCP server. */
 static void
@@ -220,6 +303,8 @@ dhcp_sniff_feed(struct dhcp_sniff *ds, const uint8_t *pkt, size_t len)
 		dhcp_sniff_answer(ds, pkt, &pi);
 		return;
 	}
+	if (pi.op == 1)
+		dhcp_sniff_ignore(ds, &pi);
 	if (pi.op != 1 || pi.mac[0] == '\0' || pi.vendor == NULL)
 		return;
 

@@ -47,6 +47,7 @@
 
 #include "dhcp.h"
 #include "fileio.h"
+#include "oui.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -106,6 +107,10 @@ struct dhcp {
 	char			(*done)[DHCP_MAC_LEN + 1];
 	size_t			 ndone;
 	unsigned long		 rogue_warned;
+	int			 any;		/* answer every client */
+	const struct oui_list	*ouis;
+	dhcp_ignored_fn		 ignored_fn;
+	void			*ignored_arg;
 };
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
@@ -117,6 +122,7 @@ static void	dhcp_child_cb(evutil_socket_t, short, void *);
 static void	dhcp_restart_cb(evutil_socket_t, short, void *);
 static void	dhcp_sock_cb(evutil_socket_t, short, void *);
 static void	dhcp_sniff_cb(evutil_socket_t, short, void *);
+static void	dhcp_ignored_cb(void *, const struct dhcp_ignored *);
 static int	dhcp_reap(struct dhcp *, int);
 static void	dhcp_close_child(struct dhcp *);
 static int	dhcp_wait_ready(struct dhcp *, char **);
@@ -577,6 +583,35 @@ dhcp_restart_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 static void
+dhcp_ignored_cb(void *arg, const struct dhcp_ignored *ig)
+{
+	struct dhcp	*d = arg;
+
+	log_info("dhcp: ignored %s on %s: not a Polycom phone (vendor class "
+	    "'%s', host name '%s'); --dhcp-any answers every client", ig->mac,
+	    d->iface, ig->vendor, ig->hostname);
+	if (d->ignored_fn != NULL)
+		d->ignored_fn(d->ignored_arg, ig);
+}
+
+void
+dhcp_set_ignored_fn(struct dhcp *d, dhcp_ignored_fn fn, void *arg)
+{
+	d->ignored_fn = fn;
+	d->ignored_arg = arg;
+}
+
+const struct dhcp_ignored *
+dhcp_ignored(const struct dhcp *d, size_t *n)
+{
+	if (d->sniff == NULL) {
+		*n = 0;
+		return (NULL);
+	}
+	return (dhcp_sniff_ignored(d->sniff, n));
+}
+
+static void
 dhcp_sniff_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct dhcp	*d = arg;
@@ -804,6 +839,9 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		free(why);
 	} else {
 		dhcp_sniff_set_self(d->sniff, &d->net.addr);
+		if (!dc->any)
+			dhcp_sniff_only_phones(d->sniff, dc->ouis != NULL ?
+			    dc->ouis : oui_current(), dhcp_ignored_cb, d);
 		d->sniff_ev = event_new(base, dhcp_sniff_fd(d->sniff),
 		    EV_READ | EV_PERSIST, dhcp_sniff_cb, d);
 		event_add(d->sniff_ev, NULL);

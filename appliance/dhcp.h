@@ -14,6 +14,7 @@
 
 struct event_base;
 struct dhcp;
+struct oui_list;
 
 struct dhcp_config {
 	const char	*iface;		/* required */
@@ -28,7 +29,14 @@ struct dhcp_config {
 	const char	*user;		/* dnsmasq drops root to this user (the
 					 * daemon's own, so that it can signal
 					 * it); NULL: the state dir's owner */
+	int		 any;		/* answer every client, not only
+					 * Polycom phones (OUI or vendor
+					 * class "Polycom") */
+	const struct oui_list *ouis;	/* NULL: oui_current() */
 };
+
+struct dhcp_ignored;
+typedef void (*dhcp_ignored_fn)(void *, const struct dhcp_ignored *);
 
 struct dhcp_lease {
 	const char	*action;	/* "add", "old", "del" */
@@ -48,6 +56,10 @@ void		 dhcp_stop(struct dhcp *);
 int		 dhcp_set_boot_server(struct dhcp *, const char *, int, char **);
 /* "running", "restarting", "stopped" and the reason for the last restart. */
 const char	*dhcp_state(const struct dhcp *);
+/* Told once per MAC when a client is first ignored. */
+void		 dhcp_set_ignored_fn(struct dhcp *, dhcp_ignored_fn, void *);
+/* The clients ignored so far (oldest first), *n of them; NULL when none. */
+const struct dhcp_ignored *dhcp_ignored(const struct dhcp *, size_t *);
 
 /*
  * Probe the segment on iface for another DHCP server: DISCOVER, wait
@@ -61,6 +73,20 @@ int		 dhcp_probe(const char *, unsigned, char **, char **);
  * `dhcpd` and `net` commands and for the tests.
  */
 #define DHCP_MAC_LEN	12	/* lower-case hex, no separators */
+
+/*
+ * A client that asked for an address and was not answered: not a Polycom
+ * phone (neither its OUI nor a vendor class naming Polycom).
+ */
+struct dhcp_ignored {
+	char		 mac[DHCP_MAC_LEN + 1];
+	char		 vendor[64];	/* option 60, escaped, "" when none */
+	char		 hostname[64];	/* option 12, escaped, "" when none */
+	unsigned long	 requests;
+	int64_t		 first_seen;	/* unix seconds */
+	int64_t		 last_seen;
+};
+#define DHCP_IGNORED_MAX	64
 
 /* Names of the files kept in the state directory. */
 #define DHCP_CONF_NAME		"dnsmasq.conf"
@@ -132,10 +158,14 @@ struct dhcp_packet_info {
 	size_t		 opt66_len;
 	const uint8_t	*opt160;	/* option 160, or NULL */
 	size_t		 opt160_len;
+	const uint8_t	*hostname;	/* option 12, or NULL */
+	size_t		 hostname_len;
+	struct in_addr	 requested;	/* option 50, 0 when absent */
 };
 #define DHCP_DISCOVER	1
 #define DHCP_OFFER	2
 #define DHCP_REQUEST	3
+#define DHCP_DECLINE	4
 #define DHCP_ACK	5
 int	 dhcp_packet_parse(const uint8_t *, size_t, struct dhcp_packet_info *);
 /* A DISCOVER with the broadcast flag; returns its length (<= len) or 0. */
@@ -167,6 +197,14 @@ const uint8_t *dhcp_sniff_vendor(const struct dhcp_sniff *, const char *,
 struct dhcp_sniff *dhcp_sniff_new(void);	/* no socket: tests */
 /* Answers from this server identifier are ours, not another server's. */
 void	 dhcp_sniff_set_self(struct dhcp_sniff *, const struct in_addr *);
+/*
+ * Record the requests of clients that are not Polycom phones (by this OUI
+ * list or their vendor class) as ignored; fn is told of each new one.
+ */
+void	 dhcp_sniff_only_phones(struct dhcp_sniff *, const struct oui_list *,
+	    dhcp_ignored_fn, void *);
+const struct dhcp_ignored *dhcp_sniff_ignored(const struct dhcp_sniff *,
+	    size_t *);
 /* "server 10.99.0.2 offered 10.99.0.153" (the last), *count of them; NULL. */
 const char *dhcp_sniff_rogue(const struct dhcp_sniff *, unsigned long *);
 void	 dhcp_sniff_free(struct dhcp_sniff *);

@@ -67,7 +67,7 @@ serve_note_settings(struct serve *s)
 json_t *
 serve_status_json(struct serve *s)
 {
-	json_t	*app;
+	json_t	*app, *status;
 
 	app = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:I, s:s, s:s, s:I}",
 	    "address", s->opt.listen,
@@ -86,10 +86,12 @@ serve_status_json(struct serve *s)
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
 	serve_journal_sync(s);
-	return (json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
+	status = json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),
 	    "syslog", journal_syslog_counts_json(s->journal, NULL),
-	    "phones", fleet_phones_json(s->fleet)));
+	    "phones", fleet_phones_json(s->fleet));
+	serve_closet_status(s, status);
+	return (status);
 }
 
 static struct phone *
@@ -423,6 +425,7 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 
 	if (!json_is_true(json_object_get(args, "enable"))) {
 		if (s->dhcp != NULL) {
+			serve_closet_stop(s);
 			dhcp_stop(s->dhcp);
 			s->dhcp = NULL;
 		}

@@ -419,6 +419,7 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 	dc.address = address;
 	dc.state_dir = s->opt.state_dir;
 	dc.force = force;
+	dc.any = s->opt.dhcp_any;
 	dc.hook_path = s->self_exe;
 	/*
 	 * dnsmasq drops root to the daemon's user, so that the daemon can
@@ -448,9 +449,10 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 		xasprintf(&s->boot_url, "http://%.*s:%u/", (int)hlen, address,
 		    port);
 	dc.boot_url = s->boot_url;
-	if ((s->dhcp = dhcp_start(s->base, &dc, serve_dhcp_lease, s,
+	if ((s->dhcp = dhcp_start(s->base, &dc, serve_closet_lease, s,
 	    cause)) == NULL)
 		return (-1);
+	serve_closet_start(s, iface, address);
 	return (0);
 }
 
@@ -635,6 +637,7 @@ serve_teardown(struct serve *s)
 	if (s->journal != NULL)
 		serve_journal_flush(s);
 	serve_report_flush(s);
+	serve_closet_stop(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
 	serve_log_stop(s);

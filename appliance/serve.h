@@ -53,6 +53,7 @@ struct serve_options {
 	const char		*iface;
 	const char		*address;
 	int			 force_dhcp;
+	int			 dhcp_any;	/* answer every client */
 	int			 foreground;
 	const char		*user;
 	uint64_t		 upload_max;
@@ -126,6 +127,7 @@ struct serve {
 	struct syslog_server	*syslog;
 	struct control_server	*control;
 	struct dhcp		*dhcp;
+	struct closet		*closet;	/* serve-closet.c */
 	char			*boot_url;
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
@@ -201,6 +203,15 @@ void		 serve_log_tick(struct serve *);
 void		 serve_settings_load(struct serve *);
 int		 serve_settings_save(struct serve *, char **);
 void		 serve_settings_changed(struct serve *);
+
+/* serve-closet.c: what the closet shows besides the fleet. */
+/* Add "ignored" (DHCP clients not answered) to a status object. */
+void	 serve_closet_status(struct serve *, json_t *);
+/* The passive listener on the phones' interface, with DHCP. */
+void	 serve_closet_start(struct serve *, const char *, const char *);
+void	 serve_closet_stop(struct serve *);
+/* The lease hook for dhcp_start: the listener learns, then the fleet. */
+void	 serve_closet_lease(void *, const struct dhcp_lease *);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);

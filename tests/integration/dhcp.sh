@@ -76,7 +76,7 @@ at_exit "kill $dhcpd 2>/dev/null"
 
 check "dhcpd starts serving" wait_for 15 grep -q '^serving' "$t/out"
 check_eq "the serving line names the pool beside the address" \
-    "serving lan0 address=10.99.0.1 range=10.99.0.2-10.99.0.254 boot-url=$URL" \
+    "serving lan0 address=10.99.0.1 range=10.99.0.2-10.99.0.254 boot-url=$URL answers=phones" \
     "$(grep '^serving' "$t/out" | sed 's/ pid=.*//')"
 check "dhcpd gave lan0 the appliance's address" \
     sh -c "ip -n $app -4 addr show dev lan0 | grep -q 'inet 10.99.0.1/24'"
@@ -128,6 +128,24 @@ check_contains "a VVX's version" \
     "$(grep '^lease add mac=64167f000003' "$t/out")"
 check_contains "the lease file is in the state directory" "01:00:04:f2:aa:bb:01" \
     "$(cat "$t/state/dnsmasq.leases")"
+
+# Not a phone: another vendor's MAC and udhcpc's own vendor class.  dnsmasq
+# ignores it (no OFFER at all); dhcpd lists it as ignored.  A client whose
+# vendor class names Polycom is answered whatever its MAC.
+phone_ns 5 02:00:00:aa:bb:05
+ip netns exec "dhcp-ph5-$$" udhcpc -f -B -n -i eth0 -s "$t/udhcpc.sh" \
+    -t 4 -T 1 -x hostname:laptop >"$t/ph5.log" 2>&1
+check "a non-Polycom client gets no lease (udhcpc gives up)" \
+    test ! -f "$t/020000aabb05.bound"
+check_eq "it is listed as ignored, once, with its vendor class and name" 1 \
+    "$(grep -c '^ignored mac=020000aabb05 vendor=udhcp [0-9.]* hostname=laptop$' \
+    "$t/out")"
+check "no lease event for it" sh -c "! grep -q 'mac=020000aabb05' '$t/out' || \
+    grep 'mac=020000aabb05' '$t/out' | grep -qv '^lease'"
+phone_ns 6 02:00:00:aa:bb:06
+start_phone 6 02:00:00:aa:bb:06 -V Polycom-VVX411
+check "a client with vendor class Polycom is answered" wait_for 30 \
+    test -f "$t/020000aabb06.bound"
 
 # An unrelated probe from a fourth namespace: the exact bytes of 66 and 160.
 phone_ns 4 00:04:f2:aa:bb:04

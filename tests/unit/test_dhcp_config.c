@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dhcp.h"
+#include "oui.h"
 
 static void
 check_pool(const char *addr, const char *start, const char *end,
@@ -115,10 +116,50 @@ test_config_text(void **state)
 	    "dhcp-option=option:dns-server\n"
 	    "dhcp-option-force=tag:!known,66,\"http://10.99.0.1/\"\n"
 	    "dhcp-option-force=tag:!known,160,\"http://10.99.0.1/\"\n"
+	    "dhcp-mac=set:polycom,00:04:f2:*:*:*\n"
+	    "dhcp-mac=set:polycom,64:16:7f:*:*:*\n"
+	    "dhcp-mac=set:polycom,48:25:67:*:*:*\n"
+	    "dhcp-vendorclass=set:polycom,Polycom\n"
+	    "dhcp-ignore=tag:!polycom\n"
 	    "dhcp-leasefile=/nonexistent/ztp-state/dnsmasq.leases\n"
 	    "dhcp-hostsfile=/nonexistent/ztp-state/dhcp-hosts\n"
 	    "dhcp-script=/nonexistent/ztp-state/dhcp-lease-hook\n"
 	    "script-on-renewal\n");
+	free(text);
+}
+
+/* --dhcp-any: no tag, nobody ignored; an operator's OUI list is used. */
+static void
+test_config_only_phones_or_any(void **state)
+{
+	struct dhcp_config	 dc;
+	struct dhcp_net		 net;
+	struct oui_list		 ol;
+	char			*cause = NULL, *text;
+	static const char	 list[] = "# mine\n0a:0B:0c\tLab\n";
+
+	memset(&dc, 0, sizeof dc);
+	dc.iface = "eth1";
+	dc.boot_url = "http://10.99.0.1/";
+	dc.state_dir = "/nonexistent";
+	assert_int_equal(dhcp_parse_address("10.99.0.1/24", &net, &cause), 0);
+	dc.any = 1;
+	text = dhcp_config_render(&dc, &net, &cause);
+	assert_non_null(text);
+	assert_null(strstr(text, "dhcp-ignore"));
+	assert_null(strstr(text, "dhcp-mac"));
+	free(text);
+
+	dc.any = 0;
+	assert_int_equal(oui_parse(list, sizeof list - 1, "mine", &ol,
+	    &cause), 0);
+	dc.ouis = &ol;
+	text = dhcp_config_render(&dc, &net, &cause);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\ndhcp-mac=set:polycom,0a:0b:0c:*:*:*\n"
+	    "dhcp-vendorclass=set:polycom,Polycom\n"
+	    "dhcp-ignore=tag:!polycom\n"));
+	assert_null(strstr(text, "00:04:f2"));
 	free(text);
 }
 
@@ -256,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_smallest_subnet),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_config_text),
+		cmocka_unit_test(test_config_only_phones_or_any),
 		cmocka_unit_test(test_config_runs_as_state_owner),
 		cmocka_unit_test(test_config_runs_as_given_user),
 		cmocka_unit_test(test_config_refuses_what_dnsmasq_cannot_carry),

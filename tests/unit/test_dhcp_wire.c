@@ -237,6 +237,9 @@ test_discover_builder(void **state)
 	assert_int_equal(pi.msgtype, DHCP_DISCOVER);
 	assert_int_equal(pi.xid, 0xcafe);
 	assert_string_equal(pi.mac, "020000000009");
+	/* It asks as a phone would: servers answering only phones answer. */
+	assert_int_equal(pi.vendor_len, 7);
+	assert_memory_equal(pi.vendor, "Polycom", 7);
 }
 
 /* An IPv4/UDP datagram to port 67 around a DHCP request with option 60. */

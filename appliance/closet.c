@@ -1,0 +1,176 @@
+/*
+ * The closet watch: the passive listener on the event loop and the silent
+ * phones it finds (see sighting.h).
+ */
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "sighting.h"
+#include "xmalloc.h"
+
+struct closet_told {
+	char	mac[13];
+	char	reason[160];
+};
+
+struct closet {
+	struct sighting_table	 table;
+	struct sighting_listener *listener;
+	struct event		*read_ev;
+	struct event		*tick_ev;
+	closet_fn		 fn;
+	void			*arg;
+	struct closet_told	 told[SIGHTING_MAX];
+	size_t			 ntold;
+};
+
+static int64_t
+closet_now(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return ((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+/* Tell fn about each phone whose reason is new or changed. */
+static void
+closet_check(struct closet *c)
+{
+	struct sighting		*s;
+	struct closet_told	*t;
+	char			 reason[160], evidence[400];
+	int64_t			 now = closet_now();
+	size_t			 i, j;
+
+	for (i = 0; i < c->table.n; i++) {
+		s = &c->table.v[i];
+		if (!sighting_reason(&c->table, s, now, reason, sizeof reason,
+		    evidence, sizeof evidence))
+			reason[0] = '\0';
+		t = NULL;
+		for (j = 0; j < c->ntold; j++) {
+			if (strcmp(c->told[j].mac, s->mac) == 0) {
+				t = &c->told[j];
+				break;
+			}
+		}
+		if (t == NULL) {
+			if (reason[0] == '\0' || c->ntold == SIGHTING_MAX)
+				continue;
+			t = &c->told[c->ntold++];
+			snprintf(t->mac, sizeof t->mac, "%s", s->mac);
+			t->reason[0] = '\0';
+		}
+		if (strcmp(t->reason, reason) == 0)
+			continue;
+		snprintf(t->reason, sizeof t->reason, "%s", reason);
+		if (c->fn != NULL)
+			c->fn(c->arg, s, reason, evidence);
+	}
+}
+
+static void
+closet_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct closet	*c = arg;
+
+	sighting_listener_drain(c->listener, &c->table, closet_now());
+	closet_check(c);
+}
+
+static void
+closet_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	closet_check(arg);
+}
+
+struct closet *
+closet_start(struct event_base *base, const char *iface,
+    const struct in_addr *self, const struct in_addr *netmask,
+    int served_vlan, closet_fn fn, void *arg, char **cause)
+{
+	struct closet	*c;
+	struct timeval	 tv = { 1, 0 };
+
+	c = xcalloc(1, sizeof *c);
+	sighting_table_init(&c->table, self, netmask, served_vlan);
+	if ((c->listener = sighting_listen(iface, NULL, cause)) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	c->fn = fn;
+	c->arg = arg;
+	c->read_ev = event_new(base, sighting_listener_fd(c->listener),
+	    EV_READ | EV_PERSIST, closet_read_cb, c);
+	c->tick_ev = event_new(base, -1, EV_PERSIST, closet_tick_cb, c);
+	event_add(c->read_ev, NULL);
+	event_add(c->tick_ev, &tv);
+	return (c);
+}
+
+void
+closet_leased(struct closet *c, const char *mac, const char *ip)
+{
+	if (c != NULL)
+		sighting_leased(&c->table, mac, ip, closet_now());
+}
+
+json_t *
+closet_silent_json(struct closet *c)
+{
+	const struct sighting	*s;
+	struct reset_steps	 rs;
+	json_t			*list, *o, *reset;
+	char			 reason[160], evidence[400], rule[300];
+	int64_t			 now = closet_now();
+	size_t			 i;
+
+	list = json_array();
+	for (i = 0; c != NULL && i < c->table.n; i++) {
+		s = &c->table.v[i];
+		if (!sighting_reason(&c->table, s, now, reason, sizeof reason,
+		    evidence, sizeof evidence))
+			continue;
+		reset_password_rule(s->mac, rule, sizeof rule);
+		if (reset_steps_find(s->model, &rs) == 0)
+			reset = json_pack("{s:s, s:s, s:s, s:s, s:s}", "family",
+			    rs.family, "keys", rs.keys, "confidence",
+			    rs.confidence, "source", rs.source, "password",
+			    rule);
+		else
+			reset = json_pack("{s:n, s:n, s:n, s:n, s:s}", "family",
+			    "keys", "confidence", "source", "password", rule);
+		o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, "
+		    "s:s, s:o}", "mac", s->mac, "address", s->address,
+		    "first_seen", (json_int_t)s->first_seen, "last_seen",
+		    (json_int_t)s->last_seen, "model", s->model, "firmware",
+		    s->firmware, "serial", s->serial, "inventory_source",
+		    s->info_source, "reason", reason, "evidence", evidence,
+		    "reset", reset);
+		json_object_set_new(o, "vlan", s->tag_vlan >= 0 ?
+		    json_integer(s->tag_vlan) : s->policy_vlan >= 0 ?
+		    json_integer(s->policy_vlan) : json_null());
+		json_array_append_new(list, o);
+	}
+	return (list);
+}
+
+void
+closet_free(struct closet *c)
+{
+	if (c == NULL)
+		return;
+	if (c->read_ev != NULL)
+		event_free(c->read_ev);
+	if (c->tick_ev != NULL)
+		event_free(c->tick_ev);
+	sighting_listener_free(c->listener);
+	free(c);
+}

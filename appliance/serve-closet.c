@@ -1,0 +1,93 @@
+/*
+ * What the closet shows besides the fleet: the DHCP clients the appliance
+ * did not answer because they are not Polycom phones, and the phones seen
+ * on the wire that do not ask (sighting.h), with the reason and the reset
+ * steps.  Kept apart from the fleet's state machine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dhcp.h"
+#include "log.h"
+#include "serve.h"
+#include "sighting.h"
+
+static void
+serve_closet_silent(void *arg, const struct sighting *sg, const char *reason,
+    const char *evidence)
+{
+	struct reset_steps	rs;
+
+	if (*reason == '\0') {
+		log_info("closet: phone %s now asks", sg->mac);
+		return;
+	}
+	if (reset_steps_find(sg->model, &rs) == 0)
+		log_warn("closet: phone %s%s%s is on the wire but silent: %s "
+		    "(%s); to reset it hold %s while it boots, then type its "
+		    "MAC as the password", sg->mac, sg->model[0] != '\0' ?
+		    " " : "", sg->model, reason, evidence, rs.keys);
+	else
+		log_warn("closet: phone %s is on the wire but silent: %s (%s)",
+		    sg->mac, reason, evidence);
+}
+
+void
+serve_closet_start(struct serve *s, const char *iface, const char *address)
+{
+	struct dhcp_net	 net;
+	char		*cause = NULL;
+
+	if (s->closet != NULL || dhcp_parse_address(address, &net,
+	    &cause) != 0) {
+		free(cause);
+		return;
+	}
+	s->closet = closet_start(s->base, iface, &net.addr, &net.netmask, -1,
+	    serve_closet_silent, s, &cause);
+	if (s->closet == NULL) {
+		log_warn("closet: %s; phones that do not ask will not be "
+		    "seen", cause);
+		free(cause);
+	}
+}
+
+void
+serve_closet_stop(struct serve *s)
+{
+	closet_free(s->closet);
+	s->closet = NULL;
+}
+
+void
+serve_closet_lease(void *arg, const struct dhcp_lease *l)
+{
+	struct serve	*s = arg;
+
+	if (strcmp(l->action, "del") != 0)
+		closet_leased(s->closet, l->mac, l->ip);
+	serve_dhcp_lease(arg, l);
+}
+
+void
+serve_closet_status(struct serve *s, json_t *status)
+{
+	const struct dhcp_ignored	*ig;
+	json_t				*list;
+	size_t				 i, n = 0;
+
+	list = json_array();
+	ig = s->dhcp != NULL ? dhcp_ignored(s->dhcp, &n) : NULL;
+	for (i = 0; ig != NULL && i < n; i++) {
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I, "
+		    "s:I, s:I}", "mac", ig[i].mac, "vendor", ig[i].vendor,
+		    "hostname", ig[i].hostname, "requests",
+		    (json_int_t)ig[i].requests, "first_seen",
+		    (json_int_t)ig[i].first_seen * 1000, "last_seen",
+		    (json_int_t)ig[i].last_seen * 1000));
+	}
+	json_object_set_new(status, "ignored", list);
+	json_object_set_new(status, "silent", closet_silent_json(s->closet));
+}
