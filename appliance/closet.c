@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "ident.h"
 #include "sighting.h"
 #include "xmalloc.h"
 
@@ -116,10 +117,20 @@ closet_start(struct event_base *base, const char *iface,
 }
 
 void
-closet_leased(struct closet *c, const char *mac, const char *ip)
+closet_leased(struct closet *c, const char *mac, const char *ip,
+    const uint8_t *option60, size_t len)
 {
-	if (c != NULL)
-		sighting_leased(&c->table, mac, ip, closet_now());
+	struct ident_opt60	 o;
+	char			*cause = NULL;
+	const char		*model = NULL;
+
+	if (c == NULL)
+		return;
+	if (option60 != NULL && ident_parse_option60(option60, len, &o,
+	    &cause) == 0)
+		model = o.token[0] != '\0' ? o.token : o.model;
+	free(cause);
+	sighting_leased(&c->table, mac, ip, model, closet_now());
 }
 
 json_t *

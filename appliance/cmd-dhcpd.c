@@ -106,7 +106,8 @@ cmd_dhcpd_lease(void *arg, const struct dhcp_lease *l)
 	char			 upd[UCS_VERSION_TEXT_MAX];
 
 	if (strcmp(l->action, "del") != 0)
-		closet_leased(((struct cmd_dhcpd *)arg)->closet, l->mac, l->ip);
+		closet_leased(((struct cmd_dhcpd *)arg)->closet, l->mac, l->ip,
+		    l->option60, l->option60_len);
 	host = log_escape(l->hostname, strlen(l->hostname));
 	printf("lease %s mac=%s ip=%s hostname=%s", l->action, l->mac, l->ip,
 	    host);

@@ -67,7 +67,8 @@ serve_closet_lease(void *arg, const struct dhcp_lease *l)
 	struct serve	*s = arg;
 
 	if (strcmp(l->action, "del") != 0)
-		closet_leased(s->closet, l->mac, l->ip);
+		closet_leased(s->closet, l->mac, l->ip, l->option60,
+		    l->option60_len);
 	serve_dhcp_lease(arg, l);
 }
 

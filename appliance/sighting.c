@@ -145,8 +145,10 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 		}
 		break;
 	case FRAME_DHCP:
-		if (fi->dhcp_type == DHCP_DISCOVER)
-			s->discovers++;
+		if (fi->dhcp_type == DHCP_DISCOVER) {
+			if (s->discovers++ == 0)
+				s->first_dhcp = now;
+		}
 		else if (fi->dhcp_type == DHCP_REQUEST) {
 			s->requests++;
 			if (fi->dhcp_server_id.s_addr != 0 &&
@@ -186,7 +188,7 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 
 void
 sighting_leased(struct sighting_table *st, const char *mac, const char *ip,
-    int64_t now)
+    const char *model, int64_t now)
 {
 	struct sighting	*s;
 	struct in_addr	 a;
@@ -199,6 +201,10 @@ sighting_leased(struct sighting_table *st, const char *mac, const char *ip,
 		s->leased_at = now;
 	if (inet_pton(AF_INET, ip, &a) == 1)
 		sighting_address(st, s, a);
+	if (model != NULL && *model != '\0' && s->model[0] == '\0') {
+		snprintf(s->model, sizeof s->model, "%s", model);
+		snprintf(s->info_source, sizeof s->info_source, "option 60");
+	}
 }
 
 static const char *
@@ -276,11 +282,13 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		    "address in use", s->declines);
 		return (1);
 	}
-	if (s->discovers >= 3 && s->requests == 0) {
+	if (s->discovers >= 3 && s->requests == 0 &&
+	    now - s->first_dhcp >= SIGHTING_REFUSE_MS) {
 		snprintf(reason, rsize, "DHCP but refused our offer");
-		snprintf(evidence, esize, "%u DISCOVERs and no REQUEST: it "
-		    "does not accept what the appliance offers (a DHCP "
-		    "option it requires, or a filter)", s->discovers);
+		snprintf(evidence, esize, "%u DISCOVERs in %d s and no "
+		    "REQUEST: it does not accept what the appliance offers (a "
+		    "DHCP option it requires, or a filter)", s->discovers,
+		    (int)((now - s->first_dhcp) / 1000));
 		return (1);
 	}
 	if (s->discovers == 0 && s->requests == 0 && s->address[0] == '\0' &&

@@ -89,6 +89,7 @@ struct sighting {
 
 	char		 address[INET_ADDRSTRLEN];	/* last it used, "" */
 	int		 address_ours;	/* within the appliance's subnet */
+	int64_t		 first_dhcp;	/* its first DISCOVER; 0 */
 	unsigned	 discovers;
 	unsigned	 requests;
 	unsigned	 declines;
@@ -99,6 +100,7 @@ struct sighting {
 
 #define SIGHTING_MAX		256
 #define SIGHTING_QUIET_MS	60000	/* lease without a request */
+#define SIGHTING_REFUSE_MS	20000	/* DISCOVERs without a REQUEST */
 
 struct sighting_table {
 	struct sighting	 v[SIGHTING_MAX];
@@ -114,9 +116,12 @@ void	 sighting_table_init(struct sighting_table *, const struct in_addr *,
 /* Record one parsed frame; ignores frames whose source is not a phone. */
 void	 sighting_feed(struct sighting_table *, const struct frame_info *,
 	    int64_t);
-/* The DHCP server gave this MAC this address (a lease event). */
+/*
+ * The DHCP server gave this MAC this address (a lease event), with the model
+ * its option 60 named (NULL or "" when none).
+ */
 void	 sighting_leased(struct sighting_table *, const char *, const char *,
-	    int64_t);
+	    const char *, int64_t);
 struct sighting *sighting_find(struct sighting_table *, const char *);
 
 /*
@@ -166,7 +171,8 @@ typedef void (*closet_fn)(void *, const struct sighting *, const char *,
 struct closet	*closet_start(struct event_base *, const char *,
 		    const struct in_addr *, const struct in_addr *, int,
 		    closet_fn, void *, char **);
-void		 closet_leased(struct closet *, const char *, const char *);
+void		 closet_leased(struct closet *, const char *, const char *,
+		    const uint8_t *, size_t);
 /* The silent phones: [{mac, address, vlan, model, ..., reason, reset}]. */
 struct json_t;
 struct json_t	*closet_silent_json(struct closet *);
