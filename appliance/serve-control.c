@@ -19,6 +19,7 @@
 #include "log.h"
 #include "models.h"
 #include "report.h"
+#include "provision.h"
 #include "serve.h"
 #include "tftp.h"
 #include "trust.h"
@@ -205,7 +206,9 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 	struct model		*m = NULL;
 	struct phone		*p;
 	struct ucs_version	 v;
-	char			 vt[UCS_VERSION_TEXT_MAX];
+	char			 vt[UCS_VERSION_TEXT_MAX], *why = NULL;
+	struct model		 one;
+	struct model_table	 single = { &one, 1 };
 	size_t			 i;
 
 	token = json_string_value(json_object_get(args, "model"));
@@ -216,6 +219,23 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 	}
 	if (ucs_version_parse(text, &v, error) != 0)
 		return (-1);
+	/* The template in force must suit the new target (params.tsv). */
+	for (i = 0; i < s->models->count; i++) {
+		if (s->models->models[i].token == NULL ||
+		    strcmp(s->models->models[i].token, token) != 0)
+			continue;
+		one = s->models->models[i];
+		one.target = v;
+		if (provision_check_template(s->template, s->template_len,
+		    s->template_name, s->params, &single, s->repoint_url,
+		    &why) != 0) {
+			xasprintf(error, "target %s refused for %s: %s", text,
+			    token, why);
+			free(why);
+			return (-1);
+		}
+		break;
+	}
 	for (i = 0; i < s->models->count; i++) {
 		if (s->models->models[i].token != NULL &&
 		    strcmp(s->models->models[i].token, token) == 0) {

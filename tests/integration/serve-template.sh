@@ -60,4 +60,24 @@ timeout 3 "$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$(free_port tcp)" \
     --repoint https://prov.example.com/polycom >"$D/handoff.log" 2>&1; rc=$?
 check_eq "the built-in hand-off template starts" 124 "$rc"
 
+# A running daemon refuses a target that the template in force does not
+# suit, and keeps the old one.
+"$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$(free_port tcp)" \
+    --tftp-port "$(free_port udp)" --syslog-port "$(free_port udp)" \
+    --state "$D/state" --no-dhcp --foreground >"$D/run.log" 2>&1 &
+pid=$!
+at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+wait_for 10 "$ZTP_BIN" ctl --state "$D/state" status >/dev/null 2>&1
+out=$("$ZTP_BIN" ctl --state "$D/state" set-target model=SPIP670 \
+    version=3.3.0 2>&1); rc=$?
+check "set-target to a release older than ztpEnabled is refused" \
+    test "$rc" -ne 0
+check_contains "it says which parameter and why" \
+    "target 3.3.0 refused for SPIP670: re-point template repoint-ztp.xml: device.sec.TLS.profile.caCertList1 is not known before UC Software 4.0.0" \
+    "$out"
+check_contains "a target the template suits is accepted" "4.0.8" \
+    "$("$ZTP_BIN" ctl --state "$D/state" set-target model=SPIP670 \
+    version=4.0.8 2>&1)"
+kill "$pid"; wait "$pid" 2>/dev/null
+
 done_testing
