@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "dhcp.h"
 #include "ident.h"
+#include "lldp.h"
 #include "log.h"
 #include "oui.h"
 #include "sighting.h"
@@ -49,6 +50,7 @@ enum {
 	OPT_PROBE_ONLY,
 	OPT_DHCP_ANY,
 	OPT_OUI_FILE,
+	OPT_VLAN,
 	OPT_VERBOSE = 'v'
 };
 
@@ -76,6 +78,8 @@ static const struct cmd_option cmd_dhcpd_options[] = {
 	    "Polycom phones (by OUI or vendor class)" },
 	{ "oui-file", OPT_OUI_FILE, "FILE", "the Polycom OUI list to use "
 	    "instead of the built-in one (same format)" },
+	{ "vlan", OPT_VLAN, "VID", "serve on the 802.1Q interface IF.VID "
+	    "(made when missing); the listener stays on IF" },
 	{ "verbose", OPT_VERBOSE, NULL, "log dnsmasq's own lines too" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -303,7 +307,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	char			*url = NULL, *cause = NULL, addr[INET_ADDRSTRLEN];
 	char			 start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
 	const char		*nobs[64];
-	unsigned long		 ul;
+	unsigned long		 ul, vid = 0;
+	char			 vname[32];
+	const char		*phones_if;
 	size_t			 nnobs = 0, i;
 	int			 c, first, verbose = 0, probe_only = 0;
 
@@ -359,6 +365,11 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 				return (EXIT_USAGE);
 			}
 			break;
+		case OPT_VLAN:
+			if (cmd_parse_uint(self, "--vlan", arg, 1, 4094,
+			    &vid) != 0)
+				return (EXIT_USAGE);
+			break;
 		case OPT_VERBOSE:
 			verbose = 1;
 			break;
@@ -385,6 +396,17 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	log_open(NULL, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	phones_if = dc.iface;
+	if (vid != 0) {
+		if (vlan_ensure(dc.iface, vid, vname, sizeof vname,
+		    &cause) != 0) {
+			fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
+			free(cause);
+			free(url);
+			return (EXIT_RUNTIME);
+		}
+		dc.iface = vname;
+	}
 
 	memset(&cd, 0, sizeof cd);
 	cd.base = event_base_new();
@@ -397,8 +419,8 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (EXIT_RUNTIME);
 	}
 	dhcp_set_ignored_fn(cd.dhcp, cmd_dhcpd_ignored, &cd);
-	cd.closet = closet_start(cd.base, dc.iface, &net.addr, &net.netmask,
-	    -1, cmd_dhcpd_silent, &cd, &cause);
+	cd.closet = closet_start(cd.base, phones_if, &net.addr, &net.netmask,
+	    vid != 0 ? (int)vid : -1, cmd_dhcpd_silent, &cd, &cause);
 	if (cd.closet == NULL) {
 		log_warn("dhcpd: %s; silent phones will not be found", cause);
 		free(cause);

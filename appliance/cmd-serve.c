@@ -36,7 +36,8 @@ enum {
 	OPT_REPORT_DIR,
 	OPT_SYSLOG_KEEP,
 	OPT_DHCP_ANY,
-	OPT_OUI_FILE
+	OPT_OUI_FILE,
+	OPT_VLAN
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -79,6 +80,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "dhcp-any", OPT_DHCP_ANY, NULL,
 	    "answer every DHCP client, not only Polycom phones (by OUI or "
 	    "vendor class)" },
+	{ "vlan", OPT_VLAN, "VID",
+	    "serve DHCP on the 802.1Q interface IF.VID (the phones' voice "
+	    "VLAN; made when missing)" },
 	{ "oui-file", OPT_OUI_FILE, "FILE",
 	    "the Polycom OUI list to use instead of the built-in one" },
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
@@ -266,6 +270,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_DHCP_ANY:
 			o.dhcp_any = 1;
+			break;
+		case OPT_VLAN:
+			if (cmd_parse_uint(self, "--vlan", arg, 1, 4094,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.vlan = v;
 			break;
 		case OPT_OUI_FILE:
 			if (oui_load(arg, &cause) != 0) {

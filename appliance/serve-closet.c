@@ -45,8 +45,9 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 		free(cause);
 		return;
 	}
-	s->closet = closet_start(s->base, iface, &net.addr, &net.netmask, -1,
-	    serve_closet_silent, s, &cause);
+	s->closet = closet_start(s->base, iface, &net.addr, &net.netmask,
+	    s->opt.vlan != 0 ? (int)s->opt.vlan : -1, serve_closet_silent, s,
+	    &cause);
 	if (s->closet == NULL) {
 		log_warn("closet: %s; phones that do not ask will not be "
 		    "seen", cause);
@@ -91,4 +92,6 @@ serve_closet_status(struct serve *s, json_t *status)
 	}
 	json_object_set_new(status, "ignored", list);
 	json_object_set_new(status, "silent", closet_silent_json(s->closet));
+	json_object_set_new(status, "vlan", s->opt.vlan != 0 ?
+	    json_integer(s->opt.vlan) : json_null());
 }

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "models.h"
 #include "params.h"
+#include "lldp.h"
 #include "serve.h"
 #include "syslog.h"
 #include "tftp.h"

@@ -54,6 +54,7 @@ struct serve_options {
 	const char		*address;
 	int			 force_dhcp;
 	int			 dhcp_any;	/* answer every client */
+	unsigned		 vlan;		/* serve on IF.VLAN; 0: IF */
 	int			 foreground;
 	const char		*user;
 	uint64_t		 upload_max;

@@ -74,7 +74,7 @@ if [ "$reuse" = 1 ]; then
 else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd,dbus,jq" \
+    --include="linux-image-amd64,live-boot,systemd-sysv,udev,kmod,dnsmasq-base,lldpd,tftp-hpa,dosfstools,exfatprogs,e2fsprogs,gdisk,iproute2,kbd,firmware-realtek,procps,less,zstd,dbus,jq" \
     --include="$deb" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -88,7 +88,7 @@ mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
     --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service' \
-    --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service' \
+    --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service lldpd.service' \
     --customize-hook="sh '$here/prune-modules.sh' \"\$1\"" \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb "$1"/var/log/*.log "$1"/var/log/apt/*' \

@@ -3,7 +3,8 @@
 # appliance never loads (they are most of the image).  Kept on purpose: every
 # wired Ethernet driver (drivers/net/ethernet), USB-Ethernet adapters
 # (drivers/net/usb: r8152, ax88179_178a, cdc_ether), USB storage, SCSI, NVMe,
-# the file systems the sticks use, HID keyboards.  The text console runs on
+# the file systems the sticks use, HID keyboards, 802.1Q (net/8021q: serving
+# a voice VLAN).  The text console runs on
 # the firmware framebuffer, so GPU drivers go.
 set -eu
 root=$1
@@ -43,7 +44,7 @@ for kdir in "$root"/usr/lib/modules/*; do
 					if (!(dep[i] in kept)) { print $1; break }
 			}' - modules.dep.full)
 		[ -n "$lost" ] || break
-		if echo "$lost" | grep -E '^kernel/(drivers/(net/(ethernet|usb|phy)|usb/(host|storage|core)|scsi|ata)/|drivers/nvme/host/nvme(-core)?\.ko|fs/(fat|vfat|exfat|ext4|squashfs|overlayfs|isofs)/)'; then
+		if echo "$lost" | grep -E '^kernel/(drivers/(net/(ethernet|usb|phy)|usb/(host|storage|core)|scsi|ata)/|drivers/nvme/host/nvme(-core)?\.ko|fs/(fat|vfat|exfat|ext4|squashfs|overlayfs|isofs)/|net/8021q/)'; then
 			echo "prune-modules: a driver the appliance needs lost a dependency" >&2
 			exit 1
 		fi

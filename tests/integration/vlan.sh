@@ -1,0 +1,96 @@
+#!/bin/sh
+# The voice VLAN: lldpd on the "switch" side of a veth advertises an LLDP-MED
+# voice policy for VLAN 20; `ztp-rescue net --iface lan0 --listen` runs lldpd
+# on the appliance as an LLDP-MED endpoint and prints the VLAN, the switch's
+# name and its port.  Then `net --vlan 20` makes lan0.20 and `dhcpd --vlan
+# 20` serves there, and a phone tagging VLAN 20 gets its lease — where the
+# kernel has 802.1Q; where it has not, the appliance must say so.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
+
+need_root "network namespaces"
+for c in lldpd lldpcli ip dnsmasq udhcpc; do
+	if ! command -v "$c" >/dev/null 2>&1; then
+		skip "needs $c"
+		done_testing
+		exit 0
+	fi
+done
+
+t=$(make_tmpdir)
+sw=vl-sw-$$
+app=vl-app-$$
+cleanup_ns() {
+	for n in $(ip netns list | awk '{print $1}' | grep -- "-$$\$"); do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
+		sleep 0.2
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -f "/run/ztp-rescue/vl-sw-$$.socket"
+}
+at_exit cleanup_ns
+
+ip netns add "$sw"
+ip netns add "$app"
+ip -n "$sw" link add sw0 type veth peer name lan0 netns "$app"
+ip -n "$sw" link set sw0 up
+ip -n "$app" link set lan0 up
+ip -n "$app" link set lo up
+
+# The switch: a network connectivity device (LLDP-MED class 4) with a voice
+# policy, tagged VLAN 20.
+mkdir -p /run/ztp-rescue
+ssock=/run/ztp-rescue/vl-sw-$$.socket
+ip netns exec "$sw" lldpd -d -u "$ssock" -I sw0 -M 4 >"$t/sw.log" 2>&1 &
+check "the switch's lldpd answers" wait_for 10 sh -c \
+    "ip netns exec '$sw' lldpcli -u '$ssock' show configuration >/dev/null"
+ip netns exec "$sw" lldpcli -u "$ssock" configure system hostname closet-sw1 \
+    >/dev/null
+ip netns exec "$sw" lldpcli -u "$ssock" configure med policy application \
+    voice tagged vlan 20 priority voice dscp 46 >/dev/null
+
+out=$(ip netns exec "$app" "$ZTP_BIN" net --iface lan0 --listen 40 2>&1)
+check_eq "net --listen exits 0" 0 "$?"
+check_contains "it prints the voice VLAN with the switch and its port" \
+    "voice vlan 20 (LLDP-MED from switch closet-sw1, port sw0)" "$out"
+check_contains "and the interface as before" "interface: lan0" "$out"
+check "it leaves no lldpd behind" sh -c \
+    "! ip netns pids '$app' | xargs -r ps -o comm= -p | grep -q lldpd"
+
+# Serving on the VLAN needs the kernel's 802.1Q devices.
+if ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>/dev/null; then
+	ip -n "$sw" link del sw0.20
+	out=$(ip netns exec "$app" "$ZTP_BIN" net --iface lan0 --vlan 20 \
+	    --address 10.99.20.1/24 2>&1)
+	check_contains "net --vlan makes and describes lan0.20" \
+	    "interface: lan0.20" "$out"
+	ip netns exec "$app" "$ZTP_BIN" dhcpd --iface lan0 --vlan 20 \
+	    --address 10.99.20.1/24 --state "$t/state" --no-probe </dev/null \
+	    >"$t/out" 2>"$t/err" &
+	at_exit "kill $! 2>/dev/null"
+	check "dhcpd serves on lan0.20" wait_for 15 \
+	    grep -q '^serving lan0.20 ' "$t/out"
+	# The phone learnt VLAN 20 and tags its DHCP.
+	ip netns add "vl-ph-$$"
+	ip -n "$sw" link set sw0 down
+	ip -n "$sw" link set sw0 netns "vl-ph-$$"
+	ip -n "vl-ph-$$" link set sw0 address 00:04:f2:00:20:01 up
+	ip -n "vl-ph-$$" link add link sw0 name sw0.20 type vlan id 20
+	ip -n "vl-ph-$$" link set sw0.20 up
+	udhcpc_script "$t/udhcpc.sh" "$t"
+	ip netns exec "vl-ph-$$" udhcpc -f -B -n -i sw0.20 -s "$t/udhcpc.sh" \
+	    -t 10 -T 1 -V Polycom-VVX411 >"$t/ph.log" 2>&1
+	check "the tagged phone is bound on VLAN 20" test -f "$t/bound"
+	check_contains "with the appliance's boot URL" \
+	    "opt160=$(hex http://10.99.20.1/)" "$(cat "$t/bound")"
+else
+	err=$(ip netns exec "$app" "$ZTP_BIN" net --iface lan0 --vlan 20 2>&1)
+	check_eq "without 802.1Q in the kernel, net --vlan fails (exit 1)" 1 "$?"
+	check_contains "and says why" \
+	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q)" \
+	    "$err"
+	skip "serving on VLAN 20: this kernel has no 802.1Q devices"
+fi
+
+done_testing
