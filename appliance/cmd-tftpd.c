@@ -27,7 +27,7 @@
 #define TFTPD_UPLOAD_MAX	(1024ULL * 1024 * 1024)
 
 static int	cmd_tftpd_exec(const struct cmd_entry *, int, char **);
-static void	cmd_tftpd_event(void *, const struct tftp_event *);
+static void	cmd_tftpd_event(void *, const struct xfer_event *);
 static void	cmd_tftpd_signal(evutil_socket_t, short, void *);
 
 enum {
@@ -69,19 +69,20 @@ const struct cmd_entry cmd_tftpd_entry = {
 static int	cmd_tftpd_tty;
 
 static void
-cmd_tftpd_event(void *arg, const struct tftp_event *ev)
+cmd_tftpd_event(void *arg, const struct xfer_event *ev)
 {
-	const char	*what = ev->write ? "write" : "read";
+	const char	*what = ev->upload ? "write" : "read";
 	char		*name, *result = NULL;
 	double		 secs, rate;
 
 	name = log_escape(ev->name, strlen(ev->name));
 	secs = ev->seconds > 0.001 ? ev->seconds : 0.001;
 	rate = ev->bytes / 1e6 / secs;
-	switch (ev->type) {
-	case TFTP_EV_STARTED:
+	switch (ev->phase) {
+	case XFER_STARTED:
+	case XFER_UPLOAD_REFUSED:
 		break;
-	case TFTP_EV_PROGRESS:
+	case XFER_PROGRESS:
 		if (!cmd_tftpd_tty)
 			break;
 		if (ev->total > 0)
@@ -96,20 +97,22 @@ cmd_tftpd_event(void *arg, const struct tftp_event *ev)
 			    (unsigned long long)ev->bytes, rate);
 		fflush(stdout);
 		break;
-	case TFTP_EV_UPLOAD_STORED:
+	case XFER_UPLOAD_STORED:
 		printf("%s%s %s %s: stored as %s\n", cmd_tftpd_tty ?
 		    "\r\033[K" : "", ev->peer_text, what, name,
 		    ev->stored_path);
 		break;
-	case TFTP_EV_COMPLETED:
-	case TFTP_EV_ABANDONED:
-	case TFTP_EV_FAILED:
-		if (ev->type == TFTP_EV_COMPLETED)
+	case XFER_ENDED:
+		/* A reader that stopped part way left: the usual TFTP end. */
+		if (ev->end == XFER_END_COMPLETE)
 			result = xstrdup("completed");
-		else if (ev->type == TFTP_EV_ABANDONED)
-			result = xstrdup(ev->reason);
+		else if (!ev->upload && ev->by == XFER_BY_PEER &&
+		    ev->end != XFER_END_OPTION_REFUSED)
+			xasprintf(&result, "abandoned after %llu bytes: %s",
+			    (unsigned long long)ev->bytes, ev->reason);
 		else
-			xasprintf(&result, "failed: %s", ev->reason);
+			xasprintf(&result, "failed: %s", ev->reason != NULL ?
+			    ev->reason : xfer_end_name(ev->end));
 		printf("%s%s %s %s: %s, %llu bytes, blksize %u, window %u, "
 		    "%.2f s, %.2f MB/s, %u retransmits\n", cmd_tftpd_tty ?
 		    "\r\033[K" : "", ev->peer_text, what, name, result,

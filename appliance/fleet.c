@@ -560,9 +560,15 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 			    evidence);
 		break;
 	case IMAGE_ABANDONED:
-		if (p->state == PHONE_UPGRADING)
-			p->state = PHONE_IDENTIFIED;	/* it never was */
 		fleet_learn_version(f, p, image, VSRC_ABANDON, now, evidence);
+		break;
+	case IMAGE_FAILED_OURS:
+		log_warn("phone %s: %s", p->mac, evidence);
+		fleet_fact(f, p, "image-not-sent", name, now, evidence);
+		break;
+	case IMAGE_UNPROVED:
+		/* It asks again; until then nothing is known. */
+		fleet_fact(f, p, "image-unproved", name, now, evidence);
 		break;
 	case IMAGE_INTERRUPTED:
 		if (p->state > PHONE_REBOOTING)

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "version.h"
+#include "xfer.h"
 
 struct journal;
 struct model_table;
@@ -90,12 +91,43 @@ struct fleet_config {
 	unsigned		 max_returns;	/* boot cycles after re-point before failed */
 };
 
-/* Outcome of an image transfer, as the serving code measured it. */
+/* What an image transfer's ending means (fleet-xfer.c decides). */
 enum image_outcome {
 	IMAGE_COMPLETE,		/* every byte delivered */
-	IMAGE_ABANDONED,	/* closed after the header: it runs this image */
-	IMAGE_INTERRUPTED	/* stopped part way: vanished mid-image */
+	IMAGE_ABANDONED,	/* stopped after the header: it runs this image */
+	IMAGE_INTERRUPTED,	/* stopped part way: vanished mid-image */
+	IMAGE_FAILED_OURS,	/* our side failed: nothing known of the phone */
+	IMAGE_UNPROVED		/* ended proving nothing (refusal, shutdown) */
 };
+
+/*
+ * The transfer-meaning table (fleet-xfer.c): (protocol, how it ended, bytes
+ * acknowledged relative to the image header, who ended it) -> meaning.
+ */
+#define FLEET_IMAGE_HEADER	512	/* what a phone reads before it decides */
+#define FLEET_ABANDON_MAX	(8ULL * 1024 * 1024)	/* and no more than this */
+#define FLEET_SPAN_NONE		0x01	/* nothing acknowledged */
+#define FLEET_SPAN_SHORT	0x02	/* less than the header */
+#define FLEET_SPAN_HEADER	0x04	/* the header, not past the abandon limit */
+#define FLEET_SPAN_PART		0x08	/* past it, not whole */
+#define FLEET_SPAN_WHOLE	0x10	/* every byte */
+#define FLEET_NXFER_RULES	14
+
+struct fleet_xfer_rule {
+	unsigned		 protos;	/* bit per enum xfer_proto */
+	enum xfer_end		 end;
+	unsigned		 spans;		/* FLEET_SPAN_* */
+	int			 by;		/* enum xfer_by, or -1 any */
+	enum image_outcome	 meaning;	/* for an image */
+	const char		*image_word;	/* the journal's outcome */
+	const char		*file_word;	/* the same for other files */
+};
+
+unsigned	 fleet_xfer_span(uint64_t, uint64_t);
+const struct fleet_xfer_rule *fleet_xfer_rule(enum xfer_proto, enum xfer_end,
+		    uint64_t, uint64_t, enum xfer_by);
+/* Row i of the table, NULL past its end (tests). */
+const struct fleet_xfer_rule *fleet_xfer_rule_at(size_t);
 
 /* May a phone be given its model's image? */
 enum image_verdict {

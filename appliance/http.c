@@ -168,11 +168,10 @@ static void	http_timer(evutil_socket_t, short, void *);
 static void	http_stalled(struct http_xfer *, uint64_t);
 static void	http_progress(evutil_socket_t, short, void *);
 static void	http_closed(struct evhttp_connection *, void *);
-static void	http_finish(struct http_xfer *, enum http_event_type,
-		    const char *);
+static void	http_finish(struct http_xfer *, enum xfer_end, const char *);
 static uint64_t	http_acked(struct http_xfer *);
-static void	http_emit(struct http_xfer *, enum http_event_type, uint64_t,
-		    const char *);
+static void	http_emit(struct http_xfer *, enum xfer_phase, enum xfer_end,
+		    uint64_t, const char *);
 static double	http_seconds(const struct timeval *);
 static struct bufferevent *http_tls_bevcb(struct event_base *, void *);
 static int	http_listen(struct http_server *, struct http_listener *,
@@ -662,7 +661,7 @@ http_server_free(struct http_server *srv)
 	while ((x = LIST_FIRST(&srv->xfers)) != NULL) {
 		if (x->evcon != NULL)
 			evhttp_connection_set_closecb(x->evcon, NULL, NULL);
-		http_finish(x, HTTP_EV_CLOSED_EARLY, "the server is stopping");
+		http_finish(x, XFER_END_SHUTDOWN, "the server is stopping");
 	}
 	if (srv->plain.lev != NULL)
 		LIST_REMOVE(&srv->plain, entry);
@@ -842,7 +841,7 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 	bev = evhttp_connection_get_bufferevent(x->evcon);
 	bufferevent_set_max_single_write(bev, srv->config.chunk);
 	evhttp_send_reply_start(req, 200, "OK");
-	http_emit(x, HTTP_EV_STARTED, 0, NULL);
+	http_emit(x, XFER_STARTED, XFER_END_NONE, 0, NULL);
 	http_feed(x);
 }
 
@@ -926,7 +925,8 @@ http_progress(evutil_socket_t fd, short events, void *arg)
 
 	if (x->ending)
 		return;
-	http_emit(x, HTTP_EV_PROGRESS, http_acked(x), NULL);
+	http_emit(x, XFER_PROGRESS, XFER_END_NONE, http_acked(x),
+		    NULL);
 	evtimer_add(x->progress, &tv);
 }
 
@@ -938,7 +938,8 @@ http_drained(struct evhttp_connection *evcon, void *arg)
 
 	if (http_seconds(&x->progress_at) * 1000 >= HTTP_PROGRESS_MS) {
 		gettimeofday(&x->progress_at, NULL);
-		http_emit(x, HTTP_EV_PROGRESS, http_acked(x), NULL);
+		http_emit(x, XFER_PROGRESS, XFER_END_NONE, http_acked(x),
+		    NULL);
 	}
 	if (!x->gated && x->queued >= x->c.gate) {
 		/* At the gate: wait for the acknowledgement, then the grace. */
@@ -992,7 +993,7 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 		evhttp_connection_set_closecb(x->evcon, NULL, NULL);
 		evhttp_send_reply_end(x->req);
 		x->req = NULL;
-		http_finish(x, HTTP_EV_COMPLETED, NULL);
+		http_finish(x, XFER_END_COMPLETE, NULL);
 		return;
 	}
 	if (acked != x->ack_last) {
@@ -1020,7 +1021,7 @@ http_stalled(struct http_xfer *x, uint64_t acked)
 	x->req = NULL;
 	x->evcon = NULL;
 	x->queued = acked;
-	http_finish(x, HTTP_EV_CLOSED_EARLY, "the client stopped "
+	http_finish(x, XFER_END_SILENCE, "the client stopped "
 	    "acknowledging");
 	evhttp_connection_free(evcon);
 }
@@ -1064,23 +1065,22 @@ http_closed(struct evhttp_connection *evcon, void *arg)
 	 * socket fast enough for that).
 	 */
 	if (x->c.size > 0 && acked >= x->c.size) {
-		http_finish(x, HTTP_EV_COMPLETED, NULL);
+		http_finish(x, XFER_END_COMPLETE, NULL);
 		return;
 	}
-	http_finish(x, HTTP_EV_CLOSED_EARLY, "the client closed the "
+	http_finish(x, XFER_END_CLOSED, "the client closed the "
 	    "connection");
 }
 
 static void
-http_finish(struct http_xfer *x, enum http_event_type type,
-    const char *reason)
+http_finish(struct http_xfer *x, enum xfer_end end, const char *reason)
 {
 	struct http_server	*srv = x->srv;
 	uint64_t		 bytes;
 
-	bytes = type == HTTP_EV_COMPLETED ? x->c.size :
+	bytes = end == XFER_END_COMPLETE ? x->c.size :
 	    (x->evcon != NULL ? http_acked(x) : x->queued);
-	http_emit(x, type, bytes, reason);
+	http_emit(x, XFER_ENDED, end, bytes, reason);
 	LIST_REMOVE(x, entry);
 	srv->active--;
 	if (x->timer != NULL)
@@ -1101,22 +1101,25 @@ http_finish(struct http_xfer *x, enum http_event_type type,
 }
 
 static void
-http_emit(struct http_xfer *x, enum http_event_type type, uint64_t bytes,
-    const char *reason)
+http_emit(struct http_xfer *x, enum xfer_phase phase, enum xfer_end end,
+    uint64_t bytes, const char *reason)
 {
-	struct http_event	ev;
+	struct xfer_event	ev;
 
 	if (x->srv->hooks.event == NULL)
 		return;
 	memset(&ev, 0, sizeof ev);
-	ev.type = type;
+	ev.proto = x->tls ? XFER_HTTPS : XFER_HTTP;
+	ev.phase = phase;
 	ev.id = x->id;
-	ev.method = "GET";
 	ev.name = x->name;
 	ev.user_agent = x->ua;
 	ev.peer_ip = x->peer_ip;
 	ev.peer_text = x->peer_text;
-	ev.tls = x->tls;
+	ev.end = end;
+	/* Only shutting down is ours; every other end is the client's. */
+	if (end != XFER_END_NONE)
+		ev.by = end == XFER_END_SHUTDOWN ? XFER_BY_US : XFER_BY_PEER;
 	ev.bytes = bytes;
 	ev.total = x->c.size;
 	ev.seconds = http_seconds(&x->start);
@@ -1131,18 +1134,18 @@ http_put(struct http_listener *l, struct evhttp_request *req,
 	struct http_server	*srv = l->srv;
 	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
 	struct evbuffer_iovec	*v;
-	struct http_event	 ev;
+	struct xfer_event	 ev;
 	struct upload		*up;
 	char			*cause = NULL, *stored = NULL;
 	int			 n, i, status = 201;
 
 	memset(&ev, 0, sizeof ev);
-	ev.method = "PUT";
+	ev.proto = info->tls ? XFER_HTTPS : XFER_HTTP;
+	ev.upload = 1;
 	ev.name = info->name;
 	ev.user_agent = info->user_agent;
 	ev.peer_ip = info->peer_ip;
 	ev.peer_text = info->peer_text;
-	ev.tls = info->tls;
 	ev.id = ++srv->next_id;
 	ev.total = ev.bytes = evbuffer_get_length(body);
 	if (srv->config.uploads == NULL) {
@@ -1172,7 +1175,7 @@ http_put(struct http_listener *l, struct evhttp_request *req,
 		status = 507;
 		goto refused;
 	}
-	ev.type = HTTP_EV_UPLOAD_STORED;
+	ev.phase = XFER_UPLOAD_STORED;
 	ev.stored_path = stored;
 	if (srv->hooks.event != NULL)
 		srv->hooks.event(srv->hooks.arg, &ev);
@@ -1181,7 +1184,7 @@ http_put(struct http_listener *l, struct evhttp_request *req,
 	return;
 
 refused:
-	ev.type = HTTP_EV_UPLOAD_REFUSED;
+	ev.phase = XFER_UPLOAD_REFUSED;
 	ev.reason = cause;
 	if (srv->hooks.event != NULL)
 		srv->hooks.event(srv->hooks.arg, &ev);

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "xfer.h"
+
 struct event_base;
 struct upload_store;
 struct http_server;
@@ -40,31 +42,6 @@ struct http_content {
 	void		*release_arg;
 };
 
-enum http_event_type {
-	HTTP_EV_STARTED,
-	HTTP_EV_PROGRESS,	/* a few times a second */
-	HTTP_EV_COMPLETED,	/* every byte acknowledged by the client */
-	HTTP_EV_CLOSED_EARLY,	/* client closed: bytes = acknowledged */
-	HTTP_EV_UPLOAD_STORED,	/* a PUT committed: stored_path */
-	HTTP_EV_UPLOAD_REFUSED	/* a PUT refused: reason */
-};
-
-struct http_event {
-	enum http_event_type	 type;
-	uint64_t		 id;
-	const char		*method;
-	const char		*name;
-	const char		*user_agent;
-	const char		*peer_ip;
-	const char		*peer_text;
-	int			 tls;
-	uint64_t		 bytes;
-	uint64_t		 total;
-	double			 seconds;
-	const char		*reason;
-	const char		*stored_path;
-};
-
 struct http_hooks {
 	/*
 	 * Resolve a GET or HEAD: fill *content and return 200, or return an
@@ -72,7 +49,8 @@ struct http_hooks {
 	 */
 	int	(*resolve)(void *, const struct http_request_info *,
 		    struct http_content *, char **);
-	void	(*event)(void *, const struct http_event *);
+	/* Every transfer event (xfer.h); may be NULL. */
+	void	(*event)(void *, const struct xfer_event *);
 	void	*arg;
 };
 

@@ -282,12 +282,12 @@ serve_tftp_resolve_j(void *arg, const struct tftp_request *r,
 }
 
 static void
-serve_tftp_event_j(void *arg, const struct tftp_event *ev)
+serve_xfer_event_j(void *arg, const struct xfer_event *ev)
 {
 	struct serve	*s = arg;
 
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
-	serve_tftp_event(arg, ev);
+	serve_xfer_event(arg, ev);
 	journal_scope_end(s->journal);
 }
 
@@ -302,16 +302,6 @@ serve_http_resolve_j(void *arg, const struct http_request_info *r,
 	rc = serve_http_resolve(arg, r, c, cause);
 	journal_scope_end(s->journal);
 	return (rc);
-}
-
-static void
-serve_http_event_j(void *arg, const struct http_event *ev)
-{
-	struct serve	*s = arg;
-
-	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
-	serve_http_event(arg, ev);
-	journal_scope_end(s->journal);
 }
 
 static void
@@ -354,7 +344,7 @@ serve_listen(struct serve *s, char **cause)
 	tc.port = s->opt.tftp_port;
 	tc.uploads = s->uploads;
 	th.resolve = serve_tftp_resolve_j;
-	th.event = serve_tftp_event_j;
+	th.event = serve_xfer_event_j;
 	th.arg = s;
 	if ((s->tftp = tftp_server_start(s->base, &tc, &th, cause)) == NULL)
 		return (-1);
@@ -376,7 +366,7 @@ serve_listen(struct serve *s, char **cause)
 		hc.key_file = key;
 	}
 	hh.resolve = serve_http_resolve_j;
-	hh.event = serve_http_event_j;
+	hh.event = serve_xfer_event_j;
 	hh.arg = s;
 	s->http = http_server_start(s->base, &hc, &hh, cause);
 	free(cert);
@@ -632,8 +622,6 @@ serve_signal(evutil_socket_t sig, short events, void *arg)
 static void
 serve_teardown(struct serve *s)
 {
-	struct serve_xfer	*x;
-
 	serve_jobs_free(s);
 	if (s->journal != NULL)
 		serve_journal_flush(s);
@@ -650,11 +638,7 @@ serve_teardown(struct serve *s)
 	syslog_server_free(s->syslog);
 	if (s->uploads != NULL)
 		upload_store_free(s->uploads);
-	while ((x = LIST_FIRST(&s->xfers)) != NULL) {
-		LIST_REMOVE(x, entry);
-		free(x->name);
-		free(x);
-	}
+	serve_xfers_free(s);
 	if (s->tick != NULL)
 		event_free(s->tick);
 	if (s->journal_tick != NULL)

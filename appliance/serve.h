@@ -1,7 +1,10 @@
 /*
  * The daemon, `ztp-rescue serve`: one process, one libevent loop.  serve.c
- * sets it up (options, state directory, binding, dropping root, signals),
- * serve-phone.c turns requests and transfers into fleet facts and answers,
+ * sets it up (options, state directory, binding, dropping root, signals);
+ * the engine turns requests and transfers into fleet facts and answers:
+ * serve-ident.c (which phone, what it says), serve-answer.c (the bytes for
+ * a request), serve-xfer.c (the transfers in flight and what their endings
+ * mean), serve-phone.c (a phone changed: DHCP, report, clients);
  * serve-control.c answers the control socket.
  */
 #ifndef ZTP_SERVE_H
@@ -72,7 +75,7 @@ struct serve_options {
 /* One transfer the daemon is watching, for the journal's transfer row. */
 struct serve_xfer {
 	uint64_t		 id;
-	int			 proto;		/* 0 tftp, 1 http, 2 https */
+	enum xfer_proto		 proto;
 	char			 mac[13];
 	char			 ip[64];
 	char			*name;
@@ -80,10 +83,11 @@ struct serve_xfer {
 	int			 phone_file;	/* the per-phone trust file */
 	int			 phase2;	/* it carried trust + re-point */
 	struct ucs_version	 image_version;
-	int64_t			 started;
+	int64_t			 since;		/* resolved, serve_now() ms */
 	uint64_t		 total;
 	uint64_t		 bytes;		/* acknowledged, last progress */
 	int			 decided;	/* image outcome already told */
+	int			 started;	/* the server said it started */
 	LIST_ENTRY(serve_xfer)	 entry;
 };
 
@@ -176,17 +180,34 @@ void	 serve_report_flush(struct serve *);
 void	 serve_journal_flush(struct serve *);
 void	 serve_journal_sync(struct serve *);
 
-/* serve-phone.c: hooks for the protocol servers. */
+/*
+ * The engine's entry points: hooks for the protocol servers, and what
+ * engine transcripts drive without sockets.
+ */
 int	 serve_tftp_resolve(void *, const struct tftp_request *,
 	    struct tftp_content *, char **);
-void	 serve_tftp_event(void *, const struct tftp_event *);
 int	 serve_http_resolve(void *, const struct http_request_info *,
 	    struct http_content *, char **);
-void	 serve_http_event(void *, const struct http_event *);
+void	 serve_xfer_event(void *, const struct xfer_event *);
 void	 serve_syslog_line(void *, const char *, const char *, size_t);
 void	 serve_dhcp_lease(void *, const struct dhcp_lease *);
 void	 serve_phone_changed(void *, const struct phone *);
 json_t	*serve_status_json(struct serve *);
+
+/* serve-ident.c: which phone asks, and what its request says. */
+struct ident_name;
+struct phone	*serve_identify(struct serve *, const char *,
+		    const struct ident_name *, const char *, const char *,
+		    const char *, int64_t, char **);
+void		 serve_upload_event(struct serve *, const struct xfer_event *);
+
+/* serve-xfer.c: the transfers answered and in flight. */
+struct serve_xfer *serve_xfer_pending(struct serve *, enum xfer_proto,
+		    const char *, const char *, const char *);
+void		 serve_xfer_drop(struct serve *, struct serve_xfer *);
+void		 serve_xfers_free(struct serve *);
+void		 serve_moved_on(struct serve *, struct phone *, const char *,
+		    int64_t);
 
 /* serve-job.c: imports and verification in a child process. */
 unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,

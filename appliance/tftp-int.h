@@ -54,7 +54,9 @@ struct tftp_transfer {
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
 	char			 peer_text[64];
+	char			 peer_ip[64];
 	char			*name;
+	int			 resolved;	/* the caller answered its RRQ */
 	int			 write;
 	int			 netascii;
 	enum tftp_state		 state;
@@ -143,12 +145,15 @@ int		tftp_mem_charge(struct tftp_transfer *, uint64_t);
 uint64_t	tftp_mem_free(const struct tftp_server *);
 /* Free a transfer without an event (its final event was already sent). */
 void		tftp_transfer_free(struct tftp_transfer *);
-/* Emit an event for t (reason may be NULL). */
-void		tftp_emit(struct tftp_transfer *, enum tftp_event_type,
+/* Emit an event for t (reason and stored path may be NULL). */
+void		tftp_emit(struct tftp_transfer *, enum xfer_phase,
 		    const char *, const char *);
-/* End a transfer: emit the final event and free it. */
-void		tftp_finish(struct tftp_transfer *, enum tftp_event_type,
-		    const char *);
+/* Emit XFER_ENDED (how, by whom, why) and keep t (a WRQ's dally). */
+void		tftp_emit_end(struct tftp_transfer *, enum xfer_end,
+		    enum xfer_by, const char *);
+/* End a transfer: emit XFER_ENDED (how, by whom, why) and free it. */
+void		tftp_finish(struct tftp_transfer *, enum xfer_end,
+		    enum xfer_by, const char *);
 void		tftp_send_error(struct tftp_transfer *, int, const char *);
 /* Arm the timer for t->deadline_ms (lazily re-armed when it moves later). */
 void		tftp_timer_arm(struct tftp_transfer *);

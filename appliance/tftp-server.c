@@ -49,6 +49,7 @@ static int	tftp_same_peer(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 static socklen_t tftp_sa_len(const struct sockaddr_storage *);
 static void	tftp_sa_text(const struct sockaddr_storage *, char *, size_t);
+static void	tftp_sa_ip(const struct sockaddr_storage *, char *, size_t);
 static unsigned	tftp_mtu(int, unsigned);
 static int	tftp_transfer_socket(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *, unsigned, char **);
@@ -101,6 +102,19 @@ tftp_sa_len(const struct sockaddr_storage *ss)
 	if (ss->ss_family == AF_INET6)
 		return (sizeof(struct sockaddr_in6));
 	return (sizeof(struct sockaddr_in));
+}
+
+static void
+tftp_sa_ip(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->
+		    sin6_addr, buf, len);
+	else if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    buf, len);
+	else
+		snprintf(buf, len, "?");
 }
 
 static void
@@ -228,8 +242,13 @@ tftp_server_free(struct tftp_server *srv)
 
 	if (srv == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL)
-		tftp_transfer_free(t);
+	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL) {
+		if (t->state == TFTP_STATE_DALLY)	/* already told */
+			tftp_transfer_free(t);
+		else
+			tftp_finish(t, XFER_END_SHUTDOWN, XFER_BY_US,
+			    "the server is stopping");
+	}
 	tftp_batch_free(srv->batch);
 	event_free(srv->ev);
 	close(srv->fd);
@@ -528,6 +547,7 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	t->peer = *peer;
 	t->local = *local;
 	memcpy(t->peer_text, peer_text, sizeof t->peer_text);
+	tftp_sa_ip(peer, t->peer_ip, sizeof t->peer_ip);
 	t->name = xstrndup(req.name, req.namelen);
 	t->write = req.opcode == TFTP_OP_WRQ;
 	t->netascii = req.netascii;
@@ -547,8 +567,13 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		    t->write ? "write" : "read", e, cause);
 		free(e);
 		tftp_reply_error(srv, peer, local, ifindex, code, cause);
+		/* An answered RRQ refused after all: its caller is told. */
+		if (t->resolved)
+			tftp_finish(t, XFER_END_LOCAL_ERROR, XFER_BY_US,
+			    cause);
+		else
+			tftp_transfer_free(t);
 		free(cause);
-		tftp_transfer_free(t);
 		return;
 	}
 
@@ -559,8 +584,12 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		log_warn("tftp: %s: %s", peer_text, cause);
 		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
 		    "server error");
+		if (t->resolved)
+			tftp_finish(t, XFER_END_LOCAL_ERROR, XFER_BY_US,
+			    cause);
+		else
+			tftp_transfer_free(t);
 		free(cause);
-		tftp_transfer_free(t);
 		return;
 	}
 	t->ev_read = event_new(srv->base, t->fd, EV_READ | EV_PERSIST,
@@ -569,7 +598,7 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	    tftp_transfer_write, t);
 	t->ev_timer = evtimer_new(srv->base, tftp_transfer_timer, t);
 	event_add(t->ev_read, NULL);
-	tftp_emit(t, TFTP_EV_STARTED, NULL, NULL);
+	tftp_emit(t, XFER_STARTED, NULL, NULL);
 
 	/* The first packet: OACK, or DATA 1 / ACK 0 straight away. */
 	if (t->write)
@@ -642,45 +671,61 @@ tftp_evict_unanswered(struct tftp_server *srv,
 	}
 	if (t == NULL)
 		return (-1);
-	tftp_finish(t, t->write ? TFTP_EV_FAILED : TFTP_EV_ABANDONED,
-	    t->write ? "the client never answered and its slot was needed" :
-	    "abandoned after 0 bytes: the client never answered and its "
-	    "slot was needed");
+	/* Silent, but ended by us: it proves nothing. */
+	tftp_finish(t, XFER_END_SILENCE, XFER_BY_US, "the client never "
+	    "answered and its slot was needed");
 	return (0);
 }
 
-void
-tftp_emit(struct tftp_transfer *t, enum tftp_event_type type,
-    const char *reason, const char *stored_path)
+static void
+tftp_event(struct tftp_transfer *t, enum xfer_phase phase, enum xfer_end end,
+    enum xfer_by by, const char *reason, const char *stored_path)
 {
 	struct tftp_server	*srv = t->server;
-	struct tftp_event	 ev;
+	struct xfer_event	 ev;
 
 	if (srv->hooks.event == NULL)
 		return;
 	memset(&ev, 0, sizeof ev);
-	ev.type = type;
+	ev.proto = XFER_TFTP;
+	ev.phase = phase;
 	ev.id = t->id;
+	ev.upload = t->write;
 	ev.name = t->name;
+	ev.peer_ip = t->peer_ip;
 	ev.peer_text = t->peer_text;
-	ev.peer = &t->peer;
-	ev.write = t->write;
 	ev.bytes = t->bytes;
 	ev.total = t->write ? t->params.tsize : t->size;
 	ev.blksize = t->params.blksize;
 	ev.windowsize = t->params.windowsize;
 	ev.retransmits = t->retransmits;
 	ev.seconds = (tftp_now_ms() - t->start_ms) / 1000.0;
+	ev.end = end;
+	ev.by = by;
 	ev.reason = reason;
 	ev.stored_path = stored_path;
 	srv->hooks.event(srv->hooks.arg, &ev);
 }
 
 void
-tftp_finish(struct tftp_transfer *t, enum tftp_event_type type,
+tftp_emit(struct tftp_transfer *t, enum xfer_phase phase, const char *reason,
+    const char *stored_path)
+{
+	tftp_event(t, phase, XFER_END_NONE, XFER_BY_NONE, reason, stored_path);
+}
+
+void
+tftp_emit_end(struct tftp_transfer *t, enum xfer_end end, enum xfer_by by,
     const char *reason)
 {
-	tftp_emit(t, type, reason, NULL);
+	tftp_event(t, XFER_ENDED, end, by, reason, NULL);
+}
+
+void
+tftp_finish(struct tftp_transfer *t, enum xfer_end end, enum xfer_by by,
+    const char *reason)
+{
+	tftp_emit_end(t, end, by, reason);
 	tftp_transfer_free(t);
 }
 
@@ -764,19 +809,12 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 					    -1)
 						return;
 				}
-				if (t->write)
-					tftp_finish(t, TFTP_EV_FAILED,
-					    "the client became unreachable");
-				else {
-					char	*why;
-
-					xasprintf(&why, "abandoned after %llu "
-					    "bytes: the client port became "
-					    "unreachable",
-					    (unsigned long long)t->bytes);
-					tftp_finish(t, TFTP_EV_ABANDONED, why);
-					free(why);
-				}
+				if (t->state == TFTP_STATE_DALLY)
+					tftp_transfer_free(t);	/* told */
+				else
+					tftp_finish(t, XFER_END_UNREACHABLE,
+					    XFER_BY_PEER, "the client port "
+					    "became unreachable");
 				return;
 			}
 			return;

@@ -1,8 +1,9 @@
 /*
  * Sending a file (RRQ): windows of blocks out with one sendmmsg(), ACKs in,
  * retransmission on timeout only, with an RTT-adaptive timeout (RFC 1123
- * 4.2.3.2) and exponential backoff, and an end after abandon_ms of silence:
- * a client that read what it wanted and left is "abandoned", not failed.
+ * 4.2.3.2) and exponential backoff, and an end after abandon_ms of silence.
+ * How a transfer ended is reported as observed (silence, ICMP, the client's
+ * error); what that proves about the phone is the fleet's to decide.
  *
  * No allocation or log line per packet: headers, iovecs and the read-ahead
  * buffer are allocated once per transfer, file bytes come in with one pread()
@@ -29,7 +30,8 @@ static int	tftp_read_busy(char **);
 static int	tftp_read_fill(struct tftp_transfer *, uint64_t, unsigned);
 static int	tftp_read_send(struct tftp_transfer *, uint64_t, unsigned, int);
 static void	tftp_read_rtt(struct tftp_transfer *);
-static int	tftp_read_abandon(struct tftp_transfer *, const char *);
+static int	tftp_read_end(struct tftp_transfer *, enum xfer_end,
+		    const char *);
 
 int
 tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
@@ -54,6 +56,7 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	t->content.fd = -1;
 	*cause = NULL;
 	code = srv->hooks.resolve(srv->hooks.arg, &rq, &t->content, cause);
+	t->resolved = code == 0;
 	if (code != 0) {
 		t->content.fd = -1;
 		t->content.release = NULL;
@@ -244,8 +247,9 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 		tftp_batch_flush(t->server->batch);
 	if (t->mem == NULL && tftp_read_fill(t, from, count) != 0) {
 		tftp_send_error(t, TFTP_ERR_UNDEFINED, "file read error");
-		tftp_finish(t, TFTP_EV_FAILED, "the file could not be read "
-		    "(changed or truncated while being sent)");
+		tftp_finish(t, XFER_END_LOCAL_ERROR, XFER_BY_US, "the file "
+		    "could not be read (changed or truncated while being "
+		    "sent)");
 		return (-1);
 	}
 	for (i = 0; i < count; i++) {
@@ -274,8 +278,8 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 		n = sendmmsg(t->fd, t->msgs, count, MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno == ECONNREFUSED)
-			return (tftp_read_abandon(t, "the client port became "
-			    "unreachable"));
+			return (tftp_read_end(t, XFER_END_UNREACHABLE,
+			    "the client port became unreachable"));
 		n = 0;	/* full socket buffer: wait for room, or retransmit */
 	}
 	if (n > 0)
@@ -333,15 +337,11 @@ tftp_read_rtt(struct tftp_transfer *t)
 	t->rto_ms = rto;
 }
 
+/* The client ended it (silence, ICMP, its error): -1, as handlers return. */
 static int
-tftp_read_abandon(struct tftp_transfer *t, const char *why)
+tftp_read_end(struct tftp_transfer *t, enum xfer_end end, const char *why)
 {
-	char	*reason;
-
-	xasprintf(&reason, "abandoned after %llu bytes: %s",
-	    (unsigned long long)t->bytes, why);
-	tftp_finish(t, TFTP_EV_ABANDONED, reason);
-	free(reason);
+	tftp_finish(t, end, XFER_BY_PEER, why);
 	return (-1);
 }
 
@@ -361,11 +361,9 @@ tftp_read_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 		xasprintf(&why, "the client sent error %u (%s)", pkt.block,
 		    msg);
 		free(msg);
-		if (t->state == TFTP_STATE_OACK &&
-		    pkt.block == TFTP_ERR_OPTION)
-			tftp_finish(t, TFTP_EV_FAILED, why);
-		else
-			tftp_read_abandon(t, why);
+		tftp_read_end(t, t->state == TFTP_STATE_OACK &&
+		    pkt.block == TFTP_ERR_OPTION ? XFER_END_OPTION_REFUSED :
+		    XFER_END_PEER_ERROR, why);
 		free(why);
 		return (-1);
 	}
@@ -395,12 +393,12 @@ tftp_read_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 	if (t->bytes > t->size)
 		t->bytes = t->size;
 	if (res == TFTP_ACK_DONE) {
-		tftp_finish(t, TFTP_EV_COMPLETED, NULL);
+		tftp_finish(t, XFER_END_COMPLETE, XFER_BY_PEER, NULL);
 		return (-1);
 	}
 	if (now - t->event_ms >= TFTP_PROGRESS_MS) {
 		t->event_ms = now;
-		tftp_emit(t, TFTP_EV_PROGRESS, NULL, NULL);
+		tftp_emit(t, XFER_PROGRESS, NULL, NULL);
 	}
 	/* A go-back replaces whatever part of a window was still queued. */
 	if (t->pending_count > 0) {
@@ -420,7 +418,7 @@ tftp_read_timeout(struct tftp_transfer *t)
 	if (now - t->progress_ms >= abandon) {
 		snprintf(why, sizeof why, "no acknowledgement for %.1f s",
 		    (now - t->progress_ms) / 1000.0);
-		return (tftp_read_abandon(t, why));
+		return (tftp_read_end(t, XFER_END_SILENCE, why));
 	}
 	if (t->tries >= t->server->cfg.retries) {
 		/* Enough resending: wait out the rest of the silence. */

@@ -102,7 +102,8 @@ static int
 tftp_write_fail(struct tftp_transfer *t, int code, const char *why)
 {
 	tftp_send_error(t, code, why);
-	tftp_finish(t, TFTP_EV_FAILED, why);
+	tftp_finish(t, code == TFTP_ERR_ILLEGAL_OP ? XFER_END_PEER_ERROR :
+	    XFER_END_LOCAL_ERROR, XFER_BY_US, why);
 	return (-1);
 }
 
@@ -148,7 +149,7 @@ tftp_write_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 		if (t->state == TFTP_STATE_DALLY)
 			tftp_transfer_free(t);
 		else
-			tftp_finish(t, TFTP_EV_FAILED, why);
+			tftp_finish(t, XFER_END_PEER_ERROR, XFER_BY_PEER, why);
 		free(why);
 		return (-1);
 	}
@@ -183,7 +184,7 @@ tftp_write_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 		}
 		if (now - t->event_ms >= TFTP_PROGRESS_MS) {
 			t->event_ms = now;
-			tftp_emit(t, TFTP_EV_PROGRESS, NULL, NULL);
+			tftp_emit(t, XFER_PROGRESS, NULL, NULL);
 		}
 		return (0);
 	}
@@ -196,8 +197,8 @@ tftp_write_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 		return (rc);
 	}
 	tftp_write_ack(t, ack);
-	tftp_emit(t, TFTP_EV_UPLOAD_STORED, NULL, stored);
-	tftp_emit(t, TFTP_EV_COMPLETED, NULL, NULL);
+	tftp_emit(t, XFER_UPLOAD_STORED, NULL, stored);
+	tftp_emit_end(t, XFER_END_COMPLETE, XFER_BY_PEER, NULL);
 	free(stored);
 	/* Dally: answer a repeat of the last block for one timeout. */
 	t->state = TFTP_STATE_DALLY;
@@ -223,7 +224,7 @@ tftp_write_timeout(struct tftp_transfer *t)
 		xasprintf(&why, "the upload stopped after %llu bytes (no data "
 		    "for %.1f s)", (unsigned long long)t->bytes,
 		    (now - t->progress_ms) / 1000.0);
-		tftp_finish(t, TFTP_EV_FAILED, why);
+		tftp_finish(t, XFER_END_SILENCE, XFER_BY_PEER, why);
 		free(why);
 		return (-1);
 	}

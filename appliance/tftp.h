@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
+#include "xfer.h"
+
 struct event_base;
 struct upload_store;
 struct tftp_server;
@@ -45,32 +47,6 @@ struct tftp_content {
 	void		*release_arg;
 };
 
-enum tftp_event_type {
-	TFTP_EV_STARTED,
-	TFTP_EV_PROGRESS,	/* at most a few times a second per transfer */
-	TFTP_EV_COMPLETED,	/* every byte acknowledged / received */
-	TFTP_EV_ABANDONED,	/* client went silent or unreachable mid-read: normal */
-	TFTP_EV_FAILED,		/* reason says why */
-	TFTP_EV_UPLOAD_STORED	/* a WRQ's file committed: stored_path */
-};
-
-struct tftp_event {
-	enum tftp_event_type	 type;
-	uint64_t		 id;		/* unique per transfer */
-	const char		*name;
-	const char		*peer_text;
-	const struct sockaddr_storage *peer;
-	int			 write;
-	uint64_t		 bytes;		/* sent (acknowledged) or received */
-	uint64_t		 total;		/* size when known, else 0 */
-	unsigned		 blksize;
-	unsigned		 windowsize;
-	unsigned		 retransmits;
-	double			 seconds;	/* since the request */
-	const char		*reason;	/* FAILED/ABANDONED, else NULL */
-	const char		*stored_path;	/* UPLOAD_STORED, else NULL */
-};
-
 struct tftp_hooks {
 	/*
 	 * Resolve a read request: fill *content and return 0, or return a
@@ -78,8 +54,8 @@ struct tftp_hooks {
 	 */
 	int	(*resolve)(void *, const struct tftp_request *,
 		    struct tftp_content *, char **);
-	/* Every transfer event; may be NULL. */
-	void	(*event)(void *, const struct tftp_event *);
+	/* Every transfer event (xfer.h); may be NULL. */
+	void	(*event)(void *, const struct xfer_event *);
 	void	*arg;
 };
 
@@ -92,7 +68,7 @@ struct tftp_config {
 	unsigned		 max_per_client; /* per client address, default 8 */
 	unsigned		 timeout_ms;	/* first retransmission, default 1000 */
 	unsigned		 retries;	/* before giving up, default 5 */
-	unsigned		 abandon_ms;	/* silence that means "abandoned", default 3000 */
+	unsigned		 abandon_ms;	/* silence that ends a transfer, default 3000 */
 	struct upload_store	*uploads;	/* NULL: every WRQ refused */
 	unsigned		 rto_min_ms;	/* floor of the adaptive timeout, default 10 */
 	/*

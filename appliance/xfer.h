@@ -50,6 +50,7 @@ struct xfer_event {
 	enum xfer_proto		 proto;
 	enum xfer_phase		 phase;
 	uint64_t		 id;		/* unique per transfer and server */
+	int			 upload;	/* a WRQ / PUT: bytes came in */
 	const char		*name;		/* as requested (raw bytes) */
 	const char		*peer_ip;	/* "10.0.0.5" */
 	const char		*peer_text;	/* "10.0.0.5:1234" */
@@ -57,6 +58,8 @@ struct xfer_event {
 	uint64_t		 bytes;		/* acknowledged (down) or received (up) */
 	uint64_t		 total;		/* size when known, else 0 */
 	unsigned		 blksize;	/* TFTP block size, else 0 */
+	unsigned		 windowsize;	/* TFTP window (RFC 7440), else 0 */
+	unsigned		 retransmits;	/* TFTP, for summaries */
 	double			 seconds;	/* since the request */
 	enum xfer_end		 end;		/* ENDED only */
 	enum xfer_by		 by;		/* ENDED only */

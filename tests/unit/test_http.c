@@ -42,7 +42,7 @@ struct ctx {
 	pid_t			 child;
 	int			 status;
 	int			 nev;
-	struct http_event	 last;	/* last terminal event */
+	struct xfer_event	 last;	/* last terminal event */
 	char			 stored[256];
 	char			 name[64];
 	char			 ua[64];
@@ -77,14 +77,13 @@ resolve(void *arg, const struct http_request_info *req, struct http_content *c,
 }
 
 static void
-event_cb(void *arg, const struct http_event *ev)
+event_cb(void *arg, const struct xfer_event *ev)
 {
 	struct ctx	*x = arg;
 
 	x->nev++;
-	if (ev->type == HTTP_EV_COMPLETED || ev->type == HTTP_EV_CLOSED_EARLY ||
-	    ev->type == HTTP_EV_UPLOAD_STORED ||
-	    ev->type == HTTP_EV_UPLOAD_REFUSED) {
+	if (ev->phase == XFER_ENDED || ev->phase == XFER_UPLOAD_STORED ||
+	    ev->phase == XFER_UPLOAD_REFUSED) {
 		x->last = *ev;
 		snprintf(x->name, sizeof x->name, "%s", ev->name);
 		snprintf(x->ua, sizeof x->ua, "%s", ev->user_agent != NULL ?
@@ -225,7 +224,10 @@ test_get_buffer(void **state)
 	child_exchange(x, req, strlen(req), "HTTP/1.0 200 OK\r\n",
 	    "Content-Length: 15\r\n");
 	serve_until_child_exits(x);
-	assert_int_equal(x->last.type, HTTP_EV_COMPLETED);
+	assert_int_equal(x->last.phase, XFER_ENDED);
+	assert_int_equal(x->last.end, XFER_END_COMPLETE);
+	assert_int_equal(x->last.by, XFER_BY_PEER);
+	assert_int_equal(x->last.proto, XFER_HTTP);
 	assert_int_equal(x->last.bytes, 15);
 	assert_string_equal(x->last.name, "a.cfg");
 	assert_string_equal(x->last.user_agent, "t");
@@ -258,7 +260,8 @@ test_put_upload(void **state)
 
 	child_exchange(x, req, strlen(req), "HTTP/1.", " 201 Created\r\n");
 	serve_until_child_exits(x);
-	assert_int_equal(x->last.type, HTTP_EV_UPLOAD_STORED);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	assert_int_equal(x->last.upload, 1);
 	assert_non_null(f = fopen(x->stored, "r"));
 	assert_non_null(fgets(buf, sizeof buf, f));
 	fclose(f);
@@ -296,7 +299,10 @@ test_header_then_close(void **state)
 		_exit(body == 512 ? 0 : 13);
 	}
 	serve_until_child_exits(x);
-	assert_int_equal(x->last.type, HTTP_EV_CLOSED_EARLY);
+	/* The client closed after the header: told as observed. */
+	assert_int_equal(x->last.phase, XFER_ENDED);
+	assert_int_equal(x->last.end, XFER_END_CLOSED);
+	assert_int_equal(x->last.by, XFER_BY_PEER);
 	assert_int_equal(x->last.bytes, 512);
 	assert_int_equal(x->last.total, 4 * 1024 * 1024);
 }

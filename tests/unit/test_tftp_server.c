@@ -29,7 +29,9 @@
 #define MAX_EVENTS 64
 
 struct recorded {
-	enum tftp_event_type	 type;
+	enum xfer_phase		 phase;
+	enum xfer_end		 end;
+	enum xfer_by		 by;
 	uint64_t		 bytes;
 	char			*reason;
 	char			*stored;
@@ -68,15 +70,18 @@ resolve(void *arg, const struct tftp_request *req, struct tftp_content *c,
 }
 
 static void
-on_event(void *arg, const struct tftp_event *ev)
+on_event(void *arg, const struct xfer_event *ev)
 {
 	struct fx	*fx = arg;
 	struct recorded	*r;
 
-	if (ev->type == TFTP_EV_PROGRESS || fx->nev == MAX_EVENTS)
+	assert_int_equal(ev->proto, XFER_TFTP);
+	if (ev->phase == XFER_PROGRESS || fx->nev == MAX_EVENTS)
 		return;
 	r = &fx->ev[fx->nev++];
-	r->type = ev->type;
+	r->phase = ev->phase;
+	r->end = ev->end;
+	r->by = ev->by;
 	r->bytes = ev->bytes;
 	r->reason = ev->reason != NULL ? strdup(ev->reason) : NULL;
 	r->stored = ev->stored_path != NULL ? strdup(ev->stored_path) : NULL;
@@ -202,6 +207,16 @@ send_ack(int fd, const struct sockaddr_in *tid, uint16_t block)
 	to_tid(fd, tid, ack, 4);
 }
 
+static void
+expect_end(const struct recorded *r, enum xfer_end end, enum xfer_by by)
+{
+	assert_int_equal(r->phase, XFER_ENDED);
+	if (r->end != end)
+		fail_msg("ended %s, not %s", xfer_end_name(r->end),
+		    xfer_end_name(end));
+	assert_int_equal(r->by, by);
+}
+
 #define RRQ(fx, fd, dst, lit) to_server(fx, fd, dst, lit, sizeof(lit) - 1)
 
 static void
@@ -256,14 +271,14 @@ test_plain_rrq(void **state)
 	/* A new port per transfer, not the listening one. */
 	assert_int_not_equal(ntohs(tid.sin_port), tftp_server_port(fx->srv));
 	assert_int_equal(fx->nev, 1);
-	assert_int_equal(fx->ev[0].type, TFTP_EV_STARTED);
+	assert_int_equal(fx->ev[0].phase, XFER_STARTED);
 	send_ack(c, &tid, 1);
 	pump(fx, 20);
 	expect_data(c, 2, fx->data + 512, 488, &tid);
 	send_ack(c, &tid, 2);
 	pump(fx, 20);
 	assert_int_equal(fx->nev, 2);
-	assert_int_equal(fx->ev[1].type, TFTP_EV_COMPLETED);
+	expect_end(&fx->ev[1], XFER_END_COMPLETE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[1].bytes, 1000);
 	assert_int_equal(tftp_server_active(fx->srv), 0);
 	close(c);
@@ -341,7 +356,7 @@ test_options_and_window(void **state)
 	expect_nothing(c);
 	send_ack(c, &tid, 11);
 	pump(fx, 20);
-	assert_int_equal(fx->ev[fx->nev - 1].type, TFTP_EV_COMPLETED);
+	expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[fx->nev - 1].bytes, 1000);
 	close(c);
 	fx_free(fx);
@@ -375,9 +390,10 @@ test_abandoned_when_silent(void **state)
 		resent++;
 	assert_true(resent >= 2);
 	assert_int_equal(fx->nev, 2);
-	assert_int_equal(fx->ev[1].type, TFTP_EV_ABANDONED);
+	/* Told as observed: silence after 512 bytes, the peer's doing. */
+	expect_end(&fx->ev[1], XFER_END_SILENCE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[1].bytes, 512);
-	assert_non_null(strstr(fx->ev[1].reason, "abandoned after 512 bytes"));
+	assert_non_null(strstr(fx->ev[1].reason, "no acknowledgement"));
 	assert_true(fx->ev[1].retransmits >= 2);
 	assert_int_equal(tftp_server_active(fx->srv), 0);
 	close(c);
@@ -410,10 +426,58 @@ test_abandoned_on_port_unreachable(void **state)
 	for (i = 0; i < 20 && fx->nev < 2; i++)
 		pump(fx, 50);
 	assert_int_equal(fx->nev, 2);
-	assert_int_equal(fx->ev[1].type, TFTP_EV_ABANDONED);
-	assert_non_null(strstr(fx->ev[1].reason, "abandoned after 512 bytes"));
+	expect_end(&fx->ev[1], XFER_END_UNREACHABLE, XFER_BY_PEER);
+	assert_int_equal(fx->ev[1].bytes, 512);
 	assert_non_null(strstr(fx->ev[1].reason, "unreachable"));
 	assert_int_equal(tftp_server_active(fx->srv), 0);
+	fx_free(fx);
+}
+
+/*
+ * A phone that asked with options and refuses the OACK (error 8): the
+ * server says so, and nothing was acknowledged.
+ */
+static void
+test_option_refused(void **state)
+{
+	struct fx		*fx = fx_new(100000, NULL);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[600];
+	const uint8_t		 err8[] = { 0, 5, 0, 8, 'n', 'o', 0 };
+	int			 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0blksize\0" "1024\0");
+	pump(fx, 20);
+	assert_true(from_server(c, buf, sizeof buf, &tid) > 2);
+	assert_int_equal(buf[1], 6);	/* OACK */
+	to_tid(c, &tid, err8, sizeof err8);
+	pump(fx, 20);
+	assert_int_equal(fx->nev, 2);
+	expect_end(&fx->ev[1], XFER_END_OPTION_REFUSED, XFER_BY_PEER);
+	assert_int_equal(fx->ev[1].bytes, 0);
+	assert_non_null(strstr(fx->ev[1].reason, "error 8"));
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+/* Stopping the server ends what runs: ours, and said. */
+static void
+test_shutdown_told(void **state)
+{
+	struct fx		*fx = fx_new(100000, NULL);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1");
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	tftp_server_free(fx->srv);
+	fx->srv = NULL;
+	assert_int_equal(fx->nev, 2);
+	expect_end(&fx->ev[1], XFER_END_SHUTDOWN, XFER_BY_US);
+	assert_int_equal(fx->ev[1].bytes, 0);
+	close(c);
 	fx_free(fx);
 }
 
@@ -530,7 +594,7 @@ test_rollover(void **state)
 	assert_int_equal(saw_zero, 1);
 	assert_int_equal(block, 65541);
 	assert_memory_equal(got, fx->data, size);
-	assert_int_equal(fx->ev[fx->nev - 1].type, TFTP_EV_COMPLETED);
+	expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE, XFER_BY_PEER);
 	free(got);
 	close(c);
 	fx_free(fx);
@@ -577,10 +641,10 @@ test_upload(void **state)
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_int_equal(n, 4);
 	assert_memory_equal(buf, "\0\4\0\2", 4);
-	assert_int_equal(fx->ev[1].type, TFTP_EV_UPLOAD_STORED);
+	assert_int_equal(fx->ev[1].phase, XFER_UPLOAD_STORED);
 	snprintf(path, sizeof path, "%s/sw1.cfg", fx->updir);
 	assert_string_equal(fx->ev[1].stored, path);
-	assert_int_equal(fx->ev[2].type, TFTP_EV_COMPLETED);
+	expect_end(&fx->ev[2], XFER_END_COMPLETE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[2].bytes, 600);
 	assert_non_null(f = fopen(path, "r"));
 	assert_int_equal(fread(pkt, 1, sizeof pkt, f), 600);
@@ -843,6 +907,8 @@ main(void)
 		cmocka_unit_test(test_options_and_window),
 		cmocka_unit_test(test_abandoned_when_silent),
 		cmocka_unit_test(test_abandoned_on_port_unreachable),
+		cmocka_unit_test(test_option_refused),
+		cmocka_unit_test(test_shutdown_told),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_per_client_limit_and_local_address),
 		cmocka_unit_test(test_rollover),

@@ -1,0 +1,350 @@
+/*
+ * The answer to a request: classified by its name, tied to a phone
+ * (serve-ident.c), and answered with bytes rendered or opened for this
+ * phone now: its master config, its model's image, its trust and re-point
+ * file, or a fast "not found".  An answer is remembered in the transfer
+ * table (serve-xfer.c); nothing it promises happens before the transfer
+ * starts.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "fleet.h"
+#include "http.h"
+#include "ident.h"
+#include "journal.h"
+#include "library.h"
+#include "log.h"
+#include "models.h"
+#include "provision.h"
+#include "serve.h"
+#include "tftp.h"
+#include "trust.h"
+#include "xmalloc.h"
+
+struct serve_answer {
+	int			 status;	/* 0 ok, 404, 403 */
+	char			*cause;
+	int			 fd;
+	char			*buf;
+	uint64_t		 size;
+	int			 image;
+	int			 phone_file;
+	int			 phase2;
+	struct ucs_version	 image_version;
+	char			 mac[13];
+	char			 sha256[65];	/* of an image or trust file */
+};
+
+static int	serve_resolve(struct serve *, enum xfer_proto, const char *,
+		    const char *, const char *, const char *, int,
+		    struct serve_answer *);
+static void	serve_answer_image(struct serve *, struct phone *,
+		    const struct ident_name *, const char *, int64_t,
+		    struct serve_answer *);
+static void	serve_answer_phone_file(struct serve *, struct phone *,
+		    const char *, struct serve_answer *);
+static void	serve_note_content(struct serve *, const char *, const char *,
+		    const struct serve_answer *, int64_t);
+static void	serve_sha256_hex(const void *, size_t, char [65]);
+static void	serve_release_buf(void *);
+static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
+static const struct library_package *serve_damaged_package(struct serve *,
+		    const struct model *);
+
+static void
+serve_release_buf(void *arg)
+{
+	free(arg);
+}
+
+static void
+serve_peer_ip(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    buf, len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->
+		    sin6_addr, buf, len);
+	else
+		snprintf(buf, len, "?");
+}
+
+/*
+ * The damaged package library_find() passed over for this model's target,
+ * if any: a phone held for it must be told why, not "import the package".
+ */
+static const struct library_package *
+serve_damaged_package(struct serve *s, const struct model *m)
+{
+	const struct library_package	*pkg;
+	size_t				 i, j;
+	int				 k, n;
+
+	n = m->target.nfields < 3 ? m->target.nfields : 3;
+	for (i = 0; s->library != NULL && i < s->library->npackages; i++) {
+		pkg = &s->library->packages[i];
+		if (pkg->damage == NULL || pkg->version.nfields < n)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (pkg->version.field[k] != m->target.field[k])
+				break;
+		}
+		for (j = 0; k == n && j < pkg->nparts; j++) {
+			if (strcmp(pkg->parts[j], m->part) == 0)
+				return (pkg);
+		}
+	}
+	return (NULL);
+}
+
+static void
+serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in,
+    const char *evidence, int64_t now, struct serve_answer *a)
+{
+	const struct model		*m;
+	const struct library_package	*pkg;
+	const char			*why = NULL;
+	char				*file, vtext[UCS_VERSION_TEXT_MAX];
+	char				 rel[UCS_VERSION_TEXT_MAX];
+	size_t				 i;
+
+	m = model_by_part(s->models, in->part);
+	if (p != NULL)
+		fleet_learn_model(s->fleet, p, NULL, in->part, now, evidence);
+	if (m == NULL) {
+		a->status = 404;
+		xasprintf(&a->cause, "part number %s is not in the models "
+		    "table", in->part);
+		return;
+	}
+	if (fleet_image_verdict(s->fleet, p, now, &why) != IMAGE_OFFER) {
+		a->status = 404;
+		a->cause = xstrdup(why != NULL ? why : "not offered: the "
+		    "phone's version is unknown and the policy is hold");
+		return;
+	}
+	pkg = s->library != NULL ? library_find(s->library, &m->target,
+	    m->part) : NULL;
+	if (pkg == NULL) {
+		ucs_version_format_release(&m->target, rel, sizeof rel);
+		a->status = 404;
+		if ((pkg = serve_damaged_package(s, m)) != NULL)
+			xasprintf(&a->cause, "the library's UC Software %s "
+			    "package %s is damaged and is not served (%s): "
+			    "import it again", rel, pkg->id, pkg->damage);
+		else
+			xasprintf(&a->cause, "the library has no UC Software "
+			    "%s image for part %s (%s): import the package",
+			    rel, m->part, m->name);
+		if (p != NULL)
+			fleet_hold(s->fleet, p, a->cause, now, evidence);
+		return;
+	}
+	xasprintf(&file, "%s.sip.ld", m->part);
+	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
+	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {
+		if (strcmp(pkg->files[i].name, file) == 0)
+			memcpy(a->sha256, pkg->files[i].sha256,
+			    sizeof a->sha256);
+	}
+	free(file);
+	if (a->fd == -1) {
+		a->status = 404;
+		return;
+	}
+	a->image = 1;
+	a->image_version = pkg->version;
+	if (p != NULL)
+		fleet_set_target(s->fleet, p, ucs_version_format(&pkg->version,
+		    vtext, sizeof vtext));
+}
+
+/* The move to "trusting" waits for the transfer to start (serve-xfer.c). */
+static void
+serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
+    struct serve_answer *a)
+{
+	const char	*note = NULL;
+	char		*out;
+	size_t		 len;
+
+	if (p == NULL || !fleet_proved_target(s->fleet, p))
+		note = "it has not yet proved that it runs its target version";
+	else if (s->ca == NULL)
+		note = "waiting for the operator's CA certificate (--ca, or "
+		    "set-ca in the console)";
+	if (provision_phone_file(&s->prov, mac, note == NULL ? s->ca->pem :
+	    NULL, note, &out, &len, &a->cause) != 0) {
+		a->status = 404;
+		return;
+	}
+	a->buf = out;
+	a->size = len;
+	a->phone_file = 1;
+	serve_sha256_hex(out, len, a->sha256);
+	a->phase2 = note == NULL;
+}
+
+/* head: no transfer follows the answer, so none is remembered. */
+static int
+serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
+    const char *ip, const char *ua, const char *peer_text, int head,
+    struct serve_answer *a)
+{
+	struct ident_name	 in;
+	struct phone		*p;
+	const char		*why;
+	char			*evidence = NULL, mac[IDENT_MAC_LEN + 1];
+	struct serve_xfer	*x;
+	int64_t			 now = serve_now();
+	int			 offer;
+
+	memset(a, 0, sizeof *a);
+	a->fd = -1;
+	ident_classify_name(name, &in);
+	p = serve_identify(s, xfer_proto_name(proto), &in, ip, ua, name, now,
+	    &evidence);
+	if (p != NULL)
+		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
+	switch (in.kind) {
+	case IDENT_FILE_MASTER_MAC:
+	case IDENT_FILE_MASTER_DEFAULT:
+		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC)
+			offer = fleet_image_verdict(s->fleet, p, now, &why) ==
+			    IMAGE_OFFER;
+		else
+			offer = fleet_image_check(s->fleet, NULL, &why) ==
+			    IMAGE_OFFER;
+		a->buf = provision_master(&s->prov,
+		    in.kind == IDENT_FILE_MASTER_MAC ? in.mac : NULL,
+		    p != NULL && p->model[0] != '\0' ? p->model : NULL, offer,
+		    &a->size);
+		break;
+	case IDENT_FILE_IMAGE:
+		serve_answer_image(s, p, &in, evidence, now, a);
+		break;
+	case IDENT_FILE_COMBINED_IMAGE:
+		a->status = 404;
+		a->cause = xstrdup("a combined sip.ld is never served: each "
+		    "model gets only its own split image");
+		break;
+	default:
+		if (p != NULL)
+			serve_moved_on(s, p, name, now);
+		if (provision_is_phone_file(in.base, mac)) {
+			serve_answer_phone_file(s, p, mac, a);
+			break;
+		}
+		/* Optional files (-phone.cfg, licenses, directories): fast. */
+		a->status = 404;
+		break;
+	}
+	free(evidence);
+	if (a->status == 0 && a->mac[0] != '\0' && a->sha256[0] != '\0')
+		serve_note_content(s, a->mac, name, a, now);
+	if (a->status == 0 && !head) {
+		x = serve_xfer_pending(s, proto, a->mac, peer_text, name);
+		x->image = a->image;
+		x->phone_file = a->phone_file;
+		x->phase2 = a->phase2;
+		x->image_version = a->image_version;
+		x->total = a->size;
+	} else if (a->status != 0 && a->cause != NULL)
+		log_info("%s %s from %s: not found: %s",
+		    xfer_proto_name(proto), in.base, peer_text, a->cause);
+	return (a->status);
+}
+
+static void
+serve_sha256_hex(const void *buf, size_t len, char hex[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0, i;
+
+	EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+/*
+ * What an image or trust file held when it was answered (bytes, SHA-256),
+ * in the journal, so that the report can say exactly what was delivered.
+ */
+static void
+serve_note_content(struct serve *s, const char *mac, const char *name,
+    const struct serve_answer *a, int64_t now)
+{
+	struct journal_event	 ev;
+	char			*value;
+
+	xasprintf(&value, "%llu %s", (unsigned long long)a->size, a->sha256);
+	memset(&ev, 0, sizeof ev);
+	ev.ts = now;
+	ev.mac = mac;
+	ev.kind = "note";
+	ev.fact = "content";
+	ev.value = value;
+	ev.evidence = name;
+	journal_add_event(s->journal, &ev);
+	free(value);
+}
+
+int
+serve_tftp_resolve(void *arg, const struct tftp_request *req,
+    struct tftp_content *c, char **cause)
+{
+	struct serve		*s = arg;
+	struct serve_answer	 a;
+	char			 ip[64];
+
+	serve_peer_ip(req->peer, ip, sizeof ip);
+	if (serve_resolve(s, XFER_TFTP, req->name, ip, NULL, req->peer_text, 0,
+	    &a) != 0) {
+		*cause = a.cause != NULL ? a.cause : xstrdup("file not found");
+		return (a.status == 403 ? TFTP_ERR_ACCESS : TFTP_ERR_NOT_FOUND);
+	}
+	free(a.cause);
+	c->fd = a.fd;
+	c->buf = a.buf;
+	c->size = a.size;
+	c->release = a.buf != NULL ? serve_release_buf : NULL;
+	c->release_arg = a.buf;
+	return (0);
+}
+
+int
+serve_http_resolve(void *arg, const struct http_request_info *req,
+    struct http_content *c, char **cause)
+{
+	struct serve		*s = arg;
+	struct serve_answer	 a;
+	enum xfer_proto		 proto = req->tls ? XFER_HTTPS : XFER_HTTP;
+
+	if (serve_resolve(s, proto, req->name, req->peer_ip, req->user_agent,
+	    req->peer_text, strcmp(req->method, "HEAD") == 0, &a) != 0) {
+		*cause = a.cause;
+		return (a.status == 403 ? 403 : 404);
+	}
+	free(a.cause);
+	c->fd = a.fd;
+	c->buf = a.buf;
+	c->size = a.size;
+	c->content_type = a.buf != NULL ? "application/xml" :
+	    "application/octet-stream";
+	c->gate = a.image ? FLEET_IMAGE_HEADER : 0;
+	c->release = a.buf != NULL ? serve_release_buf : NULL;
+	c->release_arg = a.buf;
+	return (200);
+}

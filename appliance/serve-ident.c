@@ -1,0 +1,236 @@
+/*
+ * Which phone asks, and what its requests say: the MAC in a name or the
+ * User-Agent, else the address that last asked for that phone's <mac>.cfg;
+ * the model and version a User-Agent, an option 60 or an uploaded app log
+ * names; the MAC a syslog line carries.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp.h"
+#include "fleet.h"
+#include "ident.h"
+#include "journal.h"
+#include "log.h"
+#include "provision.h"
+#include "serve.h"
+#include "xmalloc.h"
+
+static void	serve_app_log(struct serve *, struct phone *, const char *,
+		    const char *);
+
+/*
+ * Which phone asks: the MAC in the name or the User-Agent, else the phone
+ * that last asked from this address.  Learns what the User-Agent says.
+ */
+struct phone *
+serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
+    const char *ip, const char *ua_text, const char *name, int64_t now,
+    char **evidence)
+{
+	struct ident_ua	 ua;
+	struct phone	*p = NULL;
+	char		 mac[IDENT_MAC_LEN + 1], *ua_esc = NULL, *name_esc;
+	char		*why = NULL, vtext[UCS_VERSION_TEXT_MAX];
+	int		 have_ua = 0, master;
+
+	name_esc = log_escape(name, strlen(name));
+	if (ua_text != NULL) {
+		ua_esc = log_escape(ua_text, strlen(ua_text));
+		if (ident_parse_user_agent(ua_text, &ua, &why) == 0)
+			have_ua = 1;
+		free(why);
+		xasprintf(evidence, "%s %s from %s, User-Agent \"%s\"", proto,
+		    name_esc, ip, ua_esc);
+	} else
+		xasprintf(evidence, "%s %s from %s", proto, name_esc, ip);
+
+	mac[0] = '\0';
+	if (in->mac[0] != '\0')
+		snprintf(mac, sizeof mac, "%s", in->mac);
+	else if (!provision_is_phone_file(in->base, mac) && have_ua &&
+	    ua.mac[0] != '\0')
+		snprintf(mac, sizeof mac, "%s", ua.mac);
+	master = in->kind == IDENT_FILE_MASTER_MAC;
+	if (mac[0] != '\0')
+		p = fleet_seen(s->fleet, mac, ip, master, now, *evidence);
+	else if ((p = fleet_by_ip(s->fleet, ip)) != NULL) {
+		free(*evidence);
+		if (ua_text != NULL)
+			xasprintf(evidence, "%s %s from %s, User-Agent \"%s\" "
+			    "(the phone is %s by its earlier request from the "
+			    "same address)", proto, name_esc, ip, ua_esc,
+			    p->mac);
+		else
+			xasprintf(evidence, "%s %s from %s (the phone is %s by "
+			    "its earlier request from the same address)",
+			    proto, name_esc, ip, p->mac);
+		fleet_touch(s->fleet, p, ip, now);
+	}
+	if (p != NULL && have_ua && ua.token[0] != '\0')
+		fleet_learn_model(s->fleet, p, ua.token, NULL, now, *evidence);
+	if (p != NULL && have_ua && ua.type == UA_TYPE_APPLICATION &&
+	    ua.version.nfields > 0) {
+		ucs_version_format(&ua.version, vtext, sizeof vtext);
+		fleet_learn_version(s->fleet, p, &ua.version, VSRC_UA, now,
+		    *evidence);
+	}
+	free(ua_esc);
+	free(name_esc);
+	return (p);
+}
+
+/*
+ * An uploaded app log names the application that ran last ("Version: X",
+ * its last such line): the weakest evidence of the version, and the only one
+ * a TFTP phone gives before it takes an image.  Once the phone has taken an
+ * image whole, the log it uploads at the next boot is out of date.
+ */
+static void
+serve_app_log(struct serve *s, struct phone *p, const char *path,
+    const char *evidence)
+{
+	struct ucs_version	 v;
+	FILE			*fp;
+	char			 line[512], last[UCS_VERSION_TEXT_MAX], *at;
+	char			*why = NULL, *ev;
+	size_t			 n;
+
+	if (p->state >= PHONE_REBOOTING && p->state <= PHONE_RECOVERED)
+		return;
+	if (p->version_source > VSRC_APPLOG)
+		return;
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	last[0] = '\0';
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if ((at = strstr(line, "Version: ")) == NULL)
+			continue;
+		at += strlen("Version: ");
+		n = strcspn(at, " \t\r\n");
+		if (n == 0 || n >= sizeof last)
+			continue;
+		memcpy(last, at, n);
+		last[n] = '\0';
+	}
+	fclose(fp);
+	if (last[0] == '\0' || ucs_version_parse(last, &v, &why) != 0) {
+		free(why);
+		return;
+	}
+	xasprintf(&ev, "%s: its last \"Version:\" line names %s", evidence,
+	    last);
+	fleet_learn_version(s->fleet, p, &v, VSRC_APPLOG, serve_now(), ev);
+	free(ev);
+}
+
+/*
+ * An upload stored (or refused) in the quarantine: the phone it names, or
+ * that asked from its address, was seen; an app log may name its version.
+ */
+void
+serve_upload_event(struct serve *s, const struct xfer_event *ev)
+{
+	struct phone		*p;
+	struct ident_name	 in;
+	char			*evidence, *esc;
+	const char		*how = ev->proto == XFER_TFTP ? "tftp upload" :
+				    "PUT";
+
+	if (ev->phase != XFER_UPLOAD_STORED &&
+	    (ev->phase != XFER_UPLOAD_REFUSED || ev->proto == XFER_TFTP))
+		return;
+	ident_classify_name(ev->name, &in);
+	esc = log_escape(ev->name, strlen(ev->name));
+	if (ev->phase == XFER_UPLOAD_STORED)
+		xasprintf(&evidence, "%s %s from %s stored as %s", how, esc,
+		    ev->peer_text, ev->stored_path);
+	else
+		xasprintf(&evidence, "%s %s from %s refused: %s", how, esc,
+		    ev->peer_text, ev->reason);
+	p = in.mac[0] != '\0' ? fleet_find(s->fleet, in.mac) :
+	    fleet_by_ip(s->fleet, ev->peer_ip);
+	if (p == NULL && in.mac[0] != '\0')
+		p = fleet_seen(s->fleet, in.mac, ev->peer_ip, 0, serve_now(),
+		    evidence);
+	else if (p != NULL)
+		fleet_touch(s->fleet, p, ev->peer_ip, serve_now());
+	log_info("%s", evidence);
+	if (p != NULL && in.kind == IDENT_FILE_APP_LOG &&
+	    ev->phase == XFER_UPLOAD_STORED)
+		serve_app_log(s, p, ev->stored_path, evidence);
+	free(evidence);
+	free(esc);
+}
+
+void
+serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
+{
+	struct serve	*s = arg;
+	struct phone	*p;
+	char		 mac[IDENT_MAC_LEN + 1], *esc, word[32];
+	size_t		 i, n;
+
+	/*
+	 * device.syslog.prependMac puts the MAC in the message, after the
+	 * syslog header: the first word of 12 hex digits that names a known
+	 * phone wins; else the sender's address.
+	 */
+	p = NULL;
+	for (i = 0; i < len && p == NULL; i++) {
+		if (i > 0 && line[i - 1] != ' ' && line[i - 1] != ':' &&
+		    line[i - 1] != '>' && line[i - 1] != '[')
+			continue;
+		for (n = 0; i + n < len && n < sizeof word - 1 &&
+		    line[i + n] != ' ' && line[i + n] != ':' &&
+		    line[i + n] != ']'; n++)
+			word[n] = line[i + n];
+		word[n] = '\0';
+		if (n == IDENT_MAC_LEN && ident_parse_mac(word, mac) == 0)
+			p = fleet_find(s->fleet, mac);
+	}
+	if (p == NULL)
+		p = fleet_by_ip(s->fleet, ip);
+	esc = log_escape(line, len);
+	journal_add_syslog(s->journal, p != NULL ? p->mac : NULL, ip,
+	    serve_now(), esc);
+	free(esc);
+}
+
+void
+serve_dhcp_lease(void *arg, const struct dhcp_lease *l)
+{
+	struct serve		*s = arg;
+	struct phone		*p;
+	struct ident_opt60	 o60;
+	char			*evidence, *cause = NULL;
+	int64_t			 now = serve_now();
+
+	if (strcmp(l->action, "del") == 0)
+		return;
+	xasprintf(&evidence, "DHCP lease %s %s for %s", l->action, l->ip,
+	    l->mac);
+	p = fleet_seen(s->fleet, l->mac, l->ip, 0, now, evidence);
+	if (l->option60 != NULL && ident_parse_option60(l->option60,
+	    l->option60_len, &o60, &cause) == 0) {
+		free(evidence);
+		xasprintf(&evidence, "DHCP option 60 from %s (model %s%s%s)",
+		    l->mac, o60.token, o60.app_version.nfields > 0 ?
+		    ", application version known" : "", o60.binary ?
+		    ", RFC 3925 form" : "");
+		if (o60.token[0] != '\0')
+			fleet_learn_model(s->fleet, p, o60.token, NULL, now,
+			    evidence);
+		else if (o60.part[0] != '\0')
+			fleet_learn_model(s->fleet, p, NULL, o60.part, now,
+			    evidence);
+		if (o60.app_version.nfields > 0)
+			fleet_learn_version(s->fleet, p, &o60.app_version,
+			    VSRC_OPTION60, now, evidence);
+	}
+	free(cause);
+	free(evidence);
+}

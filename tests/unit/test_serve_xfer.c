@@ -1,0 +1,343 @@
+/*
+ * The engine's transfer table (serve-xfer.c, serve-answer.c) with a
+ * hand-built daemon: fleet, journal and models, no sockets.  Requests are
+ * resolved through the servers' hooks and transfers end through
+ * serve_xfer_event, as the TFTP and HTTP servers drive them.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "embedded.h"
+#include "fleet.h"
+#include "journal.h"
+#include "log.h"
+#include "models.h"
+#include "serve.h"
+#include "trust.h"
+#include "xmalloc.h"
+
+#define MAC	"0004f2000410"
+#define IP	"10.0.0.5"
+#define PEER	"10.0.0.5:1234"
+#define IMAGE	"3111-46162-001.sip.ld"
+#define IMGSIZE	1004585
+
+struct ctx {
+	char		 dir[64];
+	struct serve	 s;
+	struct phone	*p;
+	int64_t		 now;
+};
+
+static struct ctx	*clock_ctx;
+
+static int64_t
+test_clock(void)
+{
+	return (clock_ctx->now);
+}
+
+static struct ucs_version
+ver(const char *text)
+{
+	struct ucs_version	 v;
+	char			*cause = NULL;
+
+	assert_int_equal(ucs_version_parse(text, &v, &cause), 0);
+	return (v);
+}
+
+static int
+setup(void **state)
+{
+	struct ctx		*c = xcalloc(1, sizeof *c);
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3 };
+	struct serve		*s = &c->s;
+	char			*cause = NULL;
+
+	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
+	snprintf(c->dir, sizeof c->dir, "/tmp/test-serve-xfer.XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	c->now = 1764000000000LL;
+	clock_ctx = c;
+	serve_clock = test_clock;
+	LIST_INIT(&s->xfers);
+	s->journal = journal_open(c->dir, 0, &cause);
+	assert_non_null(s->journal);
+	s->models = model_table_load_default(&cause);
+	assert_non_null(s->models);
+	s->fleet = fleet_new(s->journal, s->models, &cfg);
+	s->prov.models = s->models;
+	s->prov.template = embedded_get("repoint-ztp.xml",
+	    &s->prov.template_len);
+	s->prov.template_name = "repoint-ztp.xml";
+	s->ca = xcalloc(1, sizeof *s->ca);
+	s->ca->pem = xstrdup("-----BEGIN CERTIFICATE-----\nMIIB\n"
+	    "-----END CERTIFICATE-----\n");
+	snprintf(s->ca->sha256, sizeof s->ca->sha256, "%064d", 7);
+	fleet_set_trust(s->fleet, s->ca->sha256, "ztp");
+	c->p = fleet_seen(s->fleet, MAC, IP, 1, c->now, "test: <mac>.cfg");
+	fleet_learn_model(s->fleet, c->p, "VVX410", NULL, c->now,
+	    "test: User-Agent");
+	*state = c;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx	*c = *state;
+	char		 cmd[128];
+
+	serve_xfers_free(&c->s);
+	fleet_free(c->s.fleet);
+	journal_close(c->s.journal);
+	model_table_free(c->s.models);
+	trust_ca_free(c->s.ca);
+	serve_clock = NULL;
+	snprintf(cmd, sizeof cmd, "rm -rf %s", c->dir);
+	assert_int_equal(system(cmd), 0);
+	free(c);
+	return (0);
+}
+
+static unsigned
+nxfers(struct serve *s)
+{
+	struct serve_xfer	*x;
+	unsigned		 n = 0;
+
+	LIST_FOREACH(x, &s->xfers, entry)
+		n++;
+	return (n);
+}
+
+/* The image answered, as serve-answer.c remembers it (no library here). */
+static void
+image_answered(struct ctx *c)
+{
+	struct serve_xfer	*x;
+
+	x = serve_xfer_pending(&c->s, XFER_TFTP, MAC, PEER, IMAGE);
+	x->image = 1;
+	x->image_version = ver("4.1.7.2345");
+	x->total = IMGSIZE;
+}
+
+static void
+xfer(struct ctx *c, enum xfer_proto proto, const char *name,
+    enum xfer_phase phase, enum xfer_end end, enum xfer_by by,
+    uint64_t bytes, uint64_t total, const char *reason)
+{
+	struct xfer_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.proto = proto;
+	ev.phase = phase;
+	ev.id = 7;
+	ev.name = name;
+	ev.peer_ip = IP;
+	ev.peer_text = PEER;
+	ev.bytes = bytes;
+	ev.total = total;
+	ev.blksize = 512;
+	ev.seconds = 1;
+	ev.end = end;
+	ev.by = by;
+	ev.reason = reason;
+	c->now += 100;
+	serve_xfer_event(&c->s, &ev);
+}
+
+/* The journal's outcome of the phone's last transfer. */
+static const char *
+last_outcome(struct ctx *c, char *buf, size_t len)
+{
+	json_t	*a, *t;
+
+	a = journal_transfers_json(c->s.journal, MAC);
+	assert_true(json_array_size(a) > 0);
+	t = json_array_get(a, json_array_size(a) - 1);
+	snprintf(buf, len, "%s", json_string_value(json_object_get(t,
+	    "outcome")));
+	json_decref(a);
+	return (buf);
+}
+
+/*
+ * Defect 1 of issue 14: a VVX 410 whose User-Agent said 4.1.4 asked for
+ * its image with blksize and refused the OACK with error 8.  On the old
+ * engine it was recorded at 4.1.7 and "current" after 0 bytes.
+ */
+static void
+test_option_refusal_proves_nothing(void **state)
+{
+	struct ctx		*c = *state;
+	struct ucs_version	 v = ver("4.1.4.7430");
+	char			 w[32];
+
+	fleet_learn_version(c->s.fleet, c->p, &v, VSRC_UA, c->now,
+	    "test: User-Agent Type/Application 4.1.4");
+	image_answered(c);
+	xfer(c, XFER_TFTP, IMAGE, XFER_STARTED, 0, 0, 0, IMGSIZE, NULL);
+	assert_string_equal(phone_state_name(c->p->state), "upgrading");
+	xfer(c, XFER_TFTP, IMAGE, XFER_ENDED, XFER_END_OPTION_REFUSED,
+	    XFER_BY_PEER, 0, IMGSIZE, "the client sent error 8 (bad option)");
+	assert_string_equal(c->p->version, "4.1.4.7430");
+	assert_int_equal(c->p->version_source, VSRC_UA);
+	assert_string_equal(phone_state_name(c->p->state), "upgrading");
+	assert_false(fleet_proved_target(c->s.fleet, c->p));
+	assert_string_equal(last_outcome(c, w, sizeof w), "refused");
+	assert_int_equal(nxfers(&c->s), 0);
+}
+
+/* Our read failing after 512 bytes is not the phone's abandonment. */
+static void
+test_local_error_proves_nothing(void **state)
+{
+	struct ctx	*c = *state;
+	char		 w[32];
+
+	image_answered(c);
+	xfer(c, XFER_TFTP, IMAGE, XFER_STARTED, 0, 0, 0, IMGSIZE, NULL);
+	xfer(c, XFER_TFTP, IMAGE, XFER_ENDED, XFER_END_LOCAL_ERROR,
+	    XFER_BY_US, 512, IMGSIZE, "the file could not be read");
+	assert_string_equal(c->p->version, "");
+	assert_string_not_equal(phone_state_name(c->p->state), "current");
+	assert_string_equal(last_outcome(c, w, sizeof w), "failed");
+}
+
+/* The documented abandonment still proves the version. */
+static void
+test_abandon_after_header(void **state)
+{
+	struct ctx	*c = *state;
+	char		 w[32];
+
+	image_answered(c);
+	xfer(c, XFER_TFTP, IMAGE, XFER_STARTED, 0, 0, 0, IMGSIZE, NULL);
+	xfer(c, XFER_TFTP, IMAGE, XFER_ENDED, XFER_END_SILENCE, XFER_BY_PEER,
+	    512, IMGSIZE, "no acknowledgement for 3.0 s");
+	assert_string_equal(c->p->version, "4.1.7.2345");
+	assert_int_equal(c->p->version_source, VSRC_ABANDON);
+	assert_string_equal(phone_state_name(c->p->state), "current");
+	assert_string_equal(last_outcome(c, w, sizeof w), "abandoned");
+}
+
+/* A phone that has proved its target, ready for its trust file. */
+static void
+proved(struct ctx *c)
+{
+	struct ucs_version	v = ver("4.1.7.2345");
+
+	fleet_learn_version(c->s.fleet, c->p, &v, VSRC_UA, c->now,
+	    "test: User-Agent Type/Application 4.1.7");
+	assert_string_equal(phone_state_name(c->p->state), "current");
+	assert_true(fleet_proved_target(c->s.fleet, c->p));
+}
+
+/*
+ * Defect 3: a HEAD of the trust file is answered, but no transfer follows:
+ * nothing is remembered and the phone does not move to "trusting".
+ */
+static void
+test_head_changes_nothing(void **state)
+{
+	struct ctx			*c = *state;
+	struct http_request_info	 rq;
+	struct http_content		 hc;
+	char				*cause = NULL;
+
+	proved(c);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "HEAD";
+	rq.name = "ztp-rescue-" MAC ".cfg";
+	rq.peer_ip = IP;
+	rq.peer_text = PEER;
+	memset(&hc, 0, sizeof hc);
+	hc.fd = -1;
+	assert_int_equal(serve_http_resolve(&c->s, &rq, &hc, &cause), 200);
+	hc.release(hc.release_arg);
+	assert_int_equal(nxfers(&c->s), 0);
+	assert_string_equal(phone_state_name(c->p->state), "current");
+}
+
+/*
+ * Defect 3: the trust file answered over TFTP, then the transfer fails
+ * before it starts (no socket): it ends in exactly one outcome, nothing
+ * stays pending, and the phone is not "trusting".
+ */
+static void
+test_failed_before_start(void **state)
+{
+	struct ctx		*c = *state;
+	struct tftp_request	 rq;
+	struct tftp_content	 tc;
+	struct sockaddr_in	 sin;
+	char			*cause = NULL, w[32];
+	const char		*name = "ztp-rescue-" MAC ".cfg";
+
+	proved(c);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, IP, &sin.sin_addr);
+	memset(&rq, 0, sizeof rq);
+	rq.name = name;
+	rq.peer = (struct sockaddr_storage *)&sin;
+	rq.peer_text = PEER;
+	memset(&tc, 0, sizeof tc);
+	tc.fd = -1;
+	assert_int_equal(serve_tftp_resolve(&c->s, &rq, &tc, &cause), 0);
+	assert_non_null(strstr(tc.buf, "customCaCert1"));
+	tc.release(tc.release_arg);
+	assert_string_equal(phone_state_name(c->p->state), "current");
+	assert_int_equal(nxfers(&c->s), 1);
+	xfer(c, XFER_TFTP, name, XFER_ENDED, XFER_END_LOCAL_ERROR, XFER_BY_US,
+	    0, 0, "cannot create a socket");
+	assert_int_equal(nxfers(&c->s), 0);
+	assert_string_equal(phone_state_name(c->p->state), "current");
+	assert_string_equal(last_outcome(c, w, sizeof w), "failed");
+
+	/* Asked again and started: now it is trusting, then re-pointed. */
+	assert_int_equal(serve_tftp_resolve(&c->s, &rq, &tc, &cause), 0);
+	xfer(c, XFER_TFTP, name, XFER_STARTED, 0, 0, 0, tc.size, NULL);
+	assert_string_equal(phone_state_name(c->p->state), "trusting");
+	xfer(c, XFER_TFTP, name, XFER_ENDED, XFER_END_COMPLETE, XFER_BY_PEER,
+	    tc.size, tc.size, NULL);
+	tc.release(tc.release_arg);
+	assert_string_equal(phone_state_name(c->p->state), "repointed");
+	assert_string_equal(last_outcome(c, w, sizeof w), "completed");
+	assert_int_equal(nxfers(&c->s), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_option_refusal_proves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_local_error_proves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abandon_after_header,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_changes_nothing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_before_start,
+		    setup, teardown),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
