@@ -23,7 +23,7 @@ mac=0004f2e2ff01
 cc -O1 -o "$D/tftp-tool" "$TOP/tests/integration/tftp-tool.c"
 tftp -m binary 127.0.0.1 "$TFTP" -c get $mac.cfg "$D/m.cfg"
 # It reads its image's first block and goes on: it runs that image.
-"$D/tftp-tool" abandon 127.0.0.1 "$TFTP" 3111-46162-001.sip.ld 0 &
+"$D/tftp-tool" abandon 127.0.0.1 "$TFTP" 3111-46162-001.sip.ld 1 &
 img=$!
 check "final ACK lost: the image is being sent" wait_for 10 sh -c \
     "$ZTP_BIN status --state $D/state --json | jq -e '.phones[] | select(.mac == \"$mac\" and .state == \"upgrading\")' >/dev/null"

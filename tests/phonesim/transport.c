@@ -6,6 +6,8 @@
  * ("abandoned after 512 bytes").  One easy handle per phone, so HTTP
  * connections are kept alive between requests as a phone does.
  */
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +23,8 @@ struct transfer {
 	struct sim_fetch	*f;
 	CURL			*curl;
 	int			 tftp;
+	int			 vanish;	/* abandon at the next block */
+	curl_socket_t		 fd;		/* the TFTP socket */
 	size_t			 sent;
 };
 
@@ -51,6 +55,34 @@ sim_url_join(const char *base, const char *name)
 	return (url);
 }
 
+/*
+ * A phone abandons a TFTP image without an error packet: it stops
+ * acknowledging and closes its port (docs/engine.md).  libcurl would send
+ * an ERROR on the way out, so its socket is swapped for one that cannot
+ * reach the server: the port closes, and the error goes nowhere.
+ */
+static void
+transport_tftp_vanish(struct transfer *t)
+{
+	int	dead;
+
+	if (t->fd == CURL_SOCKET_BAD ||
+	    (dead = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
+		return;
+	dup2(dead, t->fd);
+	close(dead);
+}
+
+/* curl's socket, remembered for transport_tftp_vanish. */
+static curl_socket_t
+transport_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transfer	*t = arg;
+
+	t->fd = socket(a->family, a->socktype, a->protocol);
+	return (t->fd);
+}
+
 static size_t
 transport_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -65,10 +97,22 @@ transport_write(char *ptr, size_t size, size_t nmemb, void *arg)
 		if (code < 200 || code > 299)
 			return (len);
 	}
+	if (t->vanish) {		/* the block after the one it read */
+		transport_tftp_vanish(t);
+		return (0);
+	}
 	if (f->sink != NULL) {
 		if (f->sink(f->sink_arg, ptr, len) != 0) {
 			f->aborted = 1;
-			return (0);	/* curl stops: no error packet */
+			/*
+			 * Over TFTP the block it read is acknowledged (curl
+			 * does that when this returns), then it vanishes.
+			 */
+			if (t->tftp) {
+				t->vanish = 1;
+				return (len);
+			}
+			return (0);	/* curl stops: the connection closes */
 		}
 		f->bytes += len;
 		return (len);
@@ -140,7 +184,7 @@ transport_verb(int tftp, enum sim_method m)
 int
 phone_fetch(struct phone *ph, const char *base, struct sim_fetch *f)
 {
-	struct transfer		 t = { f, NULL, 0, 0 };
+	struct transfer		 t = { f, NULL, 0, 0, CURL_SOCKET_BAD, 0 };
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c;
 	CURLcode		 rc;
@@ -186,6 +230,8 @@ phone_fetch(struct phone *ph, const char *base, struct sim_fetch *f)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, transport_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, transport_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
 	if (ph->source != NULL) {
 		sim_asprintf(&bind, "host!%s", ph->source);
 		curl_easy_setopt(c, CURLOPT_INTERFACE, bind);
