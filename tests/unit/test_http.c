@@ -581,7 +581,9 @@ test_gate_wait_has_deadline(void **state)
 		_exit(0);
 	}
 	serve_until_child_exits(x);
-	assert_int_equal(x->last.type, HTTP_EV_CLOSED_EARLY);
+	assert_int_equal(x->last.phase, XFER_ENDED);
+	assert_int_equal(x->last.end, XFER_END_SILENCE);
+	assert_int_equal(x->last.by, XFER_BY_PEER);
 	/* Let go by the server, not by the client closing at last. */
 	assert_string_equal(x->reason, "the client stopped acknowledging");
 	assert_true(x->last.bytes < 4 * 1024 * 1024);

@@ -456,95 +456,15 @@ tr_sockaddr(const char *ip, unsigned port, struct sockaddr_storage *ss)
 	}
 }
 
-/*
- * The transfer event as the servers will send it.  Until the engine takes
- * struct xfer_event (serve_xfer_event), it is told in the older TFTP and
- * HTTP shapes, the way tftp-server.c and http.c tell it today.  When
- * serve_xfer_event replaces serve_tftp_event and serve_http_event, the body
- * of this function becomes serve_xfer_event(&t->s, ev) (and tr_upload marks
- * its events as uploads if xfer_event says so in a field).
- */
+/* The transfer event, as tftp-server.c and http.c send it. */
 static void
 tr_deliver(struct tr *t, const struct xfer_event *ev)
 {
-	struct tftp_event	 te;
-	struct http_event	 he;
-	struct sockaddr_storage	 ss;
+	struct xfer_event	e = *ev;
 
-	if (ev->proto == XFER_TFTP) {
-		memset(&te, 0, sizeof te);
-		tr_sockaddr(ev->peer_ip, 0, &ss);
-		te.id = ev->id;
-		te.name = ev->name;
-		te.peer_text = ev->peer_text;
-		te.peer = &ss;
-		te.bytes = ev->bytes;
-		te.total = ev->total;
-		te.blksize = ev->blksize;
-		te.seconds = ev->seconds;
-		te.reason = ev->reason;
-		te.stored_path = ev->stored_path;
-		switch (ev->phase) {
-		case XFER_STARTED:
-			te.type = TFTP_EV_STARTED;
-			break;
-		case XFER_PROGRESS:
-			te.type = TFTP_EV_PROGRESS;
-			break;
-		case XFER_ENDED:
-			if (ev->end == XFER_END_COMPLETE)
-				te.type = TFTP_EV_COMPLETED;
-			else if (ev->end == XFER_END_SILENCE ||
-			    ev->end == XFER_END_UNREACHABLE)
-				te.type = TFTP_EV_ABANDONED;
-			else
-				te.type = TFTP_EV_FAILED;
-			break;
-		case XFER_UPLOAD_STORED:
-			te.write = 1;
-			te.type = TFTP_EV_UPLOAD_STORED;
-			break;
-		case XFER_UPLOAD_REFUSED:
-			te.write = 1;
-			te.type = TFTP_EV_FAILED;
-			break;
-		}
-		serve_tftp_event(&t->s, &te);
-		return;
-	}
-	memset(&he, 0, sizeof he);
-	he.id = ev->id;
-	he.method = ev->phase == XFER_UPLOAD_STORED ||
-	    ev->phase == XFER_UPLOAD_REFUSED ? "PUT" : "GET";
-	he.name = ev->name;
-	he.user_agent = ev->user_agent;
-	he.peer_ip = ev->peer_ip;
-	he.peer_text = ev->peer_text;
-	he.tls = ev->proto == XFER_HTTPS;
-	he.bytes = ev->bytes;
-	he.total = ev->total;
-	he.seconds = ev->seconds;
-	he.reason = ev->reason;
-	he.stored_path = ev->stored_path;
-	switch (ev->phase) {
-	case XFER_STARTED:
-		he.type = HTTP_EV_STARTED;
-		break;
-	case XFER_PROGRESS:
-		he.type = HTTP_EV_PROGRESS;
-		break;
-	case XFER_ENDED:
-		he.type = ev->end == XFER_END_COMPLETE ? HTTP_EV_COMPLETED :
-		    HTTP_EV_CLOSED_EARLY;
-		break;
-	case XFER_UPLOAD_STORED:
-		he.type = HTTP_EV_UPLOAD_STORED;
-		break;
-	case XFER_UPLOAD_REFUSED:
-		he.type = HTTP_EV_UPLOAD_REFUSED;
-		break;
-	}
-	serve_http_event(&t->s, &he);
+	if (e.phase == XFER_UPLOAD_STORED || e.phase == XFER_UPLOAD_REFUSED)
+		e.upload = 1;
+	serve_xfer_event(&t->s, &e);
 }
 
 static int
