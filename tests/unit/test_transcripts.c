@@ -1,9 +1,9 @@
 /*
- * Engine transcripts: every file tests/transcripts/NNN-name.txt is fed to the engine's
- * entry points (serve_tftp_resolve, serve_http_resolve, the transfer event
- * hook, serve_syslog_line, serve_dhcp_lease, the fleet calls the control
- * socket makes) with no socket, no event loop and a clock the transcript
- * steps.  The format is described in tests/transcripts/README.md.
+ * Engine transcripts: every tests/transcripts/NNN-name.txt is fed to the
+ * engine's entry points (serve_tftp_resolve, serve_http_resolve,
+ * serve_xfer_event, serve_syslog_line, serve_dhcp_lease, the fleet calls
+ * the control socket makes) with no socket, no event loop and a clock the
+ * transcript steps.  The format is in tests/transcripts/README.md.
  *
  * One TAP line per transcript.  A transcript carrying "# TODO <why>" is a
  * known defect: it is reported "# TODO" (not a failure) while it fails, and
@@ -149,7 +149,9 @@ tr_fail(struct tr *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(t->diagfp, fmt, ap);
 	va_end(ap);
-	fprintf(t->diagfp, "\n    (%s)\n", t->line);
+	if (t->line != NULL)
+		fprintf(t->diagfp, "\n    (%s)", t->line);
+	fprintf(t->diagfp, "\n");
 }
 
 static void
