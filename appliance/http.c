@@ -102,6 +102,7 @@ struct http_conn {
 	struct bufferevent	*bev;
 	uint64_t		 inram;
 	uint64_t		 seq;		/* when inram became non-zero */
+	uint64_t		 active_ms;	/* admitted, or bytes last came */
 	int			 paused;	/* reading stopped by the budget */
 };
 
@@ -121,6 +122,8 @@ struct http_xfer {
 	int				 gated;	/* the gate has been passed */
 	int				 graced; /* in the grace after it */
 	int				 at_gate; /* the gate's bytes drained */
+	uint64_t			 stream_acked;
+	struct timeval			 stream_since;	/* stream_acked moved */
 	int				 ending;	/* every byte queued */
 	struct event			*timer;
 	struct event			*progress;
@@ -150,7 +153,7 @@ struct http_server {
 	struct event		*admit;
 	uint64_t		 swept_ms;
 	unsigned		 fd_limit;	/* RLIMIT_NOFILE */
-	uint64_t		 refused, accept_errors;
+	uint64_t		 refused, accept_errors, evicted;
 	uint64_t		 refusal_log_ms;
 	unsigned		 refusals_unlogged;
 };
@@ -181,6 +184,7 @@ static void	http_admit(evutil_socket_t, short, void *);
 static const char *http_admit_one(struct http_server *, struct bufferevent *,
 		    int);
 static void	http_conn_forget(struct http_server *, unsigned);
+static int	http_evict_idle(struct http_server *);
 static void	http_conn_resume(struct http_server *);
 static void	http_conn_input(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
@@ -296,6 +300,45 @@ http_conn_forget(struct http_server *srv, unsigned i)
 	srv->conns[i] = srv->conns[--srv->nconns];
 }
 
+/*
+ * End the admitted connection that has been quiet longest among those
+ * moving nothing (no reply being sent, no request bytes held); -1 if every
+ * one is busy.  Its socket is shut: evhttp frees it on the EOF.
+ */
+static int
+http_evict_idle(struct http_server *srv)
+{
+	struct http_conn	*c, *oldest = NULL;
+	struct http_xfer	*x;
+	unsigned		 i, at = 0;
+
+	for (i = 0; i < srv->nconns; i++) {
+		c = srv->conns[i];
+		if (c->inram > 0 || (oldest != NULL &&
+		    c->active_ms >= oldest->active_ms))
+			continue;
+		LIST_FOREACH(x, &srv->xfers, entry) {
+			if (x->evcon != NULL &&
+			    evhttp_connection_get_bufferevent(x->evcon) ==
+			    c->bev)
+				break;
+		}
+		if (x == NULL) {
+			oldest = c;
+			at = i;
+		}
+	}
+	if (oldest == NULL)
+		return (-1);
+	/* Its socket is open (the sweep just ran), so its bufferevent is. */
+	evbuffer_remove_cb(bufferevent_get_input(oldest->bev), http_conn_input,
+	    oldest);
+	shutdown(oldest->fd, SHUT_RDWR);
+	srv->evicted++;
+	http_conn_forget(srv, at);
+	return (0);
+}
+
 /* Memory was given back: paused connections read again (and may re-pause). */
 static void
 http_conn_resume(struct http_server *srv)
@@ -325,6 +368,7 @@ http_conn_input(struct evbuffer *b, const struct evbuffer_cb_info *info,
 
 	if (info->n_added == 0)
 		return;
+	c->active_ms = http_now_ms();
 	if (c->inram == 0)
 		c->seq = ++srv->body_seq;
 	c->inram += info->n_added;
@@ -386,11 +430,6 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	if (fstat(fd, &sb) == -1)
 		return ("its socket is gone");
 	http_sweep(srv, 0);
-	if (srv->nconns >= srv->config.max_connections) {
-		http_sweep(srv, 1);
-		if (srv->nconns >= srv->config.max_connections)
-			return ("it has too many connections");
-	}
 	memset(&addr, 0, sizeof addr);
 	len = sizeof addr;
 	if (getpeername(fd, (struct sockaddr *)&addr, &len) == -1)
@@ -408,12 +447,23 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 		if (same >= srv->config.max_per_address)
 			return ("it has too many connections from your address");
 	}
+	/*
+	 * Full: the connection that has been quiet longest and is moving
+	 * nothing makes room (idle connections held by one host must not
+	 * keep the phones out); if every one is busy, refuse.
+	 */
+	if (srv->nconns >= srv->config.max_connections)
+		http_sweep(srv, 1);
+	if (srv->nconns >= srv->config.max_connections &&
+	    http_evict_idle(srv) != 0)
+		return ("it has too many connections");
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
 	c->fd = fd;
 	c->ino = sb.st_ino;
 	c->addr = addr;
 	c->bev = bev;
+	c->active_ms = http_now_ms();
 	evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input, c);
 	srv->conns[srv->nconns++] = c;
 	return (NULL);
@@ -502,6 +552,12 @@ uint64_t
 http_server_accept_errors(const struct http_server *srv)
 {
 	return (srv->accept_errors);
+}
+
+uint64_t
+http_server_evicted(const struct http_server *srv)
+{
+	return (srv->evicted);
 }
 
 uint64_t
@@ -840,6 +896,14 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 	evhttp_connection_set_closecb(x->evcon, http_closed, x);
 	bev = evhttp_connection_get_bufferevent(x->evcon);
 	bufferevent_set_max_single_write(bev, srv->config.chunk);
+	/*
+	 * A client taking an image has nothing to say, and a slow one may
+	 * leave the socket unwritable for long (a large send buffer frees a
+	 * third at a time): libevent's timeouts would cut it off.  While
+	 * the reply runs, the stall check is ours, on the bytes the client
+	 * acknowledges (ack_timeout_ms without progress).
+	 */
+	bufferevent_set_timeouts(bev, NULL, NULL);
 	evhttp_send_reply_start(req, 200, "OK");
 	http_emit(x, XFER_STARTED, XFER_END_NONE, 0, NULL);
 	http_feed(x);
@@ -886,6 +950,7 @@ http_feed(struct http_xfer *x)
 		evtimer_add(x->timer, &tv);
 	}
 	if (x->gated && x->progress != NULL) {
+		gettimeofday(&x->stream_since, NULL);
 		tv.tv_usec = HTTP_PROGRESS_MS * 1000;
 		evtimer_add(x->progress, &tv);
 	}
@@ -922,11 +987,24 @@ http_progress(evutil_socket_t fd, short events, void *arg)
 {
 	struct http_xfer	*x = arg;
 	struct timeval		 tv = { 0, HTTP_PROGRESS_MS * 1000 };
+	uint64_t		 acked;
 
 	if (x->ending)
 		return;
-	http_emit(x, XFER_PROGRESS, XFER_END_NONE, http_acked(x),
-		    NULL);
+	/*
+	 * While the body streams, this is also the stall check (the
+	 * connection has no libevent timeouts then, see http_get).
+	 */
+	acked = http_acked(x);
+	if (acked != x->stream_acked) {
+		x->stream_acked = acked;
+		gettimeofday(&x->stream_since, NULL);
+	} else if (http_seconds(&x->stream_since) * 1000 >
+	    x->srv->config.ack_timeout_ms) {
+		http_stalled(x, acked);
+		return;
+	}
+	http_emit(x, XFER_PROGRESS, XFER_END_NONE, acked, NULL);
 	evtimer_add(x->progress, &tv);
 }
 
@@ -991,6 +1069,9 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 	}
 	if (acked >= x->c.size) {
 		evhttp_connection_set_closecb(x->evcon, NULL, NULL);
+		/* Idle again: its silence counts from now. */
+		evhttp_connection_set_timeout(x->evcon,
+		    (int)x->srv->config.idle_timeout_s);
 		evhttp_send_reply_end(x->req);
 		x->req = NULL;
 		http_finish(x, XFER_END_COMPLETE, NULL);

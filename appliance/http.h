@@ -97,6 +97,8 @@ unsigned		 http_server_active(const struct http_server *);
 /* Connections refused by the limits, and accept() errors, so far. */
 uint64_t		 http_server_refused(const struct http_server *);
 uint64_t		 http_server_accept_errors(const struct http_server *);
+/* Idle connections ended to make room for a new one. */
+uint64_t		 http_server_evicted(const struct http_server *);
 /* The most request bytes held in memory at once. */
 uint64_t		 http_server_body_ram_peak(const struct http_server *);
 /* Also accept on this listening socket (the fuzzer's). */
