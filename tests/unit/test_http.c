@@ -745,7 +745,7 @@ test_slow_download_outlives_idle_timeout(void **state)
 		_exit(got > 4 * 1024 * 1024 ? 0 : 12);
 	}
 	serve_until_child_exits(x);
-	if (x->last.type != HTTP_EV_COMPLETED)
+	if (x->last.phase != XFER_ENDED || x->last.end != XFER_END_COMPLETE)
 		fail_msg("%s after %llu bytes", x->reason,
 		    (unsigned long long)x->last.bytes);
 }
