@@ -4,22 +4,26 @@
  * attack against a daemon and prints one line of counts; none of them
  * judges the daemon (the suite does, from what a phone beside it saw).
  *
- *   hostile-tool headers HOST PORT CONNS
+ *   hostile-tool headers HOST PORT CONNS [SECONDS]
  *	CONNS connections each sending an endless request head (4 MiB at
- *	most): "cut C of CONNS sent BYTES"
+ *	most), again and again for SECONDS if given:
+ *	"cut C of CONNS sent BYTES"
  *   hostile-tool idle HOST PORT N SECONDS SOURCES
- *	N connections from SOURCES addresses (127.55.0.1 ...), sending
+ *	N connections from SOURCES addresses (P.55.1 ...), sending
  *	nothing, held SECONDS: "open O refused R failed F"
  *   hostile-tool rrq HOST PORT N NAME SECONDS
  *	N netascii RRQs for NAME with "timeout 255", each from its own
- *	address (127.77.x.y, as a forged source would be), never answered;
+ *	address (P.77.1 ..., as a forged source would be), never answered;
  *	the sockets are held SECONDS: "oack O data D error E silent S"
  *   hostile-tool flood HOST PORT RATE SECONDS NAME
- *	RATE RRQs a second from one address (127.88.0.1, 64 ports), never
+ *	RATE RRQs a second from one address (P.88.1, 64 ports), never
  *	answered: "sent N replies R"
  *   hostile-tool put HOST PORT CONNS SIZE SECONDS
- *	CONNS clients PUTting SIZE-byte phone uploads under new MACs for
- *	SECONDS: "stored S refused R failed F"
+ *	CONNS clients PUTting SIZE-byte phone uploads under new MACs from
+ *	P.66.1 for SECONDS: "stored S refused R failed F"
+ *
+ * P, the first two octets of every source address, is $HOSTILE_PREFIX
+ * (default 127.0: loopback); the addresses must exist on the host.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -54,6 +58,16 @@ addr(const char *host, int port)
 		exit(2);
 	}
 	return (sin);
+}
+
+/* A source address: prefix.c.d */
+static const char *
+src_addr(char *buf, size_t len, int c, int d)
+{
+	const char	*p = getenv("HOSTILE_PREFIX");
+
+	snprintf(buf, len, "%s.%d.%d", p != NULL ? p : "127.0", c, d);
+	return (buf);
 }
 
 static double
@@ -101,9 +115,10 @@ static int
 headers(char **argv)
 {
 	struct sockaddr_in	dst = addr(argv[0], atoi(argv[1]));
-	int			conns = atoi(argv[2]), i, fd, cut = 0;
-	char			line[1024];
+	int			conns = atoi(argv[2]), i, fd, cut = 0, tried = 0;
+	char			line[1024], src[32];
 	uint64_t		sent = 0, mine;
+	double			end = now() + (argv[3] != NULL ? atoi(argv[3]) : 0);
 	ssize_t			n;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -111,18 +126,22 @@ headers(char **argv)
 	memcpy(line, "X-Hostile: ", 11);
 	line[sizeof line - 2] = '\r';
 	line[sizeof line - 1] = '\n';
-	for (i = 0; i < conns; i++) {
-		if ((fd = sock_from(SOCK_STREAM, "127.44.0.1", &dst)) == -1)
-			continue;
-		n = write(fd, "GET /x.cfg HTTP/1.1\r\n", 21);
-		for (mine = 0; n > 0 && mine < 4 * 1024 * 1024; mine += n)
-			n = write(fd, line, sizeof line);
-		if (n <= 0)
-			cut++;
-		sent += mine;
-		close(fd);
-	}
-	printf("cut %d of %d sent %llu\n", cut, conns,
+	src_addr(src, sizeof src, 44, 1);
+	do {
+		for (i = 0; i < conns; i++, tried++) {
+			if ((fd = sock_from(SOCK_STREAM, src, &dst)) == -1)
+				continue;
+			n = write(fd, "GET /x.cfg HTTP/1.1\r\n", 21);
+			for (mine = 0; n > 0 && mine < 4 * 1024 * 1024;
+			    mine += n)
+				n = write(fd, line, sizeof line);
+			if (n <= 0)
+				cut++;
+			sent += mine;
+			close(fd);
+		}
+	} while (now() < end);
+	printf("cut %d of %d sent %llu\n", cut, tried,
 	    (unsigned long long)sent);
 	return (0);
 }
@@ -141,7 +160,7 @@ idle(char **argv)
 	more_files();
 	fds = calloc(n, sizeof *fds);
 	for (i = 0; i < n; i++) {
-		snprintf(src, sizeof src, "127.55.0.%d", 1 + i % sources);
+		src_addr(src, sizeof src, 55, 1 + i % sources);
 		if ((fds[i] = sock_from(SOCK_STREAM, src, &dst)) == -1)
 			failed++;
 	}
@@ -201,7 +220,7 @@ rrq(char **argv)
 	fds = calloc(n, sizeof *fds);
 	len = rrq_packet(buf, 1, argv[3], "netascii", "timeout");
 	for (i = 0; i < n; i++) {
-		snprintf(src, sizeof src, "127.77.%d.%d", i / 250, 1 + i % 250);
+		src_addr(src, sizeof src, 77 + i / 250, 1 + i % 250);
 		if ((fds[i] = sock_from(SOCK_DGRAM, src, NULL)) == -1)
 			continue;
 		sendto(fds[i], buf, len, 0, (struct sockaddr *)&dst,
@@ -240,13 +259,15 @@ flood(char **argv)
 	int			rate = atoi(argv[2]), secs = atoi(argv[3]);
 	int			fds[64], i, k;
 	uint8_t			buf[1024];
+	char			src[32];
 	size_t			len;
 	uint64_t		sent = 0, replies = 0, due;
 	double			start, end;
 
 	len = rrq_packet(buf, 1, argv[4], "octet", NULL);
 	for (i = 0; i < 64; i++) {
-		fds[i] = sock_from(SOCK_DGRAM, "127.88.0.1", NULL);
+		fds[i] = sock_from(SOCK_DGRAM, src_addr(src, sizeof src, 88,
+		    1), NULL);
 		fcntl(fds[i], F_SETFL, O_NONBLOCK);
 	}
 	start = now();
@@ -271,12 +292,13 @@ static int
 put_one(const struct sockaddr_in *dst, const char *name, const char *body,
     size_t size)
 {
-	char		head[256], buf[256];
+	char		head[256], buf[256], src[32];
 	size_t		sent = 0;
 	ssize_t		n;
 	int		fd, rc = 2;
 
-	if ((fd = sock_from(SOCK_STREAM, "127.66.0.1", dst)) == -1)
+	if ((fd = sock_from(SOCK_STREAM, src_addr(src, sizeof src, 66, 1),
+	    dst)) == -1)
 		return (2);
 	snprintf(head, sizeof head, "PUT /%s HTTP/1.0\r\nContent-Length: "
 	    "%zu\r\n\r\n", name, size);

@@ -4,7 +4,7 @@
 # attack the phone must have recovered, the daemon must still answer, and at
 # the end every phone recovered so far must still be recorded as recovered
 # (nothing recorded lost).  The attacker is tests/integration/hostile-tool.c
-# on other loopback addresses (127.44/8 and up; a forged source is a socket
+# on other loopback addresses (127.0.44.1 and up; a forged source is a socket
 # that never answers).  No timing is asserted: an attack runs for a fixed
 # time, the phone has its own generous timeout, and the checks are on what
 # happened (replies, refusals, bytes stored, states).
