@@ -4,6 +4,8 @@
  * to the handlers the daemon registered; subscribers get every broadcast
  * event, through a bounded queue so that a console that stops reading costs
  * the daemon nothing but dropped events (the subscriber is told how many).
+ * A handler that needs time (starting DHCP) answers later: the loop goes on
+ * serving everyone, and that one connection's next requests wait for it.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -41,7 +43,13 @@ struct control_conn {
 	int				 subscribed;
 	int				 closing;
 	unsigned long			 dropped;
+	struct control_later		*later;	/* an answer still owed */
 	TAILQ_ENTRY(control_conn)	 entry;
+};
+
+struct control_later {
+	struct control_conn		*conn;	/* NULL: the client went */
+	json_t				*id;
 };
 
 struct control_server {
@@ -50,6 +58,8 @@ struct control_server {
 	char				*path;
 	TAILQ_HEAD(, control_command)	 commands;
 	TAILQ_HEAD(, control_conn)	 conns;
+	struct control_conn		*dispatching;
+	json_t				*dispatch_id;
 };
 
 static int	control_server_socket(const char *, char **);
@@ -279,6 +289,8 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void
 control_conn_free(struct control_conn *cc)
 {
+	if (cc->later != NULL)
+		cc->later->conn = NULL;
 	TAILQ_REMOVE(&cc->server->conns, cc, entry);
 	bufferevent_free(cc->bev);
 	free(cc);
@@ -304,7 +316,7 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	char			*line;
 	char			 msg[128];
 
-	while (!cc->closing) {
+	while (!cc->closing && cc->later == NULL) {
 		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
 		if (eol.pos == -1) {
 			if (evbuffer_get_length(in) <= CONTROL_LINE_MAX)
@@ -333,6 +345,10 @@ control_read_cb(struct bufferevent *bev, void *arg)
 		 * A client that asks without reading its answers is not
 		 * heard again until it has read them.
 		 */
+		if (cc->later != NULL) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 		if (!cc->closing && evbuffer_get_length(
 		    bufferevent_get_output(bev)) > CONTROL_QUEUE_MAX) {
 			bufferevent_disable(bev, EV_READ);
@@ -352,7 +368,7 @@ control_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (cc->dropped > 0)
 		control_send_dropped(cc);
-	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+	if (cc->later == NULL && !(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		control_read_cb(bev, cc);	/* what arrived meanwhile */
 	}
@@ -413,6 +429,7 @@ control_dispatch(struct control_conn *cc, const char *line, size_t len)
 	json_error_t		 jerr;
 	const char		*name;
 	char			*error = NULL, *esc;
+	int			 rc;
 
 	if ((req = json_loadb(line, len, 0, &jerr)) == NULL ||
 	    !json_is_object(req)) {
@@ -464,7 +481,17 @@ control_dispatch(struct control_conn *cc, const char *line, size_t len)
 			args = json_object();
 		else
 			json_incref(args);
-		if (cmd->fn(cmd->arg, args, &result, &error) != 0) {
+		cc->server->dispatching = cc;
+		cc->server->dispatch_id = id;
+		rc = cmd->fn(cmd->arg, args, &result, &error);
+		cc->server->dispatching = NULL;
+		cc->server->dispatch_id = NULL;
+		if (rc == CONTROL_LATER && cc->later != NULL) {
+			json_decref(args);
+			json_decref(req);
+			return;
+		}
+		if (rc != 0) {
 			json_decref(args);
 			control_send_error(cc, id, error != NULL ? error :
 			    "the command failed without saying why");
@@ -520,4 +547,53 @@ control_broadcast(struct control_server *cs, const char *name,
 		evbuffer_add(out, "\n", 1);
 	}
 	free(s);
+}
+
+struct control_later *
+control_later(struct control_server *cs)
+{
+	struct control_later	*l;
+	struct control_conn	*cc = cs->dispatching;
+
+	if (cc == NULL || cc->later != NULL)
+		fatalx("control_later outside a handler");
+	l = xcalloc(1, sizeof *l);
+	l->conn = cc;
+	if (cs->dispatch_id != NULL)
+		l->id = json_incref(cs->dispatch_id);
+	cc->later = l;
+	bufferevent_disable(cc->bev, EV_READ);
+	return (l);
+}
+
+void
+control_answer(struct control_later *l, json_t *result, const char *error)
+{
+	struct control_conn	*cc = l->conn;
+	json_t			*msg;
+
+	if (cc == NULL) {
+		json_decref(result);
+		json_decref(l->id);
+		free(l);
+		return;
+	}
+	cc->later = NULL;
+	if (error != NULL) {
+		json_decref(result);
+		control_send_error(cc, l->id, error);
+	} else {
+		msg = json_pack("{s:i,s:b,s:o}", "v", CONTROL_PROTOCOL_VERSION,
+		    "ok", 1, "result", result != NULL ? result : json_object());
+		if (l->id != NULL)
+			json_object_set(msg, "id", l->id);
+		control_send(cc, msg);
+	}
+	json_decref(l->id);
+	free(l);
+	/* Requests that arrived meanwhile, in order. */
+	if (!cc->closing) {
+		bufferevent_enable(cc->bev, EV_READ);
+		control_read_cb(cc->bev, cc);
+	}
 }

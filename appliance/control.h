@@ -44,6 +44,19 @@ struct control_client;
  */
 typedef int (*control_handler)(void *, json_t *, json_t **, char **);
 
+/*
+ * A handler that cannot answer at once (it waits for a child or a timer)
+ * calls control_later() and returns CONTROL_LATER; the loop goes on serving
+ * every client, and that client's next requests wait for the answer, which
+ * control_answer() sends (result stolen, or error) and which frees the
+ * handle.  A client gone meanwhile: control_answer() only frees it.
+ */
+#define CONTROL_LATER	1
+struct control_later;
+struct control_later	*control_later(struct control_server *);
+void			 control_answer(struct control_later *, json_t *,
+			    const char *);
+
 /* Listen on STATE/control.sock (state_dir must exist).  NULL with *cause. */
 struct control_server	*control_server_start(struct event_base *,
 			    const char *, char **);

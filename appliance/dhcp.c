@@ -111,6 +111,22 @@ struct dhcp {
 	const struct oui_list	*ouis;
 	dhcp_ignored_fn		 ignored_fn;
 	void			*ignored_arg;
+
+	/*
+	 * A start that does not block (dhcp_start_async): the configuration
+	 * kept (the caller's may be gone), the probe in a child process,
+	 * then dnsmasq's "DHCP, IP range" line awaited by events.
+	 */
+	struct dhcp_config	 cfg;
+	int			 starting;
+	dhcp_started_fn		 started_fn;
+	void			*started_arg;
+	pid_t			 probe_pid;
+	int			 probe_fd;
+	struct event		*probe_ev;
+	char			 probebuf[512];
+	size_t			 probelen;
+	struct event		*ready_ev;
 };
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
@@ -126,6 +142,13 @@ static void	dhcp_ignored_cb(void *, const struct dhcp_ignored *);
 static int	dhcp_reap(struct dhcp *, int);
 static void	dhcp_close_child(struct dhcp *);
 static int	dhcp_wait_ready(struct dhcp *, char **);
+static struct dhcp *dhcp_begin(struct event_base *, const struct dhcp_config *,
+		    dhcp_lease_fn, void *, char **);
+static int	dhcp_probe_verdict(struct dhcp *, int, const char *, char **);
+static int	dhcp_finish(struct dhcp *, char **);
+static void	dhcp_probe_cb(evutil_socket_t, short, void *);
+static void	dhcp_ready_cb(evutil_socket_t, short, void *);
+static void	dhcp_started(struct dhcp *, const char *);
 static void	dhcp_kill_stale(struct dhcp *);
 static void	dhcp_load_hosts(struct dhcp *);
 static int	dhcp_write_hosts(struct dhcp *, char **);
@@ -475,6 +498,17 @@ dhcp_err_lines(struct dhcp *d)
 	}
 }
 
+/* An asynchronous start has ended: NULL cause when dnsmasq serves. */
+static void
+dhcp_started(struct dhcp *d, const char *cause)
+{
+	d->starting = 0;
+	if (d->ready_ev != NULL)
+		evtimer_del(d->ready_ev);
+	/* Last: the callback may stop (free) d. */
+	d->started_fn(d->started_arg, d, cause);
+}
+
 static void
 dhcp_err_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -485,6 +519,8 @@ dhcp_err_cb(evutil_socket_t fd, short events, void *arg)
 	if (n > 0) {
 		d->errlen += n;
 		dhcp_err_lines(d);
+		if (d->starting && d->ready)
+			dhcp_started(d, NULL);
 		return;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -548,10 +584,19 @@ dhcp_child_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct dhcp	*d = arg;
 	struct timeval	 tv;
+	char		*cause;
 
 	if (!dhcp_reap(d, 0))
 		return;
 	dhcp_close_child(d);
+	if (d->starting) {
+		xasprintf(&cause, "DHCP on %s did not start: %s", d->iface,
+		    d->reason);
+		d->state = DHCP_STOPPED;
+		dhcp_started(d, cause);	/* may free d */
+		free(cause);
+		return;
+	}
 	if (time(NULL) - d->started >= DHCP_STABLE_SECS)
 		d->backoff_ms = DHCP_BACKOFF_MIN_MS;
 	log_warn("dhcp: %s; restarting in %u ms", d->reason, d->backoff_ms);
@@ -713,17 +758,19 @@ dhcp_wait_ready(struct dhcp *d, char **cause)
 	return (0);
 }
 
-struct dhcp *
-dhcp_start(struct event_base *base, const struct dhcp_config *dc,
+/*
+ * What a start does before the probe: check the configuration and the
+ * interface, give it the address, stop a dnsmasq left by an earlier run.
+ * The configuration is copied: an asynchronous start outlives the caller's
+ * (a pointer added to struct dhcp_config must be copied here too).
+ */
+static struct dhcp *
+dhcp_begin(struct event_base *base, const struct dhcp_config *dc,
     dhcp_lease_fn fn, void *arg, char **cause)
 {
 	struct dhcp	*d;
 	struct passwd	*pw;
 	struct stat	 sb;
-	char		*text, *found = NULL, *why = NULL, self[PATH_MAX];
-	const char	*hook;
-	ssize_t		 n;
-	int		 rc;
 
 	if (dc->iface == NULL || dc->address == NULL || dc->boot_url == NULL ||
 	    dc->state_dir == NULL) {
@@ -735,13 +782,20 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 	d->base = base;
 	d->fn = fn;
 	d->arg = arg;
-	d->sock_fd = d->pidfd = d->err_fd = -1;
-	d->pid = -1;
+	d->sock_fd = d->pidfd = d->err_fd = d->probe_fd = -1;
+	d->pid = d->probe_pid = -1;
 	d->state = DHCP_STOPPED;
 	d->backoff_ms = DHCP_BACKOFF_MIN_MS;
-	d->iface = xstrdup(dc->iface);
-	d->state_dir = xstrdup(dc->state_dir);
-	d->dnsmasq = xstrdup(dc->dnsmasq != NULL ? dc->dnsmasq : "dnsmasq");
+	d->cfg = *dc;
+	d->cfg.iface = d->iface = xstrdup(dc->iface);
+	d->cfg.state_dir = d->state_dir = xstrdup(dc->state_dir);
+	d->cfg.address = xstrdup(dc->address);
+	d->cfg.boot_url = xstrdup(dc->boot_url);
+	d->cfg.hook_path = dc->hook_path != NULL ? xstrdup(dc->hook_path) :
+	    NULL;
+	d->cfg.user = dc->user != NULL ? xstrdup(dc->user) : NULL;
+	d->cfg.dnsmasq = d->dnsmasq = xstrdup(dc->dnsmasq != NULL ?
+	    dc->dnsmasq : "dnsmasq");
 	xasprintf(&d->conf_path, "%s/%s", dc->state_dir, DHCP_CONF_NAME);
 	xasprintf(&d->leases_path, "%s/%s", dc->state_dir, DHCP_LEASES_NAME);
 	xasprintf(&d->hosts_path, "%s/%s", dc->state_dir, DHCP_HOSTS_NAME);
@@ -775,25 +829,41 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 			d->run_gid = pw->pw_gid;
 	}
 	dhcp_kill_stale(d);
+	return (d);
 
-	if (!dc->skip_probe) {
-		rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ? dc->probe_ms :
-		    DHCP_PROBE_MS, &found, &why);
-		if (rc == -1) {
-			xasprintf(cause, "cannot check %s for another DHCP "
-			    "server: %s", dc->iface, why);
-			free(why);
-			goto fail;
-		}
-		if (rc == 1) {
-			xasprintf(cause, "another DHCP server answers on %s: %s; "
-			    "not serving DHCP there.  Unplug it or cable the "
-			    "appliance to an isolated switch (or override with "
-			    "--no-probe if you are sure)", dc->iface, found);
-			free(found);
-			goto fail;
-		}
+fail:
+	dhcp_free(d);
+	return (NULL);
+}
+
+/* The probe's answer (dhcp_probe's return, found or why): -1 to stop. */
+static int
+dhcp_probe_verdict(struct dhcp *d, int rc, const char *text, char **cause)
+{
+	if (rc == -1) {
+		xasprintf(cause, "cannot check %s for another DHCP server: %s",
+		    d->iface, text);
+		return (-1);
 	}
+	if (rc == 1) {
+		xasprintf(cause, "another DHCP server answers on %s: %s; not "
+		    "serving DHCP there.  Unplug it or cable the appliance to "
+		    "an isolated switch (or override with --no-probe if you "
+		    "are sure)", d->iface, text);
+		return (-1);
+	}
+	return (0);
+}
+
+/* After the probe: dnsmasq's files, our sockets, and dnsmasq itself. */
+static int
+dhcp_finish(struct dhcp *d, char **cause)
+{
+	const struct dhcp_config *dc = &d->cfg;
+	char		*text, *why = NULL, self[PATH_MAX];
+	const char	*hook;
+	ssize_t		 n;
+	int		 rc;
 
 	hook = dc->hook_path;
 	if (hook == NULL) {
@@ -801,21 +871,21 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		    -1) {
 			xasprintf(cause, "cannot find the ztp-rescue binary "
 			    "for the lease script: %s", strerror(errno));
-			goto fail;
+			return (-1);
 		}
 		self[n] = '\0';
 		hook = self;
 	}
 	if ((text = dhcp_hook_render(hook, dc->state_dir, cause)) == NULL)
-		goto fail;
+		return (-1);
 	xasprintf(&why, "%s/%s", dc->state_dir, DHCP_HOOK_NAME);
 	rc = dhcp_write_file(why, text, 0755, cause);
 	free(why);
 	free(text);
 	if (rc != 0)
-		goto fail;
+		return (-1);
 	if ((text = dhcp_config_render(dc, &d->net, cause)) == NULL)
-		goto fail;
+		return (-1);
 	d->conf_text = xstrdup(text);
 	/* A copy to read; dnsmasq reads d->conf_text on its stdin. */
 	xasprintf(&why, "# A copy: dnsmasq reads this on its standard input, "
@@ -824,14 +894,14 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 	rc = dhcp_write_file(d->conf_path, why, 0644, cause);
 	free(why);
 	if (rc != 0)
-		goto fail;
+		return (-1);
 	dhcp_load_hosts(d);
 	if (dhcp_write_hosts(d, cause) != 0)
-		goto fail;
+		return (-1);
 
 	if (dhcp_open_socket(d, cause) != 0)
-		goto fail;
-	d->sock_ev = event_new(base, d->sock_fd, EV_READ | EV_PERSIST,
+		return (-1);
+	d->sock_ev = event_new(d->base, d->sock_fd, EV_READ | EV_PERSIST,
 	    dhcp_sock_cb, d);
 	event_add(d->sock_ev, NULL);
 	if ((d->sniff = dhcp_sniff_open(dc->iface, &why)) == NULL) {
@@ -842,18 +912,158 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		if (!dc->any)
 			dhcp_sniff_only_phones(d->sniff, dc->ouis != NULL ?
 			    dc->ouis : oui_current(), dhcp_ignored_cb, d);
-		d->sniff_ev = event_new(base, dhcp_sniff_fd(d->sniff),
+		d->sniff_ev = event_new(d->base, dhcp_sniff_fd(d->sniff),
 		    EV_READ | EV_PERSIST, dhcp_sniff_cb, d);
 		event_add(d->sniff_ev, NULL);
 	}
 
-	if (dhcp_spawn(d, cause) != 0 || dhcp_wait_ready(d, cause) != 0)
-		goto fail;
-	return (d);
+	return (dhcp_spawn(d, cause));
+}
 
-fail:
-	dhcp_free(d);
-	return (NULL);
+struct dhcp *
+dhcp_start(struct event_base *base, const struct dhcp_config *dc,
+    dhcp_lease_fn fn, void *arg, char **cause)
+{
+	struct dhcp	*d;
+	char		*found = NULL, *why = NULL;
+	int		 rc = 0;
+
+	if ((d = dhcp_begin(base, dc, fn, arg, cause)) == NULL)
+		return (NULL);
+	if (!dc->skip_probe) {
+		rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ? dc->probe_ms :
+		    DHCP_PROBE_MS, &found, &why);
+		rc = dhcp_probe_verdict(d, rc, rc == 1 ? found : why, cause);
+		free(found);
+		free(why);
+	}
+	if (rc != 0 || dhcp_finish(d, cause) != 0 ||
+	    dhcp_wait_ready(d, cause) != 0) {
+		dhcp_free(d);
+		return (NULL);
+	}
+	return (d);
+}
+
+/*
+ * The probe's child writes "RC TEXT" and exits; read it to the end, reap
+ * the child, then go on (or report why not).
+ */
+static void
+dhcp_probe_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+	struct timeval	 tv;
+	ssize_t		 n;
+	char		*cause = NULL, *text;
+	int		 rc, status;
+
+	if (d->probe_fd != -1) {
+		n = read(fd, d->probebuf + d->probelen, sizeof d->probebuf -
+		    1 - d->probelen);
+		if (n > 0) {
+			d->probelen += n;
+			if (d->probelen < sizeof d->probebuf - 1)
+				return;
+		} else if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		close(d->probe_fd);
+		d->probe_fd = -1;
+		while (waitpid(d->probe_pid, &status, 0) == -1 &&
+		    errno == EINTR)
+			;
+		d->probe_pid = -1;
+	}
+	event_free(d->probe_ev);
+	d->probe_ev = NULL;
+	d->probebuf[d->probelen] = '\0';
+	rc = (int)strtol(d->probebuf, &text, 10);
+	if (text == d->probebuf) {
+		rc = -1;
+		text = "the probe ended without an answer";
+	} else if (*text == ' ')
+		text++;
+	if (dhcp_probe_verdict(d, rc, text, &cause) != 0 ||
+	    dhcp_finish(d, &cause) != 0) {
+		dhcp_started(d, cause);	/* may free d */
+		free(cause);
+		return;
+	}
+	if (d->ready) {
+		dhcp_started(d, NULL);
+		return;
+	}
+	tv.tv_sec = DHCP_READY_MS / 1000;
+	tv.tv_usec = (DHCP_READY_MS % 1000) * 1000;
+	d->ready_ev = evtimer_new(d->base, dhcp_ready_cb, d);
+	evtimer_add(d->ready_ev, &tv);
+}
+
+/* dnsmasq has not said it serves in time: go on, as dhcp_start does. */
+static void
+dhcp_ready_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+
+	log_warn("dhcp: dnsmasq has not said it serves yet; going on");
+	dhcp_started(d, NULL);
+}
+
+int
+dhcp_start_async(struct event_base *base, const struct dhcp_config *dc,
+    dhcp_lease_fn fn, void *arg, dhcp_started_fn started, void *started_arg,
+    struct dhcp **dp, char **cause)
+{
+	struct dhcp	*d;
+	char		*found = NULL, *why = NULL;
+	int		 p[2], rc;
+
+	if ((d = dhcp_begin(base, dc, fn, arg, cause)) == NULL)
+		return (-1);
+	d->starting = 1;
+	d->started_fn = started;
+	d->started_arg = started_arg;
+	if (dc->skip_probe) {
+		/* Nothing to wait for but dnsmasq: a zero-length probe. */
+		p[0] = p[1] = -1;
+	} else if (pipe2(p, O_CLOEXEC) == -1) {
+		xasprintf(cause, "cannot start the DHCP probe: %s",
+		    strerror(errno));
+		dhcp_free(d);
+		return (-1);
+	}
+	if (p[1] != -1) {
+		switch (d->probe_pid = fork()) {
+		case -1:
+			xasprintf(cause, "cannot start the DHCP probe: %s",
+			    strerror(errno));
+			close(p[0]);
+			close(p[1]);
+			dhcp_free(d);
+			return (-1);
+		case 0:
+			close(p[0]);
+			rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ?
+			    dc->probe_ms : DHCP_PROBE_MS, &found, &why);
+			dprintf(p[1], "%d %s", rc, rc == 1 ? found :
+			    rc == -1 ? why : "");
+			_exit(0);
+		}
+		close(p[1]);
+		d->probe_fd = p[0];
+		fcntl(d->probe_fd, F_SETFL, fcntl(d->probe_fd, F_GETFL) |
+		    O_NONBLOCK);
+		d->probe_ev = event_new(base, d->probe_fd, EV_READ |
+		    EV_PERSIST, dhcp_probe_cb, d);
+		event_add(d->probe_ev, NULL);
+	} else {
+		snprintf(d->probebuf, sizeof d->probebuf, "0 ");
+		d->probelen = 2;
+		d->probe_ev = event_new(base, -1, 0, dhcp_probe_cb, d);
+		event_active(d->probe_ev, EV_TIMEOUT, 0);
+	}
+	*dp = d;
+	return (0);
 }
 
 static void
@@ -880,6 +1090,21 @@ dhcp_free(struct dhcp *d)
 			unlink(d->pid_path);
 		}
 	}
+	if (d->probe_pid != -1) {
+		kill(d->probe_pid, SIGKILL);
+		while (waitpid(d->probe_pid, &i, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (d->probe_ev != NULL)
+		event_free(d->probe_ev);
+	if (d->probe_fd != -1)
+		close(d->probe_fd);
+	if (d->ready_ev != NULL)
+		event_free(d->ready_ev);
+	free((char *)d->cfg.address);
+	free((char *)d->cfg.boot_url);
+	free((char *)d->cfg.hook_path);
+	free((char *)d->cfg.user);
 	if (d->restart_ev != NULL)
 		event_free(d->restart_ev);
 	if (d->sock_ev != NULL)
@@ -957,6 +1182,8 @@ dhcp_set_boot_server(struct dhcp *d, const char *mac, int on, char **cause)
 const char *
 dhcp_state(const struct dhcp *d)
 {
+	if (d->starting)
+		return ("starting");
 	switch (d->state) {
 	case DHCP_RUNNING:
 		return ("running");

@@ -51,10 +51,22 @@ typedef void (*dhcp_lease_fn)(void *, const struct dhcp_lease *);
 
 struct dhcp	*dhcp_start(struct event_base *, const struct dhcp_config *,
 		    dhcp_lease_fn, void *, char **);
+/*
+ * The same without blocking the loop (the control command): the probe runs
+ * in a child process and dnsmasq's readiness is awaited by events.  *dp is
+ * the new dhcp at once (state "starting"); the callback is called once,
+ * with NULL when it serves, or with why not (then the caller stops it).
+ * dhcp_stop before that cancels the start without calling back.  -1 with
+ * *cause when it cannot even begin (bad address, interface checks).
+ */
+typedef void (*dhcp_started_fn)(void *, struct dhcp *, const char *);
+int		 dhcp_start_async(struct event_base *,
+		    const struct dhcp_config *, dhcp_lease_fn, void *,
+		    dhcp_started_fn, void *, struct dhcp **, char **);
 void		 dhcp_stop(struct dhcp *);
 /* Stop (or resume) offering 66/160 to this MAC. */
 int		 dhcp_set_boot_server(struct dhcp *, const char *, int, char **);
-/* "running", "restarting", "stopped" and the reason for the last restart. */
+/* "starting", "running", "restarting", "stopped"; the last restart's reason. */
 const char	*dhcp_state(const struct dhcp *);
 /* Told once per MAC when a client is first ignored. */
 void		 dhcp_set_ignored_fn(struct dhcp *, dhcp_ignored_fn, void *);

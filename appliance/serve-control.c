@@ -437,6 +437,32 @@ serve_ctl_report(void *arg, json_t *args, json_t **result, char **error)
 	return (0);
 }
 
+/* A "dhcp" start has ended: answer the client that asked. */
+static void
+serve_ctl_dhcp_started(void *arg, struct dhcp *d, const char *cause)
+{
+	struct serve		*s = arg;
+	struct control_later	*l = s->dhcp_later;
+
+	s->dhcp_later = NULL;
+	if (cause != NULL) {
+		log_warn("dhcp: %s", cause);
+		dhcp_stop(d);
+		s->dhcp = NULL;
+		serve_closet_stop(s);
+		if (l != NULL)
+			control_answer(l, NULL, cause);
+		return;
+	}
+	if (l != NULL)
+		control_answer(l, json_pack("{s:s}", "state", dhcp_state(d)),
+		    NULL);
+}
+
+/*
+ * Starting DHCP takes seconds (the probe for another server, dnsmasq's
+ * start): the answer comes when it is done, and the loop goes on meanwhile.
+ */
 static int
 serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 {
@@ -449,8 +475,18 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 			dhcp_stop(s->dhcp);
 			s->dhcp = NULL;
 		}
+		if (s->dhcp_later != NULL) {
+			control_answer(s->dhcp_later, NULL, "DHCP was turned "
+			    "off before it started");
+			s->dhcp_later = NULL;
+		}
 		*result = json_pack("{s:s}", "state", "off");
 		return (0);
+	}
+	if (s->dhcp_later != NULL) {
+		*error = xstrdup("DHCP is still starting (another client "
+		    "asked): wait for it, or turn it off");
+		return (-1);
 	}
 	if (s->dhcp == NULL) {
 		iface = json_string_value(json_object_get(args, "iface"));
@@ -460,9 +496,12 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 			    "to start DHCP");
 			return (-1);
 		}
-		if (serve_dhcp_start(s, iface, address, json_is_true(
-		    json_object_get(args, "force")), error) != 0)
+		if (serve_dhcp_start_async(s, iface, address, json_is_true(
+		    json_object_get(args, "force")), serve_ctl_dhcp_started,
+		    error) != 0)
 			return (-1);
+		s->dhcp_later = control_later(s->control);
+		return (CONTROL_LATER);
 	}
 	*result = json_pack("{s:s}", "state", dhcp_state(s->dhcp));
 	return (0);

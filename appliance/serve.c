@@ -50,6 +50,8 @@
 #include "xmalloc.h"
 
 static int	serve_setup(struct serve *, char **);
+static int	serve_dhcp_config(struct serve *, struct dhcp_config *,
+		    const char *, const char *, int, char **);
 static int	serve_listen(struct serve *, char **);
 static int	serve_drop_privileges(struct serve *, char **);
 static int	serve_keep_net_caps(char **);
@@ -395,9 +397,9 @@ serve_listen(struct serve *s, char **cause)
  * DHCP on iface with the appliance at address (A/N): at start, or later
  * from the control socket.  Options 66/160 carry the HTTP port served.
  */
-int
-serve_dhcp_start(struct serve *s, const char *iface, const char *address,
-    int force, char **cause)
+static int
+serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
+    const char *address, int force, char **cause)
 {
 	struct dhcp_config	 dc;
 	struct passwd		*pw;
@@ -440,8 +442,36 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 		xasprintf(&s->boot_url, "http://%.*s:%u/", (int)hlen, address,
 		    port);
 	dc.boot_url = s->boot_url;
+	*dcp = dc;
+	return (0);
+}
+
+int
+serve_dhcp_start(struct serve *s, const char *iface, const char *address,
+    int force, char **cause)
+{
+	struct dhcp_config	 dc;
+
+	if (serve_dhcp_config(s, &dc, iface, address, force, cause) != 0)
+		return (-1);
 	if ((s->dhcp = dhcp_start(s->base, &dc, serve_closet_lease, s,
 	    cause)) == NULL)
+		return (-1);
+	serve_closet_start(s, iface, address);
+	return (0);
+}
+
+int
+serve_dhcp_start_async(struct serve *s, const char *iface,
+    const char *address, int force,
+    void (*fn)(void *, struct dhcp *, const char *), char **cause)
+{
+	struct dhcp_config	 dc;
+
+	if (serve_dhcp_config(s, &dc, iface, address, force, cause) != 0)
+		return (-1);
+	if (dhcp_start_async(s->base, &dc, serve_closet_lease, s, fn, s,
+	    &s->dhcp, cause) != 0)
 		return (-1);
 	serve_closet_start(s, iface, address);
 	return (0);
@@ -629,6 +659,11 @@ serve_teardown(struct serve *s)
 	serve_closet_stop(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
+	if (s->dhcp_later != NULL) {
+		control_answer(s->dhcp_later, NULL, "the daemon stopped before "
+		    "DHCP started");
+		s->dhcp_later = NULL;
+	}
 	serve_log_stop(s);
 	control_server_free(s->control);
 	s->control = NULL;

@@ -33,6 +33,7 @@ struct tftp_server;
 struct http_server;
 struct syslog_server;
 struct control_server;
+struct control_later;
 struct dhcp;
 struct upload_store;
 struct trust_ca;
@@ -133,6 +134,7 @@ struct serve {
 	struct control_server	*control;
 	struct dhcp		*dhcp;
 	struct closet		*closet;	/* serve-closet.c */
+	struct control_later	*dhcp_later;	/* a "dhcp" still starting */
 	char			*boot_url;
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
@@ -170,6 +172,9 @@ int	 serve_set_ca(struct serve *, const char *, char **);
 int	 serve_set_repoint(struct serve *, const char *, char **);
 int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
 	    char **);
+/* The same without blocking the loop; fn is called once (dhcp.h). */
+int	 serve_dhcp_start_async(struct serve *, const char *, const char *,
+	    int, void (*)(void *, struct dhcp *, const char *), char **);
 
 /* serve-report.c: the report kept on disk as phones change. */
 void	 serve_report_changed(struct serve *);
