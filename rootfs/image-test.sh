@@ -54,7 +54,7 @@ fixture() {
 for t in qemu-system-x86_64:qemu-system-x86 sfdisk:fdisk sgdisk:gdisk \
     mkfs.vfat:dosfstools mmd:mtools mcopy:mtools mtype:mtools minfo:mtools \
     mdir:mtools debugfs:e2fsprogs openssl:openssl jq:jq curl:curl ss:iproute2 \
-    mkfifo:coreutils; do
+    mkfifo:coreutils mkfs.ext4:e2fsprogs; do
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 	    bail "${t%%:*} is not installed (Debian package ${t#*:}; make image-deps installs it)"
 done
@@ -99,6 +99,15 @@ third=$work/third.img
 fat_stick "$third" LATER
 fixture "LATER stick: package" sh -c "mcopy -i '$third@@1M' '$fx/syn541/'*.zip ::/"
 
+# A foreign stick in every boot: a whole-disk ext4 labelled ZTPSTATE whose
+# root.hash would set root's password if it were taken for the state.
+foreign=$work/foreign.img
+mkdir -p "$fx/foreign/system"
+echo 'FOREIGN' >"$fx/foreign/system/root.hash"
+fixture "foreign ZTPSTATE stick: size" truncate -s 32M "$foreign"
+fixture "foreign ZTPSTATE stick: ext4 (mkfs.ext4)" \
+    mkfs.ext4 -q -F -L ZTPSTATE -d "$fx/foreign" "$foreign"
+
 # Test-only kernel arguments, in the stick's own local.cfg hook: the address
 # QEMU's user-mode network forwards to.  The shipped menu is unchanged.
 part_start() { sgdisk -i "$2" "$1" | awk '/^First sector/ { print $3 }'; }
@@ -133,6 +142,8 @@ boot() {
 	    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$http_port-10.0.2.15:80" \
 	    -drive "file=$second,format=raw,if=none,id=second,cache=writeback" \
 	    -device usb-storage,drive=second \
+	    -drive "file=$foreign,format=raw,if=none,id=foreign,cache=writeback" \
+	    -device usb-storage,drive=foreign \
 	    -device e1000,netdev=n0 "$@" >"$work/$name.qemu.log" 2>&1 &
 	qpid=$!
 	cat "$work/$name.mon.out" >/dev/null &
@@ -259,6 +270,10 @@ check_contains "bios: booted via BIOS" "booted via bios" "$(tr -d '\r' <"$log")"
 check_contains "bios: first boot created the data partitions" \
     "first boot of this stick" "$(tr -d '\r' <"$log")"
 check_contains "bios: boot 1 of this stick" "boot 1 of this stick" "$(tr -d '\r' <"$log")"
+check_contains "bios: the foreign ZTPSTATE stick is refused on the serial port" \
+    "is labelled ZTPSTATE but is not this stick's own ZTPSTATE partition" "$(tr -d '\r' <"$log")"
+check_contains "bios: this stick's data partitions were recorded" \
+    "ztp-data: data partitions of this stick recorded: ZTPSTATE " "$(tr -d '\r' <"$log")"
 phones_1=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
 # A phone's first request through QEMU's network (curl with a VVX410
 # Updater User-Agent, as tests/integration/serve.sh does): the daemon must
@@ -293,6 +308,12 @@ check_contains "ZTPDATA partition on the stick" "ZTPDATA" "$parts"
 check "after power-off the report on ZTPDATA still says recovered" \
     report_says "$PHONE2" recovered
 check_eq "ZTPSTATE holds the boot count" "1" "$(state_cat /system/boots)"
+check_eq "the foreign ZTPSTATE stick was never used as the state" "" \
+    "$(debugfs -R 'cat /system/boots' "$foreign" 2>/dev/null)"
+partuuid() { sgdisk -i "$1" "$stick" | awk '/^Partition unique GUID/ { print tolower($4) }'; }
+check_eq "ZTPBOOT records ZTPSTATE's and ZTPDATA's PARTUUIDs" \
+    "state $(partuuid "$state_nr") data $(partuuid "$data_nr")" \
+    "$(mtype -i "$stick@@$boot_off" ::/ztp/partitions 2>/dev/null | tr -d '\r' | paste -sd' ')"
 check_contains "ZTPDATA is FAT32 labelled ZTPDATA" "ZTPDATA" \
     "$(minfo -i "$stick@@$data_off" :: 2>/dev/null | grep -i 'label')"
 check_contains "ZTPDATA has the firmware drop folder" "firmware" \
@@ -315,6 +336,8 @@ check_boot uefi
 check_contains "uefi: booted via UEFI, Secure Boot off" "booted via uefi," "$(tr -d '\r' <"$log")"
 check_contains "uefi: boot 2 of this stick (state survived power-off)" \
     "boot 2 of this stick" "$(tr -d '\r' <"$log")"
+check_contains "uefi: the foreign ZTPSTATE stick is refused again" \
+    "is labelled ZTPSTATE but is not this stick's own ZTPSTATE partition" "$(tr -d '\r' <"$log")"
 phones_2=$(echo "$ready_line" | sed -n 's/.* phones=\([0-9]*\).*/\1/p')
 check_eq "uefi: the daemon still knows both phones of the first boot" \
     "$(( ${phones_1:-0} + 2 ))" "$phones_2"

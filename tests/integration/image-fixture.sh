@@ -19,7 +19,7 @@ truncate -s 4M "$d/top/build/ztp.img"
 # Stubs that succeed, for every tool but the one under test; the basics
 # (sh, cp, truncate, sed, awk...) come from /usr/bin and /bin, which on
 # Debian hold none of the tools checked (those are in /usr/sbin or stubbed).
-stubs="qemu-system-x86_64 sgdisk mkfs.vfat mmd mcopy mtype minfo mdir debugfs
+stubs="qemu-system-x86_64 sgdisk mkfs.vfat mkfs.ext4 mmd mcopy mtype minfo mdir debugfs
     openssl jq curl ss mkfifo"
 for t in $stubs; do
 	printf '#!/bin/sh\nexit 0\n' >"$d/bin/$t"
