@@ -307,7 +307,7 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 struct sighting_listener *
 sighting_listen(const char *iface, const struct oui_list *ol, char **cause)
 {
-	struct sock_filter		 code[3 + 4 * OUI_MAX + 2];
+	struct sock_filter		 code[4 * OUI_MAX + 1 + 19];
 	struct sock_fprog		 prog;
 	struct sockaddr_ll		 sll;
 	struct sighting_listener	*sl;
@@ -323,8 +323,8 @@ sighting_listen(const char *iface, const struct oui_list *ol, char **cause)
 	}
 	/*
 	 * For each OUI: load the source MAC's first two bytes (offset 6) and
-	 * the third (offset 8); all equal: accept.  The snap length keeps
-	 * LLDP and CDP whole and a DHCP message's options.
+	 * the third (offset 8); all equal: go on to the frame's kind, else
+	 * the next OUI, else reject.
 	 */
 	for (i = 0; i < ol->n; i++) {
 		left = ol->n - i - 1;	/* OUIs after this one */
@@ -334,14 +334,60 @@ sighting_listen(const char *iface, const struct oui_list *ol, char **cause)
 		    BPF_K, (unsigned)ol->oui[i][0] << 8 | ol->oui[i][1], 0, 2);
 		code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B |
 		    BPF_ABS, 8);
+		/* Matched: jump over the OUIs left and the reject below. */
 		code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-		    BPF_K, ol->oui[i][2], (unsigned)(left * 4), 0);
+		    BPF_K, ol->oui[i][2], (uint8_t)(left * 4 + 1), 0);
 	}
 	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 1600);
-	/* The accept is the last instruction: fix each match's jump to it. */
-	for (i = 0; i < ol->n; i++)
-		code[i * 4 + 3].jt = (uint8_t)((ol->n - i - 1) * 4 + 1);
+	/*
+	 * Which frames of a phone: everything that is not IPv4 (ARP, LLDP,
+	 * CDP, a tag the kernel left in); of IPv4, unfragmented UDP to 67
+	 * (DHCP), 69 (TFTP) or 514 (syslog) and TCP with SYN.  The ACKs of a
+	 * 50 MB download never wake the daemon.  Offsets below are relative
+	 * to the first instruction of this block; S_REJ and S_ACC are its
+	 * last two.
+	 */
+	{
+		static const struct sock_filter	kind[] = {
+#define S_REJ	17
+#define S_ACC	18
+#define J(from, to)	((to) - (from) - 1)
+			/* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+			/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0,
+				    J(1, S_ACC)),
+			/* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
+			/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0,
+				    J(3, 11)),
+			/* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+			/* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff,
+				    J(5, S_REJ), 0),
+			/* 6 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+			/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
+			/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67,
+				    J(8, S_ACC), 0),
+			/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 69,
+				    J(9, S_ACC), 0),
+			/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 514,
+				    J(10, S_ACC), J(10, S_REJ)),
+			/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0,
+				    J(11, S_REJ)),
+			/* 12 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+			/* 13 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff,
+				    J(13, S_REJ), 0),
+			/* 14 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+			/* 15 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, 27),
+			/* 16 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02,
+				    J(16, S_ACC), J(16, S_REJ)),
+			/* S_REJ */ BPF_STMT(BPF_RET | BPF_K, 0),
+			/* S_ACC */ BPF_STMT(BPF_RET | BPF_K, 1600),
+#undef J
+#undef S_REJ
+#undef S_ACC
+		};
+
+		memcpy(code + n, kind, sizeof kind);
+		n += sizeof kind / sizeof kind[0];
+	}
 	prog.len = n;
 	prog.filter = code;
 
