@@ -21,6 +21,7 @@ static json_t	*report_delivered(json_t *, json_t *);
 static int	 report_quiet_period(const char *);
 static char	*report_claim(json_t *, json_t *, int);
 static void	report_csv_field(char **, size_t *, const char *);
+static json_t	*report_silent(struct journal *);
 
 struct report_ctx {
 	struct journal	*j;
@@ -162,6 +163,43 @@ report_add_phone(void *arg, const struct phone *p)
 	json_array_append_new(r->phones, o);
 }
 
+/*
+ * Phones seen on the wire that never asked (the daemon's listener notes a
+ * "silent" fact when a phone's reason appears or changes, "asks" when it
+ * starts asking): the last reason of each that still holds.
+ */
+static json_t *
+report_silent(struct journal *j)
+{
+	json_t		*all, *e, *last, *out, *v;
+	const char	*mac, *key, *value;
+	size_t		 i;
+
+	all = journal_events_json(j, NULL);
+	last = json_object();
+	for (i = 0; i < json_array_size(all); i++) {
+		e = json_array_get(all, i);
+		mac = json_string_value(json_object_get(e, "mac"));
+		value = json_string_value(json_object_get(e, "fact"));
+		if (mac == NULL || *mac == '\0' || value == NULL ||
+		    strcmp(value, "silent") != 0)
+			continue;
+		json_object_set(last, mac, e);
+	}
+	out = json_array();
+	json_object_foreach(last, key, v) {
+		value = json_string_value(json_object_get(v, "value"));
+		if (value == NULL || strcmp(value, "asks") == 0)
+			continue;
+		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:O}",
+		    "mac", key, "ts", json_object_get(v, "ts"), "reason", value,
+		    "evidence", json_object_get(v, "evidence")));
+	}
+	json_decref(last);
+	json_decref(all);
+	return (out);
+}
+
 json_t *
 report_json(struct journal *j)
 {
@@ -188,6 +226,7 @@ report_json(struct journal *j)
 	    json_null(),
 	    "syslog", journal_syslog_counts_json(j, NULL),
 	    "phones", r.phones);
+	json_object_set_new(root, "silent", report_silent(j));
 	json_decref(notes);
 	return (root);
 }

@@ -10,9 +10,43 @@
 #include <jansson.h>
 
 #include "dhcp.h"
+#include "journal.h"
 #include "log.h"
 #include "serve.h"
 #include "sighting.h"
+#include "xmalloc.h"
+
+/* The journal keeps each reason, so that the report lists silent phones. */
+static void
+serve_closet_note(struct serve *s, const struct sighting *sg,
+    const char *reason, const char *evidence)
+{
+	struct journal_event	 ev;
+	struct reset_steps	 rs;
+	char			 rule[300], *text;
+
+	reset_password_rule(sg->mac, rule, sizeof rule);
+	if (*reason == '\0')
+		text = xstrdup("it asks the appliance now");
+	else if (reset_steps_find(sg->model, &rs) == 0)
+		xasprintf(&text, "%s; %s%s%sreset: %s, hold %s while it boots "
+		    "[%s: %s]; %s", evidence, sg->model[0] != '\0' ?
+		    "model " : "", sg->model, sg->model[0] != '\0' ? "; " : "",
+		    rs.family, rs.keys, rs.confidence, rs.source, rule);
+	else
+		xasprintf(&text, "%s; reset: model unknown (see the field "
+		    "guide for the keys); %s", evidence, rule);
+	memset(&ev, 0, sizeof ev);
+	ev.ts = serve_now();
+	ev.mac = sg->mac;
+	ev.kind = "fact";
+	ev.fact = "silent";
+	ev.value = *reason != '\0' ? reason : "asks";
+	ev.evidence = text;
+	journal_add_event(s->journal, &ev);
+	free(text);
+	serve_report_changed(s);
+}
 
 static void
 serve_closet_silent(void *arg, const struct sighting *sg, const char *reason,
@@ -20,6 +54,7 @@ serve_closet_silent(void *arg, const struct sighting *sg, const char *reason,
 {
 	struct reset_steps	rs;
 
+	serve_closet_note(arg, sg, reason, evidence);
 	if (*reason == '\0') {
 		log_info("closet: phone %s now asks", sg->mac);
 		return;
