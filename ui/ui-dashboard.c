@@ -249,6 +249,15 @@ ui_header(struct ui *ui)
 			len += strlen(part);
 		}
 	}
+	/* Phones on the wire that do not ask, clients not answered. */
+	if (json_array_size(json_object_get(ui->status, "silent")) != 0 ||
+	    json_array_size(json_object_get(ui->status, "ignored")) != 0) {
+		snprintf(part, sizeof part, " | silent:%zu ignored:%zu",
+		    json_array_size(json_object_get(ui->status, "silent")),
+		    json_array_size(json_object_get(ui->status, "ignored")));
+		if (len + strlen(part) < sizeof line)
+			memcpy(line + len, part, strlen(part) + 1);
+	}
 	ui_put(1, 0, COLS, A_NORMAL, line);
 
 	ca = json_object_get(app, "ca");
@@ -377,6 +386,43 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	free(reason);
 }
 
+/*
+ * Below the fleet, where there is room: each phone seen on the wire that
+ * does not ask, with its reason and its family's reset keys (the daemon's
+ * "silent" list; the evidence is in status --json and the field guide).
+ */
+static void
+ui_silent_rows(struct ui *ui, int y, int end)
+{
+	json_t	*list = json_object_get(ui->status, "silent"), *sp, *rs;
+	char	*mac, *addr, *model, *reason, *keys, *line;
+	int	 warn = ui->colours ? COLOR_PAIR(UI_COLOUR_WARN) : A_BOLD;
+	size_t	 i;
+
+	if (json_array_size(list) == 0 || y + 1 >= end)
+		return;
+	ui_put(y++, 0, COLS, A_BOLD, "On the wire but silent (reset: hold "
+	    "the keys while it boots, password = its MAC):");
+	for (i = 0; i < json_array_size(list) && y < end; i++, y++) {
+		sp = json_array_get(list, i);
+		rs = json_object_get(sp, "reset");
+		mac = control_text(sp, "mac");
+		addr = control_text(sp, "address");
+		model = control_text(sp, "model");
+		reason = control_text(sp, "reason");
+		keys = control_text(rs, "keys");
+		xasprintf(&line, "%-12s %-15s %-10.10s %s; reset: %s", mac,
+		    addr, model, reason, keys);
+		ui_put(y, 0, COLS, warn, line);
+		free(line);
+		free(mac);
+		free(addr);
+		free(model);
+		free(reason);
+		free(keys);
+	}
+}
+
 void
 ui_dashboard_draw(struct ui *ui)
 {
@@ -407,6 +453,7 @@ ui_dashboard_draw(struct ui *ui)
 	    i < n && y < UI_HEADER_LINES + rows; i++, y++)
 		ui_row(ui, y, json_array_get(ui->visible, i),
 		    i == ui->selected, &c);
+	ui_silent_rows(ui, y + (n == 0 ? 2 : 1), UI_HEADER_LINES + rows);
 
 	ui_draw_bars(ui, COLS >= 100 ?
 	    " ?/F1 help  Enter view  m/F2 menu  h hold  r release  t retry  "
