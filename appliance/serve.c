@@ -407,8 +407,17 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 	unsigned		 port = http_server_port(s->http);
 	size_t			 hlen = strcspn(address, "/");
 
+	/* Static: the configuration is handed on after this returns. */
+	static char		 vname[32];
+
 	memset(&dc, 0, sizeof dc);
 	dc.iface = iface;
+	if (s->opt.vlan != 0) {		/* the phones' voice VLAN */
+		if (vlan_ensure(iface, s->opt.vlan, vname, sizeof vname,
+		    cause) != 0)
+			return (-1);
+		dc.iface = vname;
+	}
 	dc.address = address;
 	dc.state_dir = s->opt.state_dir;
 	dc.force = force;

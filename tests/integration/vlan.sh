@@ -7,6 +7,7 @@
 # kernel has 802.1Q; where it has not, the appliance must say so.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/dhcp-lib.sh"
+. "$TOP/tests/serve-lib.sh"
 
 need_root "network namespaces"
 for c in lldpd lldpcli ip dnsmasq udhcpc; do
@@ -90,6 +91,19 @@ else
 	check_contains "and says why" \
 	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q)" \
 	    "$err"
+	serve_fixture "$t/fx" || { echo "Bail out! fixture"; exit 1; }
+	# An IPv4 address on the namespace's link: with only IPv6 link-local
+	# addresses, getaddrinfo (AI_ADDRCONFIG) refuses 0.0.0.0 and serve
+	# stops at its HTTP listener before it gets to DHCP.
+	ip -n "$app" addr add 192.0.2.1/24 dev lan0
+	err=$(ip netns exec "$app" timeout 60 "$ZTP_BIN" serve --listen \
+	    0.0.0.0 --http-port 80 --tftp-port 69 --syslog-port off \
+	    --state "$t/fx/state" --library "$t/fx/library" \
+	    --ca "$t/fx/ca.pem" --no-verify --iface lan0 \
+	    --vlan 20 --address 10.99.20.1/24 --foreground 2>&1)
+	check "so does serve --vlan (exit non-zero)" test "$?" != 0
+	check_contains "with the same reason" \
+	    "this kernel has no 802.1Q VLAN support (module 8021q)" "$err"
 	skip "serving on VLAN 20: this kernel has no 802.1Q devices"
 fi
 
