@@ -1,22 +1,28 @@
 /*
- * The journal in SQLite, WAL mode, synchronous=FULL.
+ * The journal in SQLite, WAL mode.
  *
- * Why FULL and not NORMAL: in WAL mode NORMAL already survives a killed
- * process (the WAL is in the page cache), but not a pulled plug or a USB
- * stick yanked out: the last transactions can vanish.  "Every event the
- * daemon acted on is on disk" must hold even when the laptop's battery dies.
+ * Two promises.  A killed daemon (kill -9, a crash) loses no fact: a fact (a
+ * phone saved with its event, an event, a transfer, a deletion) is committed
+ * before its function returns, and a commit is in the WAL, which the kernel
+ * keeps when the process dies.  A pulled plug or a yanked USB stick loses no
+ * fact that anything was served on: SQLite runs with synchronous=NORMAL (no
+ * fsync per commit) and the journal fsyncs the WAL itself (journal_sync)
+ * when something depends on it: once at the end of a reply scope (a request
+ * resolved: its facts before its answer), at once outside any scope, and
+ * for facts learnt where nothing is answered (a transfer's end, an event
+ * scope) at the next flush, reply, or request of the same phone.
  *
- * Two kinds of write.  A fact (a phone saved with its event, an event, a
- * transfer, a deletion) is durable when its function returns: it commits at
- * once, and the commit takes along every grouped write before it.  A grouped
- * write (a phone's row alone: last seen, bytes served; a syslog line; a
- * counter) goes into a write transaction left open, committed by
- * journal_flush() (the daemon calls it every few hundred milliseconds), by
- * the next fact, or when JOURNAL_GROUP_MAX are pending.  On a USB stick an
- * fsync costs 5-50 ms and the loop waits for it: grouped, a closet of phones
- * pays for one per interval instead of one per request.  kill -9 can lose
- * the grouped writes of the last interval (a last-seen time, a byte count
- * that the next save writes whole again, syslog lines), never a fact.
+ * Grouped writes (a phone's row alone: last seen, bytes served; a syslog
+ * line; a counter) go into a write transaction left open, committed by
+ * journal_flush() or journal_flush_async() (the daemon calls the latter
+ * every JOURNAL_FLUSH_MS; a thread does its fsync beside the loop), by the
+ * next fact, or when JOURNAL_GROUP_MAX are pending.  kill -9 can lose the
+ * grouped writes of the last interval (a last-seen time, a byte count that
+ * the next save writes whole again, syslog lines), never a fact.
+ *
+ * Why: on a USB stick an fsync costs 5-50 ms and the one loop serves nobody
+ * meanwhile.  One fsync per write made a closet of phones wait on the stick
+ * (docs/benchmarks/journal.md).
  *
  * Syslog rows are capped per phone (the sender's MAC; "" for lines no phone
  * claims) and in total: the oldest go first, and how many went is kept in
@@ -26,6 +32,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +51,7 @@ struct journal_slot {
 	char		 mac[16];
 	int64_t		 kept;
 	int64_t		 trimmed;	/* during one trim */
-	uint64_t	 fact;		/* the sender's last fact (fact_seq) */
+	uint64_t	 fact;		/* commit of the sender's last fact */
 	int		 used;
 };
 
@@ -56,12 +64,23 @@ struct journal {
 	unsigned	 group_max;	/* 0: every write commits alone */
 
 	/* Commits are written to the WAL at once, fsynced when needed. */
-	int		 unsynced;	/* a commit since the last fsync */
-	uint64_t	 fact_seq;	/* facts committed */
-	uint64_t	 synced_seq;	/* fact_seq at the last fsync */
+	uint64_t	 commits;	/* commits so far */
+	uint64_t	 last_fact;	/* the commit of the last fact */
+	uint64_t	 synced;	/* commits fsynced (under mu) */
 	int		 scope;		/* JOURNAL_SCOPE_* or 0 */
 	int		 scope_sync;	/* the reply must wait for an fsync */
-	uint64_t	 syncs;		/* fsyncs so far */
+	uint64_t	 syncs;		/* fsyncs so far (under mu) */
+	uint64_t	 syncs_reply;	/* in the loop, before a reply */
+	uint64_t	 syncs_now;	/* in the loop, a fact outside a reply */
+
+	/* The periodic fsync runs in a thread, beside the loop. */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	pthread_t	 syncer;
+	int		 syncer_on;
+	int		 syncer_stop;
+	uint64_t	 syncer_want;	/* fsync up to this commit */
+	int		 wal_fd;
 
 	struct journal_slot *slots;	/* open addressing, power of two */
 	size_t		 nslots;
@@ -138,6 +157,9 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	j = xcalloc(1, sizeof *j);
 	j->readonly = readonly;
 	j->group_max = JOURNAL_GROUP_MAX;
+	j->wal_fd = -1;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
 	j->cap_phone = JOURNAL_SYSLOG_PER_PHONE;
 	j->cap_total = JOURNAL_SYSLOG_TOTAL;
 	/* Read-only still opens read-write at the SQLite level when it can:
@@ -167,6 +189,8 @@ fail:
 	free(path);
 	if (j->db != NULL)
 		sqlite3_close(j->db);
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cv);
 	free(j->slots);
 	free(j);
 	return (NULL);
@@ -180,6 +204,25 @@ journal_close(struct journal *j)
 	if (j == NULL)
 		return;
 	journal_flush(j);
+	if (j->syncs > 0)
+		log_info("journal: %llu fsyncs: %llu before a reply, %llu for a "
+		    "fact outside one, %llu beside the loop or at a flush",
+		    (unsigned long long)j->syncs,
+		    (unsigned long long)j->syncs_reply,
+		    (unsigned long long)j->syncs_now,
+		    (unsigned long long)(j->syncs - j->syncs_reply -
+		    j->syncs_now));
+	if (j->syncer_on) {
+		pthread_mutex_lock(&j->mu);
+		j->syncer_stop = 1;
+		pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+		pthread_join(j->syncer, NULL);
+	}
+	if (j->wal_fd != -1)
+		close(j->wal_fd);
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cv);
 	for (i = 0; i < sizeof j->cache / sizeof j->cache[0]; i++)
 		sqlite3_finalize(j->cache[i].st);
 	sqlite3_close(j->db);
@@ -222,6 +265,27 @@ journal_flush(struct journal *j)
 	return (rc);
 }
 
+static uint64_t
+journal_synced_upto(struct journal *j)
+{
+	uint64_t	v;
+
+	pthread_mutex_lock(&j->mu);
+	v = j->synced;
+	pthread_mutex_unlock(&j->mu);
+	return (v);
+}
+
+static void
+journal_mark_synced(struct journal *j, uint64_t upto)
+{
+	pthread_mutex_lock(&j->mu);
+	j->syncs++;
+	if (upto > j->synced)
+		j->synced = upto;
+	pthread_mutex_unlock(&j->mu);
+}
+
 /*
  * fsync the WAL: every commit so far survives a power cut.  SQLite runs
  * with synchronous=NORMAL (a commit is written to the WAL, which survives a
@@ -231,24 +295,89 @@ static int
 journal_sync(struct journal *j)
 {
 	sqlite3_file	*f = NULL;
+	uint64_t	 upto = j->commits;
 
-	if (!j->unsynced)
+	if (journal_synced_upto(j) >= upto)
 		return (0);
 	if (sqlite3_file_control(j->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
 	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL) {
 		/* No WAL open: nothing was written since the last sync. */
-		j->unsynced = 0;
-		j->synced_seq = j->fact_seq;
+		journal_mark_synced(j, upto);
 		return (0);
 	}
 	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
 		log_error("journal: cannot fsync the journal");
 		return (-1);
 	}
-	j->syncs++;
-	j->unsynced = 0;
-	j->synced_seq = j->fact_seq;
+	journal_mark_synced(j, upto);
 	return (0);
+}
+
+/* The syncer thread: fdatasync the WAL up to what the loop asks for. */
+static void *
+journal_syncer(void *arg)
+{
+	struct journal	*j = arg;
+	uint64_t	 upto;
+	int		 ok;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (!j->syncer_stop && j->syncer_want <= j->synced)
+			pthread_cond_wait(&j->cv, &j->mu);
+		if (j->syncer_stop)
+			break;
+		upto = j->syncer_want;
+		pthread_mutex_unlock(&j->mu);
+		ok = fdatasync(j->wal_fd) == 0;
+		pthread_mutex_lock(&j->mu);
+		if (ok) {
+			j->syncs++;
+			if (upto > j->synced)
+				j->synced = upto;
+		} else
+			j->syncer_want = j->synced;	/* the loop will again */
+	}
+	pthread_mutex_unlock(&j->mu);
+	return (NULL);
+}
+
+/*
+ * The periodic flush: commit the grouped writes and have the syncer thread
+ * fsync them, so the loop does not wait for the stick.  A reply that needs
+ * the fsync first still does it in the loop (journal_sync).
+ */
+int
+journal_flush_async(struct journal *j)
+{
+	char	*wal;
+	int	 rc = 0;
+
+	if (j == NULL)
+		return (0);
+	if (j->open_txn)
+		rc = journal_commit(j);
+	if (journal_synced_upto(j) >= j->commits)
+		return (rc);
+	if (!j->syncer_on) {
+		xasprintf(&wal, "%s-wal", sqlite3_db_filename(j->db, "main"));
+		j->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+		free(wal);
+		if (j->wal_fd == -1 || pthread_create(&j->syncer, NULL,
+		    journal_syncer, j) != 0) {
+			if (j->wal_fd != -1)
+				close(j->wal_fd);
+			j->wal_fd = -1;
+			return (journal_sync(j) != 0 ? -1 : rc);
+		}
+		j->syncer_on = 1;
+	}
+	pthread_mutex_lock(&j->mu);
+	if (j->commits > j->syncer_want)
+		j->syncer_want = j->commits;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	return (rc);
 }
 
 /*
@@ -260,30 +389,37 @@ journal_needs_sync(struct journal *j, const char *mac)
 {
 	struct journal_slot	*sl;
 
-	if (j->synced_seq == j->fact_seq)
+	if (j->last_fact == 0 || journal_synced_upto(j) >= j->last_fact)
 		return;
 	if (mac != NULL) {
 		sl = journal_slot(j, mac);
-		if (sl->fact <= j->synced_seq)
+		if (sl->fact == 0 || sl->fact <= journal_synced_upto(j))
 			return;
 	}
 	if (j->scope == JOURNAL_SCOPE_REPLY)
 		j->scope_sync = 1;
-	else if (j->scope == 0)
-		journal_sync(j);
+	else if (j->scope == 0 && journal_sync(j) == 0)
+		j->syncs_now++;
 }
 
 uint64_t
-journal_syncs(const struct journal *j)
+journal_syncs(struct journal *j)
 {
-	return (j != NULL ? j->syncs : 0);
+	uint64_t	n;
+
+	if (j == NULL)
+		return (0);
+	pthread_mutex_lock(&j->mu);
+	n = j->syncs;
+	pthread_mutex_unlock(&j->mu);
+	return (n);
 }
 
-/* Every committed fact is fsynced. */
+/* Every commit is fsynced. */
 int
-journal_synced(const struct journal *j)
+journal_synced(struct journal *j)
 {
-	return (j == NULL || j->synced_seq == j->fact_seq);
+	return (j == NULL || journal_synced_upto(j) >= j->commits);
 }
 
 void
@@ -300,8 +436,8 @@ journal_scope_end(struct journal *j)
 {
 	if (j == NULL || j->group_max == 0)
 		return;
-	if (j->scope_sync)
-		journal_sync(j);
+	if (j->scope_sync && journal_sync(j) == 0)
+		j->syncs_reply++;
 	j->scope = 0;
 	j->scope_sync = 0;
 }
@@ -359,7 +495,7 @@ journal_commit(struct journal *j)
 	j->open_txn = 0;
 	j->pending = 0;
 	if (journal_exec(j, "COMMIT", NULL) == 0) {
-		j->unsynced = 1;
+		j->commits++;
 		/* Every write alone, as synchronous=FULL did. */
 		if (j->group_max == 0)
 			return (journal_sync(j));
@@ -412,9 +548,16 @@ journal_fact_end(struct journal *j, int ok, const char *mac)
 		return (-1);
 	if (!ok)
 		return (-1);
-	j->fact_seq++;
-	if (mac != NULL && *mac != '\0')
-		journal_slot(j, mac)->fact = j->fact_seq;
+	/*
+	 * A transfer row (mac NULL here) is kept for the report and is not
+	 * what the engine decides on: the transition a transfer's end makes
+	 * is its own fact.  It is fsynced with whatever comes next.
+	 */
+	if (mac == NULL)
+		return (0);
+	j->last_fact = j->commits;
+	if (*mac != '\0')
+		journal_slot(j, mac)->fact = j->commits;
 	/*
 	 * Durable before anything that depends on it is served: at once, or
 	 * at the end of the reply it is part of.  A fact learnt from a
@@ -562,7 +705,7 @@ journal_add_event(struct journal *j, const struct journal_event *ev)
 		journal_fact_end(j, 0, NULL);
 		return (-1);
 	}
-	return (journal_fact_end(j, 1, ev->mac));
+	return (journal_fact_end(j, 1, ev->mac != NULL ? ev->mac : ""));
 }
 
 int
@@ -620,7 +763,7 @@ out:
 		journal_fact_end(j, 0, NULL);
 		return (-1);
 	}
-	return (journal_fact_end(j, 1, t->mac));
+	return (journal_fact_end(j, 1, NULL));
 }
 
 int

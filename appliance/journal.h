@@ -1,15 +1,15 @@
 /*
  * The journal: the fleet, every event, every transfer and every syslog line
- * in SQLite (WAL).  Each phone change is one transaction: the phone's row and
- * the event that explains it are committed together before the phone is
- * answered, so a killed daemon loses nothing it acted on, and a restarted one
- * continues every phone from its row.
+ * in SQLite (WAL).  A phone change (its row and the event that explains it)
+ * is committed before its function returns, and fsynced before the phone is
+ * answered, so neither a killed daemon nor a pulled plug loses anything it
+ * acted on, and a restarted one continues every phone from its row.
  *
  * What carries no fact (a phone's row alone: last seen, bytes served; syslog
  * lines; counters) is grouped: written into an open transaction that
- * journal_flush() commits (the daemon calls it every JOURNAL_FLUSH_MS), as
- * does the next fact or JOURNAL_GROUP_MAX pending writes.  journal_close()
- * flushes.
+ * journal_flush() commits (the daemon calls journal_flush_async() every
+ * JOURNAL_FLUSH_MS), as does the next fact or JOURNAL_GROUP_MAX pending
+ * writes.  journal_close() flushes.  journal.c says when the WAL is fsynced.
  */
 #ifndef ZTP_JOURNAL_H
 #define ZTP_JOURNAL_H
@@ -74,8 +74,10 @@ int		 journal_flush(struct journal *);
 void		 journal_scope_begin(struct journal *, int);
 void		 journal_scope_end(struct journal *);
 /* fsyncs of the WAL so far; whether every committed fact is fsynced. */
-uint64_t	 journal_syncs(const struct journal *);
-int		 journal_synced(const struct journal *);
+uint64_t	 journal_syncs(struct journal *);
+int		 journal_synced(struct journal *);
+/* Commit the grouped writes; a thread fsyncs them beside the loop. */
+int		 journal_flush_async(struct journal *);
 unsigned	 journal_pending(const struct journal *);
 /* Commit when this many grouped writes are pending; 0: every write alone. */
 void		 journal_set_group(struct journal *, unsigned);

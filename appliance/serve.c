@@ -601,7 +601,10 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct serve	*s = arg;
 
+	/* A phone recovered by silence: nothing is answered on it. */
+	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
 	fleet_tick(s->fleet, serve_now());
+	journal_scope_end(s->journal);
 	serve_log_tick(s);
 	serve_report_tick(s, serve_now());
 }
@@ -615,7 +618,7 @@ void
 serve_journal_flush(struct serve *s)
 {
 	serve_journal_sync(s);
-	journal_flush(s->journal);
+	journal_flush_async(s->journal);
 }
 
 /* The syslog rate limit's refusals since the last call, to the journal. */

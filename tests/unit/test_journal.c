@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
@@ -456,11 +457,14 @@ test_fact_fsync(void **state)
 	assert_int_equal(journal_syncs(j), n + 1);
 	assert_true(journal_synced(j));
 
-	/* A transfer's end: written, not fsynced... */
+	/* A transfer's end and the transition it makes: written, not
+	 * fsynced... */
 	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
 	assert_int_equal(journal_add_transfer(j, &t), 0);
+	assert_int_equal(journal_save(j, &a, &ev), 0);
 	journal_scope_end(j);
 	assert_int_equal(committed("SELECT count(*) FROM transfers"), 2);
+	assert_int_equal(committed("SELECT count(*) FROM events"), 4);
 	assert_false(journal_synced(j));
 	/* ...another phone's request does not wait for it... */
 	n = journal_syncs(j);
@@ -475,16 +479,32 @@ test_fact_fsync(void **state)
 	assert_int_equal(journal_syncs(j), n + 1);
 	assert_true(journal_synced(j));
 
-	/* Or the flush, whichever comes first. */
-	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	/* A transfer row alone makes no reply wait: nothing is decided on
+	 * it (the transition a transfer makes is its own fact). */
+	n = journal_syncs(j);
+	journal_scope_begin(j, JOURNAL_SCOPE_REPLY);
 	assert_int_equal(journal_add_transfer(j, &t), 0);
+	assert_int_equal(journal_save(j, &a, NULL), 0);
 	journal_scope_end(j);
+	assert_int_equal(journal_syncs(j), n);
+	assert_int_equal(committed("SELECT count(*) FROM transfers"), 3);
+	/* The flush fsyncs it. */
 	assert_false(journal_synced(j));
 	assert_int_equal(journal_flush(j), 0);
 	assert_true(journal_synced(j));
 	n = journal_syncs(j);
 	assert_int_equal(journal_flush(j), 0);	/* nothing new: no fsync */
 	assert_int_equal(journal_syncs(j), n);
+
+	/* The periodic flush commits at once and fsyncs in a thread. */
+	assert_int_equal(journal_save(j, &b, NULL), 0);
+	assert_int_equal(journal_add_syslog(j, b.mac, b.ip, 1, "l"), 0);
+	assert_int_equal(journal_flush_async(j), 0);
+	assert_int_equal(journal_pending(j), 0);
+	assert_int_equal(committed("SELECT count(*) FROM syslog"), 1);
+	for (n = 0; n < 10000 && !journal_synced(j); n++)
+		usleep(1000);
+	assert_true(journal_synced(j));
 	journal_close(j);
 }
 
