@@ -160,6 +160,8 @@ report_add_phone(void *arg, const struct phone *p)
 	free(claim);
 	json_object_set_new(o, "transfers", transfers);
 	json_object_set_new(o, "events", events);
+	json_object_set_new(o, "syslog", journal_syslog_counts_json(r->j,
+	    p->mac));
 	json_array_append_new(r->phones, o);
 }
 
