@@ -112,6 +112,47 @@ check "the foreign root.hash is never read" test "$(mounted_hash)" = no-hash
 check_contains "and the foreign stick is refused again" \
     "REFUSED: ${foreign}p1 is labelled ZTPSTATE" "$out"
 
+# --- setup: a link the service user left in its state directory ----------------
+if id nobody >/dev/null 2>&1; then
+	mkdir -p "$d/srv-state" "$d/srv-data" "$d/varlib"
+	mount "$(unit_source srv-ztpstate.mount)" "$d/srv-state"
+	at_exit "umount '$d/varlib' 2>/dev/null; umount '$d/srv-state' 2>/dev/null"
+	mkdir -m 700 "$d/victim-dir"
+	mkdir -p "$d/srv-state/ztp-rescue"
+	ln -s "$d/victim-dir" "$d/srv-state/ztp-rescue/library"
+	chown -R -h nobody "$d/srv-state/ztp-rescue"
+	setup() {
+		ZTP_DATA_RUN=$d/run ZTP_DATA_TTYS= ZTP_DATA_STATE=$d/srv-state \
+		    ZTP_DATA_DATA=$d/srv-data ZTP_DATA_VARLIB=$d/varlib \
+		    ZTP_DATA_USER=nobody sh "$DATA_SH" setup 2>&1
+	}
+	out=$(setup)
+	echo "$out" | sed 's/^/# /'
+	check_contains "setup takes the pinned state" \
+	    "ztp-data: state on ZTPSTATE ($state), boot 1 of this stick" "$out"
+	check_contains "a link left as library is replaced, and said so" \
+	    "ztp-data: $d/varlib/library was not a folder (a link?): replaced by an empty one" "$out"
+	check_eq "the folder it pointed to is still root's" "root 700" \
+	    "$(stat -c '%U %a' "$d/victim-dir")"
+	check_eq "library is the user's own folder" "nobody directory" \
+	    "$(stat -c '%U %F' "$d/varlib/library")"
+	umount "$d/varlib"
+	umount "$d/srv-state"
+	# The foreign ZTPSTATE (its root.hash removed first) mounted there by
+	# anything else than prepare's link: unmounted, never used.
+	mount "${foreign}p1" "$d/mnt" && rm -f "$d/mnt/system/root.hash" && umount "$d/mnt"
+	mount "${foreign}p1" "$d/srv-state"
+	out=$(setup)
+	echo "$out" | sed 's/^/# /'
+	check_contains "setup refuses a state not mounted from the pinned partition" \
+	    "ztp-data: REFUSED: $d/srv-state is mounted from ${foreign}p1, not from this stick's own partition: unmounted" "$out"
+	check "and unmounts it" sh -c "! mountpoint -q '$d/srv-state'"
+	check_contains "the state then stays in RAM, said so" \
+	    "WARNING: no ZTPSTATE partition" "$out"
+else
+	skip "setup: needs the user nobody"
+fi
+
 # --- the boot stick's ZTPSTATE is not the recorded partition -------------------
 nr=${state##*p}
 sgdisk -u "$nr:R" "$boot" >/dev/null 2>&1
