@@ -85,6 +85,13 @@ phone_ns 4 00:04:f2:00:00:04
 ip netns exec "cl-ph4-$$" udhcpc -f -B -i eth0 -s "$t/udhcpc.sh" \
     -t 20 -T 1 -V Polycom-VVX411 >"$t/ph4.log" 2>&1 &
 
+# 6: the simulator announcing itself with LLDP-MED (model, firmware, its
+# voice VLAN 40) at boot, then trying a stored server that is not here.
+phone_ns 6 00:04:f2:00:00:06
+ip netns exec "cl-ph6-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
+    --mac 00:04:f2:00:00:06 --lldp-med eth0 --voice-vlan 40 \
+    --server http://192.0.2.9/ --timeout 20 >"$t/ph6.log" 2>&1 &
+
 check "the static phone is reported" wait_for 20 \
     grep -q '^silent mac=0004f2000001 ' "$t/out"
 check_contains "with its address and no DHCP" \
@@ -101,6 +108,12 @@ check "the LLDP-MED phone is reported" wait_for 20 \
 check_eq "with its model, the VLAN its policy names and its family's keys" \
     "silent mac=64167f000005 address=- model=VVX 411 reason=tags VLAN 30 (LLDP-MED); evidence: LLDP-MED voice network policy: VLAN 30; the appliance serves untagged; serve on VLAN 30 (serve --vlan 30); reset: VVX, hold 1, 3, 5 while it boots [M: [jelltel] [iplogin] [vantact] [ref7]]; when it asks for a password, type its MAC address 64167F000005 on the keypad (digits as they are; A-C on key 2, D-F on key 3 in letter mode), then confirm the reset; the admin password is 456 afterwards" \
     "$(grep '^silent mac=64167f000005 ' "$t/out")"
+
+check "the simulator's LLDP-MED is reported" wait_for 20 \
+    grep -q '^silent mac=0004f2000006 ' "$t/out"
+check_contains "with its model, its VLAN and the VVX keys" \
+    "silent mac=0004f2000006 address=- model=VVX411 reason=tags VLAN 40 (LLDP-MED); evidence: LLDP-MED voice network policy: VLAN 40; the appliance serves untagged; serve on VLAN 40 (serve --vlan 40); reset: VVX, hold 1, 3, 5 while it boots" \
+    "$(grep '^silent mac=0004f2000006 ' "$t/out")"
 
 check "phone 4 is bound" wait_for 30 test -f "$t/0004f2000004.bound"
 ip4=$(sed -n 's/^ip=//p' "$t/0004f2000004.bound")

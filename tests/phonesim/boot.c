@@ -312,6 +312,17 @@ phone_run(struct phone *ph)
 		}
 		ph->boots++;
 		ph->stage_app = 0;
+		/* A phone announces itself to the switch as it boots. */
+		if (ph->lldp_iface != NULL) {
+			if (sim_lldp_send(ph, &cause) != 0) {
+				boot_fail(ph, "%s", cause);
+				free(cause);
+				break;
+			}
+			sim_transcript_line(&ph->ts, "LLDP-MED model=%s "
+			    "firmware=%s voice-vlan=%d", ph->model->token,
+			    ph->version, ph->lldp_vlan);
+		}
 		if (ph->dhcp_iface != NULL && phone_dhcp(ph, &cause) != 0) {
 			boot_fail(ph, "%s", cause);
 			free(cause);

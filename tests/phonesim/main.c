@@ -57,7 +57,8 @@ usage(void)
 	    "no-return-after-reboot]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
 	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
-	    "\t[--params FILE] [--tag-serial-no]\n"
+	    "\t[--params FILE] [--tag-serial-no] [--lldp-med IFACE] "
+	    "[--voice-vlan VID]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -189,6 +190,8 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 'A' },
 		{ "params", required_argument, NULL, 'P' },
 		{ "tag-serial-no", no_argument, NULL, 'G' },
+		{ "lldp-med", required_argument, NULL, 'L' },
+		{ "voice-vlan", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -203,6 +206,8 @@ main(int argc, char **argv)
 	const char		*required = NULL, *part = NULL;
 	const char		*closet = NULL, *token = NULL;
 	const char		*dhcp = NULL, *params = SIM_PARAMS_FILE;
+	const char		*lldp = NULL;
+	long			 voice_vlan = 0;
 	int			 tag_serial = 0;
 	struct in_addr		 srcbase, src;
 	int			 have_source = 0;
@@ -301,6 +306,18 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			dhcp = optarg;
+			break;
+		case 'L':
+			lldp = optarg;
+			break;
+		case 'W':
+			voice_vlan = strtol(optarg, &end, 10);
+			if (*end != '\0' || voice_vlan < 1 ||
+			    voice_vlan > 4094) {
+				fprintf(stderr, "phonesim: --voice-vlan wants "
+				    "1 to 4094\n");
+				exit(2);
+			}
 			break;
 		case 'A':
 			if (inet_pton(AF_INET, optarg, &srcbase) != 1) {
@@ -427,6 +444,8 @@ main(int argc, char **argv)
 			    strstr(dhcp, "%d") + 2);
 		else if (dhcp != NULL)
 			ph->dhcp_iface = sim_strdup(dhcp);
+		ph->lldp_iface = lldp != NULL ? sim_strdup(lldp) : NULL;
+		ph->lldp_vlan = (int)voice_vlan;
 		ph->deadline = deadline;
 		ph->faults = faults;
 		ph->faults.rng = specs[i].mac * 0x9e3779b97f4a7c15ULL + 1;

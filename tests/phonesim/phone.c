@@ -38,6 +38,7 @@ phone_free(struct phone *ph)
 	free(ph->state_path);
 	free(ph->source);
 	free(ph->dhcp_iface);
+	free(ph->lldp_iface);
 	free(ph->dhcp_server);
 	sim_params_clear(&ph->device);
 	free(ph->ca_pem);

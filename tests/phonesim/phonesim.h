@@ -124,6 +124,8 @@ struct phone {
 	char			*source;	/* the phone's own IPv4 address */
 	char			*dhcp_iface;	/* --dhcp: lease at every boot */
 	char			*dhcp_server;	/* boot server from this lease */
+	char			*lldp_iface;	/* --lldp-med: sent at every boot */
+	int			 lldp_vlan;	/* --voice-vlan: its policy, 0 none */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */
 	time_t			 deadline;
 
@@ -146,6 +148,9 @@ struct phone {
 	CURL			*curl;
 	int			 ok;
 };
+
+/* lldp.c: the phone's LLDP-MED frame (inventory, voice policy). */
+int	sim_lldp_send(const struct phone *, char **);
 
 /* phone.c: state and flash persistence. */
 void	 phone_init(struct phone *);
