@@ -48,6 +48,7 @@ image_decide(struct image_sink *s, enum image_result r, const char *fmt, ...)
 
 	s->result = r;
 	s->decided = 1;
+	free(s->f->outcome);
 	va_start(ap, fmt);
 	if (vasprintf(&s->f->outcome, fmt, ap) == -1)
 		sim_fatalx("out of memory formatting a string");
@@ -79,12 +80,16 @@ image_parse_header(struct image_sink *s, char **cause)
 		*colon = '\0';
 		key = sim_trim(line);
 		value = sim_trim(colon + 1);
-		if (strcmp(key, "version") == 0)
+		if (strcmp(key, "version") == 0) {
+			free(s->version);
 			s->version = sim_strdup(value);
-		else if (strcmp(key, "part") == 0)
+		} else if (strcmp(key, "part") == 0) {
+			free(s->part);
 			s->part = sim_strdup(value);
-		else if (strcmp(key, "payload-sha256") == 0)
+		} else if (strcmp(key, "payload-sha256") == 0) {
+			free(s->sha256);
 			s->sha256 = sim_strdup(value);
+		}
 		else if (strcmp(key, "payload-size") == 0) {
 			s->size = strtoll(value, &end, 10);
 			if (*value == '\0' || *end != '\0' || s->size < 0)
@@ -116,6 +121,9 @@ image_sink(void *arg, const char *buf, size_t len)
 	size_t			 take;
 	char			*cause, *esc;
 
+	/* curl may hand over more data after the sink stopped it. */
+	if (s->decided)
+		return (-1);
 	if (at >= 0 && !ph->faults.power_loss_done &&
 	    s->total + (long long)len >= at) {
 		ph->faults.power_loss_done = 1;
