@@ -348,6 +348,48 @@ phone SPIP670 3.3.0.1234 $M --server "$HTTP_URL" --required 3.3.0
 check_contains "ztpEnabled on 3.3.0: not used" \
     "$M DEVICE device.prov.ztpEnabled ignored: unknown before 4.0.0" "$ts"
 
+# A SIP 3.x SoundPoint boots through its BootROM: bootrom.ld first, a
+# User-Agent with the BootROM's version and no Type/; a BootROM older than
+# 4.x refuses a UC Software 4.x application; given bootrom.ld, it flashes
+# the new BootROM, reboots, and then takes the application.
+M=0004f2001c01
+cat >"$ROOT/$M.cfg" <<'EOF'
+<APPLICATION APP_FILE_PATH="sip.ld" CONFIG_FILES=""/>
+EOF
+fx_image 2345-12670-001 4.0.8.0931 SPIP670 3000 "$ROOT/2345-12670-001.sip.ld"
+phone SPIP670 3.2.3.1734 $M --server "$HTTP_URL" --updater 2.5.2.0010 \
+    --required 4.0.8
+check_eq "SIP 3.2 with BootROM 2.5: the application is refused" \
+    "$M BOOT 1 version=3.2.3.1734 target=$HTTP_URL
+$M HTTP GET bootrom.ld 404
+$M HTTP GET $M.cfg 200
+$M HTTP GET 2345-12670-001.sip.ld abandoned after 512 bytes: BootROM 2.5.2.0010 cannot load UC Software 4.0.8.0931" \
+    "$(printf '%s\n' "$ts" | sed -n 1,4p)"
+check_eq "its BootROM User-Agent has no Type/" \
+    "GET /bootrom.ld 404 \"FileTransport PolycomSoundPointIP-SPIP_670-UA/2.5.2.0010\"" \
+    "$(grep "^GET /bootrom.ld " "$FX/access.log" | tail -1)"
+check_contains "it says why it is still old" \
+    "still 3.2.3.1734 after 1 boot: image 2345-12670-001.sip.ld was rejected" "$err"
+fx_image bootrom 4.2.2.0710 SPIP670 1000 "$ROOT/bootrom.ld"
+M=0004f2001c02
+cp "$ROOT/0004f2001c01.cfg" "$ROOT/$M.cfg"
+phone SPIP670 3.2.3.1734 $M --server "$HTTP_URL" --updater 2.5.2.0010 \
+    --required 4.0.8
+check_eq "given bootrom.ld: BootROM first, then the application" \
+    "$M BOOT 1 version=3.2.3.1734 target=$HTTP_URL
+$M HTTP GET bootrom.ld 200
+$M FLASH BootROM 4.2.2.0710 (1000 bytes, sha256 ok)
+$M REBOOT reason=new BootROM 4.2.2.0710
+$M BOOT 2 version=3.2.3.1734 target=$HTTP_URL
+$M HTTP GET bootrom.ld abandoned after 512 bytes
+$M HTTP GET $M.cfg 200
+$M HTTP GET 2345-12670-001.sip.ld 200
+$M FLASH 4.0.8.0931 (3000 bytes, sha256 ok)
+$M REBOOT reason=new image 4.0.8.0931
+$M BOOT 3 version=4.0.8.0931 target=$HTTP_URL" \
+    "$(printf '%s\n' "$ts" | sed -n 1,11p)"
+rm -f "$ROOT/bootrom.ld" "$ROOT/2345-12670-001.sip.ld"
+
 # Usage errors.
 "$PHONESIM_BIN" --model VVX999 --version 4.1.4.7430 --mac 0004f2000001 \
     --server "$HTTP_URL" 2>"$FX/err"; rc=$?

@@ -3,7 +3,8 @@
  * boot server, a hand-off server, or ZTP), and on its boot server plays the
  * request order of a real phone:
  *
- *   Updater:      upload the previous app log, <mac>.cfg (then
+ *   Updater:      (SIP 2.x/3.x: the BootROM, bootrom.ld first instead of
+ *                 the log upload) upload the previous app log, <mac>.cfg (then
  *                 000000000000.cfg), the image (abandoned after its header
  *                 when current; else downloaded, flashed, reboot)
  *   Application:  CONFIG_FILES in order, <mac>-phone.cfg, <mac>-web.cfg,
@@ -116,9 +117,22 @@ boot_cycle(struct phone *ph, const char *server)
 	char			*name, *list, *tok, *save, *cause, *image;
 	int			 changed, found;
 
-	/* Updater stage. */
+	/*
+	 * Updater stage; on SIP 2.x/3.x the BootROM's, which asks for
+	 * bootrom.ld first (reference sec. 8 [H]).
+	 */
 	ph->stage_app = 0;
-	upload_log(ph, server, NULL, "app.log");
+	if (phone_is_legacy(ph)) {
+		ir = image_check_bootrom(ph, server);
+		if (ir == IMAGE_FLASHED || ir == IMAGE_CUT) {
+			if (ir == IMAGE_FLASHED)
+				boot_reboot(ph, "new BootROM %s", ph->updater);
+			else
+				boot_reboot(ph, "power loss");
+			return (BOOT_REBOOT);
+		}
+	} else
+		upload_log(ph, server, NULL, "app.log");
 
 	sim_asprintf(&name, "%s.cfg", ph->mac);
 	found = boot_get(ph, server, NULL, name, &f) == 0;

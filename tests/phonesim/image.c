@@ -5,6 +5,11 @@
  * runs.  A different version, older or newer, is downloaded whole, its
  * payload checked against payload-sha256, "flashed", and the phone reboots.
  * Power loss part way cuts the transfer and keeps the old version.
+ *
+ * SIP 2.x/3.x phones boot through a separate BootROM (reference sec. 8):
+ * bootrom.ld carries it (part "bootrom" in the synthetic header), and a
+ * BootROM older than 4.x refuses a UC Software 4.x application ("BootROM
+ * 2.5.x cannot take 4.1.x directly" [H]; BootROM 4.x before UCS 4.x [M]).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +39,7 @@ struct image_sink {
 	EVP_MD_CTX		*md;
 	enum image_result	 result;
 	int			 decided;
+	int			 bootrom;	/* bootrom.ld, not the application */
 };
 
 static int	image_sink(void *, const char *, size_t);
@@ -148,12 +154,21 @@ image_sink(void *arg, const char *buf, size_t len)
 			free(cause);
 			return (-1);
 		}
-		if (sim_version_cmp(s->version, ph->version, 4) == 0) {
+		if (sim_version_cmp(s->version, s->bootrom ? ph->updater :
+		    ph->version, 4) == 0) {
 			image_decide(s, IMAGE_CURRENT,
 			    "abandoned after %d bytes", SIM_HEADER_SIZE);
 			return (-1);
 		}
-		if (strcmp(s->part, ph->part) != 0) {
+		if (!s->bootrom && phone_is_legacy(ph) &&
+		    sim_version_major(s->version) >= 4 &&
+		    sim_version_major(ph->updater) < 4) {
+			image_decide(s, IMAGE_BAD, "abandoned after %d bytes: "
+			    "BootROM %s cannot load UC Software %s",
+			    SIM_HEADER_SIZE, ph->updater, s->version);
+			return (-1);
+		}
+		if (strcmp(s->part, s->bootrom ? "bootrom" : ph->part) != 0) {
 			esc = sim_escape(s->part, strlen(s->part));
 			image_decide(s, IMAGE_BAD, "abandoned after %d bytes: "
 			    "image is for part %s", SIM_HEADER_SIZE, esc);
@@ -175,9 +190,25 @@ image_sink(void *arg, const char *buf, size_t len)
 	return (0);
 }
 
+static enum image_result image_fetch(struct phone *, const char *,
+		    const char *, int);
+
 /* Requests the image named by APP_FILE_PATH from server; see above. */
 enum image_result
 image_check(struct phone *ph, const char *server, const char *name)
+{
+	return (image_fetch(ph, server, name, 0));
+}
+
+enum image_result
+image_check_bootrom(struct phone *ph, const char *server)
+{
+	return (image_fetch(ph, server, "bootrom.ld", 1));
+}
+
+static enum image_result
+image_fetch(struct phone *ph, const char *server, const char *name,
+    int bootrom)
 {
 	struct sim_fetch	 f;
 	struct image_sink	 s;
@@ -191,6 +222,7 @@ image_check(struct phone *ph, const char *server, const char *name)
 	s.ph = ph;
 	s.f = &f;
 	s.size = -1;
+	s.bootrom = bootrom;
 	f.method = SIM_GET;
 	f.name = name;
 	f.sink = image_sink;
@@ -198,15 +230,20 @@ image_check(struct phone *ph, const char *server, const char *name)
 	esc = sim_escape(name, strlen(name));
 	if (phone_fetch(ph, server, &f) != 0 && !s.decided) {
 		r = IMAGE_LOST;
-		free(ph->why_no_image);
-		sim_asprintf(&ph->why_no_image, "image %s could not be "
-		    "fetched", esc);
+		if (!bootrom) {
+			free(ph->why_no_image);
+			sim_asprintf(&ph->why_no_image, "image %s could not "
+			    "be fetched", esc);
+		}
 	} else if (s.decided)
 		r = s.result;
 	else if (!f.found) {
 		r = IMAGE_MISSING;
-		free(ph->why_no_image);
-		sim_asprintf(&ph->why_no_image, "server has no image %s", esc);
+		if (!bootrom) {
+			free(ph->why_no_image);
+			sim_asprintf(&ph->why_no_image, "server has no image "
+			    "%s", esc);
+		}
 	} else if (!s.downloading || s.payload != s.size) {
 		r = IMAGE_BAD;
 		sim_transcript_line(&ph->ts, "IMAGE %s rejected: short image "
@@ -219,6 +256,14 @@ image_check(struct phone *ph, const char *server, const char *name)
 			r = IMAGE_BAD;
 			sim_transcript_line(&ph->ts, "IMAGE %s rejected: "
 			    "payload-sha256 mismatch", esc);
+		} else if (bootrom) {
+			r = IMAGE_FLASHED;
+			sim_transcript_line(&ph->ts, "FLASH BootROM %s (%lld "
+			    "bytes, sha256 ok)", s.version, s.payload);
+			phone_log(ph, "so", "BootROM: %s verified and written "
+			    "to flash", s.version);
+			free(ph->updater);
+			ph->updater = sim_strdup(s.version);
 		} else {
 			r = IMAGE_FLASHED;
 			sim_transcript_line(&ph->ts, "FLASH %s (%lld bytes, "
@@ -229,7 +274,9 @@ image_check(struct phone *ph, const char *server, const char *name)
 			ph->version = sim_strdup(s.version);
 		}
 	}
-	if (r == IMAGE_BAD || r == IMAGE_CURRENT) {
+	if (bootrom && r != IMAGE_FLASHED) {
+		/* A BootROM without bootrom.ld goes on to its application. */
+	} else if (r == IMAGE_BAD || r == IMAGE_CURRENT) {
 		free(ph->why_no_image);
 		if (r == IMAGE_CURRENT)
 			sim_asprintf(&ph->why_no_image, "server offered %s, "

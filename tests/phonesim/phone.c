@@ -79,6 +79,17 @@ phone_is_5x(struct phone *ph)
 }
 
 /*
+ * SIP 2.x to 3.2: a separate BootROM.  UC Software 3.3.0 replaced it with
+ * the Updater [M: the 3.3 administrator's guide and the UCS 3.3 release
+ * names; not re-read for this].
+ */
+int
+phone_is_legacy(struct phone *ph)
+{
+	return (sim_version_cmp(ph->version, "3.3.0", 3) < 0);
+}
+
+/*
  * Where the phone provisions from now, in the order a phone looks:
  * the boot server of its DHCP lease (unless device.dhcp.bootSrvUseOpt is
  * Static), then device.prov.serverName when a config set one (a hand-off),

@@ -160,6 +160,8 @@ int	 phone_save_state(struct phone *, char **);
 enum target_kind { TARGET_NONE, TARGET_BOOT, TARGET_HANDOFF, TARGET_ZTP };
 const char *phone_target(struct phone *, enum target_kind *);
 int	 phone_is_5x(struct phone *);
+/* SIP 2.x to 3.2: a separate BootROM (ph->updater) boots the application. */
+int	 phone_is_legacy(struct phone *);
 void	 phone_log(struct phone *, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 
@@ -217,6 +219,8 @@ enum image_result {
 	IMAGE_LOST
 };
 enum image_result image_check(struct phone *, const char *, const char *);
+/* SIP 2.x/3.x: the BootROM's bootrom.ld (part "bootrom" in its header). */
+enum image_result image_check_bootrom(struct phone *, const char *);
 
 /* upload.c */
 void	 upload_logs(struct phone *, const char *, const char *);
