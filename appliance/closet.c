@@ -2,16 +2,20 @@
  * The closet watch: the passive listener on the event loop and the silent
  * phones it finds (see sighting.h).
  */
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <jansson.h>
 
 #include "ident.h"
+#include "lldp.h"
+#include "log.h"
 #include "sighting.h"
 #include "xmalloc.h"
 
@@ -29,7 +33,21 @@ struct closet {
 	void			*arg;
 	struct closet_told	 told[SIGHTING_MAX];
 	size_t			 ntold;
+
+	/* lldpd on the phones' interface, and what it last said. */
+	pid_t			 lldp_pid;
+	char			*lldp_sock;
+	char			*lldp_iface;
+	closet_voice_fn		 voice_fn;
+	unsigned		 lldp_ticks;
+	int			 have_voice;
+	struct lldp_voice	 voice;
+	char			*voice_text;
+	int			 lldp_warned;
+	int			 lldp_attached;	/* someone else's lldpd */
 };
+
+#define CLOSET_LLDP_DIR		"/run/ztp-rescue"
 
 static int64_t
 closet_now(void)
@@ -86,10 +104,79 @@ closet_read_cb(evutil_socket_t fd, short events, void *arg)
 	closet_check(c);
 }
 
+/* Ask lldpd (a quick lldpcli run) what the switch offers. */
+static void
+closet_lldp_poll(struct closet *c)
+{
+	struct lldp_voice	 v;
+	char			*cause = NULL, *text;
+	int			 rc;
+
+	rc = lldp_query(c->lldp_sock, c->lldp_iface, &v, &cause);
+	if (rc == -1) {
+		if (!c->lldp_warned)
+			log_warn("closet: %s", cause);
+		c->lldp_warned = 1;
+		free(cause);
+		return;
+	}
+	if (rc == 0)
+		return;
+	text = lldp_describe(&v);
+	if (c->voice_text == NULL || strcmp(text, c->voice_text) != 0) {
+		free(c->voice_text);
+		c->voice_text = text;
+		c->voice = v;
+		c->have_voice = 1;
+		if (c->voice_fn != NULL)
+			c->voice_fn(c->arg, text);
+	} else
+		free(text);
+}
+
 static void
 closet_tick_cb(evutil_socket_t fd, short events, void *arg)
 {
-	closet_check(arg);
+	struct closet	*c = arg;
+
+	closet_check(c);
+	/* Soon after the start (fast start), then every few seconds. */
+	if ((c->lldp_pid > 0 || c->lldp_attached) &&
+	    (++c->lldp_ticks == 2 || c->lldp_ticks % CLOSET_LLDP_EVERY == 0))
+		closet_lldp_poll(c);
+}
+
+int
+closet_lldp_start(struct closet *c, const char *iface, const char *sock,
+    closet_voice_fn fn, char **cause)
+{
+	c->lldp_iface = xstrdup(iface);
+	c->voice_fn = fn;
+	if (sock != NULL) {
+		c->lldp_sock = xstrdup(sock);
+		c->lldp_attached = 1;
+		return (0);
+	}
+	mkdir(CLOSET_LLDP_DIR, 0755);
+	xasprintf(&c->lldp_sock, "%s/lldpd-%ld.socket", CLOSET_LLDP_DIR,
+	    (long)getpid());
+	if ((c->lldp_pid = lldp_spawn(NULL, c->lldp_sock, iface,
+	    cause)) == -1)
+		return (-1);
+	return (0);
+}
+
+json_t *
+closet_voice_json(struct closet *c)
+{
+	if (c == NULL || !c->have_voice)
+		return (json_null());
+	return (json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "vlan",
+	    c->voice.vlan >= 0 ? json_integer(c->voice.vlan) : json_null(),
+	    "native_vlan", c->voice.native_vlan >= 0 ?
+	    json_integer(c->voice.native_vlan) : json_null(), "via",
+	    c->voice.via, "switch", c->voice.chassis, "port", c->voice.port,
+	    "text", c->voice_text));
 }
 
 struct closet *
@@ -183,5 +270,12 @@ closet_free(struct closet *c)
 	if (c->tick_ev != NULL)
 		event_free(c->tick_ev);
 	sighting_listener_free(c->listener);
+	if (c->lldp_pid > 0)
+		lldp_stop(c->lldp_pid);
+	if (c->lldp_sock != NULL && !c->lldp_attached)
+		unlink(c->lldp_sock);
+	free(c->lldp_sock);
+	free(c->lldp_iface);
+	free(c->voice_text);
 	free(c);
 }

@@ -36,6 +36,7 @@ static int	cmd_dhcpd_probe_only(const char *, unsigned);
 static void	cmd_dhcpd_ignored(void *, const struct dhcp_ignored *);
 static void	cmd_dhcpd_silent(void *, const struct sighting *, const char *,
 		    const char *);
+static void	cmd_dhcpd_voice(void *, const char *);
 
 enum {
 	OPT_IFACE = 'i',
@@ -51,6 +52,7 @@ enum {
 	OPT_DHCP_ANY,
 	OPT_OUI_FILE,
 	OPT_VLAN,
+	OPT_LLDP,
 	OPT_VERBOSE = 'v'
 };
 
@@ -80,6 +82,8 @@ static const struct cmd_option cmd_dhcpd_options[] = {
 	    "instead of the built-in one (same format)" },
 	{ "vlan", OPT_VLAN, "VID", "serve on the 802.1Q interface IF.VID "
 	    "(made when missing); the listener stays on IF" },
+	{ "lldp", OPT_LLDP, NULL, "run lldpd on IF (an LLDP-MED endpoint) and "
+	    "print the voice VLAN the switch offers" },
 	{ "verbose", OPT_VERBOSE, NULL, "log dnsmasq's own lines too" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -179,6 +183,14 @@ cmd_dhcpd_silent(void *arg, const struct sighting *s, const char *reason,
 	else
 		printf("reset: model unknown, see the field guide for the "
 		    "keys; %s\n", rule);
+	fflush(stdout);
+}
+
+/* What the switch offers on the phones' interface (lldpd). */
+static void
+cmd_dhcpd_voice(void *arg, const char *text)
+{
+	printf("%s\n", text);
 	fflush(stdout);
 }
 
@@ -312,6 +324,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char		*phones_if;
 	size_t			 nnobs = 0, i;
 	int			 c, first, verbose = 0, probe_only = 0;
+	int			 lldp = 0;
 
 	memset(&dc, 0, sizeof dc);
 	dc.state_dir = "/var/lib/ztp-rescue";
@@ -370,6 +383,9 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 			    &vid) != 0)
 				return (EXIT_USAGE);
 			break;
+		case OPT_LLDP:
+			lldp = 1;
+			break;
 		case OPT_VERBOSE:
 			verbose = 1;
 			break;
@@ -423,6 +439,11 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	    vid != 0 ? (int)vid : -1, cmd_dhcpd_silent, &cd, &cause);
 	if (cd.closet == NULL) {
 		log_warn("dhcpd: %s; silent phones will not be found", cause);
+		free(cause);
+		cause = NULL;
+	} else if (lldp && closet_lldp_start(cd.closet, phones_if, NULL,
+	    cmd_dhcpd_voice, &cause) != 0) {
+		log_warn("dhcpd: %s; the voice VLAN will not be shown", cause);
 		free(cause);
 		cause = NULL;
 	}

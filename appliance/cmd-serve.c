@@ -37,7 +37,8 @@ enum {
 	OPT_SYSLOG_KEEP,
 	OPT_DHCP_ANY,
 	OPT_OUI_FILE,
-	OPT_VLAN
+	OPT_VLAN,
+	OPT_LLDPD_SOCKET
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -83,6 +84,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "vlan", OPT_VLAN, "VID",
 	    "serve DHCP on the 802.1Q interface IF.VID (the phones' voice "
 	    "VLAN; made when missing)" },
+	{ "lldpd-socket", OPT_LLDPD_SOCKET, "PATH",
+	    "ask the lldpd listening on this control socket (on IF) for the "
+	    "voice VLAN the switch offers" },
 	{ "oui-file", OPT_OUI_FILE, "FILE",
 	    "the Polycom OUI list to use instead of the built-in one" },
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
@@ -270,6 +274,9 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_DHCP_ANY:
 			o.dhcp_any = 1;
+			break;
+		case OPT_LLDPD_SOCKET:
+			o.lldpd_socket = arg;
 			break;
 		case OPT_VLAN:
 			if (cmd_parse_uint(self, "--vlan", arg, 1, 4094,

@@ -69,6 +69,12 @@ serve_closet_silent(void *arg, const struct sighting *sg, const char *reason,
 		    sg->mac, reason, evidence);
 }
 
+static void
+serve_closet_voice(void *arg, const char *text)
+{
+	log_info("closet: %s", text);
+}
+
 void
 serve_closet_start(struct serve *s, const char *iface, const char *address)
 {
@@ -87,7 +93,12 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 		log_warn("closet: %s; phones that do not ask will not be "
 		    "seen", cause);
 		free(cause);
+		return;
 	}
+	/* The daemon does not run lldpd (it is not root): it asks one. */
+	if (s->opt.lldpd_socket != NULL)
+		closet_lldp_start(s->closet, iface, s->opt.lldpd_socket,
+		    serve_closet_voice, &cause);
 }
 
 void
@@ -129,4 +140,5 @@ serve_closet_status(struct serve *s, json_t *status)
 	json_object_set_new(status, "silent", closet_silent_json(s->closet));
 	json_object_set_new(status, "vlan", s->opt.vlan != 0 ?
 	    json_integer(s->opt.vlan) : json_null());
+	json_object_set_new(status, "voice_vlan", closet_voice_json(s->closet));
 }

@@ -59,6 +59,7 @@ struct serve_options {
 	int			 force_dhcp;
 	int			 dhcp_any;	/* answer every client */
 	unsigned		 vlan;		/* serve on IF.VLAN; 0: IF */
+	const char		*lldpd_socket;	/* ask this lldpd; NULL none */
 	int			 foreground;
 	const char		*user;
 	uint64_t		 upload_max;

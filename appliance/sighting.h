@@ -173,6 +173,19 @@ struct closet	*closet_start(struct event_base *, const char *,
 		    closet_fn, void *, char **);
 void		 closet_leased(struct closet *, const char *, const char *,
 		    const uint8_t *, size_t);
+/*
+ * Ask lldpd every CLOSET_LLDP_EVERY seconds what the switch offers on the
+ * phones' interface; fn is told the description when it changes.  With
+ * sock NULL, run lldpd as our child (an LLDP-MED endpoint, lldp.h: needs
+ * root); else ask the lldpd already listening on sock.  -1 with *cause
+ * when lldpd cannot be started.
+ */
+#define CLOSET_LLDP_EVERY	10
+typedef void (*closet_voice_fn)(void *, const char *);
+int		 closet_lldp_start(struct closet *, const char *,
+		    const char *, closet_voice_fn, char **);
+/* {vlan, via, switch, port, text} or null: the last answer. */
+struct json_t	*closet_voice_json(struct closet *);
 /* The silent phones: [{mac, address, vlan, model, ..., reason, reset}]. */
 struct json_t;
 struct json_t	*closet_silent_json(struct closet *);

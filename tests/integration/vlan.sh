@@ -10,7 +10,7 @@
 . "$TOP/tests/serve-lib.sh"
 
 need_root "network namespaces"
-for c in lldpd lldpcli ip dnsmasq udhcpc; do
+for c in lldpd lldpcli ip dnsmasq udhcpc jq; do
 	if ! command -v "$c" >/dev/null 2>&1; then
 		skip "needs $c"
 		done_testing
@@ -59,6 +59,42 @@ check_contains "and the interface as before" "interface: lan0" "$out"
 check "it leaves no lldpd behind" sh -c \
     "! ip netns pids '$app' | xargs -r ps -o comm= -p | grep -q lldpd"
 
+# dhcpd --lldp runs lldpd itself and prints what the switch offers.
+ip netns exec "$app" "$ZTP_BIN" dhcpd --iface lan0 --address 10.99.0.1/24 \
+    --state "$t/dstate" --no-probe --lldp </dev/null >"$t/dout" \
+    2>"$t/derr" &
+dpid=$!
+check "dhcpd --lldp shows the voice VLAN" wait_for 30 \
+    grep -q '^voice vlan 20 (LLDP-MED from switch closet-sw1, port sw0)$' \
+    "$t/dout"
+kill "$dpid"
+check "dhcpd stops" wait_for 10 grep -q '^stopped' "$t/dout"
+check "and its lldpd with it" sh -c \
+    "! ip netns pids '$app' | xargs -r ps -o comm= -p | grep -q lldpd"
+
+# The daemon is not root: it asks an lldpd that runs on the appliance.
+serve_fixture "$t/fx" || { echo "Bail out! fixture"; exit 1; }
+asock=/run/ztp-rescue/vl-app-$$.socket
+at_exit "rm -f $asock"
+ip netns exec "$app" lldpd -d -u "$asock" -I lan0 -M 1 >"$t/app-lldpd.log" \
+    2>&1 &
+ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
+    --tftp-port 69 --syslog-port off --state "$t/fx/state" \
+    --library "$t/fx/library" --ca "$t/fx/ca.pem" --no-verify --iface lan0 \
+    --address 10.99.0.1/24 --lldpd-socket "$asock" --foreground \
+    >"$t/serve.log" 2>&1 &
+spid=$!
+at_exit "kill $spid 2>/dev/null"
+check "serve --lldpd-socket: status --json has the voice VLAN" wait_for 40 \
+    sh -c "[ \"\$('$ZTP_BIN' status --state '$t/fx/state' --json 2>/dev/null |
+    jq -r .voice_vlan.vlan)\" = 20 ]"
+check_eq "with the switch, its port and the words" \
+    "LLDP-MED|closet-sw1|sw0|voice vlan 20 (LLDP-MED from switch closet-sw1, port sw0)" \
+    "$("$ZTP_BIN" status --state "$t/fx/state" --json |
+    jq -r '.voice_vlan | "\(.via)|\(.switch)|\(.port)|\(.text)"')"
+kill "$spid"
+wait "$spid" 2>/dev/null
+
 # Serving on the VLAN needs the kernel's 802.1Q devices.
 if ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>/dev/null; then
 	ip -n "$sw" link del sw0.20
@@ -91,14 +127,12 @@ else
 	check_contains "and says why" \
 	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q)" \
 	    "$err"
-	serve_fixture "$t/fx" || { echo "Bail out! fixture"; exit 1; }
-	# An IPv4 address on the namespace's link: with only IPv6 link-local
-	# addresses, getaddrinfo (AI_ADDRCONFIG) refuses 0.0.0.0 and serve
-	# stops at its HTTP listener before it gets to DHCP.
-	ip -n "$app" addr add 192.0.2.1/24 dev lan0
+	# lan0 has 10.99.0.1 from the daemon above: with only IPv6
+	# link-local addresses, getaddrinfo (AI_ADDRCONFIG) would refuse
+	# 0.0.0.0 and serve stop at its HTTP listener before DHCP.
 	err=$(ip netns exec "$app" timeout 60 "$ZTP_BIN" serve --listen \
 	    0.0.0.0 --http-port 80 --tftp-port 69 --syslog-port off \
-	    --state "$t/fx/state" --library "$t/fx/library" \
+	    --state "$t/fx/state2" --library "$t/fx/library" \
 	    --ca "$t/fx/ca.pem" --no-verify --iface lan0 \
 	    --vlan 20 --address 10.99.20.1/24 --foreground 2>&1)
 	check "so does serve --vlan (exit non-zero)" test "$?" != 0
