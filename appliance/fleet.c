@@ -26,10 +26,11 @@ static const char *version_source_names[] = {
 	"", "app-log", "abandoned-image", "option60", "user-agent"
 };
 
-static void	fleet_commit(struct fleet *, struct phone *,
+static int	fleet_commit(struct fleet *, struct phone *,
 		    const struct journal_event *);
-static void	fleet_transition(struct fleet *, struct phone *,
-		    enum phone_state, const char *, int64_t, const char *);
+static int	fleet_transition(struct fleet *, struct phone *,
+		    enum fleet_event, const char *, int64_t, const char *);
+static int	fleet_before_image(const struct phone *);
 static void	fleet_fact(struct fleet *, struct phone *, const char *,
 		    const char *, int64_t, const char *);
 static void	fleet_evaluate(struct fleet *, struct phone *, int64_t,
@@ -38,7 +39,6 @@ static int	fleet_cmp_target(const struct fleet *, const struct phone *);
 static const struct model *fleet_model(const struct fleet *,
 		    const struct phone *);
 static void	fleet_load_one(void *, const struct phone *);
-static void	fleet_set_reason(struct phone *, const char *);
 
 const char *
 phone_state_name(enum phone_state s)
@@ -160,6 +160,12 @@ fleet_set_notify(struct fleet *f, fleet_notify_fn fn, void *arg)
 }
 
 void
+fleet_set_forgot(struct fleet *f, fleet_forgot_fn fn)
+{
+	f->forgot = fn;
+}
+
+void
 fleet_set_trust(struct fleet *f, const char *ca_sha256, const char *repoint)
 {
 	snprintf(f->ca_sha256, sizeof f->ca_sha256, "%s",
@@ -193,46 +199,80 @@ fleet_by_ip(struct fleet *f, const char *ip)
 	return (best);
 }
 
-static void
-fleet_set_reason(struct phone *p, const char *reason)
-{
-	char	*copy = reason != NULL ? xstrdup(reason) : NULL;
-
-	free(p->reason);
-	p->reason = copy;
-}
-
-static void
+/* Journal the phone (and ev), then tell the clients; -1 if not recorded. */
+static int
 fleet_commit(struct fleet *f, struct phone *p, const struct journal_event *ev)
 {
-	journal_save(f->journal, p, ev);
+	if (journal_save(f->journal, p, ev) != 0) {
+		log_warn("phone %s: the journal cannot record %s%s%s", p->mac,
+		    ev != NULL ? ev->kind : "its row", ev != NULL &&
+		    ev->fact != NULL ? " " : "", ev != NULL && ev->fact !=
+		    NULL ? ev->fact : "");
+		return (-1);
+	}
 	if (f->notify != NULL)
 		f->notify(f->notify_arg, p);
+	return (0);
 }
 
-static void
-fleet_transition(struct fleet *f, struct phone *p, enum phone_state to,
+/*
+ * The only writer of p->state (besides a phone's creation and loading): the
+ * lifecycle table says whether event moves the phone and where to; the
+ * transition is journalled and told, or, when the journal cannot record
+ * it, not made.  -1 when it is not allowed or not recorded.
+ */
+static int
+fleet_transition(struct fleet *f, struct phone *p, enum fleet_event event,
     const char *reason, int64_t now, const char *evidence)
 {
 	struct journal_event	 ev;
-	const char		*from = phone_state_name(p->state);
+	enum phone_state	 from = p->state, held_from = p->held_from;
+	enum phone_state	 to;
+	int64_t			 since = p->state_since;
+	char			*old_reason;
 
+	if (fleet_lifecycle_next(from, event, fleet_model(f, p) != NULL,
+	    held_from, &to) != 0)
+		return (-1);
 	/* reason may be p->reason itself: copy it before anything else. */
-	fleet_set_reason(p, reason);
+	old_reason = p->reason;
+	p->reason = reason != NULL ? xstrdup(reason) : NULL;
 	memset(&ev, 0, sizeof ev);
 	ev.ts = now;
 	ev.mac = p->mac;
 	ev.kind = "state";
-	ev.from = from;
+	ev.from = phone_state_name(from);
 	ev.to = phone_state_name(to);
 	ev.value = p->reason;
 	ev.evidence = evidence;
-	log_info("phone %s: %s -> %s%s%s (%s)", p->mac, from,
-	    phone_state_name(to), p->reason != NULL ? ": " : "",
-	    p->reason != NULL ? p->reason : "", evidence);
+	if (to == PHONE_HELD)
+		p->held_from = from;
 	p->state = to;
 	p->state_since = now;
-	fleet_commit(f, p, &ev);
+	if (fleet_commit(f, p, &ev) != 0) {
+		log_warn("phone %s: %s -> %s (%s) not made: the journal cannot "
+		    "record it", p->mac, phone_state_name(from),
+		    phone_state_name(to), fleet_event_name(event));
+		free(p->reason);
+		p->reason = old_reason;
+		p->state = from;
+		p->held_from = held_from;
+		p->state_since = since;
+		return (-1);
+	}
+	free(old_reason);
+	log_info("phone %s: %s -> %s%s%s (%s)", p->mac, phone_state_name(from),
+	    phone_state_name(to), p->reason != NULL ? ": " : "",
+	    p->reason != NULL ? p->reason : "", evidence);
+	return (0);
+}
+
+/* Not yet given an image whole: what it runs now is its version before. */
+static int
+fleet_before_image(const struct phone *p)
+{
+	return (p->state == PHONE_SEEN || p->state == PHONE_IDENTIFIED ||
+	    p->state == PHONE_UPGRADING);
 }
 
 static void
@@ -288,20 +328,16 @@ fleet_seen(struct fleet *f, const char *mac, const char *ip, int master,
 		fleet_commit(f, p, NULL);
 		return (p);
 	}
-	switch (p->state) {
-	case PHONE_FAILED:
-		fleet_transition(f, p, fleet_model(f, p) != NULL ? PHONE_IDENTIFIED :
-		    PHONE_SEEN, NULL, now, evidence);
+	if (fleet_lifecycle_allows(p->state, FEV_BOOT)) {
+		fleet_transition(f, p, FEV_BOOT, NULL, now, evidence);
 		fleet_evaluate(f, p, now, evidence);
-		break;
-	case PHONE_REPOINTED:
-	case PHONE_RECOVERED:
+	} else if (fleet_lifecycle_allows(p->state, FEV_CAME_BACK)) {
 		p->returns++;
 		if (p->returns > f->config.max_returns) {
 			xasprintf(&why, "came back %u times after the re-point:"
 			    " the phone does not apply the device.* settings "
 			    "(check the re-point template)", p->returns);
-			fleet_transition(f, p, PHONE_FAILED, why, now,
+			fleet_transition(f, p, FEV_CAME_BACK, why, now,
 			    evidence);
 			free(why);
 		} else {
@@ -310,11 +346,8 @@ fleet_seen(struct fleet *f, const char *mac, const char *ip, int master,
 			    evidence);
 			free(why);
 		}
-		break;
-	default:
+	} else
 		fleet_commit(f, p, NULL);
-		break;
-	}
 	return (p);
 }
 
@@ -379,8 +412,7 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 			    "--models)", part);
 		fleet_fact(f, p, "model", token != NULL ? token : part, now,
 		    evidence);
-		p->held_from = p->state;
-		fleet_transition(f, p, PHONE_HELD, why, now, evidence);
+		fleet_transition(f, p, FEV_MODEL_UNKNOWN, why, now, evidence);
 		free(why);
 		return;
 	}
@@ -395,8 +427,7 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 		fleet_fact(f, p, "model", m->token != NULL ? m->token :
 		    m->name, now, evidence);
 	}
-	if (p->state == PHONE_SEEN)
-		fleet_transition(f, p, PHONE_IDENTIFIED, NULL, now, evidence);
+	fleet_transition(f, p, FEV_MODEL, NULL, now, evidence);
 	fleet_evaluate(f, p, now, evidence);
 }
 
@@ -422,15 +453,15 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	 * The application reporting an older version after the phone took
 	 * its image whole: the flash did not take.  Fresh evidence only.
 	 */
-	if (p->state == PHONE_REBOOTING && src == VSRC_UA &&
-	    (m = fleet_model(f, p)) != NULL && ucs_version_cmp(v,
-	    &m->target) < 0) {
+	if (fleet_lifecycle_allows(p->state, FEV_STILL_OLDER) &&
+	    src == VSRC_UA && (m = fleet_model(f, p)) != NULL &&
+	    ucs_version_cmp(v, &m->target) < 0) {
 		snprintf(p->version, sizeof p->version, "%s", text);
 		p->version_source = src;
 		fleet_fact(f, p, "version", text, now, evidence);
 		xasprintf(&why, "downloaded its %s image but still runs %s "
 		    "(flash failed?)", p->target, p->version);
-		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
+		fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 		free(why);
 		return;
 	}
@@ -439,7 +470,7 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	/* The weakest evidence never overrides a stronger source. */
 	if (src == VSRC_APPLOG && p->version_source > VSRC_APPLOG)
 		return;
-	if (p->version_before[0] == '\0' && p->state < PHONE_REBOOTING)
+	if (p->version_before[0] == '\0' && fleet_before_image(p))
 		snprintf(p->version_before, sizeof p->version_before, "%s",
 		    text);
 	snprintf(p->version, sizeof p->version, "%s", text);
@@ -453,30 +484,26 @@ static void
 fleet_evaluate(struct fleet *f, struct phone *p, int64_t now,
     const char *evidence)
 {
-	const struct model	*m;
 	char			*why;
 	int			 cmp;
 
 	if (p->state == PHONE_HELD && p->reason != NULL &&
 	    strcmp(p->reason, VERSION_UNKNOWN_REASON) == 0 &&
-	    p->version[0] != '\0') {
-		fleet_transition(f, p, fleet_model(f, p) != NULL ?
-		    PHONE_IDENTIFIED : PHONE_SEEN, NULL, now, evidence);
-	}
-	if (p->state > PHONE_REBOOTING)
+	    p->version[0] != '\0')
+		fleet_transition(f, p, FEV_VERSION_KNOWN, NULL, now, evidence);
+	if (!fleet_lifecycle_allows(p->state, FEV_RUNS_TARGET))
 		return;
 	if ((cmp = fleet_cmp_target(f, p)) == -2)
 		return;
-	m = fleet_model(f, p);
 	if (cmp > 0) {
 		xasprintf(&why, "runs %s, newer than its target %s: not "
 		    "downgraded", p->version, p->target);
-		fleet_transition(f, p, PHONE_CURRENT, why, now, evidence);
+		fleet_transition(f, p, FEV_RUNS_TARGET, why, now, evidence);
 		free(why);
-	} else if (cmp == 0) {
-		fleet_transition(f, p, PHONE_CURRENT, NULL, now, evidence);
-	} else if (p->state == PHONE_SEEN && m != NULL)
-		fleet_transition(f, p, PHONE_IDENTIFIED, NULL, now, evidence);
+	} else if (cmp == 0)
+		fleet_transition(f, p, FEV_RUNS_TARGET, NULL, now, evidence);
+	else if (fleet_model(f, p) != NULL)
+		fleet_transition(f, p, FEV_MODEL, NULL, now, evidence);
 }
 
 enum image_verdict
@@ -523,10 +550,10 @@ fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
 	}
 	if (p->version[0] == '\0' &&
 	    f->config.unknown_version == UNKNOWN_HOLD) {
-		p->held_from = p->state;
-		fleet_transition(f, p, PHONE_HELD, VERSION_UNKNOWN_REASON, now,
+		fleet_transition(f, p, FEV_VERSION_UNKNOWN,
+		    VERSION_UNKNOWN_REASON, now,
 		    "image requested while the version is unknown");
-		*why = p->reason;
+		*why = VERSION_UNKNOWN_REASON;
 		return (IMAGE_REFUSE_HELD);
 	}
 	return (IMAGE_OFFER);
@@ -537,9 +564,8 @@ fleet_image_started(struct fleet *f, struct phone *p, const char *name,
     uint64_t total, int64_t now, const char *evidence)
 {
 	fleet_progress(f, p, name, 0, total, 0);
-	if ((p->state == PHONE_SEEN || p->state == PHONE_IDENTIFIED) &&
-	    fleet_cmp_target(f, p) != 0)
-		fleet_transition(f, p, PHONE_UPGRADING, NULL, now, evidence);
+	if (fleet_cmp_target(f, p) != 0)
+		fleet_transition(f, p, FEV_IMAGE_STARTED, NULL, now, evidence);
 }
 
 void
@@ -555,8 +581,8 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 		if (p->state == PHONE_REBOOTING)
 			fleet_fact(f, p, "image-downloaded-again", name, now,
 			    evidence);
-		else if (p->state <= PHONE_CURRENT)
-			fleet_transition(f, p, PHONE_REBOOTING, NULL, now,
+		else
+			fleet_transition(f, p, FEV_IMAGE_WHOLE, NULL, now,
 			    evidence);
 		break;
 	case IMAGE_ABANDONED:
@@ -571,13 +597,13 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 		fleet_fact(f, p, "image-unproved", name, now, evidence);
 		break;
 	case IMAGE_INTERRUPTED:
-		if (p->state > PHONE_REBOOTING)
+		if (!fleet_lifecycle_allows(p->state, FEV_IMAGE_CUT))
 			break;
 		xasprintf(&why, "the image transfer of %s stopped at %" PRIu64
 		    " of %" PRIu64 " bytes: the phone went silent (power or "
 		    "cable?); it continues when it asks again", name, bytes,
 		    total);
-		fleet_transition(f, p, PHONE_FAILED, why, now, evidence);
+		fleet_transition(f, p, FEV_IMAGE_CUT, why, now, evidence);
 		free(why);
 		break;
 	}
@@ -599,69 +625,73 @@ fleet_phase2_served(struct fleet *f, struct phone *p, int complete,
 {
 	p->last_seen = now;	/* the quiet period runs from here */
 	if (!complete) {
-		if (p->state < PHONE_CURRENT || p->state > PHONE_RECOVERED)
+		if (!fleet_lifecycle_allows(p->state, FEV_TRUST_SENT))
 			return;
 		snprintf(p->ca_sha256, sizeof p->ca_sha256, "%s",
 		    f->ca_sha256);
 		snprintf(p->repoint, sizeof p->repoint, "%s", f->repoint);
-		fleet_transition(f, p, PHONE_TRUSTING, p->state ==
+		fleet_transition(f, p, FEV_TRUST_SENT, p->state ==
 		    PHONE_CURRENT ? p->reason : NULL, now, evidence);
 		return;
 	}
-	if (p->state == PHONE_TRUSTING)
-		fleet_transition(f, p, PHONE_REPOINTED, NULL, now, evidence);
+	fleet_transition(f, p, FEV_TRUST_DELIVERED, NULL, now, evidence);
 }
 
 void
 fleet_fail(struct fleet *f, struct phone *p, const char *reason,
     int64_t now, const char *evidence)
 {
-	if (p->state != PHONE_FAILED)
-		fleet_transition(f, p, PHONE_FAILED, reason, now, evidence);
+	fleet_transition(f, p, FEV_FAIL, reason, now, evidence);
 }
 
 void
 fleet_hold(struct fleet *f, struct phone *p, const char *reason, int64_t now,
     const char *evidence)
 {
-	if (p->state == PHONE_HELD)
-		return;
-	p->held_from = p->state;
-	fleet_transition(f, p, PHONE_HELD, reason, now, evidence);
+	fleet_transition(f, p, FEV_HOLD, reason, now, evidence);
 }
 
 int
 fleet_release(struct fleet *f, struct phone *p, int64_t now, char **cause)
 {
-	enum phone_state	to = p->held_from;
-
-	if (p->state != PHONE_HELD) {
+	if (!fleet_lifecycle_allows(p->state, FEV_RELEASE)) {
 		xasprintf(cause, "phone %s is %s, not held", p->mac,
 		    phone_state_name(p->state));
 		return (-1);
 	}
-	if (to == PHONE_HELD || to == PHONE_FAILED)
-		to = fleet_model(f, p) != NULL ? PHONE_IDENTIFIED : PHONE_SEEN;
-	fleet_transition(f, p, to, NULL, now, "released by the operator");
+	if (fleet_transition(f, p, FEV_RELEASE, NULL, now,
+	    "released by the operator") != 0) {
+		xasprintf(cause, "phone %s stays held: the journal cannot "
+		    "record the release", p->mac);
+		return (-1);
+	}
 	return (0);
 }
 
 int
 fleet_retry(struct fleet *f, struct phone *p, int64_t now, char **cause)
 {
-	if (p->state != PHONE_FAILED && p->state != PHONE_HELD) {
+	unsigned	returns = p->returns;
+
+	if (!fleet_lifecycle_allows(p->state, FEV_RETRY)) {
 		xasprintf(cause, "phone %s is %s: only a failed or held phone "
 		    "can be retried", p->mac, phone_state_name(p->state));
 		return (-1);
 	}
 	p->returns = 0;
-	fleet_transition(f, p, fleet_model(f, p) != NULL ? PHONE_IDENTIFIED :
-	    PHONE_SEEN, NULL, now, "retried by the operator");
+	if (fleet_transition(f, p, FEV_RETRY, NULL, now,
+	    "retried by the operator") != 0) {
+		p->returns = returns;
+		xasprintf(cause, "phone %s is not retried: the journal cannot "
+		    "record it", p->mac);
+		return (-1);
+	}
 	fleet_evaluate(f, p, now, "retried by the operator");
 	return (0);
 }
 
-void
+/* Journalled, told (report, DHCP hosts, clients), then gone. */
+int
 fleet_forget(struct fleet *f, struct phone *p, int64_t now)
 {
 	struct journal_event	ev;
@@ -673,12 +703,21 @@ fleet_forget(struct fleet *f, struct phone *p, int64_t now)
 	ev.from = phone_state_name(p->state);
 	ev.value = "forgotten";
 	ev.evidence = "forgotten by the operator";
-	journal_add_event(f->journal, &ev);
-	journal_delete_phone(f->journal, p->mac);
+	if (journal_add_event(f->journal, &ev) != 0 ||
+	    journal_delete_phone(f->journal, p->mac) != 0) {
+		log_warn("phone %s: not forgotten: the journal cannot record "
+		    "it", p->mac);
+		return (-1);
+	}
+	log_info("phone %s: forgotten by the operator (it was %s)", p->mac,
+	    phone_state_name(p->state));
+	if (f->forgot != NULL)
+		f->forgot(f->notify_arg, p);
 	TAILQ_REMOVE(&f->phones, p, entry);
 	f->nphones--;
 	free(p->reason);
 	free(p);
+	return (0);
 }
 
 void
@@ -705,14 +744,14 @@ fleet_tick(struct fleet *f, int64_t now)
 	char		*why;
 
 	TAILQ_FOREACH(p, &f->phones, entry) {
-		if (p->state != PHONE_REPOINTED)
+		if (!fleet_lifecycle_allows(p->state, FEV_QUIET))
 			continue;
 		if (now - p->last_seen < f->config.quiet_ms)
 			continue;
 		xasprintf(&why, "no request for %" PRId64 " s after it fetched "
 		    "its re-point file (quiet period %" PRId64 " s)",
 		    (now - p->last_seen) / 1000, f->config.quiet_ms / 1000);
-		fleet_transition(f, p, PHONE_RECOVERED, NULL, now, why);
+		fleet_transition(f, p, FEV_QUIET, NULL, now, why);
 		free(why);
 	}
 }

@@ -1,15 +1,18 @@
 /*
  * The fleet: every phone the appliance has seen, keyed by MAC, and the state
- * machine of its recovery (DESIGN.md):
+ * machine of its recovery (docs/engine.md, "States"):
  *
  *   seen -> identified -> upgrading -> rebooting -> current -> trusting
  *        -> repointed -> recovered,   and failed(reason), held(reason).
  *
  * The fleet knows nothing of packets: the serving code tells it what a phone
  * did (asked for a file, sent a User-Agent, abandoned an image) together with
- * the evidence in words, and the fleet decides what it means.  Every fact and
- * every transition is written to the journal, with its evidence, before the
- * caller answers the phone.
+ * the evidence in words, and the fleet decides what it means.  The allowed
+ * transitions are one table (fleet-lifecycle.c); what a transfer's ending
+ * proves is another (fleet-xfer.c).  Every fact and every transition is
+ * written to the journal, with its evidence, before the caller answers the
+ * phone; a transition the journal cannot record is not made, and the log
+ * says so.
  */
 #ifndef ZTP_FLEET_H
 #define ZTP_FLEET_H
@@ -39,6 +42,51 @@ enum phone_state {
 	PHONE_HELD
 };
 #define PHONE_NSTATES 10
+
+/* What moves a phone from one state to another (fleet-lifecycle.c). */
+enum fleet_event {
+	FEV_MODEL = 0,		/* its model is known */
+	FEV_MODEL_UNKNOWN,	/* a model not in the table */
+	FEV_RUNS_TARGET,	/* it proved it runs its target, or newer */
+	FEV_IMAGE_STARTED,	/* its image transfer started */
+	FEV_IMAGE_WHOLE,	/* its image went out whole */
+	FEV_IMAGE_CUT,		/* its image stopped part way */
+	FEV_STILL_OLDER,	/* after the image, still the old version */
+	FEV_TRUST_SENT,		/* its trust/re-point file started */
+	FEV_TRUST_DELIVERED,	/* ... and was delivered */
+	FEV_QUIET,		/* the quiet period after the re-point */
+	FEV_CAME_BACK,		/* back too often after the re-point */
+	FEV_BOOT,		/* a failed phone asked for its master config */
+	FEV_VERSION_UNKNOWN,	/* image asked for, version unknown, policy hold */
+	FEV_VERSION_KNOWN,	/* ... and now the version is known */
+	FEV_HOLD,		/* held: no image for it, or the operator */
+	FEV_FAIL,
+	FEV_RELEASE,		/* the operator */
+	FEV_RETRY		/* the operator */
+};
+#define FLEET_NEVENTS	18
+
+/* Targets that depend on the phone: where it starts again, where it was. */
+#define FLEET_TO_START		(PHONE_NSTATES)
+#define FLEET_TO_HELD_FROM	(PHONE_NSTATES + 1)
+
+struct fleet_lifecycle_row {
+	unsigned		 from;	/* bit per enum phone_state */
+	enum fleet_event	 event;
+	int			 to;	/* enum phone_state or FLEET_TO_* */
+};
+
+const char	*fleet_event_name(enum fleet_event);
+const struct fleet_lifecycle_row *fleet_lifecycle_row(enum phone_state,
+		    enum fleet_event);
+/* Row i of the table, NULL past its end (tests). */
+const struct fleet_lifecycle_row *fleet_lifecycle_at(size_t);
+int		 fleet_lifecycle_allows(enum phone_state, enum fleet_event);
+/* The state event leads to from this one: 0, or -1 when not allowed. */
+int		 fleet_lifecycle_next(enum phone_state, enum fleet_event, int,
+		    enum phone_state, enum phone_state *);
+/* The table as the markdown table of docs/engine.md (to free). */
+char		*fleet_lifecycle_markdown(void);
 
 /* Where a version came from, weakest first. */
 enum version_source {
@@ -80,6 +128,7 @@ struct phone {
 	uint64_t		 progress_total;
 	double			 progress_rate;
 	int			 boot_server_off; /* DHCP told to stop 66/160 */
+	int64_t			 boot_server_retry; /* after a failed update */
 
 	TAILQ_ENTRY(phone)	 entry;
 };
@@ -136,7 +185,9 @@ enum image_verdict {
 	IMAGE_REFUSE_HELD	/* held, or version unknown under policy hold */
 };
 
+/* A phone changed; a phone forgotten (it is freed after the call). */
 typedef void (*fleet_notify_fn)(void *, const struct phone *);
+typedef void (*fleet_forgot_fn)(void *, const struct phone *);
 
 struct fleet {
 	struct journal		*journal;
@@ -147,6 +198,7 @@ struct fleet {
 	char			 ca_sha256[65];	/* "" while no CA is set */
 	char			 repoint[256];
 	fleet_notify_fn		 notify;
+	fleet_forgot_fn		 forgot;	/* a phone forgotten, may be NULL */
 	void			*notify_arg;
 };
 
@@ -162,6 +214,8 @@ struct fleet	*fleet_new(struct journal *, struct model_table *,
 int		 fleet_load(struct fleet *, char **);
 void		 fleet_free(struct fleet *);
 void		 fleet_set_notify(struct fleet *, fleet_notify_fn, void *);
+/* Told of a phone forgotten, before it is freed. */
+void		 fleet_set_forgot(struct fleet *, fleet_forgot_fn);
 /* The CA fingerprint ("" for none) and re-point target now in force. */
 void		 fleet_set_trust(struct fleet *, const char *, const char *);
 
@@ -211,7 +265,8 @@ void		 fleet_hold(struct fleet *, struct phone *, const char *,
 int		 fleet_release(struct fleet *, struct phone *, int64_t,
 		    char **);
 int		 fleet_retry(struct fleet *, struct phone *, int64_t, char **);
-void		 fleet_forget(struct fleet *, struct phone *, int64_t);
+/* Journalled ("forgotten"), told, then gone; -1 if not recorded. */
+int		 fleet_forget(struct fleet *, struct phone *, int64_t);
 void		 fleet_add_bytes(struct fleet *, struct phone *, uint64_t);
 void		 fleet_progress(struct fleet *, struct phone *, const char *,
 		    uint64_t, uint64_t, double);

@@ -99,8 +99,16 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 	char			*why = NULL, *ev;
 	size_t			 n;
 
-	if (p->state >= PHONE_REBOOTING && p->state <= PHONE_RECOVERED)
+	switch (p->state) {
+	case PHONE_REBOOTING:
+	case PHONE_CURRENT:
+	case PHONE_TRUSTING:
+	case PHONE_REPOINTED:
+	case PHONE_RECOVERED:
 		return;
+	default:
+		break;
+	}
 	if (p->version_source > VSRC_APPLOG)
 		return;
 	if ((fp = fopen(path, "r")) == NULL)

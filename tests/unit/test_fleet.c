@@ -1,6 +1,6 @@
 /*
- * The fleet's state machine: every path of DESIGN.md, driven as the serving
- * code drives it, with the journal underneath.
+ * The fleet's state machine: every path of docs/engine.md ("States"),
+ * driven as the serving code drives it, with the journal underneath.
  */
 #include <stdarg.h>
 #include <stddef.h>
