@@ -176,6 +176,12 @@ control_format_event(json_t *ev)
 		free(a);
 		return (out);
 	}
+	if (strcmp(name, "forgotten") == 0) {
+		a = control_text(ev, "mac");
+		xasprintf(&out, "phone %s forgotten", a);
+		free(a);
+		return (out);
+	}
 	if (strcmp(name, "transfer") == 0) {
 		t = json_object_get(ev, "transfer");
 		a = control_text(t, "mac");

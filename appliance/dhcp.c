@@ -1168,15 +1168,25 @@ dhcp_set_boot_server(struct dhcp *d, const char *mac, int on, char **cause)
 		memcpy(d->done[d->ndone++], m, sizeof m);
 	}
 	if (dhcp_write_hosts(d, cause) != 0)
-		return (-1);
+		goto undo;
 	/* SIGHUP re-reads the hosts file; leases stay in memory. */
 	if (d->pid != -1 && d->ready && kill(d->pid, SIGHUP) == -1) {
 		xasprintf(cause, "cannot reload dnsmasq: %s", strerror(errno));
-		return (-1);
+		goto undo;
 	}
 	log_info("dhcp: %s %s the boot server", m, on ? "gets" : "no longer "
 	    "gets");
 	return (0);
+
+undo:
+	/* Not in force: the list says so, and the caller can try again. */
+	if (on) {
+		d->done = xreallocarray(d->done, d->ndone + 1,
+		    sizeof *d->done);
+		memcpy(d->done[d->ndone++], m, sizeof m);
+	} else
+		d->ndone--;
+	return (-1);
 }
 
 const char *

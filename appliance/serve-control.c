@@ -193,7 +193,11 @@ serve_ctl_forget(void *arg, json_t *args, json_t **result, char **error)
 
 	if ((p = serve_ctl_phone(s, args, error)) == NULL)
 		return (-1);
-	fleet_forget(s->fleet, p, serve_now());
+	if (fleet_forget(s->fleet, p, serve_now()) != 0) {
+		*error = xstrdup("the journal cannot record it: the phone is "
+		    "kept");
+		return (-1);
+	}
 	*result = json_object();
 	return (0);
 }

@@ -30,27 +30,83 @@ serve_now(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/* A failed boot-server update is tried again this often. */
+#define SERVE_BOOT_SERVER_RETRY_MS	10000
+
+/*
+ * A re-pointed phone must not be sent straight back to us: DHCP stops
+ * offering it our boot server.  Only a successful update counts; a failed
+ * one is said and tried again from serve_phones_tick.
+ */
+static void
+serve_phone_boot_server(struct serve *s, struct phone *p, int64_t now)
+{
+	char	*cause = NULL;
+
+	if (s->dhcp == NULL || p->boot_server_off ||
+	    (p->state != PHONE_REPOINTED && p->state != PHONE_RECOVERED) ||
+	    now < p->boot_server_retry)
+		return;
+	if (dhcp_set_boot_server(s->dhcp, p->mac, 0, &cause) != 0) {
+		log_warn("dhcp: cannot stop offering the boot server to %s: "
+		    "%s; until it can, the phone may be sent back here "
+		    "(trying again in %d s)", p->mac, cause,
+		    SERVE_BOOT_SERVER_RETRY_MS / 1000);
+		free(cause);
+		p->boot_server_retry = now + SERVE_BOOT_SERVER_RETRY_MS;
+		return;
+	}
+	if (p->boot_server_retry != 0)
+		log_info("dhcp: %s no longer gets the boot server (after an "
+		    "earlier failure)", p->mac);
+	p->boot_server_off = 1;
+	p->boot_server_retry = 0;
+}
+
 void
-serve_phone_changed(void *arg, const struct phone *p)
+serve_phone_changed(void *arg, const struct phone *cp)
 {
 	struct serve	*s = arg;
-	struct phone	*mp;
-	char		*cause = NULL;
+	struct phone	*p;
 
-	/* A re-pointed phone must not be sent straight back to us. */
-	if (s->dhcp != NULL && !p->boot_server_off &&
-	    (p->state == PHONE_REPOINTED || p->state == PHONE_RECOVERED)) {
-		mp = fleet_find(s->fleet, p->mac);
-		if (mp != NULL)
-			mp->boot_server_off = 1;
-		if (dhcp_set_boot_server(s->dhcp, p->mac, 0, &cause) != 0) {
-			log_warn("dhcp: cannot stop offering the boot server "
-			    "to %s: %s", p->mac, cause);
-			free(cause);
-		}
-	}
+	if ((p = fleet_find(s->fleet, cp->mac)) != NULL)
+		serve_phone_boot_server(s, p, serve_now());
 	serve_report_changed(s);
 	if (s->control != NULL)
 		control_broadcast(s->control, "phone", json_pack("{s:o}",
-		    "phone", fleet_phone_json(s->fleet, p)));
+		    "phone", fleet_phone_json(s->fleet, cp)));
+}
+
+/* Boot-server updates that failed, again when their time has come. */
+void
+serve_phones_tick(struct serve *s)
+{
+	struct phone	*p;
+	int64_t		 now = serve_now();
+
+	TAILQ_FOREACH(p, &s->fleet->phones, entry)
+		serve_phone_boot_server(s, p, now);
+}
+
+/*
+ * A phone forgotten by the operator: the report and the clients lose it,
+ * and DHCP offers it the boot server again, so that it starts over if it
+ * comes back.
+ */
+void
+serve_phone_forgotten(void *arg, const struct phone *p)
+{
+	struct serve	*s = arg;
+	char		*cause = NULL;
+
+	if (s->dhcp != NULL && p->boot_server_off &&
+	    dhcp_set_boot_server(s->dhcp, p->mac, 1, &cause) != 0) {
+		log_warn("dhcp: %s was forgotten but still does not get the "
+		    "boot server: %s", p->mac, cause);
+		free(cause);
+	}
+	serve_report_changed(s);
+	if (s->control != NULL)
+		control_broadcast(s->control, "forgotten", json_pack("{s:s}",
+		    "mac", p->mac));
 }

@@ -234,6 +234,7 @@ serve_setup(struct serve *s, char **cause)
 	if (fleet_load(s->fleet, cause) != 0)
 		return (-1);
 	fleet_set_notify(s->fleet, serve_phone_changed, s);
+	fleet_set_forgot(s->fleet, serve_phone_forgotten);
 	if (strcmp(s->opt.repoint, "ztp") != 0) {
 		if (provision_server_type(s->opt.repoint) == NULL) {
 			xasprintf(cause, "--repoint '%s' is neither 'ztp' nor a "
@@ -605,6 +606,7 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
 	fleet_tick(s->fleet, serve_now());
 	journal_scope_end(s->journal);
+	serve_phones_tick(s);
 	serve_log_tick(s);
 	serve_report_tick(s, serve_now());
 }

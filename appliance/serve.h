@@ -198,6 +198,9 @@ void	 serve_xfer_event(void *, const struct xfer_event *);
 void	 serve_syslog_line(void *, const char *, const char *, size_t);
 void	 serve_dhcp_lease(void *, const struct dhcp_lease *);
 void	 serve_phone_changed(void *, const struct phone *);
+void	 serve_phone_forgotten(void *, const struct phone *);
+/* serve-phone.c: failed boot-server updates tried again. */
+void	 serve_phones_tick(struct serve *);
 json_t	*serve_status_json(struct serve *);
 
 /* serve-ident.c: which phone asks, and what its request says. */

@@ -129,6 +129,10 @@ ui_poll_events(struct ui *ui)
 			name = "";
 		if (strcmp(name, "phone") == 0)
 			ui_fleet_update_phone(ui, json_object_get(ev, "phone"));
+		else if (strcmp(name, "forgotten") == 0 &&
+		    json_is_string(json_object_get(ev, "mac")))
+			ui_fleet_remove(ui, json_string_value(json_object_get(ev,
+			    "mac")));
 		else if (strcmp(name, "transfer") == 0)
 			ui_fleet_update_transfer(ui, json_object_get(ev,
 			    "transfer"));

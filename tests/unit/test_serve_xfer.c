@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -20,6 +21,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <event2/event.h>
+
+#include "control.h"
 #include "embedded.h"
 #include "fleet.h"
 #include "journal.h"
@@ -323,6 +327,130 @@ test_failed_before_start(void **state)
 	assert_int_equal(nxfers(&c->s), 0);
 }
 
+/* A control subscriber on the engine's own loop: what clients are told. */
+struct watcher {
+	struct event_base	*base;
+	int			 fd;
+	char			 buf[65536];
+	size_t			 len;
+};
+
+static void
+watch_pump(struct ctx *c, struct watcher *w)
+{
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < 20; i++) {
+		event_base_loop(w->base, EVLOOP_NONBLOCK);
+		while ((n = recv(w->fd, w->buf + w->len, sizeof w->buf - 1 -
+		    w->len, MSG_DONTWAIT)) > 0)
+			w->len += n;
+		usleep(2000);
+	}
+	w->buf[w->len] = '\0';
+}
+
+static void
+watch_start(struct ctx *c, struct watcher *w)
+{
+	struct sockaddr_un	 sun;
+	const char		*sub = "{\"v\":1,\"id\":1,\"cmd\":\"subscribe\"}\n";
+	char			*cause = NULL;
+
+	memset(w, 0, sizeof *w);
+	w->base = event_base_new();
+	c->s.base = w->base;
+	c->s.control = control_server_start(w->base, c->dir, &cause);
+	assert_non_null(c->s.control);
+	w->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/%s", c->dir,
+	    CONTROL_SOCKET_NAME);
+	assert_int_equal(connect(w->fd, (struct sockaddr *)&sun, sizeof sun),
+	    0);
+	assert_int_equal(write(w->fd, sub, strlen(sub)), (ssize_t)strlen(sub));
+	watch_pump(c, w);
+	w->len = 0;
+}
+
+static void
+watch_stop(struct ctx *c, struct watcher *w)
+{
+	close(w->fd);
+	control_server_free(c->s.control);
+	c->s.control = NULL;
+	event_base_free(w->base);
+}
+
+/*
+ * Defect 4: an image closed part way (14 of 24 MB) is "interrupted" in the
+ * journal and to the clients.  The old engine broadcast the server's word,
+ * "abandoned", before it classified the ending.
+ */
+static void
+test_clients_hear_the_journal_word(void **state)
+{
+	struct ctx		*c = *state;
+	struct watcher		 w;
+	struct serve_xfer	*x;
+	char			 word[32];
+
+	watch_start(c, &w);
+	x = serve_xfer_pending(&c->s, XFER_HTTP, MAC, PEER, IMAGE);
+	x->image = 1;
+	x->image_version = ver("4.1.7.2345");
+	x->total = 24000000;
+	xfer(c, XFER_HTTP, IMAGE, XFER_STARTED, 0, 0, 0, 24000000, NULL);
+	xfer(c, XFER_HTTP, IMAGE, XFER_ENDED, XFER_END_CLOSED, XFER_BY_PEER,
+	    14000000, 24000000, "the client closed the connection");
+	watch_pump(c, &w);
+	assert_string_equal(last_outcome(c, word, sizeof word), "interrupted");
+	assert_non_null(strstr(w.buf, "\"state\":\"interrupted\""));
+	assert_null(strstr(w.buf, "\"state\":\"abandoned\""));
+	assert_string_equal(phone_state_name(c->p->state), "failed");
+	watch_stop(c, &w);
+}
+
+/*
+ * Defect 6: forgetting a phone is journalled, told to the clients and to
+ * the report.  The old fleet told no one.
+ */
+static void
+test_forget_is_told(void **state)
+{
+	struct ctx	*c = *state;
+	struct watcher	 w;
+	json_t		*evs, *e;
+	size_t		 i;
+	int		 noted = 0;
+
+	fleet_set_notify(c->s.fleet, serve_phone_changed, &c->s);
+	fleet_set_forgot(c->s.fleet, serve_phone_forgotten);
+	c->s.report_pid = -1;
+	c->s.opt.report_dir = c->dir;	/* the report is kept: it changes */
+	watch_start(c, &w);
+	c->s.report_dirty = 0;
+	assert_int_equal(fleet_forget(c->s.fleet, c->p, c->now), 0);
+	c->p = NULL;
+	watch_pump(c, &w);
+	assert_null(fleet_find(c->s.fleet, MAC));
+	assert_non_null(strstr(w.buf, "\"event\":\"forgotten\""));
+	assert_non_null(strstr(w.buf, MAC));
+	assert_true(c->s.report_dirty);
+	evs = journal_events_json(c->s.journal, MAC);
+	json_array_foreach(evs, i, e) {
+		if (json_is_string(json_object_get(e, "value")) &&
+		    strcmp(json_string_value(json_object_get(e, "value")),
+		    "forgotten") == 0)
+			noted = 1;
+	}
+	json_decref(evs);
+	assert_true(noted);
+	watch_stop(c, &w);
+}
+
 int
 main(void)
 {
@@ -337,6 +465,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_before_start,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clients_hear_the_journal_word, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forget_is_told, setup,
+		    teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
