@@ -75,6 +75,11 @@ ztp_mock_thread(void *arg)
 	ztp_mock_serve(c->ctx, c->fd, c->log);
 	close(c->fd);
 	free(c);
+	/*
+	 * OpenSSL's per-thread state goes now, not when the detached thread
+	 * has exited: the main thread may return before that on SIGTERM.
+	 */
+	OPENSSL_thread_stop();
 	pthread_mutex_lock(&ztp_mock_mutex);
 	if (--ztp_mock_active == 0)
 		pthread_cond_signal(&ztp_mock_idle);
