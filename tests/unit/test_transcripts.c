@@ -94,6 +94,7 @@ struct tr {
 
 	int		 started;
 	char		 dir[128];
+	char		 reportdir[160];
 	struct serve	 s;
 
 	struct tr_xfer	 xfers[TR_XFERS];
@@ -290,6 +291,11 @@ tr_start(struct tr *t)
 	    tr_libdir, &cause)) == NULL ||
 	    (s->journal = journal_open(t->dir, 0, &cause)) == NULL)
 		goto fail;
+	journal_set_syslog_caps(s->journal, s->opt.syslog_keep_phone,
+	    s->opt.syslog_keep_total);
+	/* Marked dirty on every change; never written (no tick runs it). */
+	snprintf(t->reportdir, sizeof t->reportdir, "%s/report", t->dir);
+	s->opt.report_dir = t->reportdir;
 	for (i = 0; t->damaged != NULL && i < s->library->npackages; i++) {
 		if (strncmp(s->library->packages[i].id, t->damaged,
 		    strlen(t->damaged)) == 0)
@@ -304,6 +310,7 @@ tr_start(struct tr *t)
 	if (fleet_load(s->fleet, &cause) != 0)
 		goto fail;
 	fleet_set_notify(s->fleet, serve_phone_changed, s);
+	fleet_set_forgot(s->fleet, serve_phone_forgotten);
 	if (serve_set_repoint(s, t->repoint != NULL ? t->repoint : "ztp",
 	    &cause) != 0)
 		goto fail;
@@ -929,8 +936,10 @@ tr_operator(struct tr *t)
 		rc = fleet_release(t->s.fleet, p, serve_now(), &error);
 	else if (strcmp(what, "retry") == 0)
 		rc = fleet_retry(t->s.fleet, p, serve_now(), &error);
-	else if (strcmp(what, "forget") == 0)
-		fleet_forget(t->s.fleet, p, serve_now());
+	else if (strcmp(what, "forget") == 0) {
+		if ((rc = fleet_forget(t->s.fleet, p, serve_now())) != 0)
+			error = strdup("the journal cannot record it");
+	}
 	else {
 		tr_fail(t, "unknown operator action '%s'", what);
 		return;
@@ -1105,6 +1114,7 @@ tr_chain(struct tr *t, json_t *rp, struct phone *mp)
  *	expect MAC FIELD ~ "..." [!~ "..."]
  *	expect MAC journal|transfers|syslog ~ "..." [!~ "..."]
  *	expect MAC absent
+ *	expect report changed|unchanged	(since the last such line)
  *	expect phones N
  *	expect pending N		(answered requests with no ending yet)
  */
@@ -1131,12 +1141,36 @@ tr_expect(struct tr *t)
 			    "their transfer's ending, expected %s", n, field);
 		return;
 	}
+	if (strcmp(mac, "report") == 0) {
+		if (field == NULL || (strcmp(field, "changed") != 0 &&
+		    strcmp(field, "unchanged") != 0))
+			tr_fail(t, "usage: expect report changed|unchanged");
+		else if (t->s.report_dirty != (strcmp(field, "changed") == 0))
+			tr_fail(t, "the report kept on disk was %s",
+			    t->s.report_dirty ? "marked to be written again" :
+			    "not marked to be written again");
+		t->s.report_dirty = 0;
+		return;
+	}
 	report = report_json(t->s.journal);
 	if (strcmp(mac, "phones") == 0) {
 		n = json_array_size(json_object_get(report, "phones"));
 		if (n != tr_number(t, field))
 			tr_fail(t, "the report has %" PRIu64 " phones, "
 			    "expected %s", n, field);
+		json_decref(report);
+		return;
+	}
+	if (field != NULL && (strcmp(field, "journal") == 0 ||
+	    strcmp(field, "transfers") == 0 || strcmp(field, "syslog") == 0)) {
+		/* From the journal's tables: a forgotten phone's rows stay. */
+		rp = json_pack("{s:s, s:o, s:o}", "mac", mac, "events",
+		    journal_events_json(t->s.journal, mac), "transfers",
+		    journal_transfers_json(t->s.journal, mac));
+		text = tr_lines(rp, field, t->s.journal);
+		tr_match(t, 3, field, text);
+		free(text);
+		json_decref(rp);
 		json_decref(report);
 		return;
 	}
@@ -1161,14 +1195,6 @@ tr_expect(struct tr *t)
 	}
 	if (field == NULL || t->nw < 4) {
 		tr_fail(t, "usage: expect MAC FIELD VALUE");
-		json_decref(report);
-		return;
-	}
-	if (strcmp(field, "journal") == 0 || strcmp(field, "transfers") == 0 ||
-	    strcmp(field, "syslog") == 0) {
-		text = tr_lines(rp, field, t->s.journal);
-		tr_match(t, 3, field, text);
-		free(text);
 		json_decref(report);
 		return;
 	}
