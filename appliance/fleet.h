@@ -129,6 +129,7 @@ struct phone {
 	double			 progress_rate;
 	int			 boot_server_off; /* DHCP told to stop 66/160 */
 	int64_t			 boot_server_retry; /* after a failed update */
+	char			 lease_ip[64];	/* our DHCP's lease for it, or "" */
 
 	TAILQ_ENTRY(phone)	 entry;
 };

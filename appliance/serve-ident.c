@@ -3,6 +3,16 @@
  * User-Agent, else the address that last asked for that phone's <mac>.cfg;
  * the model and version a User-Agent, an option 60 or an uploaded app log
  * names; the MAC a syslog line carries.
+ *
+ * A MAC in a name or a User-Agent is a claim anyone on the segment can make.
+ * When the appliance's own DHCP has leased that MAC an address, the claim is
+ * believed only from that address; from any other it is refused (logged,
+ * and the request is the asking address's, as if it named no MAC).  A claim
+ * no lease of ours can bind (another DHCP server, a static address) is
+ * believed, and its evidence says so: "MAC claim unbound".  Option 60
+ * arrives in a DHCP packet keyed on its chaddr, which any host can set: its
+ * evidence always says it is unbound, and its version never overrides the
+ * one the phone's own User-Agent gave from its leased address.
  */
 #include <sys/types.h>
 
@@ -22,6 +32,48 @@
 static void	serve_app_log(struct serve *, struct phone *, const char *,
 		    const char *);
 
+enum claim_binding {
+	CLAIM_BOUND,		/* asked from the address leased to the MAC */
+	CLAIM_UNBOUND,		/* no lease of ours names the MAC */
+	CLAIM_REFUSED		/* the MAC is leased another address */
+};
+
+/* The address itself: an IPv4-mapped IPv6 peer as its IPv4 form. */
+static const char *
+serve_plain_ip(const char *ip)
+{
+	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, ':') == NULL)
+		return (ip + 7);
+	return (ip);
+}
+
+/* Whether a request from ip may speak for mac (see the top of the file). */
+static enum claim_binding
+serve_claim(struct serve *s, const char *mac, const char *ip,
+    const char **leased)
+{
+	struct phone	*p;
+
+	*leased = NULL;
+	if ((p = fleet_find(s->fleet, mac)) == NULL || p->lease_ip[0] == '\0')
+		return (CLAIM_UNBOUND);
+	*leased = p->lease_ip;
+	if (strcmp(serve_plain_ip(p->lease_ip), serve_plain_ip(ip)) == 0)
+		return (CLAIM_BOUND);
+	return (CLAIM_REFUSED);
+}
+
+/* evidence + " (" what ")" */
+static void
+serve_evidence_add(char **evidence, const char *what)
+{
+	char	*next;
+
+	xasprintf(&next, "%s (%s)", *evidence, what);
+	free(*evidence);
+	*evidence = next;
+}
+
 /*
  * Which phone asks: the MAC in the name or the User-Agent, else the phone
  * that last asked from this address.  Learns what the User-Agent says.
@@ -34,7 +86,8 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	struct ident_ua	 ua;
 	struct phone	*p = NULL;
 	char		 mac[IDENT_MAC_LEN + 1], *ua_esc = NULL, *name_esc;
-	char		*why = NULL, vtext[UCS_VERSION_TEXT_MAX];
+	char		*why = NULL, vtext[UCS_VERSION_TEXT_MAX], *note;
+	const char	*leased;
 	int		 have_ua = 0, master;
 
 	name_esc = log_escape(name, strlen(name));
@@ -54,6 +107,28 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	else if (!provision_is_phone_file(in->base, mac) && have_ua &&
 	    ua.mac[0] != '\0')
 		snprintf(mac, sizeof mac, "%s", ua.mac);
+	if (mac[0] != '\0') {
+		switch (serve_claim(s, mac, ip, &leased)) {
+		case CLAIM_BOUND:
+			break;
+		case CLAIM_UNBOUND:
+			xasprintf(&note, "MAC claim unbound: no DHCP lease of "
+			    "ours names %s", mac);
+			serve_evidence_add(evidence, note);
+			free(note);
+			break;
+		case CLAIM_REFUSED:
+			log_warn("%s from %s claims to be phone %s, which our "
+			    "DHCP leased %s: not believed", name_esc, ip, mac,
+			    leased);
+			xasprintf(&note, "claims to be %s, which our DHCP "
+			    "leased %s: not believed", mac, leased);
+			serve_evidence_add(evidence, note);
+			free(note);
+			mac[0] = '\0';
+			break;
+		}
+	}
 	master = in->kind == IDENT_FILE_MASTER_MAC;
 	if (mac[0] != '\0')
 		p = fleet_seen(s->fleet, mac, ip, master, now, *evidence);
@@ -144,7 +219,8 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 {
 	struct phone		*p;
 	struct ident_name	 in;
-	char			*evidence, *esc;
+	char			*evidence, *esc, *note;
+	const char		*leased;
 	const char		*how = ev->proto == XFER_TFTP ? "tftp upload" :
 				    "PUT";
 
@@ -159,6 +235,28 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	else
 		xasprintf(&evidence, "%s %s from %s refused: %s", how, esc,
 		    ev->peer_text, ev->reason);
+	if (in.mac[0] != '\0') {
+		switch (serve_claim(s, in.mac, ev->peer_ip, &leased)) {
+		case CLAIM_BOUND:
+			break;
+		case CLAIM_UNBOUND:
+			xasprintf(&note, "MAC claim unbound: no DHCP lease of "
+			    "ours names %s", in.mac);
+			serve_evidence_add(&evidence, note);
+			free(note);
+			break;
+		case CLAIM_REFUSED:
+			log_warn("%s from %s names phone %s, which our DHCP "
+			    "leased %s: not believed", esc, ev->peer_ip, in.mac,
+			    leased);
+			xasprintf(&note, "names %s, which our DHCP leased %s: "
+			    "not believed", in.mac, leased);
+			serve_evidence_add(&evidence, note);
+			free(note);
+			in.mac[0] = '\0';
+			break;
+		}
+	}
 	p = in.mac[0] != '\0' ? fleet_find(s->fleet, in.mac) :
 	    fleet_by_ip(s->fleet, ev->peer_ip);
 	if (p == NULL && in.mac[0] != '\0')
@@ -217,16 +315,24 @@ serve_dhcp_lease(void *arg, const struct dhcp_lease *l)
 	char			*evidence, *cause = NULL;
 	int64_t			 now = serve_now();
 
-	if (strcmp(l->action, "del") == 0)
+	if (strcmp(l->action, "del") == 0) {
+		/* No longer leased: its claims are no longer bound. */
+		if ((p = fleet_find(s->fleet, l->mac)) != NULL &&
+		    strcmp(p->lease_ip, l->ip) == 0)
+			p->lease_ip[0] = '\0';
 		return;
+	}
 	xasprintf(&evidence, "DHCP lease %s %s for %s", l->action, l->ip,
 	    l->mac);
 	p = fleet_seen(s->fleet, l->mac, l->ip, 0, now, evidence);
+	if (p != NULL)
+		snprintf(p->lease_ip, sizeof p->lease_ip, "%s", l->ip);
 	if (l->option60 != NULL && ident_parse_option60(l->option60,
 	    l->option60_len, &o60, &cause) == 0) {
 		free(evidence);
-		xasprintf(&evidence, "DHCP option 60 from %s (model %s%s%s)",
-		    l->mac, o60.token, o60.app_version.nfields > 0 ?
+		xasprintf(&evidence, "DHCP option 60 from %s (model %s%s%s) "
+		    "(unbound: a DHCP packet can name any MAC)", l->mac,
+		    o60.token, o60.app_version.nfields > 0 ?
 		    ", application version known" : "", o60.binary ?
 		    ", RFC 3925 form" : "");
 		if (o60.token[0] != '\0')
@@ -235,7 +341,18 @@ serve_dhcp_lease(void *arg, const struct dhcp_lease *l)
 		else if (o60.part[0] != '\0')
 			fleet_learn_model(s->fleet, p, NULL, o60.part, now,
 			    evidence);
-		if (o60.app_version.nfields > 0)
+		/*
+		 * The version the phone's own User-Agent gave from its leased
+		 * address outranks a claim any host can put in a packet with
+		 * its chaddr: that one is logged, not learnt.
+		 */
+		if (o60.app_version.nfields > 0 && p != NULL &&
+		    p->version_source == VSRC_UA && p->lease_ip[0] != '\0' &&
+		    strcmp(serve_plain_ip(p->ip), serve_plain_ip(
+		    p->lease_ip)) == 0)
+			log_info("%s: not believed, the phone's own User-Agent "
+			    "from %s says %s", evidence, p->ip, p->version);
+		else if (o60.app_version.nfields > 0)
 			fleet_learn_version(s->fleet, p, &o60.app_version,
 			    VSRC_OPTION60, now, evidence);
 	}
