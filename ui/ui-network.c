@@ -224,11 +224,49 @@ ui_menu_network(struct ui *ui)
 	return (rc);
 }
 
+/*
+ * What the closet says about VLANs: the voice VLAN the switch offers (the
+ * daemon's lldpd) and the VLAN silent phones tag.  NULL when nothing.
+ */
+static char *
+ui_network_vlan_note(struct ui *ui)
+{
+	json_t		*voice = json_object_get(ui->status, "voice_vlan");
+	json_t		*silent = json_object_get(ui->status, "silent"), *v;
+	const char	*text = json_string_value(json_object_get(voice,
+			    "text"));
+	char		*note = NULL, *esc;
+	size_t		 i;
+	json_int_t	 tag = -1;
+	unsigned	 n = 0;
+
+	for (i = 0; i < json_array_size(silent); i++) {
+		v = json_object_get(json_array_get(silent, i), "vlan");
+		if (json_is_integer(v)) {
+			if (tag == -1)
+				tag = json_integer_value(v);
+			n++;
+		}
+	}
+	if (text == NULL && n == 0)
+		return (NULL);
+	esc = text != NULL ? control_text(voice, "text") : xstrdup("");
+	if (n != 0)
+		xasprintf(&note, "%s%s%u silent phone%s tag%s VLAN %lld: they "
+		    "are served only on that VLAN (ztp-rescue serve --vlan "
+		    "%lld).", esc, *esc != '\0' ? ". " : "", n, n == 1 ? "" :
+		    "s", n == 1 ? "s" : "", (long long)tag, (long long)tag);
+	else
+		xasprintf(&note, "The switch offers: %s.", esc);
+	free(esc);
+	return (note);
+}
+
 void
 ui_menu_dhcp(struct ui *ui)
 {
 	json_t	*args, *r;
-	char	*error = NULL, *q, iface[96], address[96];
+	char	*error = NULL, *q, *note, iface[96], address[96];
 	int	 on = strcmp(ui_app(ui, "dhcp"), "off") != 0;
 
 	if (on) {
@@ -238,10 +276,13 @@ ui_menu_dhcp(struct ui *ui)
 		if ((ui_iface == NULL || ui_address == NULL) &&
 		    ui_menu_network(ui) != 0)
 			return;
+		note = ui_network_vlan_note(ui);
 		xasprintf(&q, "Serve DHCP on %s as %s?  Only on the phones' "
 		    "own switch: the appliance first listens for another DHCP "
-		    "server and refuses to serve if one answers.", ui_iface,
-		    ui_address);
+		    "server and refuses to serve if one answers.%s%s",
+		    ui_iface, ui_address, note != NULL ? "\n\n" : "",
+		    note != NULL ? note : "");
+		free(note);
 		if (!ui_confirm(ui, "Turn DHCP on", q)) {
 			free(q);
 			return;
