@@ -128,6 +128,8 @@ struct tftp_server {
 	uint64_t		 mem_used;	/* transfer buffers, bytes */
 	uint64_t		 next_id;
 	uint64_t		 refusal_log_ms;
+	uint64_t		 refusal_replies_ms;	/* this second's ... */
+	unsigned		 refusal_replies;	/* ... refusals answered */
 	unsigned		 refusals_unlogged;
 	uint8_t			 rbuf[TFTP_REQUEST_MAX];
 };

@@ -30,6 +30,8 @@
 #include "upload.h"
 #include "xmalloc.h"
 
+/* Refusals answered a second, in all (the rest are dropped). */
+#define TFTP_REFUSAL_REPLIES_PER_S	100
 /* Requests read per wakeup, so that transfers are not starved by a flood. */
 #define TFTP_REQUESTS_PER_WAKEUP	32
 
@@ -58,6 +60,7 @@ static void	tftp_transfer_write(evutil_socket_t, short, void *);
 static void	tftp_transfer_timer(evutil_socket_t, short, void *);
 static int	tftp_evict_unanswered(struct tftp_server *,
 		    const struct tftp_transfer *);
+static int	tftp_refusal_reply(struct tftp_server *);
 
 void
 tftp_config_defaults(struct tftp_config *cfg)
@@ -363,6 +366,28 @@ tftp_refusal_log(struct tftp_server *srv, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Whether a refusal (malformed, busy, too many from an address) may be
+ * answered: at most TFTP_REFUSAL_REPLIES_PER_S a second in all.  A flood
+ * of requests, whose source may be forged, is not answered one for one:
+ * past the limit its refusals are dropped, as if lost (a real client
+ * retries).
+ */
+static int
+tftp_refusal_reply(struct tftp_server *srv)
+{
+	uint64_t	now = tftp_now_ms();
+
+	if (now - srv->refusal_replies_ms >= 1000) {
+		srv->refusal_replies_ms = now;
+		srv->refusal_replies = 0;
+	}
+	if (srv->refusal_replies >= TFTP_REFUSAL_REPLIES_PER_S)
+		return (0);
+	srv->refusal_replies++;
+	return (1);
+}
+
 /* An error from the listening socket, sent from the address asked. */
 static void
 tftp_reply_error(struct tftp_server *srv, const struct sockaddr_storage *peer,
@@ -475,7 +500,9 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	if ((code = tftp_parse_request(buf, len, &req, &cause)) != 0) {
 		tftp_refusal_log(srv, "tftp: %s: bad request: %s", peer_text,
 		    cause);
-		tftp_reply_error(srv, peer, local, ifindex, code, cause);
+		if (tftp_refusal_reply(srv))
+			tftp_reply_error(srv, peer, local, ifindex, code,
+			    cause);
 		free(cause);
 		return;
 	}
@@ -508,16 +535,19 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	if (running >= srv->cfg.max_transfers) {
 		tftp_refusal_log(srv, "tftp: %s: %s refused: %u transfers "
 		    "running", peer_text, e, running);
-		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
-		    "server busy, try again later");
+		if (tftp_refusal_reply(srv))
+			tftp_reply_error(srv, peer, local, ifindex,
+			    TFTP_ERR_UNDEFINED, "server busy, try again later");
 		free(e);
 		return;
 	}
 	if (per_client >= srv->cfg.max_per_client) {
 		tftp_refusal_log(srv, "tftp: %s: %s refused: %u transfers "
 		    "from this address already", peer_text, e, per_client);
-		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_UNDEFINED,
-		    "too many transfers from your address, try again later");
+		if (tftp_refusal_reply(srv))
+			tftp_reply_error(srv, peer, local, ifindex,
+			    TFTP_ERR_UNDEFINED, "too many transfers from your "
+			    "address, try again later");
 		free(e);
 		return;
 	}

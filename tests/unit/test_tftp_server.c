@@ -902,6 +902,46 @@ test_dallying_uploads_do_not_count(void **state)
 	fx_free(fx);
 }
 
+static void
+one_per_client(struct tftp_config *cfg)
+{
+	cfg->max_per_client = 1;
+}
+
+/*
+ * A flood of refused requests (their source may be forged) is not answered
+ * one for one: 500 requests over the per-address limit get at most two
+ * seconds' worth of refusals (they got 500).
+ */
+static void
+test_refusals_rate_limited(void **state)
+{
+	struct fx		*fx = fx_new(100000, one_per_client);
+	struct sockaddr_in	 tid;
+	uint8_t			 buf[600];
+	int			 c = client("127.0.0.1"), f[5], i, k, got = 0;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	pump(fx, 20);
+	expect_data(c, 1, fx->data, 512, &tid);
+	for (k = 0; k < 5; k++) {
+		f[k] = client("127.0.0.1");
+		for (i = 0; i < 100; i++)
+			RRQ(fx, f[k], "127.0.0.1", "\0\1buf\0octet\0");
+		pump(fx, 20);
+	}
+	for (k = 0; k < 5; k++) {
+		while (from_server(f[k], buf, sizeof buf, &tid) > 0)
+			got++;
+		close(f[k]);
+	}
+	if (got > 200)
+		fail_msg("%d refusals answered", got);
+	assert_true(got >= 100);
+	close(c);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -924,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_memory_budget),
 		cmocka_unit_test(test_unanswered_make_room),
 		cmocka_unit_test(test_dallying_uploads_do_not_count),
+		cmocka_unit_test(test_refusals_rate_limited),
 	};
 
 	return (cmocka_run_group_tests_name("tftp_server", tests, NULL, NULL));
