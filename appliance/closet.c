@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "ident.h"
 #include "lldp.h"
 #include "log.h"
@@ -49,15 +50,6 @@ struct closet {
 
 #define CLOSET_LLDP_DIR		"/run/ztp-rescue"
 
-static int64_t
-closet_now(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return ((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-}
-
 /* Tell fn about each phone whose reason is new or changed. */
 static void
 closet_check(struct closet *c)
@@ -65,7 +57,7 @@ closet_check(struct closet *c)
 	struct sighting		*s;
 	struct closet_told	*t;
 	char			 reason[160], evidence[400];
-	int64_t			 now = closet_now();
+	int64_t			 now = clock_wall_ms();
 	size_t			 i, j;
 
 	for (i = 0; i < c->table.n; i++) {
@@ -100,7 +92,7 @@ closet_read_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct closet	*c = arg;
 
-	sighting_listener_drain(c->listener, &c->table, closet_now());
+	sighting_listener_drain(c->listener, &c->table, clock_wall_ms());
 	closet_check(c);
 }
 
@@ -217,7 +209,7 @@ closet_leased(struct closet *c, const char *mac, const char *ip,
 	    &cause) == 0)
 		model = o.token[0] != '\0' ? o.token : o.model;
 	free(cause);
-	sighting_leased(&c->table, mac, ip, model, closet_now());
+	sighting_leased(&c->table, mac, ip, model, clock_wall_ms());
 }
 
 json_t *
@@ -227,7 +219,7 @@ closet_silent_json(struct closet *c)
 	struct reset_steps	 rs;
 	json_t			*list, *o, *reset;
 	char			 reason[160], evidence[400], rule[300];
-	int64_t			 now = closet_now();
+	int64_t			 now = clock_wall_ms();
 	size_t			 i;
 
 	list = json_array();

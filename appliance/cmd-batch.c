@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "control.h"
 #include "xmalloc.h"
@@ -40,7 +41,7 @@ struct batch {
 	json_t				*held;		/* macs we asked to hold */
 	json_t				*warned;	/* macs warned about a model */
 	struct control_client		*cl;
-	struct timespec			 start;
+	int64_t				 start;	/* monotonic ms */
 };
 
 static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
@@ -84,10 +85,7 @@ const struct cmd_entry cmd_batch_entry = {
 static long
 batch_elapsed(struct batch *b)
 {
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - b->start.tv_sec);
+	return ((long)((clock_mono_ms() - b->start) / 1000));
 }
 
 static const char *
@@ -396,7 +394,7 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &b.start);
+	b.start = clock_mono_ms();
 	b.phones = json_object();
 	b.held = json_object();
 	b.warned = json_object();

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "library.h"
 #include "log.h"
@@ -59,10 +60,7 @@ const struct cmd_entry cmd_import_entry = {
 static double
 cmd_import_now(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	return ((double)clock_mono_us() / 1e6);
 }
 
 static void

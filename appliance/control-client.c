@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -37,7 +38,6 @@ struct control_client {
 static int	control_read_message(struct control_client *, int, json_t **,
 		    char **);
 static int	control_take_line(struct control_client *, json_t **, char **);
-static long long control_now_ms(void);
 
 /* Connect to a socket path; -1 with errno set. */
 int
@@ -113,14 +113,6 @@ control_client_pending(const struct control_client *cl)
 	    memchr(cl->buf, '\n', cl->len) != NULL);
 }
 
-static long long
-control_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /*
  * Take one complete line from the buffer, if there is one: 1 with *msg,
@@ -187,7 +179,7 @@ control_read_message(struct control_client *cl, int timeout_ms, json_t **msg,
 		return (-1);
 	}
 	if (timeout_ms >= 0)
-		deadline = control_now_ms() + timeout_ms;
+		deadline = clock_mono_ms() + timeout_ms;
 	for (;;) {
 		if ((rc = control_take_line(cl, msg, error)) != 0) {
 			if (rc == -1)
@@ -198,7 +190,7 @@ control_read_message(struct control_client *cl, int timeout_ms, json_t **msg,
 		pfd.events = POLLIN;
 		left = -1;
 		if (timeout_ms >= 0) {
-			left = deadline - control_now_ms();
+			left = deadline - clock_mono_ms();
 			if (left < 0)
 				left = 0;
 		}
@@ -284,9 +276,9 @@ control_request(struct control_client *cl, const char *cmd, json_t *args,
 	if (rc == -1)
 		return (NULL);
 
-	deadline = control_now_ms() + CONTROL_REQUEST_MS;
+	deadline = clock_mono_ms() + CONTROL_REQUEST_MS;
 	for (;;) {
-		left = deadline - control_now_ms();
+		left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			xasprintf(error, "the daemon did not answer '%s' "
 			    "within %d s", cmd, CONTROL_REQUEST_MS / 1000);

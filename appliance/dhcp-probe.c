@@ -21,21 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dhcp.h"
 #include "xmalloc.h"
 
 static void	dhcp_probe_first_cb(void *, const struct in_addr *,
 		    const struct dhcp_packet_info *);
-static long	dhcp_probe_now_ms(void);
 
-static long
-dhcp_probe_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
-}
 
 struct dhcp_probe_first {
 	char		*text;
@@ -142,7 +134,7 @@ dhcp_probe_offers(const char *iface, unsigned timeout_ms, dhcp_offer_fn fn,
 		xid = (uint32_t)time(NULL) ^ (uint32_t)getpid();
 	sin.sin_port = htons(67);
 	sin.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	start = dhcp_probe_now_ms();
+	start = clock_mono_ms();
 	next_send = start;
 	for (;;) {
 		/*
@@ -150,7 +142,7 @@ dhcp_probe_offers(const char *iface, unsigned timeout_ms, dhcp_offer_fn fn,
 		 * an address before offering it (dnsmasq, ISC dhcpd) answer
 		 * only after a second or three.
 		 */
-		if (dhcp_probe_now_ms() >= next_send) {
+		if (clock_mono_ms() >= next_send) {
 			len = dhcp_packet_discover(buf, sizeof buf, mac, xid);
 			if (sendto(fd, buf, len, 0, (struct sockaddr *)&sin,
 			    sizeof sin) == -1) {
@@ -162,11 +154,11 @@ dhcp_probe_offers(const char *iface, unsigned timeout_ms, dhcp_offer_fn fn,
 			sends++;
 			next_send = start + 1000L * sends;
 		}
-		left = (long)timeout_ms - (dhcp_probe_now_ms() - start);
+		left = (long)timeout_ms - (clock_mono_ms() - start);
 		if (left <= 0)
 			break;
-		if (next_send - dhcp_probe_now_ms() < left)
-			left = next_send - dhcp_probe_now_ms();
+		if (next_send - clock_mono_ms() < left)
+			left = next_send - clock_mono_ms();
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, left < 0 ? 0 : left) <= 0)

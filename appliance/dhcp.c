@@ -45,6 +45,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "dhcp.h"
 #include "fileio.h"
 #include "oui.h"
@@ -724,16 +725,12 @@ static int
 dhcp_wait_ready(struct dhcp *d, char **cause)
 {
 	struct pollfd	pfd;
-	struct timespec	ts;
-	long		start, now;
+	int64_t		start;
 	ssize_t		n;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	start = clock_mono_ms();
 	while (!d->ready) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-		if (now - start >= DHCP_READY_MS)
+		if (clock_mono_ms() - start >= DHCP_READY_MS)
 			break;
 		pfd.fd = d->err_fd;
 		pfd.events = POLLIN;

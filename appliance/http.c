@@ -50,6 +50,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 #include "pathsafe.h"
@@ -217,10 +218,7 @@ http_config_defaults(struct http_config *c)
 static uint64_t
 http_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((uint64_t)clock_mono_ms());
 }
 
 /*

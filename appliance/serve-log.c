@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "serve.h"
@@ -33,11 +34,9 @@ static void	serve_log_flush(struct serve *, int64_t);
 static int64_t
 serve_log_refill(struct serve *s)
 {
-	struct timespec	ts;
 	int64_t		now, added;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = clock_mono_ms();
 	if (s->log_refilled == 0) {
 		s->log_refilled = now;
 		s->log_tokens = SERVE_LOG_BURST;

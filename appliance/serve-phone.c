@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "control.h"
 #include "dhcp.h"
 #include "fleet.h"
@@ -22,12 +23,9 @@ int64_t	(*serve_clock)(void);
 int64_t
 serve_now(void)
 {
-	struct timespec	ts;
-
 	if (serve_clock != NULL)
 		return (serve_clock());
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_wall_ms());
 }
 
 /* A failed boot-server update is tried again this often. */

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "syslog.h"
 #include "xmalloc.h"
 
@@ -94,7 +95,6 @@ syslog_read(evutil_socket_t fd, short events, void *arg)
 	struct sockaddr_in	 from;
 	socklen_t		 flen;
 	char			 buf[8192], ip[INET_ADDRSTRLEN];
-	struct timespec		 ts;
 	int64_t			 now;
 	ssize_t			 n;
 	int			 i;
@@ -106,8 +106,7 @@ syslog_read(evutil_socket_t fd, short events, void *arg)
 		    &flen);
 		if (n < 0)
 			return;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		now = clock_mono_ms();
 		if (!syslog_limiter_allow(ss->limit, from.sin_addr.s_addr, now))
 			continue;
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||

@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pathsafe.h"
 #include "tftp-int.h"
@@ -84,19 +85,13 @@ tftp_config_defaults(struct tftp_config *cfg)
 uint64_t
 tftp_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((uint64_t)clock_mono_ms());
 }
 
 uint64_t
 tftp_now_us(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	return ((uint64_t)clock_mono_us());
 }
 
 static socklen_t
