@@ -17,24 +17,6 @@
 
 static const char *control_first_key(json_t *, const char *const *);
 
-int
-control_mac_normalise(const char *in, char out[CONTROL_MAC_LEN + 1])
-{
-	size_t	n = 0;
-
-	for (; *in != '\0'; in++) {
-		if (*in == ':' || *in == '-' || *in == '.')
-			continue;
-		if (!isxdigit((unsigned char)*in) || n == CONTROL_MAC_LEN)
-			return (-1);
-		out[n++] = tolower((unsigned char)*in);
-	}
-	if (n != CONTROL_MAC_LEN)
-		return (-1);
-	out[n] = '\0';
-	return (0);
-}
-
 char *
 control_text(json_t *obj, const char *key)
 {

@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "mac.h"
 #include "xmalloc.h"
 
 #define INVENTORY_MAX_FIELDS 3
@@ -103,7 +104,7 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 		}
 		if (data_lines++ == 0 && inventory_is_header(fields, n))
 			continue;
-		if (control_mac_normalise(fields[0], mac) != 0) {
+		if (mac_parse(fields[0], mac) != 0) {
 			esc = log_escape(fields[0], strlen(fields[0]));
 			xasprintf(cause, "%s:%u: '%s' is not a MAC address "
 			    "(12 hex digits, optionally separated by ':', '-' "

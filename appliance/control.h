@@ -119,9 +119,6 @@ char			*control_version_error(json_t *, const char *);
  * daemon can carry bytes from the network: control_text() escapes them.
  */
 #define CONTROL_MAC_LEN 12
-/* Lower-case 12 hex digits from "00:04:F2-..", "0004.f2..", ...; -1 if not a MAC. */
-int			 control_mac_normalise(const char *,
-			    char [CONTROL_MAC_LEN + 1]);
 /* obj[key] as terminal-safe text ("-" when missing or null); allocated. */
 char			*control_text(json_t *, const char *);
 /* 52428800 -> "50.0M". */

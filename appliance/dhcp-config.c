@@ -113,35 +113,6 @@ dhcp_parse_address(const char *text, struct dhcp_net *net, char **cause)
 	return (0);
 }
 
-int
-dhcp_mac_normalize(const char *text, char out[DHCP_MAC_LEN + 1])
-{
-	size_t	len = strlen(text), i, n = 0, group;
-	char	sep;
-
-	/* 0004f2aabbcc, 00:04:f2:aa:bb:cc, 00-04-..., 0004.f2aa.bbcc */
-	if (len == 12)
-		group = 0, sep = '\0';
-	else if (len == 17 && (text[2] == ':' || text[2] == '-'))
-		group = 2, sep = text[2];
-	else if (len == 14 && text[4] == '.')
-		group = 4, sep = '.';
-	else
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if (group != 0 && i % (group + 1) == group) {
-			if (text[i] != sep)
-				return (-1);
-			continue;
-		}
-		if (!isxdigit((unsigned char)text[i]))
-			return (-1);
-		out[n++] = tolower((unsigned char)text[i]);
-	}
-	out[n] = '\0';
-	return (n == DHCP_MAC_LEN ? 0 : -1);
-}
-
 /* dnsmasq's config syntax has no escape for a newline: refuse odd bytes. */
 static int
 dhcp_config_safe(const char *what, const char *value, char **cause)

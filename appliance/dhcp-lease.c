@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dhcp.h"
+#include "mac.h"
 #include "xmalloc.h"
 
 #define DHCP_LEASE_MAGIC	"ztp-lease 1 "
@@ -84,7 +85,7 @@ dhcp_lease_format(const char *action, const char *mac, const char *ip,
 		    action == NULL ? "" : action);
 		return (NULL);
 	}
-	if (mac == NULL || dhcp_mac_normalize(mac, m) != 0) {
+	if (mac == NULL || mac_parse(mac, m) != 0) {
 		xasprintf(cause, "lease MAC '%s' is not an Ethernet address",
 		    mac == NULL ? "" : mac);
 		return (NULL);
@@ -158,7 +159,7 @@ dhcp_lease_parse(const char *buf, size_t len, struct dhcp_lease_msg *msg,
 		goto bad;
 	if (dhcp_lease_field(&p, end, mac, sizeof mac) != 0 ||
 	    strlen(mac) != DHCP_MAC_LEN ||
-	    dhcp_mac_normalize(mac, msg->mac) != 0)
+	    mac_parse(mac, msg->mac) != 0)
 		goto bad;
 	if (dhcp_lease_field(&p, end, ip, sizeof ip) != 0 ||
 	    strlen(ip) >= sizeof msg->ip || inet_pton(AF_INET, ip, &in) != 1)

@@ -48,6 +48,7 @@
 #include "clock.h"
 #include "dhcp.h"
 #include "fileio.h"
+#include "mac.h"
 #include "oui.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -251,7 +252,7 @@ dhcp_load_hosts(struct dhcp *d)
 		return;
 	while (fgets(line, sizeof line, f) != NULL) {
 		line[strcspn(line, ",\n")] = '\0';
-		if (dhcp_mac_normalize(line, mac) != 0)
+		if (mac_parse(line, mac) != 0)
 			continue;
 		d->done = xreallocarray(d->done, d->ndone + 1,
 		    sizeof *d->done);
@@ -1142,7 +1143,7 @@ dhcp_set_boot_server(struct dhcp *d, const char *mac, int on, char **cause)
 	char	m[DHCP_MAC_LEN + 1];
 	size_t	i;
 
-	if (dhcp_mac_normalize(mac, m) != 0) {
+	if (mac_parse(mac, m) != 0) {
 		xasprintf(cause, "'%s' is not a MAC address (e.g. "
 		    "00:04:f2:aa:bb:cc)", mac);
 		return (-1);

@@ -129,8 +129,6 @@ char	*dhcp_hosts_render(char (*)[DHCP_MAC_LEN + 1], size_t);
 /* The lease-script wrapper that dnsmasq runs (a two-line shell script). */
 char	*dhcp_hook_render(const char *, const char *, char **);
 int	 dhcp_open_leases(const char *, char **);
-/* "00:04:F2:aa:bb:cc", "0004f2aabbcc" -> "0004f2aabbcc"; -1 if not a MAC. */
-int	 dhcp_mac_normalize(const char *, char out[DHCP_MAC_LEN + 1]);
 
 /*
  * One lease event as the hook sends it to the daemon (dhcp-lease.c): one

@@ -34,7 +34,6 @@ static const struct {
 };
 
 static int	ident_is_lower_mac(const char *);
-static int	ident_hex_value(int);
 
 /* 12 lower-case hex digits exactly at s (more may follow). */
 static int
@@ -47,18 +46,6 @@ ident_is_lower_mac(const char *s)
 			return (0);
 	}
 	return (1);
-}
-
-static int
-ident_hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 int
@@ -76,37 +63,6 @@ ident_is_part_number(const char *s, size_t len)
 			return (0);
 	}
 	return (1);
-}
-
-int
-ident_parse_mac(const char *s, char out[IDENT_MAC_LEN + 1])
-{
-	size_t	len, step, at;
-	char	sep = '\0';
-	int	i, hi, lo;
-
-	if (s == NULL)
-		return (-1);
-	len = strlen(s);
-	if (len == 17) {
-		sep = s[2];
-		if (sep != ':' && sep != '-')
-			return (-1);
-	} else if (len != IDENT_MAC_LEN)
-		return (-1);
-	step = sep != '\0' ? 3 : 2;
-	for (i = 0; i < 6; i++) {
-		at = i * step;
-		if (sep != '\0' && i > 0 && s[at - 1] != sep)
-			return (-1);
-		if ((hi = ident_hex_value((unsigned char)s[at])) == -1 ||
-		    (lo = ident_hex_value((unsigned char)s[at + 1])) == -1)
-			return (-1);
-		out[i * 2] = "0123456789abcdef"[hi];
-		out[i * 2 + 1] = "0123456789abcdef"[lo];
-	}
-	out[IDENT_MAC_LEN] = '\0';
-	return (0);
 }
 
 void

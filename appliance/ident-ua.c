@@ -15,6 +15,7 @@
 
 #include "ident.h"
 #include "log.h"
+#include "mac.h"
 #include "xmalloc.h"
 
 #define UA_MAX		512
@@ -63,7 +64,7 @@ ua_word(const char *ua, const char *w, size_t len, struct ident_ua *out,
 		if (n < sizeof text) {
 			memcpy(text, w + 4, n);
 			text[n] = '\0';
-			if (ident_parse_mac(text, out->mac) == 0)
+			if (mac_parse(text, out->mac) == 0)
 				return (0);
 		}
 		out->mac[0] = '\0';

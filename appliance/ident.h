@@ -70,8 +70,6 @@ struct ident_name {
 void	ident_classify_name(const char *, struct ident_name *);
 /* 1 when the kind is one a phone uploads (logs, overrides, directory, calls). */
 int	ident_is_upload_kind(enum ident_file);
-/* Normalise "00:04:F2:AA:BB:CC", "0004F2AABBCC", ... to 12 lower-case hex. */
-int	ident_parse_mac(const char *, char out[IDENT_MAC_LEN + 1]);
 /* 1 when the len bytes are a split-image part number, "2345-12670-001". */
 int	ident_is_part_number(const char *, size_t);
 

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "library.h"
 #include "log.h"
+#include "mac.h"
 #include "models.h"
 #include "report.h"
 #include "provision.h"
@@ -106,7 +107,7 @@ serve_ctl_phone(struct serve *s, json_t *args, char **error)
 		*error = xstrdup("\"mac\" is required");
 		return (NULL);
 	}
-	if (control_mac_normalise(text, mac) != 0) {
+	if (mac_parse(text, mac) != 0) {
 		esc = log_escape(text, strlen(text));
 		xasprintf(error, "'%s' is not a MAC address (12 hex digits, "
 		    "with or without separators)", esc);

@@ -25,6 +25,7 @@
 #include "ident.h"
 #include "journal.h"
 #include "log.h"
+#include "mac.h"
 #include "provision.h"
 #include "serve.h"
 #include "xmalloc.h"
@@ -295,7 +296,7 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 		    line[i + n] != ']'; n++)
 			word[n] = line[i + n];
 		word[n] = '\0';
-		if (n == IDENT_MAC_LEN && ident_parse_mac(word, mac) == 0)
+		if (n == IDENT_MAC_LEN && mac_parse(word, mac) == 0)
 			p = fleet_find(s->fleet, mac);
 	}
 	if (p == NULL)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "mac.h"
 #include "version.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -140,7 +141,7 @@ fuzz_mac(const char *s)
 	char	out[IDENT_MAC_LEN + 1];
 	int	i;
 
-	if (ident_parse_mac(s, out) != 0)
+	if (mac_parse(s, out) != 0)
 		return;
 	for (i = 0; i < IDENT_MAC_LEN; i++) {
 		if (!isdigit((unsigned char)out[i]) &&

@@ -267,27 +267,6 @@ test_hook_script(void **state)
 	free(cause);
 }
 
-static void
-test_mac_normalize(void **state)
-{
-	char	out[DHCP_MAC_LEN + 1];
-
-	assert_int_equal(dhcp_mac_normalize("00:04:F2:aa:bb:CC", out), 0);
-	assert_string_equal(out, "0004f2aabbcc");
-	assert_int_equal(dhcp_mac_normalize("0004F2AABBCC", out), 0);
-	assert_string_equal(out, "0004f2aabbcc");
-	assert_int_equal(dhcp_mac_normalize("00-04-f2-aa-bb-cc", out), 0);
-	assert_int_equal(dhcp_mac_normalize("0004.f2aa.bbcc", out), 0);
-	assert_string_equal(out, "0004f2aabbcc");
-	assert_int_equal(dhcp_mac_normalize("00:04:f2:aa:bb", out), -1);
-	assert_int_equal(dhcp_mac_normalize("00:04:f2:aa:bb:cc:dd", out), -1);
-	assert_int_equal(dhcp_mac_normalize("00:04:f2:aa:bb:cg", out), -1);
-	assert_int_equal(dhcp_mac_normalize("0:004:f2:aa:bb:cc", out), -1);
-	assert_int_equal(dhcp_mac_normalize("00:04-f2:aa:bb:cc", out), -1);
-	assert_int_equal(dhcp_mac_normalize("00:04:f2aabbcc", out), -1);
-	assert_int_equal(dhcp_mac_normalize("", out), -1);
-}
-
 int
 main(void)
 {
@@ -303,7 +282,6 @@ main(void)
 		cmocka_unit_test(test_config_refuses_what_dnsmasq_cannot_carry),
 		cmocka_unit_test(test_hosts_file),
 		cmocka_unit_test(test_hook_script),
-		cmocka_unit_test(test_mac_normalize),
 	};
 
 	return (cmocka_run_group_tests_name("dhcp_config", tests, NULL, NULL));

@@ -634,39 +634,6 @@ test_upload_kinds(void **state)
 }
 
 static void
-mac_ok(const char *in, const char *want)
-{
-	char	out[IDENT_MAC_LEN + 1];
-
-	assert_int_equal(ident_parse_mac(in, out), 0);
-	assert_string_equal(out, want);
-}
-
-static void
-test_parse_mac(void **state)
-{
-	char	out[IDENT_MAC_LEN + 1];
-
-	mac_ok("0004f2aabbcc", "0004f2aabbcc");
-	mac_ok("0004F2AABBCC", "0004f2aabbcc");
-	mac_ok("00:04:F2:aa:BB:cc", "0004f2aabbcc");
-	mac_ok("64-16-7F-01-02-03", "64167f010203");
-	mac_ok("48:25:67:ab:cd:ef", "482567abcdef");
-	assert_int_equal(ident_parse_mac("", out), -1);
-	assert_int_equal(ident_parse_mac(NULL, out), -1);
-	assert_int_equal(ident_parse_mac("0004f2aabbc", out), -1);
-	assert_int_equal(ident_parse_mac("0004f2aabbcc0", out), -1);
-	assert_int_equal(ident_parse_mac("0004f2aabbcg", out), -1);
-	assert_int_equal(ident_parse_mac("00:04:f2:aa:bb", out), -1);
-	assert_int_equal(ident_parse_mac("00:04-f2:aa:bb:cc", out), -1);
-	assert_int_equal(ident_parse_mac("00.04.f2.aa.bb.cc", out), -1);
-	assert_int_equal(ident_parse_mac("000:4f2:aab:bcc:", out), -1);
-	assert_int_equal(ident_parse_mac("00:04:f2:aa:bb:cc ", out), -1);
-	assert_int_equal(ident_parse_mac(" 0004f2aabbcc", out), -1);
-	assert_int_equal(ident_parse_mac("00:04:f2:aa:bb:c:", out), -1);
-}
-
-static void
 test_part_numbers(void **state)
 {
 	assert_true(ident_is_part_number("2345-12670-001", 14));
@@ -699,7 +666,6 @@ main(void)
 		cmocka_unit_test(test_names_other),
 		cmocka_unit_test(test_names_null),
 		cmocka_unit_test(test_upload_kinds),
-		cmocka_unit_test(test_parse_mac),
 		cmocka_unit_test(test_part_numbers),
 	};
 
