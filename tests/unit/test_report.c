@@ -27,7 +27,7 @@ setup(void **state)
 	struct journal_event	 ev = { 1764237600000LL, "0004f2000001",
 				    "state", "current", "trusting", NULL, NULL,
 				    "GET ztp-rescue-0004f2000001.cfg" };
-	struct journal_event	 note;
+	struct journal_event	 note = { 0 };
 	char			*cause = NULL;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
