@@ -16,6 +16,12 @@
  * queued runs after the callbacks that libevent already had active, i.e.
  * after every transfer that was ready in this turn.  Without io_uring (an
  * old kernel, or io_uring disabled) every send goes out at once, as before.
+ *
+ * A lone transfer is not held: when nothing is queued yet and no other
+ * callback is waiting in this turn, there is nothing to gather, so the DATA
+ * leaves at once from the callback that answered the ACK.  Queueing it would
+ * only add a pass through the loop (and the flush's io_uring_enter) to every
+ * block of a stop-and-wait client that is the only one running.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -34,6 +40,7 @@
 #define TFTP_BATCH_MAX	256	/* sends per system call */
 
 struct tftp_batch {
+	struct event_base	*base;
 	struct io_uring		 ring;
 	struct event		*ev_flush;
 	struct tftp_transfer	*queued[TFTP_BATCH_MAX];
@@ -55,6 +62,7 @@ tftp_batch_new(struct event_base *base)
 		free(b);
 		return (NULL);
 	}
+	b->base = base;
 	b->ev_flush = event_new(base, -1, 0, tftp_batch_flush_cb, b);
 	return (b);
 }
@@ -72,7 +80,9 @@ tftp_batch_free(struct tftp_batch *b)
 
 /*
  * Queue t's single-block message t->msgs[0]; 0 when queued, -1 when the
- * caller must send it now.  A transfer has at most one queued send: before
+ * caller must send it now: there is no batch, or t is alone in this turn
+ * (nothing queued and no other callback active: the running callback is
+ * no longer counted as active).  A transfer has at most one queued send: before
  * it builds another message it flushes the queue (tftp_read_send()), so
  * nothing queued is overwritten or reordered.
  */
@@ -83,6 +93,9 @@ tftp_batch_queue(struct tftp_batch *b, struct tftp_transfer *t)
 		return (-1);
 	if (t->batched)
 		return (0);
+	if (b->count == 0 &&
+	    event_base_get_num_events(b->base, EVENT_BASE_COUNT_ACTIVE) == 0)
+		return (-1);
 	if (b->count == TFTP_BATCH_MAX)
 		tftp_batch_flush(b);
 	if (b->count == 0)
