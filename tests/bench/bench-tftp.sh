@@ -12,16 +12,22 @@
 # send per block, a process per transfer: with one stop-and-wait client its
 # CPU per GB is the floor under any server, measured in the same run.  Then one atftp
 # client asking for windowsize 8 against ZTP Rescue and in.tftpd (which
-# ignores it).  Writes a markdown table of ratios to $1 and stdout.
+# ignores it).  Then the added latency per block: tests/bench/tftp-latency.c,
+# one stop-and-wait client alone against ZTP Rescue, in.tftpd and the floor,
+# timing each ACK sent to the kernel's receive stamp of the DATA it brought
+# (server turnaround plus loopback), as percentiles in microseconds.  Writes
+# a markdown table of ratios to $1 and stdout.
 #
 #   BENCH_MB=64 BENCH_CLIENTS="1 8 48" BENCH_REPS=1 sh tests/bench/bench-tftp.sh out.md
+#   BENCH_CLIENTS= sh tests/bench/bench-tftp.sh out.md   # latency only:
+#   replaces only the latency section of out.md, if it has one
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
 : "${ZTP_BIN:=$TOP/$BUILD/ztp-rescue}"
 OUT=${1:-/dev/null}
 MB=${BENCH_MB:-64}
-CLIENTS=${BENCH_CLIENTS:-1 8 48}
+CLIENTS=${BENCH_CLIENTS-1 8 48}
 BLKSIZES=${BENCH_BLKSIZES:-512 1468}
 
 for c in curl atftp in.tftpd dnsmasq; do
@@ -47,6 +53,7 @@ head -c $((MB * 1048576)) /dev/urandom >"$W/root/image.bin"
 chmod 644 "$W/root/image.bin"
 SIZE=$((MB * 1048576))
 cc -O2 -Wall -Wextra -Werror -o "$W/tftp-floor" "$TOP/tests/bench/tftp-floor.c" || exit 1
+cc -O2 -Wall -Wextra -Werror -o "$W/tftp-latency" "$TOP/tests/bench/tftp-latency.c" || exit 1
 mkdir "$CG" 2>/dev/null || CG=""
 mkdir "$CGC" 2>/dev/null || CGC=""
 
@@ -176,6 +183,7 @@ each_row() {
 	done
 }
 for s in ztp hpa dnsmasq floor; do
+	[ -z "$CLIENTS" ] && [ $s = dnsmasq ] && continue	# latency only
 	start_server $s || continue
 	for blk in $BLKSIZES; do
 		for n in $CLIENTS; do
@@ -184,7 +192,16 @@ for s in ztp hpa dnsmasq floor; do
 			echo "$s blksize $blk, $n clients: $r (MB/s, CPU s/GB, ok)" >&2
 		done
 	done
-	if [ $s = ztp ] || [ $s = hpa ]; then
+	if [ $s != dnsmasq ]; then
+		for blk in $BLKSIZES; do
+			# Median run of three by p50: one client, nothing else.
+			for r in 1 2 3; do
+				"$W/tftp-latency" "$PORT" image.bin "$blk" || echo "0 0 0 0 0"
+			done | sort -n | sed -n 2p | sed "s/^/$s latency $blk /" >>"$RES"
+			grep "^$s latency $blk " "$RES" >&2
+		done
+	fi
+	if [ -n "$CLIENTS" ] && { [ $s = ztp ] || [ $s = hpa ]; }; then
 		w1=$(run_atftp); w2=$(run_atftp); w3=$(run_atftp)
 		w=$(printf '%s\n%s\n%s\n' "$w1" "$w2" "$w3" | sort -n | sed -n 2p)
 		echo "$s window $w" >>"$RES"
@@ -192,6 +209,49 @@ for s in ztp hpa dnsmasq floor; do
 	fi
 	stop_server
 done
+
+latency_table() {
+	echo "Added latency per block: one stop-and-wait client alone"
+	echo "(tests/bench/tftp-latency.c), from the ACK handed to the kernel to the"
+	echo "kernel's receive stamp of the DATA it brought: the server's turnaround plus"
+	echo "loopback, the same way for every server; every block of the ${MB} MB image"
+	echo "but the first, median run of three; microseconds:"
+	echo
+	echo "| blksize | server | p50 µs | p90 µs | p99 µs | max µs | blocks | p50 vs floor | p99 vs floor |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for blk in $BLKSIZES; do
+		awk -v blk="$blk" '$2 == "latency" && $3 == blk { p50[$1] = $4; p90[$1] = $5; p99[$1] = $6; mx[$1] = $7; n[$1] = $8 }
+		function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f×", a / b) : "n/a" }
+		END {
+			split("ztp hpa floor", order, " ")
+			name["ztp"] = "ZTP Rescue"; name["hpa"] = "in.tftpd"; name["floor"] = "floor"
+			for (i = 1; i <= 3; i++) {
+				s = order[i]
+				if (!(s in p50)) continue
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", blk, name[s],
+				    p50[s], p90[s], p99[s], mx[s], n[s],
+				    ratio(p50[s], p50["floor"]), ratio(p99[s], p99["floor"])
+			}
+		}' "$RES"
+	done
+}
+
+if [ -z "$CLIENTS" ]; then
+	# The throughput tables already there stay; the latency section is new.
+	{
+		if [ -f "$OUT" ] && grep -q '^# TFTP' "$OUT"; then
+			sed '/^Added latency per block/,$d' "$OUT"
+		else
+			echo "# TFTP: added latency per block"
+			echo
+		fi
+		echo "Latency measured $(date -u +%Y-%m-%d), loopback, $(nproc) CPUs."
+		latency_table
+	} >"$W/out.md"
+	cat "$W/out.md" >"$OUT"
+	cat "$W/out.md"
+	exit 0
+fi
 
 {
 	echo "# TFTP: ZTP Rescue vs tftpd-hpa (in.tftpd) vs dnsmasq"
@@ -254,4 +314,6 @@ done
 		printf "One atftp client, blksize 1468, windowsize 8 (median of 3): ZTP Rescue %s MB/s, in.tftpd %s MB/s (window ignored): **%.2f×**.\n",
 		    w["ztp"], w["hpa"], (w["hpa"] > 0 ? w["ztp"] / w["hpa"] : 0)
 	}' "$RES"
+	echo
+	latency_table
 } | tee "$OUT"
