@@ -31,6 +31,7 @@
 
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <linux/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -58,6 +59,16 @@
 #include "xmalloc.h"
 
 #define HTTP_ACK_POLL_MS	5
+/* At the gate, the acknowledgement is looked for every RTT, within these. */
+#define HTTP_GATE_POLL_MIN_US	200
+/*
+ * What a client that stops reading after the header may still have its
+ * kernel acknowledge: its receive buffer, which grows only while it reads;
+ * taken as this many times the window it advertises when the header is
+ * acknowledged, and never trusted past HTTP_HIDE_MAX.
+ */
+#define HTTP_HIDE_WINDOWS	4
+#define HTTP_HIDE_MAX		(4ULL * 1024 * 1024)
 #define HTTP_ACK_POLL_SLOW_MS	100
 #define HTTP_PROGRESS_MS	250
 /* Defaults of the limits (http.h). */
@@ -174,6 +185,9 @@ static void	http_progress(evutil_socket_t, short, void *);
 static void	http_closed(struct evhttp_connection *, void *);
 static void	http_finish(struct http_xfer *, enum xfer_end, const char *);
 static uint64_t	http_acked(struct http_xfer *);
+static int	http_tcp_info(struct http_xfer *, struct tcp_info *);
+static int	http_gate_open(struct http_xfer *);
+static void	http_gate_poll(struct http_xfer *, struct timeval *);
 static void	http_emit(struct http_xfer *, enum xfer_phase, enum xfer_end,
 		    uint64_t, const char *);
 static double	http_seconds(const struct timeval *);
@@ -1022,7 +1036,7 @@ http_drained(struct evhttp_connection *evcon, void *arg)
 		x->at_gate = 1;
 		x->ack_last = 0;
 		gettimeofday(&x->ack_since, NULL);
-		tv.tv_usec = HTTP_ACK_POLL_MS * 1000;
+		http_gate_poll(x, &tv);
 		evtimer_add(x->timer, &tv);
 		return;
 	}
@@ -1050,7 +1064,14 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 				http_stalled(x, acked);
 				return;
 			}
+			if (x->at_gate && http_seconds(&x->ack_since) <= 0.2)
+				http_gate_poll(x, &tv);
 			evtimer_add(x->timer, &tv);
+			return;
+		}
+		if (!x->graced && http_gate_open(x)) {
+			x->gated = 1;
+			http_feed(x);
 			return;
 		}
 		if (!x->graced) {
@@ -1103,6 +1124,70 @@ http_stalled(struct http_xfer *x, uint64_t acked)
 	http_finish(x, XFER_END_SILENCE, "the client stopped "
 	    "acknowledging");
 	evhttp_connection_free(evcon);
+}
+
+static int
+http_tcp_info(struct http_xfer *x, struct tcp_info *ti)
+{
+	struct bufferevent	*bev;
+	socklen_t		 len = sizeof *ti;
+	int			 fd;
+
+	if (x->evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(x->evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1)
+		return (-1);
+	memset(ti, 0, sizeof *ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * While the gate's bytes wait for their acknowledgement, look every round
+ * trip (as the connection measures it), not at a fixed pace.
+ */
+static void
+http_gate_poll(struct http_xfer *x, struct timeval *tv)
+{
+	struct tcp_info	ti;
+	unsigned	us = HTTP_ACK_POLL_MS * 1000;
+
+	if (http_tcp_info(x, &ti) == 0 && ti.tcpi_rtt > 0 && ti.tcpi_rtt < us)
+		us = ti.tcpi_rtt;
+	if (us < HTTP_GATE_POLL_MIN_US)
+		us = HTTP_GATE_POLL_MIN_US;
+	tv->tv_sec = 0;
+	tv->tv_usec = us;
+}
+
+/*
+ * The header is acknowledged: may the rest go at once, without the grace?
+ * The grace is there so that a client that reads the header and closes is
+ * seen to have taken only the header; the rest sent at once lands in its
+ * receive buffer, and its kernel acknowledges what fits there whether it
+ * reads or not.  What fits is what the connection shows: its advertised
+ * window now (the buffer grows only while the client reads).  When the
+ * header and all that could be acknowledged unread stay under half the
+ * reply, an abandon still shows as one (far from the whole), and the rest
+ * goes at once; otherwise (a small reply, a wide window) the grace holds.
+ */
+static int
+http_gate_open(struct http_xfer *x)
+{
+	struct tcp_info	ti;
+	uint64_t	hide;
+
+	if (http_tcp_info(x, &ti) != 0 || ti.tcpi_snd_wnd == 0)
+		return (0);
+	hide = (uint64_t)ti.tcpi_snd_wnd * HTTP_HIDE_WINDOWS;
+	if (hide > HTTP_HIDE_MAX || 2 * (x->queued + hide) >= x->c.size)
+		return (0);
+	log_info("http: %s to %s: header acknowledged after %.1f ms, the "
+	    "rest sent at once (window %u bytes, rtt %u us)", x->name,
+	    x->peer_text, http_seconds(&x->ack_since) * 1000,
+	    ti.tcpi_snd_wnd, ti.tcpi_rtt);
+	return (1);
 }
 
 /* Bytes the client's TCP has acknowledged. */

@@ -33,9 +33,12 @@ struct http_content {
 	uint64_t	 size;
 	const char	*content_type;	/* default application/octet-stream */
 	/*
-	 * Send this many bytes first, wait until the client acknowledged them
-	 * and grace_ms more: a client that only wanted the header closes in
-	 * that time, which no amount of buffering can then hide.  0 for none.
+	 * Send this many bytes first and wait until the client acknowledged
+	 * them; then the rest at once if the client's receive window shows
+	 * that an abandon would still be told (it could acknowledge unread
+	 * far less than half the reply), else after grace_ms more: a client
+	 * that only wanted the header closes in that time, which no amount
+	 * of buffering can then hide.  0 for none.
 	 */
 	uint64_t	 gate;
 	void		(*release)(void *);	/* called once when done */
@@ -64,7 +67,7 @@ struct http_config {
 	const char		*key_file;
 	struct upload_store	*uploads;	/* NULL: every PUT refused */
 	uint64_t		 max_upload;	/* bytes */
-	unsigned		 grace_ms;	/* after the gate, default 150 */
+	unsigned		 grace_ms;	/* after the gate when held, 150 */
 	unsigned		 chunk;		/* most bytes per write, default 4 MB */
 	/* Limits against a hostile segment (0: the default). */
 	unsigned		 max_headers;	/* bytes of request head, 8 KiB */

@@ -75,6 +75,18 @@ check "VVX101: abandoning a 24 MB image after the header means current" \
 check_eq "VVX101: its version is the abandoned image's" 5.4.0.12410 \
     "$(phone_field "$D" 0004f2000a05 version)"
 
+# A whole download of that image is not held at the header: its receive
+# window shows an abandon could still be told, so the rest goes as soon as
+# the header is acknowledged (said in the log), and all of it arrives.
+get "$upd" 127.0.0.16 0004f2000a06.cfg >/dev/null
+check_eq "VVX101: the whole image downloads" "200 25165824" \
+    "$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+    --interface 127.0.0.16 -A "$upd" \
+    "http://127.0.0.1:$HTTP/3111-40250-001.sip.ld")"
+check "VVX101: the rest went once the header was acknowledged, no grace" \
+    grep -q '3111-40250-001.sip.ld to 127.0.0.16:[0-9]*: header acknowledged after .* the rest sent at once' \
+    "$D/serve.log"
+
 # Newer than its target: never offered the older image.
 mac=0004f2000b01
 app="FileTransport PolycomVVX-VVX_410-UA/5.9.7.4477 Type/Application"
