@@ -1,8 +1,8 @@
 /*
  * `ztp-rescue batch`: recovery for scripts.  Waits until every phone of an
- * inventory is recovered or failed (or the time is up), printing progress
+ * inventory is repointed-quiet or failed (or the time is up), printing progress
  * (human lines, or JSON lines with --json), asks the daemon for the report,
- * and says how it went in its exit status: 0 all recovered, 3 otherwise,
+ * and says how it went in its exit status: 0 all repointed-quiet, 3 otherwise,
  * 1 on a run-time failure, 2 on a usage error.  It never reads the terminal
  * (Clonezilla's batch mode that still waited for ENTER is the lesson).
  */
@@ -76,7 +76,7 @@ static const struct cmd_option cmd_batch_options[] = {
 const struct cmd_entry cmd_batch_entry = {
 	.name = "batch",
 	.args = "",
-	.summary = "wait until every phone of an inventory is recovered, "
+	.summary = "wait until every phone of an inventory is repointed-quiet, "
 	    "then write the report",
 	.options = cmd_batch_options,
 	.exec = cmd_batch_exec
@@ -138,7 +138,7 @@ batch_count(struct batch *b, unsigned int *recovered, unsigned int *failed)
 	for (i = 0; i < b->inv.n; i++) {
 		s = batch_state(json_object_get(b->phones,
 		    b->inv.phones[i].mac));
-		if (strcmp(s, "recovered") == 0)
+		if (strcmp(s, "repointed-quiet") == 0)
 			(*recovered)++;
 		else if (strcmp(s, "failed") == 0)
 			(*failed)++;
@@ -299,7 +299,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 	batch_count(b, &rec, &fail);
 	if (b->json) {
 		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}", "event",
-		    "done", "total", (json_int_t)b->inv.n, "recovered",
+		    "done", "total", (json_int_t)b->inv.n, "repointed-quiet",
 		    (json_int_t)rec, "failed", (json_int_t)fail, "timed_out",
 		    (json_int_t)(b->inv.n - rec - fail), "elapsed",
 		    (json_int_t)batch_elapsed(b), "report", report, "exit", rc);
@@ -325,11 +325,11 @@ batch_summary(struct batch *b, const char *report, int rc)
 		text = control_format_phone(ph);
 		printf("%s%s%s%s\n", text, ip->label != NULL ? " " : "",
 		    ip->label != NULL ? ip->label : "",
-		    strcmp(state, "recovered") != 0 &&
+		    strcmp(state, "repointed-quiet") != 0 &&
 		    strcmp(state, "failed") != 0 ? "  TIMEOUT" : "");
 		free(text);
 	}
-	printf("%u of %zu recovered, %u failed, %zu timed out%s%s\n", rec,
+	printf("%u of %zu repointed-quiet, %u failed, %zu timed out%s%s\n", rec,
 	    b->inv.n, fail, b->inv.n - rec - fail, report != NULL ?
 	    "; report " : "", report != NULL ? report : "");
 	fflush(stdout);

@@ -53,6 +53,6 @@ cmd_help_exec(const struct cmd_entry *self, int argc, char **argv)
 	for (e = cmd_table; *e != NULL; e++)
 		printf("  %-12s %s\n", (*e)->name, (*e)->summary);
 	printf("\nexit status: 0 ok, 1 run-time failure, 2 usage error, "
-	    "3 (batch) some phones not recovered\n");
+	    "3 (batch) some phones not repointed-quiet\n");
 	return (EXIT_OK);
 }

@@ -60,7 +60,7 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "models", OPT_MODELS, "FILE",
 	    "override target versions (TOKEN<TAB>VERSION lines)" },
 	{ "repoint", OPT_REPOINT, "ztp|URL",
-	    "where recovered phones go: Polycom ZTP (default) or a "
+	    "where upgraded phones are re-pointed: Polycom ZTP (default) or a "
 	    "provisioning server URL" },
 	{ "repoint-template", OPT_REPOINT_TEMPLATE, "FILE",
 	    "use this trust/re-point template instead of the built-in one "
@@ -69,7 +69,7 @@ static const struct cmd_option cmd_serve_options[] = {
 	    "a phone whose version is unknown is offered its target image "
 	    "(upgrade, default) or nothing until its version is known" },
 	{ "quiet-period", OPT_QUIET_PERIOD, "SECONDS",
-	    "silence after the re-point that counts as recovered "
+	    "silence after the re-point that counts as repointed-quiet "
 	    "(default 120)" },
 	{ "no-dhcp", OPT_NO_DHCP, NULL, "do not run DHCP" },
 	{ "iface", OPT_IFACE, "IF", "run DHCP on this interface" },

@@ -20,7 +20,7 @@
 
 static const char *phone_state_names[PHONE_NSTATES] = {
 	"seen", "identified", "upgrading", "rebooting", "current", "trusting",
-	"repointed", "recovered", "failed", "held"
+	"repointed", "repointed-quiet", "failed", "held"
 };
 static const char *version_source_names[] = {
 	"", "app-log", "abandoned-image", "option60", "user-agent"
@@ -57,6 +57,9 @@ phone_state_from_name(const char *name)
 		if (strcmp(phone_state_names[i], name) == 0)
 			return (i);
 	}
+	/* The name in journals written before "repointed-quiet". */
+	if (strcmp(name, "recovered") == 0)
+		return (PHONE_RECOVERED);
 	return (-1);
 }
 

@@ -3,7 +3,11 @@
  * machine of its recovery (docs/engine.md, "States"):
  *
  *   seen -> identified -> upgrading -> rebooting -> current -> trusting
- *        -> repointed -> recovered,   and failed(reason), held(reason).
+ *        -> repointed -> repointed-quiet,   and failed(reason), held(reason).
+ *
+ * "repointed-quiet" (PHONE_RECOVERED; "recovered" in older journals) claims
+ * only what the closet saw: re-pointed, then no request for the quiet
+ * period.  That the phone reached ZTP is not verified from here.
  *
  * The fleet knows nothing of packets: the serving code tells it what a phone
  * did (asked for a file, sent a User-Agent, abandoned an image) together with
@@ -137,7 +141,7 @@ TAILQ_HEAD(phone_list, phone);
 
 struct fleet_config {
 	enum unknown_policy	 unknown_version;
-	int64_t			 quiet_ms;	/* silence after re-point = recovered */
+	int64_t			 quiet_ms;	/* silence after re-point = repointed-quiet */
 	unsigned		 max_returns;	/* boot cycles after re-point before failed */
 };
 
@@ -272,7 +276,7 @@ void		 fleet_add_bytes(struct fleet *, struct phone *, uint64_t);
 void		 fleet_progress(struct fleet *, struct phone *, const char *,
 		    uint64_t, uint64_t, double);
 
-/* Quiet-period rule: re-pointed phones silent long enough are recovered. */
+/* Quiet-period rule: re-pointed phones silent long enough are repointed-quiet. */
 void		 fleet_tick(struct fleet *, int64_t);
 
 /* The phone object of docs/control-protocol.md. */

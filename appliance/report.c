@@ -123,13 +123,13 @@ report_claim(json_t *o, json_t *delivered, int quiet)
 	    ca != NULL ? ca : "not given",
 	    repoint != NULL ? repoint : "not sent", REPORT_ZTP_UNVERIFIED);
 	free(files);
-	if (state != NULL && strcmp(state, "recovered") == 0) {
+	if (state != NULL && strcmp(state, "repointed-quiet") == 0) {
 		if (quiet >= 0)
-			xasprintf(&next, "%s Recovered here means: re-pointed, "
+			xasprintf(&next, "%s Repointed-quiet means: re-pointed, "
 			    "then no request for the quiet period (%d s); not "
 			    "that it registered at ZTP.", text, quiet);
 		else
-			xasprintf(&next, "%s Recovered here means: re-pointed, "
+			xasprintf(&next, "%s Repointed-quiet means: re-pointed, "
 			    "then no request for the quiet period; not that it "
 			    "registered at ZTP.", text);
 		free(text);

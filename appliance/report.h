@@ -5,8 +5,8 @@
  * trust file delivered whole with its bytes and SHA-256, the quiet period,
  * "ZTP reachability not verified from this closet", a one-sentence claim,
  * every transfer), as JSON or CSV, from the journal alone, so it can be
- * written with or without a running daemon.  "recovered" claims only what
- * the closet saw: re-pointed, then quiet for the quiet period.
+ * written with or without a running daemon.  "repointed-quiet" claims only
+ * what the closet saw: re-pointed, then quiet for the quiet period.
  * Written to a temporary name, fsynced, renamed: a USB stick pulled too
  * early holds the previous report or the new one, never half of one.
  */

@@ -602,7 +602,7 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct serve	*s = arg;
 
-	/* A phone recovered by silence: nothing is answered on it. */
+	/* A phone repointed-quiet by silence: nothing is answered on it. */
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
 	fleet_tick(s->fleet, serve_now());
 	journal_scope_end(s->journal);

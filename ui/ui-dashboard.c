@@ -38,7 +38,7 @@ static size_t	ui_cmdline_break(struct ui *);
 
 /* Finished states first: on 80 columns the end of the line may be cut. */
 static const char *const ui_count_names[][2] = {
-	{ "recovered", "recov" }, { "failed", "fail" }, { "held", "held" },
+	{ "repointed-quiet", "quiet" }, { "failed", "fail" }, { "held", "held" },
 	{ "seen", "seen" }, { "identified", "ident" },
 	{ "upgrading", "upgr" }, { "rebooting", "boot" },
 	{ "current", "curr" }, { "trusting", "trust" },
@@ -70,7 +70,7 @@ ui_attr_for_state(struct ui *ui, const char *state)
 
 	if (state == NULL)
 		return (A_NORMAL);
-	if (strcmp(state, "recovered") == 0)
+	if (strcmp(state, "repointed-quiet") == 0)
 		pair = UI_COLOUR_GOOD;
 	else if (strcmp(state, "failed") == 0) {
 		pair = UI_COLOUR_BAD;
@@ -297,11 +297,16 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	if (state_raw != NULL && (strcmp(state_raw, "current") == 0 ||
 	    strcmp(state_raw, "trusting") == 0 ||
 	    strcmp(state_raw, "repointed") == 0 ||
-	    strcmp(state_raw, "recovered") == 0))
+	    strcmp(state_raw, "repointed-quiet") == 0))
 		after = control_text(ph, "version");
 	else
 		after = control_text(ph, "target");
 	state = control_text(ph, "state");
+	/* The state column is 10 wide: the help explains the short name. */
+	if (strcmp(state, "repointed-quiet") == 0) {
+		free(state);
+		state = xstrdup("rp-quiet");
+	}
 	reason = control_text(ph, "reason");
 
 	/* An unknown version is "?", so ">" never reads as an arrow. */

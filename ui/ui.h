@@ -32,7 +32,7 @@ enum ui_sort {
 
 enum ui_colour {
 	UI_COLOUR_NONE = 0,
-	UI_COLOUR_GOOD,		/* recovered */
+	UI_COLOUR_GOOD,		/* repointed-quiet */
 	UI_COLOUR_BUSY,		/* transfers, reboots */
 	UI_COLOUR_WARN,		/* held, warnings */
 	UI_COLOUR_BAD,		/* failed, errors */

@@ -60,17 +60,17 @@ at_exit "kill $sim9 2>/dev/null"
 sleep 60 | "$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" \
     --timeout 60 --json --only-inventory --report "$d/report.csv" \
     >"$d/batch.json" 2>"$d/batch.err"; rc=$?
-check_eq "every listed phone recovered: exit 0" 0 "$rc"
+check_eq "every listed phone repointed-quiet: exit 0" 0 "$rc"
 check "every line is JSON" sh -c "jq -e . '$d/batch.json' >/dev/null"
 last=$(tail -1 "$d/batch.json")
 check_eq "the last line says how it ended" "done 2 0 0 0" \
-    "$(printf '%s' "$last" | jq -r '"\(.event) \(.recovered) \(.failed) \(.timed_out) \(.exit)"')"
+    "$(printf '%s' "$last" | jq -r '"\(.event) \(.["repointed-quiet"]) \(.failed) \(.timed_out) \(.exit)"')"
 check_eq "the report path is in it" "$d/report.csv" \
     "$(printf '%s' "$last" | jq -r .report)"
 check "progress lines name the label" \
     grep -q '"mac":"0004f2b00001","label":"desk 1"' "$d/batch.json"
-check "progress lines reach recovered" \
-    grep -q '"state":"recovered","reason":null,"done":2,"total":2' \
+check "progress lines reach repointed-quiet" \
+    grep -q '"state":"repointed-quiet","reason":null,"done":2,"total":2' \
     "$d/batch.json"
 check "the report is written" test -s "$d/report.csv"
 check "the report has the first phone" grep -q 0004f2b00001 "$d/report.csv"
@@ -96,7 +96,7 @@ out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" \
     --timeout 2 </dev/null); rc=$?
 check_eq "a missing phone: exit 3" 3 "$rc"
 check_contains "the summary names it" "0004f2b000ff nobody  never seen  TIMEOUT" "$out"
-check_contains "and counts" "1 of 2 recovered, 0 failed, 1 timed out; report $d/state/reports/batch-" "$out"
+check_contains "and counts" "1 of 2 repointed-quiet, 0 failed, 1 timed out; report $d/state/reports/batch-" "$out"
 check "the default report is in the state directory" \
     sh -c "ls '$d/state/reports/'batch-*.json >/dev/null"
 

@@ -57,7 +57,7 @@ s=$(screen)
 check_contains "header: the appliance's address" " 127.0.0.1 " "$s"
 check_contains "header: services" "TFTP on  HTTP on  HTTPS off  DHCP off" "$s"
 check_contains "header: library packages" "4 packages" "$s"
-check_contains "header: counts per state" "recov:0 fail:0 held:0 | seen:0" "$s"
+check_contains "header: counts per state" "quiet:0 fail:0 held:0 | seen:0" "$s"
 check_eq "the screen is 24 lines" 24 "$(screen | wc -l | tr -d ' ')"
 check "no line is wider than 80 columns" \
     test "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
@@ -68,21 +68,21 @@ check "no line is wider than 80 columns" \
     >"$d/sim.log" 2>&1 &
 sim=$!
 at_exit "kill $sim 2>/dev/null"
-wait_screen "recov:2" 60
+wait_screen "quiet:2" 60
 s=$(screen)
 row=$(printf '%s\n' "$s" | grep '^0004f2c00001 ')
 ip=$(printf '%-15s' "$(phone_field "$d" 0004f2c00001 ip)")
 check_contains "a row: MAC, IP (as the daemon knows it), model" \
     "0004f2c00001 $ip VVX410" "$row"
 check_contains "a row: the version it runs" ">4.1.7" "$row"
-check_contains "a row: its state" "recovered" "$row"
+check_contains "a row: its state" "rp-quiet" "$row"
 wait "$sim"
 
 # Help, from the dashboard and from the phone page.
 keys '?'
 wait_screen "DASHBOARD - one row per phone"
 keys q
-wait_screen "recov:2"
+wait_screen "quiet:2"
 keys Home Enter
 wait_screen "PHONE 0004f2c00001"
 wait_screen "TIMELINE ("
@@ -94,7 +94,7 @@ wait_screen "PHONE PAGE - everything the appliance knows"
 keys Escape
 wait_screen "SYSLOG ("
 keys q
-wait_screen "recov:2"
+wait_screen "quiet:2"
 
 # An action: hold, with its command line; then release it with that command.
 keys Home h

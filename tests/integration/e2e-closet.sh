@@ -98,7 +98,7 @@ check_eq "power-loss phones: four boots each" "4 4" \
     "$(e2e_phone "$D/out-pl1" 0004f2c1f001 boots) $(e2e_phone "$D/out-pl2" 0004f2c2f001 boots)"
 
 # What the appliance says.
-check "the appliance calls 46 phones recovered after the quiet period" \
+check "the appliance calls 46 phones repointed-quiet after the quiet period" \
     wait_for 60 e2e_all_recovered "$D" 46
 check "report written" e2e_report "$D"
 check_eq "the report has 48 rows" 48 "$(jq '.phones | length' "$D/report.json")"

@@ -52,7 +52,7 @@ events() {
 past_image() {
 	[ "$(sqlite3 "file:$J?mode=ro" "SELECT count(*) FROM phones WHERE
 	    state IN ('rebooting', 'current', 'trusting', 'repointed',
-	    'recovered')" 2>/dev/null)" -ge "$1" ]
+	    'repointed-quiet')" 2>/dev/null)" -ge "$1" ]
 }
 
 run_closets 1
@@ -62,7 +62,7 @@ events >"$D/events-before"
 kill -9 "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
 unfinished=$(sqlite3 "$J" "SELECT count(*) FROM phones WHERE state NOT IN
-    ('repointed', 'recovered')")
+    ('repointed', 'repointed-quiet')")
 check "killed mid-closet: some phones not yet re-pointed ($unfinished)" \
     test "$unfinished" -gt 0
 check_eq "the journal is intact after kill -9" ok \
@@ -88,7 +88,7 @@ check_eq "every HTTP phone ends recovered (phonesim exit 0)" 0 "$rc1"
 [ "$rc1" -eq 0 ] || sed 's/^/# /' "$D/err-http2" | head
 check_eq "every TFTP phone ends recovered (phonesim exit 0)" 0 "$rc2"
 [ "$rc2" -eq 0 ] || sed 's/^/# /' "$D/err-tftp2" | head
-check "the appliance calls all 24 recovered after the quiet period" \
+check "the appliance calls all 24 repointed-quiet after the quiet period" \
     wait_for 60 e2e_all_recovered "$D" 24
 check "report written" e2e_report "$D"
 # The phones' second-run lines, with the version they had before any run.

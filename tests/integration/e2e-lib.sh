@@ -97,12 +97,14 @@ e2e_count_state() {
 	    jq --arg s "$2" '[.phones[] | select(.state == $s)] | length'
 }
 e2e_all_recovered() {
-	[ "$(e2e_count_state "$1" recovered)" -ge "$2" ]
+	[ "$(e2e_count_state "$1" repointed-quiet)" -ge "$2" ]
 }
 
-# e2e_view_phone JSONLINE: what a phone says about itself, in one line.
+# e2e_view_phone JSONLINE: what a phone says about itself, in one line
+# (a phone that recovered by its own account is what the appliance calls
+# repointed-quiet).
 e2e_view_phone() {
-	printf '%s\n' "$1" | jq -r '"model=\(.model) before=\(.version_before) after=\(.version_after) ca=\(.ca_sha256) repoint=\(.target) \(if .recovered then "recovered" else "not-recovered" end) ztp=\(.reached_ztp)"'
+	printf '%s\n' "$1" | jq -r '"model=\(.model) before=\(.version_before) after=\(.version_after) ca=\(.ca_sha256) repoint=\(.target) \(if .recovered then "repointed-quiet" else "not-recovered" end) ztp=\(.reached_ztp)"'
 }
 
 # e2e_view_report DIR MAC: what the report and the mock's arrivals say about
@@ -131,7 +133,7 @@ e2e_compare() {
 		fi
 		[ "$_want" = - ] && continue
 		check_eq "$_mod $_mac: ends recovered at $_want with the operator's CA, at ZTP" \
-		    "after=$_want ca=$CAFP repoint=ztp recovered ztp=true" \
+		    "after=$_want ca=$CAFP repoint=ztp repointed-quiet ztp=true" \
 		    "$(e2e_view_phone "$_line" | sed 's/^.* after=/after=/')"
 		check_eq "$_mod $_mac: the report agrees with the phone" \
 		    "$(e2e_view_phone "$_line")" "$(e2e_view_report "$1" "$_mac")"
@@ -169,11 +171,11 @@ e2e_every_model() {
 	check_eq "every phone recovered (phonesim exit 0)" "0" "$_rc"
 	[ "$_rc" -eq 0 ] && : || sed 's/^/# /' "$_f/err" | head -20
 	check_eq "one JSON line per phone" "$_n" "$(grep -c '^{' "$_f/out")"
-	check "the appliance calls every phone recovered after the quiet period" \
+	check "the appliance calls every phone repointed-quiet after the quiet period" \
 	    wait_for 30 e2e_all_recovered "$_f" "$_n"
 	check "report written" e2e_report "$_f"
-	check_eq "the report has one row per phone, all recovered" "$_n $_n" \
-	    "$(jq -r '[.phones | length, ([.[] | select(.state == "recovered")] | length)] | join(" ")' "$_f/report.json")"
+	check_eq "the report has one row per phone, all repointed-quiet" "$_n $_n" \
+	    "$(jq -r '[.phones | length, ([.[] | select(.state == "repointed-quiet")] | length)] | join(" ")' "$_f/report.json")"
 	e2e_compare "$_f" "$_f/out"
 	# Each phone took its image whole once, then abandoned it after the
 	# reboot, as the report's transfer rows say.
@@ -201,9 +203,9 @@ e2e_every_model() {
 # that are not recovered, the phones' complaints and the daemon's last lines.
 e2e_diag() {
 	[ "$_tap_failed" -gt 0 ] || return 0
-	echo "# phones not recovered (mac model state version reason):"
+	echo "# phones not repointed-quiet (mac model state version reason):"
 	"$ZTP_BIN" status --state "$1/state" --json 2>/dev/null | jq -r \
-	    '.phones[] | select(.state != "recovered") | "#   \(.mac) \(.model) \(.state) \(.version) \(.reason)"'
+	    '.phones[] | select(.state != "repointed-quiet") | "#   \(.mac) \(.model) \(.state) \(.version) \(.reason)"'
 	cat "$1"/err* 2>/dev/null | sed 's/^/# phone: /' | head -20
 	tail -30 "$1/serve.log" | sed 's/^/# serve: /'
 }

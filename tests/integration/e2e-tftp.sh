@@ -30,10 +30,10 @@ check "final ACK lost: the image is being sent" wait_for 10 sh -c \
 "$D/tftp-tool" abandon 127.0.0.1 "$TFTP" ztp-rescue-$mac.cfg 3 &
 tool=$!
 check "final ACK lost: the phone is trusting once the file is asked for" \
-    wait_for 10 sh -c "$ZTP_BIN status --state $D/state --json | jq -e '.phones[] | select(.mac == \"$mac\" and (.state == \"trusting\" or .state == \"repointed\" or .state == \"recovered\"))' >/dev/null"
+    wait_for 10 sh -c "$ZTP_BIN status --state $D/state --json | jq -e '.phones[] | select(.mac == \"$mac\" and (.state == \"trusting\" or .state == \"repointed\" or .state == \"repointed-quiet\"))' >/dev/null"
 wait $tool $img
-check "final ACK lost: re-pointed, then recovered after the quiet period" \
-    wait_for 15 sh -c "$ZTP_BIN status --state $D/state --json | jq -e '.phones[] | select(.mac == \"$mac\" and .state == \"recovered\")' >/dev/null"
+check "final ACK lost: re-pointed, then repointed-quiet after the quiet period" \
+    wait_for 15 sh -c "$ZTP_BIN status --state $D/state --json | jq -e '.phones[] | select(.mac == \"$mac\" and .state == \"repointed-quiet\")' >/dev/null"
 e2e_report "$D"
 check_eq "final ACK lost: the transfer row says so (3 blocks of 4 acknowledged)" \
     "abandoned 1536 4" \

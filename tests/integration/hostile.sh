@@ -137,7 +137,7 @@ skip "syslog flood: with the journal's rate limit"
 skip "forged User-Agent and option 60: with the identity binding"
 
 # Nothing recorded lost: every phone that recovered is still recorded so.
-check "every phone recovered is recorded as recovered" \
+check "every phone repointed-quiet is recorded as repointed-quiet" \
     wait_for 30 e2e_all_recovered "$D" "$NPHONES"
 rss=$(awk '/VmHWM/ { print $2 }' "/proc/$SERVE_PID/status" 2>/dev/null)
 echo "# daemon peak RSS (sanitizer build): ${rss:-?} kB"

@@ -68,7 +68,7 @@ get "$upd410" 127.0.0.31 0004f2000f01.cfg >/dev/null
 get_header "$upd410" 127.0.0.31 3111-46162-001.sip.ld
 check "A current after the restart" wait_for 5 state_is "$D" 0004f2000f01 current
 get "$app410" 127.0.0.31 ztp-rescue-0004f2000f01.cfg >/dev/null
-check "A recovered" wait_for 10 state_is "$D" 0004f2000f01 recovered
+check "A repointed-quiet" wait_for 10 state_is "$D" 0004f2000f01 repointed-quiet
 # C asks again and takes its image whole this time.
 get "$upd101" 127.0.0.33 0004f2000f03.cfg >/dev/null
 get "$upd101" 127.0.0.33 3111-40250-001.sip.ld >/dev/null
@@ -95,7 +95,7 @@ while [ $i -lt 3 ]; do
 	i=$((i + 1))
 done
 check "three kills under load: no event lost, journal intact, restarts" test $ok = 1
-check_eq "A still recovered" recovered "$(phone_field "$D" 0004f2000f01 state)"
+check_eq "A still repointed-quiet" repointed-quiet "$(phone_field "$D" 0004f2000f01 state)"
 
 serve_stop
 check "no sanitizer report in the daemon's log" \

@@ -55,7 +55,7 @@ out=$(tget $mac-phone.cfg "$D/p.cfg" 2>&1)
 check_contains "RRQ of an optional file is error 1 (not found)" \
     "Error code 1: file not found" "$out"
 check "and not one byte of it is received" test ! -s "$D/p.cfg"
-check "recovered after the quiet period" wait_for 10 state_is "$D" $mac recovered
+check "repointed-quiet after the quiet period" wait_for 10 state_is "$D" $mac repointed-quiet
 tr=$("$ZTP_BIN" report --state "$D/state" --csv)
 check_contains "the report lists the abandoned transfer" \
     "tftp 3111-40250-001.sip.ld abandoned" "$tr"

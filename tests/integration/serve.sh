@@ -57,8 +57,8 @@ recover() {
 	    wait_for 5 state_is "$D" "$_mac" repointed
 	check_eq "$_m: -phone.cfg is a fast 404" 404 \
 	    "$(get "$_app_new" "$_ip" "$_mac-phone.cfg")"
-	check "$_m: recovered after the quiet period" \
-	    wait_for 10 state_is "$D" "$_mac" recovered
+	check "$_m: repointed-quiet after the quiet period" \
+	    wait_for 10 state_is "$D" "$_mac" repointed-quiet
 }
 
 recover SPIP_550 SoundPointIP 2345-12500-001 4.0.1.1000 4.0.8.0931 0004f2000a01 127.0.0.11
@@ -101,7 +101,7 @@ check_contains "newer VVX410: the reason says so" "not downgraded" \
     "$(phone_field "$D" $mac reason)"
 check_eq "newer VVX410: still given SHA-2 trust and the re-point" 200 \
     "$(get "$app" 127.0.0.21 ztp-rescue-$mac.cfg)"
-check "newer VVX410: recovered" wait_for 10 state_is "$D" $mac recovered
+check "newer VVX410: repointed-quiet" wait_for 10 state_is "$D" $mac repointed-quiet
 
 # A model not in the table is held with a reason.
 mac=0004f2000c01
@@ -130,7 +130,7 @@ check_eq "PUT of a name a phone never uploads is refused" 403 \
 
 # Status and report.
 st=$("$ZTP_BIN" status --state "$D/state" --json)
-check_eq "status counts five recovered phones" 5 "$(echo "$st" | jq .counts.recovered)"
+check_eq "status counts five repointed-quiet phones" 5 "$(echo "$st" | jq '.counts["repointed-quiet"]')"
 check_eq "status shows the CA" "$(openssl x509 -in "$D/ca.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" \
     "$(echo "$st" | jq -r .appliance.ca.sha256)"
 "$ZTP_BIN" report --state "$D/state" --csv --out "$D/report.csv" 2>/dev/null
@@ -141,7 +141,7 @@ check_contains "CSV report lists its transfers" \
     "http 3111-46162-001.sip.ld completed" "$(cat "$D/report.csv")"
 "$ZTP_BIN" report --state "$D/state" --json --out "$D/report.json" 2>/dev/null
 check_eq "JSON report: the SPIP550's state events in order" \
-    "seen identified upgrading rebooting current trusting repointed recovered" \
+    "seen identified upgrading rebooting current trusting repointed repointed-quiet" \
     "$(jq -r '.phones[] | select(.mac == "0004f2000a01") | [.events[] | select(.kind == "state") | .to] | join(" ")' "$D/report.json")"
 check_contains "JSON report: the settings in force" "unknown-version=upgrade" \
     "$(jq -r .settings "$D/report.json")"

@@ -129,7 +129,7 @@ test_full_recovery(void **state)
 	fleet_tick(c->f, 2004 + 5000);
 	assert_int_equal(p->state, PHONE_RECOVERED);
 	/* 1 new + model + identified + version + upgrading + rebooting +
-	 * version + current + trusting + repointed + recovered */
+	 * version + current + trusting + repointed + repointed-quiet */
 	assert_int_equal(journal_count(c->j, "events"), 11);
 }
 

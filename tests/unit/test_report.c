@@ -73,7 +73,7 @@ setup(void **state)
 	t.name = "ztp-rescue-0004f2000001.cfg";
 	t.bytes = t.total = 2100;
 	assert_int_equal(journal_add_transfer(j, &t), 0);
-	/* A second phone, recovered. */
+	/* A second phone, repointed-quiet. */
 	strcpy(p.mac, "0004f2000002");
 	p.state = PHONE_RECOVERED;
 	p.reason = NULL;
@@ -114,7 +114,7 @@ test_csv_exact(void **state)
 	    "http 0004f2000001.cfg completed 3000/3000; "
 	    "http ztp-rescue-0004f2000001.cfg completed 2100/2100\n"
 	    "0004f2000002,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
-	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,recovered,,"
+	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,repointed-quiet,,"
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
 	    "not verified from this closet,,\n");
 	free(csv);
@@ -152,7 +152,7 @@ test_json_shape(void **state)
 	assert_string_equal(json_string_value(json_object_get(p, "claim")),
 	    "Seen running 4.1.7.5432 (abandoned-image). Delivered: nothing. "
 	    "CA sha256 ab12. Re-point target ztp. ZTP reachability not "
-	    "verified from this closet. Recovered here means: re-pointed, then "
+	    "verified from this closet. Repointed-quiet means: re-pointed, then "
 	    "no request for the quiet period (120 s); not that it registered "
 	    "at ZTP.");
 	json_decref(r);
