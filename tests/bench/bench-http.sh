@@ -118,6 +118,7 @@ ratio=$(awk -v a="$rz" -v b="$rn" 'BEGIN { printf "%.2f", a / b }')
 	echo
 	echo "Total per round: $total MB.  ztp-rescue also journals every transfer"
 	echo "(SQLite, synchronous=FULL) and holds each image at its 512-byte header"
-	echo "until acknowledged plus 150 ms (abandon detection)."
+	echo "until acknowledged (abandon detection), 150 ms more only when the"
+	echo "client's receive window could hide an abandon."
 } >"$out"
 cat "$out"
