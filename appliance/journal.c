@@ -1098,9 +1098,14 @@ journal_transfers_json(struct journal *j, const char *mac)
 {
 	if (mac == NULL)
 		return (journal_query_json(j, "SELECT * FROM transfers ORDER "
-		    "BY id", NULL));
+		    "BY started, id", NULL));
+	/*
+	 * In the order the phone asked: a transfer is recorded when it ends,
+	 * and a cut one ends by silence only after the phone, rebooted, may
+	 * have fetched the same image whole.
+	 */
 	return (journal_query_json(j, "SELECT * FROM transfers WHERE mac = ? "
-	    "ORDER BY id", mac));
+	    "ORDER BY started, id", mac));
 }
 
 json_t *

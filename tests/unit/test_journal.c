@@ -154,6 +154,41 @@ test_transfers_and_syslog(void **state)
 	journal_close(j);
 }
 
+/*
+ * A phone that lost power mid-image reboots and fetches the image whole
+ * before the cut transfer ends by silence: the report lists them in the
+ * order the phone asked, not the order they ended.
+ */
+static void
+test_transfers_in_asking_order(void **state)
+{
+	struct journal		*j;
+	struct journal_transfer	 whole = { "0004f2000001", "10.0.0.5",
+				    "tftp", "2345-12670-001.sip.ld", 0, 5000,
+				    9000, 1000, 1000, "completed", NULL };
+	struct journal_transfer	 cut = { "0004f2000001", "10.0.0.5", "tftp",
+				    "2345-12670-001.sip.ld", 0, 1000, 9500,
+				    2000, 1000, "abandoned", NULL };
+	char			*cause = NULL;
+	json_t			*a;
+
+	j = journal_open(dir, 0, &cause);
+	assert_int_equal(journal_add_transfer(j, &whole), 0);
+	assert_int_equal(journal_add_transfer(j, &cut), 0);
+	a = journal_transfers_json(j, "0004f2000001");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 0), "outcome")), "abandoned");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 1), "outcome")), "completed");
+	json_decref(a);
+	a = journal_transfers_json(j, NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a,
+	    0), "started")), 1000);
+	json_decref(a);
+	journal_close(j);
+}
+
 /* What another process would read: committed rows only. */
 static long long
 committed(const char *sql)
@@ -518,6 +553,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_missing, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_transfers_in_asking_order,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfers_and_syslog,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouped_until_flush,
