@@ -81,6 +81,10 @@ struct journal {
 	int		 syncer_stop;
 	uint64_t	 syncer_want;	/* fsync up to this commit */
 	int		 wal_fd;
+	/* Before the WAL is fsynced (the upload store's files); under mu. */
+	void		(*presync)(void *);
+	void		*presync_arg;
+	int		 presync_busy;	/* a thread is inside it */
 
 	struct journal_slot *slots;	/* open addressing, power of two */
 	size_t		 nslots;
@@ -215,7 +219,7 @@ journal_close(struct journal *j)
 	if (j->syncer_on) {
 		pthread_mutex_lock(&j->mu);
 		j->syncer_stop = 1;
-		pthread_cond_signal(&j->cv);
+		pthread_cond_broadcast(&j->cv);
 		pthread_mutex_unlock(&j->mu);
 		pthread_join(j->syncer, NULL);
 	}
@@ -286,6 +290,34 @@ journal_mark_synced(struct journal *j, uint64_t upto)
 	pthread_mutex_unlock(&j->mu);
 }
 
+void
+journal_set_presync(struct journal *j, void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&j->mu);
+	while (j->presync_busy)
+		pthread_cond_wait(&j->cv, &j->mu);
+	j->presync = fn;
+	j->presync_arg = arg;
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* Run the presync hook (the caller holds mu; it is released meanwhile). */
+static void
+journal_presync_locked(struct journal *j)
+{
+	void	(*fn)(void *) = j->presync;
+	void	*arg = j->presync_arg;
+
+	if (fn == NULL)
+		return;
+	j->presync_busy++;
+	pthread_mutex_unlock(&j->mu);
+	fn(arg);
+	pthread_mutex_lock(&j->mu);
+	j->presync_busy--;
+	pthread_cond_broadcast(&j->cv);
+}
+
 /*
  * fsync the WAL: every commit so far survives a power cut.  SQLite runs
  * with synchronous=NORMAL (a commit is written to the WAL, which survives a
@@ -305,6 +337,9 @@ journal_sync(struct journal *j)
 		journal_mark_synced(j, upto);
 		return (0);
 	}
+	pthread_mutex_lock(&j->mu);
+	journal_presync_locked(j);
+	pthread_mutex_unlock(&j->mu);
 	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
 		log_error("journal: cannot fsync the journal");
 		return (-1);
@@ -328,6 +363,7 @@ journal_syncer(void *arg)
 		if (j->syncer_stop)
 			break;
 		upto = j->syncer_want;
+		journal_presync_locked(j);
 		pthread_mutex_unlock(&j->mu);
 		ok = fdatasync(j->wal_fd) == 0;
 		pthread_mutex_lock(&j->mu);
@@ -375,7 +411,7 @@ journal_flush_async(struct journal *j)
 	pthread_mutex_lock(&j->mu);
 	if (j->commits > j->syncer_want)
 		j->syncer_want = j->commits;
-	pthread_cond_signal(&j->cv);
+	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
 	return (rc);
 }

@@ -76,6 +76,12 @@ void		 journal_scope_end(struct journal *);
 /* fsyncs of the WAL so far; whether every committed fact is fsynced. */
 uint64_t	 journal_syncs(struct journal *);
 int		 journal_synced(struct journal *);
+/*
+ * fn(arg) runs before every fsync of the WAL, in the loop or in the
+ * journal's thread: what the journal's facts name (an upload) is made
+ * durable first.  NULL removes it (waiting for a call under way).
+ */
+void		 journal_set_presync(struct journal *, void (*)(void *), void *);
 /* Commit the grouped writes; a thread fsyncs them beside the loop. */
 int		 journal_flush_async(struct journal *);
 unsigned	 journal_pending(const struct journal *);

@@ -317,6 +317,12 @@ serve_syslog_line_j(void *arg, const char *ip, const char *line, size_t len)
 	journal_scope_end(s->journal);
 }
 
+static void
+serve_uploads_settle(void *arg)
+{
+	upload_store_settle(arg);
+}
+
 static int
 serve_listen(struct serve *s, char **cause)
 {
@@ -341,6 +347,8 @@ serve_listen(struct serve *s, char **cause)
 		ul.reserve = UPLOAD_RESERVE_DEFAULT;
 		upload_store_set_limits(s->uploads, &ul);
 	}
+	/* No fsynced fact names an upload a power cut could take. */
+	journal_set_presync(s->journal, serve_uploads_settle, s->uploads);
 
 	tftp_config_defaults(&tc);
 	tc.listen = s->opt.listen;
@@ -685,8 +693,11 @@ serve_teardown(struct serve *s)
 	if (s->tftp != NULL)
 		tftp_server_free(s->tftp);
 	syslog_server_free(s->syslog);
-	if (s->uploads != NULL)
+	if (s->uploads != NULL) {
+		if (s->journal != NULL)
+			journal_set_presync(s->journal, NULL, NULL);
 		upload_store_free(s->uploads);
+	}
 	serve_xfers_free(s);
 	if (s->tick != NULL)
 		event_free(s->tick);

@@ -53,14 +53,32 @@ uint64_t		 upload_store_used(const struct upload_store *);
 uint64_t		 upload_store_phone_used(const struct upload_store *,
 			    const char *);
 
+/*
+ * Wait until every file committed so far is fsynced with the folder (a
+ * power cut keeps it).  Called by the journal before it fsyncs its WAL, from
+ * the loop or from the journal's thread.
+ */
+void			 upload_store_settle(struct upload_store *);
+/* Whether every file committed so far is durable. */
+int			 upload_store_durable(struct upload_store *);
+struct upload_sync_stats {
+	uint64_t	files;		/* files fsynced */
+	uint64_t	folders;	/* fsyncs of the folder */
+	uint64_t	failed;		/* fsyncs that failed */
+};
+void			 upload_store_sync_stats(struct upload_store *,
+			    struct upload_sync_stats *);
+
 /* Start an upload; NULL with *cause when the name is refused or on I/O error. */
 struct upload	*upload_begin(struct upload_store *, const char *, char **);
 /* Append bytes; -1 with *cause over the size cap or on a full disk. */
 int		 upload_write(struct upload *, const void *, size_t, char **);
 /*
- * fsync and give it its final, never-used name; *stored_path is allocated.
- * The upload is freed whether or not this succeeds (a failed commit leaves
- * no file behind).
+ * Give it its final, never-used name; *stored_path is allocated.  The file
+ * is whole and visible at once; the store's thread fsyncs it and the
+ * folder beside the loop (upload_store_settle waits for that).  The upload
+ * is freed whether or not this succeeds (a failed commit leaves no file
+ * behind).
  */
 int		 upload_commit(struct upload *, char **, char **);
 /* Throw the partial upload away (and free it). */

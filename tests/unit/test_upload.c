@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "journal.h"
 #include "upload.h"
 
 static char	dir[64];
@@ -350,6 +351,164 @@ test_store_dir_errors(void **state)
 	free(cause);
 }
 
+/*
+ * A committed upload is whole and named at once (the fleet may read it);
+ * the store's thread fsyncs the files and the folder, grouping the folder's
+ * fsync for the files handed to it together.
+ */
+static void
+test_durable_beside_the_loop(void **state)
+{
+	struct upload_store	*st;
+	struct upload_sync_stats ss;
+	char			*p, name[64], data[64];
+	int			 i;
+
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(st);
+	upload_store_sync_stats(st, &ss);
+	assert_int_equal(ss.files, 0);
+	assert_true(upload_store_durable(st));
+	for (i = 0; i < 20; i++) {
+		snprintf(data, sizeof data, "Version: 4.0.%d\n", i);
+		p = store(st, "app.log", data);
+		free(p);
+		/* Visible and whole before it is durable. */
+		snprintf(name, sizeof name, i == 0 ? "app.log" : "app.log.%d",
+		    i);
+		file_is(name, data);
+	}
+	upload_store_settle(st);
+	assert_true(upload_store_durable(st));
+	upload_store_sync_stats(st, &ss);
+	assert_int_equal(ss.files, 20);
+	assert_true(ss.folders >= 1 && ss.folders <= 20);
+	assert_int_equal(ss.failed, 0);
+	/* Settling again with nothing new does not wait. */
+	upload_store_settle(st);
+	assert_int_equal(count_files(), 20);
+	upload_store_free(st);
+}
+
+/* Freeing the store fsyncs what was handed to the thread first. */
+static void
+test_free_drains(void **state)
+{
+	struct upload_store	*st;
+	char			*p;
+	int			 i;
+
+	st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(st);
+	for (i = 0; i < 5; i++) {
+		p = store(st, "x.log", "bytes");
+		free(p);
+	}
+	upload_store_free(st);
+	assert_int_equal(count_files(), 5);
+}
+
+/*
+ * The journal settles the store before every fsync of its WAL, from the
+ * loop (journal_flush) and from its thread (journal_flush_async): a fact
+ * naming a stored upload is never fsynced before the upload is.
+ */
+static struct upload_store *settle_st;
+static int	settle_calls;
+static int	settle_not_durable;
+
+static void
+settle_hook(void *arg)
+{
+	upload_store_settle(arg);
+	if (!upload_store_durable(arg))
+		__atomic_add_fetch(&settle_not_durable, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&settle_calls, 1, __ATOMIC_RELAXED);
+}
+
+static void
+test_journal_settles_uploads_first(void **state)
+{
+	struct journal		*j;
+	struct journal_event	 ev;
+	char			 jdir[128], cmd[160], *p, *cause = NULL;
+	int			 calls;
+
+	snprintf(jdir, sizeof jdir, "%s/state", dir);
+	assert_int_equal(mkdir(jdir, 0700), 0);
+	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(settle_st);
+	j = journal_open(jdir, 0, &cause);
+	assert_non_null(j);
+	journal_set_presync(j, settle_hook, settle_st);
+
+	memset(&ev, 0, sizeof ev);
+	ev.mac = "0004f2aabbcc";
+	ev.kind = "note";
+	ev.ts = 1;
+	/* Inside an event scope: the fact waits for a flush. */
+	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.8\n");
+	ev.evidence = p;
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	journal_scope_end(j);
+	free(p);
+	assert_int_equal(journal_flush(j), 0);
+	assert_true(journal_synced(j));
+	calls = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
+	assert_true(calls >= 1);
+
+	/* The same through the journal's thread. */
+	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.9\n");
+	ev.evidence = p;
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	journal_scope_end(j);
+	free(p);
+	assert_int_equal(journal_flush_async(j), 0);
+	journal_close(j);
+	assert_true(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED) > calls);
+	assert_int_equal(__atomic_load_n(&settle_not_durable,
+	    __ATOMIC_RELAXED), 0);
+	assert_true(upload_store_durable(settle_st));
+	upload_store_free(settle_st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Without a hook set, or after it is taken away, nothing is called. */
+static void
+test_journal_presync_removed(void **state)
+{
+	struct journal		*j;
+	struct journal_event	 ev;
+	char			 jdir[128], cmd[160], *cause = NULL;
+	int			 before;
+
+	snprintf(jdir, sizeof jdir, "%s/state", dir);
+	assert_int_equal(mkdir(jdir, 0700), 0);
+	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(settle_st);
+	j = journal_open(jdir, 0, &cause);
+	assert_non_null(j);
+	journal_set_presync(j, settle_hook, settle_st);
+	journal_set_presync(j, NULL, NULL);
+	upload_store_free(settle_st);
+	before = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
+	memset(&ev, 0, sizeof ev);
+	ev.mac = "0004f2aabbcc";
+	ev.kind = "note";
+	ev.ts = 1;
+	ev.evidence = "nothing stored";
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	assert_int_equal(journal_flush(j), 0);
+	journal_close(j);
+	assert_int_equal(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED),
+	    before);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -370,6 +529,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_version_known, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_durable_beside_the_loop,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_drains, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_journal_settles_uploads_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_presync_removed,
+		    setup, teardown),
 	};
 
 	return (cmocka_run_group_tests_name("upload", tests, NULL, NULL));
