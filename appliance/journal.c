@@ -82,8 +82,9 @@ struct journal {
 	uint64_t	 syncer_want;	/* fsync up to this commit */
 	int		 wal_fd;
 	/* Before the WAL is fsynced (the upload store's files); under mu. */
-	void		(*presync)(void *);
+	void		(*presync)(void *, uint64_t);
 	void		*presync_arg;
+	uint64_t	 presync_need;	/* the argument: what facts name */
 	int		 presync_busy;	/* a thread is inside it */
 
 	struct journal_slot *slots;	/* open addressing, power of two */
@@ -290,8 +291,37 @@ journal_mark_synced(struct journal *j, uint64_t upto)
 	pthread_mutex_unlock(&j->mu);
 }
 
+uint64_t
+journal_presync_need(struct journal *j, uint64_t need)
+{
+	uint64_t	was;
+
+	pthread_mutex_lock(&j->mu);
+	was = j->presync_need;
+	if (need > j->presync_need)
+		j->presync_need = need;
+	pthread_mutex_unlock(&j->mu);
+	return (was);
+}
+
 void
-journal_set_presync(struct journal *j, void (*fn)(void *), void *arg)
+journal_presync_restore(struct journal *j, uint64_t need, uint64_t was)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->presync_need == need)
+		j->presync_need = was;
+	pthread_mutex_unlock(&j->mu);
+}
+
+uint64_t
+journal_last_fact(const struct journal *j)
+{
+	return (j != NULL ? j->last_fact : 0);
+}
+
+void
+journal_set_presync(struct journal *j, void (*fn)(void *, uint64_t),
+    void *arg)
 {
 	pthread_mutex_lock(&j->mu);
 	while (j->presync_busy)
@@ -305,14 +335,15 @@ journal_set_presync(struct journal *j, void (*fn)(void *), void *arg)
 static void
 journal_presync_locked(struct journal *j)
 {
-	void	(*fn)(void *) = j->presync;
-	void	*arg = j->presync_arg;
+	void		(*fn)(void *, uint64_t) = j->presync;
+	void		*arg = j->presync_arg;
+	uint64_t	 need = j->presync_need;
 
-	if (fn == NULL)
+	if (fn == NULL || need == 0)
 		return;
 	j->presync_busy++;
 	pthread_mutex_unlock(&j->mu);
-	fn(arg);
+	fn(arg, need);
 	pthread_mutex_lock(&j->mu);
 	j->presync_busy--;
 	pthread_cond_broadcast(&j->cv);

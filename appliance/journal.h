@@ -77,11 +77,19 @@ void		 journal_scope_end(struct journal *);
 uint64_t	 journal_syncs(struct journal *);
 int		 journal_synced(struct journal *);
 /*
- * fn(arg) runs before every fsync of the WAL, in the loop or in the
- * journal's thread: what the journal's facts name (an upload) is made
- * durable first.  NULL removes it (waiting for a call under way).
+ * fn(arg, need) runs before every fsync of the WAL, in the loop or in the
+ * journal's thread, once a fact has named something outside the journal
+ * that must be durable first (an upload): need is the largest number given
+ * to journal_presync_need().  NULL removes it (waiting for a call under
+ * way); it returns the number before.  journal_last_fact() tells whether
+ * a fact was committed since.
  */
-void		 journal_set_presync(struct journal *, void (*)(void *), void *);
+void		 journal_set_presync(struct journal *,
+		    void (*)(void *, uint64_t), void *);
+uint64_t	 journal_presync_need(struct journal *, uint64_t);
+/* Take back need (no fact named it after all): was is what it returned. */
+void		 journal_presync_restore(struct journal *, uint64_t, uint64_t);
+uint64_t	 journal_last_fact(const struct journal *);
 /* Commit the grouped writes; a thread fsyncs them beside the loop. */
 int		 journal_flush_async(struct journal *);
 unsigned	 journal_pending(const struct journal *);

@@ -28,6 +28,7 @@
 #include "mac.h"
 #include "provision.h"
 #include "serve.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 static void	serve_app_log(struct serve *, struct phone *, const char *,
@@ -224,10 +225,20 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	const char		*leased;
 	const char		*how = ev->proto == XFER_TFTP ? "tftp upload" :
 				    "PUT";
+	uint64_t		 fact, seq = 0, was = 0;
 
 	if (ev->phase != XFER_UPLOAD_STORED &&
 	    (ev->phase != XFER_UPLOAD_REFUSED || ev->proto == XFER_TFTP))
 		return;
+	/*
+	 * The facts learnt here name the stored file (their evidence): none
+	 * is fsynced before the file is.  It was just committed, the last the
+	 * store has; the need is taken back when no fact came of it.
+	 */
+	fact = journal_last_fact(s->journal);
+	if (ev->phase == XFER_UPLOAD_STORED && s->uploads != NULL &&
+	    (seq = upload_store_linked(s->uploads)) != 0)
+		was = journal_presync_need(s->journal, seq);
 	ident_classify_name(ev->name, &in);
 	esc = log_escape(ev->name, strlen(ev->name));
 	if (ev->phase == XFER_UPLOAD_STORED)
@@ -269,6 +280,8 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	if (p != NULL && in.kind == IDENT_FILE_APP_LOG &&
 	    ev->phase == XFER_UPLOAD_STORED)
 		serve_app_log(s, p, ev->stored_path, evidence);
+	if (seq != 0 && journal_last_fact(s->journal) == fact)
+		journal_presync_restore(s->journal, seq, was);
 	free(evidence);
 	free(esc);
 }

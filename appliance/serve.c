@@ -318,9 +318,9 @@ serve_syslog_line_j(void *arg, const char *ip, const char *line, size_t len)
 }
 
 static void
-serve_uploads_settle(void *arg)
+serve_uploads_settle(void *arg, uint64_t upto)
 {
-	upload_store_settle(arg);
+	upload_store_settle_upto(arg, upto);
 }
 
 static int

@@ -15,8 +15,9 @@
  * woke, then the folder once for all of them.  A linked file is whole (its
  * bytes were written before the link), so a killed daemon leaves it whole;
  * a power cut can take the files the thread has not reached yet.
- * upload_store_settle() waits for the thread: the journal calls it before
- * it fsyncs its WAL, so no fsynced fact names an upload that is not.
+ * upload_store_settle_upto() waits for the thread: the journal calls it
+ * before it fsyncs its WAL when a fact names an upload, so no fsynced fact
+ * names an upload that is not.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -327,17 +328,34 @@ upload_sync_later(struct upload_store *st, int fd)
 }
 
 void
-upload_store_settle(struct upload_store *st)
+upload_store_settle_upto(struct upload_store *st, uint64_t upto)
 {
-	uint64_t	upto;
-
 	if (st == NULL)
 		return;
 	pthread_mutex_lock(&st->mu);
-	upto = st->linked;
+	if (upto > st->linked)
+		upto = st->linked;
 	while (st->durable < upto)
 		pthread_cond_wait(&st->done, &st->mu);
 	pthread_mutex_unlock(&st->mu);
+}
+
+void
+upload_store_settle(struct upload_store *st)
+{
+	if (st != NULL)
+		upload_store_settle_upto(st, upload_store_linked(st));
+}
+
+uint64_t
+upload_store_linked(struct upload_store *st)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&st->mu);
+	n = st->linked;
+	pthread_mutex_unlock(&st->mu);
+	return (n);
 }
 
 int

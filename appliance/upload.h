@@ -54,10 +54,17 @@ uint64_t		 upload_store_phone_used(const struct upload_store *,
 			    const char *);
 
 /*
- * Wait until every file committed so far is fsynced with the folder (a
- * power cut keeps it).  Called by the journal before it fsyncs its WAL, from
- * the loop or from the journal's thread.
+ * Files are numbered from 1 in the order they are committed;
+ * upload_store_linked() is the number of the last one (0: none yet).
+ * upload_store_settle_upto() waits until the files up to that number are
+ * fsynced with the folder (a power cut keeps them), upload_store_settle()
+ * for every file committed so far.  The daemon's journal calls the former
+ * before it fsyncs its WAL when a fact names an upload, from the loop or
+ * from the journal's thread.
  */
+uint64_t		 upload_store_linked(struct upload_store *);
+void			 upload_store_settle_upto(struct upload_store *,
+			    uint64_t);
 void			 upload_store_settle(struct upload_store *);
 /* Whether every file committed so far is durable. */
 int			 upload_store_durable(struct upload_store *);

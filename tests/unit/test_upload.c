@@ -418,9 +418,9 @@ static int	settle_calls;
 static int	settle_not_durable;
 
 static void
-settle_hook(void *arg)
+settle_hook(void *arg, uint64_t upto)
 {
-	upload_store_settle(arg);
+	upload_store_settle_upto(arg, upto);
 	if (!upload_store_durable(arg))
 		__atomic_add_fetch(&settle_not_durable, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&settle_calls, 1, __ATOMIC_RELAXED);
@@ -450,6 +450,7 @@ test_journal_settles_uploads_first(void **state)
 	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
 	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.8\n");
 	ev.evidence = p;
+	journal_presync_need(j, upload_store_linked(settle_st));
 	assert_int_equal(journal_add_event(j, &ev), 0);
 	journal_scope_end(j);
 	free(p);
@@ -462,6 +463,7 @@ test_journal_settles_uploads_first(void **state)
 	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
 	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.9\n");
 	ev.evidence = p;
+	journal_presync_need(j, upload_store_linked(settle_st));
 	assert_int_equal(journal_add_event(j, &ev), 0);
 	journal_scope_end(j);
 	free(p);
@@ -471,6 +473,50 @@ test_journal_settles_uploads_first(void **state)
 	assert_int_equal(__atomic_load_n(&settle_not_durable,
 	    __ATOMIC_RELAXED), 0);
 	assert_true(upload_store_durable(settle_st));
+	upload_store_free(settle_st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * No fact names an upload (nothing asked): the journal's fsync does not
+ * wait for the store; a need taken back is not waited for either.
+ */
+static void
+test_journal_waits_only_when_named(void **state)
+{
+	struct journal		*j;
+	struct journal_event	 ev;
+	char			 jdir[128], cmd[160], *p, *cause = NULL;
+	uint64_t		 was;
+	int			 before;
+
+	snprintf(jdir, sizeof jdir, "%s/state", dir);
+	assert_int_equal(mkdir(jdir, 0700), 0);
+	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(settle_st);
+	j = journal_open(jdir, 0, &cause);
+	assert_non_null(j);
+	journal_set_presync(j, settle_hook, settle_st);
+	before = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
+	p = store(settle_st, "0004f2aabbcc-app.log", "no fact");
+	free(p);
+	was = journal_presync_need(j, upload_store_linked(settle_st));
+	assert_int_equal(was, 0);
+	journal_presync_restore(j, upload_store_linked(settle_st), was);
+	assert_int_equal(journal_last_fact(j), 0);
+	memset(&ev, 0, sizeof ev);
+	ev.mac = "0004f2aabbcc";
+	ev.kind = "note";
+	ev.ts = 1;
+	ev.evidence = "names no upload";
+	assert_int_equal(journal_add_event(j, &ev), 0);
+	assert_true(journal_last_fact(j) > 0);
+	assert_int_equal(journal_flush(j), 0);
+	assert_int_equal(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED),
+	    before);
+	journal_set_presync(j, NULL, NULL);
+	journal_close(j);
 	upload_store_free(settle_st);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
 	assert_int_equal(system(cmd), 0);
@@ -492,6 +538,7 @@ test_journal_presync_removed(void **state)
 	j = journal_open(jdir, 0, &cause);
 	assert_non_null(j);
 	journal_set_presync(j, settle_hook, settle_st);
+	journal_presync_need(j, 1);
 	journal_set_presync(j, NULL, NULL);
 	upload_store_free(settle_st);
 	before = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
@@ -535,6 +582,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_journal_settles_uploads_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_journal_waits_only_when_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_presync_removed,
 		    setup, teardown),
 	};
