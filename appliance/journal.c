@@ -85,6 +85,7 @@ struct journal {
 	void		(*presync)(void *, uint64_t);
 	void		*presync_arg;
 	uint64_t	 presync_need;	/* the argument: what facts name */
+	uint64_t	 checkpoints;	/* SQLite's, from the WAL hook */
 	int		 presync_busy;	/* a thread is inside it */
 
 	struct journal_slot *slots;	/* open addressing, power of two */
@@ -143,7 +144,41 @@ static int	journal_counter_write(struct journal *, const char *,
 static int	journal_insert_event(struct journal *,
 		    const struct journal_event *);
 static void	journal_bind_text(sqlite3_stmt *, int, const char *);
+static void	journal_presync_locked(struct journal *);
 static const char *journal_col(sqlite3_stmt *, int);
+
+/*
+ * After a commit, what SQLite's automatic checkpoint does (at
+ * JOURNAL_CHECKPOINT_PAGES pages in the WAL), with the presync hook before
+ * it: a checkpoint fsyncs the WAL, so what the facts name is made durable
+ * first.
+ */
+static int
+journal_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct journal	*j = arg;
+
+	if (pages < JOURNAL_CHECKPOINT_PAGES)
+		return (SQLITE_OK);
+	pthread_mutex_lock(&j->mu);
+	journal_presync_locked(j);
+	j->checkpoints++;
+	pthread_mutex_unlock(&j->mu);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+	    NULL);
+	return (SQLITE_OK);
+}
+
+uint64_t
+journal_checkpoints(struct journal *j)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&j->mu);
+	n = j->checkpoints;
+	pthread_mutex_unlock(&j->mu);
+	return (n);
+}
 
 struct journal *
 journal_open(const char *state_dir, int readonly, char **cause)
@@ -182,6 +217,8 @@ journal_open(const char *state_dir, int readonly, char **cause)
 		if (journal_exec(j, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL;", cause) != 0)
 			goto fail;
+		/* SQLite's own checkpoint fsyncs the WAL: the presync first. */
+		sqlite3_wal_hook(j->db, journal_wal_hook, j);
 		if (journal_exec(j, journal_schema, cause) != 0)
 			goto fail;
 		if (journal_load_syslog_counts(j, cause) != 0)

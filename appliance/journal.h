@@ -87,6 +87,12 @@ int		 journal_synced(struct journal *);
 void		 journal_set_presync(struct journal *,
 		    void (*)(void *, uint64_t), void *);
 uint64_t	 journal_presync_need(struct journal *, uint64_t);
+/*
+ * SQLite's checkpoints (they fsync the WAL) run after a commit once the WAL
+ * holds this many pages (SQLite's default), with the presync hook first.
+ */
+#define JOURNAL_CHECKPOINT_PAGES	1000
+uint64_t	 journal_checkpoints(struct journal *);
 /* Take back need (no fact named it after all): was is what it returned. */
 void		 journal_presync_restore(struct journal *, uint64_t, uint64_t);
 uint64_t	 journal_last_fact(const struct journal *);

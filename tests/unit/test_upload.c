@@ -522,6 +522,53 @@ test_journal_waits_only_when_named(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * SQLite's own checkpoint fsyncs the WAL too: the journal runs it from its
+ * WAL hook, after the presync.
+ */
+static void
+test_journal_checkpoint_settles_first(void **state)
+{
+	struct journal		*j;
+	struct journal_event	 ev;
+	char			 jdir[128], cmd[160], *p, *cause = NULL;
+	char			 big[3500];
+	int			 before, i;
+
+	snprintf(jdir, sizeof jdir, "%s/state", dir);
+	assert_int_equal(mkdir(jdir, 0700), 0);
+	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
+	assert_non_null(settle_st);
+	j = journal_open(jdir, 0, &cause);
+	assert_non_null(j);
+	journal_set_presync(j, settle_hook, settle_st);
+	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.8\n");
+	journal_presync_need(j, upload_store_linked(settle_st));
+	free(p);
+	before = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memset(&ev, 0, sizeof ev);
+	ev.mac = "0004f2aabbcc";
+	ev.kind = "note";
+	ev.ts = 1;
+	ev.evidence = big;
+	/* Inside an event scope: no fsync of the journal's own. */
+	journal_scope_begin(j, JOURNAL_SCOPE_EVENT);
+	for (i = 0; i < 5000 && journal_checkpoints(j) == 0; i++)
+		assert_int_equal(journal_add_event(j, &ev), 0);
+	journal_scope_end(j);
+	assert_true(journal_checkpoints(j) > 0);
+	assert_true(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED) > before);
+	assert_int_equal(__atomic_load_n(&settle_not_durable,
+	    __ATOMIC_RELAXED), 0);
+	journal_set_presync(j, NULL, NULL);
+	journal_close(j);
+	upload_store_free(settle_st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Without a hook set, or after it is taken away, nothing is called. */
 static void
 test_journal_presync_removed(void **state)
@@ -584,6 +631,8 @@ main(void)
 		    test_journal_settles_uploads_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_journal_waits_only_when_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_journal_checkpoint_settles_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_presync_removed,
 		    setup, teardown),
 	};
