@@ -38,7 +38,16 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	{ ANY & ~S(HELD), FEV_HOLD, PHONE_HELD },
 	{ ANY & ~S(FAILED), FEV_FAIL, PHONE_FAILED },
 	{ S(HELD), FEV_RELEASE, FLEET_TO_HELD_FROM },
-	{ S(FAILED) | S(HELD), FEV_RETRY, FLEET_TO_START }
+	{ S(FAILED) | S(HELD), FEV_RETRY, FLEET_TO_START },
+	/*
+	 * An abandoned image proved the version; the application then says
+	 * it runs an older one (User-Agent, option 60): the abandonment was
+	 * not what it seemed (a BootROM that cannot load the image stops
+	 * after its header too).  Failed with the cause, wherever that
+	 * weaker proof had taken the phone.
+	 */
+	{ S(IDENTIFIED) | S(UPGRADING) | S(CURRENT) | S(TRUSTING) |
+	    S(REPOINTED) | S(RECOVERED), FEV_OLDER_PROVED, PHONE_FAILED }
 };
 #define FLEET_NLIFECYCLE (sizeof fleet_lifecycle / sizeof fleet_lifecycle[0])
 
@@ -46,7 +55,7 @@ static const char *fleet_event_names[FLEET_NEVENTS] = {
 	"model", "model-unknown", "runs-target", "image-started",
 	"image-whole", "image-cut", "still-older", "trust-sent",
 	"trust-delivered", "quiet", "came-back", "boot", "version-unknown",
-	"version-known", "hold", "fail", "release", "retry"
+	"version-known", "hold", "fail", "release", "retry", "older-proved"
 };
 
 const char *

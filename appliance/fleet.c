@@ -36,6 +36,10 @@ static void	fleet_fact(struct fleet *, struct phone *, const char *,
 static void	fleet_evaluate(struct fleet *, struct phone *, int64_t,
 		    const char *);
 static int	fleet_cmp_target(const struct fleet *, const struct phone *);
+static int	fleet_older_than(const char *, const struct ucs_version *);
+static void	fleet_older_proved(struct fleet *, struct phone *,
+		    const char *, const char *, enum version_source,
+		    const char *, int64_t, const char *);
 static const struct model *fleet_model(const struct fleet *,
 		    const struct phone *);
 static void	fleet_load_one(void *, const struct phone *);
@@ -443,6 +447,85 @@ fleet_set_target(struct fleet *f, struct phone *p, const char *target)
 	fleet_commit(f, p, NULL);
 }
 
+/* 1 when text parses as a version older than v. */
+static int
+fleet_older_than(const char *text, const struct ucs_version *v)
+{
+	struct ucs_version	 t;
+	char			*cause = NULL;
+
+	if (text[0] == '\0' || ucs_version_parse(text, &t, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	return (ucs_version_cmp(&t, v) < 0);
+}
+
+/*
+ * The phone abandoned its image (abandoned: that image's version) but a
+ * stronger source (src) says it runs older: it never ran the image.  When
+ * learned is not NULL it is the phone's version from now on (the stronger
+ * word came last).  What is known of the cause: a BootROM older than 4.x
+ * abandons a UC Software 4.x image after its header (docs/phonesim.md,
+ * "SIP 2.x to 3.2: the BootROM"; reference section 8: 2.5.x cannot take
+ * 4.1.x [high], 4.x needs BootROM 4.x [medium]).  For other versions the
+ * cause is not known and the reason says so.
+ */
+static void
+fleet_older_proved(struct fleet *f, struct phone *p, const char *abandoned,
+    const char *older, enum version_source src, const char *learned,
+    int64_t now, const char *evidence)
+{
+	struct ucs_version	 a, o;
+	char			*cause = NULL, *why, *ev, *was;
+	int			 bootrom = 0;
+
+	if (ucs_version_parse(abandoned, &a, &cause) == 0 &&
+	    ucs_version_parse(older, &o, &cause) == 0)
+		bootrom = o.field[0] < 4 && a.field[0] >= 4;
+	free(cause);
+	if (p->state == PHONE_TRUSTING || p->state == PHONE_REPOINTED ||
+	    p->state == PHONE_RECOVERED)
+		xasprintf(&was, " It was already given the CA and the re-point "
+		    "(%s) on that firmware: the re-point is not to be relied "
+		    "on.", p->repoint[0] != '\0' ? p->repoint : "ztp");
+	else
+		was = xstrdup("");
+	if (bootrom)
+		xasprintf(&why, "abandoned its %s image after the header but "
+		    "its application still reports %s (%s): it never ran %s. "
+		    "Likely cause: its BootROM cannot load UC Software %lu.x "
+		    "(documented for BootROM 2.5.x and 4.1.x; that 4.x needs "
+		    "BootROM 4.x is medium confidence). Remedy: update the "
+		    "BootROM first (docs/phonesim.md, \"SIP 2.x to 3.2: the "
+		    "BootROM\"), then retry; this appliance does not yet plan "
+		    "that step.%s", abandoned, older, version_source_name(src),
+		    abandoned, a.field[0], was);
+	else
+		xasprintf(&why, "abandoned its %s image after the header but "
+		    "its application still reports %s (%s): it never ran %s. "
+		    "The cause is not known (the image may not suit this "
+		    "phone's boot firmware); check the phone's boot log, then "
+		    "retry.%s", abandoned, older, version_source_name(src),
+		    abandoned, was);
+	xasprintf(&ev, "%s; %s %s overturns the abandonment of %s (the "
+	    "weaker evidence)", evidence, version_source_name(src), older,
+	    abandoned);
+	if (learned != NULL) {
+		if (strcmp(p->version_before, p->version) == 0)
+			snprintf(p->version_before, sizeof p->version_before,
+			    "%s", learned);
+		snprintf(p->version, sizeof p->version, "%s", learned);
+		p->version_source = src;
+		fleet_fact(f, p, "version", learned, now, evidence);
+	} else
+		fleet_fact(f, p, "abandon-overturned", abandoned, now, ev);
+	fleet_transition(f, p, FEV_OLDER_PROVED, why, now, ev);
+	free(ev);
+	free(why);
+	free(was);
+}
+
 void
 fleet_learn_version(struct fleet *f, struct phone *p,
     const struct ucs_version *v, enum version_source src, int64_t now,
@@ -450,6 +533,7 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 {
 	const struct model	*m;
 	char			 text[UCS_VERSION_TEXT_MAX], *why;
+	char			 older[UCS_VERSION_TEXT_MAX];
 
 	ucs_version_format(v, text, sizeof text);
 	/*
@@ -466,6 +550,29 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 		    "(flash failed?)", p->target, p->version);
 		fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 		free(why);
+		return;
+	}
+	/*
+	 * Stronger evidence of an older version than an abandoned image, in
+	 * either order: the abandonment proved nothing (a BootROM that cannot
+	 * load the image stops after its header too).  The stronger word
+	 * stands and the phone fails with the likely cause.
+	 */
+	if (src > VSRC_ABANDON && p->version_source == VSRC_ABANDON &&
+	    fleet_lifecycle_allows(p->state, FEV_OLDER_PROVED) &&
+	    (m = fleet_model(f, p)) != NULL &&
+	    ucs_version_cmp(v, &m->target) < 0) {
+		fleet_older_proved(f, p, p->version, text, src, text, now,
+		    evidence);
+		return;
+	}
+	if (src == VSRC_ABANDON && p->version_source > VSRC_ABANDON &&
+	    fleet_before_image(p) &&
+	    fleet_lifecycle_allows(p->state, FEV_OLDER_PROVED) &&
+	    fleet_older_than(p->version, v)) {
+		snprintf(older, sizeof older, "%s", p->version);
+		fleet_older_proved(f, p, text, older, p->version_source, NULL,
+		    now, evidence);
 		return;
 	}
 	if (strcmp(text, p->version) == 0 && src <= p->version_source)

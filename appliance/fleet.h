@@ -66,9 +66,11 @@ enum fleet_event {
 	FEV_HOLD,		/* held: no image for it, or the operator */
 	FEV_FAIL,
 	FEV_RELEASE,		/* the operator */
-	FEV_RETRY		/* the operator */
+	FEV_RETRY,		/* the operator */
+	FEV_OLDER_PROVED	/* stronger evidence of an older version than
+				   the abandonment its state rests on */
 };
-#define FLEET_NEVENTS	18
+#define FLEET_NEVENTS	19
 
 /* Targets that depend on the phone: where it starts again, where it was. */
 #define FLEET_TO_START		(PHONE_NSTATES)

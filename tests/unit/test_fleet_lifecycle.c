@@ -263,6 +263,117 @@ test_unrecorded_not_made(void **state)
 	assert_null(p->reason);
 }
 
+/*
+ * Stronger evidence of an older version overturns a state reached on
+ * weaker evidence.  A SoundPoint IP 670 whose BootROM cannot load UC
+ * Software 4.x stops reading the 4.0.8 image after its header, which the
+ * transfer table reads as "runs 4.0.8"; its application then says 3.2.3
+ * in its User-Agent.  It is not current, and not trusting or re-pointed
+ * either: it fails with the likely cause and the remedy, journalled with
+ * the evidence.  On the old fleet the version changed and the state
+ * stayed current (or trusting).
+ */
+static void
+overturn_from(struct ctx *c, int trust)
+{
+	struct phone		*p;
+	struct ucs_version	 img, app;
+	char			*cause = NULL;
+	json_t			*evs, *e;
+	const char		*to, *ev;
+	size_t			 i;
+	int			 found = 0;
+
+	assert_int_equal(ucs_version_parse("4.0.8.0931", &img, &cause), 0);
+	assert_int_equal(ucs_version_parse("3.2.3.1734", &app, &cause), 0);
+	p = fleet_seen(c->f, MAC, "10.0.0.1", 1, 1000, "t");
+	fleet_learn_model(c->f, p, "SPIP670", NULL, 1001, "t");
+	fleet_image_started(c->f, p, "2345-12670-001.sip.ld", 1004585, 1002,
+	    "t");
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &img,
+	    IMAGE_ABANDONED, 512, 1004585, 1003, "t: closed after 512 bytes");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_int_equal(p->version_source, VSRC_ABANDON);
+	if (trust) {
+		fleet_phase2_served(c->f, p, 0, 1004, "t");
+		assert_int_equal(p->state, PHONE_TRUSTING);
+	}
+	fleet_learn_version(c->f, p, &app, VSRC_UA, 1005,
+	    "User-Agent: Polycom SPIP_670-UA/3.2.3.1734 Type/Application");
+	assert_string_equal(p->version, "3.2.3.1734");
+	assert_int_equal(p->version_source, VSRC_UA);
+	assert_string_equal(p->version_before, "3.2.3.1734");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_non_null(p->reason);
+	assert_non_null(strstr(p->reason, "BootROM"));
+	assert_non_null(strstr(p->reason, "3.2.3.1734"));
+	assert_false(fleet_proved_target(c->f, p));
+
+	/* Journalled with the evidence that overturned it. */
+	evs = journal_events_json(c->j, MAC);
+	json_array_foreach(evs, i, e) {
+		to = json_string_value(json_object_get(e, "to"));
+		ev = json_string_value(json_object_get(e, "evidence"));
+		if (to != NULL && strcmp(to, "failed") == 0 && ev != NULL &&
+		    strstr(ev, "3.2.3.1734") != NULL)
+			found = 1;
+	}
+	json_decref(evs);
+	assert_true(found);
+
+	/*
+	 * Its next boot: the BootROM abandons the image again.  That cannot
+	 * outweigh the application's word: it is not current again.
+	 */
+	fleet_seen(c->f, MAC, "10.0.0.1", 1, 60000, "t: master config");
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	fleet_image_started(c->f, p, "2345-12670-001.sip.ld", 1004585, 60001,
+	    "t");
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &img,
+	    IMAGE_ABANDONED, 512, 1004585, 60002, "t: closed after 512 bytes");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_string_equal(p->version, "3.2.3.1734");
+	assert_false(fleet_proved_target(c->f, p));
+}
+
+static void
+test_older_overturns_abandon(void **state)
+{
+	overturn_from(*state, 0);
+}
+
+static void
+test_older_overturns_trusting(void **state)
+{
+	overturn_from(*state, 1);
+}
+
+/* Not overturned: a phone that really took its image whole, then says so. */
+static void
+test_abandon_after_flash_stands(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 img, app;
+	char			*cause = NULL;
+
+	assert_int_equal(ucs_version_parse("4.0.8.0931", &img, &cause), 0);
+	assert_int_equal(ucs_version_parse("3.2.3.1734", &app, &cause), 0);
+	p = fleet_seen(c->f, MAC, "10.0.0.1", 1, 1000, "t");
+	fleet_learn_model(c->f, p, "SPIP670", NULL, 1001, "t");
+	fleet_learn_version(c->f, p, &app, VSRC_UA, 1002, "t");
+	fleet_image_started(c->f, p, "2345-12670-001.sip.ld", 1004585, 1003,
+	    "t");
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &img,
+	    IMAGE_COMPLETE, 1004585, 1004585, 1004, "t");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &img,
+	    IMAGE_ABANDONED, 512, 1004585, 1005, "t");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_string_equal(p->version, "4.0.8.0931");
+	assert_string_equal(p->version_before, "3.2.3.1734");
+}
+
 int
 main(void)
 {
@@ -274,6 +385,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unrecorded_not_made,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_overturns_abandon,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_overturns_trusting,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_abandon_after_flash_stands, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
