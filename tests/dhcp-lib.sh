@@ -30,3 +30,27 @@ binary60() {
 	_s="$_s$(subopt 4 "SIP/$3/12-Jan-16")$(subopt 5 "BR/$4/01-Jan-15")"
 	printf '0000363d%02x%s' $((${#_s} / 2)) "$_s"
 }
+
+# ns_pair TAG VETH [MAC]: the appliance's namespace $app (lan0) and the
+# phone's $ph (eth0, with MAC when given, up), joined by a veth that is made
+# as VETH (unique per run: add $$) and renamed; both removed at exit.
+ns_pair() {
+	app=$1-app-$$
+	ph=$1-ph-$$
+	at_exit ns_pair_cleanup
+	ip netns add "$app" || return 1
+	ip netns add "$ph" || return 1
+	ip -n "$app" link set lo up
+	ip -n "$ph" link set lo up
+	ip link add "$2" netns "$app" type veth peer name eth0 \
+	    ${3:+address "$3"} netns "$ph" || return 1
+	ip -n "$app" link set "$2" name lan0 || return 1
+	ip -n "$ph" link set eth0 up
+}
+
+ns_pair_cleanup() {
+	for _n in $app $ph; do
+		ip netns pids "$_n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$_n" 2>/dev/null
+	done
+}

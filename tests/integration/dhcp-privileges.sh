@@ -27,8 +27,6 @@ fi
 d=$(make_tmpdir)
 chmod 755 "$d"
 serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
-app=dhcp-priv-app-$$
-ph=dhcp-priv-ph-$$
 MAC=00:04:f2:aa:dd:01
 nobody=$(id -u nobody)
 
@@ -42,21 +40,7 @@ ln -s "$d/victim-dir" "$d/state/library"
 chown -R -h nobody "$d/state"
 mkdir -m 1777 "$d/out"
 
-cleanup_ns() {
-	for n in $app $ph; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$app"
-ip netns add "$ph"
-ip -n "$app" link set lo up
-ip -n "$ph" link set lo up
-ip link add "dp$$" netns "$app" type veth peer name eth0 address "$MAC" \
-    netns "$ph"
-ip -n "$app" link set "dp$$" name lan0
-ip -n "$ph" link set eth0 up
+ns_pair dhcp-priv "dp$$" "$MAC" || { echo "Bail out! namespaces"; exit 1; }
 udhcpc_script "$d/udhcpc.sh" "$d"
 
 ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \

@@ -5,6 +5,7 @@
 # daemon's own child, and a dnsmasq that dies is reaped and started again.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
 for c in dnsmasq ip; do
@@ -17,21 +18,7 @@ done
 
 d=$(make_tmpdir)
 mkdir -p "$d/state" "$d/library"
-app=serve-daemon-app-$$
-ph=serve-daemon-ph-$$
-cleanup_ns() {
-	for n in $app $ph; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$app"
-ip netns add "$ph"
-ip -n "$app" link set lo up
-ip link add "sd$$" netns "$app" type veth peer name eth0 netns "$ph"
-ip -n "$app" link set "sd$$" name lan0
-ip -n "$ph" link set eth0 up
+ns_pair serve-daemon "sd$$" || { echo "Bail out! namespaces"; exit 1; }
 
 # What the console runs when no daemon answers, with DHCP on lan0.
 ZTP_RESCUE_SERVE="exec '$ZTP_BIN' serve --listen 0.0.0.0 --http-port 80 \

@@ -6,6 +6,7 @@
 # and answers the waiting client.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
 for c in dnsmasq ip; do
@@ -18,21 +19,7 @@ done
 
 d=$(make_tmpdir)
 mkdir -p "$d/state" "$d/library"
-app=serve-dasync-app-$$
-ph=serve-dasync-ph-$$
-cleanup_ns() {
-	for n in $app $ph; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$app"
-ip netns add "$ph"
-ip -n "$app" link set lo up
-ip link add "sa$$" netns "$app" type veth peer name eth0 netns "$ph"
-ip -n "$app" link set "sa$$" name lan0
-ip -n "$ph" link set eth0 up
+ns_pair serve-dasync "sa$$" || { echo "Bail out! namespaces"; exit 1; }
 
 ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
     --tftp-port 69 --syslog-port off --state "$d/state" \

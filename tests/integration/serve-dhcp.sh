@@ -28,27 +28,11 @@ fi
 d=$(make_tmpdir)
 chmod 755 "$d"
 serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
-app=serve-dhcp-app-$$
-ph=serve-dhcp-ph-$$
 URL=http://10.99.0.1/
 MAC=00:04:f2:aa:cc:01
 mac=0004f2aacc01
 
-cleanup_ns() {
-	for n in $app $ph; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$app"
-ip netns add "$ph"
-ip -n "$app" link set lo up
-ip -n "$ph" link set lo up
-ip link add "sd$$" netns "$app" type veth peer name eth0 address "$MAC" \
-    netns "$ph"
-ip -n "$app" link set "sd$$" name lan0
-ip -n "$ph" link set eth0 up
+ns_pair serve-dhcp "sd$$" "$MAC" || { echo "Bail out! namespaces"; exit 1; }
 
 udhcpc_script "$d/udhcpc.sh" "$d"
 
