@@ -50,7 +50,7 @@ struct journal_transfer {
 	int64_t		 ended;
 	uint64_t	 bytes;
 	uint64_t	 total;
-	const char	*outcome;	/* completed, abandoned, interrupted, failed, refused */
+	const char	*outcome;	/* completed, abandoned, interrupted, failed, refused, head */
 	const char	*reason;
 };
 

@@ -196,7 +196,7 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 	a->phase2 = note == NULL;
 }
 
-/* head: no transfer follows the answer, so none is remembered. */
+/* head: no transfer follows the answer; its row is its outcome. */
 static int
 serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
     const char *ip, const char *ua, const char *peer_text, int head,
@@ -260,7 +260,10 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		x->phase2 = a->phase2;
 		x->image_version = a->image_version;
 		x->total = a->size;
-	} else if (a->status != 0 && a->cause != NULL)
+	} else if (a->status == 0)
+		serve_xfer_head(s, proto, a->mac, ip, peer_text, name,
+		    a->size);
+	else if (a->status != 0 && a->cause != NULL)
 		log_info("%s %s from %s: not found: %s",
 		    xfer_proto_name(proto), in.base, peer_text, a->cause);
 	return (a->status);

@@ -2,8 +2,9 @@
  * The transfer table: every answered request is remembered here until its
  * server says how the transfer ended, and each ending is turned into one
  * outcome: the fleet's meaning (fleet-xfer.c), a journal row, one broadcast.
- * A request answered but never started (a HEAD, a socket error) changes
- * nothing: the move to "trusting" and the image's start wait for STARTED.
+ * A request answered but never started (a socket error) changes nothing:
+ * the move to "trusting" and the image's start wait for STARTED.  A HEAD
+ * waits for nothing: its answer is its outcome (serve_xfer_head).
  */
 #include <sys/types.h>
 
@@ -45,6 +46,43 @@ serve_xfer_pending(struct serve *s, enum xfer_proto proto, const char *mac,
 	x->since = serve_now();
 	LIST_INSERT_HEAD(&s->xfers, x, entry);
 	return (x);
+}
+
+/*
+ * A HEAD answered: no transfer follows, and nothing waits for one.  Its one
+ * outcome is its row ("head", no bytes, the size the answer announced), so
+ * the report shows that the phone asked; no state changes.
+ */
+void
+serve_xfer_head(struct serve *s, enum xfer_proto proto, const char *mac,
+    const char *ip, const char *peer_text, const char *name, uint64_t size)
+{
+	struct journal_transfer	 t;
+	char			*esc;
+	int64_t			 now = serve_now();
+
+	esc = log_escape(name, strlen(name));
+	memset(&t, 0, sizeof t);
+	t.mac = mac;
+	t.ip = ip;
+	t.proto = xfer_proto_name(proto);
+	t.name = esc;
+	t.started = now;
+	t.ended = now;
+	t.bytes = 0;
+	t.total = size;
+	t.outcome = "head";
+	journal_add_transfer(s->journal, &t);
+	if (s->control != NULL)
+		control_broadcast(s->control, "transfer", json_pack("{s:o}",
+		    "transfer", json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, "
+		    "s:I, s:f}", "id", (json_int_t)0, "proto",
+		    xfer_proto_name(proto), "mac", mac, "file", esc, "state",
+		    "head", "bytes", (json_int_t)0, "total", (json_int_t)size,
+		    "rate", 0.0)));
+	log_debug("%s HEAD %s from %s: %" PRIu64 " bytes announced",
+	    xfer_proto_name(proto), esc, peer_text, size);
+	free(esc);
 }
 
 void

@@ -214,6 +214,9 @@ void		 serve_upload_event(struct serve *, const struct xfer_event *);
 struct serve_xfer *serve_xfer_pending(struct serve *, enum xfer_proto,
 		    const char *, const char *, const char *);
 void		 serve_xfer_drop(struct serve *, struct serve_xfer *);
+void		 serve_xfer_head(struct serve *, enum xfer_proto,
+		    const char *, const char *, const char *, const char *,
+		    uint64_t);
 void		 serve_xfers_free(struct serve *);
 void		 serve_moved_on(struct serve *, struct phone *, const char *,
 		    int64_t);

@@ -255,7 +255,8 @@ proved(struct ctx *c)
 
 /*
  * Defect 3: a HEAD of the trust file is answered, but no transfer follows:
- * nothing is remembered and the phone does not move to "trusting".
+ * nothing is remembered, the phone does not move to "trusting", and its
+ * one outcome is a "head" row in the journal.
  */
 static void
 test_head_changes_nothing(void **state)
@@ -263,7 +264,7 @@ test_head_changes_nothing(void **state)
 	struct ctx			*c = *state;
 	struct http_request_info	 rq;
 	struct http_content		 hc;
-	char				*cause = NULL;
+	char				*cause = NULL, w[32];
 
 	proved(c);
 	memset(&rq, 0, sizeof rq);
@@ -277,6 +278,8 @@ test_head_changes_nothing(void **state)
 	hc.release(hc.release_arg);
 	assert_int_equal(nxfers(&c->s), 0);
 	assert_string_equal(phone_state_name(c->p->state), "current");
+	/* Defect 3: its one outcome is its row; no bytes went out. */
+	assert_string_equal(last_outcome(c, w, sizeof w), "head");
 }
 
 /*
