@@ -26,6 +26,7 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	    FEV_IMAGE_WHOLE, PHONE_REBOOTING },
 	{ S(SEEN) | S(IDENTIFIED) | S(UPGRADING) | S(REBOOTING),
 	    FEV_IMAGE_CUT, PHONE_FAILED },
+	{ S(UPGRADING), FEV_IMAGE_UNPROVED, FLEET_TO_START },
 	{ S(REBOOTING), FEV_STILL_OLDER, PHONE_FAILED },
 	{ S(CURRENT) | S(TRUSTING) | S(REPOINTED) | S(RECOVERED),
 	    FEV_TRUST_SENT, PHONE_TRUSTING },
@@ -53,7 +54,7 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 
 static const char *fleet_event_names[FLEET_NEVENTS] = {
 	"model", "model-unknown", "runs-target", "image-started",
-	"image-whole", "image-cut", "still-older", "trust-sent",
+	"image-whole", "image-cut", "image-unproved", "still-older", "trust-sent",
 	"trust-delivered", "quiet", "came-back", "boot", "version-unknown",
 	"version-known", "hold", "fail", "release", "retry", "older-proved"
 };

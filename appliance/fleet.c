@@ -699,12 +699,20 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 		fleet_learn_version(f, p, image, VSRC_ABANDON, now, evidence);
 		break;
 	case IMAGE_FAILED_OURS:
-		log_warn("phone %s: %s", p->mac, evidence);
-		fleet_fact(f, p, "image-not-sent", name, now, evidence);
-		break;
 	case IMAGE_UNPROVED:
-		/* It asks again; until then nothing is known. */
-		fleet_fact(f, p, "image-unproved", name, now, evidence);
+		/*
+		 * Nothing is known of the phone: it asks again.  One moved
+		 * to upgrading by the start goes back to where it was.
+		 */
+		if (outcome == IMAGE_FAILED_OURS)
+			log_warn("phone %s: %s", p->mac, evidence);
+		if (fleet_lifecycle_allows(p->state, FEV_IMAGE_UNPROVED))
+			fleet_transition(f, p, FEV_IMAGE_UNPROVED, NULL, now,
+			    evidence);
+		else
+			fleet_fact(f, p, outcome == IMAGE_FAILED_OURS ?
+			    "image-not-sent" : "image-unproved", name, now,
+			    evidence);
 		break;
 	case IMAGE_INTERRUPTED:
 		if (!fleet_lifecycle_allows(p->state, FEV_IMAGE_CUT))

@@ -55,6 +55,7 @@ enum fleet_event {
 	FEV_IMAGE_STARTED,	/* its image transfer started */
 	FEV_IMAGE_WHOLE,	/* its image went out whole */
 	FEV_IMAGE_CUT,		/* its image stopped part way */
+	FEV_IMAGE_UNPROVED,	/* its image ended proving nothing */
 	FEV_STILL_OLDER,	/* after the image, still the old version */
 	FEV_TRUST_SENT,		/* its trust/re-point file started */
 	FEV_TRUST_DELIVERED,	/* ... and was delivered */
@@ -70,7 +71,7 @@ enum fleet_event {
 	FEV_OLDER_PROVED	/* stronger evidence of an older version than
 				   the abandonment its state rests on */
 };
-#define FLEET_NEVENTS	19
+#define FLEET_NEVENTS	20
 
 /* Targets that depend on the phone: where it starts again, where it was. */
 #define FLEET_TO_START		(PHONE_NSTATES)

@@ -4,7 +4,8 @@
  * outcome: the fleet's meaning (fleet-xfer.c), a journal row, one broadcast.
  * A request answered but never started (a socket error) changes nothing:
  * the move to "trusting" and the image's start wait for STARTED.  A HEAD
- * waits for nothing: its answer is its outcome (serve_xfer_head).
+ * waits for nothing: its answer is its outcome (serve_xfer_head).  An image
+ * that ended proving nothing puts its phone back where the start found it.
  */
 #include <sys/types.h>
 
@@ -30,6 +31,8 @@ static int	serve_xfer_last_block(const struct serve_xfer *,
 		    const struct xfer_event *);
 static void	serve_xfer_tell(struct serve *, const struct serve_xfer *,
 		    const struct xfer_event *, const char *, const char *);
+static int	serve_xfer_image_busy(struct serve *,
+		    const struct serve_xfer *);
 
 /* A request answered: remembered until its transfer ends. */
 struct serve_xfer *
@@ -83,6 +86,20 @@ serve_xfer_head(struct serve *s, enum xfer_proto proto, const char *mac,
 	log_debug("%s HEAD %s from %s: %" PRIu64 " bytes announced",
 	    xfer_proto_name(proto), esc, peer_text, size);
 	free(esc);
+}
+
+/* Another image transfer of x's phone has started and not ended. */
+static int
+serve_xfer_image_busy(struct serve *s, const struct serve_xfer *x)
+{
+	struct serve_xfer	*o;
+
+	LIST_FOREACH(o, &s->xfers, entry) {
+		if (o != x && o->image && o->started &&
+		    strcmp(o->mac, x->mac) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 void
@@ -216,6 +233,15 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 
 	r = fleet_xfer_rule(ev->proto, ev->end, ev->bytes, ev->total, ev->by);
 	outcome = x->image ? r->image_word : r->file_word;
+	/*
+	 * An ending that proves nothing while the phone's next transfer of
+	 * its image is under way (it rebooted and asked again) says nothing
+	 * of that one: only its transfer row tells.
+	 */
+	if (p != NULL && x->image && !x->decided &&
+	    (r->meaning == IMAGE_UNPROVED || r->meaning == IMAGE_FAILED_OURS) &&
+	    serve_xfer_image_busy(s, x))
+		x->decided = 1;
 	if (p != NULL && x->image && !x->decided) {
 		switch (r->meaning) {
 		case IMAGE_COMPLETE:
@@ -229,11 +255,11 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 			says = "interrupted";
 			break;
 		case IMAGE_FAILED_OURS:
-			says = "failed on our side (nothing known of the "
-			    "phone)";
+			says = "failed on our side (nothing proved: nothing "
+			    "known of the phone)";
 			break;
 		default:
-			says = "ended without proving anything";
+			says = "ended with nothing proved";
 			break;
 		}
 		xasprintf(&evidence, "%s %s to %s %s after %" PRIu64 " of %"

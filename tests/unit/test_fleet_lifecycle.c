@@ -170,6 +170,10 @@ test_dependent_targets(void **state)
 	assert_int_equal(fleet_lifecycle_next(PHONE_HELD, FEV_RELEASE, 1,
 	    PHONE_FAILED, &to), 0);
 	assert_int_equal(to, PHONE_IDENTIFIED);
+	/* An image that proved nothing: back to where its start found it. */
+	assert_int_equal(fleet_lifecycle_next(PHONE_UPGRADING,
+	    FEV_IMAGE_UNPROVED, 1, PHONE_SEEN, &to), 0);
+	assert_int_equal(to, PHONE_IDENTIFIED);
 	/* Not in the table: no move. */
 	assert_int_equal(fleet_lifecycle_next(PHONE_RECOVERED,
 	    FEV_IMAGE_STARTED, 1, PHONE_SEEN, &to), -1);

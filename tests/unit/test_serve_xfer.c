@@ -202,7 +202,8 @@ test_option_refusal_proves_nothing(void **state)
 	    XFER_BY_PEER, 0, IMGSIZE, "the client sent error 8 (bad option)");
 	assert_string_equal(c->p->version, "4.1.4.7430");
 	assert_int_equal(c->p->version_source, VSRC_UA);
-	assert_string_equal(phone_state_name(c->p->state), "upgrading");
+	/* Defect 3: nothing proved, so it is back where its start found it. */
+	assert_string_equal(phone_state_name(c->p->state), "identified");
 	assert_false(fleet_proved_target(c->s.fleet, c->p));
 	assert_string_equal(last_outcome(c, w, sizeof w), "refused");
 	assert_int_equal(nxfers(&c->s), 0);
@@ -220,7 +221,7 @@ test_local_error_proves_nothing(void **state)
 	xfer(c, XFER_TFTP, IMAGE, XFER_ENDED, XFER_END_LOCAL_ERROR,
 	    XFER_BY_US, 512, IMGSIZE, "the file could not be read");
 	assert_string_equal(c->p->version, "");
-	assert_string_not_equal(phone_state_name(c->p->state), "current");
+	assert_string_equal(phone_state_name(c->p->state), "identified");
 	assert_string_equal(last_outcome(c, w, sizeof w), "failed");
 }
 
