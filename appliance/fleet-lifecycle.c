@@ -48,7 +48,15 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	 * weaker proof had taken the phone.
 	 */
 	{ S(IDENTIFIED) | S(UPGRADING) | S(CURRENT) | S(TRUSTING) |
-	    S(REPOINTED) | S(RECOVERED), FEV_OLDER_PROVED, PHONE_FAILED }
+	    S(REPOINTED) | S(RECOVERED), FEV_OLDER_PROVED, PHONE_FAILED },
+	/*
+	 * Upgrade plans: a step (a BootROM, an intermediate release) proved
+	 * by what the phone then reports, or abandoned after its header;
+	 * back at the old version with tries left (past the bound it is
+	 * still-older: failed).
+	 */
+	{ S(UPGRADING) | S(REBOOTING), FEV_STEP_PROVED, FLEET_TO_START },
+	{ S(REBOOTING), FEV_FLASH_AGAIN, FLEET_TO_START }
 };
 #define FLEET_NLIFECYCLE (sizeof fleet_lifecycle / sizeof fleet_lifecycle[0])
 
@@ -56,7 +64,8 @@ static const char *fleet_event_names[FLEET_NEVENTS] = {
 	"model", "model-unknown", "runs-target", "image-started",
 	"image-whole", "image-cut", "image-unproved", "still-older", "trust-sent",
 	"trust-delivered", "quiet", "came-back", "boot", "version-unknown",
-	"version-known", "hold", "fail", "release", "retry", "older-proved"
+	"version-known", "hold", "fail", "release", "retry", "older-proved",
+	"step-proved", "flash-again"
 };
 
 const char *

@@ -43,6 +43,9 @@ static void	fleet_older_proved(struct fleet *, struct phone *,
 static const struct model *fleet_model(const struct fleet *,
 		    const struct phone *);
 static void	fleet_load_one(void *, const struct phone *);
+static int	fleet_flashed_bootrom(const struct phone *);
+static void	fleet_no_progress(struct fleet *, struct phone *,
+		    const char *, int64_t, const char *);
 
 const char *
 phone_state_name(enum phone_state s)
@@ -113,6 +116,7 @@ fleet_new(struct journal *j, struct model_table *models,
     const struct fleet_config *config)
 {
 	struct fleet	*f;
+	char		*cause = NULL;
 
 	f = xcalloc(1, sizeof *f);
 	f->journal = j;
@@ -120,6 +124,10 @@ fleet_new(struct journal *j, struct model_table *models,
 	f->config = *config;
 	if (f->config.max_returns == 0)
 		f->config.max_returns = 3;
+	if (f->config.max_flashes == 0)
+		f->config.max_flashes = FLEET_MAX_FLASHES;
+	if ((f->plans = plan_table_load_default(&cause)) == NULL)
+		fatalx("%s", cause);
 	snprintf(f->repoint, sizeof f->repoint, "ztp");
 	TAILQ_INIT(&f->phones);
 	return (f);
@@ -156,6 +164,7 @@ fleet_free(struct fleet *f)
 		free(p->reason);
 		free(p);
 	}
+	plan_table_free(f->plans);
 	free(f);
 }
 
@@ -254,6 +263,10 @@ fleet_transition(struct fleet *f, struct phone *p, enum fleet_event event,
 	ev.evidence = evidence;
 	if (to == PHONE_HELD)
 		p->held_from = from;
+	/* Progress, or the operator: the loop bound starts again. */
+	if (event == FEV_RUNS_TARGET || event == FEV_STEP_PROVED ||
+	    event == FEV_RETRY)
+		p->flashes = 0;
 	p->state = to;
 	p->state_since = now;
 	if (fleet_commit(f, p, &ev) != 0) {
@@ -534,6 +547,7 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	const struct model	*m;
 	char			 text[UCS_VERSION_TEXT_MAX], *why;
 	char			 older[UCS_VERSION_TEXT_MAX];
+	int			 progress;
 
 	ucs_version_format(v, text, sizeof text);
 	/*
@@ -541,15 +555,24 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	 * its image whole: the flash did not take.  Fresh evidence only.
 	 */
 	if (fleet_lifecycle_allows(p->state, FEV_STILL_OLDER) &&
-	    src == VSRC_UA && (m = fleet_model(f, p)) != NULL &&
+	    src == VSRC_UA && !fleet_flashed_bootrom(p) &&
+	    (m = fleet_model(f, p)) != NULL &&
 	    ucs_version_cmp(v, &m->target) < 0) {
+		progress = fleet_older_than(p->version, v);
+		snprintf(older, sizeof older, "%s", p->version);
 		snprintf(p->version, sizeof p->version, "%s", text);
 		p->version_source = src;
 		fleet_fact(f, p, "version", text, now, evidence);
-		xasprintf(&why, "downloaded its %s image but still runs %s "
-		    "(flash failed?)", p->target, p->version);
-		fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
-		free(why);
+		if (progress) {
+			/* An intermediate release of its plan: proved. */
+			xasprintf(&why, "%s; runs %s, newer than %s: the step "
+			    "is proved", evidence, text, older);
+			fleet_transition(f, p, FEV_STEP_PROVED, NULL, now, why);
+			free(why);
+			fleet_evaluate(f, p, now, evidence);
+			return;
+		}
+		fleet_no_progress(f, p, text, now, evidence);
 		return;
 	}
 	/*
@@ -620,6 +643,9 @@ enum image_verdict
 fleet_image_check(const struct fleet *f, const struct phone *p,
     const char **why)
 {
+	const struct plan_step	*st;
+	struct plan		 pl;
+
 	*why = NULL;
 	if (p == NULL)
 		return (f->config.unknown_version == UNKNOWN_HOLD ?
@@ -632,6 +658,12 @@ fleet_image_check(const struct fleet *f, const struct phone *p,
 		*why = "the phone runs a newer version than its target: "
 		    "never downgraded";
 		return (IMAGE_REFUSE_NEWER);
+	}
+	if ((st = fleet_plan_current(f, p, &pl)) != NULL &&
+	    st->kind == PLAN_BOOTROM) {
+		*why = "its upgrade plan updates its BootROM first (bootrom.ld,"
+		    " asked at its next boot): the application waits";
+		return (IMAGE_REFUSE_STEP);
 	}
 	if (p->version[0] == '\0' &&
 	    f->config.unknown_version == UNKNOWN_HOLD) {
@@ -645,6 +677,9 @@ enum image_verdict
 fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
     const char **why)
 {
+	const struct plan_step	*st;
+	struct plan		 pl;
+
 	*why = NULL;
 	if (p == NULL)
 		return (f->config.unknown_version == UNKNOWN_HOLD ?
@@ -657,6 +692,12 @@ fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
 		*why = "the phone runs a newer version than its target: "
 		    "never downgraded";
 		return (IMAGE_REFUSE_NEWER);
+	}
+	if ((st = fleet_plan_current(f, p, &pl)) != NULL &&
+	    st->kind == PLAN_BOOTROM) {
+		*why = "its upgrade plan updates its BootROM first (bootrom.ld,"
+		    " asked at its next boot): the application waits";
+		return (IMAGE_REFUSE_STEP);
 	}
 	if (p->version[0] == '\0' &&
 	    f->config.unknown_version == UNKNOWN_HOLD) {
@@ -688,11 +729,32 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 	fleet_progress(f, p, name, bytes, total, 0);
 	switch (outcome) {
 	case IMAGE_COMPLETE:
-		if (p->state == PHONE_REBOOTING)
-			fleet_fact(f, p, "image-downloaded-again", name, now,
-			    evidence);
-		else
+		/* The loop bound counts the same image taken whole. */
+		if (strcmp(p->flashed, name) != 0) {
+			snprintf(p->flashed, sizeof p->flashed, "%s", name);
+			p->flashes = 0;
+		}
+		p->flashes++;
+		if (p->state != PHONE_REBOOTING) {
 			fleet_transition(f, p, FEV_IMAGE_WHOLE, NULL, now,
+			    evidence);
+			break;
+		}
+		/* Whole again without a word in between: a reboot loop. */
+		if (p->flashes > f->config.max_flashes) {
+			p->flashes--;
+			xasprintf(&why, "took %s whole %u times and never "
+			    "proved that it runs it: it reboots in a loop "
+			    "without progressing. The image may not match this "
+			    "part (%s), or its BootROM refuses it: check the "
+			    "part number, update the BootROM first, then retry",
+			    name, p->flashes + 1, p->part[0] != '\0' ? p->part :
+			    "unknown");
+			fleet_transition(f, p, FEV_STILL_OLDER, why, now,
+			    evidence);
+			free(why);
+		} else
+			fleet_fact(f, p, "image-downloaded-again", name, now,
 			    evidence);
 		break;
 	case IMAGE_ABANDONED:
@@ -725,6 +787,152 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 		free(why);
 		break;
 	}
+}
+
+/* The last image taken whole was a BootROM (bootrom.ld, <part>.bootrom.ld). */
+static int
+fleet_flashed_bootrom(const struct phone *p)
+{
+	size_t	len = strlen(p->flashed);
+
+	return (len >= 10 && strcmp(p->flashed + len - 10, "bootrom.ld") == 0);
+}
+
+/*
+ * Back after an image taken whole, at the version it ran before: it is
+ * served again until it has come back unchanged max_flashes times, then it
+ * fails with the likely cause and the remedy.
+ */
+static void
+fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
+    int64_t now, const char *evidence)
+{
+	char	*why, *ev;
+
+	if (p->flashes < f->config.max_flashes) {
+		xasprintf(&ev, "%s; took %s whole and came back at %s (try %u "
+		    "of %u): served again", evidence, p->flashed, still,
+		    p->flashes, f->config.max_flashes);
+		fleet_transition(f, p, FEV_FLASH_AGAIN, NULL, now, ev);
+		free(ev);
+		return;
+	}
+	if (fleet_flashed_bootrom(p))
+		xasprintf(&why, "flashed %s %u times and came back at BootROM "
+		    "%s each time: the BootROM image may not match this part "
+		    "(%s) or the phone cannot write it; check the part number "
+		    "and the BootROM package, then retry", p->flashed,
+		    p->flashes, still, p->part[0] != '\0' ? p->part :
+		    "unknown");
+	else
+		xasprintf(&why, "flashed %s (%s) %u times and came back at %s "
+		    "each time: the image may not match this part (%s), or "
+		    "its BootROM refuses it; check the part number, update "
+		    "the BootROM first, then retry", p->flashed, p->target,
+		    p->flashes, still, p->part[0] != '\0' ? p->part :
+		    "unknown");
+	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
+	free(why);
+}
+
+void
+fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
+{
+	const struct model	*m = fleet_model(f, p);
+	struct plan_phone	 ph;
+	char			*cause = NULL;
+
+	memset(&ph, 0, sizeof ph);
+	ph.family = m != NULL ? m->family : NULL;
+	if (p->version_before[0] != '\0' &&
+	    ucs_version_parse(p->version_before, &ph.start, &cause) != 0)
+		memset(&ph.start, 0, sizeof ph.start);
+	free(cause);
+	cause = NULL;
+	if (p->version[0] != '\0' &&
+	    ucs_version_parse(p->version, &ph.app, &cause) != 0)
+		memset(&ph.app, 0, sizeof ph.app);
+	free(cause);
+	cause = NULL;
+	if (p->bootrom[0] != '\0' &&
+	    ucs_version_parse(p->bootrom, &ph.bootrom, &cause) != 0)
+		memset(&ph.bootrom, 0, sizeof ph.bootrom);
+	free(cause);
+	cause = NULL;
+	ph.has_bootrom = p->has_bootrom;
+	if (p->target[0] != '\0') {
+		if (ucs_version_parse(p->target, &ph.target, &cause) != 0)
+			memset(&ph.target, 0, sizeof ph.target);
+		free(cause);
+	} else if (m != NULL)
+		ph.target = m->target;
+	plan_make(f->plans, &ph, pl);
+}
+
+const struct plan_step *
+fleet_plan_current(const struct fleet *f, const struct phone *p,
+    struct plan *pl)
+{
+	fleet_plan(f, p, pl);
+	return (pl->current < pl->n ? &pl->steps[pl->current] : NULL);
+}
+
+void
+fleet_asked_bootrom(struct fleet *f, struct phone *p, int64_t now,
+    const char *evidence)
+{
+	if (p->has_bootrom)
+		return;
+	p->has_bootrom = 1;
+	fleet_fact(f, p, "boots-through-bootrom", "bootrom.ld", now, evidence);
+}
+
+/*
+ * The BootROM's own version: its User-Agent (no Type/) or the abandonment
+ * of a BootROM image after its header.  After a BootROM taken whole (or
+ * while its image goes out), the step is proved when the plan no longer
+ * needs a BootROM; the same BootROM as before is a flash that did not take.
+ */
+void
+fleet_learn_bootrom(struct fleet *f, struct phone *p,
+    const struct ucs_version *v, enum version_source src, int64_t now,
+    const char *evidence)
+{
+	const struct plan_step	*st;
+	struct plan		 pl;
+	char			 text[UCS_VERSION_TEXT_MAX];
+	int			 flashing;
+
+	ucs_version_format(v, text, sizeof text);
+	p->has_bootrom = 1;
+	if (strcmp(text, p->bootrom) != 0 || src > p->bootrom_source) {
+		snprintf(p->bootrom, sizeof p->bootrom, "%s", text);
+		p->bootrom_source = src;
+		fleet_fact(f, p, "bootrom", text, now, evidence);
+	}
+	flashing = (p->state == PHONE_REBOOTING && fleet_flashed_bootrom(p)) ||
+	    (p->state == PHONE_UPGRADING && src == VSRC_ABANDON);
+	if (!flashing)
+		return;
+	st = fleet_plan_current(f, p, &pl);
+	if (st == NULL || st->kind != PLAN_BOOTROM)
+		fleet_transition(f, p, FEV_STEP_PROVED, NULL, now, evidence);
+	else if (p->state == PHONE_REBOOTING && src == VSRC_UA)
+		fleet_no_progress(f, p, text, now, evidence);
+}
+
+void
+fleet_bootrom_finished(struct fleet *f, struct phone *p, const char *name,
+    const struct ucs_version *image, enum image_outcome outcome,
+    uint64_t bytes, uint64_t total, int64_t now, const char *evidence)
+{
+	if (outcome != IMAGE_ABANDONED) {
+		fleet_image_finished(f, p, name, image, outcome, bytes, total,
+		    now, evidence);
+		return;
+	}
+	fleet_progress(f, p, name, bytes, total, 0);
+	fleet_learn_bootrom(f, p, image, VSRC_ABANDON, now, evidence);
 }
 
 int
@@ -883,9 +1091,13 @@ fleet_str_or_null(const char *s)
 json_t *
 fleet_phone_json(const struct fleet *f, const struct phone *p)
 {
-	char	t1[32], t2[32];
+	const struct plan_step	*st;
+	struct plan		 pl;
+	json_t			*o, *plan;
+	char			 t1[32], t2[32], v[UCS_VERSION_TEXT_MAX];
+	size_t			 i;
 
-	return (json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
 	    "s:o, s:{s:s, s:I, s:I, s:f}, s:s, s:s, s:I, s:o, s:o, s:I}",
 	    "mac", p->mac,
 	    "ip", fleet_str_or_null(p->ip),
@@ -908,7 +1120,25 @@ fleet_phone_json(const struct fleet *f, const struct phone *p)
 	    "bytes_served", (json_int_t)p->bytes_served,
 	    "ca_sha256", fleet_str_or_null(p->ca_sha256),
 	    "repoint", fleet_str_or_null(p->repoint),
-	    "returns", (json_int_t)p->returns));
+	    "returns", (json_int_t)p->returns);
+	fleet_plan(f, p, &pl);
+	plan = json_array();
+	for (i = 0; i < pl.n; i++) {
+		st = &pl.steps[i];
+		json_array_append_new(plan, json_pack("{s:s, s:s, s:s, s:o, "
+		    "s:o}", "kind", plan_kind_name(st->kind), "version",
+		    ucs_version_format(&st->version, v, sizeof v), "status",
+		    plan_status_name(st->status), "confidence", st->rule !=
+		    NULL ? json_stringn(&st->rule->confidence, 1) : json_null(),
+		    "source", st->rule != NULL ? json_string(st->rule->source) :
+		    json_null()));
+	}
+	json_object_set_new(o, "plan", plan);
+	json_object_set_new(o, "bootrom", fleet_str_or_null(p->bootrom));
+	json_object_set_new(o, "bootrom_source", fleet_str_or_null(
+	    version_source_name(p->bootrom_source)));
+	json_object_set_new(o, "flashes", json_integer(p->flashes));
+	return (o);
 }
 
 json_t *

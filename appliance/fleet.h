@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "plan.h"
 #include "version.h"
 #include "xfer.h"
 
@@ -68,10 +69,12 @@ enum fleet_event {
 	FEV_FAIL,
 	FEV_RELEASE,		/* the operator */
 	FEV_RETRY,		/* the operator */
-	FEV_OLDER_PROVED	/* stronger evidence of an older version than
+	FEV_OLDER_PROVED,	/* stronger evidence of an older version than
 				   the abandonment its state rests on */
+	FEV_STEP_PROVED,	/* a step of its plan proved: the next one */
+	FEV_FLASH_AGAIN		/* back at the old version, tries left */
 };
-#define FLEET_NEVENTS	20
+#define FLEET_NEVENTS	22
 
 /* Targets that depend on the phone: where it starts again, where it was. */
 #define FLEET_TO_START		(PHONE_NSTATES)
@@ -128,6 +131,13 @@ struct phone {
 	char			 ca_sha256[65];	/* of the CA it was given */
 	char			 repoint[256];	/* "ztp" or the hand-off URL */
 	unsigned		 returns;	/* boot cycles after re-point */
+	char			 bootrom[UCS_VERSION_TEXT_MAX]; /* its separate
+						   BootROM (SIP 2.x/3.x), "" */
+	enum version_source	 bootrom_source;
+	int			 has_bootrom;	/* it asked for bootrom.ld */
+	unsigned		 flashes;	/* images taken whole without
+						   progress (the loop bound) */
+	char			 flashed[96];	/* the last image taken whole */
 
 	/* In memory only: the transfer in progress. */
 	char			 progress_file[96];
@@ -146,7 +156,12 @@ struct fleet_config {
 	enum unknown_policy	 unknown_version;
 	int64_t			 quiet_ms;	/* silence after re-point = repointed-quiet */
 	unsigned		 max_returns;	/* boot cycles after re-point before failed */
+	unsigned		 max_flashes;	/* images taken whole without
+						   progress before failed */
 };
+
+/* Tries at one image before a phone that comes back unchanged fails. */
+#define FLEET_MAX_FLASHES	3
 
 /* What an image transfer's ending means (fleet-xfer.c decides). */
 enum image_outcome {
@@ -190,7 +205,8 @@ const struct fleet_xfer_rule *fleet_xfer_rule_at(size_t);
 enum image_verdict {
 	IMAGE_OFFER,
 	IMAGE_REFUSE_NEWER,	/* known newer than the target: never downgrade */
-	IMAGE_REFUSE_HELD	/* held, or version unknown under policy hold */
+	IMAGE_REFUSE_HELD,	/* held, or version unknown under policy hold */
+	IMAGE_REFUSE_STEP	/* its plan needs another step first (BootROM) */
 };
 
 /* A phone changed; a phone forgotten (it is freed after the call). */
@@ -208,6 +224,7 @@ struct fleet {
 	fleet_notify_fn		 notify;
 	fleet_forgot_fn		 forgot;	/* a phone forgotten, may be NULL */
 	void			*notify_arg;
+	struct plan_table	*plans;		/* upgrade-paths.tsv */
 };
 
 const char	*phone_state_name(enum phone_state);
@@ -257,6 +274,25 @@ enum image_verdict fleet_image_verdict(struct fleet *, struct phone *,
 void		 fleet_image_started(struct fleet *, struct phone *,
 		    const char *, uint64_t, int64_t, const char *);
 void		 fleet_image_finished(struct fleet *, struct phone *,
+		    const char *, const struct ucs_version *, enum image_outcome,
+		    uint64_t, uint64_t, int64_t, const char *);
+
+/*
+ * Upgrade plans (plan.h): the phone's chain of steps, and the step served
+ * now (NULL when none is left).  A BootROM: asked for (bootrom.ld), its
+ * version (a User-Agent without Type/, or its image abandoned), its image's
+ * ending.
+ */
+void		 fleet_plan(const struct fleet *, const struct phone *,
+		    struct plan *);
+const struct plan_step *fleet_plan_current(const struct fleet *,
+		    const struct phone *, struct plan *);
+void		 fleet_asked_bootrom(struct fleet *, struct phone *, int64_t,
+		    const char *);
+void		 fleet_learn_bootrom(struct fleet *, struct phone *,
+		    const struct ucs_version *, enum version_source, int64_t,
+		    const char *);
+void		 fleet_bootrom_finished(struct fleet *, struct phone *,
 		    const char *, const struct ucs_version *, enum image_outcome,
 		    uint64_t, uint64_t, int64_t, const char *);
 

@@ -108,7 +108,8 @@ static const char journal_schema[] =
     " version_source TEXT, version_before TEXT, target TEXT, state TEXT,"
     " held_from TEXT, reason TEXT, first_seen INTEGER, last_seen INTEGER,"
     " state_since INTEGER, bytes_served INTEGER, ca_sha256 TEXT,"
-    " repoint TEXT, returns INTEGER);"
+    " repoint TEXT, returns INTEGER, bootrom TEXT, bootrom_source TEXT,"
+    " has_bootrom INTEGER, flashes INTEGER, flashed TEXT);"
     "CREATE TABLE IF NOT EXISTS events ("
     " id INTEGER PRIMARY KEY, ts INTEGER, mac TEXT, kind TEXT,"
     " from_state TEXT, to_state TEXT, fact TEXT, value TEXT,"
@@ -126,6 +127,13 @@ static const char journal_schema[] =
     " name TEXT PRIMARY KEY, value INTEGER);";
 
 static int	journal_exec(struct journal *, const char *, char **);
+static int	journal_migrate(struct journal *, char **);
+
+/* Columns added since the first schema: a journal without them gets them. */
+static const char *const journal_added[] = {
+	"bootrom TEXT", "bootrom_source TEXT", "has_bootrom INTEGER",
+	"flashes INTEGER", "flashed TEXT"
+};
 static sqlite3_stmt *journal_stmt(struct journal *, const char *);
 static void	journal_stmt_done(sqlite3_stmt *);
 static int	journal_begin(struct journal *);
@@ -219,7 +227,8 @@ journal_open(const char *state_dir, int readonly, char **cause)
 			goto fail;
 		/* SQLite's own checkpoint fsyncs the WAL: the presync first. */
 		sqlite3_wal_hook(j->db, journal_wal_hook, j);
-		if (journal_exec(j, journal_schema, cause) != 0)
+		if (journal_exec(j, journal_schema, cause) != 0 ||
+		    journal_migrate(j, cause) != 0)
 			goto fail;
 		if (journal_load_syslog_counts(j, cause) != 0)
 			goto fail;
@@ -672,6 +681,33 @@ journal_fact_end(struct journal *j, int ok, const char *mac)
 	return (0);
 }
 
+/* Each column added since the first schema, unless the table has it. */
+static int
+journal_migrate(struct journal *j, char **cause)
+{
+	char	*sql, *err = NULL;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof journal_added / sizeof journal_added[0]; i++) {
+		xasprintf(&sql, "ALTER TABLE phones ADD COLUMN %s;",
+		    journal_added[i]);
+		rc = sqlite3_exec(j->db, sql, NULL, NULL, &err);
+		free(sql);
+		if (rc != SQLITE_OK && (err == NULL ||
+		    strstr(err, "duplicate column") == NULL)) {
+			xasprintf(cause, "journal: cannot add the column %s: %s",
+			    journal_added[i], err != NULL ? err :
+			    sqlite3_errmsg(j->db));
+			sqlite3_free(err);
+			return (-1);
+		}
+		sqlite3_free(err);
+		err = NULL;
+	}
+	return (0);
+}
+
 static int
 journal_exec(struct journal *j, const char *sql, char **cause)
 {
@@ -751,8 +787,9 @@ journal_save(struct journal *j, const struct phone *p,
 	if ((st = journal_stmt(j, "INSERT OR REPLACE INTO phones (mac, ip,"
 	    " model, part, version, version_source, version_before, target,"
 	    " state, held_from, reason, first_seen, last_seen, state_since,"
-	    " bytes_served, ca_sha256, repoint, returns) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
+	    " bytes_served, ca_sha256, repoint, returns, bootrom,"
+	    " bootrom_source, has_bootrom, flashes, flashed) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
 		goto fail;
 	journal_bind_text(st, 1, p->mac);
 	journal_bind_text(st, 2, p->ip);
@@ -772,6 +809,11 @@ journal_save(struct journal *j, const struct phone *p,
 	journal_bind_text(st, 16, p->ca_sha256);
 	journal_bind_text(st, 17, p->repoint);
 	sqlite3_bind_int64(st, 18, p->returns);
+	journal_bind_text(st, 19, p->bootrom);
+	journal_bind_text(st, 20, version_source_name(p->bootrom_source));
+	sqlite3_bind_int64(st, 21, p->has_bootrom);
+	sqlite3_bind_int64(st, 22, p->flashes);
+	journal_bind_text(st, 23, p->flashed);
 	rc = sqlite3_step(st);
 	journal_stmt_done(st);
 	if (rc != SQLITE_DONE)
@@ -1097,13 +1139,20 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 {
 	sqlite3_stmt	*st;
 	struct phone	 p;
-	int		 rc;
+	int		 rc, chain;
 
-	if (sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part, version,"
-	    " version_source, version_before, target, state, held_from,"
-	    " reason, first_seen, last_seen, state_since, bytes_served,"
-	    " ca_sha256, repoint, returns FROM phones ORDER BY first_seen,"
-	    " mac", -1, &st, NULL) != SQLITE_OK) {
+	/* A journal read only, from before the chain columns: without them. */
+	chain = sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part,"
+	    " version, version_source, version_before, target, state,"
+	    " held_from, reason, first_seen, last_seen, state_since,"
+	    " bytes_served, ca_sha256, repoint, returns, bootrom,"
+	    " bootrom_source, has_bootrom, flashes, flashed FROM phones"
+	    " ORDER BY first_seen, mac", -1, &st, NULL) == SQLITE_OK;
+	if (!chain && sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part,"
+	    " version, version_source, version_before, target, state,"
+	    " held_from, reason, first_seen, last_seen, state_since,"
+	    " bytes_served, ca_sha256, repoint, returns FROM phones ORDER BY"
+	    " first_seen, mac", -1, &st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
 		return (-1);
 	}
@@ -1132,6 +1181,16 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 		snprintf(p.repoint, sizeof p.repoint, "%s",
 		    journal_col(st, 16));
 		p.returns = (unsigned)sqlite3_column_int64(st, 17);
+		if (chain) {
+			snprintf(p.bootrom, sizeof p.bootrom, "%s",
+			    journal_col(st, 18));
+			p.bootrom_source = version_source_from_name(
+			    journal_col(st, 19));
+			p.has_bootrom = sqlite3_column_int(st, 20) != 0;
+			p.flashes = (unsigned)sqlite3_column_int64(st, 21);
+			snprintf(p.flashed, sizeof p.flashed, "%s",
+			    journal_col(st, 22));
+		}
 		if ((int)p.state < 0)
 			p.state = PHONE_SEEN;
 		if ((int)p.held_from < 0)

@@ -40,7 +40,7 @@ static int
 setup_policy(void **state, enum unknown_policy policy)
 {
 	struct ctx		*c = calloc(1, sizeof *c);
-	struct fleet_config	 cfg = { policy, 5000, 3 };
+	struct fleet_config	 cfg = { policy, 5000, 3, 3 };
 	char			*cause = NULL;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
@@ -212,30 +212,164 @@ test_unknown_version_hold_policy(void **state)
 	assert_int_equal(p->state, PHONE_CURRENT);
 }
 
+/* The flash did not take: served again, failed after max_flashes tries. */
 static void
 test_updater_stale_after_flash_fails(void **state)
 {
 	struct ctx		*c = *state;
 	struct phone		*p;
 	struct ucs_version	 old = ver("4.0.1.1000"), tgt = ver("4.0.8.0931");
+	int			 i;
 
 	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
 	fleet_learn_model(c->f, p, "SPIP550", NULL, 1001, "UA");
 	fleet_learn_version(c->f, p, &old, VSRC_UA, 1002, "UA");
-	fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10, 1003, "");
-	fleet_set_target(c->f, p, "4.0.8.0931");
-	fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
-	    IMAGE_COMPLETE, 10, 10, 1004, "");
-	assert_int_equal(p->state, PHONE_REBOOTING);
-	/* The Updater asks again (no version in its UA): no news. */
-	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1005, "GET again");
-	fleet_learn_model(c->f, p, "SPIP550", NULL, 1005, "Updater UA");
-	assert_int_equal(p->state, PHONE_REBOOTING);
-	/* The application says it still runs the old version. */
-	fleet_learn_version(c->f, p, &old, VSRC_UA, 1006, "UA again");
+	for (i = 1; i <= 3; i++) {
+		fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10,
+		    1003, "");
+		fleet_set_target(c->f, p, "4.0.8.0931");
+		fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
+		    IMAGE_COMPLETE, 10, 10, 1004, "");
+		assert_int_equal(p->state, PHONE_REBOOTING);
+		assert_int_equal(p->flashes, i);
+		/* The Updater asks again (no version in its UA): no news. */
+		fleet_seen(c->f, MAC, "10.0.0.5", 1, 1005, "GET again");
+		fleet_learn_model(c->f, p, "SPIP550", NULL, 1005, "Updater UA");
+		assert_int_equal(p->state, PHONE_REBOOTING);
+		/* The application says it still runs the old version. */
+		fleet_learn_version(c->f, p, &old, VSRC_UA, 1006, "UA again");
+		if (i < 3) {
+			assert_int_equal(p->state, PHONE_IDENTIFIED);
+			assert_null(p->reason);
+		}
+	}
 	assert_int_equal(p->state, PHONE_FAILED);
-	assert_string_equal(p->reason, "downloaded its 4.0.8.0931 image but "
-	    "still runs 4.0.1.1000 (flash failed?)");
+	assert_string_equal(p->reason, "flashed 2345-12500-001.sip.ld "
+	    "(4.0.8.0931) 3 times and came back at 4.0.1.1000 each time: the "
+	    "image may not match this part (2345-12500-001), or its BootROM "
+	    "refuses it; check the part number, update the BootROM first, "
+	    "then retry");
+	/* The operator retries: the bound starts again. */
+	assert_int_equal(fleet_retry(c->f, p, 1007, NULL), 0);
+	assert_int_equal(p->flashes, 0);
+}
+
+/* Whole again and again with no version in between (TFTP): a loop. */
+static void
+test_reboot_loop_bounded(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 old = ver("4.0.1.1000"), tgt = ver("4.0.8.0931");
+	int			 i;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "SPIP550", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &old, VSRC_APPLOG, 1002, "app log");
+	fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10, 1003, "");
+	for (i = 1; i <= 3; i++) {
+		fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
+		    IMAGE_COMPLETE, 10, 10, 1004 + i, "whole");
+		assert_int_equal(p->state, PHONE_REBOOTING);
+	}
+	fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
+	    IMAGE_COMPLETE, 10, 10, 1010, "whole");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_string_equal(p->reason, "took 2345-12500-001.sip.ld whole 4 "
+	    "times and never proved that it runs it: it reboots in a loop "
+	    "without progressing. The image may not match this part "
+	    "(2345-12500-001), or its BootROM refuses it: check the part "
+	    "number, update the BootROM first, then retry");
+}
+
+/* A SIP 3.2 SoundPoint: BootROM first, then UC Software 4.0.8. */
+static void
+test_legacy_chain(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct plan		 pl;
+	struct ucs_version	 br_old = ver("2.5.2.0010"), br = ver("4.2.2.0710");
+	struct ucs_version	 app = ver("3.2.3.1734"), tgt = ver("4.0.8.0931");
+	const char		*why;
+	json_t			*o, *plan;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET cfg");
+	fleet_learn_model(c->f, p, "SPIP670", NULL, 1001, "BootROM UA");
+	fleet_learn_bootrom(c->f, p, &br_old, VSRC_UA, 1001, "BootROM UA");
+	assert_string_equal(p->bootrom, "2.5.2.0010");
+	fleet_plan(c->f, p, &pl);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.current, 0);
+	assert_int_equal(pl.steps[0].kind, PLAN_BOOTROM);
+	/* The application waits for the BootROM. */
+	assert_int_equal(fleet_image_verdict(c->f, p, 1002, &why),
+	    IMAGE_REFUSE_STEP);
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	/* bootrom.ld goes out whole; the BootROM comes back as 4.2.2. */
+	fleet_image_started(c->f, p, "bootrom.ld", 10, 1003, "GET bootrom.ld");
+	assert_int_equal(p->state, PHONE_UPGRADING);
+	fleet_bootrom_finished(c->f, p, "bootrom.ld", &br, IMAGE_COMPLETE, 10,
+	    10, 1004, "whole");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	/* Its application's word while rebooting is no flash failure. */
+	fleet_learn_version(c->f, p, &app, VSRC_UA, 1005, "app UA");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_learn_bootrom(c->f, p, &br, VSRC_UA, 1006, "BootROM UA");
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_int_equal(p->flashes, 0);
+	fleet_plan(c->f, p, &pl);
+	assert_int_equal(pl.current, 1);
+	assert_int_equal(pl.steps[0].status, STEP_DONE);
+	assert_int_equal(fleet_image_verdict(c->f, p, 1007, &why), IMAGE_OFFER);
+	/* Then the target, as any phone. */
+	fleet_image_started(c->f, p, "2345-12670-001.sip.ld", 10, 1008, "");
+	fleet_set_target(c->f, p, "4.0.8.0931");
+	fleet_image_finished(c->f, p, "2345-12670-001.sip.ld", &tgt,
+	    IMAGE_COMPLETE, 10, 10, 1009, "");
+	assert_int_equal(p->state, PHONE_REBOOTING);
+	fleet_learn_version(c->f, p, &tgt, VSRC_UA, 1010, "app UA");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	o = fleet_phone_json(c->f, p);
+	plan = json_object_get(o, "plan");
+	assert_int_equal(json_array_size(plan), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(plan, 0), "kind")), "bootrom");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(plan, 0), "status")), "done");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(plan, 0), "confidence")), "M");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(plan, 1), "status")), "done");
+	assert_string_equal(json_string_value(json_object_get(o, "bootrom")),
+	    "4.2.2.0710");
+	json_decref(o);
+}
+
+/* A BootROM that does not take: served again, then failed, by name. */
+static void
+test_bootrom_loop_bounded(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 br_old = ver("2.5.2.0010"), br = ver("4.2.2.0710");
+	int			 i;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET cfg");
+	fleet_learn_model(c->f, p, "SPIP670", NULL, 1001, "BootROM UA");
+	fleet_learn_bootrom(c->f, p, &br_old, VSRC_UA, 1001, "BootROM UA");
+	for (i = 1; i <= 3; i++) {
+		fleet_image_started(c->f, p, "bootrom.ld", 10, 1003, "GET");
+		fleet_bootrom_finished(c->f, p, "bootrom.ld", &br,
+		    IMAGE_COMPLETE, 10, 10, 1004, "whole");
+		assert_int_equal(p->state, PHONE_REBOOTING);
+		fleet_learn_bootrom(c->f, p, &br_old, VSRC_UA, 1005, "UA");
+	}
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_string_equal(p->reason, "flashed bootrom.ld 3 times and came "
+	    "back at BootROM 2.5.2.0010 each time: the BootROM image may not "
+	    "match this part (2345-12670-001) or the phone cannot write it; "
+	    "check the part number and the BootROM package, then retry");
 }
 
 static void
@@ -308,7 +442,7 @@ test_restart_continues(void **state)
 	struct ctx		*c = *state;
 	struct phone		*p;
 	struct fleet		*f2;
-	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3 };
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3 };
 	struct ucs_version	 tgt = ver("4.1.7.5432");
 	char			*cause = NULL;
 
@@ -353,6 +487,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reboot_loop_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_chain, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bootrom_loop_bounded,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_recovery, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_never_downgraded,
