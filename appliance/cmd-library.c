@@ -80,7 +80,8 @@ cmd_library_text(const struct library *lib, const struct model_table *models)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
 		    localtime(&t));
 		cmd_library_print("%s", p->id);
-		printf("  release %s  %zu file%s  %.1f MB  imported %s\n",
+		printf("  %s %s  %zu file%s  %.1f MB  imported %s\n",
+		    p->kind == LIBRARY_BOOTROM ? "BootROM" : "release",
 		    library_release_text(p, release, sizeof release),
 		    p->nfiles, p->nfiles == 1 ? "" : "s",
 		    (double)total / 1048576, when);
@@ -93,7 +94,10 @@ cmd_library_text(const struct library *lib, const struct model_table *models)
 			m = models != NULL ? model_by_part(models,
 			    p->parts[j]) : NULL;
 			cmd_library_print("  serves %s", p->parts[j]);
-			if (m == NULL)
+			if (p->kind == LIBRARY_BOOTROM)
+				printf("  %s (its BootROM)\n", m != NULL &&
+				    m->token != NULL ? m->token : "");
+			else if (m == NULL)
 				printf("  (not in the models table)\n");
 			else
 				printf("  %s%s\n", m->token != NULL ? m->token :
@@ -102,7 +106,8 @@ cmd_library_text(const struct library *lib, const struct model_table *models)
 				    "  (not its target release)");
 		}
 		if (p->has_combined)
-			printf("  combined sip.ld\n");
+			printf("  combined %s\n", p->kind == LIBRARY_BOOTROM ?
+			    "bootrom.ld (every part it supports)" : "sip.ld");
 		for (j = 0; j < p->nfiles; j++) {
 			printf("  %12llu  %s  ",
 			    (unsigned long long)p->files[j].size,
@@ -128,6 +133,8 @@ cmd_library_json(const struct library *lib, const struct model_table *models)
 		p = &lib->packages[i];
 		pkg = json_object();
 		json_object_set_new(pkg, "id", json_string(p->id));
+		json_object_set_new(pkg, "kind", json_string(
+		    library_kind_name(p->kind)));
 		json_object_set_new(pkg, "sip_ver", p->sip_ver != NULL ?
 		    json_string(p->sip_ver) : json_null());
 		json_object_set_new(pkg, "release", json_string(

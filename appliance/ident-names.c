@@ -85,6 +85,19 @@ ident_classify_name(const char *name, struct ident_name *out)
 		out->kind = IDENT_FILE_COMBINED_IMAGE;
 		return;
 	}
+	/* SIP 2.x/3.x BootROMs ask for bootrom.ld first (reference sec. 8). */
+	if (strcmp(base, "bootrom.ld") == 0) {
+		out->kind = IDENT_FILE_BOOTROM;
+		return;
+	}
+	if (len == IDENT_PART_LEN + strlen(".bootrom.ld") &&
+	    strcmp(base + IDENT_PART_LEN, ".bootrom.ld") == 0 &&
+	    ident_is_part_number(base, IDENT_PART_LEN)) {
+		out->kind = IDENT_FILE_BOOTROM;
+		memcpy(out->part, base, IDENT_PART_LEN);
+		out->part[IDENT_PART_LEN] = '\0';
+		return;
+	}
 	slen = strlen(IDENT_IMAGE_SUFFIX);
 	if (len > slen && strcmp(base + len - slen, IDENT_IMAGE_SUFFIX) == 0) {
 		plen = len - slen;

@@ -56,13 +56,15 @@ enum ident_file {
 	IDENT_FILE_WEB_CFG,		/* <mac>-web.cfg */
 	IDENT_FILE_LICENSE,		/* <mac>-license.cfg, 000000000000-license.cfg */
 	IDENT_FILE_DIRECTORY,		/* <mac>-directory.xml, 000000000000-directory.xml */
-	IDENT_FILE_CALLS		/* <mac>-calls.xml */
+	IDENT_FILE_CALLS,		/* <mac>-calls.xml */
+	IDENT_FILE_BOOTROM		/* bootrom.ld, <part>.bootrom.ld */
 };
 
 struct ident_name {
 	enum ident_file	kind;
 	char		mac[IDENT_MAC_LEN + 1];	/* "" when the name has none (or all zeros) */
-	char		part[32];		/* for IDENT_FILE_IMAGE */
+	char		part[32];		/* for IDENT_FILE_IMAGE (and a
+						   split BootROM) */
 	const char	*base;			/* the name without any directory prefix */
 };
 

@@ -32,6 +32,9 @@ static int	 library_read_sipver(const char *, char **, char **);
 static int	 library_has_suffix(const char *, const char *);
 static int	 library_check_header(const char *, const char *, const char *,
 		     const char *, char **);
+static int	 library_detect_bootrom(const char *, struct library_file *,
+		     size_t, struct library_detect *, int, int, size_t,
+		     char **);
 
 static int
 library_has_suffix(const char *s, const char *suffix)
@@ -41,9 +44,24 @@ library_has_suffix(const char *s, const char *suffix)
 	return (ls >= lx && strcmp(s + ls - lx, suffix) == 0);
 }
 
+static int	 library_is_part_file(const char *, const char *, size_t *);
+
 /* "3111-46162-001.sip.ld": digit groups joined by '-', then ".sip.ld". */
 int
 library_is_part_image(const char *name, size_t *partlen)
+{
+	return (library_is_part_file(name, ".sip.ld", partlen));
+}
+
+/* "2345-12670-001.bootrom.ld": a split BootROM image. */
+int
+library_is_part_bootrom(const char *name, size_t *partlen)
+{
+	return (library_is_part_file(name, ".bootrom.ld", partlen));
+}
+
+static int
+library_is_part_file(const char *name, const char *suffix, size_t *partlen)
 {
 	const char	*s = name;
 	int		 groups = 0;
@@ -58,7 +76,7 @@ library_is_part_image(const char *name, size_t *partlen)
 			break;
 		s++;
 	}
-	if (groups < 2 || strcmp(s, ".sip.ld") != 0)
+	if (groups < 2 || strcmp(s, suffix) != 0)
 		return (0);
 	if (partlen != NULL)
 		*partlen = (size_t)(s - name);
@@ -118,7 +136,9 @@ library_looks_like(struct library_file *files, size_t n)
 		}
 		if (library_has_suffix(base, ".ld")) {
 			xasprintf(&text, "it looks like a BootROM or Updater "
-			    "package (%s), not UC Software", files[i].name);
+			    "package (%s), not UC Software (a BootROM package "
+			    "has bootrom.ver with bootrom.ld or "
+			    "<part>.bootrom.ld)", files[i].name);
 			return (text);
 		}
 	}
@@ -256,14 +276,59 @@ library_check_header(const char *dir, const char *root, const char *part,
 	return (0);
 }
 
+/*
+ * A BootROM package of the SIP 2.x/3.x era: bootrom.ld (a wrapper holding
+ * every supported hardware's BootROM) and/or split <part>.bootrom.ld, with
+ * bootrom.ver naming the build.  Without bootrom.ver its version cannot be
+ * known, and the plan needs it.
+ */
+static int
+library_detect_bootrom(const char *dir, struct library_file *files, size_t n,
+    struct library_detect *d, int has_bootver, int bootrom_ld, size_t images,
+    char **cause)
+{
+	const char	*name;
+	char		*path, *why = NULL;
+	size_t		 i, rlen = strlen(d->root), partlen;
+
+	if (!has_bootver) {
+		xasprintf(cause, "%zu BootROM image%s (bootrom.ld, "
+		    "<part>.bootrom.ld) but no bootrom.ver, so the BootROM "
+		    "build cannot be known: import the complete BootROM "
+		    "package", images, images == 1 ? "" : "s");
+		return (-1);
+	}
+	xasprintf(&path, "%s/%sbootrom.ver", dir, d->root);
+	if (library_read_sipver(path, &d->sip_ver, &why) == -1) {
+		free(path);
+		/* The same grammar as sip.ver; say which file. */
+		if (strncmp(why, "sip.ver", 7) == 0)
+			xasprintf(cause, "bootrom.ver%s", why + 7);
+		else
+			xasprintf(cause, "%s", why);
+		free(why);
+		return (-1);
+	}
+	free(path);
+	for (i = 0; i < n; i++) {
+		name = files[i].name + rlen;
+		if (strchr(name, '/') == NULL &&
+		    library_is_part_bootrom(name, &partlen))
+			d->parts[d->nparts++] = xstrndup(name, partlen);
+	}
+	d->kind = LIBRARY_BOOTROM;
+	d->has_combined = bootrom_ld;
+	return (0);
+}
+
 int
 library_detect(const char *dir, struct library_file *files, size_t n,
     struct library_detect *d, char **cause)
 {
 	const char	*name;
 	char		*path, *what;
-	size_t		 i, rlen, images = 0, partlen;
-	int		 has_sipver = 0;
+	size_t		 i, rlen, images = 0, partlen, bootroms = 0;
+	int		 has_sipver = 0, has_bootver = 0, bootrom_ld = 0;
 
 	memset(d, 0, sizeof *d);
 	d->root = library_detect_root(files, n);
@@ -275,6 +340,13 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 			continue;
 		if (strcmp(name, "sip.ver") == 0)
 			has_sipver = 1;
+		else if (strcmp(name, "bootrom.ver") == 0)
+			has_bootver = 1;
+		else if (strcmp(name, "bootrom.ld") == 0) {
+			bootrom_ld = 1;
+			bootroms++;
+		} else if (library_is_part_bootrom(name, &partlen))
+			bootroms++;
 		else if (strcmp(name, "sip.ld") == 0) {
 			d->has_combined = 1;
 			images++;
@@ -287,6 +359,9 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 			return (-1);
 		}
 	}
+	if (!has_sipver && images == 0 && bootroms > 0)
+		return (library_detect_bootrom(dir, files, n, d, has_bootver,
+		    bootrom_ld, bootroms, cause));
 	if (!has_sipver && images == 0) {
 		what = library_looks_like(files, n);
 		xasprintf(cause, "not a UC Software package: no sip.ver and no "

@@ -165,8 +165,8 @@ import_models_note(const struct model_table *models,
 		/* A package of another release than the model's target. */
 		xasprintf(&next, "%s%s%s%s", text, *text != '\0' ? ", " : "",
 		    m->token != NULL ? m->token : p->parts[i],
-		    ucs_version_cmp(&m->target, &p->version) == 0 ? "" :
-		    " (not its target)");
+		    p->kind == LIBRARY_BOOTROM || ucs_version_cmp(&m->target,
+		    &p->version) == 0 ? "" : " (not its target)");
 		free(text);
 		text = next;
 	}
@@ -241,10 +241,15 @@ import_finish(struct library_import *imp, char **id, int *present,
 	if (library_detect(imp->tmp, imp->files, imp->nfiles, &d, cause) == -1)
 		goto out;
 	rlen = strlen(d.root);
-	p.id = xstrdup(d.sip_ver);
+	p.kind = d.kind;
+	if (p.kind == LIBRARY_BOOTROM)
+		xasprintf(&p.id, "%s%s", LIBRARY_BOOTROM_PREFIX, d.sip_ver);
+	else
+		p.id = xstrdup(d.sip_ver);
 	p.sip_ver = xstrdup(d.sip_ver);
 	if (ucs_version_parse(p.sip_ver, &p.version, &why) == -1) {
-		xasprintf(cause, "sip.ver: %s", why);
+		xasprintf(cause, "%s: %s", p.kind == LIBRARY_BOOTROM ?
+		    "bootrom.ver" : "sip.ver", why);
 		goto out;
 	}
 	p.source = xstrdup(realpath(imp->source, real) != NULL ? real :
@@ -373,8 +378,9 @@ import_one(struct library *lib, const struct model_table *models,
 		import_add_package(lib, *id);
 		p = &lib->packages[lib->npackages - 1];
 		note = import_models_note(models, p);
-		import_note(progress, "imported %s from %s: %zu image%s%s%s",
+		import_note(progress, "imported %s from %s: %zu %simage%s%s%s",
 		    *id, path, p->nparts + (p->has_combined ? 1 : 0),
+		    p->kind == LIBRARY_BOOTROM ? "BootROM " : "",
 		    p->nparts + p->has_combined == 1 ? "" : "s",
 		    *note != '\0' ? " for " : "", note);
 		free(note);

@@ -34,7 +34,8 @@ int	library_files_equal(const struct library_package *,
 /* library-detect.c */
 struct library_detect {
 	char		*root;		/* "" or the top-level folder, with '/' */
-	char		*sip_ver;	/* trimmed build string */
+	enum library_kind kind;
+	char		*sip_ver;	/* trimmed build string (bootrom.ver) */
 	char		**parts;
 	size_t		 nparts;
 	int		 has_combined;
@@ -44,6 +45,7 @@ int	library_detect(const char *, struct library_file *, size_t,
 	    struct library_detect *, char **);
 void	library_detect_clear(struct library_detect *);
 int	library_is_part_image(const char *, size_t *);
+int	library_is_part_bootrom(const char *, size_t *);
 
 /* library-extract.c: one package being imported. */
 #define IMPORT_CHUNK		(256 * 1024)

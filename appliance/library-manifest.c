@@ -185,9 +185,9 @@ library_manifest_read(const char *packages, const char *id,
 {
 	json_t		*root, *parts, *v;
 	json_error_t	 jerr;
-	const char	*s, *damage;
+	const char	*s, *damage, *want;
 	char		*path, *dir, *why = NULL, real[PATH_MAX];
-	size_t		 i;
+	size_t		 i, plen;
 	int		 rc = -1;
 
 	xasprintf(&dir, "%s/%s", packages, id);
@@ -209,8 +209,19 @@ library_manifest_read(const char *packages, const char *id,
 		    LIBRARY_MANIFEST_FORMAT);
 		goto out;
 	}
+	/* A manifest without "kind" is UC Software (written before). */
+	if ((s = library_json_string(root, "kind")) != NULL &&
+	    strcmp(s, "bootrom") == 0)
+		p->kind = LIBRARY_BOOTROM;
+	/* The folder is the build; a BootROM's is bootrom-<build>. */
+	want = id;
+	if (p->kind == LIBRARY_BOOTROM) {
+		plen = strlen(LIBRARY_BOOTROM_PREFIX);
+		want = strncmp(id, LIBRARY_BOOTROM_PREFIX, plen) == 0 ?
+		    id + plen : "";
+	}
 	if ((s = library_json_string(root, "sip_ver")) == NULL ||
-	    strcmp(s, id) != 0) {
+	    strcmp(s, want) != 0) {
 		xasprintf(cause, "%s does not describe build %s", path, id);
 		goto out;
 	}
@@ -264,6 +275,8 @@ library_manifest_write(const char *dir, const struct library_package *p,
 	root = json_object();
 	json_object_set_new(root, "format",
 	    json_integer(LIBRARY_MANIFEST_FORMAT));
+	json_object_set_new(root, "kind", json_string(
+	    library_kind_name(p->kind)));
 	json_object_set_new(root, "sip_ver", json_string(p->sip_ver));
 	json_object_set_new(root, "release", json_string(
 	    library_release_text(p, text, sizeof text)));

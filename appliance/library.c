@@ -256,7 +256,8 @@ library_find(const struct library *lib, const struct ucs_version *want,
 		return (NULL);
 	for (i = 0; i < lib->npackages; i++) {
 		p = &lib->packages[i];
-		if (p->damage != NULL || p->version.nfields < n)
+		if (p->damage != NULL || p->kind != LIBRARY_UCS ||
+		    p->version.nfields < n)
 			continue;
 		for (k = 0; k < n; k++) {
 			if (p->version.field[k] != want->field[k])
@@ -274,6 +275,44 @@ library_find(const struct library *lib, const struct ucs_version *want,
 		    ucs_version_cmp_strict(&p->version, &best->version) > 0)
 			best = p;
 	}
+	return (best);
+}
+
+const char *
+library_kind_name(enum library_kind k)
+{
+	return (k == LIBRARY_BOOTROM ? "bootrom" : "ucs");
+}
+
+const struct library_package *
+library_find_bootrom(const struct library *lib, const struct ucs_version *min,
+    const char *part, const char **file)
+{
+	const struct library_package	*p, *best = NULL;
+	int				 split, best_split = 0;
+	size_t				 i, j;
+
+	*file = NULL;
+	for (i = 0; lib != NULL && i < lib->npackages; i++) {
+		p = &lib->packages[i];
+		if (p->damage != NULL || p->kind != LIBRARY_BOOTROM ||
+		    ucs_version_cmp_strict(&p->version, min) < 0)
+			continue;
+		split = 0;
+		for (j = 0; part != NULL && j < p->nparts; j++) {
+			if (strcmp(p->parts[j], part) == 0)
+				split = 1;
+		}
+		if (!split && !p->has_combined)
+			continue;
+		if (best == NULL ||
+		    ucs_version_cmp_strict(&p->version, &best->version) > 0) {
+			best = p;
+			best_split = split;
+		}
+	}
+	if (best != NULL)
+		*file = best_split ? "split" : "bootrom.ld";
 	return (best);
 }
 

@@ -46,8 +46,20 @@ struct library_file {
 	int64_t		 mtime;
 };
 
+/*
+ * What a package is: UC Software (sip.ver, <part>.sip.ld), or a BootROM
+ * of the SIP 2.x/3.x era (bootrom.ver, bootrom.ld and/or the split
+ * <part>.bootrom.ld; docs/library.md "BootROM packages").
+ */
+enum library_kind {
+	LIBRARY_UCS = 0,
+	LIBRARY_BOOTROM
+};
+#define LIBRARY_BOOTROM_PREFIX	"bootrom-"	/* its id: bootrom-<build> */
+
 struct library_package {
 	char			*id;		/* directory name: the sip.ver build */
+	enum library_kind	 kind;
 	char			*dir;		/* absolute path */
 	char			*sip_ver;	/* as found, trimmed */
 	struct ucs_version	 version;
@@ -55,9 +67,10 @@ struct library_package {
 	int64_t			 imported;	/* unix time */
 	struct library_file	*files;
 	size_t			 nfiles;
-	char			**parts;	/* part numbers with a split image */
+	char			**parts;	/* part numbers with a split image
+						   (<part>.bootrom.ld for a BootROM) */
 	size_t			 nparts;
-	int			 has_combined;	/* a combined sip.ld */
+	int			 has_combined;	/* a combined sip.ld (bootrom.ld) */
 	char			*damage;	/* NULL, or why the package must not be served */
 };
 
@@ -77,6 +90,15 @@ void		 library_free(struct library *);
  */
 const struct library_package *library_find(const struct library *,
 		    const struct ucs_version *, const char *);
+
+/*
+ * The newest BootROM package at least `min` that serves part: its split
+ * <part>.bootrom.ld, else its combined bootrom.ld (the BootROM picks its
+ * own hardware's image from the wrapper).  *file names the file to serve.
+ */
+const struct library_package *library_find_bootrom(const struct library *,
+		    const struct ucs_version *, const char *, const char **);
+const char	*library_kind_name(enum library_kind);
 
 /*
  * Open one file of a package for serving after the cheap check against the

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
@@ -38,6 +39,7 @@ struct serve_answer {
 	char			*buf;
 	uint64_t		 size;
 	int			 image;
+	int			 bootrom;
 	int			 phone_file;
 	int			 phase2;
 	struct ucs_version	 image_version;
@@ -53,6 +55,10 @@ static void	serve_answer_image(struct serve *, struct phone *,
 		    struct serve_answer *);
 static void	serve_answer_phone_file(struct serve *, struct phone *,
 		    const char *, struct serve_answer *);
+static void	serve_answer_bootrom(struct serve *, struct phone *,
+		    const char *, const char *, int64_t, struct serve_answer *);
+static const struct model *serve_bootrom_want(struct serve *, struct phone *,
+		    const char *, struct ucs_version *, char **);
 static void	serve_note_content(struct serve *, const char *, const char *,
 		    const struct serve_answer *, int64_t);
 static void	serve_sha256_hex(const void *, size_t, char [65]);
@@ -170,6 +176,111 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 		    vtext, sizeof vtext));
 }
 
+/*
+ * The BootROM a phone asking for bootrom.ld is to be given, if any: its
+ * plan's BootROM step (current, or just flashed and not yet proved: it
+ * abandons the same image after its header, the proof over TFTP).  A phone
+ * not known yet (its first boot: bootrom.ld comes before <mac>.cfg) is
+ * planned from its BootROM's User-Agent (model, BootROM version).  NULL
+ * with *why when it gets none.
+ */
+static const struct model *
+serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
+    struct ucs_version *want, char **why)
+{
+	const struct model	*m;
+	const struct plan_step	*st = NULL;
+	struct plan		 pl;
+	struct plan_phone	 ph;
+	struct ident_ua		 ua;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if (p != NULL) {
+		m = p->model[0] != '\0' ? model_by_token(s->models, p->model) :
+		    p->part[0] != '\0' ? model_by_part(s->models, p->part) :
+		    NULL;
+		st = fleet_plan_current(s->fleet, p, &pl);
+		if (st != NULL && st->kind != PLAN_BOOTROM)
+			st = NULL;
+		for (i = 0; st == NULL && p->state == PHONE_REBOOTING &&
+		    strstr(p->flashed, "bootrom.ld") != NULL && i < pl.n; i++) {
+			if (pl.steps[i].kind == PLAN_BOOTROM)
+				st = &pl.steps[i];
+		}
+	} else {
+		if (ua_text == NULL || ident_parse_user_agent(ua_text, &ua,
+		    &cause) != 0 || ua.type != UA_TYPE_NONE ||
+		    (m = model_by_token(s->models, ua.token)) == NULL) {
+			free(cause);
+			*why = xstrdup("not a phone known here, and no BootROM "
+			    "User-Agent naming its model and BootROM");
+			return (NULL);
+		}
+		memset(&ph, 0, sizeof ph);
+		ph.family = m->family;
+		ph.bootrom = ua.version;
+		ph.has_bootrom = 1;
+		ph.target = m->target;
+		plan_make(s->fleet->plans, &ph, &pl);
+		if (pl.current < pl.n &&
+		    pl.steps[pl.current].kind == PLAN_BOOTROM)
+			st = &pl.steps[pl.current];
+	}
+	if (st == NULL || m == NULL || m->part == NULL) {
+		*why = xstrdup("its upgrade plan has no BootROM step");
+		return (NULL);
+	}
+	*want = st->version;
+	return (m);
+}
+
+static void
+serve_answer_bootrom(struct serve *s, struct phone *p, const char *ua,
+    const char *evidence, int64_t now, struct serve_answer *a)
+{
+	const struct library_package	*pkg;
+	const struct model		*m;
+	struct ucs_version		 want;
+	const char			*which;
+	char				*file, v[UCS_VERSION_TEXT_MAX];
+	size_t				 i;
+
+	if (p != NULL)
+		fleet_asked_bootrom(s->fleet, p, now, evidence);
+	a->status = 404;
+	if ((m = serve_bootrom_want(s, p, ua, &want, &a->cause)) == NULL)
+		return;
+	pkg = library_find_bootrom(s->library, &want, m->part, &which);
+	if (pkg == NULL) {
+		xasprintf(&a->cause, "the library has no BootROM package of "
+		    "%s or later for part %s (%s): import the BootROM package "
+		    "(bootrom.ver with bootrom.ld or %s.bootrom.ld)",
+		    ucs_version_format(&want, v, sizeof v), m->part, m->name,
+		    m->part);
+		if (p != NULL)
+			fleet_hold(s->fleet, p, a->cause, now, evidence);
+		return;
+	}
+	if (strcmp(which, "split") == 0)
+		xasprintf(&file, "%s.bootrom.ld", m->part);
+	else
+		file = xstrdup(which);
+	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
+	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {
+		if (strcasecmp(pkg->files[i].name, file) == 0)
+			memcpy(a->sha256, pkg->files[i].sha256,
+			    sizeof a->sha256);
+	}
+	free(file);
+	if (a->fd == -1)
+		return;
+	a->status = 0;
+	a->image = 1;
+	a->bootrom = 1;
+	a->image_version = pkg->version;
+}
+
 /* The move to "trusting" waits for the transfer to start (serve-xfer.c). */
 static void
 serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
@@ -220,6 +331,9 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	switch (in.kind) {
 	case IDENT_FILE_MASTER_MAC:
 	case IDENT_FILE_MASTER_DEFAULT:
+		/* Right after bootrom.ld: a BootROM image abandoned (TFTP). */
+		if (p != NULL)
+			serve_moved_on(s, p, name, 1, now);
 		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC)
 			offer = fleet_image_verdict(s->fleet, p, now, &why) ==
 			    IMAGE_OFFER;
@@ -234,6 +348,9 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	case IDENT_FILE_IMAGE:
 		serve_answer_image(s, p, &in, evidence, now, a);
 		break;
+	case IDENT_FILE_BOOTROM:
+		serve_answer_bootrom(s, p, ua, evidence, now, a);
+		break;
 	case IDENT_FILE_COMBINED_IMAGE:
 		a->status = 404;
 		a->cause = xstrdup("a combined sip.ld is never served: each "
@@ -241,7 +358,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		break;
 	default:
 		if (p != NULL)
-			serve_moved_on(s, p, name, now);
+			serve_moved_on(s, p, name, 0, now);
 		if (provision_is_phone_file(in.base, mac)) {
 			serve_answer_phone_file(s, p, mac, a);
 			break;
@@ -256,6 +373,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	if (a->status == 0 && !head) {
 		x = serve_xfer_pending(s, proto, a->mac, peer_text, name);
 		x->image = a->image;
+		x->bootrom = a->bootrom;
 		x->phone_file = a->phone_file;
 		x->phase2 = a->phase2;
 		x->image_version = a->image_version;

@@ -149,6 +149,11 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	}
 	if (p != NULL && have_ua && ua.token[0] != '\0')
 		fleet_learn_model(s->fleet, p, ua.token, NULL, now, *evidence);
+	/* No Type/: a SIP 2.x/3.x BootROM, and the version is its own. */
+	if (p != NULL && have_ua && ua.type == UA_TYPE_NONE &&
+	    ua.version.nfields > 0)
+		fleet_learn_bootrom(s->fleet, p, &ua.version, VSRC_UA, now,
+		    *evidence);
 	if (p != NULL && have_ua && ua.type == UA_TYPE_APPLICATION &&
 	    ua.version.nfields > 0) {
 		ucs_version_format(&ua.version, vtext, sizeof vtext);

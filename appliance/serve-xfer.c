@@ -268,8 +268,9 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 		    xfer_end_name(ev->end), xfer_by_name(ev->by),
 		    ev->reason != NULL ? ": " : "", ev->reason != NULL ?
 		    ev->reason : "");
-		fleet_image_finished(s->fleet, p, ev->name, &x->image_version,
-		    r->meaning, ev->bytes, ev->total, now, evidence);
+		(x->bootrom ? fleet_bootrom_finished : fleet_image_finished)(
+		    s->fleet, p, ev->name, &x->image_version, r->meaning,
+		    ev->bytes, ev->total, now, evidence);
 		free(evidence);
 	} else if (p != NULL && x->phase2 && x->started &&
 	    (r->meaning == IMAGE_COMPLETE || serve_xfer_last_block(x, ev))) {
@@ -337,11 +338,13 @@ serve_xfer_tell(struct serve *s, const struct serve_xfer *x,
  * boot (anything but a master config, an image or an upload) is the earlier
  * evidence, and must be, since the answer to that very request depends on
  * whether the phone runs its target.  What it proves is the table's word
- * for the same silence at the bytes acknowledged so far.
+ * for the same silence at the bytes acknowledged so far.  A BootROM asks
+ * for its master config right after bootrom.ld: that is the evidence of a
+ * BootROM image abandoned (master is 1), and of nothing else.
  */
 void
 serve_moved_on(struct serve *s, struct phone *p, const char *next,
-    int64_t now)
+    int master, int64_t now)
 {
 	const struct fleet_xfer_rule	*r;
 	struct serve_xfer		*x;
@@ -351,7 +354,8 @@ serve_moved_on(struct serve *s, struct phone *p, const char *next,
 	/* Newest first.  An older one was cut (a power loss): superseded. */
 	LIST_FOREACH(x, &s->xfers, entry) {
 		if (x->proto != XFER_TFTP || !x->image || x->decided ||
-		    x->id == 0 || strcmp(x->mac, p->mac) != 0)
+		    x->id == 0 || strcmp(x->mac, p->mac) != 0 ||
+		    (master && !x->bootrom))
 			continue;
 		if (!newest) {
 			x->decided = 1;
@@ -369,8 +373,9 @@ serve_moved_on(struct serve *s, struct phone *p, const char *next,
 		    "the header and runs this image): %" PRIu64 " of %" PRIu64
 		    " bytes acknowledged when it asked for %s", esc, x->ip,
 		    x->bytes, x->total, next_esc);
-		fleet_image_finished(s->fleet, p, x->name, &x->image_version,
-		    IMAGE_ABANDONED, x->bytes, x->total, now, evidence);
+		(x->bootrom ? fleet_bootrom_finished : fleet_image_finished)(
+		    s->fleet, p, x->name, &x->image_version, IMAGE_ABANDONED,
+		    x->bytes, x->total, now, evidence);
 		free(evidence);
 		free(next_esc);
 		free(esc);

@@ -81,7 +81,8 @@ struct serve_xfer {
 	char			 mac[13];
 	char			 ip[64];
 	char			*name;
-	int			 image;		/* a <part>.sip.ld */
+	int			 image;		/* a <part>.sip.ld, or bootrom */
+	int			 bootrom;	/* ... a BootROM image */
 	int			 phone_file;	/* the per-phone trust file */
 	int			 phase2;	/* it carried trust + re-point */
 	struct ucs_version	 image_version;
@@ -219,7 +220,7 @@ void		 serve_xfer_head(struct serve *, enum xfer_proto,
 		    uint64_t);
 void		 serve_xfers_free(struct serve *);
 void		 serve_moved_on(struct serve *, struct phone *, const char *,
-		    int64_t);
+		    int, int64_t);
 
 /* serve-job.c: imports and verification in a child process. */
 unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,

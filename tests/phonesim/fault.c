@@ -1,6 +1,7 @@
 /*
  * Faults on demand: power loss part way into an image, a slow link, lost
- * requests, a phone that never comes back after a reboot.  Loss is drawn
+ * requests, a phone that never comes back after a reboot, a flash that
+ * does not take (the phone comes back at its old version).  Loss is drawn
  * from a generator seeded by the MAC so that a transcript is repeatable.
  */
 #include <stdlib.h>
@@ -36,9 +37,13 @@ sim_fault_parse(struct sim_faults *f, const char *spec, char **cause)
 	else if (strcmp(spec, "no-return-after-reboot") == 0) {
 		f->no_return = 1;
 		ok = 1;
+	} else if (strcmp(spec, "flash-no-take") == 0) {
+		f->flash_no_take = 1;
+		ok = 1;
 	} else {
 		sim_asprintf(cause, "unknown fault '%s' (use power-loss-at=BYTES,"
-		    " slow=KBPS, loss=PCT or no-return-after-reboot)", spec);
+		    " slow=KBPS, loss=PCT, no-return-after-reboot or "
+		    "flash-no-take)", spec);
 		return (-1);
 	}
 	if (!ok) {

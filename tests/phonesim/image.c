@@ -168,7 +168,9 @@ image_sink(void *arg, const char *buf, size_t len)
 			    SIM_HEADER_SIZE, ph->updater, s->version);
 			return (-1);
 		}
-		if (strcmp(s->part, s->bootrom ? "bootrom" : ph->part) != 0) {
+		/* A combined bootrom.ld says "bootrom"; a split one its part. */
+		if (strcmp(s->part, ph->part) != 0 && (!s->bootrom ||
+		    strcmp(s->part, "bootrom") != 0)) {
 			esc = sim_escape(s->part, strlen(s->part));
 			image_decide(s, IMAGE_BAD, "abandoned after %d bytes: "
 			    "image is for part %s", SIM_HEADER_SIZE, esc);
@@ -256,6 +258,15 @@ image_fetch(struct phone *ph, const char *server, const char *name,
 			r = IMAGE_BAD;
 			sim_transcript_line(&ph->ts, "IMAGE %s rejected: "
 			    "payload-sha256 mismatch", esc);
+		} else if (ph->faults.flash_no_take) {
+			/* Written, and the phone comes back as it was. */
+			r = IMAGE_FLASHED;
+			sim_transcript_line(&ph->ts, "FLASH %s%s (%lld bytes, "
+			    "sha256 ok) did not take (fault flash-no-take): "
+			    "still %s", bootrom ? "BootROM " : "", s.version,
+			    s.payload, bootrom ? ph->updater : ph->version);
+			phone_log(ph, "so", "Updater: image %s written but did "
+			    "not take", s.version);
 		} else if (bootrom) {
 			r = IMAGE_FLASHED;
 			sim_transcript_line(&ph->ts, "FLASH BootROM %s (%lld "

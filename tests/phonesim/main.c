@@ -54,7 +54,7 @@ usage(void)
 	    "--mac MAC [--server URL] [--ztp URL]\n"
 	    "\t[--ztp-ca PEM] [--fleet N] [--transcript FILE] [--state FILE]\n"
 	    "\t[--fault power-loss-at=BYTES|slow=KBPS|loss=PCT|"
-	    "no-return-after-reboot]\n"
+	    "no-return-after-reboot|flash-no-take]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
 	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
 	    "\t[--params FILE] [--tag-serial-no] [--lldp-med IFACE] "

@@ -92,6 +92,7 @@ struct sim_faults {
 	long		slow_kbps;	/* 0 = full speed */
 	int		loss_pct;	/* requests lost, 0..100 */
 	int		no_return;	/* never comes back after a reboot */
+	int		flash_no_take;	/* a flashed image does not take */
 	uint64_t	rng;		/* deterministic per phone */
 };
 int	 sim_fault_parse(struct sim_faults *, const char *, char **);
