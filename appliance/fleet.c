@@ -44,6 +44,7 @@ static const struct model *fleet_model(const struct fleet *,
 		    const struct phone *);
 static void	fleet_load_one(void *, const struct phone *);
 static int	fleet_flashed_bootrom(const struct phone *);
+static int	fleet_loop_stopped(const struct fleet *, const struct phone *);
 static void	fleet_no_progress(struct fleet *, struct phone *,
 		    const char *, int64_t, const char *);
 
@@ -348,7 +349,8 @@ fleet_seen(struct fleet *f, const char *mac, const char *ip, int master,
 		fleet_commit(f, p, NULL);
 		return (p);
 	}
-	if (fleet_lifecycle_allows(p->state, FEV_BOOT)) {
+	if (fleet_lifecycle_allows(p->state, FEV_BOOT) &&
+	    !fleet_loop_stopped(f, p)) {
 		fleet_transition(f, p, FEV_BOOT, NULL, now, evidence);
 		fleet_evaluate(f, p, now, evidence);
 	} else if (fleet_lifecycle_allows(p->state, FEV_CAME_BACK)) {
@@ -510,10 +512,10 @@ fleet_older_proved(struct fleet *f, struct phone *p, const char *abandoned,
 		    "Likely cause: its BootROM cannot load UC Software %lu.x "
 		    "(documented for BootROM 2.5.x and 4.1.x; that 4.x needs "
 		    "BootROM 4.x is medium confidence). Remedy: update the "
-		    "BootROM first (docs/phonesim.md, \"SIP 2.x to 3.2: the "
-		    "BootROM\"), then retry; this appliance does not yet plan "
-		    "that step.%s", abandoned, older, version_source_name(src),
-		    abandoned, a.field[0], was);
+		    "BootROM first: its upgrade plan serves bootrom.ld when it "
+		    "next boots (the library needs a BootROM package; "
+		    "docs/engine.md, \"Upgrade plans\").%s", abandoned, older,
+		    version_source_name(src), abandoned, a.field[0], was);
 	else
 		xasprintf(&why, "abandoned its %s image after the header but "
 		    "its application still reports %s (%s): it never ran %s. "
@@ -654,6 +656,10 @@ fleet_image_check(const struct fleet *f, const struct phone *p,
 		*why = p->reason != NULL ? p->reason : "held";
 		return (IMAGE_REFUSE_HELD);
 	}
+	if (fleet_loop_stopped(f, p)) {
+		*why = p->reason != NULL ? p->reason : "failed";
+		return (IMAGE_REFUSE_HELD);
+	}
 	if (fleet_cmp_target(f, p) > 0) {
 		*why = "the phone runs a newer version than its target: "
 		    "never downgraded";
@@ -686,6 +692,10 @@ fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
 		    IMAGE_REFUSE_HELD : IMAGE_OFFER);
 	if (p->state == PHONE_HELD) {
 		*why = p->reason != NULL ? p->reason : "held";
+		return (IMAGE_REFUSE_HELD);
+	}
+	if (fleet_loop_stopped(f, p)) {
+		*why = p->reason != NULL ? p->reason : "failed";
 		return (IMAGE_REFUSE_HELD);
 	}
 	if (fleet_cmp_target(f, p) > 0) {
@@ -789,6 +799,17 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 	}
 }
 
+/*
+ * Failed by the loop bound: it stays failed when it boots again, and is
+ * offered nothing, until the operator retries it.
+ */
+static int
+fleet_loop_stopped(const struct fleet *f, const struct phone *p)
+{
+	return (p->state == PHONE_FAILED &&
+	    p->flashes >= f->config.max_flashes);
+}
+
 /* The last image taken whole was a BootROM (bootrom.ld, <part>.bootrom.ld). */
 static int
 fleet_flashed_bootrom(const struct phone *p)
@@ -835,12 +856,31 @@ fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
 	free(why);
 }
 
+/*
+ * A phone's plan.  Without a fleet (the report, read from the journal
+ * alone) from the compiled-in tables, loaded once: the phone's row has its
+ * target, the model gives only its family.
+ */
 void
 fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
 {
-	const struct model	*m = fleet_model(f, p);
-	struct plan_phone	 ph;
-	char			*cause = NULL;
+	static struct model_table	*models;
+	static struct plan_table	*plans;
+	const struct model		*m;
+	struct plan_phone		 ph;
+	char				*cause = NULL;
+
+	if (f == NULL) {
+		if (models == NULL &&
+		    (models = model_table_load_default(&cause)) == NULL)
+			fatalx("%s", cause);
+		if (plans == NULL &&
+		    (plans = plan_table_load_default(&cause)) == NULL)
+			fatalx("%s", cause);
+		m = p->model[0] != '\0' ? model_by_token(models, p->model) :
+		    p->part[0] != '\0' ? model_by_part(models, p->part) : NULL;
+	} else
+		m = fleet_model(f, p);
 
 	memset(&ph, 0, sizeof ph);
 	ph.family = m != NULL ? m->family : NULL;
@@ -866,7 +906,7 @@ fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
 		free(cause);
 	} else if (m != NULL)
 		ph.target = m->target;
-	plan_make(f->plans, &ph, pl);
+	plan_make(f != NULL ? f->plans : plans, &ph, pl);
 }
 
 const struct plan_step *
@@ -881,10 +921,17 @@ void
 fleet_asked_bootrom(struct fleet *f, struct phone *p, int64_t now,
     const char *evidence)
 {
-	if (p->has_bootrom)
-		return;
-	p->has_bootrom = 1;
-	fleet_fact(f, p, "boots-through-bootrom", "bootrom.ld", now, evidence);
+	if (!p->has_bootrom) {
+		p->has_bootrom = 1;
+		fleet_fact(f, p, "boots-through-bootrom", "bootrom.ld", now,
+		    evidence);
+	}
+	/* The BootROM's first request starts a boot, as a master config. */
+	if (fleet_lifecycle_allows(p->state, FEV_BOOT) &&
+	    !fleet_loop_stopped(f, p)) {
+		fleet_transition(f, p, FEV_BOOT, NULL, now, evidence);
+		fleet_evaluate(f, p, now, evidence);
+	}
 }
 
 /*

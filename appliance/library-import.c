@@ -90,7 +90,7 @@ import_is_archive_name(const char *name)
 	return (0);
 }
 
-/* A folder holding sip.ver or a *.sip.ld directly (any case). */
+/* A folder holding sip.ver, bootrom.ver or a *.sip.ld, *.bootrom.ld. */
 static int
 import_is_package_dir(const char *path)
 {
@@ -104,7 +104,10 @@ import_is_package_dir(const char *path)
 	while (!found && (de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (strcasecmp(de->d_name, "sip.ver") == 0 ||
-		    (len > 7 && strcasecmp(de->d_name + len - 7, ".sip.ld") == 0))
+		    strcasecmp(de->d_name, "bootrom.ver") == 0 ||
+		    (len > 7 && strcasecmp(de->d_name + len - 7, ".sip.ld") == 0) ||
+		    (len >= 10 && strcasecmp(de->d_name + len - 10,
+		    "bootrom.ld") == 0))
 			found = 1;
 	}
 	closedir(d);
@@ -426,7 +429,7 @@ import_path(struct library *lib, const struct model_table *models,
 		if (nsources == 0) {
 			xasprintf(cause, "no UC Software package under %s "
 			    "(looked %d folders deep for *.zip, *.tar.* and "
-			    "folders holding sip.ver or *.sip.ld)", path,
+			    "folders holding sip.ver or *.sip.ld, or a BootROM's bootrom.ver)", path,
 			    LIBRARY_SCAN_DEPTH);
 			return (-1);
 		}

@@ -196,6 +196,12 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
 	char			*cause = NULL;
 	size_t			 i;
 
+	if (p != NULL && (p->state == PHONE_HELD || (p->state == PHONE_FAILED &&
+	    p->flashes >= s->fleet->config.max_flashes))) {
+		xasprintf(why, "%s: %s", phone_state_name(p->state),
+		    p->reason != NULL ? p->reason : "by the operator");
+		return (NULL);
+	}
 	if (p != NULL) {
 		m = p->model[0] != '\0' ? model_by_token(s->models, p->model) :
 		    p->part[0] != '\0' ? model_by_part(s->models, p->part) :

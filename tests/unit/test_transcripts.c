@@ -55,6 +55,8 @@
 #define TR_IMAGE_SIZE	1004585
 /* VVX 101's is bigger than the 8 MB an abandonment may reach. */
 #define TR_BIG_SIZE	(24ULL * 1024 * 1024)
+/* A BootROM image of the SIP 3.x era (synthetic). */
+#define TR_BOOTROM_SIZE	262144
 
 struct tr_word {
 	char		*text;
@@ -250,6 +252,26 @@ tr_fixture(void)
 		free(ids);
 		ids = NULL;
 	}
+	/* A BootROM package: combined bootrom.ld, one split, bootrom.ver. */
+	snprintf(dir, sizeof dir, "%s/pkg-bootrom", tr_root);
+	if (mkdir(dir, 0755) != 0)
+		exit(1);
+	snprintf(path, sizeof path, "%s/bootrom.ver", dir);
+	tr_put(path, "4.2.2.0710\n", 0);
+	snprintf(path, sizeof path, "%s/bootrom.ld", dir);
+	tr_put(path, "transcript BootROM bootrom 4.2.2.0710\n", TR_BOOTROM_SIZE);
+	snprintf(path, sizeof path, "%s/2345-12670-001.bootrom.ld", dir);
+	tr_put(path, "transcript BootROM 2345-12670-001 4.2.2.0710\n",
+	    TR_BOOTROM_SIZE);
+	if (library_import(lib, NULL, dir, &prog, &ids, &cause) != 0) {
+		fprintf(stderr, "test_transcripts: import %s: %s\n", dir,
+		    cause);
+		exit(1);
+	}
+	for (k = 0; ids[k] != NULL; k++)
+		free(ids[k]);
+	free(ids);
+	ids = NULL;
 	library_free(lib);
 	if (mkdir(tr_emptydir, 0700) != 0)
 		exit(1);
