@@ -427,18 +427,86 @@ check_looks_like(struct fixture *f, const char *const *names, size_t n,
 static void
 test_looks_like(void **state)
 {
-	static const char *const bootrom[] = { "bootrom.ld", "readme.txt" };
+	static const char *const bootrom[] = { "bootrom.bin.ld", "readme.txt" };
 	static const char *const nested[] = { "Polycom/ucs.zip" };
 	static const char *const photos[] = { "a.jpg", "b.jpg", "c.txt" };
 	struct fixture	*f = *state;
 
 	check_looks_like(f, bootrom, 2, "not a UC Software package: no "
 	    "sip.ver and no *.sip.ld among 2 files: it looks like a BootROM "
-	    "or Updater package (bootrom.ld), not UC Software");
+	    "or Updater package (bootrom.bin.ld), not UC Software");
 	check_looks_like(f, nested, 1, "among 1 file: it holds another "
 	    "archive (polycom/ucs.zip): extract that one and import it");
 	check_looks_like(f, photos, 3, "among 3 files: it looks like "
 	    "something else: 2 .jpg files, 1 .txt file");
+}
+
+/*
+ * BootROM packages of the SIP 2.x/3.x era: bootrom.ver names the build,
+ * bootrom.ld (every part) and/or <part>.bootrom.ld.  Listed as their kind,
+ * found by part and at least a version, never as UC Software.
+ */
+static void
+test_bootrom_package(void **state)
+{
+	static const char *const names[] = { "BootROM_4_2_2/bootrom.ver",
+	    "BootROM_4_2_2/bootrom.ld", "BootROM_4_2_2/2345-12670-001.bootrom.ld" };
+	static const char *const texts[] = { "4.2.2.0710\r\n", "combined",
+	    "split 670" };
+	static const char *const nover[] = { "bootrom.ld" };
+	struct fixture			*f = *state;
+	struct library			*lib;
+	const struct library_package	*p;
+	struct ucs_version		 v;
+	const char			*file;
+	char				*cause = NULL;
+
+	assert_true(asprintf(&f->src, "%s/bootrom.zip", f->root) > 0);
+	write_zip(f->src, names, texts, 3);
+	assert_non_null(lib = library_open(f->libdir, &cause));
+	assert_int_equal(import(f, lib, f->src, &cause), 0);
+	assert_int_equal(lib->npackages, 1);
+	p = &lib->packages[0];
+	assert_string_equal(p->id, "bootrom-4.2.2.0710");
+	assert_int_equal(p->kind, LIBRARY_BOOTROM);
+	assert_int_equal(p->has_combined, 1);
+	assert_int_equal(p->nparts, 1);
+	assert_string_equal(p->parts[0], "2345-12670-001");
+	assert_non_null(strstr(f->notes, ": 2 BootROM images"));
+	library_free(lib);
+
+	/* Read back from its manifest. */
+	assert_non_null(lib = library_open(f->libdir, &cause));
+	assert_int_equal(lib->npackages, 1);
+	assert_int_equal(lib->packages[0].kind, LIBRARY_BOOTROM);
+	assert_null(lib->packages[0].damage);
+	/* Never UC Software. */
+	parse("4.2.2", &v);
+	assert_null(library_find(lib, &v, "2345-12670-001"));
+	/* The split image for its part, the wrapper for another. */
+	parse("4.0.0", &v);
+	assert_ptr_equal(library_find_bootrom(lib, &v, "2345-12670-001",
+	    &file), &lib->packages[0]);
+	assert_string_equal(file, "split");
+	assert_ptr_equal(library_find_bootrom(lib, &v, "2345-12600-001",
+	    &file), &lib->packages[0]);
+	assert_string_equal(file, "bootrom.ld");
+	/* Not old enough for a plan that needs 4.3. */
+	parse("4.3.0", &v);
+	assert_null(library_find_bootrom(lib, &v, "2345-12670-001", &file));
+	library_free(lib);
+
+	/* Without bootrom.ver its build cannot be known: refused. */
+	free(f->src);
+	assert_true(asprintf(&f->src, "%s/nover.zip", f->root) > 0);
+	write_zip(f->src, nover, texts + 1, 1);
+	assert_non_null(lib = library_open(f->libdir, &cause));
+	assert_int_equal(import(f, lib, f->src, &cause), -1);
+	assert_non_null(strstr(cause, "1 BootROM image (bootrom.ld, "
+	    "<part>.bootrom.ld) but no bootrom.ver"));
+	free(cause);
+	assert_int_equal(lib->npackages, 1);
+	library_free(lib);
 }
 
 static void
@@ -496,6 +564,8 @@ main(void)
 		    test_zip_traversal_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_sipver,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bootrom_package, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_looks_like,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_tmp_removed,
