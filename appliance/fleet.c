@@ -45,6 +45,8 @@ static const struct model *fleet_model(const struct fleet *,
 static void	fleet_load_one(void *, const struct phone *);
 static int	fleet_flashed_bootrom(const struct phone *);
 static int	fleet_loop_stopped(const struct fleet *, const struct phone *);
+static void	fleet_loop_fail(struct fleet *, struct phone *, int64_t,
+		    const char *);
 static void	fleet_no_progress(struct fleet *, struct phone *,
 		    const char *, int64_t, const char *);
 
@@ -709,6 +711,13 @@ fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
 		    " asked at its next boot): the application waits";
 		return (IMAGE_REFUSE_STEP);
 	}
+	if (p->state == PHONE_REBOOTING &&
+	    p->flashes >= f->config.max_flashes) {
+		fleet_loop_fail(f, p, now, "it asked for its image again after "
+		    "taking it whole as often as the bound allows");
+		*why = p->reason;
+		return (IMAGE_REFUSE_HELD);
+	}
 	if (p->version[0] == '\0' &&
 	    f->config.unknown_version == UNKNOWN_HOLD) {
 		fleet_transition(f, p, FEV_VERSION_UNKNOWN,
@@ -750,20 +759,15 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 			    evidence);
 			break;
 		}
-		/* Whole again without a word in between: a reboot loop. */
-		if (p->flashes > f->config.max_flashes) {
-			p->flashes--;
-			xasprintf(&why, "took %s whole %u times and never "
-			    "proved that it runs it: it reboots in a loop "
-			    "without progressing. The image may not match this "
-			    "part (%s), or its BootROM refuses it: check the "
-			    "part number, update the BootROM first, then retry",
-			    name, p->flashes + 1, p->part[0] != '\0' ? p->part :
-			    "unknown");
-			fleet_transition(f, p, FEV_STILL_OLDER, why, now,
-			    evidence);
-			free(why);
-		} else
+		/*
+		 * Whole again without a word in between: its flash does not
+		 * hold the image (it would stop after the header).  The image
+		 * verdict stops it at the bound; past it (asked without a
+		 * master config) it stops here.
+		 */
+		if (p->flashes > f->config.max_flashes)
+			fleet_loop_fail(f, p, now, evidence);
+		else
 			fleet_fact(f, p, "image-downloaded-again", name, now,
 			    evidence);
 		break;
@@ -808,6 +812,27 @@ fleet_loop_stopped(const struct fleet *f, const struct phone *p)
 {
 	return (p->state == PHONE_FAILED &&
 	    p->flashes >= f->config.max_flashes);
+}
+
+/*
+ * Taken whole again and again, never proved: failed with the likely cause
+ * and the remedy.
+ */
+static void
+fleet_loop_fail(struct fleet *f, struct phone *p, int64_t now,
+    const char *evidence)
+{
+	char	*why;
+
+	xasprintf(&why, "took %s whole %u times and came back without it "
+	    "each time (it asked for it again; %s): it reboots in a loop "
+	    "without progressing. The image may not match this part (%s), or "
+	    "its BootROM refuses it: check the part number, update the "
+	    "BootROM first, then retry", p->flashed, p->flashes,
+	    p->version[0] != '\0' ? p->version : "its version unknown",
+	    p->part[0] != '\0' ? p->part : "unknown");
+	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
+	free(why);
 }
 
 /* The last image taken whole was a BootROM (bootrom.ld, <part>.bootrom.ld). */

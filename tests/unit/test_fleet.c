@@ -254,13 +254,14 @@ test_updater_stale_after_flash_fails(void **state)
 	assert_int_equal(p->flashes, 0);
 }
 
-/* Whole again and again with no version in between (TFTP): a loop. */
+/* Whole again and again with no version in between: a loop. */
 static void
 test_reboot_loop_bounded(void **state)
 {
 	struct ctx		*c = *state;
 	struct phone		*p;
 	struct ucs_version	 old = ver("4.0.1.1000"), tgt = ver("4.0.8.0931");
+	const char		*why;
 	int			 i;
 
 	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
@@ -268,18 +269,28 @@ test_reboot_loop_bounded(void **state)
 	fleet_learn_version(c->f, p, &old, VSRC_APPLOG, 1002, "app log");
 	fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10, 1003, "");
 	for (i = 1; i <= 3; i++) {
+		assert_int_equal(fleet_image_verdict(c->f, p, 1004, &why),
+		    IMAGE_OFFER);
 		fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
 		    IMAGE_COMPLETE, 10, 10, 1004 + i, "whole");
 		assert_int_equal(p->state, PHONE_REBOOTING);
+		assert_int_equal(p->flashes, i);
 	}
-	fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
-	    IMAGE_COMPLETE, 10, 10, 1010, "whole");
+	/* Its next boot: not offered a fourth time, failed. */
+	assert_int_equal(fleet_image_verdict(c->f, p, 1010, &why),
+	    IMAGE_REFUSE_HELD);
 	assert_int_equal(p->state, PHONE_FAILED);
-	assert_string_equal(p->reason, "took 2345-12500-001.sip.ld whole 4 "
-	    "times and never proved that it runs it: it reboots in a loop "
-	    "without progressing. The image may not match this part "
-	    "(2345-12500-001), or its BootROM refuses it: check the part "
-	    "number, update the BootROM first, then retry");
+	assert_string_equal(p->reason, "took 2345-12500-001.sip.ld whole 3 "
+	    "times and came back without it each time (it asked for it again; "
+	    "4.0.1.1000): it reboots in a loop without progressing. The image "
+	    "may not match this part (2345-12500-001), or its BootROM refuses "
+	    "it: check the part number, update the BootROM first, then retry");
+	assert_string_equal(why, p->reason);
+	/* It boots again: still failed, offered nothing. */
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1011, "GET again");
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_int_equal(fleet_image_verdict(c->f, p, 1012, &why),
+	    IMAGE_REFUSE_HELD);
 }
 
 /* A SIP 3.2 SoundPoint: BootROM first, then UC Software 4.0.8. */
