@@ -874,6 +874,37 @@ journal_delete_phone(struct journal *j, const char *mac)
 }
 
 int
+journal_claim_transfers(struct journal *j, const char *mac, const char *ip,
+    const char *suffix, int64_t since)
+{
+	sqlite3_stmt	*st;
+	int		 rc, n = 0;
+
+	if (j == NULL)
+		return (0);
+	if (journal_fact_begin(j) != 0)
+		return (-1);
+	if (sqlite3_prepare_v2(j->db, "UPDATE transfers SET mac = ? WHERE"
+	    " (mac IS NULL OR mac = '') AND ip = ? AND started >= ? AND"
+	    " substr(name, -length(?)) = ?", -1, &st, NULL) != SQLITE_OK) {
+		journal_fact_end(j, 0, NULL);
+		return (-1);
+	}
+	journal_bind_text(st, 1, mac);
+	journal_bind_text(st, 2, ip);
+	sqlite3_bind_int64(st, 3, since);
+	journal_bind_text(st, 4, suffix);
+	journal_bind_text(st, 5, suffix);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		n = sqlite3_changes(j->db);
+	sqlite3_finalize(st);
+	if (journal_fact_end(j, rc == SQLITE_DONE, mac) != 0)
+		return (-1);
+	return (rc == SQLITE_DONE ? n : -1);
+}
+
+int
 journal_add_transfer(struct journal *j, const struct journal_transfer *t)
 {
 	sqlite3_stmt	*st;

@@ -115,6 +115,12 @@ int		 journal_add_event(struct journal *, const struct journal_event *);
 int		 journal_delete_phone(struct journal *, const char *);
 int		 journal_add_transfer(struct journal *,
 		    const struct journal_transfer *);
+/*
+ * Give mac the transfer rows of no phone from ip whose name ends in suffix,
+ * started at or after since (ms).  The number of rows, or -1.
+ */
+int		 journal_claim_transfers(struct journal *, const char *,
+		    const char *, const char *, int64_t);
 int		 journal_add_syslog(struct journal *, const char *, const char *,
 		    int64_t, const char *);
 int		 journal_counter_add(struct journal *, const char *, int64_t);

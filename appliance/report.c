@@ -54,6 +54,7 @@ report_delivered(json_t *transfers, json_t *events)
 		    json_object_get(t, "outcome")), "completed") != 0)
 			continue;
 		if (strstr(name, ".sip.ld") == NULL &&
+		    strstr(name, "bootrom.ld") == NULL &&
 		    strstr(name, "ztp-rescue-") == NULL)
 			continue;
 		started = json_integer_value(json_object_get(t, "started"));

@@ -56,7 +56,8 @@ static void	serve_answer_image(struct serve *, struct phone *,
 static void	serve_answer_phone_file(struct serve *, struct phone *,
 		    const char *, struct serve_answer *);
 static void	serve_answer_bootrom(struct serve *, struct phone *,
-		    const char *, const char *, int64_t, struct serve_answer *);
+		    const char *, const char *, const char *, int64_t,
+		    struct serve_answer *);
 static const struct model *serve_bootrom_want(struct serve *, struct phone *,
 		    const char *, struct ucs_version *, char **);
 static void	serve_note_content(struct serve *, const char *, const char *,
@@ -242,8 +243,8 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
 }
 
 static void
-serve_answer_bootrom(struct serve *s, struct phone *p, const char *ua,
-    const char *evidence, int64_t now, struct serve_answer *a)
+serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
+    const char *ua, const char *evidence, int64_t now, struct serve_answer *a)
 {
 	const struct library_package	*pkg;
 	const struct model		*m;
@@ -285,6 +286,67 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ua,
 	a->image = 1;
 	a->bootrom = 1;
 	a->image_version = pkg->version;
+	if (p == NULL) {
+		i = s->unowned_next++ % (sizeof s->unowned /
+		    sizeof s->unowned[0]);
+		snprintf(s->unowned[i].ip, sizeof s->unowned[i].ip, "%s", ip);
+		snprintf(s->unowned[i].name, sizeof s->unowned[i].name,
+		    "bootrom.ld");
+		memcpy(s->unowned[i].sha256, a->sha256,
+		    sizeof s->unowned[i].sha256);
+		s->unowned[i].size = a->size;
+		s->unowned[i].ts = now;
+	}
+}
+
+/*
+ * A phone's first boot: its BootROM asks for bootrom.ld before anything
+ * names its MAC, and is served by its User-Agent alone.  The phone that
+ * then names itself from the same address within SERVE_CLAIM_MS is the one
+ * that asked (the same tie as a TFTP image to the <mac>.cfg before it,
+ * reversed in time): its transfer rows and their content become the
+ * phone's, and the journal says how.
+ */
+#define SERVE_CLAIM_MS	(10 * 60 * 1000)
+
+void
+serve_claim_bootrom(struct serve *s, struct phone *p, const char *ip,
+    int64_t now)
+{
+	struct journal_event	 ev;
+	char			*value, *evidence;
+	size_t			 i;
+	int			 n;
+
+	for (i = 0; i < sizeof s->unowned / sizeof s->unowned[0]; i++) {
+		if (s->unowned[i].ts == 0 || strcmp(s->unowned[i].ip, ip) != 0)
+			continue;
+		if (now - s->unowned[i].ts > SERVE_CLAIM_MS) {
+			s->unowned[i].ts = 0;
+			continue;
+		}
+		n = journal_claim_transfers(s->journal, p->mac, ip,
+		    s->unowned[i].name, s->unowned[i].ts);
+		xasprintf(&evidence, "%s answered to %s before any phone there "
+		    "named itself (%d transfer row%s); %s is the first to, "
+		    "from the same address", s->unowned[i].name, ip, n,
+		    n == 1 ? "" : "s", p->mac);
+		xasprintf(&value, "%llu %s", (unsigned long long)
+		    s->unowned[i].size, s->unowned[i].sha256);
+		memset(&ev, 0, sizeof ev);
+		ev.ts = s->unowned[i].ts;
+		ev.mac = p->mac;
+		ev.kind = "note";
+		ev.fact = "content";
+		ev.value = value;
+		ev.evidence = s->unowned[i].name;
+		journal_add_event(s->journal, &ev);
+		fleet_asked_bootrom(s->fleet, p, now, evidence);
+		log_info("phone %s: %s", p->mac, evidence);
+		free(value);
+		free(evidence);
+		s->unowned[i].ts = 0;
+	}
 }
 
 /* The move to "trusting" waits for the transfer to start (serve-xfer.c). */
@@ -355,7 +417,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		serve_answer_image(s, p, &in, evidence, now, a);
 		break;
 	case IDENT_FILE_BOOTROM:
-		serve_answer_bootrom(s, p, ua, evidence, now, a);
+		serve_answer_bootrom(s, p, ip, ua, evidence, now, a);
 		break;
 	case IDENT_FILE_COMBINED_IMAGE:
 		a->status = 404;

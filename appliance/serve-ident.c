@@ -132,9 +132,11 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 		}
 	}
 	master = in->kind == IDENT_FILE_MASTER_MAC;
-	if (mac[0] != '\0')
+	if (mac[0] != '\0') {
 		p = fleet_seen(s->fleet, mac, ip, master, now, *evidence);
-	else if ((p = fleet_by_ip(s->fleet, ip)) != NULL) {
+		if (p->first_seen == now && p->state == PHONE_SEEN)
+			serve_claim_bootrom(s, p, ip, now);
+	} else if ((p = fleet_by_ip(s->fleet, ip)) != NULL) {
 		free(*evidence);
 		if (ua_text != NULL)
 			xasprintf(evidence, "%s %s from %s, User-Agent \"%s\" "

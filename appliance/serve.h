@@ -145,6 +145,18 @@ struct serve {
 	struct event		*sig_term;
 	struct event		*sig_hup;
 	LIST_HEAD(, serve_xfer)	 xfers;
+	/*
+	 * BootROMs served to an address before any phone there named itself
+	 * (serve-answer.c): the phone that then does is given them.
+	 */
+	struct {
+		char			 ip[64];
+		char			 name[64];
+		char			 sha256[65];
+		uint64_t		 size;
+		int64_t			 ts;
+	}			 unowned[8];
+	unsigned int		 unowned_next;
 	TAILQ_HEAD(, serve_job)	 jobs;
 	unsigned int		 last_job;
 	char			*self_exe;	/* what jobs run */
@@ -221,6 +233,9 @@ void		 serve_xfer_head(struct serve *, enum xfer_proto,
 void		 serve_xfers_free(struct serve *);
 void		 serve_moved_on(struct serve *, struct phone *, const char *,
 		    int, int64_t);
+/* A phone new at ip: BootROMs served there before it named itself. */
+void		 serve_claim_bootrom(struct serve *, struct phone *,
+		    const char *, int64_t);
 
 /* serve-job.c: imports and verification in a child process. */
 unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,
