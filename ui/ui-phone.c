@@ -238,6 +238,39 @@ ui_page_free_lines(struct ui_page *pg)
 	pg->n = 0;
 }
 
+/*
+ * The upgrade plan (docs/engine.md, "Upgrade plans"): each step, the one
+ * served now marked, with the confidence of the rule that asks for it.
+ */
+static void
+ui_page_plan(struct ui_page *pg, json_t *plan)
+{
+	json_t		*st;
+	const char	*kind, *status, *conf;
+	char		*version;
+	size_t		 i;
+
+	if (!json_is_array(plan) || json_array_size(plan) == 0)
+		return;
+	ui_page_add(pg, "%s", "");
+	ui_page_add(pg, "%s", json_array_size(plan) == 1 ? "PLAN (one step)" :
+	    "PLAN (one step at a time, each proved before the next)");
+	json_array_foreach(plan, i, st) {
+		kind = json_string_value(json_object_get(st, "kind"));
+		status = json_string_value(json_object_get(st, "status"));
+		conf = json_string_value(json_object_get(st, "confidence"));
+		version = control_text(st, "version");
+		ui_page_add(pg, "%s %zu. %-11s %s%-12s %-8s%s%s%s",
+		    status != NULL && strcmp(status, "current") == 0 ? ">" :
+		    " ", i + 1, kind != NULL && strcmp(kind, "bootrom") == 0 ?
+		    "BootROM" : "UC Software", version, kind != NULL &&
+		    strcmp(kind, "target") != 0 ? "+" : " ",
+		    status != NULL ? status : "?", conf != NULL ? "[" : "",
+		    conf != NULL ? conf : "", conf != NULL ? "]" : "");
+		free(version);
+	}
+}
+
 static void
 ui_page_build(struct ui_page *pg)
 {
@@ -245,6 +278,7 @@ ui_page_build(struct ui_page *pg)
 		{ "MAC", "mac" }, { "IP", "ip" }, { "Model", "model" },
 		{ "Version before", "version_before" },
 		{ "Version now", "version" }, { "Target", "target" },
+		{ "BootROM", "bootrom" },
 		{ "State", "state" }, { "Reason", "reason" },
 		{ "First seen", "first_seen" }, { "Last seen", "last_seen" },
 		{ "Bytes served", "bytes_served" }
@@ -274,6 +308,7 @@ ui_page_build(struct ui_page *pg)
 		ui_page_add(pg, "%-15s %s %s of %s", "Transfer", t, b, tot);
 		free(t);
 	}
+	ui_page_plan(pg, json_object_get(pg->doc, "plan"));
 	ui_page_section(pg, "TIMELINE", json_object_get(pg->doc, "events"));
 	ui_page_section(pg, "TRANSFERS", json_object_get(pg->doc,
 	    "transfers"));

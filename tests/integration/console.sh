@@ -86,12 +86,13 @@ wait_screen "quiet:2"
 keys Home Enter
 wait_screen "PHONE 0004f2c00001"
 wait_screen "TIMELINE ("
+wait_screen "PLAN (one step)"
 wait_cmdline "ztp-rescue ctl --state $d/state phone mac=0004f2c00001"
 keys NPage
 wait_screen "TRANSFERS ("
 keys F1
 wait_screen "PHONE PAGE - everything the appliance knows"
-keys Escape
+keys Escape NPage
 wait_screen "SYSLOG ("
 keys q
 wait_screen "quiet:2"
