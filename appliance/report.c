@@ -283,6 +283,7 @@ report_csv(struct journal *j)
 		report_csv_field(&buf, &len, cols[c]);
 	report_csv_field(&buf, &len, "delivered");
 	report_csv_field(&buf, &len, "transfers");
+	report_csv_field(&buf, &len, "plan");
 	buf = xrealloc(buf, len + 2);
 	buf[len++] = '\n';
 	buf[len] = '\0';
@@ -329,6 +330,20 @@ report_csv(struct journal *j)
 			    (long long)json_integer_value(json_object_get(t,
 			    "bytes")), (long long)json_integer_value(
 			    json_object_get(t, "total")));
+			free(cell);
+			cell = next;
+		}
+		report_csv_field(&buf, &len, cell);
+		free(cell);
+		/* The upgrade plan in one cell: "kind version status; ..." */
+		cell = xstrdup("");
+		json_array_foreach(json_object_get(p, "plan"), k, t) {
+			char	*next;
+
+			xasprintf(&next, "%s%s%s %s %s", cell, k > 0 ? "; " :
+			    "", json_string_value(json_object_get(t, "kind")),
+			    json_string_value(json_object_get(t, "version")),
+			    json_string_value(json_object_get(t, "status")));
 			free(cell);
 			cell = next;
 		}

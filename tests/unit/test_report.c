@@ -102,7 +102,7 @@ test_csv_exact(void **state)
 	assert_string_equal(csv,
 	    "mac,ip,model,part,version_before,version,version_source,target,"
 	    "ca_sha256,repoint,state,reason,first_seen,last_seen,bytes_served,"
-	    "quiet_period,ztp_reachability,delivered,transfers\n"
+	    "quiet_period,ztp_reachability,delivered,transfers,plan\n"
 	    "0004f2000001,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
 	    "4.1.7.5432,user-agent,4.1.7.5432,ab12,ztp,failed,"
 	    "\"said \"\"no\"\", twice\","
@@ -112,11 +112,12 @@ test_csv_exact(void **state)
 	    "ztp-rescue-0004f2000001.cfg 2100 -,"
 	    "http 3111-46162-001.sip.ld completed 52428800/52428800; "
 	    "http 0004f2000001.cfg completed 3000/3000; "
-	    "http ztp-rescue-0004f2000001.cfg completed 2100/2100\n"
+	    "http ztp-rescue-0004f2000001.cfg completed 2100/2100,"
+	    "target 4.1.7.5432 done\n"
 	    "0004f2000002,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
 	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,repointed-quiet,,"
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
-	    "not verified from this closet,,\n");
+	    "not verified from this closet,,,target 4.1.7.5432 done\n");
 	free(csv);
 }
 
