@@ -94,6 +94,20 @@ $M GONE (fault no-return-after-reboot)" "$(printf '%s\n' "$ts" | tail -2)"
 check_eq "no return after reboot: one-line reason" \
     "VVX410 $M: never came back after its reboot" "$err"
 
+# A flash that does not take: the image is downloaded whole and checked,
+# the phone reboots, and comes back at its old version; a boot server that
+# keeps offering the image sees it taken whole at every boot.
+M=0004f2002d02
+phone VVX410 4.1.4.7430 $M --server "$HTTP_URL" --ztp "$ZTP_URL" \
+    --fault flash-no-take
+check_eq "flash-no-take: exit 1" 1 "$rc"
+check_eq "flash-no-take: taken whole at each of its 8 boots, never running it" \
+    8 "$(printf '%s\n' "$ts" | grep -c "^$M FLASH 4.1.7.5432 (300000 bytes, sha256 ok) did not take (fault flash-no-take): still 4.1.4.7430$")"
+check_contains "flash-no-take: every boot is at the old version" \
+    "$M BOOT 8 version=4.1.4.7430" "$ts"
+check_eq "flash-no-take: one-line reason" \
+    "VVX410 $M: still 4.1.4.7430 after 8 boots: rebooted 8 times without settling" "$err"
+
 # A corrupt image is refused; the phone goes on, is re-pointed on its old
 # firmware, and then refuses ZTP's SHA-2 chain.
 M=0004f2002e01

@@ -524,6 +524,13 @@ test_names_of_a_phone(void **state)
 	check_name("3111-44500-001.3111-44500-001.sip.ld", IDENT_FILE_IMAGE,
 	    "", "3111-44500-001", "3111-44500-001.3111-44500-001.sip.ld");
 	check_name("sip.ld", IDENT_FILE_COMBINED_IMAGE, "", "", "sip.ld");
+	/* SIP 2.x/3.x BootROMs: the combined file and a part's split one. */
+	check_name("bootrom.ld", IDENT_FILE_BOOTROM, "", "", "bootrom.ld");
+	check_name("2345-12670-001.bootrom.ld", IDENT_FILE_BOOTROM, "",
+	    "2345-12670-001", "2345-12670-001.bootrom.ld");
+	check_name("2345-1267x-001.bootrom.ld", IDENT_FILE_OTHER, "", "",
+	    "2345-1267x-001.bootrom.ld");
+	check_name("xbootrom.ld", IDENT_FILE_OTHER, "", "", "xbootrom.ld");
 	check_name("64167f010203-boot.log", IDENT_FILE_BOOT_LOG,
 	    "64167f010203", "", "64167f010203-boot.log");
 	check_name("64167f010203-app.log", IDENT_FILE_APP_LOG, "64167f010203",

@@ -93,6 +93,71 @@ test_phone_roundtrip(void **state)
 	journal_close(j);
 }
 
+/*
+ * A journal from before the upgrade-plan columns: read only it loads
+ * without them; opened by the daemon it is given them, and they round-trip.
+ */
+static void
+test_old_journal_loads(void **state)
+{
+	struct journal	*j;
+	struct phone	 back;
+	sqlite3		*db;
+	char		*cause = NULL, path[128];
+
+	snprintf(path, sizeof path, "%s/journal.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE phones ("
+	    " mac TEXT PRIMARY KEY, ip TEXT, model TEXT, part TEXT, version TEXT,"
+	    " version_source TEXT, version_before TEXT, target TEXT, state TEXT,"
+	    " held_from TEXT, reason TEXT, first_seen INTEGER, last_seen INTEGER,"
+	    " state_since INTEGER, bytes_served INTEGER, ca_sha256 TEXT,"
+	    " repoint TEXT, returns INTEGER);"
+	    "INSERT INTO phones VALUES ('0004f2630001', '10.0.0.7', 'SPIP670',"
+	    " '2345-12670-001', '3.2.3.1734', 'user-agent', '3.2.3.1734',"
+	    " '4.0.8', 'failed', 'seen', 'old reason', 1000, 2000, 2000, 0,"
+	    " '', 'ztp', 0);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	j = journal_open(dir, 1, &cause);
+	assert_non_null(j);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(journal_load_phones(j, load_cb, &back, &cause), 0);
+	assert_string_equal(back.mac, "0004f2630001");
+	assert_int_equal(back.state, PHONE_FAILED);
+	assert_string_equal(back.bootrom, "");
+	assert_int_equal(back.flashes, 0);
+	free(back.reason);
+	journal_close(j);
+
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(journal_load_phones(j, load_cb, &back, &cause), 0);
+	assert_string_equal(back.reason, "old reason");
+	free(back.reason);
+	strcpy(back.bootrom, "2.5.2.0010");
+	back.bootrom_source = VSRC_UA;
+	back.has_bootrom = 1;
+	back.flashes = 2;
+	strcpy(back.flashed, "bootrom.ld");
+	back.reason = NULL;
+	assert_int_equal(journal_save(j, &back, NULL), 0);
+	journal_close(j);
+	/* Opened again: the columns are there once, and hold the values. */
+	j = journal_open(dir, 0, &cause);
+	assert_non_null(j);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(journal_load_phones(j, load_cb, &back, &cause), 0);
+	assert_string_equal(back.bootrom, "2.5.2.0010");
+	assert_int_equal(back.bootrom_source, VSRC_UA);
+	assert_int_equal(back.has_bootrom, 1);
+	assert_int_equal(back.flashes, 2);
+	assert_string_equal(back.flashed, "bootrom.ld");
+	free(back.reason);
+	journal_close(j);
+}
+
 static void
 test_wal_and_full_sync(void **state)
 {
@@ -548,6 +613,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_phone_roundtrip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_old_journal_loads, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_and_full_sync, setup,
 		    teardown),
