@@ -60,6 +60,8 @@ static void	serve_answer_bootrom(struct serve *, struct phone *,
 		    struct serve_answer *);
 static const struct model *serve_bootrom_want(struct serve *, struct phone *,
 		    const char *, struct ucs_version *, char **);
+static void	serve_bootrom_missing(struct serve *, struct phone *, int64_t,
+		    const char *);
 static void	serve_note_content(struct serve *, const char *, const char *,
 		    const struct serve_answer *, int64_t);
 static void	serve_sha256_hex(const void *, size_t, char [65]);
@@ -242,6 +244,34 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
 	return (m);
 }
 
+/*
+ * Its plan needs a BootROM the library does not have: held now, saying
+ * which package to import, rather than waiting for its next boot's
+ * bootrom.ld to say so.
+ */
+static void
+serve_bootrom_missing(struct serve *s, struct phone *p, int64_t now,
+    const char *evidence)
+{
+	const struct model	*m;
+	struct ucs_version	 want;
+	const char		*which;
+	char			*why = NULL, v[UCS_VERSION_TEXT_MAX];
+
+	if ((m = serve_bootrom_want(s, p, NULL, &want, &why)) == NULL) {
+		free(why);
+		return;
+	}
+	if (library_find_bootrom(s->library, &want, m->part, &which) != NULL)
+		return;
+	xasprintf(&why, "the library has no BootROM package of %s or later "
+	    "for part %s (%s): import the BootROM package (bootrom.ver with "
+	    "bootrom.ld or %s.bootrom.ld)", ucs_version_format(&want, v,
+	    sizeof v), m->part, m->name, m->part);
+	fleet_hold(s->fleet, p, why, now, evidence);
+	free(why);
+}
+
 static void
 serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
     const char *ua, const char *evidence, int64_t now, struct serve_answer *a)
@@ -387,6 +417,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	char			*evidence = NULL, mac[IDENT_MAC_LEN + 1];
 	struct serve_xfer	*x;
 	int64_t			 now = serve_now();
+	enum image_verdict	 verdict;
 	int			 offer;
 
 	memset(a, 0, sizeof *a);
@@ -402,10 +433,12 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		/* Right after bootrom.ld: a BootROM image abandoned (TFTP). */
 		if (p != NULL)
 			serve_moved_on(s, p, name, 1, now);
-		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC)
-			offer = fleet_image_verdict(s->fleet, p, now, &why) ==
-			    IMAGE_OFFER;
-		else
+		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC) {
+			verdict = fleet_image_verdict(s->fleet, p, now, &why);
+			offer = verdict == IMAGE_OFFER;
+			if (verdict == IMAGE_REFUSE_STEP)
+				serve_bootrom_missing(s, p, now, evidence);
+		} else
 			offer = fleet_image_check(s->fleet, NULL, &why) ==
 			    IMAGE_OFFER;
 		a->buf = provision_master(&s->prov,
