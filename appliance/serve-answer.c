@@ -62,6 +62,11 @@ static const struct model *serve_bootrom_want(struct serve *, struct phone *,
 		    const char *, struct ucs_version *, char **);
 static void	serve_bootrom_missing(struct serve *, struct phone *, int64_t,
 		    const char *);
+static void	serve_note_unowned(struct serve *, const char *,
+		    const struct serve_answer *, int64_t);
+
+/* How long a BootROM asked before its phone named itself waits for it. */
+#define SERVE_CLAIM_MS	(10 * 60 * 1000)
 static void	serve_note_content(struct serve *, const char *, const char *,
 		    const struct serve_answer *, int64_t);
 static void	serve_sha256_hex(const void *, size_t, char [65]);
@@ -285,6 +290,8 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 
 	if (p != NULL)
 		fleet_asked_bootrom(s->fleet, p, now, evidence);
+	else
+		serve_note_unowned(s, ip, NULL, now);
 	a->status = 404;
 	if ((m = serve_bootrom_want(s, p, ua, &want, &a->cause)) == NULL)
 		return;
@@ -316,17 +323,38 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 	a->image = 1;
 	a->bootrom = 1;
 	a->image_version = pkg->version;
-	if (p == NULL) {
-		i = s->unowned_next++ % (sizeof s->unowned /
-		    sizeof s->unowned[0]);
-		snprintf(s->unowned[i].ip, sizeof s->unowned[i].ip, "%s", ip);
-		snprintf(s->unowned[i].name, sizeof s->unowned[i].name,
-		    "bootrom.ld");
-		memcpy(s->unowned[i].sha256, a->sha256,
-		    sizeof s->unowned[i].sha256);
-		s->unowned[i].size = a->size;
-		s->unowned[i].ts = now;
+	if (p == NULL)
+		serve_note_unowned(s, ip, a, now);
+}
+
+/*
+ * bootrom.ld asked from ip before any phone there named itself: that it
+ * asked (it boots through a BootROM), and what it was given, if anything
+ * (a: the answer), for the phone that names itself next (below).
+ */
+static void
+serve_note_unowned(struct serve *s, const char *ip,
+    const struct serve_answer *a, int64_t now)
+{
+	size_t	i, n = sizeof s->unowned / sizeof s->unowned[0];
+
+	for (i = 0; i < n; i++) {
+		if (s->unowned[i].ts != 0 &&
+		    now - s->unowned[i].ts <= SERVE_CLAIM_MS &&
+		    strcmp(s->unowned[i].ip, ip) == 0)
+			break;
 	}
+	/* Already noted: what it was given (and since when) stands. */
+	if (i < n && a == NULL)
+		return;
+	if (i == n)
+		i = s->unowned_next++ % n;
+	snprintf(s->unowned[i].ip, sizeof s->unowned[i].ip, "%s", ip);
+	snprintf(s->unowned[i].name, sizeof s->unowned[i].name, "bootrom.ld");
+	snprintf(s->unowned[i].sha256, sizeof s->unowned[i].sha256, "%s",
+	    a != NULL ? a->sha256 : "");
+	s->unowned[i].size = a != NULL ? a->size : 0;
+	s->unowned[i].ts = now;
 }
 
 /*
@@ -337,8 +365,6 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
  * reversed in time): its transfer rows and their content become the
  * phone's, and the journal says how.
  */
-#define SERVE_CLAIM_MS	(10 * 60 * 1000)
-
 void
 serve_claim_bootrom(struct serve *s, struct phone *p, const char *ip,
     int64_t now)
@@ -352,6 +378,17 @@ serve_claim_bootrom(struct serve *s, struct phone *p, const char *ip,
 		if (s->unowned[i].ts == 0 || strcmp(s->unowned[i].ip, ip) != 0)
 			continue;
 		if (now - s->unowned[i].ts > SERVE_CLAIM_MS) {
+			s->unowned[i].ts = 0;
+			continue;
+		}
+		if (s->unowned[i].size == 0) {
+			/* Asked and not given: it boots through a BootROM. */
+			xasprintf(&evidence, "%s asked from %s before any "
+			    "phone there named itself; %s is the first to, "
+			    "from the same address", s->unowned[i].name, ip,
+			    p->mac);
+			fleet_asked_bootrom(s->fleet, p, now, evidence);
+			free(evidence);
 			s->unowned[i].ts = 0;
 			continue;
 		}
