@@ -120,6 +120,12 @@ fuzz_name(const char *s)
 		if (!ident_is_part_number(n.part, strlen(n.part)))
 			abort();
 		break;
+	case IDENT_FILE_BOOTROM:
+		/* bootrom.ld, or a part's split <part>.bootrom.ld. */
+		if (n.part[0] != '\0' &&
+		    !ident_is_part_number(n.part, strlen(n.part)))
+			abort();
+		break;
 	case IDENT_FILE_MASTER_MAC:
 	case IDENT_FILE_BOOT_LOG:
 	case IDENT_FILE_APP_LOG:
