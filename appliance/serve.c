@@ -475,6 +475,7 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 	if ((s->dhcp = dhcp_start(s->base, &dc, serve_closet_lease, s,
 	    cause)) == NULL)
 		return (-1);
+	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
 	serve_closet_start(s, iface, address);
 	return (0);
 }
@@ -491,6 +492,7 @@ serve_dhcp_start_async(struct serve *s, const char *iface,
 	if (dhcp_start_async(s->base, &dc, serve_closet_lease, s, fn, s,
 	    &s->dhcp, cause) != 0)
 		return (-1);
+	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
 	serve_closet_start(s, iface, address);
 	return (0);
 }

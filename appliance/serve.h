@@ -246,6 +246,8 @@ void	 serve_closet_start(struct serve *, const char *, const char *);
 void	 serve_closet_stop(struct serve *);
 /* The lease hook for dhcp_start: the listener learns, then the fleet. */
 void	 serve_closet_lease(void *, const struct dhcp_lease *);
+struct dhcp_ignored;
+void	 serve_closet_ignored(void *, const struct dhcp_ignored *);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);
