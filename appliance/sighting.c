@@ -120,10 +120,17 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 	s = sighting_get(st, fi->mac, now);
 	s->last_seen = now;
 	s->frames++;
+	/*
+	 * An untagged DHCP, ARP or IPv4 frame says the phone works untagged
+	 * now.  LLDP and CDP are always untagged, and an untagged frame of
+	 * another kind (IPv6 neighbour discovery) says nothing of where it
+	 * does its IPv4: the tag stays.
+	 */
 	if (fi->vlan >= 0)
 		s->tag_vlan = fi->vlan;
-	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP)
-		s->tag_vlan = -1;	/* LLDP and CDP are always untagged */
+	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP &&
+	    fi->kind != FRAME_OTHER)
+		s->tag_vlan = -1;
 
 	switch (fi->kind) {
 	case FRAME_LLDP:

@@ -329,7 +329,7 @@ boot_closet(struct phone *ph)
 		return (-1);
 	}
 	if (ph->refuse_iface != NULL) {
-		n = sim_dhcp_discover_only(ph, ph->refuse_iface, 0, 4, &cause);
+		n = sim_dhcp_discover_only(ph, ph->refuse_iface, 0, 12, &cause);
 		if (n < 0) {
 			boot_fail(ph, "%s", cause);
 			free(cause);

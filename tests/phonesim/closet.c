@@ -213,9 +213,11 @@ closet_offer(const unsigned char *f, size_t len, uint32_t xid,
 }
 
 /*
- * Send count DISCOVERs, a second apart, on iface (tagged with vlan when
- * it is not 0), never a REQUEST.  Each OFFER seen goes into the transcript;
- * the number of OFFERs is returned, or -1 with *cause.
+ * Send up to count DISCOVERs, a second apart, on iface (tagged with vlan
+ * when it is not 0), never a REQUEST; two more after the first OFFER, then
+ * stop (the appliance's first answer can take seconds: it checks the
+ * address is free).  Each OFFER seen goes into the transcript; the number
+ * of OFFERs is returned, or -1 with *cause.
  */
 int
 sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
@@ -230,7 +232,7 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 	int64_t		 until;
 	ssize_t		 r;
 	size_t		 len;
-	int		 fd, ifindex, i, offers = 0;
+	int		 fd, ifindex, i, offers = 0, after = 0;
 
 	if ((fd = closet_socket(iface, ETH_P_ALL, &ifindex, cause)) == -1)
 		return (-1);
@@ -273,6 +275,8 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 			sim_transcript_line(&ph->ts, "DHCP %s OFFER %s from %s "
 			    "refused (no REQUEST)", iface, a, s);
 		}
+		if (offers > 0 && ++after > 2)
+			break;
 	}
 	close(fd);
 	return (offers);
