@@ -136,6 +136,8 @@ struct serve {
 	struct dhcp		*dhcp;
 	struct closet		*closet;	/* serve-closet.c */
 	struct control_later	*dhcp_later;	/* a "dhcp" still starting */
+	char			*dhcp_iface;	/* where DHCP last started */
+	char			*dhcp_address;
 	char			*boot_url;
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
