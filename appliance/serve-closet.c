@@ -58,7 +58,10 @@ serve_closet_note(struct serve *s, const struct sighting *sg,
 	serve_report_changed(s);
 }
 
-/* A DHCP client that is not a phone, once per run: the report lists it. */
+/*
+ * A DHCP client that is not a phone, once per run (the DHCP module logs
+ * it): the report lists it.
+ */
 void
 serve_closet_ignored(void *arg, const struct dhcp_ignored *ig)
 {
@@ -67,8 +70,6 @@ serve_closet_ignored(void *arg, const struct dhcp_ignored *ig)
 	json_t			*o;
 	char			*text;
 
-	log_info("dhcp: not a Polycom phone, not answered: %s (vendor "
-	    "\"%s\", hostname \"%s\")", ig->mac, ig->vendor, ig->hostname);
 	o = json_pack("{s:s, s:s}", "vendor", ig->vendor, "hostname",
 	    ig->hostname);
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
