@@ -50,6 +50,8 @@ struct closet {
 
 #define CLOSET_LLDP_DIR		"/run/ztp-rescue"
 
+static void	closet_env_ms(const char *, int64_t *);
+
 /* Tell fn about each phone whose reason is new or changed. */
 static void
 closet_check(struct closet *c)
@@ -171,6 +173,29 @@ closet_voice_json(struct closet *c)
 	    "text", c->voice_text));
 }
 
+/*
+ * The tests' knobs: how long a leased phone may stay quiet, and how long
+ * DISCOVERs may go unanswered by a REQUEST, before it is called silent
+ * (a namespace test cannot wait a minute per phone).  Whole seconds.
+ */
+static void
+closet_env_ms(const char *name, int64_t *ms)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long long	 n;
+
+	if (v == NULL || *v == '\0')
+		return;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < 1000 || n > 3600000 || n % 1000 != 0) {
+		log_warn("closet: %s=%s ignored: give milliseconds, whole "
+		    "seconds from 1000 to 3600000", name, v);
+		return;
+	}
+	*ms = n;
+}
+
 struct closet *
 closet_start(struct event_base *base, const char *iface,
     const struct in_addr *self, const struct in_addr *netmask,
@@ -181,6 +206,8 @@ closet_start(struct event_base *base, const char *iface,
 
 	c = xcalloc(1, sizeof *c);
 	sighting_table_init(&c->table, self, netmask, served_vlan);
+	closet_env_ms("ZTP_CLOSET_QUIET_MS", &c->table.quiet_ms);
+	closet_env_ms("ZTP_CLOSET_REFUSE_MS", &c->table.refuse_ms);
 	if ((c->listener = sighting_listen(iface, NULL, cause)) == NULL) {
 		free(c);
 		return (NULL);

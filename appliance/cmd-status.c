@@ -114,6 +114,17 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		}
 		if (json_array_size(json_object_get(doc, "phones")) == 0)
 			printf("no phones yet\n");
+		/* Phones that do not ask, and what DHCP did not answer. */
+		json_array_foreach(json_object_get(doc, "silent"), i, p) {
+			text = control_format_silent(p);
+			printf("%s\n", text);
+			free(text);
+		}
+		json_array_foreach(json_object_get(doc, "ignored"), i, p) {
+			text = control_format_ignored(p);
+			printf("%s\n", text);
+			free(text);
+		}
 	}
 	json_decref(doc);
 	return (EXIT_OK);

@@ -129,6 +129,66 @@ control_format_phone(json_t *ph)
 	return (out);
 }
 
+/*
+ * A phone on the wire that does not ask, from the status document's
+ * "silent" list: what it uses, why, the evidence and its reset steps.
+ */
+char *
+control_format_silent(json_t *sp)
+{
+	json_t	*rs = json_object_get(sp, "reset");
+	char	*mac, *addr, *model, *reason, *evidence, *family, *keys;
+	char	*conf, *source, *password, *out;
+
+	mac = control_text(sp, "mac");
+	addr = control_text(sp, "address");
+	model = control_text(sp, "model");
+	reason = control_text(sp, "reason");
+	evidence = control_text(sp, "evidence");
+	family = control_text(rs, "family");
+	keys = control_text(rs, "keys");
+	conf = control_text(rs, "confidence");
+	source = control_text(rs, "source");
+	password = control_text(rs, "password");
+	if (strcmp(keys, "-") != 0)
+		xasprintf(&out, "silent %s address %s model %s: %s; evidence: "
+		    "%s; reset: %s, hold %s while it boots [%s: %s]; %s", mac,
+		    addr, model, reason, evidence, family, keys, conf, source,
+		    password);
+	else
+		xasprintf(&out, "silent %s address %s model %s: %s; evidence: "
+		    "%s; reset: model unknown (see the field guide for the "
+		    "keys); %s", mac, addr, model, reason, evidence, password);
+	free(mac);
+	free(addr);
+	free(model);
+	free(reason);
+	free(evidence);
+	free(family);
+	free(keys);
+	free(conf);
+	free(source);
+	free(password);
+	return (out);
+}
+
+/* A DHCP client that is not a phone, from the "ignored" list. */
+char *
+control_format_ignored(json_t *ig)
+{
+	char	*mac, *vendor, *hostname, *out;
+
+	mac = control_text(ig, "mac");
+	vendor = control_text(ig, "vendor");
+	hostname = control_text(ig, "hostname");
+	xasprintf(&out, "ignored %s vendor %s hostname %s: not a Polycom "
+	    "phone, no DHCP answer", mac, vendor, hostname);
+	free(mac);
+	free(vendor);
+	free(hostname);
+	return (out);
+}
+
 static const char *
 control_first_key(json_t *obj, const char *const *keys)
 {

@@ -131,6 +131,8 @@ int			 control_parse_duration(const char *, long *, char **);
 char			*control_format_event(json_t *);
 /* One phone object as a human line; allocated. */
 char			*control_format_phone(json_t *);
+char			*control_format_silent(json_t *);
+char			*control_format_ignored(json_t *);
 
 /* The phones a batch waits for (control-inventory.c). */
 struct control_inventory_phone {

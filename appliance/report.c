@@ -22,6 +22,10 @@ static int	 report_quiet_period(const char *);
 static char	*report_claim(json_t *, json_t *, int);
 static void	report_csv_field(char **, size_t *, const char *);
 static json_t	*report_silent(struct journal *);
+static json_t	*report_ignored(struct journal *);
+static const char *report_str(json_t *, const char *);
+static void	 report_csv_end(char **, size_t *);
+static void	 report_csv_closet(char **, size_t *, json_t *);
 
 struct report_ctx {
 	struct journal	*j;
@@ -169,13 +173,16 @@ report_add_phone(void *arg, const struct phone *p)
 /*
  * Phones seen on the wire that never asked (the daemon's listener notes a
  * "silent" fact when a phone's reason appears or changes, "asks" when it
- * starts asking): the last reason of each that still holds.
+ * starts asking): the last reason of each that still holds.  The fact's
+ * evidence is {address, model, evidence, reset}; a journal written before
+ * that holds the evidence as one sentence.
  */
 static json_t *
 report_silent(struct journal *j)
 {
-	json_t		*all, *e, *last, *out, *v;
-	const char	*mac, *key, *value;
+	json_t		*all, *e, *last, *out, *v, *ev, *o;
+	const char	*mac, *key, *value, *text;
+	char		*both;
 	size_t		 i;
 
 	all = journal_events_json(j, NULL);
@@ -194,13 +201,73 @@ report_silent(struct journal *j)
 		value = json_string_value(json_object_get(v, "value"));
 		if (value == NULL || strcmp(value, "asks") == 0)
 			continue;
-		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:O}",
-		    "mac", key, "ts", json_object_get(v, "ts"), "reason", value,
-		    "evidence", json_object_get(v, "evidence")));
+		text = json_string_value(json_object_get(v, "evidence"));
+		ev = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		if (!json_is_object(ev)) {
+			json_decref(ev);
+			json_array_append_new(out, json_pack("{s:s, s:O, s:s, "
+			    "s:s, s:s, s:s, s:s}", "mac", key, "ts",
+			    json_object_get(v, "ts"), "reason", value,
+			    "evidence", text != NULL ? text : "", "address", "",
+			    "model", "", "reset", ""));
+			continue;
+		}
+		/* "evidence" keeps the steps, as it always has. */
+		xasprintf(&both, "%s; reset: %s", report_str(ev, "evidence"),
+		    report_str(ev, "reset"));
+		o = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s}", "mac", key,
+		    "ts", json_object_get(v, "ts"), "reason", value, "evidence",
+		    both, "address", report_str(ev, "address"), "model",
+		    report_str(ev, "model"), "reset", report_str(ev, "reset"));
+		free(both);
+		json_decref(ev);
+		json_array_append_new(out, o);
 	}
 	json_decref(last);
 	json_decref(all);
 	return (out);
+}
+
+/* Devices the DHCP server did not answer (not Polycom phones). */
+static json_t *
+report_ignored(struct journal *j)
+{
+	json_t		*all, *e, *seen, *out, *ev;
+	const char	*mac, *fact, *text;
+	size_t		 i;
+
+	all = journal_events_json(j, NULL);
+	seen = json_object();
+	out = json_array();
+	for (i = 0; i < json_array_size(all); i++) {
+		e = json_array_get(all, i);
+		mac = json_string_value(json_object_get(e, "mac"));
+		fact = json_string_value(json_object_get(e, "fact"));
+		if (mac == NULL || *mac == '\0' || fact == NULL ||
+		    strcmp(fact, "ignored") != 0 ||
+		    json_object_get(seen, mac) != NULL)
+			continue;
+		json_object_set_new(seen, mac, json_true());
+		text = json_string_value(json_object_get(e, "evidence"));
+		ev = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:s}",
+		    "mac", mac, "ts", json_object_get(e, "ts"), "vendor",
+		    report_str(ev, "vendor"), "hostname",
+		    report_str(ev, "hostname")));
+		json_decref(ev);
+	}
+	json_decref(seen);
+	json_decref(all);
+	return (out);
+}
+
+/* A string member, or "" when absent. */
+static const char *
+report_str(json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return (v != NULL ? v : "");
 }
 
 json_t *
@@ -230,6 +297,7 @@ report_json(struct journal *j)
 	    "syslog", journal_syslog_counts_json(j, NULL),
 	    "phones", r.phones);
 	json_object_set_new(root, "silent", report_silent(j));
+	json_object_set_new(root, "ignored", report_ignored(j));
 	json_decref(notes);
 	return (root);
 }
@@ -284,9 +352,7 @@ report_csv(struct journal *j)
 	report_csv_field(&buf, &len, "delivered");
 	report_csv_field(&buf, &len, "transfers");
 	report_csv_field(&buf, &len, "plan");
-	buf = xrealloc(buf, len + 2);
-	buf[len++] = '\n';
-	buf[len] = '\0';
+	report_csv_end(&buf, &len);
 	json_array_foreach(json_object_get(root, "phones"), i, p) {
 		for (c = 0; cols[c] != NULL; c++) {
 			v = json_object_get(p, cols[c]);
@@ -349,12 +415,75 @@ report_csv(struct journal *j)
 		}
 		report_csv_field(&buf, &len, cell);
 		free(cell);
-		buf = xrealloc(buf, len + 2);
-		buf[len++] = '\n';
-		buf[len] = '\0';
+		report_csv_end(&buf, &len);
 	}
+	report_csv_closet(&buf, &len, root);
 	json_decref(root);
 	return (buf);
+}
+
+static void
+report_csv_end(char **buf, size_t *len)
+{
+	*buf = xrealloc(*buf, *len + 2);
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = '\0';
+}
+
+/*
+ * The phones on the wire that never asked, and the devices DHCP did not
+ * answer: each a section of its own after the phones, a blank line and its
+ * own header, only when there is something to list (a spreadsheet shows
+ * them below the phones; a closet without them reads as it always did).
+ */
+static void
+report_csv_closet(char **buf, size_t *len, json_t *root)
+{
+	static const char	*silent[] = { "silent_mac", "address", "model",
+				    "reason", "evidence", "reset", "seen",
+				    NULL };
+	static const char	*ignored[] = { "ignored_mac", "vendor",
+				    "hostname", "seen", NULL };
+	json_t			*list, *o;
+	char			 when[32];
+	size_t			 i;
+	int			 c;
+
+	list = json_object_get(root, "silent");
+	if (json_array_size(list) != 0) {
+		report_csv_end(buf, len);
+		for (c = 0; silent[c] != NULL; c++)
+			report_csv_field(buf, len, silent[c]);
+		report_csv_end(buf, len);
+	}
+	json_array_foreach(list, i, o) {
+		report_csv_field(buf, len, report_str(o, "mac"));
+		report_csv_field(buf, len, report_str(o, "address"));
+		report_csv_field(buf, len, report_str(o, "model"));
+		report_csv_field(buf, len, report_str(o, "reason"));
+		report_csv_field(buf, len, report_str(o, "evidence"));
+		report_csv_field(buf, len, report_str(o, "reset"));
+		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
+		    when, sizeof when);
+		report_csv_field(buf, len, when);
+		report_csv_end(buf, len);
+	}
+	list = json_object_get(root, "ignored");
+	if (json_array_size(list) != 0) {
+		report_csv_end(buf, len);
+		for (c = 0; ignored[c] != NULL; c++)
+			report_csv_field(buf, len, ignored[c]);
+		report_csv_end(buf, len);
+	}
+	json_array_foreach(list, i, o) {
+		report_csv_field(buf, len, report_str(o, "mac"));
+		report_csv_field(buf, len, report_str(o, "vendor"));
+		report_csv_field(buf, len, report_str(o, "hostname"));
+		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
+		    when, sizeof when);
+		report_csv_field(buf, len, when);
+		report_csv_end(buf, len);
+	}
 }
 
 int

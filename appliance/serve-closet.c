@@ -16,32 +16,70 @@
 #include "sighting.h"
 #include "xmalloc.h"
 
-/* The journal keeps each reason, so that the report lists silent phones. */
+/*
+ * The journal keeps each reason, so that the report lists silent phones:
+ * the evidence column holds {address, model, evidence, reset}, each part a
+ * column of the report.
+ */
 static void
 serve_closet_note(struct serve *s, const struct sighting *sg,
     const char *reason, const char *evidence)
 {
 	struct journal_event	 ev;
 	struct reset_steps	 rs;
-	char			 rule[300], *text;
+	json_t			*o;
+	char			 rule[300], *text, *reset;
 
 	reset_password_rule(sg->mac, rule, sizeof rule);
-	if (*reason == '\0')
-		text = xstrdup("it asks the appliance now");
-	else if (reset_steps_find(sg->model, &rs) == 0)
-		xasprintf(&text, "%s; %s%s%sreset: %s, hold %s while it boots "
-		    "[%s: %s]; %s", evidence, sg->model[0] != '\0' ?
-		    "model " : "", sg->model, sg->model[0] != '\0' ? "; " : "",
+	if (reset_steps_find(sg->model, &rs) == 0)
+		xasprintf(&reset, "%s, hold %s while it boots [%s: %s]; %s",
 		    rs.family, rs.keys, rs.confidence, rs.source, rule);
 	else
-		xasprintf(&text, "%s; reset: model unknown (see the field "
-		    "guide for the keys); %s", evidence, rule);
+		xasprintf(&reset, "model unknown (see the field guide for the "
+		    "keys); %s", rule);
+	if (*reason == '\0')
+		text = xstrdup("it asks the appliance now");
+	else {
+		o = json_pack("{s:s, s:s, s:s, s:s}", "address", sg->address,
+		    "model", sg->model, "evidence", evidence, "reset", reset);
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+	}
+	free(reset);
 	memset(&ev, 0, sizeof ev);
 	ev.ts = serve_now();
 	ev.mac = sg->mac;
 	ev.kind = "fact";
 	ev.fact = "silent";
 	ev.value = *reason != '\0' ? reason : "asks";
+	ev.evidence = text;
+	journal_add_event(s->journal, &ev);
+	free(text);
+	serve_report_changed(s);
+}
+
+/*
+ * A DHCP client that is not a phone, once per run (the DHCP module logs
+ * it): the report lists it.
+ */
+void
+serve_closet_ignored(void *arg, const struct dhcp_ignored *ig)
+{
+	struct serve		*s = arg;
+	struct journal_event	 ev;
+	json_t			*o;
+	char			*text;
+
+	o = json_pack("{s:s, s:s}", "vendor", ig->vendor, "hostname",
+	    ig->hostname);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	memset(&ev, 0, sizeof ev);
+	ev.ts = serve_now();
+	ev.mac = ig->mac;
+	ev.kind = "note";
+	ev.fact = "ignored";
+	ev.value = "not a Polycom phone: no DHCP answer";
 	ev.evidence = text;
 	journal_add_event(s->journal, &ev);
 	free(text);

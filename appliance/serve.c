@@ -62,6 +62,7 @@ static void	serve_signal(evutil_socket_t, short, void *);
 static void	serve_teardown(struct serve *);
 static int	serve_background(void);
 static void	serve_detach(int);
+static void	serve_dhcp_remember(struct serve *, const char *, const char *);
 
 void
 serve_options_defaults(struct serve_options *o)
@@ -464,6 +465,18 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 	return (0);
 }
 
+/* Where DHCP runs, so that a move to a VLAN needs nothing more. */
+static void
+serve_dhcp_remember(struct serve *s, const char *iface, const char *address)
+{
+	char	*i = xstrdup(iface), *a = xstrdup(address);
+
+	free(s->dhcp_iface);
+	free(s->dhcp_address);
+	s->dhcp_iface = i;
+	s->dhcp_address = a;
+}
+
 int
 serve_dhcp_start(struct serve *s, const char *iface, const char *address,
     int force, char **cause)
@@ -475,6 +488,8 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 	if ((s->dhcp = dhcp_start(s->base, &dc, serve_closet_lease, s,
 	    cause)) == NULL)
 		return (-1);
+	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
+	serve_dhcp_remember(s, iface, address);
 	serve_closet_start(s, iface, address);
 	return (0);
 }
@@ -491,6 +506,8 @@ serve_dhcp_start_async(struct serve *s, const char *iface,
 	if (dhcp_start_async(s->base, &dc, serve_closet_lease, s, fn, s,
 	    &s->dhcp, cause) != 0)
 		return (-1);
+	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
+	serve_dhcp_remember(s, iface, address);
 	serve_closet_start(s, iface, address);
 	return (0);
 }
@@ -719,6 +736,8 @@ serve_teardown(struct serve *s)
 	free(s->template);
 	free(s->template_name);
 	free(s->repoint_url);
+	free(s->dhcp_iface);
+	free(s->dhcp_address);
 	free(s->boot_url);
 	free(s->self_exe);
 	free(s->stored_repoint);

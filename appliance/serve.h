@@ -137,6 +137,8 @@ struct serve {
 	struct dhcp		*dhcp;
 	struct closet		*closet;	/* serve-closet.c */
 	struct control_later	*dhcp_later;	/* a "dhcp" still starting */
+	char			*dhcp_iface;	/* where DHCP last started */
+	char			*dhcp_address;
 	char			*boot_url;
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
@@ -262,6 +264,8 @@ void	 serve_closet_start(struct serve *, const char *, const char *);
 void	 serve_closet_stop(struct serve *);
 /* The lease hook for dhcp_start: the listener learns, then the fleet. */
 void	 serve_closet_lease(void *, const struct dhcp_lease *);
+struct dhcp_ignored;
+void	 serve_closet_ignored(void *, const struct dhcp_ignored *);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);

@@ -44,6 +44,8 @@ sighting_table_init(struct sighting_table *st, const struct in_addr *self,
 	if (netmask != NULL)
 		st->netmask = *netmask;
 	st->served_vlan = served_vlan;
+	st->quiet_ms = SIGHTING_QUIET_MS;
+	st->refuse_ms = SIGHTING_REFUSE_MS;
 }
 
 struct sighting *
@@ -118,10 +120,17 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 	s = sighting_get(st, fi->mac, now);
 	s->last_seen = now;
 	s->frames++;
+	/*
+	 * An untagged DHCP, ARP or IPv4 frame says the phone works untagged
+	 * now.  LLDP and CDP are always untagged, and an untagged frame of
+	 * another kind (IPv6 neighbour discovery) says nothing of where it
+	 * does its IPv4: the tag stays.
+	 */
 	if (fi->vlan >= 0)
 		s->tag_vlan = fi->vlan;
-	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP)
-		s->tag_vlan = -1;	/* LLDP and CDP are always untagged */
+	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP &&
+	    fi->kind != FRAME_OTHER)
+		s->tag_vlan = -1;
 
 	switch (fi->kind) {
 	case FRAME_LLDP:
@@ -257,10 +266,10 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		return (1);
 	}
 	if (s->leased_at != 0) {
-		if (now - s->leased_at < SIGHTING_QUIET_MS)
+		if (now - s->leased_at < st->quiet_ms)
 			return (0);
 		snprintf(reason, rsize, "took our lease, asked for nothing in "
-		    "%d s", SIGHTING_QUIET_MS / 1000);
+		    "%d s", (int)(st->quiet_ms / 1000));
 		snprintf(evidence, esize, "leased %s; no HTTP, HTTPS, TFTP or "
 		    "syslog to the appliance since: a stored provisioning "
 		    "server or device.dhcp.bootSrvUseOpt set to static",
@@ -283,7 +292,7 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		return (1);
 	}
 	if (s->discovers >= 3 && s->requests == 0 &&
-	    now - s->first_dhcp >= SIGHTING_REFUSE_MS) {
+	    now - s->first_dhcp >= st->refuse_ms) {
 		snprintf(reason, rsize, "DHCP but refused our offer");
 		snprintf(evidence, esize, "%u DISCOVERs in %d s and no "
 		    "REQUEST: it does not accept what the appliance offers (a "
@@ -292,9 +301,9 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		return (1);
 	}
 	if (s->discovers == 0 && s->requests == 0 && s->address[0] == '\0' &&
-	    now - s->first_seen >= SIGHTING_QUIET_MS) {
+	    now - s->first_seen >= st->quiet_ms) {
 		snprintf(reason, rsize, "no DHCP and no address in %d s",
-		    SIGHTING_QUIET_MS / 1000);
+		    (int)(st->quiet_ms / 1000));
 		snprintf(evidence, esize, "only %s frames seen",
 		    s->info_source[0] != '\0' ? s->info_source : "link-layer");
 		return (1);

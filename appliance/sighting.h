@@ -108,6 +108,8 @@ struct sighting_table {
 	struct in_addr	 self;		/* the appliance's address */
 	struct in_addr	 netmask;
 	int		 served_vlan;	/* -1: untagged */
+	int64_t		 quiet_ms;	/* SIGHTING_QUIET_MS */
+	int64_t		 refuse_ms;	/* SIGHTING_REFUSE_MS */
 	const struct oui_list *ouis;	/* NULL: oui_current() */
 };
 

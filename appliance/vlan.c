@@ -81,7 +81,8 @@ vlan_talk(struct vlan_req *req, const char *what, char **cause)
 	err = NLMSG_DATA(nh);
 	if (err->error == -EOPNOTSUPP)
 		xasprintf(cause, "cannot %s: this kernel has no 802.1Q VLAN "
-		    "support (module 8021q)", what);
+		    "support (module 8021q): load the 8021q module (modprobe "
+		    "8021q), or serve the phones untagged", what);
 	else if (err->error != 0)
 		xasprintf(cause, "cannot %s: %s%s", what, strerror(-err->error),
 		    err->error == -EPERM ? " (run as root)" : "");

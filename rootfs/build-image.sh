@@ -70,6 +70,9 @@ if [ "$reuse" = 1 ]; then
 	rm -f "$root/tmp/ztp-rescue.deb"
 	cp -a "$here/overlay/." "$root/"
 	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service 2>/dev/null
+	# Earlier builds masked lldpd; the daemon asks it for the voice VLAN now.
+	chroot "$root" systemctl unmask lldpd.service 2>/dev/null
+	chroot "$root" systemctl enable lldpd.service 2>/dev/null
 	step "root file system reused (IMAGE_REUSE_ROOT=1)"
 else
 mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
@@ -88,7 +91,8 @@ mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
     --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service' \
-    --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service lldpd.service' \
+    --customize-hook='chroot "$1" systemctl enable lldpd.service' \
+    --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service' \
     --customize-hook="sh '$here/prune-modules.sh' \"\$1\"" \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb "$1"/var/log/*.log "$1"/var/log/apt/*' \

@@ -27,9 +27,17 @@
 
 static char	*ui_iface;	/* the technician's choice, kept for DHCP */
 static char	*ui_address;
+/*
+ * The VLAN the closet last offered (lldpd's voice VLAN, or the tag silent
+ * phones use) and why: kept, since turning DHCP off stops the listener.
+ */
+static int	 ui_vlan_offer;
+static char	*ui_vlan_why;
 
 static int	ui_network_wired(char *, size_t);
 static int	ui_network_address(struct ui *, const char *, const char *);
+static int	ui_network_offered_vlan(struct ui *, const char **);
+static int	ui_network_vlan_choice(struct ui *, const char *, int *);
 
 /*
  * The IPv4 address and prefix of interface name, into buf ("" when it has
@@ -262,26 +270,137 @@ ui_network_vlan_note(struct ui *ui)
 	return (note);
 }
 
+/*
+ * The VLAN to offer: the voice VLAN the switch names (the daemon's lldpd),
+ * else the one silent phones tag; 0 when the closet has said none yet.
+ */
+static int
+ui_network_offered_vlan(struct ui *ui, const char **why)
+{
+	json_t		*voice = json_object_get(ui->status, "voice_vlan");
+	json_t		*silent = json_object_get(ui->status, "silent"), *v;
+	json_int_t	 vid = 0;
+	unsigned	 n = 0;
+	size_t		 i;
+	char		*text;
+
+	v = json_object_get(voice, "vlan");
+	if (json_is_integer(v) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) < 4095) {
+		text = control_text(voice, "via");
+		free(ui_vlan_why);
+		xasprintf(&ui_vlan_why, "the switch offers it, %s", text);
+		free(text);
+		ui_vlan_offer = (int)json_integer_value(v);
+	} else {
+		for (i = 0; i < json_array_size(silent); i++) {
+			v = json_object_get(json_array_get(silent, i), "vlan");
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > 4094)
+				continue;
+			if (vid == 0)
+				vid = json_integer_value(v);
+			if (json_integer_value(v) == vid)
+				n++;
+		}
+		if (vid != 0) {
+			free(ui_vlan_why);
+			xasprintf(&ui_vlan_why, "%u silent phone%s tag%s it", n,
+			    n == 1 ? "" : "s", n == 1 ? "s" : "");
+			ui_vlan_offer = (int)vid;
+		}
+	}
+	*why = ui_vlan_why;
+	return (ui_vlan_offer);
+}
+
+/*
+ * Serve on the offered VLAN or untagged: 0 and *vlan (0 untagged), or -1
+ * when the technician backs out.
+ */
+static int
+ui_network_vlan_choice(struct ui *ui, const char *iface, int *vlan)
+{
+	const char	*why;
+	char		*items[2];
+	int		 offer, choice;
+
+	*vlan = 0;
+	if ((offer = ui_network_offered_vlan(ui, &why)) == 0)
+		return (0);
+	xasprintf(&items[0], "VLAN %d on %s.%d (%s)", offer, iface, offer,
+	    why);
+	xasprintf(&items[1], "untagged on %s", iface);
+	choice = ui_choose(ui, "Serve the phones on",
+	    (const char *const *)items, 2, 0);
+	free(items[0]);
+	free(items[1]);
+	if (choice < 0)
+		return (-1);
+	*vlan = choice == 0 ? offer : 0;
+	return (0);
+}
+
 void
 ui_menu_dhcp(struct ui *ui)
 {
-	json_t	*args, *r;
-	char	*error = NULL, *q, *note, iface[96], address[96];
-	int	 on = strcmp(ui_app(ui, "dhcp"), "off") != 0;
+	json_t	*args, *r, *served;
+	char	*error = NULL, *q, *note, iface[96], address[96], vid[32];
+	int	 on = strcmp(ui_app(ui, "dhcp"), "off") != 0, vlan = 0;
+	int	 move = 0;
 
+	served = json_object_get(ui->status, "vlan");
+	snprintf(vid, sizeof vid, "vlan:=0");
 	if (on) {
+		/* Serving: offer the move to the VLAN the closet names. */
+		const char	*why;
+		char		*items[2];
+		int		 offer, choice;
+
+		offer = ui_network_offered_vlan(ui, &why);
+		if (offer != 0 && (!json_is_integer(served) ||
+		    json_integer_value(served) != offer)) {
+			xasprintf(&items[0], "serve on VLAN %d instead (%s)",
+			    offer, why);
+			items[1] = xstrdup("turn DHCP off");
+			choice = ui_choose(ui, "DHCP",
+			    (const char *const *)items, 2, 0);
+			free(items[0]);
+			free(items[1]);
+			if (choice < 0)
+				return;
+			move = choice == 0;
+			vlan = offer;
+		}
+	}
+	if (move) {
+		snprintf(vid, sizeof vid, "vlan:=%d", vlan);
+		ui_cmdline(ui, "ctl", "dhcp", "enable:=true", vid, NULL);
+		args = json_pack("{s:b,s:i}", "enable", 1, "vlan", vlan);
+	} else if (on) {
 		ui_cmdline(ui, "ctl", "dhcp", "enable:=false", NULL);
 		args = json_pack("{s:b}", "enable", 0);
 	} else {
 		if ((ui_iface == NULL || ui_address == NULL) &&
 		    ui_menu_network(ui) != 0)
 			return;
+		if (ui_network_vlan_choice(ui, ui_iface, &vlan) != 0)
+			return;
 		note = ui_network_vlan_note(ui);
-		xasprintf(&q, "Serve DHCP on %s as %s?  Only on the phones' "
-		    "own switch: the appliance first listens for another DHCP "
-		    "server and refuses to serve if one answers.%s%s",
-		    ui_iface, ui_address, note != NULL ? "\n\n" : "",
-		    note != NULL ? note : "");
+		if (vlan != 0)
+			xasprintf(&q, "Serve DHCP on VLAN %d (%s.%d) as %s?  "
+			    "TFTP, HTTP and syslog answer there too.  Only on "
+			    "the phones' own network: the appliance first "
+			    "listens for another DHCP server and refuses to "
+			    "serve if one answers.", vlan, ui_iface, vlan,
+			    ui_address);
+		else
+			xasprintf(&q, "Serve DHCP on %s as %s?  Only on the "
+			    "phones' own switch: the appliance first listens "
+			    "for another DHCP server and refuses to serve if "
+			    "one answers.%s%s", ui_iface, ui_address,
+			    note != NULL ? "\n\n" : "", note != NULL ? note :
+			    "");
 		free(note);
 		if (!ui_confirm(ui, "Turn DHCP on", q)) {
 			free(q);
@@ -290,14 +409,16 @@ ui_menu_dhcp(struct ui *ui)
 		free(q);
 		snprintf(iface, sizeof iface, "iface=%s", ui_iface);
 		snprintf(address, sizeof address, "address=%s", ui_address);
+		snprintf(vid, sizeof vid, "vlan:=%d", vlan);
 		ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface, address,
-		    NULL);
-		args = json_pack("{s:b,s:s,s:s}", "enable", 1, "iface",
-		    ui_iface, "address", ui_address);
+		    vlan != 0 ? vid : NULL, NULL);
+		args = json_pack("{s:b,s:s,s:s,s:i}", "enable", 1, "iface",
+		    ui_iface, "address", ui_address, "vlan", vlan);
 	}
 	r = ui_request(ui, "dhcp", args, &error);
 	if (r == NULL && !on && ui->connected &&
 	    strstr(error, "another DHCP server") == NULL &&
+	    strstr(error, "802.1Q") == NULL &&
 	    strstr(error, "\"iface\"") == NULL) {
 		/* The interface guard (a default route, a foreign address). */
 		xasprintf(&q, "%s\n\nServe DHCP anyway?  Only if this "
@@ -307,7 +428,8 @@ ui_menu_dhcp(struct ui *ui)
 		if (ui_confirm(ui, "DHCP refused", q)) {
 			json_object_set_new(args, "force", json_true());
 			ui_cmdline(ui, "ctl", "dhcp", "enable:=true", iface,
-			    address, "force:=true", NULL);
+			    address, "force:=true", vlan != 0 ? vid : NULL,
+			    NULL);
 			r = ui_request(ui, "dhcp", args, &error);
 		} else
 			error = xstrdup("DHCP stays off");
@@ -320,7 +442,10 @@ ui_menu_dhcp(struct ui *ui)
 		return;
 	}
 	q = control_text(r, "state");
-	ui_set_message(ui, 0, "DHCP is %s", q);
+	if (vlan != 0)
+		ui_set_message(ui, 0, "DHCP is %s on VLAN %d", q, vlan);
+	else
+		ui_set_message(ui, 0, "DHCP is %s", q);
 	free(q);
 	json_decref(r);
 }

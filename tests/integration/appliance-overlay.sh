@@ -1,7 +1,7 @@
 #!/bin/sh
 # The files the image is made of are all in the tree: every unit that
 # build-image.sh enables exists, the daemon's appliance drop-in (state on
-# the stick, the report on ZTPDATA) and the udev rule are there, no file
+# the stick, the report on ZTPDATA, lldpd's socket for the voice VLAN) and the udev rule are there, no file
 # under rootfs/ is ignored by git (a "*.d" pattern once hid rules.d and
 # the service's drop-in folder, so a clean clone built an image whose
 # daemon kept its state in RAM), and every script parses.
@@ -26,6 +26,14 @@ check_contains "the daemon waits for its state on the stick" \
     "Requires=ztp-data.service" "$(cat "$dropin" 2>/dev/null)"
 check_contains "the daemon keeps the report on ZTPDATA" \
     "--report-dir /srv/ztpdata/reports" "$(cat "$dropin" 2>/dev/null)"
+check_contains "the daemon asks lldpd for the voice VLAN" \
+    "--lldpd-socket /run/lldpd.socket" "$(cat "$dropin" 2>/dev/null)"
+check_contains "and may use its socket (group _lldpd)" \
+    "SupplementaryGroups=_lldpd" "$(cat "$dropin" 2>/dev/null)"
+check_contains "lldpd is an LLDP-MED endpoint that reads CDP" \
+    'DAEMON_ARGS="-M 1 -c"' "$(cat "$O/etc/default/lldpd" 2>/dev/null)"
+check "the image enables lldpd" grep -q "enable lldpd.service" "$R/build-image.sh"
+check "and does not mask it" sh -c "! grep -q 'systemctl mask .*lldpd' '$R/build-image.sh'"
 check_contains "a USB stick's file system starts ztp-stick@" \
     'ENV{SYSTEMD_WANTS}+="ztp-stick@%k.service"' \
     "$(cat "$O/etc/udev/rules.d/80-ztp-stick.rules" 2>/dev/null)"

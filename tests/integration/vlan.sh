@@ -4,7 +4,10 @@
 # on the appliance as an LLDP-MED endpoint and prints the VLAN, the switch's
 # name and its port.  Then `net --vlan 20` makes lan0.20 and `dhcpd --vlan
 # 20` serves there, and a phone tagging VLAN 20 gets its lease — where the
-# kernel has 802.1Q; where it has not, the appliance must say so.
+# kernel has 802.1Q; where it has not, the appliance must say so.  The
+# daemon's "dhcp" control command moves DHCP to the VLAN, and the console's
+# DHCP entry offers the VLAN the switch named (up to the kernel's 802.1Q
+# interface where the kernel has none).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/dhcp-lib.sh"
 . "$TOP/tests/serve-lib.sh"
@@ -92,6 +95,69 @@ check_eq "with the switch, its port and the words" \
     "LLDP-MED|closet-sw1|sw0|voice vlan 20 (LLDP-MED from switch closet-sw1, port sw0)" \
     "$("$ZTP_BIN" status --state "$t/fx/state" --json |
     jq -r '.voice_vlan | "\(.via)|\(.switch)|\(.port)|\(.text)"')"
+
+# The control protocol moves DHCP to the VLAN ("dhcp" with "vlan"); the
+# 802.1Q interface is made first, so a kernel without it leaves DHCP as
+# it was and says what to do.
+has8021q=0
+if ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>/dev/null; then
+	ip -n "$sw" link del sw0.20
+	has8021q=1
+fi
+ctl() { "$ZTP_BIN" ctl --state "$t/fx/state" "$@" 2>&1; }
+st() { "$ZTP_BIN" status --state "$t/fx/state" --json; }
+check "DHCP serves untagged on lan0" wait_for 30 \
+    sh -c "[ \"\$('$ZTP_BIN' status --state '$t/fx/state' --json |
+    jq -r .appliance.dhcp)\" = running ]"
+out=$(ctl dhcp enable:=true vlan:=5000)
+check "a VLAN ID out of range is refused" test "$?" != 0
+check_contains "saying what it was and what to give" \
+    '"vlan" is 5000: give a VLAN ID from 1 to 4094 (0 or null serves untagged)' \
+    "$out"
+out=$(ctl dhcp enable:=true vlan:=20)
+rc=$?
+if [ "$has8021q" = 0 ]; then
+	check "moving DHCP to VLAN 20 fails here (exit non-zero)" test "$rc" != 0
+	check_contains "with the kernel's reason and what to do" \
+	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q): load the 8021q module (modprobe 8021q), or serve the phones untagged" \
+	    "$out"
+	check_eq "and DHCP still serves, untagged" "running null" \
+	    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan)"')"
+else
+	check "DHCP moves to VLAN 20" test "$rc" = 0
+	check_eq "status --json says VLAN 20" 20 "$(st | jq -r .vlan)"
+	ctl dhcp enable:=true vlan:=0 >/dev/null
+fi
+
+# The console's DHCP entry offers the VLAN the switch named.
+if command -v tmux >/dev/null 2>&1; then
+	T="tmux -L vlan-$$ -f /dev/null"
+	at_exit "$T kill-server 2>/dev/null"
+	$T new-session -d -s console -x 132 -y 43 \
+	    "'$ZTP_BIN' console --state '$t/fx/state' --no-start 2>'$t/console.err'"
+	screen() { $T capture-pane -p -t console; }
+	on_screen() { screen | grep -F -q -- "$1"; }
+	check "the console is up" wait_for 20 on_screen "ZTP Rescue"
+	$T send-keys -t console m 2
+	check "m 2 offers the switch's voice VLAN" wait_for 10 on_screen \
+	    "1 serve on VLAN 20 instead (the switch offers it, LLDP-MED)"
+	check "or to turn DHCP off" on_screen "turn DHCP off"
+	$T send-keys -t console Enter
+	if [ "$has8021q" = 0 ]; then
+		check "choosing it shows why it cannot here" wait_for 10 \
+		    on_screen "this kernel has no 802.1Q VLAN support"
+		check "and what to do" on_screen "load the 8021q module"
+		check_eq "DHCP still serves, untagged" "running null" \
+		    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan)"')"
+	else
+		check "choosing it moves DHCP to VLAN 20" wait_for 30 sh -c \
+		    "[ \"\$('$ZTP_BIN' status --state '$t/fx/state' --json |
+		    jq -r .vlan)\" = 20 ]"
+	fi
+	$T kill-server 2>/dev/null
+else
+	skip "tmux is not installed: the console's VLAN offer"
+fi
 kill "$spid"
 wait "$spid" 2>/dev/null
 
@@ -124,8 +190,8 @@ if ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>/dev/null; then
 else
 	err=$(ip netns exec "$app" "$ZTP_BIN" net --iface lan0 --vlan 20 2>&1)
 	check_eq "without 802.1Q in the kernel, net --vlan fails (exit 1)" 1 "$?"
-	check_contains "and says why" \
-	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q)" \
+	check_contains "and says why and what to do" \
+	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q): load the 8021q module (modprobe 8021q)" \
 	    "$err"
 	# lan0 has 10.99.0.1 from the daemon above: with only IPv6
 	# link-local addresses, getaddrinfo (AI_ADDRCONFIG) would refuse

@@ -32,6 +32,7 @@ static void	boot_fail(struct phone *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	boot_handoff(struct phone *, const char *);
 static void	boot_verdict(struct phone *);
+static int	boot_closet(struct phone *);
 
 static void
 boot_fail(struct phone *ph, const char *fmt, ...)
@@ -310,6 +311,69 @@ boot_verdict(struct phone *ph)
 	ph->ok = 1;
 }
 
+/*
+ * A real closet's phone, before its DHCP: a stored static address (once),
+ * a refused offer, or the voice VLAN learnt from the switch.  0 to go on,
+ * -1 when this phone's run ends here (ph->fail says why).
+ */
+static int
+boot_closet(struct phone *ph)
+{
+	char	*cause = NULL, *link;
+	int	 vlan, n;
+
+	if (ph->static_ip != NULL && ph->boots == 1 &&
+	    sim_static_ip(ph, ph->static_ip, &cause) != 0) {
+		boot_fail(ph, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (ph->refuse_iface != NULL) {
+		n = sim_dhcp_discover_only(ph, ph->refuse_iface, 0, 12, &cause);
+		if (n < 0) {
+			boot_fail(ph, "%s", cause);
+			free(cause);
+		} else
+			boot_fail(ph, "refused the %d DHCP offer%s it was made "
+			    "(--dhcp-refuse)", n, n == 1 ? "" : "s");
+		return (-1);
+	}
+	if (ph->learn_iface == NULL || ph->boots != 1)
+		return (0);
+	if ((vlan = sim_lldp_learn(ph, ph->learn_iface, 10, &cause)) <= 0) {
+		if (vlan < 0) {
+			boot_fail(ph, "%s", cause);
+			free(cause);
+		} else
+			boot_fail(ph, "no voice VLAN from the switch's LLDP-MED "
+			    "on %s in 10 s", ph->learn_iface);
+		return (-1);
+	}
+	if (ph->lldp_vlan == 0)
+		ph->lldp_vlan = vlan;	/* its next LLDP-MED names it */
+	if (sim_vlan_link(ph->learn_iface, vlan, &link) == 0) {
+		sim_transcript_line(&ph->ts, "VLAN %d on %s", vlan, link);
+		free(ph->dhcp_iface);
+		ph->dhcp_iface = link;
+		return (0);
+	}
+	/*
+	 * The kernel cannot tag: the DISCOVERs go out tagged from here, so
+	 * the switch side sees the phone on its VLAN; a lease, TFTP and HTTP
+	 * would need a tagged IP stack, which only the kernel has.
+	 */
+	n = sim_dhcp_discover_only(ph, ph->learn_iface, vlan, 3, &cause);
+	if (n < 0) {
+		boot_fail(ph, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	boot_fail(ph, "learnt voice VLAN %d from LLDP-MED, but this kernel "
+	    "has no 802.1Q support (load the 8021q module): only its DHCP "
+	    "DISCOVERs went out tagged, from userspace", vlan);
+	return (-1);
+}
+
 int
 phone_run(struct phone *ph)
 {
@@ -337,12 +401,19 @@ phone_run(struct phone *ph)
 			    "firmware=%s voice-vlan=%d", ph->model->token,
 			    ph->version, ph->lldp_vlan);
 		}
+		if (boot_closet(ph) != 0)
+			break;
 		if (ph->dhcp_iface != NULL && phone_dhcp(ph, &cause) != 0) {
 			boot_fail(ph, "%s", cause);
 			free(cause);
 			break;
 		}
 		target = phone_target(ph, &kind);
+		if (ph->dhcp_server != NULL && target != ph->dhcp_server)
+			sim_transcript_line(&ph->ts, "DHCP boot server ignored:"
+			    " a stored server (device.dhcp.bootSrvUseOpt=%s)",
+			    sim_params_get(&ph->device,
+			    "device.dhcp.bootSrvUseOpt"));
 		sim_transcript_line(&ph->ts, "BOOT %d version=%s target=%s",
 		    ph->boots, ph->version, target != NULL ? target : "none");
 		phone_log(ph, "so", "Updater %s booting application %s",

@@ -163,7 +163,7 @@ phone_dhcp(struct phone *ph, char **cause)
 	argv[2] = "-q";
 	argv[3] = "-n";
 	argv[4] = "-t";
-	argv[5] = "4";
+	argv[5] = "6";
 	argv[6] = "-T";
 	argv[7] = "1";
 	argv[8] = "-i";

@@ -9,6 +9,8 @@
  *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
  *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
  *       [--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]
+ *       [--boot-server-static] [--static-ip IFACE=A/N]
+ *       [--dhcp-refuse IFACE] [--learn-vlan IFACE]
  *   phonesim --closet FILE --server URL ... (the same options but the first
  *       three and --fleet)
  *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
@@ -59,6 +61,8 @@ usage(void)
 	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
 	    "\t[--params FILE] [--tag-serial-no] [--lldp-med IFACE] "
 	    "[--voice-vlan VID]\n"
+	    "\t[--boot-server-static] [--static-ip IFACE=A/N] "
+	    "[--dhcp-refuse IFACE]\n\t[--learn-vlan IFACE]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -192,6 +196,10 @@ main(int argc, char **argv)
 		{ "tag-serial-no", no_argument, NULL, 'G' },
 		{ "lldp-med", required_argument, NULL, 'L' },
 		{ "voice-vlan", required_argument, NULL, 'W' },
+		{ "boot-server-static", no_argument, NULL, 'O' },
+		{ "static-ip", required_argument, NULL, 'I' },
+		{ "dhcp-refuse", required_argument, NULL, 'R' },
+		{ "learn-vlan", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -206,9 +214,10 @@ main(int argc, char **argv)
 	const char		*required = NULL, *part = NULL;
 	const char		*closet = NULL, *token = NULL;
 	const char		*dhcp = NULL, *params = SIM_PARAMS_FILE;
-	const char		*lldp = NULL;
+	const char		*lldp = NULL, *static_ip = NULL;
+	const char		*refuse = NULL, *learn = NULL;
 	long			 voice_vlan = 0;
-	int			 tag_serial = 0;
+	int			 tag_serial = 0, srv_static = 0;
 	struct in_addr		 srcbase, src;
 	int			 have_source = 0;
 	char			 srcbuf[INET_ADDRSTRLEN];
@@ -310,6 +319,24 @@ main(int argc, char **argv)
 		case 'L':
 			lldp = optarg;
 			break;
+		case 'O':
+			srv_static = 1;
+			break;
+		case 'I':
+			if (strchr(optarg, '=') == NULL ||
+			    strchr(optarg, '/') == NULL) {
+				fprintf(stderr, "phonesim: --static-ip wants "
+				    "IFACE=A.B.C.D/N, not %s\n", optarg);
+				exit(2);
+			}
+			static_ip = optarg;
+			break;
+		case 'R':
+			refuse = optarg;
+			break;
+		case 'N':
+			learn = optarg;
+			break;
 		case 'W':
 			voice_vlan = strtol(optarg, &end, 10);
 			if (*end != '\0' || voice_vlan < 1 ||
@@ -367,7 +394,8 @@ main(int argc, char **argv)
 		    "--part\n", model->token);
 		exit(2);
 	}
-	if (server == NULL && ztp == NULL && dhcp == NULL) {
+	if (server == NULL && ztp == NULL && dhcp == NULL && refuse == NULL &&
+	    learn == NULL) {
 		fprintf(stderr, "phonesim: give --server, --dhcp, --ztp or "
 		    "several\n");
 		exit(2);
@@ -446,6 +474,10 @@ main(int argc, char **argv)
 			ph->dhcp_iface = sim_strdup(dhcp);
 		ph->lldp_iface = lldp != NULL ? sim_strdup(lldp) : NULL;
 		ph->lldp_vlan = (int)voice_vlan;
+		ph->static_ip = static_ip != NULL ? sim_strdup(static_ip) :
+		    NULL;
+		ph->refuse_iface = refuse != NULL ? sim_strdup(refuse) : NULL;
+		ph->learn_iface = learn != NULL ? sim_strdup(learn) : NULL;
 		ph->deadline = deadline;
 		ph->faults = faults;
 		ph->faults.rng = specs[i].mac * 0x9e3779b97f4a7c15ULL + 1;
@@ -461,6 +493,10 @@ main(int argc, char **argv)
 		if (tag_serial)
 			sim_params_set(&ph->device, "device.prov.tagSerialNo",
 			    "1");
+		/* A stored boot server: DHCP's options 66/160 are ignored. */
+		if (srv_static)
+			sim_params_set(&ph->device,
+			    "device.dhcp.bootSrvUseOpt", "Static");
 		ph->version_before = sim_strdup(ph->version);
 		phone_log(ph, "so", "Application, main: Application Name: "
 		    "SIP, Version: %s", ph->version);

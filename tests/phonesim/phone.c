@@ -39,6 +39,9 @@ phone_free(struct phone *ph)
 	free(ph->source);
 	free(ph->dhcp_iface);
 	free(ph->lldp_iface);
+	free(ph->static_ip);
+	free(ph->refuse_iface);
+	free(ph->learn_iface);
 	free(ph->dhcp_server);
 	sim_params_clear(&ph->device);
 	free(ph->ca_pem);

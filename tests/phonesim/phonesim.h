@@ -127,6 +127,9 @@ struct phone {
 	char			*dhcp_server;	/* boot server from this lease */
 	char			*lldp_iface;	/* --lldp-med: sent at every boot */
 	int			 lldp_vlan;	/* --voice-vlan: its policy, 0 none */
+	char			*static_ip;	/* --static-ip IFACE=A/N */
+	char			*refuse_iface;	/* --dhcp-refuse */
+	char			*learn_iface;	/* --learn-vlan */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */
 	time_t			 deadline;
 
@@ -152,6 +155,13 @@ struct phone {
 
 /* lldp.c: the phone's LLDP-MED frame (inventory, voice policy). */
 int	sim_lldp_send(const struct phone *, char **);
+
+/* closet.c: the awkward phones of a real closet. */
+int	sim_dhcp_discover_only(struct phone *, const char *, int, int,
+	    char **);
+int	sim_lldp_learn(struct phone *, const char *, int, char **);
+int	sim_vlan_link(const char *, int, char **);
+int	sim_static_ip(struct phone *, const char *, char **);
 
 /* phone.c: state and flash persistence. */
 void	 phone_init(struct phone *);

@@ -180,6 +180,82 @@ test_write_atomic(void **state)
 	assert_int_not_equal(system(path), 0);
 }
 
+static void
+closet_event(int64_t ts, const char *mac, const char *fact,
+    const char *value, const char *evidence)
+{
+	struct journal_event	ev = { 0 };
+
+	ev.ts = ts;
+	ev.mac = mac;
+	ev.kind = "fact";
+	ev.fact = fact;
+	ev.value = value;
+	ev.evidence = evidence;
+	assert_int_equal(journal_add_event(j, &ev), 0);
+}
+
+/*
+ * The phones on the wire that never asked and the devices DHCP did not
+ * answer: a section each after the phones in the CSV, with the address,
+ * reason, evidence and reset steps in columns of their own.
+ */
+static void
+test_closet_rows(void **state)
+{
+	json_t	*r, *o;
+	char	*csv, *tail;
+
+	closet_event(1764237700000LL, "0004f2000051", "silent",
+	    "static address 10.20.4.17, no DHCP",
+	    "{\"address\":\"10.20.4.17\",\"model\":\"\",\"evidence\":"
+	    "\"ARP/IP from 10.20.4.17, outside the appliance's subnet\","
+	    "\"reset\":\"model unknown; type \\\"0004F2000051\\\"\"}");
+	/* A phone that was silent and then asked is not listed. */
+	closet_event(1764237700000LL, "0004f2000052", "silent",
+	    "took our lease, asked for nothing in 60 s", "{}");
+	closet_event(1764237710000LL, "0004f2000052", "silent", "asks",
+	    "it asks the appliance now");
+	/* A journal from before the columns: the sentence, whole. */
+	closet_event(1764237720000LL, "64167f000053", "silent",
+	    "tags VLAN 20 (LLDP-MED)", "LLDP-MED policy VLAN 20; reset: VVX");
+	closet_event(1764237730000LL, "020000000054", "ignored",
+	    "not a Polycom phone: no DHCP answer",
+	    "{\"vendor\":\"MSFT 5.0\",\"hostname\":\"laptop\"}");
+	closet_event(1764237740000LL, "020000000054", "ignored",
+	    "not a Polycom phone: no DHCP answer",
+	    "{\"vendor\":\"MSFT 5.0\",\"hostname\":\"laptop\"}");
+
+	csv = report_csv(j);
+	assert_non_null(tail = strstr(csv, "\n\nsilent_mac,"));
+	assert_string_equal(tail + 2,
+	    "silent_mac,address,model,reason,evidence,reset,seen\n"
+	    "0004f2000051,10.20.4.17,,\"static address 10.20.4.17, no DHCP\","
+	    "\"ARP/IP from 10.20.4.17, outside the appliance's subnet; reset: "
+	    "model unknown; type \"\"0004F2000051\"\"\","
+	    "\"model unknown; type \"\"0004F2000051\"\"\","
+	    "2025-11-27T10:01:40Z\n"
+	    "64167f000053,,,tags VLAN 20 (LLDP-MED),"
+	    "LLDP-MED policy VLAN 20; reset: VVX,,2025-11-27T10:02:00Z\n"
+	    "\n"
+	    "ignored_mac,vendor,hostname,seen\n"
+	    "020000000054,MSFT 5.0,laptop,2025-11-27T10:02:10Z\n");
+	free(csv);
+
+	r = report_json(j);
+	assert_int_equal(json_array_size(json_object_get(r, "silent")), 2);
+	o = json_array_get(json_object_get(r, "silent"), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "address")),
+	    "10.20.4.17");
+	assert_string_equal(json_string_value(json_object_get(o, "reset")),
+	    "model unknown; type \"0004F2000051\"");
+	assert_int_equal(json_array_size(json_object_get(r, "ignored")), 1);
+	o = json_array_get(json_object_get(r, "ignored"), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "hostname")),
+	    "laptop");
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -187,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_csv_exact),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_closet_rows),
 	};
 
 	return (cmocka_run_group_tests_name("report", tests, setup, teardown));

@@ -344,6 +344,19 @@ test_reason_voice_vlan(void **state)
 	feed(&st, &f, 30, 1000);
 	reason_is(&st, 1000, "tags VLAN 30 (802.1Q tag on its frames)",
 	    "the appliance serves untagged");
+	/*
+	 * An untagged frame that says nothing of where it does its IPv4
+	 * (IPv6 neighbour discovery, say) leaves the tag as it was.
+	 */
+	{
+		static const uint8_t	v6[40] = { 0x60 };
+
+		eth(&f, phone, -1, 0x86dd);
+		put(&f, v6, sizeof v6);
+		feed(&st, &f, -1, 1100);
+		reason_is(&st, 1100, "tags VLAN 30 (802.1Q tag on its frames)",
+		    "the appliance serves untagged");
+	}
 	/* CDP's VoIP VLAN. */
 	table(&st, -1);
 	cdp_frame(&f, 40);
