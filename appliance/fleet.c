@@ -20,7 +20,7 @@
 
 static const char *phone_state_names[PHONE_NSTATES] = {
 	"seen", "identified", "upgrading", "rebooting", "current", "trusting",
-	"repointed", "repointed-quiet", "failed", "held"
+	"repointed", "repointed-quiet", "failed", "held", "verified"
 };
 static const char *version_source_names[] = {
 	"", "app-log", "abandoned-image", "option60", "user-agent"
@@ -121,6 +121,7 @@ fleet_new(struct journal *j, struct model_table *models,
 	if (f->config.max_returns == 0)
 		f->config.max_returns = 3;
 	snprintf(f->repoint, sizeof f->repoint, "ztp");
+	f->ztp.ok = -1;
 	TAILQ_INIT(&f->phones);
 	return (f);
 }
@@ -156,6 +157,7 @@ fleet_free(struct fleet *f)
 		free(p->reason);
 		free(p);
 	}
+	free(f->ztp.sentence);
 	free(f);
 }
 
@@ -485,7 +487,7 @@ fleet_older_proved(struct fleet *f, struct phone *p, const char *abandoned,
 		bootrom = o.field[0] < 4 && a.field[0] >= 4;
 	free(cause);
 	if (p->state == PHONE_TRUSTING || p->state == PHONE_REPOINTED ||
-	    p->state == PHONE_RECOVERED)
+	    p->state == PHONE_RECOVERED || p->state == PHONE_VERIFIED)
 		xasprintf(&was, " It was already given the CA and the re-point "
 		    "(%s) on that firmware: the re-point is not to be relied "
 		    "on.", p->repoint[0] != '\0' ? p->repoint : "ztp");
@@ -855,6 +857,41 @@ fleet_progress(struct fleet *f, struct phone *p, const char *file,
 	p->progress_rate = rate;
 }
 
+/* The last ZTP check, told to one phone given its CA and target. */
+static void
+fleet_ztp_apply(struct fleet *f, struct phone *p, int64_t now)
+{
+	if (f->ztp.ok == -1 ||
+	    (p->state != PHONE_RECOVERED && p->state != PHONE_VERIFIED) ||
+	    strcmp(p->ca_sha256, f->ztp.ca_sha256) != 0 ||
+	    strcmp(p->repoint[0] != '\0' ? p->repoint : "ztp",
+	    f->ztp.repoint) != 0)
+		return;
+	fleet_fact(f, p, "ztp-reachability", f->ztp.sentence, now,
+	    "the appliance's ZTP reachability check");
+	if (f->ztp.ok)
+		fleet_transition(f, p, FEV_ZTP_VERIFIED, NULL, now,
+		    f->ztp.sentence);
+	else
+		fleet_transition(f, p, FEV_ZTP_UNVERIFIED, NULL, now,
+		    f->ztp.sentence);
+}
+
+void
+fleet_ztp_result(struct fleet *f, int ok, const char *ca_sha256,
+    const char *repoint, const char *sentence, int64_t now)
+{
+	struct phone	*p;
+
+	f->ztp.ok = ok ? 1 : 0;
+	snprintf(f->ztp.ca_sha256, sizeof f->ztp.ca_sha256, "%s", ca_sha256);
+	snprintf(f->ztp.repoint, sizeof f->ztp.repoint, "%s", repoint);
+	free(f->ztp.sentence);
+	f->ztp.sentence = xstrdup(sentence);
+	TAILQ_FOREACH(p, &f->phones, entry)
+		fleet_ztp_apply(f, p, now);
+}
+
 void
 fleet_tick(struct fleet *f, int64_t now)
 {
@@ -869,7 +906,8 @@ fleet_tick(struct fleet *f, int64_t now)
 		xasprintf(&why, "no request for %" PRId64 " s after it fetched "
 		    "its re-point file (quiet period %" PRId64 " s)",
 		    (now - p->last_seen) / 1000, f->config.quiet_ms / 1000);
-		fleet_transition(f, p, FEV_QUIET, NULL, now, why);
+		if (fleet_transition(f, p, FEV_QUIET, NULL, now, why) == 0)
+			fleet_ztp_apply(f, p, now);
 		free(why);
 	}
 }

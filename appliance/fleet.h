@@ -43,9 +43,11 @@ enum phone_state {
 	PHONE_REPOINTED,
 	PHONE_RECOVERED,
 	PHONE_FAILED,
-	PHONE_HELD
+	PHONE_HELD,
+	PHONE_VERIFIED		/* repointed-quiet, and its CA and re-point
+				   target checked from this closet */
 };
-#define PHONE_NSTATES 10
+#define PHONE_NSTATES 11
 
 /* What moves a phone from one state to another (fleet-lifecycle.c). */
 enum fleet_event {
@@ -68,10 +70,12 @@ enum fleet_event {
 	FEV_FAIL,
 	FEV_RELEASE,		/* the operator */
 	FEV_RETRY,		/* the operator */
-	FEV_OLDER_PROVED	/* stronger evidence of an older version than
+	FEV_OLDER_PROVED,	/* stronger evidence of an older version than
 				   the abandonment its state rests on */
+	FEV_ZTP_VERIFIED,	/* its CA and target passed the ZTP check */
+	FEV_ZTP_UNVERIFIED	/* ... and a later check failed */
 };
-#define FLEET_NEVENTS	20
+#define FLEET_NEVENTS	22
 
 /* Targets that depend on the phone: where it starts again, where it was. */
 #define FLEET_TO_START		(PHONE_NSTATES)
@@ -205,6 +209,13 @@ struct fleet {
 	unsigned		 nphones;
 	char			 ca_sha256[65];	/* "" while no CA is set */
 	char			 repoint[256];
+	/* The last ZTP reachability check (serve-ztpcheck.c), or ok -1. */
+	struct fleet_ztp {
+		int		 ok;		/* 1, 0, -1 none */
+		char		 ca_sha256[65];
+		char		 repoint[256];
+		char		*sentence;	/* "verified from ..." */
+	}			 ztp;
 	fleet_notify_fn		 notify;
 	fleet_forgot_fn		 forgot;	/* a phone forgotten, may be NULL */
 	void			*notify_arg;
@@ -281,6 +292,14 @@ void		 fleet_progress(struct fleet *, struct phone *, const char *,
 
 /* Quiet-period rule: re-pointed phones silent long enough are repointed-quiet. */
 void		 fleet_tick(struct fleet *, int64_t);
+/*
+ * A ZTP reachability check ended (ok 1 or 0) for this CA fingerprint and
+ * re-point target: kept, and told to every repointed-quiet or verified
+ * phone given that CA and target (a "ztp-reachability" fact), which
+ * becomes verified, or repointed-quiet again when the check failed.
+ */
+void		 fleet_ztp_result(struct fleet *, int, const char *,
+		    const char *, const char *, int64_t);
 
 /* The phone object of docs/control-protocol.md. */
 json_t		*fleet_phone_json(const struct fleet *, const struct phone *);

@@ -38,7 +38,8 @@ static size_t	ui_cmdline_break(struct ui *);
 
 /* Finished states first: on 80 columns the end of the line may be cut. */
 static const char *const ui_count_names[][2] = {
-	{ "repointed-quiet", "quiet" }, { "failed", "fail" }, { "held", "held" },
+	{ "verified", "verif" }, { "repointed-quiet", "quiet" },
+	{ "failed", "fail" }, { "held", "held" },
 	{ "seen", "seen" }, { "identified", "ident" },
 	{ "upgrading", "upgr" }, { "rebooting", "boot" },
 	{ "current", "curr" }, { "trusting", "trust" },
@@ -70,7 +71,8 @@ ui_attr_for_state(struct ui *ui, const char *state)
 
 	if (state == NULL)
 		return (A_NORMAL);
-	if (strcmp(state, "repointed-quiet") == 0)
+	if (strcmp(state, "repointed-quiet") == 0 ||
+	    strcmp(state, "verified") == 0)
 		pair = UI_COLOUR_GOOD;
 	else if (strcmp(state, "failed") == 0) {
 		pair = UI_COLOUR_BAD;
@@ -297,7 +299,8 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	if (state_raw != NULL && (strcmp(state_raw, "current") == 0 ||
 	    strcmp(state_raw, "trusting") == 0 ||
 	    strcmp(state_raw, "repointed") == 0 ||
-	    strcmp(state_raw, "repointed-quiet") == 0))
+	    strcmp(state_raw, "repointed-quiet") == 0 ||
+	    strcmp(state_raw, "verified") == 0))
 		after = control_text(ph, "version");
 	else
 		after = control_text(ph, "target");
