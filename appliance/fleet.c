@@ -440,6 +440,34 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 	fleet_evaluate(f, p, now, evidence);
 }
 
+const struct model *
+fleet_part_unknown(const struct fleet *f, const struct phone *p)
+{
+	const struct model	*m;
+
+	if (p->model[0] == '\0' ||
+	    (m = model_by_token(f->models, p->model)) == NULL ||
+	    m->part != NULL)
+		return (NULL);
+	return (m);
+}
+
+void
+fleet_learn_part(struct fleet *f, struct phone *p, const char *part,
+    int64_t now, const char *evidence)
+{
+	char	*ev;
+
+	if (strcmp(p->part, part) == 0)
+		return;
+	snprintf(p->part, sizeof p->part, "%s", part);
+	xasprintf(&ev, "named by the phone: it asked for %s.sip.ld under the "
+	    "generic APP_FILE_PATH_%s=\"sip.ld\" (the models table has no "
+	    "part number for %s); %s", part, p->model, p->model, evidence);
+	fleet_fact(f, p, "part", part, now, ev);
+	free(ev);
+}
+
 void
 fleet_set_target(struct fleet *f, struct phone *p, const char *target)
 {

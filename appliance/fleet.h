@@ -254,6 +254,16 @@ void		 fleet_touch(struct fleet *, struct phone *, const char *,
 /* The model, by token (part may be NULL) or by part number (token NULL). */
 void		 fleet_learn_model(struct fleet *, struct phone *, const char *,
 		    const char *, int64_t, const char *);
+/*
+ * The phone's model when the table knows it but not its part number
+ * (SoundStation Duo), else NULL; fleet_learn_part() records the part the
+ * phone named itself by asking for <part>.sip.ld under a generic
+ * APP_FILE_PATH, as evidence, and its recovery goes on with that part.
+ */
+const struct model *fleet_part_unknown(const struct fleet *,
+		    const struct phone *);
+void		 fleet_learn_part(struct fleet *, struct phone *, const char *,
+		    int64_t, const char *);
 void		 fleet_learn_version(struct fleet *, struct phone *,
 		    const struct ucs_version *, enum version_source, int64_t,
 		    const char *);

@@ -27,6 +27,7 @@ static const char *report_str(json_t *, const char *);
 static void	 report_csv_end(char **, size_t *);
 static void	 report_csv_closet(char **, size_t *, json_t *);
 static const char *report_ztp(json_t *);
+static json_t	*report_part_source(json_t *, json_t *);
 
 struct report_ctx {
 	struct journal	*j;
@@ -154,6 +155,33 @@ report_claim(json_t *o, json_t *delivered, int quiet)
 }
 
 /*
+ * Where the part number came from: the phone itself (a "part" fact, when
+ * the table has none for its model and it asked for <part>.sip.ld), else
+ * the models table for its model; null while no part is known.
+ */
+static json_t *
+report_part_source(json_t *o, json_t *events)
+{
+	json_t		*e;
+	const char	*fact, *said = NULL, *model;
+	size_t		 i;
+
+	json_array_foreach(events, i, e) {
+		fact = json_string_value(json_object_get(e, "fact"));
+		if (fact != NULL && strcmp(fact, "part") == 0)
+			said = json_string_value(json_object_get(e,
+			    "evidence"));
+	}
+	if (said != NULL)
+		return (json_string(said));
+	if (!json_is_string(json_object_get(o, "part")))
+		return (json_null());
+	model = json_string_value(json_object_get(o, "model"));
+	return (json_sprintf("the models table%s%s", model != NULL ?
+	    ", for model " : "", model != NULL ? model : ""));
+}
+
+/*
  * What the ZTP reachability check said of this phone's CA and target: its
  * last "ztp-reachability" fact, while the phone has stayed repointed-quiet
  * or verified since (a phone given its trust file again, or failed, is
@@ -192,6 +220,7 @@ report_add_phone(void *arg, const struct phone *p)
 	transfers = journal_transfers_json(r->j, p->mac);
 	events = journal_events_json(r->j, p->mac);
 	delivered = report_delivered(transfers, events);
+	json_object_set_new(o, "part_source", report_part_source(o, events));
 	json_object_set_new(o, "delivered", delivered);
 	json_object_set_new(o, "quiet_period", r->quiet >= 0 ?
 	    json_integer(r->quiet) : json_null());
@@ -389,7 +418,7 @@ report_csv(struct journal *j)
 				    "ca_sha256", "repoint", "state", "reason",
 				    "first_seen", "last_seen", "bytes_served",
 				    "quiet_period", "ztp_reachability",
-				    NULL };
+				    "part_source", NULL };
 	json_t			*root, *p, *v, *t;
 	char			*buf = NULL, *cell, num[32];
 	size_t			 len = 0, i, k;
