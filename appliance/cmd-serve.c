@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "oui.h"
 #include "serve.h"
+#include "ztpcheck.h"
 
 static int	cmd_serve_exec(const struct cmd_entry *, int, char **);
 
@@ -164,7 +165,8 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct serve_options	 o;
 	const char		*arg;
 	unsigned long		 v;
-	char			*cause = NULL;
+	unsigned		 port;
+	char			*cause = NULL, *host;
 	int			 c, first;
 
 	serve_options_defaults(&o);
@@ -298,6 +300,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			o.verify_hosts = arg;
 			break;
 		case OPT_ZTP_HOST:
+			if (ztpcheck_target(arg, &host, &port, &cause) != 0) {
+				cmd_usage_error(self, "--ztp-host: %s", cause);
+				free(cause);
+				return (EXIT_USAGE);
+			}
+			free(host);
 			o.ztp_host = arg;
 			break;
 		case OPT_VLAN:

@@ -98,6 +98,12 @@ serve_ztp_start(struct serve *s, const char *via, char **cause)
 		z->via = xstrdup(via);
 	} else if (z->via == NULL && s->opt.verify_via != NULL)
 		z->via = xstrdup(s->opt.verify_via);
+	/* Tried for this CA and target, whatever comes of it: once a run. */
+	free(z->tried_ca);
+	free(z->tried_repoint);
+	z->tried_ca = xstrdup(s->ca->sha256);
+	z->tried_repoint = xstrdup(s->repoint_url != NULL ? s->repoint_url :
+	    "ztp");
 	ztpcheck_req_free(&z->req);
 	target = s->repoint_url != NULL ? s->repoint_url :
 	    (s->opt.ztp_host != NULL ? s->opt.ztp_host : ZTPCHECK_ZTP_HOST);
@@ -111,10 +117,6 @@ serve_ztp_start(struct serve *s, const char *via, char **cause)
 	z->req.repoint = xstrdup(s->repoint_url != NULL ? s->repoint_url :
 	    "ztp");
 	z->req.timeout_ms = ZTPCHECK_TIMEOUT_MS;
-	free(z->tried_ca);
-	free(z->tried_repoint);
-	z->tried_ca = xstrdup(z->req.ca_sha256);
-	z->tried_repoint = xstrdup(z->req.repoint);
 	if ((errno = pthread_create(&z->thread, NULL, serve_ztp_thread,
 	    z)) != 0) {
 		xasprintf(cause, "cannot start the ZTP check: %s",

@@ -214,7 +214,8 @@ static void
 ui_header(struct ui *ui)
 {
 	json_t		*app = json_object_get(ui->status, "appliance");
-	json_t		*ca;
+	json_t		*ca, *zc;
+	const char	*check;
 	char		*addr, *dhcp, *repoint, *policy, *subject, *filter;
 	char		 line[512], part[64];
 	size_t		 i, len;
@@ -268,9 +269,14 @@ ui_header(struct ui *ui)
 	subject = control_text(ca, "subject");
 	filter = ui->filter != NULL && *ui->filter != '\0' ?
 	    xstrdup(ui->filter) : xstrdup("none");
+	/* The ZTP reachability check: its result, else its state. */
+	zc = json_object_get(app, "ztp_check");
+	check = json_string_value(json_object_get(zc, "result"));
+	if (check == NULL)
+		check = json_string_value(json_object_get(zc, "state"));
 	snprintf(line, sizeof line, " sort %s  filter %s  re-point %s  "
-	    "unknown version %s  CA %s", ui_sort_name(ui->sort), filter,
-	    repoint, policy, subject);
+	    "ztp-check %s  unknown version %s  CA %s", ui_sort_name(ui->sort),
+	    filter, repoint, check != NULL ? check : "off", policy, subject);
 	ui_put(2, 0, COLS, A_NORMAL, line);
 	free(repoint);
 	free(policy);
