@@ -36,9 +36,12 @@ static int	ui_rows(struct ui *);
 static int	ui_cmdline_lines(struct ui *);
 static size_t	ui_cmdline_break(struct ui *);
 
-/* Finished states first: on 80 columns the end of the line may be cut. */
+/*
+ * Finished states first: on 80 columns the end of the line may be cut.
+ * "verified" only when the ZTP check is on or a phone is verified.
+ */
 static const char *const ui_count_names[][2] = {
-	{ "verified", "verif" }, { "repointed-quiet", "quiet" },
+	{ "repointed-quiet", "quiet" }, { "verified", "verif" },
 	{ "failed", "fail" }, { "held", "held" },
 	{ "seen", "seen" }, { "identified", "ident" },
 	{ "upgrading", "upgr" }, { "rebooting", "boot" },
@@ -241,10 +244,16 @@ ui_header(struct ui *ui)
 
 	line[0] = '\0';
 	len = 0;
+	check = json_string_value(json_object_get(json_object_get(app,
+	    "ztp_check"), "state"));
 	for (i = 0; i < sizeof ui_count_names / sizeof ui_count_names[0];
 	    i++) {
+		if (strcmp(ui_count_names[i][0], "verified") == 0 &&
+		    ui_fleet_count(ui, "verified") == 0 &&
+		    (check == NULL || strcmp(check, "off") == 0))
+			continue;
 		snprintf(part, sizeof part, "%s%s:%u", i == 0 ? " " :
-		    i == 3 ? " | " : " ",
+		    i == 4 ? " | " : " ",
 		    ui_count_names[i][COLS >= 110 ? 0 : 1],
 		    ui_fleet_count(ui, ui_count_names[i][0]));
 		if (len + strlen(part) < sizeof line) {
