@@ -79,6 +79,9 @@ check_eq "status: the leaf's fingerprint" \
     "$(openssl x509 -in "$D/good.pem" -noout -fingerprint -sha256 |
     sed 's/.*=//; s/://g' | tr A-F a-f)" "$(zc leaf_sha256)"
 check_eq "status: no verify error" "" "$(zc verify_error)"
+check_contains "status as text: the check's sentence" \
+    "ZTP reachability verified from this closet at" \
+    "$("$ZTP_BIN" status --state "$D/state")"
 
 # phone MAC IP: a VVX 410 already newer than its target takes the trust
 # file (no image needed) and is then quiet.
