@@ -32,6 +32,7 @@ struct batch {
 	const char			*state_dir;
 	const char			*inventory_path;
 	const char			*report_path;
+	const char			*verify_via;	/* ZTP check, or NULL */
 	long				 timeout;
 	int				 json;
 	int				 only_inventory;
@@ -55,6 +56,7 @@ static void	batch_progress(struct batch *, struct control_inventory_phone *,
 static int	batch_report(struct batch *, char **, char **);
 static void	batch_summary(struct batch *, const char *, int);
 static const char *batch_state(json_t *);
+static void	batch_verify(struct batch *);
 
 static const struct cmd_option cmd_batch_options[] = {
 	{ "state", 's', "DIR", "the daemon's state directory "
@@ -70,6 +72,9 @@ static const struct cmd_option cmd_batch_options[] = {
 	    "JSON; default STATE/reports/batch-TIME.json)" },
 	{ "no-start", 'n', NULL, "fail instead of starting the daemon when "
 	    "none is running" },
+	{ "verify-via", 'V', "IF", "have the daemon check the ZTP host out of "
+	    "this interface (as serve --verify-via); phones it covers end "
+	    "verified" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -94,6 +99,25 @@ batch_state(json_t *ph)
 	const char	*s = json_string_value(json_object_get(ph, "state"));
 
 	return (s != NULL ? s : "unknown");
+}
+
+/* The ZTP check out of the given interface; a refusal is said, not fatal. */
+static void
+batch_verify(struct batch *b)
+{
+	json_t	*args, *r;
+	char	*cause = NULL;
+
+	args = json_pack("{s:s}", "via", b->verify_via);
+	r = control_request(b->cl, "verify-ztp", args, &cause);
+	json_decref(args);
+	if (r == NULL) {
+		fprintf(stderr, "ztp-rescue batch: ZTP check via %s not "
+		    "started: %s\n", b->verify_via, cause);
+		free(cause);
+		return;
+	}
+	json_decref(r);
 }
 
 /* Connect, subscribe, and take the status document as the starting point. */
@@ -138,7 +162,8 @@ batch_count(struct batch *b, unsigned int *recovered, unsigned int *failed)
 	for (i = 0; i < b->inv.n; i++) {
 		s = batch_state(json_object_get(b->phones,
 		    b->inv.phones[i].mac));
-		if (strcmp(s, "repointed-quiet") == 0)
+		if (strcmp(s, "repointed-quiet") == 0 ||
+		    strcmp(s, "verified") == 0)
 			(*recovered)++;
 		else if (strcmp(s, "failed") == 0)
 			(*failed)++;
@@ -326,6 +351,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 		printf("%s%s%s%s\n", text, ip->label != NULL ? " " : "",
 		    ip->label != NULL ? ip->label : "",
 		    strcmp(state, "repointed-quiet") != 0 &&
+		    strcmp(state, "verified") != 0 &&
 		    strcmp(state, "failed") != 0 ? "  TIMEOUT" : "");
 		free(text);
 	}
@@ -381,6 +407,9 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		case 'n':
 			b.autostart = 0;
 			break;
+		case 'V':
+			b.verify_via = arg;
+			break;
 		}
 	}
 	if (first != argc)
@@ -413,6 +442,8 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	/* A daemon that goes away was stopped or is restarting: never start one. */
 	b.autostart = 0;
+	if (b.verify_via != NULL)
+		batch_verify(&b);
 
 	for (;;) {
 		batch_count(&b, &rec, &fail);

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "oui.h"
 #include "serve.h"
+#include "ztpcheck.h"
 
 static int	cmd_serve_exec(const struct cmd_entry *, int, char **);
 
@@ -38,7 +39,10 @@ enum {
 	OPT_DHCP_ANY,
 	OPT_OUI_FILE,
 	OPT_VLAN,
-	OPT_LLDPD_SOCKET
+	OPT_LLDPD_SOCKET,
+	OPT_VERIFY_VIA,
+	OPT_VERIFY_HOSTS,
+	OPT_ZTP_HOST
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -107,6 +111,16 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "syslog-keep", OPT_SYSLOG_KEEP, "PHONE,TOTAL",
 	    "syslog lines kept per phone and in all; the oldest go first "
 	    "(default 2000,100000)" },
+	{ "verify-via", OPT_VERIFY_VIA, "IF",
+	    "check once per CA and re-point target, out of this interface "
+	    "(e.g. the laptop's Wi-Fi), that the re-point host resolves and "
+	    "presents a chain the installed CA accepts; phones so checked "
+	    "become verified (docs/repoint.md)" },
+	{ "verify-hosts", OPT_VERIFY_HOSTS, "FILE",
+	    "resolve the checked host only from this hosts(5)-style file" },
+	{ "ztp-host", OPT_ZTP_HOST, "HOST[:PORT]",
+	    "the host checked for the ZTP re-point (default "
+	    "ztp.polycom.com:443)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -151,7 +165,8 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct serve_options	 o;
 	const char		*arg;
 	unsigned long		 v;
-	char			*cause = NULL;
+	unsigned		 port;
+	char			*cause = NULL, *host;
 	int			 c, first;
 
 	serve_options_defaults(&o);
@@ -277,6 +292,21 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_LLDPD_SOCKET:
 			o.lldpd_socket = arg;
+			break;
+		case OPT_VERIFY_VIA:
+			o.verify_via = arg;
+			break;
+		case OPT_VERIFY_HOSTS:
+			o.verify_hosts = arg;
+			break;
+		case OPT_ZTP_HOST:
+			if (ztpcheck_target(arg, &host, &port, &cause) != 0) {
+				cmd_usage_error(self, "--ztp-host: %s", cause);
+				free(cause);
+				return (EXIT_USAGE);
+			}
+			free(host);
+			o.ztp_host = arg;
 			break;
 		case OPT_VLAN:
 			if (cmd_parse_uint(self, "--vlan", arg, 1, 4094,

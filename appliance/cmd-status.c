@@ -15,6 +15,7 @@
 
 static int	cmd_status_exec(const struct cmd_entry *, int, char **);
 static json_t	*cmd_status_offline(const char *, char **);
+static void	cmd_status_ztp(json_t *);
 
 static const struct cmd_option cmd_status_options[] = {
 	{ "state", 's', "DIR",
@@ -56,6 +57,20 @@ cmd_status_offline(const char *state, char **cause)
 	fleet_free(f);
 	journal_close(j);
 	return (doc);
+}
+
+/* The ZTP reachability check, when one was asked for (serve --verify-via). */
+static void
+cmd_status_ztp(json_t *zc)
+{
+	const char	*sentence, *state;
+
+	sentence = json_string_value(json_object_get(zc, "sentence"));
+	state = json_string_value(json_object_get(zc, "state"));
+	if (sentence != NULL)
+		printf("ZTP reachability %s\n", sentence);
+	else if (state != NULL && strcmp(state, "off") != 0)
+		printf("ZTP reachability check: %s\n", state);
 }
 
 static int
@@ -125,6 +140,8 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 			printf("%s\n", text);
 			free(text);
 		}
+		cmd_status_ztp(json_object_get(json_object_get(doc,
+		    "appliance"), "ztp_check"));
 	}
 	json_decref(doc);
 	return (EXIT_OK);

@@ -28,11 +28,12 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	    FEV_IMAGE_CUT, PHONE_FAILED },
 	{ S(UPGRADING), FEV_IMAGE_UNPROVED, FLEET_TO_START },
 	{ S(REBOOTING), FEV_STILL_OLDER, PHONE_FAILED },
-	{ S(CURRENT) | S(TRUSTING) | S(REPOINTED) | S(RECOVERED),
-	    FEV_TRUST_SENT, PHONE_TRUSTING },
+	{ S(CURRENT) | S(TRUSTING) | S(REPOINTED) | S(RECOVERED) |
+	    S(VERIFIED), FEV_TRUST_SENT, PHONE_TRUSTING },
 	{ S(TRUSTING), FEV_TRUST_DELIVERED, PHONE_REPOINTED },
 	{ S(REPOINTED), FEV_QUIET, PHONE_RECOVERED },
-	{ S(REPOINTED) | S(RECOVERED), FEV_CAME_BACK, PHONE_FAILED },
+	{ S(REPOINTED) | S(RECOVERED) | S(VERIFIED), FEV_CAME_BACK,
+	    PHONE_FAILED },
 	{ S(FAILED), FEV_BOOT, FLEET_TO_START },
 	{ ANY & ~S(HELD), FEV_VERSION_UNKNOWN, PHONE_HELD },
 	{ S(HELD), FEV_VERSION_KNOWN, FLEET_TO_START },
@@ -48,7 +49,8 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	 * weaker proof had taken the phone.
 	 */
 	{ S(IDENTIFIED) | S(UPGRADING) | S(CURRENT) | S(TRUSTING) |
-	    S(REPOINTED) | S(RECOVERED), FEV_OLDER_PROVED, PHONE_FAILED },
+	    S(REPOINTED) | S(RECOVERED) | S(VERIFIED), FEV_OLDER_PROVED,
+	    PHONE_FAILED },
 	/*
 	 * Upgrade plans: a step (a BootROM, an intermediate release) proved
 	 * by what the phone then reports, or abandoned after its header;
@@ -56,7 +58,10 @@ static const struct fleet_lifecycle_row fleet_lifecycle[] = {
 	 * still-older: failed).
 	 */
 	{ S(UPGRADING) | S(REBOOTING), FEV_STEP_PROVED, FLEET_TO_START },
-	{ S(REBOOTING), FEV_FLASH_AGAIN, FLEET_TO_START }
+	{ S(REBOOTING), FEV_FLASH_AGAIN, FLEET_TO_START },
+	/* The ZTP reachability check: only what it observed (ztpcheck.c). */
+	{ S(RECOVERED), FEV_ZTP_VERIFIED, PHONE_VERIFIED },
+	{ S(VERIFIED), FEV_ZTP_UNVERIFIED, PHONE_RECOVERED }
 };
 #define FLEET_NLIFECYCLE (sizeof fleet_lifecycle / sizeof fleet_lifecycle[0])
 
@@ -65,7 +70,8 @@ static const char *fleet_event_names[FLEET_NEVENTS] = {
 	"image-whole", "image-cut", "image-unproved", "still-older", "trust-sent",
 	"trust-delivered", "quiet", "came-back", "boot", "version-unknown",
 	"version-known", "hold", "fail", "release", "retry", "older-proved",
-	"step-proved", "flash-again"
+	"step-proved", "flash-again",
+	"ztp-verified", "ztp-unverified"
 };
 
 const char *

@@ -20,7 +20,7 @@
 
 static const char *phone_state_names[PHONE_NSTATES] = {
 	"seen", "identified", "upgrading", "rebooting", "current", "trusting",
-	"repointed", "repointed-quiet", "failed", "held"
+	"repointed", "repointed-quiet", "failed", "held", "verified"
 };
 static const char *version_source_names[] = {
 	"", "app-log", "abandoned-image", "option60", "user-agent"
@@ -132,6 +132,7 @@ fleet_new(struct journal *j, struct model_table *models,
 	if ((f->plans = plan_table_load_default(&cause)) == NULL)
 		fatalx("%s", cause);
 	snprintf(f->repoint, sizeof f->repoint, "ztp");
+	f->ztp.ok = -1;
 	TAILQ_INIT(&f->phones);
 	return (f);
 }
@@ -168,6 +169,7 @@ fleet_free(struct fleet *f)
 		free(p);
 	}
 	plan_table_free(f->plans);
+	free(f->ztp.sentence);
 	free(f);
 }
 
@@ -455,6 +457,34 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 	fleet_evaluate(f, p, now, evidence);
 }
 
+const struct model *
+fleet_part_unknown(const struct fleet *f, const struct phone *p)
+{
+	const struct model	*m;
+
+	if (p->model[0] == '\0' ||
+	    (m = model_by_token(f->models, p->model)) == NULL ||
+	    m->part != NULL)
+		return (NULL);
+	return (m);
+}
+
+void
+fleet_learn_part(struct fleet *f, struct phone *p, const char *part,
+    int64_t now, const char *evidence)
+{
+	char	*ev;
+
+	if (strcmp(p->part, part) == 0)
+		return;
+	snprintf(p->part, sizeof p->part, "%s", part);
+	xasprintf(&ev, "named by the phone: it asked for %s.sip.ld under the "
+	    "generic APP_FILE_PATH_%s=\"sip.ld\" (the models table has no "
+	    "part number for %s); %s", part, p->model, p->model, evidence);
+	fleet_fact(f, p, "part", part, now, ev);
+	free(ev);
+}
+
 void
 fleet_set_target(struct fleet *f, struct phone *p, const char *target)
 {
@@ -502,7 +532,7 @@ fleet_older_proved(struct fleet *f, struct phone *p, const char *abandoned,
 		bootrom = o.field[0] < 4 && a.field[0] >= 4;
 	free(cause);
 	if (p->state == PHONE_TRUSTING || p->state == PHONE_REPOINTED ||
-	    p->state == PHONE_RECOVERED)
+	    p->state == PHONE_RECOVERED || p->state == PHONE_VERIFIED)
 		xasprintf(&was, " It was already given the CA and the re-point "
 		    "(%s) on that firmware: the re-point is not to be relied "
 		    "on.", p->repoint[0] != '\0' ? p->repoint : "ztp");
@@ -1135,6 +1165,41 @@ fleet_progress(struct fleet *f, struct phone *p, const char *file,
 	p->progress_rate = rate;
 }
 
+/* The last ZTP check, told to one phone given its CA and target. */
+static void
+fleet_ztp_apply(struct fleet *f, struct phone *p, int64_t now)
+{
+	if (f->ztp.ok == -1 ||
+	    (p->state != PHONE_RECOVERED && p->state != PHONE_VERIFIED) ||
+	    strcmp(p->ca_sha256, f->ztp.ca_sha256) != 0 ||
+	    strcmp(p->repoint[0] != '\0' ? p->repoint : "ztp",
+	    f->ztp.repoint) != 0)
+		return;
+	fleet_fact(f, p, "ztp-reachability", f->ztp.sentence, now,
+	    "the appliance's ZTP reachability check");
+	if (f->ztp.ok)
+		fleet_transition(f, p, FEV_ZTP_VERIFIED, NULL, now,
+		    f->ztp.sentence);
+	else
+		fleet_transition(f, p, FEV_ZTP_UNVERIFIED, NULL, now,
+		    f->ztp.sentence);
+}
+
+void
+fleet_ztp_result(struct fleet *f, int ok, const char *ca_sha256,
+    const char *repoint, const char *sentence, int64_t now)
+{
+	struct phone	*p;
+
+	f->ztp.ok = ok ? 1 : 0;
+	snprintf(f->ztp.ca_sha256, sizeof f->ztp.ca_sha256, "%s", ca_sha256);
+	snprintf(f->ztp.repoint, sizeof f->ztp.repoint, "%s", repoint);
+	free(f->ztp.sentence);
+	f->ztp.sentence = xstrdup(sentence);
+	TAILQ_FOREACH(p, &f->phones, entry)
+		fleet_ztp_apply(f, p, now);
+}
+
 void
 fleet_tick(struct fleet *f, int64_t now)
 {
@@ -1149,7 +1214,8 @@ fleet_tick(struct fleet *f, int64_t now)
 		xasprintf(&why, "no request for %" PRId64 " s after it fetched "
 		    "its re-point file (quiet period %" PRId64 " s)",
 		    (now - p->last_seen) / 1000, f->config.quiet_ms / 1000);
-		fleet_transition(f, p, FEV_QUIET, NULL, now, why);
+		if (fleet_transition(f, p, FEV_QUIET, NULL, now, why) == 0)
+			fleet_ztp_apply(f, p, now);
 		free(why);
 	}
 }

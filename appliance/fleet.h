@@ -44,9 +44,11 @@ enum phone_state {
 	PHONE_REPOINTED,
 	PHONE_RECOVERED,
 	PHONE_FAILED,
-	PHONE_HELD
+	PHONE_HELD,
+	PHONE_VERIFIED		/* repointed-quiet, and its CA and re-point
+				   target checked from this closet */
 };
-#define PHONE_NSTATES 10
+#define PHONE_NSTATES 11
 
 /* What moves a phone from one state to another (fleet-lifecycle.c). */
 enum fleet_event {
@@ -72,9 +74,11 @@ enum fleet_event {
 	FEV_OLDER_PROVED,	/* stronger evidence of an older version than
 				   the abandonment its state rests on */
 	FEV_STEP_PROVED,	/* a step of its plan proved: the next one */
-	FEV_FLASH_AGAIN		/* back at the old version, tries left */
+	FEV_FLASH_AGAIN,	/* back at the old version, tries left */
+	FEV_ZTP_VERIFIED,	/* its CA and target passed the ZTP check */
+	FEV_ZTP_UNVERIFIED	/* ... and a later check failed */
 };
-#define FLEET_NEVENTS	22
+#define FLEET_NEVENTS	24
 
 /* Targets that depend on the phone: where it starts again, where it was. */
 #define FLEET_TO_START		(PHONE_NSTATES)
@@ -221,6 +225,13 @@ struct fleet {
 	unsigned		 nphones;
 	char			 ca_sha256[65];	/* "" while no CA is set */
 	char			 repoint[256];
+	/* The last ZTP reachability check (serve-ztpcheck.c), or ok -1. */
+	struct fleet_ztp {
+		int		 ok;		/* 1, 0, -1 none */
+		char		 ca_sha256[65];
+		char		 repoint[256];
+		char		*sentence;	/* "verified from ..." */
+	}			 ztp;
 	fleet_notify_fn		 notify;
 	fleet_forgot_fn		 forgot;	/* a phone forgotten, may be NULL */
 	void			*notify_arg;
@@ -260,6 +271,16 @@ void		 fleet_touch(struct fleet *, struct phone *, const char *,
 /* The model, by token (part may be NULL) or by part number (token NULL). */
 void		 fleet_learn_model(struct fleet *, struct phone *, const char *,
 		    const char *, int64_t, const char *);
+/*
+ * The phone's model when the table knows it but not its part number
+ * (SoundStation Duo), else NULL; fleet_learn_part() records the part the
+ * phone named itself by asking for <part>.sip.ld under a generic
+ * APP_FILE_PATH, as evidence, and its recovery goes on with that part.
+ */
+const struct model *fleet_part_unknown(const struct fleet *,
+		    const struct phone *);
+void		 fleet_learn_part(struct fleet *, struct phone *, const char *,
+		    int64_t, const char *);
 void		 fleet_learn_version(struct fleet *, struct phone *,
 		    const struct ucs_version *, enum version_source, int64_t,
 		    const char *);
@@ -317,6 +338,14 @@ void		 fleet_progress(struct fleet *, struct phone *, const char *,
 
 /* Quiet-period rule: re-pointed phones silent long enough are repointed-quiet. */
 void		 fleet_tick(struct fleet *, int64_t);
+/*
+ * A ZTP reachability check ended (ok 1 or 0) for this CA fingerprint and
+ * re-point target: kept, and told to every repointed-quiet or verified
+ * phone given that CA and target (a "ztp-reachability" fact), which
+ * becomes verified, or repointed-quiet again when the check failed.
+ */
+void		 fleet_ztp_result(struct fleet *, int, const char *,
+		    const char *, const char *, int64_t);
 
 /* The phone object of docs/control-protocol.md. */
 json_t		*fleet_phone_json(const struct fleet *, const struct phone *);

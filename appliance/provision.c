@@ -130,6 +130,13 @@ provision_master(const struct provision *pv, const char *mac,
 		give = offer || (phone_model != NULL &&
 		    strcmp(phone_model, m->token) != 0);
 		image = give ? provision_image_name(pv, m) : NULL;
+		/*
+		 * No part number known for the model: the generic name, so
+		 * the phone asks for <its part>.sip.ld and names its part
+		 * itself (reference section 2, step 3 [H]).
+		 */
+		if (give && m->part == NULL)
+			image = xstrdup(PROVISION_GENERIC_IMAGE);
 		xasprintf(&el, "APPLICATION_%s", m->token);
 		xmlTextWriterStartElement(w, BAD_CAST el);
 		xasprintf(&attr, "APP_FILE_PATH_%s", m->token);

@@ -21,6 +21,13 @@ struct library;
 #define PROVISION_PHONE_SUFFIX	".cfg"
 /* Offered where no image may be given: always answered 404. */
 #define PROVISION_NO_IMAGE	"ztp-rescue-no-image.sip.ld"
+/*
+ * For a model whose part number is not known: with APP_FILE_PATH "sip.ld"
+ * a phone asks for "<its part>.sip.ld" (reference section 2, step 3 [H];
+ * Poly community FAQ "What files does my phone download or upload and
+ * why").  The combined "sip.ld" itself is never served.
+ */
+#define PROVISION_GENERIC_IMAGE	"sip.ld"
 
 struct provision {
 	const struct model_table	*models;

@@ -26,6 +26,8 @@ static json_t	*report_ignored(struct journal *);
 static const char *report_str(json_t *, const char *);
 static void	 report_csv_end(char **, size_t *);
 static void	 report_csv_closet(char **, size_t *, json_t *);
+static const char *report_ztp(json_t *);
+static json_t	*report_part_source(json_t *, json_t *);
 
 struct report_ctx {
 	struct journal	*j;
@@ -100,7 +102,7 @@ report_quiet_period(const char *settings)
 static char *
 report_claim(json_t *o, json_t *delivered, int quiet)
 {
-	const char	*state, *version, *source, *ca, *repoint;
+	const char	*state, *version, *source, *ca, *repoint, *ztp;
 	char		*text, *next, *files = xstrdup("");
 	json_t		*d;
 	size_t		 i;
@@ -110,6 +112,7 @@ report_claim(json_t *o, json_t *delivered, int quiet)
 	source = json_string_value(json_object_get(o, "version_source"));
 	ca = json_string_value(json_object_get(o, "ca_sha256"));
 	repoint = json_string_value(json_object_get(o, "repoint"));
+	ztp = json_string_value(json_object_get(o, "ztp_reachability"));
 	json_array_foreach(delivered, i, d) {
 		xasprintf(&next, "%s%s%s (%lld bytes, sha256 %s)", files,
 		    i > 0 ? ", " : "", json_string_value(json_object_get(d,
@@ -126,7 +129,8 @@ report_claim(json_t *o, json_t *delivered, int quiet)
 	    source != NULL ? source : "no evidence",
 	    *files != '\0' ? files : "nothing",
 	    ca != NULL ? ca : "not given",
-	    repoint != NULL ? repoint : "not sent", REPORT_ZTP_UNVERIFIED);
+	    repoint != NULL ? repoint : "not sent", ztp != NULL ? ztp :
+	    REPORT_ZTP_UNVERIFIED);
 	free(files);
 	if (state != NULL && strcmp(state, "repointed-quiet") == 0) {
 		if (quiet >= 0)
@@ -140,7 +144,69 @@ report_claim(json_t *o, json_t *delivered, int quiet)
 		free(text);
 		text = next;
 	}
+	if (state != NULL && strcmp(state, "verified") == 0) {
+		xasprintf(&next, "%s Verified means: repointed-quiet, and the "
+		    "host it was re-pointed to presented a chain its installed "
+		    "CA accepts, seen from this closet; not that it registered "
+		    "at ZTP.", text);
+		free(text);
+		text = next;
+	}
 	return (text);
+}
+
+/*
+ * Where the part number came from: the phone itself (a "part" fact, when
+ * the table has none for its model and it asked for <part>.sip.ld), else
+ * the models table for its model; null while no part is known.
+ */
+static json_t *
+report_part_source(json_t *o, json_t *events)
+{
+	json_t		*e;
+	const char	*fact, *said = NULL, *model;
+	size_t		 i;
+
+	json_array_foreach(events, i, e) {
+		fact = json_string_value(json_object_get(e, "fact"));
+		if (fact != NULL && strcmp(fact, "part") == 0)
+			said = json_string_value(json_object_get(e,
+			    "evidence"));
+	}
+	if (said != NULL)
+		return (json_string(said));
+	if (!json_is_string(json_object_get(o, "part")))
+		return (json_null());
+	model = json_string_value(json_object_get(o, "model"));
+	return (json_sprintf("the models table%s%s", model != NULL ?
+	    ", for model " : "", model != NULL ? model : ""));
+}
+
+/*
+ * What the ZTP reachability check said of this phone's CA and target: its
+ * last "ztp-reachability" fact, while the phone has stayed repointed-quiet
+ * or verified since (a phone given its trust file again, or failed, is
+ * not covered by an older check).
+ */
+static const char *
+report_ztp(json_t *events)
+{
+	json_t		*e;
+	const char	*kind, *fact, *to, *said = NULL;
+	size_t		 i;
+
+	json_array_foreach(events, i, e) {
+		kind = json_string_value(json_object_get(e, "kind"));
+		fact = json_string_value(json_object_get(e, "fact"));
+		to = json_string_value(json_object_get(e, "to"));
+		if (kind != NULL && strcmp(kind, "state") == 0 && (to == NULL ||
+		    (strcmp(to, "verified") != 0 &&
+		    strcmp(to, "repointed-quiet") != 0)))
+			said = NULL;
+		else if (fact != NULL && strcmp(fact, "ztp-reachability") == 0)
+			said = json_string_value(json_object_get(e, "value"));
+	}
+	return (said != NULL ? said : REPORT_ZTP_UNVERIFIED);
 }
 
 static void
@@ -155,11 +221,12 @@ report_add_phone(void *arg, const struct phone *p)
 	transfers = journal_transfers_json(r->j, p->mac);
 	events = journal_events_json(r->j, p->mac);
 	delivered = report_delivered(transfers, events);
+	json_object_set_new(o, "part_source", report_part_source(o, events));
 	json_object_set_new(o, "delivered", delivered);
 	json_object_set_new(o, "quiet_period", r->quiet >= 0 ?
 	    json_integer(r->quiet) : json_null());
 	json_object_set_new(o, "ztp_reachability",
-	    json_string(REPORT_ZTP_UNVERIFIED));
+	    json_string(report_ztp(events)));
 	claim = report_claim(o, delivered, r->quiet);
 	json_object_set_new(o, "claim", json_string(claim));
 	free(claim);
@@ -274,7 +341,8 @@ json_t *
 report_json(struct journal *j)
 {
 	struct report_ctx	 r;
-	json_t			*root, *notes, *last = NULL;
+	json_t			*root, *notes, *last = NULL, *ztp = NULL, *n;
+	const char		*fact;
 	char			 now[32], *cause = NULL;
 	size_t			 i;
 
@@ -282,8 +350,14 @@ report_json(struct journal *j)
 	r.phones = json_array();
 	/* The daemon notes its settings when it starts: the last one holds. */
 	notes = journal_events_json(j, "");
-	for (i = 0; i < json_array_size(notes); i++)
-		last = json_array_get(notes, i);
+	for (i = 0; i < json_array_size(notes); i++) {
+		n = json_array_get(notes, i);
+		fact = json_string_value(json_object_get(n, "fact"));
+		if (fact != NULL && strcmp(fact, "settings") == 0)
+			last = n;
+		else if (fact != NULL && strcmp(fact, "ztp-check") == 0)
+			ztp = n;
+	}
 	r.quiet = report_quiet_period(last != NULL ? json_string_value(
 	    json_object_get(last, "value")) : NULL);
 	if (journal_load_phones(j, report_add_phone, &r, &cause) != 0)
@@ -298,6 +372,11 @@ report_json(struct journal *j)
 	    "phones", r.phones);
 	json_object_set_new(root, "silent", report_silent(j));
 	json_object_set_new(root, "ignored", report_ignored(j));
+	/* The last ZTP reachability check: its sentence and addresses. */
+	json_object_set_new(root, "ztp_check", ztp != NULL ? json_pack(
+	    "{s:O, s:O, s:O}", "ts", json_object_get(ztp, "ts"), "result",
+	    json_object_get(ztp, "value"), "addresses", json_object_get(ztp,
+	    "evidence")) : json_null());
 	json_decref(notes);
 	return (root);
 }
@@ -340,7 +419,7 @@ report_csv(struct journal *j)
 				    "ca_sha256", "repoint", "state", "reason",
 				    "first_seen", "last_seen", "bytes_served",
 				    "quiet_period", "ztp_reachability",
-				    NULL };
+				    "part_source", NULL };
 	json_t			*root, *p, *v, *t;
 	char			*buf = NULL, *cell, num[32];
 	size_t			 len = 0, i, k;

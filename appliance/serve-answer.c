@@ -73,7 +73,7 @@ static void	serve_sha256_hex(const void *, size_t, char [65]);
 static void	serve_release_buf(void *);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
 static const struct library_package *serve_damaged_package(struct serve *,
-		    const struct model *);
+		    const struct model *, const char *);
 
 static void
 serve_release_buf(void *arg)
@@ -99,7 +99,8 @@ serve_peer_ip(const struct sockaddr_storage *ss, char *buf, size_t len)
  * if any: a phone held for it must be told why, not "import the package".
  */
 static const struct library_package *
-serve_damaged_package(struct serve *s, const struct model *m)
+serve_damaged_package(struct serve *s, const struct model *m,
+    const char *part)
 {
 	const struct library_package	*pkg;
 	size_t				 i, j;
@@ -115,7 +116,7 @@ serve_damaged_package(struct serve *s, const struct model *m)
 				break;
 		}
 		for (j = 0; k == n && j < pkg->nparts; j++) {
-			if (strcmp(pkg->parts[j], m->part) == 0)
+			if (strcmp(pkg->parts[j], part) == 0)
 				return (pkg);
 		}
 	}
@@ -128,13 +129,16 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 {
 	const struct model		*m;
 	const struct library_package	*pkg;
-	const char			*why = NULL;
+	const char			*why = NULL, *part;
 	char				*file, vtext[UCS_VERSION_TEXT_MAX];
 	char				 rel[UCS_VERSION_TEXT_MAX];
 	size_t				 i;
 
 	m = model_by_part(s->models, in->part);
-	if (p != NULL)
+	if (m == NULL && p != NULL && (m = fleet_part_unknown(s->fleet,
+	    p)) != NULL)
+		fleet_learn_part(s->fleet, p, in->part, now, evidence);
+	else if (p != NULL)
 		fleet_learn_model(s->fleet, p, NULL, in->part, now, evidence);
 	if (m == NULL) {
 		a->status = 404;
@@ -148,24 +152,26 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 		    "phone's version is unknown and the policy is hold");
 		return;
 	}
+	/* The table's part, or the one a phone of its model named itself. */
+	part = m->part != NULL ? m->part : in->part;
 	pkg = s->library != NULL ? library_find(s->library, &m->target,
-	    m->part) : NULL;
+	    part) : NULL;
 	if (pkg == NULL) {
 		ucs_version_format_release(&m->target, rel, sizeof rel);
 		a->status = 404;
-		if ((pkg = serve_damaged_package(s, m)) != NULL)
+		if ((pkg = serve_damaged_package(s, m, part)) != NULL)
 			xasprintf(&a->cause, "the library's UC Software %s "
 			    "package %s is damaged and is not served (%s): "
 			    "import it again", rel, pkg->id, pkg->damage);
 		else
 			xasprintf(&a->cause, "the library has no UC Software "
 			    "%s image for part %s (%s): import the package",
-			    rel, m->part, m->name);
+			    rel, part, m->name);
 		if (p != NULL)
 			fleet_hold(s->fleet, p, a->cause, now, evidence);
 		return;
 	}
-	xasprintf(&file, "%s.sip.ld", m->part);
+	xasprintf(&file, "%s.sip.ld", part);
 	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
 	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {
 		if (strcmp(pkg->files[i].name, file) == 0)

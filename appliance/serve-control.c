@@ -43,6 +43,7 @@ static int	serve_ctl_import(void *, json_t *, json_t **, char **);
 static int	serve_ctl_report(void *, json_t *, json_t **, char **);
 static int	serve_ctl_dhcp(void *, json_t *, json_t **, char **);
 static int	serve_ctl_shutdown(void *, json_t *, json_t **, char **);
+static int	serve_ctl_verify_ztp(void *, json_t *, json_t **, char **);
 
 void
 serve_note_settings(struct serve *s)
@@ -88,6 +89,7 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
+	json_object_set_new(app, "ztp_check", serve_ztp_json(s));
 	serve_journal_sync(s);
 	status = json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),
@@ -425,6 +427,23 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 	return (0);
 }
 
+/* {"via": IF} optional: check the ZTP host again now (serve-ztpcheck.c). */
+static int
+serve_ctl_verify_ztp(void *arg, json_t *args, json_t **result, char **error)
+{
+	struct serve	*s = arg;
+	json_t		*v = json_object_get(args, "via");
+
+	if (v != NULL && !json_is_string(v)) {
+		*error = xstrdup("\"via\" must be an interface name");
+		return (-1);
+	}
+	if (serve_ztp_start(s, json_string_value(v), error) != 0)
+		return (-1);
+	*result = serve_ztp_json(s);
+	return (0);
+}
+
 static int
 serve_ctl_report(void *arg, json_t *args, json_t **result, char **error)
 {
@@ -614,6 +633,7 @@ serve_control_register(struct serve *s)
 		{ "report", serve_ctl_report },
 		{ "dhcp", serve_ctl_dhcp },
 		{ "shutdown", serve_ctl_shutdown },
+		{ "verify-ztp", serve_ctl_verify_ztp },
 		{ NULL, NULL }
 	};
 	int	i;

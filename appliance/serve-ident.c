@@ -189,6 +189,7 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 	case PHONE_TRUSTING:
 	case PHONE_REPOINTED:
 	case PHONE_RECOVERED:
+	case PHONE_VERIFIED:
 		return;
 	default:
 		break;

@@ -42,7 +42,8 @@ serve_phone_boot_server(struct serve *s, struct phone *p, int64_t now)
 	char	*cause = NULL;
 
 	if (s->dhcp == NULL || p->boot_server_off ||
-	    (p->state != PHONE_REPOINTED && p->state != PHONE_RECOVERED) ||
+	    (p->state != PHONE_REPOINTED && p->state != PHONE_RECOVERED &&
+	    p->state != PHONE_VERIFIED) ||
 	    now < p->boot_server_retry)
 		return;
 	if (dhcp_set_boot_server(s->dhcp, p->mac, 0, &cause) != 0) {

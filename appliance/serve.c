@@ -632,6 +632,7 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 	fleet_tick(s->fleet, serve_now());
 	journal_scope_end(s->journal);
 	serve_phones_tick(s);
+	serve_ztp_tick(s);
 	serve_log_tick(s);
 	serve_report_tick(s, serve_now());
 }
@@ -692,6 +693,7 @@ static void
 serve_teardown(struct serve *s)
 {
 	serve_jobs_free(s);
+	serve_ztp_free(s);
 	if (s->journal != NULL)
 		serve_journal_flush(s);
 	serve_report_flush(s);

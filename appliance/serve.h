@@ -69,6 +69,9 @@ struct serve_options {
 	const char		*report_dir;	/* keep the report here */
 	int64_t			 syslog_keep_phone;	/* rows per phone */
 	int64_t			 syslog_keep_total;	/* rows in all */
+	const char		*verify_via;	/* ZTP check out of this IF */
+	const char		*verify_hosts;	/* its resolver's only file */
+	const char		*ztp_host;	/* HOST[:PORT] for "ztp" */
 	/* Given on the command line: wins over STATE/settings.json. */
 	int			 unknown_version_set;
 	int			 repoint_set;
@@ -176,6 +179,7 @@ struct serve {
 	pid_t			 report_pid;	/* the writer, or -1 */
 	int			 report_fd;	/* its cause, or -1 */
 	int			 exit_code;
+	struct serve_ztp	*ztp;		/* serve-ztpcheck.c */
 };
 
 /* Wall-clock ms; serve_clock, when set, replaces the clock (transcripts). */
@@ -191,6 +195,12 @@ int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
 /* The same without blocking the loop; fn is called once (dhcp.h). */
 int	 serve_dhcp_start_async(struct serve *, const char *, const char *,
 	    int, void (*)(void *, struct dhcp *, const char *), char **);
+
+/* serve-ztpcheck.c: the optional ZTP reachability check. */
+int	 serve_ztp_start(struct serve *, const char *, char **);
+void	 serve_ztp_tick(struct serve *);
+json_t	*serve_ztp_json(struct serve *);
+void	 serve_ztp_free(struct serve *);
 
 /* serve-report.c: the report kept on disk as phones change. */
 void	 serve_report_changed(struct serve *);

@@ -36,9 +36,13 @@ static int	ui_rows(struct ui *);
 static int	ui_cmdline_lines(struct ui *);
 static size_t	ui_cmdline_break(struct ui *);
 
-/* Finished states first: on 80 columns the end of the line may be cut. */
+/*
+ * Finished states first: on 80 columns the end of the line may be cut.
+ * "verified" only when the ZTP check is on or a phone is verified.
+ */
 static const char *const ui_count_names[][2] = {
-	{ "repointed-quiet", "quiet" }, { "failed", "fail" }, { "held", "held" },
+	{ "repointed-quiet", "quiet" }, { "verified", "verif" },
+	{ "failed", "fail" }, { "held", "held" },
 	{ "seen", "seen" }, { "identified", "ident" },
 	{ "upgrading", "upgr" }, { "rebooting", "boot" },
 	{ "current", "curr" }, { "trusting", "trust" },
@@ -70,7 +74,8 @@ ui_attr_for_state(struct ui *ui, const char *state)
 
 	if (state == NULL)
 		return (A_NORMAL);
-	if (strcmp(state, "repointed-quiet") == 0)
+	if (strcmp(state, "repointed-quiet") == 0 ||
+	    strcmp(state, "verified") == 0)
 		pair = UI_COLOUR_GOOD;
 	else if (strcmp(state, "failed") == 0) {
 		pair = UI_COLOUR_BAD;
@@ -212,7 +217,8 @@ static void
 ui_header(struct ui *ui)
 {
 	json_t		*app = json_object_get(ui->status, "appliance");
-	json_t		*ca;
+	json_t		*ca, *zc;
+	const char	*check;
 	char		*addr, *dhcp, *repoint, *policy, *subject, *filter;
 	char		 line[512], part[64];
 	size_t		 i, len;
@@ -238,10 +244,16 @@ ui_header(struct ui *ui)
 
 	line[0] = '\0';
 	len = 0;
+	check = json_string_value(json_object_get(json_object_get(app,
+	    "ztp_check"), "state"));
 	for (i = 0; i < sizeof ui_count_names / sizeof ui_count_names[0];
 	    i++) {
+		if (strcmp(ui_count_names[i][0], "verified") == 0 &&
+		    ui_fleet_count(ui, "verified") == 0 &&
+		    (check == NULL || strcmp(check, "off") == 0))
+			continue;
 		snprintf(part, sizeof part, "%s%s:%u", i == 0 ? " " :
-		    i == 3 ? " | " : " ",
+		    i == 4 ? " | " : " ",
 		    ui_count_names[i][COLS >= 110 ? 0 : 1],
 		    ui_fleet_count(ui, ui_count_names[i][0]));
 		if (len + strlen(part) < sizeof line) {
@@ -266,9 +278,14 @@ ui_header(struct ui *ui)
 	subject = control_text(ca, "subject");
 	filter = ui->filter != NULL && *ui->filter != '\0' ?
 	    xstrdup(ui->filter) : xstrdup("none");
+	/* The ZTP reachability check: its result, else its state. */
+	zc = json_object_get(app, "ztp_check");
+	check = json_string_value(json_object_get(zc, "result"));
+	if (check == NULL)
+		check = json_string_value(json_object_get(zc, "state"));
 	snprintf(line, sizeof line, " sort %s  filter %s  re-point %s  "
-	    "unknown version %s  CA %s", ui_sort_name(ui->sort), filter,
-	    repoint, policy, subject);
+	    "ztp-check %s  unknown version %s  CA %s", ui_sort_name(ui->sort),
+	    filter, repoint, check != NULL ? check : "off", policy, subject);
 	ui_put(2, 0, COLS, A_NORMAL, line);
 	free(repoint);
 	free(policy);
@@ -297,7 +314,8 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	if (state_raw != NULL && (strcmp(state_raw, "current") == 0 ||
 	    strcmp(state_raw, "trusting") == 0 ||
 	    strcmp(state_raw, "repointed") == 0 ||
-	    strcmp(state_raw, "repointed-quiet") == 0))
+	    strcmp(state_raw, "repointed-quiet") == 0 ||
+	    strcmp(state_raw, "verified") == 0))
 		after = control_text(ph, "version");
 	else
 		after = control_text(ph, "target");

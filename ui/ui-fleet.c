@@ -26,7 +26,7 @@ static enum ui_sort	ui_sort_key;	/* for qsort's comparator */
 
 static const char *const ui_state_order[] = {
 	"failed", "held", "upgrading", "rebooting", "trusting", "current",
-	"identified", "seen", "repointed", "repointed-quiet", NULL
+	"identified", "seen", "repointed", "repointed-quiet", "verified", NULL
 };
 
 int
@@ -199,7 +199,7 @@ ui_fleet_elapsed(json_t *ph)
 		return (-1);
 	state = json_string_value(json_object_get(ph, "state"));
 	if (state != NULL && (strcmp(state, "repointed-quiet") == 0 ||
-	    strcmp(state, "failed") == 0)) {
+	    strcmp(state, "verified") == 0 || strcmp(state, "failed") == 0)) {
 		last = ui_parse_time(json_string_value(json_object_get(ph,
 		    "last_seen")));
 		if (last >= first)

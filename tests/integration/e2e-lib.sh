@@ -32,7 +32,7 @@ e2e_old() {
 }
 
 # Every model of the simulator's table that has a part number (SoundStation
-# Duo has none: no image can be offered to it, see docs/e2e.md).
+# Duo has none: e2e-part.sh gives it a made-up one, see docs/e2e.md).
 e2e_models() {
 	"$PHONESIM_BIN" list-models | awk '$2 != "-" { print $1 }'
 }

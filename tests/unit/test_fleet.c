@@ -494,6 +494,60 @@ test_status_json(void **state)
 	json_decref(phones);
 }
 
+/* A newer phone taken to repointed after its trust file, as the server does. */
+static struct phone *
+repointed_phone(struct ctx *c, const char *mac, const char *ca, int64_t at)
+{
+	struct phone		*p;
+	struct ucs_version	 newer = ver("5.9.7.4477");
+
+	p = fleet_seen(c->f, mac, "10.0.0.5", 1, at, "GET");
+	fleet_learn_model(c->f, p, "VVX410", NULL, at, "UA");
+	fleet_learn_version(c->f, p, &newer, VSRC_UA, at, "UA");
+	fleet_set_trust(c->f, ca, "ztp");
+	fleet_phase2_served(c->f, p, 0, at, "GET trust");
+	fleet_phase2_served(c->f, p, 1, at, "delivered");
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	return (p);
+}
+
+static void
+test_ztp_check_result(void **state)
+{
+	struct ctx	*c = *state;
+	struct phone	*a, *other, *b;
+
+	a = repointed_phone(c, MAC, "ab", 1000);
+	other = repointed_phone(c, "0004f2000002", "cd", 1000);
+	/* Not quiet yet: a check tells it nothing. */
+	fleet_ztp_result(c->f, 1, "ab", "ztp", "verified from here", 2000);
+	assert_int_equal(a->state, PHONE_REPOINTED);
+	fleet_tick(c->f, 7000);
+	/* Quiet with the checked CA and target: verified at once. */
+	assert_int_equal(a->state, PHONE_VERIFIED);
+	/* Another CA was given to this one: the check does not cover it. */
+	assert_int_equal(other->state, PHONE_RECOVERED);
+	/* A failed re-check takes it back; a hand-off target is not ZTP. */
+	fleet_ztp_result(c->f, 0, "ab", "ztp", "check FAILED: x", 8000);
+	assert_int_equal(a->state, PHONE_RECOVERED);
+	fleet_ztp_result(c->f, 1, "ab", "https://prov/", "verified", 9000);
+	assert_int_equal(a->state, PHONE_RECOVERED);
+	/* A phone quiet after a failed check stays repointed-quiet. */
+	fleet_ztp_result(c->f, 0, "ab", "ztp", "check FAILED: y", 9500);
+	b = repointed_phone(c, "0004f2000003", "ab", 10000);
+	fleet_tick(c->f, 15000);
+	assert_int_equal(b->state, PHONE_RECOVERED);
+	fleet_ztp_result(c->f, 1, "ab", "ztp", "verified again", 16000);
+	assert_int_equal(a->state, PHONE_VERIFIED);
+	assert_int_equal(b->state, PHONE_VERIFIED);
+	/* Back for its master config after verified: counted, then failed. */
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 17000, "GET");
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 17001, "GET");
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 17002, "GET");
+	fleet_seen(c->f, MAC, "10.0.0.5", 1, 17003, "GET");
+	assert_int_equal(a->state, PHONE_FAILED);
+}
+
 int
 main(void)
 {
@@ -523,6 +577,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ip_association, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restart_continues, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ztp_check_result, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_json, setup,
 		    teardown),

@@ -98,7 +98,8 @@ test_master_for_phone(void **state)
 	    " CONFIG_FILES_SPIP670=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
 	    " <APPLICATION_VVX410 APP_FILE_PATH_VVX410=\"3111-46162-001.sip.ld\""
 	    " CONFIG_FILES_VVX410=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
-	    " <APPLICATION_SSDuo APP_FILE_PATH_SSDuo=\"ztp-rescue-no-image.sip.ld\""
+	    /* No part number known: the phone names its own (sip.ld). */
+	    " <APPLICATION_SSDuo APP_FILE_PATH_SSDuo=\"sip.ld\""
 	    " CONFIG_FILES_SSDuo=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
 	    " <APPLICATION_VVX411 APP_FILE_PATH_VVX411=\"ztp-rescue-no-image.sip.ld\""
 	    " CONFIG_FILES_VVX411=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
@@ -133,6 +134,11 @@ test_master_withholds_image_of_phone_model(void **state)
 	size_t		 len;
 	char		*out;
 
+	/* A Duo known to be newer: not even the generic name. */
+	out = provision_master(&c->pv, "0004f2aabbcc", "SSDuo", 0, &len);
+	assert_non_null(strstr(out, "APP_FILE_PATH_SSDuo=\""
+	    "ztp-rescue-no-image.sip.ld\""));
+	free(out);
 	/* A VVX410 known to be newer: its own model gets no image ... */
 	out = provision_master(&c->pv, "0004f2aabbcc", "VVX410", 0, &len);
 	assert_non_null(strstr(out, "APP_FILE_PATH_VVX410=\""
