@@ -69,6 +69,7 @@ while [ $i -le $N ]; do
 done
 # Every port up before the first DISCOVER (the bridge forwards at once).
 sleep 1
+t0=$(date +%s%N)
 i=1
 while [ $i -le $N ]; do
 	ip netns exec "db-p$i-$$" udhcpc -f -q -n -t 6 -T 1 -i eth0 \
@@ -78,6 +79,8 @@ while [ $i -le $N ]; do
 	i=$((i + 1))
 done
 wait_for 20 sh -c "[ \$(ls '$d/leases' | grep -c '\\.bound\$') -ge $N ]"
+echo "# $(ls "$d/leases" | grep -c '\.bound$') of $N bound after" \
+    "$((($(date +%s%N) - t0) / 1000000)) ms"
 i=1
 while [ $i -le $N ]; do
 	check_eq "phone $i got a lease within its 6 DISCOVERs" "event=bound" \
