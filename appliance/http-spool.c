@@ -39,6 +39,18 @@ enum spool_mode {
 	SPOOL_OFF	/* not watched any more (evhttp alone) */
 };
 
+/* Where a chunked body is. */
+enum spool_chunk {
+	CHUNK_NONE,	/* not chunked: Content-Length */
+	CHUNK_SIZE,	/* a chunk's size line */
+	CHUNK_DATA,	/* its bytes */
+	CHUNK_DATA_END,	/* the line end after them */
+	CHUNK_TRAILER	/* after the last chunk, up to an empty line */
+};
+
+/* The longest line of chunked framing (a size and its extensions). */
+#define HTTP_SPOOL_LINE_MAX	1024
+
 struct http_spool {
 	struct bufferevent	*bev;
 	struct upload_store	*store;
@@ -50,6 +62,9 @@ struct http_spool {
 	unsigned		 heads;		/* requests passed to evhttp */
 
 	/* The PUT being spooled (one a connection). */
+	struct evbuffer		*body;		/* bytes of it not yet written */
+	enum spool_chunk	 chunk;
+	uint64_t		 chunk_left;
 	char			*head;		/* rewritten, for evhttp */
 	char			*name;		/* decoded, for the handler */
 	size_t			 namelen;
@@ -82,6 +97,7 @@ http_spool_new(struct bufferevent *bev, struct upload_store *store,
 	sp->max_upload = max_upload;
 	sp->max_head = max_head;
 	sp->mode = SPOOL_HEAD;
+	sp->body = evbuffer_new();
 	return (sp);
 }
 
@@ -94,6 +110,7 @@ http_spool_free(struct http_spool *sp)
 		upload_abort(sp->put.up);
 		free(sp->put.cause);
 	}
+	evbuffer_free(sp->body);
 	free(sp->head);
 	free(sp->name);
 	free(sp);
@@ -259,7 +276,8 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 	char			*h, *line, *next, *end, *sp1, *sp2, *cl = NULL;
 	char			*uri, *cause = NULL;
 	size_t			 n;
-	int			 put, te = 0, expect = 0, drop = 0, ncl = 0;
+	char			*te = NULL;
+	int			 put, expect = 0, drop = 0, ncl = 0;
 	unsigned long long	 v;
 
 	h = xmalloc(len + 1);
@@ -292,7 +310,8 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 			ncl++;
 			drop = 1;
 		} else if (http_spool_is(line, n, "Transfer-Encoding")) {
-			te = 1;
+			free(te);
+			te = http_spool_value(line, n);
 			drop = 1;
 		} else if (http_spool_is(line, n, "Expect")) {
 			expect = 1;
@@ -308,7 +327,7 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 
 	if (!put) {
 		/* HEAD never has a body; any other with one ends the watch. */
-		if (strncmp(h, "HEAD ", 5) != 0 && (cl != NULL || te))
+		if (strncmp(h, "HEAD ", 5) != 0 && (cl != NULL || te != NULL))
 			sp->mode = SPOOL_OFF;
 		sp->fresh -= len;
 		sp->heads++;
@@ -338,15 +357,17 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 		/* The handler refuses the path; nothing to keep. */
 		http_spool_refuse(sp, 400, "the request's path is not a file "
 		    "name");
-	} else if (te)
+	} else if (te != NULL && strcasecmp(te, "chunked") != 0)
 		http_spool_refuse(sp, 411, "a PUT must say its length "
-		    "(Content-Length); chunked bodies are not accepted");
-	else if (ncl > 1 || (cl != NULL && (cl[0] == '\0' ||
-	    strspn(cl, "0123456789") != strlen(cl) || strlen(cl) > 19)))
+		    "(Content-Length) or be chunked");
+	else if (te == NULL && (ncl > 1 || (cl != NULL && (cl[0] == '\0' ||
+	    strspn(cl, "0123456789") != strlen(cl) || strlen(cl) > 19))))
 		http_spool_refuse(sp, 400, "its Content-Length is not one "
 		    "number");
 	else {
-		v = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+		/* Chunked: the quotas are charged as the chunks come. */
+		sp->chunk = te != NULL ? CHUNK_SIZE : CHUNK_NONE;
+		v = cl != NULL && te == NULL ? strtoull(cl, NULL, 10) : 0;
 		sp->put.declared = v;
 		if (v > sp->max_upload) {
 			xasprintf(&cause, "the upload of %llu bytes is over the "
@@ -382,6 +403,7 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 		http_spool_hand(sp, in);
 out:
 	evbuffer_free(out);
+	free(te);
 	free(cl);
 	free(h);
 }
@@ -411,42 +433,131 @@ http_spool_tail(struct http_spool *sp, struct evbuffer *in, size_t n)
 	return (tail);
 }
 
-/* Body bytes: to the upload, up to the length declared; the rest dropped. */
+/* The first n bytes of the body buffer, to the upload; -1 if refused. */
+static int
+http_spool_write(struct http_spool *sp, size_t n)
+{
+	struct evbuffer_iovec	 v[16];
+	char			*cause = NULL;
+	size_t			 done = 0, k;
+	int			 i, nv;
+
+	while (done < n) {
+		nv = evbuffer_peek(sp->body, (ev_ssize_t)(n - done), NULL, v,
+		    16);
+		if (nv > 16)
+			nv = 16;
+		for (i = 0, k = 0; i < nv && done + k < n; i++) {
+			if (v[i].iov_len > n - done - k)
+				v[i].iov_len = n - done - k;
+			if (upload_write(sp->put.up, v[i].iov_base,
+			    v[i].iov_len, &cause) != 0) {
+				http_spool_refuse(sp, 507, cause);
+				free(cause);
+				return (-1);
+			}
+			k += v[i].iov_len;
+		}
+		evbuffer_drain(sp->body, k);
+		done += k;
+		sp->put.got += k;
+	}
+	return (0);
+}
+
+/*
+ * A line of the chunked framing: 0 and *line (allocated), 1 when it is
+ * not whole yet, -1 (refused) when it is longer than any should be.
+ */
+static int
+http_spool_line(struct http_spool *sp, char **line)
+{
+	size_t	n;
+
+	if ((*line = evbuffer_readln(sp->body, &n, EVBUFFER_EOL_CRLF)) != NULL)
+		return (0);
+	if (evbuffer_get_length(sp->body) <= HTTP_SPOOL_LINE_MAX)
+		return (1);
+	http_spool_refuse(sp, 400, "a chunk of its body is not framed as "
+	    "chunked encoding says");
+	return (-1);
+}
+
+/*
+ * Body bytes came (appended to sp->body): to the upload, up to the length
+ * declared or the last chunk; then the PUT is whole (SPOOL_DROP).
+ */
 static void
 http_spool_body(struct http_spool *sp, struct evbuffer *tail)
 {
-	struct evbuffer_iovec	 v[16];
-	uint64_t		 want;
-	char			*cause = NULL;
-	int			 i, n;
-	size_t			 len;
+	uint64_t	 n;
+	char		*line, *end, *cause = NULL;
+	size_t		 len;
+	int		 rc;
 
-	while (sp->put.got < sp->put.declared &&
-	    (len = evbuffer_get_length(tail)) > 0) {
-		want = sp->put.declared - sp->put.got;
-		if (want > len)
-			want = len;
-		n = evbuffer_peek(tail, (ev_ssize_t)want, NULL, v, 16);
-		if (n > 16)
-			n = 16;
-		for (i = 0, len = 0; i < n && len < want; i++) {
-			if (v[i].iov_len > want - len)
-				v[i].iov_len = want - len;
-			if (upload_write(sp->put.up, v[i].iov_base,
-			    v[i].iov_len, &cause) != 0) {
-				upload_abort(sp->put.up);
-				sp->put.up = NULL;
-				http_spool_refuse(sp, 507, cause);
-				free(cause);
+	evbuffer_add_buffer(sp->body, tail);
+	while (sp->mode == SPOOL_BODY) {
+		len = evbuffer_get_length(sp->body);
+		switch (sp->chunk) {
+		case CHUNK_NONE:
+			n = sp->put.declared - sp->put.got;
+			if (http_spool_write(sp, n < len ? n : len) != 0)
 				return;
+			if (sp->put.got == sp->put.declared)
+				sp->mode = SPOOL_DROP;
+			return;
+		case CHUNK_DATA:
+			n = sp->chunk_left < len ? sp->chunk_left : len;
+			if (http_spool_write(sp, n) != 0)
+				return;
+			sp->chunk_left -= n;
+			if (sp->chunk_left > 0)
+				return;
+			sp->chunk = CHUNK_DATA_END;
+			break;
+		case CHUNK_SIZE:
+		case CHUNK_DATA_END:
+		case CHUNK_TRAILER:
+			if ((rc = http_spool_line(sp, &line)) != 0)
+				return;
+			if (sp->chunk == CHUNK_TRAILER) {
+				if (*line == '\0') {
+					sp->put.declared = sp->put.got;
+					sp->mode = SPOOL_DROP;
+				}
+			} else if (sp->chunk == CHUNK_DATA_END) {
+				if (*line != '\0')
+					http_spool_refuse(sp, 400, "a chunk "
+					    "of its body is longer than it "
+					    "said");
+				sp->chunk = CHUNK_SIZE;
+			} else {
+				n = strtoull(line, &end, 16);
+				if (end == line || !isxdigit((u_char)*line) ||
+				    (*end != '\0' && *end != ';' &&
+				    *end != ' ' && *end != '\t') ||
+				    end - line > 15)
+					http_spool_refuse(sp, 400, "a chunk "
+					    "size of its body is not a "
+					    "number");
+				else if (sp->put.got + n > sp->max_upload) {
+					xasprintf(&cause, "the upload is over "
+					    "the limit of %llu bytes",
+					    (unsigned long long)
+					    sp->max_upload);
+					http_spool_refuse(sp, 413, cause);
+					free(cause);
+				} else if (n == 0)
+					sp->chunk = CHUNK_TRAILER;
+				else {
+					sp->chunk_left = n;
+					sp->chunk = CHUNK_DATA;
+				}
 			}
-			len += v[i].iov_len;
+			free(line);
+			break;
 		}
-		sp->put.got += len;
-		evbuffer_drain(tail, len);
 	}
-	if (sp->put.got == sp->put.declared)
-		sp->mode = SPOOL_DROP;
 }
 
 static void

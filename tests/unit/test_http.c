@@ -813,7 +813,7 @@ small_quota(struct ctx *x)
 /*
  * A PUT whose declared length cannot fit is refused at its head, before a
  * byte of its body is sent: over the quota (507), over the server's size
- * cap (413), chunked (411, a length is required).
+ * cap (413), a transfer coding other than chunked (411).
  */
 static void
 test_put_refused_at_head(void **state)
@@ -832,11 +832,59 @@ test_put_refused_at_head(void **state)
 	    "Content-Length: 99000000\r\n\r\n", "HTTP/1.1 413 ");
 	serve_until_child_exits(x);
 	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 411 ");
+	    "Transfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 411 ");
 	serve_until_child_exits(x);
 	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
 	assert_int_equal(stored_files(x), 0);
 	assert_int_equal(upload_store_used(x->up), 0);
+}
+
+/*
+ * A chunked PUT is stored as its chunks come (extensions and trailers
+ * skipped), and refused once it outgrows the quota.
+ */
+static void
+test_put_chunked(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+			    "Transfer-Encoding: chunked\r\n\r\n"
+			    "5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n"
+			    "0\r\nX-Trailer: y\r\n\r\n";
+	char		 head[256], chunk[8192], buf[64];
+	FILE		*f;
+	int		 fd, i;
+
+	child_exchange(x, req, strlen(req), "HTTP/1.1 201 ", NULL);
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	assert_int_equal(x->last.bytes, 11);
+	assert_non_null(f = fopen(x->stored, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "hello world");
+
+	small_quota(x);
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		snprintf(head, sizeof head, "PUT /0004f2000002-app.log "
+		    "HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+		if (write(fd, head, strlen(head)) < 0)
+			_exit(11);
+		memset(chunk, 'c', sizeof chunk);
+		for (i = 0; i < 16; i++) {
+			if (dprintf(fd, "%zx\r\n", sizeof chunk) < 0 ||
+			    write(fd, chunk, sizeof chunk) < 0 ||
+			    write(fd, "\r\n", 2) < 0)
+				break;
+		}
+		if (read(fd, buf, sizeof buf - 1) < 13)
+			_exit(12);
+		_exit(strncmp(buf, "HTTP/1.1 507 ", 13) == 0 ? 0 : 13);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	assert_int_equal(stored_files(x), 1);
 }
 
 /*
@@ -1077,6 +1125,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_refused_at_head,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_chunked, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_expect_continue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_pipelined, setup,
