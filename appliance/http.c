@@ -398,7 +398,8 @@ http_conn_of(struct http_server *srv, struct evhttp_connection *evcon)
 	unsigned		 i;
 
 	for (i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i]->bev == bev)
+		if (srv->conns[i]->bev == bev &&
+		    srv->conns[i]->fd == bufferevent_getfd(bev))
 			return (srv->conns[i]);
 	}
 	return (NULL);
@@ -414,12 +415,15 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	socklen_t		 len;
 	unsigned		 i, same = 0, reserve;
 
-	/* A number handed out again: the connection that had it is gone. */
-	for (i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i]->fd == fd) {
+	/*
+	 * A number handed out again, or the memory of a bufferevent: the
+	 * connection that had it is gone.
+	 */
+	for (i = 0; i < srv->nconns; ) {
+		if (srv->conns[i]->fd == fd || srv->conns[i]->bev == bev)
 			http_conn_forget(srv, i);
-			break;
-		}
+		else
+			i++;
 	}
 	reserve = srv->config.fd_reserve;
 	if ((uint64_t)fd + reserve >= srv->fd_limit)
