@@ -326,8 +326,13 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 	}
 
 	if (!put) {
-		/* HEAD never has a body; any other with one ends the watch. */
-		if (strncmp(h, "HEAD ", 5) != 0 && (cl != NULL || te != NULL))
+		/*
+		 * HEAD never has a body; any other with one ("Content-Length:
+		 * 0" is none) ends the watch.
+		 */
+		if (strncmp(h, "HEAD ", 5) != 0 && (te != NULL ||
+		    (cl != NULL && (cl[0] == '\0' || strspn(cl, "0") !=
+		    strlen(cl)))))
 			sp->mode = SPOOL_OFF;
 		sp->fresh -= len;
 		sp->heads++;

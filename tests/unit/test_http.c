@@ -925,15 +925,17 @@ test_put_expect_continue(void **state)
 }
 
 /*
- * Pipelined: a GET, a PUT and another GET in one write.  The GET is
- * answered, the PUT stored and answered, and the connection then closed:
- * nothing after a PUT is taken from its connection.
+ * Pipelined: a GET (saying "Content-Length: 0"), a PUT and another GET
+ * in one write.  The GET is answered, the PUT stored and answered, and the
+ * connection then closed: nothing after a PUT is taken from its
+ * connection.
  */
 static void
 test_put_pipelined(void **state)
 {
 	struct ctx	*x = *state;
-	const char	*req = "GET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n"
+	const char	*req = "GET /a.cfg HTTP/1.1\r\nHost: x\r\n"
+			    "Content-Length: 0\r\n\r\n"
 			    "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
 			    "Content-Length: 5\r\n\r\nhello"
 			    "GET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n";
