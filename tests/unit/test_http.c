@@ -1013,6 +1013,57 @@ test_put_trickle(void **state)
 }
 
 /*
+ * Each connection's body is its own: a PUT of a name while another PUT of
+ * the same name trickles in on another connection stores its own bytes,
+ * and the trickled one, completed after, its own (the upload is found
+ * through the connection, not through anything the request says).
+ */
+static void
+test_put_same_name_apart(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*slow = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 10\r\n\r\naaaaa";
+	const char	*fast = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 5\r\n\r\nbbbbb";
+	char		 buf[512], path[256];
+	ssize_t		 n;
+	int		 fd, g;
+	FILE		*f;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, slow, strlen(slow)) < 0)
+			_exit(11);
+		usleep(200 * 1000);
+		g = client_connect(x);
+		if (write(g, fast, strlen(fast)) < 0 ||
+		    (n = read(g, buf, sizeof buf - 1)) <= 0)
+			_exit(12);
+		buf[n] = '\0';
+		if (strstr(buf, " 201 ") == NULL)
+			_exit(13);
+		if (write(fd, "AAAAA", 5) != 5 ||
+		    (n = read(fd, buf, sizeof buf - 1)) <= 0)
+			_exit(14);
+		buf[n] = '\0';
+		_exit(strstr(buf, " 201 ") != NULL ? 0 : 15);
+	}
+	serve_until_child_exits(x);
+	snprintf(path, sizeof path, "%s/uploads/0004f2000001-app.log", x->dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "bbbbb");
+	snprintf(path, sizeof path, "%s/uploads/0004f2000001-app.log.1",
+	    x->dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "aaaaaAAAAA");
+}
+
+/*
  * A PUT cut off halfway leaves nothing: no file, no temporary, and its
  * charge to the quota given back.
  */
@@ -1135,6 +1186,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_trickle, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_same_name_apart,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_cut, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
