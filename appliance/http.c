@@ -53,6 +53,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "http-spool.h"
 #include "log.h"
 #include "pathsafe.h"
 #include "upload.h"
@@ -78,7 +79,6 @@
 #define HTTP_IDLE_TIMEOUT_S	30
 #define HTTP_ACK_TIMEOUT_MS	60000
 #define HTTP_FD_RESERVE		1100
-#define HTTP_MAX_BODY_RAM	(32 * 1024 * 1024)
 /* accept() out of descriptors: try again after this long. */
 #define HTTP_ACCEPT_PAUSE_MS	100
 /* Closed connections are looked for at most this often. */
@@ -102,9 +102,8 @@ static LIST_HEAD(, http_listener) http_listeners =
     LIST_HEAD_INITIALIZER(http_listeners);
 
 /*
- * An admitted connection: its socket (by inode), its peer, and the request
- * bytes it has brought into memory since its last request was handled
- * (PUT bodies: libevent 2.1 hands a body over only once it is whole).
+ * An admitted connection: its socket (by inode), its peer, and the watch
+ * on its input that writes PUT bodies to the quarantine (http-spool.h).
  */
 struct http_conn {
 	struct http_server	*srv;
@@ -112,10 +111,8 @@ struct http_conn {
 	ino_t			 ino;
 	struct sockaddr_storage	 addr;
 	struct bufferevent	*bev;
-	uint64_t		 inram;
-	uint64_t		 seq;		/* when inram became non-zero */
+	struct http_spool	*spool;
 	uint64_t		 active_ms;	/* admitted, or bytes last came */
-	int			 paused;	/* reading stopped by the budget */
 };
 
 struct http_xfer {
@@ -158,8 +155,8 @@ struct http_server {
 	LIST_HEAD(, http_xfer)	 xfers;
 
 	struct http_conn	**conns;	/* admitted, maybe closed since */
-	uint64_t		 body_ram, body_ram_peak, body_seq;
 	unsigned		 nconns;
+	struct event		*sweeper;	/* while a PUT is spooled */
 	struct bufferevent	**pending;	/* accepted, not yet admitted */
 	unsigned		 npending, pending_size;
 	struct event		*admit;
@@ -200,11 +197,11 @@ static const char *http_admit_one(struct http_server *, struct bufferevent *,
 		    int);
 static void	http_conn_forget(struct http_server *, unsigned);
 static int	http_evict_idle(struct http_server *);
-static void	http_conn_resume(struct http_server *);
 static void	http_conn_input(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
-static void	http_conn_done(struct http_server *,
+static struct http_conn *http_conn_of(struct http_server *,
 		    struct evhttp_connection *);
+static void	http_sweeper(evutil_socket_t, short, void *);
 static void	http_sweep(struct http_server *, int);
 static int	http_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
@@ -304,18 +301,16 @@ http_conn_forget(struct http_server *srv, unsigned i)
 {
 	struct http_conn	*c = srv->conns[i];
 
-	if (c->inram > 0) {
-		srv->body_ram -= c->inram;
-		http_conn_resume(srv);
-	}
+	/* A PUT cut off: its upload goes, and its charge to the quotas. */
+	http_spool_free(c->spool);
 	free(c);
 	srv->conns[i] = srv->conns[--srv->nconns];
 }
 
 /*
  * End the admitted connection that has been quiet longest among those
- * moving nothing (no reply being sent, no request bytes held); -1 if every
- * one is busy.  Its socket is shut: evhttp frees it on the EOF.
+ * moving nothing (no reply being sent, no PUT body being stored); -1 if
+ * every one is busy.  Its socket is shut: evhttp frees it on the EOF.
  */
 static int
 http_evict_idle(struct http_server *srv)
@@ -326,7 +321,7 @@ http_evict_idle(struct http_server *srv)
 
 	for (i = 0; i < srv->nconns; i++) {
 		c = srv->conns[i];
-		if (c->inram > 0 || (oldest != NULL &&
+		if (http_spool_busy(c->spool) || (oldest != NULL &&
 		    c->active_ms >= oldest->active_ms))
 			continue;
 		LIST_FOREACH(x, &srv->xfers, entry) {
@@ -351,72 +346,63 @@ http_evict_idle(struct http_server *srv)
 	return (0);
 }
 
-/* Memory was given back: paused connections read again (and may re-pause). */
-static void
-http_conn_resume(struct http_server *srv)
-{
-	unsigned	i;
-
-	for (i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i]->paused) {
-			srv->conns[i]->paused = 0;
-			bufferevent_enable(srv->conns[i]->bev, EV_READ);
-		}
-	}
-}
-
 /*
- * Bytes came in on a connection.  Over the budget, it stops reading (TCP
- * holds the rest at the client) unless it is the one that started first,
- * which always goes on, so that some body always completes.
+ * Bytes came in on a connection: PUT bodies go to the quarantine before
+ * evhttp sees the request.  A 100 Continue may be sent only while no reply
+ * is under way on it.
  */
 static void
 http_conn_input(struct evbuffer *b, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	struct http_conn	*c = arg, *o;
+	struct http_conn	*c = arg;
 	struct http_server	*srv = c->srv;
-	unsigned		 i;
+	struct http_xfer	*x;
+	struct timeval		 tv = { HTTP_SWEEP_MS / 1000, 0 };
 
 	if (info->n_added == 0)
 		return;
 	c->active_ms = http_now_ms();
-	if (c->inram == 0)
-		c->seq = ++srv->body_seq;
-	c->inram += info->n_added;
-	srv->body_ram += info->n_added;
-	if (srv->body_ram > srv->body_ram_peak)
-		srv->body_ram_peak = srv->body_ram;
-	if (srv->body_ram <= srv->config.max_body_ram || c->paused)
-		return;
-	for (i = 0; i < srv->nconns; i++) {
-		o = srv->conns[i];
-		if (o != c && o->inram > 0 && !o->paused && o->seq < c->seq)
+	LIST_FOREACH(x, &srv->xfers, entry) {
+		if (x->evcon != NULL &&
+		    evhttp_connection_get_bufferevent(x->evcon) == c->bev)
 			break;
 	}
-	if (i == srv->nconns)
-		return;		/* the first: it goes on */
-	c->paused = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	http_spool_input(c->spool, b, info, x == NULL);
+	/* A client gone mid-body is noticed by the sweep, its upload freed. */
+	if (http_spool_busy(c->spool) && !evtimer_pending(srv->sweeper, NULL))
+		evtimer_add(srv->sweeper, &tv);
 }
 
-/* A request was handed to us whole: its bytes no longer count. */
 static void
-http_conn_done(struct http_server *srv, struct evhttp_connection *evcon)
+http_sweeper(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct timeval		 tv = { HTTP_SWEEP_MS / 1000, 0 };
+	unsigned		 i;
+
+	http_sweep(srv, 1);
+	for (i = 0; i < srv->nconns; i++) {
+		if (http_spool_busy(srv->conns[i]->spool)) {
+			evtimer_add(srv->sweeper, &tv);
+			return;
+		}
+	}
+}
+
+/* The admitted connection a request came on, or NULL. */
+static struct http_conn *
+http_conn_of(struct http_server *srv, struct evhttp_connection *evcon)
 {
 	struct bufferevent	*bev = evhttp_connection_get_bufferevent(evcon);
-	struct http_conn	*c;
 	unsigned		 i;
 
 	for (i = 0; i < srv->nconns; i++) {
-		c = srv->conns[i];
-		if (c->bev != bev || c->inram == 0)
-			continue;
-		srv->body_ram -= c->inram;
-		c->inram = 0;
-		http_conn_resume(srv);
-		return;
+		if (srv->conns[i]->bev == bev &&
+		    srv->conns[i]->fd == bufferevent_getfd(bev))
+			return (srv->conns[i]);
 	}
+	return (NULL);
 }
 
 /* Admit the connection on fd: NULL, or why it is refused. */
@@ -429,12 +415,15 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	socklen_t		 len;
 	unsigned		 i, same = 0, reserve;
 
-	/* A number handed out again: the connection that had it is gone. */
-	for (i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i]->fd == fd) {
+	/*
+	 * A number handed out again, or the memory of a bufferevent: the
+	 * connection that had it is gone.
+	 */
+	for (i = 0; i < srv->nconns; ) {
+		if (srv->conns[i]->fd == fd || srv->conns[i]->bev == bev)
 			http_conn_forget(srv, i);
-			break;
-		}
+		else
+			i++;
 	}
 	reserve = srv->config.fd_reserve;
 	if ((uint64_t)fd + reserve >= srv->fd_limit)
@@ -476,6 +465,8 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	c->addr = addr;
 	c->bev = bev;
 	c->active_ms = http_now_ms();
+	c->spool = http_spool_new(bev, srv->config.uploads,
+	    srv->config.max_upload, srv->config.max_headers);
 	evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input, c);
 	srv->conns[srv->nconns++] = c;
 	return (NULL);
@@ -572,12 +563,6 @@ http_server_evicted(const struct http_server *srv)
 	return (srv->evicted);
 }
 
-uint64_t
-http_server_body_ram_peak(const struct http_server *srv)
-{
-	return (srv->body_ram_peak);
-}
-
 static double
 http_seconds(const struct timeval *start)
 {
@@ -614,7 +599,11 @@ http_listen(struct http_server *srv, struct http_listener *l, unsigned port,
 	}
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT);
-	evhttp_set_max_body_size(l->http, (ev_ssize_t)srv->config.max_upload);
+	/*
+	 * No body ever reaches evhttp: PUT bodies are on disk before it sees
+	 * the request (http-spool.c), and any other body is refused.
+	 */
+	evhttp_set_max_body_size(l->http, 0);
 	/* libevent's default is no limit on the head at all. */
 	evhttp_set_max_headers_size(l->http,
 	    (ev_ssize_t)srv->config.max_headers);
@@ -669,8 +658,6 @@ http_server_start(struct event_base *base, const struct http_config *config,
 		srv->config.idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
 	if (srv->config.ack_timeout_ms == 0)
 		srv->config.ack_timeout_ms = HTTP_ACK_TIMEOUT_MS;
-	if (srv->config.max_body_ram == 0)
-		srv->config.max_body_ram = HTTP_MAX_BODY_RAM;
 	/*
 	 * Descriptors: as many as allowed (up to 65536), so that the reserve
 	 * for TFTP leaves HTTP enough; the reserve is at most half of them
@@ -690,6 +677,7 @@ http_server_start(struct event_base *base, const struct http_config *config,
 		    HTTP_FD_RESERVE : srv->fd_limit / 2;
 	srv->conns = xcalloc(srv->config.max_connections, sizeof *srv->conns);
 	srv->admit = event_new(base, -1, 0, http_admit, srv);
+	srv->sweeper = evtimer_new(base, http_sweeper, srv);
 	srv->hooks = *hooks;
 	LIST_INIT(&srv->xfers);
 	if (!config->no_http &&
@@ -745,9 +733,11 @@ http_server_free(struct http_server *srv)
 		event_free(srv->secure.resume);
 	if (srv->admit != NULL)
 		event_free(srv->admit);
+	if (srv->sweeper != NULL)
+		event_free(srv->sweeper);
 	free(srv->pending);
 	while (srv->nconns > 0)
-		free(srv->conns[--srv->nconns]);
+		http_conn_forget(srv, srv->nconns - 1);
 	free(srv->conns);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);
@@ -791,7 +781,6 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	size_t				 len = 0;
 	ev_uint16_t			 port = 0;
 
-	http_conn_done(l->srv, evcon);
 	memset(&info, 0, sizeof info);
 	evhttp_connection_get_peer(evcon, &peer, &port);
 	snprintf(peer_text, sizeof peer_text, "%s:%u", peer != NULL ? peer :
@@ -1291,17 +1280,21 @@ http_emit(struct http_xfer *x, enum xfer_phase phase, enum xfer_end end,
 	x->srv->hooks.event(x->srv->hooks.arg, &ev);
 }
 
+/*
+ * A PUT: its body is already in the quarantine, or was refused, on the
+ * connection it came on (http-spool.c); the connection closes after the
+ * reply.
+ */
 static void
 http_put(struct http_listener *l, struct evhttp_request *req,
     struct http_request_info *info)
 {
 	struct http_server	*srv = l->srv;
-	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
-	struct evbuffer_iovec	*v;
+	struct http_conn	*c;
+	struct http_spool_put	 put;
 	struct xfer_event	 ev;
-	struct upload		*up;
 	char			*cause = NULL, *stored = NULL;
-	int			 n, i, status = 201;
+	int			 status;
 
 	memset(&ev, 0, sizeof ev);
 	ev.proto = info->tls ? XFER_HTTPS : XFER_HTTP;
@@ -1311,31 +1304,20 @@ http_put(struct http_listener *l, struct evhttp_request *req,
 	ev.peer_ip = info->peer_ip;
 	ev.peer_text = info->peer_text;
 	ev.id = ++srv->next_id;
-	ev.total = ev.bytes = evbuffer_get_length(body);
-	if (srv->config.uploads == NULL) {
-		cause = xstrdup("uploads are not accepted here");
-		status = 403;
+	c = http_conn_of(srv, evhttp_request_get_connection(req));
+	if (c == NULL || http_spool_take(c->spool, info->name,
+	    strlen(info->name), &put) != 0) {
+		/* Only a request the watch did not follow gets here. */
+		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
+		return;
+	}
+	ev.total = put.declared;
+	ev.bytes = put.got;
+	if ((status = put.status) != 0) {
+		cause = put.cause;
 		goto refused;
 	}
-	if ((up = upload_begin(srv->config.uploads, info->name, &cause)) ==
-	    NULL) {
-		status = 403;
-		goto refused;
-	}
-	n = evbuffer_peek(body, -1, NULL, NULL, 0);
-	v = xcalloc(n > 0 ? (size_t)n : 1, sizeof *v);
-	evbuffer_peek(body, -1, NULL, v, n);
-	for (i = 0; i < n; i++) {
-		if (upload_write(up, v[i].iov_base, v[i].iov_len,
-		    &cause) != 0) {
-			free(v);
-			upload_abort(up);
-			status = 507;
-			goto refused;
-		}
-	}
-	free(v);
-	if (upload_commit(up, &stored, &cause) != 0) {
+	if (upload_commit(put.up, &stored, &cause) != 0) {
 		status = 507;
 		goto refused;
 	}

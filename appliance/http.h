@@ -4,7 +4,8 @@
  * bytes (an fd served with sendfile, or a buffer rendered for this request)
  * and is told what happened to every transfer, including how many bytes the
  * client's TCP acknowledged when it closed early.  PUT goes to the same
- * upload quarantine as TFTP writes.
+ * upload quarantine as TFTP writes, written there as it arrives
+ * (http-spool.h).
  */
 #ifndef ZTP_HTTP_H
 #define ZTP_HTTP_H
@@ -81,12 +82,6 @@ struct http_config {
 	 * descriptors (below RLIMIT_NOFILE) is refused.  Default 1100.
 	 */
 	unsigned		 fd_reserve;
-	/*
-	 * Request bytes (PUT bodies) held in memory in all, default 32 MiB;
-	 * past it connections stop reading until memory is given back, but
-	 * for the one that started first.
-	 */
-	uint64_t		 max_body_ram;
 };
 
 void			 http_config_defaults(struct http_config *);
@@ -102,8 +97,6 @@ uint64_t		 http_server_refused(const struct http_server *);
 uint64_t		 http_server_accept_errors(const struct http_server *);
 /* Idle connections ended to make room for a new one. */
 uint64_t		 http_server_evicted(const struct http_server *);
-/* The most request bytes held in memory at once. */
-uint64_t		 http_server_body_ram_peak(const struct http_server *);
 /* Also accept on this listening socket (the fuzzer's). */
 int			 http_server_add_listener(struct http_server *, int);
 

@@ -600,6 +600,31 @@ upload_space(struct upload *up, size_t len, char **cause)
 }
 
 int
+upload_expect(struct upload *up, uint64_t size, char **cause)
+{
+	struct upload_store	*st = up->store;
+	struct statvfs		 sv;
+
+	if (size > st->max) {
+		xasprintf(cause, "the upload of %llu bytes is over the limit "
+		    "of %llu bytes", (unsigned long long)size,
+		    (unsigned long long)st->max);
+		return (-1);
+	}
+	if (upload_charge(up, size, cause) != 0)
+		return (-1);
+	if (fstatvfs(st->dirfd, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < st->limits.reserve + size) {
+		xasprintf(cause, "the disk holding %s has no room for %llu "
+		    "bytes (%llu bytes are kept free for the appliance's own "
+		    "records)", st->dir, (unsigned long long)size,
+		    (unsigned long long)st->limits.reserve);
+		return (-1);
+	}
+	return (0);
+}
+
+int
 upload_write(struct upload *up, const void *buf, size_t len, char **cause)
 {
 	const char	*p = buf;

@@ -78,6 +78,12 @@ void			 upload_store_sync_stats(struct upload_store *,
 
 /* Start an upload; NULL with *cause when the name is refused or on I/O error. */
 struct upload	*upload_begin(struct upload_store *, const char *, char **);
+/*
+ * The upload will be this long: charge the quotas for all of it now and
+ * check that the disk keeps its reserve, so a body that cannot fit is
+ * refused before it is sent; -1 with *cause if not.
+ */
+int		 upload_expect(struct upload *, uint64_t, char **);
 /* Append bytes; -1 with *cause over the size cap or on a full disk. */
 int		 upload_write(struct upload *, const void *, size_t, char **);
 /*

@@ -110,6 +110,23 @@ wait_for() {
 	return 0
 }
 
+# hostile_addrs DEV PREFIX: `ip -batch` lines that give DEV every source
+# address tests/integration/hostile-tool.c uses with HOSTILE_PREFIX=PREFIX
+# (PREFIX.44.1, .55.1-16, .66.1, .77-79.1-250, .88.1), in a /16.
+hostile_addrs() {
+	for _c in 44 66 88; do
+		echo "addr add $2.$_c.1/16 dev $1"
+	done
+	for _d in $(seq 1 16); do
+		echo "addr add $2.55.$_d/16 dev $1"
+	done
+	for _c in 77 78 79; do
+		for _d in $(seq 1 250); do
+			echo "addr add $2.$_c.$_d/16 dev $1"
+		done
+	done
+}
+
 sha256() {
 	sha256sum "$1" | cut -d' ' -f1
 }

@@ -76,15 +76,7 @@ ip -n "$NS" link set "$VP" up
 		echo "addr add 10.77.$((a / 256)).$((a % 256))/16 dev $VP"
 		i=$((i + 1))
 	done
-	echo "addr add 10.77.44.1/16 dev $VP"
-	echo "addr add 10.77.66.1/16 dev $VP"
-	echo "addr add 10.77.88.1/16 dev $VP"
-	for d in $(seq 1 16); do echo "addr add 10.77.55.$d/16 dev $VP"; done
-	for c in 77 78 79; do
-		for d in $(seq 1 250); do
-			echo "addr add 10.77.$c.$d/16 dev $VP"
-		done
-	done
+	hostile_addrs "$VP" 10.77
 } >"$W/addrs"
 ip -n "$NS" -batch "$W/addrs" || exit 1
 tc qdisc add dev "$VH" root tbf rate "$RATE" burst 512kb latency 20ms || exit 1

@@ -53,19 +53,30 @@ e2e_fixture() {
 	    sha256sum | cut -d' ' -f1)
 }
 
-# e2e_serve DIR [options...]: the daemon on 127.0.0.1 with free ports; sets
+# Where things run.  By default everything is here, the daemon on
+# 127.0.0.1.  A suite that puts the daemon and the phones in network
+# namespaces (hostile.sh) sets E2E_IN_APP and E2E_IN_PHONE to the command
+# prefixes that run in them ("ip netns exec NS") and E2E_ADDR to the
+# daemon's address; the mock ZTP service runs on the phones' side, on
+# their 127.0.0.1.
+E2E_IN_APP=${E2E_IN_APP:-}
+E2E_IN_PHONE=${E2E_IN_PHONE:-}
+E2E_ADDR=${E2E_ADDR:-127.0.0.1}
+
+# e2e_serve DIR [options...]: the daemon on $E2E_ADDR with free ports; sets
 # HTTP, TFTP, SERVE_PID.  Ports are kept across a restart (same DIR).
 e2e_serve() {
 	_f=$1; shift
 	: "${HTTP:=$(free_port tcp)}"
 	: "${TFTP:=$(free_port udp)}"
-	"$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$HTTP" \
+	$E2E_IN_APP "$ZTP_BIN" serve --listen "$E2E_ADDR" --http-port "$HTTP" \
 	    --tftp-port "$TFTP" --syslog-port off --state "$_f/state" \
 	    --library "$_f/lib" --ca "$_f/pki/ca.pem" --no-dhcp --foreground \
 	    "$@" >>"$_f/serve.log" 2>&1 &
 	SERVE_PID=$!
 	at_exit "kill $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null"
-	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$HTTP/x"
+	wait_for 20 $E2E_IN_PHONE curl -s -o /dev/null \
+	    "http://$E2E_ADDR:$HTTP/x"
 }
 
 # e2e_stop: SIGTERM and wait; non-zero when the daemon did not exit 0 (a
@@ -78,12 +89,12 @@ e2e_stop() {
 # e2e_mock DIR: the mock ZTP endpoint; sets ZTP (port) and MOCK_PID.
 e2e_mock() {
 	ZTP=$(free_port tcp)
-	"$PHONESIM_BIN" ztp-mock --listen "127.0.0.1:$ZTP" \
+	$E2E_IN_PHONE "$PHONESIM_BIN" ztp-mock --listen "127.0.0.1:$ZTP" \
 	    --cert "$1/pki/server.pem" --key "$1/pki/server.key" \
 	    --log "$1/arrivals.log" >"$1/mock.log" 2>&1 &
 	MOCK_PID=$!
 	at_exit "kill $MOCK_PID 2>/dev/null; wait $MOCK_PID 2>/dev/null"
-	wait_for 20 sh -c "ss -Hltn 'sport = :$ZTP' | grep -q ."
+	wait_for 20 $E2E_IN_PHONE sh -c "ss -Hltn 'sport = :$ZTP' | grep -q ."
 }
 
 # e2e_report DIR: the report as JSON, to DIR/report.json.

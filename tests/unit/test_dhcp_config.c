@@ -111,6 +111,7 @@ test_config_text(void **state)
 	    "log-facility=-\n"
 	    "log-dhcp\n"
 	    "dhcp-authoritative\n"
+	    "no-ping\n"
 	    "dhcp-range=10.99.0.2,10.99.0.254,255.255.255.0,30m\n"
 	    "dhcp-option=option:router\n"
 	    "dhcp-option=option:dns-server\n"

@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -681,12 +682,6 @@ setup_ack(void **state)
 	return (setup_tweaked(state));
 }
 
-static void
-small_body_ram(struct http_config *cfg)
-{
-	cfg->max_body_ram = 64 * 1024;
-}
-
 /* One PUT of len bytes of 'p' as name; exits 0 on 201. */
 static void
 child_put(struct ctx *x, const char *name, size_t len)
@@ -714,19 +709,44 @@ child_put(struct ctx *x, const char *name, size_t len)
 	_exit(strstr(buf, " 201 ") != NULL ? 0 : 43);
 }
 
+/* The number of regular files in the upload store. */
+static int
+stored_files(struct ctx *x)
+{
+	char	cmd[256];
+	FILE	*p;
+	int	n = -1;
+
+	snprintf(cmd, sizeof cmd, "find %s/uploads -type f | wc -l", x->dir);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return (n);
+}
+
+/* Run the loop for ms more milliseconds (the server's own timers). */
+static void
+serve_for(struct ctx *x, unsigned ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(x->base, &tv);
+	event_base_dispatch(x->base);
+}
+
 /*
- * PUT bodies held in memory come out of one budget: four concurrent bodies
- * of 1,000,000 bytes through a 64 KiB budget are all stored, and the
- * memory they held at once stayed under the budget plus the one body that
- * is always let through (it was all four, 4 MB).
+ * Four concurrent PUTs of 1,000,000 bytes each, on their own connections,
+ * are all stored whole, each in its own file.
  */
 static void
-test_put_bodies_bounded(void **state)
+test_put_concurrent(void **state)
 {
 	struct ctx	*x = *state;
 	const char	*names[] = { "0004f2000001-app.log",
 			    "0004f2000002-app.log", "0004f2000003-app.log",
 			    "0004f2000004-app.log" };
+	char		 path[256];
+	struct stat	 sb;
 	pid_t		 kids[4];
 	int		 i, st;
 
@@ -743,17 +763,332 @@ test_put_bodies_bounded(void **state)
 		_exit(0);
 	}
 	serve_until_child_exits(x);
-	if (http_server_body_ram_peak(x->srv) >= 1000000 + 256 * 1024)
-		fail_msg("%llu bytes of bodies were held at once",
-		    (unsigned long long)http_server_body_ram_peak(x->srv));
-	assert_true(http_server_body_ram_peak(x->srv) > 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/uploads/%s", x->dir, names[i]);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_size, 1000000);
+	}
+	assert_int_equal(stored_files(x), 4);
 }
 
-static int
-setup_body_ram(void **state)
+/*
+ * In the child: send req, then read the reply within 3 s without sending
+ * anything more; it must start with want.
+ */
+static void
+child_head_only(struct ctx *x, const char *req, const char *want)
 {
-	tweak = small_body_ram;
-	return (setup_tweaked(state));
+	struct pollfd	pfd;
+	char		buf[512];
+	ssize_t		n;
+	int		fd;
+
+	if ((x->child = fork()) != 0)
+		return;
+	fd = client_connect(x);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		_exit(11);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 3000) != 1)
+		_exit(12);	/* no answer: it waits for the body */
+	if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+		_exit(13);
+	buf[n] = '\0';
+	if (strncmp(buf, want, strlen(want)) != 0) {
+		fprintf(stderr, "# got: %s\n", buf);
+		_exit(14);
+	}
+	_exit(0);
+}
+
+static void
+small_quota(struct ctx *x)
+{
+	struct upload_limits	lim = { 65536, 0, 0 };
+
+	upload_store_set_limits(x->up, &lim);
+}
+
+/*
+ * A PUT whose declared length cannot fit is refused at its head, before a
+ * byte of its body is sent: over the quota (507), over the server's size
+ * cap (413), a transfer coding other than chunked (411).
+ */
+static void
+test_put_refused_at_head(void **state)
+{
+	struct ctx	*x = *state;
+
+	small_quota(x);
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 200000\r\n\r\n", "HTTP/1.1 507 ");
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	assert_int_equal(x->last.total, 200000);
+	assert_int_equal(x->last.bytes, 0);
+	assert_non_null(strstr(x->reason, "quota"));
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 99000000\r\n\r\n", "HTTP/1.1 413 ");
+	serve_until_child_exits(x);
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+	    "Transfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 411 ");
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	assert_int_equal(stored_files(x), 0);
+	assert_int_equal(upload_store_used(x->up), 0);
+}
+
+/*
+ * A chunked PUT is stored as its chunks come (extensions and trailers
+ * skipped), and refused once it outgrows the quota.
+ */
+static void
+test_put_chunked(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+			    "Transfer-Encoding: chunked\r\n\r\n"
+			    "5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n"
+			    "0\r\nX-Trailer: y\r\n\r\n";
+	char		 head[256], chunk[8192], buf[64];
+	FILE		*f;
+	int		 fd, i;
+
+	child_exchange(x, req, strlen(req), "HTTP/1.1 201 ", NULL);
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	assert_int_equal(x->last.bytes, 11);
+	assert_non_null(f = fopen(x->stored, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "hello world");
+
+	small_quota(x);
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		snprintf(head, sizeof head, "PUT /0004f2000002-app.log "
+		    "HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+		if (write(fd, head, strlen(head)) < 0)
+			_exit(11);
+		memset(chunk, 'c', sizeof chunk);
+		for (i = 0; i < 16; i++) {
+			if (dprintf(fd, "%zx\r\n", sizeof chunk) < 0 ||
+			    write(fd, chunk, sizeof chunk) < 0 ||
+			    write(fd, "\r\n", 2) < 0)
+				break;
+		}
+		if (read(fd, buf, sizeof buf - 1) < 13)
+			_exit(12);
+		_exit(strncmp(buf, "HTTP/1.1 507 ", 13) == 0 ? 0 : 13);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	assert_int_equal(stored_files(x), 1);
+}
+
+/*
+ * "Expect: 100-continue" is answered once the upload has room, and the
+ * body then stored.
+ */
+static void
+test_put_expect_continue(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*head = "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+			    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+	char		 buf[512];
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, head, strlen(head)) < 0)
+			_exit(11);
+		if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+			_exit(12);
+		buf[n] = '\0';
+		if (strcmp(buf, "HTTP/1.1 100 Continue\r\n\r\n") != 0)
+			_exit(13);
+		if (write(fd, "hello", 5) != 5)
+			_exit(14);
+		while (got < sizeof buf - 1 &&
+		    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		_exit(strncmp(buf, "HTTP/1.1 201 ", 13) == 0 ? 0 : 15);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	assert_int_equal(x->last.bytes, 5);
+}
+
+/*
+ * Pipelined: a GET (saying "Content-Length: 0"), a PUT and another GET
+ * in one write.  The GET is answered, the PUT stored and answered, and the
+ * connection then closed: nothing after a PUT is taken from its
+ * connection.
+ */
+static void
+test_put_pipelined(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "GET /a.cfg HTTP/1.1\r\nHost: x\r\n"
+			    "Content-Length: 0\r\n\r\n"
+			    "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+			    "Content-Length: 5\r\n\r\nhello"
+			    "GET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n";
+	char		 buf[8192], *p;
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd, replies = 0;
+	FILE		*f;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+			_exit(11);
+		while (got < sizeof buf - 1 &&
+		    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		for (p = buf; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+			replies++;
+		if (strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) != 0 ||
+		    strstr(buf, "HTTP/1.1 201 Created\r\n") == NULL ||
+		    replies != 2) {
+			fprintf(stderr, "# got: %s\n", buf);
+			_exit(12);
+		}
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_non_null(f = fopen(x->stored, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "hello");
+}
+
+/*
+ * A PUT trickling its body holds nobody up: a GET on another connection
+ * is answered while it waits; then the PUT completes.
+ */
+static void
+test_put_trickle(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*head = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 10\r\n\r\nhello";
+	const char	*get = "GET /a.cfg HTTP/1.0\r\n\r\n";
+	char		 buf[512];
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd, g;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, head, strlen(head)) < 0)
+			_exit(11);
+		usleep(200 * 1000);
+		g = client_connect(x);
+		if (write(g, get, strlen(get)) < 0)
+			_exit(12);
+		while (got < sizeof buf - 1 &&
+		    (n = read(g, buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		if (strstr(buf, BODY) == NULL)
+			_exit(13);
+		if (write(fd, "world", 5) != 5)
+			_exit(14);
+		if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+			_exit(15);
+		buf[n] = '\0';
+		_exit(strstr(buf, " 201 ") != NULL ? 0 : 16);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	assert_int_equal(x->last.bytes, 10);
+}
+
+/*
+ * Each connection's body is its own: a PUT of a name while another PUT of
+ * the same name trickles in on another connection stores its own bytes,
+ * and the trickled one, completed after, its own (the upload is found
+ * through the connection, not through anything the request says).
+ */
+static void
+test_put_same_name_apart(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*slow = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 10\r\n\r\naaaaa";
+	const char	*fast = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 5\r\n\r\nbbbbb";
+	char		 buf[512], path[256];
+	ssize_t		 n;
+	int		 fd, g;
+	FILE		*f;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, slow, strlen(slow)) < 0)
+			_exit(11);
+		usleep(200 * 1000);
+		g = client_connect(x);
+		if (write(g, fast, strlen(fast)) < 0 ||
+		    (n = read(g, buf, sizeof buf - 1)) <= 0)
+			_exit(12);
+		buf[n] = '\0';
+		if (strstr(buf, " 201 ") == NULL)
+			_exit(13);
+		if (write(fd, "AAAAA", 5) != 5 ||
+		    (n = read(fd, buf, sizeof buf - 1)) <= 0)
+			_exit(14);
+		buf[n] = '\0';
+		_exit(strstr(buf, " 201 ") != NULL ? 0 : 15);
+	}
+	serve_until_child_exits(x);
+	snprintf(path, sizeof path, "%s/uploads/0004f2000001-app.log", x->dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "bbbbb");
+	snprintf(path, sizeof path, "%s/uploads/0004f2000001-app.log.1",
+	    x->dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "aaaaaAAAAA");
+}
+
+/*
+ * A PUT cut off halfway leaves nothing: no file, no temporary, and its
+ * charge to the quota given back.
+ */
+static void
+test_put_cut(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*head = "PUT /0004f2000001-app.log HTTP/1.0\r\n"
+			    "Content-Length: 500000\r\n\r\n";
+	char		 chunk[100000];
+	int		 fd;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		memset(chunk, 'c', sizeof chunk);
+		if (write(fd, head, strlen(head)) < 0 ||
+		    write(fd, chunk, sizeof chunk) != sizeof chunk)
+			_exit(11);
+		usleep(300 * 1000);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	serve_for(x, 1500);
+	assert_int_equal(stored_files(x), 0);
+	assert_int_equal(upload_store_used(x->up), 0);
 }
 
 static void
@@ -839,8 +1174,22 @@ main(void)
 		    test_accept_emfile_does_not_spin, setup_emfile, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_wait_has_deadline,
 		    setup_ack, teardown),
-		cmocka_unit_test_setup_teardown(test_put_bodies_bounded,
-		    setup_body_ram, teardown),
+		cmocka_unit_test_setup_teardown(test_put_concurrent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_refused_at_head,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_chunked, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_expect_continue,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_pipelined, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_trickle, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_same_name_apart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_cut, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_slow_download_outlives_idle_timeout, setup_short_idle,
 		    teardown),
