@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "batch.h"
 #include "clock.h"
 #include "cmd.h"
 #include "control.h"
@@ -28,34 +29,16 @@
 /* How long a batch keeps trying to reach a daemon that went away. */
 #define BATCH_RECONNECT_SECS 60
 
-struct batch {
-	const char			*state_dir;
-	const char			*inventory_path;
-	const char			*report_path;
-	const char			*verify_via;	/* ZTP check, or NULL */
-	long				 timeout;
-	int				 json;
-	int				 only_inventory;
-	int				 autostart;
-	struct control_inventory	 inv;
-	json_t				*phones;	/* mac -> last phone object */
-	json_t				*held;		/* macs we asked to hold */
-	json_t				*warned;	/* macs warned about a model */
-	struct control_client		*cl;
-	int64_t				 start;	/* monotonic ms */
-};
 
 static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
 static void	batch_apply(struct batch *, json_t *);
-static void	batch_count(struct batch *, unsigned int *, unsigned int *);
 static void	batch_progress(struct batch *, struct control_inventory_phone *,
 		    json_t *);
 static int	batch_report(struct batch *, char **, char **);
 static void	batch_summary(struct batch *, const char *, int);
-static const char *batch_state(json_t *);
 static void	batch_verify(struct batch *);
 
 static const struct cmd_option cmd_batch_options[] = {
@@ -93,7 +76,7 @@ batch_elapsed(struct batch *b)
 	return ((long)((clock_mono_ms() - b->start) / 1000));
 }
 
-static const char *
+const char *
 batch_state(json_t *ph)
 {
 	const char	*s = json_string_value(json_object_get(ph, "state"));
@@ -152,7 +135,7 @@ batch_sync(struct batch *b, char **cause)
 	return (0);
 }
 
-static void
+void
 batch_count(struct batch *b, unsigned int *recovered, unsigned int *failed)
 {
 	const char	*s;
@@ -366,17 +349,10 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct batch	 b;
 	const char	*arg;
-	json_t		*ev;
-	const char	*name;
-	char		*cause = NULL, *report = NULL;
-	unsigned int	 rec, fail;
-	long		 left, lost_at = -1;
+	char		*cause = NULL;
 	int		 c, first, rc;
 
-	memset(&b, 0, sizeof b);
-	b.state_dir = CONTROL_DEFAULT_STATE;
-	b.timeout = 30 * 60;
-	b.autostart = 1;
+	batch_init(&b);
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		switch (c) {
 		case -1:
@@ -422,39 +398,59 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		free(cause);
 		return (EXIT_USAGE);
 	}
+	rc = batch_run(&b);
+	batch_free(&b);
+	return (rc);
+}
 
-	b.start = clock_mono_ms();
-	b.phones = json_object();
-	b.held = json_object();
-	b.warned = json_object();
-	if (b.json)
+/*
+ * Wait for the inventory's phones, write the report and print the summary;
+ * EXIT_OK, EXIT_INCOMPLETE or EXIT_RUNTIME.  The caller has filled in b
+ * (batch_init, then its fields and the inventory) and frees it with
+ * batch_free.
+ */
+int
+batch_run(struct batch *b)
+{
+	json_t		*ev;
+	const char	*name;
+	char		*cause = NULL;
+	unsigned int	 rec, fail;
+	long		 left, lost_at = -1;
+	int		 rc;
+
+	b->start = clock_mono_ms();
+	b->phones = json_object();
+	b->held = json_object();
+	b->warned = json_object();
+	if (b->json)
 		printf("{\"event\":\"start\",\"total\":%zu,\"timeout\":%ld}\n",
-		    b.inv.n, b.timeout);
+		    b->inv.n, b->timeout);
 	else
-		printf("waiting up to %lds for %zu phones of %s\n", b.timeout,
-		    b.inv.n, b.inventory_path);
+		printf("waiting up to %lds for %zu phones of %s\n", b->timeout,
+		    b->inv.n, b->inventory_path);
 	fflush(stdout);
-	if (batch_connect(&b, &cause) != 0) {
+	if (batch_connect(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
 		free(cause);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
 	/* A daemon that goes away was stopped or is restarting: never start one. */
-	b.autostart = 0;
-	if (b.verify_via != NULL)
-		batch_verify(&b);
+	b->autostart = 0;
+	if (b->verify_via != NULL)
+		batch_verify(b);
 
 	for (;;) {
-		batch_count(&b, &rec, &fail);
-		if (rec + fail == b.inv.n)
+		batch_count(b, &rec, &fail);
+		if (rec + fail == b->inv.n)
 			break;
-		if ((left = b.timeout - batch_elapsed(&b)) <= 0)
+		if ((left = b->timeout - batch_elapsed(b)) <= 0)
 			break;
-		if (b.cl == NULL) {
+		if (b->cl == NULL) {
 			/* The daemon went away: it may be restarting. */
-			if (batch_connect(&b, &cause) != 0) {
-				if (batch_elapsed(&b) - lost_at >
+			if (batch_connect(b, &cause) != 0) {
+				if (batch_elapsed(b) - lost_at >
 				    BATCH_RECONNECT_SECS) {
 					fprintf(stderr, "ztp-rescue batch: "
 					    "%s\n", cause);
@@ -471,7 +467,7 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 			lost_at = -1;
 			continue;
 		}
-		ev = control_next_event(b.cl, left > 1 ? 1000 : (int)left *
+		ev = control_next_event(b->cl, left > 1 ? 1000 : (int)left *
 		    1000, &cause);
 		if (ev == NULL) {
 			if (cause == NULL)
@@ -480,38 +476,55 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 			    cause);
 			free(cause);
 			cause = NULL;
-			control_client_free(b.cl);
-			b.cl = NULL;
-			lost_at = batch_elapsed(&b);
+			control_client_free(b->cl);
+			b->cl = NULL;
+			lost_at = batch_elapsed(b);
 			continue;
 		}
 		name = json_string_value(json_object_get(ev, "event"));
 		if (name != NULL && strcmp(name, "phone") == 0)
-			batch_apply(&b, json_object_get(ev, "phone"));
+			batch_apply(b, json_object_get(ev, "phone"));
 		else if (name != NULL && strcmp(name, "dropped") == 0 &&
-		    batch_sync(&b, &cause) != 0) {
+		    batch_sync(b, &cause) != 0) {
 			free(cause);	/* the next read will notice */
 			cause = NULL;
 		}
 		json_decref(ev);
 	}
 
-	batch_count(&b, &rec, &fail);
-	rc = rec == b.inv.n ? EXIT_OK : EXIT_INCOMPLETE;
-	if (b.cl == NULL || batch_report(&b, &report, &cause) != 0) {
+	batch_count(b, &rec, &fail);
+	rc = rec == b->inv.n ? EXIT_OK : EXIT_INCOMPLETE;
+	if (b->cl == NULL || batch_report(b, &b->report, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: no report: %s\n",
 		    cause != NULL ? cause : "the daemon is gone");
 		free(cause);
 		rc = EXIT_RUNTIME;
 	}
-	batch_summary(&b, report, rc);
+	batch_summary(b, b->report, rc);
 
 out:
-	free(report);
-	control_client_free(b.cl);
-	json_decref(b.phones);
-	json_decref(b.held);
-	json_decref(b.warned);
-	control_inventory_free(&b.inv);
+	control_client_free(b->cl);
+	b->cl = NULL;
 	return (rc);
+}
+
+void
+batch_init(struct batch *b)
+{
+	memset(b, 0, sizeof *b);
+	b->state_dir = CONTROL_DEFAULT_STATE;
+	b->timeout = 30 * 60;
+	b->autostart = 1;
+}
+
+void
+batch_free(struct batch *b)
+{
+	control_client_free(b->cl);
+	json_decref(b->phones);
+	json_decref(b->held);
+	json_decref(b->warned);
+	control_inventory_free(&b->inv);
+	free(b->report);
+	memset(b, 0, sizeof *b);
 }

@@ -1,0 +1,40 @@
+/*
+ * Batch mode's engine (cmd-batch.c): wait for an inventory's phones through
+ * the daemon's control socket, then write the report.  `ztp-rescue batch`
+ * and `ztp-rescue unattended` both run it, so there is one way to wait.
+ */
+#ifndef ZTP_BATCH_H
+#define ZTP_BATCH_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "control.h"
+
+struct batch {
+	const char			*state_dir;
+	const char			*inventory_path;
+	const char			*report_path;
+	const char			*verify_via;	/* ZTP check, or NULL */
+	long				 timeout;
+	int				 json;
+	int				 only_inventory;
+	int				 autostart;
+	struct control_inventory	 inv;
+	json_t				*phones;	/* mac -> last phone object */
+	json_t				*held;		/* macs we asked to hold */
+	json_t				*warned;	/* macs warned about a model */
+	struct control_client		*cl;
+	int64_t				 start;	/* monotonic ms */
+	char				*report;	/* where it went */
+};
+
+void		 batch_init(struct batch *);
+int		 batch_run(struct batch *);
+void		 batch_free(struct batch *);
+/* Listed phones repointed-quiet (or verified), and failed. */
+void		 batch_count(struct batch *, unsigned int *, unsigned int *);
+const char	*batch_state(json_t *);
+
+#endif

@@ -1,0 +1,162 @@
+#!/bin/sh
+# Unattended recovery (`ztp-rescue unattended`) against a daemon and two
+# simulated phones, with a folder standing in for the stick's ZTPDATA: the
+# job file's CA, re-point target and policy reach the daemon, batch mode's
+# engine waits for the inventory, and the report (JSON, CSV, text) and the
+# final screen are written next to the job file.  A job that cannot run is
+# refused with the file, the line and what to do, on the same screen; a
+# phone that never comes ends the run at the job's time limit.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+[ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
+command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }
+
+d=$(make_tmpdir)
+data=$d/ztpdata
+mkdir -p "$data/ca"
+
+# refused NAME EXPECTED: a job file with the given body is refused, exit 2,
+# on stderr and on the final screen, before any daemon is asked.
+refused() {
+	_name=$1 _want=$2
+	err=$("$ZTP_BIN" unattended --state "$d/none" --no-start \
+	    --job "$data/bad.conf" --summary "$d/bad.screen" 2>&1 >/dev/null)
+	rc=$?
+	check_eq "$_name: exit 2" 2 "$rc"
+	check_contains "$_name: says where and what" "$_want" "$err"
+	check_contains "$_name: on the screen too" "$_want" "$(cat "$d/bad.screen")"
+	check_contains "$_name: the screen says the run did not start" \
+	    "UNATTENDED RECOVERY NOT STARTED" "$(cat "$d/bad.screen")"
+	rm -f "$d/bad.screen"
+}
+printf '0004f2c00001\n' >"$data/one.csv"
+err=$("$ZTP_BIN" unattended --state "$d/none" --no-start \
+    --job "$data/ztp-rescue-job.conf" --summary "$d/bad.screen" 2>&1 >/dev/null)
+check_eq "no job file: exit 2" 2 "$?"
+check_contains "no job file: says so" \
+    "$data/ztp-rescue-job.conf: No such file or directory: put a job file there" "$err"
+check_contains "no job file: on the screen" "UNATTENDED RECOVERY NOT STARTED" \
+    "$(cat "$d/bad.screen")"
+printf '# a job\ninventory = one.csv\nrepoint = ztp\ncolour = blue\n' >"$data/bad.conf"
+refused "unknown key" "$data/bad.conf:4: unknown key 'colour': remove it or use one of inventory,"
+printf 'inventory = one.csv\nrepoint = ztp\n\ntimeout = soon\n' >"$data/bad.conf"
+refused "bad timeout" "$data/bad.conf:4: timeout 'soon': 'soon' is not a duration"
+printf 'inventory = one.csv\nrepoint = ftp://x/\n' >"$data/bad.conf"
+refused "bad repoint" "$data/bad.conf:2: repoint 'ftp://x/': must be \"ztp\""
+printf 'inventory = one.csv\nrepoint = ztp\nonly-inventory = maybe\n' >"$data/bad.conf"
+refused "bad yes/no" "$data/bad.conf:3: only-inventory 'maybe': must be \"yes\" or \"no\""
+printf 'inventory = one.csv\nrepoint = ztp\ninventory = two.csv\n' >"$data/bad.conf"
+refused "a key twice" "$data/bad.conf:3: 'inventory' is given twice (first on line 1): keep one"
+printf 'inventory = one.csv\nrepoint = ztp\nunknown-version = ask\n' >"$data/bad.conf"
+refused "bad policy" "$data/bad.conf:3: unknown-version 'ask': must be \"upgrade\" or \"hold\""
+printf 'inventory = one.csv\nrepoint ztp\n' >"$data/bad.conf"
+refused "no '='" "$data/bad.conf:2: 'repoint ztp' is not \"key = value\""
+printf 'inventory = one.csv\nrepoint = ztp\nreport = ../x\n' >"$data/bad.conf"
+refused "a report name that leaves reports/" "$data/bad.conf:3: report '../x': must be a plain file name"
+printf 'inventory = one.csv\nrepoint = ztp\ndhcp = eth1\n' >"$data/bad.conf"
+refused "dhcp without an address" "$data/bad.conf:3: 'dhcp = IFACE' and 'address = A/N' go together"
+printf 'repoint = ztp\n' >"$data/bad.conf"
+refused "no inventory" "$data/bad.conf: no 'inventory': name the CSV"
+printf 'inventory = one.csv\n' >"$data/bad.conf"
+refused "no repoint" "$data/bad.conf: no 'repoint': say where the phones go"
+printf 'inventory = missing.csv\nrepoint = ztp\n' >"$data/bad.conf"
+refused "a missing inventory" "$data/missing.csv: No such file or directory"
+printf '0004f2c00001\nnot-a-mac\n' >"$data/badinv.csv"
+printf 'inventory = badinv.csv\nrepoint = ztp\n' >"$data/bad.conf"
+refused "a bad inventory line" "$data/badinv.csv:2: 'not-a-mac' is not a MAC address"
+check "nothing was written for a refused job" test ! -e "$data/reports"
+
+serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
+cp "$d/ca.pem" "$data/ca/operator-ca.pem"
+CAFP=$(openssl x509 -in "$d/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
+serve_start "$d" --quiet-period 1 ||
+    { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
+
+# The job: two phones, the CA on the stick, re-point to ZTP.
+printf 'mac,model,label\n0004f2c00001,VVX410,desk 1\n0004f2c00002,VVX410,desk 2\n' \
+    >"$data/phones.csv"
+cat >"$data/ztp-rescue-job.conf" <<EOJ
+# closet 3, second floor
+inventory = phones.csv
+ca = ca/operator-ca.pem
+repoint = ztp
+unknown-version = upgrade
+only-inventory = yes
+timeout = 90s
+dhcp = off
+EOJ
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2c00001 \
+    --fleet 2 --server "http://127.0.0.1:$HTTP/" --timeout 80 \
+    >"$d/sim.log" 2>&1 &
+sim=$!
+at_exit "kill $sim 2>/dev/null"
+# stdin is a pipe nobody writes to: nothing may wait for a key.
+sleep 100 | "$ZTP_BIN" unattended --state "$d/state" --no-start \
+    --job "$data/ztp-rescue-job.conf" --summary "$d/screen" \
+    >"$d/out" 2>"$d/err"; rc=$?
+check_eq "both phones recovered: exit 0" 0 "$rc"
+[ "$rc" -eq 0 ] || { sed 's/^/# /' "$d/err"; tail -5 "$d/sim.log" | sed 's/^/# sim: /'; }
+check_eq "the daemon took the job's CA" "$CAFP" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.ca.sha256)"
+rep=$data/reports/unattended-report
+check "the JSON report is on the stick" test -s "$rep.json"
+check_eq "it has both phones repointed-quiet with the job's CA" \
+    "0004f2c00001 repointed-quiet $CAFP
+0004f2c00002 repointed-quiet $CAFP" \
+    "$(jq -r '.phones[] | select(.mac | startswith("0004f2c0")) | "\(.mac) \(.state) \(.ca_sha256)"' "$rep.json" | sort)"
+check "the CSV report is on the stick" grep -q '^0004f2c00002,' "$rep.csv"
+check_contains "the CSV has its header" "mac" "$(head -1 "$rep.csv")"
+check "no temporary file is left on the stick" \
+    sh -c "! ls '$data/reports' | grep -q tmp"
+screen=$(cat "$d/screen")
+check_contains "the screen: finished" \
+    "ZTP RESCUE: UNATTENDED RECOVERY FINISHED after" "$screen"
+check_contains "the screen: every phone done" \
+    "every phone of the job is done (2 of 2)" "$screen"
+check_contains "the screen: the counts' names" \
+    "VERIFIED         REPOINTED        FAILED           NOT DONE" "$screen"
+# The first row of the big digits: 0, 2, 0, 0.
+check_contains "the screen: the counts in big digits" \
+    "##  #####            #####            #####            #####" "$screen"
+check_contains "the screen: what repointed means" \
+    "ZTP reachability not verified from" "$screen"
+check_contains "the screen: where the report is" \
+    "report: $rep.txt (and .csv, .json)" "$screen"
+check_contains "the screen ends stdout" "$screen" "$(cat "$d/out")"
+check_contains "batch's progress came first" \
+    "waiting up to 90s for 2 phones of $data/phones.csv" "$(cat "$d/out")"
+txt=$(cat "$rep.txt")
+check_contains "the text report has the screen" "every phone of the job is done" "$txt"
+check_contains "and a line a phone, with its label" "repointed-quiet  desk 2" "$txt"
+wait "$sim"
+
+# A phone that never comes: the job's time limit ends the run.
+printf '0004f2c00001\n0004f2c000ff,,nobody\n' >"$data/late.csv"
+printf 'inventory = late.csv\nrepoint = ztp\ntimeout = 3s\nreport = late\n' \
+    >"$data/late.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/late.conf" \
+    --summary "$d/late.screen" </dev/null >"$d/late.out" 2>&1; rc=$?
+check_eq "time limit reached: exit 3" 3 "$rc"
+check_contains "the screen says the time limit ended it" \
+    "TIME LIMIT of 3s reached: 1 of 2 phones not done" "$(cat "$d/late.screen")"
+check_contains "the text report names the missing phone" \
+    "0004f2c000ff  never seen  nobody" "$(cat "$data/reports/late.txt")"
+check "the JSON report is there" test -s "$data/reports/late.json"
+
+# The daemon refuses what the job asks for: the screen says why.
+printf 'not a certificate\n' >"$data/ca/bad.pem"
+printf 'inventory = one.csv\nrepoint = ztp\nca = ca/bad.pem\n' >"$data/badca.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/badca.conf" \
+    --summary "$d/badca.screen" </dev/null >/dev/null 2>&1; rc=$?
+check_eq "a CA the daemon refuses: exit 1" 1 "$rc"
+check_contains "the screen names the CA and the daemon's reason" \
+    "the daemon refused the CA $data/ca/bad.pem: " "$(cat "$d/badca.screen")"
+
+# No daemon: said on the screen, not a hang.
+"$ZTP_BIN" unattended --state "$d/none" --no-start --job "$data/late.conf" \
+    --summary "$d/nod.screen" </dev/null >/dev/null 2>&1; rc=$?
+check_eq "no daemon: exit 1" 1 "$rc"
+check_contains "no daemon: on the screen" "no daemon is running" "$(cat "$d/nod.screen")"
+
+done_testing
