@@ -69,7 +69,7 @@ if [ "$reuse" = 1 ]; then
 	chroot "$root" dpkg -i /tmp/ztp-rescue.deb >/dev/null
 	rm -f "$root/tmp/ztp-rescue.deb"
 	cp -a "$here/overlay/." "$root/"
-	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service 2>/dev/null
+	chroot "$root" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service ztp-unattended.service 2>/dev/null
 	# Earlier builds masked lldpd; the daemon asks it for the voice VLAN now.
 	chroot "$root" systemctl unmask lldpd.service 2>/dev/null
 	chroot "$root" systemctl enable lldpd.service 2>/dev/null
@@ -90,7 +90,7 @@ mmdebstrap --variant=minbase --mode=root --components="main,non-free-firmware" \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
-    --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service' \
+    --customize-hook='chroot "$1" systemctl enable ztp-rescue.service ztp-console@tty1.service ztp-console@ttyS0.service ztp-data.service ztp-net.service ztp-ready.service ztp-expert-tty2.service ztp-stick.service ztp-unattended.service' \
     --customize-hook='chroot "$1" systemctl enable lldpd.service' \
     --customize-hook='chroot "$1" systemctl mask getty@tty1.service serial-getty@ttyS0.service getty@tty2.service' \
     --customize-hook="sh '$here/prune-modules.sh' \"\$1\"" \

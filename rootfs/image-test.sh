@@ -19,6 +19,11 @@
 # The stick is a copy of IMAGE grown to IMAGE_TEST_STICK_MB (1024) with free
 # space, as after `dd` to a real stick.  Output is TAP; figures go to
 # $BUILD/image-test/figures.  IMAGE_TEST_QUICK=1 stops after the BIOS boot.
+# Last, the boot entry "recover unattended" twice (SeaBIOS): without a job
+# file on ZTPDATA (its screen must say so), then with one: two simulated
+# phones recover with nobody at the keyboard, the final screen is on the
+# serial port and the report on ZTPDATA.  IMAGE_TEST_ONLY=unattended runs
+# just these two boots (the first of them creates the data partitions).
 set -u
 img=$(readlink -f "$1")
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -263,6 +268,7 @@ recover() {
 	    "$(data_report | jq -r --arg m "$mac" '.phones[] | select(.mac == $m) | "\(.version_before) \(.version) \(.ca_sha256)"')"
 }
 
+if [ "${IMAGE_TEST_ONLY:-}" != unattended ]; then
 # --- 1. BIOS, first boot ------------------------------------------------------
 boot bios
 check_boot bios
@@ -374,6 +380,85 @@ if [ -f /usr/share/OVMF/OVMF_CODE_4M.ms.fd ] && [ "${IMAGE_TEST_SECUREBOOT:-1}" 
 else
 	skip "Secure Boot boot: no OVMF_CODE_4M.ms.fd (package ovmf)"
 fi
+
+fi
+
+# --- 4. "recover unattended", without and with a job file ----------------------
+# The stick's own local.cfg chooses the entry, as a technician's arrow keys
+# would; nobody touches the keyboard after that.
+unattended_boot() {
+	printf 'set ztp_extra="ztp.address=10.0.2.15/24 ztp.gateway=10.0.2.2"\nset timeout=1\nset default=unattended\n' \
+	    >"$work/local.cfg"
+	fixture "local.cfg chooses \"recover unattended\"" \
+	    mcopy -o -i "$stick@@$boot_off" "$work/local.cfg" ::/boot/grub/local.cfg
+	boot "$1"
+}
+# screen_has TEXT: the serial port shows TEXT.
+screen_has() { tr -d '\r' <"$log" | grep -q -F -- "$1"; }
+
+unattended_boot unattended-nojob
+check "unattended-nojob: reached the ready line ($ready_line)" test -n "$ready_line"
+check_contains "unattended-nojob: no console drawn over the screen" "console=inactive" "$ready_line"
+check "unattended-nojob: the screen says the run did not start" \
+    poll 300 screen_has "ZTP RESCUE: UNATTENDED RECOVERY NOT STARTED"
+check "unattended-nojob: and why: no job file on ZTPDATA" \
+    screen_has "/srv/ztpdata/ztp-rescue-job.conf: No such file or directory: put a job file there"
+poweroff unattended-nojob
+
+# The job: two phones, the test CA on ZTPDATA, re-point to ZTP.
+data_offsets
+printf 'mac,model,label\r\n0004f2e0e0c1,VVX410,desk 1\r\n0004f2e0e0c2,VVX410,desk 2\r\n' \
+    >"$fx/unattended-phones.csv"
+printf '# closet test\r\ninventory = unattended-phones.csv\r\nca = ca/operator-ca.pem\r\nrepoint = ztp\r\nonly-inventory = no\r\ntimeout = 15m\r\n' \
+    >"$fx/ztp-rescue-job.conf"
+fixture "ZTPDATA: the job file" \
+    mcopy -o -i "$stick@@$data_off" "$fx/ztp-rescue-job.conf" ::/ztp-rescue-job.conf
+fixture "ZTPDATA: the inventory" \
+    mcopy -o -i "$stick@@$data_off" "$fx/unattended-phones.csv" ::/unattended-phones.csv
+fixture "ZTPDATA: the CA" \
+    mcopy -o -i "$stick@@$data_off" "$fx/pki/ca.pem" ::/ca/operator-ca.pem
+
+unattended_boot unattended
+check "unattended: reached the ready line ($ready_line)" test -n "$ready_line"
+check "unattended: the job started" \
+    poll 120 screen_has "ztp-rescue unattended: job /srv/ztpdata/ztp-rescue-job.conf: 2 phone(s), repoint ztp"
+ztp_port=$(free_port tcp)
+"$SIM" ztp-mock --listen "127.0.0.1:$ztp_port" --cert "$fx/pki/server.pem" \
+    --key "$fx/pki/server.key" --log "$work/unattended.arrivals" >"$work/unattended.mock.log" 2>&1 &
+mock=$!
+wait_for 20 sh -c "ss -Hltn 'sport = :$ztp_port' | grep -q ."
+t_job=$(date +%s.%N)
+"$SIM" --model VVX410 --version 4.1.4.7430 --mac 0004f2e0e0c1 --fleet 2 \
+    --server "http://127.0.0.1:$http_port/" --ztp "https://127.0.0.1:$ztp_port/" \
+    --timeout 900 >"$work/unattended.phone" 2>"$work/unattended.phone.err"
+rc=$?
+kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null
+check_eq "unattended: two simulated phones recovered through the network (phonesim exit 0)" 0 "$rc"
+[ "$rc" -eq 0 ] || sed 's/^/# phone: /' "$work/unattended.phone.err" | head -10
+check "unattended: the final screen came (after the quiet period)" \
+    poll 600 screen_has "ZTP RESCUE: UNATTENDED RECOVERY FINISHED after"
+echo "unattended: phones started to final screen: $(elapsed "$t_job")s" >>"$figures"
+serial=$(tr -d '\r' <"$log")
+check_contains "unattended: every phone of the job is done" \
+    "every phone of the job is done (2 of 2)" "$serial"
+check_contains "unattended: the counts' names" \
+    "VERIFIED         REPOINTED        FAILED           NOT DONE" "$serial"
+check_contains "unattended: 0 verified, 2 repointed, 0 failed, 0 not done (big digits, first row)" \
+    "##  #####            #####            #####            #####" "$serial"
+check_contains "unattended: the screen says where the report is" \
+    'report: ZTPDATA\reports\unattended-report.txt (and .csv, .json)' "$serial"
+poweroff unattended
+unattended_json() {
+	mtype -i "$stick@@$data_off" ::/reports/unattended-report.json 2>/dev/null
+}
+check_eq "unattended: the report on ZTPDATA has both phones repointed-quiet with the CA" \
+    "0004f2e0e0c1 repointed-quiet $CAFP
+0004f2e0e0c2 repointed-quiet $CAFP" \
+    "$(unattended_json | jq -r '.phones[] | select(.mac | startswith("0004f2e0e0c")) | "\(.mac) \(.state) \(.ca_sha256)"' | sort)"
+check_contains "unattended: the CSV report is on ZTPDATA" "0004f2e0e0c2" \
+    "$(mtype -i "$stick@@$data_off" ::/reports/unattended-report.csv 2>/dev/null)"
+check_contains "unattended: the text report is on ZTPDATA" "repointed-quiet  desk 2" \
+    "$(mtype -i "$stick@@$data_off" ::/reports/unattended-report.txt 2>/dev/null)"
 
 echo "# figures:"; sed 's/^/#   /' "$figures"
 done_testing

@@ -37,6 +37,19 @@ check "and does not mask it" sh -c "! grep -q 'systemctl mask .*lldpd' '$R/build
 check_contains "a USB stick's file system starts ztp-stick@" \
     'ENV{SYSTEMD_WANTS}+="ztp-stick@%k.service"' \
     "$(cat "$O/etc/udev/rules.d/80-ztp-stick.rules" 2>/dev/null)"
+# "recover unattended": its own boot entry, its unit only on that entry, and
+# no console drawing over its screen there.
+check_contains "the boot menu has \"recover unattended\"" \
+    'menuentry "ZTP Rescue: recover unattended (job file on the stick)" --id unattended' \
+    "$(cat "$R/grub.cfg")"
+check_contains "that entry sets ztp.unattended=1" \
+    "console=ttyS0,115200n8 ztp.unattended=1 \$ztp_extra" "$(cat "$R/grub.cfg")"
+check_contains "ztp-unattended.service runs only on that entry" \
+    "ConditionKernelCommandLine=ztp.unattended=1" \
+    "$(cat "$O/etc/systemd/system/ztp-unattended.service" 2>/dev/null)"
+check_contains "the consoles stay off on that entry" \
+    "ConditionKernelCommandLine=!ztp.unattended=1" \
+    "$(cat "$O/etc/systemd/system/ztp-console@.service.d/unattended.conf" 2>/dev/null)"
 for f in etc/systemd/journald.conf.d/ztp.conf etc/systemd/logind.conf.d/ztp.conf \
     etc/sysctl.d/10-ztp-console.conf; do
 	check "$f exists" test -f "$O/$f"

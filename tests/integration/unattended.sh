@@ -67,7 +67,16 @@ printf 'inventory = badinv.csv\nrepoint = ztp\n' >"$data/bad.conf"
 refused "a bad inventory line" "$data/badinv.csv:2: 'not-a-mac' is not a MAC address"
 check "nothing was written for a refused job" test ! -e "$data/reports"
 
-serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
+# One tiny synthetic 4.1.7 package (the VVX410s' target) and a test CA.
+"$SYNTH_BIN" --out "$d/syn" --size tiny --version 4.1.7 --format dir \
+    >/dev/null 2>&1 || { skip "no synthetic packages"; done_testing; exit 0; }
+for p in "$d/syn/"*; do
+	"$ZTP_BIN" import --library "$d/library" "$p" >/dev/null
+done
+mkdir -p "$d/state"
+openssl req -x509 -nodes -days 3650 -subj '/CN=Rescue Test CA' \
+    -newkey rsa:2048 -sha256 -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
 cp "$d/ca.pem" "$data/ca/operator-ca.pem"
 CAFP=$(openssl x509 -in "$d/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
 serve_start "$d" --quiet-period 1 ||
@@ -130,6 +139,21 @@ txt=$(cat "$rep.txt")
 check_contains "the text report has the screen" "every phone of the job is done" "$txt"
 check_contains "and a line a phone, with its label" "repointed-quiet  desk 2" "$txt"
 wait "$sim"
+
+# The appliance's script around it (ztp-unattended.service), on this host:
+# the same job again (both phones are done already), its output on the
+# terminals (none here) and the screen kept for tty1.
+out=$(ZTP_BIN="$ZTP_BIN" ZTP_STATE="$d/state" ZTP_DATA="$data" ZTP_USER= \
+    ZTP_UNATTENDED_RUN="$d/run" ZTP_UNATTENDED_TTYS= \
+    sh "$TOP/rootfs/overlay/usr/lib/ztp-appliance/ztp-unattended" </dev/null 2>&1)
+check_contains "ztp-unattended says ZTPDATA is not mounted (a folder here)" \
+    "ztp-unattended: ZTPDATA is not mounted at $data" "$out"
+check_contains "ztp-unattended runs the job" \
+    "every phone of the job is done (2 of 2)" "$out"
+check_contains "ztp-unattended keeps the screen for tty1" \
+    "UNATTENDED RECOVERY FINISHED" "$(cat "$d/run/screen" 2>/dev/null)"
+check_contains "ztp-unattended says how it ended" \
+    "ztp-unattended: finished, exit status 0" "$out"
 
 # A phone that never comes: the job's time limit ends the run.
 printf '0004f2c00001\n0004f2c000ff,,nobody\n' >"$data/late.csv"
