@@ -53,15 +53,22 @@ job_trim(char *s)
 	return (s);
 }
 
-/* A path in the job file is relative to the job file's folder. */
+/*
+ * A path in the job file is relative to the job file's folder; it was
+ * likely written on Windows, so a backslash separates folders too.
+ */
 static char *
 job_path(struct job *j, const char *v)
 {
-	char	*p;
+	char	*p, *q;
 
-	if (*v == '/')
-		return (xstrdup(v));
-	xasprintf(&p, "%s/%s", j->dir, v);
+	if (*v == '/' || *v == '\\')
+		p = xstrdup(v);
+	else
+		xasprintf(&p, "%s/%s", j->dir, v);
+	for (q = p; *q != '\0'; q++)
+		if (*q == '\\')
+			*q = '/';
 	return (p);
 }
 

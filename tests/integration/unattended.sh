@@ -88,7 +88,7 @@ printf 'mac,model,label\n0004f2c00001,VVX410,desk 1\n0004f2c00002,VVX410,desk 2\
 cat >"$data/ztp-rescue-job.conf" <<EOJ
 # closet 3, second floor
 inventory = phones.csv
-ca = ca/operator-ca.pem
+ca = ca\\operator-ca.pem
 repoint = ztp
 unknown-version = upgrade
 only-inventory = yes
