@@ -1,0 +1,172 @@
+/* The unattended job file: every key's values, defaults, and refusals. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "job.h"
+
+static char	dir[64], path[128];
+
+static void
+write_job(const char *text)
+{
+	FILE	*fp;
+
+	snprintf(dir, sizeof dir, "/tmp/ztp-job.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/" JOB_FILE_NAME, dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+remove_job(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The job is refused with exactly this sentence after "PATH". */
+static void
+refused(const char *text, const char *after_path)
+{
+	struct job	 j;
+	char		*cause = NULL, *want;
+
+	write_job(text);
+	assert_int_equal(job_load(path, &j, &cause), -1);
+	remove_job();
+	assert_non_null(cause);
+	assert_true(asprintf(&want, "%s%s", path, after_path) > 0);
+	assert_string_equal(cause, want);
+	free(want);
+	free(cause);
+}
+
+static void
+test_job_full(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL, *want;
+
+	write_job("# closet 3\r\n"
+	    "\r\n"
+	    "  inventory = phones.csv  \r\n"
+	    "ca = ca\\operator-ca.pem\r\n"
+	    "repoint=https://prov.example.com/\r\n"
+	    "unknown-version = hold\r\n"
+	    "only-inventory = no\r\n"
+	    "timeout = 45m\r\n"
+	    "dhcp = eth0\r\n"
+	    "address = 10.99.0.1/24\r\n"
+	    "report = closet-3\r\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_true(asprintf(&want, "%s/phones.csv", dir) > 0);
+	assert_string_equal(j.inventory, want);
+	free(want);
+	assert_true(asprintf(&want, "%s/ca/operator-ca.pem", dir) > 0);
+	assert_string_equal(j.ca, want);
+	free(want);
+	assert_string_equal(j.repoint, "https://prov.example.com/");
+	assert_string_equal(j.unknown_version, "hold");
+	assert_int_equal(j.only_inventory, 0);
+	assert_int_equal(j.timeout, 45 * 60);
+	assert_string_equal(j.dhcp_iface, "eth0");
+	assert_string_equal(j.dhcp_address, "10.99.0.1/24");
+	assert_string_equal(j.report, "closet-3");
+	job_free(&j);
+	remove_job();
+}
+
+static void
+test_job_defaults(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	write_job("inventory = /abs/phones.csv\nrepoint = ztp\ndhcp = off\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_string_equal(j.inventory, "/abs/phones.csv");
+	assert_null(j.ca);
+	assert_null(j.unknown_version);
+	assert_int_equal(j.only_inventory, 1);
+	assert_int_equal(j.timeout, 30 * 60);
+	assert_null(j.dhcp_iface);
+	assert_null(j.dhcp_address);
+	assert_string_equal(j.report, "unattended-report");
+	job_free(&j);
+	remove_job();
+}
+
+static void
+test_job_refusals(void **state)
+{
+	refused("inventory = p.csv\nrepoint = ztp\nInventory = q.csv\n",
+	    ":3: unknown key 'Inventory': remove it or use one of inventory, "
+	    "ca, repoint, unknown-version, only-inventory, timeout, dhcp, "
+	    "address, report");
+	refused("inventory = p.csv\nrepoint = ztp\nrepoint = ztp\n",
+	    ":3: 'repoint' is given twice (first on line 2): keep one");
+	refused("inventory =\nrepoint = ztp\n",
+	    ":1: 'inventory' needs a value (at most 512 characters)");
+	refused("inventory = p.csv\nrepoint = https://a b/\n",
+	    ":2: repoint 'https://a b/': a URL has no spaces or control "
+	    "characters");
+	refused("inventory = p.csv\nrepoint = ztp\ntimeout = 0\n",
+	    ":3: timeout '0': '0' is not a duration: give seconds, or a "
+	    "number with s, m or h (for example 90s, 30m, 2h; at most a "
+	    "week)");
+	refused("inventory = p.csv\nrepoint = ztp\ndhcp = eth0;reboot\n",
+	    ":3: dhcp 'eth0;reboot': must be \"off\" or the name of the "
+	    "phones' interface (for example eth0)");
+	refused("inventory = p.csv\nrepoint = ztp\naddress = 10.99.0.1\n",
+	    ":3: address '10.99.0.1': must be the appliance's address with "
+	    "its prefix length (for example 10.99.0.1/24)");
+	refused("inventory = p.csv\nrepoint = ztp\naddress = 10.99.0.1/24\n",
+	    ":3: 'dhcp = IFACE' and 'address = A/N' go together: give both, "
+	    "or \"dhcp = off\" and no address");
+	refused("inventory = p.csv\nrepoint = ztp\nreport = a.json\n",
+	    ":3: report 'a.json': must be a plain file name without an "
+	    "extension (letters, digits, '-' and '_', at most 64): the report "
+	    "is written as NAME.json, NAME.csv and NAME.txt in reports/");
+	refused("inventory = p.csv\nrepoint = ztp\n\x1b[2J\n",
+	    ":3: '\\x1b[2J' is not \"key = value\": write it as, for example, "
+	    "\"timeout = 45m\"");
+	refused("repoint = ztp\n", ": no 'inventory': name the CSV of the "
+	    "phones to recover (for example \"inventory = phones.csv\", "
+	    "mac[,model][,label] a line)");
+}
+
+static void
+test_job_missing(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	assert_int_equal(job_load("/nonexistent/ztp-rescue-job.conf", &j,
+	    &cause), -1);
+	assert_string_equal(cause, "/nonexistent/ztp-rescue-job.conf: No "
+	    "such file or directory: put a job file there (see docs/batch.md, "
+	    "\"Unattended recovery from the stick\")");
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_full),
+		cmocka_unit_test(test_job_defaults),
+		cmocka_unit_test(test_job_refusals),
+		cmocka_unit_test(test_job_missing),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
