@@ -95,15 +95,29 @@ only-inventory = yes
 timeout = 90s
 dhcp = off
 EOJ
+# stdin is a pipe nobody writes to: nothing may wait for a key.
+mkfifo "$d/stdin"
+sleep 300 >"$d/stdin" &
+keeper=$!
+at_exit "kill $keeper 2>/dev/null"
+"$ZTP_BIN" unattended --state "$d/state" --no-start \
+    --job "$data/ztp-rescue-job.conf" --summary "$d/screen" \
+    <"$d/stdin" >"$d/out" 2>"$d/err" &
+run=$!
+at_exit "kill $run 2>/dev/null"
+# The phones come once the job's settings are in (as on the appliance,
+# where the phones are powered up after the boot).
+ca_is_set() {
+	[ "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.ca.sha256)" = "$CAFP" ]
+}
+wait_for 20 ca_is_set
 "$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2c00001 \
     --fleet 2 --server "http://127.0.0.1:$HTTP/" --timeout 80 \
     >"$d/sim.log" 2>&1 &
 sim=$!
 at_exit "kill $sim 2>/dev/null"
-# stdin is a pipe nobody writes to: nothing may wait for a key.
-sleep 100 | "$ZTP_BIN" unattended --state "$d/state" --no-start \
-    --job "$data/ztp-rescue-job.conf" --summary "$d/screen" \
-    >"$d/out" 2>"$d/err"; rc=$?
+wait "$run"; rc=$?
+kill "$keeper" 2>/dev/null
 check_eq "both phones recovered: exit 0" 0 "$rc"
 [ "$rc" -eq 0 ] || { sed 's/^/# /' "$d/err"; tail -5 "$d/sim.log" | sed 's/^/# sim: /'; }
 check_eq "the daemon took the job's CA" "$CAFP" \
