@@ -28,7 +28,7 @@ DEB_TEST	:= clang libclang-rt-14-dev tftp-hpa atftp busybox curl \
 PKGS		:= libevent libevent_openssl openssl libarchive sqlite3 jansson \
 		   libxml-2.0 ncurses liburing
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wno-unused-parameter

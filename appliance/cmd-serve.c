@@ -42,12 +42,16 @@ enum {
 	OPT_LLDPD_SOCKET,
 	OPT_VERIFY_VIA,
 	OPT_VERIFY_HOSTS,
-	OPT_ZTP_HOST
+	OPT_ZTP_HOST,
+	OPT_TFTP_WORKERS
 };
 
 static const struct cmd_option cmd_serve_options[] = {
 	{ "listen", 'l', "ADDR", "address to serve on (default 0.0.0.0)" },
 	{ "tftp-port", OPT_TFTP_PORT, "N", "TFTP port (default 69, 0 = any)" },
+	{ "tftp-workers", OPT_TFTP_WORKERS, "N",
+	    "threads that run TFTP downloads, each with its own event loop, "
+	    "0..64 (default: one per online CPU; 0: all in the main loop)" },
 	{ "http-port", OPT_HTTP_PORT, "N", "HTTP port (default 80, 0 = any)" },
 	{ "https-port", OPT_HTTPS_PORT, "N",
 	    "also serve HTTPS on this port with a self-signed SHA-256 "
@@ -262,6 +266,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case OPT_USER:
 			o.user = arg;
+			break;
+		case OPT_TFTP_WORKERS:
+			if (cmd_parse_uint(self, "--tftp-workers", arg, 0,
+			    TFTP_WORKERS_MAX, &v) != 0)
+				return (EXIT_USAGE);
+			o.tftp_workers = v;
 			break;
 		case OPT_UPLOAD_MAX:
 			if (cmd_parse_uint(self, "--upload-max", arg, 1,

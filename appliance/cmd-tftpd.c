@@ -35,7 +35,8 @@ enum {
 	OPT_BLKSIZE_MAX,
 	OPT_WINDOWSIZE_MAX,
 	OPT_UPLOAD_MAX,
-	OPT_ABANDON_MS
+	OPT_ABANDON_MS,
+	OPT_WORKERS
 };
 
 static const struct cmd_option cmd_tftpd_options[] = {
@@ -54,6 +55,9 @@ static const struct cmd_option cmd_tftpd_options[] = {
 	{ "abandon-ms", OPT_ABANDON_MS, "MS",
 	    "silence after which a transfer ends as abandoned (default "
 	    "3000; a client's own RFC 2349 timeout can lengthen it)" },
+	{ "workers", OPT_WORKERS, "N",
+	    "threads that run downloads, each with its own event loop, "
+	    "0..64 (default: one per online CPU; 0: all in one loop)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -146,6 +150,7 @@ cmd_tftpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	int				 c, first;
 
 	tftp_config_defaults(&cfg);
+	cfg.workers = tftp_workers_default();
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		switch (c) {
 		case -1:
@@ -181,6 +186,12 @@ cmd_tftpd_exec(const struct cmd_entry *self, int argc, char **argv)
 			    65464, &v) != 0)
 				return (EXIT_USAGE);
 			cfg.max_blksize = v;
+			break;
+		case OPT_WORKERS:
+			if (cmd_parse_uint(self, "--workers", arg, 0,
+			    TFTP_WORKERS_MAX, &v) != 0)
+				return (EXIT_USAGE);
+			cfg.workers = v;
 			break;
 		case OPT_WINDOWSIZE_MAX:
 			if (cmd_parse_uint(self, "--windowsize-max", arg, 1,

@@ -70,6 +70,7 @@ serve_options_defaults(struct serve_options *o)
 	memset(o, 0, sizeof *o);
 	o->listen = "0.0.0.0";
 	o->tftp_port = 69;
+	o->tftp_workers = -1;
 	o->http_port = 80;
 	o->syslog_port = 514;
 	o->syslog_keep_phone = JOURNAL_SYSLOG_PER_PHONE;
@@ -355,6 +356,8 @@ serve_listen(struct serve *s, char **cause)
 	tc.listen = s->opt.listen;
 	tc.port = s->opt.tftp_port;
 	tc.uploads = s->uploads;
+	tc.workers = s->opt.tftp_workers < 0 ? tftp_workers_default() :
+	    (unsigned)s->opt.tftp_workers;
 	th.resolve = serve_tftp_resolve_j;
 	th.event = serve_xfer_event_j;
 	th.arg = s;

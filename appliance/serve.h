@@ -42,6 +42,7 @@ struct bufferevent;
 struct serve_options {
 	const char		*listen;
 	unsigned		 tftp_port;
+	int			 tftp_workers;	/* -1: one per online CPU */
 	unsigned		 http_port;
 	unsigned		 https_port;	/* 0: no HTTPS */
 	int			 syslog_port;	/* -1: no syslog */

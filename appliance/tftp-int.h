@@ -18,6 +18,8 @@
 struct event;
 struct event_base;
 struct mmsghdr;
+struct tftp_worker;
+struct tftp_workers;
 
 /* The default floor of the retransmission timeout (rto_min_ms). */
 #define TFTP_RTO_MIN_MS		10
@@ -46,6 +48,8 @@ enum tftp_state {
 struct tftp_transfer {
 	TAILQ_ENTRY(tftp_transfer) entry;
 	struct tftp_server	*server;
+	struct tftp_worker	*worker;	/* runs it, or NULL: the main loop */
+	struct tftp_slot	*slot;		/* the main loop's record of it */
 	uint64_t		 id;
 	int			 fd;
 	struct event		*ev_read;
@@ -114,6 +118,24 @@ struct tftp_transfer {
 
 TAILQ_HEAD(tftp_transfers, tftp_transfer);
 
+/*
+ * The main loop's record of a download running on a worker: what admission
+ * (the slot limits, repeated requests, eviction) needs to know of it, so
+ * that the main loop never reads a transfer a worker owns.
+ */
+struct tftp_slot {
+	TAILQ_ENTRY(tftp_slot)	 entry;
+	uint64_t		 id;
+	struct sockaddr_storage	 peer;
+	char			*name;
+	uint64_t		 mem_cost;
+	struct tftp_worker	*worker;
+	int			 evicted;	/* main loop: no longer counted */
+	_Atomic int		 answered;	/* set by the worker */
+	_Atomic int		 evict;		/* set by the main loop */
+};
+TAILQ_HEAD(tftp_slots, tftp_slot);
+
 struct tftp_server {
 	struct event_base	*base;
 	struct tftp_config	 cfg;
@@ -124,6 +146,8 @@ struct tftp_server {
 	struct event		*ev;
 	struct tftp_transfers	 transfers;
 	struct tftp_batch	*batch;		/* NULL: every send at once */
+	struct tftp_slots	 slots;		/* downloads on workers */
+	struct tftp_workers	*workers;	/* NULL: no workers */
 	unsigned		 active;
 	uint64_t		 mem_used;	/* transfer buffers, bytes */
 	uint64_t		 next_id;
@@ -159,6 +183,45 @@ void		tftp_finish(struct tftp_transfer *, enum xfer_end,
 void		tftp_send_error(struct tftp_transfer *, int, const char *);
 /* Arm the timer for t->deadline_ms (lazily re-armed when it moves later). */
 void		tftp_timer_arm(struct tftp_transfer *);
+
+/* tftp-worker.c: downloads run on one event loop per core. */
+struct tftp_workers *tftp_workers_start(struct tftp_server *, unsigned,
+		    char **);
+/* Stop and join every worker; their last events are delivered. */
+void		tftp_workers_stop(struct tftp_workers *);
+/* Hand t (resolved, its socket open) to a worker; 0, or -1 to keep it. */
+int		tftp_workers_hand(struct tftp_workers *, struct tftp_transfer *);
+/*
+ * A request from a client with a download on a worker (or a request of
+ * its still waiting): 0 when it is held until those workers have handled
+ * what the client sent before it, then handed to tftp_request(); -1 when
+ * the caller handles it now.
+ */
+int		tftp_workers_defer(struct tftp_workers *, const uint8_t *,
+		    size_t, const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, unsigned);
+/* Ask t's worker to end it: its slot is needed now. */
+void		tftp_workers_evict(struct tftp_slot *);
+/* From a worker: post an event to the main loop. */
+void		tftp_worker_post(struct tftp_transfer *, const struct xfer_event *);
+/* From a worker: t is freed; the main loop forgets its slot. */
+void		tftp_worker_freed(struct tftp_transfer *);
+/* tftp-server.c: admit and start a request (RRQ or WRQ). */
+void		tftp_request(struct tftp_server *, const uint8_t *, size_t,
+		    const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, unsigned);
+int		tftp_same_host(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
+/* Read and handle up to max packets of t; -1 if t ended. */
+int		tftp_transfer_recv(struct tftp_transfer *, unsigned);
+/* tftp-server.c: start t in the loop that runs it (tftp_transfer_base). */
+void		tftp_transfer_run(struct tftp_transfer *);
+/* Its socket and timer callbacks. */
+void		tftp_transfer_read_cb(int, short, void *);
+void		tftp_transfer_write_cb(int, short, void *);
+void		tftp_transfer_timer_cb(int, short, void *);
+struct event_base *tftp_transfer_base(const struct tftp_transfer *);
+struct tftp_batch *tftp_transfer_batch(const struct tftp_transfer *);
 
 /* tftp-batch.c: the DATA of one turn of the loop in one system call. */
 struct tftp_batch *tftp_batch_new(struct event_base *);

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,17 +38,12 @@
 #define TFTP_REQUESTS_PER_WAKEUP	32
 
 static void	tftp_server_recv(evutil_socket_t, short, void *);
-static void	tftp_request(struct tftp_server *, const uint8_t *, size_t,
-		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *, unsigned);
 static void	tftp_reply_error(struct tftp_server *,
 		    const struct sockaddr_storage *,
 		    const struct sockaddr_storage *, unsigned, int,
 		    const char *);
 static void	tftp_refusal_log(struct tftp_server *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static int	tftp_same_host(const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
 static int	tftp_same_peer(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 static socklen_t tftp_sa_len(const struct sockaddr_storage *);
@@ -56,9 +52,6 @@ static void	tftp_sa_ip(const struct sockaddr_storage *, char *, size_t);
 static unsigned	tftp_mtu(int, unsigned);
 static int	tftp_transfer_socket(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *, unsigned, char **);
-static void	tftp_transfer_read(evutil_socket_t, short, void *);
-static void	tftp_transfer_write(evutil_socket_t, short, void *);
-static void	tftp_transfer_timer(evutil_socket_t, short, void *);
 static int	tftp_evict_unanswered(struct tftp_server *,
 		    const struct tftp_transfer *);
 static int	tftp_refusal_reply(struct tftp_server *);
@@ -80,6 +73,16 @@ tftp_config_defaults(struct tftp_config *cfg)
 	cfg->rto_min_ms = TFTP_RTO_MIN_MS;
 	cfg->client_abandon_max_ms = TFTP_CLIENT_ABANDON_MAX_MS;
 	cfg->max_memory = TFTP_MEMORY_MAX;
+}
+
+unsigned
+tftp_workers_default(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return (1);
+	return (n > TFTP_WORKERS_MAX ? TFTP_WORKERS_MAX : (unsigned)n);
 }
 
 uint64_t
@@ -133,7 +136,7 @@ tftp_sa_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
-static int
+int
 tftp_same_host(const struct sockaddr_storage *a,
     const struct sockaddr_storage *b)
 {
@@ -225,7 +228,14 @@ tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
 	srv->port = ntohs(ss.ss_family == AF_INET ? s4->sin_port :
 	    s6->sin6_port);
 	TAILQ_INIT(&srv->transfers);
+	TAILQ_INIT(&srv->slots);
 	srv->next_id = 1;
+	if (cfg->workers > 0 && (srv->workers = tftp_workers_start(srv,
+	    cfg->workers, cause)) == NULL) {
+		close(fd);
+		free(srv);
+		return (NULL);
+	}
 	srv->batch = tftp_batch_new(base);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, tftp_server_recv,
 	    srv);
@@ -240,6 +250,8 @@ tftp_server_free(struct tftp_server *srv)
 
 	if (srv == NULL)
 		return;
+	/* The workers end their downloads; their events come in here. */
+	tftp_workers_stop(srv->workers);
 	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL) {
 		if (t->state == TFTP_STATE_DALLY)	/* already told */
 			tftp_transfer_free(t);
@@ -336,6 +348,13 @@ tftp_server_recv(evutil_socket_t fd, short what, void *arg)
 				ifindex = pi6.ipi6_ifindex;
 			}
 		}
+		/*
+		 * From a client with a download on a worker: answered once
+		 * that worker has read what the client sent before it.
+		 */
+		if (srv->workers != NULL && tftp_workers_defer(srv->workers,
+		    srv->rbuf, n, &peer, &local, ifindex) == 0)
+			continue;
 		tftp_request(srv, srv->rbuf, n, &peer, &local, ifindex);
 	}
 }
@@ -480,12 +499,13 @@ tftp_transfer_socket(const struct sockaddr_storage *local,
 	return (fd);
 }
 
-static void
+void
 tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
     const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
     unsigned ifindex)
 {
 	struct tftp_transfer	*t;
+	struct tftp_slot	*slot;
 	struct tftp_req		 req;
 	char			 peer_text[64], *cause = NULL, *e;
 	unsigned		 per_client = 0, running = 0, maxblk, mtu;
@@ -517,6 +537,18 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 			continue;
 		running++;
 		if (tftp_same_host(&t->peer, peer))
+			per_client++;
+	}
+	TAILQ_FOREACH(slot, &srv->slots, entry) {
+		if (req.opcode == TFTP_OP_RRQ &&
+		    tftp_same_peer(&slot->peer, peer) &&
+		    strlen(slot->name) == req.namelen &&
+		    memcmp(slot->name, req.name, req.namelen) == 0)
+			return;
+		if (slot->evicted)
+			continue;
+		running++;
+		if (tftp_same_host(&slot->peer, peer))
 			per_client++;
 	}
 	e = log_escape(req.name, req.namelen);
@@ -617,13 +649,29 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		free(cause);
 		return;
 	}
-	t->ev_read = event_new(srv->base, t->fd, EV_READ | EV_PERSIST,
-	    tftp_transfer_read, t);
-	t->ev_write = event_new(srv->base, t->fd, EV_WRITE,
-	    tftp_transfer_write, t);
-	t->ev_timer = evtimer_new(srv->base, tftp_transfer_timer, t);
-	event_add(t->ev_read, NULL);
+	/*
+	 * The caller is told it started before any other event of it; a
+	 * download then runs on a worker, which begins it in its own loop.
+	 */
 	tftp_emit(t, XFER_STARTED, NULL, NULL);
+	if (!t->write && srv->workers != NULL &&
+	    tftp_workers_hand(srv->workers, t) == 0)
+		return;
+	tftp_transfer_run(t);
+}
+
+/* Watch t's socket in the loop that runs it, and send its first packet. */
+void
+tftp_transfer_run(struct tftp_transfer *t)
+{
+	struct event_base	*base = tftp_transfer_base(t);
+
+	t->ev_read = event_new(base, t->fd, EV_READ | EV_PERSIST,
+	    tftp_transfer_read_cb, t);
+	t->ev_write = event_new(base, t->fd, EV_WRITE,
+	    tftp_transfer_write_cb, t);
+	t->ev_timer = evtimer_new(base, tftp_transfer_timer_cb, t);
+	event_add(t->ev_read, NULL);
 
 	/* The first packet: OACK, or DATA 1 / ACK 0 straight away. */
 	if (t->write)
@@ -688,11 +736,23 @@ tftp_evict_unanswered(struct tftp_server *srv,
     const struct tftp_transfer *keep)
 {
 	struct tftp_transfer	*t;
+	struct tftp_slot	*slot;
 
 	TAILQ_FOREACH(t, &srv->transfers, entry) {
 		if (t != keep && !t->answered && t->fd != -1 &&
 		    t->state != TFTP_STATE_DALLY)
 			break;
+	}
+	TAILQ_FOREACH(slot, &srv->slots, entry) {
+		if (!slot->evicted && !atomic_load(&slot->answered))
+			break;
+	}
+	/* The oldest of the two: a worker's is ended there, counted now. */
+	if (slot != NULL && (t == NULL || slot->id < t->id)) {
+		slot->evicted = 1;
+		srv->mem_used -= slot->mem_cost;
+		tftp_workers_evict(slot);
+		return (0);
 	}
 	if (t == NULL)
 		return (-1);
@@ -729,7 +789,10 @@ tftp_event(struct tftp_transfer *t, enum xfer_phase phase, enum xfer_end end,
 	ev.by = by;
 	ev.reason = reason;
 	ev.stored_path = stored_path;
-	srv->hooks.event(srv->hooks.arg, &ev);
+	if (t->worker != NULL)
+		tftp_worker_post(t, &ev);
+	else
+		srv->hooks.event(srv->hooks.arg, &ev);
 }
 
 void
@@ -785,8 +848,8 @@ tftp_timer_arm(struct tftp_transfer *t)
 	evtimer_add(t->ev_timer, &tv);
 }
 
-static void
-tftp_transfer_timer(evutil_socket_t fd, short what, void *arg)
+void
+tftp_transfer_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tftp_transfer	*t = arg;
 
@@ -801,19 +864,28 @@ tftp_transfer_timer(evutil_socket_t fd, short what, void *arg)
 		tftp_read_timeout(t);
 }
 
-static void
-tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
+void
+tftp_transfer_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tftp_transfer	*t = arg;
-	ssize_t			 n;
-	int			 i;
 
 	/*
 	 * Usually one packet is waiting: read it and go back to the loop,
 	 * which comes straight back if there are more (level-triggered),
 	 * rather than paying for a recv() that finds nothing.
 	 */
-	for (i = 0; i < (t->write ? 64 : 1); i++) {
+	tftp_transfer_recv(t, t->write ? 64 : 1);
+}
+
+/* Read and handle up to max packets; -1 if t ended (and was freed). */
+int
+tftp_transfer_recv(struct tftp_transfer *t, unsigned max)
+{
+	int		fd = t->fd;
+	ssize_t		n;
+	unsigned	i;
+
+	for (i = 0; i < max; i++) {
 		if (t->unreachable) {	/* a batched send found the port shut */
 			n = -1;
 			errno = ECONNREFUSED;
@@ -821,7 +893,7 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 			n = recv(fd, t->pkt, t->pktsize, MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
-				return;
+				return (0);
 			if (errno == ECONNREFUSED) {
 				/*
 				 * ICMP port unreachable: the client is gone.
@@ -832,7 +904,7 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 				    t->pktsize, MSG_DONTWAIT)) > 0) {
 					if (tftp_read_packet(t, t->pkt, n) ==
 					    -1)
-						return;
+						return (-1);
 				}
 				if (t->state == TFTP_STATE_DALLY)
 					tftp_transfer_free(t);	/* told */
@@ -840,27 +912,30 @@ tftp_transfer_read(evutil_socket_t fd, short what, void *arg)
 					tftp_finish(t, XFER_END_UNREACHABLE,
 					    XFER_BY_PEER, "the client port "
 					    "became unreachable");
-				return;
+				return (-1);
 			}
-			return;
+			return (0);
 		}
 		if (!t->answered) {
 			/* It exists: its own timeout may now count. */
 			t->answered = 1;
+			if (t->slot != NULL)
+				atomic_store(&t->slot->answered, 1);
 			t->abandon_ms = tftp_abandon_ms(t);
 		}
 		if (t->write) {
 			if (tftp_write_packet(t, t->pkt, n) == -1)
-				return;
+				return (-1);
 		} else {
 			if (tftp_read_packet(t, t->pkt, n) == -1)
-				return;
+				return (-1);
 		}
 	}
+	return (0);
 }
 
-static void
-tftp_transfer_write(evutil_socket_t fd, short what, void *arg)
+void
+tftp_transfer_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tftp_transfer	*t = arg;
 
@@ -872,10 +947,14 @@ tftp_transfer_free(struct tftp_transfer *t)
 {
 	struct tftp_server	*srv = t->server;
 
-	TAILQ_REMOVE(&srv->transfers, t, entry);
-	srv->active--;
-	srv->mem_used -= t->mem_cost;
-	tftp_batch_forget(srv->batch, t);
+	if (t->worker != NULL)
+		tftp_worker_freed(t);	/* the main loop uncharges it */
+	else {
+		TAILQ_REMOVE(&srv->transfers, t, entry);
+		srv->active--;
+		srv->mem_used -= t->mem_cost;
+	}
+	tftp_batch_forget(tftp_transfer_batch(t), t);
 	if (t->ev_read != NULL)
 		event_free(t->ev_read);
 	if (t->ev_write != NULL)

@@ -244,7 +244,7 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 	if (count == 0)
 		return (0);
 	if (t->batched)		/* send what msgs[0] holds before reusing it */
-		tftp_batch_flush(t->server->batch);
+		tftp_batch_flush(tftp_transfer_batch(t));
 	if (t->mem == NULL && tftp_read_fill(t, from, count) != 0) {
 		tftp_send_error(t, TFTP_ERR_UNDEFINED, "file read error");
 		tftp_finish(t, XFER_END_LOCAL_ERROR, XFER_BY_US, "the file "
@@ -269,7 +269,7 @@ tftp_read_send(struct tftp_transfer *t, uint64_t from, unsigned count,
 		t->msgs[i].msg_hdr.msg_iov = &t->iov[2 * i];
 		t->msgs[i].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
 	}
-	if (count == 1 && tftp_batch_queue(t->server->batch, t) == 0)
+	if (count == 1 && tftp_batch_queue(tftp_transfer_batch(t), t) == 0)
 		n = 1;
 	else if (count == 1)
 		n = sendmsg(t->fd, &t->msgs[0].msg_hdr, MSG_DONTWAIT) == -1 ?

@@ -79,10 +79,20 @@ struct tftp_config {
 	unsigned		 client_abandon_max_ms;
 	/* Bytes of transfer buffers (read-ahead, netascii) in all, default 32 MiB. */
 	uint64_t		 max_memory;
+	/*
+	 * Threads that run downloads, each with its own event loop; 0 (the
+	 * default): every transfer runs in the caller's loop.  Requests,
+	 * admission, resolve() and events stay in the caller's loop.
+	 */
+	unsigned		 workers;
 };
 
 /* Defaults for every field. */
 void			 tftp_config_defaults(struct tftp_config *);
+/* Workers for a daemon: one per online CPU. */
+unsigned		 tftp_workers_default(void);
+/* The largest number of workers accepted. */
+#define TFTP_WORKERS_MAX	64
 /* Bind and start serving on base.  NULL with *cause on failure. */
 struct tftp_server	*tftp_server_start(struct event_base *,
 			    const struct tftp_config *, const struct tftp_hooks *,

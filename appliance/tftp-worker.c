@@ -1,0 +1,556 @@
+/*
+ * The TFTP data plane: downloads run on one event loop per core.
+ *
+ * The main loop keeps the listening socket, admission (the slot limits,
+ * eviction, the memory budget) and the caller's resolve() and event hooks,
+ * which read and change fleet state.  Once an RRQ is resolved and its
+ * transfer socket is open, the transfer is handed to the least loaded
+ * worker, a thread with its own event_base and send batch, which runs it to
+ * the end.  The worker touches nothing of the main loop's: it posts the
+ * transfer's xfer_events, in order, to one queue the main loop drains, and
+ * a last "freed" message after which the main loop forgets the slot and
+ * calls the content's release().  The main loop never waits on a worker:
+ * hand-offs and evictions are a queue and an eventfd write.
+ *
+ * What the fleet answers a request may depend on how the client's last
+ * transfer ended: a phone acknowledges the last block of its image and asks
+ * for its next file at once.  So a request from a client with a download on
+ * a worker is held (not waited for): the worker reads what that client sent
+ * its transfers first, and then posts the request back behind their
+ * events, in the one queue; the main loop answers it then.
+ *
+ * Uploads stay on the main loop: they write into the upload store, which
+ * the HTTP server shares.
+ */
+#include <sys/types.h>
+#include <sys/eventfd.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "tftp-int.h"
+#include "xmalloc.h"
+
+/* Requests held for workers at once; past it they are answered at once. */
+#define TFTP_DEFERRED_MAX	256
+
+enum tftp_msg_kind {
+	TFTP_MSG_EVENT,
+	TFTP_MSG_FREED,
+	TFTP_MSG_SYNCED
+};
+
+/* A request held until the workers below have caught up with its client. */
+struct tftp_deferred {
+	TAILQ_ENTRY(tftp_deferred) entry;
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
+	unsigned		 ifindex;
+	unsigned		 pending;	/* workers still to answer */
+	size_t			 len;
+	uint8_t			 buf[TFTP_REQUEST_MAX];
+};
+TAILQ_HEAD(tftp_deferreds, tftp_deferred);
+
+/* The main loop's "read what this client sent": one per worker asked. */
+struct tftp_sync {
+	STAILQ_ENTRY(tftp_sync)	 entry;
+	struct tftp_deferred	*d;
+};
+STAILQ_HEAD(tftp_syncs, tftp_sync);
+
+/* A worker's message to the main loop. */
+struct tftp_msg {
+	STAILQ_ENTRY(tftp_msg)	 entry;
+	enum tftp_msg_kind	 kind;
+	struct xfer_event	 ev;		/* EVENT; strings owned */
+	struct tftp_slot	*slot;		/* FREED */
+	struct tftp_deferred	*d;		/* SYNCED */
+	void			(*release)(void *);
+	void			*release_arg;
+};
+STAILQ_HEAD(tftp_msgs, tftp_msg);
+
+struct tftp_worker {
+	struct tftp_workers	*all;
+	pthread_t		 thread;
+	struct event_base	*base;
+	struct tftp_batch	*batch;
+	int			 wake_fd;	/* main loop -> worker */
+	struct event		*ev_wake;
+	unsigned		 running;	/* slots on it (main loop's count) */
+
+	pthread_mutex_t		 lock;		/* guards inbox, syncs, stop */
+	struct tftp_transfers	 inbox;		/* handed over, not begun */
+	struct tftp_syncs	 syncs;
+	int			 stop;
+	atomic_int		 evicting;
+
+	struct tftp_transfers	 transfers;	/* the worker's own */
+};
+
+struct tftp_workers {
+	struct tftp_server	*srv;
+	struct tftp_worker	*w;
+	unsigned		 n;
+	unsigned		 next;		/* round robin among equals */
+	struct tftp_deferreds	 deferred;	/* main loop */
+	unsigned		 ndeferred;
+	int			 stopping;
+
+	pthread_mutex_t		 lock;		/* guards out */
+	struct tftp_msgs	 out;		/* workers -> main loop */
+	int			 out_fd;
+	struct event		*ev_out;
+};
+
+static void	*tftp_worker_main(void *);
+static void	 tftp_worker_wake(evutil_socket_t, short, void *);
+static void	 tftp_worker_signal(int);
+static void	 tftp_workers_drain(evutil_socket_t, short, void *);
+static void	 tftp_workers_deliver(struct tftp_workers *,
+		    struct tftp_msgs *);
+static void	 tftp_worker_push(struct tftp_workers *, struct tftp_msg *);
+static char	*tftp_dup(const char *);
+
+struct tftp_workers *
+tftp_workers_start(struct tftp_server *srv, unsigned n, char **cause)
+{
+	struct tftp_workers	*ws;
+	struct tftp_worker	*w;
+	sigset_t		 all, old;
+	unsigned		 i;
+	int			 error;
+
+	ws = xcalloc(1, sizeof *ws);
+	ws->srv = srv;
+	pthread_mutex_init(&ws->lock, NULL);
+	STAILQ_INIT(&ws->out);
+	TAILQ_INIT(&ws->deferred);
+	if ((ws->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		xasprintf(cause, "TFTP workers: eventfd: %s", strerror(errno));
+		free(ws);
+		return (NULL);
+	}
+	ws->ev_out = event_new(srv->base, ws->out_fd, EV_READ | EV_PERSIST,
+	    tftp_workers_drain, ws);
+	event_add(ws->ev_out, NULL);
+	ws->w = xcalloc(n, sizeof *ws->w);
+
+	/* Signals are the main loop's: the workers block them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		w = &ws->w[i];
+		w->all = ws;
+		pthread_mutex_init(&w->lock, NULL);
+		TAILQ_INIT(&w->inbox);
+		STAILQ_INIT(&w->syncs);
+		TAILQ_INIT(&w->transfers);
+		w->base = event_base_new();
+		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->base == NULL || w->wake_fd == -1) {
+			xasprintf(cause, "TFTP worker %u: cannot create its "
+			    "event loop", i);
+			break;
+		}
+		w->batch = tftp_batch_new(w->base);
+		w->ev_wake = event_new(w->base, w->wake_fd,
+		    EV_READ | EV_PERSIST, tftp_worker_wake, w);
+		event_add(w->ev_wake, NULL);
+		if ((error = pthread_create(&w->thread, NULL,
+		    tftp_worker_main, w)) != 0) {
+			xasprintf(cause, "TFTP worker %u: %s", i,
+			    strerror(error));
+			break;
+		}
+		ws->n++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ws->n < n) {
+		/* The one that failed: not started, freed here. */
+		w = &ws->w[ws->n];
+		if (w->ev_wake != NULL)
+			event_free(w->ev_wake);
+		tftp_batch_free(w->batch);
+		if (w->base != NULL)
+			event_base_free(w->base);
+		if (w->wake_fd != -1)
+			close(w->wake_fd);
+		pthread_mutex_destroy(&w->lock);
+		tftp_workers_stop(ws);
+		return (NULL);
+	}
+	return (ws);
+}
+
+static void
+tftp_worker_signal(int fd)
+{
+	uint64_t	one = 1;
+
+	while (write(fd, &one, sizeof one) == -1 && errno == EINTR)
+		;
+}
+
+void
+tftp_workers_stop(struct tftp_workers *ws)
+{
+	struct tftp_worker	*w;
+	struct tftp_msgs	 msgs;
+	unsigned		 i;
+
+	if (ws == NULL)
+		return;
+	ws->stopping = 1;	/* held requests are dropped */
+	for (i = 0; i < ws->n; i++) {
+		w = &ws->w[i];
+		pthread_mutex_lock(&w->lock);
+		w->stop = 1;
+		pthread_mutex_unlock(&w->lock);
+		tftp_worker_signal(w->wake_fd);
+	}
+	for (i = 0; i < ws->n; i++) {
+		w = &ws->w[i];
+		pthread_join(w->thread, NULL);
+		event_free(w->ev_wake);
+		tftp_batch_free(w->batch);
+		event_base_free(w->base);
+		close(w->wake_fd);
+		pthread_mutex_destroy(&w->lock);
+	}
+	/* Every worker has ended its transfers: their last words. */
+	STAILQ_INIT(&msgs);
+	pthread_mutex_lock(&ws->lock);
+	STAILQ_CONCAT(&msgs, &ws->out);
+	pthread_mutex_unlock(&ws->lock);
+	tftp_workers_deliver(ws, &msgs);
+
+	event_free(ws->ev_out);
+	close(ws->out_fd);
+	pthread_mutex_destroy(&ws->lock);
+	free(ws->w);
+	free(ws);
+}
+
+int
+tftp_workers_hand(struct tftp_workers *ws, struct tftp_transfer *t)
+{
+	struct tftp_server	*srv = ws->srv;
+	struct tftp_worker	*w, *best = NULL;
+	struct tftp_slot	*slot;
+	unsigned		 i;
+	int			 was_empty;
+
+	for (i = 0; i < ws->n; i++) {
+		w = &ws->w[(ws->next + i) % ws->n];
+		if (best == NULL || w->running < best->running)
+			best = w;
+	}
+	if (best == NULL)
+		return (-1);
+	ws->next = (ws->next + 1) % ws->n;
+
+	slot = xcalloc(1, sizeof *slot);
+	slot->id = t->id;
+	slot->peer = t->peer;
+	slot->name = xstrdup(t->name);
+	slot->mem_cost = t->mem_cost;
+	slot->worker = best;
+	atomic_init(&slot->answered, t->answered);
+	atomic_init(&slot->evict, 0);
+	TAILQ_INSERT_TAIL(&srv->slots, slot, entry);
+	best->running++;
+
+	/* From here on the worker owns t (active and mem_used stay charged). */
+	TAILQ_REMOVE(&srv->transfers, t, entry);
+	t->worker = best;
+	t->slot = slot;
+	pthread_mutex_lock(&best->lock);
+	was_empty = TAILQ_EMPTY(&best->inbox) && STAILQ_EMPTY(&best->syncs);
+	TAILQ_INSERT_TAIL(&best->inbox, t, entry);
+	pthread_mutex_unlock(&best->lock);
+	if (was_empty)
+		tftp_worker_signal(best->wake_fd);
+	return (0);
+}
+
+int
+tftp_workers_defer(struct tftp_workers *ws, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
+    unsigned ifindex)
+{
+	struct tftp_server	*srv = ws->srv;
+	struct tftp_deferred	*d;
+	struct tftp_slot	*slot;
+	struct tftp_sync	*sy;
+	struct tftp_worker	*w;
+	unsigned		 i;
+	int			 all = 0, was_empty;
+	uint8_t			 ask[TFTP_WORKERS_MAX];
+
+	if (ws->ndeferred >= TFTP_DEFERRED_MAX || len > sizeof d->buf)
+		return (-1);
+	memset(ask, 0, sizeof ask);
+	TAILQ_FOREACH(slot, &srv->slots, entry) {
+		if (!slot->evicted && tftp_same_host(&slot->peer, peer))
+			ask[slot->worker - ws->w] = 1;
+	}
+	/* Behind a held request of the same client, through every worker. */
+	TAILQ_FOREACH(d, &ws->deferred, entry) {
+		if (tftp_same_host(&d->peer, peer))
+			all = 1;
+	}
+	d = xcalloc(1, sizeof *d);
+	for (i = 0; i < ws->n; i++) {
+		if (all || ask[i])
+			d->pending++;
+	}
+	if (d->pending == 0) {
+		free(d);
+		return (-1);
+	}
+	d->peer = *peer;
+	d->local = *local;
+	d->ifindex = ifindex;
+	d->len = len;
+	memcpy(d->buf, buf, len);
+	TAILQ_INSERT_TAIL(&ws->deferred, d, entry);
+	ws->ndeferred++;
+	for (i = 0; i < ws->n; i++) {
+		if (!all && !ask[i])
+			continue;
+		w = &ws->w[i];
+		sy = xcalloc(1, sizeof *sy);
+		sy->d = d;
+		pthread_mutex_lock(&w->lock);
+		was_empty = TAILQ_EMPTY(&w->inbox) && STAILQ_EMPTY(&w->syncs);
+		STAILQ_INSERT_TAIL(&w->syncs, sy, entry);
+		pthread_mutex_unlock(&w->lock);
+		if (was_empty)
+			tftp_worker_signal(w->wake_fd);
+	}
+	return (0);
+}
+
+void
+tftp_workers_evict(struct tftp_slot *slot)
+{
+	struct tftp_worker	*w = slot->worker;
+
+	atomic_store(&slot->evict, 1);
+	atomic_store(&w->evicting, 1);
+	tftp_worker_signal(w->wake_fd);
+}
+
+struct event_base *
+tftp_transfer_base(const struct tftp_transfer *t)
+{
+	return (t->worker != NULL ? t->worker->base : t->server->base);
+}
+
+struct tftp_batch *
+tftp_transfer_batch(const struct tftp_transfer *t)
+{
+	return (t->worker != NULL ? t->worker->batch : t->server->batch);
+}
+
+/* --- the worker's side ---------------------------------------------------- */
+
+static void *
+tftp_worker_main(void *arg)
+{
+	struct tftp_worker	*w = arg;
+
+	event_base_dispatch(w->base);
+	return (NULL);
+}
+
+/* New transfers, evictions or the order to stop. */
+static void
+tftp_worker_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_worker	*w = arg;
+	struct tftp_transfers	 fresh;
+	struct tftp_syncs	 syncs;
+	struct tftp_sync	*sy;
+	struct tftp_transfer	*t, *t1;
+	struct tftp_msg		*m;
+	uint64_t		 n;
+	int			 stop;
+
+	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
+		;
+	TAILQ_INIT(&fresh);
+	STAILQ_INIT(&syncs);
+	pthread_mutex_lock(&w->lock);
+	TAILQ_CONCAT(&fresh, &w->inbox, entry);
+	STAILQ_CONCAT(&syncs, &w->syncs);
+	stop = w->stop;
+	pthread_mutex_unlock(&w->lock);
+
+	while ((t = TAILQ_FIRST(&fresh)) != NULL) {
+		TAILQ_REMOVE(&fresh, t, entry);
+		TAILQ_INSERT_TAIL(&w->transfers, t, entry);
+		if (stop)
+			continue;	/* ended below, never begun */
+		tftp_transfer_run(t);
+	}
+	/* Catch up with a client whose request is held, then give it back. */
+	while ((sy = STAILQ_FIRST(&syncs)) != NULL) {
+		STAILQ_REMOVE_HEAD(&syncs, entry);
+		for (t = TAILQ_FIRST(&w->transfers); t != NULL && !stop;
+		    t = t1) {
+			t1 = TAILQ_NEXT(t, entry);
+			if (t->ev_read != NULL &&
+			    tftp_same_host(&t->peer, &sy->d->peer))
+				tftp_transfer_recv(t, 64);
+		}
+		m = xcalloc(1, sizeof *m);
+		m->kind = TFTP_MSG_SYNCED;
+		m->d = sy->d;
+		tftp_worker_push(w->all, m);
+		free(sy);
+	}
+	if (atomic_exchange(&w->evicting, 0)) {
+		for (t = TAILQ_FIRST(&w->transfers); t != NULL; t = t1) {
+			t1 = TAILQ_NEXT(t, entry);
+			if (atomic_load(&t->slot->evict))
+				tftp_finish(t, XFER_END_SILENCE, XFER_BY_US,
+				    "the client never answered and its slot "
+				    "was needed");
+		}
+	}
+	if (stop) {
+		while ((t = TAILQ_FIRST(&w->transfers)) != NULL)
+			tftp_finish(t, XFER_END_SHUTDOWN, XFER_BY_US,
+			    "the server is stopping");
+		tftp_batch_flush(w->batch);
+		event_base_loopbreak(w->base);
+	}
+}
+
+static char *
+tftp_dup(const char *s)
+{
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+static void
+tftp_worker_push(struct tftp_workers *ws, struct tftp_msg *m)
+{
+	int	was_empty;
+
+	pthread_mutex_lock(&ws->lock);
+	was_empty = STAILQ_EMPTY(&ws->out);
+	STAILQ_INSERT_TAIL(&ws->out, m, entry);
+	pthread_mutex_unlock(&ws->lock);
+	/* The main loop reads the eventfd before it takes the queue. */
+	if (was_empty)
+		tftp_worker_signal(ws->out_fd);
+}
+
+void
+tftp_worker_post(struct tftp_transfer *t, const struct xfer_event *ev)
+{
+	struct tftp_msg	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->kind = TFTP_MSG_EVENT;
+	m->ev = *ev;
+	m->ev.name = tftp_dup(ev->name);
+	m->ev.peer_ip = tftp_dup(ev->peer_ip);
+	m->ev.peer_text = tftp_dup(ev->peer_text);
+	m->ev.user_agent = tftp_dup(ev->user_agent);
+	m->ev.reason = tftp_dup(ev->reason);
+	m->ev.stored_path = tftp_dup(ev->stored_path);
+	tftp_worker_push(t->worker->all, m);
+}
+
+void
+tftp_worker_freed(struct tftp_transfer *t)
+{
+	struct tftp_msg	*m;
+
+	TAILQ_REMOVE(&t->worker->transfers, t, entry);
+	m = xcalloc(1, sizeof *m);
+	m->kind = TFTP_MSG_FREED;
+	m->slot = t->slot;
+	/* The content belongs to the caller: released in its loop. */
+	m->release = t->content.release;
+	m->release_arg = t->content.release_arg;
+	t->content.release = NULL;
+	tftp_worker_push(t->worker->all, m);
+}
+
+/* --- the main loop's side -------------------------------------------------- */
+
+static void
+tftp_workers_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftp_workers	*ws = arg;
+	struct tftp_msgs	 msgs;
+	uint64_t		 n;
+
+	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
+		;
+	STAILQ_INIT(&msgs);
+	pthread_mutex_lock(&ws->lock);
+	STAILQ_CONCAT(&msgs, &ws->out);
+	pthread_mutex_unlock(&ws->lock);
+	tftp_workers_deliver(ws, &msgs);
+}
+
+static void
+tftp_workers_deliver(struct tftp_workers *ws, struct tftp_msgs *msgs)
+{
+	struct tftp_server	*srv = ws->srv;
+	struct tftp_msg		*m;
+	struct tftp_slot	*slot;
+	struct tftp_deferred	*d;
+
+	while ((m = STAILQ_FIRST(msgs)) != NULL) {
+		STAILQ_REMOVE_HEAD(msgs, entry);
+		if (m->kind == TFTP_MSG_SYNCED) {
+			d = m->d;
+			if (--d->pending == 0) {
+				TAILQ_REMOVE(&ws->deferred, d, entry);
+				ws->ndeferred--;
+				if (!ws->stopping)
+					tftp_request(srv, d->buf, d->len,
+					    &d->peer, &d->local, d->ifindex);
+				free(d);
+			}
+		} else if (m->kind == TFTP_MSG_EVENT) {
+			if (srv->hooks.event != NULL)
+				srv->hooks.event(srv->hooks.arg, &m->ev);
+			free((char *)m->ev.name);
+			free((char *)m->ev.peer_ip);
+			free((char *)m->ev.peer_text);
+			free((char *)m->ev.user_agent);
+			free((char *)m->ev.reason);
+			free((char *)m->ev.stored_path);
+		} else {
+			slot = m->slot;
+			TAILQ_REMOVE(&srv->slots, slot, entry);
+			slot->worker->running--;
+			srv->active--;
+			if (!slot->evicted)
+				srv->mem_used -= slot->mem_cost;
+			if (m->release != NULL)
+				m->release(m->release_arg);
+			free(slot->name);
+			free(slot);
+		}
+		free(m);
+	}
+}
