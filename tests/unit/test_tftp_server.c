@@ -2,6 +2,8 @@
  * The TFTP engine on loopback, driven packet by packet from a raw UDP client:
  * replies from the address asked, windows, duplicate ACKs and RRQs, rollover,
  * abandoned transfers (silence and ICMP), limits, errors and uploads.
+ * Every test runs twice: with every transfer in the caller's loop, and with
+ * downloads on two worker loops (tftp_config.workers).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -14,6 +16,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,9 @@
 #include "upload.h"
 
 #define MAX_EVENTS 64
+
+/* Worker loops of every fixture: 0, then 2 (main()). */
+static unsigned	fx_workers;
 
 struct recorded {
 	enum xfer_phase		 phase;
@@ -48,6 +55,9 @@ struct fx {
 	struct recorded		 ev[MAX_EVENTS];
 	int			 nev;
 	int			 resolves;
+	int			 ended_at_resolve;	/* ENDED seen by the last */
+	pthread_t		 loop_thread;	/* the caller's loop runs here */
+	int			 wrong_thread;	/* a hook ran elsewhere */
 	char			 updir[64];
 	struct upload_store	*uploads;
 };
@@ -57,8 +67,15 @@ resolve(void *arg, const struct tftp_request *req, struct tftp_content *c,
     char **cause)
 {
 	struct fx	*fx = arg;
+	int		 i;
 
+	if (!pthread_equal(pthread_self(), fx->loop_thread))
+		fx->wrong_thread++;
 	fx->resolves++;
+	fx->ended_at_resolve = 0;
+	for (i = 0; i < fx->nev; i++)
+		if (fx->ev[i].phase == XFER_ENDED)
+			fx->ended_at_resolve++;
 	if (strcmp(req->name, "buf") != 0) {
 		*cause = strdup("no such file");
 		return (TFTP_ERR_NOT_FOUND);
@@ -76,6 +93,8 @@ on_event(void *arg, const struct xfer_event *ev)
 	struct fx	*fx = arg;
 	struct recorded	*r;
 
+	if (!pthread_equal(pthread_self(), fx->loop_thread))
+		fx->wrong_thread++;
 	assert_int_equal(ev->proto, XFER_TFTP);
 	if (ev->phase == XFER_PROGRESS || fx->nev == MAX_EVENTS)
 		return;
@@ -109,6 +128,8 @@ fx_new(size_t size, void (*tweak)(struct tftp_config *))
 	fx->cfg.port = 0;
 	/* No retransmission inside a test step, however loaded the box. */
 	fx->cfg.rto_min_ms = 800;
+	fx->cfg.workers = fx_workers;
+	fx->loop_thread = pthread_self();
 	if (tweak != NULL)
 		tweak(&fx->cfg);
 	if (fx->cfg.uploads == (void *)1) {
@@ -133,6 +154,8 @@ fx_free(struct fx *fx)
 
 	tftp_server_free(fx->srv);
 	event_base_free(fx->base);
+	/* resolve() and every event in the caller's loop, never a worker. */
+	assert_int_equal(fx->wrong_thread, 0);
 	for (i = 0; i < fx->nev; i++) {
 		free(fx->ev[i].reason);
 		free(fx->ev[i].stored);
@@ -146,11 +169,20 @@ fx_free(struct fx *fx)
 	free(fx);
 }
 
-/* Run the server's loop for ms milliseconds. */
+/*
+ * Run the server's loop for ms milliseconds; with workers, for at least
+ * 60 ms (a step is then two threads' round trip on a loaded machine)
+ * unless the test's timers are short.
+ */
 static void
 pump(struct fx *fx, int ms)
 {
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval	tv;
+
+	if (fx_workers > 0 && ms < 60 && fx->cfg.rto_min_ms >= 800)
+		ms = 60;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 
 	event_base_loopexit(fx->base, &tv);
 	event_base_dispatch(fx->base);
@@ -585,7 +617,15 @@ test_rollover(void **state)
 	assert_true(n > 2 && buf[1] == 6);
 	send_ack(c, &tid, 0);
 	for (;;) {
-		event_base_loop(fx->base, EVLOOP_ONCE);
+		/* The loop that sends: the test's, or a worker's. */
+		if (fx_workers == 0)
+			event_base_loop(fx->base, EVLOOP_ONCE);
+		else {
+			struct pollfd	pfd = { c, POLLIN, 0 };
+
+			poll(&pfd, 1, 1000);
+			event_base_loop(fx->base, EVLOOP_NONBLOCK);
+		}
 		while ((n = from_server(c, buf, sizeof buf, &tid)) >= 4) {
 			assert_int_equal(buf[1], 3);
 			if (((buf[2] << 8) | buf[3]) !=
@@ -601,6 +641,9 @@ test_rollover(void **state)
 			if (n - 4 < 8)
 				break;
 		}
+		/* A worker may still be sending the window: the rest first. */
+		if (fx_workers > 0 && block % 64 != 0 && off != size)
+			continue;
 		send_ack(c, &tid, block & 0xffff);
 		if (off == size)
 			break;
@@ -862,6 +905,7 @@ test_unanswered_make_room(void **state)
 	int			 f2 = client("127.0.0.2");
 	int			 c = client("127.0.0.3");
 	int			 c2 = client("127.0.0.4");
+	int			 i;
 
 	RRQ(fx, f1, "127.0.0.1", "\0\1buf\0octet\0");
 	RRQ(fx, f2, "127.0.0.1", "\0\1buf\0octet\0");
@@ -873,9 +917,14 @@ test_unanswered_make_room(void **state)
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
 	pump(fx, 20);
 	expect_data(c, 1, fx->data, 512, &tid);
-	/* Evicted: silent, but ended by us to make room. */
-	expect_end(&fx->ev[2], XFER_END_SILENCE, XFER_BY_US);
-	assert_non_null(strstr(fx->ev[2].reason, "never answered"));
+	/*
+	 * Evicted: silent, but ended by us to make room (a worker's eviction
+	 * is told after the newcomer's start).
+	 */
+	assert_int_equal(fx->nev, 4);
+	i = fx->ev[2].phase == XFER_ENDED ? 2 : 3;
+	expect_end(&fx->ev[i], XFER_END_SILENCE, XFER_BY_US);
+	assert_non_null(strstr(fx->ev[i].reason, "never answered"));
 	assert_int_equal(tftp_server_active(fx->srv), 2);
 	/* Both slots now hold clients that answered or are new: c evicted? */
 	send_ack(c, &tid, 1);
@@ -969,6 +1018,68 @@ test_refusals_rate_limited(void **state)
 	fx_free(fx);
 }
 
+/*
+ * A phone acknowledges the last block of a file and asks for the next at
+ * once: the request is resolved after the transfer's end was told, even
+ * when a worker ran the transfer (the fleet's answer depends on it).
+ */
+static void
+test_next_request_after_last_ack(void **state)
+{
+	struct fx		*fx = fx_new(1000, NULL);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1"), i;
+
+	for (i = 0; i < 20; i++) {
+		RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+		pump(fx, 20);
+		expect_data(c, 1, fx->data, 512, &tid);
+		send_ack(c, &tid, 1);
+		pump(fx, 20);
+		expect_data(c, 2, fx->data + 512, 488, &tid);
+		send_ack(c, &tid, 2);
+		RRQ(fx, c, "127.0.0.1", "\0\1missing\0octet\0");
+		pump(fx, 20);
+		expect_error(c, 1, "no such file");
+		assert_int_equal(fx->ended_at_resolve, i + 1);
+		expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE,
+		    XFER_BY_PEER);
+	}
+	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+/* The per-address limit counts the downloads of every worker. */
+static void
+test_per_client_limit_across_workers(void **state)
+{
+	struct fx		*fx = fx_new(5000, two_per_client);
+	struct sockaddr_in	 tid;
+	int			 c[5], i;
+
+	for (i = 0; i < 5; i++)
+		c[i] = client("127.0.0.1");
+	for (i = 0; i < 5; i++) {
+		RRQ(fx, c[i], "127.0.0.1", "\0\1buf\0octet\0");
+		pump(fx, 20);
+	}
+	expect_data(c[0], 1, fx->data, 512, &tid);
+	expect_data(c[1], 1, fx->data, 512, &tid);
+	for (i = 2; i < 5; i++)
+		expect_error(c[i], 0, "too many transfers from your address");
+	assert_int_equal(tftp_server_active(fx->srv), 2);
+	/* Stopped while they run: each told once, as ended by us. */
+	tftp_server_free(fx->srv);
+	fx->srv = NULL;
+	assert_int_equal(fx->nev, 4);
+	expect_end(&fx->ev[2], XFER_END_SHUTDOWN, XFER_BY_US);
+	expect_end(&fx->ev[3], XFER_END_SHUTDOWN, XFER_BY_US);
+	for (i = 0; i < 5; i++)
+		close(c[i]);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -992,7 +1103,15 @@ main(void)
 		cmocka_unit_test(test_unanswered_make_room),
 		cmocka_unit_test(test_dallying_uploads_do_not_count),
 		cmocka_unit_test(test_refusals_rate_limited),
+		cmocka_unit_test(test_next_request_after_last_ack),
+		cmocka_unit_test(test_per_client_limit_across_workers),
 	};
+	int	failed;
 
-	return (cmocka_run_group_tests_name("tftp_server", tests, NULL, NULL));
+	fx_workers = 0;
+	failed = cmocka_run_group_tests_name("tftp_server", tests, NULL, NULL);
+	fx_workers = 2;
+	failed += cmocka_run_group_tests_name("tftp_server_workers", tests,
+	    NULL, NULL);
+	return (failed);
 }
