@@ -252,6 +252,7 @@ tftp_server_free(struct tftp_server *srv)
 		return;
 	/* The workers end their downloads; their events come in here. */
 	tftp_workers_stop(srv->workers);
+	srv->workers = NULL;
 	while ((t = TAILQ_FIRST(&srv->transfers)) != NULL) {
 		if (t->state == TFTP_STATE_DALLY)	/* already told */
 			tftp_transfer_free(t);

@@ -15,7 +15,9 @@
 # ignores it).  Then the added latency per block: tests/bench/tftp-latency.c,
 # one stop-and-wait client alone against ZTP Rescue, in.tftpd and the floor,
 # timing each ACK sent to the kernel's receive stamp of the DATA it brought
-# (server turnaround plus loopback), as percentiles in microseconds.  Writes
+# (server turnaround plus loopback), as percentiles in microseconds.  ZTP
+# Rescue runs as shipped (downloads on one worker loop per CPU) and, for the
+# throughput table, with --workers 0 (everything in one loop).  Writes
 # a markdown table of ratios to $1 and stdout.
 #
 #   BENCH_MB=64 BENCH_CLIENTS="1 8 48" BENCH_REPS=1 sh tests/bench/bench-tftp.sh out.md
@@ -74,11 +76,14 @@ cpu_now() {
 	fi
 }
 
-start_server() {	# ztp|hpa|dnsmasq|floor
+start_server() {	# ztp|ztp1|hpa|dnsmasq|floor
 	PORT=$(free_udp_port)
 	case $1 in
 	ztp)	"$ZTP_BIN" tftpd --root "$W/root" --listen 127.0.0.1 \
 		    --port "$PORT" >/dev/null 2>&1 &
+		SRV=$! ;;
+	ztp1)	"$ZTP_BIN" tftpd --root "$W/root" --listen 127.0.0.1 \
+		    --port "$PORT" --workers 0 >/dev/null 2>&1 &
 		SRV=$! ;;
 	floor)	"$W/tftp-floor" "$PORT" "$W/root/image.bin" >/dev/null 2>&1 &
 		SRV=$! ;;
@@ -182,8 +187,8 @@ each_row() {
 		done
 	done
 }
-for s in ztp hpa dnsmasq floor; do
-	[ -z "$CLIENTS" ] && [ $s = dnsmasq ] && continue	# latency only
+for s in ztp ztp1 hpa dnsmasq floor; do
+	[ -z "$CLIENTS" ] && { [ $s = dnsmasq ] || [ $s = ztp1 ]; } && continue	# latency only
 	start_server $s || continue
 	for blk in $BLKSIZES; do
 		for n in $CLIENTS; do
@@ -192,7 +197,7 @@ for s in ztp hpa dnsmasq floor; do
 			echo "$s blksize $blk, $n clients: $r (MB/s, CPU s/GB, ok)" >&2
 		done
 	done
-	if [ $s != dnsmasq ]; then
+	if [ $s != dnsmasq ] && [ $s != ztp1 ]; then
 		for blk in $BLKSIZES; do
 			# Median run of three by p50: one client, nothing else.
 			for r in 1 2 3; do
@@ -273,6 +278,21 @@ fi
 				    ratio(t["ztp"], t["hpa"]), ratio(t["ztp"], t["dnsmasq"]),
 				    ratio(c["ztp"], c["hpa"]), ratio(c["ztp"], c["dnsmasq"]),
 				    ok["ztp"], ok["hpa"], ok["dnsmasq"]
+			}'
+	echo
+	echo "The data plane: ZTP Rescue as shipped (downloads on one worker loop per"
+	echo "CPU) against itself with --workers 0 (every transfer in one loop), same run:"
+	echo
+	echo "| blksize | clients | workers MB/s | one loop MB/s | throughput workers / one loop | workers CPU s/GB | one loop CPU s/GB | CPU/GB workers / one loop | one loop throughput vs in.tftpd | clients CPU s/GB (workers/one loop) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	each_row '
+			$2 == blk && $3 == n { t[$1] = $4; c[$1] = $5; k[$1] = $7 }
+			function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f×", a / b) : "n/a" }
+			END {
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", blk, n,
+				    t["ztp"], t["ztp1"], ratio(t["ztp"], t["ztp1"]),
+				    c["ztp"], c["ztp1"], ratio(c["ztp"], c["ztp1"]),
+				    ratio(t["ztp1"], t["hpa"]), k["ztp"], k["ztp1"]
 			}'
 	echo
 	echo "Where the throughput can go on this machine: the clients' own CPU seconds"
