@@ -54,3 +54,24 @@ ns_pair_cleanup() {
 		ip netns del "$_n" 2>/dev/null
 	done
 }
+
+# need_tools CMD...: skip the whole suite (exit 0) unless every CMD is on
+# the PATH.
+need_tools() {
+	for _c in "$@"; do
+		if ! command -v "$_c" >/dev/null 2>&1; then
+			skip "needs $_c"
+			done_testing
+			exit 0
+		fi
+	done
+}
+
+# need_user NAME: skip the whole suite (exit 0) unless the user NAME exists.
+need_user() {
+	if ! id "$1" >/dev/null 2>&1; then
+		skip "needs the user $1"
+		done_testing
+		exit 0
+	fi
+}

@@ -12,13 +12,7 @@
 . "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
-for c in dnsmasq udhcpc ip; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		skip "needs $c"
-		done_testing
-		exit 0
-	fi
-done
+need_tools dnsmasq udhcpc ip
 
 t=$(make_tmpdir)
 cc -O1 -o "$t/frame-tool" "$TOP/tests/integration/frame-tool.c" || exit 1

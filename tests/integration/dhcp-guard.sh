@@ -5,15 +5,10 @@
 # makes it refuse unless forced; dnsmasq failing to start is reported with
 # its own words.  Also `ztp-rescue net`.  All in network namespaces.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
-for c in dnsmasq ip; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		skip "needs $c"
-		done_testing
-		exit 0
-	fi
-done
+need_tools dnsmasq ip
 
 t=$(make_tmpdir)
 sw=dhcp-gsw-$$

@@ -11,18 +11,8 @@
 . "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
-for c in dnsmasq udhcpc ip; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		skip "needs $c"
-		done_testing
-		exit 0
-	fi
-done
-if ! id nobody >/dev/null 2>&1; then
-	skip "needs the user nobody"
-	done_testing
-	exit 0
-fi
+need_tools dnsmasq udhcpc ip
+need_user nobody
 
 d=$(make_tmpdir)
 chmod 755 "$d"

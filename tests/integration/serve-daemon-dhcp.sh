@@ -8,13 +8,7 @@
 . "$TOP/tests/dhcp-lib.sh"
 
 need_root "network namespaces"
-for c in dnsmasq ip; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		skip "needs $c"
-		done_testing
-		exit 0
-	fi
-done
+need_tools dnsmasq ip
 
 d=$(make_tmpdir)
 mkdir -p "$d/state" "$d/library"
