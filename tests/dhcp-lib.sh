@@ -75,3 +75,43 @@ need_user() {
 		exit 0
 	fi
 }
+
+# bridge_closet PREFIX [BRIDGE-OPTION...]: a closet switch, the namespace
+# $sw with a bridge br0 (made with the options given), and the appliance's
+# namespace $app whose lan0 is a port of it.  Every namespace PREFIX-*-$$
+# (those of bridge_node too) is removed at exit.
+bridge_closet() {
+	_bc=$1
+	shift
+	sw=$_bc-sw-$$
+	app=$_bc-app-$$
+	at_exit bridge_closet_cleanup
+	ip netns add "$sw" || return 1
+	ip netns add "$app" || return 1
+	ip -n "$sw" link add br0 type bridge "$@" || return 1
+	ip -n "$sw" link set br0 up || return 1
+	ip -n "$sw" link add app type veth peer name lan0 netns "$app" ||
+	    return 1
+	ip -n "$sw" link set app master br0 up || return 1
+	ip -n "$app" link set lo up
+}
+
+# bridge_node NAME MAC: the namespace PREFIX-NAME-$$ with eth0 (that MAC,
+# up) on the closet's bridge, through the port pNAME.
+bridge_node() {
+	_bn=$_bc-$1-$$
+	ip netns add "$_bn" || return 1
+	ip -n "$sw" link add "p$1" type veth peer name eth0 address "$2" \
+	    netns "$_bn" || return 1
+	ip -n "$sw" link set "p$1" master br0 up || return 1
+	ip -n "$_bn" link set lo up
+	ip -n "$_bn" link set eth0 up
+}
+
+bridge_closet_cleanup() {
+	for _n in $(ip netns list | awk '{print $1}' | grep -- "^$_bc-.*-$$\$")
+	do
+		ip netns pids "$_n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$_n" 2>/dev/null
+	done
+}

@@ -16,37 +16,12 @@ need_tools dnsmasq udhcpc ip
 
 t=$(make_tmpdir)
 cc -O1 -o "$t/frame-tool" "$TOP/tests/integration/frame-tool.c" || exit 1
-sw=cl-sw-$$
-app=cl-app-$$
-
-cleanup_ns() {
-	for n in $(ip netns list | awk '{print $1}' | grep -- "-$$\$"); do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-
-ip netns add "$sw"
-ip netns add "$app"
 # An unmanaged switch that passes LLDP on (a Linux bridge keeps
 # 01:80:c2:00:00:0e to itself unless told; a managed switch always does, and
 # then only CDP and the phones' own traffic reach the appliance).
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 type bridge group_fwd_mask 0x4000
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add app type veth peer name lan0 netns "$app"
-ip -n "$sw" link set app master br0 up
-ip -n "$app" link set lo up
+bridge_closet cl group_fwd_mask 0x4000 ||
+    { echo "Bail out! namespaces"; exit 1; }
 
-phone_ns() {
-	ip netns add "cl-ph$1-$$"
-	ip -n "$sw" link add "p$1" type veth peer name eth0 address "$2" \
-	    netns "cl-ph$1-$$"
-	ip -n "$sw" link set "p$1" master br0 up
-	ip -n "cl-ph$1-$$" link set lo up
-	ip -n "cl-ph$1-$$" link set eth0 up
-}
 udhcpc_script "$t/udhcpc.sh" "$t" per-mac
 
 ip netns exec "$app" "$ZTP_BIN" dhcpd --iface lan0 --address 10.99.0.1/24 \
@@ -56,32 +31,32 @@ at_exit "kill $dhcpd 2>/dev/null"
 check "dhcpd starts serving" wait_for 15 grep -q '^serving' "$t/out"
 
 # 1: a stored static address.  It ARPs for its gateway; no DHCP at all.
-phone_ns 1 00:04:f2:00:00:01
+bridge_node ph1 00:04:f2:00:00:01
 ip -n "cl-ph1-$$" addr add 10.20.4.17/24 dev eth0
 ip netns exec "cl-ph1-$$" ping -c 3 -i 0.3 -W 1 10.20.4.1 >/dev/null 2>&1 &
 
 # 2: a voice VLAN learnt from the switch: DHCP tagged 20.
-phone_ns 2 00:04:f2:00:00:02
+bridge_node ph2 00:04:f2:00:00:02
 ip netns exec "cl-ph2-$$" "$t/frame-tool" eth0 00:04:f2:00:00:02 dhcp 20 3 &
 
 # 5: LLDP-MED: the VLAN it will tag (30) and its inventory.
-phone_ns 5 64:16:7f:00:00:05
+bridge_node ph5 64:16:7f:00:00:05
 ip netns exec "cl-ph5-$$" "$t/frame-tool" eth0 64:16:7f:00:00:05 lldp 30 \
     "VVX 411" 5.9.5.0614 0004F2000005 &
 
 # 3: a stored provisioning server: takes our lease, never asks.
-phone_ns 3 00:04:f2:00:00:03
+bridge_node ph3 00:04:f2:00:00:03
 ip netns exec "cl-ph3-$$" udhcpc -f -B -i eth0 -s "$t/udhcpc.sh" \
     -t 20 -T 1 -V Polycom-SPIP650 >"$t/ph3.log" 2>&1 &
 
 # 4: takes its lease and asks (a TCP SYN to the appliance's port 80).
-phone_ns 4 00:04:f2:00:00:04
+bridge_node ph4 00:04:f2:00:00:04
 ip netns exec "cl-ph4-$$" udhcpc -f -B -i eth0 -s "$t/udhcpc.sh" \
     -t 20 -T 1 -V Polycom-VVX411 >"$t/ph4.log" 2>&1 &
 
 # 6: the simulator announcing itself with LLDP-MED (model, firmware, its
 # voice VLAN 40) at boot, then trying a stored server that is not here.
-phone_ns 6 00:04:f2:00:00:06
+bridge_node ph6 00:04:f2:00:00:06
 ip netns exec "cl-ph6-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 00:04:f2:00:00:06 --lldp-med eth0 --voice-vlan 40 \
     --server http://192.0.2.9/ --timeout 20 >"$t/ph6.log" 2>&1 &

@@ -18,22 +18,7 @@ N=6
 d=$(make_tmpdir)
 chmod 755 "$d"
 serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
-sw=db-sw-$$
-app=db-app-$$
-cleanup_ns() {
-	for n in $(ip netns list | awk '{print $1}' | grep -- "^db-.*-$$\$"); do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$sw"
-ip netns add "$app"
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add app type veth peer name lan0 netns "$app"
-ip -n "$sw" link set app master br0 up
-ip -n "$app" link set lo up
+bridge_closet db || { echo "Bail out! namespaces"; exit 1; }
 
 ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
     --tftp-port 69 --syslog-port off --state "$d/state" \
@@ -50,11 +35,7 @@ mkdir "$d/leases"
 udhcpc_script "$d/udhcpc.sh" "$d/leases" per-mac
 i=1
 while [ $i -le $N ]; do
-	ip netns add "db-p$i-$$"
-	ip -n "$sw" link add "p$i" type veth peer name eth0 \
-	    address "00:04:f2:00:b0:0$i" netns "db-p$i-$$"
-	ip -n "$sw" link set "p$i" master br0 up
-	ip -n "db-p$i-$$" link set eth0 up
+	bridge_node "p$i" "00:04:f2:00:b0:0$i"
 	i=$((i + 1))
 done
 # Every port up before the first DISCOVER (the bridge forwards at once).

@@ -17,35 +17,9 @@ need_root "network namespaces"
 need_tools dnsmasq udhcpc ip
 
 t=$(make_tmpdir)
-sw=dhcp-sw-$$
-app=dhcp-app-$$
 URL=http://10.99.0.1/
 
-cleanup_ns() {
-	for n in $(ip netns list | awk '{print $1}' | grep -- "-$$\$"); do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-
-ip netns add "$sw"
-ip netns add "$app"
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add app type veth peer name lan0 netns "$app"
-ip -n "$sw" link set app master br0 up
-ip -n "$app" link set lo up
-
-# phone N MAC: a namespace with eth0 (that MAC) on the bridge.
-phone_ns() {
-	ip netns add "dhcp-ph$1-$$"
-	ip -n "$sw" link add "p$1" type veth peer name eth0 address "$2" \
-	    netns "dhcp-ph$1-$$"
-	ip -n "$sw" link set "p$1" master br0 up
-	ip -n "dhcp-ph$1-$$" link set lo up
-	ip -n "dhcp-ph$1-$$" link set eth0 up
-}
+bridge_closet dhcp || { echo "Bail out! namespaces"; exit 1; }
 
 udhcpc_script "$t/udhcpc.sh" "$t" per-mac
 
@@ -85,9 +59,9 @@ check_contains "option 66 is forced unless the MAC is known" \
 M1=00:04:f2:aa:bb:01
 M2=00:04:f2:aa:bb:02
 M3=64:16:7f:00:00:03
-phone_ns 1 $M1
-phone_ns 2 $M2
-phone_ns 3 $M3
+bridge_node ph1 $M1
+bridge_node ph2 $M2
+bridge_node ph3 $M3
 start_phone 1 $M1 -V "" -x "0x3c:$(binary60 SoundPointIP-SPIP_601 \
     2345-11605-001,2 4.0.15.1047 5.0.3.1667)"
 start_phone 2 $M2 -V Polycom-SPIP670
@@ -126,7 +100,7 @@ check_contains "the lease file is in the state directory" "01:00:04:f2:aa:bb:01"
 # Not a phone: another vendor's MAC and udhcpc's own vendor class.  dnsmasq
 # ignores it (no OFFER at all); dhcpd lists it as ignored.  A client whose
 # vendor class names Polycom is answered whatever its MAC.
-phone_ns 5 02:00:00:aa:bb:05
+bridge_node ph5 02:00:00:aa:bb:05
 ip netns exec "dhcp-ph5-$$" udhcpc -f -B -n -i eth0 -s "$t/udhcpc.sh" \
     -t 4 -T 1 -x hostname:laptop >"$t/ph5.log" 2>&1
 check "a non-Polycom client gets no lease (udhcpc gives up)" \
@@ -136,13 +110,13 @@ check_eq "it is listed as ignored, once, with its vendor class and name" 1 \
     "$t/out")"
 check "no lease event for it" sh -c "! grep -q 'mac=020000aabb05' '$t/out' || \
     grep 'mac=020000aabb05' '$t/out' | grep -qv '^lease'"
-phone_ns 6 02:00:00:aa:bb:06
+bridge_node ph6 02:00:00:aa:bb:06
 start_phone 6 02:00:00:aa:bb:06 -V Polycom-VVX411
 check "a client with vendor class Polycom is answered" wait_for 30 \
     test -f "$t/020000aabb06.bound"
 
 # An unrelated probe from a fourth namespace: the exact bytes of 66 and 160.
-phone_ns 4 00:04:f2:aa:bb:04
+bridge_node ph4 00:04:f2:aa:bb:04
 out4=$(ip netns exec "dhcp-ph4-$$" "$ZTP_BIN" dhcpd --iface eth0 --probe-only \
     --probe-ms 5000 2>&1)
 check_contains "an OFFER carries the URL in 66 and 160" \

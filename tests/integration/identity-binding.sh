@@ -17,35 +17,14 @@ need_user nobody
 d=$(make_tmpdir)
 chmod 755 "$d"
 serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
-sw=idb-sw-$$
-app=idb-app-$$
 ph=idb-ph-$$
 at=idb-at-$$
 MAC=00:04:f2:aa:ee:01
 mac=0004f2aaee01
 
-cleanup_ns() {
-	for n in $app $ph $at $sw; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-for n in $sw $app $ph $at; do
-	ip netns add "$n"
-	ip -n "$n" link set lo up
-done
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add app type veth peer name lan0 netns "$app"
-ip -n "$sw" link add ph type veth peer name eth0 address "$MAC" netns "$ph"
-ip -n "$sw" link add at type veth peer name eth0 address 02:00:00:00:00:66 \
-    netns "$at"
-for l in app ph at; do
-	ip -n "$sw" link set "$l" master br0 up
-done
-ip -n "$ph" link set eth0 up
-ip -n "$at" link set eth0 up
+bridge_closet idb || { echo "Bail out! namespaces"; exit 1; }
+bridge_node ph "$MAC" || { echo "Bail out! namespaces"; exit 1; }
+bridge_node at 02:00:00:00:00:66 || { echo "Bail out! namespaces"; exit 1; }
 ip -n "$at" addr add 10.99.0.250/24 dev eth0
 
 udhcpc_script "$d/udhcpc.sh" "$d"

@@ -18,30 +18,7 @@ chmod 755 "$d"
 FRAME_TOOL=$d/frame-tool
 cc -O1 -o "$FRAME_TOOL" "$TOP/tests/integration/frame-tool.c" || exit 1
 serve_fixture "$d" || { echo "Bail out! fixture"; exit 1; }
-sw=sc-sw-$$
-app=sc-app-$$
-cleanup_ns() {
-	for n in $(ip netns list | awk '{print $1}' | grep -- "-$$\$"); do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-}
-at_exit cleanup_ns
-ip netns add "$sw"
-ip netns add "$app"
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add app type veth peer name lan0 netns "$app"
-ip -n "$sw" link set app master br0 up
-ip -n "$app" link set lo up
-node() {
-	ip netns add "sc-$1-$$"
-	ip -n "$sw" link add "p$1" type veth peer name eth0 address "$2" \
-	    netns "sc-$1-$$"
-	ip -n "$sw" link set "p$1" master br0 up
-	ip -n "sc-$1-$$" link set lo up
-	ip -n "sc-$1-$$" link set eth0 up
-}
+bridge_closet sc || { echo "Bail out! namespaces"; exit 1; }
 
 ip netns exec "$app" env ZTP_CLOSET_QUIET_MS=5000 ZTP_CLOSET_REFUSE_MS=3000 \
     "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
@@ -58,7 +35,7 @@ check "the daemon serves DHCP on lan0" wait_for 30 \
 check_eq "nothing silent, nothing ignored, no VLAN yet" "0 0 null" \
     "$(st | jq -r '"\(.silent | length) \(.ignored | length) \(.vlan)"')"
 
-node ph 00:04:f2:00:00:51
+bridge_node ph 00:04:f2:00:00:51
 ip -n "sc-ph-$$" addr add 10.20.4.17/24 dev eth0
 ip netns exec "sc-ph-$$" ping -c 3 -i 0.3 -W 1 10.20.4.1 >/dev/null 2>&1
 check "the static phone is listed as silent" wait_for 15 \
@@ -75,7 +52,7 @@ check_contains "and the password rule (model unknown: no keys)" \
 check "the daemon runs as nobody" test "$(awk '/^Uid:/ {print $3}' \
     /proc/$SERVE_PID/status)" = "$(id -u nobody)"
 
-node lt 02:00:00:00:00:52
+bridge_node lt 02:00:00:00:00:52
 ip netns exec "sc-lt-$$" udhcpc -f -B -n -i eth0 -t 3 -T 1 \
     -s /bin/true -x hostname:laptop -V "MSFT 5.0" >/dev/null 2>&1
 check_eq "the laptop got nothing and is listed as ignored" \
@@ -97,21 +74,21 @@ silent_is() {	# MAC: "address|reason|family|keys"
 # The four phones power up together, as in a closet.
 # A stored boot server (192.0.2.9, not here): it takes our lease, ignores
 # options 66/160 and never asks the appliance.
-node ss 00:04:f2:00:00:61
+bridge_node ss 00:04:f2:00:00:61
 ip netns exec "sc-ss-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 0004f2000061 --dhcp eth0 --boot-server-static \
     --server http://192.0.2.9/ --timeout 25 >"$d/ss.log" 2>&1 &
 # A stored static address; it looks for its server at 10.20.5.1 (ARP).
-node st 00:04:f2:00:00:62
+bridge_node st 00:04:f2:00:00:62
 ip netns exec "sc-st-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 0004f2000062 --static-ip eth0=10.20.5.18/24 \
     --server http://10.20.5.1/ --timeout 10 >"$d/st.log" 2>&1 &
 # DISCOVERs, reads our OFFERs, never a REQUEST.
-node rf 00:04:f2:00:00:63
+bridge_node rf 00:04:f2:00:00:63
 ip netns exec "sc-rf-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 0004f2000063 --dhcp-refuse eth0 --timeout 25 >"$d/rf.log" 2>&1 &
 # Learns VLAN 20 from the switch's LLDP-MED (sent on its port) and tags.
-node vl 00:04:f2:00:00:64
+bridge_node vl 00:04:f2:00:00:64
 ip netns exec "sc-vl-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 0004f2000064 --learn-vlan eth0 --timeout 25 >"$d/vl.log" 2>&1 &
 i=0
