@@ -925,17 +925,18 @@ fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
 	struct plan_phone		 ph;
 	char				*cause = NULL;
 
-	if (f == NULL) {
+	/* `status` runs a fleet without the models table: the same tables. */
+	if (f == NULL || f->models == NULL) {
 		if (models == NULL &&
 		    (models = model_table_load_default(&cause)) == NULL)
-			fatalx("%s", cause);
-		if (plans == NULL &&
-		    (plans = plan_table_load_default(&cause)) == NULL)
 			fatalx("%s", cause);
 		m = p->model[0] != '\0' ? model_by_token(models, p->model) :
 		    p->part[0] != '\0' ? model_by_part(models, p->part) : NULL;
 	} else
 		m = fleet_model(f, p);
+	if (f == NULL && plans == NULL &&
+	    (plans = plan_table_load_default(&cause)) == NULL)
+		fatalx("%s", cause);
 
 	memset(&ph, 0, sizeof ph);
 	ph.family = m != NULL ? m->family : NULL;

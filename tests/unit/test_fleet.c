@@ -494,6 +494,36 @@ test_status_json(void **state)
 	json_decref(phones);
 }
 
+/*
+ * `ztp-rescue status` with the daemon stopped loads the journal into a fleet
+ * without the models table; a phone whose model is known still gets its
+ * plan (the models table's family) rather than a null dereference.
+ */
+static void
+test_status_without_models(void **state)
+{
+	struct ctx		*c = *state;
+	struct fleet		*f2;
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3 };
+	struct phone		*p;
+	json_t			*o, *plan;
+	char			*cause = NULL;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX500", NULL, 1001, "UA");
+	f2 = fleet_new(c->j, NULL, &cfg);
+	assert_int_equal(fleet_load(f2, &cause), 0);
+	p = fleet_find(f2, MAC);
+	assert_non_null(p);
+	o = fleet_phone_json(f2, p);
+	plan = json_object_get(o, "plan");
+	assert_true(json_is_array(plan));
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(plan, json_array_size(plan) - 1), "kind")), "target");
+	json_decref(o);
+	fleet_free(f2);
+}
+
 /* A newer phone taken to repointed after its trust file, as the server does. */
 static struct phone *
 repointed_phone(struct ctx *c, const char *mac, const char *ca, int64_t at)
@@ -582,6 +612,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_json, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_status_without_models,
+		    setup, teardown),
 	};
 
 	return (cmocka_run_group_tests_name("fleet", tests, NULL, NULL));
