@@ -426,13 +426,12 @@ settle_hook(void *arg, uint64_t upto)
 	__atomic_add_fetch(&settle_calls, 1, __ATOMIC_RELAXED);
 }
 
-static void
-test_journal_settles_uploads_first(void **state)
+/* A journal in DIR/state whose presync settles the upload store settle_st. */
+static struct journal *
+settle_journal_open(void)
 {
-	struct journal		*j;
-	struct journal_event	 ev;
-	char			 jdir[128], cmd[160], *p, *cause = NULL;
-	int			 calls;
+	struct journal	*j;
+	char		 jdir[128], *cause = NULL;
 
 	snprintf(jdir, sizeof jdir, "%s/state", dir);
 	assert_int_equal(mkdir(jdir, 0700), 0);
@@ -441,6 +440,30 @@ test_journal_settles_uploads_first(void **state)
 	j = journal_open(jdir, 0, &cause);
 	assert_non_null(j);
 	journal_set_presync(j, settle_hook, settle_st);
+	return (j);
+}
+
+static void
+settle_journal_close(struct journal *j)
+{
+	char	cmd[160];
+
+	journal_set_presync(j, NULL, NULL);
+	journal_close(j);
+	upload_store_free(settle_st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/state'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_journal_settles_uploads_first(void **state)
+{
+	struct journal		*j;
+	struct journal_event	 ev;
+	char			 cmd[160], *p;
+	int			 calls;
+
+	j = settle_journal_open();
 
 	memset(&ev, 0, sizeof ev);
 	ev.mac = "0004f2aabbcc";
@@ -474,7 +497,7 @@ test_journal_settles_uploads_first(void **state)
 	    __ATOMIC_RELAXED), 0);
 	assert_true(upload_store_durable(settle_st));
 	upload_store_free(settle_st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/state'", dir);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -487,17 +510,11 @@ test_journal_waits_only_when_named(void **state)
 {
 	struct journal		*j;
 	struct journal_event	 ev;
-	char			 jdir[128], cmd[160], *p, *cause = NULL;
+	char			*p;
 	uint64_t		 was;
 	int			 before;
 
-	snprintf(jdir, sizeof jdir, "%s/state", dir);
-	assert_int_equal(mkdir(jdir, 0700), 0);
-	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
-	assert_non_null(settle_st);
-	j = journal_open(jdir, 0, &cause);
-	assert_non_null(j);
-	journal_set_presync(j, settle_hook, settle_st);
+	j = settle_journal_open();
 	before = __atomic_load_n(&settle_calls, __ATOMIC_RELAXED);
 	p = store(settle_st, "0004f2aabbcc-app.log", "no fact");
 	free(p);
@@ -515,11 +532,7 @@ test_journal_waits_only_when_named(void **state)
 	assert_int_equal(journal_flush(j), 0);
 	assert_int_equal(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED),
 	    before);
-	journal_set_presync(j, NULL, NULL);
-	journal_close(j);
-	upload_store_free(settle_st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
-	assert_int_equal(system(cmd), 0);
+	settle_journal_close(j);
 }
 
 /*
@@ -531,17 +544,11 @@ test_journal_checkpoint_settles_first(void **state)
 {
 	struct journal		*j;
 	struct journal_event	 ev;
-	char			 jdir[128], cmd[160], *p, *cause = NULL;
+	char			*p;
 	char			 big[3500];
 	int			 before, i;
 
-	snprintf(jdir, sizeof jdir, "%s/state", dir);
-	assert_int_equal(mkdir(jdir, 0700), 0);
-	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
-	assert_non_null(settle_st);
-	j = journal_open(jdir, 0, &cause);
-	assert_non_null(j);
-	journal_set_presync(j, settle_hook, settle_st);
+	j = settle_journal_open();
 	p = store(settle_st, "0004f2aabbcc-app.log", "Version: 4.0.8\n");
 	journal_presync_need(j, upload_store_linked(settle_st));
 	free(p);
@@ -562,11 +569,7 @@ test_journal_checkpoint_settles_first(void **state)
 	assert_true(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED) > before);
 	assert_int_equal(__atomic_load_n(&settle_not_durable,
 	    __ATOMIC_RELAXED), 0);
-	journal_set_presync(j, NULL, NULL);
-	journal_close(j);
-	upload_store_free(settle_st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
-	assert_int_equal(system(cmd), 0);
+	settle_journal_close(j);
 }
 
 /* Without a hook set, or after it is taken away, nothing is called. */
@@ -575,16 +578,10 @@ test_journal_presync_removed(void **state)
 {
 	struct journal		*j;
 	struct journal_event	 ev;
-	char			 jdir[128], cmd[160], *cause = NULL;
+	char			 cmd[160];
 	int			 before;
 
-	snprintf(jdir, sizeof jdir, "%s/state", dir);
-	assert_int_equal(mkdir(jdir, 0700), 0);
-	settle_st = upload_store_open(dir, UPLOAD_ANY_SAFE_NAME, 1 << 20, NULL);
-	assert_non_null(settle_st);
-	j = journal_open(jdir, 0, &cause);
-	assert_non_null(j);
-	journal_set_presync(j, settle_hook, settle_st);
+	j = settle_journal_open();
 	journal_presync_need(j, 1);
 	journal_set_presync(j, NULL, NULL);
 	upload_store_free(settle_st);
@@ -599,7 +596,7 @@ test_journal_presync_removed(void **state)
 	journal_close(j);
 	assert_int_equal(__atomic_load_n(&settle_calls, __ATOMIC_RELAXED),
 	    before);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/state'", dir);
 	assert_int_equal(system(cmd), 0);
 }
 
