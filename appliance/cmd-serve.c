@@ -33,6 +33,7 @@ enum {
 	OPT_UPLOAD_MAX,
 	OPT_UPLOAD_QUOTA,
 	OPT_UPLOAD_PHONE_QUOTA,
+	OPT_PHONE_LIMIT,
 	OPT_NO_VERIFY,
 	OPT_REPORT_DIR,
 	OPT_SYSLOG_KEEP,
@@ -106,6 +107,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	    "most bytes all uploads together may take (default 1 GiB)" },
 	{ "upload-phone-quota", OPT_UPLOAD_PHONE_QUOTA, "BYTES",
 	    "most bytes one phone's uploads may take (default 64 MiB)" },
+	{ "phone-limit", OPT_PHONE_LIMIT, "N",
+	    "most phones a MAC claim no DHCP lease of ours binds may add "
+	    "(default 2048; 0: no limit)" },
 	{ "no-verify", OPT_NO_VERIFY, NULL,
 	    "do not re-hash the library after start (the cheap size and "
 	    "mtime checks still run)" },
@@ -290,6 +294,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    ~0UL, &v) != 0)
 				return (EXIT_USAGE);
 			o.upload_phone_quota = v;
+			break;
+		case OPT_PHONE_LIMIT:
+			if (cmd_parse_uint(self, "--phone-limit", arg, 0,
+			    1000000, &v) != 0)
+				return (EXIT_USAGE);
+			o.phone_limit = v;
 			break;
 		case OPT_NO_VERIFY:
 			o.no_verify = 1;

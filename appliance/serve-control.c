@@ -88,6 +88,10 @@ serve_status_json(struct serve *s)
 	    http_server_active(s->http)));
 	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
+	json_object_set_new(app, "phone_limit", json_integer(
+	    s->opt.phone_limit));
+	json_object_set_new(app, "claims_over_limit", json_integer(
+	    (json_int_t)s->claims_over_limit));
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
 	json_object_set_new(app, "ztp_check", serve_ztp_json(s));
 	serve_journal_sync(s);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "dhcp.h"
 #include "fleet.h"
 #include "ident.h"
@@ -37,7 +38,8 @@ static void	serve_app_log(struct serve *, struct phone *, const char *,
 enum claim_binding {
 	CLAIM_BOUND,		/* asked from the address leased to the MAC */
 	CLAIM_UNBOUND,		/* no lease of ours names the MAC */
-	CLAIM_REFUSED		/* the MAC is leased another address */
+	CLAIM_REFUSED,		/* the MAC is leased another address */
+	CLAIM_OVER_LIMIT	/* a new MAC, unbound, the fleet at its limit */
 };
 
 /* The address itself: an IPv4-mapped IPv6 peer as its IPv4 form. */
@@ -57,12 +59,38 @@ serve_claim(struct serve *s, const char *mac, const char *ip,
 	struct phone	*p;
 
 	*leased = NULL;
-	if ((p = fleet_find(s->fleet, mac)) == NULL || p->lease_ip[0] == '\0')
+	if ((p = fleet_find(s->fleet, mac)) == NULL && s->opt.phone_limit != 0 &&
+	    s->fleet->nphones >= s->opt.phone_limit)
+		return (CLAIM_OVER_LIMIT);
+	if (p == NULL || p->lease_ip[0] == '\0')
 		return (CLAIM_UNBOUND);
 	*leased = p->lease_ip;
 	if (strcmp(serve_plain_ip(p->lease_ip), serve_plain_ip(ip)) == 0)
 		return (CLAIM_BOUND);
 	return (CLAIM_REFUSED);
+}
+
+/*
+ * A claim for a new MAC dropped at --phone-limit: counted, and said at most
+ * once a minute (a host forging a MAC per request would flood the log).
+ */
+static void
+serve_claim_over_limit(struct serve *s, const char *what, const char *ip)
+{
+	int64_t	now = clock_mono_ms();
+
+	s->claims_over_limit++;
+	if (s->claims_over_limit_told != 0 &&
+	    now - s->claims_over_limit_told < 60000)
+		return;
+	s->claims_over_limit_told = now;
+	log_warn("%s from %s names a new phone, but the fleet already holds %u "
+	    "phones (--phone-limit) and no DHCP lease of ours binds this "
+	    "one: not believed "
+	    "(%llu such claims so far).  A host forging MACs is the likely "
+	    "cause; serve DHCP from the appliance so phones' claims are bound, "
+	    "or raise --phone-limit for a closet this large", what, ip,
+	    s->fleet->nphones, (unsigned long long)s->claims_over_limit);
 }
 
 /* evidence + " (" what ")" */
@@ -118,6 +146,12 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 			    "ours names %s", mac);
 			serve_evidence_add(evidence, note);
 			free(note);
+			break;
+		case CLAIM_OVER_LIMIT:
+			serve_claim_over_limit(s, name_esc, ip);
+			serve_evidence_add(evidence, "a new phone over "
+			    "--phone-limit: not believed");
+			mac[0] = '\0';
 			break;
 		case CLAIM_REFUSED:
 			log_warn("%s from %s claims to be phone %s, which our "
@@ -265,6 +299,12 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 			serve_evidence_add(&evidence, note);
 			free(note);
 			break;
+		case CLAIM_OVER_LIMIT:
+			serve_claim_over_limit(s, esc, ev->peer_ip);
+			serve_evidence_add(&evidence, "a new phone over "
+			    "--phone-limit: not believed");
+			in.mac[0] = '\0';
+			break;
 		case CLAIM_REFUSED:
 			log_warn("%s from %s names phone %s, which our DHCP "
 			    "leased %s: not believed", esc, ev->peer_ip, in.mac,
@@ -279,7 +319,13 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	}
 	p = in.mac[0] != '\0' ? fleet_find(s->fleet, in.mac) :
 	    fleet_by_ip(s->fleet, ev->peer_ip);
-	if (p == NULL && in.mac[0] != '\0')
+	/*
+	 * A refused upload proves only that someone sent a name: it adds no
+	 * phone (a flood of refused uploads under new MACs would otherwise
+	 * grow the fleet without bound).  Its journal row keeps the refusal.
+	 */
+	if (p == NULL && in.mac[0] != '\0' &&
+	    ev->phase == XFER_UPLOAD_STORED)
 		p = fleet_seen(s->fleet, in.mac, ev->peer_ip, 0, serve_now(),
 		    evidence);
 	else if (p != NULL)

@@ -82,6 +82,7 @@ serve_options_defaults(struct serve_options *o)
 	o->upload_max = 16 * 1024 * 1024;
 	o->upload_quota = 1024ULL * 1024 * 1024;
 	o->upload_phone_quota = 64 * 1024 * 1024;
+	o->phone_limit = SERVE_PHONE_LIMIT;
 }
 
 static int

@@ -39,6 +39,13 @@ struct upload_store;
 struct trust_ca;
 struct bufferevent;
 
+/*
+ * Phones a claim no lease of ours binds may add to the fleet: far more than
+ * any closet holds, few enough that a host forging a MAC per request cannot
+ * grow the fleet, the journal and every status answer without bound.
+ */
+#define SERVE_PHONE_LIMIT	2048
+
 struct serve_options {
 	const char		*listen;
 	unsigned		 tftp_port;
@@ -66,6 +73,7 @@ struct serve_options {
 	uint64_t		 upload_max;
 	uint64_t		 upload_quota;	/* all uploads, bytes */
 	uint64_t		 upload_phone_quota; /* per phone, bytes */
+	unsigned		 phone_limit;	/* phones on unbound claims; 0 any */
 	int			 no_verify;	/* no re-hash at start */
 	const char		*report_dir;	/* keep the report here */
 	int64_t			 syslog_keep_phone;	/* rows per phone */
@@ -147,6 +155,9 @@ struct serve {
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
 	uint64_t		 syslog_limited;	/* told the journal */
+	/* serve-ident.c: new-MAC claims dropped at --phone-limit. */
+	uint64_t		 claims_over_limit;
+	int64_t			 claims_over_limit_told;	/* monotonic ms */
 	struct event		*sig_int;
 	struct event		*sig_term;
 	struct event		*sig_hup;

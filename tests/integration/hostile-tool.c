@@ -18,6 +18,10 @@
  *   hostile-tool flood HOST PORT RATE SECONDS NAME
  *	RATE RRQs a second from one address (P.88.1, 64 ports), never
  *	answered: "sent N replies R"
+ *   hostile-tool names HOST PORT N
+ *	N RRQs, each for the <mac>.cfg of a new MAC (0004f7000000 up) and
+ *	from its own address (P.77.1 ..., as a forged source would be), 1,000
+ *	a second; the sockets close at once: "sent N"
  *   hostile-tool put HOST PORT CONNS SIZE SECONDS
  *	CONNS clients PUTting SIZE-byte phone uploads under new MACs from
  *	P.66.1 for SECONDS: "stored S refused R failed F"
@@ -253,6 +257,31 @@ rrq(char **argv)
 }
 
 static int
+names(char **argv)
+{
+	struct sockaddr_in	dst = addr(argv[0], atoi(argv[1]));
+	int			n = atoi(argv[2]), i, fd, sent = 0;
+	uint8_t			buf[512];
+	char			src[32], name[32];
+	size_t			len;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "0004f7%06x.cfg", i);
+		len = rrq_packet(buf, 1, name, "octet", NULL);
+		src_addr(src, sizeof src, 77 + i % 750 / 250, 1 + i % 250);
+		if ((fd = sock_from(SOCK_DGRAM, src, NULL)) == -1)
+			continue;
+		if (sendto(fd, buf, len, 0, (struct sockaddr *)&dst,
+		    sizeof dst) == (ssize_t)len)
+			sent++;
+		close(fd);
+		usleep(1000);
+	}
+	printf("sent %d\n", sent);
+	return (0);
+}
+
+static int
 flood(char **argv)
 {
 	struct sockaddr_in	dst = addr(argv[0], atoi(argv[1]));
@@ -379,6 +408,8 @@ main(int argc, char **argv)
 		return (rrq(argv + 2));
 	if (argc >= 7 && strcmp(argv[1], "flood") == 0)
 		return (flood(argv + 2));
+	if (argc >= 5 && strcmp(argv[1], "names") == 0)
+		return (names(argv + 2));
 	if (argc >= 7 && strcmp(argv[1], "put") == 0)
 		return (put(argv + 2));
 	fprintf(stderr, "usage: see the comment at the top of %s\n",

@@ -13,7 +13,7 @@
 #
 # Attacks here: endless request heads, 3,000 idle HTTP connections, 600
 # forged netascii RRQs with "timeout 255", 2,000 RRQs a second from one
-# address, an upload flood.  The syslog flood and the forged identities
+# address, an upload flood, 3,000 forged names of new phones.  The syslog flood and the forged identities
 # (User-Agent, option 60) are syslog-flood.sh and identity-binding.sh.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/dhcp-lib.sh"
@@ -45,8 +45,10 @@ E2E_IN_PHONE="ip netns exec $ph"
 E2E_ADDR=10.77.0.1
 ATTACKER="env HOSTILE_PREFIX=10.77 $E2E_IN_PHONE $D/hostile-tool"
 check "synthetic library and test PKI made" e2e_fixture "$D"
+PHONE_LIMIT=256
 check "daemon up" e2e_serve "$D" --quiet-period 2 \
-    --upload-quota "$QUOTA" --upload-phone-quota 1048576
+    --upload-quota "$QUOTA" --upload-phone-quota 1048576 \
+    --phone-limit "$PHONE_LIMIT"
 check "mock ZTP up" e2e_mock "$D"
 IMAGE=$(cd "$D/lib" && find . -name '*.sip.ld' | head -1 | xargs basename)
 
@@ -86,6 +88,11 @@ under_attack() {
 	check "$_name: the daemon is still up" kill -0 "$SERVE_PID"
 	check "$_name: and still answers HTTP" sh -c \
 	    "$E2E_IN_PHONE curl -s -o /dev/null -w '%{http_code}' http://$E2E_ADDR:$HTTP/none | grep -q 404"
+}
+
+# phones_known: how many phones the daemon holds.
+phones_known() {
+	"$ZTP_BIN" status --state "$D/state" --json | jq '.phones | length'
 }
 
 # field NAME: the number after NAME in ATTACK.
@@ -138,7 +145,9 @@ check "flood: at most one answer per request" test \
     "$(field replies)" -le "$(field sent)"
 
 # 5. An upload flood: 8 clients PUTting 1 MiB uploads under new MACs: the
-#    quota stops it, the disk it used is bounded by the quota.
+#    quota stops it, the disk it used is bounded by the quota, and only the
+#    stored uploads add phones (the beside phone is the one more).
+before=$(($(phones_known) + 1))
 under_attack put http put "$E2E_ADDR" "$HTTP" 8 1048576 "$SECS"
 check "put: uploads were stored until the quota" test "$(field stored)" -ge 1
 check "put: then refused" test "$(field refused)" -ge 1
@@ -146,6 +155,26 @@ used=$(du -sb "$D/state/uploads" | cut -f1)
 echo "# put: $used bytes in the upload store (quota $QUOTA)"
 check "put: the disk used stays within the quota" test "$used" -le \
     $((QUOTA + 1048576))
+check "put: refused uploads added no phone (only stored ones did)" test \
+    "$(phones_known)" -le $((before + $(field stored)))
+
+# 6. 3,000 requests, each for a new MAC's <mac>.cfg from a forged address:
+#    the fleet stops growing at --phone-limit, the claims past it are
+#    counted, and the daemon still answers.  (No phone runs beside it: a new
+#    phone's unbound claim past the limit is not believed, by design.)
+before=$(phones_known)
+$ATTACKER names "$E2E_ADDR" "$TFTP" 3000 >"$D/attack-names" 2>&1
+ATTACK=$(cat "$D/attack-names")
+echo "# names: $ATTACK; phones before $before, after $(phones_known)"
+check "names: the requests were sent" test "$(field sent)" -ge 2900
+check "names: the fleet stopped at the limit" test "$(phones_known)" -le \
+    "$PHONE_LIMIT"
+check "names: the fleet reached it" test "$(phones_known)" -eq "$PHONE_LIMIT"
+check "names: the claims past it were counted" test "$($ZTP_BIN status \
+    --state "$D/state" --json | jq -r .appliance.claims_over_limit)" -ge 1
+check "names: the daemon is still up" kill -0 "$SERVE_PID"
+check "names: and still answers HTTP" sh -c \
+    "$E2E_IN_PHONE curl -s -o /dev/null -w '%{http_code}' http://$E2E_ADDR:$HTTP/none | grep -q 404"
 
 # The two other attacks of the threat model run in their own suites, each
 # against a real daemon: the syslog flood in syslog-flood.sh (16 senders, a
