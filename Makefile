@@ -69,7 +69,7 @@ SIM_BIN_SAN	:= $(BUILD)/san/phonesim
 GEN_BIN		:= $(BUILD)/ucs-synth
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test-deps test check bench fuzz clean demo-packages fuzzers demo
+.PHONY: all deps test-deps test check test-progs bench fuzz clean demo-packages fuzzers demo
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/.deps-build $(BIN) $(if $(SIM_SRCS),$(SIM_BIN)) $(if $(GEN_SRCS),$(GEN_BIN))
@@ -253,8 +253,13 @@ fuzzers: $(FUZZ_BINS)
 TEST_PROGS	:= $(BIN_SAN) $(UNIT_BINS) $(if $(SIM_SRCS),$(SIM_BIN_SAN)) \
 		   $(if $(GEN_SRCS),$(GEN_BIN)) $(FUZZ_BINS)
 
-test check: $(BUILD)/.deps-build $(BUILD)/.deps-test $(TEST_PROGS)
+# The test programs build with one job per CPU unless make was given -j:
+# on a 2-CPU machine that halves the wait before the first suite runs.
+TEST_JOBS	:= $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+test check: $(BUILD)/.deps-build $(BUILD)/.deps-test
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-progs
 	@BUILD=$(BUILD) sh tests/run.sh
+test-progs: $(TEST_PROGS)
 
 bench: $(BUILD)/.deps-test all
 	@BUILD=$(BUILD) sh tests/bench/run.sh
