@@ -16,6 +16,7 @@
 static int	cmd_status_exec(const struct cmd_entry *, int, char **);
 static json_t	*cmd_status_offline(const char *, char **);
 static void	cmd_status_ztp(json_t *);
+static void	cmd_status_over_limit(json_t *);
 
 static const struct cmd_option cmd_status_options[] = {
 	{ "state", 's', "DIR",
@@ -71,6 +72,21 @@ cmd_status_ztp(json_t *zc)
 		printf("ZTP reachability %s\n", sentence);
 	else if (state != NULL && strcmp(state, "off") != 0)
 		printf("ZTP reachability check: %s\n", state);
+}
+
+/* Claims for new phones the daemon did not believe (serve --phone-limit). */
+static void
+cmd_status_over_limit(json_t *app)
+{
+	json_int_t	over;
+
+	over = json_integer_value(json_object_get(app, "claims_over_limit"));
+	if (over > 0)
+		printf("%lld requests named a new phone without a DHCP lease "
+		    "of ours while the fleet held its limit of %lld phones: "
+		    "not believed (see serve --phone-limit)\n", (long long)over,
+		    (long long)json_integer_value(json_object_get(app,
+		    "phone_limit")));
 }
 
 static int
@@ -142,6 +158,7 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		}
 		cmd_status_ztp(json_object_get(json_object_get(doc,
 		    "appliance"), "ztp_check"));
+		cmd_status_over_limit(json_object_get(doc, "appliance"));
 	}
 	json_decref(doc);
 	return (EXIT_OK);

@@ -224,7 +224,7 @@ ui_header(struct ui *ui)
 	size_t		 i, len;
 	int		 bar = ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) :
 			    A_REVERSE;
-	long long	 tftp, http, https, packages;
+	long long	 tftp, http, https, packages, over;
 
 	addr = control_text(app, "address");
 	dhcp = control_text(app, "dhcp");
@@ -267,6 +267,15 @@ ui_header(struct ui *ui)
 		snprintf(part, sizeof part, " | silent:%zu ignored:%zu",
 		    json_array_size(json_object_get(ui->status, "silent")),
 		    json_array_size(json_object_get(ui->status, "ignored")));
+		if (len + strlen(part) < sizeof line) {
+			memcpy(line + len, part, strlen(part) + 1);
+			len += strlen(part);
+		}
+	}
+	/* New phones not believed: the fleet is at --phone-limit. */
+	over = json_integer_value(json_object_get(app, "claims_over_limit"));
+	if (over > 0) {
+		snprintf(part, sizeof part, " | over phone limit:%lld", over);
 		if (len + strlen(part) < sizeof line)
 			memcpy(line + len, part, strlen(part) + 1);
 	}

@@ -172,6 +172,8 @@ check "names: the fleet stopped at the limit" test "$(phones_known)" -le \
 check "names: the fleet reached it" test "$(phones_known)" -eq "$PHONE_LIMIT"
 check "names: the claims past it were counted" test "$($ZTP_BIN status \
     --state "$D/state" --json | jq -r .appliance.claims_over_limit)" -ge 1
+check "names: status says so in words" sh -c "$ZTP_BIN status \
+    --state $D/state | grep -q 'while the fleet held its limit of $PHONE_LIMIT phones: not believed'"
 check "names: the daemon is still up" kill -0 "$SERVE_PID"
 check "names: and still answers HTTP" sh -c \
     "$E2E_IN_PHONE curl -s -o /dev/null -w '%{http_code}' http://$E2E_ADDR:$HTTP/none | grep -q 404"
