@@ -4,7 +4,7 @@
  * behind a burst of progress events.  The loop polls the terminal and the
  * event stream; a lost daemon turns into a "reconnecting" banner and a retry
  * every second; a lost terminal (SIGHUP, EOF) ends the console and nothing
- * else.
+ * else: it puts the terminal back if it can, then dies of the signal.
  */
 #include <sys/types.h>
 
@@ -28,7 +28,8 @@
 /* Refresh the whole status document this often (the header's figures). */
 #define UI_STATUS_SECS 5
 
-volatile int	 ui_hangup;
+/* The signal that ends the console (SIGHUP for a lost terminal), or 0. */
+volatile sig_atomic_t	 ui_hangup;
 
 static void	ui_signal(int);
 static int	ui_connect(struct ui *, int, char **);
@@ -36,11 +37,33 @@ static void	ui_disconnect(struct ui *, const char *);
 static void	ui_tick(struct ui *);
 static void	ui_free(struct ui *);
 static void	ui_colours(struct ui *);
+static void	ui_die(int);
 
 static void
 ui_signal(int sig)
 {
-	ui_hangup = 1;
+	ui_hangup = sig;
+}
+
+/*
+ * Ended by a signal or a lost terminal: die of that signal, as a program
+ * that catches one to clean up should, so that the parent sees why.  And no
+ * exit handlers: the sanitized build's leak checker stops the process
+ * (SIGSTOP) at exit, and the SIGCONT the kernel sends the terminal's process
+ * group when the shell that started the console exits on the hangup cancels
+ * that stop; the checker then waited for it forever, spinning.
+ */
+static void
+ui_die(int sig)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);
+	_exit(128 + sig);	/* the signal is blocked: a shell's status */
 }
 
 static int
@@ -213,10 +236,9 @@ ui_getch(struct ui *ui)
 			pfd[1].revents = 0;
 			n = 2;
 		}
-		if (poll(pfd, n, 1000) == -1 && errno != EINTR)
-			return (UI_HANGUP);
-		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			ui_hangup = 1;
+		if ((poll(pfd, n, 1000) == -1 && errno != EINTR) ||
+		    (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			ui_hangup = SIGHUP;
 			return (UI_HANGUP);
 		}
 		if (n == 2 && pfd[1].revents != 0)
@@ -349,5 +371,7 @@ ui_main(const char *state_dir, int autostart, int setup_network,
 	endwin();
 	delscreen(scr);
 	ui_free(&ui);
+	if (ui_hangup != 0)
+		ui_die(ui_hangup);
 	return (0);
 }

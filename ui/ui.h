@@ -12,6 +12,7 @@
 #ifndef ZTP_UI_H
 #define ZTP_UI_H
 
+#include <signal.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -82,7 +83,7 @@ json_t		*ui_request(struct ui *, const char *, json_t *, char **);
 int		 ui_getch(struct ui *);
 void		 ui_redraw(struct ui *);
 void		 ui_poll_events(struct ui *);
-extern volatile int ui_hangup;
+extern volatile sig_atomic_t ui_hangup;
 
 /* ui-fleet.c */
 void		 ui_fleet_set_status(struct ui *, json_t *);
