@@ -110,6 +110,26 @@ wait_for() {
 	return 0
 }
 
+# check_ends_with_terminal DESCRIPTION TMUX...: kill the tmux server (TMUX
+# is its command: tmux -L NAME ...) and check that what its pane runs has
+# ended 20 s later: the pane's process, or what the pane's shell started
+# (tmux runs "cmd 2>file" through sh -c, which stays its parent).  One that
+# is still there is killed.
+check_ends_with_terminal() {
+	_desc=$1; shift
+	_pane=$("$@" list-panes -a -F '#{pane_pid}' | head -n 1)
+	_pid=$(ps -o pid= --ppid "$_pane" | head -n 1 | tr -d ' ')
+	[ -n "$_pid" ] || _pid=$_pane
+	"$@" kill-server 2>/dev/null
+	if wait_for 20 sh -c "! kill -0 $_pid"; then
+		check "$_desc" true
+	else
+		check "$_desc" false
+		echo "#   pid $_pid still runs: $(ps -o stat=,pcpu=,args= -p "$_pid")"
+		kill -9 "$_pid" 2>/dev/null
+	fi
+}
+
 # hostile_addrs DEV PREFIX: `ip -batch` lines that give DEV every source
 # address tests/integration/hostile-tool.c uses with HOSTILE_PREFIX=PREFIX
 # (PREFIX.44.1, .55.1-16, .66.1, .77-79.1-250, .88.1), in a /16.

@@ -129,19 +129,26 @@ else
 	ctl dhcp enable:=true vlan:=0 >/dev/null
 fi
 
-# The console's DHCP entry offers the VLAN the switch named.
+# The console's DHCP entry offers the VLAN the switch named; the console
+# ends when its terminal closes over that question, and over what follows.
 if command -v tmux >/dev/null 2>&1; then
 	T="tmux -L vlan-$$ -f /dev/null"
 	at_exit "$T kill-server 2>/dev/null"
-	$T new-session -d -s console -x 132 -y 43 \
-	    "'$ZTP_BIN' console --state '$t/fx/state' --no-start 2>'$t/console.err'"
 	screen() { $T capture-pane -p -t console; }
 	on_screen() { screen | grep -F -q -- "$1"; }
-	check "the console is up" wait_for 20 on_screen "ZTP Rescue"
-	$T send-keys -t console m 2
-	check "m 2 offers the switch's voice VLAN" wait_for 10 on_screen \
-	    "1 serve on VLAN 20 instead (the switch offers it, LLDP-MED)"
+	console_dhcp() {
+		$T new-session -d -s console -x 132 -y 43 \
+		    "'$ZTP_BIN' console --state '$t/fx/state' --no-start 2>>'$t/console.err'"
+		check "the console is up" wait_for 20 on_screen "ZTP Rescue"
+		$T send-keys -t console m 2
+		check "m 2 offers the switch's voice VLAN" wait_for 10 on_screen \
+		    "1 serve on VLAN 20 instead (the switch offers it, LLDP-MED)"
+	}
+	console_dhcp
 	check "or to turn DHCP off" on_screen "turn DHCP off"
+	check_ends_with_terminal \
+	    "the console ends when its terminal closes over the VLAN offer" $T
+	console_dhcp
 	$T send-keys -t console Enter
 	if [ "$has8021q" = 0 ]; then
 		check "choosing it shows why it cannot here" wait_for 10 \
@@ -154,7 +161,10 @@ if command -v tmux >/dev/null 2>&1; then
 		    "[ \"\$('$ZTP_BIN' status --state '$t/fx/state' --json |
 		    jq -r .vlan)\" = 20 ]"
 	fi
-	$T kill-server 2>/dev/null
+	check_ends_with_terminal \
+	    "the console ends when its terminal closes after the choice" $T
+	check "the consoles left no sanitizer report" \
+	    sh -c "! grep -q Sanitizer '$t/console.err'"
 else
 	skip "tmux is not installed: the console's VLAN offer"
 fi
