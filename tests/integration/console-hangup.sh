@@ -6,7 +6,11 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
-command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+if ! command -v tmux >/dev/null; then
+	skip "tmux is not installed"
+	done_testing
+	exit 0
+fi
 
 d=$(make_tmpdir)
 mkdir -p "$d/state" "$d/library"
