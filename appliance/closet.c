@@ -58,7 +58,7 @@ closet_check(struct closet *c)
 {
 	struct sighting		*s;
 	struct closet_told	*t;
-	char			 reason[160], evidence[400];
+	char			 reason[160], evidence[512];
 	int64_t			 now = clock_wall_ms();
 	size_t			 i, j;
 
@@ -245,7 +245,7 @@ closet_silent_json(struct closet *c)
 	const struct sighting	*s;
 	struct reset_steps	 rs;
 	json_t			*list, *o, *reset;
-	char			 reason[160], evidence[400], rule[300];
+	char			 reason[160], evidence[512], rule[300];
 	int64_t			 now = clock_wall_ms();
 	size_t			 i;
 

@@ -174,8 +174,22 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 				if (s->leased_at == 0)
 					s->leased_at = now;
 			}
-		} else if (fi->dhcp_type == DHCP_DECLINE)
+		} else if (fi->dhcp_type == DHCP_DECLINE &&
+		    (fi->dhcp_server_id.s_addr == st->self.s_addr ||
+		    (fi->dhcp_server_id.s_addr == 0 &&
+		    sighting_ours(st, fi->dhcp_requested)))) {
+			/*
+			 * It found the address we gave it in use (RFC 2131
+			 * section 4.4.1): dnsmasq drops that lease, so the
+			 * phone holds nothing of ours now.
+			 */
 			s->declines++;
+			inet_ntop(AF_INET, &fi->dhcp_requested, s->declined,
+			    sizeof s->declined);
+			s->leased_at = 0;
+		}
+		if (fi->dhcp_type != 0)
+			s->last_dhcp = fi->dhcp_type;
 		sighting_address(st, s, fi->dhcp_ciaddr);
 		break;
 	case FRAME_ARP:
@@ -206,6 +220,13 @@ sighting_leased(struct sighting_table *st, const char *mac, const char *ip,
 		return;
 	s = sighting_get(st, mac, now);
 	s->last_seen = now;
+	/*
+	 * The lease script's event for the address it has just declined
+	 * (the script runs after the ACK, the phone probes meanwhile):
+	 * that lease is gone.
+	 */
+	if (s->last_dhcp == DHCP_DECLINE && strcmp(s->declined, ip) == 0)
+		return;
 	if (s->leased_at == 0)
 		s->leased_at = now;
 	if (inet_pton(AF_INET, ip, &a) == 1)
@@ -230,7 +251,7 @@ int
 sighting_reason(const struct sighting_table *st, const struct sighting *s,
     int64_t now, char *reason, size_t rsize, char *evidence, size_t esize)
 {
-	char	 here[32], ip[32];
+	char	 here[32], ip[32], count[64];
 	int	 vlan;
 
 	reason[0] = evidence[0] = '\0';
@@ -276,6 +297,24 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		    s->address[0] != '\0' ? s->address : "an address");
 		return (1);
 	}
+	if (s->declines > 0) {
+		snprintf(reason, rsize, "declined our address %s (it says the "
+		    "address is in use: another host on the segment has it)",
+		    s->declined);
+		if (s->declines == 1)
+			snprintf(count, sizeof count, "1 DHCPDECLINE for %s",
+			    s->declined);
+		else
+			snprintf(count, sizeof count, "%u DHCPDECLINEs, the "
+			    "last for %s", s->declines, s->declined);
+		snprintf(evidence, esize, "%s after the appliance's ACK; the "
+		    "appliance's DHCP dropped that lease and offers this phone "
+		    "another address when it asks again, but may offer %s to "
+		    "another phone: find the device that uses %s (the "
+		    "appliance's DHCP range may overlap a static host)", count,
+		    s->declined, s->declined);
+		return (1);
+	}
 	if (s->address[0] != '\0' && !s->address_ours &&
 	    s->discovers == 0 && s->requests == 0) {
 		snprintf(reason, rsize, "static address %s, no DHCP",
@@ -283,12 +322,6 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		snprintf(evidence, esize, "ARP/IP from %s, outside the "
 		    "appliance's subnet, and no DHCP message: a stored network "
 		    "configuration", s->address);
-		return (1);
-	}
-	if (s->declines > 0) {
-		snprintf(reason, rsize, "DHCP but declined our address");
-		snprintf(evidence, esize, "%u DHCPDECLINE: it found the "
-		    "address in use", s->declines);
 		return (1);
 	}
 	if (s->discovers >= 3 && s->requests == 0 &&

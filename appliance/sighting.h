@@ -92,7 +92,9 @@ struct sighting {
 	int64_t		 first_dhcp;	/* its first DISCOVER; 0 */
 	unsigned	 discovers;
 	unsigned	 requests;
-	unsigned	 declines;
+	unsigned	 declines;	/* DHCPDECLINEs of our addresses */
+	char		 declined[INET_ADDRSTRLEN];	/* the last one */
+	int		 last_dhcp;	/* type of its last DHCP message */
 	char		 other_server[INET_ADDRSTRLEN];	/* it chose another */
 	int64_t		 leased_at;	/* REQUEST to us or lease event; 0 */
 	int64_t		 asked_at;	/* TCP SYN / TFTP / syslog to us; 0 */

@@ -305,7 +305,7 @@ static void
 reason_is(struct sighting_table *st, int64_t now, const char *want,
     const char *evidence)
 {
-	char	reason[160], ev[400];
+	char	reason[160], ev[512];
 
 	assert_int_equal(sighting_reason(st, &st->v[0], now, reason,
 	    sizeof reason, ev, sizeof ev), want != NULL);
@@ -409,6 +409,55 @@ test_reason_static_and_lease(void **state)
 	    "3 DISCOVERs in 20 s and no REQUEST");
 }
 
+/*
+ * Our ACK, then a DHCPDECLINE (RFC 2131 section 4.4.1): the phone found the
+ * address in use.  Not "took our lease": dnsmasq has dropped that lease.
+ */
+static void
+test_reason_decline(void **state)
+{
+	static struct sighting_table	st;
+	struct fb			f;
+
+	table(&st, -1);
+	dhcp_frame(&f, phone, -1, DHCP_REQUEST, "10.99.0.1", "10.99.0.7");
+	feed(&st, &f, -1, 1000);
+	sighting_leased(&st, "0004f2aabb01", "10.99.0.7", "VVX411", 1100);
+	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "10.99.0.1", "10.99.0.7");
+	feed(&st, &f, -1, 2000);
+	/* The lease script's event for that lease, late: still declined. */
+	sighting_leased(&st, "0004f2aabb01", "10.99.0.7", NULL, 2100);
+	reason_is(&st, 2000, "declined our address 10.99.0.7 (it says the "
+	    "address is in use: another host on the segment has it)",
+	    "1 DHCPDECLINE for 10.99.0.7 after the appliance's ACK");
+	reason_is(&st, 2000 + SIGHTING_QUIET_MS, "declined our address "
+	    "10.99.0.7 (it says the address is in use: another host on the "
+	    "segment has it)", "the appliance's DHCP range may overlap a "
+	    "static host");
+	/* It retries and declines the next address too: the last is named. */
+	dhcp_frame(&f, phone, -1, DHCP_DISCOVER, NULL, NULL);
+	feed(&st, &f, -1, 12000);
+	dhcp_frame(&f, phone, -1, DHCP_REQUEST, "10.99.0.1", "10.99.0.8");
+	feed(&st, &f, -1, 12100);
+	reason_is(&st, 12100, NULL, NULL);	/* leased again: wait */
+	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "10.99.0.1", "10.99.0.8");
+	feed(&st, &f, -1, 13000);
+	reason_is(&st, 13000, "declined our address 10.99.0.8 (it says the "
+	    "address is in use: another host on the segment has it)",
+	    "2 DHCPDECLINEs, the last for 10.99.0.8");
+	/* Then it keeps an address and asks for nothing: that reason. */
+	dhcp_frame(&f, phone, -1, DHCP_REQUEST, "10.99.0.1", "10.99.0.9");
+	feed(&st, &f, -1, 24000);
+	sighting_leased(&st, "0004f2aabb01", "10.99.0.9", NULL, 24050);
+	reason_is(&st, 24000 + SIGHTING_QUIET_MS,
+	    "took our lease, asked for nothing in 60 s", "leased 10.99.0.9");
+	/* A DECLINE to another server is not about our address. */
+	table(&st, -1);
+	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "192.0.2.1", "192.0.2.50");
+	feed(&st, &f, -1, 1000);
+	reason_is(&st, 1000, NULL, NULL);
+}
+
 static void
 test_only_phones(void **state)
 {
@@ -461,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_reason_voice_vlan),
 		cmocka_unit_test(test_reason_static_and_lease),
+		cmocka_unit_test(test_reason_decline),
 		cmocka_unit_test(test_only_phones),
 		cmocka_unit_test(test_reset_steps),
 	};
