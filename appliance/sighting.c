@@ -187,6 +187,8 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 			inet_ntop(AF_INET, &fi->dhcp_requested, s->declined,
 			    sizeof s->declined);
 			s->leased_at = 0;
+			if (strcmp(s->address, s->declined) == 0)
+				s->address[0] = '\0';
 		}
 		if (fi->dhcp_type != 0)
 			s->last_dhcp = fi->dhcp_type;
@@ -225,16 +227,16 @@ sighting_leased(struct sighting_table *st, const char *mac, const char *ip,
 	 * (the script runs after the ACK, the phone probes meanwhile):
 	 * that lease is gone.
 	 */
+	if (model != NULL && *model != '\0' && s->model[0] == '\0') {
+		snprintf(s->model, sizeof s->model, "%s", model);
+		snprintf(s->info_source, sizeof s->info_source, "option 60");
+	}
 	if (s->last_dhcp == DHCP_DECLINE && strcmp(s->declined, ip) == 0)
 		return;
 	if (s->leased_at == 0)
 		s->leased_at = now;
 	if (inet_pton(AF_INET, ip, &a) == 1)
 		sighting_address(st, s, a);
-	if (model != NULL && *model != '\0' && s->model[0] == '\0') {
-		snprintf(s->model, sizeof s->model, "%s", model);
-		snprintf(s->info_source, sizeof s->info_source, "option 60");
-	}
 }
 
 static const char *
@@ -286,7 +288,13 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		    "not the appliance", s->other_server);
 		return (1);
 	}
-	if (s->leased_at != 0) {
+	/*
+	 * Leased and quiet for less than the period: nothing to say yet,
+	 * unless it has declined an address before (that still holds until
+	 * it asks for something).
+	 */
+	if (s->leased_at != 0 && (now - s->leased_at >= st->quiet_ms ||
+	    s->declines == 0)) {
 		if (now - s->leased_at < st->quiet_ms)
 			return (0);
 		snprintf(reason, rsize, "took our lease, asked for nothing in "

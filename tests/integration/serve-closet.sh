@@ -71,7 +71,7 @@ silent_is() {	# MAC: "address|reason|family|keys"
 	st | jq -r --arg m "$1" '.silent[] | select(.mac == $m) |
 	    "\(.address)|\(.reason)|\(.reset.family)|\(.reset.keys)"'
 }
-# The four phones power up together, as in a closet.
+# The five phones power up together, as in a closet.
 # A stored boot server (192.0.2.9, not here): it takes our lease, ignores
 # options 66/160 and never asks the appliance.
 bridge_node ss 00:04:f2:00:00:61
@@ -87,6 +87,12 @@ ip netns exec "sc-st-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
 bridge_node rf 00:04:f2:00:00:63
 ip netns exec "sc-rf-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 0004f2000063 --dhcp-refuse eth0 --timeout 25 >"$d/rf.log" 2>&1 &
+# Takes our address, finds it in use (simulated) and DECLINEs it, twice,
+# 2 s apart instead of RFC 2131's 10 s.
+bridge_node dc 00:04:f2:00:00:65
+ip netns exec "sc-dc-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
+    --mac 0004f2000065 --dhcp-decline eth0 --decline-wait 2 --timeout 25 \
+    >"$d/dc.log" 2>&1 &
 # Learns VLAN 20 from the switch's LLDP-MED (sent on its port) and tags.
 bridge_node vl 00:04:f2:00:00:64
 ip netns exec "sc-vl-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
@@ -137,6 +143,23 @@ check_contains "the simulator says why it went no further" \
     "this kernel has no 802.1Q support (load the 8021q module)" \
     "$(cat "$d/vl.log")"
 
+check "the declining phone declined two addresses" wait_for 30 \
+    sh -c "[ \$(grep -c ' DECLINE ' '$d/dc.log') = 2 ]"
+declined=$(sed -n 's/^.*DHCP eth0 DECLINE \([0-9.]*\) to .*$/\1/p' "$d/dc.log")
+check "dnsmasq gave it another address after its DECLINE" test \
+    "$(echo "$declined" | sort -u | wc -l)" = 2
+ip65=$(echo "$declined" | tail -1)
+check_contains "each time our address" "10.99.0." "$ip65"
+check "the declining phone is listed" wait_for 20 \
+    sh -c "'$ZTP_BIN' status --state '$d/state' --json |
+    jq -e '.silent[] | select(.mac == \"0004f2000065\" and (.reason | contains(\"$ip65\")))' >/dev/null"
+check_eq "as declining the last address, holding none, with VVX keys" \
+    "|declined our address $ip65 (it says the address is in use: another host on the segment has it)|VVX|1, 3, 5" \
+    "$(silent_is 0004f2000065)"
+check_contains "its evidence counts the DECLINEs and names the remedy" \
+    "2 DHCPDECLINEs, the last for $ip65 after the appliance's ACK; the appliance's DHCP dropped that lease and offers this phone another address when it asks again, but may offer $ip65 to another phone: find the device that uses $ip65 (the appliance's DHCP range may overlap a static host)" \
+    "$(st | jq -r '.silent[] | select(.mac == "0004f2000065") | .evidence')"
+
 mkdir "$d/out" && chown nobody "$d/out"	# the daemon writes it, as nobody
 "$ZTP_BIN" ctl --state "$d/state" report format=json out="$d/out/report.json" \
     >/dev/null
@@ -145,7 +168,8 @@ check_eq "the report lists every silent phone with its reason" \
 0004f2000061|took our lease, asked for nothing in 5 s|$ip61
 0004f2000062|static address 10.20.5.18, no DHCP|10.20.5.18
 0004f2000063|DHCP but refused our offer|
-0004f2000064|tags VLAN 20 (802.1Q tag on its frames)|" \
+0004f2000064|tags VLAN 20 (802.1Q tag on its frames)|
+0004f2000065|declined our address $ip65 (it says the address is in use: another host on the segment has it)|" \
     "$(jq -r '.silent | sort_by(.mac)[] | "\(.mac)|\(.reason)|\(.address)"' \
     "$d/out/report.json")"
 check_contains "and the steps in its evidence" "type its MAC address" \
@@ -165,7 +189,10 @@ check_eq "the CSV report has a section of silent phones, the static one first" \
 check_contains "the stored-server phone's row: address, model, reason, VVX keys" \
     "0004f2000061,$ip61,VVX411,\"took our lease, asked for nothing in 5 s\",\"leased $ip61; no HTTP, HTTPS, TFTP or syslog to the appliance since: a stored provisioning server or device.dhcp.bootSrvUseOpt set to static; reset: VVX, hold 1, 3, 5 while it boots" \
     "$(csv_closet | grep '^0004f2000061,')"
-check_eq "one row per silent phone" 5 \
+check_contains "the declining phone's row: no address, the reason, the remedy" \
+    "0004f2000065,,VVX411,declined our address $ip65 (it says the address is in use: another host on the segment has it),\"2 DHCPDECLINEs, the last for $ip65 after the appliance's ACK;" \
+    "$(csv_closet | grep '^0004f2000065,')"
+check_eq "one row per silent phone" 6 \
     "$(csv_closet | sed -n '/^silent_mac,/,/^$/p' | grep -c '^0004f2')"
 check_eq "and the ignored laptop, in a section of its own" \
 "ignored_mac,vendor,hostname,seen

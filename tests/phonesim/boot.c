@@ -313,7 +313,8 @@ boot_verdict(struct phone *ph)
 
 /*
  * A real closet's phone, before its DHCP: a stored static address (once),
- * a refused offer, or the voice VLAN learnt from the switch.  0 to go on,
+ * a refused offer, declined addresses, or the voice VLAN learnt from the
+ * switch.  0 to go on,
  * -1 when this phone's run ends here (ph->fail says why).
  */
 static int
@@ -336,6 +337,17 @@ boot_closet(struct phone *ph)
 		} else
 			boot_fail(ph, "refused the %d DHCP offer%s it was made "
 			    "(--dhcp-refuse)", n, n == 1 ? "" : "s");
+		return (-1);
+	}
+	if (ph->decline_iface != NULL) {
+		n = sim_dhcp_decline(ph, ph->decline_iface, ph->decline_wait,
+		    SIM_DECLINES, &cause);
+		if (n < 0) {
+			boot_fail(ph, "%s", cause);
+			free(cause);
+		} else
+			boot_fail(ph, "declined the %d address%s it was given "
+			    "(--dhcp-decline)", n, n == 1 ? "" : "es");
 		return (-1);
 	}
 	if (ph->learn_iface == NULL || ph->boots != 1)

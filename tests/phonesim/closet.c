@@ -33,19 +33,11 @@
 
 #include "phonesim.h"
 
-#define CLOSET_FRAME	1518
 
-static int	closet_socket(const char *, unsigned, int *, char **);
-static int	closet_mac(const struct phone *, unsigned char *);
-static size_t	closet_discover(const struct phone *, int, uint32_t,
-		    unsigned char *);
-static int	closet_offer(const unsigned char *, size_t, uint32_t,
-		    struct in_addr *, struct in_addr *);
 static int	closet_run(char *const []);
-static int64_t	closet_now_ms(void);
 
-static int64_t
-closet_now_ms(void)
+int64_t
+sim_now_ms(void)
 {
 	struct timespec	ts;
 
@@ -53,8 +45,8 @@ closet_now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-static int
-closet_mac(const struct phone *ph, unsigned char *mac)
+int
+sim_mac_bytes(const struct phone *ph, unsigned char *mac)
 {
 	unsigned	m[6];
 	int		i;
@@ -67,8 +59,8 @@ closet_mac(const struct phone *ph, unsigned char *mac)
 	return (0);
 }
 
-static int
-closet_socket(const char *iface, unsigned proto, int *ifindex, char **cause)
+int
+sim_packet_socket(const char *iface, unsigned proto, int *ifindex, char **cause)
 {
 	struct sockaddr_ll	sll;
 	int			fd;
@@ -110,20 +102,22 @@ closet_ip_sum(const unsigned char *p, size_t len)
 }
 
 /*
- * A DHCPDISCOVER broadcast from the phone's MAC, tagged with vlan when it
- * is not 0, into frame; its length.  Option 60 names a Polycom phone as
- * its plain-text class does ("Polycom-MODEL"), and it asks for 66 and 160.
+ * A DHCP client message of this type broadcast from the phone's MAC, tagged
+ * with vlan when it is not 0, into frame; its length.  requested and server
+ * (options 50 and 54) are added when not 0.0.0.0 (a REQUEST after an OFFER,
+ * a DECLINE).  Option 60 names a Polycom phone as its plain-text class does
+ * ("Polycom-MODEL"), and it asks for 66 and 160.
  */
-static size_t
-closet_discover(const struct phone *ph, int vlan, uint32_t xid,
-    unsigned char *f)
+size_t
+sim_dhcp_frame(const struct phone *ph, int vlan, uint32_t xid, int type,
+    struct in_addr requested, struct in_addr server, unsigned char *f)
 {
 	unsigned char	 mac[6], *ip, *udp, *b;
 	char		 vendor[64];
 	size_t		 n = 0, blen, vlen;
 
-	memset(f, 0, CLOSET_FRAME);
-	closet_mac(ph, mac);
+	memset(f, 0, SIM_FRAME);
+	sim_mac_bytes(ph, mac);
 	memset(f, 0xff, 6);
 	memcpy(f + 6, mac, 6);
 	n = 12;
@@ -144,7 +138,17 @@ closet_discover(const struct phone *ph, int vlan, uint32_t xid,
 	memcpy(b + 28, mac, 6);
 	b[236] = 99; b[237] = 130; b[238] = 83; b[239] = 99;
 	blen = 240;
-	b[blen++] = 53; b[blen++] = 1; b[blen++] = 1;	/* DISCOVER */
+	b[blen++] = 53; b[blen++] = 1; b[blen++] = (unsigned char)type;
+	if (requested.s_addr != 0) {
+		b[blen++] = 50; b[blen++] = 4;
+		memcpy(b + blen, &requested.s_addr, 4);
+		blen += 4;
+	}
+	if (server.s_addr != 0) {
+		b[blen++] = 54; b[blen++] = 4;
+		memcpy(b + blen, &server.s_addr, 4);
+		blen += 4;
+	}
 	b[blen++] = 61; b[blen++] = 7; b[blen++] = 1;
 	memcpy(b + blen, mac, 6);
 	blen += 6;
@@ -171,9 +175,12 @@ closet_discover(const struct phone *ph, int vlan, uint32_t xid,
 	return (n + 20 + 8 + blen);
 }
 
-/* 1 and its address and server when frame is an OFFER for xid, else 0. */
-static int
-closet_offer(const unsigned char *f, size_t len, uint32_t xid,
+/*
+ * The message type (option 53) of a server's reply to xid in frame, with its
+ * address and server identifier; 0 when frame is no such reply.
+ */
+int
+sim_dhcp_reply(const unsigned char *f, size_t len, uint32_t xid,
     struct in_addr *yiaddr, struct in_addr *server)
 {
 	size_t	 n = 12, ihl, i;
@@ -209,7 +216,7 @@ closet_offer(const unsigned char *f, size_t len, uint32_t xid,
 			memcpy(&server->s_addr, b + i + 2, 4);
 		i += 2 + b[i + 1];
 	}
-	return (type == 2);
+	return (type);
 }
 
 /*
@@ -223,10 +230,10 @@ int
 sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
     int count, char **cause)
 {
-	unsigned char	 f[CLOSET_FRAME];
+	unsigned char	 f[SIM_FRAME];
 	struct sockaddr_ll sll;
 	struct pollfd	 pfd;
-	struct in_addr	 yiaddr, server;
+	struct in_addr	 yiaddr, server, none = { 0 };
 	char		 a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	uint32_t	 xid;
 	int64_t		 until;
@@ -234,11 +241,11 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 	size_t		 len;
 	int		 fd, ifindex, i, offers = 0, after = 0;
 
-	if ((fd = closet_socket(iface, ETH_P_ALL, &ifindex, cause)) == -1)
+	if ((fd = sim_packet_socket(iface, ETH_P_ALL, &ifindex, cause)) == -1)
 		return (-1);
 	xid = (uint32_t)strtoul(ph->mac + 4, NULL, 16) ^ 0x5a5a0000u;
 	for (i = 0; i < count; i++) {
-		len = closet_discover(ph, vlan, xid, f);
+		len = sim_dhcp_frame(ph, vlan, xid, 1, none, none, f);
 		memset(&sll, 0, sizeof sll);
 		sll.sll_family = AF_PACKET;
 		sll.sll_ifindex = ifindex;
@@ -258,16 +265,16 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 		else
 			sim_transcript_line(&ph->ts, "DHCP %s DISCOVER",
 			    iface);
-		until = closet_now_ms() + 1000;
-		while (closet_now_ms() < until) {
+		until = sim_now_ms() + 1000;
+		while (sim_now_ms() < until) {
 			pfd.fd = fd;
 			pfd.events = POLLIN;
-			if (poll(&pfd, 1, (int)(until - closet_now_ms())) <= 0)
+			if (poll(&pfd, 1, (int)(until - sim_now_ms())) <= 0)
 				break;
 			if ((r = recv(fd, f, sizeof f, 0)) <= 0)
 				break;
-			if (!closet_offer(f, (size_t)r, xid, &yiaddr,
-			    &server))
+			if (sim_dhcp_reply(f, (size_t)r, xid, &yiaddr,
+			    &server) != 2)
 				continue;
 			offers++;
 			inet_ntop(AF_INET, &yiaddr, a, sizeof a);
@@ -290,7 +297,7 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 int
 sim_lldp_learn(struct phone *ph, const char *iface, int wait_s, char **cause)
 {
-	unsigned char	 f[CLOSET_FRAME], mac[6];
+	unsigned char	 f[SIM_FRAME], mac[6];
 	struct pollfd	 pfd;
 	int64_t		 until;
 	ssize_t		 r;
@@ -298,14 +305,14 @@ sim_lldp_learn(struct phone *ph, const char *iface, int wait_s, char **cause)
 	unsigned	 type, bits;
 	int		 fd, ifindex, vlan;
 
-	closet_mac(ph, mac);
-	if ((fd = closet_socket(iface, 0x88cc, &ifindex, cause)) == -1)
+	sim_mac_bytes(ph, mac);
+	if ((fd = sim_packet_socket(iface, 0x88cc, &ifindex, cause)) == -1)
 		return (-1);
-	until = closet_now_ms() + (int64_t)wait_s * 1000;
-	while (closet_now_ms() < until) {
+	until = sim_now_ms() + (int64_t)wait_s * 1000;
+	while (sim_now_ms() < until) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - closet_now_ms())) <= 0)
+		if (poll(&pfd, 1, (int)(until - sim_now_ms())) <= 0)
 			break;
 		if ((r = recv(fd, f, sizeof f, 0)) < 14)
 			continue;

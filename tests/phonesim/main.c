@@ -11,6 +11,7 @@
  *       [--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]
  *       [--boot-server-static] [--static-ip IFACE=A/N]
  *       [--dhcp-refuse IFACE] [--learn-vlan IFACE]
+ *       [--dhcp-decline IFACE] [--decline-wait SECONDS]
  *   phonesim --closet FILE --server URL ... (the same options but the first
  *       three and --fleet)
  *   phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM --log FILE
@@ -62,7 +63,8 @@ usage(void)
 	    "\t[--params FILE] [--tag-serial-no] [--lldp-med IFACE] "
 	    "[--voice-vlan VID]\n"
 	    "\t[--boot-server-static] [--static-ip IFACE=A/N] "
-	    "[--dhcp-refuse IFACE]\n\t[--learn-vlan IFACE]\n"
+	    "[--dhcp-refuse IFACE]\n\t[--learn-vlan IFACE] "
+	    "[--dhcp-decline IFACE] [--decline-wait SECONDS]\n"
 	    "       phonesim --closet FILE [--server URL] [--ztp URL] ...\n"
 	    "       phonesim ztp-mock --listen ADDR:PORT --cert PEM --key PEM "
 	    "--log FILE\n"
@@ -200,6 +202,8 @@ main(int argc, char **argv)
 		{ "static-ip", required_argument, NULL, 'I' },
 		{ "dhcp-refuse", required_argument, NULL, 'R' },
 		{ "learn-vlan", required_argument, NULL, 'N' },
+		{ "dhcp-decline", required_argument, NULL, 'E' },
+		{ "decline-wait", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -216,7 +220,8 @@ main(int argc, char **argv)
 	const char		*dhcp = NULL, *params = SIM_PARAMS_FILE;
 	const char		*lldp = NULL, *static_ip = NULL;
 	const char		*refuse = NULL, *learn = NULL;
-	long			 voice_vlan = 0;
+	const char		*decline = NULL;
+	long			 voice_vlan = 0, decline_wait = SIM_DECLINE_WAIT;
 	int			 tag_serial = 0, srv_static = 0;
 	struct in_addr		 srcbase, src;
 	int			 have_source = 0;
@@ -337,6 +342,18 @@ main(int argc, char **argv)
 		case 'N':
 			learn = optarg;
 			break;
+		case 'E':
+			decline = optarg;
+			break;
+		case 'Y':
+			decline_wait = strtol(optarg, &end, 10);
+			if (*end != '\0' || decline_wait < 0 ||
+			    decline_wait > 3600) {
+				fprintf(stderr, "phonesim: --decline-wait wants "
+				    "0 to 3600 seconds\n");
+				exit(2);
+			}
+			break;
 		case 'W':
 			voice_vlan = strtol(optarg, &end, 10);
 			if (*end != '\0' || voice_vlan < 1 ||
@@ -395,7 +412,7 @@ main(int argc, char **argv)
 		exit(2);
 	}
 	if (server == NULL && ztp == NULL && dhcp == NULL && refuse == NULL &&
-	    learn == NULL) {
+	    learn == NULL && decline == NULL) {
 		fprintf(stderr, "phonesim: give --server, --dhcp, --ztp or "
 		    "several\n");
 		exit(2);
@@ -478,6 +495,9 @@ main(int argc, char **argv)
 		    NULL;
 		ph->refuse_iface = refuse != NULL ? sim_strdup(refuse) : NULL;
 		ph->learn_iface = learn != NULL ? sim_strdup(learn) : NULL;
+		ph->decline_iface = decline != NULL ? sim_strdup(decline) :
+		    NULL;
+		ph->decline_wait = (int)decline_wait;
 		ph->deadline = deadline;
 		ph->faults = faults;
 		ph->faults.rng = specs[i].mac * 0x9e3779b97f4a7c15ULL + 1;

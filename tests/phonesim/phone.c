@@ -42,6 +42,7 @@ phone_free(struct phone *ph)
 	free(ph->static_ip);
 	free(ph->refuse_iface);
 	free(ph->learn_iface);
+	free(ph->decline_iface);
 	free(ph->dhcp_server);
 	sim_params_clear(&ph->device);
 	free(ph->ca_pem);

@@ -8,6 +8,7 @@
 #define PHONESIM_H
 
 #include <sys/queue.h>
+#include <netinet/in.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -130,6 +131,8 @@ struct phone {
 	char			*static_ip;	/* --static-ip IFACE=A/N */
 	char			*refuse_iface;	/* --dhcp-refuse */
 	char			*learn_iface;	/* --learn-vlan */
+	char			*decline_iface;	/* --dhcp-decline */
+	int			 decline_wait;	/* --decline-wait, seconds */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */
 	time_t			 deadline;
 
@@ -156,12 +159,24 @@ struct phone {
 /* lldp.c: the phone's LLDP-MED frame (inventory, voice policy). */
 int	sim_lldp_send(const struct phone *, char **);
 
-/* closet.c: the awkward phones of a real closet. */
+/* closet.c: the awkward phones of a real closet, on packet sockets. */
+#define SIM_FRAME	1518
+int64_t	sim_now_ms(void);
+int	sim_mac_bytes(const struct phone *, unsigned char *);
+int	sim_packet_socket(const char *, unsigned, int *, char **);
+size_t	sim_dhcp_frame(const struct phone *, int, uint32_t, int,
+	    struct in_addr, struct in_addr, unsigned char *);
+int	sim_dhcp_reply(const unsigned char *, size_t, uint32_t,
+	    struct in_addr *, struct in_addr *);
 int	sim_dhcp_discover_only(struct phone *, const char *, int, int,
 	    char **);
 int	sim_lldp_learn(struct phone *, const char *, int, char **);
 int	sim_vlan_link(const char *, int, char **);
 int	sim_static_ip(struct phone *, const char *, char **);
+/* decline.c: a phone that declines each address it is given. */
+#define SIM_DECLINES		2	/* rounds before it gives up */
+#define SIM_DECLINE_WAIT	10	/* RFC 2131 section 3.1 step 5 */
+int	sim_dhcp_decline(struct phone *, const char *, int, int, char **);
 
 /* phone.c: state and flash persistence. */
 void	 phone_init(struct phone *);

@@ -427,6 +427,7 @@ test_reason_decline(void **state)
 	feed(&st, &f, -1, 2000);
 	/* The lease script's event for that lease, late: still declined. */
 	sighting_leased(&st, "0004f2aabb01", "10.99.0.7", NULL, 2100);
+	assert_string_equal(st.v[0].address, "");	/* it holds none */
 	reason_is(&st, 2000, "declined our address 10.99.0.7 (it says the "
 	    "address is in use: another host on the segment has it)",
 	    "1 DHCPDECLINE for 10.99.0.7 after the appliance's ACK");
@@ -439,7 +440,10 @@ test_reason_decline(void **state)
 	feed(&st, &f, -1, 12000);
 	dhcp_frame(&f, phone, -1, DHCP_REQUEST, "10.99.0.1", "10.99.0.8");
 	feed(&st, &f, -1, 12100);
-	reason_is(&st, 12100, NULL, NULL);	/* leased again: wait */
+	/* Leased again, quiet for less than the period: still the DECLINE. */
+	reason_is(&st, 12100, "declined our address 10.99.0.7 (it says the "
+	    "address is in use: another host on the segment has it)",
+	    "1 DHCPDECLINE for 10.99.0.7");
 	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "10.99.0.1", "10.99.0.8");
 	feed(&st, &f, -1, 13000);
 	reason_is(&st, 13000, "declined our address 10.99.0.8 (it says the "
