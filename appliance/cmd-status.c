@@ -156,6 +156,14 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 			printf("%s\n", text);
 			free(text);
 		}
+		/* A move of DHCP to a VLAN that did not serve. */
+		if ((p = json_object_get(json_object_get(doc, "dhcp_move"),
+		    "text")) != NULL) {
+			text = control_text(json_object_get(doc, "dhcp_move"),
+			    "text");
+			printf("%s\n", text);
+			free(text);
+		}
 		cmd_status_ztp(json_object_get(json_object_get(doc,
 		    "appliance"), "ztp_check"));
 		cmd_status_over_limit(json_object_get(doc, "appliance"));

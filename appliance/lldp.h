@@ -39,5 +39,7 @@ int	 lldp_query(const char *, const char *, struct lldp_voice *, char **);
  * up with its parent.  Its name in name (IFNAMSIZ).
  */
 int	 vlan_ensure(const char *, unsigned, char *, size_t, char **);
+/* Delete the interface named (one vlan_ensure made).  -1 with *cause. */
+int	 vlan_remove(const char *, char **);
 
 #endif

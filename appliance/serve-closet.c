@@ -179,4 +179,5 @@ serve_closet_status(struct serve *s, json_t *status)
 	json_object_set_new(status, "vlan", s->opt.vlan != 0 ?
 	    json_integer(s->opt.vlan) : json_null());
 	json_object_set_new(status, "voice_vlan", closet_voice_json(s->closet));
+	serve_move_status(s, status);
 }

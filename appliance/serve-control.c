@@ -16,7 +16,6 @@
 #include "http.h"
 #include "journal.h"
 #include "library.h"
-#include "lldp.h"
 #include "log.h"
 #include "mac.h"
 #include "models.h"
@@ -41,7 +40,6 @@ static int	serve_ctl_set_policy(void *, json_t *, json_t **, char **);
 static int	serve_ctl_library(void *, json_t *, json_t **, char **);
 static int	serve_ctl_import(void *, json_t *, json_t **, char **);
 static int	serve_ctl_report(void *, json_t *, json_t **, char **);
-static int	serve_ctl_dhcp(void *, json_t *, json_t **, char **);
 static int	serve_ctl_shutdown(void *, json_t *, json_t **, char **);
 static int	serve_ctl_verify_ztp(void *, json_t *, json_t **, char **);
 
@@ -464,143 +462,6 @@ serve_ctl_report(void *arg, json_t *args, json_t **result, char **error)
 		return (-1);
 	*result = json_pack("{s:s}", "path", out);
 	return (0);
-}
-
-/* A "dhcp" start has ended: answer the client that asked. */
-static void
-serve_ctl_dhcp_started(void *arg, struct dhcp *d, const char *cause)
-{
-	struct serve		*s = arg;
-	struct control_later	*l = s->dhcp_later;
-
-	s->dhcp_later = NULL;
-	if (cause != NULL) {
-		log_warn("dhcp: %s", cause);
-		dhcp_stop(d);
-		s->dhcp = NULL;
-		serve_closet_stop(s);
-		if (l != NULL)
-			control_answer(l, NULL, cause);
-		return;
-	}
-	if (l != NULL)
-		control_answer(l, json_pack("{s:s}", "state", dhcp_state(d)),
-		    NULL);
-}
-
-/*
- * The "vlan" of a "dhcp" command: absent keeps the daemon's (serve
- * --vlan), 0 or null is untagged, else 1 to 4094.  0 or -1 with *error.
- */
-static int
-serve_ctl_dhcp_vlan(json_t *args, unsigned *vlan, char **error)
-{
-	json_t		*v = json_object_get(args, "vlan");
-	json_int_t	 n;
-	char		*text;
-
-	if (v == NULL)
-		return (0);
-	if (json_is_null(v)) {
-		*vlan = 0;
-		return (0);
-	}
-	n = json_is_integer(v) ? json_integer_value(v) : -1;
-	if (n < 0 || n > 4094) {
-		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		xasprintf(error, "\"vlan\" is %s: give a VLAN ID from 1 to "
-		    "4094 (0 or null serves untagged)", text != NULL ? text :
-		    "not a number");
-		free(text);
-		return (-1);
-	}
-	*vlan = (unsigned)n;
-	return (0);
-}
-
-/*
- * Starting DHCP takes seconds (the probe for another server, dnsmasq's
- * start): the answer comes when it is done, and the loop goes on meanwhile.
- * With a "vlan" other than the one served, DHCP moves to IF.VID (and so do
- * the phones' TFTP, HTTP and syslog, which listen on every address): the
- * 802.1Q interface is made first, so that a kernel without 802.1Q leaves
- * DHCP as it was.
- */
-static int
-serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
-{
-	struct serve		*s = arg;
-	const char		*iface, *address;
-	unsigned		 vlan, was = s->opt.vlan;
-	char			 vname[32], *i, *a;
-
-	if (!json_is_true(json_object_get(args, "enable"))) {
-		if (s->dhcp != NULL) {
-			serve_closet_stop(s);
-			dhcp_stop(s->dhcp);
-			s->dhcp = NULL;
-		}
-		if (s->dhcp_later != NULL) {
-			control_answer(s->dhcp_later, NULL, "DHCP was turned "
-			    "off before it started");
-			s->dhcp_later = NULL;
-		}
-		*result = json_pack("{s:s}", "state", "off");
-		return (0);
-	}
-	if (s->dhcp_later != NULL) {
-		*error = xstrdup("DHCP is still starting (another client "
-		    "asked): wait for it, or turn it off");
-		return (-1);
-	}
-	vlan = was;
-	if (serve_ctl_dhcp_vlan(args, &vlan, error) != 0)
-		return (-1);
-	iface = json_string_value(json_object_get(args, "iface"));
-	address = json_string_value(json_object_get(args, "address"));
-	if (s->dhcp != NULL && vlan == was) {
-		*result = json_pack("{s:s}", "state", dhcp_state(s->dhcp));
-		return (0);
-	}
-	if (s->dhcp != NULL) {
-		/* A move: where it runs now, unless told otherwise. */
-		if (iface == NULL)
-			iface = s->dhcp_iface;
-		if (address == NULL)
-			address = s->dhcp_address;
-	}
-	if (iface == NULL || address == NULL) {
-		*error = xstrdup("\"iface\" and \"address\" are needed to "
-		    "start DHCP");
-		return (-1);
-	}
-	if (vlan != 0 && vlan_ensure(iface, vlan, vname, sizeof vname,
-	    error) != 0)
-		return (-1);
-	i = xstrdup(iface);
-	a = xstrdup(address);
-	if (s->dhcp != NULL) {
-		if (vlan != 0)
-			log_info("dhcp: moving to VLAN %u (%s)", vlan, vname);
-		else
-			log_info("dhcp: moving to %s, untagged", i);
-		serve_closet_stop(s);
-		dhcp_stop(s->dhcp);
-		s->dhcp = NULL;
-	}
-	s->opt.vlan = vlan;
-	if (serve_dhcp_start_async(s, i, a, json_is_true(
-	    json_object_get(args, "force")), serve_ctl_dhcp_started,
-	    error) != 0) {
-		s->opt.vlan = was;
-		free(i);
-		free(a);
-		return (-1);
-	}
-	free(i);
-	free(a);
-	s->dhcp_later = control_later(s->control);
-	return (CONTROL_LATER);
 }
 
 static int

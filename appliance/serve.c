@@ -494,24 +494,27 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 		return (-1);
 	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
 	serve_dhcp_remember(s, iface, address);
+	s->dhcp_force = force;
 	serve_closet_start(s, iface, address);
 	return (0);
 }
 
 int
 serve_dhcp_start_async(struct serve *s, const char *iface,
-    const char *address, int force,
+    const char *address, int force, int skip_probe,
     void (*fn)(void *, struct dhcp *, const char *), char **cause)
 {
 	struct dhcp_config	 dc;
 
 	if (serve_dhcp_config(s, &dc, iface, address, force, cause) != 0)
 		return (-1);
+	dc.skip_probe = skip_probe;
 	if (dhcp_start_async(s->base, &dc, serve_closet_lease, s, fn, s,
 	    &s->dhcp, cause) != 0)
 		return (-1);
 	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
 	serve_dhcp_remember(s, iface, address);
+	s->dhcp_force = force;
 	serve_closet_start(s, iface, address);
 	return (0);
 }
@@ -744,6 +747,7 @@ serve_teardown(struct serve *s)
 	free(s->repoint_url);
 	free(s->dhcp_iface);
 	free(s->dhcp_address);
+	serve_move_clear(&s->dhcp_move);
 	free(s->boot_url);
 	free(s->self_exe);
 	free(s->stored_repoint);

@@ -127,6 +127,30 @@ struct serve_job {
 	TAILQ_ENTRY(serve_job)	 entry;
 };
 
+/*
+ * Where DHCP runs, and a move to another VLAN that did not serve (the
+ * "dhcp" control command, serve-dhcp-move.c).  A move stops DHCP where it
+ * runs and starts it at the new place; when that refuses, DHCP goes back
+ * to where it was and the note says so until the next "dhcp" command.
+ */
+struct dhcp_place {
+	char		 iface[32];	/* the phones' interface, "eth1" */
+	char		 address[64];	/* the appliance's, "10.99.0.1/24" */
+	unsigned	 vlan;		/* 0: untagged */
+	int		 force;
+};
+
+struct dhcp_move {
+	int			 going_back;	/* the way back is starting */
+	int			 was_on;	/* DHCP served at from */
+	struct dhcp_place	 from;
+	struct dhcp_place	 to;
+	char			 made[32];	/* the 802.1Q link made for to */
+	char			*refused;	/* why to did not serve; NULL:
+						 * no failed move to show */
+	char			*back_failed;	/* why from did not either */
+};
+
 struct serve {
 	struct serve_options	 opt;
 	struct event_base	*base;
@@ -151,6 +175,8 @@ struct serve {
 	struct control_later	*dhcp_later;	/* a "dhcp" still starting */
 	char			*dhcp_iface;	/* where DHCP last started */
 	char			*dhcp_address;
+	int			 dhcp_force;
+	struct dhcp_move	 dhcp_move;	/* serve-dhcp-move.c */
 	char			*boot_url;
 	struct event		*tick;
 	struct event		*journal_tick;	/* commits grouped writes */
@@ -206,7 +232,7 @@ int	 serve_dhcp_start(struct serve *, const char *, const char *, int,
 	    char **);
 /* The same without blocking the loop; fn is called once (dhcp.h). */
 int	 serve_dhcp_start_async(struct serve *, const char *, const char *,
-	    int, void (*)(void *, struct dhcp *, const char *), char **);
+	    int, int, void (*)(void *, struct dhcp *, const char *), char **);
 
 /* serve-ztpcheck.c: the optional ZTP reachability check. */
 int	 serve_ztp_start(struct serve *, const char *, char **);
@@ -288,6 +314,14 @@ void	 serve_closet_stop(struct serve *);
 void	 serve_closet_lease(void *, const struct dhcp_lease *);
 struct dhcp_ignored;
 void	 serve_closet_ignored(void *, const struct dhcp_ignored *);
+
+/* serve-dhcp-move.c: the "dhcp" control command. */
+int	 serve_ctl_dhcp(void *, json_t *, json_t **, char **);
+/* "VLAN 20: DHCP refused: WHY; still serving on eth1 (untagged)". */
+char	*serve_move_sentence(const struct dhcp_move *);
+/* Add "dhcp_iface" and "dhcp_move" (null or the failed move) to status. */
+void	 serve_move_status(struct serve *, json_t *);
+void	 serve_move_clear(struct dhcp_move *);
 
 /* serve-control.c */
 void	 serve_control_register(struct serve *);

@@ -160,3 +160,21 @@ vlan_ensure(const char *parent, unsigned vid, char *name, size_t size,
 	}
 	return (vlan_up(index, name, cause));
 }
+
+int
+vlan_remove(const char *name, char **cause)
+{
+	struct vlan_req	req;
+	unsigned	index;
+	char		what[64];
+
+	if ((index = if_nametoindex(name)) == 0)
+		return (0);	/* gone already */
+	memset(&req, 0, sizeof req);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifi);
+	req.nh.nlmsg_type = RTM_DELLINK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = index;
+	snprintf(what, sizeof what, "remove %s", name);
+	return (vlan_talk(&req, what, cause));
+}

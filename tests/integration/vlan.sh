@@ -121,8 +121,19 @@ if [ "$has8021q" = 0 ]; then
 	check_contains "with the kernel's reason and what to do" \
 	    "cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q): load the 8021q module (modprobe 8021q), or serve the phones untagged" \
 	    "$out"
-	check_eq "and DHCP still serves, untagged" "running null" \
-	    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan)"')"
+	check_contains "and that DHCP still serves where it was" \
+	    "VLAN 20: DHCP refused: cannot make lan0.20" "$out"
+	check_contains "(the whole sentence)" \
+	    "or serve the phones untagged; still serving on lan0 (untagged)" \
+	    "$out"
+	check_eq "and DHCP still serves, untagged, on lan0" "running null lan0" \
+	    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan) \(.dhcp_iface)"')"
+	check_eq "status --json keeps the failed move" \
+	    "20|$(echo "$out" | sed 's/^.*dhcp: VLAN 20:/VLAN 20:/')" \
+	    "$(st | jq -r '.dhcp_move | "\(.vlan)|\(.text)"')"
+	check_contains "and so does the status text" \
+	    "VLAN 20: DHCP refused: cannot make lan0.20 (VLAN 20 on lan0): this kernel has no 802.1Q VLAN support (module 8021q): load the 8021q module (modprobe 8021q), or serve the phones untagged; still serving on lan0 (untagged)" \
+	    "$("$ZTP_BIN" status --state "$t/fx/state")"
 else
 	check "DHCP moves to VLAN 20" test "$rc" = 0
 	check_eq "status --json says VLAN 20" 20 "$(st | jq -r .vlan)"
@@ -153,7 +164,9 @@ if command -v tmux >/dev/null 2>&1; then
 	if [ "$has8021q" = 0 ]; then
 		check "choosing it shows why it cannot here" wait_for 10 \
 		    on_screen "this kernel has no 802.1Q VLAN support"
-		check "and what to do" on_screen "load the 8021q module"
+		check "and what to do" on_screen "module (modprobe 8021q)"
+		check "and where DHCP still serves" on_screen \
+		    "on lan0 (untagged)"
 		check_eq "DHCP still serves, untagged" "running null" \
 		    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan)"')"
 	else
@@ -168,6 +181,44 @@ if command -v tmux >/dev/null 2>&1; then
 else
 	skip "tmux is not installed: the console's VLAN offer"
 fi
+
+# A move the new VLAN refuses: another DHCP server answers there.  Without
+# 802.1Q in the kernel a plain veth named lan0.20 stands in for the VLAN
+# interface (the appliance uses an IF.VID that exists as it is); behind it
+# a rogue dnsmasq.  DHCP must come back to lan0, untagged, and say why.
+ip netns add "vl-rg-$$"
+ip -n "$app" link add lan0.20 type veth peer name eth0 netns "vl-rg-$$"
+ip -n "vl-rg-$$" addr add 10.20.0.2/24 dev eth0
+ip -n "vl-rg-$$" link set eth0 up
+ip netns exec "vl-rg-$$" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
+    --dhcp-range=10.20.0.150,10.20.0.159,255.255.255.0 \
+    --dhcp-leasefile="$t/rogue.leases" --log-facility="$t/rogue.log" &
+check_eq "DHCP serves untagged on lan0 before the move" "running null lan0" \
+    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan) \(.dhcp_iface)"')"
+out=$(ctl dhcp enable:=true vlan:=20)
+check "the move to VLAN 20 fails (exit non-zero)" test "$?" != 0
+check_contains "saying why: another server answers on the VLAN" \
+    "VLAN 20: DHCP refused: another DHCP server answers on lan0.20: server 10.20.0.2 offered 10.20.0.15" \
+    "$out"
+check_contains "and that DHCP is back where it was" \
+    "; still serving on lan0 (untagged)" "$out"
+check_eq "status: DHCP runs on lan0, untagged, as before" \
+    "running null lan0" \
+    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan) \(.dhcp_iface)"')"
+check_eq "with the failed move and its reason" \
+    "20|$(echo "$out" | sed 's/^.*dhcp: VLAN 20:/VLAN 20:/')" \
+    "$(st | jq -r '.dhcp_move | "\(.vlan)|\(.text)"')"
+check "dnsmasq serves on lan0 again" sh -c "ip netns pids '$app' |
+    xargs -r ps -o args= -p | grep -q '^dnsmasq'"
+check_contains "the daemon logged the way back" \
+    "going back to lan0 (untagged)" "$(cat "$t/serve.log")"
+out=$(ctl dhcp enable:=false)
+check_eq "turning DHCP off clears the note" "off null null" \
+    "$(st | jq -r '"\(.appliance.dhcp) \(.dhcp_iface) \(.dhcp_move)"')"
+ip netns pids "vl-rg-$$" | xargs -r kill
+ip -n "$app" link del lan0.20
+
 kill "$spid"
 wait "$spid" 2>/dev/null
 
@@ -214,7 +265,10 @@ else
 	check "so does serve --vlan (exit non-zero)" test "$?" != 0
 	check_contains "with the same reason" \
 	    "this kernel has no 802.1Q VLAN support (module 8021q)" "$err"
-	skip "serving on VLAN 20: this kernel has no 802.1Q devices"
+	# Name the missing feature and what the kernel said.
+	why=$(ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>&1 |
+	    head -1)
+	skip "serving a tagged phone on VLAN 20 end to end (net --vlan, dhcpd --vlan, a phone on sw0.20): this kernel ($(uname -r)) cannot make 802.1Q VLAN interfaces, CONFIG_VLAN_8021Q (module 8021q) is missing: 'ip link add ... type vlan' says '$why'"
 fi
 
 done_testing
