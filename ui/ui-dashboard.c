@@ -219,7 +219,7 @@ ui_header(struct ui *ui)
 	json_t		*app = json_object_get(ui->status, "appliance");
 	json_t		*ca, *zc;
 	const char	*check;
-	char		*addr, *dhcp, *repoint, *policy, *subject, *filter;
+	char		*addr, *dhcp, *where, *repoint, *policy, *subject, *filter;
 	char		 line[512], part[64];
 	size_t		 i, len;
 	int		 bar = ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) :
@@ -232,15 +232,19 @@ ui_header(struct ui *ui)
 	http = json_integer_value(json_object_get(app, "http_port"));
 	https = json_integer_value(json_object_get(app, "https_port"));
 	packages = json_integer_value(json_object_get(app, "packages"));
+	/* Where DHCP runs: a move to a VLAN that refused stays put. */
+	where = control_text(ui->status, "dhcp_iface");
 	snprintf(line, sizeof line, " ZTP Rescue %s  %s  TFTP %s  HTTP %s  "
-	    "HTTPS %s  DHCP %s  %lld packages  %zu phones", ZTP_VERSION, addr,
-	    tftp > 0 ? "on" : "off", http > 0 ? "on" : "off",
-	    https > 0 ? "on" : "off", dhcp, packages,
+	    "HTTPS %s  DHCP %s%s%s  %lld packages  %zu phones", ZTP_VERSION,
+	    addr, tftp > 0 ? "on" : "off", http > 0 ? "on" : "off",
+	    https > 0 ? "on" : "off", dhcp, strcmp(where, "-") != 0 ? " on " :
+	    "", strcmp(where, "-") != 0 ? where : "", packages,
 	    json_array_size(ui->phones));
 	if (ui->connected)
 		ui_put(0, 0, COLS, bar | A_BOLD, line);
 	free(addr);
 	free(dhcp);
+	free(where);
 
 	line[0] = '\0';
 	len = 0;

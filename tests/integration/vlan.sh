@@ -167,6 +167,9 @@ if command -v tmux >/dev/null 2>&1; then
 		check "and what to do" on_screen "module (modprobe 8021q)"
 		check "and where DHCP still serves" on_screen \
 		    "on lan0 (untagged)"
+		$T send-keys -t console Enter
+		check "the header still says DHCP runs on lan0" wait_for 10 \
+		    on_screen "DHCP running on lan0  "
 		check_eq "DHCP still serves, untagged" "running null" \
 		    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan)"')"
 	else
