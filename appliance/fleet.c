@@ -42,6 +42,10 @@ static void	fleet_older_proved(struct fleet *, struct phone *,
 		    const char *, int64_t, const char *);
 static const struct model *fleet_model(const struct fleet *,
 		    const struct phone *);
+static void	fleet_learn_part_row(struct fleet *, struct phone *,
+		    const struct model *, int64_t, const char *);
+static int	fleet_model_untrusted(struct fleet *, struct phone *,
+		    const char *, int64_t, const char *);
 static void	fleet_load_one(void *, const struct phone *);
 static int	fleet_flashed_bootrom(const struct phone *);
 static int	fleet_loop_stopped(const struct fleet *, const struct phone *);
@@ -390,11 +394,7 @@ fleet_touch(struct fleet *f, struct phone *p, const char *ip, int64_t now)
 static const struct model *
 fleet_model(const struct fleet *f, const struct phone *p)
 {
-	if (p->model[0] != '\0')
-		return (model_by_token(f->models, p->model));
-	if (p->part[0] != '\0')
-		return (model_by_part(f->models, p->part));
-	return (NULL);
+	return (model_of_phone(f->models, p->model, p->part));
 }
 
 static int
@@ -416,6 +416,56 @@ fleet_cmp_target(const struct fleet *f, const struct phone *p)
 	return (ucs_version_cmp(&v, &m->target));
 }
 
+/*
+ * The part a phone whose token the table lacks named by asking for
+ * <part>.sip.ld: the row of that part (one without a token) gives its
+ * target, and the part's evidence is the request.
+ */
+static void
+fleet_learn_part_row(struct fleet *f, struct phone *p, const struct model *m,
+    int64_t now, const char *evidence)
+{
+	char	*ev;
+
+	xasprintf(&ev, "named by the phone: it asked for %s.sip.ld under the "
+	    "generic APP_FILE_PATH_%s=\"sip.ld\" (the models table does not "
+	    "know model %s; part %s is its row for the %s); %s", p->part,
+	    p->model, p->model, p->part, m->name, evidence);
+	fleet_fact(f, p, "part", p->part, now, ev);
+	free(ev);
+}
+
+/*
+ * A model token the table does not know, on a phone no row names yet: the
+ * token is recorded as the phone's word alone, and the phone is not held.
+ * Its master config gives that token the generic APP_FILE_PATH "sip.ld",
+ * so it names its own part by asking for <part>.sip.ld; a part whose row
+ * has no token (the SoundStructure) then gives it its target.  1 when the
+ * token was taken so (the caller goes on with the row, if any).
+ */
+static int
+fleet_model_untrusted(struct fleet *f, struct phone *p, const char *token,
+    int64_t now, const char *evidence)
+{
+	char			*ev;
+
+	const struct model	*m;
+
+	if (strcmp(p->model, token) == 0)
+		return (1);
+	if (p->model[0] != '\0' ||
+	    ((m = fleet_model(f, p)) != NULL && m->token != NULL))
+		return (0);
+	snprintf(p->model, sizeof p->model, "%s", token);
+	xasprintf(&ev, "named by the phone only, not verified: model %s is not "
+	    "in the models table, so its master config gives it the generic "
+	    "APP_FILE_PATH_%s=\"sip.ld\" and it names its own part; %s", token,
+	    token, evidence);
+	fleet_fact(f, p, "model", token, now, ev);
+	free(ev);
+	return (1);
+}
+
 void
 fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
     const char *part, int64_t now, const char *evidence)
@@ -425,6 +475,15 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 
 	m = token != NULL ? model_by_token(f->models, token) :
 	    model_by_part(f->models, part);
+	if (m == NULL && token != NULL &&
+	    fleet_model_untrusted(f, p, token, now, evidence)) {
+		if ((m = fleet_model(f, p)) == NULL)
+			return;
+	}
+	/* A part another model's, asked for by a phone its token names. */
+	if (m != NULL && token == NULL && m->token != NULL &&
+	    p->model[0] != '\0' && model_by_token(f->models, p->model) == NULL)
+		m = NULL;
 	if (m == NULL) {
 		if (p->state == PHONE_HELD)
 			return;
@@ -432,6 +491,14 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 			xasprintf(&why, "model %s is not in the models table: "
 			    "nothing is served to it (add it with --models)",
 			    token);
+		else if (p->model[0] != '\0' && model_by_part(f->models,
+		    part) != NULL)
+			xasprintf(&why, "its User-Agent names model %s, which "
+			    "is not in the models table, but it asked for part "
+			    "number %s, which the table gives model %s: the two "
+			    "disagree and nothing is served to it (add %s with "
+			    "--models)", p->model, part, model_by_part(
+			    f->models, part)->token, p->model);
 		else
 			xasprintf(&why, "part number %s is not in the models "
 			    "table: nothing is served to it (add it with "
@@ -443,15 +510,20 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 		return;
 	}
 	if (fleet_model(f, p) != m) {
-		snprintf(p->model, sizeof p->model, "%s",
-		    m->token != NULL ? m->token : "");
+		/* A token the table lacks stays the phone's own word. */
+		if (m->token != NULL || p->model[0] == '\0')
+			snprintf(p->model, sizeof p->model, "%s",
+			    m->token != NULL ? m->token : "");
 		snprintf(p->part, sizeof p->part, "%s",
 		    m->part != NULL ? m->part : (part != NULL ? part : ""));
 		if (p->target[0] == '\0')
 			snprintf(p->target, sizeof p->target, "%s",
 			    ucs_version_format(&m->target, tv, sizeof tv));
-		fleet_fact(f, p, "model", m->token != NULL ? m->token :
-		    m->name, now, evidence);
+		if (p->model[0] != '\0' && m->token == NULL)
+			fleet_learn_part_row(f, p, m, now, evidence);
+		else
+			fleet_fact(f, p, "model", m->token != NULL ?
+			    m->token : m->name, now, evidence);
 	}
 	fleet_transition(f, p, FEV_MODEL, NULL, now, evidence);
 	fleet_evaluate(f, p, now, evidence);
@@ -930,8 +1002,7 @@ fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
 		if (models == NULL &&
 		    (models = model_table_load_default(&cause)) == NULL)
 			fatalx("%s", cause);
-		m = p->model[0] != '\0' ? model_by_token(models, p->model) :
-		    p->part[0] != '\0' ? model_by_part(models, p->part) : NULL;
+		m = model_of_phone(models, p->model, p->part);
 	} else
 		m = fleet_model(f, p);
 	if (f == NULL && plans == NULL &&

@@ -356,6 +356,23 @@ model_by_part(const struct model_table *t, const char *part)
 	return (NULL);
 }
 
+const struct model *
+model_of_phone(const struct model_table *t, const char *token,
+    const char *part)
+{
+	const struct model	*m;
+	int			 has_token = token != NULL && *token != '\0';
+
+	if (has_token && (m = model_by_token(t, token)) != NULL)
+		return (m);
+	if (part == NULL || *part == '\0' ||
+	    (m = model_by_part(t, part)) == NULL)
+		return (NULL);
+	if (has_token && m->token != NULL)
+		return (NULL);
+	return (m);
+}
+
 /* One line of an override file, NUL-terminated and writable. */
 static int
 models_override_line(const struct model_table *t, char *line,

@@ -47,5 +47,13 @@ void			 model_table_free(struct model_table *);
 /* The first row with this token or part (exact, case-sensitive), or NULL. */
 const struct model	*model_by_token(const struct model_table *, const char *);
 const struct model	*model_by_part(const struct model_table *, const char *);
+/*
+ * A phone's row from what it said: its token (may be "" or NULL), else its
+ * part number.  A token the table does not know (a User-Agent's, such as a
+ * SoundStructure's) takes the row of its part only when that row has no
+ * token either: a part the table gives another model never relabels it.
+ */
+const struct model	*model_of_phone(const struct model_table *,
+			    const char *, const char *);
 
 #endif

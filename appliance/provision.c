@@ -30,6 +30,10 @@ static const char *provision_dirs[] = {
 static xmlTextWriterPtr	provision_writer(xmlBufferPtr *);
 static char	*provision_finish(xmlTextWriterPtr, xmlBufferPtr, size_t *);
 static int	 provision_seen_token(const struct model_table *, size_t);
+static void	 provision_override(xmlTextWriterPtr, const char *,
+		    const char *, const char *);
+static int	 provision_unknown_token(const struct provision *,
+		    const char *);
 static char	*provision_substitute(const char *, const char *, const char *,
 		    const char *);
 
@@ -77,6 +81,44 @@ provision_seen_token(const struct model_table *t, size_t i)
 	return (0);
 }
 
+/* APPLICATION_<token> with its APP_FILE_PATH and CONFIG_FILES overrides. */
+static void
+provision_override(xmlTextWriterPtr w, const char *token, const char *image,
+    const char *files)
+{
+	char	*el, *attr;
+
+	xasprintf(&el, "APPLICATION_%s", token);
+	xmlTextWriterStartElement(w, BAD_CAST el);
+	xasprintf(&attr, "APP_FILE_PATH_%s", token);
+	xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST image);
+	free(attr);
+	xasprintf(&attr, "CONFIG_FILES_%s", token);
+	xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST files);
+	free(attr);
+	xmlTextWriterEndElement(w);
+	free(el);
+}
+
+/*
+ * The phone's own token, when the table does not know it (a User-Agent's or
+ * option 60's word alone): it gets the generic image so that it names its
+ * part.  Only letters and digits make an attribute name.
+ */
+static int
+provision_unknown_token(const struct provision *pv, const char *token)
+{
+	const char	*c;
+
+	if (*token == '\0' || model_by_token(pv->models, token) != NULL)
+		return (0);
+	for (c = token; *c != '\0'; c++) {
+		if (!isalnum((unsigned char)*c))
+			return (0);
+	}
+	return (1);
+}
+
 char *
 provision_image_name(const struct provision *pv, const struct model *m)
 {
@@ -100,7 +142,7 @@ provision_master(const struct provision *pv, const char *mac,
 	xmlBufferPtr		 buf;
 	const struct model	*m;
 	const char		**d;
-	char			*files, *image, *el, *attr, *comment;
+	char			*files, *image, *comment;
 	size_t			 i;
 	int			 give;
 
@@ -117,7 +159,7 @@ provision_master(const struct provision *pv, const char *mac,
 	xmlTextWriterWriteComment(w, BAD_CAST comment);
 	free(comment);
 	xmlTextWriterStartElement(w, BAD_CAST "APPLICATION");
-	/* A model not in the table is offered nothing. */
+	/* A phone of no model in the table is offered nothing by default. */
 	xmlTextWriterWriteAttribute(w, BAD_CAST "APP_FILE_PATH",
 	    BAD_CAST PROVISION_NO_IMAGE);
 	xmlTextWriterWriteAttribute(w, BAD_CAST "CONFIG_FILES", BAD_CAST files);
@@ -137,19 +179,13 @@ provision_master(const struct provision *pv, const char *mac,
 		 */
 		if (give && m->part == NULL)
 			image = xstrdup(PROVISION_GENERIC_IMAGE);
-		xasprintf(&el, "APPLICATION_%s", m->token);
-		xmlTextWriterStartElement(w, BAD_CAST el);
-		xasprintf(&attr, "APP_FILE_PATH_%s", m->token);
-		xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST
-		    (image != NULL ? image : PROVISION_NO_IMAGE));
-		free(attr);
-		xasprintf(&attr, "CONFIG_FILES_%s", m->token);
-		xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST files);
-		free(attr);
-		xmlTextWriterEndElement(w);
-		free(el);
+		provision_override(w, m->token, image != NULL ? image :
+		    PROVISION_NO_IMAGE, files);
 		free(image);
 	}
+	if (phone_model != NULL && provision_unknown_token(pv, phone_model))
+		provision_override(w, phone_model, offer ?
+		    PROVISION_GENERIC_IMAGE : PROVISION_NO_IMAGE, files);
 	xmlTextWriterEndElement(w);
 	free(files);
 	return (provision_finish(w, buf, len));

@@ -28,6 +28,7 @@ static void	 report_csv_end(char **, size_t *);
 static void	 report_csv_closet(char **, size_t *, json_t *);
 static const char *report_ztp(json_t *);
 static json_t	*report_part_source(json_t *, json_t *);
+static json_t	*report_model_source(json_t *);
 
 struct report_ctx {
 	struct journal	*j;
@@ -183,6 +184,27 @@ report_part_source(json_t *o, json_t *events)
 }
 
 /*
+ * Where the model came from: the evidence of its last "model" fact (a
+ * token the table does not know says "named by the phone only, not
+ * verified"), null while none was learnt.
+ */
+static json_t *
+report_model_source(json_t *events)
+{
+	json_t		*e;
+	const char	*fact, *said = NULL;
+	size_t		 i;
+
+	json_array_foreach(events, i, e) {
+		fact = json_string_value(json_object_get(e, "fact"));
+		if (fact != NULL && strcmp(fact, "model") == 0)
+			said = json_string_value(json_object_get(e,
+			    "evidence"));
+	}
+	return (said != NULL ? json_string(said) : json_null());
+}
+
+/*
  * What the ZTP reachability check said of this phone's CA and target: its
  * last "ztp-reachability" fact, while the phone has stayed repointed-quiet
  * or verified since (a phone given its trust file again, or failed, is
@@ -221,6 +243,7 @@ report_add_phone(void *arg, const struct phone *p)
 	transfers = journal_transfers_json(r->j, p->mac);
 	events = journal_events_json(r->j, p->mac);
 	delivered = report_delivered(transfers, events);
+	json_object_set_new(o, "model_source", report_model_source(events));
 	json_object_set_new(o, "part_source", report_part_source(o, events));
 	json_object_set_new(o, "delivered", delivered);
 	json_object_set_new(o, "quiet_period", r->quiet >= 0 ?
@@ -419,7 +442,7 @@ report_csv(struct journal *j)
 				    "ca_sha256", "repoint", "state", "reason",
 				    "first_seen", "last_seen", "bytes_served",
 				    "quiet_period", "ztp_reachability",
-				    "part_source", NULL };
+				    "model_source", "part_source", NULL };
 	json_t			*root, *p, *v, *t;
 	char			*buf = NULL, *cell, num[32];
 	size_t			 len = 0, i, k;

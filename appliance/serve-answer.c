@@ -217,9 +217,7 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
 		return (NULL);
 	}
 	if (p != NULL) {
-		m = p->model[0] != '\0' ? model_by_token(s->models, p->model) :
-		    p->part[0] != '\0' ? model_by_part(s->models, p->part) :
-		    NULL;
+		m = model_of_phone(s->models, p->model, p->part);
 		st = fleet_plan_current(s->fleet, p, &pl);
 		if (st != NULL && st->kind != PLAN_BOOTROM)
 			st = NULL;

@@ -141,7 +141,8 @@ read_closet(const char *path, long *n)
 		if (f[2] == NULL || f[4] != NULL ||
 		    ((specs[*n].model = sim_model_find(f[0])) == NULL &&
 		    (f[3] == NULL ||
-		    (specs[*n].model = sim_model_custom(f[0], f[3])) == NULL)) ||
+		    (specs[*n].model = sim_model_custom(f[0], f[3], NULL)) ==
+		    NULL)) ||
 		    sim_version_parse(f[1], vf, &nf) != 0 ||
 		    parse_mac(f[2], &specs[*n].mac) != 0 ||
 		    (f[3] == NULL && specs[*n].model->part == NULL)) {
@@ -386,7 +387,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (token != NULL && (model = sim_model_find(token)) == NULL &&
-	    (part == NULL || (model = sim_model_custom(token, part)) == NULL)) {
+	    (part == NULL ||
+	    (model = sim_model_custom(token, part, required)) == NULL)) {
 		fprintf(stderr, "phonesim: unknown model '%s' (see phonesim "
 		    "list-models; give --part to simulate a model outside "
 		    "the table)\n", token);

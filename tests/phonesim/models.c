@@ -74,11 +74,12 @@ sim_model_list(FILE *fp)
  * A model outside the table: "ABC123" with a part number.  The User-Agent
  * family follows the token's letters (SPIP: SoundPointIP, SSIP:
  * SoundStationIP, else the letters themselves), the model inserts "_"
- * before the first digit, and the required release is the newest in the
- * table.  Freed by sim_model_free().
+ * before the first digit, and the required release (the first whose TLS
+ * takes SHA-2) is sha2_min, or the newest in the table when NULL (--required
+ * gives it).  Freed by sim_model_free().
  */
 const struct sim_model *
-sim_model_custom(const char *token, const char *part)
+sim_model_custom(const char *token, const char *part, const char *sha2_min)
 {
 	struct sim_model	*m;
 	size_t			 letters = 0;
@@ -100,7 +101,7 @@ sim_model_custom(const char *token, const char *part)
 	m->family = family;
 	m->ua_model = ua;
 	m->part = sim_strdup(part);
-	m->sha2_min = "5.4.1";
+	m->sha2_min = sha2_min != NULL ? sha2_min : "5.4.1";
 	return (m);
 }
 

@@ -65,7 +65,8 @@ struct sim_model {
 };
 const struct sim_model	*sim_model_find(const char *);
 void			 sim_model_list(FILE *);
-const struct sim_model	*sim_model_custom(const char *, const char *);
+const struct sim_model	*sim_model_custom(const char *, const char *,
+			    const char *);
 void			 sim_model_free(const struct sim_model *);
 
 /* param.c: name=value lists, first value wins. */

@@ -154,6 +154,30 @@ test_master_withholds_image_of_phone_model(void **state)
 	free(out);
 }
 
+/* The phone's own token, when the table lacks it: the generic name. */
+static void
+test_master_unknown_token_generic(void **state)
+{
+	struct ctx	*c = *state;
+	size_t		 len;
+	char		*out;
+
+	out = provision_master(&c->pv, "0004f2aabbcc", "SSVOIP", 1, &len);
+	assert_non_null(strstr(out, "APP_FILE_PATH_SSVOIP=\"sip.ld\""));
+	assert_non_null(strstr(out, "CONFIG_FILES_SSVOIP=\"ztp-rescue-"
+	    "0004f2aabbcc.cfg\""));
+	free(out);
+	/* Not offered an image: not even the generic name. */
+	out = provision_master(&c->pv, "0004f2aabbcc", "SSVOIP", 0, &len);
+	assert_non_null(strstr(out, "APP_FILE_PATH_SSVOIP=\""
+	    "ztp-rescue-no-image.sip.ld\""));
+	free(out);
+	/* Only letters and digits make an attribute name. */
+	out = provision_master(&c->pv, "0004f2aabbcc", "SS-VOIP", 1, &len);
+	assert_null(strstr(out, "SS-VOIP"));
+	free(out);
+}
+
 static void
 test_phone_file_empty(void **state)
 {
@@ -438,6 +462,8 @@ main(void)
 		    test_master_default_uses_placeholder, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_master_withholds_image_of_phone_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_master_unknown_token_generic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phone_file_empty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_phone_file_trust_ztp,

@@ -102,12 +102,13 @@ test_csv_exact(void **state)
 	assert_string_equal(csv,
 	    "mac,ip,model,part,version_before,version,version_source,target,"
 	    "ca_sha256,repoint,state,reason,first_seen,last_seen,bytes_served,"
-	    "quiet_period,ztp_reachability,part_source,delivered,transfers,plan\n"
+	    "quiet_period,ztp_reachability,model_source,part_source,delivered,"
+	    "transfers,plan\n"
 	    "0004f2000001,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
 	    "4.1.7.5432,user-agent,4.1.7.5432,ab12,ztp,failed,"
 	    "\"said \"\"no\"\", twice\","
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
-	    "not verified from this closet,"
+	    "not verified from this closet,,"
 	    "\"the models table, for model VVX410\","
 	    "3111-46162-001.sip.ld 52428800 aa55; "
 	    "ztp-rescue-0004f2000001.cfg 2100 -,"
@@ -118,7 +119,7 @@ test_csv_exact(void **state)
 	    "0004f2000002,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
 	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,repointed-quiet,,"
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
-	    "not verified from this closet,"
+	    "not verified from this closet,,"
 	    "\"the models table, for model VVX410\",,,target 4.1.7.5432 done\n");
 	free(csv);
 }
