@@ -83,7 +83,7 @@ check_eq "48 phones ran, one JSON line each" 48 "$(grep -c '^{' "$D/out")"
 
 # What the phones say of themselves.
 check_eq "HTTP closet: only the unknown model did not recover" \
-    "1 VVX9999 0004f2c10301: still 4.1.4.7430 after 1 boot: server has no image ztp-rescue-no-image.sip.ld" \
+    "1 VVX9999 0004f2c10301: still 4.1.4.7430 after 1 boot: server has no image 3111-99999-001.sip.ld" \
     "$rc1 $(cat "$D/err-http")"
 check_eq "TFTP closet: only the newer phone did not recover (no CA: an app log does not prove a version)" \
     "1 VVX410 0004f2c20201: runs 5.9.7.4477 but no CA was installed after 1 boot" \
@@ -115,10 +115,11 @@ done
 check_eq "newer phone over TFTP: the report says current, not downgraded" \
     "current 5.9.7.4477 runs 5.9.7.4477, newer than its target 4.1.7: not downgraded" \
     "$(e2e_row "$D" 0004f2c20201 state) $(e2e_row "$D" 0004f2c20201 version) $(e2e_row "$D" 0004f2c20201 reason)"
-# The unknown model: held, with the reason, and nothing served.
+# The unknown model: given the generic name for its token, it names a part
+# the table does not know either: held, with the reason, nothing served.
 check_eq "unknown model: held" held "$(e2e_row "$D" 0004f2c10301 state)"
 check_eq "unknown model: the reason says what to do" \
-    "model VVX9999 is not in the models table: nothing is served to it (add it with --models)" \
+    "part number 3111-99999-001 is not in the models table: nothing is served to it (add it with --models)" \
     "$(e2e_row "$D" 0004f2c10301 reason)"
 check_eq "unknown model: no CA given, not re-pointed (the phone agrees)" \
     "null null $(e2e_phone "$D/out" 0004f2c10301 target)" \

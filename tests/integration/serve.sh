@@ -103,13 +103,20 @@ check_eq "newer VVX410: still given SHA-2 trust and the re-point" 200 \
     "$(get "$app" 127.0.0.21 ztp-rescue-$mac.cfg)"
 check "newer VVX410: repointed-quiet" wait_for 10 state_is "$D" $mac repointed-quiet
 
-# A model not in the table is held with a reason.
+# A model not in the table gets the generic image name for its own token,
+# and is held once the part it names is not in the table either.
 mac=0004f2000c01
-get "FileTransport PolycomVVX-VVX_999-UA/6.0.0.1 Type/Updater" 127.0.0.22 \
-    $mac.cfg >/dev/null
+curl -s --interface 127.0.0.22 -A "FileTransport PolycomVVX-VVX_999-UA/6.0.0.1 Type/Updater" \
+    "http://127.0.0.1:$HTTP/$mac.cfg" >"$D/unknown.cfg"
+check_contains "unknown model: its token's override is the generic sip.ld" \
+    'APP_FILE_PATH_VVX999="sip.ld"' "$(cat "$D/unknown.cfg")"
+check_eq "unknown model: its part's image is refused" 404 \
+    "$(get "FileTransport PolycomVVX-VVX_999-UA/6.0.0.1 Type/Updater" \
+    127.0.0.22 3111-99999-001.sip.ld)"
 check_eq "unknown model: held" held "$(phone_field "$D" $mac state)"
-check_contains "unknown model: the reason names it" \
-    "model VVX999 is not in the models table" "$(phone_field "$D" $mac reason)"
+check_contains "unknown model: the reason names the part" \
+    "part number 3111-99999-001 is not in the models table" \
+    "$(phone_field "$D" $mac reason)"
 
 # Optional files and names that are never served.
 check_eq "000000000000-license.cfg is a 404" 404 \
