@@ -44,7 +44,8 @@ enum {
 	OPT_VERIFY_VIA,
 	OPT_VERIFY_HOSTS,
 	OPT_ZTP_HOST,
-	OPT_TFTP_WORKERS
+	OPT_TFTP_WORKERS,
+	OPT_MAX_FLASHES
 };
 
 static const struct cmd_option cmd_serve_options[] = {
@@ -80,6 +81,9 @@ static const struct cmd_option cmd_serve_options[] = {
 	{ "quiet-period", OPT_QUIET_PERIOD, "SECONDS",
 	    "silence after the re-point that counts as repointed-quiet "
 	    "(default 120)" },
+	{ "max-flashes", OPT_MAX_FLASHES, "N",
+	    "times a phone may take the same image whole and come back "
+	    "unchanged before it is failed, 1..20 (default 3)" },
 	{ "no-dhcp", OPT_NO_DHCP, NULL, "do not run DHCP" },
 	{ "iface", OPT_IFACE, "IF", "run DHCP on this interface" },
 	{ "address", OPT_ADDRESS, "A/N",
@@ -255,6 +259,14 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    86400, &v) != 0)
 				return (EXIT_USAGE);
 			o.quiet_period = v;
+			break;
+		case OPT_MAX_FLASHES:
+			if (cmd_parse_uint(self, "--max-flashes", arg,
+			    FLEET_MAX_FLASHES_MIN, FLEET_MAX_FLASHES_MAX,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			o.max_flashes = v;
+			o.max_flashes_set = 1;
 			break;
 		case OPT_NO_DHCP:
 			o.no_dhcp = 1;

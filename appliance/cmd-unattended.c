@@ -178,6 +178,10 @@ unattended_setup(struct job *j, const char *state_dir, int autostart,
 	    json_pack("{s:s}", "unknown_version", j->unknown_version),
 	    "the unknown-version policy", cause) != 0)
 		goto out;
+	if (j->max_flashes != 0 && unattended_ask(cl, "set-policy",
+	    json_pack("{s:i}", "max_flashes", (int)j->max_flashes),
+	    "max-flashes", cause) != 0)
+		goto out;
 	if (j->dhcp_iface != NULL) {
 		xasprintf(&asked, "DHCP on %s with %s", j->dhcp_iface,
 		    j->dhcp_address);

@@ -926,12 +926,12 @@ fleet_loop_fail(struct fleet *f, struct phone *p, int64_t now,
 {
 	char	*why;
 
-	xasprintf(&why, "took %s whole %u times and came back without it "
+	xasprintf(&why, "took %s whole %u time%s and came back without it "
 	    "each time (it asked for it again; %s): it reboots in a loop "
 	    "without progressing. The image may not match this part (%s), or "
 	    "its BootROM refuses it: check the part number, update the "
 	    "BootROM first, then retry", p->flashed, p->flashes,
-	    p->version[0] != '\0' ? p->version : "its version unknown",
+	    p->flashes == 1 ? "" : "s", p->version[0] != '\0' ? p->version : "its version unknown",
 	    p->part[0] != '\0' ? p->part : "unknown");
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
@@ -966,18 +966,18 @@ fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
 		return;
 	}
 	if (fleet_flashed_bootrom(p))
-		xasprintf(&why, "flashed %s %u times and came back at BootROM "
+		xasprintf(&why, "flashed %s %u time%s and came back at BootROM "
 		    "%s each time: the BootROM image may not match this part "
 		    "(%s) or the phone cannot write it; check the part number "
 		    "and the BootROM package, then retry", p->flashed,
-		    p->flashes, still, p->part[0] != '\0' ? p->part :
+		    p->flashes, p->flashes == 1 ? "" : "s", still, p->part[0] != '\0' ? p->part :
 		    "unknown");
 	else
-		xasprintf(&why, "flashed %s (%s) %u times and came back at %s "
+		xasprintf(&why, "flashed %s (%s) %u time%s and came back at %s "
 		    "each time: the image may not match this part (%s), or "
 		    "its BootROM refuses it; check the part number, update "
 		    "the BootROM first, then retry", p->flashed, p->target,
-		    p->flashes, still, p->part[0] != '\0' ? p->part :
+		    p->flashes, p->flashes == 1 ? "" : "s", still, p->part[0] != '\0' ? p->part :
 		    "unknown");
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);

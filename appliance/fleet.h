@@ -164,8 +164,13 @@ struct fleet_config {
 						   progress before failed */
 };
 
-/* Tries at one image before a phone that comes back unchanged fails. */
+/*
+ * Tries at one image before a phone that comes back unchanged fails: the
+ * default, and the range serve --max-flashes and set-policy accept.
+ */
 #define FLEET_MAX_FLASHES	3
+#define FLEET_MAX_FLASHES_MIN	1
+#define FLEET_MAX_FLASHES_MAX	20
 
 /* What an image transfer's ending means (fleet-xfer.c decides). */
 enum image_outcome {

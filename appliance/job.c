@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "fleet.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -28,12 +29,13 @@ enum job_key {
 	JOB_DHCP,
 	JOB_ADDRESS,
 	JOB_REPORT,
+	JOB_MAX_FLASHES,
 	JOB_NKEYS
 };
 
 static const char *job_keys[JOB_NKEYS] = {
 	"inventory", "ca", "repoint", "unknown-version", "only-inventory",
-	"timeout", "dhcp", "address", "report"
+	"timeout", "dhcp", "address", "report", "max-flashes"
 };
 
 static char	*job_trim(char *);
@@ -89,7 +91,8 @@ static int
 job_value(struct job *j, enum job_key k, const char *v, char **why)
 {
 	const char	*p;
-	char		*cause;
+	char		*cause, *end;
+	unsigned long	 n;
 
 	switch (k) {
 	case JOB_INVENTORY:
@@ -166,6 +169,18 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 		free(j->report);
 		j->report = xstrdup(v);
 		return (0);
+	case JOB_MAX_FLASHES:
+		n = strtoul(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end != '\0' ||
+		    n < FLEET_MAX_FLASHES_MIN || n > FLEET_MAX_FLASHES_MAX) {
+			xasprintf(why, "must be a number from %d to %d: the "
+			    "times a phone may take the same image whole and "
+			    "come back unchanged", FLEET_MAX_FLASHES_MIN,
+			    FLEET_MAX_FLASHES_MAX);
+			return (-1);
+		}
+		j->max_flashes = n;
+		return (0);
 	case JOB_NKEYS:
 		break;
 	}
@@ -226,7 +241,8 @@ job_load(const char *path, struct job *j, char **cause)
 			esc = log_escape(key, strlen(key));
 			xasprintf(cause, "%s:%u: unknown key '%s': remove it or "
 			    "use one of inventory, ca, repoint, unknown-version, "
-			    "only-inventory, timeout, dhcp, address, report",
+			    "only-inventory, timeout, dhcp, address, report, "
+			    "max-flashes",
 			    path, lineno, esc);
 			free(esc);
 			goto fail;

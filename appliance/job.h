@@ -18,6 +18,7 @@ struct job {
 	char	*ca;		/* CA certificate (absolute), NULL: keep */
 	char	*repoint;	/* "ztp" or an http(s) URL */
 	char	*unknown_version; /* "upgrade" or "hold" */
+	unsigned max_flashes;	/* tries at one image; 0: the daemon's */
 	int	 only_inventory;
 	long	 timeout;	/* seconds */
 	char	*dhcp_iface;	/* NULL: no DHCP from the job */

@@ -50,11 +50,12 @@ serve_note_settings(struct serve *s)
 	char			*text;
 
 	xasprintf(&text, "unknown-version=%s; repoint=%s; ca=%s; "
-	    "quiet-period=%ds",
+	    "quiet-period=%ds; max-flashes=%u",
 	    unknown_policy_name(s->fleet->config.unknown_version),
 	    s->repoint_url != NULL ? s->repoint_url : "ztp",
 	    s->ca != NULL ? s->ca->sha256 : "none",
-	    (int)(s->fleet->config.quiet_ms / 1000));
+	    (int)(s->fleet->config.quiet_ms / 1000),
+	    s->fleet->config.max_flashes);
 	memset(&ev, 0, sizeof ev);
 	ev.ts = serve_now();
 	ev.mac = "";
@@ -86,6 +87,8 @@ serve_status_json(struct serve *s)
 	    http_server_active(s->http)));
 	json_object_set_new(app, "ca", s->ca != NULL ? json_pack("{s:s, s:s}",
 	    "subject", s->ca->subject, "sha256", s->ca->sha256) : json_null());
+	json_object_set_new(app, "max_flashes", json_integer(
+	    s->fleet->config.max_flashes));
 	json_object_set_new(app, "phone_limit", json_integer(
 	    s->opt.phone_limit));
 	json_object_set_new(app, "claims_over_limit", json_integer(
@@ -323,16 +326,30 @@ serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
 {
 	struct serve	*s = arg;
 	const char	*v;
+	json_t		*n;
+	json_int_t	 flashes = 0;
 
 	v = json_string_value(json_object_get(args, "unknown_version"));
-	if (v == NULL || (strcmp(v, "upgrade") != 0 && strcmp(v, "hold") !=
-	    0)) {
+	n = json_object_get(args, "max_flashes");
+	if ((v == NULL && n == NULL) || (json_object_get(args,
+	    "unknown_version") != NULL && (v == NULL || (strcmp(v,
+	    "upgrade") != 0 && strcmp(v, "hold") != 0)))) {
 		*error = xstrdup("\"unknown_version\" must be \"upgrade\" or "
 		    "\"hold\"");
 		return (-1);
 	}
-	s->fleet->config.unknown_version = strcmp(v, "hold") == 0 ?
-	    UNKNOWN_HOLD : UNKNOWN_UPGRADE;
+	if (n != NULL && (!json_is_integer(n) || (flashes =
+	    json_integer_value(n)) < FLEET_MAX_FLASHES_MIN ||
+	    flashes > FLEET_MAX_FLASHES_MAX)) {
+		xasprintf(error, "\"max_flashes\" must be a number from %d to "
+		    "%d", FLEET_MAX_FLASHES_MIN, FLEET_MAX_FLASHES_MAX);
+		return (-1);
+	}
+	if (v != NULL)
+		s->fleet->config.unknown_version = strcmp(v, "hold") == 0 ?
+		    UNKNOWN_HOLD : UNKNOWN_UPGRADE;
+	if (n != NULL)
+		s->fleet->config.max_flashes = (unsigned)flashes;
 	serve_note_settings(s);
 	serve_settings_changed(s);
 	*result = json_object();

@@ -1,6 +1,6 @@
 /*
  * The operator's settings kept across restarts: the unknown-version policy,
- * the re-point target and the targets set per model over the control
+ * the bound on tries at one image (max-flashes), the re-point target and the targets set per model over the control
  * socket (the CA is kept apart, as STATE/ca.pem).  One small JSON file,
  * STATE/settings.json, replaced whole (temporary file, fsync, rename, fsync
  * of the directory) whenever one of them changes, read at start.  An
@@ -67,6 +67,11 @@ serve_settings_load(struct serve *s)
 		else if (strcmp(text, "upgrade") == 0)
 			s->opt.unknown_version = UNKNOWN_UPGRADE;
 	}
+	v = json_object_get(doc, "max_flashes");
+	if (json_is_integer(v) && !s->opt.max_flashes_set &&
+	    json_integer_value(v) >= FLEET_MAX_FLASHES_MIN &&
+	    json_integer_value(v) <= FLEET_MAX_FLASHES_MAX)
+		s->opt.max_flashes = (unsigned)json_integer_value(v);
 	text = json_string_value(json_object_get(doc, "repoint"));
 	if (text != NULL && !s->opt.repoint_set) {
 		free(s->stored_repoint);
@@ -98,10 +103,11 @@ serve_settings_load(struct serve *s)
 			log_warn("%s: no model %s in the table: its stored "
 			    "target is ignored", path, token);
 	}
-	log_info("settings from %s: unknown-version=%s%s, repoint=%s%s, %zu "
-	    "model target(s)", path, unknown_policy_name(
+	log_info("settings from %s: unknown-version=%s%s, repoint=%s%s, "
+	    "max-flashes=%u%s, %zu model target(s)", path, unknown_policy_name(
 	    s->opt.unknown_version), s->opt.unknown_version_set ?
 	    " (command line)" : "", s->opt.repoint, s->opt.repoint_set ?
+	    " (command line)" : "", s->opt.max_flashes, s->opt.max_flashes_set ?
 	    " (command line)" : "", json_object_size(targets));
 	json_decref(doc);
 	free(path);
@@ -126,11 +132,11 @@ serve_settings_save(struct serve *s, char **cause)
 		json_object_set_new(targets, m->token, json_string(
 		    ucs_version_format(&m->target, vt, sizeof vt)));
 	}
-	doc = json_pack("{s:i, s:s, s:s, s:o}", "format",
+	doc = json_pack("{s:i, s:s, s:s, s:o, s:i}", "format",
 	    SERVE_SETTINGS_FORMAT, "unknown_version", unknown_policy_name(
 	    s->fleet->config.unknown_version), "repoint",
 	    s->repoint_url != NULL ? s->repoint_url : "ztp", "targets",
-	    targets);
+	    targets, "max_flashes", (int)s->fleet->config.max_flashes);
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(doc);
 	/* A text file: the document and a final newline. */

@@ -79,6 +79,7 @@ serve_options_defaults(struct serve_options *o)
 	o->repoint = "ztp";
 	o->unknown_version = UNKNOWN_UPGRADE;
 	o->quiet_period = 120;
+	o->max_flashes = FLEET_MAX_FLASHES;
 	o->upload_max = 16 * 1024 * 1024;
 	o->upload_quota = 1024ULL * 1024 * 1024;
 	o->upload_phone_quota = 64 * 1024 * 1024;
@@ -233,6 +234,7 @@ serve_setup(struct serve *s, char **cause)
 	fc.unknown_version = s->opt.unknown_version;
 	fc.quiet_ms = (int64_t)s->opt.quiet_period * 1000;
 	fc.max_returns = 3;
+	fc.max_flashes = s->opt.max_flashes;
 	s->fleet = fleet_new(s->journal, s->models, &fc);
 	if (fleet_load(s->fleet, cause) != 0)
 		return (-1);

@@ -61,6 +61,7 @@ struct serve_options {
 	const char		*repoint_template;	/* operator file */
 	enum unknown_policy	 unknown_version;
 	unsigned		 quiet_period;	/* seconds */
+	unsigned		 max_flashes;	/* tries at one image */
 	int			 no_dhcp;
 	const char		*iface;
 	const char		*address;
@@ -84,6 +85,7 @@ struct serve_options {
 	/* Given on the command line: wins over STATE/settings.json. */
 	int			 unknown_version_set;
 	int			 repoint_set;
+	int			 max_flashes_set;
 };
 
 /* One transfer the daemon is watching, for the journal's transfer row. */

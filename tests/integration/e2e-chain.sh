@@ -5,7 +5,7 @@
 # SoundPoint IP 670 on 3.3.1 (one step) ends; its plan is in `status
 # --json` throughout.  A phone whose flash never takes (phonesim fault
 # flash-no-take) is stopped after FLEET_MAX_FLASHES (3) tries, failed with
-# the reason.  The BootROM package is synthetic (docs/library.md).
+# the reason; with serve --max-flashes 1, after one.  The BootROM package is synthetic (docs/library.md).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/integration/e2e-lib.sh"
 
@@ -134,5 +134,33 @@ check_eq "its report row has three completed image transfers" 3 \
     "$(row $LOOP '[.transfers[] | select(.name == "2345-12500-001.sip.ld" and .outcome == "completed")] | length')"
 
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
+
+# The bound is the operator's: with --max-flashes 1 the same phone is
+# stopped after its first try, and status and the settings note say so.
+D1="$D/one"
+mkdir -p "$D1/state"
+ln -s "$D/lib" "$D1/lib"
+ln -s "$D/pki" "$D1/pki"
+HTTP='' TFTP=''
+check "daemon up with --max-flashes 1" e2e_serve "$D1" --quiet-period 2 \
+    --max-flashes 1
+check_eq "status: max_flashes 1" 1 \
+    "$("$ZTP_BIN" status --state "$D1/state" --json | jq .appliance.max_flashes)"
+"$PHONESIM_BIN" --model SPIP550 --version 3.3.1.0933 --mac $LOOP \
+    --source 127.0.0.14 --server "http://127.0.0.1:$HTTP/" \
+    --ztp "https://127.0.0.1:$ZTP/" --fault flash-no-take \
+    --transcript "$D1/ts.loop" --timeout 60 >"$D1/out.loop" 2>"$D1/err.loop"
+check_eq "the phone whose flash never takes did not recover (exit 1)" 1 "$?"
+check_eq "it took its image whole once, no more" 1 \
+    "$(grep -c "^$LOOP FLASH 4.0.8.0931 .*did not take" "$D1/ts.loop")"
+check_eq "failed after one try, and the reason says so" \
+    '"took 2345-12500-001.sip.ld whole 1 time and came back without it each time (it asked for it again; 3.3.1.0933): it reboots in a loop without progressing. The image may not match this part (2345-12500-001), or its BootROM refuses it: check the part number, update the BootROM first, then retry"' \
+    "$("$ZTP_BIN" status --state "$D1/state" --json | jq -c --arg m $LOOP '.phones[] | select(.mac == $m) | .reason')"
+check "daemon stops cleanly with --max-flashes 1" e2e_stop
+check_contains "the settings note records the bound" "max-flashes=1" \
+    "$("$ZTP_BIN" report --state "$D1/state" --json | jq -r '.. | strings | select(test("max-flashes="))' | head -1)"
+out=$("$ZTP_BIN" serve --state "$D1/state" --max-flashes 21 2>&1); rc=$?
+check_eq "--max-flashes 21 is a usage error (2)" 2 "$rc"
+check_contains "saying the range" "--max-flashes" "$out"
 e2e_diag "$D"
 done_testing

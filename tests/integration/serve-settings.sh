@@ -15,6 +15,9 @@ appliance() {
 	"$ZTP_BIN" status --state "$d/state" --json |
 	    jq -r ".appliance | \"\(.unknown_version) \(.repoint)\""
 }
+flashes() {
+	"$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.max_flashes
+}
 url=https://prov.example.com/polycom/
 
 serve_start "$d" --ca "$d/ca.pem" --quiet-period 2 --no-verify
@@ -23,6 +26,12 @@ ctl set-policy unknown_version=hold >/dev/null
 ctl set-repoint target=server "url=$url" >/dev/null
 ctl set-target model=VVX410 version=5.4.1 >/dev/null
 check_eq "set over the control socket" "hold $url" "$(appliance)"
+check_eq "max-flashes: the default bound" 3 "$(flashes)"
+ctl set-policy max_flashes:=5 >/dev/null
+check_eq "max-flashes set over the control socket" 5 "$(flashes)"
+out=$(ctl set-policy max_flashes:=0 2>&1)
+check_contains "max-flashes 0 refused" "must be a number from 1 to 20" "$out"
+check_eq "and the bound unchanged" 5 "$(flashes)"
 check_eq "stored in the state directory" "hold $url 5.4.1" \
     "$(jq -r '"\(.unknown_version) \(.repoint) \(.targets.VVX410)"' \
     "$d/state/settings.json")"
@@ -32,6 +41,7 @@ wait "$SERVE_PID" 2>/dev/null
 serve_start "$d" --quiet-period 2 --no-verify
 check_eq "after kill -9 and a restart: the same settings" "hold $url" \
     "$(appliance)"
+check_eq "after kill -9 and a restart: the same max-flashes" 5 "$(flashes)"
 check_contains "the start says where they came from" \
     "settings from $d/state/settings.json: unknown-version=hold" \
     "$(cat "$d/serve.log")"
@@ -58,13 +68,15 @@ serve_stop
 
 # The command line wins for its run; what is stored stays.
 serve_start "$d" --quiet-period 2 --no-verify --unknown-version upgrade \
-    --repoint ztp
+    --repoint ztp --max-flashes 7
 check_eq "command-line options win" "upgrade ztp" "$(appliance)"
+check_eq "--max-flashes wins too" 7 "$(flashes)"
 serve_stop
 check_eq "the stored settings are unchanged" "hold $url" \
     "$(jq -r '"\(.unknown_version) \(.repoint)"' "$d/state/settings.json")"
 serve_start "$d" --quiet-period 2 --no-verify
 check_eq "and apply again without the options" "hold $url" "$(appliance)"
+check_eq "the stored max-flashes applies again" 5 "$(flashes)"
 ctl set-repoint target=ztp >/dev/null
 serve_stop
 serve_start "$d" --quiet-period 2 --no-verify

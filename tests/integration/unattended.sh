@@ -56,6 +56,8 @@ printf 'inventory = one.csv\nrepoint = ztp\nreport = ../x\n' >"$data/bad.conf"
 refused "a report name that leaves reports/" "$data/bad.conf:3: report '../x': must be a plain file name"
 printf 'inventory = one.csv\nrepoint = ztp\ndhcp = eth1\n' >"$data/bad.conf"
 refused "dhcp without an address" "$data/bad.conf:3: 'dhcp = IFACE' and 'address = A/N' go together"
+printf 'inventory = one.csv\nrepoint = ztp\nmax-flashes = 50\n' >"$data/bad.conf"
+refused "max-flashes out of range" "$data/bad.conf:3: max-flashes '50': must be a number from 1 to 20"
 printf 'repoint = ztp\n' >"$data/bad.conf"
 refused "no inventory" "$data/bad.conf: no 'inventory': name the CSV"
 printf 'inventory = one.csv\n' >"$data/bad.conf"
@@ -94,6 +96,7 @@ unknown-version = upgrade
 only-inventory = yes
 timeout = 90s
 dhcp = off
+max-flashes = 2
 EOJ
 # stdin is a pipe nobody writes to: nothing may wait for a key.
 mkfifo "$d/stdin"
@@ -122,6 +125,10 @@ check_eq "both phones recovered: exit 0" 0 "$rc"
 [ "$rc" -eq 0 ] || { sed 's/^/# /' "$d/err"; tail -5 "$d/sim.log" | sed 's/^/# sim: /'; }
 check_eq "the daemon took the job's CA" "$CAFP" \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.ca.sha256)"
+check_eq "the daemon took the job's max-flashes" 2 \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.max_flashes)"
+check_eq "and keeps it across restarts (settings.json)" 2 \
+    "$(jq -r .max_flashes "$d/state/settings.json")"
 rep=$data/reports/unattended-report
 check "the JSON report is on the stick" test -s "$rep.json"
 check_eq "it has both phones repointed-quiet with the job's CA" \

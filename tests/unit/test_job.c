@@ -66,7 +66,8 @@ test_job_full(void **state)
 	    "timeout = 45m\r\n"
 	    "dhcp = eth0\r\n"
 	    "address = 10.99.0.1/24\r\n"
-	    "report = closet-3\r\n");
+	    "report = closet-3\r\n"
+	    "max-flashes = 5\r\n");
 	assert_int_equal(job_load(path, &j, &cause), 0);
 	assert_true(asprintf(&want, "%s/phones.csv", dir) > 0);
 	assert_string_equal(j.inventory, want);
@@ -81,6 +82,7 @@ test_job_full(void **state)
 	assert_string_equal(j.dhcp_iface, "eth0");
 	assert_string_equal(j.dhcp_address, "10.99.0.1/24");
 	assert_string_equal(j.report, "closet-3");
+	assert_int_equal(j.max_flashes, 5);
 	job_free(&j);
 	remove_job();
 }
@@ -101,6 +103,7 @@ test_job_defaults(void **state)
 	assert_null(j.dhcp_iface);
 	assert_null(j.dhcp_address);
 	assert_string_equal(j.report, "unattended-report");
+	assert_int_equal(j.max_flashes, 0);
 	job_free(&j);
 	remove_job();
 }
@@ -111,7 +114,16 @@ test_job_refusals(void **state)
 	refused("inventory = p.csv\nrepoint = ztp\nInventory = q.csv\n",
 	    ":3: unknown key 'Inventory': remove it or use one of inventory, "
 	    "ca, repoint, unknown-version, only-inventory, timeout, dhcp, "
-	    "address, report");
+	    "address, report, max-flashes");
+	refused("inventory = p.csv\nrepoint = ztp\nmax-flashes = 21\n",
+	    ":3: max-flashes '21': must be a number from 1 to 20: the times a "
+	    "phone may take the same image whole and come back unchanged");
+	refused("inventory = p.csv\nrepoint = ztp\nmax-flashes = 0\n",
+	    ":3: max-flashes '0': must be a number from 1 to 20: the times a "
+	    "phone may take the same image whole and come back unchanged");
+	refused("inventory = p.csv\nrepoint = ztp\nmax-flashes = 2x\n",
+	    ":3: max-flashes '2x': must be a number from 1 to 20: the times a "
+	    "phone may take the same image whole and come back unchanged");
 	refused("inventory = p.csv\nrepoint = ztp\nrepoint = ztp\n",
 	    ":3: 'repoint' is given twice (first on line 2): keep one");
 	refused("inventory =\nrepoint = ztp\n",
