@@ -141,6 +141,45 @@ unattended_ask(struct control_client *cl, const char *what, json_t *args,
 	return (0);
 }
 
+/*
+ * DHCP from the job.  With "dhcp = auto IFACE" another DHCP server
+ * answering there is not an error: the daemon says so and serves no DHCP,
+ * and the run goes on with the phones on that server.
+ */
+static int
+unattended_dhcp(struct control_client *cl, struct job *j, char **cause)
+{
+	json_t		*r, *args;
+	const char	*other, *state;
+	char		*error = NULL;
+
+	args = json_pack("{s:b,s:s,s:s,s:b}", "enable", 1, "iface",
+	    j->dhcp_iface, "address", j->dhcp_address, "auto", j->dhcp_auto);
+	r = control_request(cl, "dhcp", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		xasprintf(cause, "the daemon refused DHCP on %s with %s: %s",
+		    j->dhcp_iface, j->dhcp_address, error);
+		free(error);
+		return (-1);
+	}
+	if ((other = json_string_value(json_object_get(r,
+	    "other_server"))) != NULL) {
+		printf("ztp-rescue unattended: dhcp = auto: another DHCP server "
+		    "answers on %s (%s): the appliance serves no DHCP; that "
+		    "server gives the phones their addresses\n", j->dhcp_iface,
+		    other);
+	} else {
+		state = json_string_value(json_object_get(r, "state"));
+		printf("ztp-rescue unattended: DHCP on %s with %s: %s\n",
+		    j->dhcp_iface, j->dhcp_address, state != NULL ? state :
+		    "started");
+	}
+	fflush(stdout);
+	json_decref(r);
+	return (0);
+}
+
 /* The job's settings to the daemon, in the order the console sets them. */
 static int
 unattended_setup(struct job *j, const char *state_dir, int autostart,
@@ -182,17 +221,8 @@ unattended_setup(struct job *j, const char *state_dir, int autostart,
 	    json_pack("{s:i}", "max_flashes", (int)j->max_flashes),
 	    "max-flashes", cause) != 0)
 		goto out;
-	if (j->dhcp_iface != NULL) {
-		xasprintf(&asked, "DHCP on %s with %s", j->dhcp_iface,
-		    j->dhcp_address);
-		if (unattended_ask(cl, "dhcp", json_pack("{s:b,s:s,s:s}",
-		    "enable", 1, "iface", j->dhcp_iface, "address",
-		    j->dhcp_address), asked, cause) != 0) {
-			free(asked);
-			goto out;
-		}
-		free(asked);
-	}
+	if (j->dhcp_iface != NULL && unattended_dhcp(cl, j, cause) != 0)
+		goto out;
 	rc = 0;
 out:
 	control_client_free(cl);

@@ -129,6 +129,7 @@ struct dhcp {
 	char			 probebuf[512];
 	size_t			 probelen;
 	struct event		*ready_ev;
+	char			*other_server;	/* the probe's find, or NULL */
 };
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
@@ -844,6 +845,8 @@ dhcp_probe_verdict(struct dhcp *d, int rc, const char *text, char **cause)
 		return (-1);
 	}
 	if (rc == 1) {
+		free(d->other_server);
+		d->other_server = xstrdup(text);
 		xasprintf(cause, "another DHCP server answers on %s: %s; not "
 		    "serving DHCP there.  Unplug it or cable the appliance to "
 		    "an isolated switch (or override with --no-probe if you "
@@ -1124,6 +1127,7 @@ dhcp_free(struct dhcp *d)
 	free(d->sock_path);
 	free(d->pid_path);
 	free(d->reason);
+	free(d->other_server);
 	free(d->done);
 	free(d);
 }
@@ -1185,6 +1189,12 @@ undo:
 	} else
 		d->ndone--;
 	return (-1);
+}
+
+const char *
+dhcp_other_server(const struct dhcp *d)
+{
+	return (d->other_server);
 }
 
 const char *

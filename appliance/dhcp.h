@@ -68,6 +68,11 @@ void		 dhcp_stop(struct dhcp *);
 int		 dhcp_set_boot_server(struct dhcp *, const char *, int, char **);
 /* "starting", "running", "restarting", "stopped"; the last restart's reason. */
 const char	*dhcp_state(const struct dhcp *);
+/*
+ * What the probe found when another DHCP server answered and the start was
+ * refused for it ("server 192.0.2.1 offered 192.0.2.50"), else NULL.
+ */
+const char	*dhcp_other_server(const struct dhcp *);
 /* Told once per MAC when a client is first ignored. */
 void		 dhcp_set_ignored_fn(struct dhcp *, dhcp_ignored_fn, void *);
 /* The clients ignored so far (oldest first), *n of them; NULL when none. */

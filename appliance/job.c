@@ -140,10 +140,23 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 	case JOB_DHCP:
 		if (strcmp(v, "off") == 0)
 			return (0);
-		if (strlen(v) > 15 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		/* "auto IFACE": only where no other DHCP server answers. */
+		if (strcmp(v, "auto") == 0) {
+			*why = xstrdup("\"auto\" needs the phones' interface "
+			    "after it (for example \"auto eth0\")");
+			return (-1);
+		}
+		if (strncmp(v, "auto", 4) == 0 && isspace((unsigned char)v[4])) {
+			j->dhcp_auto = 1;
+			v = job_trim((char *)v + 4);
+		}
+		if (*v == '\0' || strlen(v) > 15 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(v)) {
-			*why = xstrdup("must be \"off\" or the name of the "
-			    "phones' interface (for example eth0)");
+			*why = xstrdup("must be \"off\", the name of the "
+			    "phones' interface (for example eth0), or \"auto\" "
+			    "and that name (\"auto eth0\": DHCP only if no other "
+			    "DHCP server answers there)");
 			return (-1);
 		}
 		j->dhcp_iface = xstrdup(v);

@@ -22,6 +22,7 @@ struct job {
 	int	 only_inventory;
 	long	 timeout;	/* seconds */
 	char	*dhcp_iface;	/* NULL: no DHCP from the job */
+	int	 dhcp_auto;	/* only if no other server answers there */
 	char	*dhcp_address;
 	char	*report;	/* report base name, in DIR/reports/ */
 };

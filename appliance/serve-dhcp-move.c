@@ -161,9 +161,27 @@ serve_move_started(void *arg, struct dhcp *d, const char *cause)
 {
 	struct serve		*s = arg;
 	struct dhcp_move	*m = &s->dhcp_move;
+	const char		*other;
 	char			*text;
 	int			 moving = m->to.iface[0] != '\0';
 
+	/*
+	 * "auto": another server answering is the answer, not an error; the
+	 * phones get their addresses (and must get the boot server) from it.
+	 */
+	if (cause != NULL && !moving && s->dhcp_later_auto &&
+	    (other = dhcp_other_server(d)) != NULL) {
+		log_info("dhcp: another DHCP server answers on %s (%s): DHCP "
+		    "was asked for only if none does (auto), so the appliance "
+		    "does not serve it", s->dhcp_iface != NULL ?
+		    s->dhcp_iface : "the interface", other);
+		serve_move_answer(s, json_pack("{s:s, s:s}", "state", "off",
+		    "other_server", other), NULL);
+		dhcp_stop(d);
+		s->dhcp = NULL;
+		serve_closet_stop(s);
+		return;
+	}
 	if (cause != NULL) {
 		log_warn("dhcp: %s", cause);
 		dhcp_stop(d);
@@ -341,6 +359,7 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 		if (serve_move_back(s, why)) {
 			free(why);
 			s->dhcp_later = control_later(s->control);
+			s->dhcp_later_auto = 0;
 			return (CONTROL_LATER);
 		}
 		free(why);
@@ -350,5 +369,6 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 	}
 	free((char *)address);
 	s->dhcp_later = control_later(s->control);
+	s->dhcp_later_auto = json_is_true(json_object_get(args, "auto"));
 	return (CONTROL_LATER);
 }

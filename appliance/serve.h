@@ -175,6 +175,7 @@ struct serve {
 	struct dhcp		*dhcp;
 	struct closet		*closet;	/* serve-closet.c */
 	struct control_later	*dhcp_later;	/* a "dhcp" still starting */
+	int			 dhcp_later_auto; /* ... asked with "auto" */
 	char			*dhcp_iface;	/* where DHCP last started */
 	char			*dhcp_address;
 	int			 dhcp_force;

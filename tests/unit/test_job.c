@@ -108,6 +108,30 @@ test_job_defaults(void **state)
 	remove_job();
 }
 
+/* "dhcp = auto IFACE": DHCP only where no other server answers. */
+static void
+test_job_dhcp_auto(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	write_job("inventory = p.csv\nrepoint = ztp\ndhcp = auto  eth1\n"
+	    "address = 10.99.0.1/24\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_string_equal(j.dhcp_iface, "eth1");
+	assert_int_equal(j.dhcp_auto, 1);
+	assert_string_equal(j.dhcp_address, "10.99.0.1/24");
+	job_free(&j);
+	remove_job();
+	write_job("inventory = p.csv\nrepoint = ztp\ndhcp = eth1\n"
+	    "address = 10.99.0.1/24\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_string_equal(j.dhcp_iface, "eth1");
+	assert_int_equal(j.dhcp_auto, 0);
+	job_free(&j);
+	remove_job();
+}
+
 static void
 test_job_refusals(void **state)
 {
@@ -136,8 +160,16 @@ test_job_refusals(void **state)
 	    "number with s, m or h (for example 90s, 30m, 2h; at most a "
 	    "week)");
 	refused("inventory = p.csv\nrepoint = ztp\ndhcp = eth0;reboot\n",
-	    ":3: dhcp 'eth0;reboot': must be \"off\" or the name of the "
-	    "phones' interface (for example eth0)");
+	    ":3: dhcp 'eth0;reboot': must be \"off\", the name of the "
+	    "phones' interface (for example eth0), or \"auto\" and that name "
+	    "(\"auto eth0\": DHCP only if no other DHCP server answers "
+	    "there)");
+	refused("inventory = p.csv\nrepoint = ztp\ndhcp = auto\n",
+	    ":3: dhcp 'auto': \"auto\" needs the phones' interface after it "
+	    "(for example \"auto eth0\")");
+	refused("inventory = p.csv\nrepoint = ztp\ndhcp = auto eth0\n",
+	    ":3: 'dhcp = IFACE' and 'address = A/N' go together: give both, "
+	    "or \"dhcp = off\" and no address");
 	refused("inventory = p.csv\nrepoint = ztp\naddress = 10.99.0.1\n",
 	    ":3: address '10.99.0.1': must be the appliance's address with "
 	    "its prefix length (for example 10.99.0.1/24)");
@@ -176,6 +208,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_full),
 		cmocka_unit_test(test_job_defaults),
+		cmocka_unit_test(test_job_dhcp_auto),
 		cmocka_unit_test(test_job_refusals),
 		cmocka_unit_test(test_job_missing),
 	};
