@@ -1344,6 +1344,22 @@ fleet_phone_json(const struct fleet *f, const struct phone *p)
 		    json_null()));
 	}
 	json_object_set_new(o, "plan", plan);
+	/*
+	 * Its BootROM step waits for a boot: a SIP 2.x/3.x BootROM asks for
+	 * bootrom.ld only as the phone starts, and nothing here can make a
+	 * running phone restart (reference section 8).
+	 */
+	if (p->reason == NULL && (p->state == PHONE_SEEN ||
+	    p->state == PHONE_IDENTIFIED) && pl.current < pl.n &&
+	    pl.steps[pl.current].kind == PLAN_BOOTROM)
+		json_object_set_new(o, "reason", json_sprintf("needs a power "
+		    "cycle: its BootROM must be updated to %s or later first, "
+		    "and its BootROM asks for bootrom.ld only as the phone "
+		    "starts; unplug the phone (or turn its PoE port off and "
+		    "on) to take this step, the application image waits until "
+		    "then",
+		    ucs_version_format(&pl.steps[pl.current].version, v,
+		    sizeof v)));
 	json_object_set_new(o, "bootrom", fleet_str_or_null(p->bootrom));
 	json_object_set_new(o, "bootrom_source", fleet_str_or_null(
 	    version_source_name(p->bootrom_source)));
