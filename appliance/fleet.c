@@ -447,9 +447,8 @@ static int
 fleet_model_untrusted(struct fleet *f, struct phone *p, const char *token,
     int64_t now, const char *evidence)
 {
-	char			*ev;
-
 	const struct model	*m;
+	char			*ev;
 
 	if (strcmp(p->model, token) == 0)
 		return (1);
@@ -493,7 +492,7 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 			    token);
 		else if (p->model[0] != '\0' && model_by_part(f->models,
 		    part) != NULL)
-			xasprintf(&why, "its User-Agent names model %s, which "
+			xasprintf(&why, "it names itself model %s, which "
 			    "is not in the models table, but it asked for part "
 			    "number %s, which the table gives model %s: the two "
 			    "disagree and nothing is served to it (add %s with "
@@ -503,8 +502,10 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 			xasprintf(&why, "part number %s is not in the models "
 			    "table: nothing is served to it (add it with "
 			    "--models)", part);
-		fleet_fact(f, p, "model", token != NULL ? token : part, now,
-		    evidence);
+		/* A token it named stays its model (and model_source). */
+		if (token != NULL || p->model[0] == '\0')
+			fleet_fact(f, p, "model", token != NULL ? token : part,
+			    now, evidence);
 		fleet_transition(f, p, FEV_MODEL_UNKNOWN, why, now, evidence);
 		free(why);
 		return;
