@@ -932,8 +932,8 @@ fleet_loop_fail(struct fleet *f, struct phone *p, int64_t now,
 	    "without progressing. The image may not match this part (%s), or "
 	    "its BootROM refuses it: check the part number, update the "
 	    "BootROM first, then retry", p->flashed, p->flashes,
-	    p->flashes == 1 ? "" : "s", p->version[0] != '\0' ? p->version : "its version unknown",
-	    p->part[0] != '\0' ? p->part : "unknown");
+	    p->flashes == 1 ? "" : "s", p->version[0] != '\0' ? p->version :
+	    "its version unknown", p->part[0] != '\0' ? p->part : "unknown");
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }
@@ -971,15 +971,15 @@ fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
 		    "%s each time: the BootROM image may not match this part "
 		    "(%s) or the phone cannot write it; check the part number "
 		    "and the BootROM package, then retry", p->flashed,
-		    p->flashes, p->flashes == 1 ? "" : "s", still, p->part[0] != '\0' ? p->part :
-		    "unknown");
+		    p->flashes, p->flashes == 1 ? "" : "s", still,
+		    p->part[0] != '\0' ? p->part : "unknown");
 	else
 		xasprintf(&why, "flashed %s (%s) %u time%s and came back at %s "
 		    "each time: the image may not match this part (%s), or "
 		    "its BootROM refuses it; check the part number, update "
 		    "the BootROM first, then retry", p->flashed, p->target,
-		    p->flashes, p->flashes == 1 ? "" : "s", still, p->part[0] != '\0' ? p->part :
-		    "unknown");
+		    p->flashes, p->flashes == 1 ? "" : "s", still,
+		    p->part[0] != '\0' ? p->part : "unknown");
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }

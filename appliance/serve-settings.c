@@ -1,10 +1,11 @@
 /*
  * The operator's settings kept across restarts: the unknown-version policy,
- * the bound on tries at one image (max-flashes), the re-point target and the targets set per model over the control
- * socket (the CA is kept apart, as STATE/ca.pem).  One small JSON file,
- * STATE/settings.json, replaced whole (temporary file, fsync, rename, fsync
- * of the directory) whenever one of them changes, read at start.  An
- * option given on the command line wins over the stored value for that run.
+ * the bound on tries at one image (max-flashes), the re-point target and
+ * the targets set per model over the control socket (the CA is kept apart,
+ * as STATE/ca.pem).  One small JSON file, STATE/settings.json, replaced
+ * whole (temporary file, fsync, rename, fsync of the directory) whenever
+ * one of them changes, read at start.  An option given on the command line
+ * wins over the stored value for that run.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
