@@ -20,6 +20,10 @@
  * connections are noticed by their socket's inode (fstat), at most once a
  * second or when a cap would refuse.  accept() failing for want of
  * descriptors pauses the listener instead of spinning on it.
+ *
+ * A request may be held before it is answered (hooks.hold): a phone that
+ * acknowledges the last block of a TFTP download and asks here at once is
+ * answered only once that download's end has reached the caller.
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
@@ -115,6 +119,15 @@ struct http_conn {
 	uint64_t		 active_ms;	/* admitted, or bytes last came */
 };
 
+/* A request waiting for another server's events (hooks.hold). */
+struct http_held {
+	LIST_ENTRY(http_held)	 entry;
+	struct http_listener	*l;
+	struct evhttp_request	*req;
+	struct bufferevent	*bev;
+	void			*handle;
+};
+
 struct http_xfer {
 	struct http_server		*srv;
 	struct evhttp_request		*req;
@@ -153,6 +166,7 @@ struct http_server {
 	uint64_t		 next_id;
 	unsigned		 active;
 	LIST_HEAD(, http_xfer)	 xfers;
+	LIST_HEAD(, http_held)	 held;
 
 	struct http_conn	**conns;	/* admitted, maybe closed since */
 	unsigned		 nconns;
@@ -168,6 +182,10 @@ struct http_server {
 };
 
 static void	http_request_cb(struct evhttp_request *, void *);
+static void	http_resume(void *);
+static void	http_answer(struct http_listener *, struct evhttp_request *);
+static int	http_conn_replying(struct http_server *,
+		    struct bufferevent *);
 static void	http_get(struct http_listener *, struct evhttp_request *,
 		    struct http_request_info *);
 static void	http_put(struct http_listener *, struct evhttp_request *,
@@ -316,7 +334,6 @@ static int
 http_evict_idle(struct http_server *srv)
 {
 	struct http_conn	*c, *oldest = NULL;
-	struct http_xfer	*x;
 	unsigned		 i, at = 0;
 
 	for (i = 0; i < srv->nconns; i++) {
@@ -324,13 +341,7 @@ http_evict_idle(struct http_server *srv)
 		if (http_spool_busy(c->spool) || (oldest != NULL &&
 		    c->active_ms >= oldest->active_ms))
 			continue;
-		LIST_FOREACH(x, &srv->xfers, entry) {
-			if (x->evcon != NULL &&
-			    evhttp_connection_get_bufferevent(x->evcon) ==
-			    c->bev)
-				break;
-		}
-		if (x == NULL) {
+		if (!http_conn_replying(srv, c->bev)) {
 			oldest = c;
 			at = i;
 		}
@@ -357,21 +368,34 @@ http_conn_input(struct evbuffer *b, const struct evbuffer_cb_info *info,
 {
 	struct http_conn	*c = arg;
 	struct http_server	*srv = c->srv;
-	struct http_xfer	*x;
 	struct timeval		 tv = { HTTP_SWEEP_MS / 1000, 0 };
 
 	if (info->n_added == 0)
 		return;
 	c->active_ms = http_now_ms();
-	LIST_FOREACH(x, &srv->xfers, entry) {
-		if (x->evcon != NULL &&
-		    evhttp_connection_get_bufferevent(x->evcon) == c->bev)
-			break;
-	}
-	http_spool_input(c->spool, b, info, x == NULL);
+	http_spool_input(c->spool, b, info, !http_conn_replying(srv, c->bev));
 	/* A client gone mid-body is noticed by the sweep, its upload freed. */
 	if (http_spool_busy(c->spool) && !evtimer_pending(srv->sweeper, NULL))
 		evtimer_add(srv->sweeper, &tv);
+}
+
+/* A reply is under way on bev, or a request of it is held. */
+static int
+http_conn_replying(struct http_server *srv, struct bufferevent *bev)
+{
+	struct http_xfer	*x;
+	struct http_held	*h;
+
+	LIST_FOREACH(x, &srv->xfers, entry) {
+		if (x->evcon != NULL &&
+		    evhttp_connection_get_bufferevent(x->evcon) == bev)
+			return (1);
+	}
+	LIST_FOREACH(h, &srv->held, entry) {
+		if (h->bev == bev)
+			return (1);
+	}
+	return (0);
 }
 
 static void
@@ -680,6 +704,7 @@ http_server_start(struct event_base *base, const struct http_config *config,
 	srv->sweeper = evtimer_new(base, http_sweeper, srv);
 	srv->hooks = *hooks;
 	LIST_INIT(&srv->xfers);
+	LIST_INIT(&srv->held);
 	if (!config->no_http &&
 	    http_listen(srv, &srv->plain, config->port, 0, cause) != 0)
 		goto fail;
@@ -711,9 +736,19 @@ void
 http_server_free(struct http_server *srv)
 {
 	struct http_xfer	*x;
+	struct http_held	*h;
 
 	if (srv == NULL)
 		return;
+	while ((h = LIST_FIRST(&srv->held)) != NULL) {
+		LIST_REMOVE(h, entry);
+		if (srv->hooks.unhold != NULL)
+			srv->hooks.unhold(srv->hooks.arg, h->handle);
+		/* Cut from its connection it is ours, else evhttp's. */
+		if (evhttp_request_get_connection(h->req) == NULL)
+			evhttp_request_free(h->req);
+		free(h);
+	}
 	while ((x = LIST_FIRST(&srv->xfers)) != NULL) {
 		if (x->evcon != NULL)
 			evhttp_connection_set_closecb(x->evcon, NULL, NULL);
@@ -772,6 +807,52 @@ static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http_listener		*l = arg;
+	struct http_server		*srv = l->srv;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct bufferevent		*bev;
+	struct http_held		*h;
+	struct sockaddr_storage		 ss;
+	socklen_t			 len = sizeof ss;
+
+	bev = evhttp_connection_get_bufferevent(evcon);
+	if (srv->hooks.hold != NULL && getpeername(bufferevent_getfd(bev),
+	    (struct sockaddr *)&ss, &len) == 0) {
+		h = xcalloc(1, sizeof *h);
+		h->l = l;
+		h->req = req;
+		h->bev = bev;
+		h->handle = srv->hooks.hold(srv->hooks.arg,
+		    (struct sockaddr *)&ss, len, http_resume, h);
+		if (h->handle != NULL) {
+			LIST_INSERT_HEAD(&srv->held, h, entry);
+			return;
+		}
+		free(h);
+	}
+	http_answer(l, req);
+}
+
+/* The events a held request waited for are in: answer it. */
+static void
+http_resume(void *arg)
+{
+	struct http_held	*h = arg;
+	struct evhttp_request	*req = h->req;
+	struct http_listener	*l = h->l;
+
+	LIST_REMOVE(h, entry);
+	free(h);
+	/* Its client closed meanwhile: evhttp left the request to us. */
+	if (evhttp_request_get_connection(req) == NULL) {
+		evhttp_request_free(req);
+		return;
+	}
+	http_answer(l, req);
+}
+
+static void
+http_answer(struct http_listener *l, struct evhttp_request *req)
+{
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
 	struct http_request_info	 info;

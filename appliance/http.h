@@ -10,6 +10,9 @@
 #ifndef ZTP_HTTP_H
 #define ZTP_HTTP_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stdint.h>
 
 #include "xfer.h"
@@ -56,6 +59,16 @@ struct http_hooks {
 	/* Every transfer event (xfer.h); may be NULL. */
 	void	(*event)(void *, const struct xfer_event *);
 	void	*arg;
+	/*
+	 * Must a request from this peer wait for another server's events (a
+	 * TFTP download it has just ended)?  NULL: it is answered now.  Else
+	 * a handle, and the request waits, without holding the loop, until
+	 * resume(resume_arg) is called; unhold(arg, handle) gives up one
+	 * that goes first (the server stops).  May be NULL.
+	 */
+	void	*(*hold)(void *, const struct sockaddr *, socklen_t,
+		    void (*)(void *), void *);
+	void	(*unhold)(void *, void *);
 };
 
 struct http_config {

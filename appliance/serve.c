@@ -312,6 +312,27 @@ serve_http_resolve_j(void *arg, const struct http_request_info *r,
 	return (rc);
 }
 
+/*
+ * An HTTP request from a phone with a TFTP download on a worker waits for
+ * that download's last events: the fleet judges it knowing how it ended.
+ */
+static void *
+serve_http_hold(void *arg, const struct sockaddr *peer, socklen_t len,
+    void (*done)(void *), void *done_arg)
+{
+	struct serve	*s = arg;
+
+	return (tftp_server_hold(s->tftp, peer, len, done, done_arg));
+}
+
+static void
+serve_http_unhold(void *arg, void *handle)
+{
+	struct serve	*s = arg;
+
+	tftp_server_unhold(s->tftp, handle);
+}
+
 static void
 serve_syslog_line_j(void *arg, const char *ip, const char *line, size_t len)
 {
@@ -383,8 +404,11 @@ serve_listen(struct serve *s, char **cause)
 		hc.cert_file = cert;
 		hc.key_file = key;
 	}
+	memset(&hh, 0, sizeof hh);
 	hh.resolve = serve_http_resolve_j;
 	hh.event = serve_xfer_event_j;
+	hh.hold = serve_http_hold;
+	hh.unhold = serve_http_unhold;
 	hh.arg = s;
 	s->http = http_server_start(s->base, &hc, &hh, cause);
 	free(cert);

@@ -14,10 +14,11 @@
  *
  * What the fleet answers a request may depend on how the client's last
  * transfer ended: a phone acknowledges the last block of its image and asks
- * for its next file at once.  So a request from a client with a download on
- * a worker is held (not waited for): the worker reads what that client sent
- * its transfers first, and then posts the request back behind their
- * events, in the one queue; the main loop answers it then.
+ * for its next file at once, over TFTP or HTTP.  So a request from a client
+ * with a download on a worker is held (not waited for): the worker reads
+ * what that client sent its transfers first, and then posts the request
+ * back behind their events, in the one queue; the main loop answers it
+ * then (a TFTP request here, another server's through tftp_server_hold()).
  *
  * Uploads stay on the main loop: they write into the upload store, which
  * the HTTP server shares.
@@ -53,11 +54,16 @@ enum tftp_msg_kind {
 struct tftp_deferred {
 	TAILQ_ENTRY(tftp_deferred) entry;
 	struct sockaddr_storage	 peer;
+	unsigned		 pending;	/* workers still to answer */
+	/* Another server's request (tftp_server_hold): done, or given up. */
+	void			(*done)(void *);
+	void			*done_arg;
+	int			 given_up;
+	/* Else a TFTP request, answered by tftp_request(). */
 	struct sockaddr_storage	 local;
 	unsigned		 ifindex;
-	unsigned		 pending;	/* workers still to answer */
 	size_t			 len;
-	uint8_t			 buf[TFTP_REQUEST_MAX];
+	uint8_t			 buf[];
 };
 TAILQ_HEAD(tftp_deferreds, tftp_deferred);
 
@@ -284,46 +290,45 @@ tftp_workers_hand(struct tftp_workers *ws, struct tftp_transfer *t)
 	return (0);
 }
 
-int
-tftp_workers_defer(struct tftp_workers *ws, const uint8_t *buf, size_t len,
-    const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
-    unsigned ifindex)
+/*
+ * Hold a request from peer until the workers running its client's downloads
+ * have read what it sent them (every worker, behind an earlier held request
+ * of the same client): NULL if there is nothing to wait for, or too many
+ * requests are held already.
+ */
+static struct tftp_deferred *
+tftp_workers_hold(struct tftp_workers *ws, const struct sockaddr_storage *peer,
+    size_t len)
 {
 	struct tftp_server	*srv = ws->srv;
 	struct tftp_deferred	*d;
 	struct tftp_slot	*slot;
 	struct tftp_sync	*sy;
 	struct tftp_worker	*w;
-	unsigned		 i;
+	unsigned		 i, pending = 0;
 	int			 all = 0, was_empty;
 	uint8_t			 ask[TFTP_WORKERS_MAX];
 
-	if (ws->ndeferred >= TFTP_DEFERRED_MAX || len > sizeof d->buf)
-		return (-1);
+	if (ws->stopping || ws->ndeferred >= TFTP_DEFERRED_MAX)
+		return (NULL);
 	memset(ask, 0, sizeof ask);
 	TAILQ_FOREACH(slot, &srv->slots, entry) {
 		if (!slot->evicted && tftp_same_host(&slot->peer, peer))
 			ask[slot->worker - ws->w] = 1;
 	}
-	/* Behind a held request of the same client, through every worker. */
 	TAILQ_FOREACH(d, &ws->deferred, entry) {
 		if (tftp_same_host(&d->peer, peer))
 			all = 1;
 	}
-	d = xcalloc(1, sizeof *d);
 	for (i = 0; i < ws->n; i++) {
 		if (all || ask[i])
-			d->pending++;
+			pending++;
 	}
-	if (d->pending == 0) {
-		free(d);
-		return (-1);
-	}
+	if (pending == 0)
+		return (NULL);
+	d = xcalloc(1, sizeof *d + len);
+	d->pending = pending;
 	d->peer = *peer;
-	d->local = *local;
-	d->ifindex = ifindex;
-	d->len = len;
-	memcpy(d->buf, buf, len);
 	TAILQ_INSERT_TAIL(&ws->deferred, d, entry);
 	ws->ndeferred++;
 	for (i = 0; i < ws->n; i++) {
@@ -339,7 +344,50 @@ tftp_workers_defer(struct tftp_workers *ws, const uint8_t *buf, size_t len,
 		if (was_empty)
 			tftp_worker_signal(w->wake_fd);
 	}
+	return (d);
+}
+
+int
+tftp_workers_defer(struct tftp_workers *ws, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
+    unsigned ifindex)
+{
+	struct tftp_deferred	*d;
+
+	if (len > TFTP_REQUEST_MAX ||
+	    (d = tftp_workers_hold(ws, peer, len)) == NULL)
+		return (-1);
+	d->local = *local;
+	d->ifindex = ifindex;
+	d->len = len;
+	memcpy(d->buf, buf, len);
 	return (0);
+}
+
+struct tftp_deferred *
+tftp_server_hold(struct tftp_server *srv, const struct sockaddr *peer,
+    socklen_t peerlen, void (*done)(void *), void *arg)
+{
+	struct sockaddr_storage	 ss;
+	struct tftp_deferred	*d;
+
+	if (srv == NULL || srv->workers == NULL || peerlen > sizeof ss)
+		return (NULL);
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, peer, peerlen);
+	if ((d = tftp_workers_hold(srv->workers, &ss, 0)) == NULL)
+		return (NULL);
+	d->done = done;
+	d->done_arg = arg;
+	return (d);
+}
+
+void
+tftp_server_unhold(struct tftp_server *srv, struct tftp_deferred *d)
+{
+	/* Its workers still answer: it is freed then. */
+	if (d != NULL)
+		d->given_up = 1;
 }
 
 void
@@ -525,7 +573,11 @@ tftp_workers_deliver(struct tftp_workers *ws, struct tftp_msgs *msgs)
 			if (--d->pending == 0) {
 				TAILQ_REMOVE(&ws->deferred, d, entry);
 				ws->ndeferred--;
-				if (!ws->stopping)
+				if (d->done != NULL) {
+					/* Answered even as TFTP stops. */
+					if (!d->given_up)
+						d->done(d->done_arg);
+				} else if (!ws->stopping)
 					tftp_request(srv, d->buf, d->len,
 					    &d->peer, &d->local, d->ifindex);
 				free(d);

@@ -102,6 +102,21 @@ void			 tftp_server_free(struct tftp_server *);
 unsigned		 tftp_server_port(const struct tftp_server *);
 /* Counters for status displays. */
 unsigned		 tftp_server_active(const struct tftp_server *);
+/*
+ * Another server's request from peer (HTTP): a client may end a download
+ * here and ask there at once.  With a download of that client's address on
+ * a worker (or a request of it still held), done(arg) is called in the
+ * caller's loop once those workers have read what the client sent them
+ * before now and their events are delivered; the caller answers then.
+ * NULL: nothing to wait for, or too many requests held (answer at once).
+ */
+struct tftp_deferred;
+struct tftp_deferred	*tftp_server_hold(struct tftp_server *,
+			    const struct sockaddr *, socklen_t,
+			    void (*)(void *), void *);
+/* The request is gone: done will not be called. */
+void			 tftp_server_unhold(struct tftp_server *,
+			    struct tftp_deferred *);
 
 /*
  * A resolver that serves files below a directory (pathsafe_open): the

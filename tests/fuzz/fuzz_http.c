@@ -48,7 +48,7 @@ static void
 init(void)
 {
 	struct http_config	 cfg;
-	struct http_hooks	 hooks = { resolve, NULL, NULL };
+	struct http_hooks	 hooks = { resolve, NULL, NULL, NULL, NULL };
 	struct upload_store	*up;
 	char			*cause = NULL, dir[] = "/tmp/fuzz-http.XXXXXX";
 	socklen_t		 slen = sizeof lsin;

@@ -110,7 +110,7 @@ setup(void **state)
 {
 	struct ctx		*x = calloc(1, sizeof *x);
 	struct http_config	 cfg;
-	struct http_hooks	 hooks = { resolve, event_cb, x };
+	struct http_hooks	 hooks = { resolve, event_cb, x, NULL, NULL };
 	char			*cause = NULL, cmd[256], up[128];
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
@@ -374,7 +374,7 @@ setup_tweaked(void **state)
 {
 	struct ctx		*x = calloc(1, sizeof *x);
 	struct http_config	 cfg;
-	struct http_hooks	 hooks = { resolve, event_cb, x };
+	struct http_hooks	 hooks = { resolve, event_cb, x, NULL, NULL };
 	char			*cause = NULL, cmd[256], up[128];
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
