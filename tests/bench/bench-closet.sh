@@ -16,7 +16,10 @@
 #    every journal write committed alone (ZTP_JOURNAL_GROUP=0, as before the
 #    journal grouped its writes), with the daemon BENCH_OLD_BIN too when
 #    given (an older build), and as the daemon runs (target: within 1.3x of
-#    the bound).  BENCH_JOURNAL=1 writes only that table.
+#    the bound).  BENCH_JOURNAL=1 writes only that table;
+#  - with BENCH_PROTO=tftp (bench-closet-tftp.sh), the 48-phone closet with
+#    every phone over TFTP instead, plain RFC 1350 requests (512-byte blocks,
+#    stop and wait), against the same bound; only that table is written.
 #
 # Root only (namespaces, tc).  Writes a markdown table to $1 and stdout.
 #
@@ -36,6 +39,11 @@ RATE_BPS=${BENCH_RATE_BPS:-1000000000}
 FSYNC_MS=${BENCH_FSYNC_MS:-0}
 OLD_BIN=${BENCH_OLD_BIN:-}
 JOURNAL_ONLY=${BENCH_JOURNAL:-0}
+PROTO=${BENCH_PROTO:-http}
+case "$PROTO" in
+http|tftp) ;;
+*) echo "bench-closet: BENCH_PROTO is http or tftp" >&2; exit 1 ;;
+esac
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench-closet: needs root (network namespace, tc)" >&2
@@ -136,9 +144,16 @@ run() {
 		sleep 0.2
 	done ) >"$W/rss" &
 	SAMPLER=$!
+	# The phones' files over TFTP: phonesim's default, plain RFC 1350
+	# requests (no options: 512-byte blocks, stop and wait).
+	if [ "$PROTO" = tftp ]; then
+		URL="tftp://$SERVER:$T/"
+	else
+		URL="http://$SERVER:$H/"
+	fi
 	t0=$(date +%s.%N)
 	ip netns exec "$NS" "$PHONESIM_BIN" --closet "$W/closet" \
-	    --server "http://$SERVER:$H/" --ztp "https://$SERVER:$ZTP/" \
+	    --server "$URL" --ztp "https://$SERVER:$ZTP/" \
 	    --source 10.77.1.1 --timeout 900 >"$W/out" 2>"$W/err"
 	t1=$(date +%s.%N)
 	SECS=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')
@@ -146,8 +161,9 @@ run() {
 	RSS_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SRV/status")
 	ANON_KB=$(awk '/^RssAnon/ { print $2 }' "/proc/$SRV/status")
 	FILE_KB=$(awk '/^RssFile/ { print $2 }' "/proc/$SRV/status")
+	cp "/proc/$SRV/stat" "$W/stat"
 	CPU_S=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
-	    "/proc/$SRV/stat")
+	    "$W/stat")
 	kill "$SRV"
 	wait "$SRV" 2>/dev/null
 	wait "$SAMPLER" 2>/dev/null
@@ -160,17 +176,51 @@ run() {
 	# The link's busy window: first image byte to last, from the journal.
 	IMG_S=$(jq '[.phones[].transfers[] | select(.name | endswith(".sip.ld"))] | if length > 0 then ((map(.ended) | max) - (map(.started) | min)) / 1000 else 0 end' "$W/report.json")
 	grep -o 'journal: [0-9]* fsyncs.*' "$W/serve.log" | tail -1 >&2
+	# The daemon's CPU in user and system time, apart.
+	CPU_US=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f / %.2f", $14 / hz, $15 / hz }' \
+	    "$W/stat")
 	echo "bench-closet: $1 phones: ${SECS} s, images from first start to last end ${IMG_S} s, RSS at the end anon ${ANON_KB} kB file ${FILE_KB} kB; sampled peaks anon ${ANON_PEAK} kB file ${FILE_PEAK} kB; VmHWM ${RSS_KB} kB" >&2
 }
 
+mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+
 echo "bench-closet: realistic library ($SIZE images)" >&2
 library "$SIZE" || { echo "bench-closet: library failed" >&2; exit 1; }
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 run "$PHONES" || { echo "bench-closet: daemon did not start" >&2; exit 1; }
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 S48=$SECS OK48=$OK RSS48=$RSS_KB CPU48=$CPU_S MUST48=$MUST SERVED48=$SERVED
 ANON48=$ANON_PEAK IMG48=$IMG_S
 BOUND=$(echo "$MUST48 $RATE_BPS" | awk '{ printf "%.2f", $1 * 8 / $2 }')
 RATIO=$(echo "$S48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
 [ "$OK48" -eq "$PHONES" ] || sed 's/^/  /' "$W/err" | head >&2
+
+if [ "$PROTO" = tftp ]; then
+	IMGRATIO=$(echo "$IMG48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
+	# Each 512-byte block carries 46 bytes of headers through the shaper
+	# (TFTP 4, UDP 8, IPv4 20, Ethernet 14): the link's own bound.
+	WIRE=$(echo "$MUST48 $RATE_BPS" | awk '{ printf "%.2f", $1 / 512 * 558 * 8 / $2 }')
+	{
+		echo "# TFTP closet benchmark"
+		echo
+		echo "The closet of docs/benchmarks/closet.md ($PHONES simulated phones"
+		echo "in a network namespace, \`ztp-rescue serve\` across a veth pair"
+		echo "shaped to $RATE each way with tc tbf; synthetic \`$SIZE\` images)"
+		echo "with every phone over TFTP: plain RFC 1350 requests, no options,"
+		echo "so 512-byte blocks, one per round trip (block numbers roll over"
+		echo "past 32 MB).  The daemon runs as shipped (one TFTP worker loop per"
+		echo "CPU: $(nproc) here).  Lower bound: the image bytes every phone must"
+		echo "take whole at $RATE_BPS bit/s of payload, as for the HTTP closet."
+		echo
+		echo "| closet | recovered | wall time | lower bound | ratio | images first start to last end | its ratio | image bytes | daemon CPU (user / system) | load average at start / end |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+		echo "| $PHONES phones over TFTP, 512-byte blocks | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | ${IMGRATIO}x | $(mb "$MUST48") MB | ${CPU48} s ($CPU_US) | $LOAD0 / $LOAD1 |"
+		echo
+		echo "At 512-byte blocks the headers (TFTP, UDP, IP, Ethernet: 46"
+		echo "bytes a block) alone put the link's own bound at ${WIRE} s."
+	} | tee "$OUT"
+	exit 0
+fi
 
 # The same closet with the state directory on a slow stick: before (every
 # journal write commits alone) and after (grouped writes).
@@ -255,7 +305,6 @@ if [ "$JOURNAL_ONLY" = 1 ]; then
 	} | tee "$OUT"
 	exit 0
 fi
-mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
 {
 	echo "# Closet benchmark"
 	echo
