@@ -151,12 +151,22 @@ run() {
 	else
 		URL="http://$SERVER:$H/"
 	fi
+	# The phones' own CPU, and how busy the whole machine was.
+	_time=""
+	[ -x /usr/bin/time ] && _time="/usr/bin/time -f %U/%S -o $W/phones-cpu"
+	rm -f "$W/phones-cpu"
+	cpu0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
 	t0=$(date +%s.%N)
-	ip netns exec "$NS" "$PHONESIM_BIN" --closet "$W/closet" \
+	$_time ip netns exec "$NS" "$PHONESIM_BIN" --closet "$W/closet" \
 	    --server "$URL" --ztp "https://$SERVER:$ZTP/" \
 	    --source 10.77.1.1 --timeout 900 >"$W/out" 2>"$W/err"
 	t1=$(date +%s.%N)
+	cpu1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
 	SECS=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')
+	BUSY=$(echo "$cpu0 $cpu1" | awk '{ b = $3 - $1; i = $4 - $2
+	    printf "%.0f%%", (b + i > 0 ? 100 * b / (b + i) : 0) }')
+	PHONES_CPU=$(awk -F/ '{ printf "%.2f s (%.2f / %.2f)", $1 + $2, $1, $2 }' \
+	    "$W/phones-cpu" 2>/dev/null)
 	OK=$(grep -c '"recovered":true' "$W/out")
 	RSS_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SRV/status")
 	ANON_KB=$(awk '/^RssAnon/ { print $2 }' "/proc/$SRV/status")
@@ -212,12 +222,15 @@ if [ "$PROTO" = tftp ]; then
 		echo "CPU: $(nproc) here).  Lower bound: the image bytes every phone must"
 		echo "take whole at $RATE_BPS bit/s of payload, as for the HTTP closet."
 		echo
-		echo "| closet | recovered | wall time | lower bound | ratio | images first start to last end | its ratio | image bytes | daemon CPU (user / system) | load average at start / end |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
-		echo "| $PHONES phones over TFTP, 512-byte blocks | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | ${IMGRATIO}x | $(mb "$MUST48") MB | ${CPU48} s ($CPU_US) | $LOAD0 / $LOAD1 |"
+		echo "| closet | recovered | wall time | lower bound | ratio | images first start to last end | its ratio | image bytes | daemon CPU (user / system) | phones' CPU (user / system) | CPUs busy | load average before / after |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| $PHONES phones over TFTP, 512-byte blocks | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | ${IMGRATIO}x | $(mb "$MUST48") MB | ${CPU48} s ($CPU_US) | ${PHONES_CPU:--} | $BUSY | $LOAD0 / $LOAD1 |"
 		echo
 		echo "At 512-byte blocks the headers (TFTP, UDP, IP, Ethernet: 46"
 		echo "bytes a block) alone put the link's own bound at ${WIRE} s."
+		echo "\"CPUs busy\" is the whole machine's (every process, every CPU)"
+		echo "over the run, from /proc/stat; the load average after the run"
+		echo "counts the closet's own phones and daemon."
 	} | tee "$OUT"
 	exit 0
 fi
