@@ -316,6 +316,7 @@ tftp_workers_hold(struct tftp_workers *ws, const struct sockaddr_storage *peer,
 		if (!slot->evicted && tftp_same_host(&slot->peer, peer))
 			ask[slot->worker - ws->w] = 1;
 	}
+	/* Behind a held request of the same client, through every worker. */
 	TAILQ_FOREACH(d, &ws->deferred, entry) {
 		if (tftp_same_host(&d->peer, peer))
 			all = 1;
