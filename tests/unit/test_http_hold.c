@@ -142,7 +142,9 @@ fx_new(int with_tftp)
 		tftp_config_defaults(&tc);
 		tc.listen = "127.0.0.1";
 		tc.port = 0;
-		tc.rto_min_ms = 800;	/* no retransmission in a step */
+		/* No retransmission or abandon in a step, however loaded. */
+		tc.rto_min_ms = 3000;
+		tc.abandon_ms = 10000;
 		tc.workers = 2;
 		fx->tftp = tftp_server_start(fx->base, &tc, &th, &cause);
 		assert_non_null(fx->tftp);
