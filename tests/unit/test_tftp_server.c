@@ -62,6 +62,9 @@ struct fx {
 	struct upload_store	*uploads;
 };
 
+/* The fixture of the test running (the waits below run its loop). */
+static struct fx	*fx_current;
+
 static int
 resolve(void *arg, const struct tftp_request *req, struct tftp_content *c,
     char **cause)
@@ -127,7 +130,7 @@ fx_new(size_t size, void (*tweak)(struct tftp_config *))
 	fx->cfg.listen = "127.0.0.1";
 	fx->cfg.port = 0;
 	/* No retransmission inside a test step, however loaded the box. */
-	fx->cfg.rto_min_ms = 800;
+	fx->cfg.rto_min_ms = 5000;
 	fx->cfg.workers = fx_workers;
 	fx->loop_thread = pthread_self();
 	if (tweak != NULL)
@@ -140,6 +143,7 @@ fx_new(size_t size, void (*tweak)(struct tftp_config *))
 		fx->cfg.uploads = fx->uploads;
 	}
 	hooks.arg = fx;
+	fx_current = fx;
 	fx->srv = tftp_server_start(fx->base, &fx->cfg, &hooks, &cause);
 	assert_non_null(fx->srv);
 	assert_true(tftp_server_port(fx->srv) > 0);
@@ -234,6 +238,53 @@ from_server(int fd, uint8_t *buf, size_t size, struct sockaddr_in *from)
 	    &len));
 }
 
+/*
+ * The waits below run the fixture's loop until what a step expects has
+ * happened: on a loaded machine a step can take longer than its pump (a
+ * worker thread not yet scheduled).  At most 10 s; the expectation then
+ * fails as it would have.  They never wait for something not to happen.
+ */
+static void
+pump_step(struct fx *fx)
+{
+	struct timeval	tv = { 0, 5000 };
+
+	event_base_loopexit(fx->base, &tv);
+	event_base_dispatch(fx->base);
+}
+
+/* Until fd has a packet. */
+static void
+await_packet(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	int		i;
+
+	for (i = 0; i < 2000 && poll(&pfd, 1, 0) == 0; i++)
+		pump_step(fx_current);
+}
+
+/* Until the server has told n events. */
+static void
+await_events(struct fx *fx, int n)
+{
+	int	i;
+
+	for (i = 0; i < 2000 && fx->nev < n; i++)
+		pump_step(fx);
+}
+
+/* Until the last event told is an ending. */
+static void
+await_end(struct fx *fx)
+{
+	int	i;
+
+	for (i = 0; i < 2000 && (fx->nev == 0 ||
+	    fx->ev[fx->nev - 1].phase != XFER_ENDED); i++)
+		pump_step(fx);
+}
+
 static void
 send_ack(int fd, const struct sockaddr_in *tid, uint16_t block)
 {
@@ -274,6 +325,7 @@ expect_data(int fd, uint16_t block, const uint8_t *want, size_t len,
 	uint8_t		buf[2048];
 	ssize_t		n;
 
+	await_packet(fd);
 	n = from_server(fd, buf, sizeof buf, tid);
 	assert_int_equal(n, (ssize_t)len + 4);
 	assert_int_equal(buf[1], 3);
@@ -297,6 +349,7 @@ expect_error(int fd, int code, const char *text)
 	struct sockaddr_in	from;
 	ssize_t			n;
 
+	await_packet(fd);
 	n = from_server(fd, buf, sizeof buf - 1, &from);
 	assert_true(n >= 5);
 	buf[n] = '\0';
@@ -318,6 +371,7 @@ test_plain_rrq(void **state)
 	expect_data(c, 1, fx->data, 512, &tid);
 	/* A new port per transfer, not the listening one. */
 	assert_int_not_equal(ntohs(tid.sin_port), tftp_server_port(fx->srv));
+	await_events(fx, 1);
 	assert_int_equal(fx->nev, 1);
 	assert_int_equal(fx->ev[0].phase, XFER_STARTED);
 	send_ack(c, &tid, 1);
@@ -325,6 +379,7 @@ test_plain_rrq(void **state)
 	expect_data(c, 2, fx->data + 512, 488, &tid);
 	send_ack(c, &tid, 2);
 	pump(fx, 20);
+	await_events(fx, 2);
 	assert_int_equal(fx->nev, 2);
 	expect_end(&fx->ev[1], XFER_END_COMPLETE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[1].bytes, 1000);
@@ -377,6 +432,7 @@ test_options_and_window(void **state)
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0tsize\0" "0\0blksize\0"
 	    "100\0windowsize\0" "4\0");
 	pump(fx, 20);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_int_equal(n, sizeof want - 1);
 	assert_memory_equal(buf, want, n);
@@ -404,6 +460,7 @@ test_options_and_window(void **state)
 	expect_nothing(c);
 	send_ack(c, &tid, 11);
 	pump(fx, 20);
+	await_end(fx);
 	expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE, XFER_BY_PEER);
 	assert_int_equal(fx->ev[fx->nev - 1].bytes, 1000);
 	close(c);
@@ -437,6 +494,7 @@ test_abandoned_when_silent(void **state)
 	while (from_server(c, buf, sizeof buf, &tid) == 516)
 		resent++;
 	assert_true(resent >= 2);
+	await_events(fx, 2);
 	assert_int_equal(fx->nev, 2);
 	/* Told as observed: silence after 512 bytes, the peer's doing. */
 	expect_end(&fx->ev[1], XFER_END_SILENCE, XFER_BY_PEER);
@@ -496,10 +554,12 @@ test_option_refused(void **state)
 
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0blksize\0" "1024\0");
 	pump(fx, 20);
+	await_packet(c);
 	assert_true(from_server(c, buf, sizeof buf, &tid) > 2);
 	assert_int_equal(buf[1], 6);	/* OACK */
 	to_tid(c, &tid, err8, sizeof err8);
 	pump(fx, 20);
+	await_events(fx, 2);
 	assert_int_equal(fx->nev, 2);
 	expect_end(&fx->ev[1], XFER_END_OPTION_REFUSED, XFER_BY_PEER);
 	assert_int_equal(fx->ev[1].bytes, 0);
@@ -522,6 +582,7 @@ test_shutdown_told(void **state)
 	expect_data(c, 1, fx->data, 512, &tid);
 	tftp_server_free(fx->srv);
 	fx->srv = NULL;
+	await_events(fx, 2);
 	assert_int_equal(fx->nev, 2);
 	expect_end(&fx->ev[1], XFER_END_SHUTDOWN, XFER_BY_US);
 	assert_int_equal(fx->ev[1].bytes, 0);
@@ -613,6 +674,7 @@ test_rollover(void **state)
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0blksize\0" "8\0"
 	    "windowsize\0" "64\0");
 	pump(fx, 10);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_true(n > 2 && buf[1] == 6);
 	send_ack(c, &tid, 0);
@@ -653,6 +715,7 @@ test_rollover(void **state)
 	assert_int_equal(saw_zero, 1);
 	assert_int_equal(block, 65541);
 	assert_memory_equal(got, fx->data, size);
+	await_end(fx);
 	expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE, XFER_BY_PEER);
 	free(got);
 	close(c);
@@ -679,6 +742,7 @@ test_upload(void **state)
 
 	RRQ(fx, c, "127.0.0.1", "\0\2sw1.cfg\0octet\0tsize\0" "600\0");
 	pump(fx, 10);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_int_equal(n, sizeof want - 1);
 	assert_memory_equal(buf, want, n);
@@ -686,17 +750,20 @@ test_upload(void **state)
 	memcpy(pkt, "\0\3\0\1", 4);
 	to_tid(c, &tid, pkt, 516);
 	pump(fx, 10);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_int_equal(n, 4);
 	assert_memory_equal(buf, "\0\4\0\1", 4);
 	memcpy(pkt, "\0\3\0\2", 4);
 	to_tid(c, &tid, pkt, 4 + 88);
 	pump(fx, 10);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_memory_equal(buf, "\0\4\0\2", 4);
 	/* The ACK was lost: the last block again is acknowledged again. */
 	to_tid(c, &tid, pkt, 4 + 88);
 	pump(fx, 10);
+	await_packet(c);
 	n = from_server(c, buf, sizeof buf, &tid);
 	assert_int_equal(n, 4);
 	assert_memory_equal(buf, "\0\4\0\2", 4);
@@ -729,6 +796,7 @@ test_netascii_read(void **state)
 	fx->size = 5;
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0netascii\0tsize\0" "0\0");
 	pump(fx, 10);
+	await_packet(c);
 	{
 		uint8_t		buf[64];
 		const char	want[] = "\0\6tsize\0" "7\0";
@@ -756,6 +824,7 @@ test_netascii_image_refused(void **state)
 	expect_error(c, 2, "octet");
 	expect_nothing(c);
 	/* Answered by the caller, refused here: the caller is told. */
+	await_events(fx, 1);
 	assert_int_equal(fx->nev, 1);
 	expect_end(&fx->ev[0], XFER_END_LOCAL_ERROR, XFER_BY_US);
 	assert_int_equal(fx->ev[0].bytes, 0);
@@ -815,6 +884,7 @@ test_client_timeout_capped(void **state)
 	RRQ(fx, forged, "127.0.0.1", "\0\1buf\0octet\0timeout\0" "255\0");
 	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0timeout\0" "255\0");
 	pump(fx, 20);
+	await_packet(c);
 	assert_true(from_server(c, buf, sizeof buf, &tid) > 0);
 	assert_int_equal(buf[1], 6);
 	send_ack(c, &tid, 0);
@@ -921,6 +991,7 @@ test_unanswered_make_room(void **state)
 	 * Evicted: silent, but ended by us to make room (a worker's eviction
 	 * is told after the newcomer's start).
 	 */
+	await_events(fx, 4);
 	assert_int_equal(fx->nev, 4);
 	i = fx->ev[2].phase == XFER_ENDED ? 2 : 3;
 	expect_end(&fx->ev[i], XFER_END_SILENCE, XFER_BY_US);
@@ -962,10 +1033,12 @@ test_dallying_uploads_do_not_count(void **state)
 		c = client("127.0.0.1");
 		RRQ(fx, c, "127.0.0.1", "\0\2up.log\0octet\0");
 		pump(fx, 10);
+		await_packet(c);
 		assert_int_equal(from_server(c, buf, sizeof buf, &tid), 4);
 		assert_memory_equal(buf, "\0\4\0\0", 4);
 		to_tid(c, &tid, "\0\3\0\1hello", 9);
 		pump(fx, 10);
+		await_packet(c);
 		assert_int_equal(from_server(c, buf, sizeof buf, &tid), 4);
 		assert_memory_equal(buf, "\0\4\0\1", 4);
 		close(c);
@@ -1042,6 +1115,7 @@ test_next_request_after_last_ack(void **state)
 		pump(fx, 20);
 		expect_error(c, 1, "no such file");
 		assert_int_equal(fx->ended_at_resolve, i + 1);
+		await_end(fx);
 		expect_end(&fx->ev[fx->nev - 1], XFER_END_COMPLETE,
 		    XFER_BY_PEER);
 	}
@@ -1072,6 +1146,7 @@ test_per_client_limit_across_workers(void **state)
 	/* Stopped while they run: each told once, as ended by us. */
 	tftp_server_free(fx->srv);
 	fx->srv = NULL;
+	await_events(fx, 4);
 	assert_int_equal(fx->nev, 4);
 	expect_end(&fx->ev[2], XFER_END_SHUTDOWN, XFER_BY_US);
 	expect_end(&fx->ev[3], XFER_END_SHUTDOWN, XFER_BY_US);
