@@ -73,13 +73,15 @@ ip -n "$client" link set eth0 up
 
 # The appliance probes (the rogue pings each address for 3 s before offering
 # it, one address at a time, so both listen long enough for a loaded
-# machine); a client listens meanwhile, starting a little later.
+# machine); a client listens meanwhile, starting a little later.  The
+# client's window is the longer: at load 20 a 12 s window once saw no offer
+# at all (the rogue pings 3 s before each offer, and serves one at a time).
 ip netns exec "$app" timeout 60 "$ZTP_BIN" dhcpd --iface lan0 \
     --address 10.99.0.1/24 --state "$t/s1" --probe-ms 10000 >"$t/s1.out" 2>&1 &
 app_pid=$!
 sleep 2
 ip netns exec "$client" "$ZTP_BIN" dhcpd --iface eth0 --probe-only \
-    --probe-ms 12000 >"$t/client" 2>&1 &
+    --probe-ms 20000 >"$t/client" 2>&1 &
 client_pid=$!
 wait "$app_pid"
 rc=$?
