@@ -179,7 +179,7 @@ sim_dhcp_frame(const struct phone *ph, int vlan, uint32_t xid, int type,
  * The message type (option 53) of a server's reply to xid in frame, with its
  * address and server identifier; 0 when frame is no such reply.
  */
-int
+static int
 sim_dhcp_reply(const unsigned char *f, size_t len, uint32_t xid,
     struct in_addr *yiaddr, struct in_addr *server)
 {
@@ -220,6 +220,34 @@ sim_dhcp_reply(const unsigned char *f, size_t len, uint32_t xid,
 }
 
 /*
+ * The next server reply to xid that fd (a packet socket) reads before until
+ * (sim_now_ms): its message type (2 OFFER, 5 ACK, 6 NAK) with its address
+ * and server identifier, or 0 when none came.
+ */
+int
+sim_dhcp_next_reply(int fd, uint32_t xid, int64_t until,
+    struct in_addr *yiaddr, struct in_addr *server)
+{
+	unsigned char	 f[SIM_FRAME];
+	struct pollfd	 pfd;
+	ssize_t		 r;
+	int		 type;
+
+	while (sim_now_ms() < until) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(until - sim_now_ms())) <= 0)
+			return (0);
+		if ((r = recv(fd, f, sizeof f, 0)) <= 0)
+			return (0);
+		if ((type = sim_dhcp_reply(f, (size_t)r, xid, yiaddr,
+		    server)) != 0)
+			return (type);
+	}
+	return (0);
+}
+
+/*
  * Send up to count DISCOVERs, a second apart, on iface (tagged with vlan
  * when it is not 0), never a REQUEST; two more after the first OFFER, then
  * stop (the appliance's first answer can take seconds: it checks the
@@ -232,14 +260,12 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 {
 	unsigned char	 f[SIM_FRAME];
 	struct sockaddr_ll sll;
-	struct pollfd	 pfd;
 	struct in_addr	 yiaddr, server, none = { 0 };
 	char		 a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	uint32_t	 xid;
 	int64_t		 until;
-	ssize_t		 r;
 	size_t		 len;
-	int		 fd, ifindex, i, offers = 0, after = 0;
+	int		 fd, ifindex, i, got, offers = 0, after = 0;
 
 	if ((fd = sim_packet_socket(iface, ETH_P_ALL, &ifindex, cause)) == -1)
 		return (-1);
@@ -266,15 +292,9 @@ sim_dhcp_discover_only(struct phone *ph, const char *iface, int vlan,
 			sim_transcript_line(&ph->ts, "DHCP %s DISCOVER",
 			    iface);
 		until = sim_now_ms() + 1000;
-		while (sim_now_ms() < until) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, (int)(until - sim_now_ms())) <= 0)
-				break;
-			if ((r = recv(fd, f, sizeof f, 0)) <= 0)
-				break;
-			if (sim_dhcp_reply(f, (size_t)r, xid, &yiaddr,
-			    &server) != 2)
+		while ((got = sim_dhcp_next_reply(fd, xid, until, &yiaddr,
+		    &server)) != 0) {
+			if (got != 2)
 				continue;
 			offers++;
 			inet_ntop(AF_INET, &yiaddr, a, sizeof a);

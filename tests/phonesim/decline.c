@@ -61,12 +61,10 @@ decline_exchange(struct phone *ph, int fd, int ifindex, const char *iface,
     char **cause)
 {
 	unsigned char	 f[SIM_FRAME];
-	struct pollfd	 pfd;
 	struct in_addr	 yiaddr, sid, none = { 0 };
 	char		 a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	const char	*name = type == 1 ? "DISCOVER" : "REQUEST";
 	int64_t		 until;
-	ssize_t		 r;
 	size_t		 len;
 	int		 i, got, want = type == 1 ? 2 : 5;
 
@@ -83,14 +81,8 @@ decline_exchange(struct phone *ph, int fd, int ifindex, const char *iface,
 			    iface, a);
 		}
 		until = sim_now_ms() + 1000;
-		while (sim_now_ms() < until) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, (int)(until - sim_now_ms())) <= 0)
-				break;
-			if ((r = recv(fd, f, sizeof f, 0)) <= 0)
-				break;
-			got = sim_dhcp_reply(f, (size_t)r, xid, &yiaddr, &sid);
+		while ((got = sim_dhcp_next_reply(fd, xid, until, &yiaddr,
+		    &sid)) != 0) {
 			if (got == 6) {
 				sim_transcript_line(&ph->ts, "DHCP %s NAK",
 				    iface);

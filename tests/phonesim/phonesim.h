@@ -167,8 +167,8 @@ int	sim_mac_bytes(const struct phone *, unsigned char *);
 int	sim_packet_socket(const char *, unsigned, int *, char **);
 size_t	sim_dhcp_frame(const struct phone *, int, uint32_t, int,
 	    struct in_addr, struct in_addr, unsigned char *);
-int	sim_dhcp_reply(const unsigned char *, size_t, uint32_t,
-	    struct in_addr *, struct in_addr *);
+int	sim_dhcp_next_reply(int, uint32_t, int64_t, struct in_addr *,
+	    struct in_addr *);
 int	sim_dhcp_discover_only(struct phone *, const char *, int, int,
 	    char **);
 int	sim_lldp_learn(struct phone *, const char *, int, char **);
