@@ -319,18 +319,27 @@ test_http_after_last_ack(void **state)
 	fx_free(fx);
 }
 
-/* The client goes while its request is held: nothing answered, no leak. */
+/* Send the next GET on h and run the loop until the server holds it. */
 static void
-test_client_gone_while_held(void **state)
+send_held_get(struct fx *fx, int h)
 {
-	struct fx	*fx = fx_new(0);
-	int		 h = tcp_client(fx), i;
+	int	i;
 
 	assert_int_equal(send(h, NEXT_GET, strlen(NEXT_GET), 0),
 	    (ssize_t)strlen(NEXT_GET));
 	for (i = 0; i < 200 && fx->resume == NULL; i++)
 		pump(fx, 5);
 	assert_non_null(fx->resume);
+}
+
+/* The client goes while its request is held: nothing answered, no leak. */
+static void
+test_client_gone_while_held(void **state)
+{
+	struct fx	*fx = fx_new(0);
+	int		 h = tcp_client(fx);
+
+	send_held_get(fx, h);
 	assert_int_equal(fx->resolves, 0);
 	close(h);
 	pump(fx, 50);
@@ -345,13 +354,9 @@ static void
 test_stopped_while_held(void **state)
 {
 	struct fx	*fx = fx_new(0);
-	int		 h = tcp_client(fx), i;
+	int		 h = tcp_client(fx);
 
-	assert_int_equal(send(h, NEXT_GET, strlen(NEXT_GET), 0),
-	    (ssize_t)strlen(NEXT_GET));
-	for (i = 0; i < 200 && fx->resume == NULL; i++)
-		pump(fx, 5);
-	assert_non_null(fx->resume);
+	send_held_get(fx, h);
 	http_server_free(fx->http);
 	fx->http = NULL;
 	assert_int_equal(fx->unholds, 1);
