@@ -144,39 +144,47 @@ unattended_ask(struct control_client *cl, const char *what, json_t *args,
 /*
  * DHCP from the job.  With "dhcp = auto IFACE" another DHCP server
  * answering there is not an error: the daemon says so and serves no DHCP,
- * and the run goes on with the phones on that server.
+ * and the run goes on with the phones on that server.  With "vlan = VID"
+ * the daemon makes IFACE.VID and serves there (serve --vlan).
  */
 static int
 unattended_dhcp(struct control_client *cl, struct job *j, char **cause)
 {
 	json_t		*r, *args;
 	const char	*other, *state;
-	char		*error = NULL;
+	char		*error = NULL, *where;
 
 	args = json_pack("{s:b,s:s,s:s,s:b}", "enable", 1, "iface",
 	    j->dhcp_iface, "address", j->dhcp_address, "auto", j->dhcp_auto);
+	if (j->dhcp_vlan != 0) {
+		json_object_set_new(args, "vlan", json_integer(j->dhcp_vlan));
+		xasprintf(&where, "%s.%u (VLAN %u of %s)", j->dhcp_iface,
+		    j->dhcp_vlan, j->dhcp_vlan, j->dhcp_iface);
+	} else
+		where = xstrdup(j->dhcp_iface);
 	r = control_request(cl, "dhcp", args, &error);
 	json_decref(args);
 	if (r == NULL) {
 		xasprintf(cause, "the daemon refused DHCP on %s with %s: %s",
-		    j->dhcp_iface, j->dhcp_address, error);
+		    where, j->dhcp_address, error);
 		free(error);
+		free(where);
 		return (-1);
 	}
 	if ((other = json_string_value(json_object_get(r,
 	    "other_server"))) != NULL) {
 		printf("ztp-rescue unattended: dhcp = auto: another DHCP server "
 		    "answers on %s (%s): the appliance serves no DHCP; that "
-		    "server gives the phones their addresses\n", j->dhcp_iface,
-		    other);
+		    "server gives the phones their addresses\n", where, other);
 	} else {
+		/* The serial log shows where DHCP runs (the boot test). */
 		state = json_string_value(json_object_get(r, "state"));
 		printf("ztp-rescue unattended: DHCP on %s with %s: %s\n",
-		    j->dhcp_iface, j->dhcp_address, state != NULL ? state :
-		    "started");
+		    where, j->dhcp_address, state != NULL ? state : "started");
 	}
 	fflush(stdout);
 	json_decref(r);
+	free(where);
 	return (0);
 }
 

@@ -30,12 +30,14 @@ enum job_key {
 	JOB_ADDRESS,
 	JOB_REPORT,
 	JOB_MAX_FLASHES,
+	JOB_VLAN,
 	JOB_NKEYS
 };
 
 static const char *job_keys[JOB_NKEYS] = {
 	"inventory", "ca", "repoint", "unknown-version", "only-inventory",
-	"timeout", "dhcp", "address", "report", "max-flashes"
+	"timeout", "dhcp", "address", "report", "max-flashes",
+	"vlan"
 };
 
 static char	*job_trim(char *);
@@ -194,6 +196,16 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 		}
 		j->max_flashes = n;
 		return (0);
+	case JOB_VLAN:
+		n = strtoul(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end != '\0' || n < 1 ||
+		    n > 4094) {
+			*why = xstrdup("must be the voice VLAN's ID, 1 to 4094 "
+			    "(the phones' interface carries it tagged)");
+			return (-1);
+		}
+		j->dhcp_vlan = n;
+		return (0);
 	case JOB_NKEYS:
 		break;
 	}
@@ -255,7 +267,7 @@ job_load(const char *path, struct job *j, char **cause)
 			xasprintf(cause, "%s:%u: unknown key '%s': remove it or "
 			    "use one of inventory, ca, repoint, unknown-version, "
 			    "only-inventory, timeout, dhcp, address, report, "
-			    "max-flashes",
+			    "max-flashes, vlan",
 			    path, lineno, esc);
 			free(esc);
 			goto fail;
@@ -302,6 +314,12 @@ job_load(const char *path, struct job *j, char **cause)
 		    "go together: give both, or \"dhcp = off\" and no "
 		    "address", path, seen[JOB_DHCP] != 0 ? seen[JOB_DHCP] :
 		    seen[JOB_ADDRESS]);
+		goto fail;
+	}
+	if (j->dhcp_vlan != 0 && j->dhcp_iface == NULL) {
+		xasprintf(cause, "%s:%u: 'vlan' needs 'dhcp = IFACE' and "
+		    "'address = A/N': DHCP is served on that VLAN of IFACE",
+		    path, seen[JOB_VLAN]);
 		goto fail;
 	}
 	free(line);

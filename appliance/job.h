@@ -24,6 +24,7 @@ struct job {
 	char	*dhcp_iface;	/* NULL: no DHCP from the job */
 	int	 dhcp_auto;	/* only if no other server answers there */
 	char	*dhcp_address;
+	unsigned dhcp_vlan;	/* 0: untagged, else DHCP on IFACE.VID */
 	char	*report;	/* report base name, in DIR/reports/ */
 };
 

@@ -198,6 +198,20 @@ check_eq "a CA the daemon refuses: exit 1" 1 "$rc"
 check_contains "the screen names the CA and the daemon's reason" \
     "the daemon refused the CA $data/ca/bad.pem: " "$(cat "$d/badca.screen")"
 
+# A voice VLAN: the job's "vlan" reaches the daemon's "dhcp" command,
+# which makes IFACE.VID first (here on an interface that does not exist;
+# tagged phones recovering on the VLAN: IMAGE_TEST_ONLY=vlan make image-test).
+printf 'inventory = one.csv\nrepoint = ztp\ndhcp = nosuch0\naddress = 10.99.20.1/24\nvlan = 20\n' \
+    >"$data/vlan.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/vlan.conf" \
+    --summary "$d/vlan.screen" </dev/null >/dev/null 2>&1; rc=$?
+check_eq "DHCP on a VLAN the daemon cannot make: exit 1" 1 "$rc"
+check_contains "the screen names the VLAN and the daemon's reason" \
+    "the daemon refused DHCP on nosuch0.20 (VLAN 20 of nosuch0) with 10.99.20.1/24: VLAN 20: DHCP refused: interface 'nosuch0' does not exist" \
+    "$(cat "$d/vlan.screen")"
+check_eq "and DHCP is still off" "off" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp)"
+
 # No daemon: said on the screen, not a hang.
 "$ZTP_BIN" unattended --state "$d/none" --no-start --job "$data/late.conf" \
     --summary "$d/nod.screen" </dev/null >/dev/null 2>&1; rc=$?

@@ -67,7 +67,8 @@ test_job_full(void **state)
 	    "dhcp = eth0\r\n"
 	    "address = 10.99.0.1/24\r\n"
 	    "report = closet-3\r\n"
-	    "max-flashes = 5\r\n");
+	    "max-flashes = 5\r\n"
+	    "vlan = 20\r\n");
 	assert_int_equal(job_load(path, &j, &cause), 0);
 	assert_true(asprintf(&want, "%s/phones.csv", dir) > 0);
 	assert_string_equal(j.inventory, want);
@@ -83,6 +84,7 @@ test_job_full(void **state)
 	assert_string_equal(j.dhcp_address, "10.99.0.1/24");
 	assert_string_equal(j.report, "closet-3");
 	assert_int_equal(j.max_flashes, 5);
+	assert_int_equal(j.dhcp_vlan, 20);
 	job_free(&j);
 	remove_job();
 }
@@ -104,6 +106,7 @@ test_job_defaults(void **state)
 	assert_null(j.dhcp_address);
 	assert_string_equal(j.report, "unattended-report");
 	assert_int_equal(j.max_flashes, 0);
+	assert_int_equal(j.dhcp_vlan, 0);
 	job_free(&j);
 	remove_job();
 }
@@ -138,7 +141,7 @@ test_job_refusals(void **state)
 	refused("inventory = p.csv\nrepoint = ztp\nInventory = q.csv\n",
 	    ":3: unknown key 'Inventory': remove it or use one of inventory, "
 	    "ca, repoint, unknown-version, only-inventory, timeout, dhcp, "
-	    "address, report, max-flashes");
+	    "address, report, max-flashes, vlan");
 	refused("inventory = p.csv\nrepoint = ztp\nmax-flashes = 21\n",
 	    ":3: max-flashes '21': must be a number from 1 to 20: the times a "
 	    "phone may take the same image whole and come back unchanged");
@@ -176,6 +179,17 @@ test_job_refusals(void **state)
 	refused("inventory = p.csv\nrepoint = ztp\naddress = 10.99.0.1/24\n",
 	    ":3: 'dhcp = IFACE' and 'address = A/N' go together: give both, "
 	    "or \"dhcp = off\" and no address");
+	refused("inventory = p.csv\nrepoint = ztp\ndhcp = eth0\n"
+	    "address = 10.99.20.1/24\nvlan = 4095\n",
+	    ":5: vlan '4095': must be the voice VLAN's ID, 1 to 4094 (the "
+	    "phones' interface carries it tagged)");
+	refused("inventory = p.csv\nrepoint = ztp\ndhcp = eth0\n"
+	    "address = 10.99.20.1/24\nvlan = 20x\n",
+	    ":5: vlan '20x': must be the voice VLAN's ID, 1 to 4094 (the "
+	    "phones' interface carries it tagged)");
+	refused("inventory = p.csv\nrepoint = ztp\nvlan = 20\n",
+	    ":3: 'vlan' needs 'dhcp = IFACE' and 'address = A/N': DHCP is "
+	    "served on that VLAN of IFACE");
 	refused("inventory = p.csv\nrepoint = ztp\nreport = a.json\n",
 	    ":3: report 'a.json': must be a plain file name without an "
 	    "extension (letters, digits, '-' and '_', at most 64): the report "
