@@ -24,6 +24,13 @@
 # phones recover with nobody at the keyboard, the final screen is on the
 # serial port and the report on ZTPDATA.  IMAGE_TEST_ONLY=unattended runs
 # just these two boots (the first of them creates the data partitions).
+# Then the voice VLAN ("recover unattended" again, SeaBIOS): a second NIC on
+# a tap device, a user-space 802.1Q access port on this host
+# (tests/integration/vlan-tagger.c) and a phone in a network namespace
+# behind it, untagged; the job file's "vlan = 20" makes the appliance serve
+# DHCP, HTTP, TFTP and syslog on eth1.20, the phone takes its lease there and
+# recovers, and the report on ZTPDATA says so.  IMAGE_TEST_ONLY=vlan runs
+# the first unattended boot (it creates the data partitions) and this one.
 set -u
 img=$(readlink -f "$1")
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +70,18 @@ for t in qemu-system-x86_64:qemu-system-x86 sfdisk:fdisk sgdisk:gdisk \
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 	    bail "${t%%:*} is not installed (Debian package ${t#*:}; make image-deps installs it)"
 done
+only=${IMAGE_TEST_ONLY:-}
+case $only in
+""|unattended|vlan) ;;
+*) bail "IMAGE_TEST_ONLY=$only: give unattended or vlan (or nothing: every boot)" ;;
+esac
+if [ "$only" != unattended ]; then	# the voice VLAN boot
+	[ "$(id -u)" = 0 ] || bail "the voice VLAN boot needs root (a tap device, a network namespace); IMAGE_TEST_ONLY=unattended skips it"
+	for t in cc:gcc udhcpc:udhcpc ip:iproute2; do
+		command -v "${t%%:*}" >/dev/null 2>&1 ||
+		    bail "${t%%:*} is not installed (Debian package ${t#*:}): the voice VLAN boot needs it"
+	done
+fi
 [ -f "$img" ] || bail "no image $1 (make image)"
 for f in "$TOP/$BUILD/phonesim" "$TOP/$BUILD/ucs-synth"; do
 	[ -x "$f" ] || bail "no $f (make)"
@@ -268,7 +287,7 @@ recover() {
 	    "$(data_report | jq -r --arg m "$mac" '.phones[] | select(.mac == $m) | "\(.version_before) \(.version) \(.ca_sha256)"')"
 }
 
-if [ "${IMAGE_TEST_ONLY:-}" != unattended ]; then
+if [ -z "$only" ]; then
 # --- 1. BIOS, first boot ------------------------------------------------------
 boot bios
 check_boot bios
@@ -386,12 +405,15 @@ fi
 # --- 4. "recover unattended", without and with a job file ----------------------
 # The stick's own local.cfg chooses the entry, as a technician's arrow keys
 # would; nobody touches the keyboard after that.
+# unattended_boot NAME [KERNEL-ARGS [QEMU-ARGS...]]
 unattended_boot() {
-	printf 'set ztp_extra="ztp.address=10.0.2.15/24 ztp.gateway=10.0.2.2"\nset timeout=1\nset default=unattended\n' \
-	    >"$work/local.cfg"
+	_name=$1 _kargs=${2:-}
+	shift; [ $# -gt 0 ] && shift
+	printf 'set ztp_extra="ztp.address=10.0.2.15/24 ztp.gateway=10.0.2.2%s"\nset timeout=1\nset default=unattended\n' \
+	    "${_kargs:+ $_kargs}" >"$work/local.cfg"
 	fixture "local.cfg chooses \"recover unattended\"" \
 	    mcopy -o -i "$stick@@$boot_off" "$work/local.cfg" ::/boot/grub/local.cfg
-	boot "$1"
+	boot "$_name" "$@"
 }
 # screen_has TEXT: the serial port shows TEXT.
 screen_has() { tr -d '\r' <"$log" | grep -q -F -- "$1"; }
@@ -405,6 +427,7 @@ check "unattended-nojob: and why: no job file on ZTPDATA" \
     screen_has "/srv/ztpdata/ztp-rescue-job.conf: No such file or directory: put a job file there"
 poweroff unattended-nojob
 
+if [ "$only" != vlan ]; then
 # The job: two phones, the test CA on ZTPDATA, re-point to ZTP.
 data_offsets
 printf 'mac,model,label\r\n0004f2e0e0c1,VVX410,desk 1\r\n0004f2e0e0c2,VVX410,desk 2\r\n' \
@@ -459,6 +482,11 @@ check_contains "unattended: the CSV report is on ZTPDATA" "0004f2e0e0c2" \
     "$(mtype -i "$stick@@$data_off" ::/reports/unattended-report.csv 2>/dev/null)"
 check_contains "unattended: the text report is on ZTPDATA" "repointed-quiet  desk 2" \
     "$(mtype -i "$stick@@$data_off" ::/reports/unattended-report.txt 2>/dev/null)"
+fi
+
+if [ "$only" != unattended ]; then
+	. "$TOP/rootfs/image-test-vlan.sh"
+fi
 
 echo "# figures:"; sed 's/^/#   /' "$figures"
 done_testing
