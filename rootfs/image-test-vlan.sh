@@ -10,8 +10,8 @@
 # daemon makes eth1.20 (the kernel loads 8021q) and serves DHCP, HTTP and
 # TFTP on it; the phone's lease names the appliance as its boot server.
 # Test-only kernel arguments: net.ifnames=0 (eth0 for QEMU's user network,
-# eth1 for the tap, in PCI order) and loglevel=7 (the kernel's 8021q lines
-# on the serial port).
+# eth1 for the tap, in PCI order) and ignore_loglevel (the kernel's 8021q
+# line on the serial port: the image's sysctl kernel.printk keeps it off).
 
 vns=ztp-vlan-$$ vtap=ztptap$$ vacc=ztpacc$$
 VLAN_MAC=0004f2e0e0d1
@@ -65,7 +65,7 @@ fixture "ZTPDATA: the CA" \
     mcopy -o -i "$stick@@$data_off" "$fx/pki/ca.pem" ::/ca/operator-ca.pem
 
 # vnet_hdr=off: QEMU finishes the guest's checksums and segments itself.
-unattended_boot vlan "net.ifnames=0 loglevel=7" \
+unattended_boot vlan "net.ifnames=0 ignore_loglevel" \
     -netdev "tap,id=n1,ifname=$vtap,script=no,downscript=no,vnet_hdr=off" \
     -device e1000,netdev=n1,mac=52:54:00:12:34:20
 check "vlan: reached the ready line ($ready_line)" test -n "$ready_line"
