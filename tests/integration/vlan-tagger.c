@@ -37,6 +37,13 @@
 static volatile sig_atomic_t	stop;
 static unsigned long		tagged, untagged, dropped;
 
+static void	on_signal(int);
+static void	die(const char *, const char *);
+static int	port_open(const char *, int *);
+static ssize_t	port_read(int, unsigned char *, size_t, int *);
+static void	port_send(int, int, const unsigned char *, size_t);
+static int	plain(const char *);
+
 static void
 on_signal(int sig)
 {
