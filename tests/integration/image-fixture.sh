@@ -18,9 +18,10 @@ done
 truncate -s 4M "$d/top/build/ztp.img"
 # Stubs that succeed, for every tool but the one under test; the basics
 # (sh, cp, truncate, sed, awk...) come from /usr/bin and /bin, which on
-# Debian hold none of the tools checked (those are in /usr/sbin or stubbed).
+# Debian hold none of the tools checked (those are in /usr/sbin or stubbed;
+# udhcpc, in /usr/sbin, is asked for by the voice VLAN boot when run as root).
 stubs="qemu-system-x86_64 sgdisk mkfs.vfat mkfs.ext4 mmd mcopy mtype minfo mdir debugfs
-    openssl jq curl ss mkfifo"
+    openssl jq curl ss mkfifo udhcpc"
 for t in $stubs; do
 	printf '#!/bin/sh\nexit 0\n' >"$d/bin/$t"
 	chmod +x "$d/bin/$t"
