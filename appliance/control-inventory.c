@@ -4,7 +4,6 @@
  * the daemon's form (12 lower-case hex digits).  A bad line is refused with
  * FILE:LINE and the reason, so a script author fixes the file, not the run.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <strings.h>
 
 #include "control.h"
+#include "fileio.h"
 #include "log.h"
 #include "mac.h"
 #include "xmalloc.h"
@@ -28,11 +28,8 @@ inventory_trim(char *s)
 {
 	char	*e;
 
-	while (isspace((unsigned char)*s))
-		s++;
+	s = fileio_trim(s);
 	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
 	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
 		e[-1] = '\0';
 		s++;

@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -195,4 +196,17 @@ fileio_read(const char *path, const char *what, size_t max, size_t *len,
 	buf[have] = '\0';
 	*len = have;
 	return (buf);
+}
+
+char *
+fileio_trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return (s);
 }

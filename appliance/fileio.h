@@ -33,4 +33,7 @@ int	 fileio_replace(const char *, const void *, size_t, mode_t, int,
  */
 char	*fileio_read(const char *, const char *, size_t, size_t *, char **);
 
+/* A line read from a file, without the white space at either end (in place). */
+char	*fileio_trim(char *);
+
 #endif

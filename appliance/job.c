@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "fileio.h"
 #include "fleet.h"
 #include "job.h"
 #include "log.h"
@@ -40,22 +41,8 @@ static const char *job_keys[JOB_NKEYS] = {
 	"vlan"
 };
 
-static char	*job_trim(char *);
 static char	*job_path(struct job *, const char *);
 static int	 job_value(struct job *, enum job_key, const char *, char **);
-
-static char *
-job_trim(char *s)
-{
-	char	*e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return (s);
-}
 
 /*
  * A path in the job file is relative to the job file's folder; it was
@@ -150,7 +137,7 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 		}
 		if (strncmp(v, "auto", 4) == 0 && isspace((unsigned char)v[4])) {
 			j->dhcp_auto = 1;
-			v = job_trim((char *)v + 4);
+			v = fileio_trim((char *)v + 4);
 		}
 		if (*v == '\0' || strlen(v) > 15 ||
 		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
@@ -245,7 +232,7 @@ job_load(const char *path, struct job *j, char **cause)
 			goto fail;
 		}
 		line[strcspn(line, "\r\n")] = '\0';
-		key = job_trim(line);
+		key = fileio_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -257,8 +244,8 @@ job_load(const char *path, struct job *j, char **cause)
 			goto fail;
 		}
 		*eq = '\0';
-		key = job_trim(key);
-		value = job_trim(eq + 1);
+		key = fileio_trim(key);
+		value = fileio_trim(eq + 1);
 		for (k = 0; k < JOB_NKEYS; k++)
 			if (strcmp(key, job_keys[k]) == 0)
 				break;
