@@ -45,6 +45,7 @@ enum {
 	OPT_VERIFY_HOSTS,
 	OPT_ZTP_HOST,
 	OPT_TFTP_WORKERS,
+	OPT_HTTP_WORKERS,
 	OPT_MAX_FLASHES
 };
 
@@ -55,6 +56,10 @@ static const struct cmd_option cmd_serve_options[] = {
 	    "threads that run TFTP downloads, each with its own event loop, "
 	    "0..64 (default: one per online CPU; 0: all in the main loop)" },
 	{ "http-port", OPT_HTTP_PORT, "N", "HTTP port (default 80, 0 = any)" },
+	{ "http-workers", OPT_HTTP_WORKERS, "N",
+	    "threads that send HTTP image bodies, each with its own event "
+	    "loop, 0..64 (default: one per online CPU; 0: all in the main "
+	    "loop)" },
 	{ "https-port", OPT_HTTPS_PORT, "N",
 	    "also serve HTTPS on this port with a self-signed SHA-256 "
 	    "certificate made on first start (default: no HTTPS)" },
@@ -288,6 +293,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			    TFTP_WORKERS_MAX, &v) != 0)
 				return (EXIT_USAGE);
 			o.tftp_workers = v;
+			break;
+		case OPT_HTTP_WORKERS:
+			if (cmd_parse_uint(self, "--http-workers", arg, 0,
+			    TFTP_WORKERS_MAX, &v) != 0)
+				return (EXIT_USAGE);
+			o.http_workers = v;
 			break;
 		case OPT_UPLOAD_MAX:
 			if (cmd_parse_uint(self, "--upload-max", arg, 1,

@@ -57,6 +57,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "http-sender.h"
 #include "http-spool.h"
 #include "log.h"
 #include "pathsafe.h"
@@ -75,6 +76,9 @@
 #define HTTP_HIDE_WINDOWS	4
 #define HTTP_HIDE_MAX		(4ULL * 1024 * 1024)
 #define HTTP_ACK_POLL_SLOW_MS	100
+/* A body at least this long past the gate goes to a sender (http-sender.h). */
+#define HTTP_SENDER_MIN		(64 * 1024)
+#define HTTP_FILE_CUT		"the file was cut short while it was sent"
 #define HTTP_PROGRESS_MS	250
 /* Defaults of the limits (http.h). */
 #define HTTP_MAX_HEADERS	8192
@@ -140,6 +144,7 @@ struct http_xfer {
 	int				 tls;
 	struct http_content		 c;
 	struct evbuffer_file_segment	*seg;
+	struct http_send		*send;	/* the body, on a sender */
 	uint64_t			 queued;
 	int				 gated;	/* the gate has been passed */
 	int				 graced; /* in the grace after it */
@@ -162,6 +167,7 @@ struct http_server {
 	struct http_hooks	 hooks;
 	struct http_listener	 plain;
 	struct http_listener	 secure;
+	struct http_senders	*senders;	/* NULL: bodies in this loop */
 	SSL_CTX			*ssl;
 	uint64_t		 next_id;
 	unsigned		 active;
@@ -177,6 +183,7 @@ struct http_server {
 	uint64_t		 swept_ms;
 	unsigned		 fd_limit;	/* RLIMIT_NOFILE */
 	uint64_t		 refused, accept_errors, evicted;
+	uint64_t		 handed;	/* bodies given to senders */
 	uint64_t		 refusal_log_ms;
 	unsigned		 refusals_unlogged;
 };
@@ -192,6 +199,9 @@ static void	http_put(struct http_listener *, struct evhttp_request *,
 		    struct http_request_info *);
 static void	http_feed(struct http_xfer *);
 static void	http_drained(struct evhttp_connection *, void *);
+static int	http_hand_off(struct http_xfer *);
+static int	http_file_cut(struct http_xfer *);
+static void	http_sent(void *, struct http_send *, int);
 static void	http_queue_file(struct http_xfer *, struct evbuffer *,
 		    uint64_t);
 static void	http_timer(evutil_socket_t, short, void *);
@@ -582,6 +592,12 @@ http_server_accept_errors(const struct http_server *srv)
 }
 
 uint64_t
+http_server_handed(const struct http_server *srv)
+{
+	return (srv->handed);
+}
+
+uint64_t
 http_server_evicted(const struct http_server *srv)
 {
 	return (srv->evicted);
@@ -705,6 +721,9 @@ http_server_start(struct event_base *base, const struct http_config *config,
 	srv->hooks = *hooks;
 	LIST_INIT(&srv->xfers);
 	LIST_INIT(&srv->held);
+	if (config->senders > 0 && (srv->senders = http_senders_start(base,
+	    config->senders, cause)) == NULL)
+		goto fail;
 	if (!config->no_http &&
 	    http_listen(srv, &srv->plain, config->port, 0, cause) != 0)
 		goto fail;
@@ -754,6 +773,8 @@ http_server_free(struct http_server *srv)
 			evhttp_connection_set_closecb(x->evcon, NULL, NULL);
 		http_finish(x, XFER_END_SHUTDOWN, "the server is stopping");
 	}
+	/* Every body on them is cancelled (http_finish): stop the threads. */
+	http_senders_stop(srv->senders);
 	if (srv->plain.lev != NULL)
 		LIST_REMOVE(&srv->plain, entry);
 	if (srv->secure.lev != NULL)
@@ -1011,6 +1032,8 @@ http_feed(struct http_xfer *x)
 	 * socket on every writable event without waking us in between, which
 	 * matters when the loop shares the CPUs with many busy clients.
 	 */
+	if (x->gated && http_hand_off(x))
+		goto started;
 	limit = x->gated ? x->c.size : x->c.gate;
 	n = limit - x->queued;
 	buf = evbuffer_new();
@@ -1031,6 +1054,7 @@ http_feed(struct http_xfer *x)
 		tv.tv_usec = HTTP_ACK_POLL_MS * 1000;
 		evtimer_add(x->timer, &tv);
 	}
+started:
 	if (x->gated && x->progress != NULL) {
 		gettimeofday(&x->stream_since, NULL);
 		tv.tv_usec = HTTP_PROGRESS_MS * 1000;
@@ -1062,6 +1086,86 @@ http_queue_file(struct http_xfer *x, struct evbuffer *last, uint64_t n)
 	else
 		evbuffer_add_file_segment(last, x->seg,
 		    (ev_off_t)(x->queued + n - 1), 1);
+}
+
+/*
+ * Past the gate, a plain connection's file body goes to a sender: another
+ * core's loop moves the bytes, this one keeps the checks on what the client
+ * acknowledged (http_acked reads how far the sender got).  What evhttp has
+ * queued (the header) must reach the socket first: one byte goes through
+ * evhttp, and its drain calls here again.  Returns 1 when the body is on
+ * its way by either path, 0 when it stays in this loop.
+ */
+static int
+http_hand_off(struct http_xfer *x)
+{
+	struct bufferevent	*bev;
+	struct evbuffer		*buf;
+	int			 fd;
+
+	if (x->srv->senders == NULL || x->tls || x->seg == NULL ||
+	    x->c.size - x->queued < HTTP_SENDER_MIN || x->evcon == NULL)
+		return (0);
+	bev = evhttp_connection_get_bufferevent(x->evcon);
+	if ((fd = bufferevent_getfd(bev)) == -1)
+		return (0);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		buf = evbuffer_new();
+		http_queue_file(x, buf, 1);
+		x->queued++;
+		evhttp_send_reply_chunk_with_cb(x->req, buf, http_drained, x);
+		evbuffer_free(buf);
+		return (1);
+	}
+	x->send = http_senders_hand(x->srv->senders, fd, x->c.fd, x->queued,
+	    x->c.size, x->srv->config.chunk, http_sent, x);
+	if (x->send != NULL)
+		x->srv->handed++;
+	else {
+		log_warn("http: %s to %s: sent from the main loop (no "
+		    "descriptor for a sender: %s)", x->name, x->peer_text,
+		    strerror(errno));
+		return (0);
+	}
+	return (1);
+}
+
+/* The sender is done with the body: all of it in the socket, or failed. */
+static void
+http_sent(void *arg, struct http_send *hs, int error)
+{
+	struct http_xfer		*x = arg;
+	struct evhttp_connection	*evcon = x->evcon;
+	uint64_t			 acked;
+
+	if (error == 0) {
+		x->send = NULL;
+		x->queued = x->c.size;
+		http_feed(x);	/* now for the last acknowledgement */
+		return;
+	}
+	acked = http_acked(x);
+	x->send = NULL;
+	/* A peer gone (EPIPE, ECONNRESET) or a file cut short under us. */
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	x->req = NULL;
+	x->evcon = NULL;
+	x->queued = acked;
+	if (error == EIO && http_file_cut(x)) {
+		/* Ours: told with what went out, all of it on its way. */
+		x->queued = http_send_offset(hs);
+		log_warn("http: %s to %s: %s", x->name, x->peer_text,
+		    HTTP_FILE_CUT);
+		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
+	} else if (error == EPIPE || error == ECONNRESET)
+		http_finish(x, XFER_END_CLOSED, "the client closed the "
+		    "connection");
+	else {
+		log_warn("http: %s to %s: sending failed: %s", x->name,
+		    x->peer_text, strerror(error));
+		http_finish(x, XFER_END_LOCAL_ERROR, strerror(error));
+	}
+	evhttp_connection_free(evcon);
 }
 
 static void
@@ -1265,11 +1369,13 @@ static uint64_t
 http_acked(struct http_xfer *x)
 {
 	struct bufferevent	*bev;
-	uint64_t		 pending = 0;
+	uint64_t		 pending = 0, queued = x->queued;
 	int			 fd, outq = 0;
 
 	if (x->evcon == NULL)
 		return (0);
+	if (x->send != NULL)
+		queued = http_send_offset(x->send);
 	bev = evhttp_connection_get_bufferevent(x->evcon);
 	if (bev == NULL)
 		return (0);
@@ -1278,7 +1384,20 @@ http_acked(struct http_xfer *x)
 	if (!x->tls && fd != -1 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
 	    outq > 0)
 		pending += (uint64_t)outq;
-	return (pending >= x->queued ? 0 : x->queued - pending);
+	return (pending >= queued ? 0 : queued - pending);
+}
+
+/*
+ * Is the file shorter now than when it was resolved (replaced or truncated
+ * under us)?  Then a connection that ends early ended on our side.
+ */
+static int
+http_file_cut(struct http_xfer *x)
+{
+	struct stat	st;
+
+	return (x->c.fd != -1 && fstat(x->c.fd, &st) == 0 &&
+	    (uint64_t)st.st_size < x->c.size);
 }
 
 static void
@@ -1293,6 +1412,12 @@ http_closed(struct evhttp_connection *evcon, void *arg)
 	x->req = NULL;
 	x->evcon = NULL;
 	x->queued = acked;	/* what http_finish reports */
+	if (http_file_cut(x)) {
+		log_warn("http: %s to %s: %s", x->name, x->peer_text,
+		    HTTP_FILE_CUT);
+		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
+		return;
+	}
 	/*
 	 * Every byte acknowledged before the close: the reply is whole, even
 	 * when the close beats our acknowledgement poll (sendfile fills the
@@ -1315,6 +1440,8 @@ http_finish(struct http_xfer *x, enum xfer_end end, const char *reason)
 	bytes = end == XFER_END_COMPLETE ? x->c.size :
 	    (x->evcon != NULL ? http_acked(x) : x->queued);
 	http_emit(x, XFER_ENDED, end, bytes, reason);
+	if (x->send != NULL)
+		http_send_cancel(x->send);
 	LIST_REMOVE(x, entry);
 	srv->active--;
 	if (x->timer != NULL)
@@ -1351,9 +1478,10 @@ http_emit(struct http_xfer *x, enum xfer_phase phase, enum xfer_end end,
 	ev.peer_ip = x->peer_ip;
 	ev.peer_text = x->peer_text;
 	ev.end = end;
-	/* Only shutting down is ours; every other end is the client's. */
+	/* Shutting down and our own failure are ours; the rest the client's. */
 	if (end != XFER_END_NONE)
-		ev.by = end == XFER_END_SHUTDOWN ? XFER_BY_US : XFER_BY_PEER;
+		ev.by = end == XFER_END_SHUTDOWN ||
+		    end == XFER_END_LOCAL_ERROR ? XFER_BY_US : XFER_BY_PEER;
 	ev.bytes = bytes;
 	ev.total = x->c.size;
 	ev.seconds = http_seconds(&x->start);

@@ -83,6 +83,7 @@ struct http_config {
 	uint64_t		 max_upload;	/* bytes */
 	unsigned		 grace_ms;	/* after the gate when held, 150 */
 	unsigned		 chunk;		/* most bytes per write, default 4 MB */
+	unsigned		 senders;	/* threads for bodies; 0: this loop */
 	/* Limits against a hostile segment (0: the default). */
 	unsigned		 max_headers;	/* bytes of request head, 8 KiB */
 	unsigned		 max_connections; /* in all, 512 */
@@ -108,6 +109,8 @@ unsigned		 http_server_active(const struct http_server *);
 /* Connections refused by the limits, and accept() errors, so far. */
 uint64_t		 http_server_refused(const struct http_server *);
 uint64_t		 http_server_accept_errors(const struct http_server *);
+/* Reply bodies sent by the sender threads (http-sender.h). */
+uint64_t		 http_server_handed(const struct http_server *);
 /* Idle connections ended to make room for a new one. */
 uint64_t		 http_server_evicted(const struct http_server *);
 /* Also accept on this listening socket (the fuzzer's). */

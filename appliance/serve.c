@@ -71,6 +71,7 @@ serve_options_defaults(struct serve_options *o)
 	o->listen = "0.0.0.0";
 	o->tftp_port = 69;
 	o->tftp_workers = -1;
+	o->http_workers = -1;
 	o->http_port = 80;
 	o->syslog_port = 514;
 	o->syslog_keep_phone = JOURNAL_SYSLOG_PER_PHONE;
@@ -393,6 +394,8 @@ serve_listen(struct serve *s, char **cause)
 	hc.port = s->opt.http_port;
 	hc.uploads = s->uploads;
 	hc.max_upload = s->opt.upload_max;
+	hc.senders = s->opt.http_workers < 0 ? tftp_workers_default() :
+	    (unsigned)s->opt.http_workers;
 	if (s->opt.https_port != 0) {
 		xasprintf(&tlsdir, "%s/tls", s->opt.state_dir);
 		if (trust_server_cert(tlsdir, &cert, &key, cause) != 0) {

@@ -50,6 +50,7 @@ struct serve_options {
 	const char		*listen;
 	unsigned		 tftp_port;
 	int			 tftp_workers;	/* -1: one per online CPU */
+	int			 http_workers;	/* -1: one per online CPU */
 	unsigned		 http_port;
 	unsigned		 https_port;	/* 0: no HTTPS */
 	int			 syslog_port;	/* -1: no syslog */

@@ -2,7 +2,9 @@
  * The HTTP server against a raw-socket client in a child process: exact
  * replies, fast 404s, HEAD, PUT into the quarantine, and a client that reads
  * the image header and closes, reported with exactly the bytes it
- * acknowledged.
+ * acknowledged.  Every test runs twice: with every body sent from the
+ * caller's loop, and with image bodies on two sender threads
+ * (http_config.senders).
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -11,7 +13,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -36,6 +40,9 @@
 
 #define BODY "<APPLICATION/>\n"
 
+/* Sender threads of every fixture: 0, then 2 (main()). */
+static unsigned	fx_senders;
+
 struct ctx {
 	struct event_base	*base;
 	struct http_server	*srv;
@@ -50,6 +57,8 @@ struct ctx {
 	char			 name[64];
 	char			 ua[64];
 	char			 reason[128];
+	pthread_t		 loop_thread;	/* the caller's loop runs here */
+	int			 wrong_thread;	/* a hook ran elsewhere */
 };
 
 static int
@@ -59,6 +68,17 @@ resolve(void *arg, const struct http_request_info *req, struct http_content *c,
 	struct ctx	*x = arg;
 	FILE		*f;
 
+	if (!pthread_equal(pthread_self(), x->loop_thread))
+		x->wrong_thread++;
+	if (strcmp(req->name, "cut.sip.ld") == 0) {
+		/* A file cut short after it was resolved. */
+		c->fd = open(x->file, O_RDONLY);
+		c->size = 4 * 1024 * 1024;
+		c->gate = 512;
+		if (c->fd == -1 || truncate(x->file, 200000) != 0)
+			return (500);
+		return (200);
+	}
 	if (strcmp(req->name, "a.cfg") == 0) {
 		c->buf = BODY;
 		c->size = strlen(BODY);
@@ -86,6 +106,8 @@ event_cb(void *arg, const struct xfer_event *ev)
 {
 	struct ctx	*x = arg;
 
+	if (!pthread_equal(pthread_self(), x->loop_thread))
+		x->wrong_thread++;
 	x->nev++;
 	if (ev->phase == XFER_ENDED || ev->phase == XFER_UPLOAD_STORED ||
 	    ev->phase == XFER_UPLOAD_REFUSED) {
@@ -128,6 +150,8 @@ setup(void **state)
 	cfg.listen = "127.0.0.1";
 	cfg.port = 0;
 	cfg.uploads = x->up;
+	cfg.senders = fx_senders;
+	x->loop_thread = pthread_self();
 	x->srv = http_server_start(x->base, &cfg, &hooks, &cause);
 	assert_non_null(x->srv);
 	*state = x;
@@ -140,6 +164,7 @@ teardown(void **state)
 	struct ctx	*x = *state;
 	char		 cmd[128];
 
+	assert_int_equal(x->wrong_thread, 0);
 	http_server_free(x->srv);
 	upload_store_free(x->up);
 	event_base_free(x->base);
@@ -388,6 +413,8 @@ setup_tweaked(void **state)
 	cfg.listen = "0.0.0.0";
 	cfg.port = 0;
 	cfg.uploads = x->up;
+	cfg.senders = fx_senders;
+	x->loop_thread = pthread_self();
 	if (tweak != NULL)
 		tweak(&cfg);
 	x->srv = http_server_start(x->base, &cfg, &hooks, &cause);
@@ -1087,6 +1114,113 @@ test_put_cut(void **state)
 	assert_int_equal(upload_store_used(x->up), 0);
 }
 
+/* In the child: read one reply with a Content-Length body into *body. */
+static int
+child_read_reply(int fd, char *head, size_t headsz, unsigned char **body,
+    size_t *len)
+{
+	size_t	 got = 0, want;
+	ssize_t	 n;
+	char	*end, *cl;
+
+	for (;;) {
+		if (got == headsz - 1)
+			return (-1);
+		if ((n = read(fd, head + got, 1)) != 1)
+			return (-1);
+		got++;
+		head[got] = '\0';
+		if ((end = strstr(head, "\r\n\r\n")) != NULL)
+			break;
+	}
+	if ((cl = strstr(head, "Content-Length: ")) == NULL)
+		return (-1);
+	want = strtoul(cl + 16, NULL, 10);
+	*body = malloc(want + 1);
+	*len = 0;
+	while (*len < want && (n = read(fd, *body + *len, want - *len)) > 0)
+		*len += (size_t)n;
+	return (*len == want ? 0 : -1);
+}
+
+/*
+ * A whole image, byte for byte, on a kept-alive connection, and then a
+ * configuration file on the same connection: the reply ended cleanly
+ * whichever loop sent its body.  With senders, the body went by one.
+ */
+static void
+test_image_whole_then_next(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "GET /big.sip.ld HTTP/1.1\r\nHost: x\r\n\r\n"
+			    "GET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n";
+	unsigned char	*body, *want;
+	char		 head[1024];
+	size_t		 len;
+	int		 fd, f;
+
+	if ((x->child = fork()) == 0) {
+		want = malloc(4 * 1024 * 1024);
+		f = open(x->file, O_RDONLY);
+		if (f == -1 || read(f, want, 4 * 1024 * 1024) != 4 * 1024 * 1024)
+			_exit(20);
+		fd = client_connect(x);
+		if (write(fd, req, strlen(req)) < 0)
+			_exit(11);
+		if (child_read_reply(fd, head, sizeof head, &body, &len) != 0 ||
+		    strncmp(head, "HTTP/1.1 200", 12) != 0)
+			_exit(12);
+		if (len != 4 * 1024 * 1024 || memcmp(body, want, len) != 0)
+			_exit(13);
+		free(body);
+		if (child_read_reply(fd, head, sizeof head, &body, &len) != 0 ||
+		    strncmp(head, "HTTP/1.1 200", 12) != 0)
+			_exit(14);
+		if (len != strlen(BODY) || memcmp(body, BODY, len) != 0)
+			_exit(15);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_ENDED);
+	assert_string_equal(x->name, "a.cfg");
+	assert_int_equal(x->last.end, XFER_END_COMPLETE);
+	assert_int_equal(http_server_handed(x->srv), fx_senders > 0 ? 1 : 0);
+	assert_int_equal(http_server_active(x->srv), 0);
+}
+
+/*
+ * A file cut shorter than its resolved size while it is sent: the reply
+ * ends as our failure, with what went out, and the client sees the
+ * connection close short of the Content-Length.
+ */
+static void
+test_file_cut_while_sent(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*req = "GET /cut.sip.ld HTTP/1.1\r\nHost: x\r\n\r\n";
+	unsigned char	*body;
+	char		 head[1024];
+	size_t		 len;
+	int		 fd;
+
+	if ((x->child = fork()) == 0) {
+		fd = client_connect(x);
+		if (write(fd, req, strlen(req)) < 0)
+			_exit(11);
+		/* Short: the read ends at the close. */
+		_exit(child_read_reply(fd, head, sizeof head, &body, &len) ==
+		    -1 && len == 200000 ? 0 : 12);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_ENDED);
+	assert_int_equal(x->last.end, XFER_END_LOCAL_ERROR);
+	assert_int_equal(x->last.by, XFER_BY_US);
+	assert_string_equal(x->reason, "the file was cut short while it was "
+	    "sent");
+	assert_int_equal(x->last.bytes, 200000);
+	assert_int_equal(http_server_active(x->srv), 0);
+}
+
 static void
 short_idle(struct http_config *cfg)
 {
@@ -1189,7 +1323,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_slow_download_outlives_idle_timeout, setup_short_idle,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_image_whole_then_next,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_cut_while_sent,
+		    setup, teardown),
 	};
+	int	failed;
 
 	/*
 	 * A reset comes back to writes, the server's (as serve.c has it) and
@@ -1198,5 +1337,10 @@ main(void)
 	 * a loaded machine, failed test_put_chunked).  Children inherit it.
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	return (cmocka_run_group_tests_name("http", tests, NULL, NULL));
+	fx_senders = 0;
+	failed = cmocka_run_group_tests_name("http", tests, NULL, NULL);
+	fx_senders = 2;
+	failed += cmocka_run_group_tests_name("http_senders", tests, NULL,
+	    NULL);
+	return (failed);
 }
