@@ -34,7 +34,8 @@ unsigned		 http_senders_count(const struct http_senders *);
 
 /*
  * Send bytes [from, to) of file into sock on the least busy sender, at
- * most chunk bytes a call.  Both descriptors are duplicated: the caller
+ * most chunk bytes a turn (one sendfile(2) each time the socket is
+ * writable).  Both descriptors are duplicated: the caller
  * keeps and closes its own.  NULL (errno set) if they cannot be.
  */
 struct http_send	*http_senders_hand(struct http_senders *, int sock,

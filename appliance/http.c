@@ -78,6 +78,8 @@
 #define HTTP_ACK_POLL_SLOW_MS	100
 /* A body at least this long past the gate goes to a sender (http-sender.h). */
 #define HTTP_SENDER_MIN		(64 * 1024)
+/* A sender's turn per connection (http-sender.c says why). */
+#define HTTP_SENDER_TURN	(512 * 1024)
 #define HTTP_FILE_CUT		"the file was cut short while it was sent"
 #define HTTP_PROGRESS_MS	250
 /* Defaults of the limits (http.h). */
@@ -1118,7 +1120,7 @@ http_hand_off(struct http_xfer *x)
 		return (1);
 	}
 	x->send = http_senders_hand(x->srv->senders, fd, x->c.fd, x->queued,
-	    x->c.size, x->srv->config.chunk, http_sent, x);
+	    x->c.size, HTTP_SENDER_TURN, http_sent, x);
 	if (x->send != NULL)
 		x->srv->handed++;
 	else {
