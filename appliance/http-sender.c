@@ -7,18 +7,17 @@
  * clients wait.  So each sender is a thread with its own event_base that
  * only moves bytes: it owns duplicates of the socket and the file, and
  * publishes how far it got in one atomic offset.  Hand-offs, cancels and
- * finished bodies are queues under a mutex with an eventfd each way, as the
- * TFTP workers do; a sender never calls back into the main loop's state.
+ * finished bodies are queues under a mutex with a wake-up each way
+ * (loop-thread.h), as the TFTP workers do; a sender never calls back into
+ * the main loop's state.
  */
 #include <sys/types.h>
-#include <sys/eventfd.h>
 #include <sys/queue.h>
 #include <sys/sendfile.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <event2/event.h>
 
 #include "http-sender.h"
+#include "loop-thread.h"
 #include "xmalloc.h"
 
 #define HTTP_SENDERS_MAX	64
@@ -50,10 +50,7 @@ TAILQ_HEAD(http_sends, http_send);
 
 struct http_sender {
 	struct http_senders	*all;
-	pthread_t		 thread;
-	struct event_base	*base;
-	int			 wake_fd;
-	struct event		*ev_wake;
+	struct loop_thread	 loop;
 	pthread_mutex_t		 lock;
 	struct http_sends	 inbox;		/* under lock */
 	int			 stop;		/* under lock */
@@ -63,30 +60,25 @@ struct http_sender {
 };
 
 struct http_senders {
-	struct event_base	*base;
 	pthread_mutex_t		 lock;
 	struct http_sends	 out;		/* ended, under lock */
-	int			 out_fd;
-	struct event		*ev_out;
+	struct loop_wake	 ended;		/* senders -> main loop */
 	struct http_sender	*s;
 	unsigned		 n;
 };
 
-static void	*http_sender_main(void *);
-static void	 http_sender_wake(evutil_socket_t, short, void *);
+static void	 http_sender_wake(void *);
 static void	 http_sender_begin(struct http_send *);
 static void	 http_sender_write(evutil_socket_t, short, void *);
 static void	 http_sender_release(struct http_send *, int);
-static void	 http_senders_drain(evutil_socket_t, short, void *);
+static void	 http_senders_drain(void *);
 static void	 http_senders_deliver(struct http_senders *, int);
-static void	 http_signal(int);
 
 struct http_senders *
 http_senders_start(struct event_base *base, unsigned n, char **cause)
 {
 	struct http_senders	*ss;
 	struct http_sender	*s;
-	sigset_t		 all, old;
 	unsigned		 i;
 	int			 error;
 
@@ -96,58 +88,36 @@ http_senders_start(struct event_base *base, unsigned n, char **cause)
 		return (NULL);
 	}
 	ss = xcalloc(1, sizeof *ss);
-	ss->base = base;
 	pthread_mutex_init(&ss->lock, NULL);
 	TAILQ_INIT(&ss->out);
-	if ((ss->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+	if (loop_wake_open(&ss->ended, base, http_senders_drain, ss) != 0) {
 		xasprintf(cause, "HTTP senders: eventfd: %s", strerror(errno));
 		pthread_mutex_destroy(&ss->lock);
 		free(ss);
 		return (NULL);
 	}
-	ss->ev_out = event_new(base, ss->out_fd, EV_READ | EV_PERSIST,
-	    http_senders_drain, ss);
-	event_add(ss->ev_out, NULL);
 	ss->s = xcalloc(n, sizeof *ss->s);
-
-	/* Signals are the main loop's: the senders block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < n; i++) {
 		s = &ss->s[i];
 		s->all = ss;
 		pthread_mutex_init(&s->lock, NULL);
 		TAILQ_INIT(&s->inbox);
 		TAILQ_INIT(&s->running);
-		s->base = event_base_new();
-		s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (s->base == NULL || s->wake_fd == -1) {
+		if (loop_thread_init(&s->loop, http_sender_wake, s) != 0) {
 			xasprintf(cause, "HTTP sender %u: cannot create its "
 			    "event loop", i);
 			break;
 		}
-		s->ev_wake = event_new(s->base, s->wake_fd,
-		    EV_READ | EV_PERSIST, http_sender_wake, s);
-		event_add(s->ev_wake, NULL);
-		if ((error = pthread_create(&s->thread, NULL,
-		    http_sender_main, s)) != 0) {
+		if ((error = loop_thread_run(&s->loop)) != 0) {
 			xasprintf(cause, "HTTP sender %u: %s", i,
 			    strerror(error));
+			loop_thread_free(&s->loop);
 			break;
 		}
 		ss->n++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ss->n < n) {
-		/* The one that failed: not started, freed here. */
-		s = &ss->s[ss->n];
-		if (s->ev_wake != NULL)
-			event_free(s->ev_wake);
-		if (s->base != NULL)
-			event_base_free(s->base);
-		if (s->wake_fd != -1)
-			close(s->wake_fd);
-		pthread_mutex_destroy(&s->lock);
+		pthread_mutex_destroy(&ss->s[ss->n].lock);
 		http_senders_stop(ss);
 		return (NULL);
 	}
@@ -167,20 +137,17 @@ http_senders_stop(struct http_senders *ss)
 		pthread_mutex_lock(&s->lock);
 		s->stop = 1;
 		pthread_mutex_unlock(&s->lock);
-		http_signal(s->wake_fd);
+		loop_wake_signal(&s->loop.wake);
 	}
 	for (i = 0; i < ss->n; i++) {
 		s = &ss->s[i];
-		pthread_join(s->thread, NULL);
-		event_free(s->ev_wake);
-		event_base_free(s->base);
-		close(s->wake_fd);
+		loop_thread_join(&s->loop);
+		loop_thread_free(&s->loop);
 		pthread_mutex_destroy(&s->lock);
 	}
 	/* Every sender has let its bodies go: free them, telling nobody. */
 	http_senders_deliver(ss, 0);
-	event_free(ss->ev_out);
-	close(ss->out_fd);
+	loop_wake_close(&ss->ended);
 	pthread_mutex_destroy(&ss->lock);
 	free(ss->s);
 	free(ss);
@@ -232,7 +199,7 @@ http_senders_hand(struct http_senders *ss, int sock, int file, uint64_t from,
 	TAILQ_INSERT_TAIL(&best->inbox, hs, entry);
 	pthread_mutex_unlock(&best->lock);
 	if (was_empty)
-		http_signal(best->wake_fd);
+		loop_wake_signal(&best->loop.wake);
 	return (hs);
 }
 
@@ -248,41 +215,20 @@ http_send_cancel(struct http_send *hs)
 	hs->detached = 1;
 	atomic_store(&hs->cancelled, 1);
 	atomic_store(&hs->sender->cancelling, 1);
-	http_signal(hs->sender->wake_fd);
-}
-
-static void
-http_signal(int fd)
-{
-	uint64_t	one = 1;
-
-	while (write(fd, &one, sizeof one) == -1 && errno == EINTR)
-		;
+	loop_wake_signal(&hs->sender->loop.wake);
 }
 
 /* --- the sender's side ---------------------------------------------------- */
 
-static void *
-http_sender_main(void *arg)
-{
-	struct http_sender	*s = arg;
-
-	event_base_dispatch(s->base);
-	return (NULL);
-}
-
 /* New bodies, cancels or the order to stop. */
 static void
-http_sender_wake(evutil_socket_t fd, short what, void *arg)
+http_sender_wake(void *arg)
 {
 	struct http_sender	*s = arg;
 	struct http_sends	 fresh;
 	struct http_send	*hs, *hs1;
-	uint64_t		 n;
 	int			 stop;
 
-	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
-		;
 	TAILQ_INIT(&fresh);
 	pthread_mutex_lock(&s->lock);
 	TAILQ_CONCAT(&fresh, &s->inbox, entry);
@@ -307,14 +253,14 @@ http_sender_wake(evutil_socket_t fd, short what, void *arg)
 	if (stop) {
 		while ((hs = TAILQ_FIRST(&s->running)) != NULL)
 			http_sender_release(hs, ECANCELED);
-		event_base_loopbreak(s->base);
+		event_base_loopbreak(s->loop.base);
 	}
 }
 
 static void
 http_sender_begin(struct http_send *hs)
 {
-	hs->ev = event_new(hs->sender->base, hs->sock, EV_WRITE | EV_PERSIST,
+	hs->ev = event_new(hs->sender->loop.base, hs->sock, EV_WRITE | EV_PERSIST,
 	    http_sender_write, hs);
 	if (hs->ev == NULL) {
 		http_sender_release(hs, ENOMEM);
@@ -388,20 +334,15 @@ http_sender_release(struct http_send *hs, int error)
 	TAILQ_INSERT_TAIL(&ss->out, hs, entry);
 	pthread_mutex_unlock(&ss->lock);
 	if (was_empty)
-		http_signal(ss->out_fd);
+		loop_wake_signal(&ss->ended);
 }
 
 /* --- the main loop's side -------------------------------------------------- */
 
 static void
-http_senders_drain(evutil_socket_t fd, short what, void *arg)
+http_senders_drain(void *arg)
 {
-	struct http_senders	*ss = arg;
-	uint64_t		 n;
-
-	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
-		;
-	http_senders_deliver(ss, 1);
+	http_senders_deliver(arg, 1);
 }
 
 static void

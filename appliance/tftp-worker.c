@@ -10,7 +10,7 @@
  * transfer's xfer_events, in order, to one queue the main loop drains, and
  * a last "freed" message after which the main loop forgets the slot and
  * calls the content's release().  The main loop never waits on a worker:
- * hand-offs and evictions are a queue and an eventfd write.
+ * hand-offs and evictions are a queue and a wake-up (loop-thread.h).
  *
  * What the fleet answers a request may depend on how the client's last
  * transfer ended: a phone acknowledges the last block of its image and asks
@@ -24,12 +24,10 @@
  * the HTTP server shares.
  */
 #include <sys/types.h>
-#include <sys/eventfd.h>
 #include <sys/queue.h>
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +36,7 @@
 
 #include <event2/event.h>
 
+#include "loop-thread.h"
 #include "tftp-int.h"
 #include "xmalloc.h"
 
@@ -88,11 +87,8 @@ STAILQ_HEAD(tftp_msgs, tftp_msg);
 
 struct tftp_worker {
 	struct tftp_workers	*all;
-	pthread_t		 thread;
-	struct event_base	*base;
+	struct loop_thread	 loop;		/* main loop -> worker: wake */
 	struct tftp_batch	*batch;
-	int			 wake_fd;	/* main loop -> worker */
-	struct event		*ev_wake;
 	unsigned		 running;	/* slots on it (main loop's count) */
 
 	pthread_mutex_t		 lock;		/* guards inbox, syncs, stop */
@@ -115,14 +111,11 @@ struct tftp_workers {
 
 	pthread_mutex_t		 lock;		/* guards out */
 	struct tftp_msgs	 out;		/* workers -> main loop */
-	int			 out_fd;
-	struct event		*ev_out;
+	struct loop_wake	 out_wake;
 };
 
-static void	*tftp_worker_main(void *);
-static void	 tftp_worker_wake(evutil_socket_t, short, void *);
-static void	 tftp_worker_signal(int);
-static void	 tftp_workers_drain(evutil_socket_t, short, void *);
+static void	 tftp_worker_wake(void *);
+static void	 tftp_workers_drain(void *);
 static void	 tftp_workers_deliver(struct tftp_workers *,
 		    struct tftp_msgs *);
 static void	 tftp_worker_push(struct tftp_workers *, struct tftp_msg *);
@@ -133,7 +126,6 @@ tftp_workers_start(struct tftp_server *srv, unsigned n, char **cause)
 {
 	struct tftp_workers	*ws;
 	struct tftp_worker	*w;
-	sigset_t		 all, old;
 	unsigned		 i;
 	int			 error;
 
@@ -142,19 +134,14 @@ tftp_workers_start(struct tftp_server *srv, unsigned n, char **cause)
 	pthread_mutex_init(&ws->lock, NULL);
 	STAILQ_INIT(&ws->out);
 	TAILQ_INIT(&ws->deferred);
-	if ((ws->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+	if (loop_wake_open(&ws->out_wake, srv->base, tftp_workers_drain,
+	    ws) != 0) {
 		xasprintf(cause, "TFTP workers: eventfd: %s", strerror(errno));
+		pthread_mutex_destroy(&ws->lock);
 		free(ws);
 		return (NULL);
 	}
-	ws->ev_out = event_new(srv->base, ws->out_fd, EV_READ | EV_PERSIST,
-	    tftp_workers_drain, ws);
-	event_add(ws->ev_out, NULL);
 	ws->w = xcalloc(n, sizeof *ws->w);
-
-	/* Signals are the main loop's: the workers block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < n; i++) {
 		w = &ws->w[i];
 		w->all = ws;
@@ -162,50 +149,28 @@ tftp_workers_start(struct tftp_server *srv, unsigned n, char **cause)
 		TAILQ_INIT(&w->inbox);
 		STAILQ_INIT(&w->syncs);
 		TAILQ_INIT(&w->transfers);
-		w->base = event_base_new();
-		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (w->base == NULL || w->wake_fd == -1) {
+		if (loop_thread_init(&w->loop, tftp_worker_wake, w) != 0) {
 			xasprintf(cause, "TFTP worker %u: cannot create its "
 			    "event loop", i);
 			break;
 		}
-		w->batch = tftp_batch_new(w->base);
-		w->ev_wake = event_new(w->base, w->wake_fd,
-		    EV_READ | EV_PERSIST, tftp_worker_wake, w);
-		event_add(w->ev_wake, NULL);
-		if ((error = pthread_create(&w->thread, NULL,
-		    tftp_worker_main, w)) != 0) {
+		w->batch = tftp_batch_new(w->loop.base);
+		if ((error = loop_thread_run(&w->loop)) != 0) {
 			xasprintf(cause, "TFTP worker %u: %s", i,
 			    strerror(error));
+			tftp_batch_free(w->batch);
+			loop_thread_free(&w->loop);
 			break;
 		}
 		ws->n++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ws->n < n) {
-		/* The one that failed: not started, freed here. */
-		w = &ws->w[ws->n];
-		if (w->ev_wake != NULL)
-			event_free(w->ev_wake);
-		tftp_batch_free(w->batch);
-		if (w->base != NULL)
-			event_base_free(w->base);
-		if (w->wake_fd != -1)
-			close(w->wake_fd);
-		pthread_mutex_destroy(&w->lock);
+		/* The one that failed: not started, freed above. */
+		pthread_mutex_destroy(&ws->w[ws->n].lock);
 		tftp_workers_stop(ws);
 		return (NULL);
 	}
 	return (ws);
-}
-
-static void
-tftp_worker_signal(int fd)
-{
-	uint64_t	one = 1;
-
-	while (write(fd, &one, sizeof one) == -1 && errno == EINTR)
-		;
 }
 
 void
@@ -223,15 +188,14 @@ tftp_workers_stop(struct tftp_workers *ws)
 		pthread_mutex_lock(&w->lock);
 		w->stop = 1;
 		pthread_mutex_unlock(&w->lock);
-		tftp_worker_signal(w->wake_fd);
+		loop_wake_signal(&w->loop.wake);
 	}
 	for (i = 0; i < ws->n; i++) {
 		w = &ws->w[i];
-		pthread_join(w->thread, NULL);
-		event_free(w->ev_wake);
+		loop_thread_join(&w->loop);
+		/* The batch's events are the loop's: freed before it. */
 		tftp_batch_free(w->batch);
-		event_base_free(w->base);
-		close(w->wake_fd);
+		loop_thread_free(&w->loop);
 		pthread_mutex_destroy(&w->lock);
 	}
 	/* Every worker has ended its transfers: their last words. */
@@ -241,8 +205,7 @@ tftp_workers_stop(struct tftp_workers *ws)
 	pthread_mutex_unlock(&ws->lock);
 	tftp_workers_deliver(ws, &msgs);
 
-	event_free(ws->ev_out);
-	close(ws->out_fd);
+	loop_wake_close(&ws->out_wake);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws->w);
 	free(ws);
@@ -286,7 +249,7 @@ tftp_workers_hand(struct tftp_workers *ws, struct tftp_transfer *t)
 	TAILQ_INSERT_TAIL(&best->inbox, t, entry);
 	pthread_mutex_unlock(&best->lock);
 	if (was_empty)
-		tftp_worker_signal(best->wake_fd);
+		loop_wake_signal(&best->loop.wake);
 	return (0);
 }
 
@@ -343,7 +306,7 @@ tftp_workers_hold(struct tftp_workers *ws, const struct sockaddr_storage *peer,
 		STAILQ_INSERT_TAIL(&w->syncs, sy, entry);
 		pthread_mutex_unlock(&w->lock);
 		if (was_empty)
-			tftp_worker_signal(w->wake_fd);
+			loop_wake_signal(&w->loop.wake);
 	}
 	return (d);
 }
@@ -398,13 +361,13 @@ tftp_workers_evict(struct tftp_slot *slot)
 
 	atomic_store(&slot->evict, 1);
 	atomic_store(&w->evicting, 1);
-	tftp_worker_signal(w->wake_fd);
+	loop_wake_signal(&w->loop.wake);
 }
 
 struct event_base *
 tftp_transfer_base(const struct tftp_transfer *t)
 {
-	return (t->worker != NULL ? t->worker->base : t->server->base);
+	return (t->worker != NULL ? t->worker->loop.base : t->server->base);
 }
 
 struct tftp_batch *
@@ -415,18 +378,9 @@ tftp_transfer_batch(const struct tftp_transfer *t)
 
 /* --- the worker's side ---------------------------------------------------- */
 
-static void *
-tftp_worker_main(void *arg)
-{
-	struct tftp_worker	*w = arg;
-
-	event_base_dispatch(w->base);
-	return (NULL);
-}
-
 /* New transfers, evictions or the order to stop. */
 static void
-tftp_worker_wake(evutil_socket_t fd, short what, void *arg)
+tftp_worker_wake(void *arg)
 {
 	struct tftp_worker	*w = arg;
 	struct tftp_transfers	 fresh;
@@ -434,11 +388,8 @@ tftp_worker_wake(evutil_socket_t fd, short what, void *arg)
 	struct tftp_sync	*sy;
 	struct tftp_transfer	*t, *t1;
 	struct tftp_msg		*m;
-	uint64_t		 n;
 	int			 stop;
 
-	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
-		;
 	TAILQ_INIT(&fresh);
 	STAILQ_INIT(&syncs);
 	pthread_mutex_lock(&w->lock);
@@ -484,7 +435,7 @@ tftp_worker_wake(evutil_socket_t fd, short what, void *arg)
 			tftp_finish(t, XFER_END_SHUTDOWN, XFER_BY_US,
 			    "the server is stopping");
 		tftp_batch_flush(w->batch);
-		event_base_loopbreak(w->base);
+		event_base_loopbreak(w->loop.base);
 	}
 }
 
@@ -503,9 +454,9 @@ tftp_worker_push(struct tftp_workers *ws, struct tftp_msg *m)
 	was_empty = STAILQ_EMPTY(&ws->out);
 	STAILQ_INSERT_TAIL(&ws->out, m, entry);
 	pthread_mutex_unlock(&ws->lock);
-	/* The main loop reads the eventfd before it takes the queue. */
+	/* The main loop reads the wake-up before it takes the queue. */
 	if (was_empty)
-		tftp_worker_signal(ws->out_fd);
+		loop_wake_signal(&ws->out_wake);
 }
 
 void
@@ -544,14 +495,11 @@ tftp_worker_freed(struct tftp_transfer *t)
 /* --- the main loop's side -------------------------------------------------- */
 
 static void
-tftp_workers_drain(evutil_socket_t fd, short what, void *arg)
+tftp_workers_drain(void *arg)
 {
 	struct tftp_workers	*ws = arg;
 	struct tftp_msgs	 msgs;
-	uint64_t		 n;
 
-	while (read(fd, &n, sizeof n) == -1 && errno == EINTR)
-		;
 	STAILQ_INIT(&msgs);
 	pthread_mutex_lock(&ws->lock);
 	STAILQ_CONCAT(&msgs, &ws->out);
