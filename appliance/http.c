@@ -4,7 +4,9 @@
  * Large files go out as evbuffer file segments, which libevent writes with
  * sendfile(2) on a plain socket: the bytes never cross user space.  The
  * header goes first (see the gate in http.h), then the rest at once, with a
- * timer for progress.  A client closing early is noticed with an exact
+ * timer for progress; with senders (http-sender.h), the rest of a plain
+ * connection's image goes from another core's loop, and this one only
+ * watches what the client acknowledges.  A client closing early is noticed with an exact
  * count: what it acknowledged is what was queued minus what is still in our
  * buffer minus what the kernel still holds unacknowledged (SIOCOUTQ).  A
  * reply is complete only when the last byte is acknowledged, not when it is
