@@ -275,9 +275,9 @@ http_sender_begin(struct http_send *hs)
  * One turn: at most hs->chunk bytes, then the other connections get theirs
  * (the socket stays writable, so the loop comes back).  Filling each socket
  * to the brim instead leaves the data beyond the client's window to be
- * sent from the client's own acknowledgements, in its time: on loopback,
- * against nginx's 2 MB turns, that cost the clients 15-30% more CPU per
- * byte than this (docs/benchmarks/http.md).
+ * sent from the client's own acknowledgements, in its time: on loopback
+ * that cost the clients 12-29% more CPU per byte than against nginx's 2 MB
+ * turns (docs/engine.md, "Benchmark").
  */
 static void
 http_sender_write(evutil_socket_t fd, short what, void *arg)
