@@ -205,6 +205,7 @@ static void	http_feed(struct http_xfer *);
 static void	http_drained(struct evhttp_connection *, void *);
 static int	http_hand_off(struct http_xfer *);
 static int	http_file_cut(struct http_xfer *);
+static uint64_t	http_bytes_out(struct http_xfer *);
 static void	http_sent(void *, struct http_send *, int);
 static void	http_queue_file(struct http_xfer *, struct evbuffer *,
 		    uint64_t);
@@ -1157,7 +1158,7 @@ http_sent(void *arg, struct http_send *hs, int error)
 	x->queued = acked;
 	if (error == EIO && http_file_cut(x)) {
 		/* Ours: told with what went out, all of it on its way. */
-		x->queued = http_send_offset(hs);
+		x->queued = http_send_offset(hs);	/* as http_bytes_out */
 		log_warn("http: %s to %s: %s", x->name, x->peer_text,
 		    HTTP_FILE_CUT);
 		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
@@ -1392,6 +1393,26 @@ http_acked(struct http_xfer *x)
 }
 
 /*
+ * Bytes handed to the kernel: the sender's offset, or what we queued minus
+ * what is still in the connection's buffer (which a close drains only after
+ * telling us).
+ */
+static uint64_t
+http_bytes_out(struct http_xfer *x)
+{
+	struct bufferevent	*bev;
+	uint64_t		 pending;
+
+	if (x->send != NULL)
+		return (http_send_offset(x->send));
+	if (x->evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(x->evcon)) == NULL)
+		return (x->queued);
+	pending = evbuffer_get_length(bufferevent_get_output(bev));
+	return (pending >= x->queued ? 0 : x->queued - pending);
+}
+
+/*
  * Is the file shorter now than when it was resolved (replaced or truncated
  * under us)?  Then a connection that ends early ended on our side.
  */
@@ -1408,7 +1429,7 @@ static void
 http_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct http_xfer	*x = arg;
-	uint64_t		 acked = http_acked(x);
+	uint64_t		 acked = http_acked(x), out = http_bytes_out(x);
 
 	/* A reply in progress is detached from its connection: ours to free. */
 	if (x->req != NULL && evhttp_request_get_connection(x->req) == NULL)
@@ -1417,6 +1438,8 @@ http_closed(struct evhttp_connection *evcon, void *arg)
 	x->evcon = NULL;
 	x->queued = acked;	/* what http_finish reports */
 	if (http_file_cut(x)) {
+		/* Ours: told with what went out, as from a sender. */
+		x->queued = out;
 		log_warn("http: %s to %s: %s", x->name, x->peer_text,
 		    HTTP_FILE_CUT);
 		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
