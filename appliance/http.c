@@ -206,6 +206,7 @@ static void	http_drained(struct evhttp_connection *, void *);
 static int	http_hand_off(struct http_xfer *);
 static int	http_file_cut(struct http_xfer *);
 static uint64_t	http_bytes_out(struct http_xfer *);
+static void	http_finish_cut(struct http_xfer *, uint64_t);
 static void	http_sent(void *, struct http_send *, int);
 static void	http_queue_file(struct http_xfer *, struct evbuffer *,
 		    uint64_t);
@@ -1141,7 +1142,7 @@ http_sent(void *arg, struct http_send *hs, int error)
 {
 	struct http_xfer		*x = arg;
 	struct evhttp_connection	*evcon = x->evcon;
-	uint64_t			 acked;
+	uint64_t			 acked, out;
 
 	if (error == 0) {
 		x->send = NULL;
@@ -1150,19 +1151,16 @@ http_sent(void *arg, struct http_send *hs, int error)
 		return;
 	}
 	acked = http_acked(x);
+	out = http_bytes_out(x);
 	x->send = NULL;
 	/* A peer gone (EPIPE, ECONNRESET) or a file cut short under us. */
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	x->req = NULL;
 	x->evcon = NULL;
 	x->queued = acked;
-	if (error == EIO && http_file_cut(x)) {
-		/* Ours: told with what went out, all of it on its way. */
-		x->queued = http_send_offset(hs);	/* as http_bytes_out */
-		log_warn("http: %s to %s: %s", x->name, x->peer_text,
-		    HTTP_FILE_CUT);
-		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
-	} else if (error == EPIPE || error == ECONNRESET)
+	if (error == EIO && http_file_cut(x))
+		http_finish_cut(x, out);
+	else if (error == EPIPE || error == ECONNRESET)
 		http_finish(x, XFER_END_CLOSED, "the client closed the "
 		    "connection");
 	else {
@@ -1425,6 +1423,15 @@ http_file_cut(struct http_xfer *x)
 	    (uint64_t)st.st_size < x->c.size);
 }
 
+/* The file was cut short: our failure, told with what went out. */
+static void
+http_finish_cut(struct http_xfer *x, uint64_t out)
+{
+	x->queued = out;
+	log_warn("http: %s to %s: %s", x->name, x->peer_text, HTTP_FILE_CUT);
+	http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
+}
+
 static void
 http_closed(struct evhttp_connection *evcon, void *arg)
 {
@@ -1438,11 +1445,7 @@ http_closed(struct evhttp_connection *evcon, void *arg)
 	x->evcon = NULL;
 	x->queued = acked;	/* what http_finish reports */
 	if (http_file_cut(x)) {
-		/* Ours: told with what went out, as from a sender. */
-		x->queued = out;
-		log_warn("http: %s to %s: %s", x->name, x->peer_text,
-		    HTTP_FILE_CUT);
-		http_finish(x, XFER_END_LOCAL_ERROR, HTTP_FILE_CUT);
+		http_finish_cut(x, out);
 		return;
 	}
 	/*
