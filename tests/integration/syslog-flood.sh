@@ -46,6 +46,16 @@ sent=$(( $(cat "$D/sent-phone") + $(cat "$D/sent-none") ))
 check_eq "the flooders sent every line" 24000 "$sent"
 check "the daemon is still up" kill -0 "$SERVE_PID"
 
+# The rate limit, from one sender: 1000 lines in four bursts of 250 half a
+# second apart.  Each burst fits the kernel's receive buffer, so the daemon
+# gets them however slowly it reads (the 24000 above may mostly be dropped
+# by the kernel before it reads them: a busy machine took 1562 of them, all
+# within the limits); one address may send 200 and 50 a second more.
+for burst in 1 2 3 4; do
+	"$D/flood" "$SYSLOG" 4 1 250 >/dev/null
+	sleep 0.5
+done
+
 # The grouped writes are committed within a fraction of a second: wait
 # until what a reader sees (every line taken has an id, and ids are not
 # reused: only the oldest rows go) agrees with the daemon's counts.
@@ -57,7 +67,7 @@ check "lines taken = rows kept + rows dropped, committed" wait_for 5 settled
 limited=$(st .syslog.limited)
 lines=$(st .syslog.lines)
 trimmed=$(st .syslog.trimmed)
-check "lines refused by the rate limit are counted in status --json ($limited of $sent)" \
+check "lines refused by the rate limit are counted in status --json ($limited of $sent + 1000)" \
     test "$limited" -gt 0
 check "the phone's rows are capped at 50 ($(rows "WHERE mac = '$mac'"))" \
     test "$(rows "WHERE mac = '$mac'")" -le 50
