@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "control.h"
+#include "fleet.h"
 #include "xmalloc.h"
 
 /* How long a batch keeps trying to reach a daemon that went away. */
@@ -40,6 +41,7 @@ static void	batch_progress(struct batch *, struct control_inventory_phone *,
 static int	batch_report(struct batch *, char **, char **);
 static void	batch_summary(struct batch *, const char *, int);
 static void	batch_verify(struct batch *);
+static int	batch_policy(struct batch *, char **);
 
 static const struct cmd_option cmd_batch_options[] = {
 	{ "state", 's', "DIR", "the daemon's state directory "
@@ -58,6 +60,12 @@ static const struct cmd_option cmd_batch_options[] = {
 	{ "verify-via", 'V', "IF", "have the daemon check the ZTP host out of "
 	    "this interface (as serve --verify-via); phones it covers end "
 	    "verified" },
+	{ "max-flashes", 'm', "N", "set the daemon's bound on times a phone "
+	    "may take the same image whole and come back unchanged, 1..20 "
+	    "(as serve --max-flashes; kept, as ctl set-policy)" },
+	{ "unknown-version", 'u', "upgrade|hold", "set the daemon's policy "
+	    "for a phone whose version is not known yet (as serve "
+	    "--unknown-version; kept, as ctl set-policy)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -101,6 +109,37 @@ batch_verify(struct batch *b)
 		return;
 	}
 	json_decref(r);
+}
+
+/*
+ * The policy given on the command line, set on the daemon before the wait:
+ * a batch that asked for --max-flashes 1 must not run under another bound,
+ * so a refusal ends it.
+ */
+static int
+batch_policy(struct batch *b, char **cause)
+{
+	json_t	*args, *r;
+	char	*error = NULL;
+
+	if (b->max_flashes == 0 && b->unknown_version == NULL)
+		return (0);
+	args = json_object();
+	if (b->max_flashes != 0)
+		json_object_set_new(args, "max_flashes",
+		    json_integer(b->max_flashes));
+	if (b->unknown_version != NULL)
+		json_object_set_new(args, "unknown_version",
+		    json_string(b->unknown_version));
+	r = control_request(b->cl, "set-policy", args, &error);
+	json_decref(args);
+	if (r == NULL) {
+		xasprintf(cause, "the daemon refused the policy: %s", error);
+		free(error);
+		return (-1);
+	}
+	json_decref(r);
+	return (0);
 }
 
 /* Connect, subscribe, and take the status document as the starting point. */
@@ -350,6 +389,7 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct batch	 b;
 	const char	*arg;
 	char		*cause = NULL;
+	unsigned long	 v;
 	int		 c, first, rc;
 
 	batch_init(&b);
@@ -385,6 +425,21 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case 'V':
 			b.verify_via = arg;
+			break;
+		case 'm':
+			if (cmd_parse_uint(self, "--max-flashes", arg,
+			    FLEET_MAX_FLASHES_MIN, FLEET_MAX_FLASHES_MAX,
+			    &v) != 0)
+				return (EXIT_USAGE);
+			b.max_flashes = v;
+			break;
+		case 'u':
+			if (strcmp(arg, "upgrade") != 0 &&
+			    strcmp(arg, "hold") != 0)
+				return (cmd_usage_error(self, "--unknown-version "
+				    "must be 'upgrade' or 'hold', not '%s'",
+				    arg));
+			b.unknown_version = arg;
 			break;
 		}
 	}
@@ -438,6 +493,12 @@ batch_run(struct batch *b)
 	}
 	/* A daemon that goes away was stopped or is restarting: never start one. */
 	b->autostart = 0;
+	if (batch_policy(b, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
+		free(cause);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
 	if (b->verify_via != NULL)
 		batch_verify(b);
 

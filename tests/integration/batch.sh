@@ -27,6 +27,15 @@ err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
 check_eq "a bad --timeout exits 2" 2 "$rc"
 check_contains "and says what a duration is" "'5x' is not a duration" "$err"
 err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
+    --max-flashes 0 2>&1); rc=$?
+check_eq "a --max-flashes out of range exits 2" 2 "$rc"
+check_contains "and names the range" "--max-flashes: 0 is outside 1..20" "$err"
+err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
+    --unknown-version maybe 2>&1); rc=$?
+check_eq "a bad --unknown-version exits 2" 2 "$rc"
+check_contains "and names the choices" \
+    "--unknown-version must be 'upgrade' or 'hold', not 'maybe'" "$err"
+err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
     --no-start 2>&1); rc=$?
 check_eq "no daemon (and --no-start) exits 1" 1 "$rc"
 check_contains "and says how to start one" "no daemon is running" "$err"
@@ -99,6 +108,22 @@ check_contains "the summary names it" "0004f2b000ff nobody  never seen  TIMEOUT"
 check_contains "and counts" "1 of 2 repointed-quiet, 0 failed, 1 timed out; report $d/state/reports/batch-" "$out"
 check "the default report is in the state directory" \
     sh -c "ls '$d/state/reports/'batch-*.json >/dev/null"
+
+# The policy from batch's command line reaches the running daemon before
+# the wait (a daemon batch starts itself has serve's defaults).
+policy() {
+	"$ZTP_BIN" ctl --state "$d/state" --json status |
+	    jq -r '"\(.appliance.max_flashes) \(.appliance.unknown_version)"'
+}
+check_eq "the daemon starts with the defaults" "3 upgrade" "$(policy)"
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
+    --timeout 10 --max-flashes 2 --unknown-version hold </dev/null); rc=$?
+check_eq "batch with a policy: exit 0" 0 "$rc"
+check_eq "the daemon took --max-flashes and --unknown-version" "2 hold" \
+    "$(policy)"
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
+    --timeout 10 --max-flashes 5 </dev/null); rc=$?
+check_eq "only what is given changes" "5 hold" "$(policy)"
 
 # ctl: one request; the daemon's refusal is its error.
 out=$("$ZTP_BIN" ctl --state "$d/state" --json phone mac=0004f2b00002); rc=$?
