@@ -27,7 +27,8 @@ struct closet_told {
 
 struct closet {
 	struct sighting_table	 table;
-	struct sighting_listener *listener;
+	char			*iface;
+	struct sighting_listener *listener;	/* NULL: paused */
 	struct event		*read_ev;
 	struct event		*tick_ev;
 	closet_fn		 fn;
@@ -163,7 +164,7 @@ closet_lldp_start(struct closet *c, const char *iface, const char *sock,
 json_t *
 closet_voice_json(struct closet *c)
 {
-	if (c == NULL || !c->have_voice)
+	if (c == NULL || c->listener == NULL || !c->have_voice)
 		return (json_null());
 	return (json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "vlan",
 	    c->voice.vlan >= 0 ? json_integer(c->voice.vlan) : json_null(),
@@ -196,30 +197,94 @@ closet_env_ms(const char *name, int64_t *ms)
 	*ms = n;
 }
 
+/* Open the listener on c->iface and start the events. */
+static int
+closet_listen(struct closet *c, struct event_base *base, char **cause)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if ((c->listener = sighting_listen(c->iface, NULL, cause)) == NULL)
+		return (-1);
+	c->read_ev = event_new(base, sighting_listener_fd(c->listener),
+	    EV_READ | EV_PERSIST, closet_read_cb, c);
+	c->tick_ev = event_new(base, -1, EV_PERSIST, closet_tick_cb, c);
+	event_add(c->read_ev, NULL);
+	event_add(c->tick_ev, &tv);
+	return (0);
+}
+
 struct closet *
 closet_start(struct event_base *base, const char *iface,
     const struct in_addr *self, const struct in_addr *netmask,
     int served_vlan, closet_fn fn, void *arg, char **cause)
 {
 	struct closet	*c;
-	struct timeval	 tv = { 1, 0 };
 
 	c = xcalloc(1, sizeof *c);
 	sighting_table_init(&c->table, self, netmask, served_vlan);
 	closet_env_ms("ZTP_CLOSET_QUIET_MS", &c->table.quiet_ms);
 	closet_env_ms("ZTP_CLOSET_REFUSE_MS", &c->table.refuse_ms);
-	if ((c->listener = sighting_listen(iface, NULL, cause)) == NULL) {
+	c->iface = xstrdup(iface);
+	c->fn = fn;
+	c->arg = arg;
+	if (closet_listen(c, base, cause) != 0) {
+		free(c->iface);
 		free(c);
 		return (NULL);
 	}
-	c->fn = fn;
-	c->arg = arg;
-	c->read_ev = event_new(base, sighting_listener_fd(c->listener),
-	    EV_READ | EV_PERSIST, closet_read_cb, c);
-	c->tick_ev = event_new(base, -1, EV_PERSIST, closet_tick_cb, c);
-	event_add(c->read_ev, NULL);
-	event_add(c->tick_ev, &tv);
 	return (c);
+}
+
+/* Stop the listener and lldpd; what was seen stays. */
+void
+closet_pause(struct closet *c)
+{
+	if (c == NULL || c->listener == NULL)
+		return;
+	event_free(c->read_ev);
+	event_free(c->tick_ev);
+	c->read_ev = c->tick_ev = NULL;
+	sighting_listener_free(c->listener);
+	c->listener = NULL;
+	if (c->lldp_pid > 0)
+		lldp_stop(c->lldp_pid);
+	if (c->lldp_sock != NULL && !c->lldp_attached)
+		unlink(c->lldp_sock);
+	free(c->lldp_sock);
+	free(c->lldp_iface);
+	free(c->voice_text);
+	c->lldp_pid = 0;
+	c->lldp_sock = c->lldp_iface = c->voice_text = NULL;
+	c->lldp_ticks = 0;
+	c->have_voice = c->lldp_warned = c->lldp_attached = 0;
+}
+
+int
+closet_resume(struct closet *c, struct event_base *base, const char *iface,
+    const struct in_addr *self, const struct in_addr *netmask,
+    int served_vlan, char **cause)
+{
+	if (c->listener != NULL)
+		return (0);
+	if (strcmp(c->iface, iface) != 0) {
+		xasprintf(cause, "the closet watch was on %s, not %s",
+		    c->iface, iface);
+		return (-1);
+	}
+	sighting_table_rebase(&c->table, self, netmask, served_vlan);
+	return (closet_listen(c, base, cause));
+}
+
+const char *
+closet_iface(const struct closet *c)
+{
+	return (c->iface);
+}
+
+int
+closet_paused(const struct closet *c)
+{
+	return (c != NULL && c->listener == NULL);
 }
 
 void
@@ -250,6 +315,8 @@ closet_silent_json(struct closet *c)
 	size_t			 i;
 
 	list = json_array();
+	if (closet_paused(c))	/* nothing is watched: no verdict */
+		return (list);
 	for (i = 0; c != NULL && i < c->table.n; i++) {
 		s = &c->table.v[i];
 		if (!sighting_reason(&c->table, s, now, reason, sizeof reason,
@@ -284,17 +351,7 @@ closet_free(struct closet *c)
 {
 	if (c == NULL)
 		return;
-	if (c->read_ev != NULL)
-		event_free(c->read_ev);
-	if (c->tick_ev != NULL)
-		event_free(c->tick_ev);
-	sighting_listener_free(c->listener);
-	if (c->lldp_pid > 0)
-		lldp_stop(c->lldp_pid);
-	if (c->lldp_sock != NULL && !c->lldp_attached)
-		unlink(c->lldp_sock);
-	free(c->lldp_sock);
-	free(c->lldp_iface);
-	free(c->voice_text);
+	closet_pause(c);
+	free(c->iface);
 	free(c);
 }

@@ -119,14 +119,25 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 	struct dhcp_net	 net;
 	char		*cause = NULL;
 
-	if (s->closet != NULL || dhcp_parse_address(address, &net,
-	    &cause) != 0) {
+	int		 vlan = s->opt.vlan != 0 ? (int)s->opt.vlan : -1;
+
+	if ((s->closet != NULL && !closet_paused(s->closet)) ||
+	    dhcp_parse_address(address, &net, &cause) != 0) {
 		free(cause);
 		return;
 	}
-	s->closet = closet_start(s->base, iface, &net.addr, &net.netmask,
-	    s->opt.vlan != 0 ? (int)s->opt.vlan : -1, serve_closet_silent, s,
-	    &cause);
+	/* DHCP restarted on the same wire: the phones seen are still there. */
+	if (s->closet != NULL && strcmp(closet_iface(s->closet), iface) == 0) {
+		if (closet_resume(s->closet, s->base, iface, &net.addr,
+		    &net.netmask, vlan, &cause) != 0) {
+			closet_free(s->closet);
+			s->closet = NULL;
+		}
+	} else {
+		closet_free(s->closet);
+		s->closet = closet_start(s->base, iface, &net.addr,
+		    &net.netmask, vlan, serve_closet_silent, s, &cause);
+	}
 	if (s->closet == NULL) {
 		log_warn("closet: %s; phones that do not ask will not be "
 		    "seen", cause);
@@ -139,8 +150,15 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 		    serve_closet_voice, &cause);
 }
 
+/* DHCP stops: so does the watch, but what it saw is kept for its restart. */
 void
 serve_closet_stop(struct serve *s)
+{
+	closet_pause(s->closet);
+}
+
+void
+serve_closet_free(struct serve *s)
 {
 	closet_free(s->closet);
 	s->closet = NULL;

@@ -733,7 +733,7 @@ serve_teardown(struct serve *s)
 	if (s->journal != NULL)
 		serve_journal_flush(s);
 	serve_report_flush(s);
-	serve_closet_stop(s);
+	serve_closet_free(s);
 	if (s->dhcp != NULL)
 		dhcp_stop(s->dhcp);
 	if (s->dhcp_later != NULL) {

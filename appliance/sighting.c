@@ -92,6 +92,22 @@ sighting_ours(const struct sighting_table *st, struct in_addr a)
 	    (st->self.s_addr & st->netmask.s_addr));
 }
 
+void
+sighting_table_rebase(struct sighting_table *st, const struct in_addr *self,
+    const struct in_addr *netmask, int served_vlan)
+{
+	struct in_addr	a;
+	size_t		i;
+
+	st->self = *self;
+	st->netmask = *netmask;
+	st->served_vlan = served_vlan;
+	for (i = 0; i < st->n; i++) {
+		if (inet_pton(AF_INET, st->v[i].address, &a) == 1)
+			st->v[i].address_ours = sighting_ours(st, a);
+	}
+}
+
 static void
 sighting_address(struct sighting_table *st, struct sighting *s,
     struct in_addr a)

@@ -117,6 +117,9 @@ struct sighting_table {
 
 void	 sighting_table_init(struct sighting_table *, const struct in_addr *,
 	    const struct in_addr *, int);
+/* The appliance's address or served VLAN changed; the sightings stay. */
+void	 sighting_table_rebase(struct sighting_table *,
+	    const struct in_addr *, const struct in_addr *, int);
 /* Record one parsed frame; ignores frames whose source is not a phone. */
 void	 sighting_feed(struct sighting_table *, const struct frame_info *,
 	    int64_t);
@@ -177,6 +180,22 @@ struct closet	*closet_start(struct event_base *, const char *,
 		    closet_fn, void *, char **);
 void		 closet_leased(struct closet *, const char *, const char *,
 		    const uint8_t *, size_t);
+/*
+ * A DHCP restart, or a move to a VLAN of the same wire, stops the watch but
+ * not what it saw: a phone that keeps to itself may send nothing for
+ * minutes, and it is still there.  closet_pause() closes the listener and
+ * lldpd and keeps the table (while paused nothing is watched, so no phone
+ * is listed as silent); closet_resume() listens again on the same
+ * interface with the new address and VLAN, the phones seen before kept and
+ * judged anew.  -1 with *cause when the listener cannot be opened or the
+ * interface is another.
+ */
+void		 closet_pause(struct closet *);
+int		 closet_resume(struct closet *, struct event_base *,
+		    const char *, const struct in_addr *,
+		    const struct in_addr *, int, char **);
+int		 closet_paused(const struct closet *);
+const char	*closet_iface(const struct closet *);
 /*
  * Ask lldpd every CLOSET_LLDP_EVERY seconds what the switch offers on the
  * phones' interface; fn is told the description when it changes.  With

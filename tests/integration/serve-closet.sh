@@ -52,6 +52,22 @@ check_contains "and the password rule (model unknown: no keys)" \
 check "the daemon runs as nobody" test "$(awk '/^Uid:/ {print $3}' \
     /proc/$SERVE_PID/status)" = "$(id -u nobody)"
 
+# DHCP off and on again, as a move to a voice VLAN and back does: while it
+# is off nothing is watched and nothing is listed; once it runs again the
+# static phone, which has sent nothing since, is listed as before.
+ctl() { "$ZTP_BIN" ctl --state "$d/state" --json "$@"; }
+first=$(st | jq -r '.silent[0].first_seen')
+check_eq "DHCP off" off \
+    "$(ctl dhcp enable:=false | jq -r '.state // .result.state')"
+check_eq "while it is off no phone is listed as silent" 0 \
+    "$(st | jq -r '.silent | length')"
+check_eq "DHCP on again (as nobody: the listener reopens)" running \
+    "$(ctl dhcp enable:=true iface=lan0 address=10.99.0.1/24 |
+    jq -r '.state // .result.state')"
+check_eq "the silent phone is still listed, first seen as before" \
+    "0004f2000051|$first|static address 10.20.4.17, no DHCP" \
+    "$(st | jq -r '.silent[0] | "\(.mac)|\(.first_seen)|\(.reason)"')"
+
 bridge_node lt 02:00:00:00:00:52
 ip netns exec "sc-lt-$$" udhcpc -f -B -n -i eth0 -t 3 -T 1 \
     -s /bin/true -x hostname:laptop -V "MSFT 5.0" >/dev/null 2>&1

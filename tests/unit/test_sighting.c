@@ -410,6 +410,43 @@ test_reason_static_and_lease(void **state)
 }
 
 /*
+ * DHCP restarted on another subnet or VLAN of the same wire: the phones
+ * stay, and what is "ours" or "another VLAN" is judged against the new one.
+ */
+static void
+test_rebase(void **state)
+{
+	static struct sighting_table	st;
+	struct in_addr			self, mask;
+	struct fb			f;
+
+	table(&st, -1);
+	arp_frame(&f, "10.20.4.17", "10.20.4.1");
+	feed(&st, &f, -1, 1000);
+	reason_is(&st, 1000, "static address 10.20.4.17, no DHCP",
+	    "outside the appliance's subnet");
+	assert_int_equal(st.v[0].address_ours, 0);
+
+	/* Now served on its subnet, tagged 20: its address is ours. */
+	inet_pton(AF_INET, "10.20.4.1", &self);
+	inet_pton(AF_INET, "255.255.255.0", &mask);
+	sighting_table_rebase(&st, &self, &mask, 20);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.served_vlan, 20);
+	assert_int_equal(st.v[0].address_ours, 1);
+	assert_int_equal(st.v[0].first_seen, 1000);
+	assert_int_equal(st.v[0].frames, 1);
+	reason_is(&st, 2000, NULL, NULL);
+
+	/* And back: it is outside again. */
+	inet_pton(AF_INET, "10.99.0.1", &self);
+	sighting_table_rebase(&st, &self, &mask, -1);
+	assert_int_equal(st.v[0].address_ours, 0);
+	reason_is(&st, 3000, "static address 10.20.4.17, no DHCP",
+	    "outside the appliance's subnet");
+}
+
+/*
  * Our ACK, then a DHCPDECLINE (RFC 2131 section 4.4.1): the phone found the
  * address in use.  Not "took our lease": dnsmasq has dropped that lease.
  */
@@ -512,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_dhcp_tagged_and_aux),
 		cmocka_unit_test(test_arp_and_syn),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_rebase),
 		cmocka_unit_test(test_reason_voice_vlan),
 		cmocka_unit_test(test_reason_static_and_lease),
 		cmocka_unit_test(test_reason_decline),
