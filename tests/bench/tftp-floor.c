@@ -4,11 +4,18 @@
  * blocking recv of the ACK and one send of the next DATA, from a file mapped
  * in memory, in a process of its own per transfer (as in.tftpd).  No
  * timeouts, no retransmission, no name checks, no logging, no write
- * requests: it serves one file to clients on loopback and nothing else.
+ * requests: it serves the files it was given (each by its base name) to
+ * clients on loopback and nothing else.
  * Measured in the same run as the real servers, its CPU per GB is the floor
  * under every design that answers one ACK with one DATA.
  *
- *   tftp-floor PORT FILE
+ * With --uring each block is one system call instead of two: the DATA's
+ * send and the next ACK's receive go to the kernel together in one
+ * io_uring_enter(), which returns when the ACK is in.  No design can make
+ * fewer calls per block; the latency bench runs it to show where that
+ * leaves the floor.
+ *
+ *   tftp-floor [--uring] PORT FILE...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,10 +32,19 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <liburing.h>
+
 enum { OP_DATA = 3, OP_ACK = 4, OP_OACK = 6, MAX_BLKSIZE = 65464 };
 
-static const unsigned char *file_data;
+#define MAX_FILES 8
+
+static struct { const char *name; const unsigned char *data; size_t size; }
+	files[MAX_FILES];
+static size_t nfiles;
+static const unsigned char *file_data;	/* the requested one, in a child */
 static size_t file_size;
+static int use_uring;
+static struct io_uring ring;
 
 /* Appends "name\0value\0" to an OACK; returns the new length. */
 static size_t oack_option(char *oack, size_t len, const char *name, size_t value)
@@ -52,6 +68,43 @@ static int wait_ack(int sock, unsigned block)
 		    (unsigned)(ack[2] << 8 | ack[3]) == (block & 0xffff))
 			return 0;
 	}
+}
+
+/* Sends packet and waits for the ACK of `block`, in one io_uring_enter()
+ * when nothing else arrives first. */
+static int send_wait_ack(int sock, const unsigned char *packet, size_t len,
+			 unsigned block)
+{
+	unsigned char ack[516];
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int sent = -1, got = -1;
+
+	if (!use_uring)
+		return send(sock, packet, len, 0) < 0 ? -1 : wait_ack(sock, block);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_send(sqe, sock, packet, len, 0);
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sock, ack, sizeof ack, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	if (io_uring_submit_and_wait(&ring, 2) < 0)
+		return -1;
+	while (sent < 0 || got < 0) {
+		if (io_uring_wait_cqe(&ring, &cqe) != 0)
+			return -1;
+		if (io_uring_cqe_get_data64(cqe) == 1)
+			sent = cqe->res >= 0;
+		else
+			got = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	if (!sent || got < 0)
+		return -1;
+	if (got >= 4 && ack[1] == OP_ACK &&
+	    (unsigned)(ack[2] << 8 | ack[3]) == (block & 0xffff))
+		return 0;
+	return wait_ack(sock, block);	/* something else came first */
 }
 
 static void send_file(const struct sockaddr_in *peer, char *req, size_t len)
@@ -100,7 +153,7 @@ static void send_file(const struct sockaddr_in *peer, char *req, size_t len)
 		packet[2] = (unsigned char)(block >> 8);
 		packet[3] = (unsigned char)block;
 		memcpy(packet + 4, file_data + offset, n);
-		if (send(sock, packet, 4 + n, 0) < 0 || wait_ack(sock, (unsigned)block) < 0)
+		if (send_wait_ack(sock, packet, 4 + n, (unsigned)block) < 0)
 			break;
 		if (n < blksize)
 			break;
@@ -114,21 +167,34 @@ int main(int argc, char **argv)
 	struct stat st;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: tftp-floor PORT FILE\n");
+	if (argc == 4 && strcmp(argv[1], "--uring") == 0) {
+		use_uring = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 3 || argc > 2 + MAX_FILES) {
+		fprintf(stderr, "usage: tftp-floor [--uring] PORT FILE...\n");
 		return 2;
 	}
-	fd = open(argv[2], O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
-		fprintf(stderr, "tftp-floor: %s: %s\n", argv[2],
-			fd < 0 ? strerror(errno) : "empty or unreadable");
-		return 1;
-	}
-	file_size = (size_t)st.st_size;
-	file_data = mmap(NULL, file_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (file_data == MAP_FAILED) {
-		perror("tftp-floor: mmap");
-		return 1;
+	for (int i = 2; i < argc; i++) {
+		const char *slash = strrchr(argv[i], '/');
+
+		fd = open(argv[i], O_RDONLY);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+			fprintf(stderr, "tftp-floor: %s: %s\n", argv[i],
+				fd < 0 ? strerror(errno) : "empty or unreadable");
+			return 1;
+		}
+		files[nfiles].name = slash != NULL ? slash + 1 : argv[i];
+		files[nfiles].size = (size_t)st.st_size;
+		files[nfiles].data = mmap(NULL, files[nfiles].size, PROT_READ,
+					  MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (files[nfiles].data == MAP_FAILED) {
+			perror("tftp-floor: mmap");
+			return 1;
+		}
+		close(fd);
+		nfiles++;
 	}
 
 	struct sockaddr_in addr = { .sin_family = AF_INET,
@@ -149,7 +215,20 @@ int main(int argc, char **argv)
 		if (n < 4 || req[1] != 1)	/* read requests only */
 			continue;
 		req[n] = '\0';
+		file_data = NULL;
+		for (size_t i = 0; i < nfiles; i++)
+			if (strcmp(req + 2, files[i].name) == 0) {
+				file_data = files[i].data;
+				file_size = files[i].size;
+			}
+		if (file_data == NULL)	/* not one of ours: no answer */
+			continue;
 		if (fork() == 0) {
+			/* A ring of the child's own, made after the fork. */
+			if (use_uring && io_uring_queue_init(4, &ring, 0) < 0) {
+				fprintf(stderr, "tftp-floor: io_uring unavailable\n");
+				_exit(1);
+			}
 			send_file(&peer, req, (size_t)n);
 			_exit(0);
 		}
