@@ -364,17 +364,26 @@ test_reason_voice_vlan(void **state)
 	reason_is(&st, 1000, "tags VLAN 40 (CDP)", "CDP voice network policy");
 }
 
+/* A phone with a stored address outside ours: it ARPs, and is silent. */
+static void
+static_phone(struct sighting_table *st)
+{
+	struct fb	f;
+
+	table(st, -1);
+	arp_frame(&f, "10.20.4.17", "10.20.4.1");
+	feed(st, &f, -1, 1000);
+	reason_is(st, 1000, "static address 10.20.4.17, no DHCP",
+	    "outside the appliance's subnet");
+}
+
 static void
 test_reason_static_and_lease(void **state)
 {
 	static struct sighting_table	st;
 	struct fb			f;
 
-	table(&st, -1);
-	arp_frame(&f, "10.20.4.17", "10.20.4.1");
-	feed(&st, &f, -1, 1000);
-	reason_is(&st, 1000, "static address 10.20.4.17, no DHCP",
-	    "outside the appliance's subnet");
+	static_phone(&st);
 
 	/* Our lease, then nothing for 60 s; then it asks: not silent. */
 	table(&st, -1);
@@ -418,13 +427,8 @@ test_rebase(void **state)
 {
 	static struct sighting_table	st;
 	struct in_addr			self, mask;
-	struct fb			f;
 
-	table(&st, -1);
-	arp_frame(&f, "10.20.4.17", "10.20.4.1");
-	feed(&st, &f, -1, 1000);
-	reason_is(&st, 1000, "static address 10.20.4.17, no DHCP",
-	    "outside the appliance's subnet");
+	static_phone(&st);
 	assert_int_equal(st.v[0].address_ours, 0);
 
 	/* Now served on its subnet, tagged 20: its address is ours. */
