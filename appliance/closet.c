@@ -272,13 +272,12 @@ closet_resume(struct closet *c, struct event_base *base, const char *iface,
 		return (-1);
 	}
 	sighting_table_rebase(&c->table, self, netmask, served_vlan);
+	/*
+	 * Told anew: a reason that went with the old address or VLAN is not
+	 * the phone asking, and must not be reported as such.
+	 */
+	c->ntold = 0;
 	return (closet_listen(c, base, cause));
-}
-
-const char *
-closet_iface(const struct closet *c)
-{
-	return (c->iface);
 }
 
 int

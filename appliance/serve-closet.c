@@ -118,7 +118,6 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 {
 	struct dhcp_net	 net;
 	char		*cause = NULL;
-
 	int		 vlan = s->opt.vlan != 0 ? (int)s->opt.vlan : -1;
 
 	if ((s->closet != NULL && !closet_paused(s->closet)) ||
@@ -126,18 +125,21 @@ serve_closet_start(struct serve *s, const char *iface, const char *address)
 		free(cause);
 		return;
 	}
-	/* DHCP restarted on the same wire: the phones seen are still there. */
-	if (s->closet != NULL && strcmp(closet_iface(s->closet), iface) == 0) {
-		if (closet_resume(s->closet, s->base, iface, &net.addr,
-		    &net.netmask, vlan, &cause) != 0) {
-			closet_free(s->closet);
-			s->closet = NULL;
-		}
-	} else {
+	/*
+	 * DHCP restarted on the same wire: the phones seen are still there.
+	 * On another interface (or if the listener will not reopen) the
+	 * watch starts anew.
+	 */
+	if (s->closet != NULL && closet_resume(s->closet, s->base, iface,
+	    &net.addr, &net.netmask, vlan, &cause) != 0) {
+		free(cause);
+		cause = NULL;
 		closet_free(s->closet);
+		s->closet = NULL;
+	}
+	if (s->closet == NULL)
 		s->closet = closet_start(s->base, iface, &net.addr,
 		    &net.netmask, vlan, serve_closet_silent, s, &cause);
-	}
 	if (s->closet == NULL) {
 		log_warn("closet: %s; phones that do not ask will not be "
 		    "seen", cause);

@@ -187,15 +187,14 @@ void		 closet_leased(struct closet *, const char *, const char *,
  * lldpd and keeps the table (while paused nothing is watched, so no phone
  * is listed as silent); closet_resume() listens again on the same
  * interface with the new address and VLAN, the phones seen before kept and
- * judged anew.  -1 with *cause when the listener cannot be opened or the
- * interface is another.
+ * judged anew (each one still silent is told again).  -1 with *cause when
+ * the listener cannot be opened or the interface is another.
  */
 void		 closet_pause(struct closet *);
 int		 closet_resume(struct closet *, struct event_base *,
 		    const char *, const struct in_addr *,
 		    const struct in_addr *, int, char **);
 int		 closet_paused(const struct closet *);
-const char	*closet_iface(const struct closet *);
 /*
  * Ask lldpd every CLOSET_LLDP_EVERY seconds what the switch offers on the
  * phones' interface; fn is told the description when it changes.  With
