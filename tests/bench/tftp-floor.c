@@ -76,6 +76,7 @@ static int send_wait_ack(int sock, const unsigned char *packet, size_t len,
 			 unsigned block)
 {
 	unsigned char ack[516];
+	struct __kernel_timespec idle = { .tv_sec = 5 };
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	int sent = -1, got = -1;
@@ -88,10 +89,11 @@ static int send_wait_ack(int sock, const unsigned char *packet, size_t len,
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_recv(sqe, sock, ack, sizeof ack, 0);
 	io_uring_sqe_set_data64(sqe, 2);
-	if (io_uring_submit_and_wait(&ring, 2) < 0)
+	/* Both in, or a silent client for 5 s ends it (as SO_RCVTIMEO). */
+	if (io_uring_submit_and_wait_timeout(&ring, &cqe, 2, &idle, NULL) < 0)
 		return -1;
 	while (sent < 0 || got < 0) {
-		if (io_uring_wait_cqe(&ring, &cqe) != 0)
+		if (io_uring_peek_cqe(&ring, &cqe) != 0)
 			return -1;
 		if (io_uring_cqe_get_data64(cqe) == 1)
 			sent = cqe->res >= 0;
