@@ -1,6 +1,6 @@
 /*
  * The served interface itself: give it the appliance's address and bring it
- * up (rtnetlink, so the appliance needs no iproute2), and describe it for
+ * up (or take the address back) (rtnetlink, so the appliance needs no iproute2), and describe it for
  * the technician: link, carrier, addresses, default route.
  */
 #include <sys/socket.h>
@@ -130,6 +130,33 @@ dhcp_netif_set_address(const char *iface, const struct dhcp_net *net,
 	req.u.ifi.ifi_flags = IFF_UP;
 	req.u.ifi.ifi_change = IFF_UP;
 	snprintf(what, sizeof what, "bring %s up", iface);
+	return (dhcp_netif_talk(&req, what, cause));
+}
+
+/*
+ * Take the address from iface (a move: the same subnet on two links would
+ * send the phones' replies out of the wrong one).  Gone already is not an
+ * error.
+ */
+int
+dhcp_netif_remove_address(const char *iface, const struct dhcp_net *net,
+    char **cause)
+{
+	struct dhcp_nlreq	 req;
+	unsigned		 ifindex;
+	char			 what[128];
+
+	if (strlen(iface) >= IFNAMSIZ || (ifindex = if_nametoindex(iface)) ==
+	    0 || !dhcp_netif_has_address(iface, &net->addr))
+		return (0);
+	memset(&req, 0, sizeof req);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.u.ifa);
+	req.nh.nlmsg_type = RTM_DELADDR;
+	req.u.ifa.ifa_family = AF_INET;
+	req.u.ifa.ifa_prefixlen = net->prefix;
+	req.u.ifa.ifa_index = ifindex;
+	dhcp_netif_attr(&req, IFA_LOCAL, &net->addr, 4);
+	snprintf(what, sizeof what, "remove the address from %s", iface);
 	return (dhcp_netif_talk(&req, what, cause));
 }
 

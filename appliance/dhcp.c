@@ -1141,6 +1141,31 @@ dhcp_stop(struct dhcp *d)
 	dhcp_free(d);
 }
 
+void
+dhcp_leave(struct dhcp *d)
+{
+	struct dhcp_net	 net;
+	char		*iface, *address, *why = NULL;
+
+	if (d == NULL)
+		return;
+	net = d->net;
+	iface = xstrdup(d->iface);
+	address = xstrdup(d->cfg.address);
+	dhcp_stop(d);	/* dnsmasq goes before its address does */
+	if (dhcp_netif_has_address(iface, &net.addr)) {
+		if (dhcp_netif_remove_address(iface, &net, &why) != 0) {
+			log_warn("dhcp: %s; replies to the phones may leave by "
+			    "%s", why, iface);
+			free(why);
+		} else
+			log_info("dhcp: took the address %s from %s",
+			    address, iface);
+	}
+	free(iface);
+	free(address);
+}
+
 int
 dhcp_set_boot_server(struct dhcp *d, const char *mac, int on, char **cause)
 {

@@ -64,6 +64,12 @@ int		 dhcp_start_async(struct event_base *,
 		    const struct dhcp_config *, dhcp_lease_fn, void *,
 		    dhcp_started_fn, void *, struct dhcp **, char **);
 void		 dhcp_stop(struct dhcp *);
+/*
+ * Stop, and take the appliance's address from the interface, whoever put
+ * it there: DHCP moves to another link, and the address goes with it (the
+ * same subnet on two links sends replies out of either).
+ */
+void		 dhcp_leave(struct dhcp *);
 /* Stop (or resume) offering 66/160 to this MAC. */
 int		 dhcp_set_boot_server(struct dhcp *, const char *, int, char **);
 /* "starting", "running", "restarting", "stopped"; the last restart's reason. */
@@ -235,6 +241,8 @@ int	 dhcp_guard_default_route(const char *);
 /* The interface itself (dhcp-netif.c), over rtnetlink. */
 int	 dhcp_netif_set_address(const char *, const struct dhcp_net *, char **);
 int	 dhcp_netif_has_address(const char *, const struct in_addr *);
+int	 dhcp_netif_remove_address(const char *, const struct dhcp_net *,
+	    char **);
 /* Link state, carrier, addresses and default route, one fact a line. */
 int	 dhcp_netif_describe(const char *, char **, char **);
 

@@ -8,7 +8,9 @@
  * VLAN, the guard, dnsmasq), DHCP goes back to where it ran, the 802.1Q
  * interface made for the move is removed, and the answer and the status say
  * "VLAN 20: DHCP refused: WHY; still serving on eth1 (untagged)" until the
- * next "dhcp" command.  The way back skips the 6 s probe for another
+ * next "dhcp" command.  The appliance's address goes with DHCP: the link it
+ * leaves (or the one that refused) loses it, else the kernel would route
+ * the phones' TFTP and HTTP replies out of either link.  The way back skips the 6 s probe for another
  * server: DHCP served there a moment ago, and the sniffer watched that
  * segment for other servers all along.
  */
@@ -184,7 +186,11 @@ serve_move_started(void *arg, struct dhcp *d, const char *cause)
 	}
 	if (cause != NULL) {
 		log_warn("dhcp: %s", cause);
-		dhcp_stop(d);
+		/* The refused link keeps no copy of the way back's address. */
+		if (moving && !m->going_back)
+			dhcp_leave(d);
+		else
+			dhcp_stop(d);
 		s->dhcp = NULL;
 		serve_closet_stop(s);
 		if (!moving) {
@@ -345,7 +351,8 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 		else
 			log_info("dhcp: moving to %s, untagged", iface);
 		serve_closet_stop(s);
-		dhcp_stop(s->dhcp);
+		/* Its address moves too: one subnet on two links is a trap. */
+		dhcp_leave(s->dhcp);
 		s->dhcp = NULL;
 	}
 	s->opt.vlan = vlan;

@@ -185,6 +185,39 @@ else
 	skip "tmux is not installed: the console's VLAN offer"
 fi
 
+# A move takes the appliance's address along: the link it leaves loses it
+# (here dhcpd above put it on lan0), else 10.99.0.0/24 sits on two links
+# and the kernel sends the phones' TFTP and HTTP replies out of either one.
+# A plain veth named lan0.20 stands in for the VLAN interface (as below),
+# with nothing behind it that answers DHCP.
+addr_on() {
+	ip -n "$app" -4 -o addr show dev "$1" | awk '{ printf "%s ", $4 }'
+}
+ip netns add "vl-mv-$$"
+ip -n "$app" link add lan0.20 type veth peer name eth0 netns "vl-mv-$$"
+ip -n "vl-mv-$$" link set eth0 up
+check_eq "before the move lan0 has the appliance's address" \
+    "10.99.0.1/24 " "$(addr_on lan0)"
+out=$(ctl dhcp enable:=true vlan:=20)
+check_eq "DHCP moves to VLAN 20 (exit 0)" 0 "$?"
+check_eq "status: DHCP runs on lan0.20" "running 20 lan0.20" \
+    "$(st | jq -r '"\(.appliance.dhcp) \(.vlan) \(.dhcp_iface)"')"
+check_eq "lan0.20 has the appliance's address" "10.99.0.1/24 " \
+    "$(addr_on lan0.20)"
+check_eq "and lan0 no longer has it" "" "$(addr_on lan0)"
+check_contains "so a reply to a phone leaves by lan0.20" "dev lan0.20" \
+    "$(ip -n "$app" route get 10.99.0.50)"
+check_contains "the daemon logged it" \
+    "took the address 10.99.0.1/24 from lan0" "$(cat "$t/serve.log")"
+out=$(ctl dhcp enable:=true vlan:=0)
+check_eq "DHCP moves back, untagged (exit 0)" 0 "$?"
+check_eq "lan0 has the address again" "10.99.0.1/24 " "$(addr_on lan0)"
+check_eq "and lan0.20 no longer" "" "$(addr_on lan0.20)"
+check_contains "a reply to a phone leaves by lan0" "dev lan0 " \
+    "$(ip -n "$app" route get 10.99.0.50)"
+ip -n "$app" link del lan0.20
+ip netns del "vl-mv-$$"
+
 # A move the new VLAN refuses: another DHCP server answers there.  Without
 # 802.1Q in the kernel a plain veth named lan0.20 stands in for the VLAN
 # interface (the appliance uses an IF.VID that exists as it is); behind it
@@ -216,6 +249,9 @@ check "dnsmasq serves on lan0 again" sh -c "ip netns pids '$app' |
     xargs -r ps -o args= -p | grep -q '^dnsmasq'"
 check_contains "the daemon logged the way back" \
     "going back to lan0 (untagged)" "$(cat "$t/serve.log")"
+check_eq "the refused lan0.20 keeps no address of the appliance's" "" \
+    "$(addr_on lan0.20)"
+check_eq "lan0 has it, as before the move" "10.99.0.1/24 " "$(addr_on lan0)"
 out=$(ctl dhcp enable:=false)
 check_eq "turning DHCP off clears the note" "off null null" \
     "$(st | jq -r '"\(.appliance.dhcp) \(.dhcp_iface) \(.dhcp_move)"')"
