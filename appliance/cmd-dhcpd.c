@@ -324,7 +324,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char		*phones_if;
 	size_t			 nnobs = 0, i;
 	int			 c, first, verbose = 0, probe_only = 0;
-	int			 lldp = 0;
+	int			 lldp = 0, made = 0;
 
 	memset(&dc, 0, sizeof dc);
 	dc.state_dir = "/var/lib/ztp-rescue";
@@ -414,7 +414,7 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	phones_if = dc.iface;
 	if (vid != 0) {
-		if (vlan_ensure(dc.iface, vid, vname, sizeof vname,
+		if (vlan_ensure(dc.iface, vid, vname, sizeof vname, &made,
 		    &cause) != 0) {
 			fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
 			free(cause);
@@ -430,6 +430,11 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (cd.dhcp == NULL) {
 		fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
 		free(cause);
+		/* The 802.1Q interface made for it goes with the start. */
+		if (made && vlan_remove(vname, &cause) != 0) {
+			fprintf(stderr, "ztp-rescue dhcpd: %s\n", cause);
+			free(cause);
+		}
 		free(url);
 		event_base_free(cd.base);
 		return (EXIT_RUNTIME);

@@ -107,7 +107,7 @@ cmd_net_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char	*arg, *iface = NULL, *address = NULL;
 	char		*cause, *text, vname[32];
 	unsigned long	 vid = 0, listen = 0;
-	int		 c, first;
+	int		 c, first, made = 0;
 
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		switch (c) {
@@ -136,10 +136,17 @@ cmd_net_exec(const struct cmd_entry *self, int argc, char **argv)
 		    argv[first]));
 	if (iface == NULL)
 		return (cmd_usage_error(self, "--iface is required"));
+	/* Every argument checked before anything is changed. */
+	if (address != NULL && dhcp_parse_address(address, &net,
+	    &cause) != 0) {
+		cmd_usage_error(self, "%s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
 	if (listen != 0 && cmd_net_listen(iface, listen) != 0)
 		return (EXIT_RUNTIME);
 	if (vid != 0) {
-		if (vlan_ensure(iface, vid, vname, sizeof vname,
+		if (vlan_ensure(iface, vid, vname, sizeof vname, &made,
 		    &cause) != 0) {
 			fprintf(stderr, "ztp-rescue net: %s\n", cause);
 			free(cause);
@@ -147,17 +154,16 @@ cmd_net_exec(const struct cmd_entry *self, int argc, char **argv)
 		}
 		iface = vname;
 	}
-	if (address != NULL) {
-		if (dhcp_parse_address(address, &net, &cause) != 0) {
-			cmd_usage_error(self, "%s", cause);
-			free(cause);
-			return (EXIT_USAGE);
-		}
-		if (dhcp_netif_set_address(iface, &net, &cause) != 0) {
+	if (address != NULL &&
+	    dhcp_netif_set_address(iface, &net, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue net: %s\n", cause);
+		free(cause);
+		/* A link made for an address it could not take goes. */
+		if (made && vlan_remove(vname, &cause) != 0) {
 			fprintf(stderr, "ztp-rescue net: %s\n", cause);
 			free(cause);
-			return (EXIT_RUNTIME);
 		}
+		return (EXIT_RUNTIME);
 	}
 	if (dhcp_netif_describe(iface, &text, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue net: %s\n", cause);

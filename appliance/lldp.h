@@ -36,9 +36,10 @@ int	 lldp_query(const char *, const char *, struct lldp_voice *, char **);
 
 /*
  * The 802.1Q interface PARENT.VID: made (rtnetlink) when missing, brought
- * up with its parent.  Its name in name (IFNAMSIZ).
+ * up with its parent.  Its name in name (IFNAMSIZ); *made is 1 when this
+ * call made it (a start that then fails removes it: vlan_remove).
  */
-int	 vlan_ensure(const char *, unsigned, char *, size_t, char **);
+int	 vlan_ensure(const char *, unsigned, char *, size_t, int *, char **);
 /* Delete the interface named (one vlan_ensure made).  -1 with *cause. */
 int	 vlan_remove(const char *, char **);
 

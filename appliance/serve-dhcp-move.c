@@ -8,14 +8,13 @@
  * VLAN, the guard, dnsmasq), DHCP goes back to where it ran, the 802.1Q
  * interface made for the move is removed, and the answer and the status say
  * "VLAN 20: DHCP refused: WHY; still serving on eth1 (untagged)" until the
- * next "dhcp" command.  The appliance's address goes with DHCP: the link it
- * leaves (or the one that refused) loses it, else the kernel would route
- * the phones' TFTP and HTTP replies out of either link.  The way back skips the 6 s probe for another
+ * next "dhcp" command.  The way back skips the 6 s probe for another
  * server: DHCP served there a moment ago, and the sniffer watched that
- * segment for other servers all along.
+ * segment for other servers all along.  The appliance's address goes with
+ * DHCP: the link it leaves (or the one that refused) loses it, else the
+ * kernel would route the phones' TFTP and HTTP replies out of either link.
+ * A start that fails (not a move) removes the 802.1Q interface it made.
  */
-#include <net/if.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@
 static void	serve_move_place(const struct dhcp_place *, char *, size_t);
 static void	serve_move_answer(struct serve *, json_t *, const char *);
 static int	serve_move_back(struct serve *, const char *);
+static void	serve_move_unmake(struct dhcp_move *);
 static void	serve_move_started(void *, struct dhcp *, const char *);
 static int	serve_move_vlan(json_t *, unsigned *, char **);
 
@@ -123,6 +123,19 @@ serve_move_answer(struct serve *s, json_t *result, const char *error)
 		json_decref(result);
 }
 
+/* DHCP does not run on the 802.1Q interface made for it: it goes. */
+static void
+serve_move_unmake(struct dhcp_move *m)
+{
+	char	*why = NULL;
+
+	if (m->made[0] != '\0' && vlan_remove(m->made, &why) != 0) {
+		log_warn("dhcp: %s", why);
+		free(why);
+	}
+	m->made[0] = '\0';
+}
+
 /*
  * The new place refused (cause): remove the 802.1Q interface made for it
  * and start DHCP where it ran.  1 when that start is under way (its end
@@ -136,12 +149,7 @@ serve_move_back(struct serve *s, const char *cause)
 
 	free(m->refused);
 	m->refused = xstrdup(cause);
-	if (m->made[0] != '\0' && vlan_remove(m->made, &why) != 0) {
-		log_warn("dhcp: %s", why);
-		free(why);
-		why = NULL;
-	}
-	m->made[0] = '\0';
+	serve_move_unmake(m);
 	s->opt.vlan = m->from.vlan;
 	if (!m->was_on)
 		return (0);
@@ -182,6 +190,7 @@ serve_move_started(void *arg, struct dhcp *d, const char *cause)
 		dhcp_stop(d);
 		s->dhcp = NULL;
 		serve_closet_stop(s);
+		serve_move_unmake(m);
 		return;
 	}
 	if (cause != NULL) {
@@ -194,6 +203,7 @@ serve_move_started(void *arg, struct dhcp *d, const char *cause)
 		s->dhcp = NULL;
 		serve_closet_stop(s);
 		if (!moving) {
+			serve_move_unmake(m);
 			serve_move_answer(s, NULL, cause);
 			return;
 		}
@@ -258,7 +268,7 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 	const char		*iface, *address;
 	unsigned		 vlan, was = s->opt.vlan;
 	char			 vname[32], ibuf[32], *why = NULL;
-	int			 force, existed;
+	int			 force, made;
 
 	if (!json_is_true(json_object_get(args, "enable"))) {
 		serve_move_clear(m);
@@ -328,16 +338,15 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 		m->to.force = force;
 	}
 	if (vlan != 0) {
-		snprintf(vname, sizeof vname, "%s.%u", iface, vlan);
-		existed = if_nametoindex(vname) != 0;
-		if (vlan_ensure(iface, vlan, vname, sizeof vname, &why) != 0) {
+		if (vlan_ensure(iface, vlan, vname, sizeof vname, &made,
+		    &why) != 0) {
 			/* Nothing changed: DHCP is as it was. */
 			m->refused = why;
 			*error = serve_move_sentence(m);
 			log_warn("dhcp: %s", *error);
 			return (-1);
 		}
-		if (!existed)
+		if (made)
 			snprintf(m->made, sizeof m->made, "%s", vname);
 	}
 	/* Copies: s->dhcp_iface and _address are replaced by the start. */
@@ -360,6 +369,7 @@ serve_ctl_dhcp(void *arg, json_t *args, json_t **result, char **error)
 	    serve_move_started, &why) != 0) {
 		free((char *)address);
 		if (m->to.iface[0] == '\0') {	/* not a move */
+			serve_move_unmake(m);
 			*error = why;
 			return (-1);
 		}

@@ -51,7 +51,7 @@
 
 static int	serve_setup(struct serve *, char **);
 static int	serve_dhcp_config(struct serve *, struct dhcp_config *,
-		    const char *, const char *, int, char **);
+		    const char *, const char *, int, int *, char **);
 static int	serve_listen(struct serve *, char **);
 static int	serve_drop_privileges(struct serve *, char **);
 static int	serve_keep_net_caps(char **);
@@ -442,7 +442,7 @@ serve_listen(struct serve *s, char **cause)
  */
 static int
 serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
-    const char *address, int force, char **cause)
+    const char *address, int force, int *made, char **cause)
 {
 	struct dhcp_config	 dc;
 	struct passwd		*pw;
@@ -455,8 +455,9 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 
 	memset(&dc, 0, sizeof dc);
 	dc.iface = iface;
+	*made = 0;
 	if (s->opt.vlan != 0) {		/* the phones' voice VLAN */
-		if (vlan_ensure(iface, s->opt.vlan, vname, sizeof vname,
+		if (vlan_ensure(iface, s->opt.vlan, vname, sizeof vname, made,
 		    cause) != 0)
 			return (-1);
 		dc.iface = vname;
@@ -515,12 +516,21 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
     int force, char **cause)
 {
 	struct dhcp_config	 dc;
+	char			*why = NULL;
+	int			 made;
 
-	if (serve_dhcp_config(s, &dc, iface, address, force, cause) != 0)
+	if (serve_dhcp_config(s, &dc, iface, address, force, &made,
+	    cause) != 0)
 		return (-1);
 	if ((s->dhcp = dhcp_start(s->base, &dc, serve_closet_lease, s,
-	    cause)) == NULL)
+	    cause)) == NULL) {
+		/* The 802.1Q interface made for it goes with the start. */
+		if (made && vlan_remove(dc.iface, &why) != 0) {
+			log_warn("dhcp: %s", why);
+			free(why);
+		}
 		return (-1);
+	}
 	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
 	serve_dhcp_remember(s, iface, address);
 	s->dhcp_force = force;
@@ -534,8 +544,10 @@ serve_dhcp_start_async(struct serve *s, const char *iface,
     void (*fn)(void *, struct dhcp *, const char *), char **cause)
 {
 	struct dhcp_config	 dc;
+	int			 made;	/* the move keeps its own account */
 
-	if (serve_dhcp_config(s, &dc, iface, address, force, cause) != 0)
+	if (serve_dhcp_config(s, &dc, iface, address, force, &made,
+	    cause) != 0)
 		return (-1);
 	dc.skip_probe = skip_probe;
 	if (dhcp_start_async(s->base, &dc, serve_closet_lease, s, fn, s,

@@ -261,6 +261,52 @@ ip -n "$app" link del lan0.20
 kill "$spid"
 wait "$spid" 2>/dev/null
 
+# A start that fails removes the 802.1Q interface it made (one that was
+# there before stays).  ZTP_RESCUE_TEST_VLAN_KIND=macvlan, for tests on a
+# kernel without 802.1Q only, makes an untagged macvlan of the same name
+# stand in for it; the failure is another DHCP server on the segment.
+ip -n "$sw" addr add 10.99.20.2/24 dev sw0
+ip netns exec "$sw" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --interface=sw0 --bind-interfaces --port=0 --pid-file= --no-ping \
+    --dhcp-range=10.99.20.150,10.99.20.159,255.255.255.0 \
+    --dhcp-leasefile="$t/rogue2.leases" --log-facility="$t/rogue2.log" &
+rogue2=$!
+at_exit "kill $rogue2 2>/dev/null"
+stand_in() {
+	ip netns exec "$app" env ZTP_RESCUE_TEST_VLAN_KIND=macvlan "$@"
+}
+no_lan0_20() { ! ip -n "$app" link show lan0.20 >/dev/null 2>&1; }
+err=$(stand_in "$ZTP_BIN" dhcpd --iface lan0 --vlan 20 \
+    --address 10.99.20.1/24 --state "$t/dstate3" </dev/null 2>&1)
+check_eq "dhcpd --vlan beside another DHCP server fails (exit 1)" 1 "$?"
+check_contains "saying which" \
+    "another DHCP server answers on lan0.20: server 10.99.20.2 offered" "$err"
+check "and removes the lan0.20 it made" no_lan0_20
+err=$(stand_in timeout 60 "$ZTP_BIN" serve --listen 0.0.0.0 --http-port 80 \
+    --tftp-port 69 --syslog-port off --state "$t/fx/state3" \
+    --library "$t/fx/library" --ca "$t/fx/ca.pem" --no-verify --iface lan0 \
+    --vlan 20 --address 10.99.20.1/24 --foreground 2>&1)
+check "so does serve --vlan (exit non-zero)" test "$?" != 0
+check_contains "saying which" \
+    "another DHCP server answers on lan0.20: server 10.99.20.2 offered" "$err"
+check "and it removes the lan0.20 it made" no_lan0_20
+err=$(stand_in "$ZTP_BIN" net --iface lan0 --vlan 20 --address 10.99.20.1/33 \
+    2>&1)
+check_eq "net --vlan with a bad address is a usage error (exit 2)" 2 "$?"
+check "made nothing" no_lan0_20
+out=$(stand_in "$ZTP_BIN" net --iface lan0 --vlan 20 --address 10.99.20.1/24 \
+    2>&1)
+check_eq "net --vlan with a good one makes it (exit 0)" 0 "$?"
+check_contains "and describes lan0.20" "interface: lan0.20" "$out"
+err=$(stand_in "$ZTP_BIN" dhcpd --iface lan0 --vlan 20 \
+    --address 10.99.20.1/24 --state "$t/dstate3" </dev/null 2>&1)
+check_eq "dhcpd --vlan on the lan0.20 that was there fails alike (exit 1)" 1 \
+    "$?"
+check "and leaves that lan0.20 in place" ip -n "$app" link show lan0.20
+ip -n "$app" link del lan0.20
+kill "$rogue2"
+ip -n "$sw" addr del 10.99.20.2/24 dev sw0
+
 # Serving on the VLAN needs the kernel's 802.1Q devices.
 if ip -n "$sw" link add link sw0 name sw0.20 type vlan id 20 2>/dev/null; then
 	ip -n "$sw" link del sw0.20
