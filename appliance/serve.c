@@ -456,12 +456,6 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 	memset(&dc, 0, sizeof dc);
 	dc.iface = iface;
 	*made = 0;
-	if (s->opt.vlan != 0) {		/* the phones' voice VLAN */
-		if (vlan_ensure(iface, s->opt.vlan, vname, sizeof vname, made,
-		    cause) != 0)
-			return (-1);
-		dc.iface = vname;
-	}
 	dc.address = address;
 	dc.state_dir = s->opt.state_dir;
 	dc.force = force;
@@ -487,6 +481,13 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 			return (-1);
 		}
 		dc.user = s->opt.user;
+	}
+	/* Last: a failure after it would leave the interface it made. */
+	if (s->opt.vlan != 0) {		/* the phones' voice VLAN */
+		if (vlan_ensure(iface, s->opt.vlan, vname, sizeof vname, made,
+		    cause) != 0)
+			return (-1);
+		dc.iface = vname;
 	}
 	free(s->boot_url);
 	if (port == 80)
