@@ -5,9 +5,6 @@
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
-#include <linux/if_addr.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -19,83 +16,16 @@
 #include <unistd.h>
 
 #include "dhcp.h"
+#include "rtnl.h"
 #include "xmalloc.h"
 
-struct dhcp_nlreq {
-	struct nlmsghdr	nh;
-	union {
-		struct ifaddrmsg	ifa;
-		struct ifinfomsg	ifi;
-	} u;
-	char		attrs[64];
-};
-
-static void	dhcp_netif_attr(struct dhcp_nlreq *, int, const void *,
-		    size_t);
-static int	dhcp_netif_talk(struct dhcp_nlreq *, const char *, char **);
 static char	*dhcp_netif_sysfs(const char *, const char *);
-
-static void
-dhcp_netif_attr(struct dhcp_nlreq *req, int type, const void *data,
-    size_t len)
-{
-	struct rtattr	*rta;
-
-	rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
-	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + RTA_ALIGN(
-	    rta->rta_len);
-}
-
-/* Send one request and read the kernel's acknowledgement. */
-static int
-dhcp_netif_talk(struct dhcp_nlreq *req, const char *what, char **cause)
-{
-	struct sockaddr_nl	 snl;
-	char			 buf[4096];
-	struct nlmsghdr		*nh;
-	struct nlmsgerr		*err;
-	ssize_t			 n;
-	int			 fd;
-
-	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-	    NETLINK_ROUTE)) == -1) {
-		xasprintf(cause, "netlink: %s", strerror(errno));
-		return (-1);
-	}
-	memset(&snl, 0, sizeof snl);
-	snl.nl_family = AF_NETLINK;
-	req->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	req->nh.nlmsg_seq = 1;
-	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&snl,
-	    sizeof snl) == -1 ||
-	    (n = recv(fd, buf, sizeof buf, 0)) == -1) {
-		xasprintf(cause, "cannot %s: %s", what, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	close(fd);
-	nh = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != NLMSG_ERROR) {
-		xasprintf(cause, "cannot %s: unexpected netlink reply", what);
-		return (-1);
-	}
-	err = NLMSG_DATA(nh);
-	if (err->error != 0) {
-		xasprintf(cause, "cannot %s: %s%s", what, strerror(-err->error),
-		    err->error == -EPERM ? " (run as root)" : "");
-		return (-1);
-	}
-	return (0);
-}
 
 int
 dhcp_netif_set_address(const char *iface, const struct dhcp_net *net,
     char **cause)
 {
-	struct dhcp_nlreq	 req;
+	struct rtnl_req		 req;
 	unsigned		 ifindex;
 	char			 what[128];
 
@@ -106,31 +36,20 @@ dhcp_netif_set_address(const char *iface, const struct dhcp_net *net,
 		return (-1);
 	}
 	if (!dhcp_netif_has_address(iface, &net->addr)) {
-		memset(&req, 0, sizeof req);
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.u.ifa);
-		req.nh.nlmsg_type = RTM_NEWADDR;
-		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+		rtnl_begin(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
+		    sizeof req.u.ifa);
 		req.u.ifa.ifa_family = AF_INET;
 		req.u.ifa.ifa_prefixlen = net->prefix;
 		req.u.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
 		req.u.ifa.ifa_index = ifindex;
-		dhcp_netif_attr(&req, IFA_LOCAL, &net->addr, 4);
-		dhcp_netif_attr(&req, IFA_ADDRESS, &net->addr, 4);
-		dhcp_netif_attr(&req, IFA_BROADCAST, &net->broadcast, 4);
+		rtnl_attr(&req, IFA_LOCAL, &net->addr, 4);
+		rtnl_attr(&req, IFA_ADDRESS, &net->addr, 4);
+		rtnl_attr(&req, IFA_BROADCAST, &net->broadcast, 4);
 		snprintf(what, sizeof what, "add the address to %s", iface);
-		if (dhcp_netif_talk(&req, what, cause) != 0)
+		if (rtnl_talk(&req, what, cause) != 0)
 			return (-1);
 	}
-
-	memset(&req, 0, sizeof req);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.u.ifi);
-	req.nh.nlmsg_type = RTM_NEWLINK;
-	req.u.ifi.ifi_family = AF_UNSPEC;
-	req.u.ifi.ifi_index = ifindex;
-	req.u.ifi.ifi_flags = IFF_UP;
-	req.u.ifi.ifi_change = IFF_UP;
-	snprintf(what, sizeof what, "bring %s up", iface);
-	return (dhcp_netif_talk(&req, what, cause));
+	return (rtnl_link_up(ifindex, iface, cause));
 }
 
 /*
@@ -142,22 +61,20 @@ int
 dhcp_netif_remove_address(const char *iface, const struct dhcp_net *net,
     char **cause)
 {
-	struct dhcp_nlreq	 req;
+	struct rtnl_req		 req;
 	unsigned		 ifindex;
 	char			 what[128];
 
 	if (strlen(iface) >= IFNAMSIZ || (ifindex = if_nametoindex(iface)) ==
 	    0 || !dhcp_netif_has_address(iface, &net->addr))
 		return (0);
-	memset(&req, 0, sizeof req);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.u.ifa);
-	req.nh.nlmsg_type = RTM_DELADDR;
+	rtnl_begin(&req, RTM_DELADDR, 0, sizeof req.u.ifa);
 	req.u.ifa.ifa_family = AF_INET;
 	req.u.ifa.ifa_prefixlen = net->prefix;
 	req.u.ifa.ifa_index = ifindex;
-	dhcp_netif_attr(&req, IFA_LOCAL, &net->addr, 4);
+	rtnl_attr(&req, IFA_LOCAL, &net->addr, 4);
 	snprintf(what, sizeof what, "remove the address from %s", iface);
-	return (dhcp_netif_talk(&req, what, cause));
+	return (rtnl_talk(&req, what, cause));
 }
 
 int

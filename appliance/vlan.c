@@ -5,8 +5,6 @@
  */
 #include <sys/socket.h>
 #include <linux/if_link.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include <errno.h>
@@ -17,100 +15,14 @@
 #include <unistd.h>
 
 #include "lldp.h"
+#include "rtnl.h"
 #include "xmalloc.h"
-
-struct vlan_req {
-	struct nlmsghdr		nh;
-	struct ifinfomsg	ifi;
-	char			attrs[256];
-};
-
-static struct rtattr *
-vlan_attr(struct vlan_req *req, int type, const void *data, size_t len)
-{
-	struct rtattr	*rta;
-
-	rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
-	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(len);
-	if (len != 0)
-		memcpy(RTA_DATA(rta), data, len);
-	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) +
-	    RTA_ALIGN(rta->rta_len);
-	return (rta);
-}
-
-/* Close a nested attribute opened by vlan_attr(..., NULL, 0). */
-static void
-vlan_nest_end(struct vlan_req *req, struct rtattr *nest)
-{
-	nest->rta_len = (char *)req + req->nh.nlmsg_len - (char *)nest;
-}
-
-static int
-vlan_talk(struct vlan_req *req, const char *what, char **cause)
-{
-	struct sockaddr_nl	 snl;
-	char			 buf[4096];
-	struct nlmsghdr		*nh;
-	struct nlmsgerr		*err;
-	ssize_t			 n;
-	int			 fd;
-
-	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-	    NETLINK_ROUTE)) == -1) {
-		xasprintf(cause, "netlink: %s", strerror(errno));
-		return (-1);
-	}
-	memset(&snl, 0, sizeof snl);
-	snl.nl_family = AF_NETLINK;
-	req->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	req->nh.nlmsg_seq = 1;
-	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&snl,
-	    sizeof snl) == -1 || (n = recv(fd, buf, sizeof buf, 0)) == -1) {
-		xasprintf(cause, "cannot %s: %s", what, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	close(fd);
-	nh = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != NLMSG_ERROR) {
-		xasprintf(cause, "cannot %s: unexpected netlink reply", what);
-		return (-1);
-	}
-	err = NLMSG_DATA(nh);
-	if (err->error == -EOPNOTSUPP)
-		xasprintf(cause, "cannot %s: this kernel has no 802.1Q VLAN "
-		    "support (module 8021q): load the 8021q module (modprobe "
-		    "8021q), or serve the phones untagged", what);
-	else if (err->error != 0)
-		xasprintf(cause, "cannot %s: %s%s", what, strerror(-err->error),
-		    err->error == -EPERM ? " (run as root)" : "");
-	return (err->error != 0 ? -1 : 0);
-}
-
-static int
-vlan_up(unsigned ifindex, const char *name, char **cause)
-{
-	struct vlan_req	req;
-	char		what[64];
-
-	memset(&req, 0, sizeof req);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifi);
-	req.nh.nlmsg_type = RTM_NEWLINK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifindex;
-	req.ifi.ifi_flags = IFF_UP;
-	req.ifi.ifi_change = IFF_UP;
-	snprintf(what, sizeof what, "bring %s up", name);
-	return (vlan_talk(&req, what, cause));
-}
 
 int
 vlan_ensure(const char *parent, unsigned vid, char *name, size_t size,
     int *made, char **cause)
 {
-	struct vlan_req	 req;
+	struct rtnl_req	 req;
 	struct rtattr	*info, *data;
 	unsigned	 pindex, index;
 	uint16_t	 id = vid;
@@ -142,30 +54,36 @@ vlan_ensure(const char *parent, unsigned vid, char *name, size_t size,
 		    parent, vid);
 		return (-1);
 	}
-	if (vlan_up(pindex, parent, cause) != 0)
+	if (rtnl_link_up(pindex, parent, cause) != 0)
 		return (-1);
 	if ((index = if_nametoindex(name)) == 0) {
-		memset(&req, 0, sizeof req);
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifi);
-		req.nh.nlmsg_type = RTM_NEWLINK;
-		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-		req.ifi.ifi_family = AF_UNSPEC;
-		vlan_attr(&req, IFLA_LINK, &pindex, sizeof pindex);
-		vlan_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
-		info = vlan_attr(&req, IFLA_LINKINFO, NULL, 0);
+		rtnl_begin(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+		    sizeof req.u.ifi);
+		req.u.ifi.ifi_family = AF_UNSPEC;
+		rtnl_attr(&req, IFLA_LINK, &pindex, sizeof pindex);
+		rtnl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+		info = rtnl_attr(&req, IFLA_LINKINFO, NULL, 0);
 		if (stand_in)
-			vlan_attr(&req, IFLA_INFO_KIND, "macvlan", 7);
+			rtnl_attr(&req, IFLA_INFO_KIND, "macvlan", 7);
 		else {
-			vlan_attr(&req, IFLA_INFO_KIND, "vlan", 4);
-			data = vlan_attr(&req, IFLA_INFO_DATA, NULL, 0);
-			vlan_attr(&req, IFLA_VLAN_ID, &id, sizeof id);
-			vlan_nest_end(&req, data);
+			rtnl_attr(&req, IFLA_INFO_KIND, "vlan", 4);
+			data = rtnl_attr(&req, IFLA_INFO_DATA, NULL, 0);
+			rtnl_attr(&req, IFLA_VLAN_ID, &id, sizeof id);
+			rtnl_nest_end(&req, data);
 		}
-		vlan_nest_end(&req, info);
+		rtnl_nest_end(&req, info);
 		snprintf(what, sizeof what, "make %s (VLAN %u on %s)", name,
 		    vid, parent);
-		if (vlan_talk(&req, what, cause) != 0)
+		if (rtnl_talk(&req, what, cause) != 0) {
+			if (errno == EOPNOTSUPP) {
+				free(*cause);
+				xasprintf(cause, "cannot %s: this kernel has no "
+				    "802.1Q VLAN support (module 8021q): load "
+				    "the 8021q module (modprobe 8021q), or serve "
+				    "the phones untagged", what);
+			}
 			return (-1);
+		}
 		if ((index = if_nametoindex(name)) == 0) {
 			xasprintf(cause, "%s was made but cannot be found",
 			    name);
@@ -173,7 +91,7 @@ vlan_ensure(const char *parent, unsigned vid, char *name, size_t size,
 		}
 		*made = 1;
 	}
-	if (vlan_up(index, name, cause) != 0) {
+	if (rtnl_link_up(index, name, cause) != 0) {
 		if (*made && vlan_remove(name, &why) != 0)
 			free(why);	/* the first failure is the one told */
 		*made = 0;
@@ -185,17 +103,15 @@ vlan_ensure(const char *parent, unsigned vid, char *name, size_t size,
 int
 vlan_remove(const char *name, char **cause)
 {
-	struct vlan_req	req;
+	struct rtnl_req	req;
 	unsigned	index;
 	char		what[64];
 
 	if ((index = if_nametoindex(name)) == 0)
 		return (0);	/* gone already */
-	memset(&req, 0, sizeof req);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifi);
-	req.nh.nlmsg_type = RTM_DELLINK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = index;
+	rtnl_begin(&req, RTM_DELLINK, 0, sizeof req.u.ifi);
+	req.u.ifi.ifi_family = AF_UNSPEC;
+	req.u.ifi.ifi_index = index;
 	snprintf(what, sizeof what, "remove %s", name);
-	return (vlan_talk(&req, what, cause));
+	return (rtnl_talk(&req, what, cause));
 }
