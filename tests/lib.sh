@@ -75,10 +75,14 @@ at_exit() {
 trap 'eval "$_cleanups"' EXIT
 trap 'exit 130' INT TERM
 
-# A temporary directory removed at exit.
+# A temporary directory removed at exit.  Called as t=$(make_tmpdir), it
+# runs in a subshell, where at_exit would register nothing for the suite:
+# each directory is written to a list the suite's own exit removes.
+_tmpdirs=$(mktemp "${TMPDIR:-/tmp}/ztp-test-dirs.XXXXXX") || exit 1
+at_exit 'while IFS= read -r _d; do rm -rf "$_d"; done <"$_tmpdirs"; rm -f "$_tmpdirs"'
 make_tmpdir() {
-	_d=$(mktemp -d "${TMPDIR:-/tmp}/ztp-test.XXXXXX")
-	at_exit "rm -rf '$_d'"
+	_d=$(mktemp -d "${TMPDIR:-/tmp}/ztp-test.XXXXXX") || return 1
+	echo "$_d" >>"$_tmpdirs"
 	echo "$_d"
 }
 

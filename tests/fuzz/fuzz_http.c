@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "http.h"
+#include "library.h"
 #include "log.h"
 #include "upload.h"
 
@@ -44,19 +45,29 @@ resolve(void *arg, const struct http_request_info *req, struct http_content *c,
 	return (404);
 }
 
+static char			 upload_dir[] = "/tmp/fuzz-http.XXXXXX";
+
+/* The uploads of every input go when the fuzzer exits. */
+static void
+cleanup(void)
+{
+	library_remove_tree(upload_dir);
+}
+
 static void
 init(void)
 {
 	struct http_config	 cfg;
 	struct http_hooks	 hooks = { resolve, NULL, NULL, NULL, NULL };
 	struct upload_store	*up;
-	char			*cause = NULL, dir[] = "/tmp/fuzz-http.XXXXXX";
+	char			*cause = NULL;
 	socklen_t		 slen = sizeof lsin;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(upload_dir) == NULL)
 		abort();
-	up = upload_store_open(dir, UPLOAD_PHONE_FILES, 65536, &cause);
+	atexit(cleanup);
+	up = upload_store_open(upload_dir, UPLOAD_PHONE_FILES, 65536, &cause);
 	base = event_base_new();
 	http_config_defaults(&cfg);
 	cfg.listen = "127.0.0.1";
