@@ -1,7 +1,8 @@
 /*
  * The served interface itself: give it the appliance's address and bring it
- * up (or take the address back) (rtnetlink, so the appliance needs no iproute2), and describe it for
- * the technician: link, carrier, addresses, default route.
+ * up, or take the address away (rtnetlink, so the appliance needs no
+ * iproute2), and describe it for the technician: link, carrier, addresses,
+ * default route.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -54,8 +55,8 @@ dhcp_netif_set_address(const char *iface, const struct dhcp_net *net,
 
 /*
  * Take the address from iface (a move: the same subnet on two links would
- * send the phones' replies out of the wrong one).  Gone already is not an
- * error.
+ * send the phones' replies out of the wrong one).  1 when it was taken, 0
+ * when iface did not have it, -1 with *cause.
  */
 int
 dhcp_netif_remove_address(const char *iface, const struct dhcp_net *net,
@@ -74,7 +75,7 @@ dhcp_netif_remove_address(const char *iface, const struct dhcp_net *net,
 	req.u.ifa.ifa_index = ifindex;
 	rtnl_attr(&req, IFA_LOCAL, &net->addr, 4);
 	snprintf(what, sizeof what, "remove the address from %s", iface);
-	return (rtnl_talk(&req, what, cause));
+	return (rtnl_talk(&req, what, cause) == 0 ? 1 : -1);
 }
 
 int

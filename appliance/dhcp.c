@@ -1153,14 +1153,15 @@ dhcp_leave(struct dhcp *d)
 	iface = xstrdup(d->iface);
 	address = xstrdup(d->cfg.address);
 	dhcp_stop(d);	/* dnsmasq goes before its address does */
-	if (dhcp_netif_has_address(iface, &net.addr)) {
-		if (dhcp_netif_remove_address(iface, &net, &why) != 0) {
-			log_warn("dhcp: %s; replies to the phones may leave by "
-			    "%s", why, iface);
-			free(why);
-		} else
-			log_info("dhcp: took the address %s from %s",
-			    address, iface);
+	switch (dhcp_netif_remove_address(iface, &net, &why)) {
+	case -1:
+		log_warn("dhcp: %s; replies to the phones may leave by %s",
+		    why, iface);
+		free(why);
+		break;
+	case 1:
+		log_info("dhcp: took the address %s from %s", address, iface);
+		break;
 	}
 	free(iface);
 	free(address);

@@ -453,9 +453,9 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 	/* Static: the configuration is handed on after this returns. */
 	static char		 vname[32];
 
+	*made = 0;
 	memset(&dc, 0, sizeof dc);
 	dc.iface = iface;
-	*made = 0;
 	dc.address = address;
 	dc.state_dir = s->opt.state_dir;
 	dc.force = force;
