@@ -25,6 +25,16 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 
+# Every suite's temporary files go in one directory of this run, removed at
+# its end, so that no run can fill the disk (CI's included).  A suite that
+# leaves something there is named, not failed: a daemon may still be
+# writing as it stops.  Mode 1777, as /tmp: suites run programs as nobody.
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ztp-run.XXXXXX") || exit 1
+chmod 1777 "$RUN_TMP"
+trap 'rm -rf "$RUN_TMP"' EXIT
+trap 'exit 130' INT TERM
+export TMPDIR="$RUN_TMP"
+
 total_pass=0
 total_fail=0
 total_skip=0
@@ -54,6 +64,12 @@ run_suite() {
 	else
 		printf '%s: %d passed, %d failed (%ss)\n' "$name" "$pass" \
 		    "$fail" "$secs"
+	fi
+	left=$(ls -A "$RUN_TMP")
+	if [ -n "$left" ]; then
+		printf '%s: left in its TMPDIR (removed): %s\n' "$name" \
+		    "$(echo "$left" | head -5 | tr '\n' ' ')"
+		find "$RUN_TMP" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 	fi
 	if [ "$todo" -gt 0 ]; then
 		printf '%s: %d known defects still fail (TODO):\n' "$name" \
