@@ -479,6 +479,9 @@ ui_dashboard_draw(struct ui *ui)
 		ui->top = ui->selected;
 	if (rows > 0 && ui->selected >= ui->top + rows)
 		ui->top = ui->selected - rows + 1;
+	/* A taller screen (or fewer phones) shows rows above, never blank below. */
+	if (rows > 0 && ui->top > 0 && ui->top + rows > n)
+		ui->top = n > (size_t)rows ? n - rows : 0;
 	if (n == 0 && rows > 0)
 		ui_put(UI_HEADER_LINES + 1, 2, COLS - 4, A_NORMAL,
 		    ui->filter != NULL && *ui->filter != '\0' ?

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The console, driven in tmux against a daemon and simulated phones: what is
 # on screen (header, rows, counts, help, the command line of an action), a
-# resize to 132x43 and back to 80x24, the daemon killed and restarted
-# (reconnecting, then back), and the terminal closing under it.
+# resize to 132x43 and back to 80x24, to one row and back, the daemon killed
+# and restarted (reconnecting, then back), and the terminal closing under it.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
@@ -190,6 +190,23 @@ $T resize-window -t console -x 80 -y 24
 wait_screen "VERSIONS"
 check "no line is wider than 80 columns after the resize" \
     test "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
+
+# Shrunk until one row fits, the list scrolls to the selected last phone;
+# grown again, the rows above come back (they stayed scrolled off, with the
+# space below blank).
+keys End
+one_row() { [ "$(screen | grep -c '^0004f2c0000[12] ')" = 1 ]; }
+for h in 12 11 10 9 8 7; do
+	$T resize-window -t console -x 80 -y "$h"
+	wait_for 5 sh -c "[ \$($T capture-pane -p -t console | wc -l) = $h ]"
+	sleep 0.3
+	one_row && break
+done
+check "a short screen shows one phone row" one_row
+check "and it is the selected last phone" row_on_screen 0004f2c00002
+$T resize-window -t console -x 80 -y 24
+check "grown again, the first phone is back" wait_for 10 row_on_screen 0004f2c00001
+check "and the last is still there" row_on_screen 0004f2c00002
 
 # The daemon dies: the console says so and comes back when it returns.
 serve_stop
