@@ -7,13 +7,14 @@
 #
 #   sh tests/demo.sh [BUILD]        (make demo runs it)
 #   DEMO_NO_CONSOLE=1 ...           start everything, print how to attach, wait
+#   DEMO_PACKAGES=DIR ...           packages from DIR, not images/synthetic
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-${BUILD:-build}}
 case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
 ZTP="$BUILD/ztp-rescue"
 SIM="$BUILD/phonesim"
-PACKAGES="$TOP/images/synthetic"
+PACKAGES=${DEMO_PACKAGES:-$TOP/images/synthetic}
 
 for f in "$ZTP" "$SIM"; do
 	if [ ! -x "$f" ]; then
@@ -33,7 +34,10 @@ PIDS=""
 SERVE_PID=""
 
 cleanup() {
-	trap - EXIT INT TERM HUP
+	# Ignored, not reset: a closing terminal hangs up more than once (tmux,
+	# then the kernel), and a second SIGHUP must not end this half done.
+	trap - EXIT
+	trap '' INT TERM HUP
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null
 	done
@@ -54,10 +58,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# A port nothing listens on now.
+# A port nothing listens on now, below the kernel's ephemeral range (32768
+# and up), where an outgoing connection could take it before the bind.
 free_port() {
 	while :; do
-		p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000) ))
+		p=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12700) ))
 		if [ "$1" = udp ]; then
 			ss -Hlun "sport = :$p" 2>/dev/null | grep -q . || break
 		else
