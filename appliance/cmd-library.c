@@ -273,6 +273,14 @@ cmd_library_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (first < argc)
 		return (cmd_usage_error(self, verify ? "too many arguments" :
 		    "unknown verb '%s' (only 'verify')", argv[first]));
+	/* Opening makes the folders; a mistyped --library must not. */
+	if (library_present(dir, &cause) != 0) {
+		fprintf(stderr, "ztp-rescue library: %s: check --library, or "
+		    "import packages into it with 'ztp-rescue import "
+		    "--library %s PATH'\n", cause, dir);
+		free(cause);
+		return (EXIT_RUNTIME);
+	}
 	if ((lib = library_open(dir, &cause)) == NULL) {
 		fprintf(stderr, "ztp-rescue library: %s\n", cause);
 		free(cause);

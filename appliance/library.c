@@ -183,6 +183,32 @@ library_sort(struct library *lib)
 		    library_compare_packages);
 }
 
+/*
+ * Whether dir holds a library, without making one (library_open() makes
+ * its folders, as serve and import want); -1 with *cause when not.
+ */
+int
+library_present(const char *dir, char **cause)
+{
+	struct stat	 sb;
+	char		*packages;
+	int		 error;
+
+	xasprintf(&packages, "%s/%s", dir, LIBRARY_PACKAGES);
+	error = stat(packages, &sb) == -1 ? errno :
+	    S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+	if (error != 0) {
+		if (stat(dir, &sb) == -1)
+			xasprintf(cause, "no library at %s (%s)", dir,
+			    strerror(errno));
+		else
+			xasprintf(cause, "%s is not a library (%s: %s)", dir,
+			    packages, strerror(error));
+	}
+	free(packages);
+	return (error == 0 ? 0 : -1);
+}
+
 struct library *
 library_open(const char *dir, char **cause)
 {

@@ -82,6 +82,7 @@ struct library {
 
 /* Load every manifest under dir (created if missing); cheap checks only. */
 struct library	*library_open(const char *, char **);
+int		 library_present(const char *, char **);
 void		 library_free(struct library *);
 
 /*

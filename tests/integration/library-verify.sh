@@ -70,4 +70,19 @@ check_eq "and verifies" 0 "$rc"
 "$ZTP_BIN" library --library "$lib" frobnicate >/dev/null 2>&1; rc=$?
 check_eq "an unknown verb is a usage error" 2 "$rc"
 
+# A mistyped --library: said so, and no folder is made (it was made, and
+# listed as an empty library).
+for verb in "" verify; do
+	out=$("$ZTP_BIN" library $verb --library "$tmp/typo" 2>&1); rc=$?
+	check_eq "library ${verb:+$verb }of a missing folder exits 1" 1 "$rc"
+	check_contains "and says there is no library there" \
+	    "no library at $tmp/typo (No such file or directory)" "$out"
+	check "and makes no folder" test ! -e "$tmp/typo"
+done
+mkdir "$tmp/plain"
+out=$("$ZTP_BIN" library --library "$tmp/plain" 2>&1); rc=$?
+check_eq "a folder that is not a library exits 1" 1 "$rc"
+check_contains "and says so" "$tmp/plain is not a library" "$out"
+check "and gets no packages folder" test ! -e "$tmp/plain/packages"
+
 done_testing
