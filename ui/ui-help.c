@@ -131,6 +131,9 @@ ui_help(struct ui *ui, enum ui_help_topic topic)
 		rows = LINES - 2;
 		if (rows < 1)
 			rows = 1;
+		/* Scrolled on a short screen, then grown: fill it from above. */
+		if (top + rows > n)
+			top = n > (size_t)rows ? n - rows : 0;
 		attron(A_REVERSE | A_BOLD);
 		mvhline(0, 0, ' ', COLS);
 		mvaddnstr(0, 0, " HELP  (Up/Down to scroll, q/Esc/? to close)",

@@ -208,6 +208,25 @@ $T resize-window -t console -x 80 -y 24
 check "grown again, the first phone is back" wait_for 10 row_on_screen 0004f2c00001
 check "and the last is still there" row_on_screen 0004f2c00002
 
+# The help, scrolled to its end on a short screen and grown again, fills
+# the screen from above (it kept its place, the space below blank).
+$T resize-window -t console -x 80 -y 8
+wait_for 5 sh -c "[ \$($T capture-pane -p -t console | wc -l) = 8 ]"
+keys '?'
+wait_screen "DASHBOARD - one row per phone"
+i=0
+while [ "$i" -lt 40 ] && on_screen "-- more below --"; do
+	keys NPage
+	sleep 0.1
+	i=$((i + 1))
+done
+check "the help scrolled to its end" off_screen "-- more below --"
+$T resize-window -t console -x 80 -y 24
+help_full() { [ "$(screen | sed -n '2,23p' | grep -c .)" -ge 20 ]; }
+check "grown again, the help fills the screen" wait_for 10 help_full
+keys q
+wait_screen "VERSIONS"
+
 # The daemon dies: the console says so and comes back when it returns.
 serve_stop
 wait_screen "RECONNECTING to the daemon"
