@@ -78,8 +78,6 @@ cmd_models_exec(const struct cmd_entry *self, int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	model_table_free(t);
-	if (fflush(stdout) != 0 && rc == EXIT_OK)
-		rc = EXIT_RUNTIME;
 	return (rc);
 }
 

@@ -2,6 +2,7 @@
  * ztp-rescue: one binary, many subcommands (see cmd.h).  main() only finds the
  * subcommand and runs it; everything else lives in cmd-*.c.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,10 +21,31 @@ usage(FILE *fp)
 	fprintf(fp, "\n'ztp-rescue help COMMAND' describes one command.\n");
 }
 
+/*
+ * Output that never reached its file is a failure: a report redirected to
+ * a full stick must not exit 0 with the file cut short.  A command that
+ * already failed has said why; a reader that went away (a pipe into head)
+ * is not worth a message.
+ */
+static int
+flush_stdout(const char *name, int rc)
+{
+	errno = 0;
+	if (!ferror(stdout) && fflush(stdout) == 0)
+		return (rc);
+	if (rc == EXIT_OK && errno != EPIPE) {
+		fprintf(stderr, "%s: cannot write the output: %s (is the disk "
+		    "full, or the stick read-only?)\n", name,
+		    errno != 0 ? strerror(errno) : "write error");
+	}
+	return (rc == EXIT_OK ? EXIT_RUNTIME : rc);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct cmd_entry	*entry;
+	char			 name[64];
 
 	if (argc < 2) {
 		usage(stderr);
@@ -31,16 +53,17 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return (EXIT_OK);
+		return (flush_stdout("ztp-rescue", EXIT_OK));
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("ztp-rescue %s\n", ZTP_VERSION);
-		return (EXIT_OK);
+		return (flush_stdout("ztp-rescue", EXIT_OK));
 	}
 	if ((entry = cmd_find(argv[1])) == NULL) {
 		fprintf(stderr, "ztp-rescue: unknown command '%s' (try "
 		    "'ztp-rescue help')\n", argv[1]);
 		return (EXIT_USAGE);
 	}
-	return (entry->exec(entry, argc - 1, argv + 1));
+	snprintf(name, sizeof name, "ztp-rescue %s", entry->name);
+	return (flush_stdout(name, entry->exec(entry, argc - 1, argv + 1)));
 }

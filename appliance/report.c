@@ -607,9 +607,12 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 		free(tmp);
 	}
 	if (out == NULL) {
-		fputs(text, stdout);
+		rc = fputs(text, stdout) == EOF || fflush(stdout) != 0 ? -1 : 0;
+		if (rc != 0)
+			xasprintf(cause, "cannot write the report to standard "
+			    "output: %s (is the disk full?)", strerror(errno));
 		free(text);
-		return (fflush(stdout) == 0 ? 0 : -1);
+		return (rc);
 	}
 	rc = fileio_replace(out, text, strlen(text), 0644, 0, &why);
 	error = errno;

@@ -31,4 +31,17 @@ for c in $("$ZTP_BIN" --help | awk '/^commands:/{f=1;next} f && !NF {exit} f {pr
 	check_contains "man page has a section for $c" ".SS $c" "$man"
 done
 
+# Output that cannot be written (a full disk: /dev/full) is a failure that
+# says why; it exited 0 with nothing written.
+if [ -w /dev/full ]; then
+	for c in --version "help --man" models; do
+		err=$("$ZTP_BIN" $c 2>&1 >/dev/full); rc=$?
+		check_eq "$c to a full disk exits 1" 1 "$rc"
+		check_contains "and says the output could not be written" \
+		    "cannot write the output:" "$err"
+	done
+else
+	skip "no /dev/full"
+fi
+
 done_testing

@@ -61,6 +61,25 @@ check "and the log says so (when the writer is reaped)" \
     wait_for 5 grep -q "report: $d/reports is written again" "$d/serve.log"
 serve_stop
 
+# `report` and `status` written to a full disk (/dev/full, the daemon
+# stopped): exit 1 with the cause.  They exited 0 with nothing written, and
+# report's error said "(null)".
+if [ -w /dev/full ]; then
+	for f in --csv --json; do
+		err=$("$ZTP_BIN" report --state "$d/state" $f 2>&1 >/dev/full); rc=$?
+		check_eq "report $f to a full disk exits 1" 1 "$rc"
+		check_contains "and says why" "ztp-rescue report: cannot write the report to standard output: No space left on device" "$err"
+	done
+	out=$("$ZTP_BIN" report --state "$d/state" --csv); rc=$?
+	check_eq "the same report to a writable output exits 0" 0 "$rc"
+	check_contains "and holds the phones" 0004f2e0e005 "$out"
+	err=$("$ZTP_BIN" status --state "$d/state" 2>&1 >/dev/full); rc=$?
+	check_eq "status to a full disk exits 1" 1 "$rc"
+	check_contains "and says why" "ztp-rescue status: cannot write the output:" "$err"
+else
+	skip "no /dev/full"
+fi
+
 # A full disk: a 64 KiB tmpfs filled up.
 if [ "$(id -u)" = 0 ]; then
 	mkdir -p "$d/full"
