@@ -89,6 +89,8 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 			    "text CSV file?)", path, lineno);
 			goto fail;
 		}
+		if (lineno == 1)
+			fileio_strip_bom(line);
 		line[strcspn(line, "\r\n")] = '\0';
 		if (*inventory_trim(line) == '\0' ||
 		    *inventory_trim(line) == '#')

@@ -210,3 +210,11 @@ fileio_trim(char *s)
 		*--e = '\0';
 	return (s);
 }
+
+void
+fileio_strip_bom(char *line)
+{
+	if ((unsigned char)line[0] == 0xef && (unsigned char)line[1] == 0xbb &&
+	    (unsigned char)line[2] == 0xbf)
+		memmove(line, line + 3, strlen(line + 3) + 1);
+}

@@ -36,4 +36,10 @@ char	*fileio_read(const char *, const char *, size_t, size_t *, char **);
 /* A line read from a file, without the white space at either end (in place). */
 char	*fileio_trim(char *);
 
+/*
+ * The first line of a text file without its UTF-8 byte order mark (in
+ * place): Excel's "CSV UTF-8" and older Notepad write one.
+ */
+void	 fileio_strip_bom(char *);
+
 #endif

@@ -231,6 +231,8 @@ job_load(const char *path, struct job *j, char **cause)
 			    "as a plain text file", path, lineno);
 			goto fail;
 		}
+		if (lineno == 1)
+			fileio_strip_bom(line);
 		line[strcspn(line, "\r\n")] = '\0';
 		key = fileio_trim(line);
 		if (*key == '\0' || *key == '#')

@@ -73,6 +73,38 @@ test_inventory_forms(void **state)
 	control_inventory_free(&inv);
 }
 
+/*
+ * Excel's "CSV UTF-8" starts the file with a byte order mark: it was read
+ * as part of the header's first field, "'\xef\xbb\xbfMAC' is not a MAC
+ * address".  Only the file's start is skipped.
+ */
+static void
+test_inventory_bom(void **state)
+{
+	struct control_inventory	 inv;
+	char				*cause = NULL;
+
+	write_file("\xef\xbb\xbfMAC,Model,Label\r\n"
+	    "0004f2aabb01,VVX410,desk 1\r\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_null(cause);
+	assert_int_equal(inv.n, 1);
+	assert_string_equal(inv.phones[0].mac, "0004f2aabb01");
+	control_inventory_free(&inv);
+
+	write_file("\xef\xbb\xbf" "0004f2aabb01\n0004f2aabb02\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_int_equal(inv.n, 2);
+	assert_string_equal(inv.phones[0].mac, "0004f2aabb01");
+	control_inventory_free(&inv);
+
+	cause = load_error("0004f2aabb01\n\xef\xbb\xbf" "0004f2aabb02\n");
+	assert_non_null(strstr(cause, ":2: "));
+	free(cause);
+}
+
 static void
 test_inventory_refusals(void **state)
 {
@@ -187,6 +219,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inventory_forms),
+		cmocka_unit_test(test_inventory_bom),
 		cmocka_unit_test(test_inventory_refusals),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_format),

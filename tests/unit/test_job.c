@@ -89,6 +89,21 @@ test_job_full(void **state)
 	remove_job();
 }
 
+/* Notepad's UTF-8 with a byte order mark: "unknown key '\xef\xbb\xbfinventory'". */
+static void
+test_job_bom(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	write_job("\xef\xbb\xbfinventory = phones.csv\r\nrepoint = ztp\r\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_null(cause);
+	assert_string_equal(j.repoint, "ztp");
+	job_free(&j);
+	remove_job();
+}
+
 static void
 test_job_defaults(void **state)
 {
@@ -221,6 +236,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_full),
+		cmocka_unit_test(test_job_bom),
 		cmocka_unit_test(test_job_defaults),
 		cmocka_unit_test(test_job_dhcp_auto),
 		cmocka_unit_test(test_job_refusals),
