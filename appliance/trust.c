@@ -28,6 +28,7 @@
 static char	*trust_name(const X509_NAME *);
 static char	*trust_time(const ASN1_TIME *);
 static int	 trust_count_pem(const char *, size_t);
+static X509	*trust_read_der(const char *, size_t);
 
 static char *
 trust_name(const X509_NAME *name)
@@ -70,6 +71,26 @@ trust_count_pem(const char *buf, size_t len)
 	return (count);
 }
 
+/*
+ * One DER certificate and nothing after it: what Windows exports by default
+ * ("DER encoded binary X.509 (.CER)").  The phones get it as PEM either way.
+ */
+static X509 *
+trust_read_der(const char *buf, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	X509			*x;
+
+	if (len == 0 || len > TRUST_MAX_FILE)
+		return (NULL);
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != (const unsigned char *)buf + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	return (x);
+}
+
 struct trust_ca *
 trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
     char **cause)
@@ -85,9 +106,10 @@ trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
 	long			 n;
 
 	count = trust_count_pem(buf, len);
-	if (count == 0) {
-		xasprintf(cause, "%s is not a PEM certificate (no \"%s\" line): "
-		    "export the CA as PEM (Base-64), not DER", name, PEM_BEGIN);
+	if (count == 0 && (x = trust_read_der(buf, len)) == NULL) {
+		xasprintf(cause, "%s is neither a PEM certificate (no \"%s\" "
+		    "line) nor a DER one: export the CA again, as Base-64 (PEM) "
+		    "or DER", name, PEM_BEGIN);
 		return (NULL);
 	}
 	if (count > 1) {
@@ -96,13 +118,15 @@ trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
 		    "signed the provisioning server's chain", name, count);
 		return (NULL);
 	}
-	b = BIO_new_mem_buf(buf, (int)len);
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	if (x == NULL) {
-		xasprintf(cause, "%s has a certificate block that OpenSSL cannot "
-		    "read: the PEM is damaged", name);
-		return (NULL);
+	if (count == 1) {
+		b = BIO_new_mem_buf(buf, (int)len);
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+		if (x == NULL) {
+			xasprintf(cause, "%s has a certificate block that "
+			    "OpenSSL cannot read: the PEM is damaged", name);
+			return (NULL);
+		}
 	}
 	if (X509_check_ca(x) < 1 ||
 	    !(X509_get_extension_flags(x) & EXFLAG_CA)) {

@@ -57,7 +57,10 @@ refused "$D/leaf.pem" "server certificate" "is not a CA certificate"
 refused "$D/sha1.pem" "SHA-1 CA" "is signed with sha1"
 refused "$D/md5.pem" "MD5 CA" "is signed with md5"
 refused "$D/small.pem" "RSA 1024 CA" "has an RSA key of 1024 bits"
-refused "$D/ca.der" "DER file" "is not a PEM certificate"
+printf 'BEGIN nothing\n' >"$D/words.cer"
+refused "$D/words.cer" "neither PEM nor DER" "is neither a PEM certificate"
+openssl x509 -in "$D/leaf.pem" -outform DER -out "$D/leaf.der"
+refused "$D/leaf.der" "a DER server certificate" "is not a CA certificate"
 refused "$D/two.pem" "two certificates" "holds 2 certificates"
 if [ -f "$D/expired.pem" ]; then
 	refused "$D/expired.pem" "expired CA" "expired on 2020-01-01"
@@ -69,6 +72,14 @@ refused "$D/none.pem" "missing file" "cannot open the CA file"
 check "daemon up with --unknown-version hold and a hand-off" serve_start "$D" \
     --ca "$D/ca.pem" --quiet-period 2 --unknown-version hold \
     --repoint https://prov.example.com/polycom/
+# The same CA exported as DER (Windows' default .cer) is taken as it is:
+# same fingerprint, handed on as PEM.  It was refused "not a PEM certificate".
+want=$(openssl x509 -in "$D/ca.pem" -noout -fingerprint -sha256 |
+    sed 's/.*=//; s/://g' | tr A-F a-f)
+out=$("$ZTP_BIN" ctl --state "$D/state" set-ca pem="$D/ca.der" 2>&1); rc=$?
+check_eq "a DER CA is accepted by set-ca" 0 "$rc"
+check_contains "with the PEM file's fingerprint" "\"sha256\": \"$want\"" "$out"
+"$ZTP_BIN" ctl --state "$D/state" set-ca pem="$D/ca.pem" >/dev/null
 # HTTP: a phone vanishes half way through its 24 MB image.
 upd="FileTransport PolycomVVX-VVX_101-UA/5.0.3.1667 Type/Updater"
 app_old="FileTransport PolycomVVX-VVX_101-UA/5.3.0.1000 Type/Application"

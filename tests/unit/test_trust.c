@@ -49,6 +49,10 @@ setup(void **state)
 	sh(REQ "-newkey rsa:1024 -sha256 -keyout small.key -out small.pem "
 	    "-addext basicConstraints=critical,CA:TRUE", "Small CA");
 	sh("openssl x509 -in ca.pem -outform DER -out ca.der");
+	sh("openssl x509 -in leaf.pem -outform DER -out leaf.der");
+	sh("cat ca.der ca.der > ca-twice.der");
+	sh("head -c 400 ca.der > ca-cut.der");
+	sh("printf 'not a certificate at all\\n' > words.cer");
 	sh("cat ca.pem ec.pem > two.pem");
 	sh("openssl x509 -in ca.pem -noout -fingerprint -sha256 | "
 	    "sed 's/.*=//; s/://g' | tr A-F a-f > ca.fp");
@@ -122,6 +126,15 @@ test_good_ca(void **state)
 	assert_non_null(ca);
 	assert_string_equal(ca->algorithm, "ecdsa-with-SHA384, EC 256 bits");
 	trust_ca_free(ca);
+
+	/* The same CA exported as DER (Windows' default): read, given as PEM. */
+	ca = load("ca.der", time(NULL), &cause);
+	assert_non_null(ca);
+	assert_string_equal(ca->subject, "CN=Test Root CA");
+	assert_string_equal(ca->sha256, fp);
+	assert_int_equal(strncmp(ca->pem, "-----BEGIN CERTIFICATE-----\n",
+	    28), 0);
+	trust_ca_free(ca);
 }
 
 static void
@@ -170,9 +183,20 @@ test_not_pem_and_two(void **state)
 	struct trust_ca	*ca;
 	char		*cause;
 
-	refused("ca.der", time(NULL), "%s is not a PEM certificate (no "
-	    "\"-----BEGIN CERTIFICATE-----\" line): export the CA as PEM "
-	    "(Base-64), not DER");
+	/* Neither PEM nor one whole DER certificate. */
+	refused("words.cer", time(NULL), "%s is neither a PEM certificate (no "
+	    "\"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export the "
+	    "CA again, as Base-64 (PEM) or DER");
+	refused("ca-cut.der", time(NULL), "%s is neither a PEM certificate (no "
+	    "\"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export the "
+	    "CA again, as Base-64 (PEM) or DER");
+	refused("ca-twice.der", time(NULL), "%s is neither a PEM certificate "
+	    "(no \"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export "
+	    "the CA again, as Base-64 (PEM) or DER");
+	/* A DER certificate passes every check a PEM one does. */
+	refused("leaf.der", time(NULL), "%s is not a CA certificate (no basic "
+	    "constraints CA:TRUE): give the issuing CA, not the server's own "
+	    "certificate");
 	refused("two.pem", time(NULL), "%s holds 2 certificates: a phone's CA "
 	    "slot takes exactly one; give the file with only the CA that "
 	    "signed the provisioning server's chain");
