@@ -180,19 +180,17 @@ test_expired_and_not_yet_valid(void **state)
 static void
 test_not_pem_and_two(void **state)
 {
+	/* Neither PEM nor one whole DER certificate. */
+	static const char *const neither[] = { "words.cer", "ca-cut.der",
+	    "ca-twice.der" };
 	struct trust_ca	*ca;
 	char		*cause;
+	size_t		 i;
 
-	/* Neither PEM nor one whole DER certificate. */
-	refused("words.cer", time(NULL), "%s is neither a PEM certificate (no "
-	    "\"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export the "
-	    "CA again, as Base-64 (PEM) or DER");
-	refused("ca-cut.der", time(NULL), "%s is neither a PEM certificate (no "
-	    "\"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export the "
-	    "CA again, as Base-64 (PEM) or DER");
-	refused("ca-twice.der", time(NULL), "%s is neither a PEM certificate "
-	    "(no \"-----BEGIN CERTIFICATE-----\" line) nor a DER one: export "
-	    "the CA again, as Base-64 (PEM) or DER");
+	for (i = 0; i < sizeof neither / sizeof neither[0]; i++)
+		refused(neither[i], time(NULL), "%s is neither a PEM "
+		    "certificate (no \"-----BEGIN CERTIFICATE-----\" line) nor "
+		    "a DER one: export the CA again, as Base-64 (PEM) or DER");
 	/* A DER certificate passes every check a PEM one does. */
 	refused("leaf.der", time(NULL), "%s is not a CA certificate (no basic "
 	    "constraints CA:TRUE): give the issuing CA, not the server's own "
