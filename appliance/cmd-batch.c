@@ -482,8 +482,9 @@ batch_run(struct batch *b)
 		printf("{\"event\":\"start\",\"total\":%zu,\"timeout\":%ld}\n",
 		    b->inv.n, b->timeout);
 	else
-		printf("waiting up to %lds for %zu phones of %s\n", b->timeout,
-		    b->inv.n, b->inventory_path);
+		printf("waiting up to %lds for %zu phone%s of %s\n",
+		    b->timeout, b->inv.n, b->inv.n == 1 ? "" : "s",
+		    b->inventory_path);
 	fflush(stdout);
 	if (batch_connect(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);

@@ -3,6 +3,14 @@
  * optional, '#' comments and blank lines ignored.  MACs are normalised to
  * the daemon's form (12 lower-case hex digits).  A bad line is refused with
  * FILE:LINE and the reason, so a script author fixes the file, not the run.
+ *
+ * The file is often saved by a spreadsheet, so the CSV is read as they
+ * write it (RFC 4180 on one line): a field may be quoted, with "" for a
+ * quote and the separator inside; the separator is ',' or, where Excel's
+ * locale uses the comma for decimals, ';' (or a tab for "Text"), taken per
+ * line as the first one outside quotes (a MAC never holds one); empty
+ * columns after the label, which Excel writes when another row had more,
+ * are ignored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,43 +26,102 @@
 
 #define INVENTORY_MAX_FIELDS 3
 #define INVENTORY_FIELD_MAX 128
+#define INVENTORY_SEPARATORS ",;\t"
 
-static int	inventory_split(char *, char **, size_t *);
-static char	*inventory_trim(char *);
+static int	inventory_split(char *, char **, size_t *, char **);
+static char	*inventory_field(char **, char, size_t, char **);
+static char	 inventory_separator(const char *);
 static int	inventory_is_header(char **, size_t);
 
-static char *
-inventory_trim(char *s)
+/* The line's separator: the first of ',' ';' tab outside quotes. */
+static char
+inventory_separator(const char *line)
 {
-	char	*e;
+	int	quoted = 0;
 
-	s = fileio_trim(s);
-	e = s + strlen(s);
-	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-		e[-1] = '\0';
-		s++;
+	for (; *line != '\0'; line++) {
+		if (*line == '"')
+			quoted = !quoted;
+		else if (!quoted && strchr(INVENTORY_SEPARATORS, *line) != NULL)
+			return (*line);
 	}
-	return (s);
+	return (',');
 }
 
-/* Split on commas; -1 when there are too many fields. */
-static int
-inventory_split(char *line, char **fields, size_t *n)
+/*
+ * Take one field from *line, unquoted and trimmed, in place; *line moves
+ * past its separator, or to NULL at the line's end.
+ */
+static char *
+inventory_field(char **line, char sep, size_t number, char **cause)
 {
-	char	*p;
+	char	*p = *line, *field, *out;
+
+	while (*p == ' ' || (*p == '\t' && sep != '\t'))
+		p++;
+	if (*p != '"') {
+		field = p;
+		p = strchr(p, sep);
+		if (p != NULL)
+			*p++ = '\0';
+		*line = p;
+		return (fileio_trim(field));
+	}
+	field = out = ++p;
+	for (;;) {
+		if (*p == '\0') {
+			xasprintf(cause, "field %zu opens a quote that is not "
+			    "closed on the line", number);
+			return (NULL);
+		}
+		if (*p == '"' && p[1] == '"') {
+			*out++ = '"';
+			p += 2;
+		} else if (*p == '"') {
+			p++;
+			break;
+		} else
+			*out++ = *p++;
+	}
+	*out = '\0';
+	while (*p == ' ' || (*p == '\t' && sep != '\t'))
+		p++;
+	if (*p != '\0' && *p != sep) {
+		xasprintf(cause, "field %zu has text after its closing quote",
+		    number);
+		return (NULL);
+	}
+	*line = *p == '\0' ? NULL : p + 1;
+	return (field);
+}
+
+/* Split a line into at most 3 fields; -1 with the cause otherwise. */
+static int
+inventory_split(char *line, char **fields, size_t *n, char **cause)
+{
+	char	 sep = inventory_separator(line), *field, *esc;
+	size_t	 number = 0;
 
 	*n = 0;
-	for (;;) {
-		if (*n == INVENTORY_MAX_FIELDS)
+	while (line != NULL) {
+		number++;
+		if ((field = inventory_field(&line, sep, number, cause)) ==
+		    NULL)
 			return (-1);
-		p = strchr(line, ',');
-		if (p != NULL)
-			*p = '\0';
-		fields[(*n)++] = inventory_trim(line);
-		if (p == NULL)
-			return (0);
-		line = p + 1;
+		if (number <= INVENTORY_MAX_FIELDS) {
+			fields[(*n)++] = field;
+			continue;
+		}
+		if (*field == '\0')
+			continue;	/* an empty spreadsheet column */
+		esc = log_escape(field, strlen(field));
+		xasprintf(cause, "field %zu ('%s') is one too many: the "
+		    "columns are mac, model and label; delete the ones after "
+		    "the label", number, esc);
+		free(esc);
+		return (-1);
 	}
+	return (0);
 }
 
 static int
@@ -62,6 +129,7 @@ inventory_is_header(char **fields, size_t n)
 {
 	return (strcasecmp(fields[0], "mac") == 0 ||
 	    strcasecmp(fields[0], "mac address") == 0 ||
+	    strcasecmp(fields[0], "mac_address") == 0 ||
 	    strcasecmp(fields[0], "macaddress") == 0);
 }
 
@@ -72,7 +140,8 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 	FILE				*fp;
 	struct control_inventory_phone	*ph, *dup;
 	char				*line = NULL, *fields[INVENTORY_MAX_FIELDS];
-	char				*esc, mac[CONTROL_MAC_LEN + 1];
+	char				*esc, *why = NULL;
+	char				 mac[CONTROL_MAC_LEN + 1];
 	size_t				 size = 0, n, i;
 	ssize_t				 len;
 	unsigned int			 lineno = 0, data_lines = 0;
@@ -92,13 +161,11 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 		if (lineno == 1)
 			fileio_strip_bom(line);
 		line[strcspn(line, "\r\n")] = '\0';
-		if (*inventory_trim(line) == '\0' ||
-		    *inventory_trim(line) == '#')
+		if (*fileio_trim(line) == '\0' || *fileio_trim(line) == '#')
 			continue;
-		if (inventory_split(line, fields, &n) != 0) {
-			xasprintf(cause, "%s:%u: more than %d fields (expected "
-			    "mac[,model][,label])", path, lineno,
-			    INVENTORY_MAX_FIELDS);
+		if (inventory_split(line, fields, &n, &why) != 0) {
+			xasprintf(cause, "%s:%u: %s", path, lineno, why);
+			free(why);
 			goto fail;
 		}
 		if (data_lines++ == 0 && inventory_is_header(fields, n))

@@ -105,6 +105,63 @@ test_inventory_bom(void **state)
 	free(cause);
 }
 
+/*
+ * What spreadsheets save: Excel quotes a field holding a comma and doubles
+ * a quote; where the locale writes decimals with a comma (de, fr, nl...)
+ * its "CSV" is separated by ';', its "Text" by tabs; a row is padded with
+ * empty columns when another row had more.  Each was refused before.
+ */
+static void
+test_inventory_spreadsheets(void **state)
+{
+	struct control_inventory	 inv;
+	char				*cause = NULL;
+
+	write_file("\"MAC Address\",\"Model\",\"Label\"\r\n"
+	    "\"00:04:F2:AA:BB:01\",\"VVX410\",\"desk 12, left\"\r\n"
+	    "\"0004f2aabb02\",,\"the \"\"big\"\" room\"\r\n"
+	    "0004f2aabb03,VVX311,reception,,\r\n"
+	    "0004f2aabb04 , \"VVX250\" ,\r\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_null(cause);
+	assert_int_equal(inv.n, 4);
+	assert_string_equal(inv.phones[0].mac, "0004f2aabb01");
+	assert_string_equal(inv.phones[0].model, "VVX410");
+	assert_string_equal(inv.phones[0].label, "desk 12, left");
+	assert_null(inv.phones[1].model);
+	assert_string_equal(inv.phones[1].label, "the \"big\" room");
+	assert_string_equal(inv.phones[2].label, "reception");
+	assert_string_equal(inv.phones[3].mac, "0004f2aabb04");
+	assert_string_equal(inv.phones[3].model, "VVX250");
+	assert_null(inv.phones[3].label);
+	control_inventory_free(&inv);
+
+	write_file("MAC;Modell;Bezeichnung\r\n"
+	    "00-04-F2-AA-BB-01;VVX410;Platz 3, links\r\n"
+	    "0004f2aabb02;;Empfang;;\r\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_int_equal(inv.n, 2);
+	assert_string_equal(inv.phones[0].model, "VVX410");
+	assert_string_equal(inv.phones[0].label, "Platz 3, links");
+	assert_null(inv.phones[1].model);
+	assert_string_equal(inv.phones[1].label, "Empfang");
+	control_inventory_free(&inv);
+
+	write_file("mac\tmodel\tlabel\n"
+	    "0004f2aabb01\t\tdesk 1\n"
+	    "0004f2aabb02\tVVX410\t\t\n");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_int_equal(inv.n, 2);
+	assert_null(inv.phones[0].model);
+	assert_string_equal(inv.phones[0].label, "desk 1");
+	assert_string_equal(inv.phones[1].model, "VVX410");
+	assert_null(inv.phones[1].label);
+	control_inventory_free(&inv);
+}
+
 static void
 test_inventory_refusals(void **state)
 {
@@ -124,8 +181,23 @@ test_inventory_refusals(void **state)
 	free(e);
 
 	e = load_error("0004f2aabb01,a,b,c\n");
-	snprintf(want, sizeof want, "%s:1: more than 3 fields (expected "
-	    "mac[,model][,label])", path);
+	snprintf(want, sizeof want, "%s:1: field 4 ('c') is one too many: "
+	    "the columns are mac, model and label; delete the ones after the "
+	    "label", path);
+	assert_string_equal(e, want);
+	free(e);
+	e = load_error("0004f2aabb01;a;b;;\"x\x1b\";\n");
+	assert_non_null(strstr(e, ":1: field 5 ('x\\x1b') is one too many"));
+	free(e);
+
+	e = load_error("0004f2aabb01,VVX410,\"desk 12\n");
+	snprintf(want, sizeof want, "%s:1: field 3 opens a quote that is not "
+	    "closed on the line", path);
+	assert_string_equal(e, want);
+	free(e);
+	e = load_error("0004f2aabb01,\"VVX\"410,desk\n");
+	snprintf(want, sizeof want, "%s:1: field 2 has text after its "
+	    "closing quote", path);
 	assert_string_equal(e, want);
 	free(e);
 
@@ -220,6 +292,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inventory_forms),
 		cmocka_unit_test(test_inventory_bom),
+		cmocka_unit_test(test_inventory_spreadsheets),
 		cmocka_unit_test(test_inventory_refusals),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_format),
