@@ -227,7 +227,8 @@ demo: all demo-packages
 # libFuzzer harnesses: the appliance sources are compiled once with clang's
 # fuzzer instrumentation into one archive, and each harness links against it.
 FUZZ_FLAGS	:= -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -DZTP_FUZZ -Iappliance -I$(BUILD)/gen \
+FUZZ_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -DZTP_FUZZ $(WARN) \
+		  -Iappliance -I$(BUILD)/gen \
 		  -DZTP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(FUZZ_FLAGS) \
 		  -fsanitize=fuzzer-no-link
 OBJ_FUZZ	:= $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS)) \

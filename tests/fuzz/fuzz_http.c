@@ -20,6 +20,7 @@
 
 #include "http.h"
 #include "library.h"
+#include "library-internal.h"
 #include "log.h"
 #include "upload.h"
 
