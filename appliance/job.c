@@ -1,6 +1,6 @@
 /*
  * The unattended job file: "key = value" lines, '#' comments and blank
- * lines ignored.  Nobody is at the keyboard to answer a question, so the
+ * lines ignored; a value may be in double quotes.  Nobody is at the keyboard to answer a question, so the
  * file is read strictly: every key must be known, given once, and its
  * value valid, or the whole job is refused before anything is changed.
  */
@@ -42,6 +42,7 @@ static const char *job_keys[JOB_NKEYS] = {
 };
 
 static char	*job_path(struct job *, const char *);
+static char	*job_unquote(char *);
 static int	 job_value(struct job *, enum job_key, const char *, char **);
 
 /*
@@ -61,6 +62,22 @@ job_path(struct job *j, const char *v)
 		if (*q == '\\')
 			*q = '/';
 	return (p);
+}
+
+/*
+ * "closet 3.csv" in quotes, as Windows writes a path with a space: the
+ * quotes are not part of it (a FAT or Windows file name cannot hold one).
+ */
+static char *
+job_unquote(char *v)
+{
+	size_t	len = strlen(v);
+
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		v[len - 1] = '\0';
+		v++;
+	}
+	return (v);
 }
 
 static int
@@ -247,7 +264,7 @@ job_load(const char *path, struct job *j, char **cause)
 		}
 		*eq = '\0';
 		key = fileio_trim(key);
-		value = fileio_trim(eq + 1);
+		value = job_unquote(fileio_trim(eq + 1));
 		for (k = 0; k < JOB_NKEYS; k++)
 			if (strcmp(key, job_keys[k]) == 0)
 				break;

@@ -104,6 +104,44 @@ test_job_bom(void **state)
 	remove_job();
 }
 
+/*
+ * A path with a space is quoted, as Windows writes it: the quotes were
+ * kept, and the job failed later on "./\"closet 3.csv\"": no such file.
+ */
+static void
+test_job_quoted(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL, *want;
+
+	write_job("inventory = \"closet 3.csv\"\r\n"
+	    "ca = \"ca\\operator ca.pem\"\r\n"
+	    "repoint = \"https://prov.example.com/\"\r\n"
+	    "report = \"\"\r\n");
+	assert_int_equal(job_load(path, &j, &cause), -1);
+	assert_non_null(strstr(cause, ":4: 'report' needs a value"));
+	free(cause);
+	cause = NULL;
+	remove_job();
+
+	write_job("inventory = \"closet 3.csv\"\r\n"
+	    "ca = \"ca\\operator ca.pem\"\r\n"
+	    "repoint = \"https://prov.example.com/\"\r\n"
+	    "timeout = \"45m\"\r\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_null(cause);
+	assert_true(asprintf(&want, "%s/closet 3.csv", dir) > 0);
+	assert_string_equal(j.inventory, want);
+	free(want);
+	assert_true(asprintf(&want, "%s/ca/operator ca.pem", dir) > 0);
+	assert_string_equal(j.ca, want);
+	free(want);
+	assert_string_equal(j.repoint, "https://prov.example.com/");
+	assert_int_equal(j.timeout, 45 * 60);
+	job_free(&j);
+	remove_job();
+}
+
 static void
 test_job_defaults(void **state)
 {
@@ -237,6 +275,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_full),
 		cmocka_unit_test(test_job_bom),
+		cmocka_unit_test(test_job_quoted),
 		cmocka_unit_test(test_job_defaults),
 		cmocka_unit_test(test_job_dhcp_auto),
 		cmocka_unit_test(test_job_refusals),
