@@ -410,15 +410,25 @@ report_csv_field(char **buf, size_t *len, const char *s)
 	FILE	*fp;
 	char	*out = NULL;
 	size_t	 olen = 0;
+	int	 formula;
 
 	fp = open_memstream(&out, &olen);
 	fputs(*buf != NULL ? *buf : "", fp);
 	if (*buf != NULL && (*buf)[0] != '\0' &&
 	    (*buf)[strlen(*buf) - 1] != '\n')
 		fputc(',', fp);
-	/* RFC 4180: quote every field that needs it, double the quotes. */
-	if (strpbrk(s, ",\"\r\n") != NULL) {
+	/*
+	 * A cell that starts like a formula is one to Excel, which the
+	 * report is opened in on Windows, and some cells hold what any host
+	 * on the segment says (a DHCP host name, a vendor class): a leading
+	 * apostrophe keeps it text (OWASP's "CSV injection" advice).
+	 */
+	formula = *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+	/* RFC 4180: quote a field that needs it, double the quotes. */
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
 		fputc('"', fp);
+		if (formula)
+			fputc('\'', fp);
 		for (; *s != '\0'; s++) {
 			if (*s == '"')
 				fputc('"', fp);

@@ -229,6 +229,14 @@ test_closet_rows(void **state)
 	    "not a Polycom phone: no DHCP answer",
 	    "{\"vendor\":\"MSFT 5.0\",\"hostname\":\"laptop\"}");
 
+	/* Any host's DHCP name reaches the CSV: a formula stays text. */
+	closet_event(1764237750000LL, "020000000055", "ignored",
+	    "not a Polycom phone: no DHCP answer",
+	    "{\"vendor\":\"+cmd\",\"hostname\":\"=HYPERLINK(\\\"http://x\\\")\"}");
+	closet_event(1764237760000LL, "020000000056", "ignored",
+	    "not a Polycom phone: no DHCP answer",
+	    "{\"vendor\":\"@SUM(1)\",\"hostname\":\"-2+3\"}");
+
 	csv = report_csv(j);
 	assert_non_null(tail = strstr(csv, "\n\nsilent_mac,"));
 	assert_string_equal(tail + 2,
@@ -242,7 +250,10 @@ test_closet_rows(void **state)
 	    "LLDP-MED policy VLAN 20; reset: VVX,,2025-11-27T10:02:00Z\n"
 	    "\n"
 	    "ignored_mac,vendor,hostname,seen\n"
-	    "020000000054,MSFT 5.0,laptop,2025-11-27T10:02:10Z\n");
+	    "020000000054,MSFT 5.0,laptop,2025-11-27T10:02:10Z\n"
+	    "020000000055,\"'+cmd\",\"'=HYPERLINK(\"\"http://x\"\")\","
+	    "2025-11-27T10:02:30Z\n"
+	    "020000000056,\"'@SUM(1)\",\"'-2+3\",2025-11-27T10:02:40Z\n");
 	free(csv);
 
 	r = report_json(j);
@@ -252,7 +263,7 @@ test_closet_rows(void **state)
 	    "10.20.4.17");
 	assert_string_equal(json_string_value(json_object_get(o, "reset")),
 	    "model unknown; type \"0004F2000051\"");
-	assert_int_equal(json_array_size(json_object_get(r, "ignored")), 1);
+	assert_int_equal(json_array_size(json_object_get(r, "ignored")), 3);
 	o = json_array_get(json_object_get(r, "ignored"), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "hostname")),
 	    "laptop");
