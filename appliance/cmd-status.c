@@ -74,6 +74,21 @@ cmd_status_ztp(json_t *zc)
 		printf("ZTP reachability check: %s\n", state);
 }
 
+/* The daemon's journal cannot write: first, since no phone moves. */
+static void
+cmd_status_journal(json_t *app)
+{
+	char	*why;
+
+	if (!json_is_string(json_object_get(app, "journal_error")))
+		return;
+	why = control_text(app, "journal_error");
+	printf("THE JOURNAL CANNOT WRITE: %s. No phone is answered until it "
+	    "can: free space on the disk holding the state directory; the "
+	    "phones ask again.\n", why);
+	free(why);
+}
+
 /* Claims for new phones the daemon did not believe (serve --phone-limit). */
 static void
 cmd_status_over_limit(json_t *app)
@@ -138,6 +153,7 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		    "running") != NULL)
 			printf("daemon not running; phones as the journal left "
 			    "them:\n");
+		cmd_status_journal(json_object_get(doc, "appliance"));
 		json_array_foreach(json_object_get(doc, "phones"), i, p) {
 			text = control_format_phone(p);
 			printf("%s\n", text);

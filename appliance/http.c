@@ -955,6 +955,7 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 	struct http_content		 c;
 	struct http_xfer		*x;
 	struct bufferevent		*bev;
+	struct evbuffer			*body;
 	char				*cause = NULL, len[32];
 	int				 status;
 
@@ -962,9 +963,23 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 	c.fd = -1;
 	status = srv->hooks.resolve(srv->hooks.arg, info, &c, &cause);
 	if (status != 200) {
+		free(cause);
+		/*
+		 * Not now (the journal cannot write): a phone asks again.
+		 * evhttp_send_error() would drop the header, so by hand.
+		 */
+		if (status == 503) {
+			evhttp_add_header(out, "Retry-After", "30");
+			evhttp_add_header(out, "Content-Type", "text/plain");
+			body = evbuffer_new();
+			evbuffer_add_printf(body, "try again later\n");
+			evhttp_send_reply(req, 503, "Service Unavailable",
+			    body);
+			evbuffer_free(body);
+			return;
+		}
 		/* The standard phrase: a cause is for our log, not the wire. */
 		evhttp_send_error(req, status, NULL);
-		free(cause);
 		return;
 	}
 	snprintf(len, sizeof len, "%llu", (unsigned long long)c.size);

@@ -95,6 +95,10 @@ struct journal {
 	int64_t		 cap_phone;
 	int64_t		 cap_total;
 
+	/* Why the last write failed (disk full...), NULL while they work. */
+	char		*failing;
+	int64_t		 probed_at;	/* ms: the last try while failing */
+
 	/* The statements of the frequent writes, prepared once. */
 	struct {
 		const char	*sql;
@@ -140,6 +144,8 @@ static int	journal_begin(struct journal *);
 static int	journal_commit(struct journal *);
 static int	journal_grouped(struct journal *);
 static int	journal_fact_begin(struct journal *);
+static void	journal_failed(struct journal *);
+static void	journal_worked(struct journal *);
 static int	journal_fact_end(struct journal *, int, const char *);
 static int	journal_sync(struct journal *);
 static void	journal_needs_sync(struct journal *, const char *);
@@ -278,6 +284,7 @@ journal_close(struct journal *j)
 		sqlite3_finalize(j->cache[i].st);
 	sqlite3_close(j->db);
 	free(j->slots);
+	free(j->failing);
 	free(j);
 }
 
@@ -419,6 +426,8 @@ journal_sync(struct journal *j)
 	pthread_mutex_unlock(&j->mu);
 	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
 		log_error("journal: cannot fsync the journal");
+		if (j->failing == NULL)
+			j->failing = xstrdup("it cannot be fsynced");
 		return (-1);
 	}
 	journal_mark_synced(j, upto);
@@ -609,11 +618,14 @@ journal_commit(struct journal *j)
 	j->pending = 0;
 	if (journal_exec(j, "COMMIT", NULL) == 0) {
 		j->commits++;
+		if (n > 0)
+			journal_worked(j);
 		/* Every write alone, as synchronous=FULL did. */
 		if (j->group_max == 0)
 			return (journal_sync(j));
 		return (0);
 	}
+	journal_failed(j);
 	/* An I/O error may leave the transaction open: nothing of it holds. */
 	if (!sqlite3_get_autocommit(j->db))
 		journal_exec(j, "ROLLBACK", NULL);
@@ -639,11 +651,74 @@ journal_grouped(struct journal *j)
  * a savepoint inside the open transaction, so that a failed statement undoes
  * the fact alone, then a commit that takes the grouped writes along.
  */
+/*
+ * A write failed: what SQLite said is kept (until one works again) for the
+ * daemon, which answers no phone it cannot record (journal_writable()).
+ */
+static void
+journal_failed(struct journal *j)
+{
+	const char	*why;
+
+	if (j->failing != NULL)
+		return;
+	switch (sqlite3_errcode(j->db)) {
+	case SQLITE_FULL:
+		why = "the disk holding it is full";
+		break;
+	case SQLITE_READONLY:
+		why = "its disk has become read-only";
+		break;
+	default:
+		why = sqlite3_errmsg(j->db);
+		break;
+	}
+	j->failing = xstrdup(why);
+	log_error("journal: cannot write: %s: phones are answered again "
+	    "once it can (free space on its disk)", j->failing);
+}
+
+static void
+journal_worked(struct journal *j)
+{
+	if (j->failing == NULL)
+		return;
+	log_info("journal: writes work again (they failed: %s)", j->failing);
+	free(j->failing);
+	j->failing = NULL;
+}
+
+const char *
+journal_failing(const struct journal *j)
+{
+	return (j != NULL ? j->failing : NULL);
+}
+
+/*
+ * Whether writes work; while they fail, one small write at most each
+ * second finds out whether they work again (space freed).
+ */
+int
+journal_writable(struct journal *j, int64_t now_ms)
+{
+	if (j == NULL || j->failing == NULL)
+		return (1);
+	if (now_ms - j->probed_at < 1000)
+		return (0);
+	j->probed_at = now_ms;
+	if (journal_fact_begin(j) == 0)
+		journal_fact_end(j, journal_counter_write(j, "journal_probes",
+		    1) == 0, NULL);
+	return (j->failing == NULL);
+}
+
 static int
 journal_fact_begin(struct journal *j)
 {
-	if (journal_begin(j) != 0)
+	if (journal_begin(j) != 0) {
+		journal_failed(j);
 		return (-1);
+	}
 	if (journal_exec(j, "SAVEPOINT fact", NULL) != 0) {
 		journal_commit(j);
 		return (-1);
@@ -654,13 +729,16 @@ journal_fact_begin(struct journal *j)
 static int
 journal_fact_end(struct journal *j, int ok, const char *mac)
 {
-	if (!ok)
+	if (!ok) {
+		journal_failed(j);
 		journal_exec(j, "ROLLBACK TO fact", NULL);
+	}
 	journal_exec(j, "RELEASE fact", NULL);
 	if (journal_commit(j) != 0)
 		return (-1);
 	if (!ok)
 		return (-1);
+	journal_worked(j);
 	/*
 	 * A transfer row (mac NULL here) is kept for the report and is not
 	 * what the engine decides on: the transition a transfer's end makes
@@ -830,6 +908,7 @@ journal_save(struct journal *j, const struct phone *p,
 fail:
 	log_error("journal: cannot save phone %s: %s", p->mac,
 	    sqlite3_errmsg(j->db));
+	journal_failed(j);
 	if (ev != NULL && j->open_txn)
 		journal_fact_end(j, 0, NULL);
 	return (-1);

@@ -124,6 +124,13 @@ int		 journal_claim_transfers(struct journal *, const char *,
 int		 journal_add_syslog(struct journal *, const char *, const char *,
 		    int64_t, const char *);
 int		 journal_counter_add(struct journal *, const char *, int64_t);
+/*
+ * Why writes fail now (the disk is full...), or NULL.  journal_writable()
+ * tries one small write (at most each second) while they fail: 1 when they
+ * work.
+ */
+const char	*journal_failing(const struct journal *);
+int		 journal_writable(struct journal *, int64_t);
 int64_t		 journal_counter(struct journal *, const char *);
 
 /* Call fn for every phone row, in first-seen order. */

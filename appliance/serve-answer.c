@@ -33,7 +33,7 @@
 #include "xmalloc.h"
 
 struct serve_answer {
-	int			 status;	/* 0 ok, 404, 403 */
+	int			 status;	/* 0 ok, 404, 403, 503 */
 	char			*cause;
 	int			 fd;
 	char			*buf;
@@ -447,6 +447,22 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 }
 
 /* head: no transfer follows the answer; its row is its outcome. */
+/* Not answered now: the journal cannot write (see serve_resolve()). */
+static int
+serve_unrecorded(struct serve *s, enum xfer_proto proto, const char *name,
+    const char *peer_text, struct serve_answer *a)
+{
+	char	*esc = log_escape(name, strlen(name));
+
+	a->status = 503;
+	xasprintf(&a->cause, "its journal cannot write (%s): nothing is "
+	    "answered until it can", journal_failing(s->journal));
+	log_warn("%s %s from %s: not answered: %s", xfer_proto_name(proto),
+	    esc, peer_text, a->cause);
+	free(esc);
+	return (a->status);
+}
+
 static int
 serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
     const char *ip, const char *ua, const char *peer_text, int head,
@@ -463,9 +479,23 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
+	/*
+	 * A phone answered now may change (a config offering an image, the
+	 * image, its trust file) while nothing of it could be recorded: the
+	 * report would say less than happened, or the wrong "before".  So no
+	 * request is answered until the journal writes again; the phone asks
+	 * again later (503, or a TFTP error), and the log says why.
+	 */
+	if (!journal_writable(s->journal, now))
+		return (serve_unrecorded(s, proto, name, peer_text, a));
 	ident_classify_name(name, &in);
 	p = serve_identify(s, xfer_proto_name(proto), &in, ip, ua, name, now,
 	    &evidence);
+	/* Writes failed while this request was being recorded. */
+	if (journal_failing(s->journal) != NULL) {
+		free(evidence);
+		return (serve_unrecorded(s, proto, name, peer_text, a));
+	}
 	if (p != NULL)
 		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
 	switch (in.kind) {
@@ -576,6 +606,8 @@ serve_tftp_resolve(void *arg, const struct tftp_request *req,
 	if (serve_resolve(s, XFER_TFTP, req->name, ip, NULL, req->peer_text, 0,
 	    &a) != 0) {
 		*cause = a.cause != NULL ? a.cause : xstrdup("file not found");
+		if (a.status == 503)
+			return (TFTP_ERR_UNDEFINED);	/* "try later" */
 		return (a.status == 403 ? TFTP_ERR_ACCESS : TFTP_ERR_NOT_FOUND);
 	}
 	free(a.cause);
@@ -598,7 +630,7 @@ serve_http_resolve(void *arg, const struct http_request_info *req,
 	if (serve_resolve(s, proto, req->name, req->peer_ip, req->user_agent,
 	    req->peer_text, strcmp(req->method, "HEAD") == 0, &a) != 0) {
 		*cause = a.cause;
-		return (a.status == 403 ? 403 : 404);
+		return (a.status == 403 || a.status == 503 ? a.status : 404);
 	}
 	free(a.cause);
 	c->fd = a.fd;

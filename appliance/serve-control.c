@@ -95,6 +95,10 @@ serve_status_json(struct serve *s)
 	    (json_int_t)s->claims_over_limit));
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
 	json_object_set_new(app, "ztp_check", serve_ztp_json(s));
+	/* While it is set no phone is answered (serve-answer.c). */
+	json_object_set_new(app, "journal_error",
+	    journal_writable(s->journal, serve_now()) ? json_null() :
+	    json_string(journal_failing(s->journal)));
 	serve_journal_sync(s);
 	status = json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),

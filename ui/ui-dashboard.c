@@ -299,7 +299,14 @@ ui_header(struct ui *ui)
 	snprintf(line, sizeof line, " sort %s  filter %s  re-point %s  "
 	    "ztp-check %s  unknown version %s  CA %s", ui_sort_name(ui->sort),
 	    filter, repoint, check != NULL ? check : "off", policy, subject);
-	ui_put(2, 0, COLS, A_NORMAL, line);
+	/* No phone is answered while the journal cannot write: say so. */
+	if (json_is_string(json_object_get(app, "journal_error")))
+		snprintf(line, sizeof line, " THE JOURNAL CANNOT WRITE (%s): "
+		    "no phone is answered until it can; free space on the "
+		    "state disk", json_string_value(json_object_get(app,
+		    "journal_error")));
+	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
+	    "journal_error")) ? A_REVERSE | A_BOLD : A_NORMAL, line);
 	free(repoint);
 	free(policy);
 	free(subject);

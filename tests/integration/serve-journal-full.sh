@@ -1,0 +1,82 @@
+#!/bin/sh
+# The journal on a full disk: the state directory is a 4 MB tmpfs, filled
+# up once the daemon runs.  A phone that boots then must not be changed (it
+# was given its image, CA and re-point while nothing of it was recorded, and
+# the report said "seen"): every request is refused "try later" (HTTP 503
+# with Retry-After), status and the log say why, and the daemon stays up.
+# With room again the phone's next boot recovers it, recorded.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+need_root "a tmpfs mount"
+[ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
+command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }
+
+D=$(make_tmpdir)
+serve_fixture "$D" || { skip "no synthetic packages"; done_testing; exit 0; }
+mount -t tmpfs -o size=4m,mode=0700 ztp-test-journal "$D/state" ||
+    { skip "cannot mount a tmpfs"; done_testing; exit 0; }
+at_exit "umount -l '$D/state'"
+check "the daemon is up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 1
+
+journal_error() {
+	"$ZTP_BIN" status --state "$D/state" --json |
+	    jq -r '.appliance.journal_error'
+}
+boot() {	# boot PHONE-LOG: one phone, kept in $D/phone.state
+	"$PHONESIM_BIN" --model VVX410 --version 4.0.2.11307 \
+	    --mac 0004f2c00001 --state "$D/phone.state" \
+	    --server "http://127.0.0.1:$HTTP/" --timeout 30 >"$1" 2>&1
+}
+check_eq "status: the journal writes" "null" "$(journal_error)"
+
+dd if=/dev/zero of="$D/state/fill" bs=64k 2>/dev/null
+boot "$D/boot1.log"
+check "a phone booting then is not recovered" test $? != 0
+check_eq "and keeps its firmware" "version 4.0.2.11307" \
+    "$(grep '^version' "$D/phone.state")"
+check_eq "it was given no image and no trust file" "" \
+    "$(grep -E 'GET [^ ]*(sip\.ld|ztp-rescue-[^ ]*\.cfg) 200' "$D/boot1.log")"
+check_contains "its master config was refused: try later" \
+    "GET 0004f2c00001.cfg 503" "$(cat "$D/boot1.log")"
+check_contains "the log says the journal cannot write, and why" \
+    "journal: cannot write: the disk holding it is full" \
+    "$(cat "$D/serve.log")"
+check_contains "and why a request is not answered" \
+    "not answered: its journal cannot write (the disk holding it is full)" \
+    "$(cat "$D/serve.log")"
+check_eq "status --json: journal_error" "the disk holding it is full" \
+    "$(journal_error)"
+check_contains "status says it first, with what to do" \
+    "THE JOURNAL CANNOT WRITE: the disk holding it is full. No phone is answered until it can: free space" \
+    "$("$ZTP_BIN" status --state "$D/state" | head -1)"
+hdr=$(curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/000000000000.cfg")
+check_contains "HTTP: 503" "HTTP/1.1 503" "$hdr"
+check_contains "HTTP: Retry-After" "Retry-After: 30" "$hdr"
+cc -O1 -o "$D/tftp-tool" "$TOP/tests/integration/tftp-tool.c"
+check_contains "TFTP: an error that says why (code 0: try later)" \
+    "ERROR 0 its journal cannot write (the disk holding it is full)" \
+    "$("$D/tftp-tool" probe 127.0.0.1 "$TFTP" 1 000000000000.cfg)"
+check "the daemon is still up" kill -0 "$SERVE_PID"
+
+rm -f "$D/state/fill"
+journal_writes() { test "$(journal_error)" = null; }
+check "with room again the journal writes (status)" wait_for 10 journal_writes
+check_contains "and the log says so" \
+    "journal: writes work again (they failed: the disk holding it is full)" \
+    "$(cat "$D/serve.log")"
+boot "$D/boot2.log"
+check "the phone's next boot recovers it" test $? = 0
+check_eq "on the target" "version 4.1.7.5432" \
+    "$(grep '^version' "$D/phone.state")"
+check "the journal has it re-pointed" \
+    wait_for 10 state_is "$D" 0004f2c00001 repointed-quiet
+serve_stop
+report=$("$ZTP_BIN" report --state "$D/state" --json)
+check_eq "the report, from the journal: re-pointed" "repointed-quiet" \
+    "$(echo "$report" | jq -r '.phones[] | select(.mac == "0004f2c00001") | .state')"
+check_contains "with the image it was given" "3111-46162-001.sip.ld" \
+    "$(echo "$report" | jq -c '.phones[0].delivered')"
+check "no sanitizer report in the daemon's log" \
+    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
+done_testing
