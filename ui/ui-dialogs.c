@@ -23,6 +23,7 @@ struct ui_box {
 static size_t	ui_wrap(const char *, int, char ***);
 static void	ui_free_lines(char **, size_t);
 static void	ui_box_draw(struct ui *, struct ui_box *, int, const char *);
+static int	ui_hex(char);
 
 void
 ui_set_message(struct ui *ui, int bad, const char *fmt, ...)
@@ -200,6 +201,69 @@ ui_confirm(struct ui *ui, const char *title, const char *text)
 			break;
 		}
 	}
+}
+
+/*
+ * A path as typed or pasted: blanks around it, a pair of quotes around it
+ * (a path with a space, copied from a shell or from Windows' "Copy as
+ * path") and a file manager's file:// with its %20s are not part of it.
+ * In place; returns s.
+ */
+char *
+ui_path_clean(char *s)
+{
+	char	*p, *o;
+	size_t	 len;
+	int	 hi, lo;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		s[--len] = '\0';
+	if (len >= 2 && (*s == '\'' || *s == '"') && s[len - 1] == *s) {
+		s[len - 1] = '\0';
+		s++;
+	}
+	if (strncmp(s, "file://", 7) != 0 || s[7] != '/')
+		return (s);
+	s += 7;
+	for (p = o = s; *p != '\0'; p++) {
+		if (*p == '%' && (hi = ui_hex(p[1])) != -1 &&
+		    (lo = ui_hex(p[2])) != -1 && (hi != 0 || lo != 0)) {
+			*o++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else
+			*o++ = *p;
+	}
+	*o = '\0';
+	return (s);
+}
+
+/* A path asked for: ui_input(), cleaned by ui_path_clean(). */
+char *
+ui_input_path(struct ui *ui, const char *title, const char *prompt,
+    const char *initial)
+{
+	char	*text, *path;
+
+	if ((text = ui_input(ui, title, prompt, initial)) == NULL)
+		return (NULL);
+	path = xstrdup(ui_path_clean(text));
+	free(text);
+	return (path);
+}
+
+static int
+ui_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
 }
 
 char *

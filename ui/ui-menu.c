@@ -233,8 +233,8 @@ ui_menu_import(struct ui *ui)
 	size_t	 i;
 
 	path = ui_usb_mount();
-	text = ui_input(ui, "Import packages", "Path of the UC Software on "
-	    "the USB stick: a zip, a tar, a folder, or the whole stick:",
+	text = ui_input_path(ui, "Import packages", "Path of the UC Software "
+	    "on the USB stick: a zip, a tar, a folder, or the whole stick:",
 	    path);
 	free(path);
 	if (text == NULL)
@@ -390,8 +390,9 @@ ui_menu_ca(struct ui *ui)
 	usb = ui_usb_mount();
 	xasprintf(&path, "%s/", usb);
 	free(usb);
-	text = ui_input(ui, "CA certificate", "Path of the SHA-2 root CA "
-	    "(PEM) the phones must trust:", path);
+	text = ui_input_path(ui, "CA certificate", "Path of the SHA-2 root "
+	    "CA (PEM, or DER as Windows exports it) the phones must trust:",
+	    path);
 	free(path);
 	if (text == NULL)
 		return;
@@ -508,7 +509,7 @@ ui_menu_export(struct ui *ui)
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M", localtime(&now));
 	xasprintf(&def, "%s/ztp-rescue-report-%s.csv", usb, stamp);
 	free(usb);
-	path = ui_input(ui, "Export the report", "Path of the report (.csv "
+	path = ui_input_path(ui, "Export the report", "Path of the report (.csv "
 	    "for a spreadsheet, .json for a program):", def);
 	free(def);
 	if (path == NULL)

@@ -127,6 +127,9 @@ void		 ui_menu_network_start(struct ui *);
 int		 ui_confirm(struct ui *, const char *, const char *);
 char		*ui_input(struct ui *, const char *, const char *,
 		    const char *);
+char		*ui_input_path(struct ui *, const char *, const char *,
+		    const char *);
+char		*ui_path_clean(char *);
 int		 ui_choose(struct ui *, const char *, const char *const *,
 		    size_t, size_t);
 void		 ui_message_box(struct ui *, const char *, const char *);

@@ -144,13 +144,15 @@ wait_screen "CA refused"
 keys Enter
 check "the refusal stays on the message line" on_screen "CA refused:"
 
-# The report, to a path, as from a USB stick.
+# The report, to a path, as from a USB stick; pasted in quotes with a
+# blank after it, which made a JSON file named "report.csv' ".
 keys e
 wait_screen "Export the report"
-keys C-u "$d/report.csv" Enter
+keys C-u "'$d/report.csv' " Enter
 wait_screen "report written to $d/report.csv"
 check "the report file exists" test -s "$d/report.csv"
 check "the report lists the phones" grep -q 0004f2c00002 "$d/report.csv"
+check "as CSV" grep -q '^mac,ip,model,' "$d/report.csv"
 
 # Import from a "USB stick" (the fixture's packages: all already there).
 keys i

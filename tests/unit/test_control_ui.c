@@ -82,10 +82,45 @@ test_progress_bar(void **state)
 	assert_string_equal(bar, "");
 }
 
+static void
+check_path(const char *in, const char *want)
+{
+	char	*copy = strdup(in);
+
+	assert_string_equal(ui_path_clean(copy), want);
+	free(copy);
+}
+
+/*
+ * What a technician types or pastes into the console's path fields: the
+ * path was taken whole, so "report.csv " wrote JSON to a file named with
+ * a space, and a quoted or file:// path was "No such file or directory".
+ */
+static void
+test_path_clean(void **state)
+{
+	check_path("/media/usb/fw.zip", "/media/usb/fw.zip");
+	check_path("  /media/usb/report.csv ", "/media/usb/report.csv");
+	check_path("\t/media/usb/x\t", "/media/usb/x");
+	check_path("'/media/usb/closet 3/fw.zip'", "/media/usb/closet 3/fw.zip");
+	check_path("\"/media/usb/ca.cer\"", "/media/usb/ca.cer");
+	check_path("file:///media/usb/closet%203/fw.zip",
+	    "/media/usb/closet 3/fw.zip");
+	check_path(" 'file:///media/usb/a%2fb%zz%00' ",
+	    "/media/usb/a/b%zz%00");
+	/* Unmatched or inner quotes, a host in the URI: left as they are. */
+	check_path("'/media/usb/x", "'/media/usb/x");
+	check_path("/media/it's here", "/media/it's here");
+	check_path("'", "'");
+	check_path("file://host/x", "file://host/x");
+	check_path("", "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
 		cmocka_unit_test(test_progress_bar),
