@@ -15,6 +15,8 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -91,6 +93,55 @@ trust_read_der(const char *buf, size_t len)
 	return (x);
 }
 
+/*
+ * Windows' third export format, "PKCS #7 (.P7B)", DER or Base-64: the
+ * certificates it holds (*count); the one, when there is exactly one.
+ * -1 in *count when it is not PKCS #7 at all.
+ */
+static X509 *
+trust_read_pkcs7(const char *buf, size_t len, int *count)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	PKCS7			*p7 = NULL;
+	STACK_OF(X509)		*certs = NULL;
+	BIO			*b;
+	X509			*x = NULL;
+
+	*count = -1;
+	if (len == 0 || len > TRUST_MAX_FILE)
+		return (NULL);
+	if (memmem(buf, len, "-----BEGIN PKCS7-----", 21) != NULL) {
+		b = BIO_new_mem_buf(buf, (int)len);
+		p7 = PEM_read_bio_PKCS7(b, NULL, NULL, NULL);
+		BIO_free(b);
+	} else
+		p7 = d2i_PKCS7(NULL, &p, (long)len);
+	if (p7 == NULL)
+		return (NULL);
+	if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL)
+		certs = p7->d.sign->cert;
+	*count = certs != NULL ? sk_X509_num(certs) : 0;
+	if (*count == 1)
+		x = X509_dup(sk_X509_value(certs, 0));
+	PKCS7_free(p7);
+	return (x);
+}
+
+/* A .pfx/.p12 holds a private key: it is refused for what it is. */
+static int
+trust_is_pkcs12(const char *buf, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	PKCS12			*p12;
+
+	if (len == 0 || len > TRUST_MAX_FILE)
+		return (0);
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL)
+		return (0);
+	PKCS12_free(p12);
+	return (1);
+}
+
 struct trust_ca *
 trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
     char **cause)
@@ -101,16 +152,34 @@ trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
 	BIO			*b = NULL;
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen, i;
-	int			 count, sig_nid, md_nid, pk_nid, bits;
+	int			 count, p7count, sig_nid, md_nid, pk_nid, bits;
 	char			*data, keydesc[64];
 	long			 n;
 
 	count = trust_count_pem(buf, len);
-	if (count == 0 && (x = trust_read_der(buf, len)) == NULL) {
-		xasprintf(cause, "%s is neither a PEM certificate (no \"%s\" "
-		    "line) nor a DER one: export the CA again, as Base-64 (PEM) "
-		    "or DER", name, PEM_BEGIN);
-		return (NULL);
+	if (count == 0 && (x = trust_read_der(buf, len)) == NULL &&
+	    (x = trust_read_pkcs7(buf, len, &p7count)) == NULL) {
+		if (p7count == 0) {
+			xasprintf(cause, "%s is a PKCS #7 file without a "
+			    "certificate: export the CA again, as Base-64 "
+			    "(PEM) or DER", name);
+			return (NULL);
+		}
+		if (p7count < 0 && trust_is_pkcs12(buf, len)) {
+			xasprintf(cause, "%s is a PKCS #12 (.pfx) file, which "
+			    "holds a private key that must not leave the CA: "
+			    "export the CA's certificate alone, as Base-64 "
+			    "(PEM) or DER (.cer)", name);
+			return (NULL);
+		}
+		if (p7count < 0) {
+			xasprintf(cause, "%s is neither a PEM certificate (no "
+			    "\"%s\" line) nor a DER or PKCS #7 one: export the "
+			    "CA again, as Base-64 (PEM) or DER", name,
+			    PEM_BEGIN);
+			return (NULL);
+		}
+		count = p7count;	/* a chain: refused below */
 	}
 	if (count > 1) {
 		xasprintf(cause, "%s holds %d certificates: a phone's CA slot "

@@ -65,6 +65,24 @@ check_contains "a certificate that is not a CA is refused, with the daemon's rea
     "ztp-stick: CA certificate $d/stick/ca/leaf.pem refused: " "$out"
 check_eq "no CA is set" null "$(status "$d/state" .appliance.ca)"
 
+# Windows' other exports: a .pfx is refused for its private key; a .p7b
+# holding the CA is that CA (both were not even looked at).
+rm "$d/stick/ca/"*
+openssl pkcs12 -export -in "$d/operator.pem" -inkey "$d/ca.key" \
+    -passout pass: -out "$d/stick/ca/operator.pfx"
+out=$(stick "$d/state" "$d/stick")
+check_contains "a .pfx is refused: it holds a private key" \
+    "ztp-stick: CA certificate $d/stick/ca/operator.pfx refused: " "$out"
+check_contains "and says so" "PKCS #12 (.pfx) file, which holds a private key" "$out"
+check_eq "no CA is set" null "$(status "$d/state" .appliance.ca)"
+rm "$d/stick/ca/"*
+openssl crl2pkcs7 -nocrl -certfile "$d/operator.pem" -outform DER \
+    -out "$d/stick/ca/operator.p7b"
+out=$(stick "$d/state" "$d/stick")
+check_contains "a .p7b with the one CA becomes the CA to install" \
+    "ztp-stick: CA certificate to install from $d/stick/ca/operator.p7b: " "$out"
+check_eq "the daemon installs that CA" "$fp" "$(status "$d/state" .appliance.ca.sha256)"
+
 # A damaged zip: the job fails, the reason is shown, nothing is lost.
 mkdir -p "$d/bad/firmware"
 head -c 3000 "$(ls "$d/syn/"*.zip | head -1)" >"$d/bad/firmware/cut.zip"

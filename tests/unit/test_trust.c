@@ -54,6 +54,15 @@ setup(void **state)
 	sh("head -c 400 ca.der > ca-cut.der");
 	sh("printf 'not a certificate at all\\n' > words.cer");
 	sh("cat ca.pem ec.pem > two.pem");
+	/* Windows' other exports: PKCS #7 (.p7b), PKCS #12 (.pfx). */
+	sh("openssl crl2pkcs7 -nocrl -certfile ca.pem -outform DER -out "
+	    "ca.p7b");
+	sh("openssl crl2pkcs7 -nocrl -certfile ca.pem -out ca-base64.p7b");
+	sh("openssl crl2pkcs7 -nocrl -certfile two.pem -outform DER -out "
+	    "chain.p7b");
+	sh("openssl crl2pkcs7 -nocrl -outform DER -out empty.p7b");
+	sh("openssl pkcs12 -export -in ca.pem -inkey ca.key -passout pass: "
+	    "-out ca.pfx");
 	sh("openssl x509 -in ca.pem -noout -fingerprint -sha256 | "
 	    "sed 's/.*=//; s/://g' | tr A-F a-f > ca.fp");
 	return (0);
@@ -190,7 +199,8 @@ test_not_pem_and_two(void **state)
 	for (i = 0; i < sizeof neither / sizeof neither[0]; i++)
 		refused(neither[i], time(NULL), "%s is neither a PEM "
 		    "certificate (no \"-----BEGIN CERTIFICATE-----\" line) nor "
-		    "a DER one: export the CA again, as Base-64 (PEM) or DER");
+		    "a DER or PKCS #7 one: export the CA again, as Base-64 "
+		    "(PEM) or DER");
 	/* A DER certificate passes every check a PEM one does. */
 	refused("leaf.der", time(NULL), "%s is not a CA certificate (no basic "
 	    "constraints CA:TRUE): give the issuing CA, not the server's own "
@@ -208,6 +218,43 @@ test_not_pem_and_two(void **state)
 	assert_string_equal(cause, "inline has a certificate block that "
 	    "OpenSSL cannot read: the PEM is damaged");
 	free(cause);
+}
+
+/*
+ * A .p7b holding the one CA is read as that CA (it was refused as "neither
+ * PEM nor DER"); a chain is refused as two PEM certificates are; a .pfx is
+ * refused for the private key it carries.
+ */
+static void
+test_pkcs7_and_pkcs12(void **state)
+{
+	static const char *const one[] = { "ca.p7b", "ca-base64.p7b" };
+	struct trust_ca	*ca;
+	char		*cause, fp[80];
+	FILE		*f;
+	size_t		 i;
+
+	assert_non_null(f = fopen(strcat(strcpy(fp, dir), "/ca.fp"), "r"));
+	assert_non_null(fgets(fp, sizeof fp, f));
+	fclose(f);
+	fp[strcspn(fp, "\n")] = '\0';
+	for (i = 0; i < sizeof one / sizeof one[0]; i++) {
+		ca = load(one[i], time(NULL), &cause);
+		assert_null(cause);
+		assert_non_null(ca);
+		assert_string_equal(ca->sha256, fp);
+		assert_string_equal(ca->subject, "CN=Test Root CA");
+		assert_non_null(strstr(ca->pem, "-----BEGIN CERTIFICATE-----"));
+		trust_ca_free(ca);
+	}
+	refused("chain.p7b", time(NULL), "%s holds 2 certificates: a phone's "
+	    "CA slot takes exactly one; give the file with only the CA that "
+	    "signed the provisioning server's chain");
+	refused("empty.p7b", time(NULL), "%s is a PKCS #7 file without a "
+	    "certificate: export the CA again, as Base-64 (PEM) or DER");
+	refused("ca.pfx", time(NULL), "%s is a PKCS #12 (.pfx) file, which "
+	    "holds a private key that must not leave the CA: export the CA's "
+	    "certificate alone, as Base-64 (PEM) or DER (.cer)");
 }
 
 static void
@@ -239,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_small_rsa),
 		cmocka_unit_test(test_expired_and_not_yet_valid),
 		cmocka_unit_test(test_not_pem_and_two),
+		cmocka_unit_test(test_pkcs7_and_pkcs12),
 		cmocka_unit_test(test_server_cert),
 	};
 
