@@ -80,6 +80,14 @@ cmd_status_journal(json_t *app)
 {
 	char	*why;
 
+	if (json_is_object(json_object_get(app, "journal_set_aside"))) {
+		why = control_text(json_object_get(app, "journal_set_aside"),
+		    "path");
+		printf("The journal was damaged when the daemon started: it "
+		    "is kept as %s, and the phones it held are not listed "
+		    "here.\n", why);
+		free(why);
+	}
 	if (!json_is_string(json_object_get(app, "journal_error")))
 		return;
 	why = control_text(app, "journal_error");

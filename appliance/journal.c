@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -97,6 +98,8 @@ struct journal {
 
 	/* Why the last write failed (disk full...), NULL while they work. */
 	char		*failing;
+	/* The first read that failed part-way (a damaged file), or NULL. */
+	char		*read_error;
 	int64_t		 probed_at;	/* ms: the last try while failing */
 
 	/* The statements of the frequent writes, prepared once. */
@@ -145,6 +148,7 @@ static int	journal_commit(struct journal *);
 static int	journal_grouped(struct journal *);
 static int	journal_fact_begin(struct journal *);
 static void	journal_failed(struct journal *);
+static void	journal_read_failed(struct journal *);
 static void	journal_worked(struct journal *);
 static int	journal_fact_end(struct journal *, int, const char *);
 static int	journal_sync(struct journal *);
@@ -253,6 +257,82 @@ fail:
 	return (NULL);
 }
 
+/*
+ * Before the daemon opens its journal: one SQLite cannot read whole (a
+ * stick pulled while it wrote, a flash that lost a page) would stop every
+ * start, and a damaged file can only get worse by writing on.  It is
+ * renamed to journal.db.damaged-TIME (its -wal and -shm too), never
+ * deleted, and a new journal is started.  1 with *aside and *why when it
+ * was set aside, 0 when whole or absent, -1 when it could not be renamed.
+ */
+int
+journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		*path, *from, *to, stamp[32];
+	const char	*text;
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	size_t		 i;
+	int		 rc, damaged = 0;
+
+	*aside = *why = NULL;
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_FILE);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return (0);
+	}
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st,
+		    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		text = (const char *)sqlite3_column_text(st, 0);
+		if (text == NULL || strcmp(text, "ok") != 0) {
+			damaged = 1;
+			*why = xstrdup(text != NULL ? text : "quick_check "
+			    "found a fault");
+			/* "*** in database main ***\nPage 5: ...": one line. */
+			for (i = 0; (*why)[i] != '\0'; i++)
+				if ((*why)[i] == '\n' || (*why)[i] == '\r')
+					(*why)[i] = ' ';
+		}
+	} else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		damaged = 1;
+		*why = xstrdup(db != NULL ? sqlite3_errmsg(db) :
+		    sqlite3_errstr(rc));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (!damaged) {
+		free(path);
+		return (0);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		xasprintf(&from, "%s%s", path, sidecar[i]);
+		xasprintf(&to, "%s.damaged-%s%s", path, stamp, sidecar[i]);
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			free(*why);
+			xasprintf(why, "cannot rename %s: %s", from,
+			    strerror(errno));
+			free(from);
+			free(to);
+			free(path);
+			return (-1);
+		}
+		if (i == 0)
+			*aside = xstrdup(to);
+		free(from);
+		free(to);
+	}
+	free(path);
+	return (1);
+}
+
 void
 journal_close(struct journal *j)
 {
@@ -285,6 +365,7 @@ journal_close(struct journal *j)
 	sqlite3_close(j->db);
 	free(j->slots);
 	free(j->failing);
+	free(j->read_error);
 	free(j);
 }
 
@@ -1263,6 +1344,7 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 	    " held_from, reason, first_seen, last_seen, state_since,"
 	    " bytes_served, ca_sha256, repoint, returns FROM phones ORDER BY"
 	    " first_seen, mac", -1, &st, NULL) != SQLITE_OK) {
+		journal_read_failed(j);
 		xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
 		return (-1);
 	}
@@ -1307,12 +1389,28 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 			p.held_from = PHONE_SEEN;
 		fn(arg, &p);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
+		journal_read_failed(j);
 		xasprintf(cause, "journal: %s", sqlite3_errmsg(j->db));
+		sqlite3_finalize(st);
 		return (-1);
 	}
+	sqlite3_finalize(st);
 	return (0);
+}
+
+/* A read stopped by an error: kept, so that no caller takes it as whole. */
+static void
+journal_read_failed(struct journal *j)
+{
+	if (j->read_error == NULL)
+		j->read_error = xstrdup(sqlite3_errmsg(j->db));
+}
+
+const char *
+journal_read_error(const struct journal *j)
+{
+	return (j != NULL ? j->read_error : NULL);
 }
 
 static json_t *
@@ -1320,16 +1418,19 @@ journal_query_json(struct journal *j, const char *sql, const char *mac)
 {
 	sqlite3_stmt	*st;
 	json_t		*a, *o;
-	int		 i, n;
+	int		 i, n, rc;
 
 	a = json_array();
-	if (j == NULL || sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (j == NULL)
 		return (a);
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		journal_read_failed(j);
+		return (a);
+	}
 	if (mac != NULL)
 		journal_bind_text(st, 1, mac);
 	n = sqlite3_column_count(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_object();
 		for (i = 0; i < n; i++) {
 			switch (sqlite3_column_type(st, i)) {
@@ -1350,6 +1451,8 @@ journal_query_json(struct journal *j, const char *sql, const char *mac)
 		}
 		json_array_append_new(a, o);
 	}
+	if (rc != SQLITE_DONE)
+		journal_read_failed(j);
 	sqlite3_finalize(st);
 	return (a);
 }

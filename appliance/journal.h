@@ -130,6 +130,10 @@ int		 journal_counter_add(struct journal *, const char *, int64_t);
  * work.
  */
 const char	*journal_failing(const struct journal *);
+/* The first read that stopped on an error (a damaged journal), or NULL. */
+const char	*journal_read_error(const struct journal *);
+/* A journal SQLite cannot read whole renamed aside (journal.c); 1 if so. */
+int		 journal_set_aside_damaged(const char *, char **, char **);
 int		 journal_writable(struct journal *, int64_t);
 int64_t		 journal_counter(struct journal *, const char *);
 

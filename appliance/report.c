@@ -25,6 +25,7 @@ static json_t	*report_silent(struct journal *);
 static json_t	*report_ignored(struct journal *);
 static const char *report_str(json_t *, const char *);
 static void	 report_csv_end(char **, size_t *);
+static int	 report_incomplete(struct journal *, char **);
 static void	 report_csv_closet(char **, size_t *, json_t *);
 static const char *report_ztp(json_t *);
 static json_t	*report_part_source(json_t *, json_t *);
@@ -365,6 +366,7 @@ report_json(struct journal *j)
 {
 	struct report_ctx	 r;
 	json_t			*root, *notes, *last = NULL, *ztp = NULL, *n;
+	json_t			*aside = NULL;
 	const char		*fact;
 	char			 now[32], *cause = NULL;
 	size_t			 i;
@@ -380,6 +382,8 @@ report_json(struct journal *j)
 			last = n;
 		else if (fact != NULL && strcmp(fact, "ztp-check") == 0)
 			ztp = n;
+		else if (fact != NULL && strcmp(fact, "journal-set-aside") == 0)
+			aside = n;
 	}
 	r.quiet = report_quiet_period(last != NULL ? json_string_value(
 	    json_object_get(last, "value")) : NULL);
@@ -394,6 +398,14 @@ report_json(struct journal *j)
 	    "syslog", journal_syslog_counts_json(j, NULL),
 	    "phones", r.phones);
 	json_object_set_new(root, "silent", report_silent(j));
+	/* The daemon started a new journal: the earlier phones are there. */
+	json_object_set_new(root, "journal_set_aside", aside != NULL ?
+	    json_pack("{s:O, s:O, s:O}", "ts", json_object_get(aside, "ts"),
+	    "path", json_object_get(aside, "value"), "why",
+	    json_object_get(aside, "evidence")) : json_null());
+	/* Read from a damaged journal: what it lost is missing. */
+	json_object_set_new(root, "incomplete", journal_read_error(j) != NULL ?
+	    json_string(journal_read_error(j)) : json_null());
 	json_object_set_new(root, "ignored", report_ignored(j));
 	/* The last ZTP reachability check: its sentence and addresses. */
 	json_object_set_new(root, "ztp_check", ztp != NULL ? json_pack(
@@ -616,13 +628,24 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 		xasprintf(&text, "%s\n", tmp);
 		free(tmp);
 	}
+	/*
+	 * A damaged journal reads in part: the report says so in itself
+	 * (where it travels) and the caller is told; it would look whole.
+	 */
+	if (journal_read_error(j) != NULL && fmt == REPORT_CSV) {
+		tmp = text;
+		xasprintf(&text, "INCOMPLETE: the journal cannot be read whole "
+		    "(%s); phones or events it lost are missing below\n%s",
+		    journal_read_error(j), tmp);
+		free(tmp);
+	}
 	if (out == NULL) {
 		rc = fputs(text, stdout) == EOF || fflush(stdout) != 0 ? -1 : 0;
 		if (rc != 0)
 			xasprintf(cause, "cannot write the report to standard "
 			    "output: %s (is the disk full?)", strerror(errno));
 		free(text);
-		return (rc);
+		return (rc != 0 ? rc : report_incomplete(j, cause));
 	}
 	rc = fileio_replace(out, text, strlen(text), 0644, 0, &why);
 	error = errno;
@@ -632,5 +655,19 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 		    "stick full or read-only?)", out, strerror(error));
 		free(why);
 	}
-	return (rc);
+	return (rc != 0 ? rc : report_incomplete(j, cause));
+}
+
+/* Written, but from a damaged journal: -1 with what to do. */
+static int
+report_incomplete(struct journal *j, char **cause)
+{
+	if (journal_read_error(j) == NULL)
+		return (0);
+	xasprintf(cause, "the report is INCOMPLETE: the journal cannot be "
+	    "read whole (%s), and what it lost is missing from it; keep the "
+	    "damaged journal.db (copy it off the stick: 'sqlite3 journal.db "
+	    ".recover' on any Linux machine saves what it still holds)",
+	    journal_read_error(j));
+	return (-1);
 }

@@ -99,6 +99,9 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "journal_error",
 	    journal_writable(s->journal, serve_now()) ? json_null() :
 	    json_string(journal_failing(s->journal)));
+	json_object_set_new(app, "journal_set_aside", s->journal_aside != NULL ?
+	    json_pack("{s:s, s:s}", "path", s->journal_aside, "why",
+	    s->journal_aside_why) : json_null());
 	serve_journal_sync(s);
 	status = json_pack("{s:o, s:o, s:o, s:o}", "appliance", app,
 	    "counts", fleet_counts_json(s->fleet),

@@ -63,6 +63,7 @@ static void	serve_teardown(struct serve *);
 static int	serve_background(void);
 static void	serve_detach(int);
 static void	serve_dhcp_remember(struct serve *, const char *, const char *);
+static void	serve_journal_aside_note(struct serve *);
 
 void
 serve_options_defaults(struct serve_options *o)
@@ -190,6 +191,30 @@ serve_set_ca(struct serve *s, const char *path, char **cause)
 	return (0);
 }
 
+/*
+ * The journal set aside at start: said in the log and kept in the new
+ * journal, so that the report read from it says where the rest is.
+ */
+static void
+serve_journal_aside_note(struct serve *s)
+{
+	struct journal_event	ev;
+
+	log_error("journal: %s/%s was damaged (%s): it is kept as %s, and a "
+	    "new journal is started; the phones it held are not in the new "
+	    "one (copy it off the stick: 'sqlite3 FILE .recover' on any Linux "
+	    "machine saves what it still holds)", s->opt.state_dir,
+	    JOURNAL_FILE, s->journal_aside_why, s->journal_aside);
+	memset(&ev, 0, sizeof ev);
+	ev.ts = serve_now();
+	ev.mac = "";
+	ev.kind = "note";
+	ev.fact = "journal-set-aside";
+	ev.value = s->journal_aside;
+	ev.evidence = s->journal_aside_why;
+	journal_add_event(s->journal, &ev);
+}
+
 static int
 serve_setup(struct serve *s, char **cause)
 {
@@ -224,8 +249,16 @@ serve_setup(struct serve *s, char **cause)
 	free(libdir);
 	if (s->library == NULL)
 		return (-1);
+	if (journal_set_aside_damaged(s->opt.state_dir, &s->journal_aside,
+	    &s->journal_aside_why) == -1) {
+		xasprintf(cause, "the journal is damaged, and %s",
+		    s->journal_aside_why);
+		return (-1);
+	}
 	if ((s->journal = journal_open(s->opt.state_dir, 0, cause)) == NULL)
 		return (-1);
+	if (s->journal_aside != NULL)
+		serve_journal_aside_note(s);
 	journal_set_syslog_caps(s->journal, s->opt.syslog_keep_phone,
 	    s->opt.syslog_keep_total);
 	/* ZTP_JOURNAL_GROUP=0: every write commits alone (for comparison). */
@@ -786,6 +819,8 @@ serve_teardown(struct serve *s)
 	trust_ca_free(s->ca);
 	free(s->template);
 	free(s->template_name);
+	free(s->journal_aside);
+	free(s->journal_aside_why);
 	free(s->repoint_url);
 	free(s->dhcp_iface);
 	free(s->dhcp_address);

@@ -187,6 +187,9 @@ struct serve {
 	uint64_t		 syslog_limited;	/* told the journal */
 	/* serve-ident.c: new-MAC claims dropped at --phone-limit. */
 	uint64_t		 claims_over_limit;
+	/* A damaged journal renamed aside at start: where, and why. */
+	char			*journal_aside;
+	char			*journal_aside_why;
 	int64_t			 claims_over_limit_told;	/* monotonic ms */
 	struct event		*sig_int;
 	struct event		*sig_term;

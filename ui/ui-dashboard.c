@@ -216,7 +216,7 @@ ui_draw_bars(struct ui *ui, const char *keys)
 static void
 ui_header(struct ui *ui)
 {
-	json_t		*app = json_object_get(ui->status, "appliance");
+	json_t		*app = json_object_get(ui->status, "appliance"), *aside;
 	json_t		*ca, *zc;
 	const char	*check;
 	char		*addr, *dhcp, *where, *repoint, *policy, *subject, *filter;
@@ -300,13 +300,19 @@ ui_header(struct ui *ui)
 	    "ztp-check %s  unknown version %s  CA %s", ui_sort_name(ui->sort),
 	    filter, repoint, check != NULL ? check : "off", policy, subject);
 	/* No phone is answered while the journal cannot write: say so. */
+	aside = json_object_get(app, "journal_set_aside");
 	if (json_is_string(json_object_get(app, "journal_error")))
 		snprintf(line, sizeof line, " THE JOURNAL CANNOT WRITE (%s): "
 		    "no phone is answered until it can; free space on the "
 		    "state disk", json_string_value(json_object_get(app,
 		    "journal_error")));
+	else if (json_is_object(aside))
+		snprintf(line, sizeof line, " THE JOURNAL WAS DAMAGED: kept as "
+		    "%s; the phones before it are not listed",
+		    json_string_value(json_object_get(aside, "path")));
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
-	    "journal_error")) ? A_REVERSE | A_BOLD : A_NORMAL, line);
+	    "journal_error")) || json_is_object(aside) ? A_REVERSE | A_BOLD :
+	    A_NORMAL, line);
 	free(repoint);
 	free(policy);
 	free(subject);

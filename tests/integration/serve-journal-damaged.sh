@@ -1,0 +1,75 @@
+#!/bin/sh
+# A damaged journal (a stick pulled while it wrote, a flash that lost
+# pages): pages in the middle of journal.db overwritten.  The report read
+# from it says it is INCOMPLETE (it looked whole, exit 0); the daemon sets
+# it aside, never deletes it, and starts a new journal, saying so in the
+# log, in status and in the new journal's report (it failed every write
+# and so every phone); a phone then recovers, recorded.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/serve-lib.sh"
+
+[ -x "$PHONESIM_BIN" ] || { skip "no phone simulator"; done_testing; exit 0; }
+command -v jq >/dev/null || { skip "jq is not installed"; done_testing; exit 0; }
+
+D=$(make_tmpdir)
+serve_fixture "$D" || { skip "no synthetic packages"; done_testing; exit 0; }
+boot() {	# boot MAC
+	"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac "$1" \
+	    --server "http://127.0.0.1:$HTTP/" --timeout 30 >"$D/$1.log" 2>&1
+}
+check "the daemon is up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 1
+for m in 0004f2c00001 0004f2c00002 0004f2c00003; do
+	boot $m
+done
+check "three phones recovered" \
+    wait_for 10 state_is "$D" 0004f2c00003 repointed-quiet
+serve_stop
+
+# Pages 4 and 5 all 0xff: no b-tree page starts so (a fixed pattern, so
+# that every run damages the same).
+head -c 8192 /dev/zero | tr '\000' '\377' |
+    dd of="$D/state/journal.db" bs=4096 seek=3 count=2 conv=notrunc \
+    2>/dev/null
+cp "$D/state/journal.db" "$D/damaged.db"
+out=$("$ZTP_BIN" report --state "$D/state" --json 2>"$D/report.err")
+rc=$?
+check_eq "a report from the damaged journal exits 1" 1 "$rc"
+check_contains "and says it is incomplete, and what to keep" \
+    "the report is INCOMPLETE: the journal cannot be read whole (database disk image is malformed)" \
+    "$(cat "$D/report.err")"
+check_eq "the JSON says so itself" "database disk image is malformed" \
+    "$(printf '%s' "$out" | jq -r .incomplete)"
+check_contains "the CSV starts by saying so" \
+    "INCOMPLETE: the journal cannot be read whole" \
+    "$("$ZTP_BIN" report --state "$D/state" --csv 2>/dev/null | head -1)"
+
+check "the daemon starts on it" serve_start "$D" --ca "$D/ca.pem" \
+    --quiet-period 1
+aside=$(ls "$D/state/" | grep '^journal\.db\.damaged-[0-9]*T[0-9]*Z$')
+check "the damaged journal is kept aside, byte for byte" \
+    cmp -s "$D/damaged.db" "$D/state/$aside"
+check_contains "the log says so, and how to save what it holds" \
+    "journal: $D/state/journal.db was damaged (" "$(cat "$D/serve.log")"
+check_contains "and where it is" "it is kept as $D/state/$aside, and a new journal is started" \
+    "$(cat "$D/serve.log")"
+check_eq "status --json: where it is" "$D/state/$aside" \
+    "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.journal_set_aside.path)"
+check_contains "status says so" \
+    "The journal was damaged when the daemon started: it is kept as $D/state/$aside" \
+    "$("$ZTP_BIN" status --state "$D/state")"
+check_eq "the new journal writes" null \
+    "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.journal_error)"
+boot 0004f2c00004
+check "a phone then recovers" \
+    wait_for 10 state_is "$D" 0004f2c00004 repointed-quiet
+serve_stop
+out=$("$ZTP_BIN" report --state "$D/state" --json)
+check_eq "the new journal's report is whole" "0 null" \
+    "$?$(printf '%s' "$out" | jq -r ' " " + (.incomplete | tostring)')"
+check_eq "and names the journal set aside" "$D/state/$aside" \
+    "$(printf '%s' "$out" | jq -r .journal_set_aside.path)"
+check_eq "with the phone recorded" "repointed-quiet" \
+    "$(printf '%s' "$out" | jq -r '.phones[] | select(.mac == "0004f2c00004") | .state')"
+check "no sanitizer report in the daemon's log" \
+    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
+done_testing
