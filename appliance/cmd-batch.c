@@ -35,6 +35,7 @@ static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
+static void	batch_daemon_log(json_t *);
 static void	batch_apply(struct batch *, json_t *);
 static void	batch_progress(struct batch *, struct control_inventory_phone *,
 		    json_t *);
@@ -159,6 +160,21 @@ batch_connect(struct batch *b, char **cause)
 	return (batch_sync(b, cause));
 }
 
+/*
+ * The daemon's journal stops or starts writing: while it cannot, no phone
+ * is answered, so a script's operator must hear why nothing moves.
+ */
+static void
+batch_daemon_log(json_t *ev)
+{
+	const char	*text = json_string_value(json_object_get(ev, "text"));
+
+	if (text != NULL && (strncmp(text, "journal: cannot write", 21) == 0 ||
+	    strncmp(text, "journal: writes work again", 26) == 0))
+		fprintf(stderr, "ztp-rescue batch: the daemon says: %s\n",
+		    text);
+}
+
 static int
 batch_sync(struct batch *b, char **cause)
 {
@@ -168,6 +184,12 @@ batch_sync(struct batch *b, char **cause)
 	if ((st = control_request(b->cl, "status", NULL, cause)) == NULL)
 		return (-1);
 	control_client_discard_events(b->cl);	/* older than st */
+	if (json_is_string(json_object_get(json_object_get(st, "appliance"),
+	    "journal_error")))
+		fprintf(stderr, "ztp-rescue batch: the daemon's journal cannot "
+		    "write (%s): no phone is answered until it can; free space "
+		    "on its state disk\n", json_string_value(json_object_get(
+		    json_object_get(st, "appliance"), "journal_error")));
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);
@@ -546,6 +568,8 @@ batch_run(struct batch *b)
 		name = json_string_value(json_object_get(ev, "event"));
 		if (name != NULL && strcmp(name, "phone") == 0)
 			batch_apply(b, json_object_get(ev, "phone"));
+		else if (name != NULL && strcmp(name, "log") == 0)
+			batch_daemon_log(ev);
 		else if (name != NULL && strcmp(name, "dropped") == 0 &&
 		    batch_sync(b, &cause) != 0) {
 			free(cause);	/* the next read will notice */

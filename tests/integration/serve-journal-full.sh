@@ -58,6 +58,12 @@ check_contains "TFTP: an error that says why (code 0: try later)" \
     "ERROR 0 its journal cannot write (the disk holding it is full)" \
     "$("$D/tftp-tool" probe 127.0.0.1 "$TFTP" 1 000000000000.cfg)"
 check "the daemon is still up" kill -0 "$SERVE_PID"
+printf '0004f2c00001\n' >"$D/phones.csv"
+"$ZTP_BIN" batch --state "$D/state" --inventory "$D/phones.csv" \
+    --timeout 1 --no-start --report "$D/batch.json" >/dev/null 2>"$D/batch.err"
+check_contains "batch tells its operator why nothing moves" \
+    "ztp-rescue batch: the daemon's journal cannot write (the disk holding it is full): no phone is answered until it can" \
+    "$(cat "$D/batch.err")"
 
 rm -f "$D/state/fill"
 journal_writes() { test "$(journal_error)" = null; }
