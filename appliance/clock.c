@@ -30,3 +30,23 @@ clock_wall_ms(void)
 {
 	return (clock_read(CLOCK_REALTIME, 1000));
 }
+
+/*
+ * How far the wall clock was set since the last call (ms; 0 below
+ * CLOCK_JUMP_MS, the drift and the tick's own lateness): the wall and the
+ * monotonic clock should have moved alike.  *last holds the last pair.
+ */
+int64_t
+clock_wall_jump(struct clock_pair *last, int64_t wall, int64_t mono)
+{
+	int64_t	jump = 0;
+
+	if (last->mono != 0) {
+		jump = (wall - last->wall) - (mono - last->mono);
+		if (jump > -CLOCK_JUMP_MS && jump < CLOCK_JUMP_MS)
+			jump = 0;
+	}
+	last->wall = wall;
+	last->mono = mono;
+	return (jump);
+}

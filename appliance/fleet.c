@@ -1273,6 +1273,24 @@ fleet_ztp_result(struct fleet *f, int ok, const char *ca_sha256,
 		fleet_ztp_apply(f, p, now);
 }
 
+/*
+ * The wall clock was set by delta ms: the phones' times move with it, so
+ * that a quiet period counts time that passed, not the setting (a clock
+ * set a year ahead made every re-pointed phone "quiet" at once).  The
+ * journal keeps the times as they were recorded; a phone's next write
+ * stores the moved ones.
+ */
+void
+fleet_clock_moved(struct fleet *f, int64_t delta)
+{
+	struct phone	*p;
+
+	TAILQ_FOREACH(p, &f->phones, entry) {
+		p->last_seen += delta;
+		p->state_since += delta;
+	}
+}
+
 void
 fleet_tick(struct fleet *f, int64_t now)
 {

@@ -343,6 +343,8 @@ void		 fleet_progress(struct fleet *, struct phone *, const char *,
 
 /* Quiet-period rule: re-pointed phones silent long enough are repointed-quiet. */
 void		 fleet_tick(struct fleet *, int64_t);
+/* The wall clock was set by this many ms: the phones' times move with it. */
+void		 fleet_clock_moved(struct fleet *, int64_t);
 /*
  * A ZTP reachability check ended (ok 1 or 0) for this CA fingerprint and
  * re-point target: kept, and told to every repointed-quiet or verified

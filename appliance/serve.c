@@ -709,6 +709,17 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct serve	*s = arg;
 
+	int64_t		 jump;
+
+	/* The wall clock set by hand: quiet periods count real time. */
+	if (serve_clock == NULL && (jump = clock_wall_jump(&s->tick_clock,
+	    clock_wall_ms(), clock_mono_ms())) != 0) {
+		log_warn("the wall clock was set %s by %lld s: the phones' "
+		    "times are moved with it, so that their quiet periods "
+		    "count the time that passed", jump > 0 ? "ahead" : "back",
+		    (long long)(jump > 0 ? jump : -jump) / 1000);
+		fleet_clock_moved(s->fleet, jump);
+	}
 	/* A phone repointed-quiet by silence: nothing is answered on it. */
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
 	fleet_tick(s->fleet, serve_now());

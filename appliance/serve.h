@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "dhcp.h"
 #include "fleet.h"
 #include "http.h"
@@ -187,6 +188,7 @@ struct serve {
 	uint64_t		 syslog_limited;	/* told the journal */
 	/* serve-ident.c: new-MAC claims dropped at --phone-limit. */
 	uint64_t		 claims_over_limit;
+	struct clock_pair	 tick_clock;	/* a wall clock set by hand */
 	/* A damaged journal renamed aside at start: where, and why. */
 	char			*journal_aside;
 	char			*journal_aside_why;

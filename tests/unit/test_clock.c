@@ -62,10 +62,32 @@ test_monotonic(void **state)
 	assert_true(ub - ua >= 10000);
 }
 
+/* A wall clock set by hand is told from drift and a late tick. */
+static void
+test_wall_jump(void **state)
+{
+	struct clock_pair	last = { 0, 0 };
+
+	assert_int_equal(clock_wall_jump(&last, 1000000, 50), 0);
+	/* A second on both: no jump; a late tick moves both alike. */
+	assert_int_equal(clock_wall_jump(&last, 1001000, 1050), 0);
+	assert_int_equal(clock_wall_jump(&last, 1009000, 9050), 0);
+	/* Drift under CLOCK_JUMP_MS is not a setting. */
+	assert_int_equal(clock_wall_jump(&last, 1011500, 10050), 0);
+	/* Set a day ahead during a one-second tick. */
+	assert_int_equal(clock_wall_jump(&last, 1011500 + 1000 + 86400000,
+	    11050), 86400000);
+	/* Set back an hour. */
+	assert_int_equal(clock_wall_jump(&last, 1011500 + 2000 + 86400000 -
+	    3600000, 12050), -3600000);
+	assert_int_equal(last.mono, 12050);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wall_jump),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_monotonic),
 	};

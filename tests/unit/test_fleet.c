@@ -133,6 +133,36 @@ test_full_recovery(void **state)
 	assert_int_equal(journal_count(c->j, "events"), 11);
 }
 
+/*
+ * The wall clock set a day ahead right after a phone fetched its re-point
+ * file (a technician fixing the laptop's time, as a CA refusal tells him
+ * to): the quiet period still counts the time that passed.  Before, every
+ * re-pointed phone was "repointed-quiet" at the next tick.
+ */
+static void
+test_clock_set_ahead(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 tgt = ver("4.1.7.5432");
+	const int64_t		 day = 86400000;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET 0004f2000001.cfg");
+	fleet_learn_model(c->f, p, "VVX410", NULL, 1001, "User-Agent");
+	fleet_learn_version(c->f, p, &tgt, VSRC_UA, 1002, "UA Application");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	fleet_set_trust(c->f, "ab", "ztp");
+	fleet_phase2_served(c->f, p, 0, 1003, "GET ztp-rescue.cfg");
+	fleet_phase2_served(c->f, p, 1, 1004, "delivered");
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_clock_moved(c->f, day);
+	assert_int_equal(p->last_seen, 1004 + day);
+	fleet_tick(c->f, 1004 + day + 1000);
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_tick(c->f, 1004 + day + 5000);
+	assert_int_equal(p->state, PHONE_RECOVERED);
+}
+
 static void
 test_newer_never_downgraded(void **state)
 {
@@ -600,6 +630,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bootrom_loop_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_set_ahead, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_recovery, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_never_downgraded,
