@@ -194,14 +194,22 @@ tftp_server_start(struct event_base *base, const struct tftp_config *cfg,
 		xasprintf(cause, "TFTP socket: %s", strerror(errno));
 		return (NULL);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	/*
+	 * No SO_REUSEADDR: on UDP it lets a second server (another daemon,
+	 * a tftpd) bind the port too, and the phones' requests then go to
+	 * either; a bind that fails says which one to stop.
+	 */
 	if (ss.ss_family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
 	if (bind(fd, (struct sockaddr *)&ss, tftp_sa_len(&ss)) == -1) {
-		xasprintf(cause, "cannot listen for TFTP on %s port %u: %s",
-		    listen, cfg->port, strerror(errno));
+		/* The two a technician meets: not root, a tftpd already up. */
+		xasprintf(cause, "cannot listen for TFTP on %s port %u: %s%s",
+		    listen, cfg->port, strerror(errno), errno == EACCES ?
+		    " (a port below 1024 needs root: run it as root)" :
+		    errno == EADDRINUSE ? " (another TFTP server runs: stop "
+		    "it, e.g. 'systemctl stop tftpd-hpa')" : "");
 		close(fd);
 		return (NULL);
 	}

@@ -11,6 +11,16 @@ D=$(make_tmpdir)
 check "synthetic library and CA made" serve_fixture "$D"
 check "daemon up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 2
 
+# A second daemon (another state directory) on the same TFTP port: it
+# started, and the phones' requests went to one or the other at random.
+mkdir -p "$D/second"
+err=$(timeout 5 "$ZTP_BIN" serve --listen 127.0.0.1 --http-port 0 \
+    --tftp-port "$TFTP" --syslog-port 0 --state "$D/second" \
+    --library "$D/library" --no-dhcp --foreground 2>&1 </dev/null)
+check_contains "a second daemon on the same TFTP port does not start" \
+    "cannot listen for TFTP on 127.0.0.1 port $TFTP: Address already in use (another TFTP server runs" \
+    "$err"
+
 # recover MODEL_UA_TOKEN FAMILY PART OLD TARGET MAC IP [DOUBLED]
 recover() {
 	_tok=$1; _fam=$2; _part=$3; _old=$4; _tgt=$5; _mac=$6; _ip=$7
