@@ -218,7 +218,7 @@ ui_header(struct ui *ui)
 {
 	json_t		*app = json_object_get(ui->status, "appliance"), *aside;
 	json_t		*ca, *zc;
-	const char	*check;
+	const char	*check, *base;
 	char		*addr, *dhcp, *where, *repoint, *policy, *subject, *filter;
 	char		 line[512], part[64];
 	size_t		 i, len;
@@ -302,14 +302,17 @@ ui_header(struct ui *ui)
 	/* No phone is answered while the journal cannot write: say so. */
 	aside = json_object_get(app, "journal_set_aside");
 	if (json_is_string(json_object_get(app, "journal_error")))
-		snprintf(line, sizeof line, " THE JOURNAL CANNOT WRITE (%s): "
-		    "no phone is answered until it can; free space on the "
-		    "state disk", json_string_value(json_object_get(app,
-		    "journal_error")));
-	else if (json_is_object(aside))
-		snprintf(line, sizeof line, " THE JOURNAL WAS DAMAGED: kept as "
-		    "%s; the phones before it are not listed",
-		    json_string_value(json_object_get(aside, "path")));
+		snprintf(line, sizeof line, " JOURNAL CANNOT WRITE (%s): "
+		    "phones wait: free space",
+		    json_string_value(json_object_get(app, "journal_error")));
+	else if (json_is_object(aside)) {
+		base = json_string_value(json_object_get(aside, "path"));
+		if (base != NULL && strrchr(base, '/') != NULL)
+			base = strrchr(base, '/') + 1;
+		snprintf(line, sizeof line, " JOURNAL WAS DAMAGED: a new one "
+		    "started; the old one, with earlier phones: %s",
+		    base != NULL ? base : "?");
+	}
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
 	    "journal_error")) || json_is_object(aside) ? A_REVERSE | A_BOLD :
 	    A_NORMAL, line);

@@ -50,6 +50,18 @@ check_eq "status --json: journal_error" "the disk holding it is full" \
 check_contains "status says it first, with what to do" \
     "THE JOURNAL CANNOT WRITE: the disk holding it is full. No phone is answered until it can: free space" \
     "$("$ZTP_BIN" status --state "$D/state" | head -1)"
+if command -v tmux >/dev/null; then
+	T="tmux -L journal-full-$$ -f /dev/null"
+	at_exit "$T kill-server 2>/dev/null"
+	$T new-session -d -s console -x 80 -y 24 \
+	    "$ZTP_BIN console --state $D/state --no-start 2>/dev/null"
+	third() { $T capture-pane -p -t console | sed -n 3p; }
+	says_full() { third | grep -F -q "JOURNAL CANNOT WRITE"; }
+	wait_for 20 says_full
+	check_eq "the console's third line says so, in 80 columns" \
+	    " JOURNAL CANNOT WRITE (the disk holding it is full): phones wait: free space" \
+	    "$(third | sed 's/ *$//')"
+fi
 hdr=$(curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/000000000000.cfg")
 check_contains "HTTP: 503" "HTTP/1.1 503" "$hdr"
 check_contains "HTTP: Retry-After" "Retry-After: 30" "$hdr"
@@ -68,6 +80,12 @@ check_contains "batch tells its operator why nothing moves" \
 rm -f "$D/state/fill"
 journal_writes() { test "$(journal_error)" = null; }
 check "with room again the journal writes (status)" wait_for 10 journal_writes
+if command -v tmux >/dev/null; then
+	says_normal() { third | grep -F -q "re-point ztp"; }
+	check "the console's third line is back to the settings" \
+	    wait_for 20 says_normal
+	$T kill-server 2>/dev/null
+fi
 check_contains "and the log says so" \
     "journal: writes work again (they failed: the disk holding it is full)" \
     "$(cat "$D/serve.log")"
