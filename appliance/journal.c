@@ -32,7 +32,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -255,82 +254,6 @@ fail:
 	free(j->slots);
 	free(j);
 	return (NULL);
-}
-
-/*
- * Before the daemon opens its journal: one SQLite cannot read whole (a
- * stick pulled while it wrote, a flash that lost a page) would stop every
- * start, and a damaged file can only get worse by writing on.  It is
- * renamed to journal.db.damaged-TIME (its -wal and -shm too), never
- * deleted, and a new journal is started.  1 with *aside and *why when it
- * was set aside, 0 when whole or absent, -1 when it could not be renamed.
- */
-int
-journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
-{
-	static const char *const sidecar[] = { "", "-wal", "-shm" };
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*st = NULL;
-	char		*path, *from, *to, stamp[32];
-	const char	*text;
-	time_t		 now = time(NULL);
-	struct tm	 tm;
-	size_t		 i;
-	int		 rc, damaged = 0;
-
-	*aside = *why = NULL;
-	xasprintf(&path, "%s/%s", state_dir, JOURNAL_FILE);
-	if (access(path, F_OK) != 0) {
-		free(path);
-		return (0);
-	}
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st,
-		    NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		text = (const char *)sqlite3_column_text(st, 0);
-		if (text == NULL || strcmp(text, "ok") != 0) {
-			damaged = 1;
-			*why = xstrdup(text != NULL ? text : "quick_check "
-			    "found a fault");
-			/* "*** in database main ***\nPage 5: ...": one line. */
-			for (i = 0; (*why)[i] != '\0'; i++)
-				if ((*why)[i] == '\n' || (*why)[i] == '\r')
-					(*why)[i] = ' ';
-		}
-	} else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
-		damaged = 1;
-		*why = xstrdup(db != NULL ? sqlite3_errmsg(db) :
-		    sqlite3_errstr(rc));
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	if (!damaged) {
-		free(path);
-		return (0);
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
-		xasprintf(&from, "%s%s", path, sidecar[i]);
-		xasprintf(&to, "%s.damaged-%s%s", path, stamp, sidecar[i]);
-		if (rename(from, to) != 0 && errno != ENOENT) {
-			free(*why);
-			xasprintf(why, "cannot rename %s: %s", from,
-			    strerror(errno));
-			free(from);
-			free(to);
-			free(path);
-			return (-1);
-		}
-		if (i == 0)
-			*aside = xstrdup(to);
-		free(from);
-		free(to);
-	}
-	free(path);
-	return (1);
 }
 
 void
@@ -728,11 +651,6 @@ journal_grouped(struct journal *j)
 }
 
 /*
- * A fact's writes go between journal_fact_begin() and journal_fact_end(ok):
- * a savepoint inside the open transaction, so that a failed statement undoes
- * the fact alone, then a commit that takes the grouped writes along.
- */
-/*
  * A write failed: what SQLite said is kept (until one works again) for the
  * daemon, which answers no phone it cannot record (journal_writable()).
  */
@@ -756,7 +674,9 @@ journal_failed(struct journal *j)
 	}
 	j->failing = xstrdup(why);
 	log_error("journal: cannot write: %s: phones are answered again "
-	    "once it can (free space on its disk)", j->failing);
+	    "once it can (%s)", j->failing, sqlite3_errcode(j->db) ==
+	    SQLITE_FULL ? "free space on its disk" : "check its disk, or "
+	    "restart the appliance");
 }
 
 static void
@@ -793,6 +713,11 @@ journal_writable(struct journal *j, int64_t now_ms)
 	return (j->failing == NULL);
 }
 
+/*
+ * A fact's writes go between journal_fact_begin() and journal_fact_end(ok):
+ * a savepoint inside the open transaction, so that a failed statement undoes
+ * the fact alone, then a commit that takes the grouped writes along.
+ */
 static int
 journal_fact_begin(struct journal *j)
 {
