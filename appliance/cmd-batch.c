@@ -187,9 +187,10 @@ batch_sync(struct batch *b, char **cause)
 	if (json_is_string(json_object_get(json_object_get(st, "appliance"),
 	    "journal_error")))
 		fprintf(stderr, "ztp-rescue batch: the daemon's journal cannot "
-		    "write (%s): no phone is answered until it can; free space "
-		    "on its state disk\n", json_string_value(json_object_get(
-		    json_object_get(st, "appliance"), "journal_error")));
+		    "write (%s): no phone is answered until it can (the "
+		    "daemon's log says what to do)\n", json_string_value(
+		    json_object_get(json_object_get(st, "appliance"),
+		    "journal_error")));
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);

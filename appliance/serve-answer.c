@@ -446,7 +446,6 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 	a->phase2 = note == NULL;
 }
 
-/* head: no transfer follows the answer; its row is its outcome. */
 /* Not answered now: the journal cannot write (see serve_resolve()). */
 static int
 serve_unrecorded(struct serve *s, enum xfer_proto proto, const char *name,
@@ -463,6 +462,7 @@ serve_unrecorded(struct serve *s, enum xfer_proto proto, const char *name,
 	return (a->status);
 }
 
+/* head: no transfer follows the answer; its row is its outcome. */
 static int
 serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
     const char *ip, const char *ua, const char *peer_text, int head,

@@ -708,7 +708,6 @@ static void
 serve_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct serve	*s = arg;
-
 	int64_t		 jump;
 
 	/* The wall clock set by hand: quiet periods count real time. */
