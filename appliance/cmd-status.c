@@ -92,7 +92,8 @@ cmd_status_journal(json_t *app)
 		return;
 	why = control_text(app, "journal_error");
 	printf("THE JOURNAL CANNOT WRITE: %s. No phone is answered until it "
-	    "can: free space on the disk holding the state directory; the "
+	    "can: free space on the disk holding the state directory (if it "
+	    "is not full, check that disk or restart the appliance); the "
 	    "phones ask again.\n", why);
 	free(why);
 }
