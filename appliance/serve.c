@@ -713,10 +713,17 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 	/* The wall clock set by hand: quiet periods count real time. */
 	if (serve_clock == NULL && (jump = clock_wall_jump(&s->tick_clock,
 	    clock_wall_ms(), clock_mono_ms())) != 0) {
-		log_warn("the wall clock was set %s by %lld s: the phones' "
-		    "times are moved with it, so that their quiet periods "
-		    "count the time that passed", jump > 0 ? "ahead" : "back",
-		    (long long)(jump > 0 ? jump : -jump) / 1000);
+		/*
+		 * A laptop that slept parts the clocks too (the monotonic
+		 * one stops): nothing was heard meanwhile, so that time
+		 * does not count as quiet either.
+		 */
+		log_warn("the wall clock moved %lld s %s the time the "
+		    "appliance watched (set by hand, or the laptop slept): "
+		    "the phones' times are moved with it, so that their quiet "
+		    "periods count only time it listened",
+		    (long long)(jump > 0 ? jump : -jump) / 1000, jump > 0 ?
+		    "ahead of" : "behind");
 		fleet_clock_moved(s->fleet, jump);
 	}
 	/* A phone repointed-quiet by silence: nothing is answered on it. */
