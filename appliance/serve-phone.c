@@ -20,12 +20,46 @@
 /* Engine transcripts step their own clock (tests/transcripts). */
 int64_t	(*serve_clock)(void);
 
+/* The daemon whose phones' times follow a wall clock set by hand. */
+static struct serve	*serve_clock_watcher;
+static struct clock_pair serve_clock_last;
+
+void
+serve_watch_clock(struct serve *s)
+{
+	serve_clock_watcher = s;
+	serve_clock_last.wall = clock_wall_ms();
+	serve_clock_last.mono = clock_mono_ms();
+}
+
+/*
+ * The engine's wall clock.  Set by hand (a technician fixing the laptop's
+ * time, as a CA refusal may ask), or parted from the monotonic clock by a
+ * laptop that slept, it moves every phone's times with it before the new
+ * time is used, so that a quiet period counts only time the appliance
+ * listened: before, a clock set a day ahead made every re-pointed phone
+ * repointed-quiet at once.  Seen here, where the engine reads the time, a
+ * time taken after the change is never moved as well.
+ */
 int64_t
 serve_now(void)
 {
+	struct serve	*s = serve_clock_watcher;
+	int64_t		 wall, jump;
+
 	if (serve_clock != NULL)
 		return (serve_clock());
-	return (clock_wall_ms());
+	wall = clock_wall_ms();
+	if (s == NULL || (jump = clock_wall_jump(&serve_clock_last, wall,
+	    clock_mono_ms())) == 0)
+		return (wall);
+	log_warn("the wall clock moved %lld s %s the time the appliance "
+	    "watched (set by hand, or the laptop slept): the phones' times are "
+	    "moved with it, so that their quiet periods count only time it "
+	    "listened", (long long)(jump > 0 ? jump : -jump) / 1000,
+	    jump > 0 ? "ahead of" : "behind");
+	fleet_clock_moved(s->fleet, jump);
+	return (wall);
 }
 
 /* A failed boot-server update is tried again this often. */

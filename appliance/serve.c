@@ -274,6 +274,7 @@ serve_setup(struct serve *s, char **cause)
 		return (-1);
 	fleet_set_notify(s->fleet, serve_phone_changed, s);
 	fleet_set_forgot(s->fleet, serve_phone_forgotten);
+	serve_watch_clock(s);
 	if (strcmp(s->opt.repoint, "ztp") != 0) {
 		if (provision_server_type(s->opt.repoint) == NULL) {
 			xasprintf(cause, "--repoint '%s' is neither 'ztp' nor a "
@@ -708,24 +709,7 @@ static void
 serve_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct serve	*s = arg;
-	int64_t		 jump;
 
-	/* The wall clock set by hand: quiet periods count real time. */
-	if (serve_clock == NULL && (jump = clock_wall_jump(&s->tick_clock,
-	    clock_wall_ms(), clock_mono_ms())) != 0) {
-		/*
-		 * A laptop that slept parts the clocks too (the monotonic
-		 * one stops): nothing was heard meanwhile, so that time
-		 * does not count as quiet either.
-		 */
-		log_warn("the wall clock moved %lld s %s the time the "
-		    "appliance watched (set by hand, or the laptop slept): "
-		    "the phones' times are moved with it, so that their quiet "
-		    "periods count only time it listened",
-		    (long long)(jump > 0 ? jump : -jump) / 1000, jump > 0 ?
-		    "ahead of" : "behind");
-		fleet_clock_moved(s->fleet, jump);
-	}
 	/* A phone repointed-quiet by silence: nothing is answered on it. */
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
 	fleet_tick(s->fleet, serve_now());
@@ -826,6 +810,7 @@ serve_teardown(struct serve *s)
 		event_free(s->sig_term);
 		event_free(s->sig_hup);
 	}
+	serve_watch_clock(NULL);
 	fleet_free(s->fleet);
 	journal_close(s->journal);
 	if (s->library != NULL)

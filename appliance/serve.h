@@ -188,7 +188,6 @@ struct serve {
 	uint64_t		 syslog_limited;	/* told the journal */
 	/* serve-ident.c: new-MAC claims dropped at --phone-limit. */
 	uint64_t		 claims_over_limit;
-	struct clock_pair	 tick_clock;	/* a wall clock set by hand */
 	/* A damaged journal renamed aside at start: where, and why. */
 	char			*journal_aside;
 	char			*journal_aside_why;
@@ -231,6 +230,8 @@ struct serve {
 
 /* Wall-clock ms; serve_clock, when set, replaces the clock (transcripts). */
 extern int64_t	(*serve_clock)(void);
+/* From now on serve_now() moves s's phones' times with a clock set. */
+void		 serve_watch_clock(struct serve *);
 int64_t	 serve_now(void);
 int	 serve_main(struct serve_options *);
 void	 serve_options_defaults(struct serve_options *);
