@@ -12,6 +12,7 @@
 #include "fleet.h"
 #include "journal.h"
 #include "log.h"
+#include "xmalloc.h"
 
 static int	cmd_status_exec(const struct cmd_entry *, int, char **);
 static json_t	*cmd_status_offline(const char *, char **);
@@ -47,6 +48,14 @@ cmd_status_offline(const char *state, char **cause)
 	memset(&fc, 0, sizeof fc);
 	f = fleet_new(j, NULL, &fc);
 	if (fleet_load(f, cause) != 0) {
+		/* A damaged journal: say what still works. */
+		if (journal_read_error(j) != NULL) {
+			free(*cause);
+			xasprintf(cause, "the journal cannot be read (%s): "
+			    "'ztp-rescue report' writes what it still holds, "
+			    "and 'ztp-rescue serve' keeps it aside and starts "
+			    "a new one", journal_read_error(j));
+		}
 		fleet_free(f);
 		journal_close(j);
 		return (NULL);

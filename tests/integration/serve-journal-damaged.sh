@@ -43,6 +43,15 @@ check_contains "the CSV starts by saying so" \
     "INCOMPLETE: the journal cannot be read whole" \
     "$("$ZTP_BIN" report --state "$D/state" --csv 2>/dev/null | head -1)"
 
+# Cut short (a copy), the phones themselves cannot be read.
+mkdir -p "$D/cut"
+head -c 20000 "$D/damaged.db" >"$D/cut/journal.db"
+out=$("$ZTP_BIN" status --state "$D/cut" 2>&1)
+check_eq "status without the daemon, on a journal cut short, exits 1" 1 "$?"
+check_contains "and says what still works" \
+    "the journal cannot be read (database disk image is malformed): 'ztp-rescue report' writes what it still holds" \
+    "$out"
+
 check "the daemon starts on it" serve_start "$D" --ca "$D/ca.pem" \
     --quiet-period 1
 aside=$(ls "$D/state/" | grep '^journal\.db\.damaged-[0-9]*T[0-9]*Z$')
