@@ -53,8 +53,8 @@ cmd_status_offline(const char *state, char **cause)
 			free(*cause);
 			xasprintf(cause, "the journal cannot be read (%s): "
 			    "'ztp-rescue report' writes what it still holds, "
-			    "and 'ztp-rescue serve' keeps it aside and starts "
-			    "a new one", journal_read_error(j));
+			    "and 'ztp-rescue serve' sets a damaged one aside "
+			    "and starts a new one", journal_read_error(j));
 		}
 		fleet_free(f);
 		journal_close(j);
