@@ -167,8 +167,9 @@ batch_connect(struct batch *b, char **cause)
 static void
 batch_daemon_log(json_t *ev)
 {
-	const char	*text = json_string_value(json_object_get(ev, "text"));
+	const char	*text;
 
+	text = json_string_value(json_object_get(ev, "text"));
 	if (text != NULL && (strncmp(text, "journal: cannot write", 21) == 0 ||
 	    strncmp(text, "journal: writes work again", 26) == 0))
 		fprintf(stderr, "ztp-rescue batch: the daemon says: %s\n",

@@ -1,8 +1,9 @@
 /*
  * The unattended job file: "key = value" lines, '#' comments and blank
- * lines ignored; a value may be in double quotes.  Nobody is at the keyboard to answer a question, so the
- * file is read strictly: every key must be known, given once, and its
- * value valid, or the whole job is refused before anything is changed.
+ * lines ignored; a value may be in double quotes.  Nobody is at the
+ * keyboard to answer a question, so the file is read strictly: every key
+ * must be known, given once, and its value valid, or the whole job is
+ * refused before anything is changed.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -99,7 +99,7 @@ struct journal {
 	char		*failing;
 	/* The first read that failed part-way (a damaged file), or NULL. */
 	char		*read_error;
-	int64_t		 probed_at;	/* ms: the last try while failing */
+	int64_t		 probed_at;	/* ms: last try while failing */
 
 	/* The statements of the frequent writes, prepared once. */
 	struct {

@@ -152,7 +152,8 @@ trust_check_ca(const char *buf, size_t len, const char *name, time_t now,
 	BIO			*b = NULL;
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen, i;
-	int			 count, p7count, sig_nid, md_nid, pk_nid, bits;
+	int			 count, p7count, sig_nid, md_nid, pk_nid;
+	int			 bits;
 	char			*data, keydesc[64];
 	long			 n;
 
