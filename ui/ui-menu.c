@@ -509,8 +509,8 @@ ui_menu_export(struct ui *ui)
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M", localtime(&now));
 	xasprintf(&def, "%s/ztp-rescue-report-%s.csv", usb, stamp);
 	free(usb);
-	path = ui_input_path(ui, "Export the report", "Path of the report (.csv "
-	    "for a spreadsheet, .json for a program):", def);
+	path = ui_input_path(ui, "Export the report", "Path of the report "
+	    "(.csv for a spreadsheet, .json for a program):", def);
 	free(def);
 	if (path == NULL)
 		return;

@@ -102,7 +102,8 @@ test_path_clean(void **state)
 	check_path("/media/usb/fw.zip", "/media/usb/fw.zip");
 	check_path("  /media/usb/report.csv ", "/media/usb/report.csv");
 	check_path("\t/media/usb/x\t", "/media/usb/x");
-	check_path("'/media/usb/closet 3/fw.zip'", "/media/usb/closet 3/fw.zip");
+	check_path("'/media/usb/closet 3/fw.zip'",
+	    "/media/usb/closet 3/fw.zip");
 	check_path("\"/media/usb/ca.cer\"", "/media/usb/ca.cer");
 	check_path("file:///media/usb/closet%203/fw.zip",
 	    "/media/usb/closet 3/fw.zip");

@@ -232,7 +232,8 @@ test_closet_rows(void **state)
 	/* Any host's DHCP name reaches the CSV: a formula stays text. */
 	closet_event(1764237750000LL, "020000000055", "ignored",
 	    "not a Polycom phone: no DHCP answer",
-	    "{\"vendor\":\"+cmd\",\"hostname\":\"=HYPERLINK(\\\"http://x\\\")\"}");
+	    "{\"vendor\":\"+cmd\","
+	    "\"hostname\":\"=HYPERLINK(\\\"http://x\\\")\"}");
 	closet_event(1764237760000LL, "020000000056", "ignored",
 	    "not a Polycom phone: no DHCP answer",
 	    "{\"vendor\":\"@SUM(1)\",\"hostname\":\"-2+3\"}");
