@@ -475,6 +475,8 @@ model_table_apply_overrides(struct model_table *t, const char *path,
 			goto fail;
 		}
 		copy = xstrndup(line, llen);
+		if (l.lineno == 1)
+			fileio_strip_bom(copy);	/* Notepad's UTF-8 */
 		rc = models_override_line(t, copy, path, l.lineno, &pending,
 		    &npending, cause);
 		free(copy);

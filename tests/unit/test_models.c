@@ -325,6 +325,27 @@ test_override_applied(void **state)
 	model_table_free(t);
 }
 
+/*
+ * Saved by Notepad as UTF-8: a byte order mark first.  It was read as part
+ * of the first token ("unknown model '\xef\xbb\xbfVVX201'").
+ */
+static void
+test_override_bom(void **state)
+{
+	struct model_table	*t = load();
+	const char		*text = "\xef\xbb\xbfVVX201 5.4.0\r\n"
+				    "VVX301\t5.4.0\r\n";
+	const char		*path;
+	char			*cause = NULL;
+
+	path = write_file("bom.cfg", text, strlen(text));
+	if (model_table_apply_overrides(t, path, &cause) != 0)
+		fail_msg("refused: %s", cause);
+	assert_string_equal(target_text(model_by_token(t, "VVX201")), "5.4.0");
+	assert_string_equal(target_text(model_by_token(t, "VVX301")), "5.4.0");
+	model_table_free(t);
+}
+
 static void
 check_override_refused(const char *name, const char *text, size_t len,
     int line, const char *why)
@@ -417,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_table_malformed),
 		cmocka_unit_test(test_table_nul_byte),
 		cmocka_unit_test(test_override_applied),
+		cmocka_unit_test(test_override_bom),
 		cmocka_unit_test(test_override_errors),
 		cmocka_unit_test(test_override_missing_file),
 		cmocka_unit_test(test_override_empty_file_is_no_change),
