@@ -45,7 +45,7 @@ int64_t
 serve_now(void)
 {
 	struct serve	*s = serve_clock_watcher;
-	int64_t		 wall, jump;
+	int64_t		 wall, jump, secs;
 
 	if (serve_clock != NULL)
 		return (serve_clock());
@@ -53,11 +53,12 @@ serve_now(void)
 	if (s == NULL || (jump = clock_wall_jump(&serve_clock_last, wall,
 	    clock_mono_ms())) == 0)
 		return (wall);
+	/* Rounded: the clocks drift apart by a millisecond or so. */
+	secs = ((jump > 0 ? jump : -jump) + 500) / 1000;
 	log_warn("the wall clock moved %lld s %s the time the appliance "
 	    "watched (set by hand, or the laptop slept): the phones' times are "
 	    "moved with it, so that their quiet periods count only time it "
-	    "listened", (long long)(jump > 0 ? jump : -jump) / 1000,
-	    jump > 0 ? "ahead of" : "behind");
+	    "listened", (long long)secs, jump > 0 ? "ahead of" : "behind");
 	fleet_clock_moved(s->fleet, jump);
 	return (wall);
 }
