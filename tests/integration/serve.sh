@@ -14,7 +14,7 @@ check "daemon up" serve_start "$D" --ca "$D/ca.pem" --quiet-period 2
 # A second daemon (another state directory) on the same TFTP port: it
 # started, and the phones' requests went to one or the other at random.
 mkdir -p "$D/second"
-err=$(timeout 5 "$ZTP_BIN" serve --listen 127.0.0.1 --http-port 0 \
+err=$(timeout 20 "$ZTP_BIN" serve --listen 127.0.0.1 --http-port 0 \
     --tftp-port "$TFTP" --syslog-port 0 --state "$D/second" \
     --library "$D/library" --no-dhcp --foreground 2>&1 </dev/null)
 check_contains "a second daemon on the same TFTP port does not start" \
