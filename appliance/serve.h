@@ -17,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "clock.h"
 #include "dhcp.h"
 #include "fleet.h"
 #include "http.h"
