@@ -108,7 +108,7 @@ kill "$vtagger" 2>/dev/null; wait "$vtagger" 2>/dev/null; vtagger=
 counts=$(tail -1 "$work/vlan-tagger.out")
 echo "vlan tagger frames: $counts" >>"$figures"
 check "vlan: frames went both ways through the tagger ($counts)" sh -c \
-    "echo '$counts' | grep -q '^tagged [1-9][0-9]* untagged [1-9][0-9]* dropped [0-9]*\$'"
+    "echo '$counts' | grep -q '^tagged [1-9][0-9]* untagged [1-9][0-9]* dropped [0-9]* unsent [0-9]*\$'"
 check_eq "vlan: the report on ZTPDATA has the phone repointed-quiet with the CA" \
     "$VLAN_MAC repointed-quiet $CAFP" \
     "$(mtype -i "$stick@@$data_off" ::/reports/vlan-report.json 2>/dev/null |

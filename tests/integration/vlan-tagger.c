@@ -11,7 +11,9 @@
  *                                  off the peer of a veth are whole
  *
  * It prints "forwarding" once both packet sockets are open and, on SIGTERM
- * or SIGINT, "tagged N untagged N dropped N" (frames).  The kernel moves a
+ * or SIGINT, "tagged N untagged N dropped N unsent N" (frames): dropped are
+ * the frames its VLAN rule refused, unsent those the kernel would not take
+ * (a full queue, ENOBUFS, under a burst: TCP sends them again).  The kernel moves a
  * received frame's tag out of the data (skb_vlan_untag), so the tag of a
  * frame from TRUNK is read from PACKET_AUXDATA.
  */
@@ -35,13 +37,13 @@
 #define FRAME_MAX	(ETH_FRAME_LEN + 4 + 64)
 
 static volatile sig_atomic_t	stop;
-static unsigned long		tagged, untagged, dropped;
+static unsigned long		tagged, untagged, dropped, unsent;
 
 static void	on_signal(int);
 static void	die(const char *, const char *);
 static int	port_open(const char *, int *);
 static ssize_t	port_read(int, unsigned char *, size_t, int *);
-static void	port_send(int, int, const unsigned char *, size_t);
+static int	port_send(int, int, const unsigned char *, size_t);
 static int	plain(const char *);
 
 static void
@@ -137,7 +139,7 @@ port_read(int fd, unsigned char *buf, size_t size, int *vid)
 	return (n);
 }
 
-static void
+static int
 port_send(int fd, int ifindex, const unsigned char *buf, size_t len)
 {
 	struct sockaddr_ll	to;
@@ -147,8 +149,16 @@ port_send(int fd, int ifindex, const unsigned char *buf, size_t len)
 	to.sll_ifindex = ifindex;
 	to.sll_halen = ETH_ALEN;
 	memcpy(to.sll_addr, buf, ETH_ALEN);
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to) == -1)
-		dropped++;
+	while (sendto(fd, buf, len, 0, (struct sockaddr *)&to,
+	    sizeof to) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (unsent++ == 0)
+			fprintf(stderr, "vlan-tagger: first frame not sent: "
+			    "%s\n", strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 /* ethtool -K IF tx off, by its ioctl (ethtool may not be installed). */
@@ -211,8 +221,8 @@ main(int argc, char **argv)
 					dropped++;
 					continue;
 				}
-				port_send(access, aindex, buf, n);
-				untagged++;
+				if (port_send(access, aindex, buf, n) == 0)
+					untagged++;
 			}
 			if (n == -1)
 				die("read from", argv[1]);
@@ -230,14 +240,14 @@ main(int argc, char **argv)
 				buf[13] = 0x00;
 				buf[14] = want >> 8;
 				buf[15] = want & 0xff;
-				port_send(trunk, tindex, buf, n + 4);
-				tagged++;
+				if (port_send(trunk, tindex, buf, n + 4) == 0)
+					tagged++;
 			}
 			if (n == -1)
 				die("read from", argv[2]);
 		}
 	}
-	printf("tagged %lu untagged %lu dropped %lu\n", tagged, untagged,
-	    dropped);
+	printf("tagged %lu untagged %lu dropped %lu unsent %lu\n", tagged,
+	    untagged, dropped, unsent);
 	return (0);
 }
