@@ -127,6 +127,11 @@ cmd_ctl_exec(const struct cmd_entry *self, int argc, char **argv)
 	    JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 	printf("%s\n", s);
 	free(s);
+	/* Done, but not all as asked: said where a person reads. */
+	if (!json && json_is_string(json_object_get(r, "warning")))
+		fprintf(stderr, "ztp-rescue ctl: %s: warning: %s\n",
+		    argv[first], json_string_value(json_object_get(r,
+		    "warning")));
 	json_decref(r);
 	return (EXIT_OK);
 }

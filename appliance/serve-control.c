@@ -282,6 +282,19 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 	    "name", m->name, "part", m->part != NULL ? json_string(m->part) :
 	    json_null(), "target", ucs_version_format_release(&v, vt,
 	    sizeof vt), "target_source", "control");
+	/*
+	 * Taken all the same (the package may be imported next), but said:
+	 * until it is, this model's phones are held for want of it.
+	 */
+	if (m->part != NULL && (s->library == NULL ||
+	    library_find(s->library, &v, m->part) == NULL)) {
+		xasprintf(&why, "the library holds no UC Software %s for the "
+		    "%s (part %s): its phones wait until that package is "
+		    "imported", vt, m->name, m->part);
+		log_warn("%s", why);
+		json_object_set_new(*result, "warning", json_string(why));
+		free(why);
+	}
 	return (0);
 }
 

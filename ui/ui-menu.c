@@ -367,6 +367,10 @@ ui_menu_target(struct ui *ui)
 	if (r == NULL) {
 		ui_show_error(ui, "Target version", error);
 		free(error);
+	} else if (json_is_string(json_object_get(r, "warning"))) {
+		ui_set_message(ui, 1, "%s target set to %s, but %s", model,
+		    version, json_string_value(json_object_get(r, "warning")));
+		json_decref(r);
 	} else {
 		ui_set_message(ui, 0, "%s phones now get %s", model, version);
 		json_decref(r);

@@ -59,6 +59,19 @@ check_contains "a URL the phones cannot use is refused" "neither 'ztp' nor a URL
 out=$(ctl set-target model=VVX410 version=4.1.8)
 check_contains "set-target changes the model's target" "4.1.8" "$out"
 check_eq "the phone's target follows" 4.1.8 "$(phone_field "$D" $mac target)"
+check_contains "a target the library does not hold is taken, with a warning" \
+    "the library holds no UC Software 4.1.8 for the VVX 410 (part 3111-46162-001): its phones wait until that package is imported" \
+    "$(echo "$out" | jq -r .warning)"
+"$ZTP_BIN" ctl --state "$D/state" set-target model=VVX410 version=4.1.8 \
+    >/dev/null 2>"$D/warn.err"
+check_contains "ctl says it on stderr" \
+    "ztp-rescue ctl: set-target: warning: the library holds no UC Software 4.1.8" \
+    "$(cat "$D/warn.err")"
+check_contains "and the daemon's log" "holds no UC Software 4.1.8" \
+    "$(cat "$D/serve.log")"
+out=$(ctl set-target model=VVX410 version=4.1.7)
+check_eq "a target it holds: no warning" null "$(echo "$out" | jq .warning)"
+ctl set-target model=VVX410 version=4.1.8 >/dev/null
 out=$(ctl library)
 check_eq "library lists the packages" 4 "$(echo "$out" | jq '(.result // .).packages | length')"
 ctl report format=csv out="$D/r.csv" >/dev/null
