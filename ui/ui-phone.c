@@ -38,10 +38,35 @@ static void	ui_page_free_lines(struct ui_page *);
 static char	*ui_entry_text(json_t *);
 static void	ui_entry_append(char **, const char *);
 
+/*
+ * The question before forgetting a phone.  Mid-upgrade it is not stopped:
+ * the image goes on, the phone flashes it, and comes back as a new phone
+ * already on the new version, so its upgrade is in no report.
+ */
+char *
+ui_forget_question(const char *mac, const char *state)
+{
+	char	*q;
+
+	if (state != NULL && (strcmp(state, "upgrading") == 0 ||
+	    strcmp(state, "rebooting") == 0)) {
+		xasprintf(&q, "Phone %s is being upgraded (%s).  Forgotten, "
+		    "it still takes its image and flashes it, but its upgrade "
+		    "leaves the report: it comes back as a new phone already "
+		    "on the new version.  Forget it all the same?", mac,
+		    state);
+		return (q);
+	}
+	xasprintf(&q, "Forget phone %s?  Its history and evidence leave the "
+	    "appliance (and the next report); if it asks again it starts over "
+	    "as a new phone.", mac);
+	return (q);
+}
+
 int
 ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 {
-	json_t	*args, *r;
+	json_t	*args, *r, *ph;
 	char	*error = NULL, *q, arg[64], mac[CONTROL_MAC_LEN + 1];
 
 	if (phone_mac == NULL) {
@@ -51,9 +76,9 @@ ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 	/* The phone's object may be replaced by the answer: copy its MAC. */
 	snprintf(mac, sizeof mac, "%s", phone_mac);
 	if (strcmp(action, "forget") == 0) {
-		xasprintf(&q, "Forget phone %s?  Its history and evidence "
-		    "leave the appliance (and the next report); if it asks "
-		    "again it starts over as a new phone.", mac);
+		ph = ui_fleet_find(ui, mac);
+		q = ui_forget_question(mac, ph == NULL ? NULL :
+		    json_string_value(json_object_get(ph, "state")));
 		if (!ui_confirm(ui, "Forget a phone", q)) {
 			free(q);
 			ui_set_message(ui, 0, "%s: not forgotten", mac);

@@ -109,6 +109,7 @@ int		 ui_attr_for_state(struct ui *, const char *);
 /* ui-phone.c */
 void		 ui_phone_view(struct ui *, const char *);
 int		 ui_phone_action(struct ui *, const char *, const char *);
+char		*ui_forget_question(const char *, const char *);
 
 /* ui-menu.c */
 void		 ui_menu(struct ui *);

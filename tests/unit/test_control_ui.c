@@ -96,6 +96,31 @@ check_path(const char *in, const char *want)
  * path was taken whole, so "report.csv " wrote JSON to a file named with
  * a space, and a quoted or file:// path was "No such file or directory".
  */
+/* Forgetting a phone mid-upgrade says that the upgrade goes on. */
+static void
+test_forget_question(void **state)
+{
+	char	*q;
+
+	(void)state;
+	q = ui_forget_question("0004f2000001", "upgrading");
+	assert_non_null(strstr(q, "Phone 0004f2000001 is being upgraded "
+	    "(upgrading).  Forgotten, it still takes its image and flashes "
+	    "it"));
+	free(q);
+	q = ui_forget_question("0004f2000001", "rebooting");
+	assert_non_null(strstr(q, "is being upgraded (rebooting)"));
+	free(q);
+	q = ui_forget_question("0004f2000001", "current");
+	assert_string_equal(q, "Forget phone 0004f2000001?  Its history and "
+	    "evidence leave the appliance (and the next report); if it asks "
+	    "again it starts over as a new phone.");
+	free(q);
+	q = ui_forget_question("0004f2000001", NULL);
+	assert_non_null(strstr(q, "Forget phone 0004f2000001?"));
+	free(q);
+}
+
 static void
 test_path_clean(void **state)
 {
@@ -121,6 +146,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forget_question),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
