@@ -248,6 +248,32 @@ test_phone_file_handoff(void **state)
 	free(cause);
 }
 
+/*
+ * An operator's template saved with a byte order mark (Windows Notepad):
+ * the phone gets a document written afresh, which starts with the XML
+ * declaration, never the template's BOM.
+ */
+static void
+test_phone_file_template_bom(void **state)
+{
+	struct ctx	*c = *state;
+	static const char tmpl[] = "\xef\xbb\xbf<?xml version=\"1.0\"?>\r\n"
+	    "<polycomConfig device.set=\"1\" device.prov.ztpEnabled=\"1\"/>"
+	    "\r\n";
+	char		*out, *cause = NULL;
+	size_t		 len;
+
+	c->pv.template = tmpl;
+	c->pv.template_len = sizeof tmpl - 1;
+	assert_int_equal(provision_phone_file(&c->pv, "0004f2aabbcc", "PEM",
+	    NULL, &out, &len, &cause), 0);
+	assert_string_equal(out, HEAD
+	    "<!-- ZTP Rescue: SHA-2 trust and re-point (ztp) for 0004f2aabbcc "
+	    "-->\n"
+	    "<polycomConfig device.set=\"1\" device.prov.ztpEnabled=\"1\"/>\n");
+	free(out);
+}
+
 static void
 test_template_check(void **state)
 {
@@ -470,6 +496,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phone_file_handoff, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_phone_file_template_bom,
+		    setup, teardown),
 		cmocka_unit_test(test_template_check),
 		cmocka_unit_test_setup_teardown(test_template_builtins_pass,
 		    setup, teardown),
