@@ -161,17 +161,23 @@ batch_connect(struct batch *b, char **cause)
 }
 
 /*
- * The daemon's journal stops or starts writing: while it cannot, no phone
- * is answered, so a script's operator must hear why nothing moves.
+ * The daemon's journal stops or starts writing, DHCP's link goes or comes
+ * back, another DHCP server answers: while so, phones wait, so a script's
+ * operator must hear why nothing moves.
  */
 static void
 batch_daemon_log(json_t *ev)
 {
-	const char	*text;
+	const char	*text, *level;
 
 	text = json_string_value(json_object_get(ev, "text"));
-	if (text != NULL && (strncmp(text, "journal: cannot write", 21) == 0 ||
-	    strncmp(text, "journal: writes work again", 26) == 0))
+	level = json_string_value(json_object_get(ev, "level"));
+	if (text == NULL || level == NULL)
+		return;
+	if (strncmp(text, "journal: cannot write", 21) == 0 ||
+	    strncmp(text, "journal: writes work again", 26) == 0 ||
+	    (strncmp(text, "dhcp: ", 6) == 0 && (strcmp(level, "warn") == 0 ||
+	    strstr(text, " has its link and address again") != NULL)))
 		fprintf(stderr, "ztp-rescue batch: the daemon says: %s\n",
 		    text);
 }

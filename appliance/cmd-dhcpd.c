@@ -421,6 +421,8 @@ cmd_dhcpd_exec(const struct cmd_entry *self, int argc, char **argv)
 			free(url);
 			return (EXIT_RUNTIME);
 		}
+		dc.vlan_parent = dc.iface;
+		dc.vlan_id = vid;
 		dc.iface = vname;
 	}
 

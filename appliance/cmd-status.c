@@ -83,9 +83,12 @@ cmd_status_ztp(json_t *zc)
 		printf("ZTP reachability check: %s\n", state);
 }
 
-/* The daemon's journal cannot write: first, since no phone moves. */
+/*
+ * First, since phones wait on them: the daemon's journal cannot write, or
+ * the interface DHCP serves on has no link or is gone.
+ */
 static void
-cmd_status_journal(json_t *app)
+cmd_status_alarms(json_t *app)
 {
 	char	*why;
 
@@ -97,6 +100,9 @@ cmd_status_journal(json_t *app)
 		    "here.\n", why);
 		free(why);
 	}
+	if (json_is_string(json_object_get(app, "dhcp_link")))
+		printf("DHCP: %s\n", json_string_value(json_object_get(app,
+		    "dhcp_link")));
 	if (!json_is_string(json_object_get(app, "journal_error")))
 		return;
 	why = control_text(app, "journal_error");
@@ -171,7 +177,7 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		    "running") != NULL)
 			printf("daemon not running; phones as the journal left "
 			    "them:\n");
-		cmd_status_journal(json_object_get(doc, "appliance"));
+		cmd_status_alarms(json_object_get(doc, "appliance"));
 		json_array_foreach(json_object_get(doc, "phones"), i, p) {
 			text = control_format_phone(p);
 			printf("%s\n", text);

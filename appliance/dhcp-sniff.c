@@ -244,6 +244,27 @@ dhcp_sniff_open(const char *iface, char **cause)
 	return (ds);
 }
 
+/*
+ * The interface came back as a new one (a USB adapter plugged in again):
+ * the same socket, bound to it (a packet socket may be bound again).
+ */
+int
+dhcp_sniff_rebind(struct dhcp_sniff *ds, const char *iface, char **cause)
+{
+	struct sockaddr_ll	sll;
+
+	memset(&sll, 0, sizeof sll);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	if (ds->fd == -1 || (sll.sll_ifindex = if_nametoindex(iface)) == 0 ||
+	    bind(ds->fd, (struct sockaddr *)&sll, sizeof sll) == -1) {
+		xasprintf(cause, "cannot read DHCP requests on %s again: %s",
+		    iface, ds->fd == -1 ? "no socket" : strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 void
 dhcp_sniff_free(struct dhcp_sniff *ds)
 {

@@ -88,6 +88,7 @@ struct dhcp {
 	struct event		*sock_ev;
 	struct dhcp_sniff	*sniff;
 	struct event		*sniff_ev;
+	struct dhcp_link	*link;		/* the interface, watched */
 
 	pid_t			 pid;
 	int			 pidfd;
@@ -142,6 +143,7 @@ static void	dhcp_restart_cb(evutil_socket_t, short, void *);
 static void	dhcp_sock_cb(evutil_socket_t, short, void *);
 static void	dhcp_sniff_cb(evutil_socket_t, short, void *);
 static void	dhcp_ignored_cb(void *, const struct dhcp_ignored *);
+static void	dhcp_link_cb(void *, const struct dhcp_link *, int);
 static int	dhcp_reap(struct dhcp *, int);
 static void	dhcp_close_child(struct dhcp *);
 static int	dhcp_wait_ready(struct dhcp *, char **);
@@ -659,6 +661,27 @@ dhcp_ignored(const struct dhcp *d, size_t *n)
 	return (dhcp_sniff_ignored(d->sniff, n));
 }
 
+/* The interface is a new one: the requests are read from it now. */
+static void
+dhcp_link_cb(void *arg, const struct dhcp_link *l, int new_interface)
+{
+	struct dhcp	*d = arg;
+	char		*why = NULL;
+
+	if (!new_interface || dhcp_link_ifindex(l) == 0 || d->sniff == NULL)
+		return;
+	if (dhcp_sniff_rebind(d->sniff, d->iface, &why) != 0) {
+		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);
+		free(why);
+	}
+}
+
+const char *
+dhcp_link_problem(const struct dhcp *d)
+{
+	return (d->link != NULL ? dhcp_link_text(d->link) : NULL);
+}
+
 static void
 dhcp_sniff_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -793,6 +816,8 @@ dhcp_begin(struct event_base *base, const struct dhcp_config *dc,
 	d->cfg.hook_path = dc->hook_path != NULL ? xstrdup(dc->hook_path) :
 	    NULL;
 	d->cfg.user = dc->user != NULL ? xstrdup(dc->user) : NULL;
+	d->cfg.vlan_parent = dc->vlan_parent != NULL ?
+	    xstrdup(dc->vlan_parent) : NULL;
 	d->cfg.dnsmasq = d->dnsmasq = xstrdup(dc->dnsmasq != NULL ?
 	    dc->dnsmasq : "dnsmasq");
 	xasprintf(&d->conf_path, "%s/%s", dc->state_dir, DHCP_CONF_NAME);
@@ -916,6 +941,11 @@ dhcp_finish(struct dhcp *d, char **cause)
 		d->sniff_ev = event_new(d->base, dhcp_sniff_fd(d->sniff),
 		    EV_READ | EV_PERSIST, dhcp_sniff_cb, d);
 		event_add(d->sniff_ev, NULL);
+	}
+	if ((d->link = dhcp_link_watch(d->base, dc, &d->net, dhcp_link_cb, d,
+	    &why)) == NULL) {
+		log_warn("dhcp: %s; a cable pulled will not be seen", why);
+		free(why);
 	}
 
 	return (dhcp_spawn(d, cause));
@@ -1072,6 +1102,9 @@ dhcp_free(struct dhcp *d)
 {
 	int	i;
 
+	/* First: the address leaving (dhcp_leave) is not put back. */
+	dhcp_link_free(d->link);
+	d->link = NULL;
 	if (d->pid != -1) {
 		if (kill(d->pid, SIGTERM) == -1 && errno == EPERM) {
 			/* Never wait for a child we cannot stop. */
@@ -1106,6 +1139,7 @@ dhcp_free(struct dhcp *d)
 	free((char *)d->cfg.boot_url);
 	free((char *)d->cfg.hook_path);
 	free((char *)d->cfg.user);
+	free((char *)d->cfg.vlan_parent);
 	if (d->restart_ev != NULL)
 		event_free(d->restart_ev);
 	if (d->sock_ev != NULL)

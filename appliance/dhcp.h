@@ -33,6 +33,11 @@ struct dhcp_config {
 					 * Polycom phones (OUI or vendor
 					 * class "Polycom") */
 	const struct oui_list *ouis;	/* NULL: oui_current() */
+	const char	*vlan_parent;	/* iface is vlan_parent.vlan_id, an
+					 * 802.1Q link made for the phones'
+					 * voice VLAN (made again if it goes);
+					 * NULL: untagged */
+	unsigned	 vlan_id;
 };
 
 struct dhcp_ignored;
@@ -228,6 +233,7 @@ const struct dhcp_ignored *dhcp_sniff_ignored(const struct dhcp_sniff *,
 	    size_t *);
 /* "server 10.99.0.2 offered 10.99.0.153" (the last), *count of them; NULL. */
 const char *dhcp_sniff_rogue(const struct dhcp_sniff *, unsigned long *);
+int	 dhcp_sniff_rebind(struct dhcp_sniff *, const char *, char **);
 void	 dhcp_sniff_free(struct dhcp_sniff *);
 
 /*
@@ -246,8 +252,31 @@ int	 dhcp_netif_remove_address(const char *, const struct dhcp_net *,
 /* Link state, carrier, addresses and default route, one fact a line. */
 int	 dhcp_netif_describe(const char *, char **, char **);
 
+/*
+ * The DHCP interface watched while DHCP runs (dhcp-link.c): a cable pulled,
+ * a USB adapter plugged out and in.  The callback is told of every change
+ * of state, and (last argument 1) when the interface is a new one.
+ */
+enum dhcp_link_state {
+	DHCP_LINK_UP,
+	DHCP_LINK_NO_CARRIER,
+	DHCP_LINK_GONE,
+	DHCP_LINK_BROKEN	/* its address could not be put back */
+};
+struct dhcp_link;
+typedef void (*dhcp_link_fn)(void *, const struct dhcp_link *, int);
+struct dhcp_link *dhcp_link_watch(struct event_base *,
+	    const struct dhcp_config *, const struct dhcp_net *, dhcp_link_fn,
+	    void *, char **);
+void	 dhcp_link_free(struct dhcp_link *);
+enum dhcp_link_state dhcp_link_state(const struct dhcp_link *);
+const char *dhcp_link_text(const struct dhcp_link *);	/* NULL: up */
+unsigned dhcp_link_ifindex(const struct dhcp_link *);
+
 /* "running"/"restarting"/"stopped": why the last restart happened, or NULL. */
 const char	*dhcp_last_restart(const struct dhcp *);
+/* What is wrong with the interface DHCP serves on, or NULL (dhcp-link.c). */
+const char	*dhcp_link_problem(const struct dhcp *);
 /* How often dnsmasq was restarted since dhcp_start. */
 unsigned	 dhcp_restarts(const struct dhcp *);
 /*

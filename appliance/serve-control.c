@@ -99,6 +99,10 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "journal_error",
 	    journal_writable(s->journal, serve_now()) ? json_null() :
 	    json_string(journal_failing(s->journal)));
+	/* A cable pulled, an adapter unplugged: DHCP runs and serves nobody. */
+	json_object_set_new(app, "dhcp_link", s->dhcp != NULL &&
+	    dhcp_link_problem(s->dhcp) != NULL ?
+	    json_string(dhcp_link_problem(s->dhcp)) : json_null());
 	json_object_set_new(app, "journal_set_aside", s->journal_aside != NULL ?
 	    json_pack("{s:s, s:s}", "path", s->journal_aside, "why",
 	    s->journal_aside_why) : json_null());

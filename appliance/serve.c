@@ -522,6 +522,8 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 		    cause) != 0)
 			return (-1);
 		dc.iface = vname;
+		dc.vlan_parent = iface;
+		dc.vlan_id = s->opt.vlan;
 	}
 	free(s->boot_url);
 	if (port == 80)

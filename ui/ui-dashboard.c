@@ -313,9 +313,13 @@ ui_header(struct ui *ui)
 		    "started; the old one, with earlier phones: %s",
 		    base != NULL ? base : "?");
 	}
+	else if (json_is_string(json_object_get(app, "dhcp_link")))
+		snprintf(line, sizeof line, " DHCP: %s",
+		    json_string_value(json_object_get(app, "dhcp_link")));
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
-	    "journal_error")) || json_is_object(aside) ? A_REVERSE | A_BOLD :
-	    A_NORMAL, line);
+	    "journal_error")) || json_is_object(aside) ||
+	    json_is_string(json_object_get(app, "dhcp_link")) ?
+	    A_REVERSE | A_BOLD : A_NORMAL, line);
 	free(repoint);
 	free(policy);
 	free(subject);
