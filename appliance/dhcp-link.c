@@ -18,12 +18,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "dhcp.h"
 #include "lldp.h"
 #include "log.h"
@@ -32,7 +33,7 @@
 #define DHCP_LINK_SETTLE_MS	200	/* events come in bursts */
 #define DHCP_LINK_RETRY_MS	2000	/* while wrong: look again, repair */
 #define DHCP_LINK_UP_MS		500	/* while a link brought up comes */
-#define DHCP_LINK_GRACE_SECS	6	/* a NIC brought up takes seconds to
+#define DHCP_LINK_GRACE_MS	6000	/* a NIC brought up takes seconds to
 					 * negotiate its link */
 
 struct dhcp_link {
@@ -50,7 +51,7 @@ struct dhcp_link {
 	unsigned		 ifindex;	/* as last seen; 0: gone */
 	enum dhcp_link_state	 state;
 	char			*text;		/* what is wrong, or NULL */
-	time_t			 brought_up;	/* the last repair */
+	int64_t			 brought_up;	/* the last repair, monotonic ms */
 };
 
 static void	dhcp_link_read_cb(evutil_socket_t, short, void *);
@@ -212,7 +213,7 @@ dhcp_link_repair(struct dhcp_link *l, int new_interface, short *flags)
 	else
 		log_info("dhcp: %s was taken down: brought it up again",
 		    l->iface);
-	l->brought_up = time(NULL);
+	l->brought_up = clock_mono_ms();
 	if (dhcp_link_flags(l->iface, flags) == -1)
 		*flags = 0;
 	return (NULL);
@@ -254,7 +255,8 @@ dhcp_link_check(struct dhcp_link *l)
 	if (why == NULL && ifindex != 0 && (!(flags & IFF_UP) ||
 	    !dhcp_netif_has_address(l->iface, &l->net.addr)))
 		why = dhcp_link_repair(l, ifindex != old_ifindex, &flags);
-	coming = time(NULL) - l->brought_up < DHCP_LINK_GRACE_SECS;
+	coming = l->brought_up != 0 &&
+	    clock_mono_ms() - l->brought_up < DHCP_LINK_GRACE_MS;
 	if (why != NULL && ifindex == 0) {
 		state = DHCP_LINK_BROKEN;
 		xasprintf(&text, "%s is gone and cannot be made again on %s "
