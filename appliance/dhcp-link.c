@@ -1,12 +1,13 @@
 /*
  * The DHCP interface in a closet: a cable pulled, a switch port turned off,
  * a USB adapter knocked out and plugged back (the kernel makes a new
- * interface, down and without the appliance's address).  dnsmasq runs on
- * through all of it, serving nobody, and the status said "running".  This
- * watches the interface over rtnetlink, says what is wrong in words, and
- * when the interface is there but down or without the address, puts the
- * address back and the link up (dnsmasq answers again on its own: it looks
- * up the interface's addresses for every request).
+ * interface, down and without the appliance's address, and no voice VLAN
+ * link on it).  dnsmasq runs on through all of it, serving nobody, its
+ * state still "running".  This watches the interface over rtnetlink, says
+ * what is wrong in words, and when the interface is there but down or
+ * without the address, puts the address back and the link up, the voice
+ * VLAN's link first (dnsmasq answers again on its own: it looks up the
+ * interface's addresses for every request).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -35,6 +36,13 @@
 #define DHCP_LINK_UP_MS		500	/* while a link brought up comes */
 #define DHCP_LINK_GRACE_MS	6000	/* a NIC brought up takes seconds to
 					 * negotiate its link */
+
+enum dhcp_link_state {
+	DHCP_LINK_UP,
+	DHCP_LINK_NO_CARRIER,
+	DHCP_LINK_GONE,
+	DHCP_LINK_BROKEN	/* its address could not be put back */
+};
 
 struct dhcp_link {
 	struct event_base	*base;
@@ -120,12 +128,6 @@ dhcp_link_free(struct dhcp_link *l)
 	free(l->parent);
 	free(l->text);
 	free(l);
-}
-
-enum dhcp_link_state
-dhcp_link_state(const struct dhcp_link *l)
-{
-	return (l->state);
 }
 
 const char *

@@ -257,19 +257,12 @@ int	 dhcp_netif_describe(const char *, char **, char **);
  * a USB adapter plugged out and in.  The callback is told of every change
  * of state, and (last argument 1) when the interface is a new one.
  */
-enum dhcp_link_state {
-	DHCP_LINK_UP,
-	DHCP_LINK_NO_CARRIER,
-	DHCP_LINK_GONE,
-	DHCP_LINK_BROKEN	/* its address could not be put back */
-};
 struct dhcp_link;
 typedef void (*dhcp_link_fn)(void *, const struct dhcp_link *, int);
 struct dhcp_link *dhcp_link_watch(struct event_base *,
 	    const struct dhcp_config *, const struct dhcp_net *, dhcp_link_fn,
 	    void *, char **);
 void	 dhcp_link_free(struct dhcp_link *);
-enum dhcp_link_state dhcp_link_state(const struct dhcp_link *);
 const char *dhcp_link_text(const struct dhcp_link *);	/* NULL: up */
 unsigned dhcp_link_ifindex(const struct dhcp_link *);
 
