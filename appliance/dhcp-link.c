@@ -37,13 +37,6 @@
 #define DHCP_LINK_GRACE_MS	6000	/* a NIC brought up takes seconds to
 					 * negotiate its link */
 
-enum dhcp_link_state {
-	DHCP_LINK_UP,
-	DHCP_LINK_NO_CARRIER,
-	DHCP_LINK_GONE,
-	DHCP_LINK_BROKEN	/* its address could not be put back */
-};
-
 struct dhcp_link {
 	struct event_base	*base;
 	char			*iface;
@@ -57,7 +50,6 @@ struct dhcp_link {
 	struct event		*read_ev;
 	struct event		*check_ev;
 	unsigned		 ifindex;	/* as last seen; 0: gone */
-	enum dhcp_link_state	 state;
 	char			*text;		/* what is wrong, or NULL */
 	int64_t			 brought_up;	/* the last repair, monotonic ms */
 };
@@ -107,7 +99,6 @@ dhcp_link_watch(struct event_base *base, const struct dhcp_config *dc,
 	l->arg = arg;
 	l->fd = fd;
 	l->ifindex = if_nametoindex(iface);
-	l->state = DHCP_LINK_UP;
 	l->read_ev = event_new(base, fd, EV_READ | EV_PERSIST,
 	    dhcp_link_read_cb, l);
 	l->check_ev = evtimer_new(base, dhcp_link_check_cb, l);
@@ -134,12 +125,6 @@ const char *
 dhcp_link_text(const struct dhcp_link *l)
 {
 	return (l->text);
-}
-
-unsigned
-dhcp_link_ifindex(const struct dhcp_link *l)
-{
-	return (l->ifindex);
 }
 
 /* What the messages say is not read: the interface itself is looked at. */
@@ -240,11 +225,10 @@ dhcp_link_vlan(struct dhcp_link *l, unsigned *ifindex)
 static void
 dhcp_link_check(struct dhcp_link *l)
 {
-	enum dhcp_link_state	 state;
-	char			*text = NULL, *why = NULL, addr[INET_ADDRSTRLEN];
-	unsigned		 ifindex, old_ifindex = l->ifindex;
-	short			 flags = 0;
-	int			 coming;
+	char		*text = NULL, *why = NULL, addr[INET_ADDRSTRLEN];
+	unsigned	 ifindex, old_ifindex = l->ifindex;
+	short		 flags = 0;
+	int		 coming = 0;
 
 	inet_ntop(AF_INET, &l->net.addr, addr, sizeof addr);
 	ifindex = if_nametoindex(l->iface);
@@ -257,58 +241,48 @@ dhcp_link_check(struct dhcp_link *l)
 	if (why == NULL && ifindex != 0 && (!(flags & IFF_UP) ||
 	    !dhcp_netif_has_address(l->iface, &l->net.addr)))
 		why = dhcp_link_repair(l, ifindex != old_ifindex, &flags);
-	coming = l->brought_up != 0 &&
-	    clock_mono_ms() - l->brought_up < DHCP_LINK_GRACE_MS;
-	if (why != NULL && ifindex == 0) {
-		state = DHCP_LINK_BROKEN;
+	if (why != NULL && ifindex == 0)
 		xasprintf(&text, "%s is gone and cannot be made again on %s "
 		    "(%s): phones get no address", l->iface, l->parent, why);
-	} else if (ifindex == 0 && l->parent != NULL) {
-		state = DHCP_LINK_GONE;
+	else if (ifindex == 0 && l->parent != NULL)
 		xasprintf(&text, "%s is gone with %s (a USB adapter "
 		    "unplugged?): plug it back in; VLAN %u and the address "
 		    "come back by themselves", l->iface, l->parent, l->vid);
-	} else if (ifindex == 0) {
-		state = DHCP_LINK_GONE;
+	else if (ifindex == 0)
 		xasprintf(&text, "%s is gone (a USB adapter unplugged?): plug "
 		    "it back in; its address comes back by itself", l->iface);
-	} else if (why != NULL) {
-		state = DHCP_LINK_BROKEN;
+	else if (why != NULL)
 		xasprintf(&text, "%s lost its address %s/%d and it cannot be "
 		    "put back (%s): phones get no address", l->iface, addr,
 		    l->net.prefix, why);
-	} else if (!(flags & IFF_RUNNING) && coming) {
-		state = DHCP_LINK_NO_CARRIER;
+	else if (!(flags & IFF_RUNNING) && l->brought_up != 0 &&
+	    clock_mono_ms() - l->brought_up < DHCP_LINK_GRACE_MS) {
+		coming = 1;
 		xasprintf(&text, "%s is coming up: waiting for its link",
 		    l->iface);
-	} else if (!(flags & IFF_RUNNING)) {
-		state = DHCP_LINK_NO_CARRIER;
+	} else if (!(flags & IFF_RUNNING))
 		xasprintf(&text, "%s has no link: is the cable in, and the "
 		    "switch port on?", l->iface);
-	} else
-		state = DHCP_LINK_UP;
 	free(why);
 	l->ifindex = ifindex;
 
-	if (state != l->state || (text != NULL && (l->text == NULL ||
-	    strcmp(text, l->text) != 0))) {
+	/* Said once per change: the log, and the status from l->text. */
+	if ((text == NULL) != (l->text == NULL) ||
+	    (text != NULL && strcmp(text, l->text) != 0)) {
 		if (text == NULL)
 			log_info("dhcp: %s has its link and address again: "
 			    "phones get leases", l->iface);
-		else if (coming && state == DHCP_LINK_NO_CARRIER)
+		else if (coming)
 			log_info("dhcp: %s", text);
 		else
 			log_warn("dhcp: %s", text);
 		free(l->text);
 		l->text = text;
-		l->state = state;
-		text = NULL;
-		l->fn(l->arg, l, ifindex != old_ifindex);
-	} else if (ifindex != old_ifindex)
-		l->fn(l->arg, l, 1);
-	free(text);
-	if (state == DHCP_LINK_NO_CARRIER && coming)
-		dhcp_link_schedule(l, DHCP_LINK_UP_MS);
-	else if (state != DHCP_LINK_UP)
-		dhcp_link_schedule(l, DHCP_LINK_RETRY_MS);
+	} else
+		free(text);
+	if (ifindex != 0 && ifindex != old_ifindex)
+		l->fn(l->arg);
+	if (l->text != NULL)
+		dhcp_link_schedule(l, coming ? DHCP_LINK_UP_MS :
+		    DHCP_LINK_RETRY_MS);
 }

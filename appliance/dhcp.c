@@ -143,7 +143,7 @@ static void	dhcp_restart_cb(evutil_socket_t, short, void *);
 static void	dhcp_sock_cb(evutil_socket_t, short, void *);
 static void	dhcp_sniff_cb(evutil_socket_t, short, void *);
 static void	dhcp_ignored_cb(void *, const struct dhcp_ignored *);
-static void	dhcp_link_cb(void *, const struct dhcp_link *, int);
+static void	dhcp_link_cb(void *);
 static int	dhcp_reap(struct dhcp *, int);
 static void	dhcp_close_child(struct dhcp *);
 static int	dhcp_wait_ready(struct dhcp *, char **);
@@ -663,12 +663,12 @@ dhcp_ignored(const struct dhcp *d, size_t *n)
 
 /* The interface is a new one: the requests are read from it now. */
 static void
-dhcp_link_cb(void *arg, const struct dhcp_link *l, int new_interface)
+dhcp_link_cb(void *arg)
 {
 	struct dhcp	*d = arg;
 	char		*why = NULL;
 
-	if (!new_interface || dhcp_link_ifindex(l) == 0 || d->sniff == NULL)
+	if (d->sniff == NULL)
 		return;
 	if (dhcp_sniff_rebind(d->sniff, d->iface, &why) != 0) {
 		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);

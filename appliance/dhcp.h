@@ -254,17 +254,16 @@ int	 dhcp_netif_describe(const char *, char **, char **);
 
 /*
  * The DHCP interface watched while DHCP runs (dhcp-link.c): a cable pulled,
- * a USB adapter plugged out and in.  The callback is told of every change
- * of state, and (last argument 1) when the interface is a new one.
+ * a USB adapter plugged out and in.  The callback is told when the
+ * interface is a new one (plugged in again), up with its address.
  */
 struct dhcp_link;
-typedef void (*dhcp_link_fn)(void *, const struct dhcp_link *, int);
+typedef void (*dhcp_link_fn)(void *);
 struct dhcp_link *dhcp_link_watch(struct event_base *,
 	    const struct dhcp_config *, const struct dhcp_net *, dhcp_link_fn,
 	    void *, char **);
 void	 dhcp_link_free(struct dhcp_link *);
 const char *dhcp_link_text(const struct dhcp_link *);	/* NULL: up */
-unsigned dhcp_link_ifindex(const struct dhcp_link *);
 
 /* "running"/"restarting"/"stopped": why the last restart happened, or NULL. */
 const char	*dhcp_last_restart(const struct dhcp *);
