@@ -312,8 +312,7 @@ ui_header(struct ui *ui)
 		snprintf(line, sizeof line, " JOURNAL WAS DAMAGED: a new one "
 		    "started; the old one, with earlier phones: %s",
 		    base != NULL ? base : "?");
-	}
-	else if (json_is_string(json_object_get(app, "dhcp_link")))
+	} else if (json_is_string(json_object_get(app, "dhcp_link")))
 		snprintf(line, sizeof line, " DHCP: %s",
 		    json_string_value(json_object_get(app, "dhcp_link")));
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
