@@ -13,9 +13,9 @@
  * It prints "forwarding" once both packet sockets are open and, on SIGTERM
  * or SIGINT, "tagged N untagged N dropped N unsent N" (frames): dropped are
  * the frames its VLAN rule refused, unsent those the kernel would not take
- * (a full queue, ENOBUFS, under a burst: TCP sends them again).  The kernel moves a
- * received frame's tag out of the data (skb_vlan_untag), so the tag of a
- * frame from TRUNK is read from PACKET_AUXDATA.
+ * (a full queue, ENOBUFS, under a burst: TCP sends them again).  The
+ * kernel moves a received frame's tag out of the data (skb_vlan_untag), so
+ * the tag of a frame from TRUNK is read from PACKET_AUXDATA.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>

@@ -82,20 +82,6 @@ test_progress_bar(void **state)
 	assert_string_equal(bar, "");
 }
 
-static void
-check_path(const char *in, const char *want)
-{
-	char	*copy = strdup(in);
-
-	assert_string_equal(ui_path_clean(copy), want);
-	free(copy);
-}
-
-/*
- * What a technician types or pastes into the console's path fields: the
- * path was taken whole, so "report.csv " wrote JSON to a file named with
- * a space, and a quoted or file:// path was "No such file or directory".
- */
 /* Forgetting a phone mid-upgrade says that the upgrade goes on. */
 static void
 test_forget_question(void **state)
@@ -121,6 +107,20 @@ test_forget_question(void **state)
 	free(q);
 }
 
+static void
+check_path(const char *in, const char *want)
+{
+	char	*copy = strdup(in);
+
+	assert_string_equal(ui_path_clean(copy), want);
+	free(copy);
+}
+
+/*
+ * What a technician types or pastes into the console's path fields: the
+ * path was taken whole, so "report.csv " wrote JSON to a file named with
+ * a space, and a quoted or file:// path was "No such file or directory".
+ */
 static void
 test_path_clean(void **state)
 {
