@@ -198,6 +198,12 @@ batch_sync(struct batch *b, char **cause)
 		    "daemon's log says what to do)\n", json_string_value(
 		    json_object_get(json_object_get(st, "appliance"),
 		    "journal_error")));
+	/* As the daemon logs it, had this run been listening then. */
+	if (json_is_string(json_object_get(json_object_get(st, "appliance"),
+	    "dhcp_link")))
+		fprintf(stderr, "ztp-rescue batch: the daemon says: dhcp: %s\n",
+		    json_string_value(json_object_get(json_object_get(st,
+		    "appliance"), "dhcp_link")));
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);
