@@ -114,6 +114,8 @@ struct dhcp {
 	const struct oui_list	*ouis;
 	dhcp_ignored_fn		 ignored_fn;
 	void			*ignored_arg;
+	void			(*new_link_fn)(void *);
+	void			*new_link_arg;
 
 	/*
 	 * A start that does not block (dhcp_start_async): the configuration
@@ -651,6 +653,13 @@ dhcp_set_ignored_fn(struct dhcp *d, dhcp_ignored_fn fn, void *arg)
 	d->ignored_arg = arg;
 }
 
+void
+dhcp_set_new_link_fn(struct dhcp *d, void (*fn)(void *), void *arg)
+{
+	d->new_link_fn = fn;
+	d->new_link_arg = arg;
+}
+
 const struct dhcp_ignored *
 dhcp_ignored(const struct dhcp *d, size_t *n)
 {
@@ -668,12 +677,13 @@ dhcp_link_cb(void *arg)
 	struct dhcp	*d = arg;
 	char		*why = NULL;
 
-	if (d->sniff == NULL)
-		return;
-	if (dhcp_sniff_rebind(d->sniff, d->iface, &why) != 0) {
+	if (d->sniff != NULL && dhcp_sniff_rebind(d->sniff, d->iface,
+	    &why) != 0) {
 		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);
 		free(why);
 	}
+	if (d->new_link_fn != NULL)
+		d->new_link_fn(d->new_link_arg);
 }
 
 const char *

@@ -86,6 +86,11 @@ const char	*dhcp_state(const struct dhcp *);
 const char	*dhcp_other_server(const struct dhcp *);
 /* Told once per MAC when a client is first ignored. */
 void		 dhcp_set_ignored_fn(struct dhcp *, dhcp_ignored_fn, void *);
+/*
+ * Told when the interface is a new one (an adapter plugged in again) and
+ * has its address back: what else listens on it must bind to it again.
+ */
+void		 dhcp_set_new_link_fn(struct dhcp *, void (*)(void *), void *);
 /* The clients ignored so far (oldest first), *n of them; NULL when none. */
 const struct dhcp_ignored *dhcp_ignored(const struct dhcp *, size_t *);
 

@@ -159,6 +159,22 @@ serve_closet_stop(struct serve *s)
 	closet_pause(s->closet);
 }
 
+/*
+ * An adapter unplugged and plugged in again is a new interface: the
+ * listener, bound to the old one, would hear nothing.  What it saw stays.
+ */
+void
+serve_closet_relisten(void *arg)
+{
+	struct serve	*s = arg;
+
+	if (s->closet == NULL || s->dhcp_iface == NULL ||
+	    s->dhcp_address == NULL)
+		return;
+	serve_closet_stop(s);
+	serve_closet_start(s, s->dhcp_iface, s->dhcp_address);
+}
+
 void
 serve_closet_free(struct serve *s)
 {

@@ -569,6 +569,7 @@ serve_dhcp_start(struct serve *s, const char *iface, const char *address,
 		return (-1);
 	}
 	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
+	dhcp_set_new_link_fn(s->dhcp, serve_closet_relisten, s);
 	serve_dhcp_remember(s, iface, address);
 	s->dhcp_force = force;
 	serve_closet_start(s, iface, address);
@@ -591,6 +592,7 @@ serve_dhcp_start_async(struct serve *s, const char *iface,
 	    &s->dhcp, cause) != 0)
 		return (-1);
 	dhcp_set_ignored_fn(s->dhcp, serve_closet_ignored, s);
+	dhcp_set_new_link_fn(s->dhcp, serve_closet_relisten, s);
 	serve_dhcp_remember(s, iface, address);
 	s->dhcp_force = force;
 	serve_closet_start(s, iface, address);

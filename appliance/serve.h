@@ -319,6 +319,8 @@ void	 serve_closet_status(struct serve *, json_t *);
 /* The passive listener on the phones' interface, with DHCP. */
 void	 serve_closet_start(struct serve *, const char *, const char *);
 void	 serve_closet_stop(struct serve *);
+/* DHCP's interface is a new one: the listener binds to it again. */
+void	 serve_closet_relisten(void *);
 void	 serve_closet_free(struct serve *);
 /* The lease hook for dhcp_start: the listener learns, then the fleet. */
 void	 serve_closet_lease(void *, const struct dhcp_lease *);

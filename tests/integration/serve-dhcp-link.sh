@@ -5,7 +5,8 @@
 # in).  `ztp-rescue serve --iface`, as nobody, says each in the status, its
 # text, the console's third line, the log and to a batch operator, puts the
 # address back and the link up by itself, and a phone then gets a lease,
-# its binary option 60 read from the new interface.  With --vlan, the
+# its binary option 60 read from the new interface, where the listener for
+# phones that do not ask hears too.  With --vlan, the
 # voice VLAN's link that went with the adapter is made again on it.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
@@ -119,6 +120,14 @@ check "and the link is up: dhcp_link is null" wait_for 10 link_is null
 check_contains "the log says so" \
     "info: dhcp: lan0 is back: gave it 10.99.0.1/24 again and brought it up" \
     "$(cat "$d/serve.log")"
+# The listener for phones that do not ask hears the new interface too: a
+# phone with a stored static address outside the subnet (ARP for it).
+ip -n "$ph" addr add 10.20.4.17/24 dev eth0
+ip netns exec "$ph" ping -c 3 -i 0.3 -W 1 10.20.4.1 >/dev/null 2>&1
+check "the listener for silent phones hears the new interface" \
+    wait_for 15 sh -c "'$ZTP_BIN' status --state '$d/state' --json |
+    jq -e '.silent[] | select(.mac == \"0004f2aaee02\")' >/dev/null"
+ip -n "$ph" addr flush dev eth0
 lease second 0004f2aaee02 VVX-VVX_450
 check_contains "a phone behind it gets a lease" "ip=10.99.0." \
     "$(cat "$d/bound" 2>/dev/null)"
