@@ -38,7 +38,6 @@
 					 * negotiate its link */
 
 struct dhcp_link {
-	struct event_base	*base;
 	char			*iface;
 	char			*parent;	/* of an 802.1Q iface, or NULL */
 	unsigned		 vid;
@@ -58,7 +57,8 @@ static void	dhcp_link_read_cb(evutil_socket_t, short, void *);
 static void	dhcp_link_check_cb(evutil_socket_t, short, void *);
 static void	dhcp_link_schedule(struct dhcp_link *, unsigned);
 static void	dhcp_link_check(struct dhcp_link *);
-static char	*dhcp_link_repair(struct dhcp_link *, int, short *);
+static char	*dhcp_link_repair(struct dhcp_link *, const char *, int,
+		    short *);
 static char	*dhcp_link_vlan(struct dhcp_link *, unsigned *);
 static int	dhcp_link_flags(const char *, short *);
 
@@ -88,7 +88,6 @@ dhcp_link_watch(struct event_base *base, const struct dhcp_config *dc,
 		return (NULL);
 	}
 	l = xcalloc(1, sizeof *l);
-	l->base = base;
 	l->iface = xstrdup(iface);
 	if (dc->vlan_parent != NULL) {
 		l->parent = xstrdup(dc->vlan_parent);
@@ -182,12 +181,12 @@ dhcp_link_flags(const char *iface, short *flags)
 
 /* The interface there again, down or without the address: both back. */
 static char *
-dhcp_link_repair(struct dhcp_link *l, int new_interface, short *flags)
+dhcp_link_repair(struct dhcp_link *l, const char *addr, int new_interface,
+    short *flags)
 {
-	char	*why = NULL, addr[INET_ADDRSTRLEN];
+	char	*why = NULL;
 	int	 had_address;
 
-	inet_ntop(AF_INET, &l->net.addr, addr, sizeof addr);
 	had_address = dhcp_netif_has_address(l->iface, &l->net.addr);
 	if (dhcp_netif_set_address(l->iface, &l->net, &why) != 0)
 		return (why);
@@ -240,7 +239,8 @@ dhcp_link_check(struct dhcp_link *l)
 		ifindex = 0;	/* gone between the two looks */
 	if (why == NULL && ifindex != 0 && (!(flags & IFF_UP) ||
 	    !dhcp_netif_has_address(l->iface, &l->net.addr)))
-		why = dhcp_link_repair(l, ifindex != old_ifindex, &flags);
+		why = dhcp_link_repair(l, addr, ifindex != old_ifindex,
+		    &flags);
 	if (why != NULL && ifindex == 0)
 		xasprintf(&text, "%s is gone and cannot be made again on %s "
 		    "(%s): phones get no address", l->iface, l->parent, why);
