@@ -1,6 +1,7 @@
 /*
  * The menu: everything the job needs besides the per-phone keys.  Network
- * and DHCP (ui-network.c), packages from a USB stick, the target version per model, the CA and the re-point,
+ * and DHCP (ui-network.c), packages from a USB stick, the target version per
+ * model (ui-target.c), the CA and the re-point,
  * the unknown-version policy, the report, and stopping the appliance.  Each
  * action shows its `ztp-rescue ctl` equivalent; each answer, good or bad, is
  * shown as the daemon wrote it.
@@ -26,7 +27,6 @@
 #include "xmalloc.h"
 #include "ui.h"
 
-static void	ui_menu_target(struct ui *);
 static void	ui_menu_ca(struct ui *);
 static void	ui_menu_repoint(struct ui *);
 static void	ui_menu_policy(struct ui *);
@@ -284,99 +284,6 @@ ui_menu_import(struct ui *ui)
 	free(esc);
 	free(text);
 	json_decref(r);
-}
-
-static void
-ui_menu_target(struct ui *ui)
-{
-	json_t		*lib, *models, *ph, *p, *args, *r;
-	const char	*m, **items;
-	char		*error = NULL, *model, *version, a1[96], a2[96];
-	size_t		 i, n;
-	int		 choice;
-
-	models = json_array();
-	json_array_foreach(ui->phones, i, ph) {
-		m = json_string_value(json_object_get(ph, "model"));
-		if (m == NULL || *m == '\0')
-			continue;
-		for (n = 0; n < json_array_size(models); n++) {
-			if (strcmp(json_string_value(json_array_get(models,
-			    n)), m) == 0)
-				break;
-		}
-		if (n == json_array_size(models))
-			json_array_append_new(models, json_string(m));
-	}
-	n = json_array_size(models);
-	items = xcalloc(n + 1, sizeof *items);
-	for (i = 0; i < n; i++)
-		items[i] = json_string_value(json_array_get(models, i));
-	items[n] = "Another model (type its name)";
-	choice = ui_choose(ui, "Target version: which model?", items, n + 1,
-	    0);
-	model = NULL;
-	if (choice >= 0 && (size_t)choice < n)
-		model = xstrdup(items[choice]);
-	else if (choice >= 0)
-		model = ui_input(ui, "Model", "Model name as in 'ztp-rescue "
-		    "models' (for example VVX410):", "");
-	free(items);
-	json_decref(models);
-	if (model == NULL || *model == '\0') {
-		free(model);
-		return;
-	}
-
-	/* The versions the library holds. */
-	if ((lib = ui_request(ui, "library", NULL, &error)) == NULL) {
-		ui_show_error(ui, "Library", error);
-		free(error);
-		free(model);
-		return;
-	}
-	n = json_array_size(json_object_get(lib, "packages"));
-	items = xcalloc(n + 1, sizeof *items);
-	json_array_foreach(json_object_get(lib, "packages"), i, p) {
-		items[i] = json_string_value(json_object_get(p, "version"));
-		if (items[i] == NULL)
-			items[i] = "?";
-	}
-	items[n] = "Another version (type it)";
-	choice = ui_choose(ui, "Target version for this model", items, n + 1,
-	    0);
-	version = NULL;
-	if (choice >= 0 && (size_t)choice < n)
-		version = xstrdup(items[choice]);
-	else if (choice >= 0)
-		version = ui_input(ui, "Version", "UC Software version (for "
-		    "example 4.1.7.5432):", "");
-	free(items);
-	json_decref(lib);
-	if (version == NULL || *version == '\0') {
-		free(model);
-		free(version);
-		return;
-	}
-	snprintf(a1, sizeof a1, "model=%s", model);
-	snprintf(a2, sizeof a2, "version=%s", version);
-	ui_cmdline(ui, "ctl", "set-target", a1, a2, NULL);
-	args = json_pack("{s:s,s:s}", "model", model, "version", version);
-	r = ui_request(ui, "set-target", args, &error);
-	json_decref(args);
-	if (r == NULL) {
-		ui_show_error(ui, "Target version", error);
-		free(error);
-	} else if (json_is_string(json_object_get(r, "warning"))) {
-		ui_set_message(ui, 1, "%s target set to %s, but %s", model,
-		    version, json_string_value(json_object_get(r, "warning")));
-		json_decref(r);
-	} else {
-		ui_set_message(ui, 0, "%s phones now get %s", model, version);
-		json_decref(r);
-	}
-	free(model);
-	free(version);
 }
 
 static void

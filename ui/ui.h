@@ -118,6 +118,10 @@ void		 ui_show_error(struct ui *, const char *, const char *);
 void		 ui_menu_import(struct ui *);
 void		 ui_menu_export(struct ui *);
 
+/* ui-target.c */
+void		 ui_menu_target(struct ui *);
+json_t		*ui_target_versions(json_t *, json_t *, const char *, char **);
+
 /* ui-network.c */
 #define UI_DEFAULT_ADDRESS	"10.99.0.1/24"	/* an isolated segment's */
 int		 ui_menu_network(struct ui *);

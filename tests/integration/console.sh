@@ -31,6 +31,7 @@ off_screen() { ! screen | grep -F -q -- "$1"; }
 keys() { $T send-keys -t console "$@"; }
 # The screen with a command line broken over two lines joined again.
 joined() { screen | sed -e ':a' -e '/ \\$/N; s/ \\\n  / /; ta'; }
+lacks() { ! printf '%s' "$2" | grep -F -q -- "$1"; }
 row_on_screen() { screen | grep -q "^$1 "; }
 cmdline_on_screen() { joined | grep -F -q -- "\$ $1"; }
 wait_cmdline() {
@@ -113,6 +114,24 @@ wait_screen "Forget phone 0004f2c00001?"
 keys n
 wait_screen "0004f2c00001: not forgotten"
 check "the phone is still known" test -n "$(phone_field "$d" 0004f2c00001 mac)"
+
+# The target version per model offers only the versions holding an image
+# for the model's part: the library's 5.4.1 and 4.0.8 hold none for the
+# VVX 410 (3111-46162-001), and were offered before.
+keys m
+wait_screen "Target version per model"
+keys 4
+wait_screen "Target version: which model?"
+keys Enter
+wait_screen "Target version for VVX410 (part 3111-46162-001)"
+s=$(screen)
+check_contains "the version holding the part is offered" "1 4.1.7.5432" "$s"
+check_contains "then the typed one" "2 Another version (type it)" "$s"
+check "5.4.1 (no VVX 410 image) is not offered" lacks "5.4.1" "$s"
+check "4.0.8 (no VVX 410 image) is not offered" lacks "4.0.8" "$s"
+keys Enter
+wait_screen "VVX410 phones now get 4.1.7.5432"
+wait_cmdline "ztp-rescue ctl --state $d/state set-target model=VVX410 version=4.1.7.5432"
 
 # Filter.
 keys /

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "../../ui/ui.h"
 
 static void
@@ -107,6 +109,87 @@ test_forget_question(void **state)
 	free(q);
 }
 
+/* The versions the target dialog offers, as "version" strings joined by " ". */
+static char *
+target_versions(const char *phones, const char *packages, const char *model,
+    char **parts)
+{
+	json_t		*ph = json_loads(phones, 0, NULL);
+	json_t		*pk = json_loads(packages, 0, NULL);
+	json_t		*v, *list;
+	char		 buf[256] = "";
+	size_t		 i;
+
+	assert_non_null(ph);
+	assert_non_null(pk);
+	list = ui_target_versions(ph, pk, model, parts);
+	json_array_foreach(list, i, v) {
+		if (i > 0)
+			strcat(buf, " ");
+		strcat(buf, json_string_value(v));
+	}
+	json_decref(list);
+	json_decref(ph);
+	json_decref(pk);
+	return (strdup(buf));
+}
+
+/*
+ * The target dialog offered every version in the library, those without
+ * an image for the model's part included: a VVX 410 could be given 5.4.1,
+ * which holds no 3111-46162-001 image, and its phones then waited.
+ */
+static void
+test_target_versions(void **state)
+{
+	const char	*pkgs = "["
+	    "{\"version\": \"4.0.8.0931\", \"parts\": [\"2345-12500-001\"]},"
+	    "{\"version\": \"4.1.7.5432\", \"parts\": [\"3111-46162-001\","
+	    " \"3111-44500-001\"]},"
+	    "{\"version\": \"5.4.1.18370\", \"parts\": [\"3111-48400-001\"]},"
+	    "{\"version\": \"4.1.7.5432\", \"parts\": [\"3111-46162-001\"]},"
+	    "{\"version\": \"4.1.8.1000\", \"parts\": [\"3111-46162-001\"]}]";
+	const char	*phones = "["
+	    "{\"model\": \"VVX410\", \"part\": \"3111-46162-001\"},"
+	    "{\"model\": \"VVX410\", \"part\": \"3111-46162-001\"},"
+	    "{\"model\": \"SPIP550\", \"part\": \"2345-12500-001\"},"
+	    "{\"model\": \"SPIP550\", \"part\": \"2345-12560-001\"},"
+	    "{\"model\": \"VVX9999\", \"part\": \"3111-99999-001\"},"
+	    "{\"model\": \"VVX500\", \"part\": null}]";
+	char		*got, *parts;
+
+	(void)state;
+	/* Only the versions with the part's image, each once, in order. */
+	got = target_versions(phones, pkgs, "VVX410", &parts);
+	assert_string_equal(got, "4.1.7.5432 4.1.8.1000");
+	assert_string_equal(parts, "3111-46162-001");
+	free(got);
+	free(parts);
+	/* Two parts reported under one model: a version with either. */
+	got = target_versions(phones, pkgs, "SPIP550", &parts);
+	assert_string_equal(got, "4.0.8.0931");
+	assert_string_equal(parts, "2345-12500-001, 2345-12560-001");
+	free(got);
+	free(parts);
+	/* A part no package holds: nothing offered (the dialog says why). */
+	got = target_versions(phones, pkgs, "VVX9999", &parts);
+	assert_string_equal(got, "");
+	assert_string_equal(parts, "3111-99999-001");
+	free(got);
+	free(parts);
+	/* No part known (none reported, or a typed model): every version. */
+	got = target_versions(phones, pkgs, "VVX500", &parts);
+	assert_string_equal(got, "4.0.8.0931 4.1.7.5432 5.4.1.18370 "
+	    "4.1.8.1000");
+	assert_null(parts);
+	free(got);
+	got = target_versions(phones, pkgs, "VVX1500", &parts);
+	assert_string_equal(got, "4.0.8.0931 4.1.7.5432 5.4.1.18370 "
+	    "4.1.8.1000");
+	assert_null(parts);
+	free(got);
+}
+
 static void
 check_path(const char *in, const char *want)
 {
@@ -147,6 +230,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forget_question),
+		cmocka_unit_test(test_target_versions),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
