@@ -23,7 +23,8 @@ DEB_BUILD	:= gcc make pkg-config libevent-dev libssl-dev libarchive-dev \
 DEB_TEST	:= clang libclang-rt-14-dev tftp-hpa atftp busybox curl \
 		   dnsmasq-base tftpd-hpa nginx-light nftables iproute2 tmux udhcpc \
 		   zip unzip libarchive-tools sqlite3 openssl xz-utils zstd procps \
-		   iputils-ping psmisc jq lldpd gdisk dosfstools e2fsprogs
+		   iputils-ping psmisc jq lldpd gdisk dosfstools e2fsprogs \
+		   tcpdump
 
 PKGS		:= libevent libevent_openssl openssl libarchive sqlite3 jansson \
 		   libxml-2.0 ncurses liburing
