@@ -165,16 +165,38 @@ serve_ctl_phone_cmd(void *arg, json_t *args, json_t **result, char **error)
 	return (0);
 }
 
+/* The longest reason a hold may be given over the control socket. */
+#define SERVE_REASON_MAX	200
+
 static int
 serve_ctl_hold(void *arg, json_t *args, json_t **result, char **error)
 {
 	struct serve	*s = arg;
 	struct phone	*p;
 
+	json_t		*r = json_object_get(args, "reason");
+	const char	*reason = "held by the operator";
+	size_t		 i, len;
+
+	/* The reason said (batch --only-inventory, the console) is kept. */
+	if (r != NULL) {
+		reason = json_string_value(r);
+		len = reason != NULL ? strlen(reason) : 0;
+		for (i = 0; i < len; i++) {
+			if ((unsigned char)reason[i] < 0x20 ||
+			    reason[i] == 0x7f)
+				break;
+		}
+		if (len == 0 || len > SERVE_REASON_MAX || i < len) {
+			xasprintf(error, "\"reason\" must be a line of text of "
+			    "1 to %d bytes, without control characters",
+			    SERVE_REASON_MAX);
+			return (-1);
+		}
+	}
 	if ((p = serve_ctl_phone(s, args, error)) == NULL)
 		return (-1);
-	fleet_hold(s->fleet, p, "held by the operator", serve_now(),
-	    "control: hold");
+	fleet_hold(s->fleet, p, reason, serve_now(), "control: hold");
 	*result = fleet_phone_json(s->fleet, p);
 	return (0);
 }

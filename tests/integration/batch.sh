@@ -98,6 +98,9 @@ check_eq "the phone outside the inventory is held" held \
     "$(phone_field "$d" 0004f2b00009 state)"
 check "and batch said so" grep -q '"event":"held","mac":"0004f2b00009"' \
     "$d/batch.json"
+check_eq "with batch's reason (the daemon dropped it before)" \
+    "not in the batch inventory (--only-inventory)" \
+    "$(phone_field "$d" 0004f2b00009 reason)"
 
 wait "$w1" "$w2"
 check_eq "watch --json prints a daemon event" phone \

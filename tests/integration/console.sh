@@ -103,6 +103,8 @@ keys Home h
 wait_screen "hold 0004f2c00001: done"
 wait_cmdline "ztp-rescue ctl --state $d/state hold mac=0004f2c00001 'reason=held from the console'"
 check_eq "the daemon holds the phone" held "$(phone_field "$d" 0004f2c00001 state)"
+check_eq "with the console's reason" "held from the console" \
+    "$(phone_field "$d" 0004f2c00001 reason)"
 wait_screen "held:1"
 "$ZTP_BIN" ctl --state "$d/state" release mac=0004f2c00001 >/dev/null; rc=$?
 check_eq "the shown command's sibling (ctl release) works" 0 "$rc"

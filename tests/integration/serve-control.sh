@@ -35,6 +35,17 @@ check "the CA is kept for restarts" test -f "$D/state/ca.pem"
 
 out=$(ctl hold mac=$mac)
 check_eq "hold" held "$(phone_field "$D" $mac state)"
+check_eq "without a reason: the operator's" "held by the operator" \
+    "$(phone_field "$D" $mac reason)"
+out=$(ctl hold mac=$mac "reason=$(printf 'a\033[2Jb')" 2>&1); rc=$?
+check_eq "a reason with a control character is refused" 1 "$rc"
+check_contains "and says why" "without control characters" "$out"
+ctl release mac=$mac >/dev/null
+out=$(ctl hold mac=$mac "reason=wrong desk (12B)")
+check_eq "a hold keeps the reason given" "wrong desk (12B)" \
+    "$(phone_field "$D" $mac reason)"
+ctl release mac=$mac >/dev/null
+ctl hold mac=$mac >/dev/null
 check_eq "a held phone's trust file stays empty" "" \
     "$(curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" | grep customCaCert1)"
 ctl release mac=$mac >/dev/null
