@@ -1111,6 +1111,12 @@ fleet_bootrom_finished(struct fleet *f, struct phone *p, const char *name,
 }
 
 int
+fleet_below_target(const struct fleet *f, const struct phone *p)
+{
+	return (fleet_cmp_target(f, p) == -1);
+}
+
+int
 fleet_proved_target(struct fleet *f, const struct phone *p)
 {
 	if (p->state == PHONE_HELD || p->state == PHONE_FAILED)
@@ -1155,13 +1161,20 @@ fleet_hold(struct fleet *f, struct phone *p, const char *reason, int64_t now,
 int
 fleet_release(struct fleet *f, struct phone *p, int64_t now, char **cause)
 {
+	return (fleet_release_for(f, p, now, "released by the operator",
+	    cause));
+}
+
+int
+fleet_release_for(struct fleet *f, struct phone *p, int64_t now,
+    const char *evidence, char **cause)
+{
 	if (!fleet_lifecycle_allows(p->state, FEV_RELEASE)) {
 		xasprintf(cause, "phone %s is %s, not held", p->mac,
 		    phone_state_name(p->state));
 		return (-1);
 	}
-	if (fleet_transition(f, p, FEV_RELEASE, NULL, now,
-	    "released by the operator") != 0) {
+	if (fleet_transition(f, p, FEV_RELEASE, NULL, now, evidence) != 0) {
 		xasprintf(cause, "phone %s stays held: the journal cannot "
 		    "record the release", p->mac);
 		return (-1);

@@ -322,6 +322,8 @@ void		 fleet_bootrom_finished(struct fleet *, struct phone *,
 		    const char *, const struct ucs_version *, enum image_outcome,
 		    uint64_t, uint64_t, int64_t, const char *);
 
+/* 1 when the phone's known version is older than its model's target. */
+int		 fleet_below_target(const struct fleet *, const struct phone *);
 /* 1 when the phone has proved it runs its target: phase 2 may begin. */
 int		 fleet_proved_target(struct fleet *, const struct phone *);
 /* The trust/re-point file was rendered (complete 0) or delivered (1). */
@@ -334,6 +336,9 @@ void		 fleet_hold(struct fleet *, struct phone *, const char *,
 		    int64_t, const char *);
 int		 fleet_release(struct fleet *, struct phone *, int64_t,
 		    char **);
+/* Released for the reason evidence gives (not the operator). */
+int		 fleet_release_for(struct fleet *, struct phone *, int64_t,
+		    const char *, char **);
 int		 fleet_retry(struct fleet *, struct phone *, int64_t, char **);
 /* Journalled ("forgotten"), told, then gone; -1 if not recorded. */
 int		 fleet_forget(struct fleet *, struct phone *, int64_t);

@@ -72,8 +72,6 @@ static void	serve_note_content(struct serve *, const char *, const char *,
 static void	serve_sha256_hex(const void *, size_t, char [65]);
 static void	serve_release_buf(void *);
 static void	serve_peer_ip(const struct sockaddr_storage *, char *, size_t);
-static const struct library_package *serve_damaged_package(struct serve *,
-		    const struct model *, const char *);
 
 static void
 serve_release_buf(void *arg)
@@ -94,35 +92,6 @@ serve_peer_ip(const struct sockaddr_storage *ss, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-/*
- * The damaged package library_find() passed over for this model's target,
- * if any: a phone held for it must be told why, not "import the package".
- */
-static const struct library_package *
-serve_damaged_package(struct serve *s, const struct model *m,
-    const char *part)
-{
-	const struct library_package	*pkg;
-	size_t				 i, j;
-	int				 k, n;
-
-	n = m->target.nfields < 3 ? m->target.nfields : 3;
-	for (i = 0; s->library != NULL && i < s->library->npackages; i++) {
-		pkg = &s->library->packages[i];
-		if (pkg->damage == NULL || pkg->version.nfields < n)
-			continue;
-		for (k = 0; k < n; k++) {
-			if (pkg->version.field[k] != m->target.field[k])
-				break;
-		}
-		for (j = 0; k == n && j < pkg->nparts; j++) {
-			if (strcmp(pkg->parts[j], part) == 0)
-				return (pkg);
-		}
-	}
-	return (NULL);
-}
-
 static void
 serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in,
     const char *evidence, int64_t now, struct serve_answer *a)
@@ -131,7 +100,6 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	const struct library_package	*pkg;
 	const char			*why = NULL, *part;
 	char				*file, vtext[UCS_VERSION_TEXT_MAX];
-	char				 rel[UCS_VERSION_TEXT_MAX];
 	size_t				 i;
 
 	m = model_by_part(s->models, in->part);
@@ -154,23 +122,13 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	}
 	/* The table's part, or the one a phone of its model named itself. */
 	part = m->part != NULL ? m->part : in->part;
-	pkg = s->library != NULL ? library_find(s->library, &m->target,
-	    part) : NULL;
-	if (pkg == NULL) {
-		ucs_version_format_release(&m->target, rel, sizeof rel);
+	if ((a->cause = serve_image_lacking(s, m, part)) != NULL) {
 		a->status = 404;
-		if ((pkg = serve_damaged_package(s, m, part)) != NULL)
-			xasprintf(&a->cause, "the library's UC Software %s "
-			    "package %s is damaged and is not served (%s): "
-			    "import it again", rel, pkg->id, pkg->damage);
-		else
-			xasprintf(&a->cause, "the library has no UC Software "
-			    "%s image for part %s (%s): import the package",
-			    rel, part, m->name);
 		if (p != NULL)
 			fleet_hold(s->fleet, p, a->cause, now, evidence);
 		return;
 	}
+	pkg = library_find(s->library, &m->target, part);
 	xasprintf(&file, "%s.sip.ld", part);
 	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
 	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {
@@ -264,19 +222,14 @@ serve_bootrom_missing(struct serve *s, struct phone *p, int64_t now,
 {
 	const struct model	*m;
 	struct ucs_version	 want;
-	const char		*which;
-	char			*why = NULL, v[UCS_VERSION_TEXT_MAX];
+	char			*why = NULL;
 
 	if ((m = serve_bootrom_want(s, p, NULL, &want, &why)) == NULL) {
 		free(why);
 		return;
 	}
-	if (library_find_bootrom(s->library, &want, m->part, &which) != NULL)
+	if ((why = serve_bootrom_lacking(s, m, &want)) == NULL)
 		return;
-	xasprintf(&why, "the library has no BootROM package of %s or later "
-	    "for part %s (%s): import the BootROM package (bootrom.ver with "
-	    "bootrom.ld or %s.bootrom.ld)", ucs_version_format(&want, v,
-	    sizeof v), m->part, m->name, m->part);
 	fleet_hold(s->fleet, p, why, now, evidence);
 	free(why);
 }
@@ -289,7 +242,7 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 	const struct model		*m;
 	struct ucs_version		 want;
 	const char			*which;
-	char				*file, v[UCS_VERSION_TEXT_MAX];
+	char				*file;
 	size_t				 i;
 
 	if (p != NULL)
@@ -301,11 +254,7 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 		return;
 	pkg = library_find_bootrom(s->library, &want, m->part, &which);
 	if (pkg == NULL) {
-		xasprintf(&a->cause, "the library has no BootROM package of "
-		    "%s or later for part %s (%s): import the BootROM package "
-		    "(bootrom.ver with bootrom.ld or %s.bootrom.ld)",
-		    ucs_version_format(&want, v, sizeof v), m->part, m->name,
-		    m->part);
+		a->cause = serve_bootrom_lacking(s, m, &want);
 		if (p != NULL)
 			fleet_hold(s->fleet, p, a->cause, now, evidence);
 		return;
@@ -498,6 +447,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	}
 	if (p != NULL)
 		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
+	serve_package_wait(s, p, now, evidence);
 	switch (in.kind) {
 	case IDENT_FILE_MASTER_MAC:
 	case IDENT_FILE_MASTER_DEFAULT:

@@ -304,6 +304,8 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 	}
 	log_info("target of %s set to %s by the operator", token, text);
 	serve_settings_changed(s);
+	/* Phones held for the old target's package may not wait any more. */
+	serve_package_recheck(s, serve_now());
 	*result = json_pack("{s:s, s:s, s:o, s:s, s:s}", "token", m->token,
 	    "name", m->name, "part", m->part != NULL ? json_string(m->part) :
 	    json_null(), "target", ucs_version_format_release(&v, vt,
@@ -477,17 +479,21 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 		if (!json_is_string(v))
 			continue;
 		if (library_import(s->library, s->models, json_string_value(v),
-		    NULL, &got, error) != 0) {
-			json_decref(ids);
-			return (-1);
-		}
+		    NULL, &got, error) != 0)
+			break;
 		for (g = got; g != NULL && *g != NULL; g++) {
 			json_array_append_new(ids, json_string(*g));
 			free(*g);
 		}
 		free(got);
 	}
+	/* What the paths before a failure imported is served all the same. */
 	serve_refresh_provision(s);
+	serve_package_recheck(s, serve_now());
+	if (*error != NULL) {
+		json_decref(ids);
+		return (-1);
+	}
 	*result = json_pack("{s:o}", "imported", ids);
 	return (0);
 }

@@ -57,10 +57,18 @@ serve_library_reload(struct serve *s, char **cause)
 
 	if ((lib = library_open(s->library->dir, cause)) == NULL)
 		return (-1);
+	serve_library_swap(s, lib);
+	return (0);
+}
+
+/* What phones are offered follows; those held for a package are told. */
+void
+serve_library_swap(struct serve *s, struct library *lib)
+{
 	library_free(s->library);
 	s->library = lib;
 	serve_refresh_provision(s);
-	return (0);
+	serve_package_recheck(s, serve_now());
 }
 
 static void

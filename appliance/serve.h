@@ -4,7 +4,8 @@
  * the engine turns requests and transfers into fleet facts and answers:
  * serve-ident.c (which phone, what it says), serve-answer.c (the bytes for
  * a request), serve-xfer.c (the transfers in flight and what their endings
- * mean), serve-phone.c (a phone changed: DHCP, report, clients);
+ * mean), serve-package.c (the package a phone waits for), serve-phone.c
+ * (a phone changed: DHCP, report, clients);
  * serve-control.c answers the control socket.
  */
 #ifndef ZTP_SERVE_H
@@ -27,6 +28,7 @@ struct event_base;
 struct event;
 struct journal;
 struct library;
+struct model;
 struct model_table;
 struct param_table;
 struct tftp_server;
@@ -296,12 +298,34 @@ void		 serve_moved_on(struct serve *, struct phone *, const char *,
 void		 serve_claim_bootrom(struct serve *, struct phone *,
 		    const char *, int64_t);
 
+/*
+ * serve-package.c: the package a phone waits for.  A hold's reason starts
+ * with one of these when it is for a package; the recheck after the library
+ * or a target changed releases only those.
+ */
+#define SERVE_LACKS_IMAGE	"the library has no UC Software "
+#define SERVE_DAMAGED_IMAGE	"the library's UC Software "
+#define SERVE_LACKS_BOOTROM	"the library has no BootROM package "
+/* NULL when the library serves m's target for part, else the reason. */
+char		*serve_image_lacking(struct serve *, const struct model *,
+		    const char *);
+/* NULL when it holds a BootROM of want or later for m, else the reason. */
+char		*serve_bootrom_lacking(struct serve *, const struct model *,
+		    const struct ucs_version *);
+/* An identified phone older than its target with no image to take: held. */
+void		 serve_package_wait(struct serve *, struct phone *, int64_t,
+		    const char *);
+/* The library or a target changed: release the phones it was held for. */
+void		 serve_package_recheck(struct serve *, int64_t);
+
 /* serve-job.c: imports and verification in a child process. */
 unsigned int	 serve_job_start(struct serve *, enum serve_job_kind, json_t *,
 		    int *);
 void		 serve_jobs_free(struct serve *);
 json_t		*serve_jobs_json(struct serve *);
 int		 serve_library_reload(struct serve *, char **);
+/* Use lib (opened) from now on: the provisioning and held phones follow. */
+void		 serve_library_swap(struct serve *, struct library *);
 
 /* serve-log.c: log lines to control subscribers. */
 void		 serve_log_start(struct serve *);

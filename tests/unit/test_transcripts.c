@@ -1296,6 +1296,28 @@ tr_set(struct tr *t)
 
 static void	tr_restart(struct tr *);
 
+/*
+ *	library import		every package imported now (an import job
+ *				ended): the daemon swaps the library in
+ */
+static void
+tr_library(struct tr *t)
+{
+	struct library	*lib;
+	char		*cause = NULL;
+
+	if (!tr_is(t, 1, "import") || tr_arg(t, 2) != NULL) {
+		tr_fail(t, "usage: library import");
+		return;
+	}
+	if ((lib = library_open(tr_libdir, &cause)) == NULL) {
+		tr_fail(t, "%s", cause);
+		free(cause);
+		return;
+	}
+	serve_library_swap(&t->s, lib);
+}
+
 static void
 tr_step(struct tr *t, const char *body)
 {
@@ -1337,6 +1359,8 @@ tr_step(struct tr *t, const char *body)
 		tr_restart(t);
 	else if (strcmp(cmd, "operator") == 0)
 		tr_operator(t);
+	else if (strcmp(cmd, "library") == 0)
+		tr_library(t);
 	else if (strcmp(cmd, "expect") == 0)
 		tr_expect(t);
 	else
