@@ -196,7 +196,23 @@ serve_ctl_hold(void *arg, json_t *args, json_t **result, char **error)
 	}
 	if ((p = serve_ctl_phone(s, args, error)) == NULL)
 		return (-1);
+	/*
+	 * Held already for another reason (a package to import, an unknown
+	 * version): the operator's hold takes its place, or the hold would
+	 * lift by itself when that reason goes, a phone batch's
+	 * --only-inventory must leave alone included.
+	 */
+	if (p->state == PHONE_HELD && (p->reason == NULL ||
+	    strcmp(p->reason, reason) != 0) && fleet_release_for(s->fleet, p,
+	    serve_now(), "held again by the operator, for another reason",
+	    error) != 0)
+		return (-1);
 	fleet_hold(s->fleet, p, reason, serve_now(), "control: hold");
+	if (p->state != PHONE_HELD) {
+		xasprintf(error, "phone %s is not held: the journal cannot "
+		    "record it", p->mac);
+		return (-1);
+	}
 	*result = fleet_phone_json(s->fleet, p);
 	return (0);
 }

@@ -62,6 +62,30 @@ check "and it ends repointed-quiet" wait_for 20 state_is "$d" "$mac" \
     repointed-quiet
 check_eq "on 4.1.7" 4.1.7.5432 "$(phone_field "$d" "$mac" version)"
 
+# A phone held for the package, then by batch --only-inventory (the same
+# hold request): batch's reason takes the place of the package's, and the
+# import does not release it.  Before, the hold was a no-op on a held
+# phone, and the import released it: a phone batch must not touch was
+# upgraded at its next boot.
+rm -rf "$d/library/packages/4.1.7."*
+kill -HUP "$SERVE_PID"
+mac3=0004f2c10003
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac "$mac3" \
+    --server "http://127.0.0.1:$HTTP/" --timeout 20 >"$d/sim4.log" 2>&1
+check_eq "after the package left the library (SIGHUP), a phone is held for it" \
+    "held $reason" \
+    "$(phone_field "$d" "$mac3" state) $(phone_field "$d" "$mac3" reason)"
+"$ZTP_BIN" ctl --state "$d/state" hold "mac=$mac3" \
+    "reason=not in the batch inventory (--only-inventory)" >/dev/null 2>&1
+check_eq "batch's hold replaces the package's reason" \
+    "held not in the batch inventory (--only-inventory)" \
+    "$(phone_field "$d" "$mac3" state) $(phone_field "$d" "$mac3" reason)"
+"$ZTP_BIN" ctl --state "$d/state" --json import \
+    "paths[]=$(ls -d "$d/syn/"*_4_1_7_*)" wait:=true >/dev/null 2>&1
+check_eq "and the import leaves it held" \
+    "held not in the batch inventory (--only-inventory)" \
+    "$(phone_field "$d" "$mac3" state) $(phone_field "$d" "$mac3" reason)"
+
 # A phone the operator holds is not released by an import.
 mac2=0004f2c10002
 "$PHONESIM_BIN" --model VVX311 --version 5.3.0.1000 --mac "$mac2" \
