@@ -204,6 +204,9 @@ batch_sync(struct batch *b, char **cause)
 		fprintf(stderr, "ztp-rescue batch: the daemon says: dhcp: %s\n",
 		    json_string_value(json_object_get(json_object_get(st,
 		    "appliance"), "dhcp_link")));
+	if (json_is_null(json_object_get(json_object_get(st, "appliance"),
+	    "ca")))
+		fprintf(stderr, "ztp-rescue batch: %s\n", CONTROL_NO_CA);
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);

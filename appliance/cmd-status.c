@@ -84,8 +84,8 @@ cmd_status_ztp(json_t *zc)
 }
 
 /*
- * First, since phones wait on them: the daemon's journal cannot write, or
- * the interface DHCP serves on has no link or is gone.
+ * First, since phones wait on them: the daemon's journal cannot write, the
+ * interface DHCP serves on has no link or is gone, no CA is installed.
  */
 static void
 cmd_status_alarms(json_t *app)
@@ -103,6 +103,9 @@ cmd_status_alarms(json_t *app)
 	if (json_is_string(json_object_get(app, "dhcp_link")))
 		printf("DHCP: %s\n", json_string_value(json_object_get(app,
 		    "dhcp_link")));
+	/* null from the daemon; absent when read from the journal. */
+	if (json_is_null(json_object_get(app, "ca")))
+		printf("%s\n", CONTROL_NO_CA);
 	if (!json_is_string(json_object_get(app, "journal_error")))
 		return;
 	why = control_text(app, "journal_error");

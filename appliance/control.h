@@ -14,6 +14,11 @@
 #define CONTROL_SOCKET_NAME "control.sock"
 #define CONTROL_LOCK_NAME "control.sock.lock"
 #define CONTROL_DEFAULT_STATE "/var/lib/ztp-rescue"
+/* What status, batch and the log say while no CA is installed. */
+#define CONTROL_NO_CA "no CA certificate is installed: phones that run " \
+	"their target wait at 'current' for it; install it (the console's " \
+	"menu, CA certificate, or 'ztp-rescue ctl set-ca pem=FILE') and " \
+	"they take it at their next boot"
 
 /* A line longer than this is refused (and the connection closed). */
 #define CONTROL_LINE_MAX (4 * 1024 * 1024)

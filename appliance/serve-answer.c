@@ -19,6 +19,7 @@
 
 #include <openssl/evp.h>
 
+#include "control.h"
 #include "fleet.h"
 #include "http.h"
 #include "ident.h"
@@ -380,9 +381,12 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 
 	if (p == NULL || !fleet_proved_target(s->fleet, p))
 		note = "it has not yet proved that it runs its target version";
-	else if (s->ca == NULL)
+	else if (s->ca == NULL) {
 		note = "waiting for the operator's CA certificate (--ca, or "
 		    "set-ca in the console)";
+		log_warn("phone %s runs its target and asked for its trust "
+		    "file: %s", p->mac, CONTROL_NO_CA);
+	}
 	if (provision_phone_file(&s->prov, mac, note == NULL ? s->ca->pem :
 	    NULL, note, &out, &len, &a->cause) != 0) {
 		a->status = 404;

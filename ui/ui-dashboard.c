@@ -315,10 +315,13 @@ ui_header(struct ui *ui)
 	} else if (json_is_string(json_object_get(app, "dhcp_link")))
 		snprintf(line, sizeof line, " DHCP: %s",
 		    json_string_value(json_object_get(app, "dhcp_link")));
+	else if (json_is_null(ca))	/* the CA was cut off at 80 columns */
+		snprintf(line, sizeof line, " NO CA CERTIFICATE: phones stop "
+		    "at 'current' until one is installed (m, then 5)");
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
 	    "journal_error")) || json_is_object(aside) ||
-	    json_is_string(json_object_get(app, "dhcp_link")) ?
-	    A_REVERSE | A_BOLD : A_NORMAL, line);
+	    json_is_string(json_object_get(app, "dhcp_link")) ||
+	    json_is_null(ca) ? A_REVERSE | A_BOLD : A_NORMAL, line);
 	free(repoint);
 	free(policy);
 	free(subject);

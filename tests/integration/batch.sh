@@ -79,6 +79,8 @@ sleep 60 | "$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" \
     --timeout 60 --json --only-inventory --report "$d/report.csv" \
     >"$d/batch.json" 2>"$d/batch.err"; rc=$?
 check_eq "every listed phone repointed-quiet: exit 0" 0 "$rc"
+check "with a CA installed batch does not say there is none" sh -c \
+    "! grep -q 'no CA certificate' '$d/batch.err'"
 check "every line is JSON" sh -c "jq -e . '$d/batch.json' >/dev/null"
 last=$(tail -1 "$d/batch.json")
 check_eq "the last line says how it ended" "done 2 0 0 0" \

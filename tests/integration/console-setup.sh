@@ -93,6 +93,10 @@ console "$d/one"
 check "without --setup-network the dashboard comes up" \
     wait_for 10 on_screen "? for help"
 check "and nothing is asked" off_screen "only wired interface"
+# No CA installed: the third line says so (it was the end of a line cut
+# off at 80 columns).
+check "no CA: the third line says phones stop at current" sh -c \
+    "$T capture-pane -p -t console | sed -n 3p | grep -F -q \"NO CA CERTIFICATE: phones stop at 'current' until one is installed (m, then 5)\""
 quit "no option"
 
 done_testing

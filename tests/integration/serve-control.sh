@@ -20,6 +20,17 @@ check_eq "current from its Application UA" current "$(phone_field "$D" $mac stat
 curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" >"$D/t.cfg"
 check_contains "without a CA its trust file is empty and says why" \
     "waiting for the operator's CA certificate" "$(cat "$D/t.cfg")"
+nocaline="no CA certificate is installed: phones that run their target wait at 'current' for it; install it (the console's menu, CA certificate, or 'ztp-rescue ctl set-ca pem=FILE') and they take it at their next boot"
+check_eq "status's first line says no CA is installed" "$nocaline" \
+    "$("$ZTP_BIN" status --state "$D/state" | head -1)"
+printf '%s\n' "$mac" >"$D/inv.csv"
+"$ZTP_BIN" batch --state "$D/state" --inventory "$D/inv.csv" --timeout 1s \
+    --no-start --report "$D/batch-report.json" >/dev/null 2>"$D/batch.err"
+check_contains "batch says it on stderr" "ztp-rescue batch: $nocaline" \
+    "$(cat "$D/batch.err")"
+check_contains "the log says it for the phone that asked" \
+    "phone $mac runs its target and asked for its trust file: $nocaline" \
+    "$(cat "$D/serve.log")"
 
 openssl req -x509 -nodes -days 30 -subj /CN=leaf -newkey rsa:2048 -sha256 \
     -keyout "$D/leaf.key" -out "$D/leaf.pem" \
@@ -28,6 +39,8 @@ out=$(ctl set-ca pem="$D/leaf.pem" 2>&1)
 check_contains "set-ca refuses a server certificate, saying why" \
     "is not a CA certificate" "$out"
 out=$(ctl set-ca pem="$D/ca.pem")
+check "with a CA, status no longer says it" sh -c \
+    "! '$ZTP_BIN' status --state '$D/state' | grep -q 'no CA certificate'"
 check_eq "set-ca accepts the CA and shows its fingerprint" \
     "$(openssl x509 -in "$D/ca.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" \
     "$(echo "$out" | jq -r '.result.sha256 // .sha256')"
