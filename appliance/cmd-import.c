@@ -7,6 +7,8 @@
  * (ten a second, and the last of each source), {"note"} for each sentence,
  * and last {"imported":[...]} or {"error":"...","imported":[...]}.
  */
+#include <limits.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "control.h"
 #include "library.h"
 #include "log.h"
 #include "models.h"
@@ -39,10 +42,14 @@ static void	cmd_import_json(json_t *);
 static void	cmd_import_json_progress(void *, const char *, uint64_t,
 		    uint64_t);
 static double	cmd_import_now(void);
+static void	cmd_import_tell(const char *, const char *);
 
 static const struct cmd_option cmd_import_options[] = {
 	{ "library", 'l', "DIR", "the firmware library (default "
 	    LIBRARY_DEFAULT_DIR ")" },
+	{ "state", 's', "DIR", "the state directory of the daemon serving this "
+	    "library, told to serve what was imported at once (default: the "
+	    "folder above --library)" },
 	{ "progress-json", 'j', NULL, "progress and outcome as JSON lines on "
 	    "stdout (for the daemon)" },
 	{ NULL, 0, NULL, NULL }
@@ -148,6 +155,55 @@ cmd_import_note(void *arg, const char *text)
 	free(esc);
 }
 
+/*
+ * A daemon running on this library (its control socket in state) would
+ * serve only what it read at its start: it is asked to read the library
+ * again, and the phones held for a package it now holds are released.
+ * No daemon there, or one serving another library: nothing to tell.
+ */
+static void
+cmd_import_tell(const char *dir, const char *state)
+{
+	struct control_client	*cl;
+	json_t			*r, *args;
+	const char		*theirs;
+	char			*cause = NULL, *copy = NULL, a[PATH_MAX];
+	char			 b[PATH_MAX];
+
+	if (state == NULL) {
+		copy = xstrdup(dir);
+		state = dirname(copy);
+	}
+	if ((cl = control_open(state, 0, &cause)) == NULL) {
+		free(cause);
+		free(copy);
+		return;
+	}
+	r = control_request(cl, "library", NULL, &cause);
+	theirs = json_string_value(json_object_get(r, "library"));
+	if (theirs == NULL || realpath(theirs, a) == NULL ||
+	    realpath(dir, b) == NULL || strcmp(a, b) != 0) {
+		json_decref(r);
+		free(cause);
+		control_client_free(cl);
+		free(copy);
+		return;
+	}
+	json_decref(r);
+	args = json_pack("{s:b}", "reload", 1);
+	if ((r = control_request(cl, "library", args, &cause)) == NULL) {
+		fprintf(stderr, "ztp-rescue import: the daemon at %s did not "
+		    "read the library again (%s): send it SIGHUP, or restart "
+		    "it, for it to serve what was imported\n", state, cause);
+		free(cause);
+	} else
+		printf("the daemon at %s serves it now\n", state);
+	json_decref(args);
+	json_decref(r);
+	control_client_free(cl);
+	free(copy);
+}
+
 static int
 cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -155,7 +211,7 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct import_bar	 bar;
 	struct library		*lib;
 	struct model_table	*models;
-	const char		*arg, *dir = LIBRARY_DEFAULT_DIR;
+	const char		*arg, *dir = LIBRARY_DEFAULT_DIR, *state = NULL;
 	char			*cause = NULL, **ids;
 	json_t			*imported, *errors = NULL;
 	size_t			 j;
@@ -168,6 +224,8 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 			dir = arg;
 		if (c == 'j')
 			json = 1;
+		if (c == 's')
+			state = arg;
 	}
 	if (first >= argc)
 		return (cmd_usage_error(self, "no PATH to import"));
@@ -217,6 +275,9 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	else if (json)
 		cmd_import_json(json_pack("{s:o}", "imported", imported));
 	else {
+		/* The daemon's own import child (--progress-json) is not. */
+		if (json_array_size(imported) > 0)
+			cmd_import_tell(dir, state);
 		json_decref(imported);
 		json_decref(errors);
 	}

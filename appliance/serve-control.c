@@ -431,6 +431,13 @@ serve_ctl_library(void *arg, json_t *args, json_t **result, char **error)
 	unsigned int			 job;
 	int				 queued;
 
+	/* {"reload":true}: read it again (an import by the command line). */
+	if (json_is_true(json_object_get(args, "reload"))) {
+		if (serve_library_reload(s, error) != 0)
+			return (-1);
+		log_info("library read again on request: %zu packages",
+		    s->library->npackages);
+	}
 	/* {"verify":true}: re-hash everything in a child ("verify" events). */
 	if (json_is_true(json_object_get(args, "verify"))) {
 		job = serve_job_start(s, SERVE_JOB_VERIFY, NULL, &queued);

@@ -86,6 +86,24 @@ check_eq "and the import leaves it held" \
     "held not in the batch inventory (--only-inventory)" \
     "$(phone_field "$d" "$mac3" state) $(phone_field "$d" "$mac3" reason)"
 
+# The package imported by the command line into the daemon's library: the
+# daemon is told to read it again.  Before, it served only what it read at
+# its start (or at SIGHUP), and the phone stayed held.
+rm -rf "$d/library/packages/4.1.7."*
+kill -HUP "$SERVE_PID"
+mac4=0004f2c10004
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac "$mac4" \
+    --server "http://127.0.0.1:$HTTP/" --timeout 20 >"$d/sim5.log" 2>&1
+check_eq "a phone held for the package again" held \
+    "$(phone_field "$d" "$mac4" state)"
+out=$("$ZTP_BIN" import --library "$d/library" --state "$d/state" \
+    "$d/syn/"*_4_1_7_* 2>&1); rc=$?
+check_eq "ztp-rescue import into the daemon's library: exit 0" 0 "$rc"
+check_contains "it says the daemon serves it now" \
+    "the daemon at $d/state serves it now" "$out"
+check_eq "and the phone is released" identified \
+    "$(phone_field "$d" "$mac4" state)"
+
 # A phone the operator holds is not released by an import.
 mac2=0004f2c10002
 "$PHONESIM_BIN" --model VVX311 --version 5.3.0.1000 --mac "$mac2" \
