@@ -14,6 +14,13 @@
 #define CONTROL_SOCKET_NAME "control.sock"
 #define CONTROL_LOCK_NAME "control.sock.lock"
 #define CONTROL_DEFAULT_STATE "/var/lib/ztp-rescue"
+/*
+ * The first words of a hold's reason when the phone waits for a package
+ * (serve-package.c); the console shortens such a reason to what to import.
+ */
+#define CONTROL_LACKS_IMAGE	"the library has no UC Software "
+#define CONTROL_DAMAGED_IMAGE	"the library's UC Software "
+#define CONTROL_LACKS_BOOTROM	"the library has no BootROM package "
 /* What status, batch and the log say while no CA is installed. */
 #define CONTROL_NO_CA "no CA certificate is installed: phones that run " \
 	"their target wait at 'current' for it; install it (the console's " \

@@ -12,12 +12,13 @@
  * set-target), each phone held for a package is looked at again and
  * released when what it waited for is there, or no longer needed: it is
  * served at its next boot.  The reasons' first words say which holds these
- * are (SERVE_LACKS_*), so a hold by the operator is never undone.
+ * are (CONTROL_LACKS_*, control.h), so a hold by the operator is never undone.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "library.h"
 #include "log.h"
 #include "models.h"
@@ -75,11 +76,11 @@ serve_image_lacking(struct serve *s, const struct model *m, const char *part)
 		return (NULL);
 	ucs_version_format_release(&m->target, rel, sizeof rel);
 	if ((pkg = serve_damaged_package(s, m, part)) != NULL)
-		xasprintf(&cause, SERVE_DAMAGED_IMAGE "%s package %s is "
+		xasprintf(&cause, CONTROL_DAMAGED_IMAGE "%s package %s is "
 		    "damaged and is not served (%s): import it again", rel,
 		    pkg->id, pkg->damage);
 	else
-		xasprintf(&cause, SERVE_LACKS_IMAGE "%s image for part %s "
+		xasprintf(&cause, CONTROL_LACKS_IMAGE "%s image for part %s "
 		    "(%s): import the package", rel, part, m->name);
 	return (cause);
 }
@@ -94,7 +95,7 @@ serve_bootrom_lacking(struct serve *s, const struct model *m,
 	if (s->library != NULL && library_find_bootrom(s->library, want,
 	    m->part, &which) != NULL)
 		return (NULL);
-	xasprintf(&cause, SERVE_LACKS_BOOTROM "of %s or later for part %s "
+	xasprintf(&cause, CONTROL_LACKS_BOOTROM "of %s or later for part %s "
 	    "(%s): import the BootROM package (bootrom.ver with bootrom.ld or "
 	    "%s.bootrom.ld)", ucs_version_format(want, v, sizeof v), m->part,
 	    m->name, m->part);
@@ -146,7 +147,7 @@ serve_package_ready(struct serve *s, struct phone *p, int *mine)
 	*mine = 0;
 	if (p->state != PHONE_HELD)
 		return (NULL);
-	if (serve_starts(p->reason, SERVE_LACKS_BOOTROM)) {
+	if (serve_starts(p->reason, CONTROL_LACKS_BOOTROM)) {
 		*mine = 1;
 		m = model_of_phone(s->models, p->model, p->part);
 		st = fleet_plan_current(s->fleet, p, &pl);
@@ -165,8 +166,8 @@ serve_package_ready(struct serve *s, struct phone *p, int *mine)
 		    m->part);
 		return (why);
 	}
-	if (!serve_starts(p->reason, SERVE_LACKS_IMAGE) &&
-	    !serve_starts(p->reason, SERVE_DAMAGED_IMAGE))
+	if (!serve_starts(p->reason, CONTROL_LACKS_IMAGE) &&
+	    !serve_starts(p->reason, CONTROL_DAMAGED_IMAGE))
 		return (NULL);
 	*mine = 1;
 	m = model_of_phone(s->models, p->model, p->part);

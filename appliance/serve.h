@@ -300,12 +300,9 @@ void		 serve_claim_bootrom(struct serve *, struct phone *,
 
 /*
  * serve-package.c: the package a phone waits for.  A hold's reason starts
- * with one of these when it is for a package; the recheck after the library
- * or a target changed releases only those.
+ * with one of CONTROL_LACKS_* (control.h) when it is for a package; the
+ * recheck after the library or a target changed releases only those.
  */
-#define SERVE_LACKS_IMAGE	"the library has no UC Software "
-#define SERVE_DAMAGED_IMAGE	"the library's UC Software "
-#define SERVE_LACKS_BOOTROM	"the library has no BootROM package "
 /* NULL when the library serves m's target for part, else the reason. */
 char		*serve_image_lacking(struct serve *, const struct model *,
 		    const char *);

@@ -328,6 +328,41 @@ ui_header(struct ui *ui)
 	free(filter);
 }
 
+/*
+ * A phone held for a package says in its twelve columns (at 80) what to
+ * import: "need 4.1.7G", "need BR4.0.0" (a BootROM), "broken 5.4.1" (a
+ * damaged package), not the first words of the reason ("the library").
+ * 0 when the reason is another one.
+ */
+int
+ui_reason_short(const char *reason, char *buf, size_t len)
+{
+	const char	*p, *end;
+	const char	*fmt;
+
+	if (strncmp(reason, CONTROL_LACKS_IMAGE,
+	    strlen(CONTROL_LACKS_IMAGE)) == 0) {
+		p = reason + strlen(CONTROL_LACKS_IMAGE);
+		end = strstr(p, " image");
+		fmt = "need %.*s";
+	} else if (strncmp(reason, CONTROL_DAMAGED_IMAGE,
+	    strlen(CONTROL_DAMAGED_IMAGE)) == 0) {
+		p = reason + strlen(CONTROL_DAMAGED_IMAGE);
+		end = strstr(p, " package");
+		fmt = "broken %.*s";
+	} else if (strncmp(reason, CONTROL_LACKS_BOOTROM "of ",
+	    strlen(CONTROL_LACKS_BOOTROM "of ")) == 0) {
+		p = reason + strlen(CONTROL_LACKS_BOOTROM "of ");
+		end = strchr(p, ' ');
+		fmt = "need BR%.*s";
+	} else
+		return (0);
+	if (end == NULL || end == p || end - p > 32)
+		return (0);
+	snprintf(buf, len, fmt, (int)(end - p), p);
+	return (1);
+}
+
 static void
 ui_row(struct ui *ui, int y, json_t *ph, int selected,
     const struct ui_columns *c)
@@ -384,8 +419,10 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	sattr = ui_attr_for_state(ui, state_raw);
 	if (strcmp(reason, "-") != 0 && state_raw != NULL &&
 	    (strcmp(state_raw, "failed") == 0 ||
-	    strcmp(state_raw, "held") == 0))
-		snprintf(prog, sizeof prog, "%s", reason);
+	    strcmp(state_raw, "held") == 0)) {
+		if (!ui_reason_short(reason, prog, sizeof prog))
+			snprintf(prog, sizeof prog, "%s", reason);
+	}
 	else if (total > 0 && bytes < total && (json_number_value(
 	    json_object_get(pr, "rate")) > 0 || (state_raw != NULL &&
 	    strcmp(state_raw, "upgrading") == 0))) {

@@ -20,7 +20,6 @@ struct ui_box {
 	int	y, x, h, w;
 };
 
-static size_t	ui_wrap(const char *, int, char ***);
 static void	ui_free_lines(char **, size_t);
 static void	ui_box_draw(struct ui *, struct ui_box *, int, const char *);
 static int	ui_hex(char);
@@ -39,7 +38,7 @@ ui_set_message(struct ui *ui, int bad, const char *fmt, ...)
 }
 
 /* Split text into lines of at most width columns; '\n' breaks a line. */
-static size_t
+size_t
 ui_wrap(const char *text, int width, char ***out)
 {
 	char		**lines = NULL;

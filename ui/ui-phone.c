@@ -309,8 +309,8 @@ ui_page_build(struct ui_page *pg)
 		{ "Bytes served", "bytes_served" }
 	};
 	json_t	*pr, *sc;
-	size_t	 i;
-	char	*t, b[32], tot[32];
+	size_t	 i, k, n;
+	char	*t, b[32], tot[32], **lines;
 
 	ui_page_free_lines(pg);
 	if (pg->doc == NULL) {
@@ -318,9 +318,18 @@ ui_page_build(struct ui_page *pg)
 		    "no answer from the daemon");
 		return;
 	}
+	/* A long value (a reason) goes on under itself, not off the edge. */
 	for (i = 0; i < sizeof facts / sizeof facts[0]; i++) {
 		t = control_text(pg->doc, facts[i][1]);
-		ui_page_add(pg, "%-15s %s", facts[i][0], t);
+		n = ui_wrap(t, COLS - 17 > 20 ? COLS - 17 : 20, &lines);
+		for (k = 0; k < n; k++) {
+			ui_page_add(pg, "%-15s %s", k == 0 ? facts[i][0] : "",
+			    lines[k]);
+			free(lines[k]);
+		}
+		if (n == 0)
+			ui_page_add(pg, "%-15s", facts[i][0]);
+		free(lines);
 		free(t);
 	}
 	pr = json_object_get(pg->doc, "progress");
@@ -441,6 +450,9 @@ ui_phone_view(struct ui *ui, const char *mac)
 				fetched = time(NULL);
 			}
 			free(now);
+			break;
+		case KEY_RESIZE:
+			ui_page_build(&pg);	/* wrapped to the new width */
 			break;
 		case '?':
 		case KEY_F(1):

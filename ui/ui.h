@@ -105,6 +105,7 @@ int		 ui_dashboard_key(struct ui *, int);
 void		 ui_draw_bars(struct ui *, const char *);
 void		 ui_progress_bar(char *, size_t, double, double);
 int		 ui_attr_for_state(struct ui *, const char *);
+int		 ui_reason_short(const char *, char *, size_t);
 
 /* ui-phone.c */
 void		 ui_phone_view(struct ui *, const char *);
@@ -129,6 +130,8 @@ void		 ui_menu_dhcp(struct ui *);
 void		 ui_menu_network_start(struct ui *);
 
 /* ui-dialogs.c */
+/* Lines of at most width columns (free each, then the array). */
+size_t		 ui_wrap(const char *, int, char ***);
 int		 ui_confirm(struct ui *, const char *, const char *);
 char		*ui_input(struct ui *, const char *, const char *,
 		    const char *);

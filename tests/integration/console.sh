@@ -110,6 +110,22 @@ wait_screen "held:1"
 check_eq "the shown command's sibling (ctl release) works" 0 "$rc"
 wait_screen "held:0"
 
+# A long reason on the phone page goes on under itself at 80 columns; it
+# ran off the edge, its end (what to do) lost.
+"$ZTP_BIN" ctl --state "$d/state" hold mac=0004f2c00001 \
+    "reason=a reason long enough to need two lines on an 80 column screen, which ends with what to do: ENDS-HERE" \
+    >/dev/null
+wait_screen "held:1"
+keys Home Enter
+wait_screen "PHONE 0004f2c00001"
+wait_screen "ENDS-HERE"
+check "the reason's first line is beside its label" \
+    sh -c "$T capture-pane -p -t console | grep -q '^Reason          a reason long enough'"
+keys q
+wait_screen "held:1"
+"$ZTP_BIN" ctl --state "$d/state" release mac=0004f2c00001 >/dev/null
+wait_screen "held:0"
+
 # Forget asks once; 'n' leaves the phone alone.
 keys Home x
 wait_screen "Forget phone 0004f2c00001?"

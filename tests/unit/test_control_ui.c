@@ -190,6 +190,36 @@ test_target_versions(void **state)
 	free(got);
 }
 
+/*
+ * A phone held for a package showed "the library" in its row's few
+ * columns: now what to import.  The reasons are the daemon's own texts.
+ */
+static void
+test_reason_short(void **state)
+{
+	char	buf[64];
+
+	(void)state;
+	assert_true(ui_reason_short("the library has no UC Software 4.1.7G "
+	    "image for part 3111-46162-001 (VVX 410): import the package",
+	    buf, sizeof buf));
+	assert_string_equal(buf, "need 4.1.7G");
+	assert_true(ui_reason_short("the library's UC Software 5.4.1 package "
+	    "5.4.1.18370 is damaged and is not served (sip.ver does not match "
+	    "its manifest's SHA-256): import it again", buf, sizeof buf));
+	assert_string_equal(buf, "broken 5.4.1");
+	assert_true(ui_reason_short("the library has no BootROM package of "
+	    "4.0.0 or later for part 2345-12600-001 (SoundPoint IP 650): "
+	    "import the BootROM package (bootrom.ver with bootrom.ld or "
+	    "2345-12600-001.bootrom.ld)", buf, sizeof buf));
+	assert_string_equal(buf, "need BR4.0.0");
+	/* Any other reason is shown as it is. */
+	assert_false(ui_reason_short("held by the operator", buf, sizeof buf));
+	assert_false(ui_reason_short("the library has no UC Software ", buf,
+	    sizeof buf));
+	assert_false(ui_reason_short("", buf, sizeof buf));
+}
+
 static void
 check_path(const char *in, const char *want)
 {
@@ -231,6 +261,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forget_question),
 		cmocka_unit_test(test_target_versions),
+		cmocka_unit_test(test_reason_short),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
