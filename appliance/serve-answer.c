@@ -123,13 +123,12 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	}
 	/* The table's part, or the one a phone of its model named itself. */
 	part = m->part != NULL ? m->part : in->part;
-	if ((a->cause = serve_image_lacking(s, m, part)) != NULL) {
+	if ((pkg = serve_image_package(s, m, part, &a->cause)) == NULL) {
 		a->status = 404;
 		if (p != NULL)
 			fleet_hold(s->fleet, p, a->cause, now, evidence);
 		return;
 	}
-	pkg = library_find(s->library, &m->target, part);
 	xasprintf(&file, "%s.sip.ld", part);
 	a->fd = library_open_file(pkg, file, &a->size, &a->cause);
 	for (i = 0; a->fd != -1 && i < pkg->nfiles; i++) {

@@ -173,7 +173,6 @@ serve_ctl_hold(void *arg, json_t *args, json_t **result, char **error)
 {
 	struct serve	*s = arg;
 	struct phone	*p;
-
 	json_t		*r = json_object_get(args, "reason");
 	const char	*reason = "held by the operator";
 	size_t		 i, len;

@@ -65,24 +65,25 @@ serve_damaged_package(struct serve *s, const struct model *m,
 	return (NULL);
 }
 
-char *
-serve_image_lacking(struct serve *s, const struct model *m, const char *part)
+const struct library_package *
+serve_image_package(struct serve *s, const struct model *m, const char *part,
+    char **cause)
 {
 	const struct library_package	*pkg;
-	char				*cause, rel[UCS_VERSION_TEXT_MAX];
+	char				 rel[UCS_VERSION_TEXT_MAX];
 
-	if (s->library != NULL && library_find(s->library, &m->target,
-	    part) != NULL)
-		return (NULL);
+	if (s->library != NULL && (pkg = library_find(s->library, &m->target,
+	    part)) != NULL)
+		return (pkg);
 	ucs_version_format_release(&m->target, rel, sizeof rel);
 	if ((pkg = serve_damaged_package(s, m, part)) != NULL)
-		xasprintf(&cause, CONTROL_DAMAGED_IMAGE "%s package %s is "
+		xasprintf(cause, CONTROL_DAMAGED_IMAGE "%s package %s is "
 		    "damaged and is not served (%s): import it again", rel,
 		    pkg->id, pkg->damage);
 	else
-		xasprintf(&cause, CONTROL_LACKS_IMAGE "%s image for part %s "
+		xasprintf(cause, CONTROL_LACKS_IMAGE "%s image for part %s "
 		    "(%s): import the package", rel, part, m->name);
-	return (cause);
+	return (NULL);
 }
 
 char *
@@ -124,7 +125,7 @@ serve_package_wait(struct serve *s, struct phone *p, int64_t now,
 	if ((st = fleet_plan_current(s->fleet, p, &pl)) != NULL &&
 	    st->kind == PLAN_BOOTROM)
 		return;
-	if ((cause = serve_image_lacking(s, m, part)) == NULL)
+	if (serve_image_package(s, m, part, &cause) != NULL)
 		return;
 	fleet_hold(s->fleet, p, cause, now, evidence);
 	free(cause);
@@ -180,7 +181,7 @@ serve_package_ready(struct serve *s, struct phone *p, int *mine)
 		    "image for", rel);
 		return (why);
 	}
-	if ((cause = serve_image_lacking(s, m, part)) != NULL) {
+	if (serve_image_package(s, m, part, &cause) == NULL) {
 		free(cause);
 		return (NULL);
 	}

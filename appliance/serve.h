@@ -303,9 +303,9 @@ void		 serve_claim_bootrom(struct serve *, struct phone *,
  * with one of CONTROL_LACKS_* (control.h) when it is for a package; the
  * recheck after the library or a target changed releases only those.
  */
-/* NULL when the library serves m's target for part, else the reason. */
-char		*serve_image_lacking(struct serve *, const struct model *,
-		    const char *);
+/* The package serving m's target for part; NULL with why when none. */
+const struct library_package *serve_image_package(struct serve *,
+		    const struct model *, const char *, char **);
 /* NULL when it holds a BootROM of want or later for m, else the reason. */
 char		*serve_bootrom_lacking(struct serve *, const struct model *,
 		    const struct ucs_version *);
