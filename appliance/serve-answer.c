@@ -450,7 +450,7 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	}
 	if (p != NULL)
 		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
-	serve_package_wait(s, p, now, evidence);
+	serve_package_wait(s, p, ua, now, evidence);
 	switch (in.kind) {
 	case IDENT_FILE_MASTER_MAC:
 	case IDENT_FILE_MASTER_DEFAULT:

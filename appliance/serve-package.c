@@ -1,8 +1,9 @@
 /*
- * The package a phone waits for.  A phone older than its target whose image
- * the library lacks (no package of the target's release for its part, or
- * only a damaged one) is offered no image: its master config names none, so
- * it boots what it has and would sit "identified" with nothing said.  It is
+ * The package a phone waits for.  A phone older than its target (or of an
+ * unknown version, which only the image would prove) whose image the
+ * library lacks (no package of the target's release for its part, or only
+ * a damaged one) is offered no image: its master config names none, so it
+ * boots what it has and would sit "identified" with nothing said.  It is
  * held instead, with the package to import as the reason, at the first
  * request that shows it (its master config, or its application's first
  * request, which names the version).  A BootROM the plan needs and the
@@ -103,18 +104,47 @@ serve_bootrom_lacking(struct serve *s, const struct model *m,
 	return (cause);
 }
 
+/*
+ * It needs an image: it runs a version older than its target, or its
+ * version is unknown and would be proved by offering it the image (the
+ * policy "upgrade"): without one it can never show it.
+ */
+static int
+serve_needs_image(struct serve *s, const struct phone *p)
+{
+	if (p->version[0] == '\0')
+		return (s->fleet->config.unknown_version == UNKNOWN_UPGRADE);
+	return (fleet_below_target(s->fleet, p));
+}
+
 void
-serve_package_wait(struct serve *s, struct phone *p, int64_t now,
-    const char *evidence)
+serve_package_wait(struct serve *s, struct phone *p, const char *ua,
+    int64_t now, const char *evidence)
 {
 	const struct model	*m;
 	const struct plan_step	*st;
 	struct plan		 pl;
 	const char		*part;
-	char			*cause;
+	char			*cause, *why;
+	int			 mine;
 
-	if (p == NULL || p->state != PHONE_IDENTIFIED ||
-	    !fleet_below_target(s->fleet, p))
+	if (p == NULL)
+		return;
+	/* Held for a package it no longer needs (its version now known). */
+	if ((why = serve_package_ready(s, p, &mine)) != NULL) {
+		if (fleet_release_for(s->fleet, p, now, why, &cause) != 0) {
+			log_warn("phone %s: %s", p->mac, cause);
+			free(cause);
+		}
+		free(why);
+		return;
+	}
+	/*
+	 * Over HTTP the application's User-Agent names an unknown version
+	 * soon; over TFTP nothing may ever name it but the image.
+	 */
+	if (p->state != PHONE_IDENTIFIED || !serve_needs_image(s, p) ||
+	    (p->version[0] == '\0' && ua != NULL))
 		return;
 	if ((m = model_of_phone(s->models, p->model, p->part)) == NULL)
 		return;
@@ -176,9 +206,10 @@ serve_package_ready(struct serve *s, struct phone *p, int *mine)
 	if (m == NULL || part == NULL || *part == '\0')
 		return (NULL);
 	ucs_version_format_release(&m->target, rel, sizeof rel);
-	if (!fleet_below_target(s->fleet, p)) {
-		xasprintf(&why, "its target is now %s, which it needs no "
-		    "image for", rel);
+	if (!serve_needs_image(s, p)) {
+		xasprintf(&why, "it needs no image now: it runs %s, and its "
+		    "target is %s", p->version[0] != '\0' ? p->version :
+		    "a version not known", rel);
 		return (why);
 	}
 	if (serve_image_package(s, m, part, &cause) == NULL) {

@@ -309,9 +309,13 @@ const struct library_package *serve_image_package(struct serve *,
 /* NULL when it holds a BootROM of want or later for m, else the reason. */
 char		*serve_bootrom_lacking(struct serve *, const struct model *,
 		    const struct ucs_version *);
-/* An identified phone older than its target with no image to take: held. */
-void		 serve_package_wait(struct serve *, struct phone *, int64_t,
-		    const char *);
+/*
+ * At each request (ua NULL over TFTP): an identified phone that needs an
+ * image the library lacks is held; one held for a package it no longer
+ * needs, or that is there now, is released.
+ */
+void		 serve_package_wait(struct serve *, struct phone *,
+		    const char *, int64_t, const char *);
 /* The library or a target changed: release the phones it was held for. */
 void		 serve_package_recheck(struct serve *, int64_t);
 
