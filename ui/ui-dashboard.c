@@ -374,7 +374,7 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	char		 el[16], rtxt[24];
 	double		 bytes, total;
 	int		 x = 0, attr, sattr, w;
-	long		 secs;
+	long		 secs, quiet;
 
 	mac = control_text(ph, "mac");
 	ip = control_text(ph, "ip");
@@ -422,8 +422,13 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	    strcmp(state_raw, "held") == 0)) {
 		if (!ui_reason_short(reason, prog, sizeof prog))
 			snprintf(prog, sizeof prog, "%s", reason);
-	}
-	else if (total > 0 && bytes < total && (json_number_value(
+	} else if (state_raw != NULL && (strcmp(state_raw, "rebooting") == 0 ||
+	    strcmp(state_raw, "repointed") == 0) &&
+	    (quiet = ui_fleet_silent(ph)) >= 0) {
+		/* What is seen: how long since its last request. */
+		control_fmt_duration(quiet, el, sizeof el);
+		snprintf(prog, sizeof prog, "silent %s", el);
+	} else if (total > 0 && bytes < total && (json_number_value(
 	    json_object_get(pr, "rate")) > 0 || (state_raw != NULL &&
 	    strcmp(state_raw, "upgrading") == 0))) {
 		control_fmt_bytes(json_number_value(json_object_get(pr,

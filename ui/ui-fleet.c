@@ -208,6 +208,19 @@ ui_fleet_elapsed(json_t *ph)
 	return (time(NULL) - first);
 }
 
+/* Seconds since its last request (-1 when not known). */
+long
+ui_fleet_silent(json_t *ph)
+{
+	time_t	last;
+
+	last = ui_parse_time(json_string_value(json_object_get(ph,
+	    "last_seen")));
+	if (last == 0)
+		return (-1);
+	return (time(NULL) > last ? time(NULL) - last : 0);
+}
+
 static int
 ui_fleet_compare(const void *a, const void *b)
 {

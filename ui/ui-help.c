@@ -31,6 +31,8 @@ static const char *const ui_help_dashboard[] = {
 	"  identified  model and version known (User-Agent, DHCP option 60)",
 	"  upgrading   it is downloading its model's required software",
 	"  rebooting   the image was sent whole; the phone is flashing it",
+	"              (PROGRESS: 'silent 3:12', the time since its last",
+	"              request; a phone that never comes back stays here)",
 	"  current     it runs the required version",
 	"  trusting    it was given the SHA-2 CA certificate",
 	"  repointed   it was given the re-point (ZTP or your server)",

@@ -96,6 +96,7 @@ json_t		*ui_fleet_selected(struct ui *);
 json_t		*ui_fleet_find(struct ui *, const char *);
 unsigned int	 ui_fleet_count(struct ui *, const char *);
 long		 ui_fleet_elapsed(json_t *);
+long		 ui_fleet_silent(json_t *);
 const char	*ui_sort_name(enum ui_sort);
 int		 ui_state_rank(const char *);
 
