@@ -32,7 +32,8 @@
 #include "xmalloc.h"
 
 #define REPORT_EVERY_MS		2000
-#define REPORT_RETRY_MS		30000
+/* A stick plugged back in, or emptied, has its report within seconds. */
+#define REPORT_RETRY_MS		5000
 
 static int	serve_report_write(struct journal *, const char *, char **);
 static void	serve_report_outcome(struct serve *, char *);
