@@ -212,13 +212,13 @@ ui_fleet_elapsed(json_t *ph)
 long
 ui_fleet_silent(json_t *ph)
 {
-	time_t	last;
+	time_t	last, now = time(NULL);
 
 	last = ui_parse_time(json_string_value(json_object_get(ph,
 	    "last_seen")));
 	if (last == 0)
 		return (-1);
-	return (time(NULL) > last ? time(NULL) - last : 0);
+	return (now > last ? now - last : 0);
 }
 
 static int
