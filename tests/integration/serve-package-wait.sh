@@ -25,6 +25,14 @@ openssl req -x509 -nodes -days 3650 -subj '/CN=Rescue Test CA' \
     -newkey rsa:2048 -sha256 -keyout "$d/ca.key" -out "$d/ca.pem" \
     -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
 serve_start "$d" --no-verify --quiet-period 1 --ca "$d/ca.pem"
+# reload N: SIGHUP, then wait for the daemon's Nth "library reloaded" line
+# (the signal is handled in the loop: a phone started at once could ask
+# before the library was read again).
+reload() {
+	kill -HUP "$SERVE_PID"
+	wait_for 10 sh -c "[ \$(grep -c 'info: library reloaded:' '$d/serve.log') -ge $1 ]"
+}
+
 mac=0004f2c10001
 reason="the library has no UC Software 4.1.7G image for part 3111-46162-001 (VVX 410): import the package"
 
@@ -68,7 +76,7 @@ check_eq "on 4.1.7" 4.1.7.5432 "$(phone_field "$d" "$mac" version)"
 # phone, and the import released it: a phone batch must not touch was
 # upgraded at its next boot.
 rm -rf "$d/library/packages/4.1.7."*
-kill -HUP "$SERVE_PID"
+check "SIGHUP: the library is read again" reload 1
 mac3=0004f2c10003
 "$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac "$mac3" \
     --server "http://127.0.0.1:$HTTP/" --timeout 20 >"$d/sim4.log" 2>&1
@@ -90,7 +98,7 @@ check_eq "and the import leaves it held" \
 # daemon is told to read it again.  Before, it served only what it read at
 # its start (or at SIGHUP), and the phone stayed held.
 rm -rf "$d/library/packages/4.1.7."*
-kill -HUP "$SERVE_PID"
+check "SIGHUP again: read again" reload 2
 mac4=0004f2c10004
 "$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac "$mac4" \
     --server "http://127.0.0.1:$HTTP/" --timeout 20 >"$d/sim5.log" 2>&1
