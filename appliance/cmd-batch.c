@@ -207,6 +207,11 @@ batch_sync(struct batch *b, char **cause)
 	if (json_is_null(json_object_get(json_object_get(st, "appliance"),
 	    "ca")))
 		fprintf(stderr, "ztp-rescue batch: %s\n", CONTROL_NO_CA);
+	if (json_is_string(json_object_get(json_object_get(st, "appliance"),
+	    "report_error")))
+		fprintf(stderr, "ztp-rescue batch: %s: %s\n",
+		    CONTROL_REPORT_NOT_KEPT, json_string_value(json_object_get(
+		    json_object_get(st, "appliance"), "report_error")));
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);

@@ -85,7 +85,9 @@ cmd_status_ztp(json_t *zc)
 
 /*
  * First, since phones wait on them: the daemon's journal cannot write, the
- * interface DHCP serves on has no link or is gone, no CA is installed.
+ * interface DHCP serves on has no link or is gone, no CA is installed; and
+ * the report on the stick is not written (nothing is lost, but a laptop
+ * switched off leaves an old report there).
  */
 static void
 cmd_status_alarms(json_t *app)
@@ -106,6 +108,11 @@ cmd_status_alarms(json_t *app)
 	/* null from the daemon; absent when read from the journal. */
 	if (json_is_null(json_object_get(app, "ca")))
 		printf("%s\n", CONTROL_NO_CA);
+	if (json_is_string(json_object_get(app, "report_error"))) {
+		why = control_text(app, "report_error");
+		printf("%s: %s\n", CONTROL_REPORT_NOT_KEPT, why);
+		free(why);
+	}
 	if (!json_is_string(json_object_get(app, "journal_error")))
 		return;
 	why = control_text(app, "journal_error");

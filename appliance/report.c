@@ -26,6 +26,7 @@ static json_t	*report_ignored(struct journal *);
 static const char *report_str(json_t *, const char *);
 static void	 report_csv_end(char **, size_t *);
 static int	 report_incomplete(struct journal *, char **);
+static char	*report_write_hint(const char *, int);
 static void	 report_csv_closet(char **, size_t *, json_t *);
 static const char *report_ztp(json_t *);
 static json_t	*report_part_source(json_t *, json_t *);
@@ -615,7 +616,7 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
     char **cause)
 {
 	json_t	*root;
-	char	*text, *tmp, *why = NULL;
+	char	*text, *tmp, *why = NULL, *hint;
 	int	 rc, error;
 
 	if (fmt == REPORT_CSV)
@@ -651,11 +652,47 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 	error = errno;
 	free(text);
 	if (rc != 0) {
-		xasprintf(cause, "cannot write the report to %s: %s (is the "
-		    "stick full or read-only?)", out, strerror(error));
+		hint = report_write_hint(out, error);
+		xasprintf(cause, "cannot write the report to %s: %s (%s)", out,
+		    strerror(error), hint);
+		free(hint);
 		free(why);
 	}
 	return (rc != 0 ? rc : report_incomplete(j, cause));
+}
+
+/* What to do about a report that cannot be written to out, by its errno. */
+static char *
+report_write_hint(const char *out, int error)
+{
+	char	*copy, *hint;
+
+	switch (error) {
+	case ENOENT:
+	case ENOTDIR:
+		copy = xstrdup(out);
+		xasprintf(&hint, "there is no folder %s: is the stick plugged "
+		    "in and mounted there?", dirname(copy));
+		free(copy);
+		return (hint);
+	case ENOSPC:
+	case EDQUOT:
+		return (xstrdup("the stick is full: free space on it, or use "
+		    "another"));
+	case EROFS:
+		return (xstrdup("it is mounted read-only: use a writable "
+		    "stick or folder; the appliance mounts sticks other than "
+		    "its own read-only and keeps the report on its own, in "
+		    "ZTPDATA\\reports"));
+	case EACCES:
+	case EPERM:
+		return (xstrdup("writing there is not allowed: choose "
+		    "another folder"));
+	case EIO:
+		return (xstrdup("the stick fails to write: use another"));
+	default:
+		return (xstrdup("is the stick full or read-only?"));
+	}
 }
 
 /* Written, but from a damaged journal: -1 with what to do. */

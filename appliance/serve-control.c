@@ -103,6 +103,11 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "dhcp_link", s->dhcp != NULL &&
 	    dhcp_link_problem(s->dhcp) != NULL ?
 	    json_string(dhcp_link_problem(s->dhcp)) : json_null());
+	/* The report kept on the stick (serve --report-dir), and why not. */
+	json_object_set_new(app, "report_dir", s->opt.report_dir != NULL ?
+	    json_string(s->opt.report_dir) : json_null());
+	json_object_set_new(app, "report_error", s->report_error != NULL ?
+	    json_string(s->report_error) : json_null());
 	json_object_set_new(app, "journal_set_aside", s->journal_aside != NULL ?
 	    json_pack("{s:s, s:s}", "path", s->journal_aside, "why",
 	    s->journal_aside_why) : json_null());

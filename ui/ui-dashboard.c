@@ -220,7 +220,7 @@ ui_header(struct ui *ui)
 	json_t		*ca, *zc;
 	const char	*check, *base;
 	char		*addr, *dhcp, *where, *repoint, *policy, *subject, *filter;
-	char		 line[512], part[64];
+	char		 line[512], part[64], hint[256];
 	size_t		 i, len;
 	int		 bar = ui->colours ? COLOR_PAIR(UI_COLOUR_BAR) :
 			    A_REVERSE;
@@ -318,49 +318,21 @@ ui_header(struct ui *ui)
 	else if (json_is_null(ca))	/* the CA was cut off at 80 columns */
 		snprintf(line, sizeof line, " NO CA CERTIFICATE: phones stop "
 		    "at 'current' until one is installed (m, then 5)");
+	else if (json_is_string(json_object_get(app, "report_error"))) {
+		ui_report_hint(json_string_value(json_object_get(app,
+		    "report_error")), hint, sizeof hint);
+		snprintf(line, sizeof line, " REPORT NOT UPDATED: %s (every "
+		    "record is safe in the journal; e exports it)", hint);
+	}
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
 	    "journal_error")) || json_is_object(aside) ||
 	    json_is_string(json_object_get(app, "dhcp_link")) ||
-	    json_is_null(ca) ? A_REVERSE | A_BOLD : A_NORMAL, line);
+	    json_is_null(ca) || json_is_string(json_object_get(app,
+	    "report_error")) ? A_REVERSE | A_BOLD : A_NORMAL, line);
 	free(repoint);
 	free(policy);
 	free(subject);
 	free(filter);
-}
-
-/*
- * A phone held for a package says in its twelve columns (at 80) what to
- * import: "need 4.1.7G", "need BR4.0.0" (a BootROM), "broken 5.4.1" (a
- * damaged package), not the first words of the reason ("the library").
- * 0 when the reason is another one.
- */
-int
-ui_reason_short(const char *reason, char *buf, size_t len)
-{
-	const char	*p, *end;
-	const char	*fmt;
-
-	if (strncmp(reason, CONTROL_LACKS_IMAGE,
-	    strlen(CONTROL_LACKS_IMAGE)) == 0) {
-		p = reason + strlen(CONTROL_LACKS_IMAGE);
-		end = strstr(p, " image");
-		fmt = "need %.*s";
-	} else if (strncmp(reason, CONTROL_DAMAGED_IMAGE,
-	    strlen(CONTROL_DAMAGED_IMAGE)) == 0) {
-		p = reason + strlen(CONTROL_DAMAGED_IMAGE);
-		end = strstr(p, " package");
-		fmt = "broken %.*s";
-	} else if (strncmp(reason, CONTROL_LACKS_BOOTROM "of ",
-	    strlen(CONTROL_LACKS_BOOTROM "of ")) == 0) {
-		p = reason + strlen(CONTROL_LACKS_BOOTROM "of ");
-		end = strchr(p, ' ');
-		fmt = "need BR%.*s";
-	} else
-		return (0);
-	if (end == NULL || end == p || end - p > 32)
-		return (0);
-	snprintf(buf, len, fmt, (int)(end - p), p);
-	return (1);
 }
 
 static void

@@ -34,7 +34,6 @@ static void	ui_menu_library(struct ui *);
 static void	ui_menu_stop(struct ui *);
 static json_t	*ui_menu_import_wait(struct ui *, json_int_t, const char *,
 		    char **);
-static char	*ui_usb_mount(void);
 
 const char *
 ui_app(struct ui *ui, const char *key)
@@ -50,26 +49,6 @@ ui_show_error(struct ui *ui, const char *what, const char *error)
 {
 	ui_set_message(ui, 1, "%s: %s", what, error);
 	ui_message_box(ui, what, error);
-}
-
-/* Where a USB stick is mounted (the first mount under /media). */
-static char *
-ui_usb_mount(void)
-{
-	FILE	*fp;
-	char	 dev[256], dir[256], rest[512];
-
-	if ((fp = fopen("/proc/mounts", "r")) == NULL)
-		return (xstrdup("/media/usb"));
-	while (fscanf(fp, "%255s %255s %511[^\n]", dev, dir, rest) == 3) {
-		if (strncmp(dir, "/media/", 7) == 0 ||
-		    strncmp(dir, "/run/media/", 11) == 0) {
-			fclose(fp);
-			return (xstrdup(dir));
-		}
-	}
-	fclose(fp);
-	return (xstrdup("/media/usb"));
 }
 
 void
@@ -232,7 +211,7 @@ ui_menu_import(struct ui *ui)
 	char	*path, *error = NULL, *text, *esc, *next;
 	size_t	 i;
 
-	path = ui_usb_mount();
+	path = ui_stick_mount();
 	text = ui_input_path(ui, "Import packages", "Path of the UC Software "
 	    "on the USB stick: a zip, a tar, a folder, or the whole stick:",
 	    path);
@@ -298,7 +277,7 @@ ui_menu_ca(struct ui *ui)
 	char	*path, *error = NULL, *text, *t, *next, *usb, arg[1100];
 	size_t	 i;
 
-	usb = ui_usb_mount();
+	usb = ui_stick_mount();
 	xasprintf(&path, "%s/", usb);
 	free(usb);
 	text = ui_input_path(ui, "CA certificate", "Path of the SHA-2 root "
@@ -416,7 +395,7 @@ ui_menu_export(struct ui *ui)
 	size_t	 len;
 	int	 csv;
 
-	usb = ui_usb_mount();
+	usb = ui_stick_export_folder(ui, "/proc/mounts");
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M", localtime(&now));
 	xasprintf(&def, "%s/ztp-rescue-report-%s.csv", usb, stamp);
 	free(usb);

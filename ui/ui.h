@@ -106,7 +106,15 @@ int		 ui_dashboard_key(struct ui *, int);
 void		 ui_draw_bars(struct ui *, const char *);
 void		 ui_progress_bar(char *, size_t, double, double);
 int		 ui_attr_for_state(struct ui *, const char *);
+
+/* ui-stick.c */
+char		*ui_stick_find(const char *, int);
+char		*ui_stick_mount(void);
+char		*ui_stick_export_folder(struct ui *, const char *);
+
+/* ui-short.c */
 int		 ui_reason_short(const char *, char *, size_t);
+void		 ui_report_hint(const char *, char *, size_t);
 
 /* ui-phone.c */
 void		 ui_phone_view(struct ui *, const char *);

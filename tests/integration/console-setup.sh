@@ -99,4 +99,31 @@ check "no CA: the third line says phones stop at current" sh -c \
     "$T capture-pane -p -t console | sed -n 3p | grep -F -q \"NO CA CERTIFICATE: phones stop at 'current' until one is installed (m, then 5)\""
 quit "no option"
 
+# The report kept on the stick (serve --report-dir) cannot be written: the
+# third line says so and what to do (only the log did), and goes back once
+# it is written.  The export's path is proposed in that folder: it was the
+# first /media mount (on the appliance a stick mounted read-only) or a
+# /media/usb that did not exist.
+serve_stop
+openssl req -x509 -nodes -days 3650 -subj '/CN=Rescue Test CA' \
+    -newkey rsa:2048 -sha256 -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
+serve_start "$d" --no-verify --ca "$d/ca.pem" --report-dir "$d/reports" ||
+    { echo "not ok - the daemon did not start"; cat "$d/serve.log"; exit 1; }
+console "$d/one"
+line3() { $T capture-pane -p -t console | sed -n 3p | grep -F -q -- "$1"; }
+check "the report not written: the third line says why and what to do" \
+    wait_for 15 line3 "REPORT NOT UPDATED: is the stick's exchange partition mounted? (every"
+mkdir "$d/reports"
+check "written again: the third line is back to the settings" \
+    wait_for 20 line3 " sort state  filter none"
+keys e
+check "the export is proposed in the report's folder" \
+    wait_for 10 on_screen "/reports/ztp-rescue-report-"
+keys Enter
+check "and written there" wait_for 10 on_screen "report written to $d/reports/ztp-rescue-report-"
+check_eq "one dated copy beside the kept report" 1 \
+    "$(ls "$d/reports" | grep -c '^ztp-rescue-report-[0-9]\{8\}-[0-9]\{4\}\.csv$')"
+quit "report alarm"
+
 done_testing

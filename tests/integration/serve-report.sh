@@ -3,8 +3,10 @@
 # as phones change, written whole (temp file, fsync, rename) by a child
 # process, so the loop never waits on the disk: from the journal at start,
 # after a phone's first request, and at shutdown by the daemon itself.  A missing
-# folder or a full disk is logged once with what to do, the journal keeps
-# every record, and the report is written again once the folder is back.
+# folder or a full disk is logged once with what to do and told by the status
+# (`status`, batch's stderr; the console's alarm line is console-setup.sh),
+# the journal keeps every record, and the report is written again once the
+# folder is back.  An export to a read-only or missing stick says which.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
@@ -52,6 +54,22 @@ check "the journal keeps the phones meanwhile" \
     wait_for 10 model_is 0004f2e0e004
 check_eq "the warning is said once, not at every change" 1 \
     "$(grep -c 'report: not kept up to date' "$d/serve.log")"
+# Said where the technician looks, not only in the log: the status (the
+# console's alarm line reads it) and 'status''s text.
+check_eq "the status names the report's folder" "$d/reports" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.report_dir)"
+check_eq "and why the report is not written" \
+    "$d/reports is not a folder (is the stick's exchange partition mounted?)" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.report_error)"
+check_contains "'status' says it first, with what to do" \
+    "the report on the stick is not kept up to date (every record is in the journal: 'ztp-rescue report' writes it anywhere; the daemon tries again every 5 s): $d/reports is not a folder" \
+    "$("$ZTP_BIN" status --state "$d/state")"
+printf '0004f2e0e004\n' >"$d/inv.csv"
+"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" --timeout 1s \
+    --no-start --report "$d/batch-report.json" >/dev/null 2>"$d/batch.err"
+check_contains "batch says it on stderr" \
+    "ztp-rescue batch: the report on the stick is not kept up to date (every record is in the journal: 'ztp-rescue report' writes it anywhere; the daemon tries again every 5 s): $d/reports is not a folder" \
+    "$(cat "$d/batch.err")"
 mkdir "$d/reports"
 get "$UA" 127.0.0.1 0004f2e0e005.cfg >/dev/null
 check "the folder back: the report is written again (retried within 30 s)" \
@@ -59,6 +77,10 @@ check "the folder back: the report is written again (retried within 30 s)" \
 check "every phone of the outage is in it" has_phone "$csv" 0004f2e0e003
 check "and the log says so (when the writer is reaped)" \
     wait_for 5 grep -q "report: $d/reports is written again" "$d/serve.log"
+check_eq "and the status no longer has an error" null \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.report_error)"
+check "nor does 'status'" sh -c "! '$ZTP_BIN' status --state '$d/state' |
+    grep -q 'not kept up to date'"
 serve_stop
 
 # `report` and `status` written to a full disk (/dev/full, the daemon
@@ -89,12 +111,31 @@ if [ "$(id -u)" = 0 ]; then
 	serve_start "$d" --no-verify --report-dir "$d/full"
 	get "$UA" 127.0.0.1 0004f2e0e006.cfg >/dev/null
 	check "a full disk is logged with the cause and what to do" wait_for 10 \
-	    grep -q "report: not kept up to date: cannot write the report to $d/full/ztp-rescue-report.csv: No space left on device (is the stick full or read-only?)" "$d/serve.log"
+	    grep -q "report: not kept up to date: cannot write the report to $d/full/ztp-rescue-report.csv: No space left on device (the stick is full: free space on it, or use another)" "$d/serve.log"
 	check_eq "no partial report is left on the full disk" "filler" "$(ls "$d/full")"
 	check "the journal has the phone anyway" wait_for 10 model_is 0004f2e0e006
 	rm "$d/full/filler"
 	check "space freed: the report is written again" \
 	    wait_for 40 has_phone "$d/full/ztp-rescue-report.csv" 0004f2e0e006
+	# An export (the console's e) to a stick mounted read-only, as the
+	# appliance mounts a customer's, and to a stick not plugged in: the
+	# cause, and what to do about it.  Both said "is the stick full or
+	# read-only?".
+	mkdir -p "$d/ro"
+	mount -t tmpfs -o ro,size=64k tmpfs "$d/ro"
+	at_exit "umount '$d/ro' 2>/dev/null"
+	err=$("$ZTP_BIN" ctl --state "$d/state" report format=csv \
+	    out="$d/ro/r.csv" 2>&1 >/dev/null)
+	check_eq "an export to a read-only stick fails" 1 "$?"
+	check_contains "saying so, and where the report is kept" \
+	    "cannot write the report to $d/ro/r.csv: Read-only file system (it is mounted read-only: use a writable stick or folder; the appliance mounts sticks other than its own read-only and keeps the report on its own, in ZTPDATA\\reports)" \
+	    "$err"
+	err=$("$ZTP_BIN" ctl --state "$d/state" report format=csv \
+	    out="$d/nostick/r.csv" 2>&1 >/dev/null)
+	check_eq "an export to a stick not there fails" 1 "$?"
+	check_contains "saying which folder is missing" \
+	    "cannot write the report to $d/nostick/r.csv: No such file or directory (there is no folder $d/nostick: is the stick plugged in and mounted there?)" \
+	    "$err"
 	serve_stop
 else
 	skip "needs root: a full disk (a tmpfs mount)"

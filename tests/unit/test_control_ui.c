@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -220,6 +221,112 @@ test_reason_short(void **state)
 	assert_false(ui_reason_short("", buf, sizeof buf));
 }
 
+/*
+ * The alarm line's words for a report the daemon cannot keep on the stick:
+ * what to do (the cause's last parenthesis), the daemon's texts.
+ */
+static void
+test_report_hint(void **state)
+{
+	char	buf[128];
+
+	(void)state;
+	ui_report_hint("cannot write the report to /srv/ztpdata/reports/"
+	    "ztp-rescue-report.csv: No space left on device (the stick is "
+	    "full: free space on it, or use another)", buf, sizeof buf);
+	assert_string_equal(buf, "the stick is full: free space on it, or use "
+	    "another");
+	ui_report_hint("/srv/ztpdata/reports is not a folder (is the stick's "
+	    "exchange partition mounted?)", buf, sizeof buf);
+	assert_string_equal(buf, "is the stick's exchange partition mounted?");
+	/* Nested parentheses are kept inside the last one. */
+	ui_report_hint("x (a (b) c)", buf, sizeof buf);
+	assert_string_equal(buf, "a (b) c");
+	/* No parenthesis at the end, an unmatched or empty one: the cause. */
+	ui_report_hint("the report writer died", buf, sizeof buf);
+	assert_string_equal(buf, "the report writer died");
+	ui_report_hint("odd)", buf, sizeof buf);
+	assert_string_equal(buf, "odd)");
+	ui_report_hint("(whole)", buf, sizeof buf);
+	assert_string_equal(buf, "(whole)");
+	ui_report_hint("empty ()", buf, sizeof buf);
+	assert_string_equal(buf, "empty ()");
+	ui_report_hint("", buf, sizeof buf);
+	assert_string_equal(buf, "");
+	/* Cut to the buffer, never past it. */
+	ui_report_hint("a (0123456789)", buf, 5);
+	assert_string_equal(buf, "0123");
+}
+
+/* A /proc/mounts of the test's own, in a temporary file. */
+static char *
+write_mounts(const char *text)
+{
+	static char	path[] = "/tmp/test-mounts.XXXXXX";
+	FILE		*fp;
+	int		 fd;
+
+	strcpy(path, "/tmp/test-mounts.XXXXXX");
+	assert_int_not_equal(fd = mkstemp(path), -1);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	return (path);
+}
+
+/*
+ * Where the console looks for a stick, and where it proposes the exported
+ * report: it proposed the first /media mount, which on the appliance is a
+ * stick mounted read-only, or /media/usb, which does not exist; both
+ * failed.  A label with a space is read as the kernel escapes it.
+ */
+static void
+test_stick_folders(void **state)
+{
+	struct ui	 ui;
+	char		*m, *got;
+
+	(void)state;
+	m = write_mounts("/dev/sda1 / ext4 rw,relatime 0 0\n"
+	    "/dev/sdb1 /media/sdb1 vfat ro,nosuid,nodev 0 0\n"
+	    "/dev/sdc1 /media/tech/CLOSET\\0403 exfat rw,nosuid 0 0\n");
+	got = ui_stick_find(m, 0);
+	assert_string_equal(got, "/media/sdb1");
+	free(got);
+	got = ui_stick_find(m, 1);
+	assert_string_equal(got, "/media/tech/CLOSET 3");
+	free(got);
+
+	memset(&ui, 0, sizeof ui);
+	ui.state_dir = "/";
+	ui.status = json_pack("{s:{s:n}}", "appliance", "report_dir");
+	got = ui_stick_export_folder(&ui, m);
+	assert_string_equal(got, "/media/tech/CLOSET 3");
+	free(got);
+	/* The daemon's own report folder comes first. */
+	json_decref(ui.status);
+	ui.status = json_pack("{s:{s:s}}", "appliance", "report_dir",
+	    "/srv/ztpdata/reports");
+	got = ui_stick_export_folder(&ui, m);
+	assert_string_equal(got, "/srv/ztpdata/reports");
+	free(got);
+	unlink(m);
+
+	/* Only read-only sticks, or none: the state folder, in full. */
+	m = write_mounts("/dev/sdb1 /media/sdb1 vfat ro 0 0\n"
+	    "proc /proc proc rw 0 0\n");
+	assert_null(ui_stick_find(m, 1));
+	json_decref(ui.status);
+	ui.status = json_pack("{s:{s:n}}", "appliance", "report_dir");
+	ui.state_dir = "/tmp/../tmp";
+	got = ui_stick_export_folder(&ui, m);
+	assert_string_equal(got, "/tmp");
+	free(got);
+	unlink(m);
+	assert_null(ui_stick_find("/nonexistent/mounts", 0));
+	json_decref(ui.status);
+}
+
 static void
 check_path(const char *in, const char *want)
 {
@@ -262,6 +369,8 @@ main(void)
 		cmocka_unit_test(test_forget_question),
 		cmocka_unit_test(test_target_versions),
 		cmocka_unit_test(test_reason_short),
+		cmocka_unit_test(test_report_hint),
+		cmocka_unit_test(test_stick_folders),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
