@@ -30,9 +30,25 @@ static int	library_compare_packages(const void *, const void *);
 static int
 library_mkdir(const char *path, char **cause)
 {
+	const char	*hint;
+	int		 error;
+
 	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-		xasprintf(cause, "cannot create the library folder %s: %s",
-		    path, strerror(errno));
+		error = errno;
+		if (error == ENOENT || error == ENOTDIR)
+			hint = ": the folder it would be in does not exist "
+			    "(a mistyped path?): create that first, or name "
+			    "another library folder";
+		else if (error == EACCES || error == EPERM)
+			hint = ": run as a user who may write there, or name "
+			    "another library folder";
+		else if (error == EROFS)
+			hint = ": it is on a read-only file system: name a "
+			    "library folder on a writable disk";
+		else
+			hint = "";
+		xasprintf(cause, "cannot create the library folder %s: %s%s",
+		    path, strerror(error), hint);
 		return (-1);
 	}
 	return (0);

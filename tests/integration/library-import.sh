@@ -49,6 +49,14 @@ check_eq "--size BYTES sets the image size" 10000 \
 check_eq "a bad --size is a usage error" 2 "$rc"
 
 # --- import of a zip ----------------------------------------------------------
+# A library folder whose parent does not exist (a mistyped path): refused,
+# nothing made, and what to do said (it said only "No such file or
+# directory").
+err=$("$ZTP_BIN" import --library "$tmp/typo/library" "$syn/$pkg417.zip" \
+    2>&1 >/dev/null); rc=$?
+check_eq "a library folder in a missing folder is refused (exit 1)" 1 "$rc"
+check_contains "saying what to do" "cannot create the library folder $tmp/typo/library: No such file or directory: the folder it would be in does not exist (a mistyped path?): create that first, or name another library folder" "$err"
+check "and nothing is made" test ! -e "$tmp/typo"
 lib=$tmp/lib
 out=$("$ZTP_BIN" import --library "$lib" "$syn/$pkg417.zip" 2>"$tmp/err"); rc=$?
 check_eq "import of a release zip exits 0" 0 "$rc"
