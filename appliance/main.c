@@ -30,13 +30,23 @@ usage(FILE *fp)
 static int
 flush_stdout(const char *name, int rc)
 {
+	int	failed;
+
+	/*
+	 * A write that failed earlier left only the stream's error flag, its
+	 * errno long gone.  What it held is usually still buffered: writing
+	 * it again tells why ("No space left on device").  A long write that
+	 * went past the buffer left nothing to retry: then say what is known.
+	 */
+	failed = ferror(stdout);
+	clearerr(stdout);
 	errno = 0;
-	if (!ferror(stdout) && fflush(stdout) == 0)
+	if (fflush(stdout) == 0 && !failed)
 		return (rc);
 	if (rc == EXIT_OK && errno != EPIPE) {
 		fprintf(stderr, "%s: cannot write the output: %s (is the disk "
 		    "full, or the stick read-only?)\n", name,
-		    errno != 0 ? strerror(errno) : "write error");
+		    errno != 0 ? strerror(errno) : "it was cut short");
 	}
 	return (rc == EXIT_OK ? EXIT_RUNTIME : rc);
 }
