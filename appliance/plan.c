@@ -214,12 +214,14 @@ plan_make(const struct plan_table *t, const struct plan_phone *ph,
 		st->status = done ? STEP_DONE : STEP_PENDING;
 		st->rule = r;
 	}
-	st = &pl->steps[pl->n++];
-	st->kind = PLAN_TARGET;
-	st->version = ph->target;
-	st->status = app && ucs_version_known(&ph->target) &&
-	    ucs_version_cmp(&ph->app, &ph->target) >= 0 ? STEP_DONE :
-	    STEP_PENDING;
+	/* No target (a part the models table lacks): no plan, not "target ''". */
+	if (ucs_version_known(&ph->target)) {
+		st = &pl->steps[pl->n++];
+		st->kind = PLAN_TARGET;
+		st->version = ph->target;
+		st->status = app && ucs_version_cmp(&ph->app, &ph->target) >=
+		    0 ? STEP_DONE : STEP_PENDING;
+	}
 	pl->current = pl->n;
 	for (i = 0; i < pl->n; i++) {
 		if (pl->steps[i].status == STEP_DONE)

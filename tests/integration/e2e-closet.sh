@@ -121,6 +121,8 @@ check_eq "unknown model: held" held "$(e2e_row "$D" 0004f2c10301 state)"
 check_eq "unknown model: the reason says what to do" \
     "part number 3111-99999-001 is not in the models table: nothing is served to it (add it with --models)" \
     "$(e2e_row "$D" 0004f2c10301 reason)"
+check_eq "unknown model: no upgrade plan (it had a target step of no version)" \
+    0 "$(e2e_row "$D" 0004f2c10301 'plan | length')"
 check_eq "unknown model: no CA given, not re-pointed (the phone agrees)" \
     "null null $(e2e_phone "$D/out" 0004f2c10301 target)" \
     "$(e2e_phone "$D/out" 0004f2c10301 ca_sha256) $(e2e_row "$D" 0004f2c10301 ca_sha256) $H"

@@ -132,6 +132,15 @@ test_modern_phone_one_step(void **state)
 	/* A legacy phone whose target stays 3.x needs no BootROM step. */
 	check_text(t, phone("SoundPointIP", "3.1.3.0439", "3.1.3.0439", NULL,
 	    0, "3.2.3"), "UC Software 3.2.3 (current)");
+	/*
+	 * No target (a part the models table lacks, nothing served): no
+	 * step.  It was a target step of no version, shown "target  current"
+	 * in the report.
+	 */
+	check_text(t, phone(NULL, "5.3.0.1000", "5.3.0.1000", NULL, 0, NULL),
+	    "");
+	check_text(t, phone("SoundPointIP", "3.1.3.0439", "3.1.3.0439", NULL,
+	    1, NULL), "");
 	plan_table_free(t);
 }
 
