@@ -93,6 +93,50 @@ cmd_next_option(const struct cmd_entry *entry, int argc, char **argv,
 	return (c);
 }
 
+/* The option of entry a word names ("--name", "--name=...", "-k"), or NULL. */
+static const struct cmd_option *
+cmd_option_named(const struct cmd_entry *entry, const char *word)
+{
+	const struct cmd_option	*o;
+	size_t			 len;
+
+	for (o = entry->options; o != NULL && o->name != NULL; o++) {
+		if (word[0] == '-' && word[1] == '-') {
+			len = strlen(o->name);
+			if (strncmp(word + 2, o->name, len) == 0 &&
+			    (word[2 + len] == '\0' || word[2 + len] == '='))
+				return (o);
+		} else if (word[0] == '-' && word[1] != '\0' &&
+		    word[2] == '\0' && o->key == (unsigned char)word[1])
+			return (o);
+	}
+	return (NULL);
+}
+
+/*
+ * Whether the words after the command ask for its help ("--help" or "-h",
+ * before any "--", and not the value of an option that takes one): what
+ * a newcomer types first ("ztp-rescue serve --help" was "unknown option").
+ */
+int
+cmd_wants_help(const struct cmd_entry *entry, int argc, char **argv)
+{
+	const struct cmd_option	*o;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return (0);
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (1);
+		if ((o = cmd_option_named(entry, argv[i])) != NULL &&
+		    o->arg != NULL && strchr(argv[i], '=') == NULL)
+			i++;	/* its value, whatever it looks like */
+	}
+	return (0);
+}
+
 void
 cmd_print_synopsis(const struct cmd_entry *entry, FILE *fp)
 {

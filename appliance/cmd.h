@@ -57,6 +57,7 @@ int	cmd_usage_error(const struct cmd_entry *, const char *, ...)
 
 /* Full help for one command (synopsis, summary, options) to stdout. */
 void	cmd_print_help(const struct cmd_entry *);
+int	cmd_wants_help(const struct cmd_entry *, int, char **);
 
 /* One-line synopsis: "ztp-rescue NAME [--opt ARG] ... ARGS". */
 void	cmd_print_synopsis(const struct cmd_entry *, FILE *);

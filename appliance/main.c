@@ -18,7 +18,8 @@ usage(FILE *fp)
 	    "commands:\n");
 	for (e = cmd_table; *e != NULL; e++)
 		fprintf(fp, "  %-12s %s\n", (*e)->name, (*e)->summary);
-	fprintf(fp, "\n'ztp-rescue help COMMAND' describes one command.\n");
+	fprintf(fp, "\n'ztp-rescue help COMMAND' (or 'ztp-rescue COMMAND "
+	    "--help') describes one command.\n");
 }
 
 /*
@@ -75,5 +76,9 @@ main(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	snprintf(name, sizeof name, "ztp-rescue %s", entry->name);
+	if (cmd_wants_help(entry, argc - 1, argv + 1)) {
+		cmd_print_help(entry);
+		return (flush_stdout(name, EXIT_OK));
+	}
 	return (flush_stdout(name, entry->exec(entry, argc - 1, argv + 1)));
 }

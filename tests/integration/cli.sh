@@ -23,6 +23,23 @@ err=$("$ZTP_BIN" help --bogus 2>&1); rc=$?
 check_eq "unknown option exits 2" 2 "$rc"
 check_contains "unknown option is named" "unknown option --bogus" "$err"
 
+# COMMAND --help and -h print the command's help and exit 0, as 'help
+# COMMAND' does, wherever they stand but as an option's value or after
+# "--".  Both were "unknown option" (exit 2), what a newcomer types first.
+for c in serve tftpd batch ctl; do
+	out=$("$ZTP_BIN" $c --help 2>&1); rc=$?
+	check_eq "$c --help exits 0" 0 "$rc"
+	check_eq "$c --help is 'help $c'" "$("$ZTP_BIN" help $c)" "$out"
+done
+out=$("$ZTP_BIN" tftpd --port 6999 -h 2>&1); rc=$?
+check_eq "-h after other options exits 0" 0 "$rc"
+check_contains "with the help" "usage: ztp-rescue tftpd" "$out"
+err=$("$ZTP_BIN" tftpd --root -h --port 0 2>&1); rc=$?
+check_contains "-h as an option's value is that value" \
+    "cannot open --root -h" "$err"
+check_eq "--help after -- is no request for help" 0 \
+    "$("$ZTP_BIN" ctl --state "$(make_tmpdir)" -- --help 2>&1 | grep -c '^usage:')"
+
 # Every command has its own help, and the man page names every command.
 man=$("$ZTP_BIN" help --man)
 for c in $("$ZTP_BIN" --help | awk '/^commands:/{f=1;next} f && !NF {exit} f {print $1}'); do
