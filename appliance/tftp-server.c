@@ -325,8 +325,21 @@ tftp_server_recv(evutil_socket_t fd, short what, void *arg)
 			char	text[64];
 
 			tftp_sa_text(&peer, text, sizeof text);
-			tftp_refusal_log(srv, "tftp: %s: ignored a packet of "
-			    "%zd bytes that is not a request", text, n);
+			/*
+			 * A packet of a transfer, sent here: tftp-hpa's client
+			 * ACKs the ERROR that refused its request, to the port
+			 * that sent it.  Expected, so not worth a line of the
+			 * technician's log (nor the refusal log's one a second).
+			 */
+			if (n >= 4 && srv->rbuf[1] >= TFTP_OP_DATA &&
+			    srv->rbuf[1] <= TFTP_OP_OACK)
+				log_debug("tftp: %s: ignored a packet of a "
+				    "transfer (opcode %u) sent to the request "
+				    "port", text, srv->rbuf[1]);
+			else
+				tftp_refusal_log(srv, "tftp: %s: ignored a "
+				    "packet of %zd bytes that is not a request",
+				    text, n);
 			continue;
 		}
 

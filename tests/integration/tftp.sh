@@ -37,6 +37,18 @@ SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 listening() { ss -Hlun "sport = :$1" | grep -q .; }
 check "the server listens" wait_for 10 listening "$PORT"
+# tftp-hpa's client ACKs the ERROR that refuses its request, to the port
+# that sent it: the refusal is logged, that ACK is not (it was "ignored a
+# packet of 4 bytes that is not a request" after every refusal).  A packet
+# that is no TFTP at all still is.
+tftp -m binary 127.0.0.1 "$PORT" -c get not-here "$T/not-here" >/dev/null 2>&1
+check "a refused request is logged" \
+    wait_for 5 grep -q "read not-here refused: 'not-here' was not found" "$T/log"
+check_eq "the client's ACK of the refusal is not" "" \
+    "$(grep 'not a request' "$T/log")"
+check_eq "a packet that is no TFTP gets no answer" nothing \
+    "$("$TOOL" probe 127.0.0.1 "$PORT" 9 junk)"
+check "and is logged" grep -q "ignored a packet of 13 bytes that is not a request" "$T/log"
 
 same() { [ -f "$2" ] && [ "$(sha256 "$1")" = "$(sha256 "$2")" ]; }
 
