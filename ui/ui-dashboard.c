@@ -345,7 +345,7 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	char		 vb[32], va[32], ver[64], prog[128], bar[96], rate[16];
 	char		 el[16], rtxt[24];
 	double		 bytes, total;
-	int		 x = 0, attr, sattr, w;
+	int		 x = 0, attr, sattr, w, why = 0;
 	long		 secs, quiet;
 
 	mac = control_text(ph, "mac");
@@ -389,11 +389,15 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	bytes = json_number_value(json_object_get(pr, "bytes"));
 	total = json_number_value(json_object_get(pr, "total"));
 	sattr = ui_attr_for_state(ui, state_raw);
+	/* Why it stops or waits; a phone waiting for a power cycle too. */
 	if (strcmp(reason, "-") != 0 && state_raw != NULL &&
 	    (strcmp(state_raw, "failed") == 0 ||
-	    strcmp(state_raw, "held") == 0)) {
+	    strcmp(state_raw, "held") == 0 ||
+	    strcmp(state_raw, "seen") == 0 ||
+	    strcmp(state_raw, "identified") == 0)) {
 		if (!ui_reason_short(reason, prog, sizeof prog))
 			snprintf(prog, sizeof prog, "%s", reason);
+		why = 1;
 	} else if (state_raw != NULL && (strcmp(state_raw, "rebooting") == 0 ||
 	    strcmp(state_raw, "repointed") == 0) &&
 	    (quiet = ui_fleet_silent(ph)) >= 0) {
@@ -443,8 +447,7 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	ui_put(y, x, c->state, sattr, state);
 	ui_put(y, x + c->state, 1, attr, " ");
 	x += c->state + 1;
-	ui_put(y, x, c->progress, strcmp(prog, reason) == 0 ? sattr : attr,
-	    prog);
+	ui_put(y, x, c->progress, why ? sattr | (int)A_BOLD : attr, prog);
 	ui_put(y, x + c->progress, 1, attr, " ");
 	x += c->progress + 1;
 	ui_put(y, x, COLS - x, attr, el);

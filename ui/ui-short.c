@@ -10,11 +10,14 @@
 #include "control.h"
 #include "ui.h"
 
+static int	ui_reason_word(const char *, char *, size_t);
+
 /*
  * A phone held for a package says in its twelve columns (at 80) what to
  * import: "need 4.1.7G", "need BR4.0.0" (a BootROM), "broken 5.4.1" (a
- * damaged package), not the first words of the reason ("the library").
- * 0 when the reason is another one.
+ * damaged package), not the first words of the reason ("the library");
+ * the other reasons the daemon gives, in a word (below).  0 when the
+ * reason is none of them: it is shown as it is.
  */
 int
 ui_reason_short(const char *reason, char *buf, size_t len)
@@ -38,11 +41,55 @@ ui_reason_short(const char *reason, char *buf, size_t len)
 		end = strchr(p, ' ');
 		fmt = "need BR%.*s";
 	} else
-		return (0);
+		return (ui_reason_word(reason, buf, len));
 	if (end == NULL || end == p || end - p > 32)
 		return (0);
 	snprintf(buf, len, fmt, (int)(end - p), p);
 	return (1);
+}
+
+/*
+ * The daemon's other reasons, by how they begin (and a phrase inside when
+ * two begin alike), in a word or two: what a technician scanning the rows
+ * must see to act.  The phone's page has the whole reason.
+ */
+static const struct {
+	const char	*starts;
+	const char	*has;
+	const char	*word;
+} ui_reason_words[] = {
+	{ "needs a power cycle", NULL, "power-cycle" },
+	{ "took ", " reboots in a loop", "flash loop" },
+	{ "flashed ", " came back at BootROM ", "BR no take" },
+	{ "flashed ", " each time", "flash loop" },
+	{ "abandoned its ", "Likely cause: its BootROM", "old BootROM?" },
+	{ "abandoned its ", " never ran ", "abandons img" },
+	{ "came back ", " after the re-point", "comes back" },
+	{ "model ", " is not in the models table", "not in table" },
+	{ "part number ", " is not in the models table", "not in table" },
+	{ "it names itself model ", " disagree", "model/part?" },
+	{ "held by the operator", NULL, "operator" },
+	{ "held from the console", NULL, "operator" },
+	{ "not in the batch inventory", NULL, "not listed" },
+};
+
+static int
+ui_reason_word(const char *reason, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof ui_reason_words / sizeof ui_reason_words[0];
+	    i++) {
+		if (strncmp(reason, ui_reason_words[i].starts,
+		    strlen(ui_reason_words[i].starts)) != 0)
+			continue;
+		if (ui_reason_words[i].has != NULL &&
+		    strstr(reason, ui_reason_words[i].has) == NULL)
+			continue;
+		snprintf(buf, len, "%s", ui_reason_words[i].word);
+		return (1);
+	}
+	return (0);
 }
 
 /*

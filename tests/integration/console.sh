@@ -106,6 +106,10 @@ check_eq "the daemon holds the phone" held "$(phone_field "$d" 0004f2c00001 stat
 check_eq "with the console's reason" "held from the console" \
     "$(phone_field "$d" 0004f2c00001 reason)"
 wait_screen "held:1"
+# Why a phone stops, in a word its row can hold (the first twelve columns
+# of the reason were "held from th").
+check "the held row says by whom" wait_for 10 sh -c \
+    "$T capture-pane -p -t console | grep '^0004f2c00001 ' | grep -q 'held       operator'"
 "$ZTP_BIN" ctl --state "$d/state" release mac=0004f2c00001 >/dev/null; rc=$?
 check_eq "the shown command's sibling (ctl release) works" 0 "$rc"
 wait_screen "held:0"
@@ -284,6 +288,24 @@ check "the phone that never came back is rebooting" \
     wait_for 10 state_is "$d" 0004f2c00009 rebooting
 silent_row() { screen | grep '^0004f2c00009 ' | grep -q 'rebooting  silent [0-9]*:[0-9][0-9]'; }
 check "its row says how long it has been silent" wait_for 10 silent_row
+# A phone that flashes its image and comes back on its old version, again
+# and again: "flash loop", not "took 3111-46".
+"$PHONESIM_BIN" --model VVX410 --version 4.1.4.7430 --mac 0004f2c0000a \
+    --server "http://127.0.0.1:$HTTP/" --timeout 30 \
+    --fault flash-no-take >"$d/sim10.log" 2>&1
+check "the phone that never takes its image failed" \
+    wait_for 10 state_is "$d" 0004f2c0000a failed
+loop_row() { screen | grep '^0004f2c0000a ' | grep -q 'failed     flash loop'; }
+check "its row says it loops" wait_for 10 loop_row
+# A SoundPoint on SIP 3.1 whose BootROM must be updated first, and which
+# asked for bootrom.ld before it was known: it waits for a power cycle,
+# which its row said nothing of ("-").
+"$PHONESIM_BIN" --model SPIP550 --version 3.1.3.0439 --mac 0004f2c0000b \
+    --server "tftp://127.0.0.1:$TFTP/" --source 127.0.3.11 --timeout 30 \
+    >"$d/sim11.log" 2>&1
+cycle_row() { screen | grep '^0004f2c0000b ' | grep -q 'identified power-cycle'; }
+check "a phone that needs a power cycle says so in its row" \
+    wait_for 10 cycle_row
 
 # The terminal closes: the console ends cleanly, the daemon keeps going.
 pid=$(cat "$d/console.pid")

@@ -214,8 +214,54 @@ test_reason_short(void **state)
 	    "import the BootROM package (bootrom.ver with bootrom.ld or "
 	    "2345-12600-001.bootrom.ld)", buf, sizeof buf));
 	assert_string_equal(buf, "need BR4.0.0");
+	/* The daemon's other reasons, in a word (its texts, fleet.c). */
+	assert_true(ui_reason_short("took 3111-46162-001.sip.ld whole 3 times "
+	    "and came back without it each time (it asked for it again; "
+	    "4.1.4.7430): it reboots in a loop without progressing. The image "
+	    "may not match this part (3111-46162-001), or its BootROM refuses "
+	    "it: check the part number, update the BootROM first, then retry",
+	    buf, sizeof buf));
+	assert_string_equal(buf, "flash loop");
+	assert_true(ui_reason_short("flashed bootrom.ld 3 times and came back "
+	    "at BootROM 3.1.2 each time: the BootROM image may not match this "
+	    "part (2345-12500-001) or the phone cannot write it; check the "
+	    "part number and the BootROM package, then retry", buf,
+	    sizeof buf));
+	assert_string_equal(buf, "BR no take");
+	assert_true(ui_reason_short("flashed 3111-46162-001.sip.ld (4.1.7) 3 "
+	    "times and came back at 4.1.4 each time: the image may not match "
+	    "this part (3111-46162-001), or its BootROM refuses it; check the "
+	    "part number, update the BootROM first, then retry", buf,
+	    sizeof buf));
+	assert_string_equal(buf, "flash loop");
+	assert_true(ui_reason_short("abandoned its 4.0.8 image after the "
+	    "header but its application still reports 3.1.3 (user-agent): it "
+	    "never ran 4.0.8. Likely cause: its BootROM cannot load UC "
+	    "Software 4.x", buf, sizeof buf));
+	assert_string_equal(buf, "old BootROM?");
+	assert_true(ui_reason_short("abandoned its 5.4.1 image after the "
+	    "header but its application still reports 5.4.0 (user-agent): it "
+	    "never ran 5.4.1. The cause is not known", buf, sizeof buf));
+	assert_string_equal(buf, "abandons img");
+	assert_true(ui_reason_short("came back 3 times after the re-point: "
+	    "the phone does not apply the device.* settings (check the "
+	    "re-point template)", buf, sizeof buf));
+	assert_string_equal(buf, "comes back");
+	assert_true(ui_reason_short("part number 3111-99999-001 is not in the "
+	    "models table: nothing is served to it (add it with --models)",
+	    buf, sizeof buf));
+	assert_string_equal(buf, "not in table");
+	assert_true(ui_reason_short("needs a power cycle: its BootROM must be "
+	    "updated to 4.0.0 or later first", buf, sizeof buf));
+	assert_string_equal(buf, "power-cycle");
+	assert_true(ui_reason_short("held by the operator", buf, sizeof buf));
+	assert_string_equal(buf, "operator");
+	assert_true(ui_reason_short("not in the batch inventory "
+	    "(--only-inventory)", buf, sizeof buf));
+	assert_string_equal(buf, "not listed");
 	/* Any other reason is shown as it is. */
-	assert_false(ui_reason_short("held by the operator", buf, sizeof buf));
+	assert_false(ui_reason_short("the operator said so", buf, sizeof buf));
+	assert_false(ui_reason_short("flashed once", buf, sizeof buf));
 	assert_false(ui_reason_short("the library has no UC Software ", buf,
 	    sizeof buf));
 	assert_false(ui_reason_short("", buf, sizeof buf));
