@@ -21,11 +21,11 @@
 #define CONTROL_LACKS_IMAGE	"the library has no UC Software "
 #define CONTROL_DAMAGED_IMAGE	"the library's UC Software "
 #define CONTROL_LACKS_BOOTROM	"the library has no BootROM package "
-/* What status, batch and the log say while no CA is installed. */
 /* The report kept on the stick (serve --report-dir) cannot be written. */
 #define CONTROL_REPORT_NOT_KEPT "the report on the stick is not kept up " \
 	"to date (every record is in the journal: 'ztp-rescue report' " \
 	"writes it anywhere; the daemon tries again every 5 s)"
+/* What status, batch and the log say while no CA is installed. */
 #define CONTROL_NO_CA "no CA certificate is installed: phones that run " \
 	"their target wait at 'current' for it; install it (the console's " \
 	"menu, CA certificate, or 'ztp-rescue ctl set-ca pem=FILE') and " \
