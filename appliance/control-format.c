@@ -16,6 +16,7 @@
 #include "xmalloc.h"
 
 static const char *control_first_key(json_t *, const char *const *);
+static char	*control_format_after(json_t *);
 
 char *
 control_text(json_t *obj, const char *key)
@@ -103,6 +104,30 @@ bad:
 	return (-1);
 }
 
+/*
+ * The version after the arrow: the one it runs once it reached its target
+ * (current and on), the one it is being taken to before (its target), as
+ * the console's BEFORE>AFTER.  "4.1.4.7430 -> 4.1.4.7430 upgrading" read
+ * as an upgrade to the version it already ran.  A phone with no target
+ * (nothing is served to it) shows the version it runs.
+ */
+static char *
+control_format_after(json_t *ph)
+{
+	static const char *const reached[] = { "current", "trusting",
+	    "repointed", "repointed-quiet", "verified", NULL };
+	const char	*state = json_string_value(json_object_get(ph, "state"));
+	size_t		 i;
+
+	for (i = 0; state != NULL && reached[i] != NULL; i++) {
+		if (strcmp(state, reached[i]) == 0)
+			return (control_text(ph, "version"));
+	}
+	if (json_is_string(json_object_get(ph, "target")))
+		return (control_text(ph, "target"));
+	return (control_text(ph, "version"));
+}
+
 char *
 control_format_phone(json_t *ph)
 {
@@ -112,7 +137,7 @@ control_format_phone(json_t *ph)
 	ip = control_text(ph, "ip");
 	model = control_text(ph, "model");
 	before = control_text(ph, "version_before");
-	after = control_text(ph, "version");
+	after = control_format_after(ph);
 	state = control_text(ph, "state");
 	reason = control_text(ph, "reason");
 	xasprintf(&out, "%s %s %s %s -> %s %s%s%s%s", mac, ip, model, before,

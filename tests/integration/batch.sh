@@ -59,6 +59,10 @@ serve_start "$d" --ca "$d/ca.pem" --quiet-period 1 ||
 w1=$!
 "$ZTP_BIN" watch --state "$d/state" --count 10 >"$d/watch.txt" &
 w2=$!
+# And every line of the whole recovery.
+"$ZTP_BIN" watch --state "$d/state" >"$d/watch-all.txt" &
+w3=$!
+at_exit "kill $w3 2>/dev/null"
 sleep 1
 
 # Three phones show up; the inventory lists two of them.
@@ -112,6 +116,20 @@ check_eq "watch --count stops after that many events" 10 \
     "$(wc -l <"$d/watch.json" | tr -d ' ')"
 check "watch prints one line per event" \
     grep -q '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] phone 0004f2b0000' "$d/watch.txt"
+kill "$w3"
+# A phone's line says where it is taken (it said "4.1.4.7430 -> 4.1.4.7430
+# upgrading"), and comes when it changes: the daemon's events for bytes
+# served printed the same line again and again.
+check "an upgrading phone's line names its target" \
+    grep -q ' phone 0004f2b00001 [0-9.]* VVX410 4.1.4.7430 -> 4.1.7.5432 upgrading$' \
+    "$d/watch-all.txt"
+check "and a recovered one the version it runs" \
+    grep -q ' phone 0004f2b00001 [0-9.]* VVX410 4.1.4.7430 -> 4.1.7.5432 repointed-quiet$' \
+    "$d/watch-all.txt"
+check_eq "no phone line is the one before it for that phone again" "" \
+    "$(for m in 0004f2b00001 0004f2b00002; do
+	grep " phone $m " "$d/watch-all.txt" | cut -d' ' -f2- | uniq -d
+    done)"
 
 # A listed phone that never shows up: exit 3 when the time is up.
 printf '0004f2b00001\n0004f2b000ff,VVX500,nobody\n' >"$d/inv2.csv"

@@ -271,6 +271,37 @@ test_format(void **state)
 	free(s);
 	json_decref(ev);
 
+	/*
+	 * After the arrow: where it is taken before it gets there (it read
+	 * "4.1.4.7430 -> 4.1.4.7430 upgrading"), what it runs after, what
+	 * it runs when it has no target.
+	 */
+	ev = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n}}", "event",
+	    "phone", "phone", "mac", "0004f2000002", "ip", "10.0.0.6", "model",
+	    "VVX410", "version_before", "4.1.4.7430", "version", "4.1.4.7430",
+	    "target", "4.1.7.5432", "state", "upgrading", "reason");
+	s = control_format_event(ev);
+	assert_string_equal(s, "phone 0004f2000002 10.0.0.6 VVX410 "
+	    "4.1.4.7430 -> 4.1.7.5432 upgrading");
+	free(s);
+	json_object_set_new(json_object_get(ev, "phone"), "state",
+	    json_string("current"));
+	json_object_set_new(json_object_get(ev, "phone"), "version",
+	    json_string("5.9.7.4477"));
+	s = control_format_event(ev);
+	assert_string_equal(s, "phone 0004f2000002 10.0.0.6 VVX410 "
+	    "4.1.4.7430 -> 5.9.7.4477 current");
+	free(s);
+	json_object_set_new(json_object_get(ev, "phone"), "state",
+	    json_string("held"));
+	json_object_set_new(json_object_get(ev, "phone"), "target",
+	    json_null());
+	s = control_format_event(ev);
+	assert_string_equal(s, "phone 0004f2000002 10.0.0.6 VVX410 "
+	    "4.1.4.7430 -> 5.9.7.4477 held");
+	free(s);
+	json_decref(ev);
+
 	ev = json_pack("{s:s,s:I}", "event", "dropped", "count", 17);
 	s = control_format_event(ev);
 	assert_string_equal(s, "dropped 17 events: this client read too "
