@@ -16,7 +16,6 @@
 #include "xmalloc.h"
 
 static const char *control_first_key(json_t *, const char *const *);
-static char	*control_format_after(json_t *);
 
 char *
 control_text(json_t *obj, const char *key)
@@ -105,14 +104,15 @@ bad:
 }
 
 /*
- * The version after the arrow: the one it runs once it reached its target
- * (current and on), the one it is being taken to before (its target), as
- * the console's BEFORE>AFTER.  "4.1.4.7430 -> 4.1.4.7430 upgrading" read
- * as an upgrade to the version it already ran.  A phone with no target
- * (nothing is served to it) shows the version it runs.
+ * The version after the arrow, for status, batch, watch and the console's
+ * BEFORE>AFTER: the one it runs once it reached its target (current and
+ * on), the one it is being taken to before (its target).  "4.1.4.7430 ->
+ * 4.1.4.7430 upgrading" read as an upgrade to the version it already ran.
+ * A phone with no target (nothing is served to it) shows the version it
+ * runs.
  */
-static char *
-control_format_after(json_t *ph)
+char *
+control_phone_after(json_t *ph)
 {
 	static const char *const reached[] = { "current", "trusting",
 	    "repointed", "repointed-quiet", "verified", NULL };
@@ -137,7 +137,7 @@ control_format_phone(json_t *ph)
 	ip = control_text(ph, "ip");
 	model = control_text(ph, "model");
 	before = control_text(ph, "version_before");
-	after = control_format_after(ph);
+	after = control_phone_after(ph);
 	state = control_text(ph, "state");
 	reason = control_text(ph, "reason");
 	xasprintf(&out, "%s %s %s %s -> %s %s%s%s%s", mac, ip, model, before,

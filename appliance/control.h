@@ -147,6 +147,7 @@ int			 control_parse_duration(const char *, long *, char **);
 char			*control_format_event(json_t *);
 /* One phone object as a human line; allocated. */
 char			*control_format_phone(json_t *);
+char			*control_phone_after(json_t *);
 char			*control_format_silent(json_t *);
 char			*control_format_ignored(json_t *);
 

@@ -353,14 +353,7 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 	model = control_text(ph, "model");
 	before = control_text(ph, "version_before");
 	state_raw = json_string_value(json_object_get(ph, "state"));
-	if (state_raw != NULL && (strcmp(state_raw, "current") == 0 ||
-	    strcmp(state_raw, "trusting") == 0 ||
-	    strcmp(state_raw, "repointed") == 0 ||
-	    strcmp(state_raw, "repointed-quiet") == 0 ||
-	    strcmp(state_raw, "verified") == 0))
-		after = control_text(ph, "version");
-	else
-		after = control_text(ph, "target");
+	after = control_phone_after(ph);
 	state = control_text(ph, "state");
 	/* The state column is 10 wide: the help explains the short name. */
 	if (strcmp(state, "repointed-quiet") == 0) {

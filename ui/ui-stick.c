@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "xmalloc.h"
 #include "ui.h"
 
@@ -93,9 +91,8 @@ ui_stick_export_folder(struct ui *ui, const char *mounts)
 	const char	*kept;
 	char		*dir, real[PATH_MAX];
 
-	kept = json_string_value(json_object_get(json_object_get(ui->status,
-	    "appliance"), "report_dir"));
-	if (kept != NULL && *kept == '/')
+	kept = ui_app(ui, "report_dir");
+	if (*kept == '/')
 		return (xstrdup(kept));
 	if ((dir = ui_stick_find(mounts, 1)) != NULL)
 		return (dir);
