@@ -18,6 +18,7 @@
 struct event;
 struct event_base;
 struct mmsghdr;
+struct tftp_msg;
 struct tftp_worker;
 struct tftp_workers;
 
@@ -50,6 +51,8 @@ struct tftp_transfer {
 	struct tftp_server	*server;
 	struct tftp_worker	*worker;	/* runs it, or NULL: the main loop */
 	struct tftp_slot	*slot;		/* the main loop's record of it */
+	int			 freeing;	/* its end is told as it is freed */
+	struct tftp_msg		*end_msg;	/* that end, sent with the free */
 	uint64_t		 id;
 	int			 fd;
 	struct event		*ev_read;

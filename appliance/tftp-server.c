@@ -835,6 +835,11 @@ void
 tftp_finish(struct tftp_transfer *t, enum xfer_end end, enum xfer_by by,
     const char *reason)
 {
+	/*
+	 * On a worker the end and the slot's release reach the main loop
+	 * together: no one there sees a told end still counted as active.
+	 */
+	t->freeing = 1;
 	tftp_emit_end(t, end, by, reason);
 	tftp_transfer_free(t);
 }

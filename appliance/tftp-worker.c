@@ -119,6 +119,8 @@ static void	 tftp_workers_drain(void *);
 static void	 tftp_workers_deliver(struct tftp_workers *,
 		    struct tftp_msgs *);
 static void	 tftp_worker_push(struct tftp_workers *, struct tftp_msg *);
+static void	 tftp_worker_push_two(struct tftp_workers *, struct tftp_msg *,
+		    struct tftp_msg *);
 static char	*tftp_dup(const char *);
 
 struct tftp_workers *
@@ -448,11 +450,21 @@ tftp_dup(const char *s)
 static void
 tftp_worker_push(struct tftp_workers *ws, struct tftp_msg *m)
 {
+	tftp_worker_push_two(ws, m, NULL);
+}
+
+/* first, then second if any, in one turn of the lock: drained together. */
+static void
+tftp_worker_push_two(struct tftp_workers *ws, struct tftp_msg *first,
+    struct tftp_msg *second)
+{
 	int	was_empty;
 
 	pthread_mutex_lock(&ws->lock);
 	was_empty = STAILQ_EMPTY(&ws->out);
-	STAILQ_INSERT_TAIL(&ws->out, m, entry);
+	STAILQ_INSERT_TAIL(&ws->out, first, entry);
+	if (second != NULL)
+		STAILQ_INSERT_TAIL(&ws->out, second, entry);
 	pthread_mutex_unlock(&ws->lock);
 	/* The main loop reads the wake-up before it takes the queue. */
 	if (was_empty)
@@ -473,7 +485,10 @@ tftp_worker_post(struct tftp_transfer *t, const struct xfer_event *ev)
 	m->ev.user_agent = tftp_dup(ev->user_agent);
 	m->ev.reason = tftp_dup(ev->reason);
 	m->ev.stored_path = tftp_dup(ev->stored_path);
-	tftp_worker_push(t->worker->all, m);
+	if (t->freeing && ev->phase == XFER_ENDED && t->end_msg == NULL)
+		t->end_msg = m;		/* sent with tftp_worker_freed() */
+	else
+		tftp_worker_push(t->worker->all, m);
 }
 
 void
@@ -489,7 +504,9 @@ tftp_worker_freed(struct tftp_transfer *t)
 	m->release = t->content.release;
 	m->release_arg = t->content.release_arg;
 	t->content.release = NULL;
-	tftp_worker_push(t->worker->all, m);
+	tftp_worker_push_two(t->worker->all, t->end_msg != NULL ? t->end_msg :
+	    m, t->end_msg != NULL ? m : NULL);
+	t->end_msg = NULL;
 }
 
 /* --- the main loop's side -------------------------------------------------- */
