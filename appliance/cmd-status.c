@@ -193,7 +193,12 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 			printf("%s\n", text);
 			free(text);
 		}
-		if (json_array_size(json_object_get(doc, "phones")) == 0)
+		/* Under the list, where the prompt leaves the eye. */
+		if ((text = control_format_counts(json_object_get(doc,
+		    "counts"))) != NULL) {
+			printf("%s\n", text);
+			free(text);
+		} else if (json_array_size(json_object_get(doc, "phones")) == 0)
 			printf("no phones yet\n");
 		/* Phones that do not ask, and what DHCP did not answer. */
 		json_array_foreach(json_object_get(doc, "silent"), i, p) {

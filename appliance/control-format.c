@@ -155,6 +155,37 @@ control_format_phone(json_t *ph)
 }
 
 /*
+ * The status document's "counts" as one line, states in the order of the
+ * lifecycle, those with no phone left out: "12 phones: 9 repointed-quiet,
+ * 1 failed, 2 upgrading".  NULL when there is no phone.
+ */
+char *
+control_format_counts(json_t *counts)
+{
+	const char	*state;
+	json_t		*n;
+	json_int_t	 total = 0;
+	char		*list = NULL, *tmp, *out;
+
+	json_object_foreach(counts, state, n) {
+		if (!json_is_integer(n) || json_integer_value(n) <= 0)
+			continue;
+		total += json_integer_value(n);
+		xasprintf(&tmp, "%s%s%" JSON_INTEGER_FORMAT " %s",
+		    list != NULL ? list : "", list != NULL ? ", " : "",
+		    json_integer_value(n), state);
+		free(list);
+		list = tmp;
+	}
+	if (total == 0)
+		return (NULL);
+	xasprintf(&out, "%" JSON_INTEGER_FORMAT " phone%s: %s", total,
+	    total == 1 ? "" : "s", list);
+	free(list);
+	return (out);
+}
+
+/*
  * A phone on the wire that does not ask, from the status document's
  * "silent" list: what it uses, why, the evidence and its reset steps.
  */

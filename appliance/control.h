@@ -150,6 +150,8 @@ char			*control_format_phone(json_t *);
 char			*control_phone_after(json_t *);
 char			*control_format_silent(json_t *);
 char			*control_format_ignored(json_t *);
+/* The counts by state as one line ("3 phones: 2 failed, 1 held"). */
+char			*control_format_counts(json_t *);
 
 /* The phones a batch waits for (control-inventory.c). */
 struct control_inventory_phone {

@@ -46,8 +46,18 @@ check_eq "set-ca accepts the CA and shows its fingerprint" \
     "$(echo "$out" | jq -r '.result.sha256 // .sha256')"
 check "the CA is kept for restarts" test -f "$D/state/ca.pem"
 
+check_eq "status's text ends its phones with the counts" \
+    "1 phone: 1 current" \
+    "$("$ZTP_BIN" status --state "$D/state" | grep '^[0-9]* phones*:')"
+
 out=$(ctl hold mac=$mac)
 check_eq "hold" held "$(phone_field "$D" $mac state)"
+get "FileTransport PolycomVVX-VVX_311-UA/5.4.0.12410 Type/Application" \
+    127.0.0.62 0004f2001302.cfg >/dev/null
+check_eq "the counts follow: states in lifecycle order, none at zero" \
+    "2 phones: 1 identified, 1 held" \
+    "$("$ZTP_BIN" status --state "$D/state" | grep '^[0-9]* phones*:')"
+ctl forget mac=0004f2001302 >/dev/null
 check_eq "without a reason: the operator's" "held by the operator" \
     "$(phone_field "$D" $mac reason)"
 out=$(ctl hold mac=$mac "reason=$(printf 'a\033[2Jb')" 2>&1); rc=$?
@@ -104,6 +114,9 @@ ctl forget mac=$mac >/dev/null
 check_eq "forget removes the phone" "" "$(phone_field "$D" $mac state)"
 ctl shutdown >/dev/null
 check "shutdown stops the daemon" wait_for 10 sh -c "! kill -0 $SERVE_PID 2>/dev/null"
+check_eq "with the daemon gone and no phone left: 'no phones yet', no counts" \
+    "no phones yet" \
+    "$("$ZTP_BIN" status --state "$D/state" | grep -v '^daemon not running')"
 check "no sanitizer report in the daemon's log" \
     test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
 done_testing
