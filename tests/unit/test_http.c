@@ -189,15 +189,24 @@ serve_until_child_exits(struct ctx *x)
 {
 	struct event	*t = event_new(x->base, -1, EV_PERSIST, reap, x);
 	struct timeval	 tv = { 0, 20 * 1000 };
+	int		 i;
 
 	event_add(t, &tv);
 	event_base_dispatch(x->base);
 	event_free(t);
-	/* Let the server notice closes and finish its bookkeeping. */
+	/*
+	 * Let the server notice closes and finish its bookkeeping: 300 ms,
+	 * and on a loaded machine on until its last transfer has ended.
+	 */
 	tv.tv_sec = 0;
 	tv.tv_usec = 300 * 1000;
 	event_base_loopexit(x->base, &tv);
 	event_base_dispatch(x->base);
+	for (i = 0; i < 250 && http_server_active(x->srv) > 0; i++) {
+		tv.tv_usec = 20 * 1000;
+		event_base_loopexit(x->base, &tv);
+		event_base_dispatch(x->base);
+	}
 	assert_true(WIFEXITED(x->status));
 	assert_int_equal(WEXITSTATUS(x->status), 0);
 }
