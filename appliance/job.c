@@ -17,6 +17,7 @@
 #include "fleet.h"
 #include "job.h"
 #include "log.h"
+#include "provision.h"
 #include "xmalloc.h"
 
 #define JOB_VALUE_MAX	512
@@ -122,6 +123,12 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 				    "characters");
 				return (-1);
 			}
+		}
+		/* The daemon's own check, said with the line. */
+		if (strcmp(v, "ztp") != 0 &&
+		    provision_check_server_url(v, &cause) != 0) {
+			*why = cause;
+			return (-1);
 		}
 		j->repoint = xstrdup(v);
 		return (0);

@@ -59,6 +59,12 @@ int	 provision_is_phone_file(const char *, char mac[IDENT_MAC_LEN + 1]);
 /* "HTTPS" for "https://...", ...; NULL for an unknown scheme. */
 const char *provision_server_type(const char *);
 /*
+ * A re-point URL the phones can use: a known scheme, a server name or
+ * address, an optional port, nothing a URL cannot hold; -1 with *cause
+ * saying what is wrong (repoint-url.c).
+ */
+int	 provision_check_server_url(const char *, char **);
+/*
  * Check a template: it parses, its root element has attributes, and, when
  * params is not NULL, every attribute is a documented parameter with a
  * documented value (params.tsv) that every model's target version knows,

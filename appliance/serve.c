@@ -144,12 +144,9 @@ serve_set_repoint(struct serve *s, const char *target, char **cause)
 
 	if (strcmp(target, "ztp") == 0)
 		s->repoint_url = NULL;
-	else if (provision_server_type(target) == NULL) {
-		xasprintf(cause, "re-point target '%s' is neither 'ztp' nor a "
-		    "URL with a scheme the phones know (http://, https://, "
-		    "ftp://, ftps://, tftp://)", target);
+	else if (provision_check_server_url(target, cause) != 0)
 		return (-1);
-	} else
+	else
 		s->repoint_url = xstrdup(target);
 	if (serve_load_template(s, cause) != 0) {
 		if (s->repoint_url != old)
@@ -219,7 +216,7 @@ static int
 serve_setup(struct serve *s, char **cause)
 {
 	struct fleet_config	 fc;
-	char			*libdir, *keep, self[4096];
+	char			*libdir, *keep, *why, self[4096];
 	const char		*env;
 	ssize_t			 n;
 
@@ -276,14 +273,18 @@ serve_setup(struct serve *s, char **cause)
 	fleet_set_forgot(s->fleet, serve_phone_forgotten);
 	serve_watch_clock(s);
 	if (strcmp(s->opt.repoint, "ztp") != 0) {
-		if (provision_server_type(s->opt.repoint) == NULL) {
-			xasprintf(cause, "--repoint '%s' is neither 'ztp' nor a "
-			    "URL with a scheme the phones know (http://, "
-			    "https://, ftp://, ftps://, tftp://)",
-			    s->opt.repoint);
-			return (-1);
-		}
-		s->repoint_url = xstrdup(s->opt.repoint);
+		if (provision_check_server_url(s->opt.repoint, &why) != 0) {
+			if (s->opt.repoint_set) {
+				xasprintf(cause, "--repoint: %s", why);
+				free(why);
+				return (-1);
+			}
+			/* Kept by an older version: not a reason not to run. */
+			log_warn("settings: %s; phones go to ZTP until another "
+			    "target is set", why);
+			free(why);
+		} else
+			s->repoint_url = xstrdup(s->opt.repoint);
 	}
 	if (serve_load_template(s, cause) != 0)
 		return (-1);

@@ -90,6 +90,16 @@ check_contains "set-repoint switches to the hand-off template" \
     'device.prov.serverName="https://prov.example.com/"' "$(cat "$D/t.cfg")"
 out=$(ctl set-repoint target=server url=gopher://x 2>&1)
 check_contains "a URL the phones cannot use is refused" "neither 'ztp' nor a URL" "$out"
+out=$(ctl set-repoint target=server url=https:// 2>&1); rc=$?
+check_eq "a URL with no server (the console's prompt as it comes) is refused" \
+    1 "$rc"
+check_contains "saying what is missing" \
+    "re-point target 'https://' names no server: put the provisioning server's name or address after the '//'" \
+    "$out"
+out=$(ctl set-repoint target=server "url=https://prov example.com/" 2>&1)
+check_contains "a URL with a space is refused" "has a space in it" "$out"
+check_contains "and the target stays what it was" 'device.prov.serverName="https://prov.example.com/"' \
+    "$(curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg")"
 out=$(ctl set-target model=VVX410 version=4.1.8)
 check_contains "set-target changes the model's target" "4.1.8" "$out"
 check_eq "the phone's target follows" 4.1.8 "$(phone_field "$D" $mac target)"

@@ -83,6 +83,21 @@ serve_start "$d" --quiet-period 2 --no-verify
 check_eq "back to ZTP, kept too" "hold ztp" "$(appliance)"
 serve_stop
 
+# A target no longer accepted (an older version took "https://", the
+# console's prompt as it comes): said, phones go to ZTP, the daemon runs.
+echo '{ "format": 1, "repoint": "https://", "unknown_version": "hold" }' \
+    >"$d/state/settings.json"
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "a stored target that names no server: ZTP, the rest applies" \
+    "hold ztp" "$(appliance)"
+check_contains "and the log says why" \
+    "settings: re-point target 'https://' names no server" \
+    "$(cat "$d/serve.log")"
+serve_stop
+check_contains "on the command line it stops the start instead" \
+    "--repoint: re-point target 'https://' names no server" \
+    "$("$ZTP_BIN" serve --state "$d/state" --repoint https:// 2>&1)"
+
 # A damaged file is reported and ignored; the daemon starts.
 echo '{ not json' >"$d/state/settings.json"
 serve_start "$d" --quiet-period 2 --no-verify

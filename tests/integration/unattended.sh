@@ -44,6 +44,8 @@ printf 'inventory = one.csv\nrepoint = ztp\n\ntimeout = soon\n' >"$data/bad.conf
 refused "bad timeout" "$data/bad.conf:4: timeout 'soon': 'soon' is not a duration"
 printf 'inventory = one.csv\nrepoint = ftp://x/\n' >"$data/bad.conf"
 refused "bad repoint" "$data/bad.conf:2: repoint 'ftp://x/': must be \"ztp\""
+printf 'inventory = one.csv\nrepoint = https://\n' >"$data/bad.conf"
+refused "a repoint URL that names no server" "$data/bad.conf:2: repoint 'https://': re-point target 'https://' names no server"
 printf 'inventory = one.csv\nrepoint = ztp\nonly-inventory = maybe\n' >"$data/bad.conf"
 refused "bad yes/no" "$data/bad.conf:3: only-inventory 'maybe': must be \"yes\" or \"no\""
 printf 'inventory = one.csv\nrepoint = ztp\ninventory = two.csv\n' >"$data/bad.conf"

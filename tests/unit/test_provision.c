@@ -478,6 +478,57 @@ test_phone_file_names(void **state)
 	assert_int_equal(provision_is_phone_file("0004f2aabbcc.cfg", mac), 0);
 }
 
+/* The re-point URLs a technician types: usable, or refused saying why. */
+static void
+test_server_url_check(void **state)
+{
+	static const char *good[] = {
+		"https://prov.example.com/", "http://10.0.0.5", "ftp://"
+		"PlcmSpIp:PlcmSpIp@10.0.0.5/phones", "tftp://10.0.0.5:6969/",
+		"https://[fd00::5]:8443/p", "HTTPS://PROV.EXAMPLE.COM",
+		"https://prov_1.example.com/?a=b", NULL
+	};
+	static const struct {
+		const char	*url;
+		const char	*says;
+	} bad[] = {
+		{ "https://", "names no server" },
+		{ "https:///p", "names no server" },
+		{ "https://:443/", "names no server" },
+		{ "https://user@/", "names no server" },
+		{ "https://prov example.com/", "has a space in it" },
+		{ "https://prov.example.com/a\tb", "a character a URL" },
+		{ "https://prov.example.com/\"", "a character a URL" },
+		{ "https://prov.example.com:0/", "not a number from 1 to 65535" },
+		{ "https://prov.example.com:99999/", "from 1 to 65535" },
+		{ "https://prov.example.com:44x/", "from 1 to 65535" },
+		{ "https://prov.example.com:/", "from 1 to 65535" },
+		{ "https://prov..example.com/", "is not a server name" },
+		{ "https://-prov/", "is not a server name" },
+		{ "https://prov;rm/", "is not a server name" },
+		{ "https://[fd00::zz]/", "is not a server name" },
+		{ "gopher://x", "neither 'ztp' nor a URL" },
+		{ NULL, NULL }
+	};
+	char	*cause;
+	int	 i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		cause = NULL;
+		if (provision_check_server_url(good[i], &cause) != 0)
+			fail_msg("%s refused: %s", good[i], cause);
+	}
+	for (i = 0; bad[i].url != NULL; i++) {
+		cause = NULL;
+		if (provision_check_server_url(bad[i].url, &cause) == 0)
+			fail_msg("%s accepted", bad[i].url);
+		if (strstr(cause, bad[i].says) == NULL)
+			fail_msg("%s: '%s' does not say '%s'", bad[i].url, cause,
+			    bad[i].says);
+		free(cause);
+	}
+}
+
 int
 main(void)
 {
@@ -509,6 +560,7 @@ main(void)
 		    test_template_too_new_for_a_target, setup, teardown),
 		cmocka_unit_test(test_params_table),
 		cmocka_unit_test(test_phone_file_names),
+		cmocka_unit_test(test_server_url_check),
 	};
 
 	return (cmocka_run_group_tests_name("provision", tests, NULL, NULL));

@@ -1,0 +1,109 @@
+/*
+ * The re-point target a technician types: checked before any phone is
+ * given it.  A phone told device.prov.serverName="https://" (the console's
+ * prompt, Enter pressed) or a name with a space in it goes quiet looking
+ * for a server that cannot exist, and looks from the closet like every
+ * phone that went where it should.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision.h"
+#include "xmalloc.h"
+
+#define REPOINT_EXAMPLE	"for example https://prov.example.com/"
+
+/* A host name's characters (RFC 1123, and '_' that sites use). */
+static int
+repoint_host_char(int c)
+{
+	return (isalnum(c) || c == '-' || c == '.' || c == '_');
+}
+
+/* An IPv6 literal between brackets: hex digits, ':' and '.' only. */
+static int
+repoint_ipv6_literal(const char *host, size_t len)
+{
+	size_t	i;
+
+	if (len < 4 || host[0] != '[' || host[len - 1] != ']')
+		return (0);
+	for (i = 1; i < len - 1; i++)
+		if (!isxdigit((unsigned char)host[i]) && host[i] != ':' &&
+		    host[i] != '.')
+			return (0);
+	return (1);
+}
+
+int
+provision_check_server_url(const char *url, char **cause)
+{
+	const char	*p, *auth, *end, *at, *host, *colon;
+	size_t		 hostlen, i;
+	long		 port;
+	char		*stop;
+
+	if (provision_server_type(url) == NULL) {
+		xasprintf(cause, "re-point target '%s' is neither 'ztp' nor a "
+		    "URL with a scheme the phones know (http://, https://, "
+		    "ftp://, ftps://, tftp://)", url);
+		return (-1);
+	}
+	for (p = url; *p != '\0'; p++) {
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
+		    *p == '"' || *p == '\\' || *p == '<' || *p == '>') {
+			xasprintf(cause, "re-point target '%s' has %s in it: a "
+			    "URL has none (%s)", url, *p == ' ' ? "a space" :
+			    "a character a URL cannot hold", REPOINT_EXAMPLE);
+			return (-1);
+		}
+	}
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?#");
+	/* user:password@ before the host: the last '@' ends it. */
+	host = auth;
+	for (at = auth; at < end; at++)
+		if (*at == '@')
+			host = at + 1;
+	hostlen = (size_t)(end - host);
+	colon = NULL;
+	if (hostlen > 0 && host[0] == '[') {
+		for (i = 0; i < hostlen && host[i] != ']'; i++)
+			;
+		if (i + 1 < hostlen && host[i + 1] == ':')
+			colon = host + i + 1;
+	} else
+		colon = memchr(host, ':', hostlen);
+	if (colon != NULL) {
+		port = strtol(colon + 1, &stop, 10);
+		if (stop != end || colon + 1 == end || port < 1 ||
+		    port > 65535 || !isdigit((unsigned char)colon[1])) {
+			xasprintf(cause, "re-point target '%s' has a port that "
+			    "is not a number from 1 to 65535 after its ':'",
+			    url);
+			return (-1);
+		}
+		hostlen = (size_t)(colon - host);
+	}
+	if (hostlen == 0) {
+		xasprintf(cause, "re-point target '%s' names no server: put "
+		    "the provisioning server's name or address after the '//' "
+		    "(%s)", url, REPOINT_EXAMPLE);
+		return (-1);
+	}
+	if (host[0] == '[') {
+		if (repoint_ipv6_literal(host, hostlen))
+			return (0);
+	} else {
+		for (i = 0; i < hostlen && repoint_host_char(
+		    (unsigned char)host[i]); i++)
+			;
+		if (i == hostlen && host[0] != '.' && host[0] != '-' &&
+		    strstr(host, "..") == NULL)
+			return (0);
+	}
+	xasprintf(cause, "re-point target '%s': '%.*s' is not a server name "
+	    "or address (%s)", url, (int)hostlen, host, REPOINT_EXAMPLE);
+	return (-1);
+}
