@@ -296,6 +296,30 @@ ui_page_plan(struct ui_page *pg, json_t *plan)
 	}
 }
 
+/*
+ * Where the phone was sent and the CA it was given, which a later change
+ * of the settings does not rewrite: a phone sent somewhere else before is
+ * told apart here.  The CA by the start of its SHA-256 (all of it in
+ * 'ztp-rescue ctl phone').
+ */
+static void
+ui_page_given(struct ui_page *pg)
+{
+	const char	*to, *ca;
+
+	to = json_string_value(json_object_get(pg->doc, "repoint"));
+	ca = json_string_value(json_object_get(pg->doc, "ca_sha256"));
+	if (to == NULL || *to == '\0') {
+		ui_page_add(pg, "%-15s -", "Re-pointed to");
+		return;
+	}
+	if (ca != NULL && *ca != '\0')
+		ui_page_add(pg, "%-15s %s (CA SHA-256 %.16s...)",
+		    "Re-pointed to", to, ca);
+	else
+		ui_page_add(pg, "%-15s %s", "Re-pointed to", to);
+}
+
 static void
 ui_page_build(struct ui_page *pg)
 {
@@ -332,6 +356,7 @@ ui_page_build(struct ui_page *pg)
 		free(lines);
 		free(t);
 	}
+	ui_page_given(pg);
 	pr = json_object_get(pg->doc, "progress");
 	if (json_number_value(json_object_get(pr, "total")) > 0) {
 		t = control_text(pr, "file");

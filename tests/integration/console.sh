@@ -88,6 +88,8 @@ keys Home Enter
 wait_screen "PHONE 0004f2c00001"
 wait_screen "TIMELINE ("
 wait_screen "PLAN (one step)"
+# Where it was sent, which a later change of target does not rewrite.
+wait_screen "Re-pointed to   ztp (CA SHA-256 "
 wait_cmdline "ztp-rescue ctl --state $d/state phone mac=0004f2c00001"
 keys NPage
 wait_screen "TRANSFERS ("
