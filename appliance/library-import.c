@@ -50,7 +50,8 @@ static int	import_compare_strings(const void *, const void *);
 static int	import_path(struct library *, const struct model_table *,
 		    const char *, const struct library_progress *, char ***,
 		    char **);
-static void	import_add_package(struct library *, const char *);
+static struct library_package *import_add_package(struct library *,
+		    const char *);
 
 static void
 import_note(const struct library_progress *progress, const char *fmt, ...)
@@ -183,20 +184,31 @@ import_models_note(const struct model_table *models,
 	return (text);
 }
 
-static void
+static struct library_package *
 import_add_package(struct library *lib, const char *id)
 {
-	struct library_package	*p;
+	struct library_package	*p = NULL;
 	char			*packages, *why = NULL;
+	size_t			 i;
 
 	xasprintf(&packages, "%s/%s", lib->dir, LIBRARY_PACKAGES);
-	lib->packages = xreallocarray(lib->packages, lib->npackages + 1,
-	    sizeof *lib->packages);
-	p = &lib->packages[lib->npackages++];
+	/* A damaged copy replaced: its entry is read again. */
+	for (i = 0; i < lib->npackages && p == NULL; i++) {
+		if (strcmp(lib->packages[i].id, id) == 0) {
+			p = &lib->packages[i];
+			library_package_clear(p);
+		}
+	}
+	if (p == NULL) {
+		lib->packages = xreallocarray(lib->packages,
+		    lib->npackages + 1, sizeof *lib->packages);
+		p = &lib->packages[lib->npackages++];
+	}
 	memset(p, 0, sizeof *p);
 	if (library_manifest_read(packages, id, p, &why) == -1)
 		p->damage = why;
 	free(packages);
+	return (p);
 }
 
 static int
@@ -236,8 +248,9 @@ import_finish(struct library_import *imp, char **id, int *present,
 	struct stat		 sb;
 	char			*root = NULL, *dest = NULL, *packages = NULL;
 	char			*diff = NULL, *why = NULL, real[PATH_MAX];
+	char			*aside = NULL, *moved;
 	size_t			 i, rlen;
-	int			 rc = -1;
+	int			 rc = -1, aside_back = 1;
 
 	memset(&p, 0, sizeof p);
 	memset(&old, 0, sizeof old);
@@ -279,16 +292,32 @@ import_finish(struct library_import *imp, char **id, int *present,
 			    "and import again", p.id, why, dest);
 			goto out;
 		}
-		if (library_files_equal(&p, &old, &diff)) {
+		if (!library_files_equal(&p, &old, &diff)) {
+			xasprintf(cause, "a different package with build %s is "
+			    "already in the library (%s): remove %s first if "
+			    "this one should replace it", p.id, diff, dest);
+			goto out;
+		}
+		/* Marked by a verify, or seen now: "import it again" heals. */
+		if (old.damage == NULL)
+			library_check_files(&old);
+		if (old.damage == NULL) {
 			*present = 1;
 			*id = xstrdup(p.id);
 			rc = 0;
 			goto out;
 		}
-		xasprintf(cause, "a different package with build %s is already "
-		    "in the library (%s): remove %s first if this one should "
-		    "replace it", p.id, diff, dest);
-		goto out;
+		/* Set aside in the import's folder, removed with it. */
+		xasprintf(&moved, "%s/damaged-copy", imp->tmp);
+		if (rename(dest, moved) == -1) {
+			xasprintf(cause, "build %s is in the library but damaged "
+			    "(%s), and cannot be moved aside to replace it: %s",
+			    p.id, old.damage, strerror(errno));
+			free(moved);
+			goto out;
+		}
+		aside = moved;
+		imp->replaced = xstrdup(old.damage);
 	}
 
 	xasprintf(&root, "%s/%.*s", imp->tmp, rlen > 0 ? (int)rlen - 1 : 0,
@@ -302,6 +331,7 @@ import_finish(struct library_import *imp, char **id, int *present,
 		    "of the same build finished first" : strerror(errno));
 		goto out;
 	}
+	aside_back = 0;
 	if (library_fsync_path(packages, 1) == -1) {
 		xasprintf(cause, "cannot sync %s: %s", packages,
 		    strerror(errno));
@@ -311,6 +341,11 @@ import_finish(struct library_import *imp, char **id, int *present,
 	*id = xstrdup(p.id);
 	rc = 0;
 out:
+	/* Not replaced after all: the damaged copy stays, marked so. */
+	if (aside != NULL && aside_back && rename(aside, dest) == -1)
+		log_warn("library: %s could not be put back from %s: %s", dest,
+		    aside, strerror(errno));
+	free(aside);
 	free(why);
 	free(diff);
 	free(root);
@@ -378,14 +413,17 @@ import_one(struct library *lib, const struct model_table *models,
 	close(imp.tmpfd);
 	library_remove_tree(imp.tmp);
 	if (outcome == IMPORT_ADDED) {
-		import_add_package(lib, *id);
-		p = &lib->packages[lib->npackages - 1];
+		p = import_add_package(lib, *id);
 		note = import_models_note(models, p);
-		import_note(progress, "imported %s from %s: %zu %simage%s%s%s",
-		    *id, path, p->nparts + (p->has_combined ? 1 : 0),
-		    p->kind == LIBRARY_BOOTROM ? "BootROM " : "",
+		import_note(progress, "%s %s from %s: %zu %simage%s%s%s%s%s%s",
+		    imp.replaced != NULL ? "replaced the damaged copy of" :
+		    "imported", *id, path, p->nparts + (p->has_combined ? 1 :
+		    0), p->kind == LIBRARY_BOOTROM ? "BootROM " : "",
 		    p->nparts + p->has_combined == 1 ? "" : "s",
-		    *note != '\0' ? " for " : "", note);
+		    *note != '\0' ? " for " : "", note,
+		    imp.replaced != NULL ? " (it was: " : "",
+		    imp.replaced != NULL ? imp.replaced : "",
+		    imp.replaced != NULL ? ")" : "");
 		free(note);
 	} else if (outcome == IMPORT_PRESENT)
 		import_note(progress, "%s: build %s is already in the library "
@@ -398,6 +436,7 @@ import_one(struct library *lib, const struct model_table *models,
 	free(imp.dirs);
 	free(imp.buf);
 	free(imp.tmp);
+	free(imp.replaced);
 	return (outcome);
 }
 

@@ -70,7 +70,11 @@ struct library_import {
 	uint64_t			 reported;
 	struct archive			*a;		/* NULL for a folder */
 	char				*buf;
+	char				*replaced;	/* a damaged copy's fault */
 };
+
+/* The cheap check of a package's files (missing, size, mtime): p->damage. */
+void		library_check_files(struct library_package *);
 
 int		library_extract_archive(struct library_import *, char **);
 int		library_extract_folder(struct library_import *, int,

@@ -23,7 +23,6 @@
 #include "xmalloc.h"
 
 static int	library_mkdir(const char *, char **);
-static void	library_check_files(struct library_package *);
 static void	library_remove_stale(const char *);
 static int	library_compare_packages(const void *, const void *);
 
@@ -139,7 +138,7 @@ library_remove_stale(const char *dir)
 	closedir(d);
 }
 
-static void
+void
 library_check_files(struct library_package *p)
 {
 	struct library_file	*f;

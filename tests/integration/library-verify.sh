@@ -38,6 +38,34 @@ json=$("$ZTP_BIN" library verify --library "$lib" --json); rc=$?
 check_eq "verify --json exits 1 too" 1 "$rc"
 check_contains "verify --json counts it" '"damaged": 1' "$json"
 
+# "Import it again", as the daemon says of a damaged package, heals it: the
+# same archive replaces the damaged copy (it said "nothing to do", and the
+# package stayed damaged, its phones held).
+cp -a "$lib" "$tmp/lib-damaged"
+out=$("$ZTP_BIN" import --library "$tmp/lib-damaged" "$zip" 2>&1); rc=$?
+check_eq "importing a damaged package again exits 0" 0 "$rc"
+check_contains "and says it replaced the damaged copy, and why" \
+    "replaced the damaged copy of 4.1.7.5432 from $zip: " "$out"
+check_contains "(what was wrong)" \
+    "(it was: 3111-46162-001.sip.ld does not match its SHA-256 in the manifest: damaged since import)" \
+    "$out"
+out=$("$ZTP_BIN" library verify --library "$tmp/lib-damaged"); rc=$?
+check_eq "the package verifies again" 0 "$rc"
+check_eq "its image is the archive's" \
+    "$(bsdtar -xOf "$zip" 3111-46162-001.sip.ld | sha256sum)" \
+    "$(sha256sum <"$tmp/lib-damaged/packages/4.1.7.5432/3111-46162-001.sip.ld")"
+check_eq "nothing is left of the damaged copy" "packages" \
+    "$(ls "$tmp/lib-damaged")"
+out=$("$ZTP_BIN" import --library "$tmp/lib-damaged" "$zip" 2>&1)
+check_contains "a whole package imported again: nothing to do" \
+    "is already in the library with the same files; nothing to do" "$out"
+# A file gone (the cheap check) heals the same way.
+rm "$tmp/lib-damaged/packages/4.1.7.5432/sip.ver"
+out=$("$ZTP_BIN" import --library "$tmp/lib-damaged" "$zip" 2>&1)
+check_contains "a package with a file gone is replaced too" \
+    "(it was: sip.ver is missing (No such file or directory))" "$out"
+check "and is whole" "$ZTP_BIN" library verify --library "$tmp/lib-damaged"
+
 # Putting the byte back and verifying again clears the mark.
 bsdtar -xOf "$zip" 3111-46162-001.sip.ld | dd of="$img" bs=1 skip=3000 seek=3000 count=1 conv=notrunc 2>/dev/null
 touch -d "@$mtime" "$img"

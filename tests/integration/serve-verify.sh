@@ -100,6 +100,33 @@ sleep 1
 check_eq "--no-verify runs no verification" "$before" \
     "$(grep -c 'library verified' "$d/serve.log")"
 serve_stop
+
+# "Import it again", as the held phone's reason says: the same package
+# replaces the damaged copy, and the phone held for it goes on (the import
+# said "nothing to do", and the phone stayed held).
+printf "$new" | dd of="$f" bs=1 seek=1000 count=1 conv=notrunc 2>/dev/null
+touch -r "$d/stamp" "$f"
+serve_start "$d"
+check "damaged again at start" wait_for 30 grep -q \
+    "library verified: 2 package(s), 1 damaged" "$d/serve.log"
+get x 127.0.0.62 0004f2006002.cfg >/dev/null
+get x 127.0.0.62 "$bad" >/dev/null
+check_eq "a phone asking for it is held" held \
+    "$(phone_field "$d" 0004f2006002 state)"
+src=$(ls -d "$d/syn/"*4_0_8*)
+"$ZTP_BIN" ctl --state "$d/state" import "paths[]=$src" >/dev/null
+check "the import replaces the damaged copy" wait_for 30 grep -q \
+    "replaced the damaged copy of 4.0.8.0931" "$d/serve.log"
+not_held() { [ "$(phone_field "$d" 0004f2006002 state)" != held ]; }
+check "the phone held for it goes on" wait_for 10 not_held
+check_eq "to where it was before the hold" identified \
+    "$(phone_field "$d" 0004f2006002 state)"
+check_eq "the image is served again" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$bad")"
+check_eq "and the daemon's library holds it whole" null \
+    "$("$ZTP_BIN" ctl --state "$d/state" --json library |
+    jq -c '.packages[] | select(.id == "4.0.8.0931") | .damage')"
+serve_stop
 check "the daemon left no sanitizer report" sh -c \
     "! grep -q Sanitizer '$d/serve.log'"
 done_testing
