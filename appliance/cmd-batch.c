@@ -278,6 +278,7 @@ batch_apply(struct batch *b, json_t *ph)
 	json_t				*old, *args, *r;
 	const char			*mac, *model, *state;
 	char				*error = NULL, *esc;
+	int				 changed;
 
 	if ((mac = json_string_value(json_object_get(ph, "mac"))) == NULL)
 		return;
@@ -316,9 +317,11 @@ batch_apply(struct batch *b, json_t *ph)
 		    "(line %u) says %s\n", mac, esc, ip->line, ip->model);
 		free(esc);
 	}
+	/* Compared before the set: it frees the old object. */
 	old = json_object_get(b->phones, mac);
+	changed = old == NULL || strcmp(batch_state(old), state) != 0;
 	json_object_set(b->phones, mac, ph);
-	if (old == NULL || strcmp(batch_state(old), state) != 0)
+	if (changed)
 		batch_progress(b, ip, ph);
 }
 
