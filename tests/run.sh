@@ -21,7 +21,9 @@ export BUILD TOP
 export ZTP_BIN="$TOP/$BUILD/san/ztp-rescue"
 export PHONESIM_BIN="$TOP/$BUILD/san/phonesim"
 export SYNTH_BIN="$TOP/$BUILD/ucs-synth"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+# Freed memory is overwritten: a read of it inside a library ASan does not
+# instrument (libjansson, libevent) then sees garbage, not the old bytes.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:max_free_fill_size=4096:free_fill_byte=255}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 
