@@ -31,6 +31,8 @@ struct batch {
 	struct control_client		*cl;
 	int64_t				 start;	/* monotonic ms */
 	char				*report;	/* where it went */
+	int				 stopped_by;	/* SIGINT, SIGTERM or 0 */
+	char				*error;		/* why it ended early */
 };
 
 void		 batch_init(struct batch *);

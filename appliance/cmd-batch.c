@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,15 @@ batch_report(struct batch *b, char **path_out, char **cause)
 	return (0);
 }
 
+/* SIGINT or SIGTERM: the wait ends, and the report is still written. */
+static volatile sig_atomic_t	batch_signal;
+
+static void
+batch_on_signal(int signo)
+{
+	batch_signal = signo;
+}
+
 static void
 batch_summary(struct batch *b, const char *report, int rc)
 {
@@ -397,6 +407,13 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    (json_int_t)rec, "failed", (json_int_t)fail, "timed_out",
 		    (json_int_t)(b->inv.n - rec - fail), "elapsed",
 		    (json_int_t)batch_elapsed(b), "report", report, "exit", rc);
+		/* Only when it ended early: the wait was not over. */
+		if (b->stopped_by != 0)
+			json_object_set_new(line, "stopped_by", json_string(
+			    b->stopped_by == SIGINT ? "SIGINT" : "SIGTERM"));
+		if (b->error != NULL)
+			json_object_set_new(line, "error",
+			    json_string(b->error));
 		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
 		    JSON_ENSURE_ASCII);
 		printf("%s\n", s);
@@ -410,9 +427,10 @@ batch_summary(struct batch *b, const char *report, int rc)
 		ip = &b->inv.phones[i];
 		ph = json_object_get(b->phones, ip->mac);
 		if (ph == NULL) {
-			printf("%s%s%s  never seen  TIMEOUT\n", ip->mac,
+			printf("%s%s%s  never seen  %s\n", ip->mac,
 			    ip->label != NULL ? " " : "",
-			    ip->label != NULL ? ip->label : "");
+			    ip->label != NULL ? ip->label : "",
+			    b->stopped_by != 0 ? "NOT DONE" : "TIMEOUT");
 			continue;
 		}
 		state = batch_state(ph);
@@ -421,12 +439,22 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    ip->label != NULL ? ip->label : "",
 		    strcmp(state, "repointed-quiet") != 0 &&
 		    strcmp(state, "verified") != 0 &&
-		    strcmp(state, "failed") != 0 ? "  TIMEOUT" : "");
+		    strcmp(state, "failed") != 0 ? (b->stopped_by != 0 ?
+		    "  NOT DONE" : "  TIMEOUT") : "");
 		free(text);
 	}
-	printf("%u of %zu repointed-quiet, %u failed, %zu timed out%s%s\n", rec,
-	    b->inv.n, fail, b->inv.n - rec - fail, report != NULL ?
-	    "; report " : "", report != NULL ? report : "");
+	if (b->stopped_by != 0)
+		printf("%u of %zu repointed-quiet, %u failed, %zu not done "
+		    "(stopped by %s at %ld s of %ld)%s%s\n", rec, b->inv.n,
+		    fail, b->inv.n - rec - fail, b->stopped_by == SIGINT ?
+		    "SIGINT" : "SIGTERM", batch_elapsed(b), b->timeout,
+		    report != NULL ? "; report " : "", report != NULL ?
+		    report : "");
+	else
+		printf("%u of %zu repointed-quiet, %u failed, %zu timed out"
+		    "%s%s\n", rec, b->inv.n, fail, b->inv.n - rec - fail,
+		    report != NULL ? "; report " : "", report != NULL ?
+		    report : "");
 	fflush(stdout);
 }
 
@@ -514,14 +542,24 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 int
 batch_run(struct batch *b)
 {
+	struct sigaction sa, old_int, old_term;
 	json_t		*ev;
 	const char	*name;
 	char		*cause = NULL;
 	unsigned int	 rec, fail;
 	long		 left, lost_at = -1;
-	int		 rc;
+	int		 rc, said = 0;
 
 	b->start = clock_mono_ms();
+	batch_signal = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = batch_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	/* Started in the background of a script: SIGINT stays ignored. */
+	if (old_int.sa_handler == SIG_IGN)
+		sigaction(SIGINT, &old_int, NULL);
 	b->phones = json_object();
 	b->held = json_object();
 	b->warned = json_object();
@@ -535,7 +573,7 @@ batch_run(struct batch *b)
 	fflush(stdout);
 	if (batch_connect(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
-		free(cause);
+		b->error = cause;
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -543,7 +581,7 @@ batch_run(struct batch *b)
 	b->autostart = 0;
 	if (batch_policy(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
-		free(cause);
+		b->error = cause;
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -556,6 +594,10 @@ batch_run(struct batch *b)
 			break;
 		if ((left = b->timeout - batch_elapsed(b)) <= 0)
 			break;
+		if (batch_signal != 0) {
+			b->stopped_by = batch_signal;
+			break;
+		}
 		if (b->cl == NULL) {
 			/* The daemon went away: it may be restarting. */
 			if (batch_connect(b, &cause) != 0) {
@@ -563,7 +605,7 @@ batch_run(struct batch *b)
 				    BATCH_RECONNECT_SECS) {
 					fprintf(stderr, "ztp-rescue batch: "
 					    "%s\n", cause);
-					free(cause);
+					b->error = cause;
 					rc = EXIT_RUNTIME;
 					goto out;
 				}
@@ -605,15 +647,26 @@ batch_run(struct batch *b)
 
 	batch_count(b, &rec, &fail);
 	rc = rec == b->inv.n ? EXIT_OK : EXIT_INCOMPLETE;
+	if (b->stopped_by != 0)
+		rc = 128 + b->stopped_by;	/* as a shell tells it */
 	if (b->cl == NULL || batch_report(b, &b->report, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: no report: %s\n",
 		    cause != NULL ? cause : "the daemon is gone");
+		xasprintf(&b->error, "no report: %s", cause != NULL ? cause :
+		    "the daemon is gone");
 		free(cause);
-		rc = EXIT_RUNTIME;
+		if (b->stopped_by == 0)
+			rc = EXIT_RUNTIME;
 	}
 	batch_summary(b, b->report, rc);
+	said = 1;
 
 out:
+	/* Ended early: --json still ends with its done line. */
+	if (!said && b->json)
+		batch_summary(b, NULL, rc);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	control_client_free(b->cl);
 	b->cl = NULL;
 	return (rc);
@@ -637,5 +690,6 @@ batch_free(struct batch *b)
 	json_decref(b->warned);
 	control_inventory_free(&b->inv);
 	free(b->report);
+	free(b->error);
 	memset(b, 0, sizeof *b);
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,47 @@ unattended_shown_path(const char *path)
 	return (s);
 }
 
+/* The final screen: how it ended, the counts, where the report is. */
+static char *
+unattended_screen(struct job *j, struct batch *b,
+    struct unattended_counts *n, int rc, const char *where)
+{
+	char	*text, t[32];
+	size_t	 len;
+	FILE	*f;
+
+	control_fmt_duration((long)((clock_mono_ms() - b->start) / 1000), t,
+	    sizeof t);
+	f = open_memstream(&text, &len);
+	fprintf(f, "\n" UNATTENDED_RULE
+	    "##  ZTP RESCUE: UNATTENDED RECOVERY FINISHED after %s\n", t);
+	if (n->not_done == 0)
+		fprintf(f, "##  every phone of the job is done (%zu of %zu)\n",
+		    b->inv.n, b->inv.n);
+	else if (b->stopped_by != 0)
+		fprintf(f, "##  STOPPED (%s): %u of %zu phones not done\n",
+		    b->stopped_by == SIGINT ? "SIGINT" : "SIGTERM",
+		    n->not_done, b->inv.n);
+	else if (rc == EXIT_RUNTIME && b->report == NULL)
+		fprintf(f, "##  STOPPED: the daemon went away; %u of %zu "
+		    "phones not done (see the serial log)\n", n->not_done,
+		    b->inv.n);
+	else
+		fprintf(f, "##  TIME LIMIT of %lds reached: %u of %zu phones "
+		    "not done\n", j->timeout, n->not_done, b->inv.n);
+	fputs("##\n", f);
+	unattended_big(f, n);
+	fputs("##\n", f);
+	if (n->verified == 0)
+		fputs("##  REPOINTED: re-pointed, then quiet; ZTP reachability "
+		    "not verified from\n##  this closet.\n", f);
+	fprintf(f, "##  %s\n", where);
+	fputs("##  The run is over: the laptop can be switched off (power "
+	    "button).\n" UNATTENDED_RULE, f);
+	fclose(f);
+	return (text);
+}
+
 static int
 cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -322,9 +364,10 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char			*summary_path = NULL, *state_dir;
 	char				*cause = NULL, *base, *report, *shown;
 	char				*text, *phones, *line, real[PATH_MAX];
-	char				 t[32];
-	size_t				 len, plen, i;
+	char				*where;
+	size_t				 plen, i;
 	int				 c, first, rc, autostart = 1;
+	int				 csv_failed = 0;
 	FILE				*f;
 
 	state_dir = CONTROL_DEFAULT_STATE;
@@ -406,9 +449,12 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (r == NULL) {
 		fprintf(stderr, "ztp-rescue unattended: no CSV report: %s\n",
 		    cause);
+		if (b.error == NULL)
+			xasprintf(&b.error, "no CSV report: %s", cause);
 		free(cause);
 		cause = NULL;
 		rc = EXIT_RUNTIME;
+		csv_failed = 1;
 	}
 	json_decref(r);
 	control_client_free(cl);
@@ -431,45 +477,38 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	fclose(f);
 
-	/* The final screen. */
+	/* The final screen, then the text report: the screen and a line a
+	 * phone.  A report not written is said on the screen instead. */
 	unattended_count(&b, &n);
 	xasprintf(&report, "%s.txt", base);
 	shown = unattended_shown_path(report);
-	control_fmt_duration((long)((clock_mono_ms() - b.start) / 1000), t,
-	    sizeof t);
-	f = open_memstream(&text, &len);
-	fprintf(f, "\n" UNATTENDED_RULE
-	    "##  ZTP RESCUE: UNATTENDED RECOVERY FINISHED after %s\n", t);
-	if (n.not_done == 0)
-		fprintf(f, "##  every phone of the job is done (%zu of %zu)\n",
-		    b.inv.n, b.inv.n);
-	else if (rc == EXIT_RUNTIME && b.report == NULL)
-		fprintf(f, "##  STOPPED: the daemon went away; %u of %zu "
-		    "phones not done (see the serial log)\n", n.not_done,
-		    b.inv.n);
-	else
-		fprintf(f, "##  TIME LIMIT of %lds reached: %u of %zu phones "
-		    "not done\n", j.timeout, n.not_done, b.inv.n);
-	fputs("##\n", f);
-	unattended_big(f, &n);
-	fputs("##\n", f);
-	if (n.verified == 0)
-		fputs("##  REPOINTED: re-pointed, then quiet; ZTP reachability "
-		    "not verified from\n##  this closet.\n", f);
-	fprintf(f, "##  report: %s (and .csv, .json)\n", shown);
-	fputs("##  The run is over: the laptop can be switched off (power "
-	    "button).\n" UNATTENDED_RULE, f);
-	fclose(f);
-
-	unattended_write(summary_path, text);
-	free(shown);
-	/* The text report: the screen, then a line a phone. */
+	xasprintf(&where, "report: %s (and .csv, .json)", shown);
+	if (b.report == NULL || csv_failed) {
+		free(where);
+		xasprintf(&where, "REPORT NOT WRITTEN%s%s: every record is "
+		    "kept on the stick's\n##  ZTPSTATE; 'ztp-rescue report' "
+		    "writes it anywhere", b.error != NULL ? ": " : "",
+		    b.error != NULL ? b.error : "");
+	}
+	text = unattended_screen(&j, &b, &n, rc, where);
 	xasprintf(&line, "%s\n%s", text, phones);
 	if (fileio_replace(report, line, strlen(line), 0644, 0, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue unattended: %s\n", cause);
+		/* The first failure is the one said, if one was. */
+		if (b.report != NULL && !csv_failed) {
+			free(where);
+			xasprintf(&where, "REPORT NOT WRITTEN: %s: every "
+			    "record is kept on the stick's\n##  ZTPSTATE; "
+			    "'ztp-rescue report' writes it anywhere", cause);
+		}
 		free(cause);
+		free(text);
 		rc = EXIT_RUNTIME;
+		text = unattended_screen(&j, &b, &n, rc, where);
 	}
+	unattended_write(summary_path, text);
+	free(where);
+	free(shown);
 	free(line);
 	free(text);
 	free(phones);

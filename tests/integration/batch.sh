@@ -151,6 +151,44 @@ check_contains "and counts" "1 of 2 repointed-quiet, 0 failed, 1 timed out; repo
 check "the default report is in the state directory" \
     sh -c "ls '$d/state/reports/'batch-*.json >/dev/null"
 
+# Stopped (SIGTERM) while it waits: the report is still written, --json
+# still ends with its done line (it died with neither), the exit status
+# is the signal's as a shell tells it, and the summary says "not done".
+"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" --timeout 120 \
+    --json --report "$d/stopped.json" </dev/null >"$d/stopped.out" 2>&1 &
+bpid=$!
+at_exit "kill $bpid 2>/dev/null"
+waiting_for_one() { grep -q '"state":"repointed-quiet"' "$d/stopped.out"; }
+wait_for 20 waiting_for_one
+kill -TERM "$bpid"
+wait "$bpid"; rc=$?
+check_eq "SIGTERM: exit 143" 143 "$rc"
+check_eq "--json ends with its done line, saying what stopped it" \
+    "done SIGTERM 1 143 $d/stopped.json" \
+    "$(tail -1 "$d/stopped.out" | jq -r '"\(.event) \(.stopped_by) \(.timed_out) \(.exit) \(.report)"')"
+check "the report is written" grep -q 0004f2b00001 "$d/stopped.json"
+"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" --timeout 120 \
+    </dev/null >"$d/stopped.txt" 2>&1 &
+bpid=$!
+at_exit "kill $bpid 2>/dev/null"
+waiting_for_one() { grep -q 'repointed-quiet' "$d/stopped.txt"; }
+wait_for 20 waiting_for_one
+kill -TERM "$bpid"
+wait "$bpid"; rc=$?
+check_eq "in text too: exit 143" 143 "$rc"
+check_contains "the phone not seen is not done, not timed out" \
+    "0004f2b000ff nobody  never seen  NOT DONE" "$(cat "$d/stopped.txt")"
+check_contains "the counts say what stopped it, and when" \
+    "1 of 2 repointed-quiet, 0 failed, 1 not done (stopped by SIGTERM at " \
+    "$(cat "$d/stopped.txt")"
+# No daemon to ask: --json's done line still ends it, with the reason.
+out=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" --json \
+    --no-start </dev/null 2>/dev/null); rc=$?
+check_eq "no daemon with --no-start: exit 1" 1 "$rc"
+check_contains "--json's last line is done, with the reason" \
+    "done 1 no daemon is running" \
+    "$(printf '%s\n' "$out" | tail -1 | jq -r '"\(.event) \(.exit) \(.error)"')"
+
 # The policy from batch's command line reaches the running daemon before
 # the wait (a daemon batch starts itself has serve's defaults).
 policy() {

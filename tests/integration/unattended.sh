@@ -191,6 +191,27 @@ check_contains "the text report names the missing phone" \
     "0004f2c000ff  never seen  nobody" "$(cat "$data/reports/late.txt")"
 check "the JSON report is there" test -s "$data/reports/late.json"
 
+# Reports that cannot be written (their names are folders): the screen
+# says so and where every record still is; it said "report: ..." as if all
+# were written.
+printf '0004f2c00001\n' >"$data/blocked.csv"
+printf 'inventory = blocked.csv\nrepoint = ztp\nreport = blocked\ntimeout = 20s\n' \
+    >"$data/blocked.conf"
+mkdir -p "$data/reports/blocked.json" "$data/reports/blocked.csv" \
+    "$data/reports/blocked.txt"
+"$ZTP_BIN" unattended --state "$d/state" --no-start \
+    --job "$data/blocked.conf" --summary "$d/blocked.screen" </dev/null \
+    >"$d/blocked.out" 2>&1; rc=$?
+check_eq "reports not written: exit 1" 1 "$rc"
+check_contains "the screen says the report was not written, and why" \
+    "REPORT NOT WRITTEN: no report: " "$(cat "$d/blocked.screen")"
+check_contains "and where every record still is" \
+    "every record is kept on the stick's" "$(cat "$d/blocked.screen")"
+check "it names no report as written" sh -c \
+    "! grep -q 'report: .*(and .csv, .json)' '$d/blocked.screen'"
+check_contains "the phones' counts are still on it" \
+    "every phone of the job is done (1 of 1)" "$(cat "$d/blocked.screen")"
+
 # The daemon refuses what the job asks for: the screen says why.
 printf 'not a certificate\n' >"$data/ca/bad.pem"
 printf 'inventory = one.csv\nrepoint = ztp\nca = ca/bad.pem\n' >"$data/badca.conf"
