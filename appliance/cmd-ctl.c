@@ -5,9 +5,11 @@
  * array...) or KEY[]=VALUE (appended to an array); see
  * docs/control-protocol.md for the commands.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -72,6 +74,48 @@ cmd_ctl_arg(const struct cmd_entry *self, json_t *args, const char *word)
 	return (0);
 }
 
+/* A path as the caller meant it: from its folder, not the daemon's. */
+static json_t *
+cmd_ctl_absolute(json_t *v)
+{
+	char	cwd[PATH_MAX], *full;
+	json_t	*abs;
+
+	if (!json_is_string(v) || json_string_value(v)[0] == '/' ||
+	    json_string_value(v)[0] == '\0' || getcwd(cwd, sizeof cwd) == NULL)
+		return (json_incref(v));
+	xasprintf(&full, "%s/%s", cwd, json_string_value(v));
+	abs = json_string(full);
+	free(full);
+	return (abs);
+}
+
+/*
+ * The daemon runs in another working directory: the paths of set-ca,
+ * report and import are made absolute here, as batch does for --report.
+ */
+static void
+cmd_ctl_paths(const char *cmd, json_t *args)
+{
+	static const char *const paths[][2] = {
+		{ "set-ca", "pem" }, { "report", "out" }, { "import", "paths" }
+	};
+	json_t	*v, *e;
+	size_t	 i, k;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		if (strcmp(cmd, paths[i][0]) != 0 ||
+		    (v = json_object_get(args, paths[i][1])) == NULL)
+			continue;
+		if (json_is_array(v)) {
+			json_array_foreach(v, k, e)
+				json_array_set_new(v, k, cmd_ctl_absolute(e));
+		} else
+			json_object_set_new(args, paths[i][1],
+			    cmd_ctl_absolute(v));
+	}
+}
+
 static int
 cmd_ctl_exec(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -109,6 +153,7 @@ cmd_ctl_exec(const struct cmd_entry *self, int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
+	cmd_ctl_paths(argv[first], args);
 	if ((cl = control_open(state, start, &error)) == NULL) {
 		fprintf(stderr, "ztp-rescue ctl: %s\n", error);
 		free(error);

@@ -120,6 +120,16 @@ out=$(ctl library)
 check_eq "library lists the packages" 4 "$(echo "$out" | jq '(.result // .).packages | length')"
 ctl report format=csv out="$D/r.csv" >/dev/null
 check_contains "report over the control socket" "$mac" "$(cat "$D/r.csv")"
+# A relative path is the caller's, not the daemon's (it was written where
+# the daemon runs, and set-ca looked there for the CA).
+mkdir -p "$D/here"
+(cd "$D/here" && "$ZTP_BIN" ctl --state "$D/state" report format=csv \
+    out=rel.csv >/dev/null)
+check "ctl report out=REL writes in the caller's folder" test -s "$D/here/rel.csv"
+cp "$D/ca.pem" "$D/here/myca.pem"
+out=$(cd "$D/here" && "$ZTP_BIN" ctl --state "$D/state" --json set-ca \
+    pem=myca.pem 2>&1); rc=$?
+check_eq "ctl set-ca pem=REL finds the CA in the caller's folder" 0 "$rc"
 ctl forget mac=$mac >/dev/null
 check_eq "forget removes the phone" "" "$(phone_field "$D" $mac state)"
 ctl shutdown >/dev/null
