@@ -34,6 +34,7 @@
 
 static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
+static int	batch_report_target(const char *, char **);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
 static void	batch_daemon_log(json_t *);
@@ -349,6 +350,11 @@ batch_report(struct batch *b, char **path_out, char **cause)
 		xasprintf(&path, "%s/%s", real, basename(basecopy));
 		free(dircopy);
 		free(basecopy);
+		/* A link is followed: the file it names is written. */
+		if (realpath(path, real) != NULL) {
+			free(path);
+			path = xstrdup(real);
+		}
 		len = strlen(path);
 		if (len > 4 && strcasecmp(path + len - 4, ".csv") == 0)
 			format = "csv";
@@ -528,9 +534,50 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		free(cause);
 		return (EXIT_USAGE);
 	}
+	if (b.report_path != NULL &&
+	    batch_report_target(b.report_path, &cause) != 0) {
+		rc = cmd_usage_error(self, "--report: %s", cause);
+		free(cause);
+		batch_free(&b);
+		return (rc);
+	}
 	rc = batch_run(&b);
 	batch_free(&b);
 	return (rc);
+}
+
+/*
+ * Where --report goes, checked before the wait (a typo was found after
+ * it, the whole --timeout later): a folder that exists, and a name that
+ * is a regular file or none yet.  A device, a FIFO or a folder would be
+ * replaced by the file (the report is renamed into place).
+ */
+static int
+batch_report_target(const char *path, char **cause)
+{
+	struct stat	 sb;
+	char		*dircopy, real[PATH_MAX];
+
+	if (*path == '\0') {
+		*cause = xstrdup("the report's file name is empty");
+		return (-1);
+	}
+	dircopy = xstrdup(path);
+	if (realpath(dirname(dircopy), real) == NULL ||
+	    stat(real, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "there is no folder %s for the report %s: is "
+		    "the stick plugged in and mounted there?", dircopy, path);
+		free(dircopy);
+		return (-1);
+	}
+	free(dircopy);
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s is %s, not a file: name a file for the "
+		    "report (it is written whole and renamed into place)", path,
+		    S_ISDIR(sb.st_mode) ? "a folder" : "a device or a pipe");
+		return (-1);
+	}
+	return (0);
 }
 
 /*

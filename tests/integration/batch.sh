@@ -151,6 +151,31 @@ check_contains "and counts" "1 of 2 repointed-quiet, 0 failed, 1 timed out; repo
 check "the default report is in the state directory" \
     sh -c "ls '$d/state/reports/'batch-*.json >/dev/null"
 
+# --report is checked before the wait: a folder that is not there (found
+# only at the end, the whole --timeout later), a device (it replaced
+# /dev/full with a file), a folder.
+for bad in "$d/typo/r.csv" /dev/null "$d" ""; do
+	err=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
+	    --timeout 30 --report "$bad" </dev/null 2>&1 >/dev/null); rc=$?
+	check_eq "--report '$bad': a usage error at once" 2 "$rc"
+done
+check_contains "a missing folder is named" \
+    "--report: there is no folder $d/typo for the report $d/typo/r.csv" \
+    "$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
+    --report "$d/typo/r.csv" 2>&1 </dev/null)"
+check_contains "a device is refused" "/dev/null is a device or a pipe, not a file" \
+    "$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
+    --report /dev/null 2>&1 </dev/null)"
+check "and is left a device" test -c /dev/null
+# A link to a report: the file it names is written, the link stays.
+: >"$d/real-report.csv"
+ln -s "$d/real-report.csv" "$d/link.csv"
+"$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" --timeout 30 \
+    --report "$d/link.csv" </dev/null >/dev/null 2>&1
+check "a link given as --report stays a link" test -L "$d/link.csv"
+check "and the file it names gets the report" grep -q 0004f2b00001 \
+    "$d/real-report.csv"
+
 # Stopped (SIGTERM) while it waits: the report is still written, --json
 # still ends with its done line (it died with neither), the exit status
 # is the signal's as a shell tells it, and the summary says "not done".
