@@ -335,18 +335,76 @@ ui_header(struct ui *ui)
 	free(filter);
 }
 
+/*
+ * The PROGRESS column of a phone's row, width columns: why it stops or
+ * waits (1 is returned), how long a rebooting phone is silent, its
+ * transfer's bar and rate while one runs, or "-".
+ */
+int
+ui_row_progress(json_t *ph, int width, char *prog, size_t len)
+{
+	json_t		*pr = json_object_get(ph, "progress");
+	const char	*state_raw = json_string_value(json_object_get(ph,
+			    "state"));
+	char		*reason, bar[96], rate[16], el[32], rtxt[24];
+	double		 bytes, total;
+	long		 quiet;
+	int		 w, why = 0;
+
+	reason = control_text(ph, "reason");
+	bytes = json_number_value(json_object_get(pr, "bytes"));
+	total = json_number_value(json_object_get(pr, "total"));
+	/* Why it stops or waits; a phone waiting for a power cycle too. */
+	if (strcmp(reason, "-") != 0 && state_raw != NULL &&
+	    (strcmp(state_raw, "failed") == 0 ||
+	    strcmp(state_raw, "held") == 0 ||
+	    strcmp(state_raw, "seen") == 0 ||
+	    strcmp(state_raw, "identified") == 0)) {
+		if (!ui_reason_short(reason, prog, len))
+			snprintf(prog, len, "%s", reason);
+		why = 1;
+	} else if (state_raw != NULL && (strcmp(state_raw, "rebooting") == 0 ||
+	    strcmp(state_raw, "repointed") == 0) &&
+	    (quiet = ui_fleet_silent(ph)) >= 0) {
+		/* What is seen: how long since its last request.  Past an
+		 * hour "1:11:55" does not fit 12 columns: "1h11m" does. */
+		control_fmt_duration(quiet, el, sizeof el);
+		if ((int)strlen(el) + 7 > width && quiet >= 3600)
+			snprintf(el, sizeof el, "%ldh%02ldm", quiet / 3600,
+			    quiet % 3600 / 60);
+		snprintf(prog, len, "silent %s", el);
+	} else if (total > 0 && bytes < total) {
+		/* Running (the daemon clears it at the end), whatever the
+		 * state: a phone at 'current' may fetch its image again. */
+		control_fmt_bytes(json_number_value(json_object_get(pr,
+		    "rate")), rate, sizeof rate);
+		snprintf(rtxt, sizeof rtxt, "%s/s", rate);
+		w = width - (int)strlen(rtxt) - 1;
+		if (w < 8) {	/* narrow: the bar matters more than "/s" */
+			snprintf(rtxt, sizeof rtxt, "%s", rate);
+			w = width - (int)strlen(rtxt) - 1;
+		}
+		if (w > (int)sizeof bar - 1)
+			w = sizeof bar - 1;
+		ui_progress_bar(bar, w > 3 ? (size_t)w + 1 : 4, bytes, total);
+		snprintf(prog, len, "%s %s", bar, rtxt);
+	} else if (total > 0)
+		snprintf(prog, len, "done");
+	else
+		snprintf(prog, len, "-");
+	free(reason);
+	return (why);
+}
+
 static void
 ui_row(struct ui *ui, int y, json_t *ph, int selected,
     const struct ui_columns *c)
 {
-	json_t		*pr = json_object_get(ph, "progress");
 	const char	*state_raw;
 	char		*mac, *ip, *model, *before, *after, *state, *reason;
-	char		 vb[32], va[32], ver[64], prog[128], bar[96], rate[16];
-	char		 el[16], rtxt[24];
-	double		 bytes, total;
-	int		 x = 0, attr, sattr, w, why = 0;
-	long		 secs, quiet;
+	char		 vb[32], va[32], ver[64], prog[128], el[16];
+	int		 x = 0, attr, sattr, why;
+	long		 secs;
 
 	mac = control_text(ph, "mac");
 	ip = control_text(ph, "ip");
@@ -379,43 +437,8 @@ ui_row(struct ui *ui, int y, json_t *ph, int selected,
 		snprintf(ver, sizeof ver, "%s>%s", vb, va);
 	}
 
-	bytes = json_number_value(json_object_get(pr, "bytes"));
-	total = json_number_value(json_object_get(pr, "total"));
 	sattr = ui_attr_for_state(ui, state_raw);
-	/* Why it stops or waits; a phone waiting for a power cycle too. */
-	if (strcmp(reason, "-") != 0 && state_raw != NULL &&
-	    (strcmp(state_raw, "failed") == 0 ||
-	    strcmp(state_raw, "held") == 0 ||
-	    strcmp(state_raw, "seen") == 0 ||
-	    strcmp(state_raw, "identified") == 0)) {
-		if (!ui_reason_short(reason, prog, sizeof prog))
-			snprintf(prog, sizeof prog, "%s", reason);
-		why = 1;
-	} else if (state_raw != NULL && (strcmp(state_raw, "rebooting") == 0 ||
-	    strcmp(state_raw, "repointed") == 0) &&
-	    (quiet = ui_fleet_silent(ph)) >= 0) {
-		/* What is seen: how long since its last request. */
-		control_fmt_duration(quiet, el, sizeof el);
-		snprintf(prog, sizeof prog, "silent %s", el);
-	} else if (total > 0 && bytes < total && (json_number_value(
-	    json_object_get(pr, "rate")) > 0 || (state_raw != NULL &&
-	    strcmp(state_raw, "upgrading") == 0))) {
-		control_fmt_bytes(json_number_value(json_object_get(pr,
-		    "rate")), rate, sizeof rate);
-		snprintf(rtxt, sizeof rtxt, "%s/s", rate);
-		w = c->progress - (int)strlen(rtxt) - 1;
-		if (w < 8) {	/* narrow: the bar matters more than "/s" */
-			snprintf(rtxt, sizeof rtxt, "%s", rate);
-			w = c->progress - (int)strlen(rtxt) - 1;
-		}
-		if (w > (int)sizeof bar - 1)
-			w = sizeof bar - 1;
-		ui_progress_bar(bar, w > 3 ? (size_t)w + 1 : 4, bytes, total);
-		snprintf(prog, sizeof prog, "%s %s", bar, rtxt);
-	} else if (total > 0)
-		snprintf(prog, sizeof prog, "done");
-	else
-		snprintf(prog, sizeof prog, "-");
+	why = ui_row_progress(ph, c->progress, prog, sizeof prog);
 	secs = ui_fleet_elapsed(ph);
 	if (secs < 0)
 		snprintf(el, sizeof el, "-");

@@ -105,6 +105,8 @@ void		 ui_dashboard_draw(struct ui *);
 int		 ui_dashboard_key(struct ui *, int);
 void		 ui_draw_bars(struct ui *, const char *);
 void		 ui_progress_bar(char *, size_t, double, double);
+/* A row's PROGRESS column, width wide; 1 when it is why the phone waits. */
+int		 ui_row_progress(json_t *, int, char *, size_t);
 int		 ui_attr_for_state(struct ui *, const char *);
 
 /* ui-stick.c */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -83,6 +84,47 @@ test_progress_bar(void **state)
 	assert_string_equal(bar, "[......]");
 	ui_progress_bar(bar, 2, 1, 2);		/* no room at all */
 	assert_string_equal(bar, "");
+}
+
+/*
+ * The PROGRESS column: a running transfer shows its bar in any state (a
+ * phone at 'current' fetching its image again read "done" while it ran,
+ * its rate still 0); past an hour a silent phone's time fits 12 columns
+ * ("silent 1:11:" read as about a minute).
+ */
+static void
+test_row_progress(void **state)
+{
+	json_t	*ph;
+	char	 prog[128], last[32];
+	time_t	 t;
+
+	(void)state;
+	ph = json_pack("{s:s,s:{s:s,s:i,s:i,s:f}}", "state", "current",
+	    "progress", "file", "3111-46162-001.sip.ld", "bytes", 0, "total",
+	    1004585, "rate", 0.0);
+	assert_int_equal(ui_row_progress(ph, 12, prog, sizeof prog), 0);
+	assert_string_equal(prog, "[.......] 0B");
+	json_object_set_new(json_object_get(ph, "progress"), "bytes",
+	    json_integer(1004585));
+	ui_row_progress(ph, 12, prog, sizeof prog);
+	assert_string_equal(prog, "done");
+	json_decref(ph);
+
+	t = time(NULL) - (3600 + 11 * 60 + 55);
+	strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	ph = json_pack("{s:s,s:s}", "state", "rebooting", "last_seen", last);
+	ui_row_progress(ph, 12, prog, sizeof prog);
+	assert_string_equal(prog, "silent 1h11m");
+	assert_true(strlen(prog) <= 12);
+	ui_row_progress(ph, 40, prog, sizeof prog);	/* room: to the second */
+	assert_string_equal(prog, "silent 1:11:55");
+	json_decref(ph);
+
+	ph = json_pack("{s:s,s:s}", "state", "held", "reason",
+	    "held by the operator");
+	assert_int_equal(ui_row_progress(ph, 12, prog, sizeof prog), 1);
+	json_decref(ph);
 }
 
 /* Forgetting a phone mid-upgrade says that the upgrade goes on. */
@@ -421,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_round_trip),
 		cmocka_unit_test(test_progress_bar),
+		cmocka_unit_test(test_row_progress),
 	};
 
 	return (cmocka_run_group_tests_name("control_ui", tests, NULL, NULL));
