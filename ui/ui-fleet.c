@@ -4,6 +4,8 @@
  * progress.  Counts per state are recomputed here rather than taken from the
  * document, so they always agree with the rows on screen.
  */
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,27 @@ ui_fleet_silent(json_t *ph)
 	return (now > last ? now - last : 0);
 }
 
+/*
+ * Addresses in address order (10.99.0.20 before 10.99.0.100), IPv4 before
+ * IPv6, an unknown one last; as text was .100 before .20.
+ */
+int
+ui_ip_compare(const char *a, const char *b)
+{
+	unsigned char	 na[16], nb[16];
+	int		 fa, fb;
+
+	fa = a == NULL ? 0 : inet_pton(AF_INET, a, na) == 1 ? 4 :
+	    inet_pton(AF_INET6, a, na) == 1 ? 6 : 0;
+	fb = b == NULL ? 0 : inet_pton(AF_INET, b, nb) == 1 ? 4 :
+	    inet_pton(AF_INET6, b, nb) == 1 ? 6 : 0;
+	if (fa != fb)
+		return (fa == 0 ? 1 : fb == 0 ? -1 : fa - fb);
+	if (fa == 0)
+		return (strcmp(a != NULL ? a : "", b != NULL ? b : ""));
+	return (memcmp(na, nb, fa == 4 ? 4 : 16));
+}
+
 static int
 ui_fleet_compare(const void *a, const void *b)
 {
@@ -256,7 +279,10 @@ ui_fleet_compare(const void *a, const void *b)
 	}
 	sa = json_string_value(json_object_get(pa, key));
 	sb = json_string_value(json_object_get(pb, key));
-	r = strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "");
+	if (strcmp(key, "ip") == 0)
+		r = ui_ip_compare(sa, sb);
+	else
+		r = strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "");
 	if (r != 0 || strcmp(key, "mac") == 0)
 		return (r);
 	sa = json_string_value(json_object_get(pa, "mac"));

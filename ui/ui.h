@@ -97,6 +97,8 @@ json_t		*ui_fleet_find(struct ui *, const char *);
 unsigned int	 ui_fleet_count(struct ui *, const char *);
 long		 ui_fleet_elapsed(json_t *);
 long		 ui_fleet_silent(json_t *);
+/* Two addresses in address order (strcmp-like). */
+int		 ui_ip_compare(const char *, const char *);
 const char	*ui_sort_name(enum ui_sort);
 int		 ui_state_rank(const char *);
 

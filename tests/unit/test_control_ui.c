@@ -127,6 +127,20 @@ test_row_progress(void **state)
 	json_decref(ph);
 }
 
+/* Sort by IP: in address order (".100" came before ".20" as text). */
+static void
+test_ip_order(void **state)
+{
+	(void)state;
+	assert_true(ui_ip_compare("10.99.0.20", "10.99.0.100") < 0);
+	assert_true(ui_ip_compare("127.0.3.4", "127.0.3.31") < 0);
+	assert_true(ui_ip_compare("10.99.0.5", "10.99.0.5") == 0);
+	assert_true(ui_ip_compare("10.99.1.1", "10.99.0.200") > 0);
+	assert_true(ui_ip_compare("10.0.0.1", "fd00::1") < 0);	/* v4 first */
+	assert_true(ui_ip_compare(NULL, "10.0.0.1") > 0);	/* unknown last */
+	assert_true(ui_ip_compare("-", "10.0.0.1") > 0);
+}
+
 /* Forgetting a phone mid-upgrade says that the upgrade goes on. */
 static void
 test_forget_question(void **state)
@@ -464,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_quote_round_trip),
 		cmocka_unit_test(test_progress_bar),
 		cmocka_unit_test(test_row_progress),
+		cmocka_unit_test(test_ip_order),
 	};
 
 	return (cmocka_run_group_tests_name("control_ui", tests, NULL, NULL));
