@@ -81,8 +81,10 @@ cmd_ctl_absolute(json_t *v)
 	char	cwd[PATH_MAX], *full;
 	json_t	*abs;
 
+	/* "-x" is left for the daemon to refuse: an option typed by mistake. */
 	if (!json_is_string(v) || json_string_value(v)[0] == '/' ||
-	    json_string_value(v)[0] == '\0' || getcwd(cwd, sizeof cwd) == NULL)
+	    json_string_value(v)[0] == '\0' || json_string_value(v)[0] == '-' ||
+	    getcwd(cwd, sizeof cwd) == NULL)
 		return (json_incref(v));
 	xasprintf(&full, "%s/%s", cwd, json_string_value(v));
 	abs = json_string(full);

@@ -513,10 +513,11 @@ import_path(struct library *lib, const struct model_table *models,
 		xasprintf(&errors, "no UC Software package under %s: every "
 		    "archive found was something else", path);
 	if (errors != NULL) {
-		/* Packages added before the failure stay, named in notes. */
-		for (i = 0; i < nids; i++)
-			free(ids[i]);
-		free(ids);
+		/* Packages added beside the failure stay, and are named. */
+		if (nids > 0)
+			*imported = ids;
+		else
+			free(ids);
 		*cause = errors;
 		return (-1);
 	}

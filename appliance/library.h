@@ -117,9 +117,9 @@ struct library_progress {
 
 /*
  * Import PATH (zip, tar.gz/xz/zst, folder, or a mount point scanned for
- * packages).  On success *imported lists the package ids added (allocated,
- * NULL-terminated); on failure it is NULL (a scan may still have added some
- * packages: they are in lib and were named through progress->note).
+ * packages).  *imported lists the package ids added (allocated,
+ * NULL-terminated), on failure too: a scan may add some packages and fail
+ * on others (NULL when none was added).
  * Refuses what is not a UC Software package, saying what was found, and
  * anything hostile; leaves nothing behind on failure.  Adding a package may
  * move lib->packages: pointers from library_find() do not survive it.

@@ -481,7 +481,7 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 	char		**got, **g;
 	size_t		 i;
 	unsigned int	 job;
-	int		 queued;
+	int		 queued, rc;
 
 	if (!json_is_array(paths) || json_array_size(paths) == 0) {
 		*error = xstrdup("\"paths\" must be an array of paths");
@@ -505,14 +505,15 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 	json_array_foreach(paths, i, v) {
 		if (!json_is_string(v))
 			continue;
-		if (library_import(s->library, s->models, json_string_value(v),
-		    NULL, &got, error) != 0)
-			break;
+		rc = library_import(s->library, s->models,
+		    json_string_value(v), NULL, &got, error);
 		for (g = got; g != NULL && *g != NULL; g++) {
 			json_array_append_new(ids, json_string(*g));
 			free(*g);
 		}
 		free(got);
+		if (rc != 0)
+			break;
 	}
 	/* What the paths before a failure imported is served all the same. */
 	serve_refresh_provision(s);

@@ -237,7 +237,9 @@ ui_menu_import(struct ui *ui)
 		    json_object_get(r, "job")), text, &error);
 		json_decref(r);
 		r = id;
-		if (r != NULL && json_object_get(r, "error") != NULL) {
+		/* Failed with nothing imported: only the error to say. */
+		if (r != NULL && json_object_get(r, "error") != NULL &&
+		    json_array_size(json_object_get(r, "imported")) == 0) {
 			error = control_text(r, "error");
 			json_decref(r);
 			r = NULL;
@@ -257,8 +259,19 @@ ui_menu_import(struct ui *ui)
 		free(esc);
 		esc = next;
 	}
-	ui_set_message(ui, 0, "imported %zu package(s) from %s",
-	    json_array_size(json_object_get(r, "imported")), text);
+	/* Some imported, some not: both are said (only the failure was). */
+	if (json_object_get(r, "error") != NULL) {
+		error = control_text(r, "error");
+		xasprintf(&next, "%s\n\nNot imported:\n%s", esc, error);
+		free(esc);
+		esc = next;
+		free(error);
+		ui_set_message(ui, 1, "imported %zu package(s) from %s; some "
+		    "were not (see the box)", json_array_size(json_object_get(
+		    r, "imported")), text);
+	} else
+		ui_set_message(ui, 0, "imported %zu package(s) from %s",
+		    json_array_size(json_object_get(r, "imported")), text);
 	ui_message_box(ui, "Import", esc);
 	free(esc);
 	free(text);

@@ -205,6 +205,25 @@ wait_screen "Imported 0 package(s) from $d/syn"
 keys Enter
 wait_cmdline "ztp-rescue ctl --state $d/state import 'paths[]=$d/syn'"
 
+# One package imported and one archive damaged: both are said (the box
+# showed only the damaged one, as if nothing had been imported).
+rm -rf "$d/library/packages/4.0.8.0931"
+"$ZTP_BIN" ctl --state "$d/state" library reload:=true >/dev/null
+mkdir -p "$d/mixed"
+cp -a "$(ls -d "$d/syn/"*4_0_8*)" "$d/mixed/"
+"$SYNTH_BIN" --out "$d/zip" --size tiny --version 4.1.7 --format zip \
+    >/dev/null 2>&1
+head -c 3000 "$d/zip/"*.zip >"$d/mixed/truncated.zip"
+keys i
+wait_screen "Path of the UC Software on the USB stick"
+keys C-u "$d/mixed" Enter
+wait_screen "Imported 1 package(s) from"
+check "the package imported is named" on_screen "4.0.8.0931"
+check "and what was not imported" on_screen "Not imported:"
+keys Enter
+check "the daemon holds the package again" sh -c \
+    "'$ZTP_BIN' library --library '$d/library' | grep -q 4.0.8.0931"
+
 # The network menu lists an interface that has no address yet (the phones'
 # interface in the closet usually has none), with its link state (a veth
 # pair: this kernel has no dummy interfaces).
