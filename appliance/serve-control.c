@@ -399,15 +399,25 @@ serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
 
 	v = json_string_value(json_object_get(args, "unknown_version"));
 	n = json_object_get(args, "max_flashes");
-	if ((v == NULL && n == NULL) || (json_object_get(args,
-	    "unknown_version") != NULL && (v == NULL || (strcmp(v,
-	    "upgrade") != 0 && strcmp(v, "hold") != 0)))) {
+	if (v == NULL && n == NULL) {
+		*error = xstrdup("give \"unknown_version\" (\"upgrade\" or "
+		    "\"hold\"), \"max_flashes\" (a number), or both");
+		return (-1);
+	}
+	if (json_object_get(args, "unknown_version") != NULL && (v == NULL ||
+	    (strcmp(v, "upgrade") != 0 && strcmp(v, "hold") != 0))) {
 		*error = xstrdup("\"unknown_version\" must be \"upgrade\" or "
 		    "\"hold\"");
 		return (-1);
 	}
-	if (n != NULL && (!json_is_integer(n) || (flashes =
-	    json_integer_value(n)) < FLEET_MAX_FLASHES_MIN ||
+	/* "3" as `ctl set-policy max_flashes=3` sends it is 3. */
+	if (json_is_string(n) && strspn(json_string_value(n), "0123456789") ==
+	    strlen(json_string_value(n)) && strlen(json_string_value(n)) > 0 &&
+	    strlen(json_string_value(n)) < 4)
+		flashes = strtol(json_string_value(n), NULL, 10);
+	else if (json_is_integer(n))
+		flashes = json_integer_value(n);
+	if (n != NULL && (flashes < FLEET_MAX_FLASHES_MIN ||
 	    flashes > FLEET_MAX_FLASHES_MAX)) {
 		xasprintf(error, "\"max_flashes\" must be a number from %d to "
 		    "%d", FLEET_MAX_FLASHES_MIN, FLEET_MAX_FLASHES_MAX);
@@ -552,6 +562,11 @@ serve_ctl_report(void *arg, json_t *args, json_t **result, char **error)
 
 	if (out == NULL) {
 		*error = xstrdup("\"out\" (the report's path) is required");
+		return (-1);
+	}
+	if (fmt != NULL && strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
+		xasprintf(error, "\"format\" must be \"csv\" or \"json\", not "
+		    "\"%s\"", fmt);
 		return (-1);
 	}
 	if (report_write(s->journal, fmt != NULL && strcmp(fmt, "csv") == 0 ?

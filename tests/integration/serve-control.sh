@@ -84,6 +84,22 @@ check_contains "a bad MAC is refused" "is not a MAC address" "$out"
 ctl set-policy unknown_version=hold >/dev/null
 check_eq "set-policy shows in the status" hold \
     "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.unknown_version)"
+# As typed: max_flashes=3 is a string on the wire (it was refused "must
+# be a number"); no argument says both names; an unknown report format
+# is refused (it wrote JSON).
+ctl set-policy max_flashes=4 >/dev/null; rc=$?
+check_eq "set-policy max_flashes=4 (a string) is taken" "0 4" \
+    "$rc $("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.max_flashes)"
+check_contains "max_flashes=lots is refused" "must be a number from 1 to 20" \
+    "$(ctl set-policy max_flashes=lots 2>&1)"
+check_contains "set-policy with nothing names both" \
+    "give \"unknown_version\" (\"upgrade\" or \"hold\"), \"max_flashes\" (a number), or both" \
+    "$(ctl set-policy 2>&1)"
+ctl set-policy max_flashes:=3 >/dev/null
+check_contains "report format=xml is refused" \
+    "\"format\" must be \"csv\" or \"json\", not \"xml\"" \
+    "$(ctl report format=xml out="$D/r.xml" 2>&1)"
+check "and writes nothing" test ! -e "$D/r.xml"
 ctl set-repoint target=server url=https://prov.example.com/ >/dev/null
 curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg" >"$D/t.cfg"
 check_contains "set-repoint switches to the hand-off template" \
