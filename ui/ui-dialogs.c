@@ -5,10 +5,12 @@
  * waits, redraws itself on resize, and gives way when the terminal goes.
  */
 #include <curses.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 #include "ui.h"
@@ -246,10 +248,23 @@ ui_input_path(struct ui *ui, const char *title, const char *prompt,
 {
 	char	*text, *path;
 
+	char	 cwd[PATH_MAX];
+
 	if ((text = ui_input(ui, title, prompt, initial)) == NULL)
 		return (NULL);
 	path = xstrdup(ui_path_clean(text));
 	free(text);
+	if (*path == '\0') {
+		ui_set_message(ui, 1, "%s: no path given; nothing done", title);
+		free(path);
+		return (NULL);
+	}
+	/* The daemon reads it, from another working directory. */
+	if (*path != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+		xasprintf(&text, "%s/%s", cwd, path);
+		free(path);
+		path = text;
+	}
 	return (path);
 }
 

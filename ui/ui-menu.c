@@ -8,9 +8,12 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <curses.h>
+#include <dirent.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -278,6 +281,50 @@ ui_menu_import(struct ui *ui)
 	json_decref(r);
 }
 
+/*
+ * A folder given for the CA (the prompt proposes the stick's): the one
+ * certificate file in it, or NULL with *why (none, or which to choose).
+ */
+static char *
+ui_menu_ca_in(const char *dir, char **why)
+{
+	static const char *const exts[] = { ".pem", ".crt", ".cer", ".der" };
+	struct dirent	*de;
+	DIR		*d;
+	char		*found = NULL;
+	size_t		 len, i, n = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		xasprintf(why, "cannot read the folder %s: %s", dir,
+		    strerror(errno));
+		return (NULL);
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		for (i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+			if (len > 4 && strcasecmp(de->d_name + len - 4,
+			    exts[i]) == 0)
+				break;
+		}
+		if (i == sizeof exts / sizeof exts[0] || de->d_name[0] == '.')
+			continue;
+		if (n++ == 0)
+			xasprintf(&found, "%s%s%s", dir, dir[strlen(dir) - 1] ==
+			    '/' ? "" : "/", de->d_name);
+	}
+	closedir(d);
+	if (n == 1)
+		return (found);
+	free(found);
+	if (n == 0)
+		xasprintf(why, "the folder %s holds no certificate file "
+		    "(.pem, .crt, .cer or .der): give the CA file's path", dir);
+	else
+		xasprintf(why, "the folder %s holds %zu certificate files: "
+		    "give the path of the CA to install", dir, n);
+	return (NULL);
+}
+
 static void
 ui_menu_ca(struct ui *ui)
 {
@@ -288,6 +335,7 @@ ui_menu_ca(struct ui *ui)
 	};
 	json_t	*args, *r;
 	char	*path, *error = NULL, *text, *t, *next, *usb, arg[1100];
+	struct stat sb;
 	size_t	 i;
 
 	usb = ui_stick_mount();
@@ -299,6 +347,15 @@ ui_menu_ca(struct ui *ui)
 	free(path);
 	if (text == NULL)
 		return;
+	if (stat(text, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		path = ui_menu_ca_in(text, &error);
+		free(text);
+		if ((text = path) == NULL) {
+			ui_show_error(ui, "CA certificate", error);
+			free(error);
+			return;
+		}
+	}
 	snprintf(arg, sizeof arg, "pem=%s", text);
 	ui_cmdline(ui, "ctl", "set-ca", arg, NULL);
 	args = json_pack("{s:s}", "pem", text);
@@ -405,6 +462,7 @@ ui_menu_export(struct ui *ui)
 	char	*usb, *def, *path, *error = NULL, *p, stamp[32], a1[16];
 	char	 a2[1100];
 	time_t	 now = time(NULL);
+	struct stat sb;
 	size_t	 len;
 	int	 csv;
 
@@ -417,6 +475,13 @@ ui_menu_export(struct ui *ui)
 	free(def);
 	if (path == NULL)
 		return;
+	/* A folder: the dated name goes in it ("Is a directory" before). */
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		xasprintf(&p, "%s%sztp-rescue-report-%s.csv", path,
+		    path[strlen(path) - 1] == '/' ? "" : "/", stamp);
+		free(path);
+		path = p;
+	}
 	len = strlen(path);
 	csv = len > 4 && strcasecmp(path + len - 4, ".csv") == 0;
 	snprintf(a1, sizeof a1, "format=%s", csv ? "csv" : "json");

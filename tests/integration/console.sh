@@ -186,6 +186,22 @@ keys m 5 C-u "$d/bad.pem" Enter
 wait_screen "CA refused"
 keys Enter
 check "the refusal stays on the message line" on_screen "CA refused:"
+# A folder for the CA (the prompt proposes the stick's): its one
+# certificate is taken (it was refused "not a regular file"); two are
+# named as two.
+mkdir -p "$d/cadir"
+cp "$d/ca.pem" "$d/cadir/operator-ca.pem"
+keys m 5 C-u "$d/cadir" Enter
+wait_screen "CN=Rescue Test CA"
+keys Enter
+wait_cmdline "ztp-rescue ctl --state $d/state set-ca pem=$d/cadir/operator-ca.pem"
+cp "$d/ca.pem" "$d/cadir/second.crt"
+keys m 5 C-u "$d/cadir" Enter
+wait_screen "certificate files: give the path of the CA to install"
+keys Enter
+# An empty path: said, nothing asked of the daemon.
+keys m 5 C-u Enter
+wait_screen "CA certificate: no path given; nothing done"
 
 # The report, to a path, as from a USB stick; pasted in quotes with a
 # blank after it, which made a JSON file named "report.csv' ".
@@ -196,6 +212,14 @@ wait_screen "report written to $d/report.csv"
 check "the report file exists" test -s "$d/report.csv"
 check "the report lists the phones" grep -q 0004f2c00002 "$d/report.csv"
 check "as CSV" grep -q '^mac,ip,model,' "$d/report.csv"
+# A folder for the report: the dated name goes in it (it said "Is a
+# directory (is the stick full or read-only?)").
+mkdir -p "$d/stick"
+keys e
+wait_screen "Export the report"
+keys C-u "$d/stick" Enter
+wait_screen "report written to $d/stick/ztp-rescue-report-"
+check "a dated CSV is in the folder" sh -c "ls '$d/stick/'ztp-rescue-report-*.csv"
 
 # Import from a "USB stick" (the fixture's packages: all already there).
 keys i
