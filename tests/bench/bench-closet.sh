@@ -242,8 +242,9 @@ if [ "$PROTO" = tftp ]; then
 			echo "The simulated phones run on this machine too: their CPU"
 			echo "alone (${PHONES_SUM} s) spread over its $(nproc) CPUs takes"
 			echo "${PHONES_FLOOR} s, ${PHONES_FLOORRATIO}x the lower bound, with a server that"
-			echo "costs nothing.  Phones and daemon together need ${BOTH_FLOOR} s"
-			echo "of the $(nproc) CPUs: the wall time cannot be shorter here."
+			echo "costs nothing.  Phones and daemon together needed ${BOTH_FLOOR} s"
+			echo "of the $(nproc) CPUs: with this daemon's CPU the wall time"
+			echo "cannot be shorter here."
 		fi
 	} | tee "$OUT"
 	exit 0
