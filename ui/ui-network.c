@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "dhcp.h"
 #include "xmalloc.h"
 #include "ui.h"
 
@@ -73,13 +74,21 @@ ui_iface_address(struct ifaddrs *ifa, const char *name, char *buf,
 static int
 ui_network_address(struct ui *ui, const char *iface, const char *suggest)
 {
-	char	*text;
+	struct dhcp_net	 net;
+	char		*text, *why = NULL;
 
 	text = ui_input(ui, "Appliance address", "The appliance's address on "
 	    "this interface, with its prefix (the phones get addresses from "
 	    "the same network):", suggest);
 	if (text == NULL)
 		return (-1);
+	/* Checked here, as DHCP will (it was taken, then refused there). */
+	if (dhcp_parse_address(text, &net, &why) != 0) {
+		ui_show_error(ui, "Appliance address", why);
+		free(why);
+		free(text);
+		return (-1);
+	}
 	free(ui_iface);
 	free(ui_address);
 	ui_iface = xstrdup(iface);

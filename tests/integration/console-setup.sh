@@ -77,6 +77,18 @@ check_eq "and DHCP stays off" off \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp)"
 quit "one wired"
 
+# A mistyped address is refused in the dialog, saying the form (it was
+# taken, and refused only when DHCP was turned on).
+fake_net "$d/typo" lo:lo eth7:wired
+console "$d/typo" --setup-network
+check "the address is asked" wait_for 10 on_screen "10.99.0.1/24"
+keys C-u abc Enter
+check "a mistyped address is refused in the dialog" \
+    wait_for 10 on_screen "address 'abc' is not of the form A.B.C.D/N"
+keys Enter
+check "and not kept" off_screen "interface eth7, address abc"
+quit "mistyped address"
+
 fake_net "$d/two" eth7:wired eth8:wired lo:lo
 console "$d/two" --setup-network
 check "two wired interfaces: the technician chooses" \
