@@ -21,7 +21,6 @@
 #define UI_LOG_LINES 200
 
 static int	ui_fleet_compare(const void *, const void *);
-static int	ui_fleet_matches(json_t *, const char *);
 static time_t	ui_parse_time(const char *);
 
 static enum ui_sort	ui_sort_key;	/* for qsort's comparator */
@@ -290,7 +289,7 @@ ui_fleet_compare(const void *a, const void *b)
 	return (strcmp(sa != NULL ? sa : "", sb != NULL ? sb : ""));
 }
 
-static int
+int
 ui_fleet_matches(json_t *ph, const char *filter)
 {
 	static const char *const keys[] = { "mac", "ip", "model", "state",
@@ -305,6 +304,11 @@ ui_fleet_matches(json_t *ph, const char *filter)
 		if (v != NULL && strcasestr(v, filter) != NULL)
 			return (1);
 	}
+	/* The short name its row shows matches too. */
+	v = json_string_value(json_object_get(ph, "state"));
+	if (v != NULL && strcmp(v, "repointed-quiet") == 0 &&
+	    strcasestr("rp-quiet", filter) != NULL)
+		return (1);
 	return (0);
 }
 

@@ -200,6 +200,9 @@ ui_menu_target(struct ui *ui)
 	} else if (json_is_string(json_object_get(r, "warning"))) {
 		ui_set_message(ui, 1, "%s target set to %s, but %s", model,
 		    version, json_string_value(json_object_get(r, "warning")));
+		/* Its end says what happens: too long for the message line. */
+		ui_message_box(ui, "Target version set, but",
+		    json_string_value(json_object_get(r, "warning")));
 		json_decref(r);
 	} else {
 		ui_set_message(ui, 0, "%s phones now get %s", model, version);

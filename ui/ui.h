@@ -97,6 +97,9 @@ json_t		*ui_fleet_find(struct ui *, const char *);
 unsigned int	 ui_fleet_count(struct ui *, const char *);
 long		 ui_fleet_elapsed(json_t *);
 long		 ui_fleet_silent(json_t *);
+/* 1 when the filter is in a phone's MAC, IP, model, state, versions,
+ * reason, or the short state its row shows. */
+int		 ui_fleet_matches(json_t *, const char *);
 /* Two addresses in address order (strcmp-like). */
 int		 ui_ip_compare(const char *, const char *);
 const char	*ui_sort_name(enum ui_sort);

@@ -127,6 +127,24 @@ test_row_progress(void **state)
 	json_decref(ph);
 }
 
+/* The filter matches the short state a row shows ("rp-quiet" matched none). */
+static void
+test_filter_short_state(void **state)
+{
+	json_t	*ph;
+
+	(void)state;
+	ph = json_pack("{s:s,s:s}", "mac", "0004f2000001", "state",
+	    "repointed-quiet");
+	assert_true(ui_fleet_matches(ph, "rp-quiet"));
+	assert_true(ui_fleet_matches(ph, "RP-Q"));
+	assert_true(ui_fleet_matches(ph, "quiet"));
+	assert_false(ui_fleet_matches(ph, "failed"));
+	json_object_set_new(ph, "state", json_string("failed"));
+	assert_false(ui_fleet_matches(ph, "rp-quiet"));
+	json_decref(ph);
+}
+
 /* Sort by IP: in address order (".100" came before ".20" as text). */
 static void
 test_ip_order(void **state)
@@ -479,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_progress_bar),
 		cmocka_unit_test(test_row_progress),
 		cmocka_unit_test(test_ip_order),
+		cmocka_unit_test(test_filter_short_state),
 	};
 
 	return (cmocka_run_group_tests_name("control_ui", tests, NULL, NULL));
