@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "dhcp.h"
 #include "fileio.h"
 #include "fleet.h"
 #include "job.h"
@@ -98,6 +99,7 @@ job_yesno(const char *v, int *out)
 static int
 job_value(struct job *j, enum job_key k, const char *v, char **why)
 {
+	struct dhcp_net	 net;
 	const char	*p;
 	char		*cause, *end;
 	unsigned long	 n;
@@ -180,6 +182,11 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 		    strchr(v, '/') == NULL) {
 			*why = xstrdup("must be the appliance's address with "
 			    "its prefix length (for example 10.99.0.1/24)");
+			return (-1);
+		}
+		/* DHCP's own check, said with the line (300.0.0.1 passed). */
+		if (dhcp_parse_address(v, &net, &cause) != 0) {
+			*why = cause;
 			return (-1);
 		}
 		j->dhcp_address = xstrdup(v);
