@@ -179,27 +179,25 @@ check "and the file it names gets the report" grep -q 0004f2b00001 \
 # Stopped (SIGTERM) while it waits: the report is still written, --json
 # still ends with its done line (it died with neither), the exit status
 # is the signal's as a shell tells it, and the summary says "not done".
-"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" --timeout 120 \
-    --json --report "$d/stopped.json" </dev/null >"$d/stopped.out" 2>&1 &
-bpid=$!
-at_exit "kill $bpid 2>/dev/null"
-waiting_for_one() { grep -q '"state":"repointed-quiet"' "$d/stopped.out"; }
-wait_for 20 waiting_for_one
-kill -TERM "$bpid"
-wait "$bpid"; rc=$?
+# stopped_batch OUT [ARGS...]: batch for inv2.csv, SIGTERM once it has
+# printed its first phone repointed-quiet; its output in OUT, status in rc.
+stopped_batch() {
+	_out=$1; shift
+	"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" \
+	    --timeout 120 "$@" </dev/null >"$_out" 2>&1 &
+	_bpid=$!
+	at_exit "kill $_bpid 2>/dev/null"
+	wait_for 20 grep -q 'repointed-quiet' "$_out"
+	kill -TERM "$_bpid"
+	wait "$_bpid"; rc=$?
+}
+stopped_batch "$d/stopped.out" --json --report "$d/stopped.json"
 check_eq "SIGTERM: exit 143" 143 "$rc"
 check_eq "--json ends with its done line, saying what stopped it" \
     "done SIGTERM 1 143 $d/stopped.json" \
     "$(tail -1 "$d/stopped.out" | jq -r '"\(.event) \(.stopped_by) \(.timed_out) \(.exit) \(.report)"')"
 check "the report is written" grep -q 0004f2b00001 "$d/stopped.json"
-"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2.csv" --timeout 120 \
-    </dev/null >"$d/stopped.txt" 2>&1 &
-bpid=$!
-at_exit "kill $bpid 2>/dev/null"
-waiting_for_one() { grep -q 'repointed-quiet' "$d/stopped.txt"; }
-wait_for 20 waiting_for_one
-kill -TERM "$bpid"
-wait "$bpid"; rc=$?
+stopped_batch "$d/stopped.txt"
 check_eq "in text too: exit 143" 143 "$rc"
 check_contains "the phone not seen is not done, not timed out" \
     "0004f2b000ff nobody  never seen  NOT DONE" "$(cat "$d/stopped.txt")"
