@@ -307,8 +307,12 @@ import_finish(struct library_import *imp, char **id, int *present,
 			rc = 0;
 			goto out;
 		}
-		/* Set aside in the import's folder, removed with it. */
-		xasprintf(&moved, "%s/damaged-copy", imp->tmp);
+		/*
+		 * Set aside beside the import's folder (inside it, it went
+		 * into the new package when that folder was its root); a
+		 * crash leaves it under the prefix that library_open sweeps.
+		 */
+		xasprintf(&moved, "%s.damaged", imp->tmp);
 		if (rename(dest, moved) == -1) {
 			xasprintf(cause, "build %s is in the library but damaged "
 			    "(%s), and cannot be moved aside to replace it: %s",
@@ -345,6 +349,8 @@ out:
 	if (aside != NULL && aside_back && rename(aside, dest) == -1)
 		log_warn("library: %s could not be put back from %s: %s", dest,
 		    aside, strerror(errno));
+	else if (aside != NULL && !aside_back)
+		library_remove_tree(aside);
 	free(aside);
 	free(why);
 	free(diff);

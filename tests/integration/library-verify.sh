@@ -55,7 +55,12 @@ check_eq "its image is the archive's" \
     "$(bsdtar -xOf "$zip" 3111-46162-001.sip.ld | sha256sum)" \
     "$(sha256sum <"$tmp/lib-damaged/packages/4.1.7.5432/3111-46162-001.sip.ld")"
 check_eq "nothing is left of the damaged copy" "packages" \
-    "$(ls "$tmp/lib-damaged")"
+    "$(ls -A "$tmp/lib-damaged")"
+check_eq "the package holds the archive's files, and the manifest, only" \
+    "$( (bsdtar -tf "$zip"; echo manifest.json) | sed 's,/.*,,' |
+    tr A-Z a-z | LC_ALL=C sort -u)" \
+    "$(ls -A "$tmp/lib-damaged/packages/4.1.7.5432" | tr A-Z a-z |
+    LC_ALL=C sort)"
 out=$("$ZTP_BIN" import --library "$tmp/lib-damaged" "$zip" 2>&1)
 check_contains "a whole package imported again: nothing to do" \
     "is already in the library with the same files; nothing to do" "$out"
