@@ -107,6 +107,9 @@ ui_disconnect(struct ui *ui, const char *why)
 	ui->connected = 0;
 	free(ui->lost_reason);
 	ui->lost_reason = xstrdup(why != NULL ? why : "connection lost");
+	/* Not "connected to ..." under the banner any more. */
+	ui_set_message(ui, 1, "the daemon is gone: nothing is sent until it "
+	    "is back");
 	ui->dirty = 1;
 }
 

@@ -318,6 +318,8 @@ wait_screen "VERSIONS"
 # The daemon dies: the console says so and comes back when it returns.
 serve_stop
 wait_screen "RECONNECTING to the daemon"
+check "the message line no longer says it is connected" \
+    wait_for 10 on_screen "the daemon is gone: nothing is sent until it is back"
 check "the console is still running" kill -0 "$(cat "$d/console.pid")"
 serve_start "$d" --ca "$d/ca.pem" --quiet-period 1
 wait_screen "reconnected to the daemon"
