@@ -96,11 +96,12 @@ provision_check_server_url(const char *url, char **cause)
 		if (repoint_ipv6_literal(host, hostlen))
 			return (0);
 	} else {
+		/* Within the host only: ".." may be in the path. */
 		for (i = 0; i < hostlen && repoint_host_char(
-		    (unsigned char)host[i]); i++)
+		    (unsigned char)host[i]) && (i == 0 || host[i] != '.' ||
+		    host[i - 1] != '.'); i++)
 			;
-		if (i == hostlen && host[0] != '.' && host[0] != '-' &&
-		    strstr(host, "..") == NULL)
+		if (i == hostlen && host[0] != '.' && host[0] != '-')
 			return (0);
 	}
 	xasprintf(cause, "re-point target '%s': '%.*s' is not a server name "

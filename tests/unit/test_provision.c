@@ -486,7 +486,9 @@ test_server_url_check(void **state)
 		"https://prov.example.com/", "http://10.0.0.5", "ftp://"
 		"PlcmSpIp:PlcmSpIp@10.0.0.5/phones", "tftp://10.0.0.5:6969/",
 		"https://[fd00::5]:8443/p", "HTTPS://PROV.EXAMPLE.COM",
-		"https://prov_1.example.com/?a=b", NULL
+		"https://prov_1.example.com/?a=b",
+		"https://prov.example.com/a..b/",	/* ".." in the path */
+		NULL
 	};
 	static const struct {
 		const char	*url;
