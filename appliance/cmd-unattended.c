@@ -32,6 +32,10 @@
 #define UNATTENDED_RULE \
     "################################################################" \
     "##############\n"
+/* Said on the screen in place of the report's path. */
+#define UNATTENDED_NOT_WRITTEN	"REPORT NOT WRITTEN: %s: every record is " \
+	"kept on the stick's\n##  ZTPSTATE; 'ztp-rescue report' writes it " \
+	"anywhere"
 
 struct unattended_counts {
 	unsigned int	verified;
@@ -482,14 +486,11 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 	unattended_count(&b, &n);
 	xasprintf(&report, "%s.txt", base);
 	shown = unattended_shown_path(report);
-	xasprintf(&where, "report: %s (and .csv, .json)", shown);
-	if (b.report == NULL || csv_failed) {
-		free(where);
-		xasprintf(&where, "REPORT NOT WRITTEN%s%s: every record is "
-		    "kept on the stick's\n##  ZTPSTATE; 'ztp-rescue report' "
-		    "writes it anywhere", b.error != NULL ? ": " : "",
-		    b.error != NULL ? b.error : "");
-	}
+	if (b.report == NULL || csv_failed)
+		xasprintf(&where, UNATTENDED_NOT_WRITTEN, b.error != NULL ?
+		    b.error : "no report");
+	else
+		xasprintf(&where, "report: %s (and .csv, .json)", shown);
 	text = unattended_screen(&j, &b, &n, rc, where);
 	xasprintf(&line, "%s\n%s", text, phones);
 	if (fileio_replace(report, line, strlen(line), 0644, 0, &cause) != 0) {
@@ -497,9 +498,7 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 		/* The first failure is the one said, if one was. */
 		if (b.report != NULL && !csv_failed) {
 			free(where);
-			xasprintf(&where, "REPORT NOT WRITTEN: %s: every "
-			    "record is kept on the stick's\n##  ZTPSTATE; "
-			    "'ztp-rescue report' writes it anywhere", cause);
+			xasprintf(&where, UNATTENDED_NOT_WRITTEN, cause);
 		}
 		free(cause);
 		free(text);
