@@ -6,5 +6,5 @@
 #
 #   sh tests/bench/bench-closet-tftp.sh out.md
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
-BENCH_PROTO=tftp BENCH_MANY=0 BENCH_FSYNC_MS=0 \
+BENCH_PROTO=tftp BENCH_MANY=0 BENCH_TFTP_CLIENT=${BENCH_TFTP_CLIENT:-plain} BENCH_FSYNC_MS=0 \
     exec sh "$TOP/tests/bench/bench-closet.sh" "$@"

@@ -159,7 +159,9 @@ run() {
 	t0=$(date +%s.%N)
 	$_time ip netns exec "$NS" "$PHONESIM_BIN" --closet "$W/closet" \
 	    --server "$URL" --ztp "https://$SERVER:$ZTP/" \
-	    --source 10.77.1.1 --timeout 900 >"$W/out" 2>"$W/err"
+	    --source 10.77.1.1 --timeout 900 \
+	    ${BENCH_TFTP_CLIENT:+--tftp-client "$BENCH_TFTP_CLIENT"} \
+	    >"$W/out" 2>"$W/err"
 	t1=$(date +%s.%N)
 	cpu1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
 	SECS=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')
@@ -200,12 +202,25 @@ LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 run "$PHONES" || { echo "bench-closet: daemon did not start" >&2; exit 1; }
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 S48=$SECS OK48=$OK RSS48=$RSS_KB CPU48=$CPU_S MUST48=$MUST SERVED48=$SERVED
+CPU_US48=$CPU_US PHONES_CPU48=$PHONES_CPU BUSY48=$BUSY
 ANON48=$ANON_PEAK IMG48=$IMG_S
 BOUND=$(echo "$MUST48 $RATE_BPS" | awk '{ printf "%.2f", $1 * 8 / $2 }')
 RATIO=$(echo "$S48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
 [ "$OK48" -eq "$PHONES" ] || sed 's/^/  /' "$W/err" | head >&2
 
 if [ "$PROTO" = tftp ]; then
+	# The same closet with the phones on libcurl's TFTP client, for the
+	# phones' own share of the CPU (run before the plain one's figures are
+	# read from the files it left).
+	PHONES_CPU_PLAIN=$(cat "$W/phones-cpu" 2>/dev/null)
+	CURL_ROW="-"
+	if [ "${BENCH_TFTP_CLIENT:-}" = plain ]; then
+		echo "bench-closet: the same closet, phones on libcurl's TFTP client" >&2
+		BENCH_TFTP_CLIENT=curl run "$PHONES" || exit 1
+		CURL_RATIO=$(echo "$SECS $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
+		CURL_ROW="| the same, phones on libcurl's TFTP client | $OK/$PHONES | ${SECS} s | ${BOUND} s | ${CURL_RATIO}x | ${IMG_S} s | - | - | ${CPU_S} s ($CPU_US) | ${PHONES_CPU:--} | $BUSY | - |"
+		echo "$PHONES_CPU_PLAIN" >"$W/phones-cpu"
+	fi
 	IMGRATIO=$(echo "$IMG48 $BOUND" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
 	# The closet's phones share the machine: their CPU is a floor here.
 	PHONES_SUM=$(awk -F/ '{ printf "%.2f", $1 + $2 }' "$W/phones-cpu" \
@@ -227,10 +242,21 @@ if [ "$PROTO" = tftp ]; then
 		echo "past 32 MB).  The daemon runs as shipped (one TFTP worker loop per"
 		echo "CPU: $(nproc) here).  Lower bound: the image bytes every phone must"
 		echo "take whole at $RATE_BPS bit/s of payload, as for the HTTP closet."
+		if [ "$CURL_ROW" != - ]; then
+			echo
+			echo "The phones read over phonesim's own stop-and-wait client"
+			echo "(\`--tftp-client plain\`, tests/phonesim/tftp-get.c: a blocking"
+			echo "recv and a send a block, the same packets as libcurl's).  The"
+			echo "second row is the same closet, in the same run, with the phones"
+			echo "on libcurl's TFTP client (two polls, a recv and a send a block):"
+			echo "the simulated phones' CPU is this machine's, not their own, and"
+			echo "it counts against the wall time here as the daemon's does."
+		fi
 		echo
 		echo "| closet | recovered | wall time | lower bound | ratio | images first start to last end | its ratio | image bytes | daemon CPU (user / system) | phones' CPU (user / system) | CPUs busy | load average before / after |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-		echo "| $PHONES phones over TFTP, 512-byte blocks | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | ${IMGRATIO}x | $(mb "$MUST48") MB | ${CPU48} s ($CPU_US) | ${PHONES_CPU:--} | $BUSY | $LOAD0 / $LOAD1 |"
+		echo "| $PHONES phones over TFTP, 512-byte blocks | $OK48/$PHONES | ${S48} s | ${BOUND} s | ${RATIO}x | ${IMG48} s | ${IMGRATIO}x | $(mb "$MUST48") MB | ${CPU48} s ($CPU_US48) | ${PHONES_CPU48:--} | $BUSY48 | $LOAD0 / $LOAD1 |"
+		[ "$CURL_ROW" = - ] || echo "$CURL_ROW"
 		echo
 		echo "At 512-byte blocks the headers (TFTP, UDP, IP, Ethernet: 46"
 		echo "bytes a block) alone put the link's own bound at ${WIRE} s."

@@ -7,6 +7,8 @@
  *   tftp-tool flood HOST PORT SRC SECONDS      RRQs from many ports of SRC
  *   tftp-tool relay PORT HOST SPORT SEED DROP DUP REORDER
  *                                              a lossy, reordering UDP relay
+ *                                              (a line per packet dropped or
+ *                                              duplicated on stdout)
  *
  * NAME may contain \xHH escapes (for NUL and control bytes).  The relay uses
  * a seeded generator, so a failing run can be repeated.
@@ -184,8 +186,11 @@ static void
 forward(struct held *h, int fd, const struct sockaddr_in *to,
     const uint8_t *buf, ssize_t len, int drop, int dup, int reorder)
 {
-	if ((int)(rng() % 100) < drop)
+	if ((int)(rng() % 100) < drop) {
+		puts("dropped");	/* so a test can tell the loss was real */
+		fflush(stdout);
 		return;
+	}
 	if (h->len == 0 && (int)(rng() % 100) < reorder) {
 		h->fd = fd;
 		h->to = *to;
@@ -194,9 +199,12 @@ forward(struct held *h, int fd, const struct sockaddr_in *to,
 		return;
 	}
 	sendto(fd, buf, len, 0, (const struct sockaddr *)to, sizeof *to);
-	if ((int)(rng() % 100) < dup)
+	if ((int)(rng() % 100) < dup) {
 		sendto(fd, buf, len, 0, (const struct sockaddr *)to,
 		    sizeof *to);
+		puts("duplicated");
+		fflush(stdout);
+	}
 	if (h->len > 0) {
 		sendto(h->fd, h->buf, h->len, 0, (struct sockaddr *)&h->to,
 		    sizeof h->to);

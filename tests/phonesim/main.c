@@ -8,7 +8,8 @@
  *       --server http://127.0.0.1:8080/ [--ztp URL] [--ztp-ca PEM]
  *       [--fleet N] [--transcript FILE] [--state FILE] [--fault SPEC]...
  *       [--timeout SECONDS] [--updater VERSION] [--required VERSION]
- *       [--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]
+ *       [--part PART] [--tftp-blksize N] [--tftp-client curl|plain]
+ *       [--dhcp IFACE] [--source ADDR]
  *       [--boot-server-static] [--static-ip IFACE=A/N]
  *       [--dhcp-refuse IFACE] [--learn-vlan IFACE]
  *       [--dhcp-decline IFACE] [--decline-wait SECONDS]
@@ -59,7 +60,8 @@ usage(void)
 	    "\t[--fault power-loss-at=BYTES|slow=KBPS|loss=PCT|"
 	    "no-return-after-reboot|flash-no-take]\n"
 	    "\t[--timeout SECONDS] [--updater VERSION] [--required VERSION]\n"
-	    "\t[--part PART] [--tftp-blksize N] [--dhcp IFACE] [--source ADDR]\n"
+	    "\t[--part PART] [--tftp-blksize N] [--tftp-client curl|plain]\n"
+	    "\t[--dhcp IFACE] [--source ADDR]\n"
 	    "\t[--params FILE] [--tag-serial-no] [--lldp-med IFACE] "
 	    "[--voice-vlan VID]\n"
 	    "\t[--boot-server-static] [--static-ip IFACE=A/N] "
@@ -192,6 +194,7 @@ main(int argc, char **argv)
 		{ "required", required_argument, NULL, 'r' },
 		{ "part", required_argument, NULL, 'p' },
 		{ "tftp-blksize", required_argument, NULL, 'b' },
+		{ "tftp-client", required_argument, NULL, 'K' },
 		{ "closet", required_argument, NULL, 'C' },
 		{ "dhcp", required_argument, NULL, 'D' },
 		{ "source", required_argument, NULL, 'A' },
@@ -232,6 +235,7 @@ main(int argc, char **argv)
 	uint64_t		 mac = 0;
 	long			 fleet = 1, timeout = SIM_DEFAULT_TIMEOUT;
 	long			 blksize = 0;
+	int			 tftp_plain = 0;
 	unsigned long		 vf[4];
 	int			 ch, have_mac = 0, i, nf, failed = 0;
 	time_t			 deadline;
@@ -372,6 +376,17 @@ main(int argc, char **argv)
 			}
 			have_source = 1;
 			break;
+		case 'K':
+			if (strcmp(optarg, "plain") == 0)
+				tftp_plain = 1;
+			else if (strcmp(optarg, "curl") == 0)
+				tftp_plain = 0;
+			else {
+				fprintf(stderr, "phonesim: --tftp-client is "
+				    "curl or plain\n");
+				exit(2);
+			}
+			break;
 		case 'b':
 			blksize = strtol(optarg, &end, 10);
 			if (*end != '\0' || blksize < 8 || blksize > 65464) {
@@ -480,6 +495,7 @@ main(int argc, char **argv)
 		ph->ztp = ztp != NULL ? sim_strdup(ztp) : NULL;
 		ph->ztp_ca = ca_pem != NULL ? sim_strdup(ca_pem) : NULL;
 		ph->tftp_blksize = (int)blksize;
+		ph->tftp_plain = tftp_plain;
 		if (have_source) {
 			src.s_addr = htonl(ntohl(srcbase.s_addr) + (uint32_t)i);
 			inet_ntop(AF_INET, &src, srcbuf, sizeof srcbuf);

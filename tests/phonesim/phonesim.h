@@ -135,6 +135,7 @@ struct phone {
 	char			*decline_iface;	/* --dhcp-decline */
 	int			 decline_wait;	/* --decline-wait, seconds */
 	int			 tftp_blksize;	/* 0: no options (RFC 1350) */
+	int			 tftp_plain;	/* reads on tftp-get.c */
 	time_t			 deadline;
 
 	/* Flash. */
@@ -217,10 +218,19 @@ struct sim_fetch {
 	struct sim_buf	 data;		/* body, when there is no sink */
 	size_t		 bytes;
 };
+#define SIM_BODY_MAX	(16 * 1024 * 1024)	/* a body kept in memory */
 int	 sim_is_tftp(const char *);
 char	*sim_url_join(const char *, const char *);
 int	 phone_fetch(struct phone *, const char *, struct sim_fetch *);
 void	 sim_fetch_free(struct sim_fetch *);
+
+/* tftp-get.c: phonesim's own stop-and-wait RRQ (--tftp-client plain). */
+enum {
+	SIM_TFTP_OK, SIM_TFTP_ERROR, SIM_TFTP_TIMEOUT, SIM_TFTP_ABORTED,
+	SIM_TFTP_FAILED
+};
+int	 sim_tftp_get(const char *, const char *, time_t, struct sim_fetch *,
+	     char *, size_t);
 
 /* mastercfg.c */
 struct master_cfg {

@@ -17,7 +17,6 @@
 #include "phonesim.h"
 
 #define SIM_LOSS_RETRIES	4
-#define SIM_BODY_MAX		(16 * 1024 * 1024)
 
 struct transfer {
 	struct sim_fetch	*f;
@@ -32,6 +31,8 @@ static size_t	transport_write(char *, size_t, size_t, void *);
 static size_t	transport_read(char *, size_t, size_t, void *);
 static int	transport_tftp_error(CURLcode);
 static const char *transport_verb(int, enum sim_method);
+static int	transport_plain(struct phone *, const char *, struct sim_fetch *,
+		    const char *);
 
 int
 sim_is_tftp(const char *url)
@@ -216,6 +217,13 @@ phone_fetch(struct phone *ph, const char *base, struct sim_fetch *f)
 		return (-1);
 	}
 
+	if (tftp && ph->tftp_plain && f->method == SIM_GET &&
+	    ph->tftp_blksize == 0 && ph->faults.slow_kbps == 0) {
+		code = transport_plain(ph, base, f, esc);
+		free(esc);
+		return (code);
+	}
+
 	if (ph->curl == NULL && (ph->curl = curl_easy_init()) == NULL)
 		sim_fatalx("curl_easy_init failed");
 	c = ph->curl;
@@ -305,4 +313,39 @@ sim_fetch_free(struct sim_fetch *f)
 	free(f->outcome);
 	f->outcome = NULL;
 	sim_buf_free(&f->data);
+}
+
+/*
+ * A TFTP read on tftp-get.c instead of libcurl, with the same transcript
+ * lines and results as the libcurl path above.
+ */
+static int
+transport_plain(struct phone *ph, const char *base, struct sim_fetch *f,
+    const char *esc)
+{
+	char	*url, why[256];
+	int	 rv;
+
+	why[0] = '\0';
+	url = sim_url_join(base, f->name);
+	rv = sim_tftp_get(url, ph->source, ph->deadline, f, why, sizeof why);
+	free(url);
+	if (f->outcome != NULL)
+		sim_transcript_line(&ph->ts, "TFTP RRQ %s %s", esc,
+		    f->outcome);
+	else if (rv == SIM_TFTP_OK)
+		sim_transcript_line(&ph->ts, "TFTP RRQ %s ok", esc);
+	else if (rv == SIM_TFTP_ERROR)
+		sim_transcript_line(&ph->ts, "TFTP RRQ %s error %ld", esc,
+		    f->status);
+	else if (rv == SIM_TFTP_TIMEOUT)
+		sim_transcript_line(&ph->ts, "TFTP RRQ %s timeout", esc);
+	else
+		sim_transcript_line(&ph->ts, "TFTP RRQ %s failed: %s", esc,
+		    why);
+	if (rv == SIM_TFTP_OK) {
+		f->found = 1;
+		return (0);
+	}
+	return (rv == SIM_TFTP_ERROR ? 0 : -1);
 }
