@@ -5,10 +5,12 @@
  *   tftp-tool probe HOST PORT OP NAME [MODE]   send one request, print the reply
  *   tftp-tool abandon HOST PORT NAME N         read N blocks, then go silent
  *   tftp-tool flood HOST PORT SRC SECONDS      RRQs from many ports of SRC
- *   tftp-tool relay PORT HOST SPORT SEED DROP DUP REORDER
+ *   tftp-tool relay PORT HOST SPORT SEED DROP DUP REORDER [reads]
  *                                              a lossy, reordering UDP relay
  *                                              (a line per packet dropped or
- *                                              duplicated on stdout)
+ *                                              duplicated on stdout); with
+ *                                              "reads", only downloads' DATA
+ *                                              and ACKs are harmed
  *
  * NAME may contain \xHH escapes (for NUL and control bytes).  The relay uses
  * a seeded generator, so a failing run can be repeated.
@@ -186,6 +188,11 @@ static void
 forward(struct held *h, int fd, const struct sockaddr_in *to,
     const uint8_t *buf, ssize_t len, int drop, int dup, int reorder)
 {
+	if (drop < 0) {		/* not a packet to harm: straight on */
+		sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		    sizeof *to);
+		return;
+	}
 	if ((int)(rng() % 100) < drop) {
 		puts("dropped");	/* so a test can tell the loss was real */
 		fflush(stdout);
@@ -228,6 +235,8 @@ relay(char **argv)
 	struct pollfd		 pfd[2];
 	int			 drop = atoi(argv[4]), dup = atoi(argv[5]);
 	int			 reorder = atoi(argv[6]), have_tid = 0;
+	int			 reads = argv[7] != NULL &&
+				    strcmp(argv[7], "reads") == 0;
 	socklen_t		 len;
 	ssize_t			 n;
 
@@ -262,8 +271,9 @@ relay(char **argv)
 				sendto(pfd[1].fd, buf, n, 0,
 				    (struct sockaddr *)&srv, sizeof srv);
 			} else if (n > 0 && have_tid)
-				forward(&h, pfd[1].fd, &tid, buf, n, drop,
-				    dup, reorder);
+				forward(&h, pfd[1].fd, &tid, buf, n,
+				    reads && buf[1] != 4 ? -1 : drop, dup,
+				    reorder);
 		}
 		if (pfd[1].revents & POLLIN) {
 			len = sizeof from;
@@ -272,8 +282,9 @@ relay(char **argv)
 			if (n > 0) {
 				tid = from;
 				have_tid = 1;
-				forward(&h, pfd[0].fd, &client, buf, n, drop,
-				    dup, reorder);
+				forward(&h, pfd[0].fd, &client, buf, n,
+				    reads && buf[1] != 3 ? -1 : drop, dup,
+				    reorder);
 			}
 		}
 	}
@@ -288,7 +299,8 @@ main(int argc, char **argv)
 		return (abandon(argv + 2));
 	if (argc >= 6 && strcmp(argv[1], "flood") == 0)
 		return (flood(argv + 2));
-	if (argc == 9 && strcmp(argv[1], "relay") == 0)
+	if ((argc == 9 || (argc == 10 && strcmp(argv[9], "reads") == 0)) &&
+	    strcmp(argv[1], "relay") == 0)
 		return (relay(argv + 2));
 	fprintf(stderr, "usage: see the comment at the top of tftp-tool.c\n");
 	return (2);
