@@ -105,6 +105,8 @@ struct tftp_transfer {
 	/* Timing, all in ms on the monotonic clock. */
 	uint64_t		 start_ms;
 	uint64_t		 progress_ms;	/* last time a block moved */
+	uint64_t		 repeat_ms;	/* last repeated ACK, 0 if none */
+	unsigned		 repeats;	/* repeated ACKs since progress */
 	uint64_t		 deadline_ms;	/* retransmit when reached */
 	uint64_t		 timer_at_ms;	/* when ev_timer fires, 0 if idle */
 	uint64_t		 window_us;	/* when the window went out */

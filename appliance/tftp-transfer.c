@@ -27,6 +27,7 @@
 
 static int	tftp_read_load(struct tftp_transfer *, char **);
 static int	tftp_read_busy(char **);
+static int	tftp_read_repeat(struct tftp_transfer *);
 static int	tftp_read_fill(struct tftp_transfer *, uint64_t, unsigned);
 static int	tftp_read_send(struct tftp_transfer *, uint64_t, unsigned, int);
 static void	tftp_read_rtt(struct tftp_transfer *);
@@ -384,9 +385,12 @@ tftp_read_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 	res = tftp_sender_ack(&t->snd, pkt.block, &from, &count);
 	if (res == TFTP_ACK_IGNORED)
 		return (0);
+	if (res == TFTP_ACK_REPEAT)
+		return (tftp_read_repeat(t));
 	if (t->snd.acked == t->snd.sent)
 		tftp_read_rtt(t);
 	t->tries = 0;
+	t->repeats = 0;
 	now = tftp_now_ms();
 	t->progress_ms = now;
 	t->bytes = t->snd.acked * t->params.blksize;
@@ -408,19 +412,66 @@ tftp_read_packet(struct tftp_transfer *t, const uint8_t *buf, size_t len)
 	return (tftp_read_send(t, from, count, 0));
 }
 
+/*
+ * The last ACK again while blocks are outstanding: after an outage the
+ * client's own timer says what it waits for was lost, and once our own
+ * retransmissions have backed off it restarts the transfer at once (as
+ * tftpd-hpa does).  A duplicate of an ACK looks the same, so it is answered
+ * only when the window went out at least a retransmission timeout (before
+ * backoff) ago, never as an echo of it: a duplicated ACK cannot double the
+ * traffic (RFC 1123 4.2.3.1).
+ */
+static int
+tftp_read_repeat(struct tftp_transfer *t)
+{
+	uint64_t	from;
+	unsigned	count, base;
+
+	t->repeats++;
+	t->repeat_ms = tftp_now_ms();
+	/* The timeout before backoff: after an outage the answer is prompt. */
+	base = t->srtt_us == 0 ? t->rto_ms :
+	    (t->srtt_us + 4 * t->rttvar_us) / 1000;
+	if (base < t->server->cfg.rto_min_ms)
+		base = t->server->cfg.rto_min_ms;
+	if (tftp_now_us() - t->window_us < (uint64_t)base * 1000)
+		return (0);
+	t->retransmits++;
+	if (t->pending_count > 0) {
+		event_del(t->ev_write);
+		t->pending_count = 0;
+	}
+	tftp_sender_timeout(&t->snd, &from, &count);
+	return (tftp_read_send(t, from, count, 1));
+}
+
 int
 tftp_read_timeout(struct tftp_transfer *t)
 {
 	uint64_t	now = tftp_now_ms(), from;
 	unsigned	count, abandon = t->abandon_ms;
-	char		why[64];
+	char		why[128];
 
 	if (now - t->progress_ms >= abandon) {
-		snprintf(why, sizeof why, "no acknowledgement for %.1f s",
-		    (now - t->progress_ms) / 1000.0);
+		/* Not silence if the client kept repeating its last ACK. */
+		if (t->repeats > 0 && t->repeat_ms > t->progress_ms)
+			snprintf(why, sizeof why, "no new acknowledgement for "
+			    "%.1f s (the client repeated its last one %u "
+			    "times)", (now - t->progress_ms) / 1000.0,
+			    t->repeats);
+		else
+			snprintf(why, sizeof why, "no acknowledgement for "
+			    "%.1f s", (now - t->progress_ms) / 1000.0);
 		return (tftp_read_end(t, XFER_END_SILENCE, why));
 	}
-	if (t->tries >= t->server->cfg.retries) {
+	/*
+	 * A client that has answered is resent to until the transfer is
+	 * abandoned, the timeout doubling up to rto_max (1 s, or the one it
+	 * asked for): an outage of a second or two is survived even with a
+	 * client whose own timer is longer than our silence.  One that never
+	 * answered (a forged source) gets `retries` and no more.
+	 */
+	if (t->tries >= t->server->cfg.retries && !t->answered) {
 		/* Enough resending: wait out the rest of the silence. */
 		t->deadline_ms = t->progress_ms + abandon;
 		tftp_timer_arm(t);

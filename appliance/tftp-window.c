@@ -1,12 +1,15 @@
 /*
  * Block accounting for both directions of a transfer: see tftp-window.h.
  *
- * The sender moves only on an ACK for a block in (acked, sent]: an ACK at or
- * below acked (a duplicate, or a late one) does nothing, so a duplicated ACK
- * can never double the traffic (the Sorcerer's Apprentice bug, RFC 1123
- * 4.2.3.1).  An ACK inside the window but short of its end is RFC 7440's loss
- * signal: the window restarts after it, once, because that ACK now equals
- * acked and a repeat of it is ignored.  Retransmission happens on timeout only.
+ * The sender moves only on an ACK for a block in (acked, sent]: an ACK below
+ * acked (a late one) does nothing.  An ACK equal to acked while blocks are
+ * outstanding is told apart (TFTP_ACK_REPEAT): it is either a duplicate or
+ * the client's own retransmission after the DATA it waits for was lost, and
+ * only the caller's clock can tell which: tftp-transfer.c answers it at most
+ * once a retransmission timeout, so a duplicated ACK can never double the
+ * traffic (the Sorcerer's Apprentice bug, RFC 1123 4.2.3.1).  An ACK inside
+ * the window but short of its end is RFC 7440's loss signal: the window
+ * restarts after it, once, because that ACK now equals acked.
  */
 #include <stdint.h>
 
@@ -66,8 +69,12 @@ tftp_sender_ack(struct tftp_sender *s, uint16_t wire, uint64_t *from,
 		if (tftp_wire_block(b, s->rollover) == wire)
 			break;
 	}
-	if (b <= s->acked)
+	if (b <= s->acked) {
+		if (s->sent > s->acked &&
+		    wire == tftp_wire_block(s->acked, s->rollover))
+			return (TFTP_ACK_REPEAT);
 		return (TFTP_ACK_IGNORED);
+	}
 	s->acked = b;
 	if (b >= s->nblocks)
 		return (TFTP_ACK_DONE);

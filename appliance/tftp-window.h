@@ -24,7 +24,9 @@ struct tftp_sender {
 };
 
 enum tftp_ack_result {
-	TFTP_ACK_IGNORED,	/* stale, duplicate or out of range: do nothing */
+	TFTP_ACK_IGNORED,	/* stale or out of range: do nothing */
+	TFTP_ACK_REPEAT,	/* the last one again, blocks outstanding: the
+				   client's timer, or a duplicate (see .c) */
 	TFTP_ACK_SEND,		/* send *from .. *from + *count - 1 */
 	TFTP_ACK_DONE		/* the last block is acknowledged */
 };

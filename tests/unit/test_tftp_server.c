@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -502,6 +503,167 @@ test_abandoned_when_silent(void **state)
 	assert_non_null(strstr(fx->ev[1].reason, "no acknowledgement"));
 	assert_true(fx->ev[1].retransmits >= 2);
 	assert_int_equal(tftp_server_active(fx->srv), 0);
+	close(c);
+	fx_free(fx);
+}
+
+/*
+ * Until DATA block arrives, skipping repeats of earlier blocks (with short
+ * timers the server may resend before the test has answered).
+ */
+static void
+expect_block(int fd, uint16_t block, const uint8_t *want,
+    struct sockaddr_in *tid)
+{
+	uint8_t		buf[2048];
+	ssize_t		n;
+	int		i;
+
+	for (i = 0; i < 100; i++) {
+		await_packet(fd);
+		n = from_server(fd, buf, sizeof buf, tid);
+		assert_true(n >= 4);
+		assert_int_equal(buf[1], 3);
+		if (((buf[2] << 8) | buf[3]) < block)
+			continue;
+		assert_int_equal((buf[2] << 8) | buf[3], block);
+		assert_int_equal(n, 516);
+		assert_memory_equal(buf + 4, want, 512);
+		return;
+	}
+	fail_msg("no DATA %u", block);
+}
+
+static void
+resend_long(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 40;
+	cfg->rto_min_ms = 10;
+	cfg->abandon_ms = 1500;
+}
+
+/*
+ * A client that has answered is resent to until the transfer is abandoned,
+ * not only `retries` times: those five went out within 0.3 s, and an outage
+ * longer than that killed the transfer although the client was alive.
+ */
+static void
+test_resends_until_abandoned(void **state)
+{
+	struct fx		*fx = fx_new(100000, resend_long);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1"), resent = 0, i;
+	uint8_t			 buf[600];
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	expect_block(c, 1, fx->data, &tid);
+	send_ack(c, &tid, 1);
+	expect_block(c, 2, fx->data + 512, &tid);
+	for (i = 0; i < 200 && fx->nev < 2; i++)
+		pump(fx, 25);
+	while (from_server(c, buf, sizeof buf, &tid) == 516) {
+		assert_int_equal((buf[2] << 8) | buf[3], 2);
+		resent++;
+	}
+	assert_true(resent > (int)fx->cfg.retries);
+	await_events(fx, 2);
+	expect_end(&fx->ev[1], XFER_END_SILENCE, XFER_BY_PEER);
+	assert_int_equal(fx->ev[1].bytes, 512);
+	assert_non_null(strstr(fx->ev[1].reason, "no acknowledgement for"));
+	assert_true(fx->ev[1].retransmits > fx->cfg.retries);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+outage_timers(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 20000;	/* the backoff may reach 20 s */
+	cfg->rto_min_ms = 50;
+	cfg->abandon_ms = 30000;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * After an outage the client's own timer repeats its last ACK: that is
+ * answered at once, not at the server's next backed-off retransmission (the
+ * one after 1.55 s comes 1.6 s later), as tftpd-hpa does.  Before, a
+ * repeated ACK was never answered.
+ */
+static void
+test_repeated_ack_after_outage(void **state)
+{
+	struct fx		*fx = fx_new(100000, outage_timers);
+	struct sockaddr_in	 tid;
+	struct pollfd		 pfd;
+	int			 c = client("127.0.0.1");
+	uint8_t			 buf[600];
+	uint64_t		 sent_at;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	expect_data(c, 1, fx->data, 512, &tid);
+	send_ack(c, &tid, 1);
+	expect_data(c, 2, fx->data + 512, 512, &tid);
+	/* The outage: DATA 2 resent at 50, 150, 350, 750 and 1550 ms. */
+	pump(fx, 1700);
+	while (from_server(c, buf, sizeof buf, &tid) == 516)
+		assert_int_equal((buf[2] << 8) | buf[3], 2);
+	send_ack(c, &tid, 1);
+	sent_at = now_ms();
+	pfd.fd = c;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 0) == 0 && now_ms() - sent_at < 1000)
+		pump_step(fx);
+	assert_true(now_ms() - sent_at < 1000);
+	expect_data(c, 2, fx->data + 512, 512, &tid);
+	/* And it goes on. */
+	send_ack(c, &tid, 2);
+	expect_data(c, 3, fx->data + 1024, 512, &tid);
+	assert_int_equal(fx->nev, 1);
+	close(c);
+	fx_free(fx);
+}
+
+static void
+repeat_timers(struct tftp_config *cfg)
+{
+	cfg->timeout_ms = 40;
+	cfg->rto_min_ms = 10;
+	cfg->abandon_ms = 800;
+}
+
+/* A client that only repeats its last ACK is not "silent": said so. */
+static void
+test_repeating_client_told(void **state)
+{
+	struct fx		*fx = fx_new(100000, repeat_timers);
+	struct sockaddr_in	 tid;
+	int			 c = client("127.0.0.1"), i;
+
+	RRQ(fx, c, "127.0.0.1", "\0\1buf\0octet\0");
+	expect_block(c, 1, fx->data, &tid);
+	send_ack(c, &tid, 1);
+	expect_block(c, 2, fx->data + 512, &tid);
+	for (i = 0; i < 4; i++) {
+		send_ack(c, &tid, 1);
+		pump(fx, 50);
+	}
+	for (i = 0; i < 200 && fx->nev < 2; i++)
+		pump(fx, 25);
+	assert_int_equal(fx->nev, 2);
+	expect_end(&fx->ev[1], XFER_END_SILENCE, XFER_BY_PEER);
+	assert_int_equal(fx->ev[1].bytes, 512);
+	assert_non_null(strstr(fx->ev[1].reason, "no new acknowledgement for"));
+	assert_non_null(strstr(fx->ev[1].reason,
+	    "the client repeated its last one 4 times"));
 	close(c);
 	fx_free(fx);
 }
@@ -1164,6 +1326,9 @@ main(void)
 		cmocka_unit_test(test_options_and_window),
 		cmocka_unit_test(test_abandoned_when_silent),
 		cmocka_unit_test(test_abandoned_on_port_unreachable),
+		cmocka_unit_test(test_resends_until_abandoned),
+		cmocka_unit_test(test_repeated_ack_after_outage),
+		cmocka_unit_test(test_repeating_client_told),
 		cmocka_unit_test(test_option_refused),
 		cmocka_unit_test(test_shutdown_told),
 		cmocka_unit_test(test_refusals),
