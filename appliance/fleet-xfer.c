@@ -8,7 +8,8 @@
  * (or its port is shut: ICMP unreachable), over HTTP it closes the
  * connection (docs/engine.md, "Transfer endings").  That documented
  * abandonment is the only ending that proves a version, and only when the
- * header was acknowledged and not much more.  Zero bytes is never a header
+ * header was acknowledged and not much more (over TFTP: no more than one
+ * window past it).  Zero bytes is never a header
  * read; an option refusal (TFTP error 8), any other error of the phone, our
  * own failure and our shutdown prove nothing about the phone.
  */
@@ -83,8 +84,15 @@ static const struct fleet_xfer_rule fleet_xfer_default = {
 	IMAGE_UNPROVED, "stopped", "stopped"
 };
 
+/*
+ * window: over TFTP, the bytes the phone is sent before it must answer
+ * (blksize x windowsize); 0 over HTTP, where the bytes written are not the
+ * bytes read (socket buffers).  A TFTP phone acknowledges only what it
+ * read: past the header and one window it was taking the image, not
+ * deciding on its header.
+ */
 unsigned
-fleet_xfer_span(uint64_t bytes, uint64_t total)
+fleet_xfer_span(uint64_t bytes, uint64_t total, uint64_t window)
 {
 	if (total > 0 && bytes >= total)
 		return (FLEET_SPAN_WHOLE);
@@ -92,17 +100,35 @@ fleet_xfer_span(uint64_t bytes, uint64_t total)
 		return (FLEET_SPAN_NONE);
 	if (bytes < FLEET_IMAGE_HEADER)
 		return (FLEET_SPAN_SHORT);
+	if (window > 0 && bytes > FLEET_IMAGE_HEADER + window)
+		return (FLEET_SPAN_PART);
 	if (bytes <= FLEET_ABANDON_MAX && bytes < total / 2 + 1)
 		return (FLEET_SPAN_HEADER);
 	return (FLEET_SPAN_PART);
+}
+
+uint64_t
+fleet_xfer_window(enum xfer_proto proto, unsigned blksize, unsigned windowsize)
+{
+	if (proto != XFER_TFTP)
+		return (0);
+	return ((uint64_t)(blksize > 0 ? blksize : 512) *
+	    (windowsize > 0 ? windowsize : 1));
 }
 
 const struct fleet_xfer_rule *
 fleet_xfer_rule(enum xfer_proto proto, enum xfer_end end, uint64_t bytes,
     uint64_t total, enum xfer_by by)
 {
+	return (fleet_xfer_rule_window(proto, end, bytes, total, by, 0));
+}
+
+const struct fleet_xfer_rule *
+fleet_xfer_rule_window(enum xfer_proto proto, enum xfer_end end,
+    uint64_t bytes, uint64_t total, enum xfer_by by, uint64_t window)
+{
 	const struct fleet_xfer_rule	*r;
-	unsigned			 span = fleet_xfer_span(bytes, total);
+	unsigned			 span = fleet_xfer_span(bytes, total, window);
 	size_t				 i;
 
 	for (i = 0; i < FLEET_NXFER_RULES; i++) {

@@ -204,9 +204,14 @@ struct fleet_xfer_rule {
 	const char		*file_word;	/* the same for other files */
 };
 
-unsigned	 fleet_xfer_span(uint64_t, uint64_t);
+unsigned	 fleet_xfer_span(uint64_t, uint64_t, uint64_t);
+/* The bytes a TFTP phone is sent before it must answer; 0 over HTTP. */
+uint64_t	 fleet_xfer_window(enum xfer_proto, unsigned, unsigned);
+/* The row for an ending; _window with fleet_xfer_window()'s bytes. */
 const struct fleet_xfer_rule *fleet_xfer_rule(enum xfer_proto, enum xfer_end,
 		    uint64_t, uint64_t, enum xfer_by);
+const struct fleet_xfer_rule *fleet_xfer_rule_window(enum xfer_proto,
+		    enum xfer_end, uint64_t, uint64_t, enum xfer_by, uint64_t);
 /* Row i of the table, NULL past its end (tests). */
 const struct fleet_xfer_rule *fleet_xfer_rule_at(size_t);
 

@@ -106,6 +106,7 @@ struct serve_xfer {
 	int64_t			 since;		/* resolved, serve_now() ms */
 	uint64_t		 total;
 	uint64_t		 bytes;		/* acknowledged, last progress */
+	uint64_t		 window;	/* fleet_xfer_window() */
 	int			 decided;	/* image outcome already told */
 	int			 started;	/* the server said it started */
 	LIST_ENTRY(serve_xfer)	 entry;

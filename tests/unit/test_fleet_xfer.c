@@ -210,6 +210,43 @@ invariants(void **state)
 	}
 }
 
+/*
+ * Over TFTP the phone acknowledges only what it read: past the header and
+ * one window (blksize x windowsize) it was taking the image.  A stall after
+ * 199 blocks of 512 was counted as "read the header and runs this image".
+ */
+static void
+tftp_window_bounds_the_header(void **state)
+{
+	uint64_t	w512 = fleet_xfer_window(XFER_TFTP, 512, 0);
+	uint64_t	w8 = fleet_xfer_window(XFER_TFTP, 1468, 8);
+
+	assert_int_equal(w512, 512);
+	assert_int_equal(w8, 8 * 1468);
+	assert_int_equal(fleet_xfer_window(XFER_TFTP, 0, 0), 512);
+	assert_int_equal(fleet_xfer_window(XFER_HTTP, 512, 8), 0);
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    101888, IMG, XFER_BY_PEER, w512)->meaning, IMAGE_INTERRUPTED);
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP,
+	    XFER_END_UNREACHABLE, 101888, IMG, XFER_BY_PEER, w512)->meaning,
+	    IMAGE_INTERRUPTED);
+	/* The header block, and one block past it. */
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    512, IMG, XFER_BY_PEER, w512)->meaning, IMAGE_ABANDONED);
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    1024, IMG, XFER_BY_PEER, w512)->meaning, IMAGE_ABANDONED);
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    1025, IMG, XFER_BY_PEER, w512)->meaning, IMAGE_INTERRUPTED);
+	/* A whole first window of 8 x 1468 is still the header read. */
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    8 * 1468, IMG, XFER_BY_PEER, w8)->meaning, IMAGE_ABANDONED);
+	assert_int_equal(fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
+	    16 * 1468, IMG, XFER_BY_PEER, w8)->meaning, IMAGE_INTERRUPTED);
+	/* HTTP keeps the 8 MB bound (bytes written are not bytes read). */
+	assert_int_equal(fleet_xfer_rule_window(XFER_HTTP, XFER_END_CLOSED,
+	    101888, IMG, XFER_BY_PEER, 0)->meaning, IMAGE_ABANDONED);
+}
+
 /* Last: every row of the table had its test. */
 static void
 every_row_tested(void **state)
@@ -243,6 +280,7 @@ main(void)
 		cmocka_unit_test(row13_shutdown),
 		cmocka_unit_test(default_proves_nothing),
 		cmocka_unit_test(invariants),
+		cmocka_unit_test(tftp_window_bounds_the_header),
 		cmocka_unit_test(every_row_tested),
 	};
 
