@@ -28,6 +28,7 @@ static const char *provision_dirs[] = {
 };
 
 static xmlTextWriterPtr	provision_writer(xmlBufferPtr *);
+static void	provision_comment(xmlTextWriterPtr, const char *);
 static char	*provision_finish(xmlTextWriterPtr, xmlBufferPtr, size_t *);
 static int	 provision_seen_token(const struct model_table *, size_t);
 static void	 provision_override(xmlTextWriterPtr, const char *,
@@ -50,6 +51,27 @@ provision_writer(xmlBufferPtr *bufp)
 	xmlTextWriterSetIndentString(w, BAD_CAST " ");
 	xmlTextWriterStartDocument(w, "1.0", "UTF-8", "yes");
 	return (w);
+}
+
+/*
+ * An XML comment may not hold "--" nor end in "-" (XML 1.0, 2.5): libxml2
+ * writes what it is given, and a strict parser (xmllint, perhaps a phone)
+ * refuses the file.  Our own words ("--ca") and a URL may have them.
+ */
+static void
+provision_comment(xmlTextWriterPtr w, const char *text)
+{
+	char	*safe, *o;
+
+	safe = o = xmalloc(strlen(text) * 2 + 2);
+	for (; *text != '\0'; text++) {
+		*o++ = *text;
+		if (*text == '-' && (text[1] == '-' || text[1] == '\0'))
+			*o++ = ' ';
+	}
+	*o = '\0';
+	xmlTextWriterWriteComment(w, BAD_CAST safe);
+	free(safe);
 }
 
 static char *
@@ -156,7 +178,7 @@ provision_master(const struct provision *pv, const char *mac,
 	xasprintf(&comment, " ZTP Rescue master config for %s: each model is "
 	    "offered only its own target image ", mac != NULL && *mac != '\0' ?
 	    mac : "any phone");
-	xmlTextWriterWriteComment(w, BAD_CAST comment);
+	provision_comment(w, comment);
 	free(comment);
 	xmlTextWriterStartElement(w, BAD_CAST "APPLICATION");
 	/* A phone of no model in the table is offered nothing by default. */
@@ -422,7 +444,7 @@ provision_phone_file(const struct provision *pv, const char *mac,
 		w = provision_writer(&buf);
 		xasprintf(&comment, " ZTP Rescue: nothing for %s yet: %s ", mac,
 		    note != NULL ? note : "");
-		xmlTextWriterWriteComment(w, BAD_CAST comment);
+		provision_comment(w, comment);
 		free(comment);
 		xmlTextWriterStartElement(w, BAD_CAST "polycomConfig");
 		xmlTextWriterEndElement(w);
@@ -449,7 +471,7 @@ provision_phone_file(const struct provision *pv, const char *mac,
 	w = provision_writer(&buf);
 	xasprintf(&comment, " ZTP Rescue: SHA-2 trust and re-point (%s) for "
 	    "%s ", pv->server_url != NULL ? pv->server_url : "ztp", mac);
-	xmlTextWriterWriteComment(w, BAD_CAST comment);
+	provision_comment(w, comment);
 	free(comment);
 	xmlTextWriterStartElement(w, root->name);
 	for (a = root->properties; a != NULL; a = a->next) {

@@ -381,8 +381,8 @@ serve_answer_phone_file(struct serve *s, struct phone *p, const char *mac,
 	if (p == NULL || !fleet_proved_target(s->fleet, p))
 		note = "it has not yet proved that it runs its target version";
 	else if (s->ca == NULL) {
-		note = "waiting for the operator's CA certificate (--ca, or "
-		    "set-ca in the console)";
+		note = "waiting for the operator's CA certificate (set-ca in "
+		    "the console, or serve's ca option)";
 		log_warn("phone %s runs its target and asked for its trust "
 		    "file: %s", p->mac, CONTROL_NO_CA);
 	}
