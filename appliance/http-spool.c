@@ -579,17 +579,44 @@ http_spool_refuse(struct http_spool *sp, int status, const char *cause)
 }
 
 /*
+ * After the loop's turn: evhttp is told of input it has not read, if it is
+ * reading.  By then evhttp may have taken the head in the same read and
+ * handed the request to its handler; a reply not yet begun leaves evhttp's
+ * read callback in place with the connection "writing", and calling it
+ * then ends the process (evhttp_read_cb: "illegal connection state 7").
+ * evhttp reads only with EV_READ enabled, and disables it while a request
+ * is answered; input left then is read when it starts reading again.
+ */
+static void
+http_spool_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent	*bev = arg;
+
+	(void)fd;
+	(void)what;
+	if ((bufferevent_get_enabled(bev) & EV_READ) &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
+	bufferevent_decref(bev);
+}
+
+/*
  * The body is on disk (or refused): the rewritten head goes to evhttp,
  * after whatever it has not read yet.  evhttp's read callback follows ours
- * in this same read; the trigger is for a read that has nothing left.
+ * in this same read; the kick is for a read that has nothing left.
  */
 static void
 http_spool_hand(struct http_spool *sp, struct evbuffer *in)
 {
+	struct timeval	now = { 0, 0 };
+
 	sp->ours++;
 	evbuffer_add(in, sp->head, strlen(sp->head));
 	sp->ours--;
 	sp->handed = 1;
-	bufferevent_trigger(sp->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
-	    BEV_TRIG_DEFER_CALLBACKS);
+	/* The bufferevent outlives the connection's record: held till then. */
+	bufferevent_incref(sp->bev);
+	if (event_base_once(bufferevent_get_base(sp->bev), -1, EV_TIMEOUT,
+	    http_spool_kick, sp->bev, &now) != 0)
+		bufferevent_decref(sp->bev);
 }

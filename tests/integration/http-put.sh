@@ -79,5 +79,24 @@ check "no temporary is left in the quarantine" sh -c \
 
 check_eq "every stored PUT is journaled with its file" 8 \
     "$(sqlite3 "$D/state/journal.db" "SELECT count(*) FROM events WHERE evidence LIKE 'PUT %stored as %'" 2>/dev/null || echo '?')"
+
+# A request from an address whose TFTP download runs on a worker is held
+# until that download's events are in (serve.c, serve_http_hold).  The
+# spool's late nudge to evhttp for a PUT's head then found the request
+# handed over and evhttp "writing": libevent ended the process
+# ("evhttp_read_cb: illegal connection state 7"), every phone with it.
+cc -O1 -o "$D/tftp-tool" "$TOP/tests/integration/tftp-tool.c" || exit 1
+curl -s -o /dev/null "tftp://127.0.0.1:$TFTP/0004f2cc0200.cfg"
+"$D/tftp-tool" abandon 127.0.0.1 "$TFTP" 3111-46162-001.sip.ld 1 \
+    >/dev/null 2>&1 &
+ABANDON=$!
+running() {
+	grep -q "sip.ld to 127.0.0.1:[0-9]* started" "$D/serve.log"
+}
+check "a TFTP download from 127.0.0.1 is under way" wait_for 10 running
+check_eq "a PUT from that address meanwhile is stored" 201 \
+    "$(put "http://127.0.0.1:$HTTP/0004f2cc0201-app.log" "$D/small")"
+check "and the daemon is still there" kill -0 "$SERVE_PID"
+wait "$ABANDON"
 check "daemon stops cleanly (no sanitizer report)" e2e_stop
 done_testing
