@@ -1302,6 +1302,7 @@ fleet_clock_moved(struct fleet *f, int64_t delta)
 		p->last_seen += delta;
 		p->state_since += delta;
 	}
+	f->config.listening_since += delta;
 }
 
 void
@@ -1309,15 +1310,29 @@ fleet_tick(struct fleet *f, int64_t now)
 {
 	struct phone	*p;
 	char		*why;
+	int64_t		 from;
 
 	TAILQ_FOREACH(p, &f->phones, entry) {
 		if (!fleet_lifecycle_allows(p->state, FEV_QUIET))
 			continue;
-		if (now - p->last_seen < f->config.quiet_ms)
+		/* Silence is only observed while this daemon listens. */
+		from = p->last_seen > f->config.listening_since ?
+		    p->last_seen : f->config.listening_since;
+		if (now - from < f->config.quiet_ms)
 			continue;
-		xasprintf(&why, "no request for %" PRId64 " s after it fetched "
-		    "its re-point file (quiet period %" PRId64 " s)",
-		    (now - p->last_seen) / 1000, f->config.quiet_ms / 1000);
+		if (from == p->last_seen)
+			xasprintf(&why, "no request for %" PRId64 " s after it "
+			    "fetched its re-point file (quiet period %" PRId64
+			    " s)", (now - from) / 1000,
+			    f->config.quiet_ms / 1000);
+		else
+			xasprintf(&why, "no request for %" PRId64 " s since "
+			    "the daemon started, %" PRId64 " s after it fetched "
+			    "its re-point file (quiet period %" PRId64 " s; "
+			    "the time the daemon was not running is not "
+			    "counted)", (now - from) / 1000,
+			    (now - p->last_seen) / 1000,
+			    f->config.quiet_ms / 1000);
 		if (fleet_transition(f, p, FEV_QUIET, NULL, now, why) == 0)
 			fleet_ztp_apply(f, p, now);
 		free(why);

@@ -162,6 +162,8 @@ struct fleet_config {
 	unsigned		 max_returns;	/* boot cycles after re-point before failed */
 	unsigned		 max_flashes;	/* images taken whole without
 						   progress before failed */
+	int64_t			 listening_since; /* the daemon's start: a quiet
+						   period never counts before it */
 };
 
 /*

@@ -265,6 +265,7 @@ serve_setup(struct serve *s, char **cause)
 	fc.unknown_version = s->opt.unknown_version;
 	fc.quiet_ms = (int64_t)s->opt.quiet_period * 1000;
 	fc.max_returns = 3;
+	fc.listening_since = serve_now();
 	fc.max_flashes = s->opt.max_flashes;
 	s->fleet = fleet_new(s->journal, s->models, &fc);
 	if (fleet_load(s->fleet, cause) != 0)

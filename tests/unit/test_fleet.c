@@ -40,7 +40,7 @@ static int
 setup_policy(void **state, enum unknown_policy policy)
 {
 	struct ctx		*c = calloc(1, sizeof *c);
-	struct fleet_config	 cfg = { policy, 5000, 3, 3 };
+	struct fleet_config	 cfg = { policy, 5000, 3, 3, 0 };
 	char			*cause = NULL;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);
@@ -495,7 +495,7 @@ test_restart_continues(void **state)
 	struct ctx		*c = *state;
 	struct phone		*p;
 	struct fleet		*f2;
-	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3 };
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3, 0 };
 	struct ucs_version	 tgt = ver("4.1.7.5432");
 	char			*cause = NULL;
 
@@ -546,7 +546,7 @@ test_status_without_models(void **state)
 {
 	struct ctx		*c = *state;
 	struct fleet		*f2;
-	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3 };
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3, 0 };
 	struct phone		*p;
 	json_t			*o, *plan;
 	char			*cause = NULL;

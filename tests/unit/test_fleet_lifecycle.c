@@ -44,7 +44,7 @@ static int
 setup(void **state)
 {
 	struct ctx		*c = xcalloc(1, sizeof *c);
-	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3 };
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3, 0 };
 	char			*cause = NULL;
 
 	log_open(fopen("/dev/null", "w"), LOG_LEVEL_ERROR);

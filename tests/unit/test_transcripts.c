@@ -330,6 +330,7 @@ tr_start(struct tr *t)
 	fc.unknown_version = t->policy;
 	fc.quiet_ms = (int64_t)t->quiet * 1000;
 	fc.max_returns = 3;
+	fc.listening_since = serve_now();
 	s->fleet = fleet_new(s->journal, s->models, &fc);
 	if (fleet_load(s->fleet, &cause) != 0)
 		goto fail;
