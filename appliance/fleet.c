@@ -832,6 +832,22 @@ fleet_image_verdict(struct fleet *f, struct phone *p, int64_t now,
 	return (IMAGE_OFFER);
 }
 
+/*
+ * Taken whole as often as the bound allows and not back with a word since:
+ * its master config withholds the image (one more would pass the bound),
+ * and fails nothing.  The master config is asked by its Updater, which
+ * cannot say what the application runs; the version its application shows
+ * next (User-Agent, app log) decides: the target, or back at the old one
+ * (failed by fleet_no_progress).  Before, the master config failed every
+ * phone at the bound, so --max-flashes 1 failed healthy phones.
+ */
+int
+fleet_image_withheld(const struct fleet *f, const struct phone *p)
+{
+	return (p != NULL && p->state == PHONE_REBOOTING &&
+	    p->flashes >= f->config.max_flashes);
+}
+
 void
 fleet_image_started(struct fleet *f, struct phone *p, const char *name,
     uint64_t total, int64_t now, const char *evidence)

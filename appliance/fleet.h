@@ -302,6 +302,8 @@ void		 fleet_set_target(struct fleet *, struct phone *, const char *);
 /* Without side effects (rendering); verdict() also holds the phone. */
 enum image_verdict fleet_image_check(const struct fleet *,
 		    const struct phone *, const char **);
+/* Its master config offers no image: taken whole up to the bound. */
+int		 fleet_image_withheld(const struct fleet *, const struct phone *);
 enum image_verdict fleet_image_verdict(struct fleet *, struct phone *,
 		    int64_t, const char **);
 void		 fleet_image_started(struct fleet *, struct phone *,

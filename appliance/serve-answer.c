@@ -457,7 +457,10 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		/* Right after bootrom.ld: a BootROM image abandoned (TFTP). */
 		if (p != NULL)
 			serve_moved_on(s, p, name, 1, now);
-		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC) {
+		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC &&
+		    fleet_image_withheld(s->fleet, p))
+			offer = 0;
+		else if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC) {
 			verdict = fleet_image_verdict(s->fleet, p, now, &why);
 			offer = verdict == IMAGE_OFFER;
 			if (verdict == IMAGE_REFUSE_STEP)

@@ -90,6 +90,7 @@ struct tr {
 	enum unknown_policy policy;
 	int		 no_ca;
 	unsigned	 quiet;
+	unsigned	 max_flashes;	/* 0: the default */
 	char		*repoint;
 	int		 empty_library;
 	char		*damaged;	/* release whose package is damaged */
@@ -330,6 +331,7 @@ tr_start(struct tr *t)
 	fc.unknown_version = t->policy;
 	fc.quiet_ms = (int64_t)t->quiet * 1000;
 	fc.max_returns = 3;
+	fc.max_flashes = t->max_flashes;
 	fc.listening_since = serve_now();
 	s->fleet = fleet_new(s->journal, s->models, &fc);
 	if (fleet_load(s->fleet, &cause) != 0)
@@ -1282,6 +1284,8 @@ tr_set(struct tr *t)
 		t->no_ca = 1;
 	else if (tr_is(t, 1, "quiet") && a != NULL)
 		t->quiet = tr_number(t, a);
+	else if (tr_is(t, 1, "max-flashes") && a != NULL)
+		t->max_flashes = tr_number(t, a);
 	else if (tr_is(t, 1, "repoint") && a != NULL) {
 		free(t->repoint);
 		t->repoint = strdup(a);
