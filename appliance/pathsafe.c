@@ -128,10 +128,15 @@ pathsafe_open(int rootfd, const char *name, int *tftp_error, char **cause)
 			xasprintf(cause, "'%s' was not found", e);
 			break;
 		case EXDEV:
-		case ELOOP:
 			*tftp_error = 2;
 			xasprintf(cause, "'%s' leads outside the served "
 			    "directory", e);
+			break;
+		case ELOOP:
+			/* A loop, links nested too deep, or a /proc link. */
+			*tftp_error = 2;
+			xasprintf(cause, "'%s' is a symbolic link that loops or "
+			    "nests too deep: check where it points", e);
 			break;
 		default:
 			*tftp_error = 2;

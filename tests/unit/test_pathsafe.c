@@ -119,6 +119,10 @@ setup(void **state)
 	symlink("../../../../../../etc/passwd", path);
 	snprintf(path, sizeof path, "%s/fifo", root);
 	mkfifo(path, 0644);
+	snprintf(path, sizeof path, "%s/loop1", root);
+	symlink("loop2", path);
+	snprintf(path, sizeof path, "%s/loop2", root);
+	symlink("loop1", path);
 	rootfd = open(root, O_RDONLY | O_DIRECTORY);
 	return (rootfd == -1 ? -1 : 0);
 }
@@ -165,6 +169,8 @@ test_open_beneath(void **state)
 	open_refused("sub/missing", 1, "not found");
 	open_refused("escape", 2, "outside the served directory");
 	open_refused("relescape", 2, "outside the served directory");
+	/* A loop is not said to lead outside (it sent people to the wrong fix). */
+	open_refused("loop1", 2, "a symbolic link that loops");
 	open_refused("../etc/passwd", 2, "'..'");
 	open_refused("/etc/passwd", 2, "absolute");
 	open_refused("sub", 2, "not a regular file");
