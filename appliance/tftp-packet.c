@@ -68,6 +68,15 @@ tftp_parse_request(const void *buf, size_t len, struct tftp_req *req,
 	}
 	req->name = p;
 	req->namelen = mode - p - 1;
+	/*
+	 * A leading '/' is the served directory's top, as tftpd-hpa
+	 * --secure (Debian's default) reads it after its chroot: devices set
+	 * up against it ask for "/000000000000.cfg".
+	 */
+	while (req->namelen > 0 && *req->name == '/') {
+		req->name++;
+		req->namelen--;
+	}
 	if (req->namelen == 0) {
 		xasprintf(cause, "file name is empty");
 		return (4);

@@ -139,7 +139,13 @@ probe() { "$TOOL" probe 127.0.0.1 "$PORT" 1 "$@" | cut -d' ' -f1-2; }
 check_eq "../ refused with error 2" "ERROR 2" "$(probe ../etc/passwd)"
 check_eq "sub/../../ refused with error 2" "ERROR 2" \
     "$(probe sub/../../etc/passwd)"
-check_eq "absolute name refused with error 2" "ERROR 2" "$(probe /etc/passwd)"
+# A leading '/' is the served directory's top, as with tftpd-hpa --secure.
+check_eq "/etc/passwd is looked for under the root: not found, error 1" \
+    "ERROR 1" "$(probe /etc/passwd)"
+check_contains "/f512 is f512" "OPCODE 3 BLOCK 1 LEN 512" \
+    "$("$TOOL" probe 127.0.0.1 "$PORT" 1 /f512)"
+check_contains "//sub/inside too" "OPCODE 3 BLOCK 1" \
+    "$("$TOOL" probe 127.0.0.1 "$PORT" 1 //sub/inside)"
 check_eq "control character refused with error 2" "ERROR 2" \
     "$(probe 'f\x1b[2J')"
 check_eq "backslash refused with error 2" "ERROR 2" "$(probe '..\x5cf0')"
