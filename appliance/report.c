@@ -36,6 +36,7 @@ struct report_ctx {
 	struct journal	*j;
 	json_t		*phones;
 	int		 quiet;		/* quiet period in force, s, or -1 */
+	int		 ca;		/* a CA installed, by the settings */
 };
 
 /* What the report claims, and what it cannot know from a closet. */
@@ -239,6 +240,7 @@ report_add_phone(void *arg, const struct phone *p)
 	struct report_ctx	*r = arg;
 	json_t			*o, *transfers, *events, *delivered;
 	char			*claim;
+	const char		*next;
 
 	o = fleet_phone_json(NULL, p);
 	json_object_del(o, "progress");
@@ -255,6 +257,10 @@ report_add_phone(void *arg, const struct phone *p)
 	claim = report_claim(o, delivered, r->quiet);
 	json_object_set_new(o, "claim", json_string(claim));
 	free(claim);
+	next = report_next_step(json_string_value(json_object_get(o,
+	    "state")), r->ca);
+	json_object_set_new(o, "next_step", next != NULL ? json_string(next) :
+	    json_null());
 	json_object_set_new(o, "transfers", transfers);
 	json_object_set_new(o, "events", events);
 	json_object_set_new(o, "syslog", journal_syslog_counts_json(r->j,
@@ -388,6 +394,10 @@ report_json(struct journal *j)
 	}
 	r.quiet = report_quiet_period(last != NULL ? json_string_value(
 	    json_object_get(last, "value")) : NULL);
+	/* "ca=none" in the settings in force; without a note, say nothing. */
+	r.ca = last == NULL || json_string_value(json_object_get(last,
+	    "value")) == NULL || strstr(json_string_value(json_object_get(last,
+	    "value")), "ca=none;") == NULL;
 	if (journal_load_phones(j, report_add_phone, &r, &cause) != 0)
 		free(cause);
 	fleet_format_time((int64_t)time(NULL) * 1000, now, sizeof now);
@@ -465,7 +475,8 @@ report_csv(struct journal *j)
 				    "ca_sha256", "repoint", "state", "reason",
 				    "first_seen", "last_seen", "bytes_served",
 				    "quiet_period", "ztp_reachability",
-				    "model_source", "part_source", NULL };
+				    "model_source", "part_source", "next_step",
+				    NULL };
 	json_t			*root, *p, *v, *t;
 	char			*buf = NULL, *cell, num[32];
 	size_t			 len = 0, i, k;

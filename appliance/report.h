@@ -4,7 +4,7 @@
  * target, state, reason, first and last seen, bytes served, every image and
  * trust file delivered whole with its bytes and SHA-256, the quiet period,
  * "ZTP reachability not verified from this closet", a one-sentence claim,
- * every transfer), as JSON or CSV, from the journal alone, so it can be
+ * the next step, every transfer), as JSON or CSV, from the journal alone, so it can be
  * written with or without a running daemon.  "repointed-quiet" claims only
  * what the closet saw: re-pointed, then quiet for the quiet period.
  * Written to a temporary name, fsynced, renamed: a USB stick pulled too
@@ -21,6 +21,8 @@ enum report_format { REPORT_JSON, REPORT_CSV };
 
 json_t	*report_json(struct journal *);
 char	*report_csv(struct journal *);
+/* What to do next for a phone in this state (report-next.c), or NULL. */
+const char *report_next_step(const char *, int);
 /* out NULL: stdout.  Returns 0, or -1 with *cause. */
 int	 report_write(struct journal *, enum report_format, const char *,
 	    char **);

@@ -94,6 +94,27 @@ teardown(void **state)
 	return (0);
 }
 
+/*
+ * Every row says what to do next: a phone waiting at "current" for want of
+ * a CA said nothing in the report (only the settings' "ca=none" hinted).
+ */
+static void
+test_next_step(void **state)
+{
+	assert_string_equal(report_next_step("current", 0), "install the CA "
+	    "certificate (the console's menu, CA certificate, or 'ztp-rescue "
+	    "ctl set-ca pem=FILE'): it takes it at its next boot");
+	assert_non_null(strstr(report_next_step("current", 1),
+	    "it takes its SHA-2 trust and re-point file then"));
+	assert_non_null(strstr(report_next_step("rebooting", 1),
+	    "check its power and screen, and power-cycle it"));
+	assert_non_null(strstr(report_next_step("held", 1), "release it"));
+	assert_non_null(strstr(report_next_step("repointed-quiet", 1),
+	    "ZTP portal"));
+	assert_null(report_next_step("no-such-state", 1));
+	assert_null(report_next_step(NULL, 1));
+}
+
 static void
 test_csv_exact(void **state)
 {
@@ -102,7 +123,8 @@ test_csv_exact(void **state)
 	assert_string_equal(csv,
 	    "mac,ip,model,part,version_before,version,version_source,target,"
 	    "ca_sha256,repoint,state,reason,first_seen,last_seen,bytes_served,"
-	    "quiet_period,ztp_reachability,model_source,part_source,delivered,"
+	    "quiet_period,ztp_reachability,model_source,part_source,next_step,"
+	    "delivered,"
 	    "transfers,plan\n"
 	    "0004f2000001,10.0.0.5,VVX410,3111-46162-001,4.1.4.7430,"
 	    "4.1.7.5432,user-agent,4.1.7.5432,ab12,ztp,failed,"
@@ -110,6 +132,8 @@ test_csv_exact(void **state)
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
 	    "not verified from this closet,,"
 	    "\"the models table, for model VVX410\","
+	    "\"act on the reason, then retry it (the console's t, or "
+	    "'ztp-rescue ctl retry mac=MAC')\","
 	    "3111-46162-001.sip.ld 52428800 aa55; "
 	    "ztp-rescue-0004f2000001.cfg 2100 -,"
 	    "http 3111-46162-001.sip.ld completed 52428800/52428800; "
@@ -120,7 +144,9 @@ test_csv_exact(void **state)
 	    "4.1.7.5432,abandoned-image,4.1.7.5432,ab12,ztp,repointed-quiet,,"
 	    "2025-11-27T10:00:00Z,2025-11-27T10:01:00Z,52428800,120,"
 	    "not verified from this closet,,"
-	    "\"the models table, for model VVX410\",,,target 4.1.7.5432 done\n");
+	    "\"the models table, for model VVX410\","
+	    "nothing here: check in Polycom's ZTP portal that it registered,"
+	    ",,target 4.1.7.5432 done\n");
 	free(csv);
 }
 
@@ -275,6 +301,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_next_step),
 		cmocka_unit_test(test_csv_exact),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_write_atomic),
