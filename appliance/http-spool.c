@@ -579,13 +579,13 @@ http_spool_refuse(struct http_spool *sp, int status, const char *cause)
 }
 
 /*
- * After the loop's turn: evhttp is told of input it has not read, if it is
- * reading.  By then evhttp may have taken the head in the same read and
- * handed the request to its handler; a reply not yet begun leaves evhttp's
- * read callback in place with the connection "writing", and calling it
- * then ends the process (evhttp_read_cb: "illegal connection state 7").
- * evhttp reads only with EV_READ enabled, and disables it while a request
- * is answered; input left then is read when it starts reading again.
+ * After the loop's turn: evhttp is told of input it has not read, if its
+ * reading is enabled.  By then evhttp has usually taken the head in the
+ * same read and handed the request to its handler; while the reply has not
+ * begun (the request held for a TFTP download's events), calling evhttp's
+ * read callback finds the connection "writing" and libevent ends the
+ * process (evhttp_read_cb: "illegal connection state 7").  An empty input
+ * means the head was taken: nothing to tell.
  */
 static void
 http_spool_kick(evutil_socket_t fd, short what, void *arg)
