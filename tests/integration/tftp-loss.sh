@@ -159,13 +159,13 @@ check_eq "the server exits cleanly" 0 $?
 # goes on resending until the link is back.  Before, it stopped after five
 # resends within 0.3 s and abandoned the transfer after 3 s of silence.
 S nft delete table inet loss
-head -c 50331648 /dev/urandom >"$T/root/f48m"
+head -c 16777216 /dev/urandom >"$T/root/f16m"
 nsenter --net="/var/run/netns/$NS_S" "$ZTP_BIN" tftpd --root "$T/root" \
     --listen 10.231.0.1 --port 69 >"$T/summary2" 2>"$T/log2" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 check "the server with default timers listens" wait_for 10 listening
-C tftp -m binary 10.231.0.1 69 -c get f48m "$T/out/outage" >/dev/null 2>&1 &
+C tftp -m binary 10.231.0.1 69 -c get f16m "$T/out/outage" >/dev/null 2>&1 &
 CLIENT=$!
 got_1m() { [ "$(stat -c %s "$T/out/outage" 2>/dev/null || echo 0)" -ge 1048576 ]; }
 check "the download is under way" wait_for 30 got_1m
@@ -185,12 +185,12 @@ EOF
 sleep 1
 S nft delete table inet outage
 wait $CLIENT
-check "tftp-hpa gets 48 MB intact across a 1 s outage" \
-    same "$T/root/f48m" "$T/out/outage"
+check "tftp-hpa gets 16 MB intact across a 1 s outage" \
+    same "$T/root/f16m" "$T/out/outage"
 check_contains "the server completed it" \
-    "read f48m: completed, 50331648 bytes" "$(cat "$T/summary2")"
+    "read f16m: completed, 16777216 bytes" "$(cat "$T/summary2")"
 check "and the outage was real (it retransmitted)" grep -Eq \
-    'read f48m: completed, .* [1-9][0-9]* retransmits' "$T/summary2"
+    'read f16m: completed, .* [1-9][0-9]* retransmits' "$T/summary2"
 kill -TERM $SRV
 wait $SRV
 done_testing

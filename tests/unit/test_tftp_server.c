@@ -539,7 +539,7 @@ resend_long(struct tftp_config *cfg)
 {
 	cfg->timeout_ms = 40;
 	cfg->rto_min_ms = 10;
-	cfg->abandon_ms = 1500;
+	cfg->abandon_ms = 800;
 }
 
 /*
