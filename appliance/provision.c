@@ -4,6 +4,7 @@
  * the library (& < > " and newlines as &#10;), never by hand.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ static const char *provision_dirs[] = {
 };
 
 static xmlTextWriterPtr	provision_writer(xmlBufferPtr *);
-static void	provision_comment(xmlTextWriterPtr, const char *);
+static void	provision_comment(xmlTextWriterPtr, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static char	*provision_finish(xmlTextWriterPtr, xmlBufferPtr, size_t *);
 static int	 provision_seen_token(const struct model_table *, size_t);
 static void	 provision_override(xmlTextWriterPtr, const char *,
@@ -59,19 +61,26 @@ provision_writer(xmlBufferPtr *bufp)
  * refuses the file.  Our own words ("--ca") and a URL may have them.
  */
 static void
-provision_comment(xmlTextWriterPtr w, const char *text)
+provision_comment(xmlTextWriterPtr w, const char *fmt, ...)
 {
-	char	*safe, *o;
+	va_list		 ap;
+	char		*text, *safe, *o;
+	const char	*c;
 
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
 	safe = o = xmalloc(strlen(text) * 2 + 2);
-	for (; *text != '\0'; text++) {
-		*o++ = *text;
-		if (*text == '-' && (text[1] == '-' || text[1] == '\0'))
+	for (c = text; *c != '\0'; c++) {
+		*o++ = *c;
+		if (*c == '-' && (c[1] == '-' || c[1] == '\0'))
 			*o++ = ' ';
 	}
 	*o = '\0';
 	xmlTextWriterWriteComment(w, BAD_CAST safe);
 	free(safe);
+	free(text);
 }
 
 static char *
@@ -164,7 +173,7 @@ provision_master(const struct provision *pv, const char *mac,
 	xmlBufferPtr		 buf;
 	const struct model	*m;
 	const char		**d;
-	char			*files, *image, *comment;
+	char			*files, *image;
 	size_t			 i;
 	int			 give;
 
@@ -175,11 +184,9 @@ provision_master(const struct provision *pv, const char *mac,
 		xasprintf(&files, "%s[PHONE_MAC_ADDRESS]%s",
 		    PROVISION_PHONE_PREFIX, PROVISION_PHONE_SUFFIX);
 	w = provision_writer(&buf);
-	xasprintf(&comment, " ZTP Rescue master config for %s: each model is "
+	provision_comment(w, " ZTP Rescue master config for %s: each model is "
 	    "offered only its own target image ", mac != NULL && *mac != '\0' ?
 	    mac : "any phone");
-	provision_comment(w, comment);
-	free(comment);
 	xmlTextWriterStartElement(w, BAD_CAST "APPLICATION");
 	/* A phone of no model in the table is offered nothing by default. */
 	xmlTextWriterWriteAttribute(w, BAD_CAST "APP_FILE_PATH",
@@ -438,14 +445,12 @@ provision_phone_file(const struct provision *pv, const char *mac,
 	xmlAttrPtr		 a;
 	xmlChar			*v;
 	const char		*type = NULL;
-	char			*comment, *value;
+	char			*value;
 
 	if (ca_pem == NULL) {
 		w = provision_writer(&buf);
-		xasprintf(&comment, " ZTP Rescue: nothing for %s yet: %s ", mac,
+		provision_comment(w, " ZTP Rescue: nothing for %s yet: %s ", mac,
 		    note != NULL ? note : "");
-		provision_comment(w, comment);
-		free(comment);
 		xmlTextWriterStartElement(w, BAD_CAST "polycomConfig");
 		xmlTextWriterEndElement(w);
 		*out = provision_finish(w, buf, len);
@@ -469,10 +474,8 @@ provision_phone_file(const struct provision *pv, const char *mac,
 		return (-1);
 	}
 	w = provision_writer(&buf);
-	xasprintf(&comment, " ZTP Rescue: SHA-2 trust and re-point (%s) for "
+	provision_comment(w, " ZTP Rescue: SHA-2 trust and re-point (%s) for "
 	    "%s ", pv->server_url != NULL ? pv->server_url : "ztp", mac);
-	provision_comment(w, comment);
-	free(comment);
 	xmlTextWriterStartElement(w, root->name);
 	for (a = root->properties; a != NULL; a = a->next) {
 		v = xmlNodeListGetString(doc, a->children, 1);

@@ -31,6 +31,7 @@ static int	tftp_read_repeat(struct tftp_transfer *);
 static int	tftp_read_fill(struct tftp_transfer *, uint64_t, unsigned);
 static int	tftp_read_send(struct tftp_transfer *, uint64_t, unsigned, int);
 static void	tftp_read_rtt(struct tftp_transfer *);
+static unsigned	tftp_read_rto_base(const struct tftp_transfer *);
 static int	tftp_read_end(struct tftp_transfer *, enum xfer_end,
 		    const char *);
 
@@ -314,7 +315,7 @@ static void
 tftp_read_rtt(struct tftp_transfer *t)
 {
 	uint64_t	sample;
-	unsigned	rto, diff;
+	unsigned	diff;
 
 	if (!t->timed)
 		return;
@@ -330,12 +331,20 @@ tftp_read_rtt(struct tftp_transfer *t)
 		t->rttvar_us = (3 * t->rttvar_us + diff) / 4;
 		t->srtt_us = (7 * t->srtt_us + sample) / 8;
 	}
-	rto = (t->srtt_us + 4 * t->rttvar_us) / 1000;
+	t->rto_ms = tftp_read_rto_base(t);
+}
+
+/* The retransmission timeout from the round trip, before any backoff. */
+static unsigned
+tftp_read_rto_base(const struct tftp_transfer *t)
+{
+	unsigned	rto = (t->srtt_us + 4 * t->rttvar_us) / 1000;
+
 	if (rto < t->server->cfg.rto_min_ms)
 		rto = t->server->cfg.rto_min_ms;
 	if (rto > t->rto_max_ms)
 		rto = t->rto_max_ms;
-	t->rto_ms = rto;
+	return (rto);
 }
 
 /* The client ended it (silence, ICMP, its error): -1, as handlers return. */
@@ -430,10 +439,7 @@ tftp_read_repeat(struct tftp_transfer *t)
 	t->repeats++;
 	t->repeat_ms = tftp_now_ms();
 	/* The timeout before backoff: after an outage the answer is prompt. */
-	base = t->srtt_us == 0 ? t->rto_ms :
-	    (t->srtt_us + 4 * t->rttvar_us) / 1000;
-	if (base < t->server->cfg.rto_min_ms)
-		base = t->server->cfg.rto_min_ms;
+	base = t->srtt_us == 0 ? t->rto_ms : tftp_read_rto_base(t);
 	if (tftp_now_us() - t->window_us < (uint64_t)base * 1000)
 		return (0);
 	t->retransmits++;
