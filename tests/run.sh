@@ -8,7 +8,7 @@
 # CMOCKA_MESSAGE_OUTPUT; shell suites use tests/lib.sh.  A suite that exits
 # non-zero without reporting a failure counts one failure (it crashed).
 #
-# Suites: unit tests (build/san/tests/test_*), fuzz smoke runs, then
+# Suites: unit tests (build/san/tests/test_*), the fuzz smoke runs, then
 # tests/integration/*.sh.  ONLY=pattern runs the suites whose name matches.
 set -u
 BUILD=${BUILD:-build}
@@ -95,11 +95,12 @@ for t in "$BUILD"/san/tests/test_*; do
 	run_suite "unit-$(basename "$t" | sed 's/^test_//')" "$t"
 done
 
+# One suite for every harness: smoke.sh runs them side by side.
+set --
 for f in "$BUILD"/fuzz/fuzz_*; do
-	[ -x "$f" ] || continue
-	run_suite "fuzz-$(basename "$f" | sed 's/^fuzz_//')" \
-	    sh tests/fuzz/smoke.sh "$f"
+	[ -x "$f" ] && set -- "$@" "$f"
 done
+[ $# -gt 0 ] && run_suite fuzz sh tests/fuzz/smoke.sh "$@"
 
 # Files named *-lib.sh are helpers that suites source, not suites.
 for s in tests/integration/*.sh; do
