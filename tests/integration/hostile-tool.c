@@ -14,7 +14,8 @@
  *   hostile-tool rrq HOST PORT N NAME SECONDS
  *	N netascii RRQs for NAME with "timeout 255", each from its own
  *	address (P.77.1 ..., as a forged source would be), never answered;
- *	the sockets are held SECONDS: "oack O data D error E silent S"
+ *	the sockets are held SECONDS or until SIGTERM: "oack O data D
+ *	error E silent S"
  *   hostile-tool flood HOST PORT RATE SECONDS NAME
  *	RATE RRQs a second from one address (P.88.1, 64 ports), never
  *	answered: "sent N replies R"
@@ -208,6 +209,16 @@ rrq_packet(uint8_t *buf, int op, const char *name, const char *mode,
 	return (n);
 }
 
+static volatile sig_atomic_t	released;
+
+static void
+release(int sig)
+{
+	released = 1;
+}
+
+/* Holds its sockets for SECONDS, or until SIGTERM once the test has seen
+ * what it needs, then prints its counts. */
 static int
 rrq(char **argv)
 {
@@ -220,6 +231,7 @@ rrq(char **argv)
 	char			src[32];
 	double			end;
 
+	signal(SIGTERM, release);
 	more_files();
 	fds = calloc(n, sizeof *fds);
 	len = rrq_packet(buf, 1, argv[3], "netascii", "timeout");
@@ -245,7 +257,7 @@ rrq(char **argv)
 		else
 			error++;
 	}
-	while (now() < end)
+	while (now() < end && !released)
 		usleep(100 * 1000);
 	for (i = 0; i < n; i++)
 		if (fds[i] != -1)

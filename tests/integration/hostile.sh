@@ -132,6 +132,7 @@ check "rrq: no forged transfer is left while the attacker holds its sockets" \
     wait_for 20 sh -c "[ \"\$($ZTP_BIN status --state $D/state --json | jq -r .appliance.active_transfers)\" = 0 ]"
 check "rrq: (the attacker was still there)" kill -0 "$rpid"
 echo "# rrq: active transfers at the end: $(active)"
+kill -TERM "$rpid"	# seen: it lets its sockets go and prints its counts
 wait "$rpid"
 ATTACK=$(cat "$D/attack-rrq")
 echo "# rrq: $ATTACK"
