@@ -1233,7 +1233,7 @@ test_file_cut_while_sent(void **state)
 static void
 short_idle(struct http_config *cfg)
 {
-	cfg->idle_timeout_s = 2;
+	cfg->idle_timeout_s = 1;
 }
 
 /*
@@ -1267,10 +1267,10 @@ test_slow_download_outlives_idle_timeout(void **state)
 		}
 		if (write(fd, req, strlen(req)) < 0)
 			_exit(11);
-		/* About 6.5 s for 4 MiB: over three idle timeouts. */
+		/* About 3.3 s for 4 MiB: over three idle timeouts. */
 		while ((n = read(fd, buf, sizeof buf)) > 0) {
 			got += (size_t)n;
-			usleep(50 * 1000);
+			usleep(25 * 1000);
 		}
 		if (got <= 4 * 1024 * 1024)
 			fprintf(stderr, "# child got %zu\n", got);
