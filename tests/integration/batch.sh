@@ -78,14 +78,20 @@ at_exit "kill $sim 2>/dev/null"
 sim9=$!
 at_exit "kill $sim9 2>/dev/null"
 
-# stdin is a pipe nobody writes to: batch must not wait for it.  Freed
+# stdin is a pipe nobody writes to: batch must not wait for it (a fifo
+# held open by a sleeping writer, ended once batch is done, where
+# `sleep 60 | batch` would keep the suite waiting for the sleep).  Freed
 # memory is overwritten: batch compared a phone's new state with its last
 # one after freeing that (a read inside libjansson, which ASan does not
 # see), and printed the same line again and again.
-sleep 60 | ASAN_OPTIONS="${ASAN_OPTIONS:-}:max_free_fill_size=4096:free_fill_byte=255" \
+mkfifo "$d/stdin"
+sleep 60 >"$d/stdin" &
+writer=$!
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:max_free_fill_size=4096:free_fill_byte=255" \
     "$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv.csv" \
     --timeout 60 --json --only-inventory --report "$d/report.csv" \
-    >"$d/batch.json" 2>"$d/batch.err"; rc=$?
+    <"$d/stdin" >"$d/batch.json" 2>"$d/batch.err"; rc=$?
+kill "$writer" 2>/dev/null
 check_eq "every listed phone repointed-quiet: exit 0" 0 "$rc"
 check "with a CA installed batch does not say there is none" sh -c \
     "! grep -q 'no CA certificate' '$d/batch.err'"
