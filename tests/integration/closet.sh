@@ -6,7 +6,7 @@
 # asks is not listed.
 #   - a static address outside the appliance's subnet (ARP, no DHCP);
 #   - DHCP tagged with VLAN 20 (udhcpc on an 802.1Q interface);
-#   - a lease from the appliance and then nothing for 60 s;
+#   - a lease from the appliance and then nothing for the quiet period;
 #   - a phone that takes its lease and then asks (TCP SYN): not silent.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/dhcp-lib.sh"
@@ -24,7 +24,10 @@ bridge_closet cl group_fwd_mask 0x4000 ||
 
 udhcpc_script "$t/udhcpc.sh" "$t" per-mac
 
-ip netns exec "$app" "$ZTP_BIN" dhcpd --iface lan0 --address 10.99.0.1/24 \
+# A lease followed by nothing is reported after 15 s here instead of the
+# 60 s default (unit-sighting checks the default and its wording).
+ip netns exec "$app" env ZTP_CLOSET_QUIET_MS=15000 \
+    "$ZTP_BIN" dhcpd --iface lan0 --address 10.99.0.1/24 \
     --state "$t/state" --no-probe </dev/null >"$t/out" 2>"$t/err" &
 dhcpd=$!
 at_exit "kill $dhcpd 2>/dev/null"
@@ -61,6 +64,13 @@ ip netns exec "cl-ph6-$$" "$PHONESIM_BIN" --model VVX411 --version 5.9.0.1234 \
     --mac 00:04:f2:00:00:06 --lldp-med eth0 --voice-vlan 40 \
     --server http://192.0.2.9/ --timeout 20 >"$t/ph6.log" 2>&1 &
 
+check "phone 4 is bound" wait_for 30 test -f "$t/0004f2000004.bound"
+ip4=$(sed -n 's/^ip=//p' "$t/0004f2000004.bound")
+# It asks as soon as it is bound, well inside the quiet period.  Any TCP
+# SYN to the appliance counts as asking; nobody listens on 80 here.
+ip netns exec "cl-ph4-$$" sh -c "exec 3<>/dev/tcp/10.99.0.1/80" 2>/dev/null || \
+    ip netns exec "cl-ph4-$$" busybox nc -w 1 10.99.0.1 80 </dev/null \
+    >/dev/null 2>&1
 check "the static phone is reported" wait_for 20 \
     grep -q '^silent mac=0004f2000001 ' "$t/out"
 check_contains "with its address and no DHCP" \
@@ -84,18 +94,12 @@ check_contains "with its model, its VLAN and the VVX keys" \
     "silent mac=0004f2000006 address=- model=VVX411 reason=tags VLAN 40 (LLDP-MED); evidence: LLDP-MED voice network policy: VLAN 40; the appliance serves untagged; serve on VLAN 40 (serve --vlan 40); reset: VVX, hold 1, 3, 5 while it boots" \
     "$(grep '^silent mac=0004f2000006 ' "$t/out")"
 
-check "phone 4 is bound" wait_for 30 test -f "$t/0004f2000004.bound"
-ip4=$(sed -n 's/^ip=//p' "$t/0004f2000004.bound")
-# Any TCP SYN to the appliance counts as asking; nobody listens on 80 here.
-ip netns exec "cl-ph4-$$" sh -c "exec 3<>/dev/tcp/10.99.0.1/80" 2>/dev/null || \
-    ip netns exec "cl-ph4-$$" busybox nc -w 1 10.99.0.1 80 </dev/null \
-    >/dev/null 2>&1
 check "phone 3 is bound" wait_for 30 test -f "$t/0004f2000003.bound"
 ip3=$(sed -n 's/^ip=//p' "$t/0004f2000003.bound")
-check "after 60 s of nothing, phone 3 is reported" wait_for 90 \
+check "after 15 s of nothing, phone 3 is reported" wait_for 45 \
     grep -q '^silent mac=0004f2000003 ' "$t/out"
 check_contains "as a stored server, with its model from option 60 and its keys" \
-    "silent mac=0004f2000003 address=$ip3 model=SPIP650 reason=took our lease, asked for nothing in 60 s; evidence: leased $ip3; no HTTP, HTTPS, TFTP or syslog to the appliance since: a stored provisioning server or device.dhcp.bootSrvUseOpt set to static; reset: SoundPoint IP 301/501/550/600/601/650, hold 4, 6, 8, * while it boots [M: [iplogin] [vantact] [ref7]]" \
+    "silent mac=0004f2000003 address=$ip3 model=SPIP650 reason=took our lease, asked for nothing in 15 s; evidence: leased $ip3; no HTTP, HTTPS, TFTP or syslog to the appliance since: a stored provisioning server or device.dhcp.bootSrvUseOpt set to static; reset: SoundPoint IP 301/501/550/600/601/650, hold 4, 6, 8, * while it boots [M: [iplogin] [vantact] [ref7]]" \
     "$(grep '^silent mac=0004f2000003 ' "$t/out")"
 check "phone 4, which asked, is never reported" \
     sh -c "! grep -q '^silent mac=0004f2000004' '$t/out'"
