@@ -9,7 +9,7 @@
  * connection (docs/engine.md, "Transfer endings").  That documented
  * abandonment is the only ending that proves a version, and only when the
  * header was acknowledged and not much more (over TFTP: no more than one
- * window past it).  Zero bytes is never a header
+ * window past it; over HTTP: no more than the phone's receive buffer).  Zero bytes is never a header
  * read; an option refusal (TFTP error 8), any other error of the phone, our
  * own failure and our shutdown prove nothing about the phone.
  */
@@ -86,10 +86,12 @@ static const struct fleet_xfer_rule fleet_xfer_default = {
 
 /*
  * window: over TFTP, the bytes the phone is sent before it must answer
- * (blksize x windowsize); 0 over HTTP, where the bytes written are not the
- * bytes read (socket buffers).  A TFTP phone acknowledges only what it
- * read: past the header and one window it was taking the image, not
- * deciding on its header.
+ * (blksize x windowsize); over HTTP, what its kernel may acknowledge
+ * unread past the header (a receive buffer: measured by the server, 0 when
+ * not, and then only the coarse FLEET_ABANDON_MAX holds).  A TFTP phone
+ * acknowledges only what it read, an HTTP one at most its buffer more:
+ * past the header and that, it was taking the image, not deciding on its
+ * header.
  */
 unsigned
 fleet_xfer_span(uint64_t bytes, uint64_t total, uint64_t window)
@@ -108,10 +110,12 @@ fleet_xfer_span(uint64_t bytes, uint64_t total, uint64_t window)
 }
 
 uint64_t
-fleet_xfer_window(enum xfer_proto proto, unsigned blksize, unsigned windowsize)
+fleet_xfer_window(enum xfer_proto proto, unsigned blksize, unsigned windowsize,
+    uint64_t unread_max)
 {
 	if (proto != XFER_TFTP)
-		return (0);
+		return (unread_max > FLEET_IMAGE_HEADER ?
+		    unread_max - FLEET_IMAGE_HEADER : unread_max);
 	return ((uint64_t)(blksize > 0 ? blksize : 512) *
 	    (windowsize > 0 ? windowsize : 1));
 }

@@ -207,8 +207,13 @@ struct fleet_xfer_rule {
 };
 
 unsigned	 fleet_xfer_span(uint64_t, uint64_t, uint64_t);
-/* The bytes a TFTP phone is sent before it must answer; 0 over HTTP. */
-uint64_t	 fleet_xfer_window(enum xfer_proto, unsigned, unsigned);
+/*
+ * How far past the header a phone that read only the header may have
+ * acknowledged: over TFTP one window (blksize, windowsize); over HTTP what
+ * its kernel may take unread (the event's unread_max), 0 when unmeasured.
+ */
+uint64_t	 fleet_xfer_window(enum xfer_proto, unsigned, unsigned,
+		    uint64_t);
 /* The row for an ending; _window with fleet_xfer_window()'s bytes. */
 const struct fleet_xfer_rule *fleet_xfer_rule(enum xfer_proto, enum xfer_end,
 		    uint64_t, uint64_t, enum xfer_by);

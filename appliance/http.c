@@ -153,6 +153,7 @@ struct http_xfer {
 	int				 gated;	/* the gate has been passed */
 	int				 graced; /* in the grace after it */
 	int				 at_gate; /* the gate's bytes drained */
+	uint64_t			 unread_max; /* see xfer_event */
 	uint64_t			 stream_acked;
 	struct timeval			 stream_since;	/* stream_acked moved */
 	int				 ending;	/* every byte queued */
@@ -218,6 +219,7 @@ static void	http_finish(struct http_xfer *, enum xfer_end, const char *);
 static uint64_t	http_acked(struct http_xfer *);
 static int	http_tcp_info(struct http_xfer *, struct tcp_info *);
 static int	http_gate_open(struct http_xfer *);
+static uint64_t	http_unread_bound(struct http_xfer *);
 static void	http_gate_poll(struct http_xfer *, struct timeval *);
 static void	http_emit(struct http_xfer *, enum xfer_phase, enum xfer_end,
 		    uint64_t, const char *);
@@ -1275,6 +1277,7 @@ http_timer(evutil_socket_t fd, short events, void *arg)
 			return;
 		}
 		x->gated = 1;
+		x->unread_max = http_unread_bound(x);
 		http_feed(x);
 		return;
 	}
@@ -1375,11 +1378,27 @@ http_gate_open(struct http_xfer *x)
 	hide = (uint64_t)ti.tcpi_snd_wnd * HTTP_HIDE_WINDOWS;
 	if (hide > HTTP_HIDE_MAX || 2 * (x->queued + hide) >= x->c.size)
 		return (0);
+	x->unread_max = x->queued + hide;
 	log_info("http: %s to %s: header acknowledged after %.1f ms, the "
 	    "rest sent at once (window %u bytes, rtt %u us)", x->name,
 	    x->peer_text, http_seconds(&x->ack_since) * 1000,
 	    ti.tcpi_snd_wnd, ti.tcpi_rtt);
 	return (1);
+}
+
+/*
+ * When the rest goes after the grace: the most a client that stopped
+ * reading at the header could have acknowledged, measured as at the gate
+ * (0: not measured, and the engine keeps its coarse bound).
+ */
+static uint64_t
+http_unread_bound(struct http_xfer *x)
+{
+	struct tcp_info	ti;
+
+	if (http_tcp_info(x, &ti) != 0 || ti.tcpi_snd_wnd == 0)
+		return (0);
+	return (x->queued + (uint64_t)ti.tcpi_snd_wnd * HTTP_HIDE_WINDOWS);
 }
 
 /* Bytes the client's TCP has acknowledged. */
@@ -1529,6 +1548,7 @@ http_emit(struct http_xfer *x, enum xfer_phase phase, enum xfer_end end,
 		    end == XFER_END_LOCAL_ERROR ? XFER_BY_US : XFER_BY_PEER;
 	ev.bytes = bytes;
 	ev.total = x->c.size;
+	ev.unread_max = x->unread_max;
 	ev.seconds = http_seconds(&x->start);
 	ev.reason = reason;
 	x->srv->hooks.event(x->srv->hooks.arg, &ev);

@@ -163,7 +163,7 @@ serve_xfer_event(void *arg, const struct xfer_event *ev)
 	case XFER_PROGRESS:
 		x->bytes = ev->bytes;
 		x->window = fleet_xfer_window(ev->proto, ev->blksize,
-		    ev->windowsize);
+		    ev->windowsize, ev->unread_max);
 		if (p != NULL)
 			fleet_progress(s->fleet, p, ev->name, ev->bytes,
 			    ev->total, ev->seconds > 0 ?
@@ -187,7 +187,8 @@ serve_xfer_started(struct serve *s, struct serve_xfer *x, struct phone *p,
 	char	*evidence;
 
 	x->started = 1;
-	x->window = fleet_xfer_window(ev->proto, ev->blksize, ev->windowsize);
+	x->window = fleet_xfer_window(ev->proto, ev->blksize, ev->windowsize,
+	    ev->unread_max);
 	if (p != NULL && x->image) {
 		xasprintf(&evidence, "%s %s to %s started (%" PRIu64
 		    " bytes)", xfer_proto_name(ev->proto), esc, ev->peer_text,
@@ -235,7 +236,8 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 	int64_t				 now = serve_now();
 
 	r = fleet_xfer_rule_window(ev->proto, ev->end, ev->bytes, ev->total,
-	    ev->by, fleet_xfer_window(ev->proto, ev->blksize, ev->windowsize));
+	    ev->by, fleet_xfer_window(ev->proto, ev->blksize, ev->windowsize,
+	    ev->unread_max));
 	outcome = x->image ? r->image_word : r->file_word;
 	/*
 	 * An ending that proves nothing while the phone's next transfer of
@@ -368,7 +370,7 @@ serve_moved_on(struct serve *s, struct phone *p, const char *next,
 		newest = 0;
 		r = fleet_xfer_rule_window(XFER_TFTP, XFER_END_SILENCE,
 		    x->bytes, x->total, XFER_BY_PEER, x->window != 0 ?
-		    x->window : fleet_xfer_window(XFER_TFTP, 0, 0));
+		    x->window : fleet_xfer_window(XFER_TFTP, 0, 0, 0));
 		if (r->meaning != IMAGE_ABANDONED)
 			continue;
 		x->decided = 1;

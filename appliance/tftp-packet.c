@@ -190,9 +190,15 @@ tftp_negotiate(const struct tftp_req *req, const struct tftp_limits *lim,
 		o = &req->options[i];
 		kind[i] = NONE;
 		if (strcasecmp(o->name, "blksize") == 0) {
-			/* RFC 2348: 8..65464; a smaller grant is allowed. */
-			if (tftp_parse_number(o->value, TFTP_BLKSIZE_MAX,
-			    &v) != 0 || v < TFTP_BLKSIZE_MIN)
+			/*
+			 * RFC 2348: 8..65464, and a smaller grant is allowed,
+			 * so a larger number ("65535") gets our largest, as
+			 * from tftpd-hpa, rather than 512.
+			 */
+			rc = tftp_parse_number(o->value, UINT64_MAX, &v);
+			if (rc == -2)
+				v = maxblk;
+			else if (rc != 0 || v < TFTP_BLKSIZE_MIN)
 				continue;
 			if (v > maxblk)
 				v = maxblk;

@@ -60,6 +60,14 @@ struct xfer_event {
 	unsigned		 blksize;	/* TFTP block size, else 0 */
 	unsigned		 windowsize;	/* TFTP window (RFC 7440), else 0 */
 	unsigned		 retransmits;	/* TFTP, for summaries */
+	/*
+	 * HTTP: the most the peer's kernel could have acknowledged had the
+	 * client stopped reading after the gate (the image header): the
+	 * gate's bytes plus its receive window, measured when the rest was
+	 * let go.  Acknowledged past it, the client was reading on.  0: not
+	 * measured (no gate, TFTP).
+	 */
+	uint64_t		 unread_max;
 	double			 seconds;	/* since the request */
 	enum xfer_end		 end;		/* ENDED only */
 	enum xfer_by		 by;		/* ENDED only */

@@ -89,6 +89,19 @@ curl -s --interface 127.0.0.41 -A "$upd" "http://127.0.0.1:$HTTP/3111-40250-001.
     head -c 14000000 >/dev/null
 check "vanished mid-image over HTTP: failed" wait_for 10 state_is "$D" $mac failed
 check_contains "with how far it got" "stopped at" "$(phone_field "$D" $mac reason)"
+# The same 3 MB in: within the 8 MB an HTTP phone's buffers were once
+# allowed to hide, so the cut was taken for "read the header and closed"
+# (failed: "never ran ... the image may not suit this phone's boot
+# firmware").  Its receive buffer, as measured, holds far less.
+mac=0004f2001103
+get "$app_old" 127.0.0.42 $mac.cfg >/dev/null
+curl -s --interface 127.0.0.42 -A "$upd" "http://127.0.0.1:$HTTP/3111-40250-001.sip.ld" |
+    head -c 3000000 >/dev/null
+check "cut 3 MB into the image over HTTP: failed" wait_for 10 state_is "$D" $mac failed
+reason=$(phone_field "$D" $mac reason)
+check_contains "as a cut, with how far it got" "stopped at" "$reason"
+check "not as a header read" sh -c \
+    'case "$1" in *"after the header"*) exit 1 ;; esac' _ "$reason"
 
 # Unknown version under hold: nothing is offered, the phone is held.
 mac=0004f2001102

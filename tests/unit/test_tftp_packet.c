@@ -293,9 +293,20 @@ test_negotiate_blksize_bounds(void **state)
 	OACK(&n, "blksize\0" "8\0");
 	NEGO("f\0octet\0blksize\0" "65464\0", 1, 65464, 64, 0, &n);
 	assert_int_equal(n.par.blksize, 65464);
+	/*
+	 * Past RFC 2348's 65464, as clients asking for "65535" or "65536"
+	 * do: granted the largest we give (tftpd-hpa too), not left to 512.
+	 */
 	NEGO("f\0octet\0blksize\0" "65465\0", 1, 65464, 64, 0, &n);
-	assert_int_equal(n.par.blksize, 512);
-	OACK(&n, "");
+	assert_int_equal(n.par.blksize, 65464);
+	OACK(&n, "blksize\0" "65464\0");
+	NEGO("f\0octet\0blksize\0" "65536\0", 1, 1468, 64, 0, &n);
+	assert_int_equal(n.par.blksize, 1468);
+	OACK(&n, "blksize\0" "1468\0");
+	NEGO("f\0octet\0blksize\0" "99999999999999999999999\0", 1, 1468, 64,
+	    0, &n);
+	assert_int_equal(n.par.blksize, 1468);
+	OACK(&n, "blksize\0" "1468\0");
 	NEGO("f\0octet\0blksize\0" "0\0", 1, 65464, 64, 0, &n);
 	OACK(&n, "");
 	NEGO("f\0octet\0blksize\0" "abc\0", 1, 65464, 64, 0, &n);
