@@ -151,7 +151,7 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	while ((len = getline(&line, &size, fp)) != -1) {
+	while ((len = fileio_getline(&line, &size, fp)) != -1) {
 		lineno++;
 		if (memchr(line, '\0', len) != NULL) {
 			xasprintf(cause, "%s:%u: contains a NUL byte (is it a "
@@ -160,7 +160,6 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 		}
 		if (lineno == 1)
 			fileio_strip_bom(line);
-		line[strcspn(line, "\r\n")] = '\0';
 		if (*fileio_trim(line) == '\0' || *fileio_trim(line) == '#')
 			continue;
 		if (inventory_split(line, fields, &n, &why) != 0) {

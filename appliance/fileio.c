@@ -211,6 +211,37 @@ fileio_trim(char *s)
 	return (s);
 }
 
+ssize_t
+fileio_getline(char **line, size_t *size, FILE *fp)
+{
+	size_t	len = 0;
+	int	c;
+
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\n')
+			break;
+		if (c == '\r') {
+			if ((c = getc(fp)) != '\n' && c != EOF)
+				ungetc(c, fp);
+			c = '\n';
+			break;
+		}
+		if (*line == NULL || len + 2 > *size) {
+			*size = *size < 128 ? 128 : *size * 2;
+			*line = xrealloc(*line, *size);
+		}
+		(*line)[len++] = (char)c;
+	}
+	if (c == EOF && len == 0)
+		return (-1);
+	if (*line == NULL || len + 1 > *size) {
+		*size = len + 1 < 128 ? 128 : len + 1;
+		*line = xrealloc(*line, *size);
+	}
+	(*line)[len] = '\0';
+	return ((ssize_t)len);
+}
+
 void
 fileio_strip_bom(char *line)
 {

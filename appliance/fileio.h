@@ -33,6 +33,15 @@ int	 fileio_replace(const char *, const void *, size_t, mode_t, int,
  */
 char	*fileio_read(const char *, const char *, size_t, size_t *, char **);
 
+/*
+ * The next line of a text file into *line (grown as getline(3) does),
+ * without its end: "\n" (Unix), "\r\n" (Windows) or a lone "\r" (classic
+ * Mac, as Excel for Mac's "CSV (Macintosh)" saves), which getline would
+ * leave inside one long line.  Its length (NUL bytes in it counted), or -1
+ * at the end of the file.
+ */
+ssize_t	 fileio_getline(char **, size_t *, FILE *);
+
 /* A line read from a file, without the white space at either end (in place). */
 char	*fileio_trim(char *);
 

@@ -256,7 +256,7 @@ job_load(const char *path, struct job *j, char **cause)
 		    path, strerror(errno));
 		goto fail;
 	}
-	while ((len = getline(&line, &size, fp)) != -1) {
+	while ((len = fileio_getline(&line, &size, fp)) != -1) {
 		lineno++;
 		if (memchr(line, '\0', len) != NULL) {
 			xasprintf(cause, "%s:%u: contains a NUL byte: save it "
@@ -265,7 +265,6 @@ job_load(const char *path, struct job *j, char **cause)
 		}
 		if (lineno == 1)
 			fileio_strip_bom(line);
-		line[strcspn(line, "\r\n")] = '\0';
 		key = fileio_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;

@@ -106,6 +106,43 @@ test_inventory_bom(void **state)
 }
 
 /*
+ * Excel for Mac's "CSV (Macintosh)" ends lines with a lone CR: the whole
+ * file was one line, its first phone kept and the others dropped without a
+ * word (then held as "not in the inventory" while the run said done).
+ */
+static void
+test_inventory_mac_line_ends(void **state)
+{
+	struct control_inventory	 inv;
+	char				*cause = NULL;
+
+	write_file("MAC,model,label\r0004f2c50001,VVX410,desk 1\r"
+	    "0004f2c50002,VVX410,desk 2\r\r0004f2c50003,VVX410,desk 3\r");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_null(cause);
+	assert_int_equal(inv.n, 3);
+	assert_string_equal(inv.phones[0].mac, "0004f2c50001");
+	assert_string_equal(inv.phones[1].mac, "0004f2c50002");
+	assert_string_equal(inv.phones[2].mac, "0004f2c50003");
+	assert_string_equal(inv.phones[2].label, "desk 3");
+	control_inventory_free(&inv);
+
+	/* Mixed ends, and a last line without one. */
+	write_file("0004f2c50001\r\n0004f2c50002\n0004f2c50003\r0004f2c50004");
+	assert_int_equal(control_inventory_load(path, &inv, &cause), 0);
+	unlink(path);
+	assert_int_equal(inv.n, 4);
+	assert_string_equal(inv.phones[3].mac, "0004f2c50004");
+	control_inventory_free(&inv);
+
+	/* A bad line is still named by its number. */
+	cause = load_error("0004f2c50001\rnot-a-mac\r");
+	assert_non_null(strstr(cause, ":2: 'not-a-mac'"));
+	free(cause);
+}
+
+/*
  * What spreadsheets save: Excel quotes a field holding a comma and doubles
  * a quote; where the locale writes decimals with a comma (de, fr, nl...)
  * its "CSV" is separated by ';', its "Text" by tabs; a row is padded with
@@ -323,6 +360,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inventory_forms),
 		cmocka_unit_test(test_inventory_bom),
+		cmocka_unit_test(test_inventory_mac_line_ends),
 		cmocka_unit_test(test_inventory_spreadsheets),
 		cmocka_unit_test(test_inventory_refusals),
 		cmocka_unit_test(test_durations),

@@ -104,6 +104,22 @@ test_job_bom(void **state)
 	remove_job();
 }
 
+/* A job file saved with classic Mac line ends (a lone CR): one line before. */
+static void
+test_job_mac_line_ends(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	write_job("inventory = phones.csv\rrepoint = ztp\rtimeout = 60s\r");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_null(cause);
+	assert_string_equal(j.repoint, "ztp");
+	assert_int_equal(j.timeout, 60);
+	job_free(&j);
+	remove_job();
+}
+
 /*
  * A path with a space is quoted, as Windows writes it: the quotes were
  * kept, and the job failed later on "./\"closet 3.csv\"": no such file.
@@ -275,6 +291,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_full),
 		cmocka_unit_test(test_job_bom),
+		cmocka_unit_test(test_job_mac_line_ends),
 		cmocka_unit_test(test_job_quoted),
 		cmocka_unit_test(test_job_defaults),
 		cmocka_unit_test(test_job_dhcp_auto),
