@@ -28,6 +28,9 @@ struct batch {
 	json_t				*phones;	/* mac -> last phone object */
 	json_t				*held;		/* macs we asked to hold */
 	json_t				*warned;	/* macs warned about a model */
+	/* The daemon's CA (sha256, NULL: none) and re-point, at the sync. */
+	char				*want_ca;
+	char				*want_repoint;
 	struct control_client		*cl;
 	int64_t				 start;	/* monotonic ms */
 	char				*report;	/* where it went */

@@ -37,6 +37,9 @@ static long	batch_elapsed(struct batch *);
 static int	batch_report_target(const char *, char **);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
+static void	batch_want(struct batch *, json_t *);
+static int	batch_finished(const char *);
+static char	*batch_other_settings(struct batch *, json_t *);
 static void	batch_daemon_log(json_t *);
 static void	batch_apply(struct batch *, json_t *);
 static void	batch_progress(struct batch *, struct control_inventory_phone *,
@@ -214,10 +217,73 @@ batch_sync(struct batch *b, char **cause)
 		fprintf(stderr, "ztp-rescue batch: %s: %s\n",
 		    CONTROL_REPORT_NOT_KEPT, json_string_value(json_object_get(
 		    json_object_get(st, "appliance"), "report_error")));
+	batch_want(b, json_object_get(st, "appliance"));
 	json_array_foreach(json_object_get(st, "phones"), i, ph)
 		batch_apply(b, ph);
 	json_decref(st);
 	return (0);
+}
+
+/* Given its trust and re-point: nothing more is served unless it asks. */
+static int
+batch_finished(const char *state)
+{
+	return (strcmp(state, "repointed") == 0 ||
+	    strcmp(state, "repointed-quiet") == 0 ||
+	    strcmp(state, "verified") == 0);
+}
+
+/* What a phone must have been given to count as this run's recovery. */
+static void
+batch_want(struct batch *b, json_t *app)
+{
+	const char	*ca, *repoint;
+
+	ca = json_string_value(json_object_get(json_object_get(app, "ca"),
+	    "sha256"));
+	repoint = json_string_value(json_object_get(app, "repoint"));
+	free(b->want_ca);
+	free(b->want_repoint);
+	b->want_ca = ca != NULL && *ca != '\0' ? xstrdup(ca) : NULL;
+	b->want_repoint = xstrdup(repoint != NULL ? repoint : "ztp");
+}
+
+/*
+ * A phone recovered under other settings (an earlier job's CA or re-point
+ * target) is not this run's recovery: it points where that job sent it and
+ * will not come back by itself.  Before, it counted as done and the run
+ * ended 0 with the phone on the wrong server.  NULL when it is this run's,
+ * or not recovered; else the reason, as a failure the technician acts on.
+ */
+static char *
+batch_other_settings(struct batch *b, json_t *ph)
+{
+	const char	*ca, *repoint;
+	char		*why, *was_ca = NULL, *was_repoint = NULL;
+
+	if (!batch_finished(batch_state(ph)) || b->want_repoint == NULL)
+		return (NULL);
+	ca = json_string_value(json_object_get(ph, "ca_sha256"));
+	repoint = json_string_value(json_object_get(ph, "repoint"));
+	if (repoint == NULL || *repoint == '\0')
+		repoint = "ztp";
+	if (ca == NULL || *ca == '\0')
+		ca = "none";
+	if (strcmp(repoint, b->want_repoint) != 0)
+		xasprintf(&was_repoint, "; re-pointed to %s, this run's is %s",
+		    repoint, b->want_repoint);
+	if (b->want_ca != NULL && strcmp(ca, b->want_ca) != 0)
+		xasprintf(&was_ca, "; given the CA of sha256 %.16s, this run's "
+		    "is %.16s", ca, b->want_ca);
+	if (was_repoint == NULL && was_ca == NULL)
+		return (NULL);
+	xasprintf(&why, "%s under other settings%s%s: it will not come back "
+	    "by itself; reset it to its factory settings so that it asks the "
+	    "appliance again", batch_state(ph), was_repoint != NULL ?
+	    was_repoint : "", was_ca != NULL ? was_ca : "");
+	free(was_repoint);
+	free(was_ca);
+	return (why);
 }
 
 void
@@ -277,16 +343,22 @@ static void
 batch_apply(struct batch *b, json_t *ph)
 {
 	struct control_inventory_phone	*ip;
-	json_t				*old, *args, *r;
+	json_t				*old, *args, *r, *mine = NULL;
 	const char			*mac, *model, *state;
-	char				*error = NULL, *esc;
+	char				*error = NULL, *esc, *other;
 	int				 changed;
 
 	if ((mac = json_string_value(json_object_get(ph, "mac"))) == NULL)
 		return;
 	state = batch_state(ph);
 	if ((ip = control_inventory_find(&b->inv, mac)) == NULL) {
+		/*
+		 * Nothing is left to do to a phone an earlier job recovered:
+		 * holding it only overwrote that record (its report then
+		 * said held).  Should it ask again, it is held then.
+		 */
 		if (!b->only_inventory || strcmp(state, "held") == 0 ||
+		    batch_finished(state) ||
 		    json_object_get(b->held, mac) != NULL)
 			return;
 		json_object_set_new(b->held, mac, json_true());
@@ -319,12 +391,22 @@ batch_apply(struct batch *b, json_t *ph)
 		    "(line %u) says %s\n", mac, esc, ip->line, ip->model);
 		free(esc);
 	}
+	/* This run's view: failed, with why (the daemon's record unchanged). */
+	if ((other = batch_other_settings(b, ph)) != NULL) {
+		mine = json_deep_copy(ph);
+		json_object_set_new(mine, "state", json_string("failed"));
+		json_object_set_new(mine, "reason", json_string(other));
+		free(other);
+		ph = mine;
+		state = "failed";
+	}
 	/* Compared before the set: it frees the old object. */
 	old = json_object_get(b->phones, mac);
 	changed = old == NULL || strcmp(batch_state(old), state) != 0;
 	json_object_set(b->phones, mac, ph);
 	if (changed)
 		batch_progress(b, ip, ph);
+	json_decref(mine);
 }
 
 static int
@@ -735,6 +817,8 @@ batch_free(struct batch *b)
 	json_decref(b->phones);
 	json_decref(b->held);
 	json_decref(b->warned);
+	free(b->want_ca);
+	free(b->want_repoint);
 	control_inventory_free(&b->inv);
 	free(b->report);
 	free(b->error);

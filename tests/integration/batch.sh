@@ -234,6 +234,35 @@ out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
     --timeout 10 --max-flashes 5 </dev/null); rc=$?
 check_eq "only what is given changes" "5 hold" "$(policy)"
 
+# A later job on the same appliance.  A phone an earlier run recovered and
+# not in this inventory keeps its record: it was held, and its report then
+# said held.  With another re-point target, a listed phone recovered under
+# the old one is this run's failure, said at once: it counted as done and
+# the run ended 0 with the phone pointed at the old target.
+printf '0004f2b00002\n' >"$d/inv3.csv"
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv3.csv" \
+    --timeout 10 --only-inventory </dev/null); rc=$?
+check_eq "a later job: exit 0" 0 "$rc"
+check_eq "a phone an earlier run recovered is not held" repointed-quiet \
+    "$(phone_field "$d" 0004f2b00001 state)"
+check "and batch did not say it held it" sh -c \
+    'case "$1" in *"held 0004f2b00001"*) exit 1 ;; esac' _ "$out"
+"$ZTP_BIN" ctl --state "$d/state" set-repoint target=server \
+    url=https://prov.example.com/ >/dev/null
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv3.csv" \
+    --timeout 60 </dev/null); rc=$?
+check_eq "another re-point target: exit 3" 3 "$rc"
+check_contains "the phone recovered under the old one failed this run, why" \
+    "failed (repointed-quiet under other settings; re-pointed to ztp, this run's is https://prov.example.com/: it will not" \
+    "$out"
+check_contains "and what to do" "reset it to its factory settings so that it asks the appliance again" \
+    "$out"
+check_contains "counted failed, not waited for" \
+    "0 of 1 repointed-quiet, 1 failed, 0 timed out" "$out"
+check_eq "the daemon's record is left as it is" repointed-quiet \
+    "$(phone_field "$d" 0004f2b00002 state)"
+"$ZTP_BIN" ctl --state "$d/state" set-repoint target=ztp >/dev/null
+
 # ctl: one request; the daemon's refusal is its error.
 out=$("$ZTP_BIN" ctl --state "$d/state" --json phone mac=0004f2b00002); rc=$?
 check_eq "ctl phone exits 0" 0 "$rc"
