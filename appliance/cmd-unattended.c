@@ -52,7 +52,7 @@ static void	unattended_count(struct batch *, struct unattended_counts *);
 static void	unattended_big(FILE *, struct unattended_counts *);
 static char	*unattended_shown_path(const char *);
 static void	unattended_refused(const char *, const char *);
-static void	unattended_write(const char *, const char *);
+static int	unattended_write(const char *, const char *);
 
 static const struct cmd_option cmd_unattended_options[] = {
 	{ "state", 's', "DIR", "the daemon's state directory "
@@ -89,8 +89,8 @@ static const char *unattended_font[10][5] = {
 	{ "#####", "#   #", "#####", "    #", "#####" }
 };
 
-/* Several lines on one screen: stdout and the summary file. */
-static void
+/* Several lines on one screen: stdout and the summary file (-1: not). */
+static int
 unattended_write(const char *summary_path, const char *text)
 {
 	char	*cause = NULL;
@@ -101,7 +101,9 @@ unattended_write(const char *summary_path, const char *text)
 	    strlen(text), 0644, 0, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue unattended: %s\n", cause);
 		free(cause);
+		return (-1);
 	}
+	return (0);
 }
 
 /* The screen for a job that never started: what is wrong, what to do. */
@@ -409,6 +411,12 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 	rc = EXIT_USAGE;
 	if (control_inventory_load(j.inventory, &b.inv, &cause) != 0)
 		goto refused;
+	/* The job names it: a typo is the job's, said before any daemon. */
+	if (j.ca != NULL && access(j.ca, R_OK) != 0) {
+		xasprintf(&cause, "%s: ca %s: %s", j.path, j.ca,
+		    strerror(errno));
+		goto refused;
+	}
 	rc = EXIT_RUNTIME;	/* from here on, a refusal is not the job's */
 	if (realpath(j.dir, real) == NULL) {
 		xasprintf(&cause, "%s: %s", j.dir, strerror(errno));
@@ -505,7 +513,9 @@ cmd_unattended_exec(const struct cmd_entry *self, int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		text = unattended_screen(&j, &b, &n, rc, where);
 	}
-	unattended_write(summary_path, text);
+	/* The screen kept for tty1: not written is output lost (exit 1). */
+	if (unattended_write(summary_path, text) != 0 && rc == EXIT_OK)
+		rc = EXIT_RUNTIME;
 	free(where);
 	free(shown);
 	free(line);

@@ -71,6 +71,11 @@ refused "a missing inventory" "$data/missing.csv: No such file or directory"
 printf '0004f2c00001\nnot-a-mac\n' >"$data/badinv.csv"
 printf 'inventory = badinv.csv\nrepoint = ztp\n' >"$data/bad.conf"
 refused "a bad inventory line" "$data/badinv.csv:2: 'not-a-mac' is not a MAC address"
+# A CA file the job names and that is not there is the job's mistake,
+# said before any daemon is asked (exit 1 before, and only once a daemon
+# answered).
+printf 'inventory = one.csv\nrepoint = ztp\nca = ca/missing.pem\n' >"$data/bad.conf"
+refused "a missing CA file" "$data/bad.conf: ca $data/ca/missing.pem: No such file or directory"
 check "nothing was written for a refused job" test ! -e "$data/reports"
 
 # One tiny synthetic 4.1.7 package (the VVX410s' target) and a test CA.
@@ -192,6 +197,19 @@ check_contains "the screen says the time limit ended it" \
 check_contains "the text report names the missing phone" \
     "0004f2c000ff  never seen  nobody" "$(cat "$data/reports/late.txt")"
 check "the JSON report is there" test -s "$data/reports/late.json"
+
+# A final screen (--summary) that cannot be written is output lost: exit
+# 1, not 0, even though every phone is done.
+printf 'inventory = one.csv\nrepoint = ztp\ntimeout = 20s\nreport = nosum\n' \
+    >"$data/nosum.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/nosum.conf" \
+    --summary "$d/no/such/folder/screen" </dev/null >"$d/nosum.out" \
+    2>"$d/nosum.err"; rc=$?
+check_eq "a summary not written: exit 1" 1 "$rc"
+check_contains "and stderr says which file" "cannot write $d/no/such/folder/screen" \
+    "$(cat "$d/nosum.err")"
+check_contains "the run itself finished" "every phone of the job is done (1 of 1)" \
+    "$(cat "$d/nosum.out")"
 
 # Reports that cannot be written (their names are folders): the screen
 # says so and where every record still is; it said "report: ..." as if all
