@@ -362,7 +362,9 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 		/* The handler refuses the path; nothing to keep. */
 		http_spool_refuse(sp, 400, "the request's path is not a file "
 		    "name");
-	} else if (te != NULL && strcasecmp(te, "chunked") != 0)
+	} else if ((te != NULL && strcasecmp(te, "chunked") != 0) ||
+	    (te == NULL && cl == NULL))
+		/* Neither: no body (RFC 9112 6.3), whatever bytes follow. */
 		http_spool_refuse(sp, 411, "a PUT must say its length "
 		    "(Content-Length) or be chunked");
 	else if (te == NULL && (ncl > 1 || (cl != NULL && (cl[0] == '\0' ||

@@ -198,6 +198,7 @@ static void	http_resume(void *);
 static void	http_answer(struct http_listener *, struct evhttp_request *);
 static int	http_conn_replying(struct http_server *,
 		    struct bufferevent *);
+static void	http_send_status(struct evhttp_request *, int);
 static void	http_get(struct http_listener *, struct evhttp_request *,
 		    struct http_request_info *);
 static void	http_put(struct http_listener *, struct evhttp_request *,
@@ -488,7 +489,7 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 				same++;
 		}
 		if (same >= srv->config.max_per_address)
-			return ("it has too many connections from your address");
+			return ("too many connections from that address");
 	}
 	/*
 	 * Full: the connection that has been quiet longest and is moving
@@ -499,7 +500,7 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 		http_sweep(srv, 1);
 	if (srv->nconns >= srv->config.max_connections &&
 	    http_evict_idle(srv) != 0)
-		return ("it has too many connections");
+		return ("too many connections in all");
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
 	c->fd = fd;
@@ -514,6 +515,25 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	return (NULL);
 }
 
+/* The peer's address of a socket, for the log ("?" if it has none). */
+static const char *
+http_fd_peer(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof ss;
+	const void		*a = NULL;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			a = &((struct sockaddr_in *)&ss)->sin_addr;
+		else if (ss.ss_family == AF_INET6)
+			a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	}
+	if (a == NULL || inet_ntop(ss.ss_family, a, buf, size) == NULL)
+		snprintf(buf, size, "?");
+	return (buf);
+}
+
 static void
 http_admit(evutil_socket_t unused, short what, void *arg)
 {
@@ -523,6 +543,7 @@ http_admit(evutil_socket_t unused, short what, void *arg)
 	struct http_server	*srv = arg;
 	struct bufferevent	*bev;
 	const char		*why;
+	char			 peer[INET6_ADDRSTRLEN];
 	uint64_t		 now;
 	unsigned		 i;
 	int			 fd;
@@ -536,8 +557,9 @@ http_admit(evutil_socket_t unused, short what, void *arg)
 		srv->refused++;
 		now = http_now_ms();
 		if (now - srv->refusal_log_ms >= 1000) {
-			log_info("http: a connection refused: the server %s "
-			    "(%u more not logged)", why,
+			log_info("http: a connection from %s refused: %s "
+			    "(%u more refused since the last such line)",
+			    http_fd_peer(fd, peer, sizeof peer), why,
 			    srv->refusals_unlogged);
 			srv->refusal_log_ms = now;
 			srv->refusals_unlogged = 0;
@@ -904,7 +926,7 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 	if (path != NULL)
 		decoded = evhttp_uridecode(path, 0, &len);
 	if (decoded == NULL) {
-		evhttp_send_error(req, HTTP_BADREQUEST, "bad request path");
+		http_send_status(req, HTTP_BADREQUEST);
 		return;
 	}
 	name = decoded;
@@ -913,7 +935,7 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 		len--;
 	}
 	if (len == 0) {
-		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		http_send_status(req, HTTP_NOTFOUND);
 		free(decoded);
 		return;
 	}
@@ -923,7 +945,7 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 		log_warn("http: %s asked for %s: %s", peer_text, esc, cause);
 		free(esc);
 		free(cause);
-		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		http_send_status(req, HTTP_NOTFOUND);
 		free(decoded);
 		return;
 	}
@@ -942,10 +964,25 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 		http_put(l, req, &info);
 		break;
 	default:
-		evhttp_send_error(req, 405, NULL);
+		http_send_status(req, 405);
 		break;
 	}
 	free(decoded);
+}
+
+/*
+ * An error reply.  evhttp_send_error() writes its HTML page even to a HEAD,
+ * whose reply ends at its head (RFC 9110 9.3.2): a 5.x phone's first
+ * request, a HEAD for its log, got 90 bytes its client read as garbage
+ * after the reply.
+ */
+static void
+http_send_status(struct evhttp_request *req, int status)
+{
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		evhttp_send_reply(req, status, NULL, NULL);
+	else
+		evhttp_send_error(req, status, NULL);
 }
 
 static void
@@ -981,7 +1018,7 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 			return;
 		}
 		/* The standard phrase: a cause is for our log, not the wire. */
-		evhttp_send_error(req, status, NULL);
+		http_send_status(req, status);
 		return;
 	}
 	snprintf(len, sizeof len, "%llu", (unsigned long long)c.size);

@@ -170,6 +170,16 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 		p = fleet_seen(s->fleet, mac, ip, master, now, *evidence);
 		if (p->first_seen == now && p->state == PHONE_SEEN)
 			serve_claim_bootrom(s, p, ip, now);
+	} else if (ua_text != NULL && *ua_text != '\0' &&
+	    strcasestr(ua_text, "polycom") == NULL) {
+		/*
+		 * A client that says it is no phone (a technician's curl or
+		 * browser on a phone's address, behind NAT): served, but
+		 * not that phone's request.  Its downloads were taken as
+		 * the phone's flashes.
+		 */
+		serve_evidence_add(evidence, "not a Polycom phone's "
+		    "User-Agent: no phone's request");
 	} else if ((p = fleet_by_ip(s->fleet, ip)) != NULL) {
 		free(*evidence);
 		if (ua_text != NULL)

@@ -254,6 +254,32 @@ child_exchange(struct ctx *x, const char *req, size_t reqlen,
 	_exit(0);
 }
 
+/* As child_exchange(), and the reply is its head alone: nothing after it. */
+static void
+child_exchange_no_body(struct ctx *x, const char *req, const char *want)
+{
+	char	 buf[8192];
+	size_t	 got = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((x->child = fork()) != 0)
+		return;
+	fd = client_connect(x);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		_exit(11);
+	while (got < sizeof buf - 1 &&
+	    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	if (strncmp(buf, want, strlen(want)) != 0 || strstr(buf,
+	    "\r\n\r\n") == NULL || strstr(buf, "\r\n\r\n")[4] != '\0') {
+		fprintf(stderr, "# got: %s\n", buf);
+		_exit(12);
+	}
+	_exit(0);
+}
+
 static void
 test_get_buffer(void **state)
 {
@@ -285,6 +311,16 @@ test_not_found_and_head(void **state)
 	    "Content-Length: 15\r\n");
 	serve_until_child_exits(x);
 	assert_int_equal(x->nev, 0);	/* no transfer for either */
+	/*
+	 * A HEAD that finds nothing: the head alone (a 5.x phone's first
+	 * request).  evhttp's error page followed it, 90 bytes of HTML.
+	 */
+	child_exchange_no_body(x, "HEAD /0004f2000001-app.log HTTP/1.0\r\n\r\n",
+	    "HTTP/1.0 404 Not Found\r\n");
+	serve_until_child_exits(x);
+	child_exchange_no_body(x, "HEAD /../etc/passwd HTTP/1.0\r\n\r\n",
+	    "HTTP/1.0 404 Not Found\r\n");
+	serve_until_child_exits(x);
 }
 
 static void
@@ -867,6 +903,19 @@ test_put_refused_at_head(void **state)
 	    "Transfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 411 ");
 	serve_until_child_exits(x);
 	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	/*
+	 * Neither a length nor chunks: by RFC 9112 6.3 it has no body, and
+	 * the bytes after it are not one.  It was answered 201 and an empty
+	 * log stored while the client's log was thrown away.
+	 */
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+	    "\r\nhello world", "HTTP/1.1 411 ");
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_REFUSED);
+	assert_non_null(strstr(x->reason, "Content-Length"));
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.0\r\n\r\nhello",
+	    "HTTP/1.1 411 ");
+	serve_until_child_exits(x);
 	assert_int_equal(stored_files(x), 0);
 	assert_int_equal(upload_store_used(x->up), 0);
 }

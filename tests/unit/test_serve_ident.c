@@ -100,9 +100,9 @@ upload(struct ctx *c, const char *name, const char *ip,
 	serve_upload_event(&c->s, &ev);
 }
 
-/* A request for NAME from IP, as the TFTP and HTTP servers ask. */
+/* A request for NAME from IP with User-Agent UA (NULL: TFTP). */
 static struct phone *
-request(struct ctx *c, const char *name, const char *ip)
+request_ua(struct ctx *c, const char *name, const char *ip, const char *ua)
 {
 	struct ident_name	 in;
 	struct phone		*p;
@@ -110,10 +110,49 @@ request(struct ctx *c, const char *name, const char *ip)
 
 	ident_classify_name(name, &in);
 	test_now += 10;
-	p = serve_identify(&c->s, "tftp", &in, ip, NULL, name, test_now,
-	    &evidence);
+	p = serve_identify(&c->s, ua != NULL ? "http" : "tftp", &in, ip, ua,
+	    name, test_now, &evidence);
 	free(evidence);
 	return (p);
+}
+
+/* A request for NAME from IP, as the TFTP server asks. */
+static struct phone *
+request(struct ctx *c, const char *name, const char *ip)
+{
+	return (request_ua(c, name, ip, NULL));
+}
+
+/*
+ * A request without a MAC is the phone that last asked from its address,
+ * unless its User-Agent says it is no phone: a technician's curl of the
+ * image from a phone's address counted as that phone's download (its
+ * state moved, 130 MB credited to it).
+ */
+static void
+test_not_a_phone_is_not_the_address_phone(void **state)
+{
+	struct ctx	*c = *state;
+	struct phone	*phone;
+	const char	*app = "FileTransport PolycomVVX-VVX_101-UA/5.2.0.8330 "
+			    "Type/Application";
+	const char	*upd = "FileTransport PolycomVVX-VVX_101-UA/5.0.3.1667 "
+			    "Type/Updater";
+
+	phone = request_ua(c, "0004f2000201.cfg", "10.0.0.7", app);
+	assert_non_null(phone);
+	assert_null(request_ua(c, "3111-40250-001.sip.ld", "10.0.0.7",
+	    "curl/7.88.1"));
+	assert_null(request_ua(c, "3111-40250-001.sip.ld", "10.0.0.7",
+	    "Mozilla/5.0 (X11; Linux x86_64)"));
+	/* The phone's own requests still are: Updater, none, TFTP. */
+	assert_ptr_equal(request_ua(c, "3111-40250-001.sip.ld", "10.0.0.7",
+	    upd), phone);
+	assert_ptr_equal(request_ua(c, "3111-40250-001.sip.ld", "10.0.0.7",
+	    ""), phone);
+	assert_ptr_equal(request(c, "3111-40250-001.sip.ld", "10.0.0.7"),
+	    phone);
+	assert_int_equal(c->s.fleet->nphones, 1);
 }
 
 /*
@@ -182,6 +221,8 @@ main(void)
 		    test_refused_upload_adds_no_phone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phone_limit, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_not_a_phone_is_not_the_address_phone, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
