@@ -230,21 +230,35 @@ http_spool_value(const char *line, size_t len)
 }
 
 /* The request's name as the handler sees it; NULL if it has none. */
-static char *
-http_spool_name(const char *uri, size_t *lenp)
+char *
+http_request_path(const char *uri, size_t *lenp)
 {
 	struct evhttp_uri	*u;
 	const char		*path;
-	char			*decoded = NULL, *name, *cause = NULL;
-	size_t			 len = 0, skip = 0;
+	char			*decoded = NULL, *raw;
 
+	if (uri[0] == '/' && uri[1] == '/') {
+		raw = xstrndup(uri, strcspn(uri, "?#"));
+		decoded = evhttp_uridecode(raw, 0, lenp);
+		free(raw);
+		return (decoded);
+	}
 	if ((u = evhttp_uri_parse_with_flags(uri,
 	    EVHTTP_URI_NONCONFORMANT)) == NULL)
 		return (NULL);
 	if ((path = evhttp_uri_get_path(u)) != NULL)
-		decoded = evhttp_uridecode(path, 0, &len);
+		decoded = evhttp_uridecode(path, 0, lenp);
 	evhttp_uri_free(u);
-	if (decoded == NULL)
+	return (decoded);
+}
+
+static char *
+http_spool_name(const char *uri, size_t *lenp)
+{
+	char			*decoded, *name, *cause = NULL;
+	size_t			 len = 0, skip = 0;
+
+	if ((decoded = http_request_path(uri, &len)) == NULL)
 		return (NULL);
 	while (skip < len && decoded[skip] == '/')
 		skip++;

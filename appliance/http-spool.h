@@ -33,6 +33,13 @@ struct http_spool_put {
 	uint64_t	 got;		/* body bytes received */
 };
 
+/*
+ * The decoded path of a request target (origin- or absolute-form), with
+ * its length, or NULL when it is not one.  "//x" is the path "//x" (RFC
+ * 9112 3.2.1), which libevent's URI parser takes for the host "x".
+ */
+char			*http_request_path(const char *, size_t *);
+
 struct http_spool	*http_spool_new(struct bufferevent *,
 			    struct upload_store *, uint64_t, size_t);
 /* Gives up any upload not taken; the bufferevent is not touched. */

@@ -905,9 +905,8 @@ static void
 http_answer(struct http_listener *l, struct evhttp_request *req)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
 	struct http_request_info	 info;
-	const char			*path, *name;
+	const char			*target, *name;
 	char				*decoded = NULL, *peer = NULL, *cause = NULL;
 	char				 peer_text[80];
 	size_t				 len = 0;
@@ -922,9 +921,8 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 	info.tls = l->tls;
 	info.user_agent = evhttp_find_header(evhttp_request_get_input_headers(
 	    req), "User-Agent");
-	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path != NULL)
-		decoded = evhttp_uridecode(path, 0, &len);
+	if ((target = evhttp_request_get_uri(req)) != NULL)
+		decoded = http_request_path(target, &len);
 	if (decoded == NULL) {
 		http_send_status(req, HTTP_BADREQUEST);
 		return;

@@ -343,6 +343,19 @@ test_put_upload(void **state)
 	assert_string_equal(buf, "hello");
 	child_exchange(x, bad, strlen(bad), "HTTP/1.", " 404 Not Found\r\n");
 	serve_until_child_exits(x);
+	/*
+	 * "//name" (a boot server given as http://host//): libevent's
+	 * parser took "name" for a host, and the request got a 404 no log
+	 * line explained.
+	 */
+	child_exchange(x, "PUT //0004f2000002-app.log HTTP/1.0\r\n"
+	    "Content-Length: 2\r\n\r\nhi", 60, "HTTP/1.", " 201 Created\r\n");
+	serve_until_child_exits(x);
+	assert_int_equal(x->last.phase, XFER_UPLOAD_STORED);
+	child_exchange(x, "GET //a.cfg?x=1 HTTP/1.0\r\n\r\n", 28,
+	    "HTTP/1.0 200 OK\r\n", "Content-Length: 15\r\n");
+	serve_until_child_exits(x);
+	assert_string_equal(x->last.name, "a.cfg");
 }
 
 static void
