@@ -154,6 +154,7 @@ struct http_xfer {
 	int				 graced; /* in the grace after it */
 	int				 at_gate; /* the gate's bytes drained */
 	uint64_t			 unread_max; /* see xfer_event */
+	uint64_t			 acked_floor; /* most ever seen acked */
 	uint64_t			 stream_acked;
 	struct timeval			 stream_since;	/* stream_acked moved */
 	int				 ending;	/* every byte queued */
@@ -1456,7 +1457,16 @@ http_acked(struct http_xfer *x)
 	if (!x->tls && fd != -1 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
 	    outq > 0)
 		pending += (uint64_t)outq;
-	return (pending >= queued ? 0 : queued - pending);
+	/*
+	 * A sender stores its offset after its sendfile returns: read in
+	 * between, the kernel's queue already holds bytes the offset does not
+	 * count, and the difference understates, once to nothing (a client
+	 * that closed after the header was reported with 0 bytes).  What was
+	 * acknowledged stays acknowledged.
+	 */
+	if (pending < queued && queued - pending > x->acked_floor)
+		x->acked_floor = queued - pending;
+	return (x->acked_floor);
 }
 
 /*
