@@ -55,7 +55,7 @@ static const struct cmd_option cmd_batch_options[] = {
 	{ "inventory", 'i', "FILE", "CSV of the phones to wait for: "
 	    "mac[,model][,label] per line, header optional (required)" },
 	{ "timeout", 't', "DURATION", "give up after this long: seconds, or "
-	    "90s, 30m, 2h (default 30m)" },
+	    "90s, 30m, 1h30m, 2h (default 30m)" },
 	{ "json", 'j', NULL, "print progress as JSON lines" },
 	{ "only-inventory", 'o', NULL, "hold every phone that is not in the "
 	    "inventory" },

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -73,33 +74,61 @@ control_fmt_duration(long secs, char *buf, size_t len)
 		snprintf(buf, len, "%ld:%02ld", secs / 60, secs % 60);
 }
 
+/*
+ * Seconds, or numbers with units as people write them: "90", "90s",
+ * "30m", "45min", "2h", "1h30m" (units h, m or min, s; each at most once,
+ * largest first).  At most a week, more than 0.
+ */
 int
 control_parse_duration(const char *s, long *secs, char **cause)
 {
+	static const struct {
+		const char	*name;
+		long		 mult;
+	} units[] = { { "h", 3600 }, { "min", 60 }, { "m", 60 }, { "s", 1 } };
+	const char	*p = s;
 	char		*end;
 	unsigned long	 v;
-	long		 mult = 1;
+	long		 total = 0, last = 0;
+	size_t		 i, n;
 
-	if (!isdigit((unsigned char)*s))
+	if (*p == '\0')
 		goto bad;
-	v = strtoul(s, &end, 10);
-	if (*end == 's' || *end == '\0')
-		mult = 1;
-	else if (*end == 'm')
-		mult = 60;
-	else if (*end == 'h')
-		mult = 3600;
-	else
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || v > 7 * 24 * 3600)
+			goto bad;
+		if (*end == '\0' && p == s) {
+			total = (long)v;	/* plain seconds */
+			p = end;
+			break;
+		}
+		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+			n = strlen(units[i].name);
+			if (strncasecmp(end, units[i].name, n) == 0 &&
+			    !isalpha((unsigned char)end[n]))
+				break;
+		}
+		if (i == sizeof units / sizeof units[0] ||
+		    (last != 0 && units[i].mult >= last))
+			goto bad;
+		last = units[i].mult;
+		total += (long)v * units[i].mult;
+		if (total > 7 * 24 * 3600)
+			goto bad;
+		p = end + strlen(units[i].name);
+	}
+	if (total <= 0 || total > 7 * 24 * 3600)
 		goto bad;
-	if (*end != '\0' && end[1] != '\0')
-		goto bad;
-	if (v == 0 || v > 7 * 24 * 3600 / (unsigned long)mult)
-		goto bad;
-	*secs = (long)v * mult;
+	*secs = total;
 	return (0);
 bad:
-	xasprintf(cause, "'%s' is not a duration: give seconds, or a number "
-	    "with s, m or h (for example 90s, 30m, 2h; at most a week)", s);
+	xasprintf(cause, "'%s' is not a duration: give seconds, or numbers "
+	    "with h, m or s (for example 90s, 30m, 1h30m, 2h; at most a week)",
+	    s);
 	return (-1);
 }
 

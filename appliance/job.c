@@ -86,9 +86,9 @@ job_unquote(char *v)
 static int
 job_yesno(const char *v, int *out)
 {
-	if (strcmp(v, "yes") == 0)
+	if (strcasecmp(v, "yes") == 0)
 		*out = 1;
-	else if (strcmp(v, "no") == 0)
+	else if (strcasecmp(v, "no") == 0)
 		*out = 0;
 	else
 		return (-1);
@@ -112,6 +112,8 @@ job_value(struct job *j, enum job_key k, const char *v, char **why)
 		j->ca = job_path(j, v);
 		return (0);
 	case JOB_REPOINT:
+		if (strcasecmp(v, "ztp") == 0)
+			v = "ztp";	/* "ZTP", as it is written in prose */
 		if (strcmp(v, "ztp") != 0 && strncmp(v, "http://", 7) != 0 &&
 		    strncmp(v, "https://", 8) != 0) {
 			*why = xstrdup("must be \"ztp\" (Polycom ZTP) or the "

@@ -280,6 +280,30 @@ test_durations(void **state)
 	free(cause);
 	assert_int_equal(control_parse_duration("5mm", &s, &cause), -1);
 	free(cause);
+	/* As people write them in a job file: each was refused. */
+	assert_int_equal(control_parse_duration("1h30m", &s, &cause), 0);
+	assert_int_equal(s, 5400);
+	assert_int_equal(control_parse_duration("45min", &s, &cause), 0);
+	assert_int_equal(s, 2700);
+	assert_int_equal(control_parse_duration("2H", &s, &cause), 0);
+	assert_int_equal(s, 7200);
+	assert_int_equal(control_parse_duration("1m30s", &s, &cause), 0);
+	assert_int_equal(s, 90);
+	/* Units once each, largest first; a week at most. */
+	assert_int_equal(control_parse_duration("30m1h", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("1m1m", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("168h1s", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("168h", &s, &cause), 0);
+	assert_int_equal(control_parse_duration("1h30", &s, &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("99999999999999999999h", &s,
+	    &cause), -1);
+	free(cause);
+	assert_int_equal(control_parse_duration("", &s, &cause), -1);
+	free(cause);
 }
 
 static void

@@ -120,6 +120,31 @@ test_job_mac_line_ends(void **state)
 	remove_job();
 }
 
+/* As a Windows user writes them: each was refused. */
+static void
+test_job_as_people_write(void **state)
+{
+	struct job	 j;
+	char		*cause = NULL;
+
+	write_job("inventory = phones.csv\nrepoint = ZTP\nonly-inventory = Yes\n"
+	    "timeout = 1h30m\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_null(cause);
+	assert_string_equal(j.repoint, "ztp");
+	assert_int_equal(j.only_inventory, 1);
+	assert_int_equal(j.timeout, 5400);
+	job_free(&j);
+	remove_job();
+	write_job("inventory = phones.csv\nrepoint = ztp\nonly-inventory = NO\n"
+	    "timeout = 45min\n");
+	assert_int_equal(job_load(path, &j, &cause), 0);
+	assert_int_equal(j.only_inventory, 0);
+	assert_int_equal(j.timeout, 2700);
+	job_free(&j);
+	remove_job();
+}
+
 /*
  * A path with a space is quoted, as Windows writes it: the quotes were
  * kept, and the job failed later on "./\"closet 3.csv\"": no such file.
@@ -228,9 +253,9 @@ test_job_refusals(void **state)
 	    ":2: repoint 'https://a b/': a URL has no spaces or control "
 	    "characters");
 	refused("inventory = p.csv\nrepoint = ztp\ntimeout = 0\n",
-	    ":3: timeout '0': '0' is not a duration: give seconds, or a "
-	    "number with s, m or h (for example 90s, 30m, 2h; at most a "
-	    "week)");
+	    ":3: timeout '0': '0' is not a duration: give seconds, or "
+	    "numbers with h, m or s (for example 90s, 30m, 1h30m, 2h; at "
+	    "most a week)");
 	refused("inventory = p.csv\nrepoint = ztp\ndhcp = eth0;reboot\n",
 	    ":3: dhcp 'eth0;reboot': must be \"off\", the name of the "
 	    "phones' interface (for example eth0), or \"auto\" and that name "
@@ -292,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_job_full),
 		cmocka_unit_test(test_job_bom),
 		cmocka_unit_test(test_job_mac_line_ends),
+		cmocka_unit_test(test_job_as_people_write),
 		cmocka_unit_test(test_job_quoted),
 		cmocka_unit_test(test_job_defaults),
 		cmocka_unit_test(test_job_dhcp_auto),
