@@ -177,6 +177,20 @@ control_inventory_load(const char *path, struct control_inventory *inv,
 			free(esc);
 			goto fail;
 		}
+		/*
+		 * No device has these: a typo or a placeholder would wait
+		 * for a phone that cannot come, the whole time limit.  A
+		 * group address has the low bit of its first byte set.
+		 */
+		if (strcmp(mac, "000000000000") == 0 ||
+		    strchr("13579bdf", mac[1]) != NULL) {
+			xasprintf(cause, "%s:%u: %s is not a phone's MAC "
+			    "address (%s): check the label on the phone", path,
+			    lineno, mac, strcmp(mac, "000000000000") == 0 ?
+			    "all zeros" : "a group address: its first byte is "
+			    "odd");
+			goto fail;
+		}
 		for (i = 1; i < n; i++) {
 			if (strlen(fields[i]) > INVENTORY_FIELD_MAX) {
 				xasprintf(cause, "%s:%u: field %zu is longer "

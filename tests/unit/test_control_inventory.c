@@ -142,6 +142,26 @@ test_inventory_mac_line_ends(void **state)
 	free(cause);
 }
 
+/* MACs no phone has: a phone that could never come was waited for. */
+static void
+test_inventory_impossible_macs(void **state)
+{
+	char	*cause;
+
+	cause = load_error("0004f2c50001\n00:00:00:00:00:00,VVX410\n");
+	assert_non_null(strstr(cause, ":2: 000000000000 is not a phone's MAC "
+	    "address (all zeros)"));
+	free(cause);
+	cause = load_error("ff:ff:ff:ff:ff:ff\n");
+	assert_non_null(strstr(cause, ":1: ffffffffffff is not a phone's MAC "
+	    "address (a group address"));
+	free(cause);
+	cause = load_error("01-00-5e-00-00-01\n");
+	assert_non_null(strstr(cause, "(a group address: its first byte is "
+	    "odd)"));
+	free(cause);
+}
+
 /*
  * What spreadsheets save: Excel quotes a field holding a comma and doubles
  * a quote; where the locale writes decimals with a comma (de, fr, nl...)
@@ -385,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_inventory_forms),
 		cmocka_unit_test(test_inventory_bom),
 		cmocka_unit_test(test_inventory_mac_line_ends),
+		cmocka_unit_test(test_inventory_impossible_macs),
 		cmocka_unit_test(test_inventory_spreadsheets),
 		cmocka_unit_test(test_inventory_refusals),
 		cmocka_unit_test(test_durations),
