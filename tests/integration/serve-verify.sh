@@ -55,10 +55,12 @@ check_eq "the damaged image is not served" 404 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$bad")"
 check_eq "an intact image is" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP/$good")"
-# A phone asking for it is held, and told why.
-get x 127.0.0.61 0004f2006001.cfg >/dev/null
+# A phone asking for it is held, and told why.  (A User-Agent that names
+# no model: the request is the phone's by its address, as a Polycom one.)
+ua="FileTransport Polycom"
+get "$ua" 127.0.0.61 0004f2006001.cfg >/dev/null
 check_eq "a phone asking for the damaged image gets a 404" 404 \
-    "$(get x 127.0.0.61 "$bad")"
+    "$(get "$ua" 127.0.0.61 "$bad")"
 check_eq "and is held" held "$(phone_field "$d" 0004f2006001 state)"
 check_contains "with the damage as the reason" \
     "package 4.0.8.0931 is damaged and is not served ($bad does not match" \
@@ -109,8 +111,8 @@ touch -r "$d/stamp" "$f"
 serve_start "$d"
 check "damaged again at start" wait_for 30 grep -q \
     "library verified: 2 package(s), 1 damaged" "$d/serve.log"
-get x 127.0.0.62 0004f2006002.cfg >/dev/null
-get x 127.0.0.62 "$bad" >/dev/null
+get "$ua" 127.0.0.62 0004f2006002.cfg >/dev/null
+get "$ua" 127.0.0.62 "$bad" >/dev/null
 check_eq "a phone asking for it is held" held \
     "$(phone_field "$d" 0004f2006002 state)"
 src=$(ls -d "$d/syn/"*4_0_8*)
