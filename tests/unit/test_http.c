@@ -227,24 +227,33 @@ client_connect(struct ctx *x)
 }
 
 /* In the child: send req, read everything, compare with want (prefix). */
+/* In a child: send req, read the whole reply into buf (NUL-terminated). */
+static void
+child_send_read(struct ctx *x, const char *req, size_t reqlen, char *buf,
+    size_t size)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	fd = client_connect(x);
+	if (write(fd, req, reqlen) != (ssize_t)reqlen)
+		_exit(11);
+	while (got < size - 1 &&
+	    (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+}
+
 static void
 child_exchange(struct ctx *x, const char *req, size_t reqlen,
     const char *want, const char *want2)
 {
 	char	 buf[8192];
-	size_t	 got = 0;
-	ssize_t	 n;
-	int	 fd;
 
 	if ((x->child = fork()) != 0)
 		return;
-	fd = client_connect(x);
-	if (write(fd, req, reqlen) != (ssize_t)reqlen)
-		_exit(11);
-	while (got < sizeof buf - 1 &&
-	    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
+	child_send_read(x, req, reqlen, buf, sizeof buf);
 	if (strncmp(buf, want, strlen(want)) != 0)
 		_exit(12);
 	if (want2 != NULL && strstr(buf, want2) == NULL) {
@@ -258,22 +267,14 @@ child_exchange(struct ctx *x, const char *req, size_t reqlen,
 static void
 child_exchange_no_body(struct ctx *x, const char *req, const char *want)
 {
-	char	 buf[8192];
-	size_t	 got = 0;
-	ssize_t	 n;
-	int	 fd;
+	char	 buf[8192], *end;
 
 	if ((x->child = fork()) != 0)
 		return;
-	fd = client_connect(x);
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
-		_exit(11);
-	while (got < sizeof buf - 1 &&
-	    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	if (strncmp(buf, want, strlen(want)) != 0 || strstr(buf,
-	    "\r\n\r\n") == NULL || strstr(buf, "\r\n\r\n")[4] != '\0') {
+	child_send_read(x, req, strlen(req), buf, sizeof buf);
+	end = strstr(buf, "\r\n\r\n");
+	if (strncmp(buf, want, strlen(want)) != 0 || end == NULL ||
+	    end[4] != '\0') {
 		fprintf(stderr, "# got: %s\n", buf);
 		_exit(12);
 	}
