@@ -1008,6 +1008,11 @@ http_get(struct http_listener *l, struct evhttp_request *req,
 		 */
 		if (status == 503) {
 			evhttp_add_header(out, "Retry-After", "30");
+			if (evhttp_request_get_command(req) ==
+			    EVHTTP_REQ_HEAD) {
+				evhttp_send_reply(req, 503, NULL, NULL);
+				return;
+			}
 			evhttp_add_header(out, "Content-Type", "text/plain");
 			body = evbuffer_new();
 			evbuffer_add_printf(body, "try again later\n");

@@ -65,6 +65,11 @@ fi
 hdr=$(curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/000000000000.cfg")
 check_contains "HTTP: 503" "HTTP/1.1 503" "$hdr"
 check_contains "HTTP: Retry-After" "Retry-After: 30" "$hdr"
+# A HEAD gets the head alone (-X HEAD: curl reads whatever follows it).
+hdr=$(curl -s -0 -i -X HEAD "http://127.0.0.1:$HTTP/000000000000.cfg")
+check_contains "HEAD: 503 with Retry-After" "Retry-After: 30" "$hdr"
+check_eq "HEAD: and no body after its head" "" \
+    "$(printf '%s\n' "$hdr" | grep 'try again later')"
 cc -O1 -o "$D/tftp-tool" "$TOP/tests/integration/tftp-tool.c"
 check_contains "TFTP: an error that says why (code 0: try later)" \
     "ERROR 0 its journal cannot write (the disk holding it is full)" \
