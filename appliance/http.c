@@ -1598,7 +1598,12 @@ http_emit(struct http_xfer *x, enum xfer_phase phase, enum xfer_end end,
 		    end == XFER_END_LOCAL_ERROR ? XFER_BY_US : XFER_BY_PEER;
 	ev.bytes = bytes;
 	ev.total = x->c.size;
-	ev.unread_max = x->unread_max;
+	/*
+	 * Over TLS the bytes are those handed to the kernel, not those
+	 * acknowledged (no SIOCOUTQ through the TLS layer): no bound that
+	 * would make a header read look like a cut.
+	 */
+	ev.unread_max = x->tls ? 0 : x->unread_max;
 	ev.seconds = http_seconds(&x->start);
 	ev.reason = reason;
 	x->srv->hooks.event(x->srv->hooks.arg, &ev);

@@ -63,9 +63,9 @@ struct xfer_event {
 	/*
 	 * HTTP: the most the peer's kernel could have acknowledged had the
 	 * client stopped reading after the gate (the image header): the
-	 * gate's bytes plus its receive window, measured when the rest was
-	 * let go.  Acknowledged past it, the client was reading on.  0: not
-	 * measured (no gate, TFTP).
+	 * gate's bytes plus four times its receive window, measured when the
+	 * rest was let go.  Acknowledged past it, the client was reading on.
+	 * 0: not measured (no gate, TLS, TFTP).
 	 */
 	uint64_t		 unread_max;
 	double			 seconds;	/* since the request */
