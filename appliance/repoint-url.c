@@ -5,6 +5,8 @@
  * for a server that cannot exist, and looks from the closet like every
  * phone that went where it should.
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,32 @@ repoint_ipv6_literal(const char *host, size_t len)
 		    host[i] != '.')
 			return (0);
 	return (1);
+}
+
+/*
+ * A host of digits and dots is an IPv4 address, and must be one: a typo
+ * such as 10.0.0.256 sent every phone to a server that cannot exist (each
+ * then needs a factory reset).  0 when it is one or is a name.
+ */
+static int
+repoint_ipv4_ok(const char *host, size_t hostlen, const char *url,
+    char **cause)
+{
+	struct in_addr	a;
+	char		buf[16];
+
+	if (strspn(host, "0123456789.") < hostlen)
+		return (0);	/* a name */
+	if (hostlen < sizeof buf) {
+		memcpy(buf, host, hostlen);
+		buf[hostlen] = '\0';
+		if (inet_pton(AF_INET, buf, &a) == 1)
+			return (0);
+	}
+	xasprintf(cause, "re-point target '%s': '%.*s' is not an IPv4 address "
+	    "(four numbers from 0 to 255 with dots between; %s)", url,
+	    (int)hostlen, host, REPOINT_EXAMPLE);
+	return (-1);
 }
 
 int
@@ -101,6 +129,9 @@ provision_check_server_url(const char *url, char **cause)
 		    (unsigned char)host[i]) && (i == 0 || host[i] != '.' ||
 		    host[i - 1] != '.'); i++)
 			;
+		if (i == hostlen && host[0] != '.' && host[0] != '-' &&
+		    repoint_ipv4_ok(host, hostlen, url, cause) != 0)
+			return (-1);
 		if (i == hostlen && host[0] != '.' && host[0] != '-')
 			return (0);
 	}

@@ -258,7 +258,8 @@ report_add_phone(void *arg, const struct phone *p)
 	json_object_set_new(o, "claim", json_string(claim));
 	free(claim);
 	next = report_next_step(json_string_value(json_object_get(o,
-	    "state")), r->ca);
+	    "state")), r->ca, json_string_value(json_object_get(o,
+	    "repoint")));
 	json_object_set_new(o, "next_step", next != NULL ? json_string(next) :
 	    json_null());
 	json_object_set_new(o, "transfers", transfers);

@@ -280,6 +280,18 @@ ui_hex(char c)
 	return (-1);
 }
 
+/* Screen columns of n bytes of UTF-8: its continuation bytes take none. */
+static int
+ui_utf8_cols(const char *s, size_t n)
+{
+	int	cols = 0;
+
+	for (; n > 0 && *s != '\0'; s++, n--)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			cols++;
+	return (cols);
+}
+
 char *
 ui_input(struct ui *ui, const char *title, const char *prompt,
     const char *initial)
@@ -307,7 +319,8 @@ ui_input(struct ui *ui, const char *title, const char *prompt,
 		mvaddnstr(b.y + b.h - 2, b.x + 2,
 		    "Enter = OK   Esc = cancel   ^U = clear   F1 = help",
 		    b.w - 4);
-		move(b.y + b.h - 4, b.x + 2 + (int)len - off);
+		move(b.y + b.h - 4, b.x + 2 + ui_utf8_cols(buf + off,
+		    len - (size_t)off));
 		curs_set(1);
 		refresh();
 		ch = ui_getch(ui);
@@ -326,8 +339,13 @@ ui_input(struct ui *ui, const char *title, const char *prompt,
 		case KEY_BACKSPACE:
 		case 127:
 		case 8:
+			/* A whole character, not one byte of it. */
+			while (len > 0 &&
+			    ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+				len--;
 			if (len > 0)
-				buf[--len] = '\0';
+				len--;
+			buf[len] = '\0';
 			break;
 		case 21:	/* ^U */
 			len = 0;
@@ -337,7 +355,12 @@ ui_input(struct ui *ui, const char *title, const char *prompt,
 			ui_help(ui, UI_HELP_DIALOG);
 			break;
 		default:
-			if (ch >= 32 && ch < 127 && len + 1 < sizeof buf) {
+			/*
+			 * The bytes of a UTF-8 character come one by one (a
+			 * customer's folder "Müller"): they were dropped.
+			 */
+			if (((ch >= 32 && ch < 127) || (ch >= 0x80 &&
+			    ch <= 0xff)) && len + 1 < sizeof buf) {
 				buf[len++] = (char)ch;
 				buf[len] = '\0';
 			}

@@ -248,6 +248,17 @@ keys Enter
 check "the daemon holds the package again" sh -c \
     "'$ZTP_BIN' library --library '$d/library' | grep -q 4.0.8.0931"
 
+# A folder name with a letter that is not ASCII (a customer's stick): its
+# bytes were dropped as they were typed, and "/Mller" was not found.  One
+# Backspace takes the whole "ü" back.
+mkdir -p "$d/Müller fw"
+keys i
+wait_screen "Path of the UC Software on the USB stick"
+keys C-u "$d/Müller fwü" BSpace Enter
+check "a UTF-8 name reaches the import whole" wait_for 10 grep -F -q \
+    "import 'paths[]=$d/Müller fw'" "$d/state/console-commands.log"
+keys Enter
+
 # The network menu lists an interface that has no address yet (the phones'
 # interface in the closet usually has none), with its link state (a veth
 # pair: this kernel has no dummy interfaces).

@@ -533,6 +533,7 @@ test_server_url_check(void **state)
 		"https://[fd00::5]:8443/p", "HTTPS://PROV.EXAMPLE.COM",
 		"https://prov_1.example.com/?a=b",
 		"https://prov.example.com/a..b/",	/* ".." in the path */
+		"http://255.255.255.254/", "https://0prov.example/",
 		NULL
 	};
 	static const struct {
@@ -554,6 +555,11 @@ test_server_url_check(void **state)
 		{ "https://-prov/", "is not a server name" },
 		{ "https://prov;rm/", "is not a server name" },
 		{ "https://[fd00::zz]/", "is not a server name" },
+		/* Each sent every phone to a server that cannot exist. */
+		{ "http://10.0.0.256/", "'10.0.0.256' is not an IPv4 address" },
+		{ "https://999.1.1.1:8443/", "is not an IPv4 address" },
+		{ "http://10.0.5/", "is not an IPv4 address" },
+		{ "http://10.0.0.5./", "is not an IPv4 address" },
 		{ "gopher://x", "neither 'ztp' nor a URL" },
 		{ NULL, NULL }
 	};

@@ -101,18 +101,29 @@ teardown(void **state)
 static void
 test_next_step(void **state)
 {
-	assert_string_equal(report_next_step("current", 0), "install the CA "
+	assert_string_equal(report_next_step("current", 0, NULL), "install the CA "
 	    "certificate (the console's menu, CA certificate, or 'ztp-rescue "
 	    "ctl set-ca pem=FILE'): it takes it at its next boot");
-	assert_non_null(strstr(report_next_step("current", 1),
+	assert_non_null(strstr(report_next_step("current", 1, NULL),
 	    "it takes its SHA-2 trust and re-point file then"));
-	assert_non_null(strstr(report_next_step("rebooting", 1),
+	assert_non_null(strstr(report_next_step("rebooting", 1, NULL),
 	    "check its power and screen, and power-cycle it"));
-	assert_non_null(strstr(report_next_step("held", 1), "release it"));
-	assert_non_null(strstr(report_next_step("repointed-quiet", 1),
+	assert_non_null(strstr(report_next_step("held", 1, NULL), "release it"));
+	assert_non_null(strstr(report_next_step("repointed-quiet", 1, NULL),
 	    "ZTP portal"));
-	assert_null(report_next_step("no-such-state", 1));
-	assert_null(report_next_step(NULL, 1));
+	/* Sent to the customer's server: not looked for in ZTP's portal. */
+	assert_non_null(strstr(report_next_step("repointed-quiet", 1, "ztp"),
+	    "ZTP portal"));
+	assert_string_equal(report_next_step("repointed-quiet", 1,
+	    "https://prov.example.com/"), "nothing here: check on its "
+	    "provisioning server (this row's re-point target) that it "
+	    "registered");
+	assert_null(strstr(report_next_step("verified", 1,
+	    "https://prov.example.com/"), "ZTP portal"));
+	assert_non_null(strstr(report_next_step("held", 1,
+	    "https://prov.example.com/"), "release it"));
+	assert_null(report_next_step("no-such-state", 1, NULL));
+	assert_null(report_next_step(NULL, 1, NULL));
 }
 
 static void
