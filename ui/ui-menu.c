@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "fileio.h"
 #include "control.h"
 #include "xmalloc.h"
 #include "ui.h"
@@ -391,7 +392,7 @@ ui_menu_repoint(struct ui *ui)
 		"A provisioning server (give its URL)"
 	};
 	json_t	*args, *r;
-	char	*url = NULL, *error = NULL, arg[1100];
+	char	*url = NULL, *trimmed = NULL, *error = NULL, arg[1100];
 	int	 choice;
 
 	choice = ui_choose(ui, "After recovery, phones go to", items, 2, 0);
@@ -403,10 +404,13 @@ ui_menu_repoint(struct ui *ui)
 		    "/):", "https://");
 		if (url == NULL)
 			return;
-		snprintf(arg, sizeof arg, "url=%s", url);
+		/* Pasted with a blank at an end: not part of the URL. */
+		trimmed = fileio_trim(url);
+		snprintf(arg, sizeof arg, "url=%s", trimmed);
 		ui_cmdline(ui, "ctl", "set-repoint", "target=server", arg,
 		    NULL);
-		args = json_pack("{s:s,s:s}", "target", "server", "url", url);
+		args = json_pack("{s:s,s:s}", "target", "server", "url",
+		    trimmed);
 	} else {
 		ui_cmdline(ui, "ctl", "set-repoint", "target=ztp", NULL);
 		args = json_pack("{s:s}", "target", "ztp");
@@ -418,7 +422,7 @@ ui_menu_repoint(struct ui *ui)
 		free(error);
 	} else {
 		ui_set_message(ui, 0, "phones will be re-pointed to %s",
-		    url != NULL ? url : "ZTP");
+		    url != NULL ? trimmed : "ZTP");
 		json_decref(r);
 	}
 	free(url);

@@ -35,7 +35,6 @@ static void	ui_page_add(struct ui_page *, const char *, ...)
 static void	ui_page_section(struct ui_page *, const char *, json_t *);
 static void	ui_page_draw(struct ui *, void *);
 static void	ui_page_free_lines(struct ui_page *);
-static char	*ui_entry_text(json_t *);
 static void	ui_entry_append(char **, const char *);
 
 /*
@@ -150,7 +149,7 @@ ui_entry_append(char **out, const char *piece)
  * fields (a state change as "from -> to", a fact as "fact=value", sizes as
  * "done/total", evidence in brackets), then whatever else it carries.
  */
-static char *
+char *
 ui_entry_text(json_t *e)
 {
 	static const char *const skip[] = { "id", "mac", "ts", "started",
@@ -203,10 +202,14 @@ ui_entry_text(json_t *e)
 				ui_entry_append(&out, a);
 			free(b);
 		} else if (strcmp(key, "value") == 0) {
+			/* A state change's reason has no fact: "-=" was put. */
 			b = control_text(e, "fact");
-			xasprintf(&c, "%s=%s", b, a);
-			ui_entry_append(&out, c);
-			free(c);
+			if (strcmp(b, "-") != 0) {
+				xasprintf(&c, "%s=%s", b, a);
+				ui_entry_append(&out, c);
+				free(c);
+			} else
+				ui_entry_append(&out, a);
 			free(b);
 		} else if (strcmp(key, "total") == 0) {
 			control_fmt_bytes(json_number_value(json_object_get(e,

@@ -127,6 +127,8 @@ void		 ui_report_hint(const char *, char *, size_t);
 void		 ui_phone_view(struct ui *, const char *);
 int		 ui_phone_action(struct ui *, const char *, const char *);
 char		*ui_forget_question(const char *, const char *);
+/* One timeline, transfer or syslog entry of the phone page, as a line. */
+char		*ui_entry_text(json_t *);
 
 /* ui-menu.c */
 void		 ui_menu(struct ui *);

@@ -203,6 +203,14 @@ keys Enter
 keys m 5 C-u Enter
 wait_screen "CA certificate: no path given; nothing done"
 
+# A re-point URL pasted with a blank after it: taken without it (it was
+# refused "has a space in it").
+keys m 6 2 C-u "https://prov.example.com/ " Enter
+wait_screen "phones will be re-pointed to https://prov.example.com/"
+check_eq "the daemon has the URL without the blank" "https://prov.example.com/" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.repoint)"
+"$ZTP_BIN" ctl --state "$d/state" set-repoint target=ztp >/dev/null
+
 # The report, to a path, as from a USB stick; pasted in quotes with a
 # blank after it, which made a JSON file named "report.csv' ".
 keys e

@@ -482,6 +482,31 @@ test_path_clean(void **state)
 	check_path("", "");
 }
 
+/*
+ * A state change's reason has no fact: the phone page put "-=" before it
+ * ("identified -> held  -=the library has no ...").
+ */
+static void
+test_entry_text(void **state)
+{
+	json_t	*e;
+	char	*t;
+
+	e = json_pack("{s:s,s:s,s:n,s:s}", "from", "identified", "to", "held",
+	    "fact", "value", "the library has no UC Software 4.1.7G");
+	t = ui_entry_text(e);
+	assert_non_null(strstr(t, "identified -> held"));
+	assert_non_null(strstr(t, "the library has no UC Software 4.1.7G"));
+	assert_null(strstr(t, "-="));
+	free(t);
+	json_decref(e);
+	e = json_pack("{s:s,s:s}", "fact", "version", "value", "4.1.7.5432");
+	t = ui_entry_text(e);
+	assert_non_null(strstr(t, "version=4.1.7.5432"));
+	free(t);
+	json_decref(e);
+}
+
 int
 main(void)
 {
@@ -498,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_row_progress),
 		cmocka_unit_test(test_ip_order),
 		cmocka_unit_test(test_filter_short_state),
+		cmocka_unit_test(test_entry_text),
 	};
 
 	return (cmocka_run_group_tests_name("control_ui", tests, NULL, NULL));
