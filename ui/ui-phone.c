@@ -65,8 +65,9 @@ ui_forget_question(const char *mac, const char *state)
 int
 ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 {
-	json_t	*args, *r, *ph;
-	char	*error = NULL, *q, arg[64], mac[CONTROL_MAC_LEN + 1];
+	json_t		*args, *r, *ph;
+	const char	*state;
+	char		*error = NULL, *q, arg[64], mac[CONTROL_MAC_LEN + 1];
 
 	if (phone_mac == NULL) {
 		ui_set_message(ui, 1, "no phone selected");
@@ -85,6 +86,16 @@ ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 		}
 		free(q);
 	} else if (strcmp(action, "retry") == 0) {
+		/* Asked first, then refused: say it at once instead. */
+		ph = ui_fleet_find(ui, mac);
+		state = ph != NULL ? json_string_value(json_object_get(ph,
+		    "state")) : NULL;
+		if (state != NULL && strcmp(state, "failed") != 0 &&
+		    strcmp(state, "held") != 0) {
+			ui_set_message(ui, 1, "%s is %s: only a failed or held "
+			    "phone can be retried", mac, state);
+			return (-1);
+		}
 		xasprintf(&q, "Retry phone %s from the start?  Its failure is "
 		    "cleared and it is served again the next time it asks.",
 		    mac);

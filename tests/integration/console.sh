@@ -132,6 +132,13 @@ wait_screen "held:1"
 "$ZTP_BIN" ctl --state "$d/state" release mac=0004f2c00001 >/dev/null
 wait_screen "held:0"
 
+# Retry of a phone that is neither failed nor held: said at once (it asked
+# "Retry ...?" first, and refused after the 'y').
+keys Home t
+wait_screen "0004f2c00001 is "
+check "no question was asked" off_screen "Retry phone 0004f2c00001"
+check "it says why" on_screen "only a failed or held phone can be retried"
+
 # Forget asks once; 'n' leaves the phone alone.
 keys Home x
 wait_screen "Forget phone 0004f2c00001?"
