@@ -250,6 +250,13 @@ ui_menu_import(struct ui *ui)
 		}
 	}
 	if (r == NULL) {
+		/* As the export says it: what to check, not only errno. */
+		if (error != NULL && strstr(error, strerror(ENOENT)) != NULL) {
+			xasprintf(&next, "%s: is the stick plugged in and "
+			    "mounted there?", error);
+			free(error);
+			error = next;
+		}
 		ui_show_error(ui, "Import", error);
 		free(error);
 		free(text);

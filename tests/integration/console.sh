@@ -244,6 +244,13 @@ wait_screen "Imported 0 package(s) from $d/syn"
 keys Enter
 wait_cmdline "ztp-rescue ctl --state $d/state import 'paths[]=$d/syn'"
 
+# A path that is not there: what to check, as the export says it.
+keys i
+wait_screen "Path of the UC Software on the USB stick"
+keys C-u "$d/no-stick" Enter
+wait_screen "is the stick plugged in and mounted there?"
+keys Enter
+
 # One package imported and one archive damaged: both are said (the box
 # showed only the damaged one, as if nothing had been imported).
 rm -rf "$d/library/packages/4.0.8.0931"
