@@ -78,6 +78,33 @@ static void	control_dispatch(struct control_conn *, const char *, size_t);
 static struct control_command *control_find(struct control_server *,
 		    const char *);
 
+/*
+ * Does a daemon answer on path?  1 and *cause saying so.  Asked first by
+ * serve: a second daemon on the same state blamed the TFTP port on
+ * tftpd-hpa, its first daemon holding it.
+ */
+int
+control_server_answered(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, answered;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		return (0);	/* said when it is bound */
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (0);
+	answered = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	if (answered)
+		xasprintf(cause, "another ztp-rescue daemon already answers "
+		    "on %s: stop it first ('ztp-rescue status' talks to it)",
+		    path);
+	return (answered);
+}
+
 /* Bind the socket with owner-only permissions; refuse if a daemon answers. */
 static int
 control_server_socket(const char *path, char **cause)
@@ -96,18 +123,8 @@ control_server_socket(const char *path, char **cause)
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
+	if (control_server_answered(path, cause))
 		return (-1);
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
-		close(fd);
-		xasprintf(cause, "another ztp-rescue daemon already answers "
-		    "on %s: stop it first ('ztp-rescue status' talks to it)",
-		    path);
-		return (-1);
-	}
-	close(fd);
 	if (unlink(path) == -1 && errno != ENOENT) {
 		xasprintf(cause, "cannot remove the stale socket %s: %s", path,
 		    strerror(errno));

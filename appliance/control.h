@@ -73,6 +73,8 @@ struct control_later	*control_later(struct control_server *);
 void			 control_answer(struct control_later *, json_t *,
 			    const char *);
 
+/* Does a daemon answer on this socket path?  1 with *cause saying so. */
+int			 control_server_answered(const char *, char **);
 /* Listen on STATE/control.sock (state_dir must exist).  NULL with *cause. */
 struct control_server	*control_server_start(struct event_base *,
 			    const char *, char **);

@@ -216,7 +216,8 @@ static int
 serve_setup(struct serve *s, char **cause)
 {
 	struct fleet_config	 fc;
-	char			*libdir, *keep, *why, self[4096];
+	char			*libdir, *keep, *why, *sock, self[4096];
+	int			 busy;
 	const char		*env;
 	ssize_t			 n;
 
@@ -225,6 +226,12 @@ serve_setup(struct serve *s, char **cause)
 		    s->opt.state_dir, strerror(errno));
 		return (-1);
 	}
+	/* Before any port: the one in use would be blamed on another server. */
+	xasprintf(&sock, "%s/%s", s->opt.state_dir, CONTROL_SOCKET_NAME);
+	busy = control_server_answered(sock, cause);
+	free(sock);
+	if (busy)
+		return (-1);
 	/* Jobs run this executable (readable before root is dropped). */
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';

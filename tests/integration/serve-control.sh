@@ -148,6 +148,16 @@ out=$(cd "$D/here" && "$ZTP_BIN" ctl --state "$D/state" --json set-ca \
 check_eq "ctl set-ca pem=REL finds the CA in the caller's folder" 0 "$rc"
 ctl forget mac=$mac >/dev/null
 check_eq "forget removes the phone" "" "$(phone_field "$D" $mac state)"
+# A second daemon on the same state, the same ports: it names the daemon
+# that answers, not a TFTP server to stop (it said "another TFTP server
+# runs: stop it, e.g. 'systemctl stop tftpd-hpa'").
+out=$("$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$HTTP" \
+    --tftp-port "$TFTP" --syslog-port off --state "$D/state" \
+    --library "$D/library" --no-dhcp --foreground 2>&1); rc=$?
+check_eq "a second daemon on the same state exits 1" 1 "$rc"
+check_contains "naming the one that answers" \
+    "another ztp-rescue daemon already answers on $D/state/control.sock" "$out"
+check "the first still answers" sh -c "'$ZTP_BIN' status --state '$D/state' >/dev/null"
 ctl shutdown >/dev/null
 check "shutdown stops the daemon" wait_for 10 sh -c "! kill -0 $SERVE_PID 2>/dev/null"
 check_eq "with the daemon gone and no phone left: 'no phones yet', no counts" \
