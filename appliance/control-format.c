@@ -49,6 +49,43 @@ control_text(json_t *obj, const char *key)
 	return (out);
 }
 
+/*
+ * As control_text(), for a string the daemon made of several lines (one
+ * import error per file): each line escaped, the line ends kept, so a
+ * message box shows one per line rather than "\x0a" between them.
+ */
+char *
+control_text_lines(json_t *obj, const char *key)
+{
+	json_t		*v = json_object_get(obj, key);
+	const char	*s, *end;
+	char		*out, *line, *next;
+
+	if (!json_is_string(v))
+		return (control_text(obj, key));
+	s = json_string_value(v);
+	out = xstrdup("");
+	for (;;) {
+		end = memchr(s, '\n', json_string_length(v) -
+		    (size_t)(s - json_string_value(v)));
+		line = log_escape(s, end != NULL ? (size_t)(end - s) :
+		    strlen(s));
+		xasprintf(&next, "%s%s%s", out, *out != '\0' ? "\n" : "",
+		    line);
+		free(out);
+		free(line);
+		out = next;
+		if (end == NULL)
+			break;
+		s = end + 1;
+	}
+	if (*out == '\0') {
+		free(out);
+		return (xstrdup("-"));
+	}
+	return (out);
+}
+
 void
 control_fmt_bytes(double n, char *buf, size_t len)
 {

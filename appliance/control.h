@@ -139,6 +139,7 @@ char			*control_version_error(json_t *, const char *);
 #define CONTROL_MAC_LEN 12
 /* obj[key] as terminal-safe text ("-" when missing or null); allocated. */
 char			*control_text(json_t *, const char *);
+char			*control_text_lines(json_t *, const char *);
 /* 52428800 -> "50.0M". */
 void			 control_fmt_bytes(double, char *, size_t);
 /* 3725 -> "1:02:05", 65 -> "1:05". */

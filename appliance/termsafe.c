@@ -87,8 +87,37 @@ termsafe(const char *s, size_t len)
 	return (out);
 }
 
-void
-termsafe_json(json_t *v)
+char *
+termsafe_lines(const char *s, size_t len)
+{
+	char	*out, *line;
+	size_t	 o = 0, n;
+
+	out = xmalloc(len + 1);
+	for (;;) {
+		n = 0;
+		while (n < len && s[n] != '\n')
+			n++;
+		line = termsafe(s, n);
+		memcpy(out + o, line, strlen(line));
+		o += strlen(line);
+		free(line);
+		if (n == len)
+			break;
+		out[o++] = '\n';
+		s += n + 1;
+		len -= n + 1;
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/*
+ * Every string in v made safe; one under the key lines (when not NULL)
+ * keeps its line ends, each line made safe on its own.
+ */
+static void
+termsafe_walk(json_t *v, const char *lines, int keep_lines)
 {
 	const char	*key;
 	json_t		*item;
@@ -98,21 +127,39 @@ termsafe_json(json_t *v)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		json_object_foreach(v, key, item)
-			termsafe_json(item);
+			termsafe_walk(item, lines, lines != NULL &&
+			    strcmp(key, lines) == 0);
 		break;
 	case JSON_ARRAY:
 		json_array_foreach(v, i, item)
-			termsafe_json(item);
+			termsafe_walk(item, lines, 0);
 		break;
 	case JSON_STRING:
-		if (termsafe_clean(json_string_value(v),
+		if (keep_lines)
+			safe = termsafe_lines(json_string_value(v),
+			    json_string_length(v));
+		else if (termsafe_clean(json_string_value(v),
 		    json_string_length(v)))
 			break;
-		safe = termsafe(json_string_value(v), json_string_length(v));
+		else
+			safe = termsafe(json_string_value(v),
+			    json_string_length(v));
 		json_string_set(v, safe);
 		free(safe);
 		break;
 	default:
 		break;
 	}
+}
+
+void
+termsafe_json(json_t *v)
+{
+	termsafe_walk(v, NULL, 0);
+}
+
+void
+termsafe_json_lines(json_t *v, const char *lines)
+{
+	termsafe_walk(v, lines, 0);
 }

@@ -21,7 +21,16 @@ char	*termsafe(const char *, size_t);
 /* 1 when termsafe() would change nothing. */
 int	 termsafe_clean(const char *, size_t);
 
+/* The same, but every '\n' kept: a text of several lines for a box. */
+char	*termsafe_lines(const char *, size_t);
+
 /* Every string value in a JSON tree (objects and arrays), made so in place. */
 void	 termsafe_json(json_t *);
+
+/*
+ * The same, except that a string under the key named keeps its line ends
+ * (an import's "error": one line per file refused).
+ */
+void	 termsafe_json_lines(json_t *, const char *);
 
 #endif

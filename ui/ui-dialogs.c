@@ -29,12 +29,22 @@ static int	ui_hex(char);
 void
 ui_set_message(struct ui *ui, int bad, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*p, *joined;
 
 	free(ui->message);
 	va_start(ap, fmt);
 	xvasprintf(&ui->message, fmt, ap);
 	va_end(ap);
+	/* One line on screen: a text of several (import errors) joined. */
+	while ((p = strchr(ui->message, '\n')) != NULL) {
+		*p = '\0';
+		xasprintf(&joined, "%s%s%s", ui->message, p > ui->message &&
+		    p[-1] != ' ' && p[1] != '\n' && p[1] != '\0' ? "; " :
+		    " ", p + 1);
+		free(ui->message);
+		ui->message = joined;
+	}
 	ui->message_bad = bad;
 	ui->dirty = 1;
 }

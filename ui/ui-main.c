@@ -126,9 +126,12 @@ ui_request(struct ui *ui, const char *cmd, json_t *args, char **cause)
 	r = control_request(ui->req, cmd, args, cause);
 	if (r == NULL && control_client_dead(ui->req))
 		ui_disconnect(ui, *cause);
-	/* Names from phones, sticks and certificates: shown, never obeyed. */
+	/*
+	 * Names from phones, sticks and certificates: shown, never obeyed.
+	 * An import's error keeps one line per file refused.
+	 */
 	if (r != NULL)
-		termsafe_json(r);
+		termsafe_json_lines(r, "error");
 	return (r);
 }
 
@@ -149,7 +152,7 @@ ui_poll_events(struct ui *ui)
 			}
 			return;
 		}
-		termsafe_json(ev);
+		termsafe_json_lines(ev, "error");
 		name = json_string_value(json_object_get(ev, "event"));
 		if (name == NULL)
 			name = "";

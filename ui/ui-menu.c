@@ -244,7 +244,7 @@ ui_menu_import(struct ui *ui)
 		/* Failed with nothing imported: only the error to say. */
 		if (r != NULL && json_object_get(r, "error") != NULL &&
 		    json_array_size(json_object_get(r, "imported")) == 0) {
-			error = control_text(r, "error");
+			error = control_text_lines(r, "error");
 			json_decref(r);
 			r = NULL;
 		}
@@ -272,7 +272,7 @@ ui_menu_import(struct ui *ui)
 	}
 	/* Some imported, some not: both are said (only the failure was). */
 	if (json_object_get(r, "error") != NULL) {
-		error = control_text(r, "error");
+		error = control_text_lines(r, "error");
 		xasprintf(&next, "%s\n\nNot imported:\n%s", esc, error);
 		free(esc);
 		esc = next;

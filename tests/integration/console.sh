@@ -259,13 +259,20 @@ mkdir -p "$d/mixed"
 cp -a "$(ls -d "$d/syn/"*4_0_8*)" "$d/mixed/"
 "$SYNTH_BIN" --out "$d/zip" --size tiny --version 4.1.7 --format zip \
     >/dev/null 2>&1
-head -c 3000 "$d/zip/"*.zip >"$d/mixed/truncated.zip"
+head -c 3000 "$d/zip/"*.zip >"$d/mixed/a-truncated.zip"
+head -c 2000 "$d/zip/"*.zip >"$d/mixed/b-truncated.zip"
 keys i
 wait_screen "Path of the UC Software on the USB stick"
 keys C-u "$d/mixed" Enter
 wait_screen "Imported 1 package(s) from"
 check "the package imported is named" on_screen "4.0.8.0931"
 check "and what was not imported" on_screen "Not imported:"
+# Two failures: one per line (they were joined by a '?': the escaped line end).
+s=$(screen)
+check_contains "the first failure is said" "a-truncated.zip:" "$s"
+check_contains "the second too" "b-truncated.zip:" "$s"
+check "the second starts a line of its own" sh -c "$T capture-pane -p -t console | awk -v p='$d/mixed/b-truncated.zip:' '{ sub(/^[ |]*/, \"\"); if (index(\$0, p) == 1) f = 1 } END { exit !f }'"
+check "no '?' in place of the line end" sh -c "! $T capture-pane -p -t console | grep -F -q '?$d/mixed/'"
 keys Enter
 check "the daemon holds the package again" sh -c \
     "'$ZTP_BIN' library --library '$d/library' | grep -q 4.0.8.0931"

@@ -127,6 +127,30 @@ test_log(void **state)
 	fclose(f);
 }
 
+/* An import's error, one line per file: its line ends stay, nothing else. */
+static void
+test_json_lines(void **state)
+{
+	json_t	*v;
+
+	(void)state;
+	v = json_pack("{s:s, s:s, s:[s]}", "error", "a.zip: bad\nb\x1b[2J.zip: "
+	    "bad\n", "name", "x\ny", "list", "p\nq");
+	termsafe_json_lines(v, "error");
+	assert_string_equal(json_string_value(json_object_get(v, "error")),
+	    "a.zip: bad\nb?[2J.zip: bad\n");
+	assert_string_equal(json_string_value(json_object_get(v, "name")),
+	    "x?y");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(v, "list"), 0)), "p?q");
+	json_decref(v);
+	v = json_pack("{s:s}", "error", "x\ny");
+	termsafe_json(v);
+	assert_string_equal(json_string_value(json_object_get(v, "error")),
+	    "x?y");
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -136,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_lines),
 		cmocka_unit_test(test_log),
 	};
 
