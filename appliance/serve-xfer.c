@@ -33,6 +33,8 @@ static void	serve_xfer_tell(struct serve *, const struct serve_xfer *,
 		    const struct xfer_event *, const char *, const char *);
 static int	serve_xfer_image_busy(struct serve *,
 		    const struct serve_xfer *);
+static void	serve_xfer_supersede(struct serve *,
+		    const struct serve_xfer *);
 
 /* A request answered: remembered until its transfer ends. */
 struct serve_xfer *
@@ -100,6 +102,25 @@ serve_xfer_image_busy(struct serve *s, const struct serve_xfer *x)
 			return (1);
 	}
 	return (0);
+}
+
+/*
+ * The phone asked for its image again while an earlier download of it has
+ * not ended (it rebooted, or retried from a new port): the earlier one is
+ * abandoned, and its late ending (the silence of a transfer cut at its
+ * header, seconds after the new one completed) proves nothing; only its
+ * transfer row tells.
+ */
+static void
+serve_xfer_supersede(struct serve *s, const struct serve_xfer *x)
+{
+	struct serve_xfer	*o;
+
+	LIST_FOREACH(o, &s->xfers, entry) {
+		if (o != x && o->image && o->started && !o->decided &&
+		    o->bootrom == x->bootrom && strcmp(o->mac, x->mac) == 0)
+			o->decided = 1;
+	}
 }
 
 void
@@ -189,6 +210,8 @@ serve_xfer_started(struct serve *s, struct serve_xfer *x, struct phone *p,
 	x->started = 1;
 	x->window = fleet_xfer_window(ev->proto, ev->blksize, ev->windowsize,
 	    ev->unread_max);
+	if (x->image)
+		serve_xfer_supersede(s, x);
 	if (p != NULL && x->image) {
 		xasprintf(&evidence, "%s %s to %s started (%" PRIu64
 		    " bytes)", xfer_proto_name(ev->proto), esc, ev->peer_text,

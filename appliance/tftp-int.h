@@ -111,6 +111,7 @@ struct tftp_transfer {
 	uint64_t		 timer_at_ms;	/* when ev_timer fires, 0 if idle */
 	uint64_t		 window_us;	/* when the window went out */
 	uint64_t		 event_ms;	/* last PROGRESS event */
+	uint64_t		 told_bytes;	/* bytes in the last event */
 	int			 timed;		/* window_ms may give an RTT sample */
 	unsigned		 srtt_us, rttvar_us;
 	unsigned		 rto_ms;	/* current, with backoff */
@@ -219,6 +220,14 @@ int		tftp_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 /* Read and handle up to max packets of t; -1 if t ended. */
 int		tftp_transfer_recv(struct tftp_transfer *, unsigned);
+/*
+ * Before a request of t's client is answered: what the client sent t is
+ * read, and a download's bytes acknowledged since its last event are told.
+ */
+void		tftp_transfer_catch_up(struct tftp_transfer *);
+/* The same for every transfer of that client run by the main loop. */
+void		tftp_server_catch_up(struct tftp_server *,
+		    const struct sockaddr_storage *);
 /* tftp-server.c: start t in the loop that runs it (tftp_transfer_base). */
 void		tftp_transfer_run(struct tftp_transfer *);
 /* Its socket and timer callbacks. */

@@ -377,6 +377,7 @@ tftp_server_recv(evutil_socket_t fd, short what, void *arg)
 		if (srv->workers != NULL && tftp_workers_defer(srv->workers,
 		    srv->rbuf, n, &peer, &local, ifindex) == 0)
 			continue;
+		tftp_server_catch_up(srv, &peer);
 		tftp_request(srv, srv->rbuf, n, &peer, &local, ifindex);
 	}
 }
@@ -802,6 +803,7 @@ tftp_event(struct tftp_transfer *t, enum xfer_phase phase, enum xfer_end end,
 	ev.peer_ip = t->peer_ip;
 	ev.peer_text = t->peer_text;
 	ev.bytes = t->bytes;
+	t->told_bytes = t->bytes;
 	ev.total = t->write ? t->params.tsize : t->size;
 	ev.blksize = t->params.blksize;
 	ev.windowsize = t->params.windowsize;
@@ -959,6 +961,36 @@ tftp_transfer_recv(struct tftp_transfer *t, unsigned max)
 		}
 	}
 	return (0);
+}
+
+void
+tftp_transfer_catch_up(struct tftp_transfer *t)
+{
+	/*
+	 * Progress is told every TFTP_PROGRESS_MS; a request of the same
+	 * client in between was judged on the last told bytes (512 with
+	 * 100 KB acknowledged: "read the header and runs this image").
+	 */
+	if (t->ev_read == NULL || tftp_transfer_recv(t, 64) == -1)
+		return;
+	if (!t->write && t->state == TFTP_STATE_RUN &&
+	    t->bytes != t->told_bytes) {
+		t->event_ms = tftp_now_ms();
+		tftp_emit(t, XFER_PROGRESS, NULL, NULL);
+	}
+}
+
+void
+tftp_server_catch_up(struct tftp_server *srv,
+    const struct sockaddr_storage *peer)
+{
+	struct tftp_transfer	*t, *t1;
+
+	for (t = TAILQ_FIRST(&srv->transfers); t != NULL; t = t1) {
+		t1 = TAILQ_NEXT(t, entry);
+		if (!t->write && tftp_same_host(&t->peer, peer))
+			tftp_transfer_catch_up(t);
+	}
 }
 
 void

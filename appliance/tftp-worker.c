@@ -337,11 +337,13 @@ tftp_server_hold(struct tftp_server *srv, const struct sockaddr *peer,
 	struct sockaddr_storage	 ss;
 	struct tftp_deferred	*d;
 
-	if (srv == NULL || srv->workers == NULL || peerlen > sizeof ss)
+	if (srv == NULL || peerlen > sizeof ss)
 		return (NULL);
 	memset(&ss, 0, sizeof ss);
 	memcpy(&ss, peer, peerlen);
-	if ((d = tftp_workers_hold(srv->workers, &ss, 0)) == NULL)
+	tftp_server_catch_up(srv, &ss);
+	if (srv->workers == NULL ||
+	    (d = tftp_workers_hold(srv->workers, &ss, 0)) == NULL)
 		return (NULL);
 	d->done = done;
 	d->done_arg = arg;
@@ -415,7 +417,7 @@ tftp_worker_wake(void *arg)
 			t1 = TAILQ_NEXT(t, entry);
 			if (t->ev_read != NULL &&
 			    tftp_same_host(&t->peer, &sy->d->peer))
-				tftp_transfer_recv(t, 64);
+				tftp_transfer_catch_up(t);
 		}
 		m = xcalloc(1, sizeof *m);
 		m->kind = TFTP_MSG_SYNCED;

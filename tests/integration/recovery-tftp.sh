@@ -71,6 +71,32 @@ tget $mac.cfg "$D/m2.cfg"
 check_eq "asking again puts it back in the flow" identified \
     "$(phone_field "$D" $mac state)"
 
+# A phone that asks for another file 200 blocks into its image (100 KB
+# acknowledged) is still taking the image: the request was judged on the
+# last progress told (512 bytes, 250 ms earlier), and the phone recorded as
+# running the image ("read the header"), then given its trust file.
+side_request() {
+	_mac=$1
+	tget $_mac.cfg "$D/m.cfg"
+	_out=$("$D/tftp-tool" side 127.0.0.1 "$TFTP" $img 200 \
+	    $_mac-phone.cfg)
+	check_contains "$2: the other file is answered (not found)" \
+	    "ERROR 1" "$_out"
+	check_contains "$2: the image is read to its end" "complete 25165824" \
+	    "$_out"
+	check "$2: rebooting after the whole image" \
+	    wait_for 5 state_is "$D" $_mac rebooting
+	check_eq "$2: no version proved" "" "$(phone_field "$D" $_mac version)"
+	check "$2: nothing says it runs the image" sh -c "! '$ZTP_BIN' report \
+	    --state '$D/state' --json | jq -r '.phones[] | select(.mac == \"$_mac\") \
+	    | .events[].evidence' | grep -q 'runs this image'"
+}
+side_request 0004f2000e03 "transfers on workers"
+serve_stop
+check "daemon up with one loop" serve_start "$D" --ca "$D/ca.pem" \
+    --quiet-period 2 --tftp-workers 0
+side_request 0004f2000e04 "one loop"
+
 serve_stop
 check "no sanitizer report in the daemon's log" \
     test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0

@@ -4,6 +4,10 @@
  *
  *   tftp-tool probe HOST PORT OP NAME [MODE]   send one request, print the reply
  *   tftp-tool abandon HOST PORT NAME N         read N blocks, then go silent
+ *   tftp-tool side HOST PORT NAME N SIDE       read N blocks, ask for SIDE from
+ *                                              another port (its reply is
+ *                                              printed), then read NAME to
+ *                                              its end ("complete BYTES")
  *   tftp-tool flood HOST PORT SRC SECONDS      RRQs from many ports of SRC
  *   tftp-tool relay PORT HOST SPORT SEED DROP DUP REORDER [reads]
  *                                              a lossy, reordering UDP relay
@@ -84,6 +88,8 @@ request(uint8_t *buf, int op, const char *name, const char *mode)
 	return (n);
 }
 
+static void	print_reply(uint8_t *, ssize_t);
+
 static ssize_t
 wait_recv(int fd, uint8_t *buf, size_t size, struct sockaddr_in *from,
     int ms)
@@ -112,12 +118,7 @@ probe(char **argv)
 		printf("nothing\n");
 		return (1);
 	}
-	buf[got] = '\0';
-	if (buf[1] == 5)
-		printf("ERROR %d %s\n", (buf[2] << 8) | buf[3], buf + 4);
-	else
-		printf("OPCODE %d BLOCK %d LEN %zd\n", buf[1],
-		    (buf[2] << 8) | buf[3], got - 4);
+	print_reply(buf, got);
 	return (0);
 }
 
@@ -145,6 +146,65 @@ abandon(char **argv)
 	/* Silent, port still open: the server must notice by itself. */
 	while (wait_recv(fd, buf, sizeof buf, &from, 8000) > 0)
 		;
+	return (0);
+}
+
+/* Print a reply as probe does. */
+static void
+print_reply(uint8_t *buf, ssize_t got)
+{
+	buf[got] = '\0';
+	if (buf[1] == 5)
+		printf("ERROR %d %s\n", (buf[2] << 8) | buf[3], buf + 4);
+	else
+		printf("OPCODE %d BLOCK %d LEN %zd\n", buf[1],
+		    (buf[2] << 8) | buf[3], got - 4);
+	fflush(stdout);
+}
+
+/*
+ * A client that asks for another file while its download goes on: the
+ * server must judge that download by what was acknowledged then.
+ */
+static int
+side(char **argv)
+{
+	struct sockaddr_in	srv = addr(argv[0], argv[1]), from, other;
+	static uint8_t		buf[70000];
+	int			fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int			fd2 = socket(AF_INET, SOCK_DGRAM, 0);
+	int			blocks = 0, want = atoi(argv[3]), asked = 0;
+	uint64_t		bytes = 0;
+	size_t			n;
+	ssize_t			got;
+
+	n = request(buf, 1, argv[2], "octet");
+	sendto(fd, buf, n, 0, (struct sockaddr *)&srv, sizeof srv);
+	for (;;) {
+		if ((got = wait_recv(fd, buf, sizeof buf, &from, 3000)) < 4 ||
+		    buf[1] != 3)
+			return (1);
+		if (((buf[2] << 8) | buf[3]) == ((blocks + 1) & 0xffff)) {
+			blocks++;
+			bytes += got - 4;
+		}
+		buf[1] = 4;
+		sendto(fd, buf, 4, 0, (struct sockaddr *)&from, sizeof from);
+		if (got - 4 < 512)
+			break;
+		if (blocks == want && !asked) {
+			asked = 1;
+			n = request(buf, 1, argv[4], "octet");
+			sendto(fd2, buf, n, 0, (struct sockaddr *)&srv,
+			    sizeof srv);
+			if ((got = wait_recv(fd2, buf, sizeof buf - 1, &other,
+			    3000)) < 4)
+				printf("side: nothing\n");
+			else
+				print_reply(buf, got);
+		}
+	}
+	printf("complete %llu\n", (unsigned long long)bytes);
 	return (0);
 }
 
@@ -297,6 +357,8 @@ main(int argc, char **argv)
 		return (probe(argv + 2));
 	if (argc == 6 && strcmp(argv[1], "abandon") == 0)
 		return (abandon(argv + 2));
+	if (argc == 7 && strcmp(argv[1], "side") == 0)
+		return (side(argv + 2));
 	if (argc >= 6 && strcmp(argv[1], "flood") == 0)
 		return (flood(argv + 2));
 	if ((argc == 9 || (argc == 10 && strcmp(argv[9], "reads") == 0)) &&

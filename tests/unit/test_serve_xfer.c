@@ -242,6 +242,66 @@ test_abandon_after_header(void **state)
 	assert_string_equal(last_outcome(c, w, sizeof w), "abandoned");
 }
 
+/* An event of transfer id from peer (the phone's address, another port). */
+static void
+xfer_from(struct ctx *c, uint64_t id, const char *peer, enum xfer_phase phase,
+    enum xfer_end end, uint64_t bytes)
+{
+	struct xfer_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.proto = XFER_TFTP;
+	ev.phase = phase;
+	ev.id = id;
+	ev.name = IMAGE;
+	ev.peer_ip = IP;
+	ev.peer_text = peer;
+	ev.bytes = bytes;
+	ev.total = IMGSIZE;
+	ev.blksize = 512;
+	ev.seconds = 1;
+	ev.end = end;
+	ev.by = end != XFER_END_NONE ? XFER_BY_PEER : XFER_BY_NONE;
+	c->now += 100;
+	serve_xfer_event(&c->s, &ev);
+}
+
+/*
+ * The phone asked for its image twice (a retry from a new port): the first
+ * download stopped at the header, the second completed.  The first one's
+ * silence, timed out seconds later, moved the phone from rebooting to
+ * current at the image's version, with no reboot seen and no flash counted.
+ */
+static void
+test_late_end_of_superseded_image(void **state)
+{
+	struct ctx		*c = *state;
+	struct serve_xfer	*x;
+	json_t			*a;
+
+	image_answered(c);
+	xfer_from(c, 7, PEER, XFER_STARTED, XFER_END_NONE, 0);
+	xfer_from(c, 7, PEER, XFER_PROGRESS, XFER_END_NONE, 512);
+	x = serve_xfer_pending(&c->s, XFER_TFTP, MAC, IP ":1235", IMAGE);
+	x->image = 1;
+	x->image_version = ver("4.1.7.2345");
+	x->total = IMGSIZE;
+	xfer_from(c, 8, IP ":1235", XFER_STARTED, XFER_END_NONE, 0);
+	xfer_from(c, 8, IP ":1235", XFER_ENDED, XFER_END_COMPLETE, IMGSIZE);
+	assert_string_equal(phone_state_name(c->p->state), "rebooting");
+	c->now += 3000;
+	xfer_from(c, 7, PEER, XFER_ENDED, XFER_END_SILENCE, 512);
+	assert_string_equal(phone_state_name(c->p->state), "rebooting");
+	assert_string_equal(c->p->version, "");
+	/* How that transfer ended is still its row (rows by start time). */
+	a = journal_transfers_json(c->s.journal, MAC);
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a,
+	    0), "outcome")), "abandoned");
+	json_decref(a);
+	assert_int_equal(nxfers(&c->s), 0);
+}
+
 /* A phone that has proved its target, ready for its trust file. */
 static void
 proved(struct ctx *c)
@@ -465,6 +525,8 @@ main(void)
 		    test_local_error_proves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandon_after_header,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_late_end_of_superseded_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_changes_nothing,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_before_start,
