@@ -19,7 +19,7 @@ FUZZCC		:= clang
 # Debian packages needed to build, and to run the test suites.
 DEB_BUILD	:= gcc make pkg-config libevent-dev libssl-dev libarchive-dev \
 		   libsqlite3-dev libjansson-dev libxml2-dev libncurses-dev \
-		   libcurl4-openssl-dev libcmocka-dev liburing-dev
+		   libcurl4-openssl-dev libcmocka-dev liburing-dev zlib1g-dev
 DEB_TEST	:= clang libclang-rt-14-dev tftp-hpa atftp busybox curl \
 		   dnsmasq-base tftpd-hpa nginx-light nftables iproute2 tmux udhcpc \
 		   zip unzip libarchive-tools sqlite3 openssl xz-utils zstd procps \
@@ -27,7 +27,7 @@ DEB_TEST	:= clang libclang-rt-14-dev tftp-hpa atftp busybox curl \
 		   tcpdump
 
 PKGS		:= libevent libevent_openssl openssl libarchive sqlite3 jansson \
-		   libxml-2.0 ncurses liburing
+		   libxml-2.0 ncurses liburing zlib
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 

@@ -24,6 +24,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "library-internal.h"
 #include "log.h"
@@ -464,6 +465,48 @@ import_archive_data(struct library_import *imp, struct archive_entry *e,
 }
 
 /*
+ * libarchive does not check a gzip trailer's CRC-32 and length: a byte
+ * flipped in a .tar.gz often inflates without an error, and the damaged
+ * image would be taken, its damage recorded in the manifest as the truth.
+ * zlib checks them: the file is read through it once more to its end.
+ * (A .tar.zst is checked by libzstd when its frames carry a checksum, as
+ * the zstd tool writes them; xz and bzip2 check their own blocks.)
+ */
+static int
+import_gzip_check(struct library_import *imp, char **cause)
+{
+	static char	 buf[64 * 1024];
+	gzFile		 gz;
+	const char	*msg;
+	int		 i, n, errnum, gzipped = 0;
+
+	for (i = 0; i < archive_filter_count(imp->a); i++) {
+		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_GZIP)
+			gzipped = 1;
+	}
+	if (!gzipped)
+		return (0);
+	if ((gz = gzopen(imp->source, "rb")) == NULL) {
+		xasprintf(cause, "cannot read it again to check it: %s",
+		    strerror(errno != 0 ? errno : ENOMEM));
+		return (-1);
+	}
+	gzbuffer(gz, sizeof buf);
+	while ((n = gzread(gz, buf, sizeof buf)) > 0)
+		;
+	if (n < 0) {
+		msg = gzerror(gz, &errnum);
+		xasprintf(cause, "the archive is damaged or truncated: its gzip "
+		    "check failed (%s): copy it again from its source",
+		    errnum == Z_ERRNO ? strerror(errno) : msg);
+		gzclose(gz);
+		return (-1);
+	}
+	gzclose(gz);
+	return (0);
+}
+
+/*
  * Only the compressions UC Software packages come in (zip's own deflate
  * aside): gzip, xz, zstd, bzip2, each only when libarchive has it built in.
  * archive_read_support_filter_all() also reads lrzip, lzop, grzip, lz4,
@@ -513,6 +556,13 @@ library_extract_archive(struct library_import *imp, char **cause)
 	import_support_filters(imp->a);
 	archive_read_support_format_zip(imp->a);
 	archive_read_support_format_tar(imp->a);
+	/*
+	 * A tar ends at its end-of-archive blocks, before the gzip or zstd
+	 * trailer whose checksum would catch damage the decompressor did not:
+	 * read on to the end of the file, so that the trailer is checked.
+	 */
+	archive_read_set_format_option(imp->a, "tar",
+	    "read_concatenated_archives", "1");
 	if (archive_read_open_filename(imp->a, imp->source, IMPORT_CHUNK) !=
 	    ARCHIVE_OK) {
 		/*
@@ -590,6 +640,8 @@ library_extract_archive(struct library_import *imp, char **cause)
 		free(name);
 		name = NULL;
 	}
+	if (import_gzip_check(imp, cause) == -1)
+		goto out;
 	imp->done = imp->total;
 	import_report(imp, "");
 	rc = 0;

@@ -126,6 +126,16 @@ cp "$tmp/full.tar.gz" "$tmp/corrupt-early.tar.gz"
 printf 'CORRUPTCORRUPTCORRUPT' | dd of="$tmp/corrupt-early.tar.gz" bs=1 seek=12 conv=notrunc 2>/dev/null
 refused "gzip damaged at its start" "$tmp/corrupt-early.tar.gz" 'the archive is damaged or truncated'
 
+# A byte changed that inflate does not notice (here the trailer's CRC-32;
+# as often a byte in the middle of the stream): libarchive never checks
+# the trailer, and the damaged image was taken and listed "ok".
+cp "$tmp/full.tar.gz" "$tmp/crc.tar.gz"
+_crc_at=$(( $(wc -c <"$tmp/full.tar.gz") - 8 ))
+printf '\377' | dd of="$tmp/crc.tar.gz" bs=1 seek=$_crc_at conv=notrunc 2>/dev/null
+check "the damage is real (gzip -t)" sh -c "! gzip -t '$tmp/crc.tar.gz' 2>/dev/null"
+refused "gzip whose check does not match" "$tmp/crc.tar.gz" \
+    'its gzip check failed'
+
 head -c 5000 /dev/urandom >"$tmp/junk.zip"
 refused "not an archive" "$tmp/junk.zip" 'not an archive that can be imported'
 
