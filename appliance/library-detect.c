@@ -338,6 +338,16 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 		name = files[i].name + rlen;
 		if (strchr(name, '/') != NULL)
 			continue;
+		/* A copy to the stick that did not finish (Windows leaves 0). */
+		if (files[i].size == 0 && (strcmp(name, "sip.ld") == 0 ||
+		    strcmp(name, "bootrom.ld") == 0 ||
+		    library_is_part_image(name, &partlen) ||
+		    library_is_part_bootrom(name, &partlen))) {
+			xasprintf(cause, "image %s is empty (0 bytes): a copy "
+			    "that did not finish? copy the package again from "
+			    "its source", name);
+			return (-1);
+		}
 		if (strcmp(name, "sip.ver") == 0)
 			has_sipver = 1;
 		else if (strcmp(name, "bootrom.ver") == 0)

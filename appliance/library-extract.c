@@ -57,6 +57,8 @@ static void	import_abort_out(struct import_out *);
 static int	import_refuse_type(const char *, mode_t, const char *,
 		    char **);
 static void	import_report(struct library_import *, const char *);
+static void	import_unchanged(int, const struct stat *, uint64_t,
+		    const char *, char **);
 static int	import_zeros(struct library_import *, struct import_out *,
 		    uint64_t, char **);
 static int	import_archive_data(struct library_import *,
@@ -653,6 +655,32 @@ out:
 	return (rc);
 }
 
+/*
+ * A file still being written (a copy to the stick still running, or
+ * stopped half way and resumed) is taken only as it was when its copy
+ * began, or not at all: what was read must be the whole file, unchanged.
+ */
+static void
+import_unchanged(int fd, const struct stat *before, uint64_t copied,
+    const char *rel, char **cause)
+{
+	struct stat	after;
+
+	if (fstat(fd, &after) == -1) {
+		xasprintf(cause, "cannot read %s: %s", rel, strerror(errno));
+		return;
+	}
+	if (copied != (uint64_t)before->st_size ||
+	    after.st_size != before->st_size ||
+	    after.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
+		xasprintf(cause, "%s changed while it was copied (%llu bytes "
+		    "when the copy began, %llu now): is a copy to the stick "
+		    "still running? wait for it to end and import again", rel,
+		    (unsigned long long)before->st_size,
+		    (unsigned long long)after.st_size);
+}
+
 uint64_t
 library_folder_size(int dirfd, int depth)
 {
@@ -789,10 +817,12 @@ library_extract_folder(struct library_import *imp, int dirfd,
 				imp->done += (uint64_t)n;
 				import_report(imp, NULL);
 			}
-			close(sub);
 			if (n != 0 && *cause == NULL)
 				xasprintf(cause, "cannot read %s: %s", rel,
 				    strerror(errno));
+			if (*cause == NULL)
+				import_unchanged(sub, &sb, o.size, rel, cause);
+			close(sub);
 			if (*cause != NULL || import_close(imp, &o,
 			    cause) == -1) {
 				free(rel);

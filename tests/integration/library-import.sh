@@ -164,6 +164,34 @@ check_contains "saying nothing was found" "no UC Software package under $tmp/emp
 "$ZTP_BIN" import --library "$tmp/lib7" >/dev/null 2>&1; rc=$?
 check_eq "no PATH is a usage error" 2 "$rc"
 
+# --- copies to the stick that did not finish -------------------------------------
+# An image left at 0 bytes (a Windows copy stopped half way) was imported,
+# listed and verified "ok".
+mkdir "$tmp/unfinished"
+"$SYNTH_BIN" --out "$tmp/unfinished" --size tiny --version 4.1.7 --format dir >/dev/null
+: >"$tmp/unfinished/$pkg417/3111-46162-001.sip.ld"
+err=$("$ZTP_BIN" import --library "$tmp/lib9" "$tmp/unfinished/$pkg417" 2>&1); rc=$?
+check_eq "a package with an empty image exits 1" 1 "$rc"
+check_contains "saying which and what to do" "image 3111-46162-001.sip.ld is empty (0 bytes): a copy that did not finish? copy the package again from its source" "$err"
+check_eq "and takes nothing" "" "$(ls -A "$tmp/lib9/packages" 2>/dev/null)"
+# A file still being written: what was read is not the file as it was when
+# its copy began (here a file whose size says 0 but that reads as more, as
+# a file growing under the copy does).
+if [ "$(id -u)" = 0 ]; then
+	rm -rf "$tmp/unfinished"; mkdir "$tmp/unfinished"
+	"$SYNTH_BIN" --out "$tmp/unfinished" --size tiny --version 4.1.7 --format dir >/dev/null
+	: >"$tmp/unfinished/$pkg417/notes.txt"
+	mount --bind /proc/version "$tmp/unfinished/$pkg417/notes.txt"
+	at_exit "umount '$tmp/unfinished/$pkg417/notes.txt' 2>/dev/null"
+	err=$("$ZTP_BIN" import --library "$tmp/lib9" "$tmp/unfinished/$pkg417" 2>&1); rc=$?
+	umount "$tmp/unfinished/$pkg417/notes.txt"
+	check_eq "a file that changes under the copy exits 1" 1 "$rc"
+	check_contains "saying so" "notes.txt changed while it was copied (0 bytes when the copy began" "$err"
+	check_eq "and takes nothing" "" "$(ls -A "$tmp/lib9/packages" 2>/dev/null)"
+else
+	skip "needs root: a bind mount stands for a file being written"
+fi
+
 # --- the progress bar on a terminal ---------------------------------------------
 out=$(script -qec "'$ZTP_BIN' import --library '$tmp/lib8' '$syn/$pkg417.zip'" /dev/null); rc=$?
 check_eq "import on a terminal exits 0" 0 "$rc"
