@@ -161,6 +161,28 @@ fleet_load(struct fleet *f, char **cause)
 }
 
 void
+fleet_restarted(struct fleet *f, int64_t now)
+{
+	struct phone	*p;
+
+	/*
+	 * Its image was being served when the daemon stopped (killed, or
+	 * the power went): how far it got was never recorded, and nothing
+	 * will end that transfer now.  Left upgrading, the report said "do
+	 * not unplug it" of a phone idle on its old firmware.  It goes back
+	 * to where the image found it: its next request decides.
+	 */
+	TAILQ_FOREACH(p, &f->phones, entry) {
+		if (p->state == PHONE_UPGRADING)
+			fleet_transition(f, p, FEV_IMAGE_UNPROVED, NULL, now,
+			    "the daemon stopped while it served this phone "
+			    "its image: how far it got is not known; its next "
+			    "request decides (if it sits idle on its old "
+			    "firmware, power-cycle it)");
+	}
+}
+
+void
 fleet_free(struct fleet *f)
 {
 	struct phone	*p;

@@ -265,6 +265,11 @@ struct fleet	*fleet_new(struct journal *, struct model_table *,
 		    const struct fleet_config *);
 /* Continue every phone from the journal. */
 int		 fleet_load(struct fleet *, char **);
+/*
+ * The daemon starts again on its journal: the transfers it was making are
+ * gone, and a phone left upgrading waits for nothing (the daemon, once).
+ */
+void		 fleet_restarted(struct fleet *, int64_t);
 void		 fleet_free(struct fleet *);
 void		 fleet_set_notify(struct fleet *, fleet_notify_fn, void *);
 /* Told of a phone forgotten, before it is freed. */

@@ -279,6 +279,7 @@ serve_setup(struct serve *s, char **cause)
 		return (-1);
 	fleet_set_notify(s->fleet, serve_phone_changed, s);
 	fleet_set_forgot(s->fleet, serve_phone_forgotten);
+	fleet_restarted(s->fleet, serve_now());
 	serve_watch_clock(s);
 	if (strcmp(s->opt.repoint, "ztp") != 0) {
 		if (provision_check_server_url(s->opt.repoint, &why) != 0) {

@@ -338,6 +338,7 @@ tr_start(struct tr *t)
 		goto fail;
 	fleet_set_notify(s->fleet, serve_phone_changed, s);
 	fleet_set_forgot(s->fleet, serve_phone_forgotten);
+	fleet_restarted(s->fleet, serve_now());
 	if (serve_set_repoint(s, t->repoint != NULL ? t->repoint : "ztp",
 	    &cause) != 0)
 		goto fail;
