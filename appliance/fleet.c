@@ -727,6 +727,34 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 		    now, evidence);
 		return;
 	}
+	/*
+	 * It proved its target by its own word and was given the CA and the
+	 * re-point; now the same kind of word says an older version.  No
+	 * phone goes back by itself: two phones answer as this MAC (a cloned
+	 * or mistyped MAC), or it was reset to older firmware.  Either way the
+	 * re-point recorded is not to be relied on: failed, saying so.
+	 */
+	if (src > VSRC_ABANDON && p->version_source > VSRC_ABANDON &&
+	    (p->state == PHONE_TRUSTING || p->state == PHONE_REPOINTED ||
+	    p->state == PHONE_RECOVERED || p->state == PHONE_VERIFIED) &&
+	    (m = fleet_model(f, p)) != NULL &&
+	    ucs_version_cmp(v, &m->target) < 0 && p->version[0] != '\0' &&
+	    !fleet_older_than(p->version, &m->target)) {
+		snprintf(older, sizeof older, "%s", p->version);
+		snprintf(p->version, sizeof p->version, "%s", text);
+		p->version_source = src;
+		fleet_fact(f, p, "version", text, now, evidence);
+		xasprintf(&why, "reports %s (%s) after it had proved %s and was "
+		    "given the CA and the re-point (%s): no phone goes back by "
+		    "itself, so two phones may answer as this MAC (check the "
+		    "labels), or it was reset to older firmware; the re-point "
+		    "is not to be relied on: retry it once it is the only "
+		    "phone with this MAC", text, version_source_name(src),
+		    older, p->repoint[0] != '\0' ? p->repoint : "ztp");
+		fleet_transition(f, p, FEV_OLDER_PROVED, why, now, evidence);
+		free(why);
+		return;
+	}
 	if (strcmp(text, p->version) == 0 && src <= p->version_source)
 		return;
 	/* The weakest evidence never overrides a stronger source. */
