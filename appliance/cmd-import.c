@@ -212,7 +212,7 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct library		*lib;
 	struct model_table	*models;
 	const char		*arg, *dir = LIBRARY_DEFAULT_DIR, *state = NULL;
-	char			*cause = NULL, **ids;
+	char			*cause = NULL, **ids, *joined;
 	json_t			*imported, *errors = NULL;
 	size_t			 j;
 	int			 c, first, i, rc = EXIT_OK, json = 0;
@@ -257,8 +257,15 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 			cmd_import_clear(&bar);
 			fflush(stdout);
 			fprintf(stderr, "ztp-rescue import: %s\n", cause);
+			/* Every path's refusal, one per line, not the first. */
 			if (errors == NULL)
 				errors = json_string(cause);
+			else {
+				xasprintf(&joined, "%s\n%s",
+				    json_string_value(errors), cause);
+				json_string_set(errors, joined);
+				free(joined);
+			}
 			free(cause);
 			cause = NULL;
 			rc = EXIT_RUNTIME;

@@ -34,6 +34,13 @@ static const struct {
 };
 
 static int	ident_is_lower_mac(const char *);
+static int	ident_hex_value(char);
+
+static int
+ident_hex_value(char c)
+{
+	return (isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
+}
 
 /* 12 lower-case hex digits exactly at s (more may follow). */
 static int
@@ -134,6 +141,13 @@ ident_classify_name(const char *name, struct ident_name *out)
 				out->kind = IDENT_FILE_MASTER_DEFAULT;
 			return;
 		}
+		/*
+		 * A group address (the low bit of the first byte set, as in
+		 * ff:ff:ff:ff:ff:ff) is no phone's: such a name is a stray
+		 * or forged one, never evidence about a phone.
+		 */
+		if (ident_hex_value(base[1]) & 1)
+			return;
 		out->kind = ident_suffixes[i].kind;
 		memcpy(out->mac, base, IDENT_MAC_LEN);
 		out->mac[IDENT_MAC_LEN] = '\0';

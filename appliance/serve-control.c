@@ -488,7 +488,7 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 {
 	struct serve	*s = arg;
 	json_t		*paths = json_object_get(args, "paths"), *v, *ids;
-	char		**got, **g;
+	char		**got, **g, *why, *next, *list;
 	size_t		 i;
 	unsigned int	 job;
 	int		 queued, rc;
@@ -515,20 +515,43 @@ serve_ctl_import(void *arg, json_t *args, json_t **result, char **error)
 	json_array_foreach(paths, i, v) {
 		if (!json_is_string(v))
 			continue;
+		why = NULL;
 		rc = library_import(s->library, s->models,
-		    json_string_value(v), NULL, &got, error);
+		    json_string_value(v), NULL, &got, &why);
 		for (g = got; g != NULL && *g != NULL; g++) {
 			json_array_append_new(ids, json_string(*g));
 			free(*g);
 		}
 		free(got);
-		if (rc != 0)
-			break;
+		/* A path refused does not stop the others: each is said. */
+		if (rc != 0) {
+			xasprintf(&next, "%s%s%s", *error != NULL ? *error : "",
+			    *error != NULL ? "\n" : "", why != NULL ? why :
+			    "not imported");
+			free(*error);
+			*error = next;
+		}
+		free(why);
 	}
-	/* What the paths before a failure imported is served all the same. */
+	/* What was imported beside a failure is served all the same. */
 	serve_refresh_provision(s);
 	serve_package_recheck(s, serve_now());
 	if (*error != NULL) {
+		/* The answer is an error: what was imported is said in it. */
+		if (json_array_size(ids) > 0) {
+			list = xstrdup("");
+			json_array_foreach(ids, i, v) {
+				xasprintf(&next, "%s%s%s", list, i > 0 ? ", " :
+				    "", json_string_value(v));
+				free(list);
+				list = next;
+			}
+			xasprintf(&next, "imported %s; not imported:\n%s", list,
+			    *error);
+			free(list);
+			free(*error);
+			*error = next;
+		}
 		json_decref(ids);
 		return (-1);
 	}

@@ -97,6 +97,23 @@ check_eq "wait:true answers with the packages imported" '[]' \
     "$(printf '%s' "$answer" | jq -c .imported)"
 check_contains "refuses an option-like path" "must be a path" \
     "$(ctl import 'paths[]=--library' 2>&1)"
+# A path refused stopped the rest: the package after it was never imported.
+"$SYNTH_BIN" --out "$d/after" --size tiny --version 5.4.0 --format zip \
+    >/dev/null 2>&1
+answer=$(ctl import "paths[]=$d/no-such" "paths[]=$d/also-missing" \
+    "paths[]=$(ls "$d/after/"*.zip)" "wait:=true" 2>&1); rc=$?
+check "wait:true with a path refused fails" test "$rc" -ne 0
+check_contains "it names the package imported after it" \
+    "imported 5.4.0.12410; not imported:" "$answer"
+check_contains "and each path refused" "also-missing" "$answer"
+check_contains "the first one too" "no-such" "$answer"
+check "the package after the refusals is in the library" sh -c \
+    "'$ZTP_BIN' library --library '$d/library' | grep -q 5.4.0.12410"
+# The import child said only the first refusal of several.
+err=$("$ZTP_BIN" import --library "$d/library" --progress-json \
+    "$d/no-such" "$d/also-missing" 2>/dev/null | tail -1 | jq -r .error)
+check_contains "the child's outcome names the first refusal" "no-such" "$err"
+check_contains "and the second" "also-missing" "$err"
 
 serve_stop
 

@@ -572,6 +572,18 @@ test_names_other(void **state)
 	/* Upper case: no phone asks so (see ident-names.c). */
 	check_name("0004F2AABBCC.cfg", IDENT_FILE_OTHER, "", "",
 	    "0004F2AABBCC.cfg");
+	/*
+	 * A group address is no phone's: an upload "ffffffffffff-app.log"
+	 * made a phone ffffffffffff and set its version from the log.
+	 */
+	check_name("ffffffffffff-app.log", IDENT_FILE_OTHER, "", "",
+	    "ffffffffffff-app.log");
+	check_name("010203040506.cfg", IDENT_FILE_OTHER, "", "",
+	    "010203040506.cfg");
+	check_name("0304f2aabbcc-boot.log", IDENT_FILE_OTHER, "", "",
+	    "0304f2aabbcc-boot.log");
+	check_name("0204f2aabbcc-boot.log", IDENT_FILE_BOOT_LOG,
+	    "0204f2aabbcc", "", "0204f2aabbcc-boot.log");
 	check_name("0004F2aabbcc-app.log", IDENT_FILE_OTHER, "", "",
 	    "0004F2aabbcc-app.log");
 	check_name("0004f2aabbcc-APP.log", IDENT_FILE_OTHER, "", "",
