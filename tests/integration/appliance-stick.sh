@@ -91,6 +91,17 @@ check_contains "a damaged zip: the import's failure and its reason" \
     "ztp-stick: import from $d/bad failed: " "$out"
 check_eq "the library still has the package" 1 "$(status "$d/state" .appliance.packages)"
 
+# A good package beside a damaged zip: both are said (it said only
+# "failed", as if nothing had come in).
+mkdir -p "$d/mixed/firmware"
+"$SYNTH_BIN" --out "$d/syn540" --size tiny --version 5.4.0 --format zip >/dev/null 2>&1
+cp "$d/syn540/"*.zip "$d/mixed/firmware/"
+cp "$d/bad/firmware/cut.zip" "$d/mixed/firmware/"
+out=$(stick "$d/state" "$d/mixed")
+check "a good package beside a damaged zip: named as imported" sh -c "echo '$out' |
+    grep -q '^ztp-stick: imported from $d/mixed: 1 package(s): 5\.4\.0\.12410; not imported: .*cut\.zip'"
+check_eq "the library has it" 2 "$(status "$d/state" .appliance.packages)"
+
 mkdir -p "$d/empty"
 check_contains "an empty stick is said so, without a job" \
     "ztp-stick: no packages in $d/empty" "$(stick "$d/state" "$d/empty")"
