@@ -98,8 +98,9 @@ cmd_status_alarms(json_t *app)
 		why = control_text(json_object_get(app, "journal_set_aside"),
 		    "path");
 		printf("The journal was damaged when the daemon started: it "
-		    "is kept as %s, and the phones it held are not listed "
-		    "here.\n", why);
+		    "is kept as %s; what could still be read of it was "
+		    "copied into the new one (the log says how much), what "
+		    "could not is not listed here.\n", why);
 		free(why);
 	}
 	if (json_is_string(json_object_get(app, "dhcp_link")))

@@ -256,6 +256,151 @@ fail:
 	return (NULL);
 }
 
+/*
+ * The rows of one table of a damaged journal that can still be read, in
+ * rowid order, copied into the same table of j.  At a page SQLite cannot
+ * read, the scan starts again further on (a damaged leaf hides only its
+ * own rows from a seek), further each time it fails, up to a limit.  Rows
+ * already in j are kept.  *stopped: the first error met, or NULL.
+ */
+static int64_t
+journal_salvage_table(struct journal *j, sqlite3 *old, const char *table,
+    char **stopped)
+{
+	sqlite3_stmt	*sel = NULL, *ins = NULL;
+	char		*sql, *marks;
+	int64_t		 rows = 0, from = INT64_MIN, step = 1, last;
+	int		 i, n, rc, jumps = 0, any;
+
+	*stopped = NULL;
+	xasprintf(&sql, "SELECT rowid, * FROM %s WHERE rowid > ? ORDER BY "
+	    "rowid", table);
+	rc = sqlite3_prepare_v2(old, sql, -1, &sel, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		*stopped = xstrdup(sqlite3_errmsg(old));
+		return (0);
+	}
+	n = sqlite3_column_count(sel) - 1;
+	marks = xstrdup("?");
+	for (i = 1; i < n; i++) {
+		xasprintf(&sql, "%s,?", marks);
+		free(marks);
+		marks = sql;
+	}
+	xasprintf(&sql, "INSERT OR IGNORE INTO %s VALUES (%s)", table, marks);
+	free(marks);
+	rc = sqlite3_prepare_v2(j->db, sql, -1, &ins, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		/* Another layout (an older release): not copied. */
+		*stopped = xstrdup(sqlite3_errmsg(j->db));
+		sqlite3_finalize(sel);
+		return (0);
+	}
+	last = from;
+	for (;;) {
+		sqlite3_reset(sel);
+		sqlite3_bind_int64(sel, 1, from);
+		any = 0;
+		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			any = 1;
+			last = sqlite3_column_int64(sel, 0);
+			for (i = 0; i < n; i++)
+				sqlite3_bind_value(ins, i + 1,
+				    sqlite3_column_value(sel, i + 1));
+			rc = sqlite3_step(ins);
+			sqlite3_reset(ins);
+			if (rc != SQLITE_DONE) {
+				if (*stopped == NULL)
+					*stopped = xstrdup(sqlite3_errmsg(
+					    j->db));
+				goto out;
+			}
+			rows++;
+		}
+		if (rc == SQLITE_DONE)
+			break;
+		if (*stopped == NULL)
+			*stopped = xstrdup(sqlite3_errmsg(old));
+		if (any)
+			step = 1;
+		else if (step < (int64_t)1 << 40)
+			step *= 2;
+		else
+			break;
+		if (++jumps > 64 || last > INT64_MAX - step)
+			break;
+		from = last == INT64_MIN ? step : last + step;
+		if (from > last)
+			last = from;
+	}
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(sel);
+	return (rows);
+}
+
+int
+journal_salvage(struct journal *j, const char *aside, char **summary)
+{
+	static const char *const tables[] = {
+		"phones", "events", "transfers", "syslog", "counters"
+	};
+	sqlite3		*old = NULL;
+	char		*uri, *line, *stopped, *cause = NULL;
+	int64_t		 rows, phones = 0;
+	size_t		 i;
+	int		 rc;
+
+	*summary = NULL;
+	/* Read only: the damaged file is kept as it is, for sqlite3 .recover. */
+	xasprintf(&uri, "file:%s?mode=ro", aside);
+	rc = sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		xasprintf(summary, "nothing could be read from it: %s",
+		    old != NULL ? sqlite3_errmsg(old) : sqlite3_errstr(rc));
+		sqlite3_close(old);
+		return (-1);
+	}
+	if (journal_exec(j, "BEGIN", &cause) != 0) {
+		xasprintf(summary, "nothing was copied: %s", cause);
+		free(cause);
+		sqlite3_close(old);
+		return (-1);
+	}
+	*summary = xstrdup("copied from it into the new journal:");
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		rows = journal_salvage_table(j, old, tables[i], &stopped);
+		if (i == 0)
+			phones = rows;
+		xasprintf(&line, "%s%s %s %lld%s%s", *summary, i > 0 ? "," : "",
+		    tables[i], (long long)rows, stopped != NULL ?
+		    " (then: " : "", stopped != NULL ? stopped : "");
+		free(*summary);
+		xasprintf(summary, "%s%s", line, stopped != NULL ? ")" : "");
+		free(line);
+		free(stopped);
+	}
+	sqlite3_close(old);
+	if (journal_exec(j, "COMMIT", &cause) != 0) {
+		free(*summary);
+		xasprintf(summary, "nothing was copied: %s", cause);
+		free(cause);
+		journal_exec(j, "ROLLBACK", NULL);
+		return (-1);
+	}
+	/* The per-phone syslog counts include what was copied. */
+	if (journal_load_syslog_counts(j, &cause) != 0) {
+		free(*summary);
+		*summary = cause;
+		return (-1);
+	}
+	return (phones > 0 ? 1 : 0);
+}
+
 void
 journal_close(struct journal *j)
 {

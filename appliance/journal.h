@@ -134,6 +134,13 @@ const char	*journal_failing(const struct journal *);
 const char	*journal_read_error(const struct journal *);
 /* A journal SQLite cannot read whole renamed aside (journal.c); 1 if so. */
 int		 journal_set_aside_damaged(const char *, char **, char **);
+/*
+ * What a journal set aside still holds, copied into j (just opened, before
+ * the fleet loads it): every row of each table up to the first page SQLite
+ * cannot read.  *summary says how many rows of each (allocated).  1 when
+ * phones were copied, 0 when none, -1 when nothing could be.
+ */
+int		 journal_salvage(struct journal *, const char *, char **);
 int		 journal_writable(struct journal *, int64_t);
 int64_t		 journal_counter(struct journal *, const char *);
 

@@ -195,21 +195,33 @@ serve_set_ca(struct serve *s, const char *path, char **cause)
 static void
 serve_journal_aside_note(struct serve *s)
 {
-	struct journal_event	ev;
+	struct journal_event	 ev;
+	char			*copied, *evidence;
+	int			 rc;
 
+	/*
+	 * One page SQLite cannot read (a stick pulled while it wrote) must
+	 * not cost the record of a whole closet: every row still readable
+	 * goes into the new journal, and the report shows those phones.
+	 */
+	rc = journal_salvage(s->journal, s->journal_aside, &copied);
 	log_error("journal: %s/%s was damaged (%s): it is kept as %s, and a "
-	    "new journal is started; the phones it held are not in the new "
-	    "one (copy it off the stick: 'sqlite3 FILE .recover' on any Linux "
-	    "machine saves what it still holds)", s->opt.state_dir,
-	    JOURNAL_FILE, s->journal_aside_why, s->journal_aside);
+	    "new journal is started; %s; %s (copy it off the stick: 'sqlite3 "
+	    "FILE .recover' on any Linux machine may save more)",
+	    s->opt.state_dir, JOURNAL_FILE, s->journal_aside_why,
+	    s->journal_aside, copied, rc == 1 ? "what was lost is not in the "
+	    "new one" : "the phones it held are not in the new one");
+	xasprintf(&evidence, "%s; %s", s->journal_aside_why, copied);
 	memset(&ev, 0, sizeof ev);
 	ev.ts = serve_now();
 	ev.mac = "";
 	ev.kind = "note";
 	ev.fact = "journal-set-aside";
 	ev.value = s->journal_aside;
-	ev.evidence = s->journal_aside_why;
+	ev.evidence = evidence;
 	journal_add_event(s->journal, &ev);
+	free(evidence);
+	free(copied);
 }
 
 static int

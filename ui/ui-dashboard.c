@@ -310,7 +310,7 @@ ui_header(struct ui *ui)
 		if (base != NULL && strrchr(base, '/') != NULL)
 			base = strrchr(base, '/') + 1;
 		snprintf(line, sizeof line, " JOURNAL WAS DAMAGED: a new one "
-		    "started; the old one, with earlier phones: %s",
+		    "started with what it still held; the old one: %s",
 		    base != NULL ? base : "?");
 	} else if (json_is_string(json_object_get(app, "dhcp_link")))
 		snprintf(line, sizeof line, " DHCP: %s",

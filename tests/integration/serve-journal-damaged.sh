@@ -2,9 +2,10 @@
 # A damaged journal (a stick pulled while it wrote, a flash that lost
 # pages): pages in the middle of journal.db overwritten.  The report read
 # from it says it is INCOMPLETE (it looked whole, exit 0); the daemon sets
-# it aside, never deletes it, and starts a new journal, saying so in the
-# log, in status and in the new journal's report (it failed every write
-# and so every phone); a phone then recovers, recorded.
+# it aside, never deletes it, and starts a new journal with every row it
+# can still read, saying so in the log, in status and in the new journal's
+# report (it failed every write and so every phone); a phone then
+# recovers, recorded.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
@@ -61,6 +62,17 @@ check_contains "the log says so, and how to save what it holds" \
     "journal: $D/state/journal.db was damaged (" "$(cat "$D/serve.log")"
 check_contains "and where it is" "it is kept as $D/state/$aside, and a new journal is started" \
     "$(cat "$D/serve.log")"
+grep 'was damaged' "$D/serve.log" | sed 's/^/# /'
+# Every row still readable goes into the new journal: the phones table is
+# whole here (pages 4 and 5 held events), and the report keeps the three
+# phones (it kept none: a closet's record lost to two pages).
+check_contains "the log says what was copied" \
+    "copied from it into the new journal: phones 3, events 0 (then: database disk image is malformed)" \
+    "$(cat "$D/serve.log")"
+check_eq "the phones it held are in the new journal" \
+    "repointed-quiet repointed-quiet repointed-quiet" \
+    "$(for m in 0004f2c00001 0004f2c00002 0004f2c00003; do
+	phone_field "$D" $m state; done | tr '\n' ' ' | sed 's/ $//')"
 check_eq "status --json: where it is" "$D/state/$aside" \
     "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.journal_set_aside.path)"
 check_contains "status says so" \
