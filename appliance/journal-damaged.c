@@ -1,7 +1,7 @@
 /*
  * A damaged journal, set aside when the daemon starts (journal.h): read by
- * SQLite's own quick_check, renamed with its WAL and shared memory, never
- * deleted.
+ * SQLite's own quick_check (its write-ahead log first, journal-wal.c),
+ * renamed with its WAL and shared memory, never deleted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,33 +14,16 @@
 #include "journal.h"
 #include "xmalloc.h"
 
-/*
- * Before the daemon opens its journal: one SQLite cannot read whole (a
- * stick pulled while it wrote, a flash that lost a page) would stop every
- * start, and a damaged file can only get worse by writing on.  It is
- * renamed to journal.db.damaged-TIME (its -wal and -shm too), never
- * deleted, and a new journal is started.  1 with *aside and *why when it
- * was set aside, 0 when whole or absent, -1 when it could not be renamed.
- */
-int
-journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
+/* 1 with *why when SQLite's quick_check finds a fault in the journal. */
+static int
+journal_quick_check(const char *path, char **why)
 {
-	static const char *const sidecar[] = { "", "-wal", "-shm" };
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
-	char		*path, *from, *to, stamp[32];
 	const char	*text;
-	time_t		 now = time(NULL);
-	struct tm	 tm;
 	size_t		 i;
 	int		 rc, damaged = 0;
 
-	*aside = *why = NULL;
-	xasprintf(&path, "%s/%s", state_dir, JOURNAL_FILE);
-	if (access(path, F_OK) != 0) {
-		free(path);
-		return (0);
-	}
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st,
@@ -63,6 +46,42 @@ journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	return (damaged);
+}
+
+/*
+ * Before the daemon opens its journal: one SQLite cannot read whole (a
+ * stick pulled while it wrote, a flash that lost a page) would stop every
+ * start, and a damaged file can only get worse by writing on.  It is
+ * renamed to journal.db.damaged-TIME (its -wal and -shm too), never
+ * deleted, and a new journal is started.  1 with *aside and *why when it
+ * was set aside, 0 when whole or absent, -1 when it could not be renamed.
+ */
+int
+journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	char		*path, *from, *to, stamp[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	size_t		 i;
+	int		 damaged;
+
+	*aside = *why = NULL;
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_FILE);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return (0);
+	}
+	/*
+	 * The log first: opened, SQLite would take its commits up to the
+	 * damage as all there is, then copy them in and delete the log.
+	 */
+	xasprintf(&from, "%s-wal", path);
+	damaged = journal_wal_damaged(from, why);
+	free(from);
+	if (!damaged)
+		damaged = journal_quick_check(path, why);
 	if (!damaged) {
 		free(path);
 		return (0);

@@ -135,6 +135,12 @@ const char	*journal_read_error(const struct journal *);
 /* A journal SQLite cannot read whole renamed aside (journal.c); 1 if so. */
 int		 journal_set_aside_damaged(const char *, char **, char **);
 /*
+ * 1 with *why when the write-ahead log at path has commits past a frame
+ * whose checksum fails (journal-wal.c); 0 when whole, torn only at its
+ * last commit, or absent.
+ */
+int		 journal_wal_damaged(const char *, char **);
+/*
  * What a journal set aside still holds, copied into j (just opened, before
  * the fleet loads it): every row of each table up to the first page SQLite
  * cannot read.  *summary says how many rows of each (allocated).  1 when
