@@ -325,7 +325,7 @@ int
 library_detect(const char *dir, struct library_file *files, size_t n,
     struct library_detect *d, char **cause)
 {
-	const char	*name;
+	const char	*name, *slash;
 	char		*path, *what;
 	size_t		 i, rlen, images = 0, partlen, bootroms = 0;
 	int		 has_sipver = 0, has_bootver = 0, bootrom_ld = 0;
@@ -336,8 +336,23 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 	d->parts = xcalloc(n + 1, sizeof *d->parts);
 	for (i = 0; i < n; i++) {
 		name = files[i].name + rlen;
-		if (strchr(name, '/') != NULL)
+		if ((slash = strrchr(name, '/')) != NULL) {
+			/*
+			 * A package inside a package (an older release kept in
+			 * old/): its images would be stored as files of this
+			 * one, and its own release never imported, unsaid.
+			 */
+			if (strcmp(slash + 1, "sip.ver") == 0 ||
+			    strcmp(slash + 1, "bootrom.ver") == 0 ||
+			    library_is_part_image(slash + 1, &partlen)) {
+				xasprintf(cause, "folder %.*s holds a package of "
+				    "its own (%s): two packages in one; import "
+				    "each on its own", (int)(slash - name), name,
+				    slash + 1);
+				return (-1);
+			}
 			continue;
+		}
 		/* A copy to the stick that did not finish (Windows leaves 0). */
 		if (files[i].size == 0 && (strcmp(name, "sip.ld") == 0 ||
 		    strcmp(name, "bootrom.ld") == 0 ||

@@ -192,6 +192,19 @@ else
 	skip "needs root: a bind mount stands for a file being written"
 fi
 
+# A package kept inside another (an older release in old/): its images
+# were stored as files of the outer one, and its release never imported.
+rm -rf "$tmp/nested"; mkdir "$tmp/nested"
+"$SYNTH_BIN" --out "$tmp/nested" --size tiny --version 5.4.1 --format dir >/dev/null
+"$SYNTH_BIN" --out "$tmp/nested/old" --size tiny --version 4.1.7 --format dir >/dev/null
+mv "$tmp/nested/old/$pkg417" "$tmp/nested/Polycom_UC_Software_5_4_1_release_sig_split/old"
+rmdir "$tmp/nested/old"
+err=$("$ZTP_BIN" import --library "$tmp/lib10" "$tmp/nested/Polycom_UC_Software_5_4_1_release_sig_split" 2>&1); rc=$?
+check_eq "a package inside a package exits 1" 1 "$rc"
+check_contains "saying which folder and what to do" "folder old holds a package of its own (" "$err"
+check_contains "and what to do" "two packages in one; import each on its own" "$err"
+check_eq "and takes nothing" "" "$(ls -A "$tmp/lib10/packages" 2>/dev/null)"
+
 # --- the progress bar on a terminal ---------------------------------------------
 out=$(script -qec "'$ZTP_BIN' import --library '$tmp/lib8' '$syn/$pkg417.zip'" /dev/null); rc=$?
 check_eq "import on a terminal exits 0" 0 "$rc"
