@@ -556,8 +556,22 @@ serve_tftp_resolve(void *arg, const struct tftp_request *req,
 {
 	struct serve		*s = arg;
 	struct serve_answer	 a;
+	struct ident_name	 in;
 	char			 ip[64];
 
+	/*
+	 * No phone asks for an image in netascii: the bytes it would get
+	 * are not the image, and a whole such transfer would be taken for
+	 * a flash.  Refused before the request counts for any phone.
+	 */
+	ident_classify_name(req->name, &in);
+	if (req->netascii && (in.kind == IDENT_FILE_IMAGE ||
+	    in.kind == IDENT_FILE_BOOTROM ||
+	    in.kind == IDENT_FILE_COMBINED_IMAGE)) {
+		*cause = xstrdup("an image is sent in octet (binary) mode only: "
+		    "netascii would change its bytes");
+		return (TFTP_ERR_ILLEGAL_OP);
+	}
 	serve_peer_ip(req->peer, ip, sizeof ip);
 	if (serve_resolve(s, XFER_TFTP, req->name, ip, NULL, req->peer_text, 0,
 	    &a) != 0) {

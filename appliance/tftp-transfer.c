@@ -55,6 +55,7 @@ tftp_read_start(struct tftp_transfer *t, const struct tftp_req *req,
 	rq.peer = &t->peer;
 	rq.local = &t->local;
 	rq.peer_text = t->peer_text;
+	rq.netascii = t->netascii;
 	t->content.fd = -1;
 	*cause = NULL;
 	code = srv->hooks.resolve(srv->hooks.arg, &rq, &t->content, cause);

@@ -36,6 +36,7 @@ struct tftp_request {
 	const struct sockaddr_storage	*peer;
 	const struct sockaddr_storage	*local;	/* the address it arrived on */
 	const char			*peer_text;	/* "192.0.2.7:1234" */
+	int				 netascii;	/* mode netascii, not octet */
 };
 
 /* What to send.  Exactly one of fd (>= 0) or buf is set. */

@@ -92,6 +92,17 @@ side_request() {
 	    | .events[].evidence' | grep -q 'runs this image'"
 }
 side_request 0004f2000e03 "transfers on workers"
+
+# An image asked for in netascii (no phone does: a technician's client in
+# ascii mode) got bytes that are not the image, and a whole such transfer
+# counted as the phone's flash.
+tget 0004f2000e05.cfg "$D/m.cfg"
+check_eq "an image in netascii is refused" \
+    "ERROR 4 an image is sent in octet (binary) mode only: netascii would change its bytes" \
+    "$("$D/tftp-tool" probe 127.0.0.1 "$TFTP" 1 3111-46162-001.sip.ld netascii)"
+check_eq "and it counts for no phone" seen "$(phone_field "$D" 0004f2000e05 state)"
+check_contains "a config file still comes in netascii" "OPCODE 3 BLOCK 1" \
+    "$("$D/tftp-tool" probe 127.0.0.1 "$TFTP" 1 0004f2000e05.cfg netascii)"
 serve_stop
 check "daemon up with one loop" serve_start "$D" --ca "$D/ca.pem" \
     --quiet-period 2 --tftp-workers 0
