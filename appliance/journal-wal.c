@@ -58,8 +58,7 @@ journal_wal_damaged(const char *path, char **why)
 	uint32_t	 s[2], salt1, salt2, page, n = 0, bad = 0;
 	uint32_t	 commits_after = 0, frames_after = 0;
 	size_t		 fsize;
-	ssize_t		 got;
-	int		 fd, big_endian, broken = 0;
+	int		 fd, big_endian, broken = 0, header_bad;
 
 	*why = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -75,20 +74,37 @@ journal_wal_damaged(const char *path, char **why)
 	salt2 = wal_get32(hdr + 20);
 	s[0] = s[1] = 0;
 	wal_checksum(big_endian, hdr, 24, s);
-	if (s[0] != wal_get32(hdr + 24) || s[1] != wal_get32(hdr + 28) ||
-	    page < 512 || page > 65536 || (page & (page - 1)) != 0) {
+	header_bad = s[0] != wal_get32(hdr + 24) || s[1] != wal_get32(hdr + 28);
+	if (page < 512 || page > 65536 || (page & (page - 1)) != 0) {
 		close(fd);
-		return (0);		/* an unused log: SQLite starts afresh */
+		return (0);		/* no frame can be found in it */
 	}
+	/*
+	 * A header SQLite cannot trust hides the whole log from it: what
+	 * follows is counted as after a break (its salts, if damaged, are
+	 * taken from the first frame).
+	 */
 	fsize = WAL_FRAME_HEADER + page;
 	frame = xmalloc(fsize);
-	while ((got = read(fd, frame, fsize)) == (ssize_t)fsize) {
+	if (header_bad)
+		broken = 1;
+	while (read(fd, frame, fsize) == (ssize_t)fsize) {
 		n++;
-		/* A frame of an older log (other salts): the log ends. */
+		if (header_bad && n == 1) {
+			salt1 = wal_get32(frame + 8);
+			salt2 = wal_get32(frame + 12);
+		}
+		/*
+		 * Other salts: a frame of an older log past the end of this
+		 * one, or this log's frame with its salt damaged.  Only
+		 * frames of this log after it tell the two apart.
+		 */
 		if (wal_get32(frame + 8) != salt1 ||
 		    wal_get32(frame + 12) != salt2) {
-			if (!broken)
-				break;
+			if (!broken) {
+				broken = 1;
+				bad = n;
+			}
 			continue;
 		}
 		if (broken) {
@@ -115,8 +131,13 @@ journal_wal_damaged(const char *path, char **why)
 	 */
 	if (commits_after < 2)
 		return (0);
-	xasprintf(why, "its write-ahead log (%s) is damaged at frame %u: "
-	    "%u later frames of %u commits could not be read", JOURNAL_FILE
-	    "-wal", bad, frames_after, commits_after);
+	if (header_bad)
+		xasprintf(why, "its write-ahead log (%s) has a damaged header: "
+		    "%u frames of %u commits could not be read", JOURNAL_FILE
+		    "-wal", frames_after, commits_after);
+	else
+		xasprintf(why, "its write-ahead log (%s) is damaged at frame "
+		    "%u: %u later frames of %u commits could not be read",
+		    JOURNAL_FILE "-wal", bad, frames_after, commits_after);
 	return (1);
 }

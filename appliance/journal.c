@@ -256,12 +256,57 @@ fail:
 	return (NULL);
 }
 
+/* 1 when a scan of sel from rowid >= from starts without an error. */
+static int
+journal_salvage_probe(sqlite3_stmt *sel, int64_t from)
+{
+	int	rc;
+
+	sqlite3_reset(sel);
+	sqlite3_bind_int64(sel, 1, from);
+	rc = sqlite3_step(sel);
+	sqlite3_reset(sel);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE);
+}
+
+/*
+ * The first rowid past last from which a scan starts again without an
+ * error: further each time (a damaged leaf hides only its own rows from a
+ * seek), then back by halves to the first readable row.  ">=", not ">":
+ * a seek past the largest key of the damaged leaf still lands in it.
+ * -1: none found.
+ */
+static int
+journal_salvage_resume(sqlite3_stmt *sel, int64_t last, int64_t *from)
+{
+	int64_t	bad, good, step = 1, mid;
+
+	if (last > INT64_MAX - ((int64_t)1 << 42))
+		return (-1);		/* a rowid no journal reaches */
+	bad = last + 1;			/* where the scan failed */
+	while (!journal_salvage_probe(sel, bad + step)) {
+		if (step >= (int64_t)1 << 40)
+			return (-1);
+		bad += step;
+		step *= 2;
+	}
+	good = bad + step;
+	while (good - bad > 1) {
+		mid = bad + (good - bad) / 2;
+		if (journal_salvage_probe(sel, mid))
+			good = mid;
+		else
+			bad = mid;
+	}
+	*from = good;
+	return (0);
+}
+
 /*
  * The rows of one table of a damaged journal that can still be read, in
- * rowid order, copied into the same table of j.  At a page SQLite cannot
- * read, the scan starts again further on (a damaged leaf hides only its
- * own rows from a seek), further each time it fails, up to a limit.  Rows
- * already in j are kept.  *stopped: the first error met, or NULL.
+ * rowid order, copied into the same table of j; past a page SQLite cannot
+ * read, the scan resumes at the first row it can.  Rows already in j are
+ * kept.  *stopped: the first error met, or NULL.
  */
 static int64_t
 journal_salvage_table(struct journal *j, sqlite3 *old, const char *table,
@@ -269,11 +314,11 @@ journal_salvage_table(struct journal *j, sqlite3 *old, const char *table,
 {
 	sqlite3_stmt	*sel = NULL, *ins = NULL;
 	char		*sql, *marks;
-	int64_t		 rows = 0, from = INT64_MIN, step = 1, last;
-	int		 i, n, rc, jumps = 0, any;
+	int64_t		 rows = 0, from = INT64_MIN, last = 0;
+	int		 i, n, rc, breaks = 0;
 
 	*stopped = NULL;
-	xasprintf(&sql, "SELECT rowid, * FROM %s WHERE rowid > ? ORDER BY "
+	xasprintf(&sql, "SELECT rowid, * FROM %s WHERE rowid >= ? ORDER BY "
 	    "rowid", table);
 	rc = sqlite3_prepare_v2(old, sql, -1, &sel, NULL);
 	free(sql);
@@ -298,13 +343,10 @@ journal_salvage_table(struct journal *j, sqlite3 *old, const char *table,
 		sqlite3_finalize(sel);
 		return (0);
 	}
-	last = from;
 	for (;;) {
 		sqlite3_reset(sel);
 		sqlite3_bind_int64(sel, 1, from);
-		any = 0;
 		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-			any = 1;
 			last = sqlite3_column_int64(sel, 0);
 			for (i = 0; i < n; i++)
 				sqlite3_bind_value(ins, i + 1,
@@ -323,17 +365,10 @@ journal_salvage_table(struct journal *j, sqlite3 *old, const char *table,
 			break;
 		if (*stopped == NULL)
 			*stopped = xstrdup(sqlite3_errmsg(old));
-		if (any)
-			step = 1;
-		else if (step < (int64_t)1 << 40)
-			step *= 2;
-		else
+		if (++breaks > 64 ||
+		    journal_salvage_resume(sel, last, &from) == -1)
 			break;
-		if (++jumps > 64 || last > INT64_MAX - step)
-			break;
-		from = last == INT64_MIN ? step : last + step;
-		if (from > last)
-			last = from;
+		last = from - 1;
 	}
 out:
 	sqlite3_finalize(ins);
@@ -354,7 +389,7 @@ journal_salvage(struct journal *j, const char *aside, char **summary)
 	int		 rc;
 
 	*summary = NULL;
-	/* Read only: the damaged file is kept as it is, for sqlite3 .recover. */
+	/* Read only: the damaged file is kept as it is, for sqlite3 .dump. */
 	xasprintf(&uri, "file:%s?mode=ro", aside);
 	rc = sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
 	    NULL);

@@ -471,9 +471,42 @@ import_archive_data(struct library_import *imp, struct archive_entry *e,
  * flipped in a .tar.gz often inflates without an error, and the damaged
  * image would be taken, its damage recorded in the manifest as the truth.
  * zlib checks them: the file is read through it once more to its end.
- * (A .tar.zst is checked by libzstd when its frames carry a checksum, as
- * the zstd tool writes them; xz and bzip2 check their own blocks.)
+ * (A .tar.zst: import_zstd_check(); xz and bzip2 check their own blocks.)
  */
+/*
+ * A tar ends at its end-of-archive blocks, before the end of the zstd
+ * frame whose checksum libzstd checks (when the frame has one, as the
+ * zstd tool writes it): the stream alone, read once more to its end.
+ */
+static int
+import_zstd_check(struct library_import *imp, char **cause)
+{
+	struct archive		*a;
+	struct archive_entry	*e;
+	const void		*buf;
+	size_t			 len;
+	la_int64_t		 off;
+	int			 r;
+
+	a = archive_read_new();
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_raw(a);
+	r = archive_read_open_filename(a, imp->source, IMPORT_CHUNK);
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(a, &e);
+	while (r == ARCHIVE_OK)
+		r = archive_read_data_block(a, &buf, &len, &off);
+	if (r != ARCHIVE_EOF) {
+		xasprintf(cause, "the archive is damaged or truncated: %s "
+		    "(copy it again from its source)", archive_error_string(a)
+		    != NULL ? archive_error_string(a) : "unreadable");
+		archive_read_free(a);
+		return (-1);
+	}
+	archive_read_free(a);
+	return (0);
+}
+
 static int
 import_gzip_check(struct library_import *imp, char **cause)
 {
@@ -485,6 +518,8 @@ import_gzip_check(struct library_import *imp, char **cause)
 	for (i = 0; i < archive_filter_count(imp->a); i++) {
 		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_GZIP)
 			gzipped = 1;
+		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_ZSTD)
+			return (import_zstd_check(imp, cause));
 	}
 	if (!gzipped)
 		return (0);
@@ -558,13 +593,6 @@ library_extract_archive(struct library_import *imp, char **cause)
 	import_support_filters(imp->a);
 	archive_read_support_format_zip(imp->a);
 	archive_read_support_format_tar(imp->a);
-	/*
-	 * A tar ends at its end-of-archive blocks, before the gzip or zstd
-	 * trailer whose checksum would catch damage the decompressor did not:
-	 * read on to the end of the file, so that the trailer is checked.
-	 */
-	archive_read_set_format_option(imp->a, "tar",
-	    "read_concatenated_archives", "1");
 	if (archive_read_open_filename(imp->a, imp->source, IMPORT_CHUNK) !=
 	    ARCHIVE_OK) {
 		/*
@@ -590,6 +618,25 @@ library_extract_archive(struct library_import *imp, char **cause)
 		r = archive_read_next_header(imp->a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
+		msg = archive_error_string(imp->a);
+		/*
+		 * A name libarchive could not convert to the locale's
+		 * characters (é in a zip, under the daemon's C locale): the
+		 * name's own refusal says it, not "damaged".
+		 */
+		if (r == ARCHIVE_WARN && msg != NULL &&
+		    strstr(msg, "cannot be converted") != NULL) {
+			if ((raw = archive_entry_pathname(e)) == NULL)
+				raw = archive_entry_pathname_utf8(e);
+			if (raw == NULL)
+				xasprintf(cause, "an entry has a name with a "
+				    "letter outside ASCII, a byte a firmware "
+				    "package never uses");
+			if (raw == NULL || import_name(raw, &name, cause) == -1)
+				goto out;
+			free(name);
+			name = NULL;
+		}
 		if (r != ARCHIVE_OK) {
 			/* Even a warning: a good package reads cleanly. */
 			msg = archive_error_string(imp->a);

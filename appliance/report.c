@@ -716,7 +716,8 @@ report_incomplete(struct journal *j, char **cause)
 	xasprintf(cause, "the report is INCOMPLETE: the journal cannot be "
 	    "read whole (%s), and what it lost is missing from it; keep the "
 	    "damaged journal.db (copy it off the stick: 'sqlite3 journal.db "
-	    ".recover' on any Linux machine saves what it still holds)",
+	    ".dump > journal.sql' on any Linux machine writes out every row "
+	    "it can still read)",
 	    journal_read_error(j));
 	return (-1);
 }

@@ -207,7 +207,8 @@ serve_journal_aside_note(struct serve *s)
 	rc = journal_salvage(s->journal, s->journal_aside, &copied);
 	log_error("journal: %s/%s was damaged (%s): it is kept as %s, and a "
 	    "new journal is started; %s; %s (copy it off the stick: 'sqlite3 "
-	    "FILE .recover' on any Linux machine may save more)",
+	    "FILE .dump > journal.sql' on any Linux machine writes out every "
+	    "row it can still read)",
 	    s->opt.state_dir, JOURNAL_FILE, s->journal_aside_why,
 	    s->journal_aside, copied, rc == 1 ? "what was lost is not in the "
 	    "new one" : "the phones it held are not in the new one");

@@ -65,6 +65,29 @@ printf '#mtree\n./pipe type=fifo mode=0644\n' >"$tmp/w/fifo.mtree"
 (cd "$good" && bsdtar -cf "$tmp/fifo.tar" . "@$tmp/w/fifo.mtree")
 refused "fifo" "$tmp/fifo.tar" 'is a FIFO'
 
+# A name no firmware package has: a letter outside ASCII in a zip (Info-ZIP
+# marks it UTF-8, which libarchive cannot convert in the C locale: it said
+# "damaged", and the technician downloaded it again for nothing), and a
+# terminal control in a tar.
+stage
+echo x >"$tmp/w/s/café.cfg"
+(cd "$tmp/w/s" && LC_ALL=C.UTF-8 zip -qr "$tmp/utf8.zip" .)
+(cd "$tmp/w/s" && LC_ALL=C.UTF-8 bsdtar --format zip -cf "$tmp/utf8-bsdtar.zip" .)
+for loc in C C.UTF-8; do
+	_err=$(LC_ALL=$loc "$ZTP_BIN" import --library "$lib" "$tmp/utf8.zip" 2>&1)
+	check_contains "a letter outside ASCII in a zip, locale $loc: said so" \
+	    'entry "caf\xc3\xa9.cfg" has a name with a byte a firmware package never uses' "$_err"
+	_err=$(LC_ALL=$loc "$ZTP_BIN" import --library "$lib" "$tmp/utf8-bsdtar.zip" 2>&1)
+	check_contains "the same from bsdtar, locale $loc: not 'damaged'" \
+	    'an entry has a name with a letter outside ASCII, a byte a firmware package never uses' "$_err"
+	check_eq "and nothing taken" "" "$(ls -A "$lib/packages" 2>/dev/null)"
+done
+stage
+printf x >"$tmp/w/s/$(printf 'a\033[2Jb').cfg"
+(cd "$tmp/w/s" && bsdtar -cf "$tmp/control.tar" .)
+refused "a terminal control in a tar" "$tmp/control.tar" \
+    'has a name with a byte a firmware package never uses'
+
 # 200 MB of zeros: a few hundred KB compressed (sparse: no disk used).
 stage
 truncate -s 200M "$tmp/w/s/zeros.bin"
@@ -135,6 +158,20 @@ printf '\377' | dd of="$tmp/crc.tar.gz" bs=1 seek=$_crc_at conv=notrunc 2>/dev/n
 check "the damage is real (gzip -t)" sh -c "! gzip -t '$tmp/crc.tar.gz' 2>/dev/null"
 refused "gzip whose check does not match" "$tmp/crc.tar.gz" \
     'its gzip check failed'
+
+# A zstd frame whose checksum does not match (the zstd tool writes one).
+(cd "$good" && tar -cf "$tmp/plain.tar" .)
+zstd -q "$tmp/plain.tar" -o "$tmp/crc.tar.zst"
+_end=$(( $(wc -c <"$tmp/crc.tar.zst") - 4 ))
+printf '\377\377\377\377' | dd of="$tmp/crc.tar.zst" bs=1 seek=$_end conv=notrunc 2>/dev/null
+refused "zstd whose checksum does not match" "$tmp/crc.tar.zst" \
+    'the archive is damaged or truncated'
+# Bytes after the tar's end-of-archive blocks (GNU tar ignores them): still
+# a package.  Reading on to the end of the stream refused it for a while.
+{ cat "$tmp/plain.tar"; head -c 4096 /dev/urandom; } | gzip >"$tmp/trailing.tar.gz"
+_out=$("$ZTP_BIN" import --library "$tmp/lib-trailing" "$tmp/trailing.tar.gz" 2>&1); _rc=$?
+check_eq "bytes after a tar's end: imported" 0 "$_rc"
+check_contains "saying what" "imported 5.4.0.12410" "$_out"
 
 head -c 5000 /dev/urandom >"$tmp/junk.zip"
 refused "not an archive" "$tmp/junk.zip" 'not an archive that can be imported'
