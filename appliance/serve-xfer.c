@@ -271,6 +271,24 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 	    (r->meaning == IMAGE_UNPROVED || r->meaning == IMAGE_FAILED_OURS) &&
 	    serve_xfer_image_busy(s, x))
 		x->decided = 1;
+	/*
+	 * Judged "read the header and runs this image" when its phone asked
+	 * for another file within the first window, the transfer then went
+	 * on to its end: the phone was taking the image after all.  The
+	 * whole image counts (current goes on to rebooting: its return
+	 * decides).  Past current (its trust file already went out) the
+	 * log says so and nothing moves.
+	 */
+	if (p != NULL && x->image && x->abandon_told &&
+	    r->meaning == IMAGE_COMPLETE) {
+		if (fleet_lifecycle_allows(p->state, FEV_IMAGE_WHOLE))
+			x->decided = 0;
+		else
+			log_warn("phone %s: %s to %s, judged read after its "
+			    "header, was then acknowledged whole; the phone "
+			    "is %s already", p->mac, esc, ev->peer_text,
+			    phone_state_name(p->state));
+	}
 	if (p != NULL && x->image && !x->decided) {
 		switch (r->meaning) {
 		case IMAGE_COMPLETE:
@@ -397,6 +415,7 @@ serve_moved_on(struct serve *s, struct phone *p, const char *next,
 		if (r->meaning != IMAGE_ABANDONED)
 			continue;
 		x->decided = 1;
+		x->abandon_told = 1;
 		esc = log_escape(x->name, strlen(x->name));
 		next_esc = log_escape(next, strlen(next));
 		xasprintf(&evidence, "tftp %s to %s abandoned (the phone read "

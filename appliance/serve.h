@@ -108,6 +108,7 @@ struct serve_xfer {
 	uint64_t		 bytes;		/* acknowledged, last progress */
 	uint64_t		 window;	/* fleet_xfer_window() */
 	int			 decided;	/* image outcome already told */
+	int			 abandon_told;	/* ... as read-the-header */
 	int			 started;	/* the server said it started */
 	LIST_ENTRY(serve_xfer)	 entry;
 };

@@ -92,6 +92,14 @@ side_request() {
 	    | .events[].evidence' | grep -q 'runs this image'"
 }
 side_request 0004f2000e03 "transfers on workers"
+# Asked within the first window (one block read): judged read-the-header
+# then, the image then read whole all the same: it stayed current, the
+# report's proof false.  The whole image counts.
+tget 0004f2000e06.cfg "$D/m.cfg"
+out=$("$D/tftp-tool" side 127.0.0.1 "$TFTP" $img 1 0004f2000e06-phone.cfg)
+check_contains "one block read, then another file: the image still ends whole" \
+    "complete 25165824" "$out"
+check "so it is rebooting, not current" wait_for 5 state_is "$D" 0004f2000e06 rebooting
 
 # An image asked for in netascii (no phone does: a technician's client in
 # ascii mode) got bytes that are not the image, and a whole such transfer
