@@ -1372,12 +1372,27 @@ fleet_clock_moved(struct fleet *f, int64_t delta)
 }
 
 void
+fleet_set_listening(struct fleet *f, int listening, int64_t now)
+{
+	if (!listening)
+		f->deaf = 1;
+	else if (f->deaf) {
+		f->deaf = 0;
+		f->config.listening_since = now;
+		f->relistened = 1;
+	}
+}
+
+void
 fleet_tick(struct fleet *f, int64_t now)
 {
 	struct phone	*p;
 	char		*why;
 	int64_t		 from;
 
+	/* A cable out: the phones' silence is not heard, so not counted. */
+	if (f->deaf)
+		return;
 	TAILQ_FOREACH(p, &f->phones, entry) {
 		if (!fleet_lifecycle_allows(p->state, FEV_QUIET))
 			continue;
@@ -1390,6 +1405,14 @@ fleet_tick(struct fleet *f, int64_t now)
 			xasprintf(&why, "no request for %" PRId64 " s after it "
 			    "fetched its re-point file (quiet period %" PRId64
 			    " s)", (now - from) / 1000,
+			    f->config.quiet_ms / 1000);
+		else if (f->relistened)
+			xasprintf(&why, "no request for %" PRId64 " s since "
+			    "the phones' link came back, %" PRId64 " s after "
+			    "it fetched its re-point file (quiet period %"
+			    PRId64 " s; the time the link was down is not "
+			    "counted)", (now - from) / 1000,
+			    (now - p->last_seen) / 1000,
 			    f->config.quiet_ms / 1000);
 		else
 			xasprintf(&why, "no request for %" PRId64 " s since "

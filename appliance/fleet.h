@@ -253,6 +253,12 @@ struct fleet {
 	fleet_forgot_fn		 forgot;	/* a phone forgotten, may be NULL */
 	void			*notify_arg;
 	struct plan_table	*plans;		/* upgrade-paths.tsv */
+	/*
+	 * The phones' link is down (a cable out): silence there proves
+	 * nothing, and the quiet period counts again from its return.
+	 */
+	int			 deaf;
+	int			 relistened;	/* listening_since: the link */
 };
 
 const char	*phone_state_name(enum phone_state);
@@ -369,6 +375,12 @@ void		 fleet_progress(struct fleet *, struct phone *, const char *,
 void		 fleet_tick(struct fleet *, int64_t);
 /* The wall clock was set by this many ms: the phones' times move with it. */
 void		 fleet_clock_moved(struct fleet *, int64_t);
+/*
+ * Whether the daemon can hear the phones now (their interface has its
+ * link and address): no phone is made quiet while it cannot, and the
+ * quiet period counts from when it can again.
+ */
+void		 fleet_set_listening(struct fleet *, int, int64_t);
 /*
  * A ZTP reachability check ended (ok 1 or 0) for this CA fingerprint and
  * re-point target: kept, and told to every repointed-quiet or verified

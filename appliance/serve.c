@@ -739,6 +739,9 @@ serve_tick(evutil_socket_t fd, short events, void *arg)
 
 	/* A phone repointed-quiet by silence: nothing is answered on it. */
 	journal_scope_begin(s->journal, JOURNAL_SCOPE_EVENT);
+	/* A cable out: silence is not heard (dhcp-link.c says why). */
+	fleet_set_listening(s->fleet, s->dhcp == NULL ||
+	    dhcp_link_problem(s->dhcp) == NULL, serve_now());
 	fleet_tick(s->fleet, serve_now());
 	journal_scope_end(s->journal);
 	serve_phones_tick(s);

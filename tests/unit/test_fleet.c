@@ -163,6 +163,49 @@ test_clock_set_ahead(void **state)
 	assert_int_equal(p->state, PHONE_RECOVERED);
 }
 
+/*
+ * The phones' cable out for longer than the quiet period right after a
+ * phone fetched its re-point file: it was made repointed-quiet while no
+ * request could have reached the daemon.  Now silence counts only while
+ * the link is there, from its return.
+ */
+static void
+test_link_down_not_quiet(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 tgt = ver("4.1.7.5432");
+	json_t			*evs, *e;
+	size_t			 i;
+	int			 said = 0;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET 0004f2000001.cfg");
+	fleet_learn_model(c->f, p, "VVX410", NULL, 1001, "User-Agent");
+	fleet_learn_version(c->f, p, &tgt, VSRC_UA, 1002, "UA Application");
+	fleet_set_trust(c->f, "ab", "ztp");
+	fleet_phase2_served(c->f, p, 0, 1003, "GET ztp-rescue.cfg");
+	fleet_phase2_served(c->f, p, 1, 1004, "delivered");
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_set_listening(c->f, 0, 2000);
+	fleet_tick(c->f, 2000 + 40000);
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	/* Back at 45 s: 5 s of silence from then, not before. */
+	fleet_set_listening(c->f, 1, 45000);
+	fleet_tick(c->f, 45000 + 4999);
+	assert_int_equal(p->state, PHONE_REPOINTED);
+	fleet_tick(c->f, 45000 + 5000);
+	assert_int_equal(p->state, PHONE_RECOVERED);
+	evs = journal_events_json(c->j, MAC);
+	json_array_foreach(evs, i, e) {
+		if (json_is_string(json_object_get(e, "evidence")) &&
+		    strstr(json_string_value(json_object_get(e, "evidence")),
+		    "since the phones' link came back") != NULL)
+			said = 1;
+	}
+	json_decref(evs);
+	assert_true(said);
+}
+
 static void
 test_newer_never_downgraded(void **state)
 {
@@ -630,6 +673,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bootrom_loop_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_not_quiet,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_not_quiet, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_set_ahead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_recovery, setup,
