@@ -103,6 +103,11 @@ cmd_status_alarms(json_t *app)
 		    "could not is not listed here.\n", why);
 		free(why);
 	}
+	if (json_is_string(json_object_get(app, "dhcp_other_server")))
+		printf("ANOTHER DHCP SERVER answers on the phones' segment "
+		    "(%s): phones may take its leases; unplug it or cut its "
+		    "switch port\n", json_string_value(json_object_get(app,
+		    "dhcp_other_server")));
 	if (json_is_string(json_object_get(app, "dhcp_link")))
 		printf("DHCP: %s\n", json_string_value(json_object_get(app,
 		    "dhcp_link")));

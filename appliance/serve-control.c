@@ -103,6 +103,14 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "dhcp_link", s->dhcp != NULL &&
 	    dhcp_link_problem(s->dhcp) != NULL ?
 	    json_string(dhcp_link_problem(s->dhcp)) : json_null());
+	/*
+	 * Another DHCP server answering on the phones' segment while we
+	 * serve (dhcp-sniff.c): phones may take its leases.  It was said in
+	 * the log only.
+	 */
+	json_object_set_new(app, "dhcp_other_server", s->dhcp != NULL &&
+	    dhcp_rogue(s->dhcp) != NULL ? json_string(dhcp_rogue(s->dhcp)) :
+	    json_null());
 	/* The report kept on the stick (serve --report-dir), and why not. */
 	json_object_set_new(app, "report_dir", s->opt.report_dir != NULL ?
 	    json_string(s->opt.report_dir) : json_null());

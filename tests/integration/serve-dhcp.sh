@@ -111,6 +111,30 @@ check_eq "same address" "ip=$ip" "$(grep '^ip=' "$d/renew")"
 check_eq "still no boot server for the re-pointed phone" "" \
     "$(grep -E '^(opt160|tftp)=' "$d/renew")"
 
+# Another DHCP server appearing on the segment while the daemon serves:
+# noticed from its answers, and said in status and on the console (it was
+# said in the log only).  The client asks from the appliance's side, so
+# that only the other server hears it; the broadcast flag puts its answer
+# on the wire.
+check_eq "no other server said yet" null \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp_other_server)"
+ip netns exec "$ph" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
+    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
+    --dhcp-leasefile="$d/rogue.leases" --log-facility="$d/rogue.log" &
+rogue=$!
+at_exit "kill $rogue 2>/dev/null"
+sleep 0.5
+ip netns exec "$app" udhcpc -f -q -n -B -i lan0 -s /bin/true -t 3 -T 1 \
+    >/dev/null 2>&1
+check "the other server is in status" wait_for 10 sh -c "'$ZTP_BIN' status \
+    --state '$d/state' --json | jq -r .appliance.dhcp_other_server |
+    grep -q '^server 10.99.0.'"
+check_contains "and in its text, with what to do" \
+    "ANOTHER DHCP SERVER answers on the phones' segment (server 10.99.0." \
+    "$("$ZTP_BIN" status --state "$d/state")"
+kill "$rogue"
+
 kill "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
 check "dnsmasq stops with the daemon" sh -c "! kill -0 $dns 2>/dev/null ||
