@@ -350,10 +350,13 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 	}
 	if (s->discovers >= 3 && s->requests == 0 &&
 	    now - s->first_dhcp >= st->refuse_ms) {
-		snprintf(reason, rsize, "DHCP but refused our offer");
+		snprintf(reason, rsize, "DHCP but took no offer of ours");
+		/* Only its DISCOVERs are seen: no offer may have been made. */
 		snprintf(evidence, esize, "%u DISCOVERs in %d s and no "
 		    "REQUEST: it does not accept what the appliance offers (a "
-		    "DHCP option it requires, or a filter)", s->discovers,
+		    "DHCP option it requires, or a filter), or the appliance "
+		    "made it no offer (its address pool full: more hosts "
+		    "than addresses; check the leases first)", s->discovers,
 		    (int)((now - s->first_dhcp) / 1000));
 		return (1);
 	}

@@ -142,8 +142,8 @@ check_eq "with its static address" \
     "$(silent_is 0004f2000062)"
 check "the refusing phone is listed" wait_for 20 \
     sh -c "'$ZTP_BIN' status --state '$d/state' --json |
-    jq -e '.silent[] | select(.mac == \"0004f2000063\" and .reason == \"DHCP but refused our offer\")' >/dev/null"
-check_eq "as refusing our offer" "|DHCP but refused our offer|null|null" \
+    jq -e '.silent[] | select(.mac == \"0004f2000063\" and .reason == \"DHCP but took no offer of ours\")' >/dev/null"
+check_eq "as refusing our offer" "|DHCP but took no offer of ours|null|null" \
     "$(silent_is 0004f2000063)"
 check_contains "it was offered an address and sent no REQUEST" \
     "refused (no REQUEST)" "$(cat "$d/rf.log")"
@@ -183,7 +183,7 @@ check_eq "the report lists every silent phone with its reason" \
 "0004f2000051|static address 10.20.4.17, no DHCP|10.20.4.17
 0004f2000061|took our lease, asked for nothing in 5 s|$ip61
 0004f2000062|static address 10.20.5.18, no DHCP|10.20.5.18
-0004f2000063|DHCP but refused our offer|
+0004f2000063|DHCP but took no offer of ours|
 0004f2000064|tags VLAN 20 (802.1Q tag on its frames)|
 0004f2000065|declined our address $ip65 (it says the address is in use: another host on the segment has it)|" \
     "$(jq -r '.silent | sort_by(.mac)[] | "\(.mac)|\(.reason)|\(.address)"' \
