@@ -301,7 +301,9 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 		snprintf(reason, rsize, "took the offer of another DHCP server "
 		    "%s", s->other_server);
 		snprintf(evidence, esize, "its DHCP REQUEST names server %s, "
-		    "not the appliance", s->other_server);
+		    "not the appliance: take that server off the segment (or "
+		    "cut its switch port), then power-cycle the phone; no "
+		    "factory reset is needed for this", s->other_server);
 		return (1);
 	}
 	/*

@@ -405,6 +405,10 @@ test_reason_static_and_lease(void **state)
 	feed(&st, &f, -1, 1000);
 	reason_is(&st, 1000, "took the offer of another DHCP server "
 	    "192.0.2.1", "names server 192.0.2.1");
+	/* What to do is to remove that server, not to reset the phone. */
+	reason_is(&st, 2000, "took the offer of another DHCP server "
+	    "192.0.2.1", "then power-cycle the phone; no factory reset is "
+	    "needed for this");
 
 	/* DISCOVERs and never a REQUEST. */
 	table(&st, -1);
