@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <ifaddrs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,23 @@ dhcp_guard_default_route(const char *iface)
 	    dhcp_guard_default_route6(iface));
 }
 
+/* The prefix length of a contiguous netmask, or -1. */
+static int
+dhcp_guard_prefix(const struct sockaddr *mask)
+{
+	uint32_t	m;
+	int		n = 0;
+
+	if (mask == NULL || mask->sa_family != AF_INET)
+		return (-1);
+	m = ntohl(((const struct sockaddr_in *)mask)->sin_addr.s_addr);
+	while (m & 0x80000000U) {
+		n++;
+		m <<= 1;
+	}
+	return (m == 0 ? n : -1);
+}
+
 int
 dhcp_guard_check(const char *iface, const struct dhcp_net *net, char **cause)
 {
@@ -80,6 +98,7 @@ dhcp_guard_check(const char *iface, const struct dhcp_net *net, char **cause)
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
 	char			 text[INET6_ADDRSTRLEN], *foreign = NULL;
+	int			 plen;
 
 	if (strlen(iface) >= IFNAMSIZ || if_nametoindex(iface) == 0) {
 		xasprintf(cause, "interface '%s' does not exist; see 'ztp-rescue "
@@ -102,6 +121,23 @@ dhcp_guard_check(const char *iface, const struct dhcp_net *net, char **cause)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			sin = (struct sockaddr_in *)i->ifa_addr;
+			if (sin->sin_addr.s_addr == net->addr.s_addr &&
+			    (plen = dhcp_guard_prefix(i->ifa_netmask)) != -1 &&
+			    plen != net->prefix) {
+				/* dnsmasq would lease where we cannot reach. */
+				inet_ntop(AF_INET, &sin->sin_addr, text,
+				    sizeof text);
+				xasprintf(cause, "interface %s has the "
+				    "appliance's address %s with prefix /%d, "
+				    "not /%d: phones leased outside /%d could "
+				    "not be reached; remove it ('ip addr del "
+				    "%s/%d dev %s': it is put back with /%d), "
+				    "or give --address %s/%d", iface, text,
+				    plen, net->prefix, plen, text, plen, iface,
+				    net->prefix, text, plen);
+				freeifaddrs(ifa);
+				return (-1);
+			}
 			if (sin->sin_addr.s_addr == net->addr.s_addr)
 				continue;
 			inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text);

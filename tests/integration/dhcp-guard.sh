@@ -131,6 +131,17 @@ check_contains "and it names the address" \
     "$err"
 ip -n "$app" addr del 192.168.77.5/24 dev lan0
 
+# The appliance's own address with another prefix (an earlier 'net
+# --address .../30'): dnsmasq leased a /24 the appliance could not reach.
+ip -n "$app" addr add 10.99.0.1/30 dev lan0
+err=$(ip netns exec "$app" timeout 60 "$ZTP_BIN" dhcpd --iface lan0 \
+    --address 10.99.0.1/24 --state "$t/s3b" --no-probe 2>&1)
+check_eq "the appliance's address with another prefix: refused (exit 1)" 1 "$?"
+check_contains "saying which, and what to do" \
+    "interface lan0 has the appliance's address 10.99.0.1 with prefix /30, not /24: phones leased outside /30 could not be reached; remove it ('ip addr del 10.99.0.1/30 dev lan0': it is put back with /24), or give --address 10.99.0.1/30" \
+    "$err"
+ip -n "$app" addr del 10.99.0.1/30 dev lan0
+
 err=$(ip netns exec "$app" timeout 60 "$ZTP_BIN" dhcpd --iface nope0 \
     --address 10.99.0.1/24 --state "$t/s4" --no-probe 2>&1)
 check_eq "a missing interface is refused (exit 1)" 1 "$?"
