@@ -191,6 +191,8 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 					s->leased_at = now;
 			}
 		} else if (fi->dhcp_type == DHCP_DECLINE &&
+		    /* Only after our lease: a forged one proves nothing. */
+		    s->leased_at != 0 &&
 		    (fi->dhcp_server_id.s_addr == st->self.s_addr ||
 		    (fi->dhcp_server_id.s_addr == 0 &&
 		    sighting_ours(st, fi->dhcp_requested)))) {

@@ -503,6 +503,15 @@ test_reason_decline(void **state)
 	sighting_leased(&st, "0004f2aabb01", "10.99.0.9", NULL, 24050);
 	reason_is(&st, 24000 + SIGHTING_QUIET_MS,
 	    "took our lease, asked for nothing in 60 s", "leased 10.99.0.9");
+	/*
+	 * A DECLINE with no lease of ours before it (a host forging them
+	 * for random MACs): it was "declined our address ... after the
+	 * appliance's ACK" with no ACK ever sent.
+	 */
+	table(&st, -1);
+	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "10.99.0.1", "10.99.0.7");
+	feed(&st, &f, -1, 1000);
+	reason_is(&st, 1000, NULL, NULL);
 	/* A DECLINE to another server is not about our address. */
 	table(&st, -1);
 	dhcp_frame(&f, phone, -1, DHCP_DECLINE, "192.0.2.1", "192.0.2.50");
