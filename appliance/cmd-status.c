@@ -108,6 +108,9 @@ cmd_status_alarms(json_t *app)
 		    "(%s): phones may take its leases; unplug it or cut its "
 		    "switch port\n", json_string_value(json_object_get(app,
 		    "dhcp_other_server")));
+	if (json_is_string(json_object_get(app, "dhcp_pool_full")))
+		printf("DHCP: %s\n", json_string_value(json_object_get(app,
+		    "dhcp_pool_full")));
 	if (json_is_string(json_object_get(app, "dhcp_link")))
 		printf("DHCP: %s\n", json_string_value(json_object_get(app,
 		    "dhcp_link")));

@@ -110,6 +110,9 @@ struct dhcp {
 	char			(*done)[DHCP_MAC_LEN + 1];
 	size_t			 ndone;
 	unsigned long		 rogue_warned;
+	/* dnsmasq's "no address available": its pool is full. */
+	time_t			 pool_full_at;
+	char			 pool_full[256];
 	int			 any;		/* answer every client */
 	const struct oui_list	*ouis;
 	dhcp_ignored_fn		 ignored_fn;
@@ -139,6 +142,7 @@ static int	dhcp_write_file(const char *, const char *, mode_t, char **);
 static int	dhcp_spawn(struct dhcp *, char **);
 static int	dhcp_child_drop(uid_t, gid_t);
 static void	dhcp_err_lines(struct dhcp *);
+static void	dhcp_pool_line(struct dhcp *, const char *);
 static void	dhcp_err_cb(evutil_socket_t, short, void *);
 static void	dhcp_child_cb(evutil_socket_t, short, void *);
 static void	dhcp_restart_cb(evutil_socket_t, short, void *);
@@ -495,6 +499,7 @@ dhcp_err_lines(struct dhcp *d)
 		log_debug("dhcp: %s", line);
 		if (strstr(line, "DHCP, IP range") != NULL)
 			d->ready = 1;
+		dhcp_pool_line(d, line);
 		if (*line != '\0')
 			snprintf(d->lastline, sizeof d->lastline, "%s", line);
 		free(line);
@@ -503,6 +508,40 @@ dhcp_err_lines(struct dhcp *d)
 		memmove(d->errbuf, d->errbuf + len, d->errlen - len);
 		d->errlen -= len;
 	}
+}
+
+/*
+ * "DHCPDISCOVER(lan0) 00:04:f2:aa:bb:cc no address available": a phone got
+ * no offer.  Said in the log at most once a minute, and in status while it
+ * lasts (dhcp_pool_full): phones asking then were listed as refusing an
+ * offer never made, and nothing said why.
+ */
+static void
+dhcp_pool_line(struct dhcp *d, const char *line)
+{
+	const char	*p, *mac;
+	time_t		 now = time(NULL);
+	int		 n;
+
+	if ((p = strstr(line, "no address available")) == NULL)
+		return;
+	mac = strchr(line, ')');
+	n = mac != NULL && mac < p ? (int)(p - mac - 1) : 0;
+	snprintf(d->pool_full, sizeof d->pool_full, "the address pool is "
+	    "full: %.*s got no address; a host asking for addresses without "
+	    "end, or more phones and hosts than the range holds (a shorter "
+	    "--address prefix gives more)", n > 2 ? n - 2 : 0,
+	    n > 2 ? mac + 2 : "");
+	if (now - d->pool_full_at >= 60)
+		log_warn("dhcp: %s", d->pool_full);
+	d->pool_full_at = now;
+}
+
+const char *
+dhcp_pool_problem(const struct dhcp *d)
+{
+	return (d->pool_full_at != 0 && time(NULL) - d->pool_full_at < 60 ?
+	    d->pool_full : NULL);
 }
 
 /* An asynchronous start has ended: NULL cause when dnsmasq serves. */

@@ -274,6 +274,8 @@ const char *dhcp_link_text(const struct dhcp_link *);	/* NULL: up */
 const char	*dhcp_last_restart(const struct dhcp *);
 /* What is wrong with the interface DHCP serves on, or NULL (dhcp-link.c). */
 const char	*dhcp_link_problem(const struct dhcp *);
+/* dnsmasq said "no address available" in the last minute: why, or NULL. */
+const char	*dhcp_pool_problem(const struct dhcp *);
 /* How often dnsmasq was restarted since dhcp_start. */
 unsigned	 dhcp_restarts(const struct dhcp *);
 /*

@@ -111,6 +111,9 @@ serve_status_json(struct serve *s)
 	json_object_set_new(app, "dhcp_other_server", s->dhcp != NULL &&
 	    dhcp_rogue(s->dhcp) != NULL ? json_string(dhcp_rogue(s->dhcp)) :
 	    json_null());
+	json_object_set_new(app, "dhcp_pool_full", s->dhcp != NULL &&
+	    dhcp_pool_problem(s->dhcp) != NULL ?
+	    json_string(dhcp_pool_problem(s->dhcp)) : json_null());
 	/* The report kept on the stick (serve --report-dir), and why not. */
 	json_object_set_new(app, "report_dir", s->opt.report_dir != NULL ?
 	    json_string(s->opt.report_dir) : json_null());

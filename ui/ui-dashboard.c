@@ -317,6 +317,9 @@ ui_header(struct ui *ui)
 		    "phones (%s): phones may take its leases: unplug it or "
 		    "cut its port", json_string_value(json_object_get(app,
 		    "dhcp_other_server")));
+	else if (json_is_string(json_object_get(app, "dhcp_pool_full")))
+		snprintf(line, sizeof line, " DHCP: %s",
+		    json_string_value(json_object_get(app, "dhcp_pool_full")));
 	else if (json_is_string(json_object_get(app, "dhcp_link")))
 		snprintf(line, sizeof line, " DHCP: %s",
 		    json_string_value(json_object_get(app, "dhcp_link")));
