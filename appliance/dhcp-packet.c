@@ -104,7 +104,8 @@ dhcp_packet_discover(uint8_t *buf, size_t len, const uint8_t *mac,
 {
 	static const uint8_t	options[] = {
 		53, 1, DHCP_DISCOVER,
-		55, 4, 1, 3, 54, 66,	/* mask, router, server id, 66 */
+		/* mask, router, server id, 66, and 160 (Polycom's boot URL) */
+		55, 5, 1, 3, 54, 66, 160,
 		/*
 		 * A phone's vendor class: a server that answers only
 		 * phones (another appliance, a site's voice scope) is a

@@ -177,6 +177,7 @@ check "the first one still serves" kill -0 "$first"
 ip netns exec "$rogue" dnsmasq --keep-in-foreground --conf-file=/dev/null \
     --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
     --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
+    --dhcp-option=160,http://10.99.0.2/cust/ \
     --dhcp-leasefile="$t/rogue2.leases" --log-facility="$t/rogue2.log" &
 rogue_pid=$!
 at_exit "kill $rogue_pid 2>/dev/null"
@@ -184,6 +185,9 @@ sleep 0.5
 out=$(ip netns exec "$client" "$ZTP_BIN" dhcpd --iface eth0 --probe-only \
     --probe-ms 5000 2>&1)
 check_contains "a client now sees the rogue" "offer server=10.99.0.2" "$out"
+# The boot URL phones would get from it: the probe did not ask for 160.
+check_contains "with the option 160 phones would get from it" \
+    "opt160=http://10.99.0.2/cust/" "$out"
 check_contains "and the appliance" "offer server=10.99.0.1" "$out"
 echo state >"$t/cmd"
 check "the state is reported" wait_for 5 grep -q '^state ' "$t/first"
