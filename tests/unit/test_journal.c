@@ -257,16 +257,16 @@ test_transfers_in_asking_order(void **state)
 	journal_close(j);
 }
 
-/* What another process would read: committed rows only. */
+/* The first column of sql's first row, read from file by another process. */
 static long long
-committed(const char *sql)
+query_at(const char *file, const char *sql)
 {
 	sqlite3		*db;
 	sqlite3_stmt	*st;
-	char		 path[128];
+	char		 path[256];
 	long long	 v = -1;
 
-	snprintf(path, sizeof path, "file:%s/journal.db?mode=ro", dir);
+	snprintf(path, sizeof path, "file:%s?mode=ro", file);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_URI, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
@@ -276,6 +276,16 @@ committed(const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return (v);
+}
+
+/* What another process would read: committed rows only. */
+static long long
+committed(const char *sql)
+{
+	char	file[128];
+
+	snprintf(file, sizeof file, "%s/journal.db", dir);
+	return (query_at(file, sql));
 }
 
 static void
@@ -366,26 +376,6 @@ test_fact_commits_pending(void **state)
 	assert_int_equal(committed("SELECT bytes_served FROM phones WHERE "
 	    "mac = '0004f2000001'"), 6);
 	journal_close(j);
-}
-
-static long long
-query_at(const char *file, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	char		 path[256];
-	long long	 v = -1;
-
-	snprintf(path, sizeof path, "file:%s?mode=ro", file);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_URI, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return (v);
 }
 
 /*
