@@ -51,6 +51,7 @@ struct dhcp_link {
 	unsigned		 ifindex;	/* as last seen; 0: gone */
 	char			*text;		/* what is wrong, or NULL */
 	int64_t			 brought_up;	/* the last repair, monotonic ms */
+	int			 force;		/* --force: no production check */
 };
 
 static void	dhcp_link_read_cb(evutil_socket_t, short, void *);
@@ -80,7 +81,7 @@ dhcp_link_watch(struct event_base *base, const struct dhcp_config *dc,
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.nl_family = AF_NETLINK;
-	sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+	sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
 		xasprintf(cause, "cannot watch %s's link: %s", iface,
 		    strerror(errno));
@@ -94,6 +95,7 @@ dhcp_link_watch(struct event_base *base, const struct dhcp_config *dc,
 		l->vid = dc->vlan_id;
 	}
 	l->net = *net;
+	l->force = dc->force;
 	l->fn = fn;
 	l->arg = arg;
 	l->fd = fd;
@@ -224,7 +226,8 @@ dhcp_link_vlan(struct dhcp_link *l, unsigned *ifindex)
 static void
 dhcp_link_check(struct dhcp_link *l)
 {
-	char		*text = NULL, *why = NULL, addr[INET_ADDRSTRLEN];
+	char		*text = NULL, *why = NULL, *guard = NULL;
+	char		 addr[INET_ADDRSTRLEN];
 	unsigned	 ifindex, old_ifindex = l->ifindex;
 	short		 flags = 0;
 	int		 coming = 0;
@@ -263,6 +266,16 @@ dhcp_link_check(struct dhcp_link *l)
 	} else if (!(flags & IFF_RUNNING))
 		xasprintf(&text, "%s has no link: is the cable in, and the "
 		    "switch port on?", l->iface);
+	else if (!l->force && dhcp_guard_check(l->iface, &l->net, &guard) != 0) {
+		/*
+		 * What the start refuses, appearing while DHCP serves (the
+		 * cable moved to a site port, a network manager's lease): the
+		 * start-up checks held only at the start.
+		 */
+		xasprintf(&text, "%s: is the cable still in the phones' "
+		    "switch?", guard);
+		free(guard);
+	}
 	free(why);
 	l->ifindex = ifindex;
 

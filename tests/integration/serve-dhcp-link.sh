@@ -101,6 +101,23 @@ check_contains "the log says so" \
 lease first 0004f2aaee01 VVX-VVX_411
 check_contains "a phone gets a lease" "ip=10.99.0." "$(cat "$d/bound" 2>/dev/null)"
 
+# --- What the start refuses, appearing while DHCP serves (the cable moved
+# to a site port, a network manager's lease): it was said nowhere.
+ip -n "$app" addr add 192.168.77.5/24 dev lan0
+check "another network's address on lan0: status says so" wait_for 10 \
+    sh -c "'$ZTP_BIN' status --state '$d/state' --json | jq -r .appliance.dhcp_link |
+    grep -q \"^interface lan0 has address 192.168.77.5, which is not the appliance's (10.99.0.1)\""
+check_contains "with the question to ask" "is the cable still in the phones' switch?" \
+    "$(appliance dhcp_link)"
+ip -n "$app" addr del 192.168.77.5/24 dev lan0
+check "gone again: dhcp_link is null" wait_for 10 link_is null
+ip -n "$app" route add default via 10.99.0.254 dev lan0
+check "a default route on lan0: status says so" wait_for 10 \
+    sh -c "'$ZTP_BIN' status --state '$d/state' --json | jq -r .appliance.dhcp_link |
+    grep -q '^interface lan0 has a default route: it looks like a production network'"
+ip -n "$app" route del default
+check "gone again: dhcp_link is null (route)" wait_for 10 link_is null
+
 # --- The adapter unplugged: the interface gone.
 ip -n "$app" link del lan0
 gone="lan0 is gone (a USB adapter unplugged?): plug it back in; its address comes back by itself"
