@@ -467,13 +467,6 @@ import_archive_data(struct library_import *imp, struct archive_entry *e,
 }
 
 /*
- * libarchive does not check a gzip trailer's CRC-32 and length: a byte
- * flipped in a .tar.gz often inflates without an error, and the damaged
- * image would be taken, its damage recorded in the manifest as the truth.
- * zlib checks them: the file is read through it once more to its end.
- * (A .tar.zst: import_zstd_check(); xz and bzip2 check their own blocks.)
- */
-/*
  * A tar ends at its end-of-archive blocks, before the end of the zstd
  * frame whose checksum libzstd checks (when the frame has one, as the
  * zstd tool writes it): the stream alone, read once more to its end.
@@ -507,29 +500,26 @@ import_zstd_check(struct library_import *imp, char **cause)
 	return (0);
 }
 
+/*
+ * libarchive does not check a gzip trailer's CRC-32 and length: a byte
+ * flipped in a .tar.gz often inflates without an error, and the damaged
+ * image would be taken, its damage recorded in the manifest as the truth.
+ * zlib checks them: the file is read through it once more to its end.
+ */
 static int
 import_gzip_check(struct library_import *imp, char **cause)
 {
-	static char	 buf[64 * 1024];
 	gzFile		 gz;
 	const char	*msg;
-	int		 i, n, errnum, gzipped = 0;
+	int		 n, errnum;
 
-	for (i = 0; i < archive_filter_count(imp->a); i++) {
-		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_GZIP)
-			gzipped = 1;
-		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_ZSTD)
-			return (import_zstd_check(imp, cause));
-	}
-	if (!gzipped)
-		return (0);
 	if ((gz = gzopen(imp->source, "rb")) == NULL) {
 		xasprintf(cause, "cannot read it again to check it: %s",
 		    strerror(errno != 0 ? errno : ENOMEM));
 		return (-1);
 	}
-	gzbuffer(gz, sizeof buf);
-	while ((n = gzread(gz, buf, sizeof buf)) > 0)
+	gzbuffer(gz, IMPORT_CHUNK);
+	while ((n = gzread(gz, imp->buf, IMPORT_CHUNK)) > 0)
 		;
 	if (n < 0) {
 		msg = gzerror(gz, &errnum);
@@ -540,6 +530,24 @@ import_gzip_check(struct library_import *imp, char **cause)
 		return (-1);
 	}
 	gzclose(gz);
+	return (0);
+}
+
+/*
+ * The checks of the compressed stream that reading the tar did not make
+ * (xz and bzip2 check their own blocks as they are read).
+ */
+static int
+import_stream_check(struct library_import *imp, char **cause)
+{
+	int	i;
+
+	for (i = 0; i < archive_filter_count(imp->a); i++) {
+		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_GZIP)
+			return (import_gzip_check(imp, cause));
+		if (archive_filter_code(imp->a, i) == ARCHIVE_FILTER_ZSTD)
+			return (import_zstd_check(imp, cause));
+	}
 	return (0);
 }
 
@@ -689,7 +697,7 @@ library_extract_archive(struct library_import *imp, char **cause)
 		free(name);
 		name = NULL;
 	}
-	if (import_gzip_check(imp, cause) == -1)
+	if (import_stream_check(imp, cause) == -1)
 		goto out;
 	imp->done = imp->total;
 	import_report(imp, "");
