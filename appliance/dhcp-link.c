@@ -230,7 +230,7 @@ dhcp_link_check(struct dhcp_link *l)
 	char		 addr[INET_ADDRSTRLEN];
 	unsigned	 ifindex, old_ifindex = l->ifindex;
 	short		 flags = 0;
-	int		 coming = 0;
+	int		 coming = 0, back;
 
 	inet_ntop(AF_INET, &l->net.addr, addr, sizeof addr);
 	ifindex = if_nametoindex(l->iface);
@@ -280,6 +280,7 @@ dhcp_link_check(struct dhcp_link *l)
 	l->ifindex = ifindex;
 
 	/* Said once per change: the log, and the status from l->text. */
+	back = text == NULL && l->text != NULL;
 	if ((text == NULL) != (l->text == NULL) ||
 	    (text != NULL && strcmp(text, l->text) != 0)) {
 		if (text == NULL)
@@ -294,7 +295,9 @@ dhcp_link_check(struct dhcp_link *l)
 	} else
 		free(text);
 	if (ifindex != 0 && ifindex != old_ifindex)
-		l->fn(l->arg);
+		l->fn(l->arg, DHCP_LINK_NEW_INTERFACE);
+	if (back)
+		l->fn(l->arg, DHCP_LINK_BACK);
 	if (l->text != NULL)
 		dhcp_link_schedule(l, coming ? DHCP_LINK_UP_MS :
 		    DHCP_LINK_RETRY_MS);

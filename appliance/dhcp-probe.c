@@ -33,6 +33,7 @@ struct dhcp_probe_first {
 	char		*text;
 	struct in_addr	 sid;
 	unsigned	 others;
+	struct in_addr	 self;	/* our own dnsmasq's answers: none */
 };
 
 static void
@@ -42,6 +43,8 @@ dhcp_probe_first_cb(void *arg, const struct in_addr *sid,
 	struct dhcp_probe_first	*pf = arg;
 	char			 server[INET_ADDRSTRLEN], offer[INET_ADDRSTRLEN];
 
+	if (pf->self.s_addr != 0 && sid->s_addr == pf->self.s_addr)
+		return;
 	if (pf->text != NULL) {
 		if (sid->s_addr != pf->sid.s_addr)
 			pf->others++;
@@ -54,11 +57,14 @@ dhcp_probe_first_cb(void *arg, const struct in_addr *sid,
 }
 
 int
-dhcp_probe(const char *iface, unsigned timeout_ms, char **found, char **cause)
+dhcp_probe(const char *iface, unsigned timeout_ms, const struct in_addr *self,
+    char **found, char **cause)
 {
 	struct dhcp_probe_first	pf;
 
 	memset(&pf, 0, sizeof pf);
+	if (self != NULL)
+		pf.self = *self;
 	*found = NULL;
 	if (dhcp_probe_offers(iface, timeout_ms, dhcp_probe_first_cb, &pf,
 	    cause) != 0) {

@@ -136,6 +136,8 @@ struct dhcp {
 	size_t			 probelen;
 	struct event		*ready_ev;
 	char			*other_server;	/* the probe's find, or NULL */
+	struct dhcp_recheck	*recheck;	/* the probe again, running */
+	char			*late_server;	/* its find, or NULL */
 };
 
 static int	dhcp_write_file(const char *, const char *, mode_t, char **);
@@ -149,7 +151,7 @@ static void	dhcp_restart_cb(evutil_socket_t, short, void *);
 static void	dhcp_sock_cb(evutil_socket_t, short, void *);
 static void	dhcp_sniff_cb(evutil_socket_t, short, void *);
 static void	dhcp_ignored_cb(void *, const struct dhcp_ignored *);
-static void	dhcp_link_cb(void *);
+static void	dhcp_link_cb(void *, enum dhcp_link_change);
 static int	dhcp_reap(struct dhcp *, int);
 static void	dhcp_close_child(struct dhcp *);
 static int	dhcp_wait_ready(struct dhcp *, char **);
@@ -709,13 +711,71 @@ dhcp_ignored(const struct dhcp *d, size_t *n)
 	return (dhcp_sniff_ignored(d->sniff, n));
 }
 
-/* The interface is a new one: the requests are read from it now. */
+/* The probe run again when the link came back: what it heard. */
 static void
-dhcp_link_cb(void *arg)
+dhcp_recheck_cb(void *arg, int rc, const char *text)
+{
+	struct dhcp	*d = arg;
+
+	if (rc == -1)
+		log_warn("dhcp: cannot check %s again for another DHCP server: "
+		    "%s", d->iface, text);
+	else if (rc == 1) {
+		log_warn("dhcp: ANOTHER DHCP SERVER answers on %s: %s (found "
+		    "when its link came back); phones may get their address "
+		    "from it: unplug it or cable the appliance to an isolated "
+		    "switch", d->iface, text);
+		free(d->late_server);
+		d->late_server = xstrdup(text);
+	} else {
+		if (d->late_server != NULL)
+			log_info("dhcp: no other DHCP server answers on %s now",
+			    d->iface);
+		free(d->late_server);
+		d->late_server = NULL;
+	}
+	/* Last: text is the recheck's. */
+	dhcp_recheck_free(d->recheck);
+	d->recheck = NULL;
+}
+
+/*
+ * The link is back (the cable went in after the start, or back in the
+ * phones' switch): the start-up probe may have heard nothing for want of
+ * a wire, so ask again.
+ */
+static void
+dhcp_link_back(struct dhcp *d)
+{
+	char	*why = NULL;
+
+	if (d->cfg.skip_probe)
+		return;
+	dhcp_recheck_free(d->recheck);
+	d->recheck = dhcp_recheck_start(d->base, d->iface, d->cfg.probe_ms !=
+	    0 ? d->cfg.probe_ms : DHCP_PROBE_MS, &d->net.addr, dhcp_recheck_cb,
+	    d, &why);
+	if (d->recheck == NULL) {
+		log_warn("dhcp: cannot check %s again for another DHCP server: "
+		    "%s", d->iface, why);
+		free(why);
+	}
+}
+
+/*
+ * The interface is a new one: the requests are read from it now.  Or it is
+ * right again.
+ */
+static void
+dhcp_link_cb(void *arg, enum dhcp_link_change change)
 {
 	struct dhcp	*d = arg;
 	char		*why = NULL;
 
+	if (change == DHCP_LINK_BACK) {
+		dhcp_link_back(d);
+		return;
+	}
 	if (d->sniff != NULL && dhcp_sniff_rebind(d->sniff, d->iface,
 	    &why) != 0) {
 		log_warn("dhcp: %s; only an ASCII option 60 will be seen", why);
@@ -1012,7 +1072,7 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 		return (NULL);
 	if (!dc->skip_probe) {
 		rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ? dc->probe_ms :
-		    DHCP_PROBE_MS, &found, &why);
+		    DHCP_PROBE_MS, NULL, &found, &why);
 		rc = dhcp_probe_verdict(d, rc, rc == 1 ? found : why, cause);
 		free(found);
 		free(why);
@@ -1124,7 +1184,7 @@ dhcp_start_async(struct event_base *base, const struct dhcp_config *dc,
 		case 0:
 			close(p[0]);
 			rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ?
-			    dc->probe_ms : DHCP_PROBE_MS, &found, &why);
+			    dc->probe_ms : DHCP_PROBE_MS, NULL, &found, &why);
 			dprintf(p[1], "%d %s", rc, rc == 1 ? found :
 			    rc == -1 ? why : "");
 			_exit(0);
@@ -1173,6 +1233,7 @@ dhcp_free(struct dhcp *d)
 			unlink(d->pid_path);
 		}
 	}
+	dhcp_recheck_free(d->recheck);
 	if (d->probe_pid != -1) {
 		kill(d->probe_pid, SIGKILL);
 		while (waitpid(d->probe_pid, &i, 0) == -1 && errno == EINTR)
@@ -1211,6 +1272,7 @@ dhcp_free(struct dhcp *d)
 	free(d->pid_path);
 	free(d->reason);
 	free(d->other_server);
+	free(d->late_server);
 	free(d->done);
 	free(d);
 }
@@ -1337,8 +1399,11 @@ const char *
 dhcp_rogue(const struct dhcp *d)
 {
 	unsigned long	count;
+	const char	*seen = NULL;
 
-	return (d->sniff != NULL ? dhcp_sniff_rogue(d->sniff, &count) : NULL);
+	if (d->sniff != NULL)
+		seen = dhcp_sniff_rogue(d->sniff, &count);
+	return (seen != NULL ? seen : d->late_server);
 }
 
 int

@@ -97,9 +97,24 @@ const struct dhcp_ignored *dhcp_ignored(const struct dhcp *, size_t *);
 /*
  * Probe the segment on iface for another DHCP server: DISCOVER, wait
  * timeout_ms.  Returns 1 and *found ("server 192.0.2.1 offered 192.0.2.50")
- * when one answers, 0 when none, -1 with *cause on error.
+ * when one answers, 0 when none, -1 with *cause on error.  Answers from the
+ * server identifier self (our own dnsmasq, once it serves) do not count.
  */
-int		 dhcp_probe(const char *, unsigned, char **, char **);
+int		 dhcp_probe(const char *, unsigned, const struct in_addr *,
+		    char **, char **);
+
+/*
+ * The same probe again in a child process, while DHCP serves (the phones'
+ * link came back: the start-up probe may have run with no cable in).  The
+ * callback gets the probe's return and its text, once; not after
+ * dhcp_recheck_free.
+ */
+struct dhcp_recheck;
+typedef void (*dhcp_recheck_fn)(void *, int, const char *);
+struct dhcp_recheck *dhcp_recheck_start(struct event_base *, const char *,
+		    unsigned, const struct in_addr *, dhcp_recheck_fn, void *,
+		    char **);
+void		 dhcp_recheck_free(struct dhcp_recheck *);
 
 /*
  * Everything below is the module's own plumbing, exposed for the standalone
@@ -260,10 +275,15 @@ int	 dhcp_netif_describe(const char *, char **, char **);
 /*
  * The DHCP interface watched while DHCP runs (dhcp-link.c): a cable pulled,
  * a USB adapter plugged out and in.  The callback is told when the
- * interface is a new one (plugged in again), up with its address.
+ * interface is a new one (plugged in again), up with its address, and when
+ * everything wrong with it was put right (the link is back).
  */
 struct dhcp_link;
-typedef void (*dhcp_link_fn)(void *);
+enum dhcp_link_change {
+	DHCP_LINK_NEW_INTERFACE,
+	DHCP_LINK_BACK
+};
+typedef void (*dhcp_link_fn)(void *, enum dhcp_link_change);
 struct dhcp_link *dhcp_link_watch(struct event_base *,
 	    const struct dhcp_config *, const struct dhcp_net *, dhcp_link_fn,
 	    void *, char **);
@@ -280,7 +300,8 @@ const char	*dhcp_pool_problem(const struct dhcp *);
 unsigned	 dhcp_restarts(const struct dhcp *);
 /*
  * Another DHCP server seen answering on the segment while we serve: the
- * last answer ("server 10.99.0.2 offered 10.99.0.153"), or NULL.
+ * last answer ("server 10.99.0.2 offered 10.99.0.153"), or what the probe
+ * found when the link came back, or NULL.
  */
 const char	*dhcp_rogue(const struct dhcp *);
 /* Process id of the current dnsmasq, or -1. */

@@ -152,6 +152,33 @@ check "its binary option 60 is read from the new interface (model)" \
     wait_for 10 sh -c "[ \"\$('$ZTP_BIN' status --state '$d/state' --json |
     jq -r '.phones[] | select(.mac == \"0004f2aaee02\") | .model')\" = VVX450 ]"
 
+# --- The cable in after a start without one (or back from a site port):
+# the start-up check for another DHCP server heard nothing for want of a
+# wire, and was not run again; a server that answers phones by unicast
+# through a switch never reaches the listener either.  The check runs again
+# when the link comes back.  (Another server, brought up meanwhile.)
+ip -n "$ph" link set eth0 down
+check "the cable out again" wait_for 10 link_is "$nolink"
+ip -n "$ph" addr flush dev eth0
+ip -n "$ph" addr add 10.99.0.2/24 dev eth0
+ip netns exec "$ph" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
+    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
+    --dhcp-leasefile="$d/rogue.leases" --log-facility="$d/rogue.log" &
+rogue=$!
+at_exit "kill $rogue 2>/dev/null"
+sleep 0.5
+ip -n "$ph" link set eth0 up
+check "the link back: another server is found without a phone asking" \
+    wait_for 20 sh -c "'$ZTP_BIN' status --state '$d/state' --json |
+    jq -r .appliance.dhcp_other_server | grep -q '^server 10.99.0.2 offered 10.99.0.15'"
+check "the log says the check found it when the link came back" wait_for 20 \
+    grep -q "ANOTHER DHCP SERVER answers on lan0: server 10.99.0.2 offered 10.99.0.15[0-9] (found when its link came back)" \
+    "$d/serve.log"
+kill "$rogue"
+wait "$rogue" 2>/dev/null
+ip -n "$ph" addr flush dev eth0
+
 check "the daemon is still up" kill -0 "$SERVE_PID"
 kill "$SERVE_PID"
 wait "$SERVE_PID"
