@@ -49,6 +49,7 @@ static int	fleet_model_untrusted(struct fleet *, struct phone *,
 static void	fleet_load_one(void *, const struct phone *);
 static int	fleet_flashed_bootrom(const struct phone *);
 static int	fleet_loop_stopped(const struct fleet *, const struct phone *);
+static const char *fleet_flash_remedy(const struct phone *, const char *);
 static void	fleet_loop_fail(struct fleet *, struct phone *, int64_t,
 		    const char *);
 static void	fleet_no_progress(struct fleet *, struct phone *,
@@ -150,6 +151,8 @@ fleet_load_one(void *arg, const struct phone *row)
 	p = xmalloc(sizeof *p);
 	*p = *row;
 	p->reason = row->reason != NULL ? xstrdup(row->reason) : NULL;
+	p->held_reason = row->held_reason != NULL ?
+	    xstrdup(row->held_reason) : NULL;
 	TAILQ_INSERT_TAIL(&f->phones, p, entry);
 	f->nphones++;
 }
@@ -192,6 +195,7 @@ fleet_free(struct fleet *f)
 	while ((p = TAILQ_FIRST(&f->phones)) != NULL) {
 		TAILQ_REMOVE(&f->phones, p, entry);
 		free(p->reason);
+		free(p->held_reason);
 		free(p);
 	}
 	plan_table_free(f->plans);
@@ -276,7 +280,7 @@ fleet_transition(struct fleet *f, struct phone *p, enum fleet_event event,
 	enum phone_state	 from = p->state, held_from = p->held_from;
 	enum phone_state	 to;
 	int64_t			 since = p->state_since;
-	char			*old_reason;
+	char			*old_reason, *old_held = p->held_reason;
 
 	if (fleet_lifecycle_next(from, event, fleet_model(f, p) != NULL,
 	    held_from, &to) != 0)
@@ -284,6 +288,19 @@ fleet_transition(struct fleet *f, struct phone *p, enum fleet_event event,
 	/* reason may be p->reason itself: copy it before anything else. */
 	old_reason = p->reason;
 	p->reason = reason != NULL ? xstrdup(reason) : NULL;
+	/*
+	 * A hold keeps the reason it covers and a release to that state gives
+	 * it back ("runs 5.4.1, newer than its target: not downgraded" was
+	 * lost).  A failed phone released starts afresh, without it.
+	 */
+	if (to == PHONE_HELD && from != PHONE_HELD)
+		p->held_reason = old_reason != NULL ? xstrdup(old_reason) :
+		    NULL;
+	else if (event == FEV_RELEASE && reason == NULL && to == held_from) {
+		p->reason = old_held;
+		p->held_reason = NULL;
+	} else if (from == PHONE_HELD && to != PHONE_HELD)
+		p->held_reason = NULL;	/* retried, forgotten: not given back */
 	memset(&ev, 0, sizeof ev);
 	ev.ts = now;
 	ev.mac = p->mac;
@@ -304,14 +321,20 @@ fleet_transition(struct fleet *f, struct phone *p, enum fleet_event event,
 		log_warn("phone %s: %s -> %s (%s) not made: the journal cannot "
 		    "record it", p->mac, phone_state_name(from),
 		    phone_state_name(to), fleet_event_name(event));
-		free(p->reason);
+		if (p->reason != old_held)
+			free(p->reason);
+		if (p->held_reason != old_held)
+			free(p->held_reason);
 		p->reason = old_reason;
+		p->held_reason = old_held;
 		p->state = from;
 		p->held_from = held_from;
 		p->state_since = since;
 		return (-1);
 	}
 	free(old_reason);
+	if (p->held_reason != old_held && p->reason != old_held)
+		free(old_held);
 	log_info("phone %s: %s -> %s%s%s (%s)", p->mac, phone_state_name(from),
 	    phone_state_name(to), p->reason != NULL ? ": " : "",
 	    p->reason != NULL ? p->reason : "", evidence);
@@ -684,7 +707,9 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	 * its image whole: the flash did not take.  Fresh evidence only.
 	 */
 	if (fleet_lifecycle_allows(p->state, FEV_STILL_OLDER) &&
-	    src == VSRC_UA && !fleet_flashed_bootrom(p) &&
+	    (src == VSRC_UA || (src == VSRC_APPLOG &&
+	    p->state == PHONE_REBOOTING && p->image_withheld_at != 0)) &&
+	    !fleet_flashed_bootrom(p) &&
 	    (m = fleet_model(f, p)) != NULL &&
 	    ucs_version_cmp(v, &m->target) < 0) {
 		progress = fleet_older_than(p->version, v);
@@ -917,6 +942,7 @@ fleet_image_finished(struct fleet *f, struct phone *p, const char *name,
 	fleet_progress(f, p, name, bytes, total, 0);
 	switch (outcome) {
 	case IMAGE_COMPLETE:
+		p->image_withheld_at = 0;
 		/* The loop bound counts the same image taken whole. */
 		if (strcmp(p->flashed, name) != 0) {
 			snprintf(p->flashed, sizeof p->flashed, "%s", name);
@@ -984,6 +1010,30 @@ fleet_loop_stopped(const struct fleet *f, const struct phone *p)
 }
 
 /*
+ * Who may refuse an image the phone took whole, and what to do: a separate
+ * BootROM (SIP 3.2 and older: it asked for bootrom.ld, or runs such a
+ * version) can be updated first; from UC Software 3.3 on the phone has an
+ * Updater instead, and "update the BootROM" is no step for it.
+ */
+static const char *
+fleet_flash_remedy(const struct phone *p, const char *still)
+{
+	struct ucs_version	 v, sip33;
+	char			*cause = NULL;
+	int			 bootrom = p->has_bootrom;
+
+	if (!bootrom && still != NULL && ucs_version_parse(still, &v,
+	    &cause) == 0 && ucs_version_parse("3.3.0", &sip33, &cause) == 0)
+		bootrom = ucs_version_cmp_strict(&v, &sip33) < 0;
+	free(cause);
+	if (bootrom)
+		return ("or its BootROM refuses it; check the part number, "
+		    "update the BootROM first, then retry");
+	return ("or the phone does not keep it; check the part number, then "
+	    "retry; if it comes back again, its boot log says why");
+}
+
+/*
  * Taken whole again and again, never proved: failed with the likely cause
  * and the remedy.
  */
@@ -995,11 +1045,11 @@ fleet_loop_fail(struct fleet *f, struct phone *p, int64_t now,
 
 	xasprintf(&why, "took %s whole %u time%s and came back without it "
 	    "each time (it asked for it again; %s): it reboots in a loop "
-	    "without progressing. The image may not match this part (%s), or "
-	    "its BootROM refuses it: check the part number, update the "
-	    "BootROM first, then retry", p->flashed, p->flashes,
+	    "without progressing. The image may not match this part (%s), "
+	    "%s", p->flashed, p->flashes,
 	    p->flashes == 1 ? "" : "s", p->version[0] != '\0' ? p->version :
-	    "its version unknown", p->part[0] != '\0' ? p->part : "unknown");
+	    "its version unknown", p->part[0] != '\0' ? p->part : "unknown",
+	    fleet_flash_remedy(p, p->version[0] != '\0' ? p->version : NULL));
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }
@@ -1041,11 +1091,10 @@ fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
 		    p->part[0] != '\0' ? p->part : "unknown");
 	else
 		xasprintf(&why, "flashed %s (%s) %u time%s and came back at %s "
-		    "each time: the image may not match this part (%s), or "
-		    "its BootROM refuses it; check the part number, update "
-		    "the BootROM first, then retry", p->flashed, p->target,
-		    p->flashes, p->flashes == 1 ? "" : "s", still,
-		    p->part[0] != '\0' ? p->part : "unknown");
+		    "each time: the image may not match this part (%s), %s",
+		    p->flashed, p->target, p->flashes, p->flashes == 1 ? "" :
+		    "s", still, p->part[0] != '\0' ? p->part : "unknown",
+		    fleet_flash_remedy(p, still));
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }
@@ -1078,6 +1127,7 @@ fleet_plan(const struct fleet *f, const struct phone *p, struct plan *pl)
 
 	memset(&ph, 0, sizeof ph);
 	ph.family = m != NULL ? m->family : NULL;
+	ph.model = m != NULL ? m->token : NULL;
 	if (p->version_before[0] != '\0' &&
 	    ucs_version_parse(p->version_before, &ph.start, &cause) != 0)
 		memset(&ph.start, 0, sizeof ph.start);
@@ -1296,6 +1346,7 @@ fleet_forget(struct fleet *f, struct phone *p, int64_t now)
 	TAILQ_REMOVE(&f->phones, p, entry);
 	f->nphones--;
 	free(p->reason);
+	free(p->held_reason);
 	free(p);
 	return (0);
 }

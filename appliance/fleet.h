@@ -128,6 +128,8 @@ struct phone {
 	enum phone_state	 state;
 	enum phone_state	 held_from;	/* where release returns to */
 	char			*reason;	/* failed/held, or a note; NULL */
+	char			*held_reason;	/* the reason before a hold: a
+						   release gives it back */
 	int64_t			 first_seen;	/* unix ms */
 	int64_t			 last_seen;
 	int64_t			 state_since;
@@ -151,6 +153,11 @@ struct phone {
 	int			 boot_server_off; /* DHCP told to stop 66/160 */
 	int64_t			 boot_server_retry; /* after a failed update */
 	char			 lease_ip[64];	/* our DHCP's lease for it, or "" */
+	int64_t			 image_withheld_at; /* a master config withheld
+						   its image since it was
+						   last taken whole: app logs
+						   since are the flash's
+						   result */
 
 	TAILQ_ENTRY(phone)	 entry;
 };

@@ -138,7 +138,7 @@ static int	journal_migrate(struct journal *, char **);
 /* Columns added since the first schema: a journal without them gets them. */
 static const char *const journal_added[] = {
 	"bootrom TEXT", "bootrom_source TEXT", "has_bootrom INTEGER",
-	"flashes INTEGER", "flashed TEXT"
+	"flashes INTEGER", "flashed TEXT", "held_reason TEXT"
 };
 static sqlite3_stmt *journal_stmt(struct journal *, const char *);
 static void	journal_stmt_done(sqlite3_stmt *);
@@ -1052,8 +1052,9 @@ journal_save(struct journal *j, const struct phone *p,
 	    " model, part, version, version_source, version_before, target,"
 	    " state, held_from, reason, first_seen, last_seen, state_since,"
 	    " bytes_served, ca_sha256, repoint, returns, bootrom,"
-	    " bootrom_source, has_bootrom, flashes, flashed) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
+	    " bootrom_source, has_bootrom, flashes, flashed, held_reason)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) ==
+	    NULL)
 		goto fail;
 	journal_bind_text(st, 1, p->mac);
 	journal_bind_text(st, 2, p->ip);
@@ -1078,6 +1079,7 @@ journal_save(struct journal *j, const struct phone *p,
 	sqlite3_bind_int64(st, 21, p->has_bootrom);
 	sqlite3_bind_int64(st, 22, p->flashes);
 	journal_bind_text(st, 23, p->flashed);
+	journal_bind_text(st, 24, p->held_reason);
 	rc = sqlite3_step(st);
 	journal_stmt_done(st);
 	if (rc != SQLITE_DONE)
@@ -1435,15 +1437,27 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 {
 	sqlite3_stmt	*st;
 	struct phone	 p;
-	int		 rc, chain;
+	int		 rc, chain, held;
 
-	/* A journal read only, from before the chain columns: without them. */
-	chain = sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part,"
+	/*
+	 * A journal read only, from before the chain columns (or the held
+	 * reason): without them.
+	 */
+	held = chain = sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part,"
 	    " version, version_source, version_before, target, state,"
 	    " held_from, reason, first_seen, last_seen, state_since,"
 	    " bytes_served, ca_sha256, repoint, returns, bootrom,"
-	    " bootrom_source, has_bootrom, flashes, flashed FROM phones"
-	    " ORDER BY first_seen, mac", -1, &st, NULL) == SQLITE_OK;
+	    " bootrom_source, has_bootrom, flashes, flashed, held_reason"
+	    " FROM phones ORDER BY first_seen, mac", -1, &st, NULL) ==
+	    SQLITE_OK;
+	if (!chain)
+		chain = sqlite3_prepare_v2(j->db, "SELECT mac, ip, model,"
+		    " part, version, version_source, version_before, target,"
+		    " state, held_from, reason, first_seen, last_seen,"
+		    " state_since, bytes_served, ca_sha256, repoint, returns,"
+		    " bootrom, bootrom_source, has_bootrom, flashes, flashed"
+		    " FROM phones ORDER BY first_seen, mac", -1, &st, NULL) ==
+		    SQLITE_OK;
 	if (!chain && sqlite3_prepare_v2(j->db, "SELECT mac, ip, model, part,"
 	    " version, version_source, version_before, target, state,"
 	    " held_from, reason, first_seen, last_seen, state_since,"
@@ -1488,6 +1502,8 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 			snprintf(p.flashed, sizeof p.flashed, "%s",
 			    journal_col(st, 22));
 		}
+		if (held && sqlite3_column_type(st, 23) != SQLITE_NULL)
+			p.held_reason = (char *)journal_col(st, 23);
 		if ((int)p.state < 0)
 			p.state = PHONE_SEEN;
 		if ((int)p.held_from < 0)

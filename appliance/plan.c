@@ -144,7 +144,7 @@ plan_table_free(struct plan_table *t)
 	free(t);
 }
 
-/* family is one of the comma list. */
+/* family (or a model token) is one of the comma list. */
 static int
 plan_family_in(const char *list, const char *family)
 {
@@ -163,7 +163,7 @@ plan_family_in(const char *list, const char *family)
 }
 
 /*
- * A rule applies to a phone of its family whose target is at least
+ * A rule applies to a phone of its family (or model) whose target is at least
  * target_from and that ran, when first seen (else now), an application
  * older than app_before, or reported a BootROM (bootrom rules).  A BootROM step is done when the BootROM reported is at
  * least `needs`, or when the application already runs target_from or newer
@@ -188,7 +188,9 @@ plan_make(const struct plan_table *t, const struct plan_phone *ph,
 	for (i = 0; t != NULL && ph->family != NULL && i < t->count &&
 	    pl->n < PLAN_MAX_STEPS - 1; i++) {
 		r = &t->rules[i];
-		if (!plan_family_in(r->families, ph->family) ||
+		if ((!plan_family_in(r->families, ph->family) &&
+		    (ph->model == NULL ||
+		    !plan_family_in(r->families, ph->model))) ||
 		    !ucs_version_known(&ph->target) ||
 		    ucs_version_cmp_strict(&ph->target, &r->target_from) < 0)
 			continue;

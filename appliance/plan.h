@@ -57,6 +57,7 @@ struct plan_step {
 /* What is known of a phone; unknown versions have nfields 0. */
 struct plan_phone {
 	const char		*family;	/* models.tsv family, or NULL */
+	const char		*model;		/* its token (VVX1500), or NULL */
 	struct ucs_version	 start;		/* what it ran when first seen */
 	struct ucs_version	 app;		/* the application it runs now */
 	struct ucs_version	 bootrom;	/* its separate BootROM */

@@ -195,6 +195,7 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
 		}
 		memset(&ph, 0, sizeof ph);
 		ph.family = m->family;
+		ph.model = m->token;
 		ph.bootrom = ua.version;
 		ph.has_bootrom = 1;
 		ph.target = m->target;
@@ -458,9 +459,11 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		if (p != NULL)
 			serve_moved_on(s, p, name, 1, now);
 		if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC &&
-		    fleet_image_withheld(s->fleet, p))
+		    fleet_image_withheld(s->fleet, p)) {
 			offer = 0;
-		else if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC) {
+			/* What its application says next is the flash's. */
+			p->image_withheld_at = now;
+		} else if (p != NULL && in.kind == IDENT_FILE_MASTER_MAC) {
 			verdict = fleet_image_verdict(s->fleet, p, now, &why);
 			offer = verdict == IMAGE_OFFER;
 			if (verdict == IMAGE_REFUSE_STEP)

@@ -215,7 +215,10 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
  * An uploaded app log names the application that ran last ("Version: X",
  * its last such line): the weakest evidence of the version, and the only one
  * a TFTP phone gives before it takes an image.  Once the phone has taken an
- * image whole, the log it uploads at the next boot is out of date.
+ * image whole, the log it uploads at the next boot is out of date; but once
+ * its master config withheld the image (taken whole as often as the bound
+ * allows), a log uploaded after that is of the application its flash left
+ * it: over TFTP the only word of whether the flash took.
  */
 static void
 serve_app_log(struct serve *s, struct phone *p, const char *path,
@@ -229,6 +232,9 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 
 	switch (p->state) {
 	case PHONE_REBOOTING:
+		if (p->image_withheld_at == 0)
+			return;
+		break;
 	case PHONE_CURRENT:
 	case PHONE_TRUSTING:
 	case PHONE_REPOINTED:
@@ -238,7 +244,7 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 	default:
 		break;
 	}
-	if (p->version_source > VSRC_APPLOG)
+	if (p->version_source > VSRC_APPLOG && p->state != PHONE_REBOOTING)
 		return;
 	if ((fp = fopen(path, "r")) == NULL)
 		return;

@@ -127,7 +127,7 @@ check_eq "it took its image whole three times, no more" 3 \
     "$(grep -c "^$LOOP FLASH 4.0.8.0931 .*did not take" "$D/ts.loop")"
 check_eq "failed in the appliance" '"failed"' "$(status_phone $LOOP .state)"
 check_eq "with the reason: the likely cause and the remedy" \
-    '"flashed 2345-12500-001.sip.ld (4.0.8.0931) 3 times and came back at 3.3.1.0933 each time: the image may not match this part (2345-12500-001), or its BootROM refuses it; check the part number, update the BootROM first, then retry"' \
+    '"flashed 2345-12500-001.sip.ld (4.0.8.0931) 3 times and came back at 3.3.1.0933 each time: the image may not match this part (2345-12500-001), or the phone does not keep it; check the part number, then retry; if it comes back again, its boot log says why"' \
     "$(status_phone $LOOP .reason)"
 check "report written again" e2e_report "$D"
 check_eq "its report row has three completed image transfers" 3 \
@@ -154,7 +154,7 @@ check_eq "the phone whose flash never takes did not recover (exit 1)" 1 "$?"
 check_eq "it took its image whole once, no more" 1 \
     "$(grep -c "^$LOOP FLASH 4.0.8.0931 .*did not take" "$D1/ts.loop")"
 check_eq "failed after one try, and the reason says so" \
-    '"flashed 2345-12500-001.sip.ld (4.0.8.0931) 1 time and came back at 3.3.1.0933 each time: the image may not match this part (2345-12500-001), or its BootROM refuses it; check the part number, update the BootROM first, then retry"' \
+    '"flashed 2345-12500-001.sip.ld (4.0.8.0931) 1 time and came back at 3.3.1.0933 each time: the image may not match this part (2345-12500-001), or the phone does not keep it; check the part number, then retry; if it comes back again, its boot log says why"' \
     "$("$ZTP_BIN" status --state "$D1/state" --json | jq -c --arg m $LOOP '.phones[] | select(.mac == $m) | .reason')"
 check "daemon stops cleanly with --max-flashes 1" e2e_stop
 check_contains "the settings note records the bound" "max-flashes=1" \

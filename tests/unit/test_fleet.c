@@ -331,12 +331,42 @@ test_updater_stale_after_flash_fails(void **state)
 	assert_int_equal(p->state, PHONE_FAILED);
 	assert_string_equal(p->reason, "flashed 2345-12500-001.sip.ld "
 	    "(4.0.8.0931) 3 times and came back at 4.0.1.1000 each time: the "
-	    "image may not match this part (2345-12500-001), or its BootROM "
-	    "refuses it; check the part number, update the BootROM first, "
-	    "then retry");
+	    "image may not match this part (2345-12500-001), or the phone "
+	    "does not keep it; check the part number, then retry; if it comes "
+	    "back again, its boot log says why");
 	/* The operator retries: the bound starts again. */
 	assert_int_equal(fleet_retry(c->f, p, 1007, NULL), 0);
 	assert_int_equal(p->flashes, 0);
+}
+
+/*
+ * The same with a separate BootROM (SIP 3.2): updating it is the remedy.
+ * A phone of UC Software 3.3 and later (above) has an Updater, and was
+ * told to update a BootROM it does not have.
+ */
+static void
+test_flash_fails_bootrom_remedy(void **state)
+{
+	struct ctx		*c = *state;
+	struct phone		*p;
+	struct ucs_version	 old = ver("3.2.3.1734"), tgt = ver("4.0.8.0931");
+	int			 i;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "SPIP550", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &old, VSRC_UA, 1002, "UA");
+	for (i = 1; i <= 3; i++) {
+		fleet_image_started(c->f, p, "2345-12500-001.sip.ld", 10,
+		    1003, "");
+		fleet_image_finished(c->f, p, "2345-12500-001.sip.ld", &tgt,
+		    IMAGE_COMPLETE, 10, 10, 1004, "");
+		fleet_learn_version(c->f, p, &old, VSRC_UA, 1006, "UA again");
+	}
+	assert_int_equal(p->state, PHONE_FAILED);
+	assert_non_null(strstr(p->reason, "came back at 3.2.3.1734 each time: "
+	    "the image may not match this part (2345-12500-001), or its "
+	    "BootROM refuses it; check the part number, update the BootROM "
+	    "first, then retry"));
 }
 
 /* Whole again and again with no version in between: a loop. */
@@ -368,8 +398,9 @@ test_reboot_loop_bounded(void **state)
 	assert_string_equal(p->reason, "took 2345-12500-001.sip.ld whole 3 "
 	    "times and came back without it each time (it asked for it again; "
 	    "4.0.1.1000): it reboots in a loop without progressing. The image "
-	    "may not match this part (2345-12500-001), or its BootROM refuses "
-	    "it: check the part number, update the BootROM first, then retry");
+	    "may not match this part (2345-12500-001), or the phone does not "
+	    "keep it; check the part number, then retry; if it comes back "
+	    "again, its boot log says why");
 	assert_string_equal(why, p->reason);
 	/* It boots again: still failed, offered nothing. */
 	fleet_seen(c->f, MAC, "10.0.0.5", 1, 1011, "GET again");
@@ -517,6 +548,50 @@ test_operator_hold_release_retry_forget(void **state)
 	fleet_forget(c->f, p, 1007);
 	assert_null(fleet_find(c->f, MAC));
 	assert_int_equal(journal_count(c->j, "phones"), 0);
+}
+
+/*
+ * A phone held and released is back where it was with its reason: "runs
+ * X, newer than its target: not downgraded" was lost.  The reason held is
+ * kept across a restart.  A failed phone released starts afresh.
+ */
+static void
+test_release_gives_back_the_reason(void **state)
+{
+	struct ctx		*c = *state;
+	struct fleet_config	 cfg = { UNKNOWN_UPGRADE, 5000, 3, 3, 0 };
+	struct ucs_version	 newer = ver("5.4.1.18370");
+	struct fleet		*again;
+	struct phone		*p;
+	char			*cause = NULL, *note;
+
+	p = fleet_seen(c->f, MAC, "10.0.0.5", 1, 1000, "GET");
+	fleet_learn_model(c->f, p, "VVX310", NULL, 1001, "UA");
+	fleet_learn_version(c->f, p, &newer, VSRC_UA, 1002, "UA");
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_non_null(p->reason);
+	note = strdup(p->reason);
+	fleet_hold(c->f, p, "not in the batch inventory", 1003, "batch");
+	assert_string_equal(p->reason, "not in the batch inventory");
+	/* The daemon restarts while it is held. */
+	again = fleet_new(c->j, c->models, &cfg);
+	assert_int_equal(fleet_load(again, &cause), 0);
+	p = fleet_find(again, MAC);
+	assert_non_null(p);
+	assert_int_equal(fleet_release(again, p, 1004, &cause), 0);
+	assert_int_equal(p->state, PHONE_CURRENT);
+	assert_non_null(p->reason);
+	assert_string_equal(p->reason, note);
+	assert_null(p->held_reason);
+	free(note);
+	/* Failed, held, released: afresh, no reason. */
+	fleet_fail(again, p, "flashed it 3 times", 1005, "test");
+	fleet_hold(again, p, "held by the operator", 1006, "console");
+	assert_int_equal(fleet_release(again, p, 1007, &cause), 0);
+	assert_int_equal(p->state, PHONE_IDENTIFIED);
+	assert_null(p->reason);
+	assert_null(p->held_reason);
+	fleet_free(again);
 }
 
 static void
@@ -667,6 +742,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flash_fails_bootrom_remedy,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_loop_bounded,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_legacy_chain, setup,
@@ -695,6 +772,8 @@ main(void)
 		    test_returns_after_repoint_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_operator_hold_release_retry_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_release_gives_back_the_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ip_association, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restart_continues, setup,

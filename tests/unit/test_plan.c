@@ -104,6 +104,17 @@ test_legacy_soundpoint_bootrom_first(void **state)
 	check_text(t, phone("SoundPointIP", "3.2.3.1734", "3.2.3.1734", NULL,
 	    0, "4.0.8"), "BootROM 4.0.0 (current) -> UC Software 4.0.8 "
 	    "(pending)");
+	/*
+	 * The VVX 1500 (SIP 3.x on a BootROM): a row names the model, not
+	 * its family; the other VVX models are not touched by it.
+	 */
+	ph = phone("VVX", "3.2.3.1734", "3.2.3.1734", NULL, 1, "4.0.8");
+	ph.model = "VVX1500";
+	check_text(t, ph, "BootROM 4.0.0 (current) -> UC Software 4.0.8 "
+	    "(pending)");
+	ph = phone("VVX", "3.2.3.1734", "3.2.3.1734", NULL, 1, "4.0.8");
+	ph.model = "VVX400";
+	check_text(t, ph, "UC Software 4.0.8 (current)");
 	/* SoundStation IP: the unconfirmed row still plans it. */
 	ph = phone("SoundStationIP", "3.1.6.0017", "3.1.6.0017", NULL, 0,
 	    "4.0.8");
