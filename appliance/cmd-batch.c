@@ -34,7 +34,7 @@
 
 static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
-static int	batch_report_target(const char *, char **);
+static int	batch_report_target(const char *, const char *, char **);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
 static void	batch_want(struct batch *, json_t *);
@@ -617,7 +617,8 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	if (b.report_path != NULL &&
-	    batch_report_target(b.report_path, &cause) != 0) {
+	    batch_report_target(b.report_path, b.inventory_path,
+	    &cause) != 0) {
 		rc = cmd_usage_error(self, "--report: %s", cause);
 		free(cause);
 		batch_free(&b);
@@ -632,12 +633,13 @@ cmd_batch_exec(const struct cmd_entry *self, int argc, char **argv)
  * Where --report goes, checked before the wait (a typo was found after
  * it, the whole --timeout later): a folder that exists, and a name that
  * is a regular file or none yet.  A device, a FIFO or a folder would be
- * replaced by the file (the report is renamed into place).
+ * replaced by the file (the report is renamed into place), and so would
+ * the inventory itself: the technician's only list of the closet.
  */
 static int
-batch_report_target(const char *path, char **cause)
+batch_report_target(const char *path, const char *inventory, char **cause)
 {
-	struct stat	 sb;
+	struct stat	 sb, isb;
 	char		*dircopy, real[PATH_MAX];
 
 	if (*path == '\0') {
@@ -657,6 +659,13 @@ batch_report_target(const char *path, char **cause)
 		xasprintf(cause, "%s is %s, not a file: name a file for the "
 		    "report (it is written whole and renamed into place)", path,
 		    S_ISDIR(sb.st_mode) ? "a folder" : "a device or a pipe");
+		return (-1);
+	}
+	if (stat(path, &sb) == 0 && stat(inventory, &isb) == 0 &&
+	    sb.st_dev == isb.st_dev && sb.st_ino == isb.st_ino) {
+		xasprintf(cause, "%s is the inventory: the report would replace "
+		    "it; name another file (e.g. %s.report.csv)", path,
+		    inventory);
 		return (-1);
 	}
 	return (0);

@@ -173,6 +173,18 @@ check_contains "a device is refused" "/dev/null is a device or a pipe, not a fil
     "$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/one.csv" \
     --report /dev/null 2>&1 </dev/null)"
 check "and is left a device" test -c /dev/null
+# The inventory itself (or a link to it): it was replaced by the report,
+# and the run exited 0.
+cp "$d/one.csv" "$d/inv-copy.csv"
+ln -s "$d/inv-copy.csv" "$d/inv-link.csv"
+for same in "$d/inv-copy.csv" "$d/inv-link.csv"; do
+	err=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv-copy.csv" \
+	    --timeout 30 --report "$same" </dev/null 2>&1 >/dev/null); rc=$?
+	check_eq "--report naming the inventory ($same): a usage error" 2 "$rc"
+	check_contains "(said)" "is the inventory: the report would replace it" "$err"
+done
+check_eq "the inventory is left as it was" "$(cat "$d/one.csv")" \
+    "$(cat "$d/inv-copy.csv")"
 # A link to a report: the file it names is written, the link stays.
 : >"$d/real-report.csv"
 ln -s "$d/real-report.csv" "$d/link.csv"
