@@ -442,8 +442,8 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	if (!journal_writable(s->journal, now))
 		return (serve_unrecorded(s, proto, name, peer_text, a));
 	ident_classify_name(name, &in);
-	p = serve_identify(s, xfer_proto_name(proto), &in, ip, ua, name, now,
-	    &evidence);
+	p = serve_identify(s, xfer_proto_name(proto), &in, ip, ua, name, head,
+	    now, &evidence);
 	/* Writes failed while this request was being recorded. */
 	if (journal_failing(s->journal) != NULL) {
 		free(evidence);

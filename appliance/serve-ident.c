@@ -110,8 +110,8 @@ serve_evidence_add(char **evidence, const char *what)
  */
 struct phone *
 serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
-    const char *ip, const char *ua_text, const char *name, int64_t now,
-    char **evidence)
+    const char *ip, const char *ua_text, const char *name, int head,
+    int64_t now, char **evidence)
 {
 	struct ident_ua	 ua;
 	struct phone	*p = NULL;
@@ -131,6 +131,21 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	} else
 		xasprintf(evidence, "%s %s from %s", proto, name_esc, ip);
 
+	/*
+	 * A client that says it is no phone (a technician's curl or browser
+	 * looking at a phone's file, or on a phone's address behind NAT) is
+	 * served, but is no phone's request.  Naming a phone's MAC it moved
+	 * that phone on: its trust file "delivered" to curl.  (No User-Agent
+	 * at all is not taken as a word either way.)
+	 */
+	if (ua_text != NULL && *ua_text != '\0' &&
+	    strcasestr(ua_text, "polycom") == NULL) {
+		serve_evidence_add(evidence, "not a Polycom phone's "
+		    "User-Agent: no phone's request");
+		free(ua_esc);
+		free(name_esc);
+		return (NULL);
+	}
 	mac[0] = '\0';
 	if (in->mac[0] != '\0')
 		snprintf(mac, sizeof mac, "%s", in->mac);
@@ -165,21 +180,12 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 			break;
 		}
 	}
-	master = in->kind == IDENT_FILE_MASTER_MAC;
+	/* A HEAD fetches nothing: no boot of the phone. */
+	master = in->kind == IDENT_FILE_MASTER_MAC && !head;
 	if (mac[0] != '\0') {
 		p = fleet_seen(s->fleet, mac, ip, master, now, *evidence);
 		if (p->first_seen == now && p->state == PHONE_SEEN)
 			serve_claim_bootrom(s, p, ip, now);
-	} else if (ua_text != NULL && *ua_text != '\0' &&
-	    strcasestr(ua_text, "polycom") == NULL) {
-		/*
-		 * A client that says it is no phone (a technician's curl or
-		 * browser on a phone's address, behind NAT): served, but
-		 * not that phone's request.  Its downloads were taken as
-		 * the phone's flashes.
-		 */
-		serve_evidence_add(evidence, "not a Polycom phone's "
-		    "User-Agent: no phone's request");
 	} else if ((p = fleet_by_ip(s->fleet, ip)) != NULL) {
 		free(*evidence);
 		if (ua_text != NULL)

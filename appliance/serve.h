@@ -283,7 +283,7 @@ json_t	*serve_status_json(struct serve *);
 struct ident_name;
 struct phone	*serve_identify(struct serve *, const char *,
 		    const struct ident_name *, const char *, const char *,
-		    const char *, int64_t, char **);
+		    const char *, int, int64_t, char **);
 void		 serve_upload_event(struct serve *, const struct xfer_event *);
 
 /* serve-xfer.c: the transfers answered and in flight. */

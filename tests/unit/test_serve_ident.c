@@ -111,7 +111,7 @@ request_ua(struct ctx *c, const char *name, const char *ip, const char *ua)
 	ident_classify_name(name, &in);
 	test_now += 10;
 	p = serve_identify(&c->s, ua != NULL ? "http" : "tftp", &in, ip, ua,
-	    name, test_now, &evidence);
+	    name, 0, test_now, &evidence);
 	free(evidence);
 	return (p);
 }
@@ -152,6 +152,19 @@ test_not_a_phone_is_not_the_address_phone(void **state)
 	    ""), phone);
 	assert_ptr_equal(request(c, "3111-40250-001.sip.ld", "10.0.0.7"),
 	    phone);
+	assert_int_equal(c->s.fleet->nphones, 1);
+	/*
+	 * Naming the phone's MAC, from another address: no phone's request
+	 * either (its trust file was "delivered" to curl, and the phone went
+	 * on to repointed), nor is a new phone made of a MAC in a curl.
+	 */
+	assert_null(request_ua(c, "ztp-rescue-0004f2000201.cfg", "10.0.5.12",
+	    "curl/7.88.1"));
+	assert_null(request_ua(c, "0004f2000201.cfg", "10.0.5.12",
+	    "Mozilla/5.0 (X11; Linux x86_64)"));
+	assert_null(request_ua(c, "0004f2000299.cfg", "10.0.5.12",
+	    "curl/7.88.1"));
+	assert_string_equal(phone->ip, "10.0.0.7");
 	assert_int_equal(c->s.fleet->nphones, 1);
 }
 
