@@ -157,6 +157,9 @@ int		 journal_load_phones(struct journal *,
 /* JSON arrays for one phone (all phones when mac is NULL). */
 json_t		*journal_events_json(struct journal *, const char *);
 json_t		*journal_transfers_json(struct journal *, const char *);
+/* A transfer's reason when it was a trust file with nothing in it yet. */
+#define JOURNAL_PLACEHOLDER_REASON "a placeholder: nothing for the phone yet"
+
 json_t		*journal_syslog_json(struct journal *, const char *, int);
 int64_t		 journal_count(struct journal *, const char *);
 json_t		*journal_syslog_counts_json(struct journal *, const char *);

@@ -67,6 +67,11 @@ report_delivered(json_t *transfers, json_t *events)
 		    strstr(name, "bootrom.ld") == NULL &&
 		    strstr(name, "ztp-rescue-") == NULL)
 			continue;
+		/* Its trust file before it had earned one: nothing given. */
+		if (json_string_value(json_object_get(t, "reason")) != NULL &&
+		    strcmp(json_string_value(json_object_get(t, "reason")),
+		    JOURNAL_PLACEHOLDER_REASON) == 0)
+			continue;
 		started = json_integer_value(json_object_get(t, "started"));
 		sha = json_null();
 		json_array_foreach(events, k, e) {

@@ -350,6 +350,12 @@ serve_xfer_ended(struct serve *s, struct serve_xfer *x, struct phone *p,
 	t.total = ev->total;
 	t.outcome = outcome;
 	t.reason = ev->reason;
+	/*
+	 * Its trust file, with nothing in it yet: the report must not list
+	 * it among what was delivered (it read as the CA gone out).
+	 */
+	if (x->phone_file && !x->phase2 && ev->reason == NULL)
+		t.reason = JOURNAL_PLACEHOLDER_REASON;
 	journal_add_transfer(s->journal, &t);
 	serve_xfer_tell(s, x, ev, outcome, esc);
 	serve_xfer_drop(s, x);

@@ -80,6 +80,15 @@ setup(void **state)
 	p.version_source = VSRC_ABANDON;
 	ev.mac = "0004f2000002";
 	assert_int_equal(journal_save(j, &p, &ev), 0);
+	/*
+	 * Its trust file asked before it had proved its target: a
+	 * placeholder, which is not "delivered" (it read as the CA gone out).
+	 */
+	t.mac = "0004f2000002";
+	t.name = "ztp-rescue-0004f2000002.cfg";
+	t.bytes = t.total = 178;
+	t.reason = JOURNAL_PLACEHOLDER_REASON;
+	assert_int_equal(journal_add_transfer(j, &t), 0);
 	return (0);
 }
 
@@ -157,7 +166,8 @@ test_csv_exact(void **state)
 	    "not verified from this closet,,"
 	    "\"the models table, for model VVX410\","
 	    "nothing here: check in Polycom's ZTP portal that it registered,"
-	    ",,target 4.1.7.5432 done\n");
+	    ",http ztp-rescue-0004f2000002.cfg completed 178/178,"
+	    "target 4.1.7.5432 done\n");
 	free(csv);
 }
 
