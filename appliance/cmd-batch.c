@@ -34,6 +34,9 @@
 
 static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
+/* The reason of a hold for not being listed (the start of it). */
+#define BATCH_NOT_LISTED "not in the batch inventory (--only-inventory)"
+
 static int	batch_report_target(const char *, const char *, char **);
 static int	batch_connect(struct batch *, char **);
 static int	batch_sync(struct batch *, char **);
@@ -344,8 +347,8 @@ batch_apply(struct batch *b, json_t *ph)
 {
 	struct control_inventory_phone	*ip;
 	json_t				*old, *args, *r, *mine = NULL;
-	const char			*mac, *model, *state;
-	char				*error = NULL, *esc, *other;
+	const char			*mac, *model, *state, *reason;
+	char				*error = NULL, *esc, *other, *why;
 	int				 changed;
 
 	if ((mac = json_string_value(json_object_get(ph, "mac"))) == NULL)
@@ -362,8 +365,15 @@ batch_apply(struct batch *b, json_t *ph)
 		    json_object_get(b->held, mac) != NULL)
 			return;
 		json_object_set_new(b->held, mac, json_true());
-		args = json_pack("{s:s,s:s}", "mac", mac, "reason",
-		    "not in the batch inventory (--only-inventory)");
+		/*
+		 * The hold's reason replaces the record's: what the phone was
+		 * (failed, and why) stays in it, for the report.
+		 */
+		reason = json_string_value(json_object_get(ph, "reason"));
+		xasprintf(&why, "%s; it was %s%s%s", BATCH_NOT_LISTED, state,
+		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
+		args = json_pack("{s:s,s:s}", "mac", mac, "reason", why);
+		free(why);
 		r = control_request(b->cl, "hold", args, &error);
 		json_decref(args);
 		esc = control_text(ph, "mac");
@@ -381,6 +391,35 @@ batch_apply(struct batch *b, json_t *ph)
 		return;
 	}
 
+	/*
+	 * Listed now, held by an earlier --only-inventory run for not being
+	 * listed: released.  It waited out the whole run, "held (not in the
+	 * batch inventory)".
+	 */
+	reason = json_string_value(json_object_get(ph, "reason"));
+	if (strcmp(state, "held") == 0 && reason != NULL &&
+	    strncmp(reason, BATCH_NOT_LISTED, strlen(BATCH_NOT_LISTED)) == 0 &&
+	    json_object_get(b->held, mac) == NULL) {
+		json_object_set_new(b->held, mac, json_true());
+		args = json_pack("{s:s}", "mac", mac);
+		r = control_request(b->cl, "release", args, &error);
+		json_decref(args);
+		esc = control_text(ph, "mac");
+		if (r == NULL) {
+			fprintf(stderr, "ztp-rescue batch: could not release %s "
+			    "(held by an earlier run for not being in its "
+			    "inventory): %s\n", esc, error);
+			free(error);
+		} else if (!b->json)
+			printf("released %s: in this inventory (an earlier "
+			    "--only-inventory run held it)\n", esc);
+		else
+			printf("{\"event\":\"released\",\"mac\":\"%s\"}\n",
+			    esc);
+		free(esc);
+		json_decref(r);
+		fflush(stdout);
+	}
 	model = json_string_value(json_object_get(ph, "model"));
 	if (ip->model != NULL && model != NULL &&
 	    strcasecmp(ip->model, model) != 0 &&

@@ -119,8 +119,8 @@ check_eq "the phone outside the inventory is held" held \
     "$(phone_field "$d" 0004f2b00009 state)"
 check "and batch said so" grep -q '"event":"held","mac":"0004f2b00009"' \
     "$d/batch.json"
-check_eq "with batch's reason (the daemon dropped it before)" \
-    "not in the batch inventory (--only-inventory)" \
+check_contains "with batch's reason (the daemon dropped it before)" \
+    "not in the batch inventory (--only-inventory); it was " \
     "$(phone_field "$d" 0004f2b00009 reason)"
 
 wait "$w1" "$w2"
@@ -259,6 +259,17 @@ check_eq "a phone an earlier run recovered is not held" repointed-quiet \
     "$(phone_field "$d" 0004f2b00001 state)"
 check "and batch did not say it held it" sh -c \
     'case "$1" in *"held 0004f2b00001"*) exit 1 ;; esac' _ "$out"
+# A phone an earlier --only-inventory run held, listed now: released.  It
+# waited out the whole run "held (not in the batch inventory)".
+printf '0004f2b00009\n' >"$d/inv9.csv"
+out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv9.csv" \
+    --timeout 3 --only-inventory </dev/null)
+check_contains "a phone held by an earlier run for not being listed is released" \
+    "released 0004f2b00009: in this inventory (an earlier --only-inventory run held it)" \
+    "$out"
+check "and is no longer held" sh -c \
+    "[ \"\$(\"$ZTP_BIN\" status --state '$d/state' --json |
+    jq -r '.phones[] | select(.mac == \"0004f2b00009\") | .state')\" != held ]"
 "$ZTP_BIN" ctl --state "$d/state" set-repoint target=server \
     url=https://prov.example.com/ >/dev/null
 out=$("$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv3.csv" \
