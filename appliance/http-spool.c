@@ -398,9 +398,12 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 		} else if (sp->store == NULL)
 			http_spool_refuse(sp, 403, "uploads are not accepted "
 			    "here");
+		else if (upload_check_name(sp->store, sp->name, &cause) != 0)
+			http_spool_refuse(sp, 403, cause);
+		/* Past the name: the quota or the disk (507, as documented). */
 		else if ((sp->put.up = upload_begin(sp->store, sp->name,
 		    &cause)) == NULL)
-			http_spool_refuse(sp, 403, cause);
+			http_spool_refuse(sp, 507, cause);
 		else if (upload_expect(sp->put.up, v, &cause) != 0)
 			http_spool_refuse(sp, 507, cause);
 		else if (expect && quiet && sp->heads == 0 &&

@@ -488,17 +488,15 @@ upload_store_max(const struct upload_store *st)
 	return (st->max);
 }
 
-struct upload *
-upload_begin(struct upload_store *st, const char *name, char **cause)
+int
+upload_check_name(const struct upload_store *st, const char *name,
+    char **cause)
 {
-	struct upload	*up;
 	const char	*base;
-	char		*e, tmp[64];
-	int		 fd, i;
+	char		*e;
 
 	if (pathsafe_check(name, strlen(name), cause) != 0)
-		return (NULL);
-	/* Uploads are kept flat: any directory the client named is dropped. */
+		return (-1);
 	base = strrchr(name, '/');
 	base = base != NULL ? base + 1 : name;
 	if (st->policy == UPLOAD_PHONE_FILES && !upload_phone_name(base)) {
@@ -506,8 +504,24 @@ upload_begin(struct upload_store *st, const char *name, char **cause)
 		xasprintf(cause, "'%s' is not a file phones upload (logs, "
 		    "override files, directory or call lists)", e);
 		free(e);
-		return (NULL);
+		return (-1);
 	}
+	return (0);
+}
+
+struct upload *
+upload_begin(struct upload_store *st, const char *name, char **cause)
+{
+	struct upload	*up;
+	const char	*base;
+	char		 tmp[64];
+	int		 fd, i;
+
+	if (upload_check_name(st, name, cause) != 0)
+		return (NULL);
+	/* Uploads are kept flat: any directory the client named is dropped. */
+	base = strrchr(name, '/');
+	base = base != NULL ? base + 1 : name;
 	up = xcalloc(1, sizeof *up);
 	up->store = st;
 	up->base = xstrdup(base);

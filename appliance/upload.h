@@ -78,6 +78,9 @@ void			 upload_store_sync_stats(struct upload_store *,
 
 /* Start an upload; NULL with *cause when the name is refused or on I/O error. */
 struct upload	*upload_begin(struct upload_store *, const char *, char **);
+/* The name alone: 0, or -1 with *cause (upload_begin checks it too). */
+int		 upload_check_name(const struct upload_store *, const char *,
+		    char **);
 /*
  * The upload will be this long: charge the quotas for all of it now and
  * check that the disk keeps its reserve, so a body that cannot fit is

@@ -60,6 +60,18 @@ check_contains "the count comes with a sentence" \
 check "no debug lines are sent" sh -c \
     "! jq -r 'select(.event == \"log\") | .level' '$d/events' | grep -q debug"
 
+# Hostile names in a flood: one log line a second, the name cut short.  Each
+# request wrote a line echoing its whole name (9,000 lines of 9 KB in 5 s
+# went to the log on the journal's disk).
+long=$(printf '..%%01/%.0s' $(seq 1 400))
+curl -s -o /dev/null --path-as-is "http://127.0.0.1:$HTTP/$long[1-200]"
+lines=$(grep -c "warn: http: .* asked for \.\." "$d/serve.log")
+check "200 hostile names: a few log lines, not 200 ($lines)" test "$lines" -le 5
+check "the name in them is cut short" sh -c \
+    "! grep 'asked for \.\.' '$d/serve.log' | awk 'length > 600' | grep -q ."
+check_contains "and says how many were not logged" "more such requests since the last such line" \
+    "$(grep "asked for \.\." "$d/serve.log" | tail -1)"
+
 serve_stop
 check "the daemon left no sanitizer report" sh -c \
     "! grep -q Sanitizer '$d/serve.log'"

@@ -932,6 +932,23 @@ test_put_refused_at_head(void **state)
 	serve_until_child_exits(x);
 	assert_int_equal(stored_files(x), 0);
 	assert_int_equal(upload_store_used(x->up), 0);
+	/*
+	 * A store so full that not even an upload's first charge fits: 507
+	 * too (it was 403, "forbidden", for a phone's own log).  A name no
+	 * phone uploads stays 403.
+	 */
+	{
+		struct upload_limits	full = { 1, 0, 0 };
+
+		upload_store_set_limits(x->up, &full);
+	}
+	child_head_only(x, "PUT /0004f2000001-app.log HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\n\r\n", "HTTP/1.1 507 ");
+	serve_until_child_exits(x);
+	assert_non_null(strstr(x->reason, "quota"));
+	child_head_only(x, "PUT /0004f2000001.cfg HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\n\r\n", "HTTP/1.1 403 ");
+	serve_until_child_exits(x);
 }
 
 /*
