@@ -35,6 +35,7 @@ static const struct {
 
 static int	ident_is_lower_mac(const char *);
 static int	ident_hex_value(char);
+static void	ident_no_image(const char *, size_t, struct ident_name *);
 
 static int
 ident_hex_value(char c)
@@ -70,6 +71,43 @@ ident_is_part_number(const char *s, size_t len)
 			return (0);
 	}
 	return (1);
+}
+
+/*
+ * "ztp-rescue-no-image-<token>.sip.ld" (len: without ".sip.ld"), or a 5.x
+ * phone's "<part>.ztp-rescue-no-image-<token>.sip.ld": the never-served
+ * name a model is offered when no image may be given.  Its token (and
+ * part) name the phone's model.
+ */
+static void
+ident_no_image(const char *base, size_t len, struct ident_name *out)
+{
+	static const char	 prefix[] = "ztp-rescue-no-image-";
+	const char		*at = base;
+	size_t			 n, i;
+
+	if (len > IDENT_PART_LEN + 1 && at[IDENT_PART_LEN] == '.' &&
+	    ident_is_part_number(at, IDENT_PART_LEN)) {
+		memcpy(out->part, at, IDENT_PART_LEN);
+		out->part[IDENT_PART_LEN] = '\0';
+		at += IDENT_PART_LEN + 1;
+		len -= IDENT_PART_LEN + 1;
+	}
+	n = sizeof prefix - 1;
+	if (len <= n || len - n >= sizeof out->token ||
+	    strncmp(at, prefix, n) != 0) {
+		out->part[0] = '\0';
+		return;
+	}
+	for (i = n; i < len; i++) {
+		if (!isalnum((unsigned char)at[i]) && at[i] != '_') {
+			out->part[0] = '\0';
+			return;
+		}
+	}
+	out->kind = IDENT_FILE_NO_IMAGE;
+	memcpy(out->token, at + n, len - n);
+	out->token[len - n] = '\0';
 }
 
 void
@@ -124,7 +162,8 @@ ident_classify_name(const char *name, struct ident_name *out)
 			out->kind = IDENT_FILE_IMAGE;
 			memcpy(out->part, base, IDENT_PART_LEN);
 			out->part[IDENT_PART_LEN] = '\0';
-		}
+		} else
+			ident_no_image(base, plen, out);
 		return;
 	}
 

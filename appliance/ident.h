@@ -57,14 +57,18 @@ enum ident_file {
 	IDENT_FILE_LICENSE,		/* <mac>-license.cfg, 000000000000-license.cfg */
 	IDENT_FILE_DIRECTORY,		/* <mac>-directory.xml, 000000000000-directory.xml */
 	IDENT_FILE_CALLS,		/* <mac>-calls.xml */
-	IDENT_FILE_BOOTROM		/* bootrom.ld, <part>.bootrom.ld */
+	IDENT_FILE_BOOTROM,		/* bootrom.ld, <part>.bootrom.ld */
+	IDENT_FILE_NO_IMAGE		/* ztp-rescue-no-image-<token>.sip.ld
+					   (a 5.x phone: <part>. before) */
 };
 
 struct ident_name {
 	enum ident_file	kind;
 	char		mac[IDENT_MAC_LEN + 1];	/* "" when the name has none (or all zeros) */
 	char		part[32];		/* for IDENT_FILE_IMAGE (and a
-						   split BootROM) */
+						   split BootROM, and a 5.x
+						   phone's NO_IMAGE) */
+	char		token[32];		/* for IDENT_FILE_NO_IMAGE */
 	const char	*base;			/* the name without any directory prefix */
 };
 

@@ -208,8 +208,10 @@ provision_master(const struct provision *pv, const char *mac,
 		 */
 		if (give && m->part == NULL)
 			image = xstrdup(PROVISION_GENERIC_IMAGE);
-		provision_override(w, m->token, image != NULL ? image :
-		    PROVISION_NO_IMAGE, files);
+		if (image == NULL)
+			xasprintf(&image, "%s%s.sip.ld",
+			    PROVISION_NO_IMAGE_PREFIX, m->token);
+		provision_override(w, m->token, image, files);
 		free(image);
 	}
 	if (phone_model != NULL && provision_unknown_token(pv, phone_model))

@@ -19,8 +19,15 @@ struct library;
 /* The per-phone file: "ztp-rescue-<mac>.cfg". */
 #define PROVISION_PHONE_PREFIX	"ztp-rescue-"
 #define PROVISION_PHONE_SUFFIX	".cfg"
-/* Offered where no image may be given: always answered 404. */
+/*
+ * Offered where no image may be given: always answered 404.  A model of the
+ * table gets its own, "ztp-rescue-no-image-VVX410.sip.ld": a TFTP phone
+ * asking for it names its model (it sends no User-Agent, and the name
+ * alone told nothing: a phone whose package the library lacks sat "seen"
+ * with no reason).
+ */
 #define PROVISION_NO_IMAGE	"ztp-rescue-no-image.sip.ld"
+#define PROVISION_NO_IMAGE_PREFIX "ztp-rescue-no-image-"
 /*
  * For a model whose part number is not known: with APP_FILE_PATH "sip.ld"
  * a phone asks for "<its part>.sip.ld" (reference section 2, step 3 [H];

@@ -451,6 +451,11 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	}
 	if (p != NULL)
 		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
+	/* The never-served name its master config gave names its model. */
+	if (p != NULL && in.kind == IDENT_FILE_NO_IMAGE &&
+	    model_by_token(s->models, in.token) != NULL)
+		fleet_learn_model(s->fleet, p, in.token, in.part[0] != '\0' ?
+		    in.part : NULL, now, evidence);
 	serve_package_wait(s, p, ua, now, evidence);
 	switch (in.kind) {
 	case IDENT_FILE_MASTER_MAC:
@@ -481,6 +486,12 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 		break;
 	case IDENT_FILE_BOOTROM:
 		serve_answer_bootrom(s, p, ip, ua, evidence, now, a);
+		break;
+	case IDENT_FILE_NO_IMAGE:
+		a->status = 404;
+		a->cause = xstrdup(p != NULL && p->state == PHONE_HELD &&
+		    p->reason != NULL ? p->reason : "the name a master config "
+		    "gives where no image may be given: never served");
 		break;
 	case IDENT_FILE_COMBINED_IMAGE:
 		a->status = 404;

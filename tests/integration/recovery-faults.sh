@@ -107,7 +107,7 @@ check "not as a header read" sh -c \
 mac=0004f2001102
 tftp -m binary 127.0.0.1 "$TFTP" -c get $mac.cfg "$D/h.cfg"
 check_contains "hold policy: no image in its config" \
-    'APP_FILE_PATH_SPIP670="ztp-rescue-no-image.sip.ld"' "$(cat "$D/h.cfg")"
+    'APP_FILE_PATH_SPIP670="ztp-rescue-no-image-SPIP670.sip.ld"' "$(cat "$D/h.cfg")"
 check_eq "hold policy: held" held "$(phone_field "$D" $mac state)"
 check_contains "hold policy: the reason names the policy" \
     "--unknown-version hold" "$(phone_field "$D" $mac reason)"

@@ -50,7 +50,7 @@ check_contains "the start says where they came from" \
 mac=0004f2005001
 tftp -m binary 127.0.0.1 "$TFTP" -c get $mac.cfg "$d/h.cfg"
 check_contains "stored hold policy: no image in its config" \
-    'APP_FILE_PATH_SPIP670="ztp-rescue-no-image.sip.ld"' "$(cat "$d/h.cfg")"
+    'APP_FILE_PATH_SPIP670="ztp-rescue-no-image-SPIP670.sip.ld"' "$(cat "$d/h.cfg")"
 check_eq "stored hold policy: held" held "$(phone_field "$d" $mac state)"
 # ... and handed off to the stored server once its version is known.
 ua="FileTransport PolycomSoundPointIP-SPIP_670-UA/4.0.8.0931 Type/Application"

@@ -102,7 +102,7 @@ mac=0004f2000b01
 app="FileTransport PolycomVVX-VVX_410-UA/5.9.7.4477 Type/Application"
 curl -s --interface 127.0.0.21 -A "$app" "http://127.0.0.1:$HTTP/$mac.cfg" >"$D/newer.cfg"
 check_contains "newer VVX410: its config offers no image for its model" \
-    'APP_FILE_PATH_VVX410="ztp-rescue-no-image.sip.ld"' "$(cat "$D/newer.cfg")"
+    'APP_FILE_PATH_VVX410="ztp-rescue-no-image-VVX410.sip.ld"' "$(cat "$D/newer.cfg")"
 check_eq "newer VVX410: the image request is refused" 404 \
     "$(get "$app" 127.0.0.21 3111-46162-001.sip.ld)"
 check_eq "newer VVX410: current, not downgraded" current \

@@ -531,6 +531,31 @@ test_names_of_a_phone(void **state)
 	check_name("2345-1267x-001.bootrom.ld", IDENT_FILE_OTHER, "", "",
 	    "2345-1267x-001.bootrom.ld");
 	check_name("xbootrom.ld", IDENT_FILE_OTHER, "", "", "xbootrom.ld");
+	/*
+	 * The never-served name of a model names it (a TFTP phone sends no
+	 * User-Agent); a 5.x phone prefixes its part.  The generic one, an
+	 * empty token or one with other characters names nothing.
+	 */
+	check_name("ztp-rescue-no-image-VVX410.sip.ld", IDENT_FILE_NO_IMAGE,
+	    "", "", "ztp-rescue-no-image-VVX410.sip.ld");
+	check_name("3111-48450-001.ztp-rescue-no-image-VVX411.sip.ld",
+	    IDENT_FILE_NO_IMAGE, "", "3111-48450-001",
+	    "3111-48450-001.ztp-rescue-no-image-VVX411.sip.ld");
+	check_name("ztp-rescue-no-image.sip.ld", IDENT_FILE_OTHER, "", "",
+	    "ztp-rescue-no-image.sip.ld");
+	check_name("ztp-rescue-no-image-.sip.ld", IDENT_FILE_OTHER, "", "",
+	    "ztp-rescue-no-image-.sip.ld");
+	check_name("ztp-rescue-no-image-VVX 410.sip.ld", IDENT_FILE_OTHER, "",
+	    "", "ztp-rescue-no-image-VVX 410.sip.ld");
+	check_name("3111-48450-001.ztp-rescue-no-image-VV%X.sip.ld",
+	    IDENT_FILE_OTHER, "", "",
+	    "3111-48450-001.ztp-rescue-no-image-VV%X.sip.ld");
+	{
+		struct ident_name	n;
+
+		ident_classify_name("ztp-rescue-no-image-SPIP670.sip.ld", &n);
+		assert_string_equal(n.token, "SPIP670");
+	}
 	check_name("64167f010203-boot.log", IDENT_FILE_BOOT_LOG,
 	    "64167f010203", "", "64167f010203-boot.log");
 	check_name("64167f010203-app.log", IDENT_FILE_APP_LOG, "64167f010203",

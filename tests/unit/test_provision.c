@@ -103,7 +103,7 @@ test_master_for_phone(void **state)
 	    /* No part number known: the phone names its own (sip.ld). */
 	    " <APPLICATION_SSDuo APP_FILE_PATH_SSDuo=\"sip.ld\""
 	    " CONFIG_FILES_SSDuo=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
-	    " <APPLICATION_VVX411 APP_FILE_PATH_VVX411=\"ztp-rescue-no-image.sip.ld\""
+	    " <APPLICATION_VVX411 APP_FILE_PATH_VVX411=\"ztp-rescue-no-image-VVX411.sip.ld\""
 	    " CONFIG_FILES_VVX411=\"ztp-rescue-0004f2aabbcc.cfg\"/>\n"
 	    "</APPLICATION>\n";
 
@@ -139,12 +139,12 @@ test_master_withholds_image_of_phone_model(void **state)
 	/* A Duo known to be newer: not even the generic name. */
 	out = provision_master(&c->pv, "0004f2aabbcc", "SSDuo", 0, &len);
 	assert_non_null(strstr(out, "APP_FILE_PATH_SSDuo=\""
-	    "ztp-rescue-no-image.sip.ld\""));
+	    "ztp-rescue-no-image-SSDuo.sip.ld\""));
 	free(out);
 	/* A VVX410 known to be newer: its own model gets no image ... */
 	out = provision_master(&c->pv, "0004f2aabbcc", "VVX410", 0, &len);
 	assert_non_null(strstr(out, "APP_FILE_PATH_VVX410=\""
-	    "ztp-rescue-no-image.sip.ld\""));
+	    "ztp-rescue-no-image-VVX410.sip.ld\""));
 	/* ... the others keep theirs. */
 	assert_non_null(strstr(out, "APP_FILE_PATH_SPIP670=\""
 	    "2345-12670-001.sip.ld\""));
