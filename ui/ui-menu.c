@@ -31,6 +31,9 @@
 #include "xmalloc.h"
 #include "ui.h"
 
+/* Certificate files offered to pick from in a folder given for the CA. */
+#define UI_CA_CHOICES_MAX	16
+
 static void	ui_menu_ca(struct ui *);
 static void	ui_menu_repoint(struct ui *);
 static void	ui_menu_policy(struct ui *);
@@ -289,19 +292,30 @@ ui_menu_import(struct ui *ui)
 	json_decref(r);
 }
 
+static int
+ui_menu_ca_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
 /*
- * A folder given for the CA (the prompt proposes the stick's): the one
- * certificate file in it, or NULL with *why (none, or which to choose).
+ * The certificate files in a folder (the stick's ca/): the one there, or
+ * the one the technician picks among several; NULL with *why (NULL when
+ * the pick was cancelled).
  */
 static char *
-ui_menu_ca_in(const char *dir, char **why)
+ui_menu_ca_in(struct ui *ui, const char *dir, char **why)
 {
-	static const char *const exts[] = { ".pem", ".crt", ".cer", ".der" };
+	static const char *const exts[] = {
+		".pem", ".crt", ".cer", ".der", ".p7b"
+	};
 	struct dirent	*de;
 	DIR		*d;
-	char		*found = NULL;
-	size_t		 len, i, n = 0;
+	char		*names[UI_CA_CHOICES_MAX], *found = NULL;
+	size_t		 len, i, n = 0, more = 0;
+	int		 choice;
 
+	*why = NULL;
 	if ((d = opendir(dir)) == NULL) {
 		xasprintf(why, "cannot read the folder %s: %s", dir,
 		    strerror(errno));
@@ -316,21 +330,35 @@ ui_menu_ca_in(const char *dir, char **why)
 		}
 		if (i == sizeof exts / sizeof exts[0] || de->d_name[0] == '.')
 			continue;
-		if (n++ == 0)
-			xasprintf(&found, "%s%s%s", dir, dir[strlen(dir) - 1] ==
-			    '/' ? "" : "/", de->d_name);
+		if (n < UI_CA_CHOICES_MAX)
+			names[n++] = xstrdup(de->d_name);
+		else
+			more++;
 	}
 	closedir(d);
-	if (n == 1)
-		return (found);
-	free(found);
-	if (n == 0)
+	if (n == 0) {
 		xasprintf(why, "the folder %s holds no certificate file "
-		    "(.pem, .crt, .cer or .der): give the CA file's path", dir);
-	else
-		xasprintf(why, "the folder %s holds %zu certificate files: "
-		    "give the path of the CA to install", dir, n);
-	return (NULL);
+		    "(.pem, .crt, .cer, .der or .p7b): give the CA file's "
+		    "path", dir);
+		return (NULL);
+	}
+	qsort(names, n, sizeof names[0], ui_menu_ca_cmp);
+	choice = 0;
+	if (n > 1 && more == 0)
+		choice = ui_choose(ui, "Which CA certificate?",
+		    (const char *const *)names, n, 0);
+	else if (more > 0) {
+		xasprintf(why, "the folder %s holds more than %d certificate "
+		    "files: give the path of the CA to install", dir,
+		    UI_CA_CHOICES_MAX);
+		choice = -1;
+	}
+	if (choice >= 0)
+		xasprintf(&found, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ?
+		    "" : "/", names[choice]);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return (found);
 }
 
 static void
@@ -356,9 +384,11 @@ ui_menu_ca(struct ui *ui)
 	if (text == NULL)
 		return;
 	if (stat(text, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		path = ui_menu_ca_in(text, &error);
+		path = ui_menu_ca_in(ui, text, &error);
 		free(text);
 		if ((text = path) == NULL) {
+			if (error == NULL)
+				return;	/* the pick was cancelled */
 			ui_show_error(ui, "CA certificate", error);
 			free(error);
 			return;

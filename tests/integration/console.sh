@@ -194,8 +194,9 @@ wait_screen "CA refused"
 keys Enter
 check "the refusal stays on the message line" on_screen "CA refused:"
 # A folder for the CA (the prompt proposes the stick's): its one
-# certificate is taken (it was refused "not a regular file"); two are
-# named as two.
+# certificate is taken (it was refused "not a regular file"); among two,
+# the technician picks (the field guide says it asks which; it refused).
+# A .p7b is a certificate file too (it was not looked for).
 mkdir -p "$d/cadir"
 cp "$d/ca.pem" "$d/cadir/operator-ca.pem"
 keys m 5 C-u "$d/cadir" Enter
@@ -204,8 +205,20 @@ keys Enter
 wait_cmdline "ztp-rescue ctl --state $d/state set-ca pem=$d/cadir/operator-ca.pem"
 cp "$d/ca.pem" "$d/cadir/second.crt"
 keys m 5 C-u "$d/cadir" Enter
-wait_screen "certificate files: give the path of the CA to install"
+wait_screen "Which CA certificate?"
+check "both are offered" sh -c "$T capture-pane -p -t console |
+    grep -q 'operator-ca.pem' && $T capture-pane -p -t console | grep -q 'second.crt'"
+keys Down Enter
+wait_screen "CN=Rescue Test CA"
 keys Enter
+wait_cmdline "ztp-rescue ctl --state $d/state set-ca pem=$d/cadir/second.crt"
+mkdir -p "$d/p7bdir"
+openssl crl2pkcs7 -nocrl -certfile "$d/ca.pem" -outform DER \
+    -out "$d/p7bdir/ca.p7b" 2>/dev/null
+keys m 5 C-u "$d/p7bdir" Enter
+wait_screen "CN=Rescue Test CA"
+keys Enter
+wait_cmdline "ztp-rescue ctl --state $d/state set-ca pem=$d/p7bdir/ca.p7b"
 # An empty path: said, nothing asked of the daemon.
 keys m 5 C-u Enter
 wait_screen "CA certificate: no path given; nothing done"
