@@ -32,11 +32,13 @@ struct import_bar {
 	double		 start;
 	double		 last;
 	int		 json;		/* --progress-json */
+	json_t		*present;	/* ids already in the library */
 };
 
 static int	cmd_import_exec(const struct cmd_entry *, int, char **);
 static void	cmd_import_progress(void *, const char *, uint64_t, uint64_t);
 static void	cmd_import_note(void *, const char *);
+static void	cmd_import_present(void *, const char *);
 static void	cmd_import_clear(struct import_bar *);
 static void	cmd_import_json(json_t *);
 static void	cmd_import_json_progress(void *, const char *, uint64_t,
@@ -136,6 +138,15 @@ cmd_import_clear(struct import_bar *bar)
 		fputs("\r\033[K", stderr);
 		bar->shown = 0;
 	}
+}
+
+/* Said in the last line: "Imported 0 packages" told nothing of them. */
+static void
+cmd_import_present(void *arg, const char *id)
+{
+	struct import_bar	*bar = arg;
+
+	json_array_append_new(bar->present, json_string(id));
 }
 
 static void
@@ -248,7 +259,9 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	else
 		progress.fn = isatty(STDERR_FILENO) ? cmd_import_progress : NULL;
 	progress.note = cmd_import_note;
+	progress.present = cmd_import_present;
 	progress.arg = &bar;
+	bar.present = json_array();
 	imported = json_array();
 	for (i = first; i < argc; i++) {
 		bar.start = bar.last = 0;
@@ -277,10 +290,11 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 		free(ids);
 	}
 	if (json && errors != NULL)
-		cmd_import_json(json_pack("{s:o, s:o}", "error", errors,
-		    "imported", imported));
+		cmd_import_json(json_pack("{s:o, s:o, s:O}", "error", errors,
+		    "imported", imported, "present", bar.present));
 	else if (json)
-		cmd_import_json(json_pack("{s:o}", "imported", imported));
+		cmd_import_json(json_pack("{s:o, s:O}", "imported", imported,
+		    "present", bar.present));
 	else {
 		/* The daemon's own import child (--progress-json) is not. */
 		if (json_array_size(imported) > 0)
@@ -288,6 +302,7 @@ cmd_import_exec(const struct cmd_entry *self, int argc, char **argv)
 		json_decref(imported);
 		json_decref(errors);
 	}
+	json_decref(bar.present);
 	library_free(lib);
 	model_table_free(models);
 	return (rc);

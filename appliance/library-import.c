@@ -431,9 +431,12 @@ import_one(struct library *lib, const struct model_table *models,
 		    imp.replaced != NULL ? imp.replaced : "",
 		    imp.replaced != NULL ? ")" : "");
 		free(note);
-	} else if (outcome == IMPORT_PRESENT)
+	} else if (outcome == IMPORT_PRESENT) {
 		import_note(progress, "%s: build %s is already in the library "
 		    "with the same files; nothing to do", path, *id);
+		if (progress != NULL && progress->present != NULL)
+			progress->present(progress->arg, *id);
+	}
 	for (i = 0; i < imp.nfiles; i++)
 		free(imp.files[i].name);
 	free(imp.files);

@@ -113,6 +113,8 @@ struct library_progress {
 	void	*arg;
 	/* Optional: one sentence per package ("... already in the library"). */
 	void	(*note)(void *, const char *);
+	/* Optional: a package found already in the library, its id. */
+	void	(*present)(void *, const char *);
 };
 
 /*

@@ -323,19 +323,26 @@ serve_job_finish(struct serve_job *j, int status)
 static void
 serve_job_finish_import(struct serve_job *j, int status)
 {
-	json_t		*imported, *error;
+	json_t		*imported, *error, *present;
 	char		*why;
 
 	imported = j->final != NULL ? json_object_get(j->final, "imported") :
 	    NULL;
+	/* Packages found already in the library: named, not "0 imported". */
+	present = j->final != NULL ? json_object_get(j->final, "present") :
+	    NULL;
+	if (!json_is_array(present))
+		present = NULL;
 	error = j->final != NULL ? json_object_get(j->final, "error") : NULL;
 	if (j->final != NULL && error == NULL && json_is_array(imported) &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		log_info("import job %u done: %zu package(s) imported, %zu in "
 		    "the library", j->id, json_array_size(imported),
 		    j->s->library->npackages);
-		serve_job_event(j, "done", json_pack("{s:O, s:I}", "imported",
-		    imported, "packages", (json_int_t)j->s->library->npackages));
+		serve_job_event(j, "done", json_pack("{s:O, s:o, s:I}",
+		    "imported", imported, "present", present != NULL ?
+		    json_incref(present) : json_array(), "packages",
+		    (json_int_t)j->s->library->npackages));
 		return;
 	}
 	if (json_is_string(error))
@@ -349,8 +356,9 @@ serve_job_finish_import(struct serve_job *j, int status)
 		xasprintf(&why, "the import stopped with status %d before "
 		    "it said how it went", WEXITSTATUS(status));
 	log_warn("import job %u failed: %s", j->id, why);
-	serve_job_event(j, "failed", json_pack("{s:s, s:o, s:I}", "error",
+	serve_job_event(j, "failed", json_pack("{s:s, s:o, s:o, s:I}", "error",
 	    why, "imported", json_is_array(imported) ? json_incref(imported) :
+	    json_array(), "present", present != NULL ? json_incref(present) :
 	    json_array(), "packages", (json_int_t)j->s->library->npackages));
 	free(why);
 }

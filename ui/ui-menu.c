@@ -265,13 +265,28 @@ ui_menu_import(struct ui *ui)
 		free(text);
 		return;
 	}
-	xasprintf(&esc, "Imported %zu package(s) from %s:",
-	    json_array_size(json_object_get(r, "imported")), text);
+	xasprintf(&esc, "Imported %zu package(s) from %s%s",
+	    json_array_size(json_object_get(r, "imported")), text,
+	    json_array_size(json_object_get(r, "imported")) > 0 ? ":" : ".");
 	json_array_foreach(json_object_get(r, "imported"), i, id) {
 		xasprintf(&next, "%s\n  %s", esc, json_string_value(id) != NULL ?
 		    json_string_value(id) : "?");
 		free(esc);
 		esc = next;
+	}
+	/* "Imported 0 packages:" said nothing of the ones already there. */
+	if (json_array_size(json_object_get(r, "present")) > 0) {
+		xasprintf(&next, "%s\n\nAlready in the library, with the same "
+		    "files (nothing to do):", esc);
+		free(esc);
+		esc = next;
+		json_array_foreach(json_object_get(r, "present"), i, id) {
+			xasprintf(&next, "%s\n  %s", esc,
+			    json_string_value(id) != NULL ?
+			    json_string_value(id) : "?");
+			free(esc);
+			esc = next;
+		}
 	}
 	/* Some imported, some not: both are said (only the failure was). */
 	if (json_object_get(r, "error") != NULL) {
@@ -283,7 +298,12 @@ ui_menu_import(struct ui *ui)
 		ui_set_message(ui, 1, "imported %zu package(s) from %s; some "
 		    "were not (see the box)", json_array_size(json_object_get(
 		    r, "imported")), text);
-	} else
+	} else if (json_array_size(json_object_get(r, "present")) > 0)
+		ui_set_message(ui, 0, "%zu package(s) already in the library, "
+		    "%zu imported from %s", json_array_size(json_object_get(r,
+		    "present")), json_array_size(json_object_get(r,
+		    "imported")), text);
+	else
 		ui_set_message(ui, 0, "imported %zu package(s) from %s",
 		    json_array_size(json_object_get(r, "imported")), text);
 	ui_message_box(ui, "Import", esc);

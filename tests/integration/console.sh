@@ -254,7 +254,12 @@ keys i
 wait_screen "Path of the UC Software on the USB stick"
 keys C-u "$d/syn" Enter
 wait_screen "Imported 0 package(s) from $d/syn"
+# What was already there is named (it said "Imported 0 package(s):" and
+# nothing after it).
+wait_screen "Already in the library, with the same files (nothing to do):"
+check "the packages already there are listed" on_screen "4.1.7.5432"
 keys Enter
+check "the message line says so" wait_for 5 on_screen "3 package(s) already in the library, 0 imported from"
 wait_cmdline "ztp-rescue ctl --state $d/state import 'paths[]=$d/syn'"
 
 # A path that is not there: what to check, as the export says it.

@@ -125,7 +125,7 @@ teardown(void **state)
 static int
 import(struct fixture *f, struct library *lib, const char *path, char **cause)
 {
-	struct library_progress	 p = { progress, f, note };
+	struct library_progress	 p = { progress, f, note, NULL };
 	char			**ids = NULL;
 	int			 rc, i;
 
@@ -151,7 +151,7 @@ test_import_folder_and_find(void **state)
 	struct fixture			*f = *state;
 	struct library			*lib;
 	const struct library_package	*p;
-	struct library_progress		 prog = { progress, f, note };
+	struct library_progress		 prog = { progress, f, note, NULL };
 	struct model_table		*models;
 	struct ucs_version		 v;
 	char				*cause = NULL, **ids = NULL;

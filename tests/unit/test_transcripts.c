@@ -209,7 +209,7 @@ tr_fixture(void)
 		    "3111-48600-001" },
 	};
 	struct library		*lib;
-	struct library_progress	 prog = { NULL, NULL, NULL };
+	struct library_progress	 prog = { NULL, NULL, NULL, NULL };
 	char			 path[PATH_MAX], dir[256], part[32];
 	char			 header[128], **ids = NULL, *cause = NULL, cmd[512];
 	const char		*p;
