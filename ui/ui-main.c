@@ -116,7 +116,8 @@ ui_disconnect(struct ui *ui, const char *why)
 json_t *
 ui_request(struct ui *ui, const char *cmd, json_t *args, char **cause)
 {
-	json_t	*r;
+	json_t	*r, *st;
+	char	*why = NULL;
 
 	if (!ui->connected) {
 		xasprintf(cause, "not connected to the daemon (reconnecting "
@@ -132,6 +133,16 @@ ui_request(struct ui *ui, const char *cmd, json_t *args, char **cause)
 	 */
 	if (r != NULL)
 		termsafe_json_lines(r, "error");
+	/*
+	 * A setting changed: the header and the menu's "(now ...)" read it
+	 * from the status, which was read again only every few seconds.
+	 */
+	if (r != NULL && strncmp(cmd, "set-", 4) == 0 &&
+	    (st = control_request(ui->req, "status", NULL, &why)) != NULL) {
+		ui_fleet_set_status(ui, st);
+		json_decref(st);
+	} else if (r != NULL && strncmp(cmd, "set-", 4) == 0)
+		free(why);
 	return (r);
 }
 

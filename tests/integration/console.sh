@@ -227,6 +227,10 @@ wait_screen "CA certificate: no path given; nothing done"
 # refused "has a space in it").
 keys m 6 2 C-u "https://prov.example.com/ " Enter
 wait_screen "phones will be re-pointed to https://prov.example.com/"
+# The header says the new setting at once (it was read again only every
+# 5 s: the header said "re-point ztp" and the menu "(now ...)" the old one).
+check "the header has the new re-point at once" sh -c \
+    "$T capture-pane -p -t console | sed -n 3p | grep -q 're-point https://prov.example.com/'"
 check_eq "the daemon has the URL without the blank" "https://prov.example.com/" \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.repoint)"
 "$ZTP_BIN" ctl --state "$d/state" set-repoint target=ztp >/dev/null
