@@ -71,6 +71,8 @@ static const struct {
 	{ "held by the operator", NULL, "operator" },
 	{ "held from the console", NULL, "operator" },
 	{ "not in the batch inventory", NULL, "not listed" },
+	{ "version unknown and the policy is", NULL, "version ?" },
+	{ "reports ", " no phone goes back by itself", "went back?" },
 };
 
 static int

@@ -333,6 +333,16 @@ test_reason_short(void **state)
 	assert_true(ui_reason_short("not in the batch inventory "
 	    "(--only-inventory)", buf, sizeof buf));
 	assert_string_equal(buf, "not listed");
+	/* Shown cut in half before ("version unknown and"). */
+	assert_true(ui_reason_short("version unknown and the policy is "
+	    "--unknown-version hold: no image is offered until its version is "
+	    "known", buf, sizeof buf));
+	assert_string_equal(buf, "version ?");
+	assert_true(ui_reason_short("reports 4.1.4.7430 (user-agent) after it "
+	    "had proved 4.1.7.5432 and was given the CA and the re-point "
+	    "(ztp): no phone goes back by itself, so two phones may answer as "
+	    "this MAC", buf, sizeof buf));
+	assert_string_equal(buf, "went back?");
 	/* Any other reason is shown as it is. */
 	assert_false(ui_reason_short("the operator said so", buf, sizeof buf));
 	assert_false(ui_reason_short("flashed once", buf, sizeof buf));
