@@ -3,6 +3,8 @@
  * report from the journal, whether or not the daemon runs.
  */
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "cmd.h"
@@ -16,8 +18,10 @@ static int	cmd_report_exec(const struct cmd_entry *, int, char **);
 static const struct cmd_option cmd_report_options[] = {
 	{ "state", 's', "DIR",
 	    "state directory of the daemon (default /var/lib/ztp-rescue)" },
-	{ "csv", 'c', NULL, "CSV, one row per phone" },
-	{ "json", 'j', NULL, "JSON with every event and transfer (default)" },
+	{ "csv", 'c', NULL, "CSV, one row per phone (the default for an "
+	    "--out FILE ending .csv)" },
+	{ "json", 'j', NULL, "JSON with every event and transfer (the "
+	    "default otherwise)" },
 	{ "out", 'o', "FILE",
 	    "write here (temporary name, fsync, rename); default stdout" },
 	{ NULL, 0, NULL, NULL }
@@ -40,7 +44,8 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char		*out = NULL;
 	enum report_format	 fmt = REPORT_JSON;
 	char			*cause = NULL;
-	int			 c, first, rc;
+	int			 c, first, rc, given = 0;
+	size_t			 len;
 
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		switch (c) {
@@ -50,10 +55,13 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 			state = arg;
 			break;
 		case 'c':
-			fmt = REPORT_CSV;
-			break;
 		case 'j':
-			fmt = REPORT_JSON;
+			if (given && fmt != (c == 'c' ? REPORT_CSV :
+			    REPORT_JSON))
+				return (cmd_usage_error(self, "--csv and --json "
+				    "together: give one"));
+			fmt = c == 'c' ? REPORT_CSV : REPORT_JSON;
+			given = 1;
 			break;
 		case 'o':
 			out = arg;
@@ -63,6 +71,10 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (first != argc)
 		return (cmd_usage_error(self, "unexpected argument '%s'",
 		    argv[first]));
+	/* As batch --report: a .csv file is CSV (it was JSON in a .csv). */
+	if (!given && out != NULL && (len = strlen(out)) > 4 &&
+	    strcasecmp(out + len - 4, ".csv") == 0)
+		fmt = REPORT_CSV;
 	log_open(NULL, LOG_LEVEL_WARN);
 	if ((j = journal_open(state, 1, &cause)) == NULL) {
 		fprintf(stderr, "ztp-rescue report: %s\n", cause);

@@ -83,6 +83,15 @@ check "nor does 'status'" sh -c "! '$ZTP_BIN' status --state '$d/state' |
     grep -q 'not kept up to date'"
 serve_stop
 
+# --out x.csv is CSV, as batch --report chooses (it wrote JSON into the
+# .csv); --json keeps JSON there; --csv with --json is refused.
+"$ZTP_BIN" report --state "$d/state" --out "$d/by-name.csv" 2>/dev/null
+check "report --out x.csv writes CSV" grep -q '^mac,ip,model,' "$d/by-name.csv"
+"$ZTP_BIN" report --state "$d/state" --json --out "$d/asked.csv" 2>/dev/null
+check "--json --out x.csv writes JSON" sh -c "jq -e .phones '$d/asked.csv' >/dev/null"
+"$ZTP_BIN" report --state "$d/state" --csv --json >/dev/null 2>&1; rc=$?
+check_eq "--csv and --json together: a usage error" 2 "$rc"
+
 # `report` and `status` written to a full disk (/dev/full, the daemon
 # stopped): exit 1 with the cause.  They exited 0 with nothing written, and
 # report's error said "(null)".
