@@ -526,14 +526,23 @@ batch_summary(struct batch *b, const char *report, int rc)
 	const char			*state;
 	char				*text, *s;
 	size_t				 i;
+	int				 early;
 
 	batch_count(b, &rec, &fail);
+	/*
+	 * Ended early (a signal, the daemon gone): the phones left are not
+	 * done, not timed out; the line said "timed_out" for them.
+	 */
+	early = b->stopped_by != 0 || b->error != NULL;
 	if (b->json) {
-		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}", "event",
-		    "done", "total", (json_int_t)b->inv.n, "repointed-quiet",
-		    (json_int_t)rec, "failed", (json_int_t)fail, "timed_out",
-		    (json_int_t)(b->inv.n - rec - fail), "elapsed",
-		    (json_int_t)batch_elapsed(b), "report", report, "exit", rc);
+		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}",
+		    "event", "done", "total", (json_int_t)b->inv.n,
+		    "repointed-quiet", (json_int_t)rec, "failed",
+		    (json_int_t)fail, "timed_out", early ? (json_int_t)0 :
+		    (json_int_t)(b->inv.n - rec - fail), "not_done", early ?
+		    (json_int_t)(b->inv.n - rec - fail) : (json_int_t)0,
+		    "elapsed", (json_int_t)batch_elapsed(b), "report", report,
+		    "exit", rc);
 		/* Only when it ended early: the wait was not over. */
 		if (b->stopped_by != 0)
 			json_object_set_new(line, "stopped_by", json_string(
@@ -557,7 +566,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 			printf("%s%s%s  never seen  %s\n", ip->mac,
 			    ip->label != NULL ? " " : "",
 			    ip->label != NULL ? ip->label : "",
-			    b->stopped_by != 0 ? "NOT DONE" : "TIMEOUT");
+			    early ? "NOT DONE" : "TIMEOUT");
 			continue;
 		}
 		state = batch_state(ph);
@@ -566,7 +575,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    ip->label != NULL ? ip->label : "",
 		    strcmp(state, "repointed-quiet") != 0 &&
 		    strcmp(state, "verified") != 0 &&
-		    strcmp(state, "failed") != 0 ? (b->stopped_by != 0 ?
+		    strcmp(state, "failed") != 0 ? (early ?
 		    "  NOT DONE" : "  TIMEOUT") : "");
 		free(text);
 	}
@@ -577,6 +586,12 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    "SIGINT" : "SIGTERM", batch_elapsed(b), b->timeout,
 		    report != NULL ? "; report " : "", report != NULL ?
 		    report : "");
+	else if (b->error != NULL)
+		printf("%u of %zu repointed-quiet, %u failed, %zu not done "
+		    "(the daemon went away at %ld s of %ld)%s%s\n", rec,
+		    b->inv.n, fail, b->inv.n - rec - fail, batch_elapsed(b),
+		    b->timeout, report != NULL ? "; report " : "",
+		    report != NULL ? report : "");
 	else
 		printf("%u of %zu repointed-quiet, %u failed, %zu timed out"
 		    "%s%s\n", rec, b->inv.n, fail, b->inv.n - rec - fail,

@@ -211,9 +211,10 @@ stopped_batch() {
 }
 stopped_batch "$d/stopped.out" --json --report "$d/stopped.json"
 check_eq "SIGTERM: exit 143" 143 "$rc"
+# The phone left is not done, not timed out (the line said timed_out 1).
 check_eq "--json ends with its done line, saying what stopped it" \
-    "done SIGTERM 1 143 $d/stopped.json" \
-    "$(tail -1 "$d/stopped.out" | jq -r '"\(.event) \(.stopped_by) \(.timed_out) \(.exit) \(.report)"')"
+    "done SIGTERM 0 1 143 $d/stopped.json" \
+    "$(tail -1 "$d/stopped.out" | jq -r '"\(.event) \(.stopped_by) \(.timed_out) \(.not_done) \(.exit) \(.report)"')"
 check "the report is written" grep -q 0004f2b00001 "$d/stopped.json"
 stopped_batch "$d/stopped.txt"
 check_eq "in text too: exit 143" 143 "$rc"
