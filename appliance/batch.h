@@ -36,6 +36,9 @@ struct batch {
 	char				*report;	/* where it went */
 	int				 stopped_by;	/* SIGINT, SIGTERM or 0 */
 	char				*error;		/* why it ended early */
+	int				 daemon_gone;	/* no daemon to ask (it
+							   went away, or none
+							   answered) */
 };
 
 void		 batch_init(struct batch *);

@@ -533,7 +533,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 	 * Ended early (a signal, the daemon gone): the phones left are not
 	 * done, not timed out; the line said "timed_out" for them.
 	 */
-	early = b->stopped_by != 0 || b->error != NULL;
+	early = b->stopped_by != 0 || b->daemon_gone;
 	if (b->json) {
 		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}",
 		    "event", "done", "total", (json_int_t)b->inv.n,
@@ -586,7 +586,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    "SIGINT" : "SIGTERM", batch_elapsed(b), b->timeout,
 		    report != NULL ? "; report " : "", report != NULL ?
 		    report : "");
-	else if (b->error != NULL)
+	else if (b->daemon_gone)
 		printf("%u of %zu repointed-quiet, %u failed, %zu not done "
 		    "(the daemon went away at %ld s of %ld)%s%s\n", rec,
 		    b->inv.n, fail, b->inv.n - rec - fail, batch_elapsed(b),
@@ -766,6 +766,7 @@ batch_run(struct batch *b)
 	if (batch_connect(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
 		b->error = cause;
+		b->daemon_gone = 1;
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -798,6 +799,7 @@ batch_run(struct batch *b)
 					fprintf(stderr, "ztp-rescue batch: "
 					    "%s\n", cause);
 					b->error = cause;
+					b->daemon_gone = 1;
 					rc = EXIT_RUNTIME;
 					goto out;
 				}
@@ -841,6 +843,8 @@ batch_run(struct batch *b)
 	rc = rec == b->inv.n ? EXIT_OK : EXIT_INCOMPLETE;
 	if (b->stopped_by != 0)
 		rc = 128 + b->stopped_by;	/* as a shell tells it */
+	if (b->cl == NULL)
+		b->daemon_gone = 1;
 	if (b->cl == NULL || batch_report(b, &b->report, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: no report: %s\n",
 		    cause != NULL ? cause : "the daemon is gone");

@@ -337,7 +337,7 @@ unattended_screen(struct job *j, struct batch *b,
 		fprintf(f, "##  STOPPED (%s): %u of %zu phones not done\n",
 		    b->stopped_by == SIGINT ? "SIGINT" : "SIGTERM",
 		    n->not_done, b->inv.n);
-	else if (rc == EXIT_RUNTIME && b->report == NULL)
+	else if (b->daemon_gone)
 		fprintf(f, "##  STOPPED: the daemon went away; %u of %zu "
 		    "phones not done (see the serial log)\n", n->not_done,
 		    b->inv.n);

@@ -231,6 +231,17 @@ check "it names no report as written" sh -c \
     "! grep -q 'report: .*(and .csv, .json)' '$d/blocked.screen'"
 check_contains "the phones' counts are still on it" \
     "every phone of the job is done (1 of 1)" "$(cat "$d/blocked.screen")"
+# The same with a phone that never came: the time limit is what ended it
+# (the screen said "the daemon went away", which was up all along).
+printf '0004f2c00001\n0004f2c000ee\n' >"$data/blocked.csv"
+printf 'inventory = blocked.csv\nrepoint = ztp\nreport = blocked\ntimeout = 3s\n' \
+    >"$data/blocked.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start \
+    --job "$data/blocked.conf" --summary "$d/blocked2.screen" </dev/null \
+    >"$d/blocked2.out" 2>&1
+check_contains "a time limit reached is said as such" \
+    "TIME LIMIT of 3s reached: 1 of 2 phones not done" "$(cat "$d/blocked2.screen")"
+check "not the daemon gone" sh -c "! grep -q 'daemon went away' '$d/blocked2.screen'"
 
 # The daemon refuses what the job asks for: the screen says why.
 printf 'not a certificate\n' >"$data/ca/bad.pem"
