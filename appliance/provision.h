@@ -71,6 +71,8 @@ const char *provision_server_type(const char *);
  * saying what is wrong (repoint-url.c).
  */
 int	 provision_check_server_url(const char *, char **);
+/* Its host and port (the scheme's when none is given). */
+void	 provision_server_url_host(const char *, char *, size_t, unsigned *);
 /*
  * Check a template: it parses, its root element has attributes, and, when
  * params is not NULL, every attribute is a documented parameter with a

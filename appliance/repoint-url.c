@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "provision.h"
 #include "xmalloc.h"
@@ -138,4 +139,50 @@ provision_check_server_url(const char *url, char **cause)
 	xasprintf(cause, "re-point target '%s': '%.*s' is not a server name "
 	    "or address (%s)", url, (int)hostlen, host, REPOINT_EXAMPLE);
 	return (-1);
+}
+
+/*
+ * The host (IPv6 without its brackets) and the port of a URL that passed
+ * provision_check_server_url: its own, else the scheme's.
+ */
+void
+provision_server_url_host(const char *url, char *host, size_t size,
+    unsigned *port)
+{
+	static const struct {
+		const char	*scheme;
+		unsigned	 port;
+	} ports[] = {
+		{ "https://", 443 }, { "http://", 80 }, { "ftps://", 990 },
+		{ "ftp://", 21 }, { "tftp://", 69 }
+	};
+	const char	*auth, *end, *at, *h, *colon = NULL;
+	size_t		 len, i;
+
+	*port = 0;
+	for (i = 0; i < sizeof ports / sizeof ports[0]; i++)
+		if (strncasecmp(url, ports[i].scheme,
+		    strlen(ports[i].scheme)) == 0)
+			*port = ports[i].port;
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?#");
+	h = auth;
+	for (at = auth; at < end; at++)
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[') {
+		h++;
+		len = strcspn(h, "]");
+		if (h[len] == ']' && h[len + 1] == ':')
+			colon = h + len + 1;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		len = colon != NULL ? (size_t)(colon - h) : (size_t)(end - h);
+	}
+	if (colon != NULL)
+		*port = (unsigned)strtoul(colon + 1, NULL, 10);
+	if (len >= size)
+		len = size - 1;
+	memcpy(host, h, len);
+	host[len] = '\0';
 }

@@ -9,6 +9,7 @@
  * tmux's server does, and the one that stays opens everything: the journal's
  * SQLite connection and dnsmasq (a child it must reap) never cross a fork.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -20,11 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,6 +140,47 @@ serve_refresh_provision(struct serve *s)
 	    s->repoint_url != NULL ? s->repoint_url : "ztp");
 }
 
+/*
+ * The URL names this appliance's own TFTP, HTTP or HTTPS server: an address
+ * of this host (it binds) and one of our ports.  Phones re-pointed there
+ * come back here at every boot, and were then failed as phones that ignore
+ * the re-point.
+ */
+static int
+serve_repoint_is_self(struct serve *s, const char *url, char **cause)
+{
+	struct addrinfo		 hints, *ai = NULL;
+	char			 host[256];
+	unsigned		 port;
+	int			 fd, self = 0;
+
+	provision_server_url_host(url, host, sizeof host, &port);
+	if (port == 0 || (port != s->opt.tftp_port &&
+	    port != s->opt.http_port && (s->opt.https_port == 0 ||
+	    port != s->opt.https_port)))
+		return (0);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (strcasecmp(host, "localhost") == 0)
+		self = 1;
+	else if (getaddrinfo(host, NULL, &hints, &ai) == 0) {
+		if ((fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC,
+		    0)) != -1) {
+			/* Port 0 of one of our own addresses binds. */
+			self = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+			close(fd);
+		}
+		freeaddrinfo(ai);
+	}
+	if (self)
+		xasprintf(cause, "re-point target '%s' is this appliance itself "
+		    "(%s port %u): phones re-pointed there come back here at "
+		    "every boot; give your provisioning server's address, or "
+		    "'ztp'", url, host, port);
+	return (self);
+}
+
 int
 serve_set_repoint(struct serve *s, const char *target, char **cause)
 {
@@ -145,6 +189,8 @@ serve_set_repoint(struct serve *s, const char *target, char **cause)
 	if (strcmp(target, "ztp") == 0)
 		s->repoint_url = NULL;
 	else if (provision_check_server_url(target, cause) != 0)
+		return (-1);
+	else if (serve_repoint_is_self(s, target, cause))
 		return (-1);
 	else
 		s->repoint_url = xstrdup(target);

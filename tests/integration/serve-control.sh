@@ -114,6 +114,16 @@ check_contains "saying what is missing" \
     "$out"
 out=$(ctl set-repoint target=server "url=https://prov example.com/" 2>&1)
 check_contains "a URL with a space is refused" "has a space in it" "$out"
+# The appliance's own HTTP server: phones re-pointed there came back here at
+# every boot, and were failed as phones that ignore the re-point.
+out=$(ctl set-repoint target=server "url=http://127.0.0.1:$HTTP/" 2>&1); rc=$?
+check_eq "a re-point to the appliance itself is refused" 1 "$rc"
+check_contains "saying so" "is this appliance itself (127.0.0.1 port $HTTP)" "$out"
+out=$(ctl set-repoint target=server "url=http://localhost:$HTTP/prov/" 2>&1)
+check_contains "localhost too" "is this appliance itself" "$out"
+out=$(ctl set-repoint target=server "url=http://127.0.0.1:1/" 2>&1); rc=$?
+check_eq "another port of this host (a provisioning server beside it) is taken" 0 "$rc"
+ctl set-repoint target=server url=https://prov.example.com/ >/dev/null
 check_contains "and the target stays what it was" 'device.prov.serverName="https://prov.example.com/"' \
     "$(curl -s --interface 127.0.0.61 -A "$app" "http://127.0.0.1:$HTTP/ztp-rescue-$mac.cfg")"
 out=$(ctl set-target model=VVX410 version=4.1.8)
