@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -27,6 +28,7 @@
 #include "fileio.h"
 #include "job.h"
 #include "termsafe.h"
+#include "trust.h"
 #include "xmalloc.h"
 
 #define UNATTENDED_RULE \
@@ -195,23 +197,45 @@ unattended_dhcp(struct control_client *cl, struct job *j, char **cause)
 	return (0);
 }
 
-/* The job's settings to the daemon, in the order the console sets them. */
+/*
+ * The job's settings to the daemon.  What the daemon may refuse for the
+ * closet (DHCP: no such interface, another server) goes first, and the CA
+ * is checked here before anything is asked: a job refused part-way left its
+ * CA and re-point in force, and the technician told to use the console
+ * re-pointed phones to them unawares.  DHCP started is stopped again when
+ * a later setting is refused.
+ */
 static int
 unattended_setup(struct job *j, const char *state_dir, int autostart,
     char **cause)
 {
 	struct control_client	*cl;
-	char			 real[PATH_MAX], *asked;
-	int			 rc = -1;
+	struct trust_ca		*ca;
+	json_t			*r, *args;
+	char			 real[PATH_MAX], *asked, *why = NULL;
+	int			 rc = -1, dhcp_started = 0;
 
-	if ((cl = control_open(state_dir, autostart, cause)) == NULL)
-		return (-1);
 	if (j->ca != NULL) {
 		if (realpath(j->ca, real) == NULL) {
 			xasprintf(cause, "%s: ca %s: %s", j->path, j->ca,
 			    strerror(errno));
-			goto out;
+			return (-1);
 		}
+		if ((ca = trust_load_ca(real, time(NULL), &why)) == NULL) {
+			xasprintf(cause, "%s: the CA: %s", j->path, why);
+			free(why);
+			return (-1);
+		}
+		trust_ca_free(ca);
+	}
+	if ((cl = control_open(state_dir, autostart, cause)) == NULL)
+		return (-1);
+	if (j->dhcp_iface != NULL) {
+		if (unattended_dhcp(cl, j, cause) != 0)
+			goto out;
+		dhcp_started = 1;
+	}
+	if (j->ca != NULL) {
 		xasprintf(&asked, "the CA %s", j->ca);
 		if (unattended_ask(cl, "set-ca", json_pack("{s:s}", "pem",
 		    real), asked, cause) != 0) {
@@ -236,10 +260,21 @@ unattended_setup(struct job *j, const char *state_dir, int autostart,
 	    json_pack("{s:i}", "max_flashes", (int)j->max_flashes),
 	    "max-flashes", cause) != 0)
 		goto out;
-	if (j->dhcp_iface != NULL && unattended_dhcp(cl, j, cause) != 0)
-		goto out;
 	rc = 0;
 out:
+	if (rc != 0 && dhcp_started) {
+		args = json_pack("{s:b}", "enable", 0);
+		r = control_request(cl, "dhcp", args, &why);
+		json_decref(args);
+		if (r == NULL) {
+			xasprintf(&asked, "%s; and DHCP, started for the job, "
+			    "could not be stopped: %s", *cause, why);
+			free(why);
+			free(*cause);
+			*cause = asked;
+		}
+		json_decref(r);
+	}
 	control_client_free(cl);
 	return (rc);
 }

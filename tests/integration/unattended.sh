@@ -248,9 +248,9 @@ printf 'not a certificate\n' >"$data/ca/bad.pem"
 printf 'inventory = one.csv\nrepoint = ztp\nca = ca/bad.pem\n' >"$data/badca.conf"
 "$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/badca.conf" \
     --summary "$d/badca.screen" </dev/null >/dev/null 2>&1; rc=$?
-check_eq "a CA the daemon refuses: exit 1" 1 "$rc"
-check_contains "the screen names the CA and the daemon's reason" \
-    "the daemon refused the CA $data/ca/bad.pem: " "$(cat "$d/badca.screen")"
+check_eq "a CA that is none: exit 1" 1 "$rc"
+check_contains "the screen names the job, the CA and why (checked before the daemon is asked)" \
+    "$data/badca.conf: the CA: $data/ca/bad.pem is neither a PEM certificate" "$(cat "$d/badca.screen")"
 
 # A voice VLAN: the job's "vlan" reaches the daemon's "dhcp" command,
 # which makes IFACE.VID first (here on an interface that does not exist;
@@ -265,6 +265,16 @@ check_contains "the screen names the VLAN and the daemon's reason" \
     "$(cat "$d/vlan.screen")"
 check_eq "and DHCP is still off" "off" \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp)"
+# A job refused part-way left its CA and re-point in force: the DHCP the
+# daemon may refuse is asked first, and nothing else is set.
+before=$("$ZTP_BIN" status --state "$d/state" --json | jq -r '.appliance.repoint')
+printf 'inventory = one.csv\nrepoint = https://prov.example.com/\ndhcp = nosuch0\naddress = 10.99.0.1/24\n' \
+    >"$data/partway.conf"
+"$ZTP_BIN" unattended --state "$d/state" --no-start --job "$data/partway.conf" \
+    --summary "$d/partway.screen" </dev/null >/dev/null 2>&1; rc=$?
+check_eq "DHCP refused: exit 1" 1 "$rc"
+check_eq "the re-point stays what it was ($before)" "$before" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r '.appliance.repoint')"
 
 # No daemon: said on the screen, not a hang.
 "$ZTP_BIN" unattended --state "$d/none" --no-start --job "$data/late.conf" \
