@@ -17,6 +17,8 @@ struct batch {
 	const char			*inventory_path;
 	const char			*report_path;
 	const char			*verify_via;	/* ZTP check, or NULL */
+	int				 verify_pending; /* started, not
+							    yet ended */
 	/* The daemon's policy to set first (set-policy), or 0 / NULL. */
 	unsigned			 max_flashes;
 	const char			*unknown_version;

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "control.h"
+#include "termsafe.h"
 #include "fleet.h"
 #include "xmalloc.h"
 
@@ -118,6 +119,43 @@ batch_verify(struct batch *b)
 		return;
 	}
 	json_decref(r);
+	b->verify_pending = 1;
+}
+
+/*
+ * The ZTP check asked for has ended: its sentence is said (a failed check
+ * was said nowhere), and the phones read again (the ones it covers are
+ * verified now).  0 while it still runs.
+ */
+static int
+batch_verify_ended(struct batch *b)
+{
+	json_t		*st, *z;
+	const char	*state, *sentence;
+	char		*cause = NULL, *esc;
+
+	if ((st = control_request(b->cl, "status", NULL, &cause)) == NULL) {
+		free(cause);
+		return (0);
+	}
+	z = json_object_get(json_object_get(st, "appliance"), "ztp_check");
+	state = json_string_value(json_object_get(z, "state"));
+	if (state != NULL && strcmp(state, "running") == 0) {
+		json_decref(st);
+		return (0);
+	}
+	sentence = json_string_value(json_object_get(z, "sentence"));
+	if (sentence == NULL)
+		sentence = "it gave no result";
+	esc = termsafe(sentence, strlen(sentence));
+	fprintf(stderr, "ztp-rescue batch: ZTP check via %s: %s\n",
+	    b->verify_via, esc);
+	free(esc);
+	json_decref(st);
+	b->verify_pending = 0;
+	if (batch_sync(b, &cause) != 0)
+		free(cause);
+	return (1);
 }
 
 /*
@@ -783,7 +821,9 @@ batch_run(struct batch *b)
 
 	for (;;) {
 		batch_count(b, &rec, &fail);
-		if (rec + fail == b->inv.n)
+		/* Every phone done: the ZTP check asked for decides last. */
+		if (rec + fail == b->inv.n && (!b->verify_pending ||
+		    b->cl == NULL || batch_verify_ended(b)))
 			break;
 		if ((left = b->timeout - batch_elapsed(b)) <= 0)
 			break;

@@ -165,6 +165,19 @@ check_contains "report: phone C's check FAILED, does not resolve" \
 check_contains "report: phone A keeps what was seen for its own target" \
     "check FAILED: $NAME presented" "$(report $A)"
 
+# batch --verify-via: the check it asks for is waited for and its outcome
+# said (a failed check was said nowhere, and batch ended at once when its
+# phones were already repointed-quiet).
+printf '%s\n' "$C" >"$D/inv.csv"
+"$ZTP_BIN" batch --state "$D/state" --inventory "$D/inv.csv" --timeout 30 \
+    --no-start --verify-via lo --report "$D/b.json" </dev/null \
+    >"$D/batch.out" 2>"$D/batch.err"; rc=$?
+check_eq "batch --verify-via: its phone done, exit 0" 0 "$rc"
+check_contains "the check's outcome is said, failed and why" \
+    "ztp-rescue batch: ZTP check via lo: " "$(cat "$D/batch.err")"
+check_contains "(why)" "nowhere.rescue.test does not resolve" \
+    "$(cat "$D/batch.err")"
+
 serve_stop
 check "the daemon exits cleanly (no leaks)" \
     test "$(grep -c 'LeakSanitizer\|runtime error' "$D/serve.log")" = 0
