@@ -785,7 +785,13 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	/* The weakest evidence never overrides a stronger source. */
 	if (src == VSRC_APPLOG && p->version_source > VSRC_APPLOG)
 		return;
-	if (p->version_before[0] == '\0' && fleet_before_image(p))
+	/*
+	 * Before any image, the version before is what it runs: the first
+	 * word of it, corrected by a stronger one (its application's own,
+	 * over an app log: a forged or stale log stood in the report).
+	 */
+	if (fleet_before_image(p) && (p->version_before[0] == '\0' ||
+	    (src >= VSRC_OPTION60 && src > p->version_source)))
 		snprintf(p->version_before, sizeof p->version_before, "%s",
 		    text);
 	snprintf(p->version, sizeof p->version, "%s", text);

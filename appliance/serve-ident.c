@@ -199,6 +199,18 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 			    proto, name_esc, ip, p->mac);
 		fleet_touch(s->fleet, p, ip, now);
 	}
+	/*
+	 * The version its application says before the model: learning the
+	 * model first judged the phone on a weaker word (an app log naming
+	 * the target made it current), and the User-Agent's older version
+	 * then moved nothing.
+	 */
+	if (p != NULL && have_ua && ua.type == UA_TYPE_APPLICATION &&
+	    ua.version.nfields > 0) {
+		ucs_version_format(&ua.version, vtext, sizeof vtext);
+		fleet_learn_version(s->fleet, p, &ua.version, VSRC_UA, now,
+		    *evidence);
+	}
 	if (p != NULL && have_ua && ua.token[0] != '\0')
 		fleet_learn_model(s->fleet, p, ua.token, NULL, now, *evidence);
 	/* No Type/: a SIP 2.x/3.x BootROM, and the version is its own. */
@@ -206,12 +218,6 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	    ua.version.nfields > 0)
 		fleet_learn_bootrom(s->fleet, p, &ua.version, VSRC_UA, now,
 		    *evidence);
-	if (p != NULL && have_ua && ua.type == UA_TYPE_APPLICATION &&
-	    ua.version.nfields > 0) {
-		ucs_version_format(&ua.version, vtext, sizeof vtext);
-		fleet_learn_version(s->fleet, p, &ua.version, VSRC_UA, now,
-		    *evidence);
-	}
 	free(ua_esc);
 	free(name_esc);
 	return (p);
@@ -311,6 +317,23 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	else
 		xasprintf(&evidence, "%s %s from %s refused: %s", how, esc,
 		    ev->peer_text, ev->reason);
+	/*
+	 * A PUT from a client that says it is no phone (curl -T): kept in
+	 * the quarantine, but no phone's word.  Its "Version:" line became
+	 * the phone's version before, and stood in the report.
+	 */
+	if (ev->user_agent != NULL && *ev->user_agent != '\0' &&
+	    strcasestr(ev->user_agent, "polycom") == NULL) {
+		serve_evidence_add(&evidence, "not a Polycom phone's "
+		    "User-Agent: no phone's upload");
+		in.mac[0] = '\0';
+		log_info("%s", evidence);
+		if (seq != 0 && journal_last_fact(s->journal) == fact)
+			journal_presync_restore(s->journal, seq, was);
+		free(evidence);
+		free(esc);
+		return;
+	}
 	if (in.mac[0] != '\0') {
 		switch (serve_claim(s, in.mac, ev->peer_ip, &leased)) {
 		case CLAIM_BOUND:
