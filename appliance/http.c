@@ -89,6 +89,14 @@
 #define HTTP_MAX_CONNECTIONS	512
 #define HTTP_MAX_PER_ADDRESS	64
 #define HTTP_LOG_NAME_MAX	160	/* of a refused name, in the log */
+/*
+ * When every slot is taken and none is idle: a connection this old that
+ * moved fewer bytes a second than this, both ways, over its whole life
+ * gives its slot (slow readers and trickled PUTs held all 512, and phones
+ * got 503).  A phone reads its image at megabytes a second.
+ */
+#define HTTP_CRAWL_AGE_MS	30000
+#define HTTP_CRAWL_BPS		2048
 #define HTTP_IDLE_TIMEOUT_S	30
 #define HTTP_ACK_TIMEOUT_MS	60000
 #define HTTP_FD_RESERVE		1100
@@ -126,6 +134,7 @@ struct http_conn {
 	struct bufferevent	*bev;
 	struct http_spool	*spool;
 	uint64_t		 active_ms;	/* admitted, or bytes last came */
+	uint64_t		 admitted_ms;
 };
 
 /* A request waiting for another server's events (hooks.hold). */
@@ -193,6 +202,7 @@ struct http_server {
 	uint64_t		 handed;	/* bodies given to senders */
 	uint64_t		 refusal_log_ms;
 	unsigned		 refusals_unlogged;
+	uint64_t		 crawlers;	/* evicted for moving too little */
 	uint64_t		 badname_log_ms;	/* hostile names */
 	unsigned		 badnames_unlogged;
 };
@@ -237,6 +247,7 @@ static void	http_admit(evutil_socket_t, short, void *);
 static const char *http_admit_one(struct http_server *, struct bufferevent *,
 		    int);
 static void	http_conn_forget(struct http_server *, unsigned);
+static struct http_conn *http_crawling(struct http_server *, unsigned *);
 static int	http_evict_idle(struct http_server *);
 static void	http_conn_input(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
@@ -349,6 +360,41 @@ http_conn_forget(struct http_server *srv, unsigned i)
 }
 
 /*
+ * The connection moving the fewest bytes a second over its life, if that
+ * is under HTTP_CRAWL_BPS and it is old enough to tell; else NULL.
+ */
+static struct http_conn *
+http_crawling(struct http_server *srv, unsigned *at)
+{
+	struct http_conn	*c, *slowest = NULL;
+	struct tcp_info		 ti;
+	socklen_t		 len;
+	uint64_t		 now = http_now_ms(), age, moved;
+	double			 rate, lowest = HTTP_CRAWL_BPS;
+	unsigned		 i;
+
+	for (i = 0; i < srv->nconns; i++) {
+		c = srv->conns[i];
+		if ((age = now - c->admitted_ms) < srv->config.crawl_age_ms)
+			continue;
+		len = sizeof ti;
+		memset(&ti, 0, sizeof ti);
+		if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+			continue;
+		moved = ti.tcpi_bytes_acked + ti.tcpi_bytes_received;
+		rate = (double)moved * 1000 / (double)age;
+		if (rate < lowest) {
+			lowest = rate;
+			slowest = c;
+			*at = i;
+		}
+	}
+	if (slowest != NULL)
+		srv->crawlers++;
+	return (slowest);
+}
+
+/*
  * End the admitted connection that has been quiet longest among those
  * moving nothing (no reply being sent, no PUT body being stored); -1 if
  * every one is busy.  Its socket is shut: evhttp frees it on the EOF.
@@ -369,7 +415,7 @@ http_evict_idle(struct http_server *srv)
 			at = i;
 		}
 	}
-	if (oldest == NULL)
+	if (oldest == NULL && (oldest = http_crawling(srv, &at)) == NULL)
 		return (-1);
 	/* Its socket is open (the sweep just ran), so its bufferevent is. */
 	evbuffer_remove_cb(bufferevent_get_input(oldest->bev), http_conn_input,
@@ -511,7 +557,7 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	c->ino = sb.st_ino;
 	c->addr = addr;
 	c->bev = bev;
-	c->active_ms = http_now_ms();
+	c->active_ms = c->admitted_ms = http_now_ms();
 	c->spool = http_spool_new(bev, srv->config.uploads,
 	    srv->config.max_upload, srv->config.max_headers);
 	evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input, c);
@@ -730,6 +776,8 @@ http_server_start(struct event_base *base, const struct http_config *config,
 		srv->config.max_per_address = HTTP_MAX_PER_ADDRESS;
 	if (srv->config.idle_timeout_s == 0)
 		srv->config.idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
+	if (srv->config.crawl_age_ms == 0)
+		srv->config.crawl_age_ms = HTTP_CRAWL_AGE_MS;
 	if (srv->config.ack_timeout_ms == 0)
 		srv->config.ack_timeout_ms = HTTP_ACK_TIMEOUT_MS;
 	/*

@@ -91,6 +91,11 @@ struct http_config {
 	unsigned		 idle_timeout_s; /* a silent connection ends, 30 */
 	unsigned		 ack_timeout_ms; /* no acknowledgement: ends, 60 s */
 	/*
+	 * Every slot taken, none idle: a connection at least this old moving
+	 * under 2 KB/s over its life gives its slot; 30 s.
+	 */
+	unsigned		 crawl_age_ms;
+	/*
 	 * File descriptors kept free for TFTP's per-transfer sockets and
 	 * files: a connection that would use one of the last fd_reserve
 	 * descriptors (below RLIMIT_NOFILE) is refused.  Default 1100.

@@ -535,6 +535,13 @@ two_per_address(struct http_config *cfg)
 	cfg->max_connections = 3;
 }
 
+static void
+two_slots_quick_crawl(struct http_config *cfg)
+{
+	cfg->max_connections = 2;
+	cfg->crawl_age_ms = 300;
+}
+
 /* 1 when the server closed fd (read gives EOF or an error) within ~2 s. */
 static int
 closed_by_server(int fd, char *first, size_t size)
@@ -608,6 +615,45 @@ test_connection_caps(void **state)
 	serve_until_child_exits(x);
 	assert_int_equal(http_server_refused(x->srv), 1);
 	assert_int_equal(http_server_evicted(x->srv), 1);
+}
+
+/*
+ * Every slot held by trickled PUTs (each moving a few bytes, so none is
+ * idle): phones got 503 for as long as the trickle went on.  The one moving
+ * the fewest bytes a second, old enough to tell, gives its slot.
+ */
+static void
+test_crawling_connection_gives_its_slot(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*head = "PUT /0004f2000001-app.log HTTP/1.1\r\n"
+			    "Host: x\r\nContent-Length: 100000\r\n\r\nab";
+	const char	*req = "GET /a.cfg HTTP/1.0\r\n\r\n";
+	char		 buf[512];
+	int		 t1, t2, g;
+
+	if ((x->child = fork()) == 0) {
+		t1 = client_connect_from(x, "127.0.0.1");
+		t2 = client_connect_from(x, "127.0.0.2");
+		if (write(t1, head, strlen(head)) < 0 ||
+		    write(t2, head, strlen(head)) < 0)
+			_exit(11);
+		usleep(500 * 1000);
+		if (write(t1, "c", 1) != 1 || write(t2, "c", 1) != 1)
+			_exit(12);
+		g = client_connect_from(x, "127.0.0.3");
+		if (write(g, req, strlen(req)) < 0)
+			_exit(13);
+		if (read(g, buf, sizeof buf) <= 0 ||
+		    strncmp(buf, "HTTP/1.0 200", 12) != 0)
+			_exit(14);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(http_server_evicted(x->srv), 1);
+	assert_int_equal(http_server_refused(x->srv), 0);
+	/* The PUT cut off gave back its charge to the quotas (one or both). */
+	assert_true(upload_store_used(x->up) <= 100000);
 }
 
 static void
@@ -740,6 +786,13 @@ static int
 setup_caps(void **state)
 {
 	tweak = two_per_address;
+	return (setup_tweaked(state));
+}
+
+static int
+setup_crawl(void **state)
+{
+	tweak = two_slots_quick_crawl;
 	return (setup_tweaked(state));
 }
 
@@ -1388,6 +1441,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connection_caps,
 		    setup_caps, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_reserve, setup_no_fds,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_crawling_connection_gives_its_slot, setup_crawl,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_accept_emfile_does_not_spin, setup_emfile, teardown),
