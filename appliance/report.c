@@ -632,9 +632,10 @@ int
 report_write(struct journal *j, enum report_format fmt, const char *out,
     char **cause)
 {
-	json_t	*root;
-	char	*text, *tmp, *why = NULL, *hint;
-	int	 rc, error;
+	struct stat	 sb;
+	json_t		*root;
+	char		*text, *tmp, *why = NULL, *hint;
+	int		 rc, error;
 
 	if (fmt == REPORT_CSV)
 		text = report_csv(j);
@@ -665,6 +666,17 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 		free(text);
 		return (rc != 0 ? rc : report_incomplete(j, cause));
 	}
+	/*
+	 * The report is renamed into place: a device, a pipe or a folder
+	 * there would be replaced (as root, /dev/full became a JSON file).
+	 */
+	if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "cannot write the report to %s: it is %s, not "
+		    "a file: name a file for the report", out,
+		    S_ISDIR(sb.st_mode) ? "a folder" : "a device or a pipe");
+		free(text);
+		return (-1);
+	}
 	rc = fileio_replace(out, text, strlen(text), 0644, 0, &why);
 	error = errno;
 	free(text);
@@ -682,14 +694,20 @@ report_write(struct journal *j, enum report_format fmt, const char *out,
 static char *
 report_write_hint(const char *out, int error)
 {
-	char	*copy, *hint;
+	struct stat	 sb;
+	char		*copy, *hint;
 
 	switch (error) {
 	case ENOENT:
 	case ENOTDIR:
 		copy = xstrdup(out);
-		xasprintf(&hint, "there is no folder %s: is the stick plugged "
-		    "in and mounted there?", dirname(copy));
+		/* /proc/r.csv: the folder is there, no file can be made. */
+		if (stat(dirname(copy), &sb) == 0 && S_ISDIR(sb.st_mode))
+			xasprintf(&hint, "no file can be made in %s: name a "
+			    "folder on the stick", copy);
+		else
+			xasprintf(&hint, "there is no folder %s: is the stick "
+			    "plugged in and mounted there?", copy);
 		free(copy);
 		return (hint);
 	case ENOSPC:

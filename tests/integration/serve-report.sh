@@ -92,6 +92,24 @@ check "--json --out x.csv writes JSON" sh -c "jq -e .phones '$d/asked.csv' >/dev
 "$ZTP_BIN" report --state "$d/state" --csv --json >/dev/null 2>&1; rc=$?
 check_eq "--csv and --json together: a usage error" 2 "$rc"
 
+# A device, a FIFO or a folder as --out (or the control request's out, which
+# the console's export uses): refused, and left as it was.  As root the
+# report was renamed over it (/dev/full became a JSON file).
+mkfifo "$d/fifo"
+err=$("$ZTP_BIN" report --state "$d/state" --out "$d/fifo" 2>&1); rc=$?
+check_eq "report --out a FIFO: exit 1" 1 "$rc"
+check_contains "saying what it is" "is a device or a pipe, not a file" "$err"
+check "the FIFO is left a FIFO" test -p "$d/fifo"
+mkdir -p "$d/adir"
+err=$("$ZTP_BIN" report --state "$d/state" --out "$d/adir" 2>&1); rc=$?
+check_eq "report --out a folder: exit 1" 1 "$rc"
+check_contains "(a folder)" "is a folder, not a file" "$err"
+# A folder that is there but where no file can be made (it said "there is
+# no folder /proc: is the stick plugged in?").
+err=$("$ZTP_BIN" report --state "$d/state" --out /proc/r.csv 2>&1)
+check_contains "a folder where no file can be made is not called missing" \
+    "no file can be made in /proc" "$err"
+
 # `report` and `status` written to a full disk (/dev/full, the daemon
 # stopped): exit 1 with the cause.  They exited 0 with nothing written, and
 # report's error said "(null)".
