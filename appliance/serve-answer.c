@@ -451,8 +451,14 @@ serve_resolve(struct serve *s, enum xfer_proto proto, const char *name,
 	}
 	if (p != NULL)
 		snprintf(a->mac, sizeof a->mac, "%s", p->mac);
-	/* The never-served name its master config gave names its model. */
+	/*
+	 * The never-served name its master config gave names its model: the
+	 * weakest word of it, taken only while nothing else has named it
+	 * (another model's name, asked from its address, made a VVX 410 on
+	 * 4.1.4 a VVX 1500 "newer than its target").
+	 */
 	if (p != NULL && in.kind == IDENT_FILE_NO_IMAGE &&
+	    p->model[0] == '\0' &&
 	    model_by_token(s->models, in.token) != NULL)
 		fleet_learn_model(s->fleet, p, in.token, in.part[0] != '\0' ?
 		    in.part : NULL, now, evidence);
