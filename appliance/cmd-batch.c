@@ -435,7 +435,22 @@ batch_apply(struct batch *b, json_t *ph)
 	 * batch inventory)".
 	 */
 	reason = json_string_value(json_object_get(ph, "reason"));
+	/*
+	 * Held while failed: a release starts a failed phone afresh (a flash
+	 * loop would be flashed again), which is the operator's retry.
+	 */
 	if (strcmp(state, "held") == 0 && reason != NULL &&
+	    strncmp(reason, BATCH_NOT_LISTED, strlen(BATCH_NOT_LISTED)) == 0 &&
+	    strstr(reason, "; it was failed") != NULL &&
+	    json_object_get(b->held, mac) == NULL) {
+		json_object_set_new(b->held, mac, json_true());
+		esc = control_text(ph, "mac");
+		fprintf(stderr, "ztp-rescue batch: %s stays held: an earlier "
+		    "--only-inventory run held it while it was failed (see its "
+		    "reason); retry it ('ztp-rescue ctl retry mac=%s') to serve "
+		    "it again\n", esc, esc);
+		free(esc);
+	} else if (strcmp(state, "held") == 0 && reason != NULL &&
 	    strncmp(reason, BATCH_NOT_LISTED, strlen(BATCH_NOT_LISTED)) == 0 &&
 	    json_object_get(b->held, mac) == NULL) {
 		json_object_set_new(b->held, mac, json_true());

@@ -286,6 +286,20 @@ check_contains "counted failed, not waited for" \
 check_eq "the daemon's record is left as it is" repointed-quiet \
     "$(phone_field "$d" 0004f2b00002 state)"
 "$ZTP_BIN" ctl --state "$d/state" set-repoint target=ztp >/dev/null
+# One an earlier run held while it was failed stays held: a release starts
+# a failed phone afresh (a flash loop would be flashed again), the retry the
+# operator decides on.
+"$ZTP_BIN" ctl --state "$d/state" hold mac=0004f2b00002 \
+    "reason=not in the batch inventory (--only-inventory); it was failed: flashed it 3 times" \
+    >/dev/null
+printf '0004f2b00002\n' >"$d/inv2b.csv"
+"$ZTP_BIN" batch --state "$d/state" --inventory "$d/inv2b.csv" --timeout 2 \
+    --only-inventory </dev/null >/dev/null 2>"$d/inv2b.err"
+check_contains "a phone held while failed is not released, and batch says why" \
+    "0004f2b00002 stays held: an earlier --only-inventory run held it while it was failed" \
+    "$(cat "$d/inv2b.err")"
+check_eq "(still held)" held "$(phone_field "$d" 0004f2b00002 state)"
+"$ZTP_BIN" ctl --state "$d/state" release mac=0004f2b00002 >/dev/null
 
 # ctl: one request; the daemon's refusal is its error.
 out=$("$ZTP_BIN" ctl --state "$d/state" --json phone mac=0004f2b00002); rc=$?
