@@ -19,6 +19,8 @@ static const struct cmd_option cmd_console_options[] = {
 	    "none is running" },
 	{ "setup-network", 'N', NULL, "at start, while DHCP is off: take the "
 	    "only wired interface, or ask which one the phones are on" },
+	{ "demo", 'D', NULL, "say on top that the phones are simulated and "
+	    "the firmware synthetic (make demo)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -36,7 +38,7 @@ cmd_console_exec(const struct cmd_entry *self, int argc, char **argv)
 {
 	const char	*state = CONTROL_DEFAULT_STATE, *arg;
 	char		*cause = NULL;
-	int		 c, first, autostart = 1, setup_network = 0;
+	int		 c, first, autostart = 1, setup_network = 0, demo = 0;
 
 	while ((c = cmd_next_option(self, argc, argv, &arg, &first)) != 0) {
 		switch (c) {
@@ -51,12 +53,15 @@ cmd_console_exec(const struct cmd_entry *self, int argc, char **argv)
 		case 'N':
 			setup_network = 1;
 			break;
+		case 'D':
+			demo = 1;
+			break;
 		}
 	}
 	if (first != argc)
 		return (cmd_usage_error(self, "unexpected argument '%s'",
 		    argv[first]));
-	if (ui_main(state, autostart, setup_network, &cause) != 0) {
+	if (ui_main(state, autostart, setup_network, demo, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue console: %s\n", cause);
 		free(cause);
 		return (EXIT_RUNTIME);

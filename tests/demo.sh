@@ -129,13 +129,13 @@ PIDS="$PIDS $!"
 
 if [ -n "${DEMO_NO_CONSOLE:-}" ]; then
 	echo "demo: running; in another terminal:"
-	echo "  $ZTP console --state $STATE"
+	echo "  $ZTP console --state $STATE --demo"
 	echo "demo: Ctrl-C here stops everything"
 	wait "$SERVE_PID"
 	exit 0
 fi
 echo "demo: opening the console (q leaves it, and the demo stops)"
-"$ZTP" console --state "$STATE" --no-start
+"$ZTP" console --state "$STATE" --no-start --demo
 rc=$?
 echo "demo: stopping the daemon and the simulated phones"
 exit "$rc"

@@ -234,8 +234,10 @@ ui_header(struct ui *ui)
 	packages = json_integer_value(json_object_get(app, "packages"));
 	/* Where DHCP runs: a move to a VLAN that refused stays put. */
 	where = control_text(ui->status, "dhcp_iface");
-	snprintf(line, sizeof line, " ZTP Rescue %s  %s  TFTP %s  HTTP %s  "
+	/* The demo's phones and packages are stand-ins: said first. */
+	snprintf(line, sizeof line, " ZTP Rescue %s%s  %s  TFTP %s  HTTP %s  "
 	    "HTTPS %s  DHCP %s%s%s  %lld packages  %zu phones", ZTP_VERSION,
+	    ui->demo ? "  DEMO: simulated phones, synthetic firmware" : "",
 	    addr, tftp > 0 ? "on" : "off", http > 0 ? "on" : "off",
 	    https > 0 ? "on" : "off", dhcp, strcmp(where, "-") != 0 ? " on " :
 	    "", strcmp(where, "-") != 0 ? where : "", packages,

@@ -313,7 +313,7 @@ ui_free(struct ui *ui)
 }
 
 int
-ui_main(const char *state_dir, int autostart, int setup_network,
+ui_main(const char *state_dir, int autostart, int setup_network, int demo,
     char **cause)
 {
 	struct ui		 ui;
@@ -328,6 +328,7 @@ ui_main(const char *state_dir, int autostart, int setup_network,
 	}
 	memset(&ui, 0, sizeof ui);
 	ui.state_dir = state_dir;
+	ui.demo = demo;
 	ui.phones = json_array();
 	ui.log = json_array();
 	ui.visible = json_array();

@@ -71,6 +71,8 @@ struct ui {
 	void			*background_arg;
 
 	int			 colours;
+	int			 demo;		/* simulated phones, synthetic
+						   firmware: said on top */
 	int			 quit;
 	int			 dirty;
 
@@ -78,7 +80,7 @@ struct ui {
 };
 
 /* ui-main.c */
-int		 ui_main(const char *, int, int, char **);
+int		 ui_main(const char *, int, int, int, char **);
 json_t		*ui_request(struct ui *, const char *, json_t *, char **);
 int		 ui_getch(struct ui *);
 void		 ui_redraw(struct ui *);

@@ -435,4 +435,13 @@ out=$("$ZTP_BIN" ctl --state "$d/state" --json status); rc=$?
 check_eq "the daemon still answers" 0 "$rc"
 check_contains "and still knows the phones" 0004f2c00002 "$out"
 
+# make demo's console (--demo) says on top that its phones are simulated
+# and its firmware synthetic: nothing on the screen said so.
+$T new-session -d -s demo -x 120 -y 24 \
+    "$ZTP_BIN console --state $d/state --no-start --demo 2>/dev/null"
+check "--demo: the top line says the phones and firmware are stand-ins" \
+    wait_for 20 sh -c "$T capture-pane -p -t demo | head -1 |
+    grep -q 'DEMO: simulated phones, synthetic firmware'"
+$T kill-session -t demo
+
 done_testing
