@@ -99,16 +99,29 @@ ui_attr_for_state(struct ui *ui, const char *state)
 static size_t
 ui_cmdline_break(struct ui *ui)
 {
-	size_t	len, k;
+	size_t	len, k, last;
+	int	quoted;
 
 	if (ui->cmdline == NULL)
 		return (0);
 	len = strlen(ui->cmdline);
 	if (len + 2 <= (size_t)COLS || COLS < 20)
 		return (0);
-	for (k = (size_t)COLS - 4; k > 0 && ui->cmdline[k] != ' '; k--)
-		;
-	return (k);
+	/*
+	 * Only at a space outside quotes: a "\" inside '...' is no line
+	 * continuation, and the pasted command said the reason was "held
+	 * from the \<newline> console".
+	 */
+	last = 0;
+	quoted = 0;
+	for (k = 0; k < len && k <= (size_t)COLS - 4; k++) {
+		if (ui->cmdline[k] == '\'' && (quoted || k == 0 ||
+		    ui->cmdline[k - 1] != '\\'))
+			quoted = !quoted;
+		else if (ui->cmdline[k] == ' ' && !quoted)
+			last = k;
+	}
+	return (last);
 }
 
 static int

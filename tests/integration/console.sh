@@ -104,6 +104,13 @@ wait_screen "quiet:2"
 keys Home h
 wait_screen "hold 0004f2c00001: done"
 wait_cmdline "ztp-rescue ctl --state $d/state hold mac=0004f2c00001 'reason=held from the console'"
+# Pasted as shown, the two lines are the command: the break is outside the
+# quotes (a "\" inside '...' is no line continuation: the reason became
+# "held from the \<newline> console" and was refused).
+pasted=$(screen | grep -A1 '^\$ ztp-rescue ctl ' | sed 's/^\$ //')
+check "the command line as shown runs in a shell: the same words" sh -c \
+    "eval \"set -- \$1\"; [ \"\$#\" = 7 ] && [ \"\$7\" = 'reason=held from the console' ]" \
+    _ "$pasted"
 check_eq "the daemon holds the phone" held "$(phone_field "$d" 0004f2c00001 state)"
 check_eq "with the console's reason" "held from the console" \
     "$(phone_field "$d" 0004f2c00001 reason)"
@@ -443,5 +450,24 @@ check "--demo: the top line says the phones and firmware are stand-ins" \
     wait_for 20 sh -c "$T capture-pane -p -t demo | head -1 |
     grep -q 'DEMO: simulated phones, synthetic firmware'"
 $T kill-session -t demo
+
+# A screen as wide as puts the break inside the quoted reason: it broke at
+# the last space, "'reason=held from \" then "the console'", which a shell
+# does not join.  (The width is counted from the line's own length.)
+cmd="ztp-rescue ctl --state $d/state hold mac=0004f2c00001 'reason=held from the console'"
+at=$(awk -v s="$cmd" 'BEGIN { print index(s, "the console") - 1 }')
+cols=$((at + 2 + 3))
+$T new-session -d -s narrow -x "$cols" -y 24 \
+    "$ZTP_BIN console --state $d/state --no-start 2>/dev/null"
+wait_for 20 sh -c "$T capture-pane -p -t narrow | grep -q VERSION"
+$T send-keys -t narrow Home h
+wait_for 10 sh -c "$T capture-pane -p -t narrow | grep -q '^\\$ ztp-rescue ctl'"
+pasted=$($T capture-pane -p -t narrow | grep -A1 '^\$ ztp-rescue ctl ' | sed 's/^\$ //')
+check "($cols columns) the command line as shown runs in a shell: the same words" \
+    sh -c "eval \"set -- \$1\" 2>/dev/null; [ \"\$#\" = 7 ] &&
+    [ \"\$7\" = 'reason=held from the console' ]" _ "$pasted"
+$T kill-session -t narrow
+mac=$("$ZTP_BIN" status --state "$d/state" --json | jq -r '.phones[] | select(.state == "held") | .mac' | head -1)
+[ -n "$mac" ] && "$ZTP_BIN" ctl --state "$d/state" release mac="$mac" >/dev/null
 
 done_testing
