@@ -1002,10 +1002,12 @@ http_answer(struct http_listener *l, struct evhttp_request *req)
 		if (now - srv->badname_log_ms >= 1000) {
 			esc = log_escape(name, len > HTTP_LOG_NAME_MAX ?
 			    HTTP_LOG_NAME_MAX : len);
-			log_warn("http: %s asked for %s%s: %s (%u more such "
-			    "requests since the last such line)", peer_text,
-			    esc, len > HTTP_LOG_NAME_MAX ? "... (cut)" : "",
-			    cause, srv->badnames_unlogged);
+			log_warn("http: %s asked for %s%s: %.*s%s (%u more "
+			    "such requests since the last such line)",
+			    peer_text, esc, len > HTTP_LOG_NAME_MAX ?
+			    "... (cut)" : "", 2 * HTTP_LOG_NAME_MAX, cause,
+			    strlen(cause) > 2 * HTTP_LOG_NAME_MAX ? "..." : "",
+			    srv->badnames_unlogged);
 			free(esc);
 			srv->badname_log_ms = now;
 			srv->badnames_unlogged = 0;

@@ -602,8 +602,11 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		return;
 	}
 	if (pathsafe_check(req.name, req.namelen, &cause) != 0) {
-		log_info("tftp: %s: %s %s refused: %s", peer_text,
-		    req.opcode == TFTP_OP_WRQ ? "write" : "read", e, cause);
+		/* Hostile names come in floods: a line a second, cut short. */
+		tftp_refusal_log(srv, "tftp: %s: %s %.160s%s refused: %.300s%s",
+		    peer_text, req.opcode == TFTP_OP_WRQ ? "write" : "read", e,
+		    strlen(e) > 160 ? "..." : "", cause, strlen(cause) > 300 ?
+		    "..." : "");
 		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_ACCESS,
 		    cause);
 		free(cause);

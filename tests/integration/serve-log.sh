@@ -71,6 +71,14 @@ check "the name in them is cut short" sh -c \
     "! grep 'asked for \.\.' '$d/serve.log' | awk 'length > 600' | grep -q ."
 check_contains "and says how many were not logged" "more such requests since the last such line" \
     "$(grep "asked for \.\." "$d/serve.log" | tail -1)"
+# The same over TFTP: a line per request (2 KB each) before.
+cc -O1 -o "$d/tftp-tool" "$TOP/tests/integration/tftp-tool.c"
+bad=$(printf '../%.0s' $(seq 1 100))x
+sent=$("$d/tftp-tool" flood 127.0.0.1 "$TFTP" 127.0.0.11 1 "$bad")
+lines=$(grep -c "read \.\./\.\./.* refused" "$d/serve.log")
+check "$sent hostile TFTP names: a few log lines ($lines)" test "$lines" -le 3 -a "$sent" -gt 100
+check "and they are cut short" sh -c \
+    "! grep 'read \.\./\.\./' '$d/serve.log' | awk 'length > 700' | grep -q ."
 
 serve_stop
 check "the daemon left no sanitizer report" sh -c \
