@@ -533,20 +533,24 @@ fleet_learn_model(struct fleet *f, struct phone *p, const char *token,
 			return;
 		if (token != NULL)
 			xasprintf(&why, "model %s is not in the models table: "
-			    "nothing is served to it (add it with --models)",
-			    token);
+			    "nothing is served to it (the table holds the "
+			    "models of Polycom's notification, 'ztp-rescue "
+			    "models'; --models changes only their targets: "
+			    "recover this phone by hand)", token);
 		else if (p->model[0] != '\0' && model_by_part(f->models,
 		    part) != NULL)
 			xasprintf(&why, "it names itself model %s, which "
 			    "is not in the models table, but it asked for part "
 			    "number %s, which the table gives model %s: the two "
-			    "disagree and nothing is served to it (add %s with "
-			    "--models)", p->model, part, model_by_part(
-			    f->models, part)->token, p->model);
+			    "disagree and nothing is served to it (check the "
+			    "model and part number on its label)", p->model,
+			    part, model_by_part(f->models, part)->token);
 		else
 			xasprintf(&why, "part number %s is not in the models "
-			    "table: nothing is served to it (add it with "
-			    "--models)", part);
+			    "table: nothing is served to it (the table holds "
+			    "the part numbers of Polycom's notification, "
+			    "'ztp-rescue models'; check the phone's label, and "
+			    "recover another model by hand)", part);
 		/* A token it named stays its model (and model_source). */
 		if (token != NULL || p->model[0] == '\0')
 			fleet_fact(f, p, "model", token != NULL ? token : part,

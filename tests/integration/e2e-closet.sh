@@ -119,7 +119,7 @@ check_eq "newer phone over TFTP: the report says current, not downgraded" \
 # the table does not know either: held, with the reason, nothing served.
 check_eq "unknown model: held" held "$(e2e_row "$D" 0004f2c10301 state)"
 check_eq "unknown model: the reason says what to do" \
-    "part number 3111-99999-001 is not in the models table: nothing is served to it (add it with --models)" \
+    "part number 3111-99999-001 is not in the models table: nothing is served to it (the table holds the part numbers of Polycom's notification, 'ztp-rescue models'; check the phone's label, and recover another model by hand)" \
     "$(e2e_row "$D" 0004f2c10301 reason)"
 check_eq "unknown model: no upgrade plan (it had a target step of no version)" \
     0 "$(e2e_row "$D" 0004f2c10301 'plan | length')"

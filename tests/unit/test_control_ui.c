@@ -322,7 +322,7 @@ test_reason_short(void **state)
 	    "re-point template)", buf, sizeof buf));
 	assert_string_equal(buf, "comes back");
 	assert_true(ui_reason_short("part number 3111-99999-001 is not in the "
-	    "models table: nothing is served to it (add it with --models)",
+	    "models table: nothing is served to it (check the phone's label)",
 	    buf, sizeof buf));
 	assert_string_equal(buf, "not in table");
 	assert_true(ui_reason_short("needs a power cycle: its BootROM must be "

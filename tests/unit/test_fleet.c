@@ -242,8 +242,10 @@ test_unknown_model_held(void **state)
 	fleet_learn_model(c->f, p, NULL, "9999-99999-001", 1002, "GET");
 	assert_int_equal(p->state, PHONE_HELD);
 	assert_string_equal(p->reason, "part number 9999-99999-001 is not in "
-	    "the models table: nothing is served to it (add it with "
-	    "--models)");
+	    "the models table: nothing is served to it (the table holds the "
+	    "part numbers of Polycom's "
+	    "notification, 'ztp-rescue models'; check the phone's label, and "
+	    "recover another model by hand)");
 	p = fleet_seen(c->f, "0004f2000002", "10.0.0.6", 1, 1000, "GET");
 	fleet_learn_model(c->f, p, NULL, "9999-99999-001", 1001, "RRQ");
 	assert_int_equal(p->state, PHONE_HELD);
@@ -253,7 +255,9 @@ test_unknown_model_held(void **state)
 	fleet_learn_model(c->f, p, "VVX999", NULL, 1002, "UA");
 	assert_int_equal(p->state, PHONE_HELD);
 	assert_string_equal(p->reason, "model VVX999 is not in the models "
-	    "table: nothing is served to it (add it with --models)");
+	    "table: nothing is served to it (the table holds the models of "
+	    "Polycom's notification, 'ztp-rescue models'; --models changes "
+	    "only their targets: recover this phone by hand)");
 }
 
 static void
