@@ -38,6 +38,8 @@ struct batch {
 	char				*report;	/* where it went */
 	int				 stopped_by;	/* SIGINT, SIGTERM or 0 */
 	char				*error;		/* why it ended early */
+	int				 refused;	/* the daemon refused the
+							   policy: no wait */
 	int				 daemon_gone;	/* no daemon to ask (it
 							   went away, or none
 							   answered) */

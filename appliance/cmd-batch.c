@@ -586,7 +586,7 @@ batch_summary(struct batch *b, const char *report, int rc)
 	 * Ended early (a signal, the daemon gone): the phones left are not
 	 * done, not timed out; the line said "timed_out" for them.
 	 */
-	early = b->stopped_by != 0 || b->daemon_gone;
+	early = b->stopped_by != 0 || b->daemon_gone || b->refused;
 	if (b->json) {
 		line = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:i}",
 		    "event", "done", "total", (json_int_t)b->inv.n,
@@ -639,6 +639,9 @@ batch_summary(struct batch *b, const char *report, int rc)
 		    "SIGINT" : "SIGTERM", batch_elapsed(b), b->timeout,
 		    report != NULL ? "; report " : "", report != NULL ?
 		    report : "");
+	else if (b->refused)
+		printf("%u of %zu repointed-quiet, %u failed, %zu not done (%s)"
+		    "\n", rec, b->inv.n, fail, b->inv.n - rec - fail, b->error);
 	else if (b->daemon_gone)
 		printf("%u of %zu repointed-quiet, %u failed, %zu not done "
 		    "(the daemon went away at %ld s of %ld)%s%s\n", rec,
@@ -808,14 +811,11 @@ batch_run(struct batch *b)
 	b->phones = json_object();
 	b->held = json_object();
 	b->warned = json_object();
-	if (b->json)
+	if (b->json) {
 		printf("{\"event\":\"start\",\"total\":%zu,\"timeout\":%ld}\n",
 		    b->inv.n, b->timeout);
-	else
-		printf("waiting up to %lds for %zu phone%s of %s\n",
-		    b->timeout, b->inv.n, b->inv.n == 1 ? "" : "s",
-		    b->inventory_path);
-	fflush(stdout);
+		fflush(stdout);
+	}
 	if (batch_connect(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
 		b->error = cause;
@@ -823,11 +823,19 @@ batch_run(struct batch *b)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	/* Said once there is a daemon to wait with (it said so, then none). */
+	if (!b->json) {
+		printf("waiting up to %lds for %zu phone%s of %s\n",
+		    b->timeout, b->inv.n, b->inv.n == 1 ? "" : "s",
+		    b->inventory_path);
+		fflush(stdout);
+	}
 	/* A daemon that goes away was stopped or is restarting: never start one. */
 	b->autostart = 0;
 	if (batch_policy(b, &cause) != 0) {
 		fprintf(stderr, "ztp-rescue batch: %s\n", cause);
 		b->error = cause;
+		b->refused = 1;
 		rc = EXIT_RUNTIME;
 		goto out;
 	}

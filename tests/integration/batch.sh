@@ -39,15 +39,17 @@ err=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/one.csv" \
     --no-start 2>&1); rc=$?
 check_eq "no daemon (and --no-start) exits 1" 1 "$rc"
 check_contains "and says how to start one" "no daemon is running" "$err"
+check "and does not first say it is waiting" sh -c \
+    'case "$1" in *"waiting up to"*) exit 1 ;; esac' _ "$err"
 
 # A German Excel "CSV": ';', quoted, padded with empty columns; one phone.
 printf '"MAC";"Modell";"Bezeichnung"\r\n"00:04:F2:B0:00:01";"VVX410";"Platz 3, links";;\r\n' \
     >"$d/excel.csv"
 out=$("$ZTP_BIN" batch --state "$d/none" --inventory "$d/excel.csv" \
-    --no-start 2>"$d/excel.err"); rc=$?
+    --no-start --json 2>"$d/excel.err"); rc=$?
 check_eq "a ';' spreadsheet inventory is read (then no daemon: exit 1)" 1 "$rc"
 check_eq "and counted as one phone" \
-    "waiting up to 1800s for 1 phone of $d/excel.csv" "$out"
+    '{"event":"start","total":1,"timeout":1800}' "$(printf '%s\n' "$out" | head -1)"
 
 serve_fixture "$d" || { skip "no synthetic packages"; done_testing; exit 0; }
 serve_start "$d" --ca "$d/ca.pem" --quiet-period 1 ||
