@@ -96,9 +96,10 @@ ui_phone_action(struct ui *ui, const char *action, const char *phone_mac)
 			    "phone can be retried", mac, state);
 			return (-1);
 		}
-		xasprintf(&q, "Retry phone %s from the start?  Its failure is "
+		xasprintf(&q, "Retry phone %s from the start?  Its %s is "
 		    "cleared and it is served again the next time it asks.",
-		    mac);
+		    mac, state != NULL && strcmp(state, "held") == 0 ? "hold" :
+		    "failure");
 		if (!ui_confirm(ui, "Retry a phone", q)) {
 			free(q);
 			ui_set_message(ui, 0, "%s: not retried", mac);
