@@ -387,7 +387,8 @@ while [ "$i" -lt 40 ] && on_screen "-- more below --"; do
 	sleep 0.1
 	i=$((i + 1))
 done
-check "the help scrolled to its end" off_screen "-- more below --"
+# (Keys sent under load may still be on their way: waited for.)
+check "the help scrolled to its end" wait_for 10 off_screen "-- more below --"
 $T resize-window -t console -x 80 -y 24
 help_full() { [ "$(screen | sed -n '2,23p' | grep -c .)" -ge 20 ]; }
 check "grown again, the help fills the screen" wait_for 10 help_full
