@@ -129,14 +129,11 @@ struct dhcp {
 	int			 starting;
 	dhcp_started_fn		 started_fn;
 	void			*started_arg;
-	pid_t			 probe_pid;
-	int			 probe_fd;
-	struct event		*probe_ev;
-	char			 probebuf[512];
-	size_t			 probelen;
+	struct dhcp_probe_child	*probe;		/* the start's, running */
+	struct event		*skip_ev;	/* or none asked for */
 	struct event		*ready_ev;
 	char			*other_server;	/* the probe's find, or NULL */
-	struct dhcp_recheck	*recheck;	/* the probe again, running */
+	struct dhcp_probe_child	*recheck;	/* the probe again, running */
 	char			*late_server;	/* its find, or NULL */
 };
 
@@ -159,7 +156,8 @@ static struct dhcp *dhcp_begin(struct event_base *, const struct dhcp_config *,
 		    dhcp_lease_fn, void *, char **);
 static int	dhcp_probe_verdict(struct dhcp *, int, const char *, char **);
 static int	dhcp_finish(struct dhcp *, char **);
-static void	dhcp_probe_cb(evutil_socket_t, short, void *);
+static void	dhcp_probe_done(void *, int, const char *);
+static void	dhcp_probe_skipped_cb(evutil_socket_t, short, void *);
 static void	dhcp_ready_cb(evutil_socket_t, short, void *);
 static void	dhcp_started(struct dhcp *, const char *);
 static void	dhcp_kill_stale(struct dhcp *);
@@ -735,7 +733,7 @@ dhcp_recheck_cb(void *arg, int rc, const char *text)
 		d->late_server = NULL;
 	}
 	/* Last: text is the recheck's. */
-	dhcp_recheck_free(d->recheck);
+	dhcp_probe_child_free(d->recheck);
 	d->recheck = NULL;
 }
 
@@ -751,8 +749,8 @@ dhcp_link_back(struct dhcp *d)
 
 	if (d->cfg.skip_probe)
 		return;
-	dhcp_recheck_free(d->recheck);
-	d->recheck = dhcp_recheck_start(d->base, d->iface, d->cfg.probe_ms !=
+	dhcp_probe_child_free(d->recheck);
+	d->recheck = dhcp_probe_child_start(d->base, d->iface, d->cfg.probe_ms !=
 	    0 ? d->cfg.probe_ms : DHCP_PROBE_MS, &d->net.addr, dhcp_recheck_cb,
 	    d, &why);
 	if (d->recheck == NULL) {
@@ -913,8 +911,8 @@ dhcp_begin(struct event_base *base, const struct dhcp_config *dc,
 	d->base = base;
 	d->fn = fn;
 	d->arg = arg;
-	d->sock_fd = d->pidfd = d->err_fd = d->probe_fd = -1;
-	d->pid = d->probe_pid = -1;
+	d->sock_fd = d->pidfd = d->err_fd = -1;
+	d->pid = -1;
 	d->state = DHCP_STOPPED;
 	d->backoff_ms = DHCP_BACKOFF_MIN_MS;
 	d->cfg = *dc;
@@ -1085,46 +1083,20 @@ dhcp_start(struct event_base *base, const struct dhcp_config *dc,
 	return (d);
 }
 
-/*
- * The probe's child writes "RC TEXT" and exits; read it to the end, reap
- * the child, then go on (or report why not).
- */
+/* The start's probe has answered (dhcp-probe-child.c): go on, or say why not. */
 static void
-dhcp_probe_cb(evutil_socket_t fd, short events, void *arg)
+dhcp_probe_done(void *arg, int rc, const char *text)
 {
 	struct dhcp	*d = arg;
 	struct timeval	 tv;
-	ssize_t		 n;
-	char		*cause = NULL, *text;
-	int		 rc, status;
+	char		*cause = NULL;
+	int		 refused;
 
-	if (d->probe_fd != -1) {
-		n = read(fd, d->probebuf + d->probelen, sizeof d->probebuf -
-		    1 - d->probelen);
-		if (n > 0) {
-			d->probelen += n;
-			if (d->probelen < sizeof d->probebuf - 1)
-				return;
-		} else if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
-		close(d->probe_fd);
-		d->probe_fd = -1;
-		while (waitpid(d->probe_pid, &status, 0) == -1 &&
-		    errno == EINTR)
-			;
-		d->probe_pid = -1;
-	}
-	event_free(d->probe_ev);
-	d->probe_ev = NULL;
-	d->probebuf[d->probelen] = '\0';
-	rc = (int)strtol(d->probebuf, &text, 10);
-	if (text == d->probebuf) {
-		rc = -1;
-		text = "the probe ended without an answer";
-	} else if (*text == ' ')
-		text++;
-	if (dhcp_probe_verdict(d, rc, text, &cause) != 0 ||
-	    dhcp_finish(d, &cause) != 0) {
+	refused = dhcp_probe_verdict(d, rc, text, &cause) != 0;
+	/* text is the child's: not used past here. */
+	dhcp_probe_child_free(d->probe);
+	d->probe = NULL;
+	if (refused || dhcp_finish(d, &cause) != 0) {
 		dhcp_started(d, cause);	/* may free d */
 		free(cause);
 		return;
@@ -1137,6 +1109,19 @@ dhcp_probe_cb(evutil_socket_t fd, short events, void *arg)
 	tv.tv_usec = (DHCP_READY_MS % 1000) * 1000;
 	d->ready_ev = evtimer_new(d->base, dhcp_ready_cb, d);
 	evtimer_add(d->ready_ev, &tv);
+}
+
+/* --no-probe: nothing to wait for but dnsmasq, told from the loop. */
+static void
+dhcp_probe_skipped_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dhcp	*d = arg;
+
+	(void)fd;
+	(void)events;
+	event_free(d->skip_ev);
+	d->skip_ev = NULL;
+	dhcp_probe_done(d, 0, "");
 }
 
 /* dnsmasq has not said it serves in time: go on, as dhcp_start does. */
@@ -1155,8 +1140,7 @@ dhcp_start_async(struct event_base *base, const struct dhcp_config *dc,
     struct dhcp **dp, char **cause)
 {
 	struct dhcp	*d;
-	char		*found = NULL, *why = NULL;
-	int		 p[2], rc;
+	char		*why = NULL;
 
 	if ((d = dhcp_begin(base, dc, fn, arg, cause)) == NULL)
 		return (-1);
@@ -1164,43 +1148,15 @@ dhcp_start_async(struct event_base *base, const struct dhcp_config *dc,
 	d->started_fn = started;
 	d->started_arg = started_arg;
 	if (dc->skip_probe) {
-		/* Nothing to wait for but dnsmasq: a zero-length probe. */
-		p[0] = p[1] = -1;
-	} else if (pipe2(p, O_CLOEXEC) == -1) {
-		xasprintf(cause, "cannot start the DHCP probe: %s",
-		    strerror(errno));
+		d->skip_ev = event_new(base, -1, 0, dhcp_probe_skipped_cb, d);
+		event_active(d->skip_ev, EV_TIMEOUT, 0);
+	} else if ((d->probe = dhcp_probe_child_start(base, dc->iface,
+	    dc->probe_ms != 0 ? dc->probe_ms : DHCP_PROBE_MS, NULL,
+	    dhcp_probe_done, d, &why)) == NULL) {
+		xasprintf(cause, "cannot start the DHCP probe: %s", why);
+		free(why);
 		dhcp_free(d);
 		return (-1);
-	}
-	if (p[1] != -1) {
-		switch (d->probe_pid = fork()) {
-		case -1:
-			xasprintf(cause, "cannot start the DHCP probe: %s",
-			    strerror(errno));
-			close(p[0]);
-			close(p[1]);
-			dhcp_free(d);
-			return (-1);
-		case 0:
-			close(p[0]);
-			rc = dhcp_probe(dc->iface, dc->probe_ms != 0 ?
-			    dc->probe_ms : DHCP_PROBE_MS, NULL, &found, &why);
-			dprintf(p[1], "%d %s", rc, rc == 1 ? found :
-			    rc == -1 ? why : "");
-			_exit(0);
-		}
-		close(p[1]);
-		d->probe_fd = p[0];
-		fcntl(d->probe_fd, F_SETFL, fcntl(d->probe_fd, F_GETFL) |
-		    O_NONBLOCK);
-		d->probe_ev = event_new(base, d->probe_fd, EV_READ |
-		    EV_PERSIST, dhcp_probe_cb, d);
-		event_add(d->probe_ev, NULL);
-	} else {
-		snprintf(d->probebuf, sizeof d->probebuf, "0 ");
-		d->probelen = 2;
-		d->probe_ev = event_new(base, -1, 0, dhcp_probe_cb, d);
-		event_active(d->probe_ev, EV_TIMEOUT, 0);
 	}
 	*dp = d;
 	return (0);
@@ -1233,16 +1189,10 @@ dhcp_free(struct dhcp *d)
 			unlink(d->pid_path);
 		}
 	}
-	dhcp_recheck_free(d->recheck);
-	if (d->probe_pid != -1) {
-		kill(d->probe_pid, SIGKILL);
-		while (waitpid(d->probe_pid, &i, 0) == -1 && errno == EINTR)
-			;
-	}
-	if (d->probe_ev != NULL)
-		event_free(d->probe_ev);
-	if (d->probe_fd != -1)
-		close(d->probe_fd);
+	dhcp_probe_child_free(d->recheck);
+	dhcp_probe_child_free(d->probe);
+	if (d->skip_ev != NULL)
+		event_free(d->skip_ev);
 	if (d->ready_ev != NULL)
 		event_free(d->ready_ev);
 	free((char *)d->cfg.address);

@@ -104,17 +104,18 @@ int		 dhcp_probe(const char *, unsigned, const struct in_addr *,
 		    char **, char **);
 
 /*
- * The same probe again in a child process, while DHCP serves (the phones'
- * link came back: the start-up probe may have run with no cable in).  The
- * callback gets the probe's return and its text, once; not after
- * dhcp_recheck_free.
+ * The same probe in a child process (the start, and again while DHCP
+ * serves when the phones' link came back: the start-up probe may have run
+ * with no cable in).  The callback gets the probe's return and its text
+ * (valid until dhcp_probe_child_free), once; not after
+ * dhcp_probe_child_free.
  */
-struct dhcp_recheck;
-typedef void (*dhcp_recheck_fn)(void *, int, const char *);
-struct dhcp_recheck *dhcp_recheck_start(struct event_base *, const char *,
-		    unsigned, const struct in_addr *, dhcp_recheck_fn, void *,
+struct dhcp_probe_child;
+typedef void (*dhcp_probe_child_fn)(void *, int, const char *);
+struct dhcp_probe_child *dhcp_probe_child_start(struct event_base *, const char *,
+		    unsigned, const struct in_addr *, dhcp_probe_child_fn, void *,
 		    char **);
-void		 dhcp_recheck_free(struct dhcp_recheck *);
+void		 dhcp_probe_child_free(struct dhcp_probe_child *);
 
 /*
  * Everything below is the module's own plumbing, exposed for the standalone

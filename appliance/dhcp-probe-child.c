@@ -1,11 +1,12 @@
 /*
- * The check for another DHCP server, again, when the phones' link comes
- * back.  The start-up probe (dhcp-probe.c) runs once: with the cable still
- * out, or in a site port since moved, it heard nobody.  A server that
- * answers phones by unicast through a switch is never on our wire, so the
- * sniffer (dhcp-sniff.c) cannot see it either.  The same DISCOVER is sent
- * from a child process (the probe listens for seconds; the loop must not
- * wait), with our own dnsmasq's answers left out.
+ * The check for another DHCP server (dhcp-probe.c) in a child process: the
+ * probe listens for seconds, and the loop must not wait.  The start uses it
+ * (dhcp_start_async), and so does the check again when the phones' link
+ * comes back: the start-up probe runs once, with the cable still out, or in
+ * a site port since moved, it heard nobody; a server that answers phones by
+ * unicast through a switch is never on our wire, so the sniffer
+ * (dhcp-sniff.c) cannot see it either.  Then our own dnsmasq's answers are
+ * left out.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -23,24 +24,24 @@
 #include "dhcp.h"
 #include "xmalloc.h"
 
-struct dhcp_recheck {
+struct dhcp_probe_child {
 	pid_t			 pid;
 	int			 fd;
 	struct event		*ev;
 	char			 buf[512];
 	size_t			 len;
-	dhcp_recheck_fn		 fn;
+	dhcp_probe_child_fn		 fn;
 	void			*arg;
 };
 
-static void	dhcp_recheck_read_cb(evutil_socket_t, short, void *);
-static void	dhcp_recheck_reap(struct dhcp_recheck *, int);
+static void	dhcp_probe_child_read_cb(evutil_socket_t, short, void *);
+static void	dhcp_probe_child_reap(struct dhcp_probe_child *, int);
 
-struct dhcp_recheck *
-dhcp_recheck_start(struct event_base *base, const char *iface, unsigned ms,
-    const struct in_addr *self, dhcp_recheck_fn fn, void *arg, char **cause)
+struct dhcp_probe_child *
+dhcp_probe_child_start(struct event_base *base, const char *iface, unsigned ms,
+    const struct in_addr *self, dhcp_probe_child_fn fn, void *arg, char **cause)
 {
-	struct dhcp_recheck	*rc;
+	struct dhcp_probe_child	*rc;
 	char			*found = NULL, *why = NULL;
 	int			 p[2], r;
 
@@ -68,16 +69,16 @@ dhcp_recheck_start(struct event_base *base, const char *iface, unsigned ms,
 	rc->fd = p[0];
 	fcntl(rc->fd, F_SETFL, fcntl(rc->fd, F_GETFL) | O_NONBLOCK);
 	rc->ev = event_new(base, rc->fd, EV_READ | EV_PERSIST,
-	    dhcp_recheck_read_cb, rc);
+	    dhcp_probe_child_read_cb, rc);
 	event_add(rc->ev, NULL);
 	return (rc);
 }
 
 /* The child writes "RC TEXT" and exits: read to the end, then tell. */
 static void
-dhcp_recheck_read_cb(evutil_socket_t fd, short events, void *arg)
+dhcp_probe_child_read_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct dhcp_recheck	*rc = arg;
+	struct dhcp_probe_child	*rc = arg;
 	char			*text;
 	ssize_t			 n;
 	int			 r;
@@ -90,7 +91,7 @@ dhcp_recheck_read_cb(evutil_socket_t fd, short events, void *arg)
 			return;
 	} else if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	dhcp_recheck_reap(rc, 0);
+	dhcp_probe_child_reap(rc, 0);
 	rc->buf[rc->len] = '\0';
 	r = (int)strtol(rc->buf, &text, 10);
 	if (text == rc->buf) {
@@ -103,7 +104,7 @@ dhcp_recheck_read_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 static void
-dhcp_recheck_reap(struct dhcp_recheck *rc, int kill_it)
+dhcp_probe_child_reap(struct dhcp_probe_child *rc, int kill_it)
 {
 	int	status;
 
@@ -125,10 +126,10 @@ dhcp_recheck_reap(struct dhcp_recheck *rc, int kill_it)
 }
 
 void
-dhcp_recheck_free(struct dhcp_recheck *rc)
+dhcp_probe_child_free(struct dhcp_probe_child *rc)
 {
 	if (rc == NULL)
 		return;
-	dhcp_recheck_reap(rc, 1);
+	dhcp_probe_child_reap(rc, 1);
 	free(rc);
 }
