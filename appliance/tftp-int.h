@@ -161,6 +161,10 @@ struct tftp_server {
 	uint64_t		 refusal_replies_ms;	/* this second's ... */
 	unsigned		 refusal_replies;	/* ... refusals answered */
 	unsigned		 refusals_unlogged;
+	/* Hostile names: a few lines a second, the rest counted. */
+	uint64_t		 badname_window_ms;
+	unsigned		 badnames_in_window;
+	unsigned		 badnames_unlogged;
 	uint8_t			 rbuf[TFTP_REQUEST_MAX];
 };
 

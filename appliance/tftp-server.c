@@ -36,6 +36,7 @@
 #define TFTP_REFUSAL_REPLIES_PER_S	100
 /* Requests read per wakeup, so that transfers are not starved by a flood. */
 #define TFTP_REQUESTS_PER_WAKEUP	32
+#define TFTP_BADNAMES_PER_SEC		5	/* refused names logged */
 
 static void	tftp_server_recv(evutil_socket_t, short, void *);
 static void	tftp_reply_error(struct tftp_server *,
@@ -532,6 +533,7 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 	struct tftp_req		 req;
 	char			 peer_text[64], *cause = NULL, *e;
 	unsigned		 per_client = 0, running = 0, maxblk, mtu;
+	uint64_t		 now;
 	int			 code;
 
 	tftp_sa_text(peer, peer_text, sizeof peer_text);
@@ -602,11 +604,26 @@ tftp_request(struct tftp_server *srv, const uint8_t *buf, size_t len,
 		return;
 	}
 	if (pathsafe_check(req.name, req.namelen, &cause) != 0) {
-		/* Hostile names come in floods: a line a second, cut short. */
-		tftp_refusal_log(srv, "tftp: %s: %s %.160s%s refused: %.300s%s",
-		    peer_text, req.opcode == TFTP_OP_WRQ ? "write" : "read", e,
-		    strlen(e) > 160 ? "..." : "", cause, strlen(cause) > 300 ?
-		    "..." : "");
+		/*
+		 * Hostile names come in floods (a line each, 2 KB, went to
+		 * the log on the journal's disk): a few a second, cut short.
+		 */
+		now = tftp_now_ms();
+		if (now - srv->badname_window_ms >= 1000) {
+			if (srv->badnames_unlogged > 0)
+				log_info("tftp: %u more refused names not "
+				    "logged", srv->badnames_unlogged);
+			srv->badname_window_ms = now;
+			srv->badnames_in_window = 0;
+			srv->badnames_unlogged = 0;
+		}
+		if (srv->badnames_in_window++ < TFTP_BADNAMES_PER_SEC)
+			log_info("tftp: %s: %s %.160s%s refused: %.300s%s",
+			    peer_text, req.opcode == TFTP_OP_WRQ ? "write" :
+			    "read", e, strlen(e) > 160 ? "..." : "", cause,
+			    strlen(cause) > 300 ? "..." : "");
+		else
+			srv->badnames_unlogged++;
 		tftp_reply_error(srv, peer, local, ifindex, TFTP_ERR_ACCESS,
 		    cause);
 		free(cause);
