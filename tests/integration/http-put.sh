@@ -30,11 +30,15 @@ hwm() {
 }
 
 # put URL FILE: the status code of a PUT of FILE (- for chunked stdin).
+# As a phone PUTs its log: with its User-Agent (a PUT that says it is no
+# phone is stored, but is no phone's word, and journals nothing of one).
+UA="FileTransport PolycomVVX-VVX_410-UA/5.4.1.18370 Type/Application"
 put() {
 	if [ "$2" = - ]; then
-		curl -sk -o /dev/null -w '%{http_code}' -T - "$1" <"$D/body"
+		curl -sk -A "$UA" -o /dev/null -w '%{http_code}' -T - "$1" \
+		    <"$D/body"
 	else
-		curl -sk -o /dev/null -w '%{http_code}' -T "$2" "$1"
+		curl -sk -A "$UA" -o /dev/null -w '%{http_code}' -T "$2" "$1"
 	fi
 }
 
