@@ -37,6 +37,7 @@ static int	cmd_batch_exec(const struct cmd_entry *, int, char **);
 static long	batch_elapsed(struct batch *);
 /* The reason of a hold for not being listed (the start of it). */
 #define BATCH_NOT_LISTED "not in the batch inventory (--only-inventory)"
+#define BATCH_HOLD_REASON_MAX	200	/* the daemon's bound (serve-control.c) */
 
 static int	batch_report_target(const char *, const char *, char **);
 static int	batch_connect(struct batch *, char **);
@@ -410,6 +411,9 @@ batch_apply(struct batch *b, json_t *ph)
 		reason = json_string_value(json_object_get(ph, "reason"));
 		xasprintf(&why, "%s; it was %s%s%s", BATCH_NOT_LISTED, state,
 		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
+		/* A hold's reason is one line of at most 200 bytes. */
+		if (strlen(why) > BATCH_HOLD_REASON_MAX)
+			memcpy(why + BATCH_HOLD_REASON_MAX - 3, "...", 4);
 		args = json_pack("{s:s,s:s}", "mac", mac, "reason", why);
 		free(why);
 		r = control_request(b->cl, "hold", args, &error);
