@@ -202,7 +202,6 @@ struct http_server {
 	uint64_t		 handed;	/* bodies given to senders */
 	uint64_t		 refusal_log_ms;
 	unsigned		 refusals_unlogged;
-	uint64_t		 crawlers;	/* evicted for moving too little */
 	uint64_t		 badname_log_ms;	/* hostile names */
 	unsigned		 badnames_unlogged;
 };
@@ -389,8 +388,6 @@ http_crawling(struct http_server *srv, unsigned *at)
 			*at = i;
 		}
 	}
-	if (slowest != NULL)
-		srv->crawlers++;
 	return (slowest);
 }
 

@@ -105,6 +105,16 @@ serve_evidence_add(char **evidence, const char *what)
 }
 
 /*
+ * A User-Agent that says it is no phone: every phone's HTTP request says
+ * "FileTransport Polycom...".  None at all is no word either way.
+ */
+static int
+serve_ua_not_a_phone(const char *ua)
+{
+	return (ua != NULL && *ua != '\0' && strcasestr(ua, "polycom") == NULL);
+}
+
+/*
  * Which phone asks: the MAC in the name or the User-Agent, else the phone
  * that last asked from this address.  Learns what the User-Agent says.
  */
@@ -138,8 +148,7 @@ serve_identify(struct serve *s, const char *proto, const struct ident_name *in,
 	 * that phone on: its trust file "delivered" to curl.  (No User-Agent
 	 * at all is not taken as a word either way.)
 	 */
-	if (ua_text != NULL && *ua_text != '\0' &&
-	    strcasestr(ua_text, "polycom") == NULL) {
+	if (serve_ua_not_a_phone(ua_text)) {
 		serve_evidence_add(evidence, "not a Polycom phone's "
 		    "User-Agent: no phone's request");
 		free(ua_esc);
@@ -322,8 +331,7 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	 * the quarantine, but no phone's word.  Its "Version:" line became
 	 * the phone's version before, and stood in the report.
 	 */
-	if (ev->user_agent != NULL && *ev->user_agent != '\0' &&
-	    strcasestr(ev->user_agent, "polycom") == NULL) {
+	if (serve_ua_not_a_phone(ev->user_agent)) {
 		serve_evidence_add(&evidence, "not a Polycom phone's "
 		    "User-Agent: no phone's upload");
 		in.mac[0] = '\0';

@@ -115,3 +115,15 @@ bridge_closet_cleanup() {
 		ip netns del "$_n" 2>/dev/null
 	done
 }
+
+# rogue_dnsmasq DIR: another DHCP server on the phones' side (eth0 of $ph,
+# which needs an address in 10.99.0.0/24), offering 10.99.0.150-159; its pid
+# in $rogue, killed at exit.
+rogue_dnsmasq() {
+	ip netns exec "$ph" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+	    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
+	    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
+	    --dhcp-leasefile="$1/rogue.leases" --log-facility="$1/rogue.log" &
+	rogue=$!
+	at_exit "kill $rogue 2>/dev/null"
+}

@@ -161,12 +161,7 @@ ip -n "$ph" link set eth0 down
 check "the cable out again" wait_for 10 link_is "$nolink"
 ip -n "$ph" addr flush dev eth0
 ip -n "$ph" addr add 10.99.0.2/24 dev eth0
-ip netns exec "$ph" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
-    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
-    --dhcp-leasefile="$d/rogue.leases" --log-facility="$d/rogue.log" &
-rogue=$!
-at_exit "kill $rogue 2>/dev/null"
+rogue_dnsmasq "$d"
 sleep 0.5
 ip -n "$ph" link set eth0 up
 check "the link back: another server is found without a phone asking" \

@@ -118,12 +118,7 @@ check_eq "still no boot server for the re-pointed phone" "" \
 # on the wire.
 check_eq "no other server said yet" null \
     "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.dhcp_other_server)"
-ip netns exec "$ph" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-    --interface=eth0 --bind-interfaces --port=0 --pid-file= --no-ping \
-    --dhcp-range=10.99.0.150,10.99.0.159,255.255.255.0 \
-    --dhcp-leasefile="$d/rogue.leases" --log-facility="$d/rogue.log" &
-rogue=$!
-at_exit "kill $rogue 2>/dev/null"
+rogue_dnsmasq "$d"
 sleep 0.5
 ip netns exec "$app" udhcpc -f -q -n -B -i lan0 -s /bin/true -t 3 -T 1 \
     >/dev/null 2>&1
