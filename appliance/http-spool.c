@@ -56,6 +56,8 @@ struct http_spool {
 	struct upload_store	*store;
 	uint64_t		 max_upload;
 	size_t			 max_head;
+	http_spool_reclaim_fn	 reclaim;
+	void			*reclaim_arg;
 	enum spool_mode		 mode;
 	size_t			 fresh;		/* bytes at the end not looked at */
 	int			 ours;		/* changing the input ourselves */
@@ -80,6 +82,7 @@ static void	 http_spool_head(struct http_spool *, struct evbuffer *,
 static struct evbuffer *http_spool_tail(struct http_spool *,
 		    struct evbuffer *, size_t);
 static void	 http_spool_body(struct http_spool *, struct evbuffer *);
+static int	 http_spool_expect(struct http_spool *, uint64_t, char **);
 static void	 http_spool_refuse(struct http_spool *, int, const char *);
 static void	 http_spool_hand(struct http_spool *, struct evbuffer *);
 static char	*http_spool_name(const char *, size_t *);
@@ -87,7 +90,8 @@ static int	 http_spool_is(const char *, size_t, const char *);
 
 struct http_spool *
 http_spool_new(struct bufferevent *bev, struct upload_store *store,
-    uint64_t max_upload, size_t max_head)
+    uint64_t max_upload, size_t max_head, http_spool_reclaim_fn reclaim,
+    void *reclaim_arg)
 {
 	struct http_spool	*sp;
 
@@ -96,6 +100,8 @@ http_spool_new(struct bufferevent *bev, struct upload_store *store,
 	sp->store = store;
 	sp->max_upload = max_upload;
 	sp->max_head = max_head;
+	sp->reclaim = reclaim;
+	sp->reclaim_arg = reclaim_arg;
 	sp->mode = SPOOL_HEAD;
 	sp->body = evbuffer_new();
 	return (sp);
@@ -404,7 +410,7 @@ http_spool_head(struct http_spool *sp, struct evbuffer *in, size_t start,
 		else if ((sp->put.up = upload_begin(sp->store, sp->name,
 		    &cause)) == NULL)
 			http_spool_refuse(sp, 507, cause);
-		else if (upload_expect(sp->put.up, v, &cause) != 0)
+		else if (http_spool_expect(sp, v, &cause) != 0)
 			http_spool_refuse(sp, 507, cause);
 		else if (expect && quiet && sp->heads == 0 &&
 		    strstr(line, " HTTP/1.1") != NULL &&
@@ -430,6 +436,25 @@ out:
 	free(te);
 	free(cl);
 	free(h);
+}
+
+/*
+ * Charge the declared length.  Refused, a PUT that another host trickles
+ * to pin the quotas gives its charge back (see http_spool_reclaim_fn), and
+ * the charge is tried again: each try ends one connection, so this ends.
+ */
+static int
+http_spool_expect(struct http_spool *sp, uint64_t len, char **cause)
+{
+	while (upload_expect(sp->put.up, len, cause) != 0) {
+		/* Over the size cap, nothing another gives back helps. */
+		if (sp->reclaim == NULL || len > upload_store_max(sp->store) ||
+		    sp->reclaim(sp->reclaim_arg, sp) != 0)
+			return (-1);
+		free(*cause);
+		*cause = NULL;
+	}
+	return (0);
 }
 
 /*

@@ -40,8 +40,17 @@ struct http_spool_put {
  */
 char			*http_request_path(const char *, size_t *);
 
+/*
+ * Asked when a PUT's declared length is refused by the quotas or the disk:
+ * end another connection's PUT that holds a charge while barely moving
+ * (never the asking one), 0 if one was ended, -1 if none qualifies.
+ */
+typedef int		(*http_spool_reclaim_fn)(void *,
+			    const struct http_spool *);
+
 struct http_spool	*http_spool_new(struct bufferevent *,
-			    struct upload_store *, uint64_t, size_t);
+			    struct upload_store *, uint64_t, size_t,
+			    http_spool_reclaim_fn, void *);
 /* Gives up any upload not taken; the bufferevent is not touched. */
 void			 http_spool_free(struct http_spool *);
 /* Bytes came into the bufferevent's input (its evbuffer callback). */

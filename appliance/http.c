@@ -246,8 +246,11 @@ static void	http_admit(evutil_socket_t, short, void *);
 static const char *http_admit_one(struct http_server *, struct bufferevent *,
 		    int);
 static void	http_conn_forget(struct http_server *, unsigned);
-static struct http_conn *http_crawling(struct http_server *, unsigned *);
+static struct http_conn *http_crawling(struct http_server *, unsigned *,
+		    const struct http_spool *);
+static void	http_evict(struct http_server *, unsigned);
 static int	http_evict_idle(struct http_server *);
+static int	http_reclaim_charge(void *, const struct http_spool *);
 static void	http_conn_input(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
 static struct http_conn *http_conn_of(struct http_server *,
@@ -360,10 +363,12 @@ http_conn_forget(struct http_server *srv, unsigned i)
 
 /*
  * The connection moving the fewest bytes a second over its life, if that
- * is under HTTP_CRAWL_BPS and it is old enough to tell; else NULL.
+ * is under HTTP_CRAWL_BPS and it is old enough to tell; else NULL.  With
+ * asker set, only a PUT's other than the asker's, while its body comes.
  */
 static struct http_conn *
-http_crawling(struct http_server *srv, unsigned *at)
+http_crawling(struct http_server *srv, unsigned *at,
+    const struct http_spool *asker)
 {
 	struct http_conn	*c, *slowest = NULL;
 	struct tcp_info		 ti;
@@ -375,6 +380,9 @@ http_crawling(struct http_server *srv, unsigned *at)
 	for (i = 0; i < srv->nconns; i++) {
 		c = srv->conns[i];
 		if ((age = now - c->admitted_ms) < srv->config.crawl_age_ms)
+			continue;
+		if (asker != NULL && (c->spool == asker ||
+		    !http_spool_busy(c->spool)))
 			continue;
 		len = sizeof ti;
 		memset(&ti, 0, sizeof ti);
@@ -389,6 +397,41 @@ http_crawling(struct http_server *srv, unsigned *at)
 		}
 	}
 	return (slowest);
+}
+
+/*
+ * End conns[at], whose socket is open: shut it (evhttp frees it on the
+ * EOF); a PUT it carried gives its charge back to the quotas.
+ */
+static void
+http_evict(struct http_server *srv, unsigned at)
+{
+	struct http_conn	*c = srv->conns[at];
+
+	evbuffer_remove_cb(bufferevent_get_input(c->bev), http_conn_input, c);
+	shutdown(c->fd, SHUT_RDWR);
+	srv->evicted++;
+	http_conn_forget(srv, at);
+}
+
+/*
+ * A PUT's length was refused by the quotas or the disk: trickled PUTs
+ * from other hosts must not keep the phones' logs out, so the one moving
+ * the fewest bytes a second gives its charge back (http_spool_reclaim_fn).
+ */
+static int
+http_reclaim_charge(void *arg, const struct http_spool *asker)
+{
+	struct http_server	*srv = arg;
+	unsigned		 at = 0;
+
+	http_sweep(srv, 1);
+	if (http_crawling(srv, &at, asker) == NULL)
+		return (-1);
+	log_info("http: an upload was refused for room, and one crawling "
+	    "under %d bytes a second gave its own back", HTTP_CRAWL_BPS);
+	http_evict(srv, at);
+	return (0);
 }
 
 /*
@@ -412,14 +455,10 @@ http_evict_idle(struct http_server *srv)
 			at = i;
 		}
 	}
-	if (oldest == NULL && (oldest = http_crawling(srv, &at)) == NULL)
+	if (oldest == NULL && http_crawling(srv, &at, NULL) == NULL)
 		return (-1);
 	/* Its socket is open (the sweep just ran), so its bufferevent is. */
-	evbuffer_remove_cb(bufferevent_get_input(oldest->bev), http_conn_input,
-	    oldest);
-	shutdown(oldest->fd, SHUT_RDWR);
-	srv->evicted++;
-	http_conn_forget(srv, at);
+	http_evict(srv, at);
 	return (0);
 }
 
@@ -556,7 +595,8 @@ http_admit_one(struct http_server *srv, struct bufferevent *bev, int fd)
 	c->bev = bev;
 	c->active_ms = c->admitted_ms = http_now_ms();
 	c->spool = http_spool_new(bev, srv->config.uploads,
-	    srv->config.max_upload, srv->config.max_headers);
+	    srv->config.max_upload, srv->config.max_headers,
+	    http_reclaim_charge, srv);
 	evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input, c);
 	srv->conns[srv->nconns++] = c;
 	return (NULL);

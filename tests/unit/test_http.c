@@ -946,6 +946,58 @@ small_quota(struct ctx *x)
 }
 
 /*
+ * Trickled PUTs from other hosts held the quota their lengths declared
+ * for as long as they trickled: every phone's log was refused 507.  When
+ * a length is refused, the PUT moving the fewest bytes a second, old
+ * enough to tell, gives its charge back; a young one does not.
+ */
+static void
+test_crawling_put_gives_its_charge(void **state)
+{
+	struct ctx	*x = *state;
+	const char	*head = "PUT /0004f2000001-app.log HTTP/1.1\r\n"
+			    "Host: x\r\nContent-Length: 60000\r\n\r\nab";
+	const char	*log = "PUT /0004f2000002-app.log HTTP/1.0\r\n"
+			    "Content-Length: 20000\r\n\r\n";
+	char		 buf[512], body[20000];
+	int		 t, g;
+
+	small_quota(x);
+	memset(body, 'p', sizeof body);
+	if ((x->child = fork()) == 0) {
+		t = client_connect_from(x, "127.0.0.1");
+		if (write(t, head, strlen(head)) < 0)
+			_exit(11);
+		/* Too young to tell: the quota holds, 507. */
+		g = client_connect_from(x, "127.0.0.3");
+		if (write(g, log, strlen(log)) < 0)
+			_exit(12);
+		if (!closed_by_server(g, buf, sizeof buf) ||
+		    strstr(buf, " 507 ") == NULL)
+			_exit(13);
+		close(g);
+		usleep(500 * 1000);
+		if (write(t, "c", 1) != 1)
+			_exit(14);
+		g = client_connect_from(x, "127.0.0.3");
+		if (write(g, log, strlen(log)) < 0 ||
+		    write(g, body, sizeof body) != (ssize_t)sizeof body)
+			_exit(15);
+		if (read(g, buf, sizeof buf) <= 0 || strstr(buf, " 201 ") ==
+		    NULL)
+			_exit(16);
+		/* The trickle was ended. */
+		if (!closed_by_server(t, buf, sizeof buf))
+			_exit(17);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(http_server_evicted(x->srv), 1);
+	assert_int_equal(stored_files(x), 1);
+	assert_int_equal(upload_store_used(x->up), 20000);
+}
+
+/*
  * A PUT whose declared length cannot fit is refused at its head, before a
  * byte of its body is sent: over the quota (507), over the server's size
  * cap (413), a transfer coding other than chunked (411).
@@ -1444,6 +1496,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_crawling_connection_gives_its_slot, setup_crawl,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_crawling_put_gives_its_charge, setup_crawl,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_accept_emfile_does_not_spin, setup_emfile, teardown),
