@@ -393,6 +393,18 @@ serve_upload_event(struct serve *s, const struct xfer_event *ev)
 	free(esc);
 }
 
+/* Whether a syslog line from ip may be the phone's own. */
+static int
+serve_syslog_from(const struct phone *p, const char *ip)
+{
+	const char	*from = serve_plain_ip(ip);
+
+	if (p->ip[0] == '\0' && p->lease_ip[0] == '\0')
+		return (1);
+	return (strcmp(serve_plain_ip(p->ip), from) == 0 ||
+	    strcmp(serve_plain_ip(p->lease_ip), from) == 0);
+}
+
 void
 serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 {
@@ -404,7 +416,9 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 	/*
 	 * device.syslog.prependMac puts the MAC in the message, after the
 	 * syslog header: the first word of 12 hex digits that names a known
-	 * phone wins; else the sender's address.
+	 * phone wins, if the line comes from that phone's address (or it has
+	 * none yet); else the sender's address.  Any host can name any MAC:
+	 * a flood naming a phone from elsewhere pushed its own lines out.
 	 */
 	p = NULL;
 	for (i = 0; i < len && p == NULL; i++) {
@@ -416,8 +430,10 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 		    line[i + n] != ']'; n++)
 			word[n] = line[i + n];
 		word[n] = '\0';
-		if (n == IDENT_MAC_LEN && mac_parse(word, mac) == 0)
-			p = fleet_find(s->fleet, mac);
+		if (n == IDENT_MAC_LEN && mac_parse(word, mac) == 0 &&
+		    (p = fleet_find(s->fleet, mac)) != NULL &&
+		    !serve_syslog_from(p, ip))
+			p = NULL;
 	}
 	if (p == NULL)
 		p = fleet_by_ip(s->fleet, ip);
