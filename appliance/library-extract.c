@@ -521,8 +521,12 @@ import_gzip_check(struct library_import *imp, char **cause)
 	gzbuffer(gz, IMPORT_CHUNK);
 	while ((n = gzread(gz, imp->buf, IMPORT_CHUNK)) > 0)
 		;
-	if (n < 0) {
-		msg = gzerror(gz, &errnum);
+	/*
+	 * A file cut short, its trailer gone, ends with 0 from gzread and
+	 * only gzerror says so (Z_BUF_ERROR): its damage went unseen.
+	 */
+	msg = gzerror(gz, &errnum);
+	if (n < 0 || errnum != Z_OK) {
 		xasprintf(cause, "the archive is damaged or truncated: its gzip "
 		    "check failed (%s): copy it again from its source",
 		    errnum == Z_ERRNO ? strerror(errno) : msg);
@@ -530,6 +534,40 @@ import_gzip_check(struct library_import *imp, char **cause)
 		return (-1);
 	}
 	gzclose(gz);
+	return (0);
+}
+
+/*
+ * Whether the file starts as a zip or a compressed stream does: one that
+ * then fails to open is damaged (a small archive cut short fails while
+ * libarchive is still deciding what it is, with "unreadable").
+ */
+static int
+import_known_magic(const char *path)
+{
+	static const struct {
+		const char	*magic;
+		size_t		 len;
+	} known[] = {
+		{ "PK\003\004", 4 },			/* zip */
+		{ "\037\213", 2 },			/* gzip */
+		{ "\375" "7zXZ\000", 6 },		/* xz */
+		{ "BZh", 3 },				/* bzip2 */
+		{ "\050\265\057\375", 4 },		/* zstd */
+	};
+	unsigned char	head[8];
+	ssize_t		n;
+	size_t		i;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return (0);
+	n = read(fd, head, sizeof head);
+	close(fd);
+	for (i = 0; n > 0 && i < sizeof known / sizeof known[0]; i++)
+		if ((size_t)n >= known[i].len &&
+		    memcmp(head, known[i].magic, known[i].len) == 0)
+			return (1);
 	return (0);
 }
 
@@ -612,7 +650,8 @@ library_extract_archive(struct library_import *imp, char **cause)
 		if (msg == NULL)
 			msg = "unreadable";
 		if (archive_filter_count(imp->a) > 1 ||
-		    strstr(msg, "decompression") != NULL)
+		    strstr(msg, "decompression") != NULL ||
+		    import_known_magic(imp->source))
 			xasprintf(cause, "the archive is damaged or truncated: "
 			    "%s (copy it again from its source)", msg);
 		else

@@ -159,6 +159,29 @@ check "the damage is real (gzip -t)" sh -c "! gzip -t '$tmp/crc.tar.gz' 2>/dev/n
 refused "gzip whose check does not match" "$tmp/crc.tar.gz" \
     'its gzip check failed'
 
+# Cut short.  A small archive fails while libarchive is still deciding
+# what it is: that said "not an archive that can be imported: unreadable".
+for _cut in 1 8 20; do
+	head -c -$_cut "$tmp/full.tar.gz" >"$tmp/cut$_cut.tar.gz"
+	refused "gzip missing its last $_cut bytes" "$tmp/cut$_cut.tar.gz" \
+	    'the archive is damaged or truncated'
+done
+(cd "$good" && bsdtar -cJf "$tmp/full.tar.xz" . && bsdtar -cjf "$tmp/full.tar.bz2" .)
+head -c -8 "$tmp/full.tar.xz" >"$tmp/cut.tar.xz"
+refused "xz cut short" "$tmp/cut.tar.xz" 'the archive is damaged or truncated'
+head -c -8 "$tmp/full.tar.bz2" >"$tmp/cut.tar.bz2"
+refused "bzip2 cut short" "$tmp/cut.tar.bz2" 'the archive is damaged or truncated'
+# A larger one (with the zeros GNU tar pads a tape's records with) whose
+# gzip trailer (CRC-32 and length) is cut off: the tar ends before it, zlib's gzread ends with no error of its own, and it was
+# taken, unchecked (a byte flipped in a stored block went in as "ok").
+"$SYNTH_BIN" --out "$tmp/synth-big" --size 1000000 --version 4.1.7 \
+    --format dir >/dev/null
+(cd "$tmp/synth-big"/Polycom_UC_Software_4_1_7* &&
+    { tar -cf - .; head -c 65536 /dev/zero; } | gzip >"$tmp/big.tar.gz")
+head -c -8 "$tmp/big.tar.gz" >"$tmp/big-cut.tar.gz"
+refused "a large gzip missing its trailer" "$tmp/big-cut.tar.gz" \
+    'its gzip check failed'
+
 # A zstd frame whose checksum does not match (the zstd tool writes one).
 (cd "$good" && tar -cf "$tmp/plain.tar" .)
 zstd -q "$tmp/plain.tar" -o "$tmp/crc.tar.zst"
