@@ -191,6 +191,20 @@ import_mkdirs(struct library_import *imp, const char *name, int dir,
 			char	save = *s;
 
 			*s = '\0';
+			/*
+			 * A folder costs an inode and a block as a file does:
+			 * 300,000 empty ones in a zip took the disk's last
+			 * inodes under the file cap.
+			 */
+			if (faccessat(imp->tmpfd, path, F_OK,
+			    AT_SYMLINK_NOFOLLOW) != 0 &&
+			    ++imp->entries > LIBRARY_ENTRIES_MAX) {
+				xasprintf(cause, "more than %d files and "
+				    "folders: not a firmware package",
+				    LIBRARY_ENTRIES_MAX);
+				free(path);
+				return (-1);
+			}
 			if (mkdirat(imp->tmpfd, path, 0755) == 0) {
 				imp->dirs = xreallocarray(imp->dirs,
 				    imp->ndirs + 1, sizeof *imp->dirs);
@@ -218,8 +232,8 @@ import_open(struct library_import *imp, const char *name,
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	if (++imp->entries > LIBRARY_ENTRIES_MAX) {
-		xasprintf(cause, "more than %d files: not a firmware package",
-		    LIBRARY_ENTRIES_MAX);
+		xasprintf(cause, "more than %d files and folders: not a "
+		    "firmware package", LIBRARY_ENTRIES_MAX);
 		return (-1);
 	}
 	if (import_mkdirs(imp, name, 0, cause) == -1)

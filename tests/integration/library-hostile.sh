@@ -135,6 +135,14 @@ truncate -s 300M "$tmp/w/s/huge.bin"
 refused "huge entry" "$tmp/huge.tar.xz" 'says it has 300 MB: no firmware file is bigger than 256 MB'
 rm -rf "$tmp/w/s"
 
+# 10001 empty folders beside the package: folders were not counted, and
+# 300,000 of them took a disk's last inodes under the 10000-file cap.
+stage
+seq -f "$tmp/w/s/d%05g" 1 10001 | xargs mkdir
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/folders.zip" .)
+refused "10001 folders" "$tmp/folders.zip" 'more than 10000 files and folders'
+rm -rf "$tmp/w/s" "$tmp/folders.zip"
+
 (cd "$good" && bsdtar --format zip -cf "$tmp/full.zip" .)
 head -c $(( $(wc -c <"$tmp/full.zip") / 2 )) "$tmp/full.zip" >"$tmp/truncated.zip"
 refused "truncated zip" "$tmp/truncated.zip" 'the archive is damaged or truncated'
