@@ -197,6 +197,19 @@ library_read_sipver(const char *path, char **out, char **cause)
 		return (-1);
 	}
 	buf[n] = '\0';
+	/* The phone reads all of it: "4.1.7.5432\0junk" is not a build. */
+	if (memchr(buf, '\0', (size_t)n) != NULL) {
+		xasprintf(cause, "sip.ver holds a NUL byte: not a build string "
+		    "(a damaged or edited copy? take it again from its "
+		    "source)");
+		return (-1);
+	}
+	if (n >= 3 && memcmp(buf, "\357\273\277", 3) == 0) {
+		xasprintf(cause, "sip.ver starts with a UTF-8 byte order mark "
+		    "(saved by an editor such as Notepad?): take it again from "
+		    "its source");
+		return (-1);
+	}
 	/* Tolerate spaces, CR LF or LF around the build. */
 	for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
 		;

@@ -286,13 +286,16 @@ import_finish(struct library_import *imp, char **id, int *present,
 	xasprintf(&packages, "%s/%s", imp->lib->dir, LIBRARY_PACKAGES);
 	xasprintf(&dest, "%s/%s", packages, p.id);
 	if (lstat(dest, &sb) == 0) {
+		/*
+		 * A manifest that cannot be read is damage like any other:
+		 * "import it again" (what `library` says) replaces it.  It
+		 * said "remove it" instead, and nothing removes a package.
+		 */
 		if (library_manifest_read(packages, p.id, &old, &why) == -1) {
-			xasprintf(cause, "build %s is already in the library "
-			    "but its manifest is unreadable (%s): remove %s "
-			    "and import again", p.id, why, dest);
-			goto out;
-		}
-		if (!library_files_equal(&p, &old, &diff)) {
+			library_package_clear(&old);
+			xasprintf(&old.damage, "its manifest is unreadable (%s)",
+			    why);
+		} else if (!library_files_equal(&p, &old, &diff)) {
 			xasprintf(cause, "a different package with build %s is "
 			    "already in the library (%s): remove %s first if "
 			    "this one should replace it", p.id, diff, dest);

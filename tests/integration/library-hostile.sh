@@ -226,6 +226,16 @@ stage
 printf 'hello world\n' >"$tmp/w/s/sip.ver"
 (cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/badsipver.zip" .)
 refused "sip.ver that is not a build" "$tmp/badsipver.zip" 'sip.ver holds "hello world", not a build'
+# A NUL and junk after the build: the junk was kept and served to phones.
+stage
+printf '5.4.0.12410\000junk' >"$tmp/w/s/sip.ver"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/nulsipver.zip" .)
+refused "sip.ver with a NUL byte" "$tmp/nulsipver.zip" 'sip.ver holds a NUL byte'
+stage
+printf '\357\273\2775.4.0.12410\r\n' >"$tmp/w/s/sip.ver"
+(cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/bomsipver.zip" .)
+refused "sip.ver saved with a byte order mark" "$tmp/bomsipver.zip" \
+    'starts with a UTF-8 byte order mark'
 
 # Synthetic images name their part and build: a mixed package is refused.
 "$SYNTH_BIN" --out "$tmp/synth" --size tiny --version 4.1.7 --format dir >/dev/null
