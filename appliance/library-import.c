@@ -296,10 +296,23 @@ import_finish(struct library_import *imp, char **id, int *present,
 			xasprintf(&old.damage, "its manifest is unreadable (%s)",
 			    why);
 		} else if (!library_files_equal(&p, &old, &diff)) {
-			xasprintf(cause, "a different package with build %s is "
-			    "already in the library (%s): remove %s first if "
-			    "this one should replace it", p.id, diff, dest);
-			goto out;
+			/*
+			 * The whole package over a copy that lacked some of
+			 * it (a part of the zip, a file deleted): it adds
+			 * and changes nothing served, so it takes its place.
+			 * Nothing at the appliance removes a package, and
+			 * "remove it first" left the phones of the missing
+			 * image unserved for good.
+			 */
+			if (!library_files_extend(&p, &old, &imp->completed)) {
+				xasprintf(cause, "a different package with build "
+				    "%s is already in the library (%s): remove "
+				    "%s first if this one should replace it",
+				    p.id, diff, dest);
+				goto out;
+			}
+			free(old.damage);
+			xasprintf(&old.damage, "it lacked %s", imp->completed);
 		}
 		/* Marked by a verify, or seen now: "import it again" heals. */
 		if (old.damage == NULL)
@@ -425,6 +438,7 @@ import_one(struct library *lib, const struct model_table *models,
 		p = import_add_package(lib, *id);
 		note = import_models_note(models, p);
 		import_note(progress, "%s %s from %s: %zu %simage%s%s%s%s%s%s",
+		    imp.completed != NULL ? "completed the copy of" :
 		    imp.replaced != NULL ? "replaced the damaged copy of" :
 		    "imported", *id, path, p->nparts + (p->has_combined ? 1 :
 		    0), p->kind == LIBRARY_BOOTROM ? "BootROM " : "",
@@ -449,6 +463,7 @@ import_one(struct library *lib, const struct model_table *models,
 	free(imp.buf);
 	free(imp.tmp);
 	free(imp.replaced);
+	free(imp.completed);
 	return (outcome);
 }
 

@@ -30,6 +30,12 @@ int	library_hash_file(const char *, char *, uint64_t *,
 int	library_name_safe(const char *);
 int	library_files_equal(const struct library_package *,
 	    const struct library_package *, char **);
+/*
+ * Whether the first holds every file of the second, the same, and more:
+ * 1 with *extra the first it adds, else 0.
+ */
+int	library_files_extend(const struct library_package *,
+	    const struct library_package *, char **);
 
 /* library-detect.c */
 struct library_detect {
@@ -71,6 +77,7 @@ struct library_import {
 	struct archive			*a;		/* NULL for a folder */
 	char				*buf;
 	char				*replaced;	/* a damaged copy's fault */
+	char				*completed;	/* or a file the copy lacked */
 };
 
 /* The cheap check of a package's files (missing, size, mtime): p->damage. */

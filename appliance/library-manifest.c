@@ -356,3 +356,33 @@ library_files_equal(const struct library_package *a,
 	}
 	return (1);
 }
+
+int
+library_files_extend(const struct library_package *a,
+    const struct library_package *b, char **extra)
+{
+	size_t	i, j;
+
+	if (a->nfiles <= b->nfiles)
+		return (0);
+	for (j = 0; j < b->nfiles; j++) {
+		for (i = 0; i < a->nfiles; i++) {
+			if (strcmp(a->files[i].name, b->files[j].name) == 0)
+				break;
+		}
+		if (i == a->nfiles || a->files[i].size != b->files[j].size ||
+		    strcmp(a->files[i].sha256, b->files[j].sha256) != 0)
+			return (0);
+	}
+	for (i = 0; i < a->nfiles; i++) {
+		for (j = 0; j < b->nfiles; j++) {
+			if (strcmp(a->files[i].name, b->files[j].name) == 0)
+				break;
+		}
+		if (j == b->nfiles) {
+			xasprintf(extra, "%s", a->files[i].name);
+			break;
+		}
+	}
+	return (1);
+}

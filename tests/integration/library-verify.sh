@@ -103,6 +103,28 @@ out=$("$ZTP_BIN" library verify --library "$lib"); rc=$?
 check_eq "and verifies" 0 "$rc"
 check_eq "nothing is left of the damaged copy" "packages" "$(ls -A "$lib")"
 
+# A package that lacked an image, then the whole one: it was refused
+# ("remove ... first"), and nothing at the appliance removes a package, so
+# the VVX 410s were never served.  The whole one completes the copy.
+mkdir "$tmp/part"
+(cd "$tmp/part" && bsdtar -xf "$zip" && rm 3111-46162-001.sip.ld &&
+    bsdtar --format zip -cf "$tmp/part.zip" .)
+"$ZTP_BIN" import --library "$tmp/lib-part" "$tmp/part.zip" >/dev/null; rc=$?
+check_eq "a package lacking an image imports" 0 "$rc"
+out=$("$ZTP_BIN" import --library "$tmp/lib-part" "$zip" 2>&1); rc=$?
+check_eq "the whole package then imports over it" 0 "$rc"
+check_contains "saying what it added" "completed the copy of 4.1.7.5432 from $zip: " "$out"
+check_contains "and which file" "(it was: it lacked 3111-46162-001.sip.ld)" "$out"
+check_eq "the image is in the library, as in the package" \
+    "$(bsdtar -xOf "$zip" 3111-46162-001.sip.ld | sha256sum)" \
+    "$(sha256sum <"$tmp/lib-part/packages/4.1.7.5432/3111-46162-001.sip.ld")"
+check "and the library verifies" "$ZTP_BIN" library verify --library "$tmp/lib-part"
+check_eq "nothing is left of the old copy" "packages" "$(ls -A "$tmp/lib-part")"
+# The other way round, a part over the whole, changes nothing.
+out=$("$ZTP_BIN" import --library "$tmp/lib-part" "$tmp/part.zip" 2>&1); rc=$?
+check_eq "a part over the whole package is refused" 1 "$rc"
+check "and the whole stays" test -f "$tmp/lib-part/packages/4.1.7.5432/3111-46162-001.sip.ld"
+
 "$ZTP_BIN" library --library "$lib" frobnicate >/dev/null 2>&1; rc=$?
 check_eq "an unknown verb is a usage error" 2 "$rc"
 
