@@ -5,6 +5,7 @@
  * (library-detect.c), given its manifest, fsynced and renamed into
  * LIBRARY/packages/<build>: it appears whole or not at all.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -557,9 +558,25 @@ library_import(struct library *lib, const struct model_table *models,
     const char *path, const struct library_progress *progress,
     char ***imported, char **cause)
 {
-	char	*top;
+	char	*top, *packages;
 	size_t	 len;
-	int	 rc;
+	int	 rc, lockfd;
+
+	/*
+	 * One import into a library at a time (a stick imported at boot
+	 * while the console imports another): each checks the disk's room
+	 * once, at its first write, and three at once filled the disk.
+	 */
+	xasprintf(&packages, "%s/%s", lib->dir, LIBRARY_PACKAGES);
+	lockfd = open(packages, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd != -1 && flock(lockfd, LOCK_EX | LOCK_NB) == -1 &&
+	    errno == EWOULDBLOCK) {
+		import_note(progress, "another import into %s is under way: "
+		    "waiting for it to finish", lib->dir);
+		while (flock(lockfd, LOCK_EX) == -1 && errno == EINTR)
+			;
+	}
+	free(packages);
 
 	/* "/media/usb/" and "/media/usb" name the same place in messages. */
 	top = xstrdup(path);
@@ -567,5 +584,7 @@ library_import(struct library *lib, const struct model_table *models,
 		top[len - 1] = '\0';
 	rc = import_path(lib, models, top, progress, imported, cause);
 	free(top);
+	if (lockfd != -1)
+		close(lockfd);
 	return (rc);
 }

@@ -205,6 +205,18 @@ check_contains "saying which folder and what to do" "folder old holds a package 
 check_contains "and what to do" "two packages in one; import each on its own" "$err"
 check_eq "and takes nothing" "" "$(ls -A "$tmp/lib10/packages" 2>/dev/null)"
 
+# Two imports into one library: each checked the disk's room once, alone,
+# and three at once filled it.  The second waits for the first, saying so.
+"$ZTP_BIN" import --library "$tmp/lib11" "$syn/$pkg417.zip" >/dev/null
+flock "$tmp/lib11/packages" sh -c "touch '$tmp/held'; sleep 1; touch '$tmp/released'" &
+holder=$!
+check "the library is held" wait_for 10 test -e "$tmp/held"
+err=$("$ZTP_BIN" import --library "$tmp/lib11" "$syn/$pkg417.zip" 2>&1); rc=$?
+wait $holder
+check_eq "an import while another holds the library exits 0" 0 "$rc"
+check "after the other is done" test -e "$tmp/released"
+check_contains "saying it waited" "another import into $tmp/lib11 is under way: waiting for it to finish" "$err"
+
 # --- the progress bar on a terminal ---------------------------------------------
 out=$(script -qec "'$ZTP_BIN' import --library '$tmp/lib8' '$syn/$pkg417.zip'" /dev/null); rc=$?
 check_eq "import on a terminal exits 0" 0 "$rc"
