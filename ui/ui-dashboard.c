@@ -255,6 +255,22 @@ ui_header(struct ui *ui)
 	    https > 0 ? "on" : "off", dhcp, strcmp(where, "-") != 0 ? " on " :
 	    "", strcmp(where, "-") != 0 ? where : "", packages,
 	    json_array_size(ui->phones));
+	/*
+	 * Too wide (80 columns): the services on, by name, and the demo's
+	 * notice in place of the name.  The address, the services and DHCP
+	 * were cut off at 80 columns by the demo's notice.
+	 */
+	if (strlen(line) > (size_t)COLS)
+		snprintf(line, sizeof line, " %s%s  %s  %s%s%s%s  DHCP %s%s%s  "
+		    "%lld pkg  %zu phones", ui->demo ? "DEMO: simulated phones, "
+		    "synthetic firmware" : "ZTP Rescue ", ui->demo ? "" :
+		    ZTP_VERSION, addr, tftp > 0 ? "TFTP" : "", tftp > 0 &&
+		    http > 0 ? " HTTP" : http > 0 ? "HTTP" : "", https > 0 &&
+		    (tftp > 0 || http > 0) ? " HTTPS" : https > 0 ? "HTTPS" : "",
+		    tftp <= 0 && http <= 0 && https <= 0 ? "serving nothing" :
+		    "", dhcp, strcmp(where, "-") != 0 ? " on " : "",
+		    strcmp(where, "-") != 0 ? where : "", packages,
+		    json_array_size(ui->phones));
 	if (ui->connected)
 		ui_put(0, 0, COLS, bar | A_BOLD, line);
 	free(addr);
@@ -311,9 +327,21 @@ ui_header(struct ui *ui)
 	check = json_string_value(json_object_get(zc, "result"));
 	if (check == NULL)
 		check = json_string_value(json_object_get(zc, "state"));
-	snprintf(line, sizeof line, " sort %s  filter %s  re-point %s  "
-	    "ztp-check %s  unknown version %s  CA %s", ui_sort_name(ui->sort),
-	    filter, repoint, check != NULL ? check : "off", policy, subject);
+	/*
+	 * What the phones are given first, the CA's long name last of it:
+	 * sort and filter went first, and 80 columns cut the CA off.
+	 */
+	if (strcmp(filter, "none") != 0)
+		/* A list cut down says so before anything else. */
+		snprintf(line, sizeof line, " filter %s  re-point %s  unknown "
+		    "version %s  ztp-check %s  CA %s  sort %s", filter,
+		    repoint, policy, check != NULL ? check : "off", subject,
+		    ui_sort_name(ui->sort));
+	else
+		snprintf(line, sizeof line, " re-point %s  unknown version %s  "
+		    "ztp-check %s  CA %s  sort %s  filter none", repoint,
+		    policy, check != NULL ? check : "off", subject,
+		    ui_sort_name(ui->sort));
 	/* No phone is answered while the journal cannot write: say so. */
 	aside = json_object_get(app, "journal_set_aside");
 	if (json_is_string(json_object_get(app, "journal_error")))
@@ -572,11 +600,12 @@ ui_dashboard_draw(struct ui *ui)
 		    i == ui->selected, &c);
 	ui_silent_rows(ui, y + (n == 0 ? 2 : 1), UI_HEADER_LINES + rows);
 
+	/* "q quit" always shows: 80 columns cut it off (the rest is in ?). */
 	ui_draw_bars(ui, COLS >= 100 ?
 	    " ?/F1 help  Enter view  m/F2 menu  h hold  r release  t retry  "
 	    "x forget  / filter  s sort  i import  e export  q quit" :
-	    " ? help Enter view m menu h hold r release t retry x forget "
-	    "/ filter s sort q quit");
+	    COLS >= 76 ? " ? help Enter view m menu h hold r release t retry "
+	    "/ filter s sort q quit" : " ? help  m menu  q quit");
 }
 
 int

@@ -128,7 +128,7 @@ check "the report not written: the third line says why and what to do" \
     wait_for 15 line3 "REPORT NOT UPDATED: is the stick's exchange partition mounted? (every"
 mkdir "$d/reports"
 check "written again: the third line is back to the settings" \
-    wait_for 20 line3 " sort state  filter none"
+    wait_for 20 line3 " re-point ztp  unknown version"
 keys e
 check "the export is proposed in the report's folder" \
     wait_for 10 on_screen "/reports/ztp-rescue-report-"
