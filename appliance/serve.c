@@ -474,7 +474,7 @@ serve_listen(struct serve *s, char **cause)
 		/* A hostile client fills at most the quotas, never the disk. */
 		ul.total_max = s->opt.upload_quota;
 		ul.phone_max = s->opt.upload_phone_quota;
-		ul.reserve = UPLOAD_RESERVE_DEFAULT;
+		ul.reserve = 0;		/* the store's own, for its disk */
 		upload_store_set_limits(s->uploads, &ul);
 	}
 	/* No fsynced fact names an upload a power cut could take. */

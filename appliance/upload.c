@@ -418,7 +418,11 @@ void
 upload_store_set_limits(struct upload_store *st,
     const struct upload_limits *limits)
 {
+	uint64_t	reserve = st->limits.reserve;
+
 	st->limits = *limits;
+	if (st->limits.reserve == 0)
+		st->limits.reserve = reserve;
 }
 
 uint64_t

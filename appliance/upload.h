@@ -32,7 +32,8 @@ struct upload;
 struct upload_limits {
 	uint64_t	total_max;
 	uint64_t	phone_max;
-	uint64_t	reserve;	/* bytes left free on the file system */
+	uint64_t	reserve;	/* bytes left free on the file system
+					   (0: the default for its size) */
 };
 
 struct upload_store	*upload_store_open(const char *, enum upload_policy,

@@ -2,7 +2,8 @@
 # set-ca on a full disk: the state directory is a 1 MB tmpfs, filled up
 # after a first CA is installed.  The second set-ca must fail, say that the
 # disk is full, and leave the first CA's ca.pem whole (a restart would
-# otherwise give the phones a truncated CA); with room again it works.
+# otherwise give the phones a truncated CA); with room again it works.  A
+# phone's log is then stored: the disk's reserve is 5% of so small a disk.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/serve-lib.sh"
 
@@ -42,6 +43,16 @@ rm -f "$D/state/fill"
 check "with room again set-ca works" ctl set-ca pem="$D/b.pem"
 check "ca.pem is the second CA" cmp -s "$D/b.pem" "$D/state/ca.pem"
 check "the daemon is still up" kill -0 "$SERVE_PID"
+
+# A phone's log on a small state disk (this one is 1 MB): the room kept
+# free for the journal is 5% of such a disk, not the 64 MiB kept on a large
+# one.  64 MiB was kept on every disk, every log refused 507, and the
+# version a phone's log gave (its only word of it) was lost.
+printf 'app log\n' >"$D/log"
+check_eq "a phone's log on a small state disk is stored" 201 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -T "$D/log" \
+    -A 'FileTransport PolycomVVX-VVX_410-UA/4.1.4.7430 Type/Application' \
+    "http://127.0.0.1:$HTTP/0004f2cc0001-app.log")"
 
 serve_stop
 check "no sanitizer report in the daemon's log" \
