@@ -285,6 +285,21 @@ serve_setup(struct serve *s, char **cause)
 		    s->opt.state_dir, strerror(errno));
 		return (-1);
 	}
+	/*
+	 * Its full path: dnsmasq runs from / and reads its hosts file and
+	 * lease hook by the paths written for it.  A relative --state gave
+	 * it paths it never found: no lease was heard, and re-pointed
+	 * phones were still given the boot server.
+	 */
+	if (s->opt.state_dir[0] != '/') {
+		if ((s->state_abs = realpath(s->opt.state_dir, NULL)) == NULL) {
+			xasprintf(cause, "cannot find the full path of the state "
+			    "directory %s: %s", s->opt.state_dir,
+			    strerror(errno));
+			return (-1);
+		}
+		s->opt.state_dir = s->state_abs;
+	}
 	/* Before any port: the one in use would be blamed on another server. */
 	xasprintf(&sock, "%s/%s", s->opt.state_dir, CONTROL_SOCKET_NAME);
 	busy = control_server_answered(sock, cause);
@@ -908,6 +923,11 @@ serve_teardown(struct serve *s)
 	free(s->stored_repoint);
 	if (s->base != NULL)
 		event_base_free(s->base);
+	if (s->state_abs != NULL) {
+		s->opt.state_dir = NULL;
+		free(s->state_abs);
+		s->state_abs = NULL;
+	}
 }
 
 /*

@@ -160,6 +160,7 @@ struct dhcp_move {
 
 struct serve {
 	struct serve_options	 opt;
+	char			*state_abs;	/* opt.state_dir made full */
 	struct event_base	*base;
 	struct journal		*journal;
 	struct model_table	*models;

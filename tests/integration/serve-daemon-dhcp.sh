@@ -62,6 +62,24 @@ check_eq "a failed background start exits 1" 1 "$?"
 check_contains "and says why on stderr" "cannot open the CA file $d/none.pem" \
     "$out"
 
+# A relative --state: dnsmasq runs from / and was given the hosts file
+# and lease hook by relative paths it never found (no lease heard, and a
+# re-pointed phone still given the boot server).  They are full paths.
+(cd "$d" && exec ip netns exec "$app" "$ZTP_BIN" serve --listen 0.0.0.0 \
+    --http-port 80 --tftp-port 69 --syslog-port off --state rel-state \
+    --library "$d/library" --no-verify --iface lan0 \
+    --address 10.98.0.1/24 --foreground >"$d/rel.log" 2>&1) &
+rel=$!
+at_exit "kill $rel 2>/dev/null"
+check "a daemon with a relative --state runs DHCP" wait_for 30 sh -c \
+    "[ \"\$('$ZTP_BIN' status --state '$d/rel-state' --json | jq -r .appliance.dhcp)\" = running ]"
+check_contains "dnsmasq is given the hosts file by its full path" \
+    "dhcp-hostsfile=$d/rel-state/" "$(cat "$d/rel-state/dnsmasq.conf")"
+check_contains "and the lease hook" \
+    "dhcp-script=$d/rel-state/" "$(cat "$d/rel-state/dnsmasq.conf")"
+kill "$rel"
+check "it stops" wait_for 10 sh -c "! kill -0 $rel 2>/dev/null"
+
 check "no sanitizer report in the daemon's log" sh -c \
-    "! grep -q 'Sanitizer\|runtime error' '$d/state/serve.log'"
+    "! grep -q 'Sanitizer\|runtime error' '$d/state/serve.log' '$d/rel.log'"
 done_testing
