@@ -145,13 +145,17 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 	if (fi->vlan >= 0)
 		s->tag_vlan = fi->vlan;
 	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP &&
-	    fi->kind != FRAME_OTHER)
+	    fi->kind != FRAME_OTHER) {
 		s->tag_vlan = -1;
+		s->untagged_at = now;
+	}
 
 	switch (fi->kind) {
 	case FRAME_LLDP:
 	case FRAME_CDP:
 		if (fi->policy_vlan > 0 && fi->policy_tagged) {
+			if (s->policy_vlan != fi->policy_vlan)
+				s->policy_heard = now;
 			s->policy_vlan = fi->policy_vlan;
 			snprintf(s->policy_source, sizeof s->policy_source,
 			    "%s", fi->kind == FRAME_LLDP ? "LLDP-MED" : "CDP");
@@ -277,8 +281,15 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 	reason[0] = evidence[0] = '\0';
 	sighting_vlan_name(st->served_vlan, here, sizeof here);
 
-	/* A phone on another VLAN cannot reach us whatever it wants. */
-	vlan = s->tag_vlan >= 0 ? s->tag_vlan : s->policy_vlan;
+	/*
+	 * A phone on another VLAN cannot reach us whatever it wants.  A voice
+	 * VLAN policy it was given counts only while no untagged IPv4 frame
+	 * of it has come since: one that took our lease untagged and
+	 * recovered was listed silent, "serve on VLAN 20", beside its
+	 * verdict.
+	 */
+	vlan = s->tag_vlan >= 0 ? s->tag_vlan :
+	    s->untagged_at > s->policy_heard ? -1 : s->policy_vlan;
 	if (vlan >= 0 && vlan != st->served_vlan) {
 		if (s->policy_vlan == vlan)
 			snprintf(reason, rsize, "tags VLAN %d (%s)", vlan,

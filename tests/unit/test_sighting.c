@@ -357,6 +357,28 @@ test_reason_voice_vlan(void **state)
 		reason_is(&st, 1100, "tags VLAN 30 (802.1Q tag on its frames)",
 		    "the appliance serves untagged");
 	}
+	/*
+	 * Given VLAN 20 by LLDP-MED, it went on untagged: its DHCP after
+	 * the policy is untagged, so the policy is not where it works.  It
+	 * was listed "tags VLAN 20", and "serve on VLAN 20", while it
+	 * recovered untagged.  Its untagged DHCP before the policy proves
+	 * nothing.
+	 */
+	table(&st, -1);
+	dhcp_frame(&f, phone, -1, DHCP_DISCOVER, NULL, NULL);
+	feed(&st, &f, -1, 500);
+	lldp_med_frame(&f, 20);
+	feed(&st, &f, -1, 1000);
+	reason_is(&st, 1000, "tags VLAN 20 (LLDP-MED)",
+	    "serve on VLAN 20 (serve --vlan 20)");
+	dhcp_frame(&f, phone, -1, DHCP_DISCOVER, NULL, NULL);
+	feed(&st, &f, -1, 1500);
+	reason_is(&st, 1500, NULL, NULL);
+	/* Its LLDP-MED again, every 30 s: the same policy, still untagged. */
+	lldp_med_frame(&f, 20);
+	feed(&st, &f, -1, 31000);
+	reason_is(&st, 31000, NULL, NULL);
+
 	/* CDP's VoIP VLAN. */
 	table(&st, -1);
 	cdp_frame(&f, 40);
