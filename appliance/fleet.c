@@ -49,7 +49,8 @@ static int	fleet_model_untrusted(struct fleet *, struct phone *,
 static void	fleet_load_one(void *, const struct phone *);
 static int	fleet_flashed_bootrom(const struct phone *);
 static int	fleet_loop_stopped(const struct fleet *, const struct phone *);
-static const char *fleet_flash_remedy(const struct phone *, const char *);
+static const char *fleet_flash_remedy(const struct fleet *,
+		    const struct phone *, const char *);
 static void	fleet_loop_fail(struct fleet *, struct phone *, int64_t,
 		    const char *);
 static void	fleet_no_progress(struct fleet *, struct phone *,
@@ -1026,16 +1027,33 @@ fleet_loop_stopped(const struct fleet *f, const struct phone *p)
  * Updater instead, and "update the BootROM" is no step for it.
  */
 static const char *
-fleet_flash_remedy(const struct phone *p, const char *still)
+fleet_flash_remedy(const struct fleet *f, const struct phone *p,
+    const char *still)
 {
 	struct ucs_version	 v, sip33;
+	struct plan		 plan;
 	char			*cause = NULL;
 	int			 bootrom = p->has_bootrom;
+	size_t			 i;
 
 	if (!bootrom && still != NULL && ucs_version_parse(still, &v,
 	    &cause) == 0 && ucs_version_parse("3.3.0", &sip33, &cause) == 0)
 		bootrom = ucs_version_cmp_strict(&v, &sip33) < 0;
 	free(cause);
+	/*
+	 * Its plan's BootROM step proved (it runs 4.2.2, 4.0.0 or later
+	 * wanted): "update the BootROM first" sent the technician to do what
+	 * was done.
+	 */
+	fleet_plan(f, p, &plan);
+	for (i = 0; bootrom && i < plan.n; i++) {
+		if (plan.steps[i].kind == PLAN_BOOTROM &&
+		    plan.steps[i].status == STEP_DONE)
+			return ("or its BootROM (already updated, as its plan "
+			    "wants) refuses it; check the part number, then "
+			    "retry; if it comes back again, its boot log says "
+			    "why");
+	}
 	if (bootrom)
 		return ("or its BootROM refuses it; check the part number, "
 		    "update the BootROM first, then retry");
@@ -1059,7 +1077,8 @@ fleet_loop_fail(struct fleet *f, struct phone *p, int64_t now,
 	    "%s", p->flashed, p->flashes,
 	    p->flashes == 1 ? "" : "s", p->version[0] != '\0' ? p->version :
 	    "its version unknown", p->part[0] != '\0' ? p->part : "unknown",
-	    fleet_flash_remedy(p, p->version[0] != '\0' ? p->version : NULL));
+	    fleet_flash_remedy(f, p, p->version[0] != '\0' ? p->version :
+	    NULL));
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }
@@ -1104,7 +1123,7 @@ fleet_no_progress(struct fleet *f, struct phone *p, const char *still,
 		    "each time: the image may not match this part (%s), %s",
 		    p->flashed, p->target, p->flashes, p->flashes == 1 ? "" :
 		    "s", still, p->part[0] != '\0' ? p->part : "unknown",
-		    fleet_flash_remedy(p, still));
+		    fleet_flash_remedy(f, p, still));
 	fleet_transition(f, p, FEV_STILL_OLDER, why, now, evidence);
 	free(why);
 }
