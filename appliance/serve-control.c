@@ -95,6 +95,8 @@ serve_status_json(struct serve *s)
 	    (json_int_t)s->claims_over_limit));
 	json_object_set_new(app, "jobs", serve_jobs_json(s));
 	json_object_set_new(app, "ztp_check", serve_ztp_json(s));
+	json_object_set_new(app, "settings_error", s->settings_error != NULL ?
+	    json_string(s->settings_error) : json_null());
 	/* While it is set no phone is answered (serve-answer.c). */
 	json_object_set_new(app, "journal_error",
 	    journal_writable(s->journal, serve_now()) ? json_null() :

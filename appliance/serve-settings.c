@@ -53,10 +53,19 @@ serve_settings_load(struct serve *s)
 	if ((doc = json_load_file(path, 0, &jerr)) == NULL ||
 	    !json_is_object(doc) || json_integer_value(json_object_get(doc,
 	    "format")) != SERVE_SETTINGS_FORMAT) {
-		log_warn("%s is not a settings file of format %d (%s): the "
-		    "settings stored there are not used", path,
-		    SERVE_SETTINGS_FORMAT, doc == NULL ? jerr.text :
-		    "unexpected contents");
+		/*
+		 * Said in the status and on the console until a setting is
+		 * saved again: a log line alone, and the phones were
+		 * re-pointed to ZTP instead of the operator's server.
+		 */
+		free(s->settings_error);
+		xasprintf(&s->settings_error, "%s cannot be read (%s): the "
+		    "re-point, policy and model targets stored there are not "
+		    "in force (now re-point %s, unknown version %s): set them "
+		    "again", path, doc == NULL ? jerr.text :
+		    "not a settings file of format 1", s->opt.repoint,
+		    unknown_policy_name(s->opt.unknown_version));
+		log_warn("%s", s->settings_error);
 		json_decref(doc);
 		free(path);
 		return;
@@ -165,5 +174,9 @@ serve_settings_changed(struct serve *s)
 	if (serve_settings_save(s, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
+		return;
 	}
+	/* Written whole again: what is stored is what is in force. */
+	free(s->settings_error);
+	s->settings_error = NULL;
 }

@@ -921,6 +921,7 @@ serve_teardown(struct serve *s)
 	free(s->boot_url);
 	free(s->self_exe);
 	free(s->stored_repoint);
+	free(s->settings_error);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	if (s->state_abs != NULL) {

@@ -216,6 +216,7 @@ struct serve {
 	unsigned int		 last_job;
 	char			*self_exe;	/* what jobs run */
 	char			*stored_repoint; /* from settings.json */
+	char			*settings_error; /* settings.json unreadable */
 	/* serve-log.c: log events, rate-limited. */
 	int64_t			 log_tokens;
 	int64_t			 log_refilled;	/* monotonic ms */

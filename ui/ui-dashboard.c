@@ -355,7 +355,12 @@ ui_header(struct ui *ui)
 		snprintf(line, sizeof line, " JOURNAL WAS DAMAGED: a new one "
 		    "started with what it still held; the old one: %s",
 		    base != NULL ? base : "?");
-	} else if (json_is_string(json_object_get(app, "dhcp_other_server")))
+	} else if (json_is_string(json_object_get(app, "settings_error")))
+		/* Every phone's re-point follows it: before the rest. */
+		snprintf(line, sizeof line, " SETTINGS NOT READ: re-point %s, "
+		    "unknown version %s are not the stored ones: set them again "
+		    "(m)", repoint, policy);
+	else if (json_is_string(json_object_get(app, "dhcp_other_server")))
 		snprintf(line, sizeof line, " ANOTHER DHCP SERVER answers the "
 		    "phones (%s): phones may take its leases: unplug it or "
 		    "cut its port", json_string_value(json_object_get(app,

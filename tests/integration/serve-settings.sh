@@ -98,11 +98,24 @@ check_contains "on the command line it stops the start instead" \
     "--repoint: re-point target 'https://' names no server" \
     "$("$ZTP_BIN" serve --state "$d/state" --repoint https:// 2>&1)"
 
-# A damaged file is reported and ignored; the daemon starts.
-echo '{ not json' >"$d/state/settings.json"
+# A damaged file: the daemon starts with the defaults, and says so in its
+# status (the console's third line) until a setting is saved again.  Only
+# the log said it, and phones were re-pointed to ZTP instead of the
+# operator's server.
+printf '{"format":1,"repoint":"https://prov.example.com/","unknown_version":"hold"' \
+    >"$d/state/settings.json"
 serve_start "$d" --quiet-period 2 --no-verify
 check_eq "a damaged settings file: defaults" "upgrade ztp" "$(appliance)"
-check_contains "and a warning" "is not a settings file" "$(cat "$d/serve.log")"
+err=$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.settings_error)
+check_contains "the status says the file cannot be read" \
+    "settings.json cannot be read (" "$err"
+check_contains "what is in force instead, and what to do" \
+    "(now re-point ztp, unknown version upgrade): set them again" "$err"
+check_contains "and the log" "settings.json cannot be read" "$(cat "$d/serve.log")"
+ctl set-repoint target=server url=https://prov.example.com/ >/dev/null
+check_eq "a setting saved again: no error" "null" \
+    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.settings_error)"
+check "and the file is whole" jq -e .repoint "$d/state/settings.json"
 serve_stop
 check "the daemon left no sanitizer report" sh -c \
     "! grep -q Sanitizer '$d/serve.log'"
