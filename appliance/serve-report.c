@@ -165,6 +165,9 @@ serve_report_tick(struct serve *s, int64_t now)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		close(fds[0]);
+		/* The daemon's hold on its directory is not the writer's. */
+		if (s->state_lock != -1)
+			close(s->state_lock);
 		if ((j = journal_open(s->opt.state_dir, 1, &cause)) == NULL ||
 		    serve_report_write(j, s->opt.report_dir, &cause) != 0) {
 			if (write(fds[1], cause, strlen(cause)) < 0)

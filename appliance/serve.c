@@ -9,6 +9,7 @@
  * tmux's server does, and the one that stays opens everything: the journal's
  * SQLite connection and dnsmasq (a child it must reap) never cross a fork.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/prctl.h>
@@ -271,6 +272,29 @@ serve_journal_aside_note(struct serve *s)
 	free(copied);
 }
 
+
+/*
+ * flock() the state directory.  A daemon killed a moment ago may have left
+ * a child that inherited the lock (the report's writer, the 6 s DHCP probe):
+ * up to SERVE_HOLD_WAIT_MS for it to end, then EWOULDBLOCK.
+ */
+static int
+serve_hold_state(int fd)
+{
+	struct timespec	pause = { 0, 100 * 1000 * 1000 };
+	int		i;
+
+	for (i = 0; i < SERVE_HOLD_WAIT_MS / 100; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return (0);
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return (-1);
+		nanosleep(&pause, NULL);
+	}
+	errno = EWOULDBLOCK;
+	return (-1);
+}
+
 static int
 serve_setup(struct serve *s, char **cause)
 {
@@ -306,6 +330,23 @@ serve_setup(struct serve *s, char **cause)
 	free(sock);
 	if (busy)
 		return (-1);
+	/*
+	 * The socket is not a lock: with it moved or deleted, a second
+	 * daemon wrote the same journal, and phones went back.  The
+	 * directory is held for as long as this daemon runs.
+	 */
+	if ((s->state_lock = open(s->opt.state_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || serve_hold_state(s->state_lock) == -1) {
+		if (errno == EWOULDBLOCK)
+			xasprintf(cause, "another ztp-rescue serve is using the "
+			    "state directory %s (its control socket %s is gone, "
+			    "but it runs): stop it first", s->opt.state_dir,
+			    CONTROL_SOCKET_NAME);
+		else
+			xasprintf(cause, "cannot hold the state directory %s: "
+			    "%s", s->opt.state_dir, strerror(errno));
+		return (-1);
+	}
 	/* Jobs run this executable (readable before root is dropped). */
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';
@@ -922,6 +963,8 @@ serve_teardown(struct serve *s)
 	free(s->self_exe);
 	free(s->stored_repoint);
 	free(s->settings_error);
+	if (s->state_lock != -1)
+		close(s->state_lock);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	if (s->state_abs != NULL) {
@@ -1004,6 +1047,7 @@ serve_main(struct serve_options *opt)
 	TAILQ_INIT(&s.jobs);
 	s.report_pid = -1;
 	s.report_fd = -1;
+	s.state_lock = -1;
 	signal(SIGPIPE, SIG_IGN);
 	log_open(NULL, LOG_LEVEL_INFO);
 	if (!s.opt.foreground)

@@ -158,9 +158,13 @@ struct dhcp_move {
 	char			*back_failed;	/* why from did not either */
 };
 
+/* How long a start waits for a killed daemon's children to let go. */
+#define SERVE_HOLD_WAIT_MS	10000
+
 struct serve {
 	struct serve_options	 opt;
 	char			*state_abs;	/* opt.state_dir made full */
+	int			 state_lock;	/* flock()ed while it runs */
 	struct event_base	*base;
 	struct journal		*journal;
 	struct model_table	*models;

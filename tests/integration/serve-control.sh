@@ -168,6 +168,18 @@ check_eq "a second daemon on the same state exits 1" 1 "$rc"
 check_contains "naming the one that answers" \
     "another ztp-rescue daemon already answers on $D/state/control.sock" "$out"
 check "the first still answers" sh -c "'$ZTP_BIN' status --state '$D/state' >/dev/null"
+# The socket moved away: the second started on other ports and wrote the
+# same journal (a phone recovered by one went back by the other).  The
+# state directory is held for as long as the daemon runs.
+mv "$D/state/control.sock" "$D/control.sock.moved"
+out=$("$ZTP_BIN" serve --listen 127.0.0.1 --http-port "$(free_port tcp)" \
+    --tftp-port "$(free_port udp)" --syslog-port off --state "$D/state" \
+    --library "$D/library" --no-dhcp --foreground 2>&1); rc=$?
+mv "$D/control.sock.moved" "$D/state/control.sock"
+check_eq "a second daemon on the same state, its socket gone, exits 1" 1 "$rc"
+check_contains "saying another one runs there" \
+    "another ztp-rescue serve is using the state directory $D/state" "$out"
+check "the first still answers" sh -c "'$ZTP_BIN' status --state '$D/state' >/dev/null"
 ctl shutdown >/dev/null
 check "shutdown stops the daemon" wait_for 10 sh -c "! kill -0 $SERVE_PID 2>/dev/null"
 check_eq "with the daemon gone and no phone left: 'no phones yet', no counts" \
