@@ -3,7 +3,11 @@
  * SQLite's own quick_check (its write-ahead log first, journal-wal.c),
  * renamed with its WAL and shared memory, never deleted.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,4 +111,103 @@ journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
 	}
 	free(path);
 	return (1);
+}
+
+/* Copy from to a new file to; 0, or -1 (errno set, to removed). */
+static int
+journal_copy_file(const char *from, const char *to)
+{
+	char	buf[65536];
+	ssize_t	n, w, off;
+	int	in, out, rc = 0;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT ? 0 : -1);
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		close(in);
+		return (-1);
+	}
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+		if (n == -1) {
+			if (errno != EINTR)
+				rc = -1;
+			continue;
+		}
+		for (off = 0; rc == 0 && off < n; off += w) {
+			if ((w = write(out, buf + off, (size_t)(n - off))) == -1)
+				rc = -1;
+		}
+	}
+	close(in);
+	if (close(out) != 0)
+		rc = -1;
+	if (rc != 0)
+		unlink(to);
+	return (rc);
+}
+
+char *
+journal_salvage_source(const char *aside)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	unsigned char	 head[100];
+	struct stat	 sb;
+	uint64_t	 page, pages;
+	char		*copy, *from, *to;
+	size_t		 i;
+	int		 fd;
+	ssize_t		 n;
+
+	if ((fd = open(aside, O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+	n = read(fd, head, sizeof head);
+	if (n != (ssize_t)sizeof head || fstat(fd, &sb) != 0 ||
+	    memcmp(head, "SQLite format 3", 16) != 0) {
+		close(fd);
+		return (NULL);
+	}
+	close(fd);
+	/* Its page size (1 meaning 65536) and, from 3.7.0, its page count. */
+	page = (uint64_t)head[16] << 8 | head[17];
+	if (page == 1)
+		page = 65536;
+	pages = (uint64_t)head[28] << 24 | (uint64_t)head[29] << 16 |
+	    (uint64_t)head[30] << 8 | head[31];
+	if (page < 512 || pages == 0 || (uint64_t)sb.st_size >= page * pages)
+		return (NULL);
+	xasprintf(&copy, "%s.salvage", aside);
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		xasprintf(&from, "%s%s", aside, sidecar[i]);
+		xasprintf(&to, "%s%s", copy, sidecar[i]);
+		unlink(to);
+		n = journal_copy_file(from, to);
+		free(from);
+		free(to);
+		if (n != 0)
+			break;
+	}
+	if (i < sizeof sidecar / sizeof sidecar[0] ||
+	    truncate(copy, (off_t)(page * pages)) != 0) {
+		journal_salvage_source_done(copy);
+		return (NULL);
+	}
+	return (copy);
+}
+
+void
+journal_salvage_source_done(char *copy)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	char	*path;
+	size_t	 i;
+
+	if (copy == NULL)
+		return;
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		xasprintf(&path, "%s%s", copy, sidecar[i]);
+		unlink(path);
+		free(path);
+	}
+	free(copy);
 }

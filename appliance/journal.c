@@ -376,8 +376,22 @@ out:
 	return (rows);
 }
 
+static int	journal_salvage_from(struct journal *, const char *, char **);
+
 int
 journal_salvage(struct journal *j, const char *aside, char **summary)
+{
+	char	*padded = journal_salvage_source(aside);
+	int	 rc;
+
+	rc = journal_salvage_from(j, padded != NULL ? padded : aside, summary);
+	journal_salvage_source_done(padded);
+	return (rc);
+}
+
+/* Salvage from path: the journal set aside, or its copy made whole. */
+static int
+journal_salvage_from(struct journal *j, const char *path, char **summary)
 {
 	static const char *const tables[] = {
 		"phones", "events", "transfers", "syslog", "counters"
@@ -390,7 +404,7 @@ journal_salvage(struct journal *j, const char *aside, char **summary)
 
 	*summary = NULL;
 	/* Read only: the damaged file is kept as it is, for sqlite3 .dump. */
-	xasprintf(&uri, "file:%s?mode=ro", aside);
+	xasprintf(&uri, "file:%s?mode=ro", path);
 	rc = sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
 	    NULL);
 	free(uri);

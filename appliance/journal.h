@@ -135,6 +135,15 @@ const char	*journal_read_error(const struct journal *);
 /* A journal SQLite cannot read whole renamed aside (journal.c); 1 if so. */
 int		 journal_set_aside_damaged(const char *, char **, char **);
 /*
+ * A journal set aside that is shorter than its header says (cut short by a
+ * page: every statement then fails, and nothing was salvaged): a copy of it
+ * (with its -wal and -shm) made as long as the header says, the pages cut
+ * off read as zeros, to salvage from; NULL to read the file itself.  _done
+ * removes the copy and frees its name.
+ */
+char		*journal_salvage_source(const char *);
+void		 journal_salvage_source_done(char *);
+/*
  * 1 with *why when the write-ahead log at path has commits past a frame
  * whose checksum fails (journal-wal.c); 0 when whole, torn only at its
  * last commit, or absent.
