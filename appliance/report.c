@@ -489,6 +489,22 @@ report_csv(struct journal *j)
 	int			 c;
 
 	root = report_json(j);
+	/*
+	 * The journal was set aside at start: the JSON names it, and the
+	 * spreadsheet looked whole.  Said first, as INCOMPLETE is.
+	 */
+	v = json_object_get(root, "journal_set_aside");
+	if (json_is_object(v)) {
+		xasprintf(&cell, "JOURNAL SET ASIDE: the journal was damaged "
+		    "when the daemon started and is kept as %s (%s); the phones "
+		    "below are those that could be copied from it and those "
+		    "seen since", json_string_value(json_object_get(v, "path")),
+		    json_is_string(json_object_get(v, "why")) ?
+		    json_string_value(json_object_get(v, "why")) : "?");
+		report_csv_field(&buf, &len, cell);
+		report_csv_end(&buf, &len);
+		free(cell);
+	}
 	for (c = 0; cols[c] != NULL; c++)
 		report_csv_field(&buf, &len, cols[c]);
 	report_csv_field(&buf, &len, "delivered");

@@ -93,6 +93,12 @@ check_eq "and names the journal set aside" "$D/state/$aside" \
     "$(printf '%s' "$out" | jq -r .journal_set_aside.path)"
 check_eq "with the phone recorded" "repointed-quiet" \
     "$(printf '%s' "$out" | jq -r '.phones[] | select(.mac == "0004f2c00004") | .state')"
+csv=$("$ZTP_BIN" report --state "$D/state" --csv)
+check_contains "the CSV says first that the journal was set aside, and where" \
+    "JOURNAL SET ASIDE: the journal was damaged when the daemon started and is kept as $D/state/$aside" \
+    "$(printf '%s\n' "$csv" | head -1)"
+check_eq "then the phones' header" "mac,ip,model" \
+    "$(printf '%s\n' "$csv" | sed -n 2p | cut -d, -f1-3)"
 
 # A journal cut short by its last page (a copy that did not finish): every
 # statement on it failed, the salvage copied nothing, and the closet's
