@@ -47,7 +47,8 @@ cmd_status_offline(const char *state, char **cause)
 		return (NULL);
 	memset(&fc, 0, sizeof fc);
 	f = fleet_new(j, NULL, &fc);
-	if (fleet_load(f, cause) != 0) {
+	/* A damaged log reads as an older journal: not shown as whole. */
+	if (fleet_load(f, cause) != 0 || journal_read_error(j) != NULL) {
 		/* A damaged journal: say what still works. */
 		if (journal_read_error(j) != NULL) {
 			free(*cause);

@@ -230,6 +230,20 @@ journal_open(const char *state_dir, int readonly, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(j->db, 5000);
+	/*
+	 * A reader (report, status) of a log damaged before its last commit:
+	 * SQLite reads the commits before the damage as all there is, and an
+	 * older closet was shown as whole.  What it reads is incomplete.
+	 */
+	if (readonly) {
+		char	*wal, *why = NULL;
+
+		xasprintf(&wal, "%s-wal", path);
+		if (journal_wal_damaged(wal, &why))
+			j->read_error = xstrdup(why);
+		free(why);
+		free(wal);
+	}
 	if (!readonly) {
 		if (journal_exec(j, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL;", cause) != 0)

@@ -577,6 +577,22 @@ test_wal_damaged_in_the_middle(void **state)
 	free(why);
 	why = NULL;
 
+	/*
+	 * Read as report and status read it (a copy, no daemon): SQLite
+	 * reads the commits before the damage as all there is, and an older
+	 * closet was shown as whole.  The reader is told it is incomplete.
+	 */
+	j = journal_open(crash, 1, &cause);
+	assert_non_null(j);
+	assert_non_null(journal_read_error(j));
+	assert_non_null(strstr(journal_read_error(j), "is damaged at frame "));
+	journal_close(j);
+	/* A whole log reads as whole. */
+	j = journal_open(dir, 1, &cause);
+	assert_non_null(j);
+	assert_null(journal_read_error(j));
+	journal_close(j);
+
 	/* Set aside with it, byte for byte, not replayed and deleted. */
 	assert_int_equal(journal_set_aside_damaged(crash, &aside, &why), 1);
 	assert_non_null(strstr(why, "write-ahead log"));
