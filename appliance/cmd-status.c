@@ -50,7 +50,13 @@ cmd_status_offline(const char *state, char **cause)
 	/* A damaged log reads as an older journal: not shown as whole. */
 	if (fleet_load(f, cause) != 0 || journal_read_error(j) != NULL) {
 		/* A damaged journal: say what still works. */
-		if (journal_read_error(j) != NULL) {
+		if (journal_read_error(j) != NULL &&
+		    journal_disk_problem(state) != NULL) {
+			/* A full or read-only disk is no damage. */
+			free(*cause);
+			xasprintf(cause, "the journal cannot be read here (%s)",
+			    journal_read_error(j));
+		} else if (journal_read_error(j) != NULL) {
 			free(*cause);
 			xasprintf(cause, "the journal cannot be read (%s): "
 			    "'ztp-rescue report' writes what it still holds, "

@@ -4,6 +4,7 @@
  * renamed with its WAL and shared memory, never deleted.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,4 +211,22 @@ journal_salvage_source_done(char *copy)
 		free(path);
 	}
 	free(copy);
+}
+
+const char *
+journal_disk_problem(const char *dir)
+{
+	struct statvfs	sv;
+
+	if (dir == NULL || statvfs(dir, &sv) != 0)
+		return (NULL);
+	if (sv.f_flag & ST_RDONLY)
+		return ("the file system holding it is read-only (a stick the "
+		    "kernel remounted read-only after errors? check it on "
+		    "another machine, or copy the state folder to a writable "
+		    "disk and read it there)");
+	if ((uint64_t)sv.f_bavail * sv.f_frsize < JOURNAL_DISK_FULL_BELOW)
+		return ("the disk holding it is full: free space on it, then "
+		    "try again; the journal is not damaged by this");
+	return (NULL);
 }

@@ -58,6 +58,7 @@ struct journal_slot {
 struct journal {
 	sqlite3		*db;
 	int		 readonly;
+	char		*dir;		/* the state folder */
 
 	int		 open_txn;	/* a transaction holds grouped writes */
 	unsigned	 pending;	/* grouped writes in it */
@@ -197,6 +198,60 @@ journal_checkpoints(struct journal *j)
 	return (n);
 }
 
+/* "file:PATH?QUERY", PATH's %, ? and # escaped (SQLite's URI form). */
+static char *
+journal_uri(const char *path, const char *query)
+{
+	char	*out, *o;
+
+	o = out = xmalloc(5 + strlen(path) * 3 + 1 + strlen(query) + 1);
+	o += sprintf(o, "file:");
+	for (; *path != '\0'; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			o += sprintf(o, "%%%02X", (unsigned char)*path);
+		else
+			*o++ = *path;
+	}
+	sprintf(o, "?%s", query);
+	return (out);
+}
+
+/*
+ * A reader on a read-only file system (a stick remounted read-only) whose
+ * journal has a log but no -shm cannot make one, and a whole journal was
+ * reported damaged, with no phone.  It is read again as immutable; the log
+ * (commits not yet in journal.db) cannot be, and that is said.  0, or -1.
+ */
+static int
+journal_open_immutable(struct journal *j, const char *path)
+{
+	struct stat	 sb;
+	char		*uri, *wal;
+	int		 rc;
+
+	rc = sqlite3_exec(j->db, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL);
+	if (rc == SQLITE_OK || journal_disk_problem(j->dir) == NULL ||
+	    access(j->dir, W_OK) == 0)
+		return (0);
+	sqlite3_close(j->db);
+	j->db = NULL;
+	xasprintf(&wal, "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 32)
+		xasprintf(&j->read_error, "its write-ahead log cannot be read "
+		    "on a read-only file system without its -shm: copy the "
+		    "state folder to a writable disk and read it there");
+	free(wal);
+	uri = journal_uri(path, "immutable=1");
+	rc = sqlite3_open_v2(uri, &j->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return (-1);
+	sqlite3_busy_timeout(j->db, 5000);
+	return (0);
+}
+
 struct journal *
 journal_open(const char *state_dir, int readonly, char **cause)
 {
@@ -213,6 +268,7 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	}
 	j = xcalloc(1, sizeof *j);
 	j->readonly = readonly;
+	j->dir = xstrdup(state_dir);
 	j->group_max = JOURNAL_GROUP_MAX;
 	j->wal_fd = -1;
 	pthread_mutex_init(&j->mu, NULL);
@@ -230,15 +286,20 @@ journal_open(const char *state_dir, int readonly, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(j->db, 5000);
+	if (readonly && journal_open_immutable(j, path) != 0) {
+		xasprintf(cause, "cannot open the journal %s: %s", path,
+		    sqlite3_errmsg(j->db));
+		goto fail;
+	}
 	/*
 	 * A reader (report, status) of a log damaged before its last commit:
 	 * SQLite reads the commits before the damage as all there is, and an
 	 * older closet was shown as whole.  What it reads is incomplete.
 	 */
-	if (readonly) {
+	if (readonly && j->read_error == NULL) {
 		char	*wal, *why = NULL;
 
-		xasprintf(&wal, "%s-wal", path);
+		xasprintf(&wal, "%s/%s-wal", state_dir, JOURNAL_FILE);
 		if (journal_wal_damaged(wal, &why))
 			j->read_error = xstrdup(why);
 		free(why);
@@ -260,7 +321,17 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	return (j);
 
 fail:
+	/* "disk I/O error" of a full disk read as damage: say which. */
+	if (*cause != NULL && journal_disk_problem(state_dir) != NULL) {
+		char	*was = *cause;
+
+		xasprintf(cause, "%s: %s", was, journal_disk_problem(
+		    state_dir));
+		free(was);
+	}
 	free(path);
+	free(j->read_error);
+	free(j->dir);
 	if (j->db != NULL)
 		sqlite3_close(j->db);
 	pthread_mutex_destroy(&j->mu);
@@ -418,7 +489,7 @@ journal_salvage_from(struct journal *j, const char *path, char **summary)
 
 	*summary = NULL;
 	/* Read only: the damaged file is kept as it is, for sqlite3 .dump. */
-	xasprintf(&uri, "file:%s?mode=ro", path);
+	uri = journal_uri(path, "mode=ro");
 	rc = sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
 	    NULL);
 	free(uri);
@@ -497,6 +568,7 @@ journal_close(struct journal *j)
 	free(j->slots);
 	free(j->failing);
 	free(j->read_error);
+	free(j->dir);
 	free(j);
 }
 
@@ -1552,7 +1624,12 @@ journal_load_phones(struct journal *j, void (*fn)(void *,
 static void
 journal_read_failed(struct journal *j)
 {
-	if (j->read_error == NULL)
+	if (j->read_error != NULL)
+		return;
+	if (journal_disk_problem(j->dir) != NULL)
+		xasprintf(&j->read_error, "%s: %s", sqlite3_errmsg(j->db),
+		    journal_disk_problem(j->dir));
+	else
 		j->read_error = xstrdup(sqlite3_errmsg(j->db));
 }
 
@@ -1560,6 +1637,12 @@ const char *
 journal_read_error(const struct journal *j)
 {
 	return (j != NULL ? j->read_error : NULL);
+}
+
+const char *
+journal_dir(const struct journal *j)
+{
+	return (j->dir);
 }
 
 static json_t *

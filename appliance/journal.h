@@ -141,6 +141,15 @@ int		 journal_set_aside_damaged(const char *, char **, char **);
  * off read as zeros, to salvage from; NULL to read the file itself.  _done
  * removes the copy and frees its name.
  */
+/*
+ * Why the journal in this folder cannot be opened or read that is no
+ * damage of its own: its file system read-only, or its disk full (under
+ * JOURNAL_DISK_FULL_BELOW free); NULL when neither.
+ */
+#define JOURNAL_DISK_FULL_BELOW	(256 * 1024)
+const char	*journal_disk_problem(const char *);
+/* The state folder it was opened in. */
+const char	*journal_dir(const struct journal *);
 char		*journal_salvage_source(const char *);
 void		 journal_salvage_source_done(char *);
 /*

@@ -752,6 +752,13 @@ report_incomplete(struct journal *j, char **cause)
 {
 	if (journal_read_error(j) == NULL)
 		return (0);
+	/* A full or read-only disk is no damage: nothing to keep aside. */
+	if (journal_disk_problem(journal_dir(j)) != NULL) {
+		xasprintf(cause, "the report is INCOMPLETE: the journal cannot "
+		    "be read whole here (%s), and what could not be read is "
+		    "missing from it", journal_read_error(j));
+		return (-1);
+	}
 	xasprintf(cause, "the report is INCOMPLETE: the journal cannot be "
 	    "read whole (%s), and what it lost is missing from it; keep the "
 	    "damaged journal.db (copy it off the stick: 'sqlite3 journal.db "

@@ -106,6 +106,53 @@ check_eq "the report, from the journal: re-pointed" "repointed-quiet" \
     "$(echo "$report" | jq -r '.phones[] | select(.mac == "0004f2c00001") | .state')"
 check_contains "with the image it was given" "3111-46162-001.sip.ld" \
     "$(echo "$report" | jq -c '.phones[0].delivered')"
+
+# The stick remounted read-only (after I/O errors): the journal is whole,
+# and was reported damaged ("unable to open database file"), with no phone:
+# a reader could not make the -shm a WAL journal needs.
+mount -o remount,ro "$D/state"
+out=$("$ZTP_BIN" report --state "$D/state" --json 2>"$D/ro.err"); rc=$?
+check_eq "a report on a read-only state folder exits 0" 0 "$rc"
+check_eq "and holds the phone, whole" "repointed-quiet null" \
+    "$(echo "$out" | jq -r '(.phones[] | select(.mac == "0004f2c00001") | .state) + " " + (.incomplete | tostring)')"
+check_contains "status too" "0004f2c00001" \
+    "$("$ZTP_BIN" status --state "$D/state" 2>&1)"
+mount -o remount,rw "$D/state"
+# Its log left by a daemon killed, its -shm lost (a copy): SQLite cannot
+# read the log there.  It said "unable to open database file" and "keep
+# the damaged journal.db"; it says what to do.
+serve_start "$D" >/dev/null 2>&1
+kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
+rm -f "$D/state/journal.db-shm"
+mount -o remount,ro "$D/state"
+"$ZTP_BIN" report --state "$D/state" --json >/dev/null 2>"$D/ro.err"
+check_contains "a log without its -shm on a read-only disk: what to do" \
+    "cannot be read on a read-only file system without its -shm: copy the state folder to a writable disk and read it there" \
+    "$(cat "$D/ro.err")"
+check "and it is not called damaged" sh -c "! grep -q damaged '$D/ro.err'"
+mount -o remount,rw "$D/state"
+
+# The disk full when the daemon starts, its journal's log (left above) to
+# recover: it said only "journal: disk I/O error", and status and report
+# called the journal damaged (and to set it aside) while it was whole.
+dd if=/dev/zero of="$D/state/fill" bs=64k 2>/dev/null
+dd if=/dev/zero of="$D/state/fill2" bs=512 2>/dev/null
+serve_start "$D" >/dev/null 2>&1
+check "a start on a full disk fails" wait_for 10 sh -c "! kill -0 $SERVE_PID 2>/dev/null"
+check_contains "saying the disk is full, and that the journal is not damaged" \
+    "the disk holding it is full: free space on it, then try again; the journal is not damaged by this" \
+    "$(tail -2 "$D/serve.log")"
+check_eq "nothing is set aside as damaged" "" \
+    "$(ls "$D/state" | grep damaged)"
+out=$("$ZTP_BIN" status --state "$D/state" 2>&1)
+case $out in
+*"sets a damaged one aside"*)
+	check "status on a full disk does not call the journal damaged" false ;;
+*)	check "status on a full disk does not call the journal damaged" true ;;
+esac
+rm -f "$D/state/fill" "$D/state/fill2"
+check_eq "with room again the phone is there" "repointed-quiet" \
+    "$(phone_field "$D" 0004f2c00001 state)"
 check "no sanitizer report in the daemon's log" \
     test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log")" = 0
 done_testing
