@@ -54,6 +54,89 @@ journal_quick_check(const char *path, char **why)
 	return (damaged);
 }
 
+/* Write STATE/journal.salvaging: the path set aside, then why; fsynced. */
+static int
+journal_salvage_mark(const char *state_dir, const char *aside,
+    const char *why)
+{
+	char	*path, *text;
+	int	 fd, rc = 0, saved;
+
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_SALVAGE_MARK);
+	xasprintf(&text, "%s\n%s\n", aside, why != NULL ? why : "");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || write(fd, text, strlen(text)) !=
+	    (ssize_t)strlen(text) || fsync(fd) != 0)
+		rc = -1;
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (rc == 0 && (fd = open(state_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(text);
+	free(path);
+	errno = saved;
+	return (rc);
+}
+
+int
+journal_salvage_pending(const char *state_dir, char **aside, char **why)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	char	 buf[8192], *path, *nl;
+	ssize_t	 n;
+	size_t	 i;
+	int	 fd;
+
+	*aside = *why = NULL;
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_SALVAGE_MARK);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return (0);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	if (nl == NULL || access(buf, F_OK) != 0) {
+		/* Nothing to salvage from: the mark alone is stale. */
+		journal_salvage_done(state_dir);
+		return (0);
+	}
+	*aside = xstrdup(buf);
+	nl++;
+	nl[strcspn(nl, "\n")] = '\0';
+	xasprintf(why, "%s%sits copy into a new journal was cut short (the "
+	    "daemon stopped) and is made again", nl, *nl != '\0' ? "; " : "");
+	/* The new journal of the run cut short held the copy alone. */
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		xasprintf(&path, "%s/%s%s", state_dir, JOURNAL_FILE,
+		    sidecar[i]);
+		unlink(path);
+		free(path);
+	}
+	return (1);
+}
+
+void
+journal_salvage_done(const char *state_dir)
+{
+	char	*path;
+	int	 fd;
+
+	xasprintf(&path, "%s/%s", state_dir, JOURNAL_SALVAGE_MARK);
+	unlink(path);
+	free(path);
+	if ((fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 /*
  * Before the daemon opens its journal: one SQLite cannot read whole (a
  * stick pulled while it wrote, a flash that lost a page) would stop every
@@ -93,6 +176,21 @@ journal_set_aside_damaged(const char *state_dir, char **aside, char **why)
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	/*
+	 * Said first where the next start looks: killed between the rename
+	 * and the new journal's commit, the daemon came back on an empty
+	 * journal, and nothing pointed to the old one.
+	 */
+	xasprintf(&to, "%s.damaged-%s", path, stamp);
+	if (journal_salvage_mark(state_dir, to, *why) != 0) {
+		free(*why);
+		xasprintf(why, "cannot write %s/%s: %s", state_dir,
+		    JOURNAL_SALVAGE_MARK, strerror(errno));
+		free(to);
+		free(path);
+		return (-1);
+	}
+	free(to);
 	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
 		xasprintf(&from, "%s%s", path, sidecar[i]);
 		xasprintf(&to, "%s.damaged-%s%s", path, stamp, sidecar[i]);

@@ -135,6 +135,15 @@ const char	*journal_read_error(const struct journal *);
 /* A journal SQLite cannot read whole renamed aside (journal.c); 1 if so. */
 int		 journal_set_aside_damaged(const char *, char **, char **);
 /*
+ * The mark journal_set_aside_damaged() leaves until the new journal holds
+ * what was copied (journal_salvage_done() removes it).  A start that finds
+ * it was stopped while it copied: the new journal is removed and the copy
+ * made again from the same file (1 with *aside and *why); 0 when none.
+ */
+#define JOURNAL_SALVAGE_MARK	"journal.salvaging"
+int		 journal_salvage_pending(const char *, char **, char **);
+void		 journal_salvage_done(const char *);
+/*
  * A journal set aside that is shorter than its header says (cut short by a
  * page: every statement then fails, and nothing was salvaged): a copy of it
  * (with its -wal and -shm) made as long as the header says, the pages cut

@@ -368,7 +368,9 @@ serve_setup(struct serve *s, char **cause)
 	free(libdir);
 	if (s->library == NULL)
 		return (-1);
-	if (journal_set_aside_damaged(s->opt.state_dir, &s->journal_aside,
+	if (journal_salvage_pending(s->opt.state_dir, &s->journal_aside,
+	    &s->journal_aside_why) == 0 &&
+	    journal_set_aside_damaged(s->opt.state_dir, &s->journal_aside,
 	    &s->journal_aside_why) == -1) {
 		xasprintf(cause, "the journal is damaged, and %s",
 		    s->journal_aside_why);
@@ -376,8 +378,12 @@ serve_setup(struct serve *s, char **cause)
 	}
 	if ((s->journal = journal_open(s->opt.state_dir, 0, cause)) == NULL)
 		return (-1);
-	if (s->journal_aside != NULL)
+	if (s->journal_aside != NULL) {
 		serve_journal_aside_note(s);
+		/* Committed and synced: what was copied is in the journal. */
+		if (journal_flush(s->journal) == 0)
+			journal_salvage_done(s->opt.state_dir);
+	}
 	journal_set_syslog_caps(s->journal, s->opt.syslog_keep_phone,
 	    s->opt.syslog_keep_total);
 	/* ZTP_JOURNAL_GROUP=0: every write commits alone (for comparison). */

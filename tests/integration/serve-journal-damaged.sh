@@ -60,6 +60,7 @@ check "the daemon starts on it" serve_start "$D" --ca "$D/ca.pem" \
 aside=$(ls "$D/state/" | grep '^journal\.db\.damaged-[0-9]*T[0-9]*Z$')
 check "the damaged journal is kept aside, byte for byte" \
     cmp -s "$D/damaged.db" "$D/state/$aside"
+check "no mark of a copy under way is left" test ! -e "$D/state/journal.salvaging"
 check_contains "the log says so, and how to save what it holds" \
     "journal: $D/state/journal.db was damaged (" "$(cat "$D/serve.log")"
 check_contains "and where it is" "it is kept as $D/state/$aside, and a new journal is started" \
@@ -115,6 +116,30 @@ check_eq "they are in the new journal" "repointed-quiet" \
 check_eq "the copy made to read it is gone" "" \
     "$(ls "$D/cut2/state" | grep salvage)"
 serve_stop
+
+# Stopped while it copied: the damaged journal renamed, the new one not yet
+# committed.  The next start came back on the empty new journal with no
+# word of the old one, and the closet's record was gone from every view.
+# The mark left before the rename makes the next start copy it again.
+mkdir -p "$D/cut3/state"
+ln -s "$D/library" "$D/cut3/library"
+old3="$D/cut3/state/journal.db.damaged-20261201T000000Z"
+cp "$D/whole.db" "$old3"
+printf '%s\n%s\n' "$old3" "database disk image is malformed" \
+    >"$D/cut3/state/journal.salvaging"
+: >"$D/cut3/state/journal.db"
+check "the daemon starts after a copy cut short" serve_start "$D/cut3" \
+    --ca "$D/ca.pem" --quiet-period 1
+check_contains "it copies again, saying why" \
+    "its copy into a new journal was cut short (the daemon stopped) and is made again" \
+    "$(cat "$D/cut3/serve.log")"
+check_eq "the phones are in the new journal" "repointed-quiet" \
+    "$(phone_field "$D/cut3" 0004f2c00003 state)"
+check_eq "status names the journal set aside" "$old3" \
+    "$("$ZTP_BIN" status --state "$D/cut3/state" --json | jq -r .appliance.journal_set_aside.path)"
+check "the mark is gone once the copy is committed" \
+    test ! -e "$D/cut3/state/journal.salvaging"
+serve_stop
 check "no sanitizer report in the daemon's log" \
-    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log" "$D/cut2/serve.log" | grep -v ':0$')" = ""
+    test "$(grep -c 'Sanitizer\|runtime error' "$D/serve.log" "$D/cut2/serve.log" "$D/cut3/serve.log" | grep -v ':0$')" = ""
 done_testing
