@@ -61,8 +61,6 @@ static void	serve_answer_bootrom(struct serve *, struct phone *,
 		    struct serve_answer *);
 static const struct model *serve_bootrom_want(struct serve *, struct phone *,
 		    const char *, struct ucs_version *, char **);
-static void	serve_bootrom_missing(struct serve *, struct phone *, int64_t,
-		    const char *);
 static void	serve_note_unowned(struct serve *, const char *,
 		    const struct serve_answer *, int64_t);
 
@@ -101,6 +99,7 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 	const struct library_package	*pkg;
 	const char			*why = NULL, *part;
 	char				*file, vtext[UCS_VERSION_TEXT_MAX];
+	enum image_verdict		 verdict;
 	size_t				 i;
 
 	m = model_by_part(s->models, in->part);
@@ -115,7 +114,18 @@ serve_answer_image(struct serve *s, struct phone *p, const struct ident_name *in
 		    "table", in->part);
 		return;
 	}
-	if (fleet_image_verdict(s->fleet, p, now, &why) != IMAGE_OFFER) {
+	if ((verdict = fleet_image_verdict(s->fleet, p, now, &why)) !=
+	    IMAGE_OFFER) {
+		/*
+		 * BootROM first, and the library has none to give: held
+		 * with what to import now.  It was told to power-cycle for
+		 * nothing, and held only at that next boot.
+		 */
+		if (verdict == IMAGE_REFUSE_STEP && p != NULL) {
+			serve_bootrom_missing(s, p, now, evidence);
+			if (p->state == PHONE_HELD && p->reason != NULL)
+				why = p->reason;
+		}
 		a->status = 404;
 		a->cause = xstrdup(why != NULL ? why : "not offered: the "
 		    "phone's version is unknown and the policy is hold");
@@ -217,7 +227,7 @@ serve_bootrom_want(struct serve *s, struct phone *p, const char *ua_text,
  * which package to import, rather than waiting for its next boot's
  * bootrom.ld to say so.
  */
-static void
+void
 serve_bootrom_missing(struct serve *s, struct phone *p, int64_t now,
     const char *evidence)
 {

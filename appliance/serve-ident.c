@@ -288,6 +288,13 @@ serve_app_log(struct serve *s, struct phone *p, const char *path,
 	xasprintf(&ev, "%s: its last \"Version:\" line names %s", evidence,
 	    last);
 	fleet_learn_version(s->fleet, p, &v, VSRC_APPLOG, serve_now(), ev);
+	/*
+	 * Its plan now starts with a BootROM the library lacks: held with
+	 * what to import.  It was told to power-cycle for nothing, and held
+	 * only at the next boot.
+	 */
+	if (p->state == PHONE_SEEN || p->state == PHONE_IDENTIFIED)
+		serve_bootrom_missing(s, p, serve_now(), ev);
 	free(ev);
 }
 

@@ -322,6 +322,9 @@ char		*serve_bootrom_lacking(struct serve *, const struct model *,
  * image the library lacks is held; one held for a package it no longer
  * needs, or that is there now, is released.
  */
+/* Held with what to import when its plan's BootROM step has no package. */
+void		 serve_bootrom_missing(struct serve *, struct phone *, int64_t,
+		    const char *);
 void		 serve_package_wait(struct serve *, struct phone *,
 		    const char *, int64_t, const char *);
 /* The library or a target changed: release the phones it was held for. */
