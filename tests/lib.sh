@@ -159,3 +159,19 @@ done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
 }
+
+# synth_bootrom PART VERSION MODELS OUT: a synthetic BootROM image in the
+# header format of tests/phonesim (part "bootrom" for the combined file;
+# MODELS as its header lists them, e.g. "SPIP670" or "SPIP550 SPIP670").
+synth_bootrom() {
+	head -c 4000 /dev/urandom >"$4.payload"
+	{
+		printf 'ZTP-RESCUE SYNTHETIC UC SOFTWARE IMAGE - NOT POLYCOM SOFTWARE\n'
+		printf 'format: 1\npart: %s\nversion: %s\nmodels: %s\n' "$1" "$2" "$3"
+		printf 'payload-size: 4000\npayload-sha256: %s\n' \
+		    "$(sha256sum "$4.payload" | cut -d' ' -f1)"
+	} >"$4.header"
+	truncate -s 512 "$4.header"
+	cat "$4.header" "$4.payload" >"$4"
+	rm -f "$4.header" "$4.payload"
+}

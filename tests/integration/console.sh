@@ -432,7 +432,18 @@ loop_row() { screen | grep '^0004f2c0000a ' | grep -q 'failed     flash loop'; }
 check "its row says it loops" wait_for 10 loop_row
 # A SoundPoint on SIP 3.1 whose BootROM must be updated first, and which
 # asked for bootrom.ld before it was known: it waits for a power cycle,
-# which its row said nothing of ("-").
+# which its row said nothing of ("-").  The library has the BootROM (one
+# that lacks it holds the phone with what to import: transcript 085).
+mkdir -p "$d/BootROM_4_2_2"
+printf '4.2.2.0710\r\n' >"$d/BootROM_4_2_2/bootrom.ver"
+synth_bootrom bootrom 4.2.2.0710 SPIP550 "$d/BootROM_4_2_2/bootrom.ld"
+npkg=$("$ZTP_BIN" status --state "$d/state" --json | jq .appliance.packages)
+"$ZTP_BIN" ctl --state "$d/state" import "paths[]=$d/BootROM_4_2_2" >/dev/null
+has_bootrom() {
+	"$ZTP_BIN" status --state "$d/state" --json |
+	    jq -e ".appliance.packages == $npkg + 1" >/dev/null
+}
+check "the BootROM package is imported" wait_for 20 has_bootrom
 "$PHONESIM_BIN" --model SPIP550 --version 3.1.3.0439 --mac 0004f2c0000b \
     --server "tftp://127.0.0.1:$TFTP/" --source 127.0.3.11 --timeout 30 \
     >"$d/sim11.log" 2>&1
@@ -461,7 +472,9 @@ $T resize-window -t demo -x 80 -y 24
 check "--demo at 80 columns: the notice, the address and the services" \
     wait_for 10 sh -c "$T capture-pane -p -t demo | head -1 |
     grep -q '^ DEMO: simulated phones, synthetic firmware  127.0.0.1  TFTP HTTP  DHCP'"
-$T kill-session -t demo
+# Kept until the end: the last session killed ends the tmux server, and a
+# new session started meanwhile raced its exit ("server exited
+# unexpectedly").
 
 # A screen as wide as puts the break inside the quoted reason: it broke at
 # the last space, "'reason=held from \" then "the console'", which a shell
@@ -479,6 +492,7 @@ check "($cols columns) the command line as shown runs in a shell: the same words
     sh -c "eval \"set -- \$1\" 2>/dev/null; [ \"\$#\" = 7 ] &&
     [ \"\$7\" = 'reason=held from the console' ]" _ "$pasted"
 $T kill-session -t narrow
+$T kill-session -t demo
 mac=$("$ZTP_BIN" status --state "$d/state" --json | jq -r '.phones[] | select(.state == "held") | .mac' | head -1)
 [ -n "$mac" ] && "$ZTP_BIN" ctl --state "$d/state" release mac="$mac" >/dev/null
 

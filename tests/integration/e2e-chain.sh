@@ -14,26 +14,11 @@
 command -v jq >/dev/null 2>&1 || { skip "jq is not installed"; done_testing; exit 0; }
 D=$(make_tmpdir)
 
-# chain_bootrom PART VERSION OUT: a synthetic BootROM image in the shared
-# header format of tests/phonesim (part "bootrom" for the combined file).
-chain_bootrom() {
-	head -c 4000 /dev/urandom >"$D/payload"
-	{
-		printf 'ZTP-RESCUE SYNTHETIC UC SOFTWARE IMAGE - NOT POLYCOM SOFTWARE\n'
-		printf 'format: 1\npart: %s\nversion: %s\nmodels: SPIP670\n' "$1" "$2"
-		printf 'payload-size: 4000\npayload-sha256: %s\n' \
-		    "$(sha256sum "$D/payload" | cut -d' ' -f1)"
-	} >"$D/header"
-	truncate -s 512 "$D/header"
-	cat "$D/header" "$D/payload" >"$3"
-	rm -f "$D/header" "$D/payload"
-}
-
 check "synthetic library and test PKI made" e2e_fixture "$D"
 mkdir -p "$D/BootROM_4_2_2"
 printf '4.2.2.0710\r\n' >"$D/BootROM_4_2_2/bootrom.ver"
-chain_bootrom bootrom 4.2.2.0710 "$D/BootROM_4_2_2/bootrom.ld"
-chain_bootrom 2345-12670-001 4.2.2.0710 \
+synth_bootrom bootrom 4.2.2.0710 SPIP670 "$D/BootROM_4_2_2/bootrom.ld"
+synth_bootrom 2345-12670-001 4.2.2.0710 SPIP670 \
     "$D/BootROM_4_2_2/2345-12670-001.bootrom.ld"
 out=$("$ZTP_BIN" import --library "$D/lib" "$D/BootROM_4_2_2" 2>&1); rc=$?
 check_eq "the BootROM package imports" 0 "$rc"
