@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "control.h"
 #include "report.h"
 
 struct next_step {
@@ -51,14 +52,26 @@ static const struct next_step next_steps[] = {
 /*
  * repoint: where the phone was sent ("ztp", a URL, or NULL): a phone
  * handed to the customer's server is not looked for in Polycom's portal.
+ * reason: a phone held for a package is released by itself once the
+ * library holds it ("release it" released it to be held again).
  */
 const char *
-report_next_step(const char *state, int ca_installed, const char *repoint)
+report_next_step(const char *state, int ca_installed, const char *repoint,
+    const char *reason)
 {
 	size_t	i;
 
 	if (state == NULL)
 		return (NULL);
+	if (strcmp(state, "held") == 0 && reason != NULL &&
+	    (strncmp(reason, CONTROL_LACKS_IMAGE,
+	    strlen(CONTROL_LACKS_IMAGE)) == 0 || strncmp(reason,
+	    CONTROL_DAMAGED_IMAGE, strlen(CONTROL_DAMAGED_IMAGE)) == 0 ||
+	    strncmp(reason, CONTROL_LACKS_BOOTROM,
+	    strlen(CONTROL_LACKS_BOOTROM)) == 0))
+		return ("import the package the reason names (the console's "
+		    "i, or 'ztp-rescue ctl import paths[]=DIR'): it is "
+		    "released by itself once the library holds it");
 	for (i = 0; i < sizeof next_steps / sizeof next_steps[0]; i++) {
 		if (strcmp(next_steps[i].state, state) != 0)
 			continue;

@@ -264,7 +264,7 @@ report_add_phone(void *arg, const struct phone *p)
 	free(claim);
 	next = report_next_step(json_string_value(json_object_get(o,
 	    "state")), r->ca, json_string_value(json_object_get(o,
-	    "repoint")));
+	    "repoint")), json_string_value(json_object_get(o, "reason")));
 	json_object_set_new(o, "next_step", next != NULL ? json_string(next) :
 	    json_null());
 	json_object_set_new(o, "transfers", transfers);

@@ -21,8 +21,11 @@ enum report_format { REPORT_JSON, REPORT_CSV };
 
 json_t	*report_json(struct journal *);
 char	*report_csv(struct journal *);
-/* What to do next for a phone in this state (report-next.c), or NULL. */
-const char *report_next_step(const char *, int, const char *);
+/*
+ * What to do next for a phone in this state, with or without a CA, sent
+ * where, held why (report-next.c), or NULL.
+ */
+const char *report_next_step(const char *, int, const char *, const char *);
 /* out NULL: stdout.  Returns 0, or -1 with *cause. */
 int	 report_write(struct journal *, enum report_format, const char *,
 	    char **);

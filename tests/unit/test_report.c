@@ -110,29 +110,42 @@ teardown(void **state)
 static void
 test_next_step(void **state)
 {
-	assert_string_equal(report_next_step("current", 0, NULL), "install the CA "
-	    "certificate (the console's menu, CA certificate, or 'ztp-rescue "
-	    "ctl set-ca pem=FILE'): it takes it at its next boot");
-	assert_non_null(strstr(report_next_step("current", 1, NULL),
+	assert_string_equal(report_next_step("current", 0, NULL, NULL),
+	    "install the CA certificate (the console's menu, CA certificate, "
+	    "or 'ztp-rescue ctl set-ca pem=FILE'): it takes it at its next "
+	    "boot");
+	assert_non_null(strstr(report_next_step("current", 1, NULL, NULL),
 	    "it takes its SHA-2 trust and re-point file then"));
-	assert_non_null(strstr(report_next_step("rebooting", 1, NULL),
+	assert_non_null(strstr(report_next_step("rebooting", 1, NULL, NULL),
 	    "check its power and screen, and power-cycle it"));
-	assert_non_null(strstr(report_next_step("held", 1, NULL), "release it"));
-	assert_non_null(strstr(report_next_step("repointed-quiet", 1, NULL),
-	    "ZTP portal"));
+	assert_non_null(strstr(report_next_step("held", 1, NULL, NULL),
+	    "release it"));
+	assert_non_null(strstr(report_next_step("repointed-quiet", 1, NULL,
+	    NULL), "ZTP portal"));
 	/* Sent to the customer's server: not looked for in ZTP's portal. */
-	assert_non_null(strstr(report_next_step("repointed-quiet", 1, "ztp"),
-	    "ZTP portal"));
+	assert_non_null(strstr(report_next_step("repointed-quiet", 1, "ztp",
+	    NULL), "ZTP portal"));
 	assert_string_equal(report_next_step("repointed-quiet", 1,
-	    "https://prov.example.com/"), "nothing here: check on its "
+	    "https://prov.example.com/", NULL), "nothing here: check on its "
 	    "provisioning server (this row's re-point target) that it "
 	    "registered");
 	assert_null(strstr(report_next_step("verified", 1,
-	    "https://prov.example.com/"), "ZTP portal"));
+	    "https://prov.example.com/", NULL), "ZTP portal"));
 	assert_non_null(strstr(report_next_step("held", 1,
-	    "https://prov.example.com/"), "release it"));
-	assert_null(report_next_step("no-such-state", 1, NULL));
-	assert_null(report_next_step(NULL, 1, NULL));
+	    "https://prov.example.com/", NULL), "release it"));
+	/*
+	 * Held for a package: released by itself once it is imported.  It
+	 * said "release it", which let it go to be held again.
+	 */
+	assert_non_null(strstr(report_next_step("held", 1, NULL,
+	    "the library has no BootROM package of 4.0.0 or later for part "
+	    "2345-12600-001 (SoundPoint IP 650): import the BootROM package"),
+	    "it is released by itself once the library holds it"));
+	assert_null(strstr(report_next_step("held", 1, NULL,
+	    "the library has no UC Software 4.1.7G image for part "
+	    "3111-46162-001 (VVX 410): import the package"), "release it"));
+	assert_null(report_next_step("no-such-state", 1, NULL, NULL));
+	assert_null(report_next_step(NULL, 1, NULL, NULL));
 }
 
 static void
