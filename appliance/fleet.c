@@ -793,9 +793,13 @@ fleet_learn_version(struct fleet *f, struct phone *p,
 	/*
 	 * Before any image, the version before is what it runs: the first
 	 * word of it, corrected by a stronger one (its application's own,
-	 * over an app log: a forged or stale log stood in the report).
+	 * over an app log: a forged or stale log stood in the report).  A
+	 * phone held or failed before it took any image too (held for a
+	 * missing BootROM, its version before was "-" in the report).
 	 */
-	if (fleet_before_image(p) && (p->version_before[0] == '\0' ||
+	if ((fleet_before_image(p) || ((p->state == PHONE_HELD ||
+	    p->state == PHONE_FAILED) && p->flashed[0] == '\0')) &&
+	    (p->version_before[0] == '\0' ||
 	    (src >= VSRC_OPTION60 && src > p->version_source)))
 		snprintf(p->version_before, sizeof p->version_before, "%s",
 		    text);
