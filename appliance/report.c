@@ -379,7 +379,7 @@ report_json(struct journal *j)
 {
 	struct report_ctx	 r;
 	json_t			*root, *notes, *last = NULL, *ztp = NULL, *n;
-	json_t			*aside = NULL;
+	json_t			*aside = NULL, *loops = json_array();
 	const char		*fact;
 	char			 now[32], *cause = NULL;
 	size_t			 i;
@@ -397,6 +397,12 @@ report_json(struct journal *j)
 			ztp = n;
 		else if (fact != NULL && strcmp(fact, "journal-set-aside") == 0)
 			aside = n;
+		else if (fact != NULL && strcmp(fact, "bootrom-loop") == 0)
+			/* Never named itself: no row of its own. */
+			json_array_append_new(loops, json_pack("{s:O, s:O, s:O}",
+			    "ts", json_object_get(n, "ts"), "ip",
+			    json_object_get(n, "value"), "why",
+			    json_object_get(n, "evidence")));
 	}
 	r.quiet = report_quiet_period(last != NULL ? json_string_value(
 	    json_object_get(last, "value")) : NULL);
@@ -415,6 +421,7 @@ report_json(struct journal *j)
 	    "syslog", journal_syslog_counts_json(j, NULL),
 	    "phones", r.phones);
 	json_object_set_new(root, "silent", report_silent(j));
+	json_object_set_new(root, "bootrom_loops", loops);
 	/* The daemon started a new journal: the earlier phones are there. */
 	json_object_set_new(root, "journal_set_aside", aside != NULL ?
 	    json_pack("{s:O, s:O, s:O}", "ts", json_object_get(aside, "ts"),
@@ -637,6 +644,23 @@ report_csv_closet(char **buf, size_t *len, json_t *root)
 		report_csv_field(buf, len, report_str(o, "mac"));
 		report_csv_field(buf, len, report_str(o, "vendor"));
 		report_csv_field(buf, len, report_str(o, "hostname"));
+		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
+		    when, sizeof when);
+		report_csv_field(buf, len, when);
+		report_csv_end(buf, len);
+	}
+	/* BootROMs that looped before their phone named itself. */
+	list = json_object_get(root, "bootrom_loops");
+	if (json_array_size(list) != 0) {
+		report_csv_end(buf, len);
+		report_csv_field(buf, len, "bootrom_loop_address");
+		report_csv_field(buf, len, "why");
+		report_csv_field(buf, len, "seen");
+		report_csv_end(buf, len);
+	}
+	json_array_foreach(list, i, o) {
+		report_csv_field(buf, len, report_str(o, "ip"));
+		report_csv_field(buf, len, report_str(o, "why"));
 		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
 		    when, sizeof when);
 		report_csv_field(buf, len, when);

@@ -62,7 +62,9 @@ static void	serve_answer_bootrom(struct serve *, struct phone *,
 static const struct model *serve_bootrom_want(struct serve *, struct phone *,
 		    const char *, struct ucs_version *, char **);
 static void	serve_note_unowned(struct serve *, const char *,
-		    const struct serve_answer *, int64_t);
+		    const struct serve_answer *, const char *, int64_t);
+static int	serve_unowned_loop(struct serve *, const char *, const char *,
+		    int64_t, char **);
 
 /* How long a BootROM asked before its phone named itself waits for it. */
 #define SERVE_CLAIM_MS	(10 * 60 * 1000)
@@ -259,9 +261,11 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 	if (p != NULL)
 		fleet_asked_bootrom(s->fleet, p, now, evidence);
 	else
-		serve_note_unowned(s, ip, NULL, now);
+		serve_note_unowned(s, ip, NULL, ua, now);
 	a->status = 404;
 	if ((m = serve_bootrom_want(s, p, ua, &want, &a->cause)) == NULL)
+		return;
+	if (p == NULL && serve_unowned_loop(s, ip, ua, now, &a->cause))
 		return;
 	pkg = library_find_bootrom(s->library, &want, m->part, &which);
 	if (pkg == NULL) {
@@ -288,7 +292,69 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
 	a->bootrom = 1;
 	a->image_version = pkg->version;
 	if (p == NULL)
-		serve_note_unowned(s, ip, a, now);
+		serve_note_unowned(s, ip, a, ua, now);
+}
+
+/* The BootROM version a User-Agent without a Type gives, as text, or "". */
+static void
+serve_ua_bootrom(const char *ua, char *out, size_t size)
+{
+	struct ident_ua	 u;
+	char		*cause = NULL;
+
+	out[0] = '\0';
+	if (ua != NULL && ident_parse_user_agent(ua, &u, &cause) == 0 &&
+	    u.type == UA_TYPE_NONE)
+		ucs_version_format(&u.version, out, size);
+	free(cause);
+}
+
+/*
+ * A BootROM served bootrom.ld at this address again and again before any
+ * phone there named itself, its User-Agent still saying the same BootROM:
+ * its flash does not take, and it was served for as long as it looped,
+ * seen nowhere.  After max-flashes, refused with why (1, *cause), said in
+ * the log and noted in the journal for the report.
+ */
+static int
+serve_unowned_loop(struct serve *s, const char *ip, const char *ua,
+    int64_t now, char **cause)
+{
+	struct journal_event	 ev;
+	char			 v[32];
+	size_t			 i, n = sizeof s->unowned / sizeof s->unowned[0];
+
+	serve_ua_bootrom(ua, v, sizeof v);
+	for (i = 0; i < n; i++) {
+		if (s->unowned[i].ts != 0 &&
+		    now - s->unowned[i].ts <= SERVE_CLAIM_MS &&
+		    strcmp(s->unowned[i].ip, ip) == 0)
+			break;
+	}
+	if (i == n || v[0] == '\0' || strcmp(s->unowned[i].bootrom, v) != 0 ||
+	    s->unowned[i].given < s->fleet->config.max_flashes)
+		return (0);
+	free(*cause);
+	xasprintf(cause, "bootrom.ld was given whole to %s %u time%s and its "
+	    "BootROM came back at %s each time, before any phone there named "
+	    "itself: its BootROM flash does not take; check the BootROM "
+	    "package's part and the phone's label, power-cycle it once more, "
+	    "or recover it by hand", ip, s->unowned[i].given,
+	    s->unowned[i].given == 1 ? "" : "s", v);
+	/* Once per loop: the log and the journal (the report lists it). */
+	if (s->unowned[i].given == s->fleet->config.max_flashes) {
+		s->unowned[i].given++;
+		log_warn("%s", *cause);
+		memset(&ev, 0, sizeof ev);
+		ev.ts = now;
+		ev.mac = "";
+		ev.kind = "note";
+		ev.fact = "bootrom-loop";
+		ev.value = ip;
+		ev.evidence = *cause;
+		journal_add_event(s->journal, &ev);
+	}
+	return (1);
 }
 
 /*
@@ -298,9 +364,10 @@ serve_answer_bootrom(struct serve *s, struct phone *p, const char *ip,
  */
 static void
 serve_note_unowned(struct serve *s, const char *ip,
-    const struct serve_answer *a, int64_t now)
+    const struct serve_answer *a, const char *ua, int64_t now)
 {
 	size_t	i, n = sizeof s->unowned / sizeof s->unowned[0];
+	char	v[32];
 
 	for (i = 0; i < n; i++) {
 		if (s->unowned[i].ts != 0 &&
@@ -311,8 +378,21 @@ serve_note_unowned(struct serve *s, const char *ip,
 	/* Already noted: what it was given (and since when) stands. */
 	if (i < n && a == NULL)
 		return;
-	if (i == n)
+	if (i == n) {
 		i = s->unowned_next++ % n;
+		s->unowned[i].given = 0;
+		s->unowned[i].bootrom[0] = '\0';
+	}
+	/* Served to the same BootROM again: one more try at its flash. */
+	serve_ua_bootrom(ua, v, sizeof v);
+	if (a != NULL && s->unowned[i].given > 0 &&
+	    strcmp(s->unowned[i].bootrom, v) == 0)
+		s->unowned[i].given++;
+	else if (a != NULL) {
+		s->unowned[i].given = 1;
+		snprintf(s->unowned[i].bootrom, sizeof s->unowned[i].bootrom,
+		    "%s", v);
+	}
 	snprintf(s->unowned[i].ip, sizeof s->unowned[i].ip, "%s", ip);
 	snprintf(s->unowned[i].name, sizeof s->unowned[i].name, "bootrom.ld");
 	snprintf(s->unowned[i].sha256, sizeof s->unowned[i].sha256, "%s",

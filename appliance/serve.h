@@ -214,6 +214,8 @@ struct serve {
 		char			 sha256[65];
 		uint64_t		 size;
 		int64_t			 ts;
+		unsigned		 given;	/* times served, same BootROM */
+		char			 bootrom[32];	/* its UA said then */
 	}			 unowned[8];
 	unsigned int		 unowned_next;
 	TAILQ_HEAD(, serve_job)	 jobs;

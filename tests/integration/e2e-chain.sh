@@ -141,6 +141,21 @@ check_eq "it took its image whole once, no more" 1 \
 check_eq "failed after one try, and the reason says so" \
     '"flashed 2345-12500-001.sip.ld (4.0.8.0931) 1 time and came back at 3.3.1.0933 each time: the image may not match this part (2345-12500-001), or the phone does not keep it; check the part number, then retry; if it comes back again, its boot log says why"' \
     "$("$ZTP_BIN" status --state "$D1/state" --json | jq -c --arg m $LOOP '.phones[] | select(.mac == $m) | .reason')"
+# A BootROM whose own flash never takes asks for bootrom.ld at every boot
+# before its phone names itself: it was served for as long as it looped,
+# and listed nowhere.  Served max-flashes times, then refused with why,
+# and the report lists the address.
+"$PHONESIM_BIN" --model SPIP670 --version 3.2.3.1734 --updater 2.5.2.0010 \
+    --mac 0004f2c00005 --source 127.0.0.15 --server "http://127.0.0.1:$HTTP/" \
+    --ztp "https://127.0.0.1:$ZTP/" --fault flash-no-take \
+    --transcript "$D1/ts.bootloop" --timeout 20 >"$D1/out.bootloop" 2>&1
+check_eq "its BootROM was served once (max-flashes 1)" 1 \
+    "$(grep -c 'GET bootrom.ld 200' "$D1/ts.bootloop")"
+check_contains "then refused, saying why" \
+    "bootrom.ld was given whole to 127.0.0.15 1 time and its BootROM came back at 2.5.2.0010 each time" \
+    "$(cat "$D1/serve.log")"
+check_eq "the report lists the address" "127.0.0.15" \
+    "$("$ZTP_BIN" report --state "$D1/state" --json | jq -r '.bootrom_loops[0].ip')"
 check "daemon stops cleanly with --max-flashes 1" e2e_stop
 check_contains "the settings note records the bound" "max-flashes=1" \
     "$("$ZTP_BIN" report --state "$D1/state" --json | jq -r '.. | strings | select(test("max-flashes="))' | head -1)"
