@@ -277,6 +277,41 @@ serve_ctl_forget(void *arg, json_t *args, json_t **result, char **error)
 	return (0);
 }
 
+/*
+ * A setting's arguments are only those it takes: a typo ("versoin=",
+ * "ulr=") was taken silently, and the setting stayed as it was while the
+ * answer said nothing of it.  -1 with *error naming the stranger.
+ */
+static int
+serve_ctl_only(json_t *args, const char *command, const char *const keys[],
+    char **error)
+{
+	const char	*key;
+	json_t		*v;
+	char		*list = NULL, *next;
+	size_t		 i;
+
+	json_object_foreach(args, key, v) {
+		for (i = 0; keys[i] != NULL; i++) {
+			if (strcmp(key, keys[i]) == 0)
+				break;
+		}
+		if (keys[i] != NULL)
+			continue;
+		for (i = 0; keys[i] != NULL; i++) {
+			xasprintf(&next, "%s%s%s", list != NULL ? list : "",
+			    i > 0 ? ", " : "", keys[i]);
+			free(list);
+			list = next;
+		}
+		xasprintf(error, "%s takes no \"%s\" (it takes %s)", command,
+		    key, list);
+		free(list);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 {
@@ -290,6 +325,9 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 	struct model_table	 single = { &one, 1 };
 	size_t			 i;
 
+	if (serve_ctl_only(args, "set-target", (const char *const[]){
+	    "model", "version", NULL }, error) != 0)
+		return (-1);
 	token = json_string_value(json_object_get(args, "model"));
 	text = json_string_value(json_object_get(args, "version"));
 	if (token == NULL || text == NULL) {
@@ -382,6 +420,9 @@ serve_ctl_set_repoint(void *arg, json_t *args, json_t **result, char **error)
 	struct serve	*s = arg;
 	const char	*target, *url;
 
+	if (serve_ctl_only(args, "set-repoint", (const char *const[]){
+	    "target", "url", NULL }, error) != 0)
+		return (-1);
 	target = json_string_value(json_object_get(args, "target"));
 	url = json_string_value(json_object_get(args, "url"));
 	if (target == NULL || (strcmp(target, "ztp") != 0 &&
@@ -410,6 +451,9 @@ serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
 	json_t		*n;
 	json_int_t	 flashes = 0;
 
+	if (serve_ctl_only(args, "set-policy", (const char *const[]){
+	    "unknown_version", "max_flashes", NULL }, error) != 0)
+		return (-1);
 	v = json_string_value(json_object_get(args, "unknown_version"));
 	n = json_object_get(args, "max_flashes");
 	if (v == NULL && n == NULL) {

@@ -96,6 +96,18 @@ check_contains "set-policy with nothing names both" \
     "give \"unknown_version\" (\"upgrade\" or \"hold\"), \"max_flashes\" (a number), or both" \
     "$(ctl set-policy 2>&1)"
 ctl set-policy max_flashes:=3 >/dev/null
+# A typo in a setting's argument was taken silently, the setting unchanged.
+check_contains "set-policy with a misspelt argument is refused, naming it" \
+    "set-policy takes no \"unknwon_version\" (it takes unknown_version, max_flashes)" \
+    "$(ctl set-policy unknwon_version=upgrade 2>&1)"
+check_eq "and nothing changed" hold \
+    "$("$ZTP_BIN" status --state "$D/state" --json | jq -r .appliance.unknown_version)"
+check_contains "set-repoint with a misspelt argument is refused" \
+    "set-repoint takes no \"ulr\" (it takes target, url)" \
+    "$(ctl set-repoint target=server ulr=https://prov.example.com/ 2>&1)"
+check_contains "set-target with a misspelt argument is refused" \
+    "set-target takes no \"versoin\" (it takes model, version)" \
+    "$(ctl set-target model=VVX410 versoin=4.1.7.5432 2>&1)"
 check_contains "report format=xml is refused" \
     "\"format\" must be \"csv\" or \"json\", not \"xml\"" \
     "$(ctl report format=xml out="$D/r.xml" 2>&1)"
