@@ -393,7 +393,10 @@ library_detect(const char *dir, struct library_file *files, size_t n,
 			images++;
 		} else if (strcmp(name, LIBRARY_MANIFEST) == 0) {
 			xasprintf(cause, "the package holds a file named %s, "
-			    "a name the library keeps for itself", name);
+			    "a name the library keeps for itself: this is a "
+			    "package of a ZTP Rescue library, not one as "
+			    "Polycom ships it; import the original zip instead",
+			    name);
 			return (-1);
 		}
 	}

@@ -642,13 +642,16 @@ library_extract_archive(struct library_import *imp, char **cause)
 	struct stat		 sb;
 	const char		*raw, *msg;
 	char			*name = NULL, *esc;
-	int			 r, skip, rc = -1;
+	int			 r, skip, rc = -1, empty;
 
 	o.fd = -1;
 	o.ctx = NULL;
 	o.name = NULL;
-	if (stat(imp->source, &sb) == 0)
+	empty = 0;
+	if (stat(imp->source, &sb) == 0) {
 		imp->total = (uint64_t)sb.st_size;
+		empty = S_ISREG(sb.st_mode) && sb.st_size == 0;
+	}
 	imp->a = archive_read_new();
 	import_support_filters(imp->a);
 	archive_read_support_format_zip(imp->a);
@@ -663,7 +666,11 @@ library_extract_archive(struct library_import *imp, char **cause)
 		msg = archive_error_string(imp->a);
 		if (msg == NULL)
 			msg = "unreadable";
-		if (archive_filter_count(imp->a) > 1 ||
+		if (empty)
+			/* Windows leaves 0 bytes of a copy that did not finish. */
+			xasprintf(cause, "the file is empty (0 bytes): a copy "
+			    "that did not finish? copy it again from its source");
+		else if (archive_filter_count(imp->a) > 1 ||
 		    strstr(msg, "decompression") != NULL ||
 		    import_known_magic(imp->source))
 			xasprintf(cause, "the archive is damaged or truncated: "

@@ -34,7 +34,10 @@ library_mkdir(const char *path, char **cause)
 
 	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 		error = errno;
-		if (error == ENOENT || error == ENOTDIR)
+		if (error == ENOTDIR)
+			hint = ": a part of that path is a file, not a folder "
+			    "(a mistyped path?): name a library folder";
+		else if (error == ENOENT)
 			hint = ": the folder it would be in does not exist "
 			    "(a mistyped path?): create that first, or name "
 			    "another library folder";

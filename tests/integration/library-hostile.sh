@@ -206,6 +206,11 @@ check_contains "saying what" "imported 5.4.0.12410" "$_out"
 
 head -c 5000 /dev/urandom >"$tmp/junk.zip"
 refused "not an archive" "$tmp/junk.zip" 'not an archive that can be imported'
+# A copy that did not finish (Windows leaves 0 bytes): it was "not an
+# archive ... Unrecognized archive format".
+: >"$tmp/empty.zip"
+refused "an empty .zip" "$tmp/empty.zip" \
+    'the file is empty (0 bytes): a copy that did not finish? copy it again from its source'
 
 stage
 cp "$tmp/w/s/sip.ver" "$tmp/w/s/SIP.VER"
@@ -215,7 +220,8 @@ refused "names differing only in case" "$tmp/case.zip" 'two entries are named si
 stage
 echo '{}' >"$tmp/w/s/manifest.json"
 (cd "$tmp/w/s" && bsdtar --format zip -cf "$tmp/manifest.zip" .)
-refused "a file named manifest.json" "$tmp/manifest.zip" 'a name the library keeps for itself'
+refused "a file named manifest.json" "$tmp/manifest.zip" \
+    'a name the library keeps for itself: this is a package of a ZTP Rescue library, not one as Polycom ships it; import the original zip instead'
 
 stage
 rm "$tmp/w/s/sip.ver"

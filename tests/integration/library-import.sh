@@ -57,6 +57,11 @@ err=$("$ZTP_BIN" import --library "$tmp/typo/library" "$syn/$pkg417.zip" \
 check_eq "a library folder in a missing folder is refused (exit 1)" 1 "$rc"
 check_contains "saying what to do" "cannot create the library folder $tmp/typo/library: No such file or directory: the folder it would be in does not exist (a mistyped path?): create that first, or name another library folder" "$err"
 check "and nothing is made" test ! -e "$tmp/typo"
+# A part of the path is a file: it said the folder "does not exist".
+: >"$tmp/afile"
+err=$("$ZTP_BIN" import --library "$tmp/afile/library" "$syn/$pkg417.zip" 2>&1)
+check_contains "a library path through a file says so" \
+    "Not a directory: a part of that path is a file, not a folder (a mistyped path?): name a library folder" "$err"
 lib=$tmp/lib
 out=$("$ZTP_BIN" import --library "$lib" "$syn/$pkg417.zip" 2>"$tmp/err"); rc=$?
 check_eq "import of a release zip exits 0" 0 "$rc"
