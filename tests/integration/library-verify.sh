@@ -125,6 +125,20 @@ out=$("$ZTP_BIN" import --library "$tmp/lib-part" "$tmp/part.zip" 2>&1); rc=$?
 check_eq "a part over the whole package is refused" 1 "$rc"
 check "and the whole stays" test -f "$tmp/lib-part/packages/4.1.7.5432/3111-46162-001.sip.ld"
 
+# A library copied without its files' times (cp without -p): listed as
+# modified, and the verification said "0 damaged" while every start
+# refused the packages again.  A verification that finds the bytes whole
+# records their new times.
+sleep 1
+cp -r "$tmp/lib-part" "$tmp/lib-copied"
+check_contains "a copy without its times is listed as modified" \
+    "was modified after import" "$("$ZTP_BIN" library --library "$tmp/lib-copied")"
+out=$("$ZTP_BIN" library verify --library "$tmp/lib-copied"); rc=$?
+check_eq "its verification finds it whole" "0" "$rc"
+check_contains "and says so" "4.1.7.5432: ok" "$out"
+check "then it is listed whole" sh -c \
+    "! '$ZTP_BIN' library --library '$tmp/lib-copied' | grep -q DAMAGED"
+
 "$ZTP_BIN" library --library "$lib" frobnicate >/dev/null 2>&1; rc=$?
 check_eq "an unknown verb is a usage error" 2 "$rc"
 
