@@ -182,11 +182,13 @@ ui_menu_target(struct ui *ui)
 	json_t	*args, *r;
 	char	*error = NULL, *model, *version, a1[96], a2[96];
 
-	if ((model = ui_target_model(ui)) == NULL)
-		return;
-	if ((version = ui_target_version(ui, model)) == NULL) {
+	/* Esc in the versions goes back to the models (it closed both). */
+	for (;;) {
+		if ((model = ui_target_model(ui)) == NULL)
+			return;
+		if ((version = ui_target_version(ui, model)) != NULL)
+			break;
 		free(model);
-		return;
 	}
 	snprintf(a1, sizeof a1, "model=%s", model);
 	snprintf(a2, sizeof a2, "version=%s", version);

@@ -167,6 +167,13 @@ keys 4
 wait_screen "Target version: which model?"
 keys Enter
 wait_screen "Target version for VVX410 (part 3111-46162-001)"
+# Esc among the versions goes back to the models (it closed everything).
+keys Escape
+check "Esc in the versions goes back to the models" \
+    wait_for 10 off_screen "Target version for VVX410"
+check "the models are shown again" on_screen "Target version: which model?"
+keys Enter
+wait_screen "Target version for VVX410 (part 3111-46162-001)"
 s=$(screen)
 check_contains "the version holding the part is offered" "1 4.1.7.5432" "$s"
 check_contains "then the typed one" "2 Another version (type it)" "$s"
