@@ -419,16 +419,21 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 	struct phone	*p;
 	char		 mac[IDENT_MAC_LEN + 1], *esc, word[32];
 	size_t		 i, n;
+	int		 named;
 
 	/*
 	 * device.syslog.prependMac puts the MAC in the message, after the
 	 * syslog header: the first word of 12 hex digits that names a known
 	 * phone wins, if the line comes from that phone's address (or it has
-	 * none yet); else the sender's address.  Any host can name any MAC:
-	 * a flood naming a phone from elsewhere pushed its own lines out.
+	 * none yet); a line naming a known phone from another address is no
+	 * phone's (any host can name any MAC: a flood naming a phone from
+	 * elsewhere pushed its own lines out; and two phones that swapped
+	 * addresses must not take each other's); a line naming none is the
+	 * sender's address's.
 	 */
 	p = NULL;
-	for (i = 0; i < len && p == NULL; i++) {
+	named = 0;
+	for (i = 0; i < len && p == NULL && !named; i++) {
 		if (i > 0 && line[i - 1] != ' ' && line[i - 1] != ':' &&
 		    line[i - 1] != '>' && line[i - 1] != '[')
 			continue;
@@ -439,10 +444,13 @@ serve_syslog_line(void *arg, const char *ip, const char *line, size_t len)
 		word[n] = '\0';
 		if (n == IDENT_MAC_LEN && mac_parse(word, mac) == 0 &&
 		    (p = fleet_find(s->fleet, mac)) != NULL &&
-		    !serve_syslog_from(p, ip))
+		    !serve_syslog_from(p, ip)) {
+			/* Named, not from it: no phone's, never another's. */
 			p = NULL;
+			named = 1;
+		}
 	}
-	if (p == NULL)
+	if (p == NULL && !named)
 		p = fleet_by_ip(s->fleet, ip);
 	esc = log_escape(line, len);
 	journal_add_syslog(s->journal, p != NULL ? p->mac : NULL, ip,
