@@ -310,19 +310,18 @@ serve_setup(struct serve *s, char **cause)
 		return (-1);
 	}
 	/*
-	 * Its full path: dnsmasq runs from / and reads its hosts file and
-	 * lease hook by the paths written for it.  A relative --state gave
-	 * it paths it never found: no lease was heard, and re-pointed
-	 * phones were still given the boot server.
+	 * Its full path, for dnsmasq: it runs from / and reads its hosts
+	 * file and lease hook by the paths written for it.  A relative
+	 * --state gave it paths it never found: no lease was heard, and
+	 * re-pointed phones were still given the boot server.  The daemon
+	 * itself keeps the path as given (its control socket's path has a
+	 * length limit a full path could pass).
 	 */
-	if (s->opt.state_dir[0] != '/') {
-		if ((s->state_abs = realpath(s->opt.state_dir, NULL)) == NULL) {
-			xasprintf(cause, "cannot find the full path of the state "
-			    "directory %s: %s", s->opt.state_dir,
-			    strerror(errno));
-			return (-1);
-		}
-		s->opt.state_dir = s->state_abs;
+	if (s->opt.state_dir[0] != '/' &&
+	    (s->state_abs = realpath(s->opt.state_dir, NULL)) == NULL) {
+		xasprintf(cause, "cannot find the full path of the state "
+		    "directory %s: %s", s->opt.state_dir, strerror(errno));
+		return (-1);
 	}
 	/* Before any port: the one in use would be blamed on another server. */
 	xasprintf(&sock, "%s/%s", s->opt.state_dir, CONTROL_SOCKET_NAME);
@@ -622,7 +621,7 @@ serve_dhcp_config(struct serve *s, struct dhcp_config *dcp, const char *iface,
 	memset(&dc, 0, sizeof dc);
 	dc.iface = iface;
 	dc.address = address;
-	dc.state_dir = s->opt.state_dir;
+	dc.state_dir = s->state_abs != NULL ? s->state_abs : s->opt.state_dir;
 	dc.force = force;
 	dc.any = s->opt.dhcp_any;
 	dc.hook_path = s->self_exe;
@@ -973,11 +972,8 @@ serve_teardown(struct serve *s)
 		close(s->state_lock);
 	if (s->base != NULL)
 		event_base_free(s->base);
-	if (s->state_abs != NULL) {
-		s->opt.state_dir = NULL;
-		free(s->state_abs);
-		s->state_abs = NULL;
-	}
+	free(s->state_abs);
+	s->state_abs = NULL;
 }
 
 /*

@@ -163,7 +163,7 @@ struct dhcp_move {
 
 struct serve {
 	struct serve_options	 opt;
-	char			*state_abs;	/* opt.state_dir made full */
+	char			*state_abs;	/* a relative opt.state_dir, full */
 	int			 state_lock;	/* flock()ed while it runs */
 	struct event_base	*base;
 	struct journal		*journal;
