@@ -447,8 +447,12 @@ static int
 http_spool_expect(struct http_spool *sp, uint64_t len, char **cause)
 {
 	while (upload_expect(sp->put.up, len, cause) != 0) {
-		/* Over the size cap, nothing another gives back helps. */
-		if (sp->reclaim == NULL || len > upload_store_max(sp->store) ||
+		/*
+		 * Over its phone's own quota or the size cap, nothing another
+		 * gives back helps: a slow phone's log was ended for nothing.
+		 */
+		if (sp->reclaim == NULL ||
+		    !upload_refused_for_room(sp->put.up) ||
 		    sp->reclaim(sp->reclaim_arg, sp) != 0)
 			return (-1);
 		free(*cause);

@@ -370,7 +370,7 @@ static struct http_conn *
 http_crawling(struct http_server *srv, unsigned *at,
     const struct http_spool *asker)
 {
-	struct http_conn	*c, *slowest = NULL;
+	struct http_conn	*c, *slowest = NULL, *from = NULL;
 	struct tcp_info		 ti;
 	socklen_t		 len;
 	uint64_t		 now = http_now_ms(), age, moved;
@@ -379,10 +379,17 @@ http_crawling(struct http_server *srv, unsigned *at,
 
 	for (i = 0; i < srv->nconns; i++) {
 		c = srv->conns[i];
+		if (asker != NULL && c->spool == asker)
+			from = c;
+	}
+	for (i = 0; i < srv->nconns; i++) {
+		c = srv->conns[i];
 		if ((age = now - c->admitted_ms) < srv->config.crawl_age_ms)
 			continue;
+		/* Another host's PUT: one host's own slow PUT is its own. */
 		if (asker != NULL && (c->spool == asker ||
-		    !http_spool_busy(c->spool)))
+		    !http_spool_busy(c->spool) || (from != NULL &&
+		    http_same_host(&c->addr, &from->addr))))
 			continue;
 		len = sizeof ti;
 		memset(&ti, 0, sizeof ti);

@@ -89,6 +89,7 @@ struct upload {
 	uint64_t		 bytes;
 	uint64_t		 charged;	/* to the quotas */
 	uint64_t		 statfs_at;	/* bytes when space was checked */
+	int			 no_room;	/* last refusal: all uploads' room */
 };
 
 static struct upload_entry *upload_entry(struct upload_store *, char,
@@ -572,18 +573,22 @@ upload_charge(struct upload *up, uint64_t total, char **cause)
 	if (total <= up->charged)
 		return (0);
 	more = total - up->charged;
-	if (st->limits.total_max != 0 && st->used + more >
-	    st->limits.total_max) {
-		xasprintf(cause, "the upload store %s is full (its quota of "
-		    "%llu bytes for all uploads is used)", st->dir,
-		    (unsigned long long)st->limits.total_max);
-		return (-1);
-	}
+	up->no_room = 0;
+	/* Its phone's own first: room others give back cannot help it. */
 	if (st->limits.phone_max != 0 && up->phone != NULL &&
 	    up->phone->bytes + more > st->limits.phone_max) {
 		xasprintf(cause, "phone %s has used its upload quota of %llu "
 		    "bytes", up->phone->key + 1,
 		    (unsigned long long)st->limits.phone_max);
+		return (-1);
+	}
+	if (st->limits.total_max != 0 && st->used + more >
+	    st->limits.total_max) {
+		/* Others' uploads hold the room it needs (it could fit). */
+		up->no_room = total <= st->limits.total_max;
+		xasprintf(cause, "the upload store %s is full (its quota of "
+		    "%llu bytes for all uploads is used)", st->dir,
+		    (unsigned long long)st->limits.total_max);
 		return (-1);
 	}
 	st->used += more;
@@ -623,6 +628,7 @@ upload_expect(struct upload *up, uint64_t size, char **cause)
 	struct upload_store	*st = up->store;
 	struct statvfs		 sv;
 
+	up->no_room = 0;
 	if (size > st->max) {
 		xasprintf(cause, "the upload of %llu bytes is over the limit "
 		    "of %llu bytes", (unsigned long long)size,
@@ -633,6 +639,7 @@ upload_expect(struct upload *up, uint64_t size, char **cause)
 		return (-1);
 	if (fstatvfs(st->dirfd, &sv) == 0 &&
 	    (uint64_t)sv.f_bavail * sv.f_frsize < st->limits.reserve + size) {
+		up->no_room = 1;
 		xasprintf(cause, "the disk holding %s has no room for %llu "
 		    "bytes (%llu bytes are kept free for the appliance's own "
 		    "records)", st->dir, (unsigned long long)size,
@@ -769,4 +776,10 @@ uint64_t
 upload_bytes(const struct upload *up)
 {
 	return (up->bytes);
+}
+
+int
+upload_refused_for_room(const struct upload *up)
+{
+	return (up->no_room);
 }

@@ -88,6 +88,12 @@ int		 upload_check_name(const struct upload_store *, const char *,
  * refused before it is sent; -1 with *cause if not.
  */
 int		 upload_expect(struct upload *, uint64_t, char **);
+/*
+ * The last refusal of upload_expect was for room all uploads share (the
+ * total quota, which it could fit, or the disk), not the phone's own quota
+ * or the size cap: what others hold could make room for it.
+ */
+int		 upload_refused_for_room(const struct upload *);
 /* Append bytes; -1 with *cause over the size cap or on a full disk. */
 int		 upload_write(struct upload *, const void *, size_t, char **);
 /*

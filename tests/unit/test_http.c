@@ -542,6 +542,12 @@ two_slots_quick_crawl(struct http_config *cfg)
 	cfg->crawl_age_ms = 300;
 }
 
+static void
+quick_crawl(struct http_config *cfg)
+{
+	cfg->crawl_age_ms = 300;
+}
+
 /* 1 when the server closed fd (read gives EOF or an error) within ~2 s. */
 static int
 closed_by_server(int fd, char *first, size_t size)
@@ -797,6 +803,13 @@ setup_crawl(void **state)
 }
 
 static int
+setup_quick_crawl(void **state)
+{
+	tweak = quick_crawl;
+	return (setup_tweaked(state));
+}
+
+static int
 setup_no_fds(void **state)
 {
 	tweak = no_descriptors_to_spare;
@@ -995,6 +1008,55 @@ test_crawling_put_gives_its_charge(void **state)
 	assert_int_equal(http_server_evicted(x->srv), 1);
 	assert_int_equal(stored_files(x), 1);
 	assert_int_equal(upload_store_used(x->up), 20000);
+}
+
+/*
+ * The reclaim ended a slow phone's PUT for nothing: for a PUT over its own
+ * phone's quota (another host's charge is not its phone's), and for a PUT
+ * from the crawler's own host.  Neither ends the crawler now.
+ */
+static void
+test_crawling_put_kept_when_no_help(void **state)
+{
+	struct ctx		*x = *state;
+	struct upload_limits	 lim = { 65536, 50000, 0 };
+	const char		*head = "PUT /0004f2000001-app.log HTTP/1.1\r\n"
+				    "Host: x\r\nContent-Length: 45000\r\n\r\nab";
+	const char		*own = "PUT /0004f2000002-app.log HTTP/1.0\r\n"
+				    "Content-Length: 55000\r\n\r\n";
+	const char		*mine = "PUT /0004f2000003-app.log HTTP/1.0\r\n"
+				    "Content-Length: 30000\r\n\r\n";
+	char			 buf[512];
+	int			 t, g;
+
+	upload_store_set_limits(x->up, &lim);
+	if ((x->child = fork()) == 0) {
+		t = client_connect_from(x, "127.0.0.1");
+		if (write(t, head, strlen(head)) < 0)
+			_exit(11);
+		usleep(500 * 1000);
+		if (write(t, "c", 1) != 1)
+			_exit(12);
+		/* Over its own phone's quota: 507, the crawler stays. */
+		g = client_connect_from(x, "127.0.0.3");
+		if (write(g, own, strlen(own)) < 0)
+			_exit(13);
+		if (!closed_by_server(g, buf, sizeof buf) ||
+		    strstr(buf, " 507 ") == NULL)
+			_exit(14);
+		close(g);
+		/* From the crawler's own host: 507, the crawler stays. */
+		g = client_connect_from(x, "127.0.0.1");
+		if (write(g, mine, strlen(mine)) < 0)
+			_exit(15);
+		if (!closed_by_server(g, buf, sizeof buf) ||
+		    strstr(buf, " 507 ") == NULL)
+			_exit(16);
+		close(g);
+		_exit(0);
+	}
+	serve_until_child_exits(x);
+	assert_int_equal(http_server_evicted(x->srv), 0);
 }
 
 /*
@@ -1499,6 +1561,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_crawling_put_gives_its_charge, setup_crawl,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_crawling_put_kept_when_no_help, setup_quick_crawl,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_accept_emfile_does_not_spin, setup_emfile, teardown),
