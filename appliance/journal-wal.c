@@ -54,7 +54,7 @@ wal_checksum(int big_endian, const uint8_t *p, size_t len, uint32_t s[2])
 int
 journal_wal_damaged(const char *path, char **why)
 {
-	uint8_t		 hdr[WAL_HEADER], *frame = NULL;
+	uint8_t		 hdr[WAL_HEADER], again[WAL_HEADER], *frame = NULL;
 	uint32_t	 s[2], salt1, salt2, page, n = 0, bad = 0;
 	uint32_t	 commits_after = 0, frames_after = 0;
 	size_t		 fsize;
@@ -122,6 +122,18 @@ journal_wal_damaged(const char *path, char **why)
 		}
 	}
 	free(frame);
+	/*
+	 * A reader beside the daemon: SQLite restarts the log after a
+	 * checkpoint, writing a new header over the old one, and frames it
+	 * writes meanwhile look like a break with an old log's commits
+	 * after it.  A header that changed while it was read is a restart,
+	 * not damage (a healthy journal was reported damaged).
+	 */
+	if (broken && (pread(fd, again, sizeof again, 0) !=
+	    (ssize_t)sizeof again || memcmp(again, hdr, sizeof hdr) != 0)) {
+		close(fd);
+		return (0);
+	}
 	close(fd);
 	/*
 	 * A power cut tears at most the last commit, which was never
