@@ -82,13 +82,12 @@ journal_salvage_mark(const char *state_dir, const char *aside,
 	return (rc);
 }
 
+/* The mark's file, if it still exists: 1 with *aside and *why, else 0. */
 int
-journal_salvage_pending(const char *state_dir, char **aside, char **why)
+journal_salvage_unfinished(const char *state_dir, char **aside, char **why)
 {
-	static const char *const sidecar[] = { "", "-wal", "-shm" };
 	char	 buf[8192], *path, *nl;
 	ssize_t	 n;
-	size_t	 i;
 	int	 fd;
 
 	*aside = *why = NULL;
@@ -102,16 +101,31 @@ journal_salvage_pending(const char *state_dir, char **aside, char **why)
 	buf[n > 0 ? n : 0] = '\0';
 	if ((nl = strchr(buf, '\n')) != NULL)
 		*nl = '\0';
-	if (nl == NULL || access(buf, F_OK) != 0) {
-		/* Nothing to salvage from: the mark alone is stale. */
-		journal_salvage_done(state_dir);
+	if (nl == NULL || access(buf, F_OK) != 0)
 		return (0);
-	}
 	*aside = xstrdup(buf);
 	nl++;
 	nl[strcspn(nl, "\n")] = '\0';
+	*why = xstrdup(nl);
+	return (1);
+}
+
+int
+journal_salvage_pending(const char *state_dir, char **aside, char **why)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm" };
+	char	*path, *was;
+	size_t	 i;
+
+	if (!journal_salvage_unfinished(state_dir, aside, &was)) {
+		/* Nothing to salvage from: a mark alone is stale. */
+		journal_salvage_done(state_dir);
+		return (0);
+	}
 	xasprintf(why, "%s%sits copy into a new journal was cut short (the "
-	    "daemon stopped) and is made again", nl, *nl != '\0' ? "; " : "");
+	    "daemon stopped) and is made again", was, *was != '\0' ? "; " :
+	    "");
+	free(was);
 	/* The new journal of the run cut short held the copy alone. */
 	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
 		xasprintf(&path, "%s/%s%s", state_dir, JOURNAL_FILE,

@@ -296,6 +296,22 @@ journal_open(const char *state_dir, int readonly, char **cause)
 	 * SQLite reads the commits before the damage as all there is, and an
 	 * older closet was shown as whole.  What it reads is incomplete.
 	 */
+	/*
+	 * A daemon stopped while it copied a damaged journal into this one
+	 * (journal_salvage_pending): the report and status showed an empty
+	 * closet, whole, with no word of the old file.
+	 */
+	if (readonly && j->read_error == NULL) {
+		char	*aside = NULL, *was = NULL;
+
+		if (journal_salvage_unfinished(state_dir, &aside, &was))
+			xasprintf(&j->read_error, "the daemon stopped while it "
+			    "copied the damaged journal %s into this one, so "
+			    "what that held is not all here: start the daemon "
+			    "('ztp-rescue serve') to finish the copy", aside);
+		free(aside);
+		free(was);
+	}
 	if (readonly && j->read_error == NULL) {
 		char	*wal, *why = NULL;
 

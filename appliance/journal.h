@@ -142,6 +142,8 @@ int		 journal_set_aside_damaged(const char *, char **, char **);
  */
 #define JOURNAL_SALVAGE_MARK	"journal.salvaging"
 int		 journal_salvage_pending(const char *, char **, char **);
+/* The mark alone, read (report and status): 1 with the file and why. */
+int		 journal_salvage_unfinished(const char *, char **, char **);
 void		 journal_salvage_done(const char *);
 /*
  * A journal set aside that is shorter than its header says (cut short by a

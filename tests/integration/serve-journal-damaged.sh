@@ -128,6 +128,14 @@ cp "$D/whole.db" "$old3"
 printf '%s\n%s\n' "$old3" "database disk image is malformed" \
     >"$D/cut3/state/journal.salvaging"
 : >"$D/cut3/state/journal.db"
+# Read before the daemon starts: an empty closet was shown as whole.
+"$ZTP_BIN" report --state "$D/cut3/state" --json >"$D/cut3.json" 2>"$D/cut3.err"
+check_eq "a report while the copy is unfinished exits 1" 1 "$?"
+check_contains "saying the copy is unfinished, naming the file, and what to do" \
+    "the daemon stopped while it copied the damaged journal $old3 into this one, so what that held is not all here: start the daemon ('ztp-rescue serve') to finish the copy" \
+    "$(jq -r .incomplete "$D/cut3.json")"
+check_contains "status says so too" "the daemon stopped while it copied the damaged journal" \
+    "$("$ZTP_BIN" status --state "$D/cut3/state" 2>&1)"
 check "the daemon starts after a copy cut short" serve_start "$D/cut3" \
     --ca "$D/ca.pem" --quiet-period 1
 check_contains "it copies again, saying why" \
