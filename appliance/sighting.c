@@ -145,17 +145,13 @@ sighting_feed(struct sighting_table *st, const struct frame_info *fi,
 	if (fi->vlan >= 0)
 		s->tag_vlan = fi->vlan;
 	else if (fi->kind != FRAME_LLDP && fi->kind != FRAME_CDP &&
-	    fi->kind != FRAME_OTHER) {
+	    fi->kind != FRAME_OTHER)
 		s->tag_vlan = -1;
-		s->untagged_at = now;
-	}
 
 	switch (fi->kind) {
 	case FRAME_LLDP:
 	case FRAME_CDP:
 		if (fi->policy_vlan > 0 && fi->policy_tagged) {
-			if (s->policy_vlan != fi->policy_vlan)
-				s->policy_heard = now;
 			s->policy_vlan = fi->policy_vlan;
 			snprintf(s->policy_source, sizeof s->policy_source,
 			    "%s", fi->kind == FRAME_LLDP ? "LLDP-MED" : "CDP");
@@ -283,13 +279,14 @@ sighting_reason(const struct sighting_table *st, const struct sighting *s,
 
 	/*
 	 * A phone on another VLAN cannot reach us whatever it wants.  A voice
-	 * VLAN policy it was given counts only while no untagged IPv4 frame
-	 * of it has come since: one that took our lease untagged and
-	 * recovered was listed silent, "serve on VLAN 20", beside its
-	 * verdict.
+	 * VLAN policy it was given does not count once it has asked the
+	 * appliance (it works here): one that recovered untagged was listed
+	 * silent, "serve on VLAN 20", beside its verdict.  Any other
+	 * untagged frame proves less: a phone that rebooted onto the VLAN
+	 * sent some before it.
 	 */
 	vlan = s->tag_vlan >= 0 ? s->tag_vlan :
-	    s->untagged_at > s->policy_heard ? -1 : s->policy_vlan;
+	    s->asked_at != 0 ? -1 : s->policy_vlan;
 	if (vlan >= 0 && vlan != st->served_vlan) {
 		if (s->policy_vlan == vlan)
 			snprintf(reason, rsize, "tags VLAN %d (%s)", vlan,

@@ -82,8 +82,6 @@ struct sighting {
 	int		 tag_vlan;	/* last VID on its frames, -1 */
 	int		 policy_vlan;	/* from LLDP-MED / CDP, -1 */
 	char		 policy_source[16];	/* "LLDP-MED", "CDP" */
-	int64_t		 policy_heard;	/* when the policy was first heard */
-	int64_t		 untagged_at;	/* its last untagged IPv4 frame; 0 */
 	char		 model[FRAME_TEXT];
 	char		 firmware[FRAME_TEXT];
 	char		 serial[FRAME_TEXT];
