@@ -305,6 +305,13 @@ import_finish(struct library_import *imp, char **id, int *present,
 			 * "remove it first" left the phones of the missing
 			 * image unserved for good.
 			 */
+			if (library_files_extend(&old, &p, &imp->lacks)) {
+				/* A part of what is there: nothing to add. */
+				*present = 1;
+				*id = xstrdup(p.id);
+				rc = 0;
+				goto out;
+			}
 			if (!library_files_extend(&p, &old, &imp->completed)) {
 				xasprintf(cause, "a different package with build "
 				    "%s is already in the library (%s): remove "
@@ -450,8 +457,15 @@ import_one(struct library *lib, const struct model_table *models,
 		    imp.replaced != NULL ? ")" : "");
 		free(note);
 	} else if (outcome == IMPORT_PRESENT) {
-		import_note(progress, "%s: build %s is already in the library "
-		    "with the same files; nothing to do", path, *id);
+		if (imp.lacks != NULL)
+			import_note(progress, "%s: build %s is already in the "
+			    "library with every file of this one and more (this "
+			    "one lacks %s); nothing to do", path, *id,
+			    imp.lacks);
+		else
+			import_note(progress, "%s: build %s is already in the "
+			    "library with the same files; nothing to do", path,
+			    *id);
 		if (progress != NULL && progress->present != NULL)
 			progress->present(progress->arg, *id);
 	}
@@ -465,6 +479,7 @@ import_one(struct library *lib, const struct model_table *models,
 	free(imp.tmp);
 	free(imp.replaced);
 	free(imp.completed);
+	free(imp.lacks);
 	return (outcome);
 }
 

@@ -78,6 +78,7 @@ struct library_import {
 	char				*buf;
 	char				*replaced;	/* a damaged copy's fault */
 	char				*completed;	/* or a file the copy lacked */
+	char				*lacks;		/* a file this one lacks */
 };
 
 /* The cheap check of a package's files (missing, size, mtime): p->damage. */

@@ -120,9 +120,12 @@ check_eq "the image is in the library, as in the package" \
     "$(sha256sum <"$tmp/lib-part/packages/4.1.7.5432/3111-46162-001.sip.ld")"
 check "and the library verifies" "$ZTP_BIN" library verify --library "$tmp/lib-part"
 check_eq "nothing is left of the old copy" "packages" "$(ls -A "$tmp/lib-part")"
-# The other way round, a part over the whole, changes nothing.
+# The other way round, a part over the whole, adds nothing: nothing to do
+# (it was refused "remove ... first").
 out=$("$ZTP_BIN" import --library "$tmp/lib-part" "$tmp/part.zip" 2>&1); rc=$?
-check_eq "a part over the whole package is refused" 1 "$rc"
+check_eq "a part over the whole package exits 0" 0 "$rc"
+check_contains "nothing to do, saying why" \
+    "is already in the library with every file of this one and more (this one lacks 3111-46162-001.sip.ld); nothing to do" "$out"
 check "and the whole stays" test -f "$tmp/lib-part/packages/4.1.7.5432/3111-46162-001.sip.ld"
 
 # A library copied without its files' times (cp without -p): listed as
