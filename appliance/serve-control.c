@@ -374,7 +374,7 @@ serve_ctl_set_target(void *arg, json_t *args, json_t **result, char **error)
 			fleet_set_target(s->fleet, p, vt);
 	}
 	log_info("target of %s set to %s by the operator", token, text);
-	serve_settings_changed(s);
+	serve_settings_changed(s, 0);
 	/* Phones held for the old target's package may not wait any more. */
 	serve_package_recheck(s, serve_now());
 	*result = json_pack("{s:s, s:s, s:o, s:s, s:s}", "token", m->token,
@@ -438,7 +438,7 @@ serve_ctl_set_repoint(void *arg, json_t *args, json_t **result, char **error)
 	    error) != 0)
 		return (-1);
 	serve_note_settings(s);
-	serve_settings_changed(s);
+	serve_settings_changed(s, 1);
 	*result = json_object();
 	return (0);
 }
@@ -486,7 +486,7 @@ serve_ctl_set_policy(void *arg, json_t *args, json_t **result, char **error)
 	if (n != NULL)
 		s->fleet->config.max_flashes = (unsigned)flashes;
 	serve_note_settings(s);
-	serve_settings_changed(s);
+	serve_settings_changed(s, 0);
 	*result = json_object();
 	return (0);
 }

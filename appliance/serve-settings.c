@@ -29,6 +29,30 @@
 #define SERVE_SETTINGS_FORMAT	1
 
 /*
+ * A damaged settings file, copied to settings.json.damaged before the next
+ * save replaces it (the operator's file was overwritten, unkept).  0, or
+ * -1 when it could not be copied.
+ */
+static int
+serve_settings_keep_damaged(const char *path)
+{
+	char	*text, *to, *why = NULL;
+	size_t	 len;
+	int	 rc;
+
+	if ((text = fileio_read(path, NULL, 1 << 20, &len, &why)) == NULL) {
+		free(why);
+		return (-1);
+	}
+	xasprintf(&to, "%s.damaged", path);
+	rc = fileio_replace(to, text, len, 0600, 0, &why);
+	free(why);
+	free(to);
+	free(text);
+	return (rc);
+}
+
+/*
  * Read STATE/settings.json (none is fine) and apply it to the options and
  * the models table, before the fleet is made.  What the command line set
  * explicitly stays.  A damaged file is reported and ignored: the daemon
@@ -62,13 +86,26 @@ serve_settings_load(struct serve *s)
 		xasprintf(&s->settings_error, "%s cannot be read (%s): the "
 		    "re-point, policy and model targets stored there are not "
 		    "in force (now re-point %s, unknown version %s): set them "
-		    "again", path, doc == NULL ? jerr.text :
+		    "again%s", path, doc == NULL ? jerr.text :
 		    "not a settings file of format 1", s->opt.repoint,
-		    unknown_policy_name(s->opt.unknown_version));
+		    unknown_policy_name(s->opt.unknown_version),
+		    serve_settings_keep_damaged(path) == 0 ? "; it is kept as "
+		    SERVE_SETTINGS_FILE ".damaged" : "");
 		log_warn("%s", s->settings_error);
 		json_decref(doc);
 		free(path);
 		return;
+	}
+	/*
+	 * Saved while the file was unreadable and the re-point not yet set
+	 * again: said until it is (a save of any other setting cleared the
+	 * warning, and a restart forgot it).
+	 */
+	text = json_string_value(json_object_get(doc, "unconfirmed"));
+	if (text != NULL) {
+		free(s->settings_error);
+		s->settings_error = xstrdup(text);
+		log_warn("%s", text);
 	}
 	text = json_string_value(json_object_get(doc, "unknown_version"));
 	if (text != NULL && !s->opt.unknown_version_set) {
@@ -147,6 +184,9 @@ serve_settings_save(struct serve *s, char **cause)
 	    s->fleet->config.unknown_version), "repoint",
 	    s->repoint_url != NULL ? s->repoint_url : "ztp", "targets",
 	    targets, "max_flashes", (int)s->fleet->config.max_flashes);
+	if (s->settings_error != NULL)
+		json_object_set_new(doc, "unconfirmed",
+		    json_string(s->settings_error));
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(doc);
 	/* A text file: the document and a final newline. */
@@ -165,18 +205,22 @@ serve_settings_save(struct serve *s, char **cause)
 	return (rc);
 }
 
-/* After a change over the control socket: saved, or a warning. */
+/*
+ * After a change over the control socket: saved, or a warning.  The
+ * re-point set again (repoint_set) ends the warning of a file that could
+ * not be read: it is what every phone is given.
+ */
 void
-serve_settings_changed(struct serve *s)
+serve_settings_changed(struct serve *s, int repoint_set)
 {
 	char	*cause = NULL;
 
+	if (repoint_set) {
+		free(s->settings_error);
+		s->settings_error = NULL;
+	}
 	if (serve_settings_save(s, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
-		return;
 	}
-	/* Written whole again: what is stored is what is in force. */
-	free(s->settings_error);
-	s->settings_error = NULL;
 }

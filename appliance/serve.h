@@ -349,7 +349,7 @@ void		 serve_log_tick(struct serve *);
 /* serve-settings.c: STATE/settings.json */
 void		 serve_settings_load(struct serve *);
 int		 serve_settings_save(struct serve *, char **);
-void		 serve_settings_changed(struct serve *);
+void		 serve_settings_changed(struct serve *, int);
 
 /* serve-closet.c: what the closet shows besides the fleet. */
 /* Add "ignored" (DHCP clients not answered) to a status object. */

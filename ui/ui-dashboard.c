@@ -357,9 +357,8 @@ ui_header(struct ui *ui)
 		    base != NULL ? base : "?");
 	} else if (json_is_string(json_object_get(app, "settings_error")))
 		/* Every phone's re-point follows it: before the rest. */
-		snprintf(line, sizeof line, " SETTINGS NOT READ: re-point %s, "
-		    "unknown version %s are not the stored ones: set them again "
-		    "(m)", repoint, policy);
+		snprintf(line, sizeof line, " SETTINGS NOT READ: set re-point "
+		    "and policy again (m); now %s, %s", repoint, policy);
 	else if (json_is_string(json_object_get(app, "dhcp_other_server")))
 		snprintf(line, sizeof line, " ANOTHER DHCP SERVER answers the "
 		    "phones (%s): phones may take its leases: unplug it or "
@@ -380,8 +379,12 @@ ui_header(struct ui *ui)
 		snprintf(line, sizeof line, " REPORT NOT UPDATED: %s (every "
 		    "record is safe in the journal; e exports it)", hint);
 	}
+	/* Every warning above stands out, as the settings' did not. */
 	ui_put(2, 0, COLS, json_is_string(json_object_get(app,
 	    "journal_error")) || json_is_object(aside) ||
+	    json_is_string(json_object_get(app, "settings_error")) ||
+	    json_is_string(json_object_get(app, "dhcp_other_server")) ||
+	    json_is_string(json_object_get(app, "dhcp_pool_full")) ||
 	    json_is_string(json_object_get(app, "dhcp_link")) ||
 	    json_is_null(ca) || json_is_string(json_object_get(app,
 	    "report_error")) ? A_REVERSE | A_BOLD : A_NORMAL, line);

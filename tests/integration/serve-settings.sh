@@ -112,10 +112,26 @@ check_contains "the status says the file cannot be read" \
 check_contains "what is in force instead, and what to do" \
     "(now re-point ztp, unknown version upgrade): set them again" "$err"
 check_contains "and the log" "settings.json cannot be read" "$(cat "$d/serve.log")"
+check_eq "the damaged file is kept aside, as it was" \
+    '{"format":1,"repoint":"https://prov.example.com/","unknown_version":"hold"' \
+    "$(cat "$d/state/settings.json.damaged")"
+settings_error() {
+	"$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.settings_error
+}
+# Another setting saved: the re-point is still not the operator's (any
+# save cleared the warning, and wrote "ztp" over the damaged file).
+ctl set-policy unknown_version=hold >/dev/null
+check_contains "another setting saved: the warning stays" "cannot be read" \
+    "$(settings_error)"
+serve_stop
+serve_start "$d" --quiet-period 2 --no-verify
+check_contains "and across a restart" "cannot be read" "$(settings_error)"
 ctl set-repoint target=server url=https://prov.example.com/ >/dev/null
-check_eq "a setting saved again: no error" "null" \
-    "$("$ZTP_BIN" status --state "$d/state" --json | jq -r .appliance.settings_error)"
+check_eq "the re-point set again: no warning" "null" "$(settings_error)"
 check "and the file is whole" jq -e .repoint "$d/state/settings.json"
+serve_stop
+serve_start "$d" --quiet-period 2 --no-verify
+check_eq "nor after a restart" "null" "$(settings_error)"
 serve_stop
 check "the daemon left no sanitizer report" sh -c \
     "! grep -q Sanitizer '$d/serve.log'"
