@@ -28,6 +28,8 @@ static void	 report_csv_end(char **, size_t *);
 static int	 report_incomplete(struct journal *, char **);
 static char	*report_write_hint(const char *, int);
 static void	 report_csv_closet(char **, size_t *, json_t *);
+static void	 report_csv_section(char **, size_t *, json_t *,
+		    const char *const [], const char *const []);
 static const char *report_ztp(json_t *);
 static json_t	*report_part_source(json_t *, json_t *);
 static json_t	*report_model_source(json_t *);
@@ -596,76 +598,64 @@ report_csv_end(char **buf, size_t *len)
 }
 
 /*
- * The phones on the wire that never asked, and the devices DHCP did not
- * answer: each a section of its own after the phones, a blank line and its
- * own header, only when there is something to list (a spreadsheet shows
- * them below the phones; a closet without them reads as it always did).
+ * One section after the phones: a blank line, its header, then a row per
+ * entry (those fields, then its time, "seen"); nothing when the list is
+ * empty (a closet without them reads as it always did).
+ */
+static void
+report_csv_section(char **buf, size_t *len, json_t *list,
+    const char *const header[], const char *const fields[])
+{
+	json_t	*o;
+	char	 when[32];
+	size_t	 i;
+	int	 c;
+
+	if (json_array_size(list) == 0)
+		return;
+	report_csv_end(buf, len);
+	for (c = 0; header[c] != NULL; c++)
+		report_csv_field(buf, len, header[c]);
+	report_csv_end(buf, len);
+	json_array_foreach(list, i, o) {
+		for (c = 0; fields[c] != NULL; c++)
+			report_csv_field(buf, len, report_str(o, fields[c]));
+		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
+		    when, sizeof when);
+		report_csv_field(buf, len, when);
+		report_csv_end(buf, len);
+	}
+}
+
+/*
+ * The phones on the wire that never asked, the devices DHCP did not
+ * answer, and the BootROMs that looped before their phone named itself:
+ * each a section of its own after the phones (a spreadsheet shows them
+ * below the phones).
  */
 static void
 report_csv_closet(char **buf, size_t *len, json_t *root)
 {
-	static const char	*silent[] = { "silent_mac", "address", "model",
-				    "reason", "evidence", "reset", "seen",
+	static const char *const silent[] = { "silent_mac", "address",
+				    "model", "reason", "evidence", "reset",
+				    "seen", NULL };
+	static const char *const silent_fields[] = { "mac", "address",
+				    "model", "reason", "evidence", "reset",
 				    NULL };
-	static const char	*ignored[] = { "ignored_mac", "vendor",
+	static const char *const ignored[] = { "ignored_mac", "vendor",
 				    "hostname", "seen", NULL };
-	json_t			*list, *o;
-	char			 when[32];
-	size_t			 i;
-	int			 c;
+	static const char *const ignored_fields[] = { "mac", "vendor",
+				    "hostname", NULL };
+	static const char *const loops[] = { "bootrom_loop_address", "why",
+				    "seen", NULL };
+	static const char *const loops_fields[] = { "ip", "why", NULL };
 
-	list = json_object_get(root, "silent");
-	if (json_array_size(list) != 0) {
-		report_csv_end(buf, len);
-		for (c = 0; silent[c] != NULL; c++)
-			report_csv_field(buf, len, silent[c]);
-		report_csv_end(buf, len);
-	}
-	json_array_foreach(list, i, o) {
-		report_csv_field(buf, len, report_str(o, "mac"));
-		report_csv_field(buf, len, report_str(o, "address"));
-		report_csv_field(buf, len, report_str(o, "model"));
-		report_csv_field(buf, len, report_str(o, "reason"));
-		report_csv_field(buf, len, report_str(o, "evidence"));
-		report_csv_field(buf, len, report_str(o, "reset"));
-		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
-		    when, sizeof when);
-		report_csv_field(buf, len, when);
-		report_csv_end(buf, len);
-	}
-	list = json_object_get(root, "ignored");
-	if (json_array_size(list) != 0) {
-		report_csv_end(buf, len);
-		for (c = 0; ignored[c] != NULL; c++)
-			report_csv_field(buf, len, ignored[c]);
-		report_csv_end(buf, len);
-	}
-	json_array_foreach(list, i, o) {
-		report_csv_field(buf, len, report_str(o, "mac"));
-		report_csv_field(buf, len, report_str(o, "vendor"));
-		report_csv_field(buf, len, report_str(o, "hostname"));
-		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
-		    when, sizeof when);
-		report_csv_field(buf, len, when);
-		report_csv_end(buf, len);
-	}
-	/* BootROMs that looped before their phone named itself. */
-	list = json_object_get(root, "bootrom_loops");
-	if (json_array_size(list) != 0) {
-		report_csv_end(buf, len);
-		report_csv_field(buf, len, "bootrom_loop_address");
-		report_csv_field(buf, len, "why");
-		report_csv_field(buf, len, "seen");
-		report_csv_end(buf, len);
-	}
-	json_array_foreach(list, i, o) {
-		report_csv_field(buf, len, report_str(o, "ip"));
-		report_csv_field(buf, len, report_str(o, "why"));
-		fleet_format_time(json_integer_value(json_object_get(o, "ts")),
-		    when, sizeof when);
-		report_csv_field(buf, len, when);
-		report_csv_end(buf, len);
-	}
+	report_csv_section(buf, len, json_object_get(root, "silent"), silent,
+	    silent_fields);
+	report_csv_section(buf, len, json_object_get(root, "ignored"), ignored,
+	    ignored_fields);
+	report_csv_section(buf, len, json_object_get(root, "bootrom_loops"),
+	    loops, loops_fields);
 }
 
 int
