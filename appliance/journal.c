@@ -292,11 +292,6 @@ journal_open(const char *state_dir, int readonly, char **cause)
 		goto fail;
 	}
 	/*
-	 * A reader (report, status) of a log damaged before its last commit:
-	 * SQLite reads the commits before the damage as all there is, and an
-	 * older closet was shown as whole.  What it reads is incomplete.
-	 */
-	/*
 	 * A daemon stopped while it copied a damaged journal into this one
 	 * (journal_salvage_pending): the report and status showed an empty
 	 * closet, whole, with no word of the old file.
@@ -312,6 +307,11 @@ journal_open(const char *state_dir, int readonly, char **cause)
 		free(aside);
 		free(was);
 	}
+	/*
+	 * A reader (report, status) of a log damaged before its last commit:
+	 * SQLite reads the commits before the damage as all there is, and an
+	 * older closet was shown as whole.  What it reads is incomplete.
+	 */
 	if (readonly && j->read_error == NULL) {
 		char	*wal, *why = NULL;
 

@@ -272,7 +272,6 @@ serve_journal_aside_note(struct serve *s)
 	free(copied);
 }
 
-
 /*
  * flock() the state directory.  A daemon killed a moment ago may have left
  * a child that inherited the lock (the report's writer, the 6 s DHCP probe):
