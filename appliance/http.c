@@ -364,7 +364,8 @@ http_conn_forget(struct http_server *srv, unsigned i)
 /*
  * The connection moving the fewest bytes a second over its life, if that
  * is under HTTP_CRAWL_BPS and it is old enough to tell; else NULL.  With
- * asker set, only a PUT's other than the asker's, while its body comes.
+ * asker set, only a PUT of another host than the asker's, while its body
+ * comes.
  */
 static struct http_conn *
 http_crawling(struct http_server *srv, unsigned *at,
