@@ -342,8 +342,8 @@ serve_unowned_loop(struct serve *s, const char *ip, const char *ua,
 	    "or recover it by hand", ip, s->unowned[i].given,
 	    s->unowned[i].given == 1 ? "" : "s", v);
 	/* Once per loop: the log and the journal (the report lists it). */
-	if (s->unowned[i].given == s->fleet->config.max_flashes) {
-		s->unowned[i].given++;
+	if (!s->unowned[i].told) {
+		s->unowned[i].told = 1;
 		log_warn("%s", *cause);
 		memset(&ev, 0, sizeof ev);
 		ev.ts = now;
@@ -381,6 +381,7 @@ serve_note_unowned(struct serve *s, const char *ip,
 	if (i == n) {
 		i = s->unowned_next++ % n;
 		s->unowned[i].given = 0;
+		s->unowned[i].told = 0;
 		s->unowned[i].bootrom[0] = '\0';
 	}
 	/* Served to the same BootROM again: one more try at its flash. */
@@ -390,6 +391,7 @@ serve_note_unowned(struct serve *s, const char *ip,
 		s->unowned[i].given++;
 	else if (a != NULL) {
 		s->unowned[i].given = 1;
+		s->unowned[i].told = 0;
 		snprintf(s->unowned[i].bootrom, sizeof s->unowned[i].bootrom,
 		    "%s", v);
 	}

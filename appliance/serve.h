@@ -215,6 +215,7 @@ struct serve {
 		uint64_t		 size;
 		int64_t			 ts;
 		unsigned		 given;	/* times served, same BootROM */
+		int			 told;	/* its loop logged */
 		char			 bootrom[32];	/* its UA said then */
 	}			 unowned[8];
 	unsigned int		 unowned_next;
