@@ -78,9 +78,10 @@ serve_settings_load(struct serve *s)
 	    !json_is_object(doc) || json_integer_value(json_object_get(doc,
 	    "format")) != SERVE_SETTINGS_FORMAT) {
 		/*
-		 * Said in the status and on the console until a setting is
-		 * saved again: a log line alone, and the phones were
-		 * re-pointed to ZTP instead of the operator's server.
+		 * Said in the status and on the console until the re-point
+		 * is set again, and the file kept: a log line alone, and the
+		 * phones were re-pointed to ZTP instead of the operator's
+		 * server.
 		 */
 		free(s->settings_error);
 		xasprintf(&s->settings_error, "%s cannot be read (%s): the "
